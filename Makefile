@@ -1,0 +1,153 @@
+# mmlogd: one non-recursive GNU Makefile.  Every output goes to $(B)/.
+#
+#   make            build everything
+#   make run        install missing build deps, build, run mmlogd under ./var/
+#   make test       install missing deps, build, run every test (alias: check)
+#   make asan       the same tests under ASan+UBSan, in build/asan/
+#   make valgrind   the unit tests under valgrind
+#   make bench      the benchmarks (tests/bench/)
+#   make install    DESTDIR, PREFIX
+#   make deps       install missing Debian packages (needs root or sudo)
+
+B		?= build
+PREFIX		?= /usr/local
+DESTDIR		?=
+CC		?= cc
+CFLAGS		?= -O2 -g
+# Flags a user's CFLAGS cannot drop.
+MML_CFLAGS	:= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+		   -Wformat=2 -Wno-format-nonliteral -MMD -MP -Iproto -Iclient
+SYSTEMD_CFLAGS	:= $(shell pkg-config --cflags libsystemd 2>/dev/null)
+SYSTEMD_LIBS	:= $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
+CHECK_CFLAGS	:= $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS	:= $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+# Debian 12's libev-dev ships no .pc file; its header is in /usr/include,
+# which keeps it a system header (under -I, ev_io_init() trips
+# -Wstrict-aliasing at -O2).
+EV_CFLAGS	:= $(shell pkg-config --cflags libev 2>/dev/null)
+EV_LIBS		:= $(shell pkg-config --libs libev 2>/dev/null || echo -lev)
+
+SOVERSION	:= 0
+LIBVERSION	:= 0.1.0
+
+PROTO_SRC	:= proto/wire.c proto/disk.c proto/crc32c.c
+DAEMON_LIB_SRC	:= daemon/ring.c daemon/server.c daemon/log.c daemon/sync.c
+DAEMON_SRC	:= daemon/main.c $(DAEMON_LIB_SRC)
+CLIENT_SRC	:= client/client.c
+CTL_SRC		:= client/mmlogctl.c client/ctl_read.c client/ctl_format.c
+TEST_SRC	:= $(wildcard tests/check_*.c)
+BENCH_SRC	:= $(wildcard tests/bench/*.c)
+IT_HELPER_SRC	:= $(wildcard tests/it/*.c)
+
+obj = $(patsubst %.c,$(B)/%.o,$(1))
+pic = $(patsubst %.c,$(B)/pic/%.o,$(1))
+
+MMLOGD		:= $(B)/mmlogd
+MMLOGCTL	:= $(B)/mmlogctl
+LIBSO		:= $(B)/libmmlogclient.so.$(SOVERSION)
+LIBA		:= $(B)/libmmlogclient.a
+PCFILE		:= $(B)/mmlogclient.pc
+CHECKBIN	:= $(B)/check_mmlogd
+BENCHBIN	:= $(B)/mmlog-bench
+IT_HELPERS	:= $(patsubst tests/it/%.c,$(B)/it/%,$(IT_HELPER_SRC))
+
+ALL := $(MMLOGD) $(MMLOGCTL) $(LIBSO) $(B)/libmmlogclient.so $(LIBA) $(PCFILE)
+
+.PHONY: all run test check asan valgrind bench install clean deps unit it
+all: $(ALL)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(MML_CFLAGS) $(SYSTEMD_CFLAGS) $(EV_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(B)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(MML_CFLAGS) -fPIC -fvisibility=hidden -DMMLOG_BUILDING_LIB -c -o $@ $<
+
+$(MMLOGD): $(call obj,$(DAEMON_SRC) $(PROTO_SRC))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
+
+$(LIBSO): $(call pic,$(CLIENT_SRC) proto/wire.c) client/libmmlogclient.map
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libmmlogclient.so.$(SOVERSION) \
+	    -Wl,--version-script=client/libmmlogclient.map -o $@ \
+	    $(call pic,$(CLIENT_SRC) proto/wire.c) -lpthread
+
+$(B)/libmmlogclient.so: $(LIBSO)
+	ln -sf libmmlogclient.so.$(SOVERSION) $@
+
+$(LIBA): $(call pic,$(CLIENT_SRC) proto/wire.c)
+	rm -f $@
+	ar rcs $@ $^
+
+$(PCFILE): client/mmlogclient.pc.in
+	@mkdir -p $(B)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LIBVERSION)|g' $< > $@
+
+$(MMLOGCTL): $(call obj,$(CTL_SRC) $(PROTO_SRC)) $(LIBA)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(call obj,$(CTL_SRC) $(PROTO_SRC)) $(LIBA) -lpthread
+
+$(CHECKBIN): $(call obj,$(TEST_SRC) $(DAEMON_LIB_SRC) $(PROTO_SRC))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
+
+$(BENCHBIN): $(call obj,$(BENCH_SRC) $(PROTO_SRC)) $(LIBA)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(call obj,$(BENCH_SRC) $(PROTO_SRC)) $(LIBA) -lpthread -lm
+
+$(B)/it/%: $(B)/tests/it/%.o $(call obj,$(PROTO_SRC)) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call obj,$(PROTO_SRC)) $(LIBA) -lpthread
+
+deps:
+	@sh tests/deps.sh
+
+unit: $(CHECKBIN)
+	CK_DEFAULT_TIMEOUT=60 $(CHECKBIN)
+
+it: $(ALL) $(IT_HELPERS)
+	sh tests/it/run.sh $(B)
+
+test check: deps
+	$(MAKE) all $(CHECKBIN) $(IT_HELPERS)
+	$(MAKE) unit
+	$(MAKE) it
+
+# ASan+UBSan: the same suites, in their own build directory.
+ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+asan: deps
+	$(MAKE) B=build/asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+	    all build/asan/check_mmlogd $(patsubst $(B)/%,build/asan/%,$(IT_HELPERS))
+	CK_FORK=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    $(MAKE) B=build/asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" unit
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    $(MAKE) B=build/asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" it
+
+valgrind: $(CHECKBIN)
+	CK_FORK=no valgrind --error-exitcode=1 --leak-check=full $(CHECKBIN)
+
+run: deps
+	$(MAKE) all
+	@sh tests/run-dev.sh $(B)
+
+bench: deps
+	$(MAKE) all $(BENCHBIN)
+	$(BENCHBIN) --build $(B)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+	    $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	    $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(MMLOGD) $(DESTDIR)$(PREFIX)/sbin/mmlogd
+	install -m 0755 $(MMLOGCTL) $(DESTDIR)$(PREFIX)/bin/mmlogctl
+	install -m 0644 client/mmlog.h $(DESTDIR)$(PREFIX)/include/mmlog.h
+	install -m 0755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libmmlogclient.so.$(SOVERSION)
+	ln -sf libmmlogclient.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libmmlogclient.so
+	install -m 0644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/libmmlogclient.a
+	install -m 0644 $(PCFILE) $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmlogclient.pc
+	for m in daemon/mmlogd.8 client/mmlogctl.1 client/mmlog.3; do \
+	    [ -f $$m ] || continue; s=$${m##*.}; \
+	    install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+
+clean:
+	rm -rf build var
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
