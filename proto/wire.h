@@ -173,7 +173,7 @@ int mml_wire_entry_next(const struct mml_frame *f, size_t *off,
     struct mml_entry *ret);
 
 /*
- * Walks a fields block: returns 1 with the item in *ret_item/*ret_len and
+ * Walks a fields block: returns 1 with the item in *ret_item and *ret_len and
  * the '=' position in *ret_key_len, 0 at the end, -EBADMSG on a malformed
  * block.  *off starts at 0.
  */

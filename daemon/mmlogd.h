@@ -1,0 +1,161 @@
+/*
+ * mmlogd.h: interfaces between the daemon's modules; internal to daemon/.
+ */
+#ifndef MMLOGD_H
+#define MMLOGD_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <ev.h>
+
+#include "disk.h"
+#include "wire.h"
+
+#define MML_DEFAULT_SOCKET	"/run/mmlogd/mmlogd.sock"
+#define MML_DEFAULT_FILE	"/var/lib/mmlogd/mmlogd.ring"
+#define MML_DEFAULT_SIZE	((uint64_t)64 << 20)
+#define MML_DEFAULT_MAX_ENTRY	4096
+#define MML_DEFAULT_SYNC_MS	1000
+#define MML_DEFAULT_MAX_CLIENTS	4096
+#define MML_DEFAULT_IDLE_S	600
+
+#ifndef container_of
+#define container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#endif
+
+/* log.c: the daemon's own diagnostics, one line each on stderr. */
+extern int mml_log_level;
+void mml_log(int prio, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int mml_log_errno(int err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Quotes at most max bytes of peer data into out (>= 4 * max + 6). */
+const char *mml_log_escape(char *out, const void *data, size_t len,
+    size_t max);
+uint64_t mml_now_usec(clockid_t clock);
+
+/* ring.c: the mapped circular file. */
+struct mml_sync_job {
+	struct { uint64_t off, len; } range[2];	/* data-region byte ranges */
+	int n_range;
+	uint64_t durable_off;	/* head when the job was made */
+	uint64_t durable_seq;	/* newest seq the job makes durable */
+	uint64_t seq_limit;	/* sequence limit the job persists */
+	int result;		/* 0 or -errno, set by mml_ring_sync_run() */
+};
+
+struct mml_ring {
+	int fd;
+	char *path;
+	uint8_t *map;
+	size_t map_len;
+	struct mml_disk_header *hdr;
+	uint8_t *data;
+	uint64_t cap;
+	uint8_t boot_id[16];
+
+	/* Owned by the loop thread. */
+	uint64_t head_off;	/* where the next record goes */
+	uint64_t next_seq;	/* seq of the next entry */
+	uint64_t tail_off, tail_seq;
+	uint64_t seq_limit;	/* persisted: no seq >= this may be used */
+	uint64_t synced_off;	/* head when the last sync job was made */
+	uint64_t unsynced;	/* bytes written since */
+	int wrapped;		/* head wrapped since */
+	uint64_t durable_seq;	/* newest seq known durable */
+	uint64_t corrupt_skips;	/* bytes skipped over damaged records */
+
+	/* What recovery found, for the log and status. */
+	uint64_t recovered_entries;
+	uint64_t lost_seqs;	/* sequence numbers skipped after power loss */
+	int was_dirty;
+};
+
+/*
+ * Opens (creating if absent, with `size` bytes of data region) and locks
+ * the ring at path, validates it and recovers the head.  size_explicit
+ * says whether the user asked for size; an existing ring of another size
+ * is then an error.  min_cap is the smallest capacity the daemon can use
+ * (four of the largest records).  Returns 0 and *ret, or -errno after
+ * logging why.
+ */
+int mml_ring_open(const char *path, uint64_t size, int size_explicit,
+    uint64_t min_cap, struct mml_ring **ret);
+/*
+ * Appends one entry record.  hdr gives priority, flags, lengths, times
+ * and credentials; seq is assigned.  Returns 0 and the seq in *ret_seq,
+ * -EMSGSIZE if the record cannot fit the ring, -EIO if the sequence
+ * space could not be reserved on disk.
+ */
+int mml_ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
+    const void *comm, const void *tag, const void *msg, const void *fields,
+    uint64_t *ret_seq);
+/* Whether data was written since the last sync job was made. */
+int mml_ring_dirty(const struct mml_ring *r);
+/* Fills a job for everything written so far (loop thread). */
+void mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job);
+/* msyncs the job's data, then moves and syncs the durable cursor (any thread). */
+void mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job);
+/* Takes a finished job's result into the loop thread's state. */
+void mml_ring_sync_done(struct mml_ring *r, const struct mml_sync_job *job);
+/* Syncs everything, marks the ring clean and unmaps it; accepts NULL. */
+struct mml_ring *mml_ring_close(struct mml_ring *r);
+
+/* sync.c: the thread that runs sync jobs off the event loop. */
+struct mml_syncer;
+typedef void (*mml_sync_done_fn)(struct mml_syncer *, struct mml_sync_job *,
+    void *);
+struct mml_syncer *mml_syncer_new(struct ev_loop *loop, struct mml_ring *r,
+    mml_sync_done_fn done, void *arg);
+/* Starts a job if none runs; returns 1 if started, 0 if busy. */
+int mml_syncer_start(struct mml_syncer *s);
+int mml_syncer_busy(const struct mml_syncer *s);
+/* Waits for a running job and stops the thread; accepts NULL. */
+struct mml_syncer *mml_syncer_free(struct mml_syncer *s);
+
+/* server.c: clients, frames, acknowledgements. */
+struct mml_server_opts {
+	size_t max_entry;
+	unsigned sync_interval_ms;
+	unsigned max_clients;
+	unsigned idle_timeout_s;
+};
+
+struct mml_server_stats {
+	uint64_t clients_accepted;
+	uint64_t clients_refused;
+	uint64_t frames;
+	uint64_t entries;
+	uint64_t bytes;
+	uint64_t bad_frames;
+	uint64_t client_drops;	/* drops reported by clients */
+	uint64_t syncs;
+	uint64_t sync_errors;
+	uint64_t acks;
+	uint64_t append_errors;
+};
+
+struct mml_server;
+/*
+ * Creates the server on loop over the listening socket listen_fd (not
+ * owned; -1 for none, as in tests that use mml_server_add_client()).
+ */
+struct mml_server *mml_server_new(struct ev_loop *loop, struct mml_ring *r,
+    int listen_fd, const struct mml_server_opts *opts);
+/* Adopts a connected socket as a client (takes ownership of fd). */
+int mml_server_add_client(struct mml_server *s, int fd);
+unsigned mml_server_clients(const struct mml_server *s);
+const struct mml_server_stats *mml_server_get_stats(const struct mml_server *s);
+/* Sets the sync interval (ms, >0). */
+void mml_server_set_sync_interval(struct mml_server *s, unsigned ms);
+/*
+ * Stops accepting, makes everything durable, acknowledges the waiters
+ * and closes every client.  Called once, before mml_server_free().
+ */
+void mml_server_shutdown(struct mml_server *s);
+struct mml_server *mml_server_free(struct mml_server *s);
+
+#endif /* MMLOGD_H */

@@ -1,0 +1,650 @@
+/*
+ * ring.c: the memory-mapped circular log file (proto/FORMAT.md).
+ *
+ * One writer, the event-loop thread, copies records into the map; the
+ * sync thread makes ranges durable and only then moves the durable
+ * cursor in the header (the seed's rule: the cursor never runs ahead of
+ * what is durable).  Readers map the file read-only and follow the
+ * tail, which the writer advances record by record before it overwrites
+ * anything.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mmlogd.h"
+
+/*
+ * How many sequence numbers are reserved on disk ahead of use.  After a
+ * power loss the daemon restarts numbering at the reserved limit, so
+ * this bounds the gap; it must cover what can be ingested between two
+ * syncs, or the loop has to persist the limit itself (rare, counted).
+ */
+#define SEQ_RESERVE	((uint64_t)1 << 24)
+
+static int ring_create(const char *, uint64_t);
+static int ring_recover(struct mml_ring *);
+static void ring_make_room(struct mml_ring *, uint64_t);
+static void ring_evict_one(struct mml_ring *);
+static int ring_reserve_seqs(struct mml_ring *);
+static void read_boot_id(uint8_t [16]);
+
+static void
+read_boot_id(uint8_t id[16])
+{
+	char buf[64];
+	ssize_t n;
+	int fd, i, j;
+
+	memset(id, 0, 16);
+	fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (i = 0, j = 0; buf[i] != '\0' && j < 32; i++) {
+		int v;
+
+		if (buf[i] >= '0' && buf[i] <= '9')
+			v = buf[i] - '0';
+		else if (buf[i] >= 'a' && buf[i] <= 'f')
+			v = buf[i] - 'a' + 10;
+		else
+			continue;
+		id[j / 2] = (uint8_t)(id[j / 2] << 4 | v);
+		j++;
+	}
+}
+
+static int
+mkdir_parents(const char *path)
+{
+	char *p, *dir;
+	int r = 0;
+
+	dir = strdup(path);
+	if (dir == NULL)
+		return -ENOMEM;
+	p = strrchr(dir, '/');
+	if (p == NULL || p == dir)
+		goto out;
+	*p = '\0';
+	for (p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			r = -errno;
+			goto out;
+		}
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		r = -errno;
+out:
+	free(dir);
+	return r;
+}
+
+/*
+ * Creates a new ring under a temporary name and links it into place only
+ * once it is whole: a crash during creation leaves no half-made ring
+ * that a later start would refuse as foreign.
+ */
+static int
+ring_create(const char *path, uint64_t cap)
+{
+	struct mml_disk_header h;
+	uint8_t page[MML_DISK_HEADER_SIZE], id[16];
+	char *tmp = NULL;
+	int fd = -1, r, rfd = -1;
+
+	if (asprintf(&tmp, "%s.new-XXXXXX", path) < 0) {
+		tmp = NULL;
+		r = -ENOMEM;
+		goto out;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		r = mml_log_errno(errno, "create '%s'", tmp);
+		goto out;
+	}
+	(void)fchmod(fd, 0640);
+	/* Every block allocated now, so a full disk can never SIGBUS the map. */
+	r = posix_fallocate(fd, 0, (off_t)(MML_DISK_HEADER_SIZE + cap));
+	if (r != 0) {
+		r = mml_log_errno(r, "allocate %llu bytes for ring '%s'",
+		    (unsigned long long)(MML_DISK_HEADER_SIZE + cap), path);
+		goto out;
+	}
+	rfd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (rfd < 0 || read(rfd, id, sizeof(id)) != (ssize_t)sizeof(id)) {
+		r = mml_log_errno(errno ? errno : EIO, "read /dev/urandom");
+		goto out;
+	}
+	mml_disk_header_init(&h, cap, id, mml_now_usec(CLOCK_REALTIME));
+	memset(page, 0, sizeof(page));
+	memcpy(page, &h, sizeof(h));
+	if (pwrite(fd, page, sizeof(page), 0) != (ssize_t)sizeof(page) ||
+	    fsync(fd) < 0) {
+		r = mml_log_errno(errno ? errno : EIO, "write ring header '%s'",
+		    tmp);
+		goto out;
+	}
+	if (link(tmp, path) < 0) {
+		/* Someone created it meanwhile: theirs wins, ours goes. */
+		if (errno != EEXIST) {
+			r = mml_log_errno(errno, "link '%s'", path);
+			goto out;
+		}
+	}
+	r = 0;
+	mml_log(LOG_NOTICE, "created ring '%s' with %llu bytes", path,
+	    (unsigned long long)cap);
+out:
+	if (tmp != NULL && fd >= 0)
+		(void)unlink(tmp);
+	if (fd >= 0)
+		(void)close(fd);
+	if (rfd >= 0)
+		(void)close(rfd);
+	free(tmp);
+	return r;
+}
+
+int
+mml_ring_open(const char *path, uint64_t size, int size_explicit,
+    uint64_t min_cap, struct mml_ring **ret)
+{
+	struct mml_ring *r = NULL;
+	struct mml_disk_header h;
+	enum mml_disk_reason why;
+	struct stat st;
+	void *map;
+	int e, fd = -1;
+
+	if (size < MML_DISK_CAP_MIN || size > MML_DISK_CAP_MAX ||
+	    size % MML_DISK_ALIGN != 0)
+		return mml_log_errno(EINVAL, "ring size %llu out of range",
+		    (unsigned long long)size);
+	e = mkdir_parents(path);
+	if (e < 0)
+		return mml_log_errno(e, "create directory for '%s'", path);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		e = ring_create(path, size);
+		if (e < 0)
+			return e;
+		fd = open(path, O_RDWR | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return mml_log_errno(errno, "open ring '%s'", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		e = errno == EWOULDBLOCK ? EBUSY : errno;
+		mml_log(LOG_ERR, "ring '%s' is locked: another mmlogd uses it",
+		    path);
+		(void)close(fd);
+		return -e;
+	}
+	if (fstat(fd, &st) < 0) {
+		e = mml_log_errno(errno, "stat '%s'", path);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		mml_log(LOG_ERR, "ring '%s' is not a regular file", path);
+		e = -EINVAL;
+		goto fail;
+	}
+	memset(&h, 0, sizeof(h));
+	if (st.st_size >= (off_t)sizeof(h) &&
+	    pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
+		e = mml_log_errno(errno ? errno : EIO, "read '%s'", path);
+		goto fail;
+	}
+	e = mml_disk_header_check(&h, (uint64_t)st.st_size, &why);
+	if (e < 0) {
+		/*
+		 * Never overwrite what we do not understand: it may be
+		 * another program's file, or a ring someone wants to inspect.
+		 */
+		mml_log(LOG_ERR, "refusing ring '%s': %s; move it aside to "
+		    "start a new ring", path, mml_disk_reason_str(why));
+		goto fail;
+	}
+	if (size_explicit && h.capacity != size) {
+		mml_log(LOG_ERR, "ring '%s' holds %llu bytes but --size asks for "
+		    "%llu; refusing to discard its entries: use --size %llu, or "
+		    "move the file aside to start a new ring", path,
+		    (unsigned long long)h.capacity, (unsigned long long)size,
+		    (unsigned long long)h.capacity);
+		e = -EEXIST;
+		goto fail;
+	}
+	if (h.capacity < min_cap) {
+		mml_log(LOG_ERR, "ring '%s' (%llu bytes) is too small for "
+		    "--max-entry: it needs at least %llu", path,
+		    (unsigned long long)h.capacity, (unsigned long long)min_cap);
+		e = -EINVAL;
+		goto fail;
+	}
+	map = mmap(NULL, MML_DISK_HEADER_SIZE + h.capacity,
+	    PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		e = mml_log_errno(errno, "mmap '%s'", path);
+		goto fail;
+	}
+	r = calloc(1, sizeof(*r));
+	if (r == NULL || (r->path = strdup(path)) == NULL) {
+		(void)munmap(map, MML_DISK_HEADER_SIZE + h.capacity);
+		free(r);
+		r = NULL;
+		e = -ENOMEM;
+		goto fail;
+	}
+	r->fd = fd;
+	r->map = map;
+	r->map_len = MML_DISK_HEADER_SIZE + h.capacity;
+	r->hdr = map;
+	r->data = r->map + MML_DISK_HEADER_SIZE;
+	r->cap = h.capacity;
+	read_boot_id(r->boot_id);
+	e = ring_recover(r);
+	if (e < 0) {
+		r = mml_ring_close(r);
+		return e;
+	}
+	*ret = r;
+	return 0;
+fail:
+	(void)close(fd);
+	return e;
+}
+
+/* The record at off, if it checks and is not older than min_seq. */
+static int
+rec_at(const struct mml_ring *r, uint64_t off, uint64_t min_seq, int crc,
+    struct mml_rec *rec)
+{
+	if (mml_disk_rec_check(r->data, r->cap, off, 0, crc, rec, NULL) < 0)
+		return 0;
+	return rec->hdr.seq >= min_seq;
+}
+
+/*
+ * Finds the head: from the durable cursor, every following record that
+ * checks (CRC, and a sequence number not older than expected) is kept.
+ * After a daemon crash that is everything it accepted, since the page
+ * cache survived; after a power loss it is what reached the disk whole.
+ * The scan follows records, never zeros or holes, and stops at the first
+ * that does not check, so a torn record is never presented.
+ */
+static int
+ring_recover(struct mml_ring *r)
+{
+	struct mml_disk_header *h = r->hdr;
+	struct mml_rec rec;
+	uint64_t off, seq, scanned = 0, n = 0;
+	int same_boot;
+
+	r->was_dirty = h->state == MML_STATE_DIRTY;
+	same_boot = memcmp(h->boot_id, r->boot_id, 16) == 0;
+	off = h->durable_off;
+	seq = h->durable_seq + 1;
+	while (scanned < r->cap && rec_at(r, off, seq, 1, &rec)) {
+		scanned += rec.size;
+		if (rec.hdr.type == MML_REC_WRAP) {
+			scanned += r->cap - off - rec.size;
+			off = 0;
+			continue;
+		}
+		seq = rec.hdr.seq + 1;
+		n++;
+		off = mml_disk_next_off(r->cap, off, rec.size);
+	}
+	r->head_off = off;
+	r->next_seq = seq;
+	r->recovered_entries = n;
+	/*
+	 * A dirty ring from an earlier boot may have lost entries that were
+	 * numbered but never durable: continue above every number that may
+	 * have been handed out, so none is ever used twice.
+	 */
+	if (r->was_dirty && !same_boot && h->seq_limit > r->next_seq) {
+		r->lost_seqs = h->seq_limit - r->next_seq;
+		r->next_seq = h->seq_limit;
+	}
+	if (r->next_seq < h->head_seq && same_boot && !r->was_dirty)
+		mml_log(LOG_WARNING, "ring '%s': clean ring ends at seq %llu "
+		    "but its header says %llu", r->path,
+		    (unsigned long long)r->next_seq,
+		    (unsigned long long)h->head_seq);
+
+	/* The tail: trust the header's only if its record checks. */
+	r->tail_off = h->tail_off;
+	r->tail_seq = h->tail_seq;
+	if (r->tail_seq >= r->next_seq || (r->tail_off == r->head_off &&
+	    r->tail_seq == r->next_seq)) {
+		r->tail_off = r->head_off;
+		r->tail_seq = r->next_seq;
+	} else if (!rec_at(r, r->tail_off, r->tail_seq, 1, &rec) ||
+	    rec.hdr.seq >= r->next_seq) {
+		/*
+		 * The header's tail was stale (a power loss between the
+		 * overwrite and the header update): the oldest surviving
+		 * record is the first whole one after the head.
+		 */
+		uint64_t o = r->head_off, s;
+
+		mml_log(LOG_WARNING, "ring '%s': tail in header does not "
+		    "check, searching for the oldest record", r->path);
+		r->tail_off = r->head_off;
+		r->tail_seq = r->next_seq;
+		for (s = 0; s < r->cap; s += MML_DISK_ALIGN) {
+			o += MML_DISK_ALIGN;
+			if (r->cap - o < MML_REC_HDR)
+				o = 0;
+			if (o == r->head_off)
+				break;
+			if (rec_at(r, o, 1, 1, &rec) &&
+			    rec.hdr.type == MML_REC_ENTRY &&
+			    rec.hdr.seq < r->next_seq) {
+				r->tail_off = o;
+				r->tail_seq = rec.hdr.seq;
+				break;
+			}
+		}
+	} else
+		r->tail_seq = rec.hdr.seq;
+
+	r->synced_off = r->head_off;
+	r->unsynced = 0;
+	r->wrapped = 0;
+	r->durable_seq = r->next_seq - 1;
+	r->seq_limit = h->seq_limit;
+
+	h->tail_off = r->tail_off;
+	h->tail_seq = r->tail_seq;
+	h->head_off = r->head_off;
+	h->head_seq = r->next_seq;
+	memcpy(h->boot_id, r->boot_id, 16);
+	h->opens++;
+	if (r->was_dirty)
+		h->dirty_opens++;
+	/*
+	 * Everything recovered is made durable and the cursor moved to it
+	 * before we accept anything, so the next recovery starts here.
+	 */
+	if (msync(r->map, r->map_len, MS_SYNC) < 0)
+		return mml_log_errno(errno, "msync '%s'", r->path);
+	h->durable_off = r->head_off;
+	h->durable_seq = r->next_seq - 1;
+	h->durable_usec = mml_now_usec(CLOCK_REALTIME);
+	h->state = MML_STATE_DIRTY;
+	if (r->next_seq + SEQ_RESERVE > h->seq_limit)
+		h->seq_limit = r->next_seq + SEQ_RESERVE;
+	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
+		return mml_log_errno(errno, "msync '%s' header", r->path);
+	r->seq_limit = h->seq_limit;
+	mml_log(LOG_INFO, "ring '%s': %s, %llu bytes, entries %llu..%llu, "
+	    "%llu recovered past the durable cursor", r->path,
+	    r->was_dirty ? "was not closed cleanly" : "clean",
+	    (unsigned long long)r->cap, (unsigned long long)r->tail_seq,
+	    (unsigned long long)(r->next_seq - 1), (unsigned long long)n);
+	if (r->lost_seqs)
+		mml_log(LOG_WARNING, "ring '%s': unclean shutdown in an earlier "
+		    "boot; sequence numbers %llu..%llu may have been lost",
+		    r->path, (unsigned long long)(r->next_seq - r->lost_seqs),
+		    (unsigned long long)(r->next_seq - 1));
+	return 0;
+}
+
+/* Advances the tail past one record (or damaged bytes). */
+static void
+ring_evict_one(struct mml_ring *r)
+{
+	struct mml_disk_header *h = r->hdr;
+	struct mml_rec rec;
+
+	if (rec_at(r, r->tail_off, r->tail_seq, 0, &rec)) {
+		if (rec.hdr.type == MML_REC_WRAP) {
+			r->tail_off = 0;
+		} else {
+			r->tail_seq = rec.hdr.seq + 1;
+			r->tail_off = mml_disk_next_off(r->cap, r->tail_off,
+			    rec.size);
+			h->entries_overwritten++;
+		}
+	} else {
+		/*
+		 * Damaged bytes (bit rot) at the tail: step over them until a
+		 * record checks again; readers report the gap.
+		 */
+		r->tail_off += MML_DISK_ALIGN;
+		if (r->cap - r->tail_off < MML_REC_HDR)
+			r->tail_off = 0;
+		r->corrupt_skips += MML_DISK_ALIGN;
+	}
+	if (r->tail_off == r->head_off) {
+		/* Everything went: the ring is empty. */
+		r->tail_seq = r->next_seq;
+	}
+}
+
+/*
+ * Moves the tail out of [head_off, head_off + len) before that range is
+ * overwritten.  The new tail is published before any byte of the range
+ * changes, so a reader that copied an old record and then sees the tail
+ * unmoved knows its copy was whole.
+ */
+static void
+ring_make_room(struct mml_ring *r, uint64_t len)
+{
+	int moved = 0;
+
+	while (r->tail_seq != r->next_seq && r->tail_off >= r->head_off &&
+	    r->tail_off - r->head_off < len) {
+		ring_evict_one(r);
+		moved = 1;
+	}
+	if (!moved)
+		return;
+	__atomic_store_n(&r->hdr->tail_off, r->tail_off, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->hdr->tail_seq, r->tail_seq, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/*
+ * The loop ran out of sequence numbers reserved on disk before a sync
+ * job could move the limit: persist a new limit here.  This blocks the
+ * loop for one header msync; with SEQ_RESERVE it needs over 16 million
+ * entries between two syncs.
+ */
+static int
+ring_reserve_seqs(struct mml_ring *r)
+{
+	uint64_t limit = r->next_seq + SEQ_RESERVE;
+
+	r->hdr->seq_limit = limit;
+	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
+		return mml_log_errno(errno, "msync '%s' header", r->path);
+	r->seq_limit = limit;
+	return 0;
+}
+
+int
+mml_ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
+    const void *comm, const void *tag, const void *msg, const void *fields,
+    uint64_t *ret_seq)
+{
+	struct mml_disk_header *h = r->hdr;
+	uint64_t size, seq;
+	int e;
+
+	size = mml_disk_rec_size(hdr->comm_len, hdr->tag_len, hdr->msg_len,
+	    hdr->fields_len);
+	if (size > r->cap / 4)
+		return -EMSGSIZE;
+	if (r->next_seq >= r->seq_limit) {
+		e = ring_reserve_seqs(r);
+		if (e < 0)
+			return e;
+	}
+	if (r->cap - r->head_off < size) {
+		/* Does not fit before the end: mark the rest unused, go round. */
+		uint64_t rest = r->cap - r->head_off;
+
+		ring_make_room(r, rest);
+		if (rest >= MML_REC_HDR)
+			mml_disk_wrap_write(r->data + r->head_off, r->next_seq,
+			    hdr->realtime_usec);
+		r->unsynced += rest;
+		r->head_off = 0;
+		r->wrapped = 1;
+		h->wraps++;
+	}
+	ring_make_room(r, size);
+	seq = r->next_seq;
+	hdr->type = MML_REC_ENTRY;
+	hdr->seq = seq;
+	hdr->reserved = 0;
+	(void)mml_disk_rec_write(r->data + r->head_off, hdr, comm, tag, msg,
+	    fields);
+	r->next_seq++;
+	r->unsynced += size;
+	r->head_off = mml_disk_next_off(r->cap, r->head_off, size);
+	if (r->head_off == 0) {
+		r->wrapped = 1;
+		h->wraps++;
+	}
+	__atomic_store_n(&h->head_off, r->head_off, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->head_seq, r->next_seq, __ATOMIC_RELEASE);
+	h->entries_written++;
+	h->bytes_written += size;
+	*ret_seq = seq;
+	return 0;
+}
+
+int
+mml_ring_dirty(const struct mml_ring *r)
+{
+	return r->unsynced != 0;
+}
+
+static void
+add_range(struct mml_sync_job *job, uint64_t off, uint64_t end)
+{
+	if (end <= off)
+		return;
+	job->range[job->n_range].off = off;
+	job->range[job->n_range].len = end - off;
+	job->n_range++;
+}
+
+void
+mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
+{
+	memset(job, 0, sizeof(*job));
+	if (r->unsynced >= r->cap) {
+		add_range(job, 0, r->cap);
+	} else if (!r->wrapped) {
+		add_range(job, r->synced_off, r->head_off);
+	} else {
+		add_range(job, r->synced_off, r->cap);
+		add_range(job, 0, r->head_off);
+	}
+	job->durable_off = r->head_off;
+	job->durable_seq = r->next_seq - 1;
+	r->synced_off = r->head_off;
+	r->unsynced = 0;
+	r->wrapped = 0;
+	/*
+	 * Reserve sequence numbers ahead: the header msync of this job
+	 * persists the new limit, and the loop uses it once the job is done.
+	 */
+	job->seq_limit = r->next_seq + SEQ_RESERVE;
+	r->hdr->seq_limit = job->seq_limit;
+}
+
+/*
+ * Runs on the sync thread.  Data first, then the cursor that vouches
+ * for it, then the header: the cursor is never durable before the data.
+ */
+void
+mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uint64_t a, b;
+	int i;
+
+	job->result = 0;
+	for (i = 0; i < job->n_range; i++) {
+		a = job->range[i].off & ~(uint64_t)(pg - 1);
+		b = job->range[i].off + job->range[i].len;
+		if (msync(r->data + a, b - a, MS_SYNC) < 0) {
+			job->result = -errno;
+			return;
+		}
+	}
+	__atomic_store_n(&r->hdr->durable_off, job->durable_off,
+	    __ATOMIC_RELAXED);
+	__atomic_store_n(&r->hdr->durable_seq, job->durable_seq,
+	    __ATOMIC_RELAXED);
+	r->hdr->durable_usec = mml_now_usec(CLOCK_REALTIME);
+	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
+		job->result = -errno;
+}
+
+void
+mml_ring_sync_done(struct mml_ring *r, const struct mml_sync_job *job)
+{
+	if (job->result < 0) {
+		/* Nothing in this job is known durable: sync it again next time. */
+		r->unsynced = r->cap;
+		return;
+	}
+	if (job->durable_seq > r->durable_seq)
+		r->durable_seq = job->durable_seq;
+	/* The limit written before the job is on disk now. */
+	if (job->seq_limit > r->seq_limit)
+		r->seq_limit = job->seq_limit;
+}
+
+struct mml_ring *
+mml_ring_close(struct mml_ring *r)
+{
+	struct mml_sync_job job;
+
+	if (r == NULL)
+		return NULL;
+	if (r->map != NULL) {
+		mml_ring_sync_prepare(r, &job);
+		mml_ring_sync_run(r, &job);
+		if (job.result == 0) {
+			/* Clean only if everything is durable. */
+			r->hdr->state = MML_STATE_CLEAN;
+			if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
+				(void)mml_log_errno(errno, "msync '%s'",
+				    r->path);
+		} else
+			(void)mml_log_errno(job.result, "final sync of '%s'",
+			    r->path);
+		(void)munmap(r->map, r->map_len);
+	}
+	if (r->fd >= 0)
+		(void)close(r->fd);
+	free(r->path);
+	free(r);
+	return NULL;
+}

@@ -1,0 +1,856 @@
+/*
+ * server.c: accepting clients, receiving and validating their frames,
+ * copying entries into the ring and acknowledging durability.
+ *
+ * Everything here runs on the event-loop thread.  A peer is untrusted:
+ * its identity comes from SO_PEERCRED, each frame is checked whole by
+ * mml_wire_decode() before any byte reaches the ring, and nothing a peer
+ * sends can end the daemon or make it hold unbounded memory (clients
+ * are limited in number, each has a bounded queue of pending ACKs, and
+ * one receive buffer serves everyone).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mmlogd.h"
+
+/* Frames read from one client per wakeup before the next gets a turn. */
+#define FRAMES_PER_WAKEUP	64
+/* ACKs one client may have pending; a client waits for them. */
+#define ACKS_MAX		1024
+/* Peer-triggered warnings allowed per second before they are muted. */
+#define WARN_BURST		10
+
+struct pending_ack {
+	uint32_t id;
+	uint64_t seq;
+};
+
+struct mml_conn {
+	struct mml_server *srv;
+	ev_io io;
+	int fd;
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	char comm[MML_COMM_MAX];
+	uint8_t comm_len;
+	int subscribed;
+	int closing;		/* close once the current frame is done */
+	ev_tstamp last_active;
+	struct mml_conn *prev, *next;
+	struct pending_ack *acks;
+	unsigned n_acks, cap_acks;
+	uint64_t frames, entries, bad;
+};
+
+struct mml_server {
+	struct ev_loop *loop;
+	struct mml_ring *ring;
+	struct mml_syncer *syncer;
+	struct mml_server_opts opts;
+	int listen_fd;
+	ev_io accept_io;
+	ev_timer accept_retry;	/* after EMFILE, instead of spinning */
+	ev_timer sync_timer;	/* --sync-interval */
+	ev_timer idle_timer;	/* sweeps idle clients */
+	ev_prepare prepare;	/* once per loop iteration, before sleeping */
+	struct mml_conn *conns;
+	unsigned n_conns;
+	unsigned n_waiting;	/* clients with pending ACKs */
+	int sync_now;		/* a sync is wanted as soon as possible */
+	int sync_error;		/* last sync failed: -errno */
+	uint64_t notified_seq;	/* next_seq in the last NOTIFY */
+	int shutting_down;
+	ev_tstamp warn_window;
+	unsigned warn_count;
+	uint64_t warn_muted;
+	struct mml_server_stats st;
+	uint8_t rbuf[MML_FRAME_MAX];
+};
+
+static void conn_read_cb(struct ev_loop *, ev_io *, int);
+static struct mml_conn *conn_free(struct mml_conn *);
+static void conn_send(struct mml_conn *, const void *, size_t);
+static void conn_error(struct mml_conn *, uint32_t, int,
+    enum mml_wire_reason, const char *);
+static void server_want_sync(struct mml_server *, int);
+static void sync_done_cb(struct mml_syncer *, struct mml_sync_job *, void *);
+static void ack_waiters(struct mml_server *, uint64_t, int);
+
+/*
+ * Rate-limited warnings for anything a peer can trigger: a flood of bad
+ * frames must not become a flood of log lines.
+ */
+static int
+warn_ok(struct mml_server *s)
+{
+	ev_tstamp now = ev_now(s->loop);
+
+	if (now - s->warn_window >= 1.0) {
+		if (s->warn_muted)
+			mml_log(LOG_WARNING, "%llu more client warnings "
+			    "suppressed", (unsigned long long)s->warn_muted);
+		s->warn_window = now;
+		s->warn_count = 0;
+		s->warn_muted = 0;
+	}
+	if (s->warn_count++ < WARN_BURST)
+		return 1;
+	s->warn_muted++;
+	return 0;
+}
+
+static void
+read_comm(struct mml_conn *c)
+{
+	char path[64], buf[64];
+	ssize_t n;
+	int fd;
+
+	c->comm_len = 0;
+	(void)snprintf(path, sizeof(path), "/proc/%d/comm", (int)c->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf));
+	(void)close(fd);
+	if (n <= 0)
+		return;
+	if (buf[n - 1] == '\n')
+		n--;
+	if (n > MML_COMM_MAX)
+		n = MML_COMM_MAX;
+	memcpy(c->comm, buf, (size_t)n);
+	c->comm_len = (uint8_t)n;
+}
+
+int
+mml_server_add_client(struct mml_server *s, int fd)
+{
+	struct mml_conn *c;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		(void)close(fd);
+		return -ENOMEM;
+	}
+	c->srv = s;
+	c->fd = fd;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+		c->pid = cred.pid;
+		c->uid = cred.uid;
+		c->gid = cred.gid;
+	} else {
+		/* Not a Unix socket peer we can identify: say so, never guess. */
+		c->pid = 0;
+		c->uid = (uid_t)-1;
+		c->gid = (gid_t)-1;
+	}
+	read_comm(c);
+	c->last_active = ev_now(s->loop);
+	ev_io_init(&c->io, conn_read_cb, fd, EV_READ);
+	ev_io_start(s->loop, &c->io);
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	s->n_conns++;
+	s->st.clients_accepted++;
+	mml_log(LOG_DEBUG, "client fd %d pid %d uid %d connected", fd,
+	    (int)c->pid, (int)c->uid);
+	return 0;
+}
+
+static struct mml_conn *
+conn_free(struct mml_conn *c)
+{
+	struct mml_server *s;
+
+	if (c == NULL)
+		return NULL;
+	s = c->srv;
+	ev_io_stop(s->loop, &c->io);
+	(void)close(c->fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->n_conns--;
+	if (c->n_acks)
+		s->n_waiting--;
+	free(c->acks);
+	free(c);
+	/* A slot is free again. */
+	if (s->listen_fd >= 0 && !s->shutting_down &&
+	    !ev_is_active(&s->accept_io) && !ev_is_active(&s->accept_retry))
+		ev_io_start(s->loop, &s->accept_io);
+	return NULL;
+}
+
+/*
+ * Replies never block the loop.  A client whose socket is full is not
+ * reading its replies: NOTIFY is simply skipped, an ACK or ERROR it
+ * would never see closes the connection (its pending sync then fails
+ * with EPIPE on its side rather than hanging).
+ */
+static void
+conn_send(struct mml_conn *c, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	n = send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n >= 0)
+		return;
+	if (errno == EAGAIN && warn_ok(c->srv))
+		mml_log(LOG_WARNING, "client pid %d does not read its replies, "
+		    "closing the connection", (int)c->pid);
+	c->closing = 1;
+}
+
+static void
+conn_error(struct mml_conn *c, uint32_t id, int error,
+    enum mml_wire_reason reason, const char *text)
+{
+	uint8_t buf[512];
+	size_t n;
+
+	n = mml_wire_error(buf, sizeof(buf), id, error, reason, text);
+	conn_send(c, buf, n);
+}
+
+static int
+queue_ack(struct mml_conn *c, uint32_t id, uint64_t seq)
+{
+	struct mml_server *s = c->srv;
+	struct pending_ack *a;
+	unsigned ncap;
+
+	if (c->n_acks == ACKS_MAX)
+		return -ENOBUFS;
+	if (c->n_acks == c->cap_acks) {
+		ncap = c->cap_acks ? c->cap_acks * 2 : 4;
+		a = realloc(c->acks, ncap * sizeof(*a));
+		if (a == NULL)
+			return -ENOMEM;
+		c->acks = a;
+		c->cap_acks = ncap;
+	}
+	if (c->n_acks == 0)
+		s->n_waiting++;
+	c->acks[c->n_acks].id = id;
+	c->acks[c->n_acks].seq = seq;
+	c->n_acks++;
+	return 0;
+}
+
+static void
+send_ack(struct mml_conn *c, uint32_t id, uint64_t durable)
+{
+	uint8_t buf[sizeof(struct mml_frame_hdr) + sizeof(struct mml_ack_body)];
+	struct mml_ack_body b;
+
+	mml_wire_hdr_init(buf, MML_FRAME_ACK, 0, id);
+	b.seq = durable;
+	b.next_seq = c->srv->ring->next_seq;
+	memcpy(buf + sizeof(struct mml_frame_hdr), &b, sizeof(b));
+	mml_wire_finish(buf, sizeof(buf));
+	conn_send(c, buf, sizeof(buf));
+	c->srv->st.acks++;
+}
+
+/*
+ * Serves waiters whose entries are durable; with error set (a failed
+ * msync), refuses them all instead: durability is never claimed for
+ * data that may not be on disk.
+ */
+static void
+ack_waiters(struct mml_server *s, uint64_t durable, int error)
+{
+	struct mml_conn *c, *next;
+	unsigned i, j;
+
+	for (c = s->conns; c != NULL && s->n_waiting; c = next) {
+		next = c->next;
+		if (c->n_acks == 0)
+			continue;
+		for (i = 0, j = 0; i < c->n_acks; i++) {
+			if (error)
+				conn_error(c, c->acks[i].id, -error, 0,
+				    "entries could not be made durable (msync "
+				    "failed); see mmlogctl status");
+			else if (c->acks[i].seq <= durable)
+				send_ack(c, c->acks[i].id, durable);
+			else
+				c->acks[j++] = c->acks[i];
+		}
+		c->n_acks = j;
+		if (j == 0)
+			s->n_waiting--;
+		if (c->closing)
+			(void)conn_free(c);
+	}
+}
+
+static void
+sync_done_cb(struct mml_syncer *sy, struct mml_sync_job *job, void *arg)
+{
+	struct mml_server *s = arg;
+
+	(void)sy;
+	s->st.syncs++;
+	if (job->result < 0) {
+		s->st.sync_errors++;
+		if (s->sync_error == 0)
+			(void)mml_log_errno(job->result, "msync of ring '%s' "
+			    "failed; durability is not acknowledged until a "
+			    "sync succeeds", s->ring->path);
+		s->sync_error = job->result;
+		ack_waiters(s, 0, job->result);
+		return;
+	}
+	if (s->sync_error != 0)
+		mml_log(LOG_NOTICE, "ring '%s' syncs again", s->ring->path);
+	s->sync_error = 0;
+	ack_waiters(s, s->ring->durable_seq, 0);
+	/* More waiters came while this job ran: the next job serves them all. */
+	if (s->n_waiting && !s->shutting_down)
+		s->sync_now = 1;
+}
+
+static void
+server_want_sync(struct mml_server *s, int now)
+{
+	if (now)
+		s->sync_now = 1;
+}
+
+/* Records a client's own count of entries it had to drop. */
+static void
+record_client_drops(struct mml_conn *c, uint32_t dropped)
+{
+	struct mml_server *s = c->srv;
+	struct mml_rec_hdr h;
+	char msg[160], field[64];
+	uint8_t fields[80];
+	size_t flen = 0;
+	uint64_t seq;
+	int n, fn;
+
+	s->st.client_drops += dropped;
+	n = snprintf(msg, sizeof(msg), "client pid %d dropped %u entries "
+	    "before this point (its socket was full or mmlogd was "
+	    "unreachable)", (int)c->pid, dropped);
+	fn = snprintf(field, sizeof(field), "%u", dropped);
+	(void)mml_fields_append(fields, sizeof(fields), &flen, "MMLOG_DROPPED",
+	    13, field, (size_t)fn);
+	memset(&h, 0, sizeof(h));
+	h.priority = LOG_WARNING;
+	h.flags = MML_REC_F_DAEMON;
+	h.comm_len = c->comm_len;
+	h.tag_len = 6;
+	h.msg_len = (uint32_t)n;
+	h.fields_len = (uint32_t)flen;
+	h.realtime_usec = mml_now_usec(CLOCK_REALTIME);
+	h.monotonic_usec = mml_now_usec(CLOCK_MONOTONIC);
+	h.pid = (uint32_t)c->pid;
+	h.uid = (uint32_t)c->uid;
+	h.gid = (uint32_t)c->gid;
+	if (mml_ring_append(s->ring, &h, c->comm, "mmlogd", msg, fields,
+	    &seq) < 0)
+		s->st.append_errors++;
+}
+
+static void
+handle_entries(struct mml_conn *c, const struct mml_frame *f)
+{
+	struct mml_server *s = c->srv;
+	struct mml_rec_hdr h;
+	struct mml_entry e;
+	uint64_t seq = 0, rt, mono;
+	size_t off = 0;
+	int urgent = 0, r;
+
+	if (f->max_payload > s->opts.max_entry) {
+		s->st.bad_frames++;
+		c->bad++;
+		if (warn_ok(s))
+			mml_log(LOG_WARNING, "client pid %d sent an entry of %zu "
+			    "bytes (--max-entry %zu), dropping frame",
+			    (int)c->pid, f->max_payload, s->opts.max_entry);
+		conn_error(c, f->hdr.id, EMSGSIZE, MML_WIRE_E_ENTRY_SIZE,
+		    mml_wire_reason_str(MML_WIRE_E_ENTRY_SIZE));
+		return;
+	}
+	if (f->dropped)
+		record_client_drops(c, f->dropped);
+	/* One timestamp per packet: entries batched together share it. */
+	rt = mml_now_usec(CLOCK_REALTIME);
+	mono = mml_now_usec(CLOCK_MONOTONIC);
+	memset(&h, 0, sizeof(h));
+	h.comm_len = c->comm_len;
+	h.realtime_usec = rt;
+	h.monotonic_usec = mono;
+	h.pid = (uint32_t)c->pid;
+	h.uid = (uint32_t)c->uid;
+	h.gid = (uint32_t)c->gid;
+	while (mml_wire_entry_next(f, &off, &e) > 0) {
+		h.priority = e.priority;
+		h.flags = 0;
+		h.tag_len = (uint16_t)e.tag_len;
+		h.msg_len = (uint32_t)e.msg_len;
+		h.fields_len = (uint32_t)e.fields_len;
+		r = mml_ring_append(s->ring, &h, c->comm, e.tag, e.msg,
+		    e.fields, &seq);
+		if (r < 0) {
+			s->st.append_errors++;
+			conn_error(c, f->hdr.id, -r, 0, r == -EMSGSIZE ?
+			    "entry too large for this ring" :
+			    "ring could not reserve sequence numbers");
+			return;
+		}
+		s->st.entries++;
+		c->entries++;
+		if (e.priority <= LOG_CRIT)
+			urgent = 1;
+	}
+	s->st.bytes += f->hdr.len;
+	if (f->hdr.flags & MML_FRAME_F_SYNC) {
+		if (queue_ack(c, f->hdr.id, seq) < 0)
+			conn_error(c, f->hdr.id, ENOBUFS, 0,
+			    "too many unacknowledged sync requests");
+		urgent = 1;
+	}
+	server_want_sync(s, urgent);
+}
+
+static void
+handle_sync(struct mml_conn *c, const struct mml_frame *f)
+{
+	struct mml_server *s = c->srv;
+	uint64_t target = s->ring->next_seq - 1;
+
+	if (target <= s->ring->durable_seq && !mml_ring_dirty(s->ring)) {
+		send_ack(c, f->hdr.id, s->ring->durable_seq);
+		return;
+	}
+	if (queue_ack(c, f->hdr.id, target) < 0) {
+		conn_error(c, f->hdr.id, ENOBUFS, 0,
+		    "too many unacknowledged sync requests");
+		return;
+	}
+	server_want_sync(s, 1);
+}
+
+static void
+handle_stats(struct mml_conn *c, const struct mml_frame *f)
+{
+	struct mml_server *s = c->srv;
+	struct mml_ring *r = s->ring;
+	uint8_t buf[2048];
+	size_t hl = sizeof(struct mml_frame_hdr);
+	int n;
+
+	mml_wire_hdr_init(buf, MML_FRAME_STATS_REPLY, 0, f->hdr.id);
+	n = snprintf((char *)buf + hl, sizeof(buf) - hl,
+	    "pid=%d\nclients=%u\nclients_accepted=%llu\nclients_refused=%llu\n"
+	    "frames=%llu\nentries=%llu\nbytes=%llu\nbad_frames=%llu\n"
+	    "client_drops=%llu\nsyncs=%llu\nsync_errors=%llu\n"
+	    "sync_state=%s\nacks=%llu\nappend_errors=%llu\nnext_seq=%llu\n"
+	    "durable_seq=%llu\nsync_interval_ms=%u\nmax_entry=%zu\n"
+	    "max_clients=%u\ncorrupt_bytes_skipped=%llu\n",
+	    (int)getpid(), s->n_conns,
+	    (unsigned long long)s->st.clients_accepted,
+	    (unsigned long long)s->st.clients_refused,
+	    (unsigned long long)s->st.frames,
+	    (unsigned long long)s->st.entries,
+	    (unsigned long long)s->st.bytes,
+	    (unsigned long long)s->st.bad_frames,
+	    (unsigned long long)s->st.client_drops,
+	    (unsigned long long)s->st.syncs,
+	    (unsigned long long)s->st.sync_errors,
+	    s->sync_error ? "failing" : "ok",
+	    (unsigned long long)s->st.acks,
+	    (unsigned long long)s->st.append_errors,
+	    (unsigned long long)r->next_seq,
+	    (unsigned long long)r->durable_seq, s->opts.sync_interval_ms,
+	    s->opts.max_entry, s->opts.max_clients,
+	    (unsigned long long)r->corrupt_skips);
+	if (n < 0 || (size_t)n >= sizeof(buf) - hl)
+		n = 0;
+	mml_wire_finish(buf, hl + (size_t)n);
+	conn_send(c, buf, hl + (size_t)n);
+}
+
+static void
+send_notify(struct mml_conn *c)
+{
+	uint8_t buf[sizeof(struct mml_frame_hdr) +
+	    sizeof(struct mml_notify_body)];
+	struct mml_notify_body b;
+	ssize_t n;
+
+	mml_wire_hdr_init(buf, MML_FRAME_NOTIFY, 0, 0);
+	b.next_seq = c->srv->ring->next_seq;
+	b.durable_seq = c->srv->ring->durable_seq;
+	memcpy(buf + sizeof(struct mml_frame_hdr), &b, sizeof(b));
+	mml_wire_finish(buf, sizeof(buf));
+	/* A follower that is behind gets the next one: no need to queue. */
+	n = send(c->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)n;
+}
+
+/* Returns 0 to keep the connection, -1 to close it. */
+static int
+handle_frame(struct mml_conn *c, const uint8_t *buf, size_t len)
+{
+	struct mml_server *s = c->srv;
+	struct mml_frame f;
+	enum mml_wire_reason why;
+	uint32_t id = 0;
+	char text[128];
+	int r;
+
+	s->st.frames++;
+	c->frames++;
+	r = mml_wire_decode(buf, len, 1, &f, &why);
+	if (r < 0) {
+		s->st.bad_frames++;
+		c->bad++;
+		if (len >= sizeof(struct mml_frame_hdr))
+			memcpy(&id, buf + offsetof(struct mml_frame_hdr, id), 4);
+		if (warn_ok(s))
+			mml_log(LOG_WARNING, "client pid %d uid %d: %s (%zu "
+			    "bytes), %s", (int)c->pid, (int)c->uid,
+			    mml_wire_reason_str(why), len, r == -EPROTO ?
+			    "closing the connection" : "dropping frame");
+		(void)snprintf(text, sizeof(text), "%s", mml_wire_reason_str(why));
+		conn_error(c, id, r == -EPROTO ? EPROTO : EBADMSG, why, text);
+		return r == -EPROTO ? -1 : 0;
+	}
+	switch (f.hdr.type) {
+	case MML_FRAME_ENTRIES:
+		handle_entries(c, &f);
+		break;
+	case MML_FRAME_SYNC:
+		handle_sync(c, &f);
+		break;
+	case MML_FRAME_STATS:
+		handle_stats(c, &f);
+		break;
+	case MML_FRAME_SUBSCRIBE:
+		c->subscribed = 1;
+		send_notify(c);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void
+close_fds(struct msghdr *mh)
+{
+	struct cmsghdr *cm;
+	int *fds;
+	size_t i, n;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		fds = (int *)(void *)CMSG_DATA(cm);
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++)
+			(void)close(fds[i]);
+	}
+}
+
+static void
+conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct mml_conn *c = container_of(w, struct mml_conn, io);
+	struct mml_server *s = c->srv;
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(int) * 16)];
+	} cbuf;
+	struct msghdr mh;
+	struct iovec iov;
+	ssize_t n;
+	int i;
+
+	(void)loop;
+	(void)revents;
+	for (i = 0; i < FRAMES_PER_WAKEUP; i++) {
+		iov.iov_base = s->rbuf;
+		iov.iov_len = sizeof(s->rbuf);
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = &cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			mml_log(LOG_DEBUG, "client pid %d: recv: %s", (int)c->pid,
+			    strerror(errno));
+			(void)conn_free(c);
+			return;
+		}
+		if (mh.msg_controllen > 0)
+			close_fds(&mh);
+		if (n == 0 && !(mh.msg_flags & MSG_TRUNC)) {
+			/*
+			 * SEQPACKET: 0 is the end of the connection; an empty
+			 * packet reads the same and is equally worthless.
+			 */
+			(void)conn_free(c);
+			return;
+		}
+		c->last_active = ev_now(s->loop);
+		if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+			s->st.frames++;
+			s->st.bad_frames++;
+			c->bad++;
+			if (warn_ok(s))
+				mml_log(LOG_WARNING, "client pid %d sent a frame "
+				    "larger than %d bytes, dropping frame",
+				    (int)c->pid, MML_FRAME_MAX);
+			conn_error(c, 0, EMSGSIZE, MML_WIRE_E_TOOBIG,
+			    mml_wire_reason_str(MML_WIRE_E_TOOBIG));
+		} else if (handle_frame(c, s->rbuf, (size_t)n) < 0) {
+			(void)conn_free(c);
+			return;
+		}
+		if (c->closing) {
+			(void)conn_free(c);
+			return;
+		}
+	}
+}
+
+static void
+accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct mml_server *s = container_of(w, struct mml_server, accept_io);
+	uint8_t buf[256];
+	size_t n;
+	int fd, i;
+
+	(void)revents;
+	for (i = 0; i < 64; i++) {
+		fd = accept4(s->listen_fd, NULL, NULL,
+		    SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				/* Out of descriptors: pause rather than spin. */
+				if (warn_ok(s))
+					mml_log(LOG_WARNING, "accept: %s, pausing "
+					    "for 100 ms", strerror(errno));
+				ev_io_stop(loop, &s->accept_io);
+				ev_timer_set(&s->accept_retry, 0.1, 0.);
+				ev_timer_start(loop, &s->accept_retry);
+			}
+			return;
+		}
+		if (s->n_conns >= s->opts.max_clients) {
+			s->st.clients_refused++;
+			n = mml_wire_error(buf, sizeof(buf), 0, EUSERS, 0,
+			    "too many clients; try again later");
+			(void)send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+			(void)close(fd);
+			if (warn_ok(s))
+				mml_log(LOG_WARNING, "refusing a client: %u "
+				    "clients connected (--max-clients)",
+				    s->n_conns);
+			continue;
+		}
+		(void)mml_server_add_client(s, fd);
+	}
+}
+
+static void
+accept_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct mml_server *s = container_of(w, struct mml_server, accept_retry);
+
+	(void)revents;
+	if (!s->shutting_down)
+		ev_io_start(loop, &s->accept_io);
+}
+
+static void
+sync_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct mml_server *s = container_of(w, struct mml_server, sync_timer);
+
+	(void)loop;
+	(void)revents;
+	if (mml_ring_dirty(s->ring))
+		s->sync_now = 1;
+}
+
+static void
+idle_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct mml_server *s = container_of(w, struct mml_server, idle_timer);
+	struct mml_conn *c, *next;
+	ev_tstamp now = ev_now(loop);
+
+	(void)revents;
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		/* Followers are quiet by nature; waiters are ours to serve. */
+		if (c->subscribed || c->n_acks)
+			continue;
+		if (now - c->last_active >= s->opts.idle_timeout_s) {
+			mml_log(LOG_DEBUG, "client pid %d idle, closing",
+			    (int)c->pid);
+			(void)conn_free(c);
+		}
+	}
+}
+
+/*
+ * Runs once per loop iteration, just before the loop sleeps, like
+ * Redis's beforeSleep: everything received in this iteration is covered
+ * by one sync job and one NOTIFY per follower.
+ */
+static void
+prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct mml_server *s = container_of(w, struct mml_server, prepare);
+	struct mml_conn *c;
+
+	(void)loop;
+	(void)revents;
+	if (s->sync_now && s->syncer != NULL && !mml_syncer_busy(s->syncer)) {
+		s->sync_now = 0;
+		(void)mml_syncer_start(s->syncer);
+	}
+	if (s->notified_seq != s->ring->next_seq) {
+		s->notified_seq = s->ring->next_seq;
+		for (c = s->conns; c != NULL; c = c->next)
+			if (c->subscribed)
+				send_notify(c);
+	}
+}
+
+struct mml_server *
+mml_server_new(struct ev_loop *loop, struct mml_ring *r, int listen_fd,
+    const struct mml_server_opts *opts)
+{
+	struct mml_server *s;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->loop = loop;
+	s->ring = r;
+	s->opts = *opts;
+	s->listen_fd = listen_fd;
+	s->notified_seq = r->next_seq;
+	s->syncer = mml_syncer_new(loop, r, sync_done_cb, s);
+	if (s->syncer == NULL) {
+		free(s);
+		return NULL;
+	}
+	ev_init(&s->accept_retry, accept_retry_cb);
+	if (listen_fd >= 0) {
+		ev_io_init(&s->accept_io, accept_cb, listen_fd, EV_READ);
+		ev_io_start(loop, &s->accept_io);
+	}
+	ev_timer_init(&s->sync_timer, sync_timer_cb,
+	    opts->sync_interval_ms / 1000., opts->sync_interval_ms / 1000.);
+	ev_timer_start(loop, &s->sync_timer);
+	ev_timer_init(&s->idle_timer, idle_timer_cb, 1., 1.);
+	if (opts->idle_timeout_s > 0) {
+		ev_timer_set(&s->idle_timer, opts->idle_timeout_s / 4. + 0.25,
+		    opts->idle_timeout_s / 4. + 0.25);
+		ev_timer_start(loop, &s->idle_timer);
+	}
+	ev_prepare_init(&s->prepare, prepare_cb);
+	ev_prepare_start(loop, &s->prepare);
+	return s;
+}
+
+unsigned
+mml_server_clients(const struct mml_server *s)
+{
+	return s->n_conns;
+}
+
+const struct mml_server_stats *
+mml_server_get_stats(const struct mml_server *s)
+{
+	return &s->st;
+}
+
+void
+mml_server_set_sync_interval(struct mml_server *s, unsigned ms)
+{
+	s->opts.sync_interval_ms = ms;
+	ev_timer_stop(s->loop, &s->sync_timer);
+	ev_timer_set(&s->sync_timer, ms / 1000., ms / 1000.);
+	ev_timer_start(s->loop, &s->sync_timer);
+}
+
+void
+mml_server_shutdown(struct mml_server *s)
+{
+	struct mml_sync_job job;
+
+	s->shutting_down = 1;
+	if (s->listen_fd >= 0)
+		ev_io_stop(s->loop, &s->accept_io);
+	ev_timer_stop(s->loop, &s->accept_retry);
+	/* Drain what clients already queued on their sockets. */
+	{
+		struct mml_conn *c, *next;
+
+		for (c = s->conns; c != NULL; c = next) {
+			next = c->next;
+			conn_read_cb(s->loop, &c->io, EV_READ);
+		}
+	}
+	/* Finish a running job, then one last sync covers the rest. */
+	s->syncer = mml_syncer_free(s->syncer);
+	mml_ring_sync_prepare(s->ring, &job);
+	mml_ring_sync_run(s->ring, &job);
+	mml_ring_sync_done(s->ring, &job);
+	sync_done_cb(NULL, &job, s);
+	while (s->conns != NULL)
+		(void)conn_free(s->conns);
+}
+
+struct mml_server *
+mml_server_free(struct mml_server *s)
+{
+	if (s == NULL)
+		return NULL;
+	while (s->conns != NULL)
+		(void)conn_free(s->conns);
+	s->syncer = mml_syncer_free(s->syncer);
+	if (s->listen_fd >= 0)
+		ev_io_stop(s->loop, &s->accept_io);
+	ev_timer_stop(s->loop, &s->accept_retry);
+	ev_timer_stop(s->loop, &s->sync_timer);
+	ev_timer_stop(s->loop, &s->idle_timer);
+	ev_prepare_stop(s->loop, &s->prepare);
+	free(s);
+	return NULL;
+}
