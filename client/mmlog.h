@@ -96,6 +96,13 @@ int mmlog_writev(struct mmlog_client *c, int priority, const char *tag,
     const void *msg, size_t msg_len, const struct mmlog_field *fields,
     size_t n_fields, int flags);
 
+/*
+ * Sends one entry and waits until it is durable; stores its sequence
+ * number in *ret_seq (may be NULL).  Same errors as mmlog_sync().
+ */
+int mmlog_write_durable(struct mmlog_client *c, int priority, const char *tag,
+    const void *msg, size_t msg_len, uint64_t *ret_seq);
+
 /* printf-style; the message is cut at the packet limit. */
 int mmlog_writef(struct mmlog_client *c, int priority, const char *tag,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -256,14 +256,15 @@ queue_ack(struct mml_conn *c, uint32_t id, uint64_t seq)
 	return 0;
 }
 
+/* seq: the newest entry the request covers, now durable. */
 static void
-send_ack(struct mml_conn *c, uint32_t id, uint64_t durable)
+send_ack(struct mml_conn *c, uint32_t id, uint64_t seq)
 {
 	uint8_t buf[sizeof(struct mml_frame_hdr) + sizeof(struct mml_ack_body)];
 	struct mml_ack_body b;
 
 	mml_wire_hdr_init(buf, MML_FRAME_ACK, 0, id);
-	b.seq = durable;
+	b.seq = seq;
 	b.next_seq = c->srv->ring->next_seq;
 	memcpy(buf + sizeof(struct mml_frame_hdr), &b, sizeof(b));
 	mml_wire_finish(buf, sizeof(buf));
@@ -292,7 +293,7 @@ ack_waiters(struct mml_server *s, uint64_t durable, int error)
 				    "entries could not be made durable (msync "
 				    "failed); see mmlogctl status");
 			else if (c->acks[i].seq <= durable)
-				send_ack(c, c->acks[i].id, durable);
+				send_ack(c, c->acks[i].id, c->acks[i].seq);
 			else
 				c->acks[j++] = c->acks[i];
 		}

@@ -90,7 +90,7 @@ _Static_assert(offsetof(struct mml_entry_hdr, fields_len) == 12, "fields");
 
 /* ACK body. */
 struct mml_ack_body {
-	uint64_t seq;		/* every entry up to this one is durable */
+	uint64_t seq;		/* newest entry the request covers; durable */
 	uint64_t next_seq;	/* the next sequence number to be assigned */
 };
 _Static_assert(sizeof(struct mml_ack_body) == 16, "ack body size");
