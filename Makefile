@@ -131,7 +131,7 @@ bench: deps
 	$(MAKE) all $(BENCHBIN)
 	$(BENCHBIN) --build $(B)
 
-install: all
+install: all systemd-units
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
 	    $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	    $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1 \
@@ -146,8 +146,21 @@ install: all
 	for m in daemon/mmlogd.8 client/mmlogctl.1 client/mmlog.3; do \
 	    [ -f $$m ] || continue; s=$${m##*.}; \
 	    install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+	$(MAKE) install-systemd
 
 clean:
 	rm -rf build var
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
+.PHONY: systemd-units
+systemd-units: $(B)/mmlogd.service
+$(B)/mmlogd.service: systemd/mmlogd.service.in
+	@mkdir -p $(B)
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' $< > $@
+install-systemd: $(B)/mmlogd.service
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
+	install -m 0644 $(B)/mmlogd.service systemd/mmlogd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 0644 systemd/mmlogd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/mmlogd.conf
+	install -m 0644 systemd/mmlogd.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/mmlogd.conf
