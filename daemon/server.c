@@ -443,7 +443,7 @@ handle_sync(struct mml_conn *c, const struct mml_frame *f)
 	struct mml_server *s = c->srv;
 	uint64_t target = s->ring->next_seq - 1;
 
-	if (target <= s->ring->durable_seq && !mml_ring_dirty(s->ring)) {
+	if (target <= s->ring->durable_seq) {
 		send_ack(c, f->hdr.id, s->ring->durable_seq);
 		return;
 	}
