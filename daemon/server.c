@@ -24,6 +24,8 @@
 
 /* Frames read from one client per wakeup before the next gets a turn. */
 #define FRAMES_PER_WAKEUP	64
+/* Packets per recvmmsg() call. */
+#define RECV_BATCH		8
 /* ACKs one client may have pending; a client waits for them. */
 #define ACKS_MAX		1024
 /* Peer-triggered warnings allowed per second before they are muted. */
@@ -74,7 +76,18 @@ struct mml_server {
 	unsigned warn_count;
 	uint64_t warn_muted;
 	struct mml_server_stats st;
-	uint8_t rbuf[MML_FRAME_MAX];
+	/*
+	 * One set of receive buffers serves every client: the loop reads
+	 * one client at a time.  Pages are touched only as packets need
+	 * them, so small entries cost little resident memory.
+	 */
+	struct mmsghdr mmsg[RECV_BATCH];
+	struct iovec iov[RECV_BATCH];
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(int) * 16)];
+	} cbuf[RECV_BATCH];
+	uint8_t rbuf[RECV_BATCH][MML_FRAME_MAX];
 };
 
 static void conn_read_cb(struct ev_loop *, ev_io *, int);
@@ -578,68 +591,89 @@ close_fds(struct msghdr *mh)
 	}
 }
 
+/* Handles one received packet; returns -1 once the connection is gone. */
+static int
+conn_packet(struct mml_conn *c, const uint8_t *buf, size_t n, int flags)
+{
+	struct mml_server *s = c->srv;
+
+	if (n == 0 && !(flags & MSG_TRUNC)) {
+		/*
+		 * SEQPACKET: 0 is the end of the connection; an empty packet
+		 * reads the same and is equally worthless.
+		 */
+		(void)conn_free(c);
+		return -1;
+	}
+	c->last_active = ev_now(s->loop);
+	if (flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		s->st.frames++;
+		s->st.bad_frames++;
+		c->bad++;
+		if (warn_ok(s))
+			mml_log(LOG_WARNING, "client pid %d sent a frame larger "
+			    "than %d bytes, dropping frame", (int)c->pid,
+			    MML_FRAME_MAX);
+		conn_error(c, 0, EMSGSIZE, MML_WIRE_E_TOOBIG,
+		    mml_wire_reason_str(MML_WIRE_E_TOOBIG));
+	} else if (handle_frame(c, buf, n) < 0) {
+		(void)conn_free(c);
+		return -1;
+	}
+	if (c->closing) {
+		(void)conn_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads up to FRAMES_PER_WAKEUP packets, RECV_BATCH per recvmmsg() call,
+ * then yields to the other clients.  Descriptors passed with SCM_RIGHTS
+ * are closed at once: nothing here wants them, and keeping them would
+ * let a peer exhaust our table.
+ */
 static void
 conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct mml_conn *c = container_of(w, struct mml_conn, io);
 	struct mml_server *s = c->srv;
-	union {
-		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(int) * 16)];
-	} cbuf;
-	struct msghdr mh;
-	struct iovec iov;
-	ssize_t n;
-	int i;
+	struct mmsghdr *mm = s->mmsg;
+	int i, n, round;
 
 	(void)loop;
 	(void)revents;
-	for (i = 0; i < FRAMES_PER_WAKEUP; i++) {
-		iov.iov_base = s->rbuf;
-		iov.iov_len = sizeof(s->rbuf);
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = &cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	for (round = 0; round < FRAMES_PER_WAKEUP / RECV_BATCH; round++) {
+		for (i = 0; i < RECV_BATCH; i++) {
+			s->iov[i].iov_base = s->rbuf[i];
+			s->iov[i].iov_len = MML_FRAME_MAX;
+			memset(&mm[i], 0, sizeof(mm[i]));
+			mm[i].msg_hdr.msg_iov = &s->iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+			mm[i].msg_hdr.msg_control = s->cbuf[i].buf;
+			mm[i].msg_hdr.msg_controllen = sizeof(s->cbuf[i].buf);
+		}
+		n = recvmmsg(c->fd, mm, RECV_BATCH,
+		    MSG_DONTWAIT | MSG_CMSG_CLOEXEC, NULL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
-				break;
+				return;
 			mml_log(LOG_DEBUG, "client pid %d: recv: %s", (int)c->pid,
 			    strerror(errno));
 			(void)conn_free(c);
 			return;
 		}
-		if (mh.msg_controllen > 0)
-			close_fds(&mh);
-		if (n == 0 && !(mh.msg_flags & MSG_TRUNC)) {
-			/*
-			 * SEQPACKET: 0 is the end of the connection; an empty
-			 * packet reads the same and is equally worthless.
-			 */
-			(void)conn_free(c);
-			return;
+		for (i = 0; i < n; i++) {
+			if (mm[i].msg_hdr.msg_controllen > 0)
+				close_fds(&mm[i].msg_hdr);
 		}
-		c->last_active = ev_now(s->loop);
-		if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
-			s->st.frames++;
-			s->st.bad_frames++;
-			c->bad++;
-			if (warn_ok(s))
-				mml_log(LOG_WARNING, "client pid %d sent a frame "
-				    "larger than %d bytes, dropping frame",
-				    (int)c->pid, MML_FRAME_MAX);
-			conn_error(c, 0, EMSGSIZE, MML_WIRE_E_TOOBIG,
-			    mml_wire_reason_str(MML_WIRE_E_TOOBIG));
-		} else if (handle_frame(c, s->rbuf, (size_t)n) < 0) {
-			(void)conn_free(c);
-			return;
+		for (i = 0; i < n; i++) {
+			if (conn_packet(c, s->rbuf[i], mm[i].msg_len,
+			    mm[i].msg_hdr.msg_flags) < 0)
+				return;
 		}
-		if (c->closing) {
-			(void)conn_free(c);
+		if (n < RECV_BATCH)
 			return;
-		}
 	}
 }
 
