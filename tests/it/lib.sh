@@ -1,0 +1,281 @@
+# lib.sh: shared by the end-to-end tests (tests/it/t_*.sh), sourced by
+# each of them after setting nothing.  Every test runs a real mmlogd on a
+# real socket and ring in a private `mktemp -d` directory, which an EXIT
+# trap removes after killing whatever the test started.
+#
+# A test runs alone as  bash tests/it/t_NAME.sh BUILD_DIR  or from
+# run.sh, which sets IT_BUILD (absolute), IT_LOGDIR (where daemon stderr
+# and other logs are kept for the report) and IT_SLOW (a factor for every
+# timeout, larger under ASan).
+#
+# Conventions: fail() ends the test with a message; every wait is
+# bounded; the daemon's stderr goes to $LOGS/mmlogd.N.err.
+
+set -u
+
+IT_BUILD=${IT_BUILD:-${1:-}}
+if [ -z "$IT_BUILD" ] || [ ! -x "$IT_BUILD/mmlogd" ]; then
+	echo "usage: $0 BUILD_DIR (with mmlogd in it)" >&2
+	exit 2
+fi
+IT_BUILD=$(cd "$IT_BUILD" && pwd)
+IT_SLOW=${IT_SLOW:-1}
+MMLOGD=$IT_BUILD/mmlogd
+MMLOGCTL=$IT_BUILD/mmlogctl
+HELPERS=$IT_BUILD/it
+TEST_NAME=$(basename "$0" .sh)
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/mmlogd-it.XXXXXX") || exit 1
+LOGS=${IT_LOGDIR:-$T}
+mkdir -p "$LOGS"
+SOCK=$T/sock
+RING=$T/ring
+DPID=			# the current daemon
+DAEMON_N=0		# daemons started so far
+DERR=			# the current daemon's stderr file
+_KILL_PIDS=		# everything to kill at exit
+SAN_RE='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|AddressSanitizer:DEADLYSIGNAL'
+
+# Seconds, scaled for slow builds.
+tmo() {
+	echo $(( $1 * IT_SLOW ))
+}
+
+_cleanup() {
+	local rc=$? p f
+	for p in $_KILL_PIDS; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	for p in $_KILL_PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	# Keep what other programs said on stderr, for sanitizer reports.
+	if [ "$LOGS" != "$T" ]; then
+		for f in "$T"/*.err; do
+			[ -f "$f" ] && cp "$f" "$LOGS/" 2>/dev/null
+		done
+	fi
+	if [ "$rc" = 0 ]; then
+		for f in "$LOGS"/*.err "$T"/*.err; do
+			[ -f "$f" ] || continue
+			if grep -Eq "$SAN_RE" "$f"; then
+				echo "FAIL: sanitizer report in $(basename "$f")" >&2
+				rc=1
+			fi
+		done
+	fi
+	rm -rf "$T"
+	exit "$rc"
+}
+trap _cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+fail() {
+	echo "FAIL: $*" >&2
+	if [ -n "$DERR" ] && [ -f "$DERR" ]; then
+		echo "--- last lines of $(basename "$DERR"):" >&2
+		tail -n 15 "$DERR" >&2
+	fi
+	exit 1
+}
+
+note() {
+	echo "# $*"
+}
+
+# Remembers a pid to kill at exit.
+track() {
+	_KILL_PIDS="$_KILL_PIDS $1"
+}
+
+# wait_for SECONDS COMMAND...: polls every 50 ms until COMMAND succeeds.
+wait_for() {
+	local end=$(( $(date +%s%N) / 1000000 + $1 * 1000 ))
+	shift
+	while ! "$@"; do
+		if [ $(( $(date +%s%N) / 1000000 )) -ge "$end" ]; then
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 0
+}
+
+alive() {
+	kill -0 "$1" 2>/dev/null
+}
+
+# wait_exit PID SECONDS: waits for a child to exit; sets EXIT_CODE.
+wait_exit() {
+	EXIT_CODE=
+	if ! wait_for "$2" eval "! kill -0 $1 2>/dev/null"; then
+		return 1
+	fi
+	wait "$1"
+	EXIT_CODE=$?
+	return 0
+}
+
+_daemon_ready() {
+	grep -q ' ready: ' "$DERR" 2>/dev/null && return 0
+	alive "$DPID" || return 0
+	return 1
+}
+
+# start_daemon [OPTIONS...]: mmlogd on $SOCK and $RING (unless the
+# options name others), waits until it says it is ready.
+start_daemon() {
+	start_daemon_env "" "$@"
+}
+
+# start_daemon_env "VAR=VALUE ..." [OPTIONS...]
+start_daemon_env() {
+	local envs=$1
+	shift
+	DAEMON_N=$((DAEMON_N + 1))
+	DERR=$LOGS/mmlogd.$DAEMON_N.err
+	# shellcheck disable=SC2086
+	env $envs "$MMLOGD" --socket "$SOCK" --file "$RING" "$@" \
+	    2>"$DERR" </dev/null &
+	DPID=$!
+	track "$DPID"
+	wait_for "$(tmo 20)" _daemon_ready || fail "mmlogd did not get ready"
+	alive "$DPID" || { wait "$DPID"; fail "mmlogd exited ($?) at start"; }
+	grep -q ' ready: ' "$DERR" || fail "mmlogd did not say it is ready"
+}
+
+# stop_daemon: SIGTERM, then it must exit 0 and say the ring is clean.
+stop_daemon() {
+	kill -TERM "$DPID" 2>/dev/null || fail "mmlogd (pid $DPID) is gone"
+	wait_exit "$DPID" "$(tmo 20)" || fail "mmlogd did not stop on SIGTERM"
+	[ "$EXIT_CODE" = 0 ] || fail "mmlogd exited $EXIT_CODE on SIGTERM"
+	grep -q 'ring closed clean' "$DERR" ||
+	    fail "mmlogd did not report a clean close"
+}
+
+# kill_daemon: SIGKILL, as a crash.
+kill_daemon() {
+	kill -KILL "$DPID" 2>/dev/null
+	wait "$DPID" 2>/dev/null
+	return 0
+}
+
+# run_refused DESC OPTIONS...: mmlogd must exit non-zero on its own;
+# its stderr is in $DERR.
+run_refused() {
+	local desc=$1
+	shift
+	DAEMON_N=$((DAEMON_N + 1))
+	DERR=$LOGS/mmlogd.$DAEMON_N.err
+	timeout -k 2 "$(tmo 20)" "$MMLOGD" "$@" 2>"$DERR" </dev/null &
+	local p=$!
+	wait "$p"
+	EXIT_CODE=$?
+	[ "$EXIT_CODE" = 124 ] && fail "$desc: mmlogd did not exit (timeout)"
+	[ "$EXIT_CODE" = 0 ] && fail "$desc: mmlogd exited 0"
+	[ "$EXIT_CODE" -ge 126 ] && fail "$desc: mmlogd died ($EXIT_CODE)"
+	return 0
+}
+
+# Number of open descriptors of a process.
+fd_count() {
+	ls "/proc/$1/fd" 2>/dev/null | wc -l
+}
+
+# loadgen ARGS...: the loadgen helper on $SOCK, bounded in time.
+loadgen() {
+	timeout -k 2 "$(tmo 120)" "$HELPERS/loadgen" -s "$SOCK" "$@"
+}
+
+badpeer() {
+	timeout -k 2 "$(tmo 120)" "$HELPERS/badpeer" -s "$SOCK" \
+	    -T "$(( 10000 * IT_SLOW ))" "$@"
+}
+
+# ctl ARGS...: mmlogctl, bounded in time; stderr to $T/ctl.err.
+ctl() {
+	timeout -k 2 "$(tmo 60)" "$MMLOGCTL" "$@" 2>>"$T/ctl.err"
+}
+
+have_ctl() {
+	[ -x "$MMLOGCTL" ]
+}
+
+need_ctl() {
+	have_ctl || fail "mmlogctl is not built ($MMLOGCTL)"
+}
+
+# JSON lines to tab-separated values of the named fields, in order; a
+# missing field prints as "-".  Values are unquoted, escapes kept.
+json_fields() {
+	awk -v keys="$*" '
+	function jget(line, key,    re, s) {
+		re = "\"" key "\"[ \t]*:[ \t]*"
+		if (!match(line, re))
+			return "-"
+		s = substr(line, RSTART + RLENGTH)
+		if (substr(s, 1, 1) == "\"") {
+			if (match(s, /^"([^"\\]|\\.)*"/))
+				return substr(s, 2, RLENGTH - 2)
+			return "?"
+		}
+		if (match(s, /^[-+0-9.eEa-z]+/))
+			return substr(s, 1, RLENGTH)
+		return "?"
+	}
+	BEGIN { n = split(keys, k, " ") }
+	{
+		out = jget($0, k[1])
+		for (i = 2; i <= n; i++)
+			out = out "\t" jget($0, k[i])
+		print out
+	}'
+}
+
+# entries [RING]: every entry in the ring as
+# "SEQ<TAB>PRIORITY<TAB>TAG<TAB>PID<TAB>MESSAGE",
+# oldest first, as mmlogctl shows them (-o json).  IT_READER=ringcat
+# reads with the independent helper instead (a debugging aid).
+entries() {
+	local ring=${1:-$RING}
+	if [ "${IT_READER:-}" = ringcat ]; then
+		ring_entries "$ring"
+		return
+	fi
+	need_ctl
+	ctl --file "$ring" show -o json >"$T/show.json" ||
+	    fail "mmlogctl show -o json failed: $(tail -n 3 "$T/ctl.err")"
+	json_fields __SEQNUM PRIORITY SYSLOG_IDENTIFIER _PID MESSAGE <"$T/show.json"
+}
+
+# ring_entries [RING]: the same, read by the independent helper.
+ring_entries() {
+	"$HELPERS/ringcat" "${1:-$RING}" | sed "s/\t!/\t/"
+}
+
+# header_field KEY [RING]: a header field as ringcat -H prints it.
+header_field() {
+	"$HELPERS/ringcat" -H "${2:-$RING}" | awk -F= -v k="$1" \
+	    '$1 == k { print $2 }'
+}
+
+# stats_field KEY: one of the daemon's counters, asked over the socket.
+stats_field() {
+	badpeer stats | awk -F= -v k="$1" '$1 == k { print $2 }'
+}
+
+# assert_eq WHAT EXPECTED ACTUAL
+assert_eq() {
+	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+}
+
+# check_gapless FILE: the first column (seq) of FILE increases by one
+# from line to line; prints "FIRST LAST COUNT".
+check_gapless() {
+	awk -F '\t' '
+	NR == 1 { first = $1; prev = $1; next }
+	$1 != prev + 1 { printf "seq %s follows %s at line %d\n", $1, prev, NR
+	    bad = 1; exit 1 }
+	{ prev = $1 }
+	END { if (!bad) print first, prev, NR }' "$1"
+}
