@@ -27,6 +27,15 @@
  *   abandon N opens N connections; every even-numbered one sends the
  *             entry "abandon I" (no ACK asked).  Prints "opened N", waits
  *             -w SECONDS (default 0), then exits without closing them.
+ *   syncgone N  N times: connect, send an entry that asks for an ACK
+ *             ("syncgone I") and a SYNC, and close without reading.
+ *             Prints "syncgone N".
+ *   noread N  sends N entries that ask for an ACK ("noread I") and never
+ *             reads a reply; prints "noread sent K" (K < N if the daemon
+ *             closed the connection), then waits -w SECONDS.
+ *   write P N sends N valid entries "write I" at priority P, asking for
+ *             nothing (no ACK, no SYNC), and closes.  Messages are padded
+ *             with dots to 10 + I % 97 bytes, so records vary in size.
  *   stats     prints the daemon's STATS reply body (key=value lines).
  *
  * Every bad frame's messages contain "BAD", so a test can see at once
@@ -851,6 +860,80 @@ mode_abandon(long n, unsigned wait_s)
 }
 
 static int
+mode_syncgone(long n)
+{
+	uint8_t buf[256], sync[16];
+	char msg[64];
+	size_t len;
+	long i;
+	int fd;
+
+	for (i = 1; i <= n; i++) {
+		fd = peer_connect();
+		(void)snprintf(msg, sizeof(msg), "syncgone %ld", i);
+		len = good_frame(buf, (uint32_t)i, msg);
+		buf[6] = MML_FRAME_F_SYNC;
+		send_all(fd, buf, len);
+		mml_wire_hdr_init(sync, MML_FRAME_SYNC, 0, ALIVE_ID);
+		mml_wire_finish(sync, sizeof(sync));
+		send_all(fd, sync, sizeof(sync));
+		(void)close(fd);
+	}
+	(void)printf("syncgone %ld\n", n);
+	return 0;
+}
+
+static int
+mode_noread(long n, unsigned wait_s)
+{
+	uint8_t buf[256];
+	char msg[64];
+	size_t len;
+	ssize_t r;
+	long i;
+	int fd;
+
+	fd = peer_connect();
+	for (i = 1; i <= n; i++) {
+		(void)snprintf(msg, sizeof(msg), "noread %ld", i);
+		len = good_frame(buf, (uint32_t)i, msg);
+		buf[6] = MML_FRAME_F_SYNC;
+		r = send(fd, buf, len, MSG_NOSIGNAL);
+		if (r < 0)
+			break;
+	}
+	(void)printf("noread sent %ld\n", i - 1);
+	(void)fflush(stdout);
+	if (wait_s)
+		(void)sleep(wait_s);
+	(void)close(fd);
+	return 0;
+}
+
+static int
+mode_write(int prio, long n)
+{
+	uint8_t buf[256];
+	char msg[128];
+	size_t len;
+	long i;
+	int fd;
+
+	fd = peer_connect();
+	for (i = 1; i <= n; i++) {
+		int m = snprintf(msg, sizeof(msg), "write %ld", i);
+
+		memset(msg + m, '.', sizeof(msg) - (size_t)m);
+		msg[10 + i % 97] = '\0';
+		len = good_frame(buf, 0, msg);
+		buf[16 + 8 + 4] = (uint8_t)prio;
+		send_all(fd, buf, len);
+	}
+	(void)close(fd);
+	return 0;
+}
+
+static int
 mode_stats(void)
 {
 	static uint8_t buf[MML_FRAME_MAX];
@@ -905,6 +988,13 @@ main(int argc, char **argv)
 		return mode_fdpass(n);
 	if (strcmp(mode, "abandon") == 0)
 		return mode_abandon(n, wait_s);
+	if (strcmp(mode, "write") == 0 && optind + 2 < argc)
+		return mode_write(atoi(argv[optind + 1]),
+		    atol(argv[optind + 2]));
+	if (strcmp(mode, "syncgone") == 0)
+		return mode_syncgone(n);
+	if (strcmp(mode, "noread") == 0)
+		return mode_noread(n, wait_s);
 	if (strcmp(mode, "cases") != 0)
 		goto usage;
 	p.buf = calloc(1, BIG_PACKET + 1024);
@@ -921,6 +1011,7 @@ main(int argc, char **argv)
 	return 0;
 usage:
 	(void)fprintf(stderr, "usage: badpeer -s SOCKET [-r ROUNDS] [-S SEED] "
-	    "[-T TIMEOUT_MS] [-w SECONDS] cases|fdpass N|abandon N|stats\n");
+	    "[-T TIMEOUT_MS] [-w SECONDS] cases|fdpass N|abandon N|syncgone N|\n"
+	    "noread N|write PRIO N|stats\n");
 	return 2;
 }

@@ -5,14 +5,20 @@
  * tests) on stdout.
  *
  * usage: loadgen [-s SOCKET] [-t TAG] [-n COUNT] [-p PRIO] [-a] [-z SIZE]
+ *                [-N]
  *   -a       ask for an ACK for every entry (MMLOG_WRITE_SYNC) and print
  *            "SEQ MESSAGE" for each
  *   -z SIZE  pad each message to SIZE bytes
+ *   -N       non-blocking handle (MMLOG_NONBLOCK): an entry that would
+ *            block is dropped and counted, loadgen waits a millisecond
+ *            and goes on; before the final sync it prints "sent S
+ *            dropped D pending P" on stderr from mmlog_get_stats()
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mmlog.h"
@@ -24,10 +30,12 @@ main(int argc, char **argv)
 	const char *sock = NULL, *tag = "loadgen";
 	char msg[70000];
 	long i, count = 1000, size = 0;
-	int ch, prio = MMLOG_INFO, ack = 0, r, len;
+	const struct timespec ms = { 0, 1000000 };
+	struct mmlog_stats st;
+	int ch, prio = MMLOG_INFO, ack = 0, r, len, nonblock = 0;
 	uint64_t seq;
 
-	while ((ch = getopt(argc, argv, "s:t:n:p:az:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:t:n:p:az:N")) != -1) {
 		switch (ch) {
 		case 's': sock = optarg; break;
 		case 't': tag = optarg; break;
@@ -35,15 +43,16 @@ main(int argc, char **argv)
 		case 'p': prio = atoi(optarg); break;
 		case 'a': ack = 1; break;
 		case 'z': size = atol(optarg); break;
+		case 'N': nonblock = 1; break;
 		default:
 			(void)fprintf(stderr, "usage: loadgen [-s SOCKET] [-t TAG] "
-			    "[-n COUNT] [-p PRIO] [-a] [-z SIZE]\n");
+			    "[-n COUNT] [-p PRIO] [-a] [-z SIZE] [-N]\n");
 			return 2;
 		}
 	}
 	if (size < 0 || size > 65000)
 		return 2;
-	r = mmlog_open(sock, tag, 0, &c);
+	r = mmlog_open(sock, tag, nonblock ? MMLOG_NONBLOCK : 0, &c);
 	if (r < 0) {
 		(void)fprintf(stderr, "loadgen: open: %s\n", strerror(-r));
 		return 1;
@@ -64,6 +73,10 @@ main(int argc, char **argv)
 			}
 		} else
 			r = mmlog_write(c, prio, NULL, msg, (size_t)len);
+		if (r == -EAGAIN && nonblock) {
+			(void)nanosleep(&ms, NULL);
+			continue;
+		}
 		if (r < 0) {
 			(void)fprintf(stderr, "loadgen: write %ld: %s\n", i,
 			    strerror(-r));
@@ -71,7 +84,18 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (nonblock) {
+		mmlog_get_stats(c, &st);
+		(void)fprintf(stderr, "sent %llu dropped %llu pending %llu\n",
+		    (unsigned long long)st.sent, (unsigned long long)st.dropped,
+		    (unsigned long long)st.pending_drops);
+	}
 	r = mmlog_sync(c, &seq);
+	/* A non-blocking sync may find the socket still full: try again. */
+	for (i = 0; nonblock && r == -EAGAIN && i < 10000; i++) {
+		(void)nanosleep(&ms, NULL);
+		r = mmlog_sync(c, &seq);
+	}
 	c = mmlog_close(c);
 	if (r < 0) {
 		(void)fprintf(stderr, "loadgen: sync: %s\n", strerror(-r));
