@@ -223,6 +223,14 @@ mml_ring_open(const char *path, uint64_t size, int size_explicit,
 		    "start a new ring", path, mml_disk_reason_str(why));
 		goto fail;
 	}
+	if ((h.compat_flags & ~MML_COMPAT_KNOWN) != 0) {
+		/* Readers may ignore them; a writer would not maintain them. */
+		mml_log(LOG_ERR, "ring '%s' uses features of a newer mmlogd "
+		    "(compatible flags 0x%x); refusing to write it", path,
+		    h.compat_flags);
+		e = -EPROTONOSUPPORT;
+		goto fail;
+	}
 	if (size_explicit && h.capacity != size) {
 		mml_log(LOG_ERR, "ring '%s' holds %llu bytes but --size asks for "
 		    "%llu; refusing to discard its entries: use --size %llu, or "
@@ -302,6 +310,17 @@ ring_recover(struct mml_ring *r)
 	same_boot = memcmp(h->boot_id, r->boot_id, 16) == 0;
 	off = h->durable_off;
 	seq = h->durable_seq + 1;
+	/*
+	 * If the writer lapped the durable cursor (more than a ring's worth
+	 * written between two completed syncs), the cursor points into newer
+	 * records and the chain starts at the tail, which the writer moved
+	 * past it.  The tail is trusted only if its record checks.
+	 */
+	if (h->tail_seq > seq && rec_at(r, h->tail_off, h->tail_seq, 1, &rec) &&
+	    rec.hdr.seq == h->tail_seq) {
+		off = h->tail_off;
+		seq = h->tail_seq;
+	}
 	while (scanned < r->cap && rec_at(r, off, seq, 1, &rec)) {
 		scanned += rec.size;
 		if (rec.hdr.type == MML_REC_WRAP) {

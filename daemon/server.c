@@ -441,6 +441,12 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 			urgent = 1;
 	}
 	s->st.bytes += f->hdr.len;
+	/*
+	 * Half a ring unsynced: sync now, so that the writer does not lap
+	 * the durable cursor while clients keep writing.
+	 */
+	if (s->ring->unsynced >= s->ring->cap / 2)
+		urgent = 1;
 	if (f->hdr.flags & MML_FRAME_F_SYNC) {
 		if (queue_ack(c, f->hdr.id, seq) < 0)
 			conn_error(c, f->hdr.id, ENOBUFS, 0,

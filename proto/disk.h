@@ -165,7 +165,7 @@ const char *mml_disk_reason_str(enum mml_disk_reason reason);
 /*
  * Checks the header in buf[0, file_size).  Returns 0, or -EBADMSG
  * (not a ring / damaged), -EPROTONOSUPPORT (newer version or feature) or
- * -EFBIG/-ENOSPC (capacity vs. file size) with *ret_reason set.
+ * -ENOSPC (file shorter than header + capacity) with *ret_reason set.
  * Dynamic fields are checked for range only; recovery validates them
  * against the records.
  */

@@ -415,6 +415,9 @@ mml_wire_error(void *buf, size_t cap, uint32_t id, int error,
 		return 0;
 	if (tl > cap - hl - sizeof(eb))
 		tl = cap - hl - sizeof(eb);
+	/* The reply must itself be a frame a client accepts. */
+	if (tl > MML_FRAME_MAX - hl - sizeof(eb))
+		tl = MML_FRAME_MAX - hl - sizeof(eb);
 	if (tl > UINT16_MAX)
 		tl = UINT16_MAX;
 	mml_wire_hdr_init(buf, MML_FRAME_ERROR, 0, id);

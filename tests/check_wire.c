@@ -959,11 +959,9 @@ START_TEST(test_error_roundtrip)
 END_TEST
 
 /*
- * KNOWN BUG (proto/wire.c, mml_wire_error): the text is cut to the
- * buffer and to UINT16_MAX bytes but not to MML_FRAME_MAX, so with a
- * large buffer and a long text it builds a 65559-byte ERROR frame that
- * mml_wire_decode() itself refuses (MML_WIRE_E_TOOBIG).  Tagged
- * "known-bug": excluded from the default run until fixed.
+ * Regression: mml_wire_error() once cut the text to the buffer and to
+ * UINT16_MAX bytes but not to MML_FRAME_MAX, building a 65559-byte ERROR
+ * frame that mml_wire_decode() itself refuses (MML_WIRE_E_TOOBIG).
  */
 START_TEST(test_error_fits_frame_max)
 {
@@ -1174,7 +1172,6 @@ wire_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("error_reply_frame_max");
-	tcase_set_tags(tc, "known-bug");
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_error_fits_frame_max);
 	suite_add_tcase(s, tc);
