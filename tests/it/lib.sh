@@ -30,6 +30,10 @@ LOGS=${IT_LOGDIR:-$T}
 mkdir -p "$LOGS"
 SOCK=$T/sock
 RING=$T/ring
+# Nothing may fall back to the default paths under /run or /var.
+MMLOG_SOCKET=$SOCK
+MMLOG_FILE=$RING
+export MMLOG_SOCKET MMLOG_FILE
 DPID=			# the current daemon
 DAEMON_N=0		# daemons started so far
 DERR=			# the current daemon's stderr file

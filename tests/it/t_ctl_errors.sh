@@ -1,0 +1,87 @@
+#!/bin/bash
+# mmlogctl's error paths: a missing ring file, a file of random bytes, an
+# empty file, a directory and a truncated ring each give a clear message
+# naming the file and exit 1 (never a crash, never output on stdout); a
+# damaged record makes verify fail; a bad option or command exits 2.
+. "$(dirname "$0")/lib.sh"
+
+need_ctl
+
+# expect_fail CODE DESC ARGS...: mmlogctl must exit CODE with a message.
+expect_fail() {
+	local code=$1 desc=$2 rc
+	shift 2
+	: >"$T/e.err"
+	timeout -k 2 "$(tmo 30)" "$MMLOGCTL" "$@" >"$T/e.out" 2>"$T/e.err"
+	rc=$?
+	cat "$T/e.err" >>"$T/ctl.err"
+	[ "$rc" = "$code" ] ||
+	    fail "$desc: exit $rc, expected $code ($(head -c 300 "$T/e.err"))"
+	[ -s "$T/e.err" ] || fail "$desc: no message on stderr"
+	[ "$(wc -l <"$T/e.err")" -le 5 ] ||
+	    fail "$desc: $(wc -l <"$T/e.err") lines on stderr, not one clear message"
+	if [ "$code" = 1 ]; then
+		[ -s "$T/e.out" ] && fail "$desc: output on stdout: $(head -c 200 "$T/e.out")"
+	fi
+	return 0
+}
+# names_file DESC PATH: the message names the file.
+names_file() {
+	grep -qF "$2" "$T/e.err" || fail "$1: message does not name $2: $(cat "$T/e.err")"
+}
+
+for cmd in show status verify dump; do
+	expect_fail 1 "$cmd, missing file" --file "$T/nonexistent" $cmd
+	names_file "$cmd, missing file" "$T/nonexistent"
+done
+
+head -c 1048576 /dev/urandom >"$T/random"
+for cmd in show verify dump status; do
+	expect_fail 1 "$cmd, random bytes" --file "$T/random" $cmd
+	names_file "$cmd, random bytes" "$T/random"
+done
+
+: >"$T/empty"
+expect_fail 1 "show, empty file" --file "$T/empty" show
+mkdir "$T/dir"
+expect_fail 1 "show, a directory" --file "$T/dir" show
+
+# A real ring, then cut short.
+start_daemon --size 1M
+loadgen -t t -n 1000 2>"$T/lg.err" || fail "loadgen failed"
+stop_daemon
+ctl --file "$RING" verify >/dev/null || fail "verify fails on a good ring"
+cp "$RING" "$T/short"
+truncate -s 300000 "$T/short"
+for cmd in show verify status; do
+	expect_fail 1 "$cmd, truncated ring" --file "$T/short" $cmd
+	names_file "$cmd, truncated ring" "$T/short"
+done
+cp "$RING" "$T/headonly"
+truncate -s 100 "$T/headonly"
+expect_fail 1 "show, ring cut inside its header" --file "$T/headonly" show
+
+# One flipped byte in a record's message: verify must notice.
+cp "$RING" "$T/damaged"
+# Data region starts at 4096; records are ~80 bytes: 30000 is inside one.
+printf 'Z' | dd of="$T/damaged" bs=1 seek=$((4096 + 30000)) conv=notrunc 2>/dev/null
+cmp -s "$RING" "$T/damaged" && fail "the damage did not change the file"
+# verify reports on stdout; it must fail and say where.
+timeout -k 2 "$(tmo 30)" "$MMLOGCTL" --file "$T/damaged" verify >"$T/v.out" 2>"$T/v.err"
+rc=$?
+assert_eq "verify exit status on a damaged record" 1 "$rc"
+grep -qi 'offset' "$T/v.out" "$T/v.err" ||
+    fail "verify does not say where the damage is: $(cat "$T/v.out" "$T/v.err")"
+# show still shows the rest and says what it skipped.
+timeout -k 2 "$(tmo 30)" "$MMLOGCTL" --file "$T/damaged" show -o cat >"$T/s.out" 2>"$T/s.err"
+assert_eq "entries shown around the damage" 999 "$(wc -l <"$T/s.out")"
+grep -qi 'lost\|corrupt\|damaged' "$T/s.err" ||
+    fail "show does not report the damaged record: $(cat "$T/s.err")"
+
+# Usage errors.
+expect_fail 2 "unknown option" --no-such-option
+expect_fail 2 "unknown command" --file "$RING" frobnicate
+expect_fail 2 "unknown output mode" --file "$RING" show -o nonsense
+expect_fail 2 "show -n without a number" --file "$RING" show -n
+expect_fail 2 "show -n not a number" --file "$RING" show -n many
+expect_fail 2 "bad priority" --file "$RING" show -p nosuchprio
