@@ -1,0 +1,342 @@
+/*
+ * ingest.c: the raw ceilings, ingest throughput and write latency.
+ *
+ * raw.seqpacket: mmlog_write()'s very packet sent over a socketpair to a
+ * receiver that only counts it: what one-entry-per-packet ingest could
+ * reach on this machine with the same number of client processes.
+ * raw.memcpy: copying records of the same size into a mapped file: what
+ * the daemon's copy could reach once the kernel is out of the way.
+ *
+ * Each (size, clients) cell runs raw, unbatched and batched back to
+ * back, so that the noise of a shared machine lands on a figure and its
+ * baseline alike; with reps > 1 the best run of each counts.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define MEMCPY_REGION	((uint64_t)64 << 20)
+
+struct best {
+	double rate;		/* entries/s of the best run */
+	double cpu_ns;		/* the sink's CPU per entry in that run */
+	uint64_t entries;
+	double secs;
+	int runs;
+	int ok;
+	char why[200];
+};
+
+struct cell {
+	struct best raw, unb, bat;
+};
+
+static void
+best_init(struct best *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->rate = NAN;
+	b->cpu_ns = NAN;
+	b->ok = 1;
+}
+
+static void
+best_take(struct best *b, const struct load *l)
+{
+	double rate;
+
+	b->runs++;
+	if (!l->ok) {
+		b->ok = 0;
+		(void)snprintf(b->why, sizeof(b->why), "%s", l->why);
+		return;
+	}
+	rate = (double)l->sent / l->elapsed_s;
+	if (isnan(b->rate) || rate > b->rate) {
+		b->rate = rate;
+		b->cpu_ns = l->cpu_s / (double)l->sent * 1e9;
+		b->entries = l->sent;
+		b->secs = l->elapsed_s;
+	}
+}
+
+/*
+ * Records of rec bytes copied one after another into a mapped file,
+ * wrapping at the end, as the daemon fills its ring.  The region is
+ * written once first, so page faults and block allocation are not in
+ * the figure: the ring of a running daemon is warm too.
+ */
+static int
+memcpy_rate(const struct bench_cfg *cfg, uint64_t rec, double seconds,
+    double *ret_rate)
+{
+	char path[400];
+	uint8_t src[8192];
+	uint64_t size = MEMCPY_REGION, off = 0, n = 0;
+	uint8_t *map = MAP_FAILED;
+	double t0, t;
+	int fd, k, r;
+
+	if (size > cfg->ring_size)
+		size = cfg->ring_size;
+	(void)snprintf(path, sizeof(path), "%s/memcpy.map", cfg->tmp);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	r = posix_fallocate(fd, 0, (off_t)size);
+	if (r != 0) {
+		r = -r;
+		goto out;
+	}
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		r = -errno;
+		goto out;
+	}
+	memset(map, 0, size);
+	load_fill_msg((char *)src, sizeof(src));
+	t0 = bench_now();
+	do {
+		for (k = 0; k < 1024; k++) {
+			if (size - off < rec)
+				off = 0;
+			memcpy(map + off, src, rec);
+			off += rec;
+			n++;
+		}
+		t = bench_now() - t0;
+	} while (t < seconds);
+	/* The stores are the point: keep the compiler from dropping them. */
+	__asm__ __volatile__("" : : "r"(map) : "memory");
+	*ret_rate = (double)n / t;
+	r = 0;
+out:
+	if (map != MAP_FAILED)
+		(void)munmap(map, size);
+	(void)close(fd);
+	(void)unlink(path);
+	return r;
+}
+
+static void
+cell_run(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon,
+    size_t size, int clients, struct cell *c)
+{
+	struct load l;
+	int rep;
+
+	best_init(&c->raw);
+	best_init(&c->unb);
+	best_init(&c->bat);
+	for (rep = 0; rep < cfg->reps; rep++) {
+		memset(&l, 0, sizeof(l));
+		l.kind = W_RAW;
+		l.clients = clients;
+		l.entry_size = size;
+		l.seconds = cfg->run_s;
+		(void)load_run(&l);
+		best_take(&c->raw, &l);
+		if (!(cfg->parts & PART_INGEST))
+			continue;
+
+		memset(&l, 0, sizeof(l));
+		l.kind = W_MMLOG;
+		l.clients = clients;
+		l.entry_size = size;
+		l.seconds = cfg->run_s;
+		l.final_sync = 1;
+		l.path = cfg->sock_path;
+		l.consumed = consumed_ring;
+		l.arg = rv;
+		l.cpu_pid = daemon;
+		(void)load_run(&l);
+		best_take(&c->unb, &l);
+
+		l.kind = W_BATCH;
+		(void)load_run(&l);
+		best_take(&c->bat, &l);
+	}
+}
+
+static void
+check(struct figure *f, const struct best *b)
+{
+	if (!b->ok)
+		fig_invalid(f, "%s", b->why);
+	fig_extra(f, "entries", (double)b->entries);
+	fig_extra(f, "seconds", b->secs);
+	fig_extra(f, "runs", b->runs);
+}
+
+void
+part_ingest(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
+{
+	struct cell cells[4][3];
+	double mc[4], best_mc, rate = NAN;
+	char name[64], base[64];
+	struct figure *f;
+	int s, c, rep, r;
+	size_t size;
+
+	for (s = 0; s < cfg->n_sizes; s++) {
+		size = cfg->sizes[s];
+		mc[s] = NAN;
+		for (rep = 0, best_mc = NAN; rep < cfg->reps; rep++) {
+			r = memcpy_rate(cfg, bench_rec_size(size),
+			    cfg->run_s / 2, &rate);
+			if (r == 0 && (isnan(best_mc) || rate > best_mc))
+				best_mc = rate;
+		}
+		mc[s] = best_mc;
+		for (c = 0; c < cfg->n_clients; c++) {
+			cell_run(cfg, rv, daemon, size, cfg->clients[c],
+			    &cells[s][c]);
+			bench_log("ingest %4zu B x%-2d  raw %.3gM/s  unbatched "
+			    "%.3gM/s  batched %.3gM/s  (memcpy %.3gM/s)", size,
+			    cfg->clients[c], cells[s][c].raw.rate / 1e6,
+			    cells[s][c].unb.rate / 1e6,
+			    cells[s][c].bat.rate / 1e6, mc[s] / 1e6);
+		}
+	}
+
+	/* Rows grouped by kind, whatever order they were measured in. */
+	for (s = 0; s < cfg->n_sizes; s++) {
+		(void)snprintf(name, sizeof(name), "raw.memcpy.%zu",
+		    cfg->sizes[s]);
+		f = fig_add(name, mc[s], "entries/s", NULL, NAN);
+		fig_extra(f, "record_bytes",
+		    (double)bench_rec_size(cfg->sizes[s]));
+		fig_extra(f, "MiB_per_s", mc[s] *
+		    (double)bench_rec_size(cfg->sizes[s]) / 1048576);
+		if (isnan(mc[s]))
+			fig_invalid(f, "memcpy into a mapped file failed");
+	}
+	for (s = 0; s < cfg->n_sizes; s++)
+		for (c = 0; c < cfg->n_clients; c++) {
+			(void)snprintf(name, sizeof(name), "raw.seqpacket.%zu.c%d",
+			    cfg->sizes[s], cfg->clients[c]);
+			f = fig_add(name, cells[s][c].raw.rate, "pkt/s", NULL,
+			    NAN);
+			check(f, &cells[s][c].raw);
+			fig_extra(f, "packet_bytes",
+			    (double)load_packet_size(cfg->sizes[s]));
+			fig_extra(f, "rx_cpu_ns_per_pkt", cells[s][c].raw.cpu_ns);
+		}
+	if (!(cfg->parts & PART_INGEST))
+		return;
+	for (s = 0; s < cfg->n_sizes; s++)
+		for (c = 0; c < cfg->n_clients; c++) {
+			(void)snprintf(name, sizeof(name),
+			    "ingest.unbatched.%zu.c%d", cfg->sizes[s],
+			    cfg->clients[c]);
+			(void)snprintf(base, sizeof(base), "raw.seqpacket.%zu.c%d",
+			    cfg->sizes[s], cfg->clients[c]);
+			f = fig_add(name, cells[s][c].unb.rate, "entries/s", base,
+			    cells[s][c].raw.rate);
+			check(f, &cells[s][c].unb);
+			fig_target(f, ">= 0.8 x raw", fig_ratio(f) >= 0.8);
+		}
+	for (s = 0; s < cfg->n_sizes; s++)
+		for (c = 0; c < cfg->n_clients; c++) {
+			(void)snprintf(name, sizeof(name),
+			    "ingest.batched.%zu.c%d", cfg->sizes[s],
+			    cfg->clients[c]);
+			(void)snprintf(base, sizeof(base), "raw.memcpy.%zu",
+			    cfg->sizes[s]);
+			f = fig_add(name, cells[s][c].bat.rate, "entries/s", base,
+			    mc[s]);
+			check(f, &cells[s][c].bat);
+			fig_extra(f, "entries_per_frame",
+			    load_batch_entries(cfg->sizes[s]));
+			if (cfg->sizes[s] == 128)
+				fig_target(f, "> 5M/s",
+				    cells[s][c].bat.rate > 5e6);
+		}
+	/*
+	 * The daemon's CPU per entry, beside what the bare receiver spends
+	 * per packet (unbatched) or what the copy alone costs (batched).
+	 */
+	for (s = 0; s < cfg->n_sizes; s++)
+		for (c = 0; c < cfg->n_clients; c++) {
+			(void)snprintf(name, sizeof(name), "cpu.unbatched.%zu.c%d",
+			    cfg->sizes[s], cfg->clients[c]);
+			(void)snprintf(base, sizeof(base), "raw.rx_cpu.%zu.c%d",
+			    cfg->sizes[s], cfg->clients[c]);
+			f = fig_add(name, cells[s][c].unb.cpu_ns, "ns/entry", base,
+			    cells[s][c].raw.cpu_ns);
+			if (!cells[s][c].unb.ok || !cells[s][c].raw.ok)
+				fig_invalid(f, "its run failed");
+		}
+	for (s = 0; s < cfg->n_sizes; s++)
+		for (c = 0; c < cfg->n_clients; c++) {
+			(void)snprintf(name, sizeof(name), "cpu.batched.%zu.c%d",
+			    cfg->sizes[s], cfg->clients[c]);
+			(void)snprintf(base, sizeof(base), "raw.memcpy_ns.%zu",
+			    cfg->sizes[s]);
+			f = fig_add(name, cells[s][c].bat.cpu_ns, "ns/entry", base,
+			    1e9 / mc[s]);
+			if (!cells[s][c].bat.ok)
+				fig_invalid(f, "its run failed");
+		}
+}
+
+void
+part_latency(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
+{
+	static const char *pct[4] = { "p50", "p99", "p99.9", "max" };
+	struct load raw[2], mm[2];
+	char name[64], base[64];
+	struct figure *f;
+	int loaded, i;
+
+	for (loaded = 0; loaded < 2; loaded++) {
+		memset(&raw[loaded], 0, sizeof(raw[loaded]));
+		raw[loaded].kind = W_RAW;
+		raw[loaded].clients = loaded ? cfg->lat_load : 0;
+		raw[loaded].entry_size = 128;
+		raw[loaded].seconds = 600;
+		raw[loaded].probe = 1;
+		raw[loaded].probe_samples = cfg->lat_samples;
+		raw[loaded].probe_period_s = cfg->lat_period_s;
+		(void)load_run(&raw[loaded]);
+
+		mm[loaded] = raw[loaded];
+		mm[loaded].kind = W_MMLOG;
+		mm[loaded].final_sync = 1;
+		mm[loaded].path = cfg->sock_path;
+		mm[loaded].consumed = consumed_ring;
+		mm[loaded].arg = rv;
+		mm[loaded].cpu_pid = daemon;
+		(void)load_run(&mm[loaded]);
+		bench_log("latency %s: mmlog_write p50 %.1f us p99 %.1f us, "
+		    "raw send p50 %.1f us p99 %.1f us", loaded ? "loaded" :
+		    "idle", mm[loaded].lat[0] * 1e6, mm[loaded].lat[1] * 1e6,
+		    raw[loaded].lat[0] * 1e6, raw[loaded].lat[1] * 1e6);
+	}
+	for (loaded = 0; loaded < 2; loaded++)
+		for (i = 0; i < 4; i++) {
+			(void)snprintf(name, sizeof(name), "latency.%s.%s",
+			    loaded ? "loaded" : "idle", pct[i]);
+			(void)snprintf(base, sizeof(base), "raw.send.%s.%s",
+			    loaded ? "loaded" : "idle", pct[i]);
+			f = fig_add(name, mm[loaded].lat[i] * 1e6, "us", base,
+			    raw[loaded].lat[i] * 1e6);
+			if (!mm[loaded].ok)
+				fig_invalid(f, "%s", mm[loaded].why);
+			else if (!raw[loaded].ok)
+				fig_invalid(f, "baseline: %s", raw[loaded].why);
+			if (i == 0) {
+				fig_extra(f, "samples", (double)mm[loaded].lat_n);
+				fig_extra(f, "load_clients",
+				    loaded ? cfg->lat_load : 0);
+				fig_extra(f, "period_us", cfg->lat_period_s * 1e6);
+			}
+		}
+}

@@ -1,0 +1,462 @@
+/*
+ * main.c: mmlog-bench, the numbers that tell whether mmlogd is fast.
+ *
+ * usage: mmlog-bench [--build DIR] [--smoke|--quick|--full] [--peers]
+ *                    [--only PARTS] [--dir DIR] [--json FILE] [--keep]
+ *
+ * Starts mmlogd from the build directory on a socket and ring in a
+ * fresh temporary directory, measures every part beside its baseline,
+ * prints one table row per figure and the DESIGN.md targets, and writes
+ * every figure to DIR/bench.json.  $BENCH (smoke, quick, full, peers;
+ * comma-separated) chooses as the options do.  Exit status: 0, 1 if a
+ * run did not check out or something did not work, 2 usage.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define TMPFS_MAGIC_	0x01021994UL
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} part_names[] = {
+	{ "raw", PART_RAW }, { "ingest", PART_INGEST },
+	{ "latency", PART_LATENCY }, { "durable", PART_DURABLE },
+	{ "query", PART_QUERY }, { "recovery", PART_RECOVERY },
+	{ "memory", PART_MEMORY }, { "peers", PART_PEERS },
+};
+
+static void
+usage(FILE *f)
+{
+	(void)fprintf(f,
+	    "usage: mmlog-bench [options]\n"
+	    "  --build DIR   where mmlogd and mmlogctl are, and bench.json goes "
+	    "(default build)\n"
+	    "  --smoke       a tiny run of every part (seconds; for make test)\n"
+	    "  --quick       the default: well under two minutes\n"
+	    "  --full        longer runs, a 1 GiB ring, best of 3\n"
+	    "  --peers       also compare with rsyslogd, if installed\n"
+	    "  --only LIST   parts: raw,ingest,latency,durable,query,recovery,"
+	    "memory,peers\n"
+	    "  --dir DIR     parent of the temporary directory (default "
+	    "$TMPDIR or /var/tmp)\n"
+	    "  --json FILE   the JSON file (default BUILD/bench.json)\n"
+	    "  --keep        keep the temporary directory\n"
+	    "$BENCH may hold smoke, quick, full and peers, comma-separated.\n");
+}
+
+static void
+set_mode(struct bench_cfg *cfg, const char *mode)
+{
+	static const size_t all_sizes[4] = { 64, 128, 1024, 4096 };
+	static const int all_clients[3] = { 1, 4, 16 };
+	static const int all_durable[3] = { 1, 8, 32 };
+
+	cfg->mode = mode;
+	memcpy(cfg->sizes, all_sizes, sizeof(all_sizes));
+	cfg->n_sizes = 4;
+	memcpy(cfg->clients, all_clients, sizeof(all_clients));
+	cfg->n_clients = 3;
+	memcpy(cfg->durable_clients, all_durable, sizeof(all_durable));
+	cfg->n_durable = 3;
+	cfg->lat_period_s = 100e-6;
+	cfg->lat_load = 4;
+	cfg->idle_clients = 1000;
+	if (strcmp(mode, "smoke") == 0) {
+		/* Every part runs, each for a moment: does it still work? */
+		cfg->ring_size = (uint64_t)16 << 20;
+		cfg->run_s = 0.05;
+		cfg->reps = 1;
+		cfg->sizes[0] = 128;
+		cfg->sizes[1] = 4096;
+		cfg->n_sizes = 2;
+		cfg->n_clients = 2;
+		cfg->n_durable = 2;
+		cfg->lat_samples = 300;
+		cfg->lat_load = 2;
+		cfg->query_reps = 2;
+		cfg->burst_s = 0.1;
+	} else if (strcmp(mode, "full") == 0) {
+		cfg->ring_size = (uint64_t)1 << 30;
+		cfg->run_s = 2;
+		cfg->reps = 3;
+		cfg->lat_samples = 50000;
+		cfg->query_reps = 11;
+		cfg->burst_s = 2;
+	} else {
+		cfg->ring_size = (uint64_t)256 << 20;
+		cfg->run_s = 0.4;
+		cfg->reps = 1;
+		cfg->lat_samples = 5000;
+		cfg->query_reps = 5;
+		cfg->burst_s = 0.5;
+	}
+}
+
+static int
+parse_parts(const char *list, unsigned *ret)
+{
+	char buf[256], *tok, *save = NULL;
+	unsigned bits = 0;
+	size_t i;
+
+	(void)snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ", ", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", ", &save)) {
+		for (i = 0; i < sizeof(part_names) / sizeof(part_names[0]); i++)
+			if (strcmp(tok, part_names[i].name) == 0)
+				break;
+		if (i == sizeof(part_names) / sizeof(part_names[0]))
+			return -EINVAL;
+		bits |= part_names[i].bit;
+	}
+	*ret = bits;
+	return 0;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	(void)remove(path);
+	return 0;
+}
+
+/* Appends one target to the JSON array and prints its line. */
+static void
+target_line(char *json, size_t cap, const char *text, const struct figure *f,
+    const char *value, int met, const char *note)
+{
+	char s[512] = "";
+	size_t n = strlen(json);
+
+	(void)printf("  %-46s %-30s %s%s%s\n", text, value,
+	    f == NULL || isnan(f->value) ? "not measured" :
+	    !f->valid ? "INVALID" : met ? "met" : "NOT MET",
+	    note[0] ? "  " : "", note);
+	if (n + 600 > cap)
+		return;
+	(void)snprintf(json + n, cap - n, "%s\n    {\"target\": ",
+	    n > 1 ? "," : "");
+	json_str(json, cap, text);
+	n = strlen(json);
+	(void)snprintf(json + n, cap - n, ", \"figure\": ");
+	json_str(json, cap, f != NULL ? f->name : "");
+	n = strlen(json);
+	(void)snprintf(json + n, cap - n, ", \"value\": ");
+	json_str(json, cap, value);
+	n = strlen(json);
+	(void)snprintf(json + n, cap - n, ", \"met\": %s",
+	    f == NULL || isnan(f->value) || !f->valid ? "null" :
+	    met ? "true" : "false");
+	if (note[0]) {
+		n = strlen(json);
+		(void)snprintf(json + n, cap - n, ", \"note\": ");
+		json_str(s, sizeof(s), note);
+		n = strlen(json);
+		(void)snprintf(json + n, cap - n, "%s", s);
+	}
+	n = strlen(json);
+	(void)snprintf(json + n, cap - n, "}");
+}
+
+/* The DESIGN.md targets, each beside the figure that answers it. */
+static void
+print_targets(const struct bench_cfg *cfg, char *json, size_t cap)
+{
+	const struct figure *f, *worst = NULL, *best = NULL;
+	char v[96], note[160];
+	int i, n = 0, met = 0;
+	double r;
+
+	(void)snprintf(json, cap, "[");
+	(void)printf("\nTargets (DESIGN.md), read from this run:\n");
+	for (i = 0; i < fig_count(); i++) {
+		f = fig_at(i);
+		if (strncmp(f->name, "ingest.unbatched.", 17) != 0 ||
+		    isnan(fig_ratio(f)))
+			continue;
+		n++;
+		met += fig_ratio(f) >= 0.8;
+		if (worst == NULL || fig_ratio(f) < fig_ratio(worst))
+			worst = f;
+	}
+	if (worst != NULL) {
+		r = fig_ratio(worst);
+		(void)snprintf(v, sizeof(v), "worst %.2f x raw", r);
+		(void)snprintf(note, sizeof(note), "%s; %d of %d rows met",
+		    worst->name, met, n);
+	} else {
+		(void)snprintf(v, sizeof(v), "-");
+		note[0] = '\0';
+	}
+	target_line(json, cap, "ingest unbatched >= 80% of raw seqpacket",
+	    worst, v, n > 0 && met == n, note);
+
+	for (i = 0; i < fig_count(); i++) {
+		f = fig_at(i);
+		if (strncmp(f->name, "ingest.batched.128.", 19) == 0 &&
+		    !isnan(f->value) && (best == NULL || f->value > best->value))
+			best = f;
+	}
+	(void)snprintf(v, sizeof(v), "best %.3gM/s",
+	    best != NULL ? best->value / 1e6 : NAN);
+	target_line(json, cap, "batched 128-byte entries > 5M/s", best, v,
+	    best != NULL && best->value > 5e6, best != NULL ? best->name : "");
+
+	f = fig_find("durable.c32");
+	(void)snprintf(v, sizeof(v), "%.3gk/s", f != NULL ? f->value / 1e3 :
+	    NAN);
+	target_line(json, cap, "acked entries, 32 clients > 100k/s", f, v,
+	    f != NULL && f->value > 1e5, "");
+
+	f = fig_find("query.show_n100");
+	(void)snprintf(v, sizeof(v), "%.3g ms", f != NULL ? f->value : NAN);
+	note[0] = '\0';
+	if (cfg->ring_size < ((uint64_t)1 << 30))
+		(void)snprintf(note, sizeof(note), "on a %llu MiB ring; "
+		    "BENCH=full for 1 GiB",
+		    (unsigned long long)(cfg->ring_size >> 20));
+	target_line(json, cap, "show -n 100, full 1 GiB ring < 20 ms", f, v,
+	    f != NULL && f->value < 20, note);
+
+	f = NULL;
+	for (i = 0; i < fig_count(); i++)
+		if (strncmp(fig_at(i)->name, "memory.c", 8) == 0 &&
+		    strcmp(fig_at(i)->name, "memory.c1") != 0)
+			f = fig_at(i);
+	(void)snprintf(v, sizeof(v), "%.3g MiB", f != NULL ? f->value : NAN);
+	target_line(json, cap, "memory outside the map, 1000 clients: a few "
+	    "MiB (< 8)", f, v, f != NULL && f->value < 8,
+	    f != NULL ? f->name : "");
+
+	f = fig_find("query.since_seek");
+	target_line(json, cap, "--since seek in O(log n)", f, "-", 0,
+	    "waits for a query index");
+	(void)snprintf(json + strlen(json), cap - strlen(json), "\n  ]");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "build", required_argument, NULL, 'b' },
+		{ "smoke", no_argument, NULL, 's' },
+		{ "quick", no_argument, NULL, 'q' },
+		{ "full", no_argument, NULL, 'F' },
+		{ "peers", no_argument, NULL, 'p' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "keep", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct bench_cfg cfg;
+	static char targets[8192];
+	struct ring_view rv = { .fd = -1, .hdr = NULL };
+	const char *mode = "quick", *parent, *env = getenv("BENCH");
+	char json[400] = "", buf[256], *tok, *save = NULL, abs_build[PATH_MAX];
+	unsigned only = 0;
+	int ch, peers = 0, r, ret = 1, st;
+	struct statfs sf;
+	struct rlimit rl;
+	pid_t daemon = -1;
+	double t;
+
+	/* $BENCH first, so that options can override it. */
+	if (env != NULL) {
+		(void)snprintf(buf, sizeof(buf), "%s", env);
+		for (tok = strtok_r(buf, ", ", &save); tok != NULL;
+		    tok = strtok_r(NULL, ", ", &save)) {
+			if (strcmp(tok, "smoke") == 0)
+				mode = "smoke";
+			else if (strcmp(tok, "full") == 0)
+				mode = "full";
+			else if (strcmp(tok, "quick") == 0)
+				mode = "quick";
+			else if (strcmp(tok, "peers") == 0)
+				peers = 1;
+			else {
+				(void)fprintf(stderr, "mmlog-bench: BENCH='%s': "
+				    "expected smoke, quick, full or peers\n",
+				    env);
+				return 2;
+			}
+		}
+	}
+	cfg.build_dir = "build";
+	parent = getenv("TMPDIR");
+	if (parent == NULL || *parent == '\0')
+		parent = "/var/tmp";
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'b': cfg.build_dir = optarg; break;
+		case 's': mode = "smoke"; break;
+		case 'q': mode = "quick"; break;
+		case 'F': mode = "full"; break;
+		case 'p': peers = 1; break;
+		case 'd': parent = optarg; break;
+		case 'j': (void)snprintf(json, sizeof(json), "%s", optarg); break;
+		case 'k': cfg.keep = 1; break;
+		case 'o':
+			if (parse_parts(optarg, &only) < 0) {
+				(void)fprintf(stderr, "mmlog-bench: --only '%s': "
+				    "unknown part\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	set_mode(&cfg, mode);
+	cfg.parts = only ? only : PART_DEFAULT | (peers ? PART_PEERS : 0);
+	if (json[0] == '\0')
+		(void)snprintf(json, sizeof(json), "%s/bench.json",
+		    cfg.build_dir);
+	/* Children chdir nowhere, but paths must survive our own cwd. */
+	if (realpath(cfg.build_dir, abs_build) == NULL) {
+		(void)fprintf(stderr, "mmlog-bench: build directory '%s': %s\n",
+		    cfg.build_dir, strerror(errno));
+		return 1;
+	}
+	(void)snprintf(cfg.mmlogd, sizeof(cfg.mmlogd), "%s/mmlogd", abs_build);
+	(void)snprintf(cfg.mmlogctl, sizeof(cfg.mmlogctl), "%s/mmlogctl",
+	    abs_build);
+	if (access(cfg.mmlogd, X_OK) < 0) {
+		(void)fprintf(stderr, "mmlog-bench: %s: %s (make %s first)\n",
+		    cfg.mmlogd, strerror(errno), cfg.mmlogd);
+		return 1;
+	}
+	(void)signal(SIGPIPE, SIG_IGN);
+	/*
+	 * 1000 idle clients need descriptors on both sides; the daemon
+	 * inherits the soft limit raised here.
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 4200) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ||
+		    rl.rlim_max > 4200 ? 4200 : rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	(void)snprintf(cfg.tmp, sizeof(cfg.tmp), "%s/mmlog-bench.XXXXXX",
+	    parent);
+	if (mkdtemp(cfg.tmp) == NULL) {
+		(void)fprintf(stderr, "mmlog-bench: mkdtemp in '%s': %s\n",
+		    parent, strerror(errno));
+		return 1;
+	}
+	(void)snprintf(cfg.ring_path, sizeof(cfg.ring_path), "%s/ring",
+	    cfg.tmp);
+	(void)snprintf(cfg.sock_path, sizeof(cfg.sock_path), "%s/mmlogd.sock",
+	    cfg.tmp);
+	if (statfs(cfg.tmp, &sf) == 0 &&
+	    (unsigned long)sf.f_type == TMPFS_MAGIC_)
+		bench_log("warning: %s is on tmpfs: fdatasync and msync cost "
+		    "nothing there, so the durable figures say little "
+		    "(use --dir on a disk)", cfg.tmp);
+	bench_log("%s run, %ld CPUs, ring %llu MiB, %.2f s per run, best of "
+	    "%d, in %s", cfg.mode, sysconf(_SC_NPROCESSORS_ONLN),
+	    (unsigned long long)(cfg.ring_size >> 20), cfg.run_s, cfg.reps,
+	    cfg.tmp);
+
+	if (cfg.parts & ~PART_RAW) {
+		r = daemon_start(&cfg, NULL, &daemon, &t);
+		if (r < 0) {
+			bench_log("cannot start %s", cfg.mmlogd);
+			cfg.keep = 1;
+			goto out;
+		}
+		r = ring_view_open(cfg.ring_path, &rv);
+		if (r < 0) {
+			bench_log("cannot map %s: %s", cfg.ring_path,
+			    strerror(-r));
+			goto out;
+		}
+	}
+	if (cfg.parts & (PART_QUERY | PART_RECOVERY)) {
+		if (part_fill(&cfg, &rv, daemon) < 0) {
+			struct figure *f = fig_add("fill", NAN, "entries/s",
+			    NULL, NAN);
+
+			fig_invalid(f, "filling the ring failed");
+		} else if (cfg.parts & PART_QUERY)
+			part_query(&cfg, &rv);
+	}
+	if (cfg.parts & (PART_RAW | PART_INGEST))
+		part_ingest(&cfg, &rv, daemon);
+	if (cfg.parts & PART_LATENCY)
+		part_latency(&cfg, &rv, daemon);
+	if (cfg.parts & PART_DURABLE)
+		part_durable(&cfg, &rv, daemon);
+	if (cfg.parts & PART_MEMORY)
+		part_memory(&cfg, &rv, daemon);
+	if (cfg.parts & PART_RECOVERY)
+		part_recovery(&cfg, &rv, &daemon);
+	if (cfg.parts & PART_PEERS) {
+		if (daemon < 0 && daemon_start(&cfg, NULL, &daemon, &t) < 0)
+			daemon = -1;
+		part_peers(&cfg, &rv, daemon);
+	}
+	if (daemon > 0) {
+		st = daemon_stop(&cfg, daemon, SIGTERM, 300);
+		daemon = -1;
+		if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			struct figure *f = fig_add("shutdown", NAN, "-", NULL,
+			    NAN);
+
+			fig_invalid(f, "mmlogd did not stop cleanly on SIGTERM");
+		}
+	}
+
+	(void)printf("\nmmlog-bench, %s mode, %ld CPUs; ratio = value / "
+	    "baseline (rates: higher is better; times, costs: lower)\n\n",
+	    cfg.mode, sysconf(_SC_NPROCESSORS_ONLN));
+	report_table(stdout);
+	print_targets(&cfg, targets, sizeof(targets));
+	r = report_json(json, &cfg, targets);
+	if (r < 0)
+		bench_log("cannot write %s: %s", json, strerror(-r));
+	else
+		(void)printf("\nEvery figure: %s\n", json);
+	(void)fflush(stdout);
+	if (fig_invalid_count() > 0) {
+		bench_log("%d figure(s) did not check out (marked !); see "
+		    "their notes and %s", fig_invalid_count(), cfg.tmp);
+		cfg.keep = 1;
+	} else if (r == 0)
+		ret = 0;
+out:
+	if (daemon > 0)
+		(void)daemon_stop(&cfg, daemon, SIGKILL, 10);
+	ring_view_close(&rv);
+	if (cfg.keep)
+		bench_log("kept %s", cfg.tmp);
+	else
+		(void)nftw(cfg.tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return ret;
+}

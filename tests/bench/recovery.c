@@ -1,0 +1,140 @@
+/*
+ * recovery.c: how long a full ring takes to come back after the daemon
+ * was killed, beside a restart after an orderly SIGTERM.
+ *
+ * The worst case we can make on purpose: a daemon with periodic syncs
+ * off (--sync-interval of an hour) takes a burst of entries, up to half
+ * the ring, that are in the map but not yet durable; then SIGKILL.  The
+ * next daemon must validate every record past the durable cursor (CRC
+ * and sequence) and make it durable before READY=1.  Both restarts are
+ * timed from fork to READY=1 on our notification socket.
+ *
+ * It also checks contract 1 of DESIGN.md: an accepted entry survives a
+ * crash of the daemon, so the restarted ring ends where the killed one
+ * did.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "bench.h"
+
+static uint64_t burst_limit;
+
+static int
+burst_enough(void *arg)
+{
+	return ring_head_seq(arg) >= burst_limit;
+}
+
+static int
+clean_exit(int st)
+{
+	return st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+void
+part_recovery(struct bench_cfg *cfg, struct ring_view *rv, pid_t *daemon)
+{
+	static const char *const nosync[] = { "--sync-interval", "3600000",
+	    NULL };
+	struct load l;
+	struct figure *f;
+	double t, t_kill = NAN, t_term = NAN;
+	uint64_t head = 0, durable = 0, past = 0;
+	pid_t pid = -1;
+	int rep, st, ok = 1;
+	char why[200] = "";
+
+	for (rep = 0; rep < cfg->reps && ok; rep++) {
+		st = daemon_stop(cfg, *daemon, SIGTERM, 300);
+		*daemon = -1;
+		if (!clean_exit(st)) {
+			ok = 0;
+			(void)snprintf(why, sizeof(why), "mmlogd did not stop "
+			    "cleanly on SIGTERM (status %d)", st);
+			break;
+		}
+		if (daemon_start(cfg, nosync, &pid, &t) < 0) {
+			ok = 0;
+			(void)snprintf(why, sizeof(why), "mmlogd did not start");
+			break;
+		}
+		memset(&l, 0, sizeof(l));
+		l.kind = W_BATCH;
+		l.clients = 2;
+		l.entry_size = 128;
+		l.seconds = cfg->burst_s;
+		l.path = cfg->sock_path;
+		l.consumed = consumed_ring;
+		l.arg = rv;
+		l.until = burst_enough;
+		burst_limit = ring_head_seq(rv) +
+		    cfg->ring_size / 2 / bench_rec_size(128);
+		if (load_run(&l) < 0) {
+			ok = 0;
+			(void)snprintf(why, sizeof(why), "burst: %.180s", l.why);
+			*daemon = pid;
+			break;
+		}
+		head = ring_head_seq(rv);
+		durable = ring_durable_seq(rv);
+		past = head - 1 - durable;
+		(void)daemon_stop(cfg, pid, SIGKILL, 60);
+
+		if (daemon_start(cfg, NULL, &pid, &t) < 0) {
+			ok = 0;
+			(void)snprintf(why, sizeof(why), "mmlogd did not restart "
+			    "after SIGKILL");
+			break;
+		}
+		if (isnan(t_kill) || t < t_kill)
+			t_kill = t;
+		if (ring_head_seq(rv) != head ||
+		    ring_durable_seq(rv) != head - 1) {
+			ok = 0;
+			(void)snprintf(why, sizeof(why), "after SIGKILL the ring "
+			    "ends at seq %llu (durable %llu); it held %llu",
+			    (unsigned long long)ring_head_seq(rv) - 1,
+			    (unsigned long long)ring_durable_seq(rv),
+			    (unsigned long long)head - 1);
+		}
+		st = daemon_stop(cfg, pid, SIGTERM, 300);
+		if (!clean_exit(st)) {
+			ok = 0;
+			(void)snprintf(why, sizeof(why), "mmlogd did not stop "
+			    "cleanly on SIGTERM (status %d)", st);
+			break;
+		}
+		if (daemon_start(cfg, NULL, &pid, &t) < 0) {
+			ok = 0;
+			(void)snprintf(why, sizeof(why), "mmlogd did not restart "
+			    "after SIGTERM");
+			break;
+		}
+		*daemon = pid;
+		if (isnan(t_term) || t < t_term)
+			t_term = t;
+		if (ring_head_seq(rv) != head && ok) {
+			ok = 0;
+			(void)snprintf(why, sizeof(why), "after SIGTERM the ring "
+			    "ends at seq %llu; it held %llu",
+			    (unsigned long long)ring_head_seq(rv) - 1,
+			    (unsigned long long)head - 1);
+		}
+	}
+	bench_log("recovery: %.1f ms after SIGKILL (%llu entries past the "
+	    "durable cursor), %.1f ms after SIGTERM", t_kill * 1e3,
+	    (unsigned long long)past, t_term * 1e3);
+	f = fig_add("recovery.sigkill", t_kill * 1e3, "ms", "recovery.sigterm",
+	    t_term * 1e3);
+	if (!ok)
+		fig_invalid(f, "%s", why);
+	fig_extra(f, "entries_past_durable", (double)past);
+	fig_extra(f, "MiB_past_durable",
+	    (double)past * (double)bench_rec_size(128) / 1048576);
+	fig_extra(f, "ring_MiB", (double)(cfg->ring_size >> 20));
+}
