@@ -36,6 +36,9 @@
  *   write P N sends N valid entries "write I" at priority P, asking for
  *             nothing (no ACK, no SYNC), and closes.  Messages are padded
  *             with dots to 10 + I % 97 bytes, so records vary in size.
+ *   subscribe S  sends SUBSCRIBE and prints "notify next=N durable=D"
+ *             for each NOTIFY during S seconds, or "closed" if the daemon
+ *             closes the connection; flushes after each line.
  *   stats     prints the daemon's STATS reply body (key=value lines).
  *
  * Every bad frame's messages contain "BAD", so a test can see at once
@@ -50,6 +53,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "wire.h"
@@ -934,6 +938,53 @@ mode_write(int prio, long n)
 }
 
 static int
+mode_subscribe(long seconds)
+{
+	uint8_t req[16];
+	struct mml_notify_body nb;
+	static uint8_t buf[MML_FRAME_MAX];
+	struct pollfd pfd;
+	struct timespec now, end;
+	ssize_t n;
+	long left_ms;
+	int fd;
+
+	fd = peer_connect();
+	mml_wire_hdr_init(req, MML_FRAME_SUBSCRIBE, 0, 9);
+	mml_wire_finish(req, sizeof(req));
+	send_all(fd, req, sizeof(req));
+	(void)clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += seconds;
+	for (;;) {
+		(void)clock_gettime(CLOCK_MONOTONIC, &now);
+		left_ms = (end.tv_sec - now.tv_sec) * 1000 +
+		    (end.tv_nsec - now.tv_nsec) / 1000000;
+		if (left_ms <= 0)
+			break;
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)left_ms) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0) {
+			(void)printf("closed\n");
+			(void)fflush(stdout);
+			break;
+		}
+		if (n == 32 && buf[5] == MML_FRAME_NOTIFY) {
+			memcpy(&nb, buf + 16, sizeof(nb));
+			(void)printf("notify next=%llu durable=%llu\n",
+			    (unsigned long long)nb.next_seq,
+			    (unsigned long long)nb.durable_seq);
+		} else
+			(void)printf("frame type 0x%02x\n", buf[5]);
+		(void)fflush(stdout);
+	}
+	(void)close(fd);
+	return 0;
+}
+
+static int
 mode_stats(void)
 {
 	static uint8_t buf[MML_FRAME_MAX];
@@ -991,6 +1042,8 @@ main(int argc, char **argv)
 	if (strcmp(mode, "write") == 0 && optind + 2 < argc)
 		return mode_write(atoi(argv[optind + 1]),
 		    atol(argv[optind + 2]));
+	if (strcmp(mode, "subscribe") == 0)
+		return mode_subscribe(n);
 	if (strcmp(mode, "syncgone") == 0)
 		return mode_syncgone(n);
 	if (strcmp(mode, "noread") == 0)
@@ -1012,6 +1065,6 @@ main(int argc, char **argv)
 usage:
 	(void)fprintf(stderr, "usage: badpeer -s SOCKET [-r ROUNDS] [-S SEED] "
 	    "[-T TIMEOUT_MS] [-w SECONDS] cases|fdpass N|abandon N|syncgone N|\n"
-	    "noread N|write PRIO N|stats\n");
+	    "noread N|write PRIO N|subscribe S|stats\n");
 	return 2;
 }

@@ -140,7 +140,7 @@ start_daemon_env() {
 	DERR=$LOGS/mmlogd.$DAEMON_N.err
 	# shellcheck disable=SC2086
 	env $envs "$MMLOGD" --socket "$SOCK" --file "$RING" "$@" \
-	    2>"$DERR" </dev/null &
+	    2>>"$DERR" </dev/null &
 	DPID=$!
 	track "$DPID"
 	wait_for "$(tmo 20)" _daemon_ready || fail "mmlogd did not get ready"
