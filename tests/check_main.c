@@ -22,18 +22,17 @@
 Suite *crc32c_suite(void);
 Suite *wire_suite(void);
 Suite *disk_suite(void);
-/* daemon/: declare ring_suite() and server_suite() here. */
+Suite *ring_suite(void);
+Suite *server_suite(void);
 
 /* Every suite, in the order they run. */
 static Suite *(*const suites[])(void) = {
 	crc32c_suite,
 	wire_suite,
 	disk_suite,
-	/*
-	 * daemon/ suites go here, after the proto/ ones they build on:
-	 * ring_suite (tests/check_ring.c), server_suite
-	 * (tests/check_server.c).
-	 */
+	/* daemon/, after the proto/ suites they build on. */
+	ring_suite,
+	server_suite,
 };
 
 int

@@ -1,0 +1,1468 @@
+/*
+ * check_ring.c: the mapped circular log file (daemon/ring.c).
+ *
+ * Every test works on a real ring file in its own mkdtemp directory and
+ * reads it back the way a reader (mmlogctl) does: through a separate
+ * read-only mapping of the file, walking from the header's tail to its
+ * head with mml_disk_rec_check(), following WRAP records and the
+ * implicit wrap of mml_disk_next_off().  Every entry's bytes are derived
+ * from its sequence number, so the walk checks each one exactly.
+ *
+ * A crash is simulated in-process: the ring is unmapped and its fd closed
+ * behind its back, without the final sync and clean state of
+ * mml_ring_close(); the page cache keeps every byte, as it does when the
+ * daemon dies.  A power loss is simulated by rewriting the header of a
+ * closed ring as a writer of another boot would have left it.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "../daemon/mmlogd.h"
+
+#define CAP		((uint64_t)MML_DISK_CAP_MIN)
+#define FILE_SIZE	(MML_DISK_HEADER_SIZE + CAP)
+#define T0		((uint64_t)1700000000000000)	/* realtime of seq 0 */
+#define M0		((uint64_t)5000000000)		/* monotonic of seq 0 */
+#define SENT_MAX	65536	/* entries remembered, by seq modulo */
+#define VARIED_MAX	1664	/* largest record append_varied() makes */
+
+/* What was appended with a given seq; the bytes follow from the seq. */
+struct sent {
+	uint64_t seq;
+	uint8_t comm_len;
+	uint16_t tag_len;
+	uint32_t msg_len;
+	uint32_t fields_len;
+};
+
+/* What a reader found walking the ring from tail to head. */
+struct walk {
+	uint64_t tail_off, tail_seq;	/* the header's, when the walk began */
+	uint64_t head_off, head_seq;
+	uint64_t first, last;		/* oldest and newest entry seen */
+	uint64_t n;			/* entries */
+	uint64_t wrap_recs;		/* WRAP records followed */
+	uint64_t implicit;		/* implicit wraps followed */
+	uint64_t gap;			/* sequence numbers missing */
+	int tail_on_wrap;		/* the tail was a WRAP record */
+};
+
+/* A record a torn write left after the head (see torn_cases). */
+enum torn_kind {
+	TORN_BAD_CRC,		/* whole but for one CRC bit */
+	TORN_HALF,		/* header written, payload half zeros */
+	TORN_CRC_ZERO,		/* the CRC, written last, never came */
+	TORN_STALE_SEQ,		/* valid, but an older sequence number */
+	TORN_TYPE,		/* valid CRC, unknown type */
+	TORN_RESERVED,		/* valid CRC, reserved field set */
+	TORN_LEN,		/* len reaches past the region */
+	TORN_ZEROS,		/* nothing written at all */
+};
+
+struct torn_case {
+	const char *name;
+	enum torn_kind kind;
+};
+
+/* A ring file that mml_ring_open() must refuse without touching it. */
+enum refuse_kind {
+	REF_PATCH,		/* a header field patched in a real ring */
+	REF_TRUNCATE,		/* the file truncated to .len bytes */
+	REF_TEXT,		/* a text file of .len bytes */
+};
+
+struct refuse_case {
+	const char *name;
+	enum refuse_kind kind;
+	size_t off;		/* REF_PATCH: byte offset in the header */
+	int width;		/* REF_PATCH: 1, 4 or 8 bytes */
+	uint64_t value;		/* REF_PATCH: stored little-endian */
+	int fix_crc;		/* REF_PATCH: recompute static_crc */
+	uint64_t len;		/* REF_TRUNCATE, REF_TEXT */
+	uint64_t size;		/* passed to mml_ring_open(), 0: CAP */
+	int size_explicit;
+	uint64_t min_cap;	/* 0: CAP */
+	int err;		/* the negative errno expected */
+};
+
+/* Record sizes that put the head at the interesting places at the end. */
+struct layout_case {
+	const char *name;
+	uint32_t sizes[20];	/* padded record sizes; 0 ends */
+	uint64_t head_off;	/* head after them */
+	uint64_t wraps;		/* hdr->wraps after them */
+	uint64_t wrap_recs;	/* WRAP records a reader meets */
+	uint64_t implicit;	/* implicit wraps a reader follows */
+};
+
+/* A crash after some synced and some unsynced appends. */
+struct crash_case {
+	const char *name;
+	unsigned synced;	/* entries appended, then synced */
+	unsigned unsynced;	/* entries appended after, never synced */
+	uint64_t size;		/* 0: varied sizes, else this padded size */
+};
+
+static void rm_tree(const char *);
+static uint8_t pat(uint64_t, unsigned, size_t);
+static uint64_t append_lens(struct mml_ring *, size_t, size_t, size_t,
+    size_t);
+static uint64_t append_varied(struct mml_ring *);
+static uint64_t append_size(struct mml_ring *, uint64_t);
+static void verify_rec(const struct mml_rec *);
+static void walk_data(const uint8_t *, uint64_t,
+    const struct mml_disk_header *, struct walk *);
+static void walk_file(const char *, struct walk *);
+static void check_suffix(const struct mml_ring *, struct walk *);
+static void ring_crash(struct mml_ring **);
+static void ring_sync(struct mml_ring *);
+static void ring_open_ok(uint64_t, int);
+static void read_header(struct mml_disk_header *);
+static uint8_t *slurp(const char *, size_t *);
+static int dir_entries(const char *);
+static void assert_unlocked(void);
+static void torn_write(uint8_t *, enum torn_kind, uint64_t);
+static void torn_one(const struct torn_case *);
+static void refuse_one(const struct refuse_case *);
+static void layout_one(const struct layout_case *);
+static void crash_one(const struct crash_case *);
+static void mark(uint8_t *, uint64_t, uint64_t);
+static void assert_covered(const uint8_t *, const struct mml_sync_job *);
+static void append_marked(uint8_t *);
+
+static char tmpdir[256];
+static char path[400];
+static struct mml_ring *ring;
+static struct sent *sent;
+static uint64_t max_size;	/* largest record appended in this test */
+static uint8_t part[4][CAP / 4];
+
+static const struct torn_case torn_cases[] = {
+	{ "CRC off by one bit", TORN_BAD_CRC },
+	{ "payload half written", TORN_HALF },
+	{ "CRC never written", TORN_CRC_ZERO },
+	{ "stale record of an older lap", TORN_STALE_SEQ },
+	{ "unknown record type", TORN_TYPE },
+	{ "reserved field set", TORN_RESERVED },
+	{ "length past the region", TORN_LEN },
+	{ "zeros", TORN_ZEROS },
+};
+
+#define HOFF(f)		offsetof(struct mml_disk_header, f)
+
+static const struct refuse_case refuse_cases[] = {
+	{ "wrong magic", REF_PATCH, HOFF(magic), 1, 'X', 0, .err = -EBADMSG },
+	{ "version 2", REF_PATCH, HOFF(version), 4, 2, 1,
+	    .err = -EPROTONOSUPPORT },
+	{ "version 2, CRC not updated", REF_PATCH, HOFF(version), 4, 2, 0,
+	    .err = -EPROTONOSUPPORT },
+	{ "version 0", REF_PATCH, HOFF(version), 4, 0, 1,
+	    .err = -EPROTONOSUPPORT },
+	{ "header_size 8192", REF_PATCH, HOFF(header_size), 4, 8192, 1,
+	    .err = -EBADMSG },
+	{ "static CRC mismatch", REF_PATCH, HOFF(ring_id), 1, 0xa5, 0,
+	    .err = -EBADMSG },
+	{ "unknown incompatible feature", REF_PATCH, HOFF(incompat_flags),
+	    4, 1, 1, .err = -EPROTONOSUPPORT },
+	{ "unknown compatible feature (a writer would not keep it)",
+	    REF_PATCH, HOFF(compat_flags), 4, 1, 1, .err = -EPROTONOSUPPORT },
+	{ "capacity larger than the file", REF_PATCH, HOFF(capacity), 8,
+	    2 * CAP, 1, .err = -ENOSPC },
+	{ "capacity of 1 TiB", REF_PATCH, HOFF(capacity), 8,
+	    MML_DISK_CAP_MAX, 1, .err = -ENOSPC },
+	{ "capacity below the minimum", REF_PATCH, HOFF(capacity), 8,
+	    CAP - 8, 1, .err = -EBADMSG },
+	{ "capacity not 8-aligned", REF_PATCH, HOFF(capacity), 8, CAP + 4, 1,
+	    .err = -EBADMSG },
+	{ "capacity 0", REF_PATCH, HOFF(capacity), 8, 0, 1, .err = -EBADMSG },
+	{ "head_off at the capacity", REF_PATCH, HOFF(head_off), 8, CAP, 0,
+	    .err = -EBADMSG },
+	{ "head_off within 64 bytes of the end", REF_PATCH, HOFF(head_off), 8,
+	    CAP - 56, 0, .err = -EBADMSG },
+	{ "tail_off not aligned", REF_PATCH, HOFF(tail_off), 8, 4, 0,
+	    .err = -EBADMSG },
+	{ "durable_off huge", REF_PATCH, HOFF(durable_off), 8, UINT64_MAX, 0,
+	    .err = -EBADMSG },
+	{ "tail_seq 0", REF_PATCH, HOFF(tail_seq), 8, 0, 0, .err = -EBADMSG },
+	{ "durable_seq at seq_limit", REF_PATCH, HOFF(seq_limit), 8, 5, 0,
+	    .err = -EBADMSG },
+	{ "file truncated to half its data", REF_TRUNCATE,
+	    .len = MML_DISK_HEADER_SIZE + CAP / 2, .err = -ENOSPC },
+	{ "file truncated to the header", REF_TRUNCATE,
+	    .len = MML_DISK_HEADER_SIZE, .err = -ENOSPC },
+	{ "file shorter than a header", REF_TRUNCATE, .len = 100,
+	    .err = -EBADMSG },
+	{ "zero-size file", REF_TRUNCATE, .len = 0, .err = -EBADMSG },
+	{ "a text file", REF_TEXT, .len = FILE_SIZE, .err = -EBADMSG },
+	{ "explicit size differs", REF_PATCH, .size = 2 * CAP,
+	    .size_explicit = 1, .err = -EEXIST },
+	{ "smaller than min_cap", REF_PATCH, .min_cap = 2 * CAP,
+	    .err = -EINVAL },
+};
+
+/*
+ * A: 4096-byte records.  The region is 16 of them.  "left" is what
+ * remains after the last record but one.
+ */
+#define A	4096
+static const struct layout_case layout_cases[] = {
+	{ "record ends exactly at the end",
+	    { A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A },
+	    .head_off = 0, .wraps = 1, .wrap_recs = 0, .implicit = 1 },
+	{ "56 bytes left: implicit wrap",
+	    { A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A - 56 },
+	    .head_off = 0, .wraps = 1, .wrap_recs = 0, .implicit = 1 },
+	{ "8 bytes left: implicit wrap",
+	    { A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A - 8 },
+	    .head_off = 0, .wraps = 1, .wrap_recs = 0, .implicit = 1 },
+	{ "64 bytes left, a 64-byte record fills them",
+	    { A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A - 64, 64 },
+	    .head_off = 0, .wraps = 1, .wrap_recs = 0, .implicit = 1 },
+	{ "64 bytes left, a 72-byte record: WRAP of 64 bytes",
+	    { A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A - 64, 72 },
+	    .head_off = 72, .wraps = 1, .wrap_recs = 1, .implicit = 0 },
+	{ "1000 bytes left, a 2000-byte record: WRAP",
+	    { A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A - 1000, 2000 },
+	    .head_off = 2000, .wraps = 1, .wrap_recs = 1, .implicit = 0 },
+	{ "largest record (cap/4) after an odd offset",
+	    { 72, 16384, 16384, 16384, 16384 },
+	    .head_off = 16384, .wraps = 1, .wrap_recs = 1, .implicit = 0 },
+};
+#undef A
+
+static const struct crash_case crash_cases[] = {
+	{ "crash right after open", 0, 0, 0 },
+	{ "nothing synced", 0, 30, 0 },
+	{ "synced, then more", 20, 20, 0 },
+	{ "nothing synced, several laps", 0, 400, 0 },
+	{ "synced mid-ring, less than a lap after", 20, 25, 0 },
+	{ "synced at a record start of the next laps", 10, 300, 1024 },
+	{ "synced mid-ring, more than a lap after", 7, 400, 0 },
+};
+
+static uint8_t
+pat(uint64_t seq, unsigned which, size_t i)
+{
+	return (uint8_t)(seq * 131 + which * 29 + i * 7 + (i >> 8));
+}
+
+static int
+rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	(void)remove(p);
+	return 0;
+}
+
+static void
+rm_tree(const char *p)
+{
+	(void)nftw(p, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+setup(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	mml_log_level = getenv("MML_TEST_LOG") != NULL ? LOG_DEBUG : -1;
+	(void)snprintf(tmpdir, sizeof(tmpdir), "%s/check_ring.XXXXXX",
+	    t != NULL && *t != '\0' ? t : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	(void)snprintf(path, sizeof(path), "%s/ring", tmpdir);
+	sent = calloc(SENT_MAX, sizeof(*sent));
+	ck_assert_ptr_nonnull(sent);
+	ring = NULL;
+	max_size = 0;
+}
+
+static void
+teardown(void)
+{
+	ring = mml_ring_close(ring);
+	free(sent);
+	sent = NULL;
+	rm_tree(tmpdir);
+}
+
+/*
+ * Appends an entry with these part lengths; its header fields and bytes
+ * follow from its seq.  Returns the record's padded size.
+ */
+static uint64_t
+append_lens(struct mml_ring *r, size_t comm_len, size_t tag_len,
+    size_t msg_len, size_t fields_len)
+{
+	struct mml_rec_hdr h;
+	struct sent *s;
+	uint64_t seq = r->next_seq, got = 0;
+	size_t i;
+	int e;
+
+	for (i = 0; i < comm_len; i++)
+		part[0][i] = pat(seq, 0, i);
+	for (i = 0; i < tag_len; i++)
+		part[1][i] = pat(seq, 1, i);
+	for (i = 0; i < msg_len; i++)
+		part[2][i] = pat(seq, 2, i);
+	for (i = 0; i < fields_len; i++)
+		part[3][i] = pat(seq, 3, i);
+	memset(&h, 0xee, sizeof(h));	/* the ring must set what it owns */
+	h.priority = (uint8_t)(seq % 8);
+	h.flags = seq % 3 == 0 ? MML_REC_F_DAEMON : 0;
+	h.comm_len = (uint8_t)comm_len;
+	h.tag_len = (uint16_t)tag_len;
+	h.msg_len = (uint32_t)msg_len;
+	h.fields_len = (uint32_t)fields_len;
+	h.realtime_usec = T0 + seq;
+	h.monotonic_usec = M0 + 7 * seq;
+	h.pid = (uint32_t)(1000 + seq % 30000);
+	h.uid = (uint32_t)(seq % 7);
+	h.gid = (uint32_t)(seq % 11);
+	e = mml_ring_append(r, &h, part[0], part[1], part[2], part[3], &got);
+	if (e != 0 || got != seq || r->next_seq != seq + 1)
+		ck_abort_msg("append seq %llu: %d, got seq %llu",
+		    (unsigned long long)seq, e, (unsigned long long)got);
+	/* The reserved limit on disk always lies above every seq handed out. */
+	if (r->hdr->seq_limit <= seq)
+		ck_abort_msg("seq %llu handed out at limit %llu",
+		    (unsigned long long)seq,
+		    (unsigned long long)r->hdr->seq_limit);
+	s = &sent[seq % SENT_MAX];
+	s->seq = seq;
+	s->comm_len = (uint8_t)comm_len;
+	s->tag_len = (uint16_t)tag_len;
+	s->msg_len = (uint32_t)msg_len;
+	s->fields_len = (uint32_t)fields_len;
+	if (mml_disk_rec_size(comm_len, tag_len, msg_len, fields_len) > max_size)
+		max_size = mml_disk_rec_size(comm_len, tag_len, msg_len,
+		    fields_len);
+	return mml_disk_rec_size(comm_len, tag_len, msg_len, fields_len);
+}
+
+/* Sizes vary with the seq, from 64 bytes to VARIED_MAX. */
+static uint64_t
+append_varied(struct mml_ring *r)
+{
+	uint64_t seq = r->next_seq;
+
+	return append_lens(r, seq % 17, (seq * 5) % 40, (seq * 37) % 1500,
+	    (seq % 4) * 9);
+}
+
+/* An entry whose record is exactly size bytes (>= 64, 8-aligned). */
+static uint64_t
+append_size(struct mml_ring *r, uint64_t size)
+{
+	ck_assert_uint_ge(size, MML_REC_HDR);
+	ck_assert_uint_eq(size % MML_DISK_ALIGN, 0);
+	ck_assert_uint_eq(append_lens(r, 0, 0, size - MML_REC_HDR, 0), size);
+	return size;
+}
+
+/*
+ * The record must be exactly the entry appended with its seq.  Walks
+ * call this for every record, so it calls into Check only on failure
+ * (each passing ck_assert costs a write to the runner's pipe).
+ */
+static void
+verify_rec(const struct mml_rec *rec)
+{
+	const struct mml_rec_hdr *h = &rec->hdr;
+	const struct sent *s = &sent[h->seq % SENT_MAX];
+	const uint8_t *p[4] = { rec->comm, rec->tag, rec->msg, rec->fields };
+	size_t len[4], i;
+	unsigned k;
+
+	if (s->seq != h->seq)
+		ck_abort_msg("seq %llu was never appended",
+		    (unsigned long long)h->seq);
+	if (h->type != MML_REC_ENTRY || h->comm_len != s->comm_len ||
+	    h->tag_len != s->tag_len || h->msg_len != s->msg_len ||
+	    h->fields_len != s->fields_len || h->priority != h->seq % 8 ||
+	    h->flags != (h->seq % 3 == 0 ? MML_REC_F_DAEMON : 0) ||
+	    h->realtime_usec != T0 + h->seq ||
+	    h->monotonic_usec != M0 + 7 * h->seq ||
+	    h->pid != 1000 + h->seq % 30000 || h->uid != h->seq % 7 ||
+	    h->gid != h->seq % 11 || h->reserved != 0)
+		ck_abort_msg("seq %llu: header differs from what was appended",
+		    (unsigned long long)h->seq);
+	len[0] = s->comm_len;
+	len[1] = s->tag_len;
+	len[2] = s->msg_len;
+	len[3] = s->fields_len;
+	for (k = 0; k < 4; k++)
+		for (i = 0; i < len[k]; i++)
+			if (p[k][i] != pat(h->seq, k, i))
+				ck_abort_msg("seq %llu part %u byte %zu differs",
+				    (unsigned long long)h->seq, k, i);
+}
+
+/*
+ * Walks data[0, cap) from the header's tail to its head as a reader
+ * does, checking every record against the expected seq and every entry
+ * against what was appended.  A jump forward in sequence numbers (after
+ * a power loss) is counted in w->gap; anything else that does not check
+ * fails the test.
+ */
+static void
+walk_data(const uint8_t *data, uint64_t cap, const struct mml_disk_header *h,
+    struct walk *w)
+{
+	enum mml_disk_reason why;
+	struct mml_rec rec;
+	uint64_t off, seq, next, steps;
+	int e;
+
+	memset(w, 0, sizeof(*w));
+	w->tail_off = h->tail_off;
+	w->tail_seq = h->tail_seq;
+	w->head_off = h->head_off;
+	w->head_seq = h->head_seq;
+	off = w->tail_off;
+	seq = w->tail_seq;
+	for (steps = 0; seq != w->head_seq; steps++) {
+		if (steps > cap / MML_REC_HDR + 2 || seq > w->head_seq)
+			ck_abort_msg("walk from seq %llu does not reach the head",
+			    (unsigned long long)w->tail_seq);
+		if (steps > 0 && off == w->head_off) {
+			/* Numbers skipped after the newest entry. */
+			w->gap += w->head_seq - seq;
+			seq = w->head_seq;
+			break;
+		}
+		e = mml_disk_rec_check(data, cap, off, seq, 1, &rec, &why);
+		if (e < 0 && why == MML_DISK_E_REC_SEQ &&
+		    mml_disk_rec_check(data, cap, off, 0, 1, &rec, NULL) == 0 &&
+		    rec.hdr.seq > seq && rec.hdr.seq <= w->head_seq) {
+			w->gap += rec.hdr.seq - seq;
+			seq = rec.hdr.seq;
+			e = 0;
+			if (seq == w->head_seq)
+				break;
+		}
+		if (e != 0)
+			ck_abort_msg("record at %llu, expected seq %llu: %s",
+			    (unsigned long long)off, (unsigned long long)seq,
+			    mml_disk_reason_str(why));
+		if (rec.hdr.type == MML_REC_WRAP) {
+			if (off == 0)
+				ck_abort_msg("WRAP record at offset 0");
+			if (steps == 0)
+				w->tail_on_wrap = 1;
+			w->wrap_recs++;
+			off = 0;
+			continue;
+		}
+		verify_rec(&rec);
+		if (w->n == 0)
+			w->first = seq;
+		w->last = seq;
+		w->n++;
+		seq++;
+		next = mml_disk_next_off(cap, off, rec.size);
+		if (next == 0)
+			w->implicit++;
+		off = next;
+	}
+	if (off != w->head_off)
+		ck_abort_msg("walk ends at %llu, head is at %llu",
+		    (unsigned long long)off, (unsigned long long)w->head_off);
+}
+
+/* Maps the file read-only, as mmlogctl does, and walks it. */
+static void
+walk_file(const char *p, struct walk *w)
+{
+	enum mml_disk_reason why;
+	struct stat st;
+	void *map;
+	int fd;
+
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		ck_abort_msg("open '%s': %s", p, strerror(errno));
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(map, MAP_FAILED);
+	if (mml_disk_header_check(map, (uint64_t)st.st_size, &why) != 0)
+		ck_abort_msg("header: %s", mml_disk_reason_str(why));
+	walk_data((const uint8_t *)map + MML_DISK_HEADER_SIZE,
+	    ((const struct mml_disk_header *)map)->capacity, map, w);
+	ck_assert_int_eq(munmap(map, (size_t)st.st_size), 0);
+	(void)close(fd);
+}
+
+/*
+ * The ring holds a contiguous run of entries ending at the newest, its
+ * counters agree with it, and eviction freed no more than it had to:
+ * less than one evicted record beyond what the last append needed, plus
+ * what a wrap leaves unused at the end.
+ */
+static void
+check_suffix(const struct mml_ring *r, struct walk *w)
+{
+	const struct mml_disk_header *h = r->hdr;
+	uint64_t span;
+
+	walk_file(r->path, w);
+	ck_assert_uint_eq(w->gap, 0);
+	ck_assert_uint_eq(w->head_seq, r->next_seq);
+	ck_assert_uint_eq(w->head_off, r->head_off);
+	ck_assert_uint_eq(w->tail_seq, r->tail_seq);
+	ck_assert_uint_eq(w->tail_off, r->tail_off);
+	ck_assert_uint_eq(w->n, w->head_seq - w->tail_seq);
+	if (w->n > 0) {
+		ck_assert_uint_eq(w->first, w->tail_seq);
+		ck_assert_uint_eq(w->last, r->next_seq - 1);
+	}
+	ck_assert_uint_eq(h->entries_overwritten + w->n, h->entries_written);
+	if (h->wraps > 0) {
+		span = w->head_off > w->tail_off ?
+		    w->head_off - w->tail_off :
+		    r->cap - w->tail_off + w->head_off;
+		if (w->n == 0)
+			span = 0;
+		ck_assert_msg(r->cap - span < 2 * max_size + MML_REC_HDR,
+		    "ring of %llu bytes holds only %llu",
+		    (unsigned long long)r->cap, (unsigned long long)span);
+	}
+}
+
+/*
+ * Ends the ring as a crash of the daemon would: no final sync, no clean
+ * state, no unlock but the one closing the fd does.
+ */
+static void
+ring_crash(struct mml_ring **rp)
+{
+	struct mml_ring *r = *rp;
+
+	ck_assert_int_eq(munmap(r->map, r->map_len), 0);
+	ck_assert_int_eq(close(r->fd), 0);
+	free(r->path);
+	free(r);
+	*rp = NULL;
+}
+
+/* One sync job, run in this thread as the sync thread would. */
+static void
+ring_sync(struct mml_ring *r)
+{
+	struct mml_sync_job job;
+
+	mml_ring_sync_prepare(r, &job);
+	mml_ring_sync_run(r, &job);
+	ck_assert_int_eq(job.result, 0);
+	mml_ring_sync_done(r, &job);
+}
+
+static void
+ring_open_ok(uint64_t size, int size_explicit)
+{
+	int e;
+
+	ck_assert_ptr_null(ring);
+	e = mml_ring_open(path, size, size_explicit, CAP, &ring);
+	ck_assert_msg(e == 0, "mml_ring_open: %s", strerror(-e));
+	ck_assert_ptr_nonnull(ring);
+}
+
+/* The header as a reader sees it in the file. */
+static void
+read_header(struct mml_disk_header *h)
+{
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, h, sizeof(*h), 0), (ssize_t)sizeof(*h));
+	(void)close(fd);
+}
+
+static uint8_t *
+slurp(const char *p, size_t *ret_len)
+{
+	struct stat st;
+	uint8_t *buf;
+	int fd;
+
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	buf = malloc((size_t)st.st_size + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_eq(pread(fd, buf, (size_t)st.st_size, 0),
+	    (ssize_t)st.st_size);
+	(void)close(fd);
+	*ret_len = (size_t)st.st_size;
+	return buf;
+}
+
+/* Entries of a directory, "." and ".." excluded. */
+static int
+dir_entries(const char *p)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	d = opendir(p);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			n++;
+	(void)closedir(d);
+	return n;
+}
+
+/* Nobody holds the ring's lock. */
+static void
+assert_unlocked(void)
+{
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
+	(void)close(fd);
+}
+
+/* A new ring: created whole, fully allocated, locked, empty, dirty. */
+START_TEST(test_create)
+{
+	struct mml_disk_header h;
+	struct walk w;
+	struct stat st;
+	char sub[400];
+
+	(void)snprintf(sub, sizeof(sub), "%s/a/b/ring", tmpdir);
+	ck_assert_int_eq(mml_ring_open(sub, CAP, 1, CAP, &ring), 0);
+	ck_assert_int_eq(stat(sub, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 0777, 0640);
+	ck_assert_uint_eq((uint64_t)st.st_size, FILE_SIZE);
+	/* posix_fallocate: every block is there before the map is used. */
+	ck_assert_uint_ge((uint64_t)st.st_blocks * 512, FILE_SIZE);
+	/* Created under a temporary name: nothing else is left beside it. */
+	(void)snprintf(sub, sizeof(sub), "%s/a/b", tmpdir);
+	ck_assert_int_eq(dir_entries(sub), 1);
+
+	ck_assert_uint_eq(ring->cap, CAP);
+	ck_assert_uint_eq(ring->next_seq, 1);
+	ck_assert_int_eq(ring->was_dirty, 0);
+	ck_assert_uint_eq(ring->lost_seqs, 0);
+	ck_assert_uint_eq(ring->recovered_entries, 0);
+	h = *ring->hdr;
+	ck_assert_mem_eq(h.magic, MML_DISK_MAGIC, 8);
+	ck_assert_uint_eq(h.version, MML_DISK_VERSION);
+	ck_assert_uint_eq(h.header_size, MML_DISK_HEADER_SIZE);
+	ck_assert_uint_eq(h.capacity, CAP);
+	ck_assert_uint_eq(h.state, MML_STATE_DIRTY);
+	ck_assert_uint_eq(h.head_off, 0);
+	ck_assert_uint_eq(h.head_seq, 1);
+	ck_assert_uint_eq(h.tail_off, 0);
+	ck_assert_uint_eq(h.tail_seq, 1);
+	ck_assert_uint_eq(h.durable_off, 0);
+	ck_assert_uint_eq(h.durable_seq, 0);
+	ck_assert_uint_gt(h.seq_limit, 1);
+	ck_assert_uint_eq(h.opens, 1);
+	ck_assert_uint_eq(h.dirty_opens, 0);
+	ck_assert_uint_eq(h.entries_written, 0);
+	ck_assert_mem_eq(h.boot_id, ring->boot_id, 16);
+	walk_data(ring->data, ring->cap, ring->hdr, &w);
+	ck_assert_uint_eq(w.n, 0);
+
+	ring = mml_ring_close(ring);
+	(void)snprintf(path, sizeof(path), "%s/a/b/ring", tmpdir);
+	read_header(&h);
+	ck_assert_uint_eq(h.state, MML_STATE_CLEAN);
+	assert_unlocked();
+	ck_assert_ptr_null(mml_ring_close(NULL));
+}
+END_TEST
+
+/* Sizes out of range are refused before anything is created. */
+START_TEST(test_bad_size)
+{
+	static const uint64_t sizes[] = { 0, CAP - 8, CAP + 4,
+	    MML_DISK_CAP_MAX + 8 };
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		ck_assert_int_eq(mml_ring_open(path, sizes[i], 1, CAP, &ring),
+		    -EINVAL);
+		ck_assert_ptr_null(ring);
+	}
+	ck_assert_int_eq(dir_entries(tmpdir), 0);
+}
+END_TEST
+
+/* Entries come back exactly, numbered 1..N, with counters to match. */
+START_TEST(test_append_read)
+{
+	struct walk w;
+	uint64_t bytes = 0;
+	unsigned i;
+
+	ring_open_ok(CAP, 1);
+	for (i = 0; i < 30; i++)
+		bytes += append_varied(ring);
+	ck_assert_uint_lt(bytes, CAP);
+	walk_file(path, &w);
+	ck_assert_uint_eq(w.n, 30);
+	ck_assert_uint_eq(w.first, 1);
+	ck_assert_uint_eq(w.last, 30);
+	ck_assert_uint_eq(w.wrap_recs, 0);
+	ck_assert_uint_eq(w.gap, 0);
+	ck_assert_uint_eq(ring->hdr->head_off, bytes);
+	ck_assert_uint_eq(ring->hdr->head_seq, 31);
+	ck_assert_uint_eq(ring->hdr->tail_seq, 1);
+	ck_assert_uint_eq(ring->hdr->entries_written, 30);
+	ck_assert_uint_eq(ring->hdr->bytes_written, bytes);
+	ck_assert_uint_eq(ring->hdr->entries_overwritten, 0);
+	ck_assert_uint_eq(ring->hdr->wraps, 0);
+	/* The walk over the writer's own map agrees. */
+	walk_data(ring->data, ring->cap, ring->hdr, &w);
+	ck_assert_uint_eq(w.n, 30);
+}
+END_TEST
+
+/* Many laps: always the newest entries, contiguous, none lost unevicted. */
+START_TEST(test_wrap_many)
+{
+	struct walk w;
+	unsigned i;
+
+	ring_open_ok(CAP, 1);
+	for (i = 0; i < 6000; i++) {
+		(void)append_varied(ring);
+		if (i % 97 == 0)
+			check_suffix(ring, &w);
+	}
+	check_suffix(ring, &w);
+	ck_assert_uint_gt(w.n, 40);
+	ck_assert_uint_eq(ring->hdr->entries_written, 6000);
+	ck_assert_uint_ge(ring->hdr->wraps, ring->hdr->bytes_written / CAP - 1);
+	ck_assert_uint_ge(ring->hdr->wraps, 50);
+	/* Reopened, the same entries are there. */
+	ring = mml_ring_close(ring);
+	ring_open_ok(CAP, 1);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.last, 6000);
+	ck_assert_uint_eq(ring->recovered_entries, 0);
+	(void)append_varied(ring);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.last, 6001);
+}
+END_TEST
+
+static void
+layout_one(const struct layout_case *c)
+{
+	struct walk w;
+	uint64_t seen_tail_wrap = 0, last;
+	unsigned i;
+
+	ring_open_ok(CAP, 1);
+	for (i = 0; i < 20 && c->sizes[i] != 0; i++)
+		(void)append_size(ring, c->sizes[i]);
+	ck_assert_uint_eq(ring->head_off, c->head_off);
+	ck_assert_uint_eq(ring->hdr->head_off, c->head_off);
+	ck_assert_uint_eq(ring->hdr->wraps, c->wraps);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.wrap_recs, c->wrap_recs);
+	ck_assert_uint_eq(w.implicit, c->implicit);
+	ck_assert_uint_eq(w.last, i);
+
+	/* Go round three more times in small steps, past every odd spot. */
+	for (i = 0; i < 400; i++) {
+		(void)append_size(ring, 520);
+		check_suffix(ring, &w);
+		seen_tail_wrap += w.tail_on_wrap;
+	}
+	/* A tail on a WRAP record (all of its lap evicted) reads fine. */
+	if (c->wrap_recs > 0)
+		ck_assert_uint_gt(seen_tail_wrap, 0);
+	last = w.last;
+
+	/* Recovery finds the same after a clean close and after a crash. */
+	ring = mml_ring_close(ring);
+	ring_open_ok(CAP, 1);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.last, last);
+	ring_crash(&ring);
+	ring_open_ok(CAP, 1);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.last, last);
+	ck_assert_uint_eq(ring->next_seq, last + 1);
+}
+
+START_TEST(test_layout)
+{
+	layout_one(&layout_cases[_i]);
+}
+END_TEST
+
+/* A record larger than a quarter of the ring is refused, changing nothing. */
+START_TEST(test_too_large)
+{
+	struct mml_disk_header before;
+	struct mml_rec_hdr h;
+	uint64_t seq = 77;
+	struct walk w;
+
+	ring_open_ok(CAP, 1);
+	(void)append_varied(ring);
+	before = *ring->hdr;
+	memset(&h, 0, sizeof(h));
+	h.msg_len = (uint32_t)(CAP / 4 - MML_REC_HDR + 1);
+	ck_assert_int_eq(mml_ring_append(ring, &h, NULL, NULL, part[2], NULL,
+	    &seq), -EMSGSIZE);
+	ck_assert_uint_eq(seq, 77);
+	h.msg_len = UINT32_MAX;
+	h.fields_len = UINT32_MAX;
+	ck_assert_int_eq(mml_ring_append(ring, &h, NULL, NULL, part[2], NULL,
+	    &seq), -EMSGSIZE);
+	ck_assert_uint_eq(ring->next_seq, 2);
+	ck_assert_mem_eq(ring->hdr, &before, sizeof(before));
+	/* Exactly a quarter fits. */
+	(void)append_size(ring, CAP / 4);
+	walk_file(path, &w);
+	ck_assert_uint_eq(w.n, 2);
+}
+END_TEST
+
+/* Clean close and reopen: sequence numbers go on, the entries stay. */
+START_TEST(test_reopen)
+{
+	struct mml_disk_header h;
+	struct walk w;
+	unsigned i;
+
+	ring_open_ok(CAP, 1);
+	for (i = 0; i < 40; i++)
+		(void)append_varied(ring);
+	ck_assert_uint_eq(ring->hdr->state, MML_STATE_DIRTY);
+	ring = mml_ring_close(ring);
+	read_header(&h);
+	ck_assert_uint_eq(h.state, MML_STATE_CLEAN);
+	ck_assert_uint_eq(h.durable_seq, 40);
+	ck_assert_uint_eq(h.durable_off, h.head_off);
+	ck_assert_uint_eq(h.head_seq, 41);
+	ck_assert_uint_gt(h.seq_limit, 40);
+	assert_unlocked();
+
+	ring_open_ok(CAP, 1);
+	ck_assert_int_eq(ring->was_dirty, 0);
+	ck_assert_uint_eq(ring->lost_seqs, 0);
+	ck_assert_uint_eq(ring->recovered_entries, 0);
+	ck_assert_uint_eq(ring->next_seq, 41);
+	ck_assert_uint_eq(ring->hdr->state, MML_STATE_DIRTY);
+	ck_assert_uint_eq(ring->hdr->opens, 2);
+	ck_assert_uint_eq(ring->hdr->dirty_opens, 0);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.first, 1);
+	ck_assert_uint_eq(w.last, 40);
+	for (i = 0; i < 5; i++)
+		(void)append_varied(ring);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.first, 1);
+	ck_assert_uint_eq(w.last, 45);
+	ring = mml_ring_close(ring);
+	read_header(&h);
+	ck_assert_uint_eq(h.state, MML_STATE_CLEAN);
+	ck_assert_uint_eq(h.entries_written, 45);
+}
+END_TEST
+
+/* Without an explicit size, an existing ring keeps its own capacity. */
+START_TEST(test_reopen_implicit_size)
+{
+	struct walk w;
+	struct stat st;
+
+	ring_open_ok(CAP, 1);
+	(void)append_varied(ring);
+	ring = mml_ring_close(ring);
+	ring_open_ok(4 * CAP, 0);
+	ck_assert_uint_eq(ring->cap, CAP);
+	ck_assert_uint_eq(ring->hdr->capacity, CAP);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq((uint64_t)st.st_size, FILE_SIZE);
+	(void)append_varied(ring);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.n, 2);
+}
+END_TEST
+
+static void
+refuse_one(const struct refuse_case *c)
+{
+	struct mml_disk_header h;
+	uint8_t *before, *after;
+	size_t blen, alen, i;
+	int fd, e;
+
+	ring_open_ok(CAP, 1);
+	for (i = 0; i < 5; i++)
+		(void)append_varied(ring);
+	ring = mml_ring_close(ring);
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	switch (c->kind) {
+	case REF_PATCH:
+		if (c->width == 0)
+			break;
+		ck_assert_int_eq(pread(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+		memcpy((uint8_t *)&h + c->off, &c->value, (size_t)c->width);
+		if (c->fix_crc)
+			h.static_crc = mml_crc32c(0, &h,
+			    offsetof(struct mml_disk_header, static_crc));
+		ck_assert_int_eq(pwrite(fd, &h, sizeof(h), 0),
+		    (ssize_t)sizeof(h));
+		break;
+	case REF_TRUNCATE:
+		ck_assert_int_eq(ftruncate(fd, (off_t)c->len), 0);
+		break;
+	case REF_TEXT:
+		ck_assert_int_eq(ftruncate(fd, 0), 0);
+		for (i = 0; i < c->len; i += 8)
+			ck_assert_int_eq(pwrite(fd, "a line\n\n", 8, (off_t)i), 8);
+		break;
+	}
+	(void)close(fd);
+
+	before = slurp(path, &blen);
+	e = mml_ring_open(path, c->size ? c->size : CAP, c->size_explicit,
+	    c->min_cap ? c->min_cap : CAP, &ring);
+	ck_assert_msg(e == c->err, "%s: got %d (%s), want %d (%s)", c->name,
+	    e, strerror(-e), c->err, strerror(-c->err));
+	ck_assert_ptr_null(ring);
+	/* Never overwrite what we do not understand. */
+	after = slurp(path, &alen);
+	ck_assert_uint_eq(alen, blen);
+	ck_assert_msg(memcmp(before, after, blen) == 0, "%s: file changed",
+	    c->name);
+	ck_assert_int_eq(dir_entries(tmpdir), 1);
+	assert_unlocked();
+	free(before);
+	free(after);
+}
+
+START_TEST(test_refuse)
+{
+	refuse_one(&refuse_cases[_i]);
+}
+END_TEST
+
+/* One writer: a second open of the same file is refused while it lives. */
+START_TEST(test_lock)
+{
+	struct mml_ring *other = NULL;
+	uint8_t *before, *after;
+	size_t blen, alen;
+	struct walk w;
+
+	ring_open_ok(CAP, 1);
+	(void)append_varied(ring);
+	before = slurp(path, &blen);
+	ck_assert_int_eq(mml_ring_open(path, CAP, 1, CAP, &other), -EBUSY);
+	ck_assert_int_eq(mml_ring_open(path, CAP, 0, CAP, &other), -EBUSY);
+	ck_assert_ptr_null(other);
+	after = slurp(path, &alen);
+	ck_assert_uint_eq(alen, blen);
+	ck_assert(memcmp(before, after, blen) == 0);
+	ck_assert_uint_eq(ring->hdr->opens, 1);
+	/* The first writer is unaffected. */
+	(void)append_varied(ring);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.n, 2);
+	ring = mml_ring_close(ring);
+	ck_assert_int_eq(mml_ring_open(path, CAP, 1, CAP, &other), 0);
+	other = mml_ring_close(other);
+	free(before);
+	free(after);
+}
+END_TEST
+
+/* Marks [off, off + len) of the data region as written. */
+static void
+mark(uint8_t *map, uint64_t off, uint64_t len)
+{
+	memset(map + off, 1, len);
+}
+
+/* Every byte marked written lies in one of the job's ranges. */
+static void
+assert_covered(const uint8_t *map, const struct mml_sync_job *job)
+{
+	uint64_t i;
+	int k, in;
+
+	ck_assert_int_le(job->n_range, 2);
+	for (k = 0; k < job->n_range; k++)
+		ck_assert_uint_le(job->range[k].off + job->range[k].len, CAP);
+	for (i = 0; i < CAP; i++) {
+		if (!map[i])
+			continue;
+		for (k = 0, in = 0; k < job->n_range; k++)
+			in |= i >= job->range[k].off &&
+			    i - job->range[k].off < job->range[k].len;
+		ck_assert_msg(in, "written byte %llu not synced",
+		    (unsigned long long)i);
+	}
+}
+
+/* Appends one varied entry and marks the bytes it wrote. */
+static void
+append_marked(uint8_t *map)
+{
+	uint64_t before = ring->head_off, size;
+
+	size = append_varied(ring);
+	if (CAP - before < size) {
+		mark(map, before, CAP - before);	/* the WRAP record */
+		before = 0;
+	}
+	mark(map, before, size);
+}
+
+/* A sync job covers what was written and moves the durable cursor. */
+START_TEST(test_sync)
+{
+	struct mml_sync_job job;
+	struct mml_disk_header h;
+	uint8_t *written;
+	uint64_t off;
+	unsigned i;
+
+	written = calloc(1, CAP);
+	ck_assert_ptr_nonnull(written);
+	ring_open_ok(CAP, 1);
+
+	/* Nothing written: nothing to sync, the cursor stays at the head. */
+	ck_assert_int_eq(mml_ring_dirty(ring), 0);
+	mml_ring_sync_prepare(ring, &job);
+	ck_assert_int_eq(job.n_range, 0);
+	ck_assert_uint_eq(job.durable_off, 0);
+	ck_assert_uint_eq(job.durable_seq, 0);
+	mml_ring_sync_run(ring, &job);
+	ck_assert_int_eq(job.result, 0);
+	mml_ring_sync_done(ring, &job);
+
+	/* Within a lap: one range. */
+	for (i = 0; i < 10; i++)
+		append_marked(written);
+	ck_assert_int_ne(mml_ring_dirty(ring), 0);
+	mml_ring_sync_prepare(ring, &job);
+	ck_assert_int_eq(mml_ring_dirty(ring), 0);
+	ck_assert_int_eq(job.n_range, 1);
+	assert_covered(written, &job);
+	ck_assert_uint_eq(job.durable_off, ring->head_off);
+	ck_assert_uint_eq(job.durable_seq, 10);
+	ck_assert_uint_gt(job.seq_limit, 10);
+	ck_assert_uint_eq(ring->hdr->seq_limit, job.seq_limit);
+	/* The cursor does not move before the data is synced. */
+	ck_assert_uint_eq(ring->hdr->durable_seq, 0);
+	ck_assert_uint_eq(ring->durable_seq, 0);
+	mml_ring_sync_run(ring, &job);
+	ck_assert_int_eq(job.result, 0);
+	read_header(&h);
+	ck_assert_uint_eq(h.durable_off, ring->head_off);
+	ck_assert_uint_eq(h.durable_seq, 10);
+	ck_assert_uint_ne(h.durable_usec, 0);
+	mml_ring_sync_done(ring, &job);
+	ck_assert_uint_eq(ring->durable_seq, 10);
+	ck_assert_uint_eq(ring->seq_limit, job.seq_limit);
+	memset(written, 0, CAP);
+
+	/* Across the end of the region: two ranges. */
+	while (ring->head_off < CAP - 3 * VARIED_MAX)
+		append_marked(written);
+	ring_sync(ring);
+	memset(written, 0, CAP);
+	off = ring->head_off;
+	while (ring->head_off >= off)
+		append_marked(written);
+	for (i = 0; i < 3; i++)
+		append_marked(written);
+	mml_ring_sync_prepare(ring, &job);
+	ck_assert_int_eq(job.n_range, 2);
+	assert_covered(written, &job);
+	ck_assert_uint_eq(job.durable_seq, ring->next_seq - 1);
+	mml_ring_sync_run(ring, &job);
+	ck_assert_int_eq(job.result, 0);
+	mml_ring_sync_done(ring, &job);
+	ck_assert_uint_eq(ring->hdr->durable_off, ring->head_off);
+	ck_assert_uint_eq(ring->hdr->durable_seq, ring->next_seq - 1);
+	memset(written, 0, CAP);
+
+	/* More than a lap since the last sync: the whole region. */
+	for (i = 0; i < 200; i++)
+		append_marked(written);
+	mml_ring_sync_prepare(ring, &job);
+	ck_assert_int_ge(job.n_range, 1);
+	assert_covered(written, &job);
+	mml_ring_sync_run(ring, &job);
+	ck_assert_int_eq(job.result, 0);
+	mml_ring_sync_done(ring, &job);
+	ck_assert_uint_eq(ring->hdr->durable_off, ring->head_off);
+	ck_assert_uint_eq(ring->hdr->durable_seq, ring->next_seq - 1);
+	ck_assert_uint_eq(ring->durable_seq, ring->next_seq - 1);
+	free(written);
+}
+END_TEST
+
+/*
+ * The loop used every sequence number reserved on disk before a sync
+ * moved the limit: the next append persists a new limit first.
+ */
+START_TEST(test_seq_reserve)
+{
+	struct mml_disk_header h;
+	unsigned i;
+
+	ring_open_ok(CAP, 1);
+	(void)append_varied(ring);
+	ring->seq_limit = ring->next_seq;
+	ring->hdr->seq_limit = ring->next_seq;
+	for (i = 0; i < 3; i++)
+		(void)append_varied(ring);
+	read_header(&h);
+	ck_assert_uint_gt(h.seq_limit, 4);
+	ck_assert_uint_gt(ring->seq_limit, 4);
+}
+END_TEST
+
+static void
+crash_one(const struct crash_case *c)
+{
+	struct mml_disk_header h;
+	struct walk w;
+	uint64_t durable, total = (uint64_t)c->synced + c->unsynced;
+	unsigned i;
+
+	ring_open_ok(CAP, 1);
+	for (i = 0; i < c->synced; i++)
+		(void)(c->size ? append_size(ring, c->size) :
+		    append_varied(ring));
+	if (c->synced > 0)
+		ring_sync(ring);
+	durable = ring->hdr->durable_seq;
+	ck_assert_uint_eq(durable, c->synced);
+	for (i = 0; i < c->unsynced; i++)
+		(void)(c->size ? append_size(ring, c->size) :
+		    append_varied(ring));
+	ring_crash(&ring);
+
+	read_header(&h);
+	ck_assert_uint_eq(h.state, MML_STATE_DIRTY);
+	ck_assert_uint_eq(h.durable_seq, durable);
+	assert_unlocked();
+
+	ring_open_ok(CAP, 1);
+	ck_assert_int_eq(ring->was_dirty, 1);
+	ck_assert_uint_eq(ring->lost_seqs, 0);
+	ck_assert_msg(ring->next_seq == total + 1, "%s: next seq %llu after "
+	    "%llu entries", c->name, (unsigned long long)ring->next_seq,
+	    (unsigned long long)total);
+	ck_assert_uint_eq(ring->hdr->dirty_opens, 1);
+	ck_assert_uint_eq(ring->hdr->opens, 2);
+	check_suffix(ring, &w);
+	if (total > 0)
+		ck_assert_uint_eq(w.last, total);
+	if (ring->hdr->wraps == 0)
+		ck_assert_uint_eq(ring->recovered_entries, c->unsynced);
+	else
+		ck_assert_uint_le(ring->recovered_entries, w.n);
+	/* Recovery made what it found durable before going on. */
+	ck_assert_uint_eq(ring->hdr->durable_seq, total);
+	ck_assert_uint_eq(ring->hdr->durable_off, ring->head_off);
+	(void)append_varied(ring);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.last, total + 1);
+	ring = mml_ring_close(ring);
+	ring_open_ok(CAP, 1);
+	ck_assert_int_eq(ring->was_dirty, 0);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.last, total + 1);
+}
+
+START_TEST(test_crash)
+{
+	crash_one(&crash_cases[_i]);
+}
+END_TEST
+
+/*
+ * Writes at dst what a torn or stale write could leave where the record
+ * with sequence number seq was going to be.
+ */
+static void
+torn_write(uint8_t *dst, enum torn_kind kind, uint64_t seq)
+{
+	struct mml_rec_hdr h;
+	uint8_t msg[200];
+	uint32_t crc;
+
+	memset(msg, 'm', sizeof(msg));
+	memset(&h, 0, sizeof(h));
+	h.type = MML_REC_ENTRY;
+	h.priority = 6;
+	h.msg_len = sizeof(msg);
+	h.seq = seq;
+	h.realtime_usec = T0 + seq;
+	switch (kind) {
+	case TORN_STALE_SEQ:
+		h.seq = seq - 3;
+		break;
+	case TORN_TYPE:
+		h.type = 9;
+		break;
+	case TORN_RESERVED:
+		h.reserved = 1;
+		break;
+	default:
+		break;
+	}
+	if (kind == TORN_ZEROS) {
+		memset(dst, 0, MML_REC_HDR + sizeof(msg));
+		return;
+	}
+	(void)mml_disk_rec_write(dst, &h, NULL, NULL, msg, NULL);
+	switch (kind) {
+	case TORN_BAD_CRC:
+		memcpy(&crc, dst, 4);
+		crc ^= 0x10;
+		memcpy(dst, &crc, 4);
+		break;
+	case TORN_HALF:
+		memset(dst + MML_REC_HDR + sizeof(msg) / 2, 0, sizeof(msg) / 2);
+		break;
+	case TORN_CRC_ZERO:
+		memset(dst, 0, 4);
+		break;
+	case TORN_LEN:
+		h.len = (uint32_t)(2 * CAP);
+		memcpy(dst + 4, &h.len, 4);
+		crc = mml_crc32c(0, dst + 4, MML_REC_HDR + sizeof(msg) - 4);
+		memcpy(dst, &crc, 4);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+torn_one(const struct torn_case *c)
+{
+	struct walk w;
+	uint64_t off;
+	unsigned i;
+
+	ring_open_ok(CAP, 1);
+	for (i = 0; i < 5; i++)
+		(void)append_varied(ring);
+	ring_sync(ring);
+	for (i = 0; i < 5; i++)
+		(void)append_varied(ring);
+	/* After a crash: never presented, and the next entry replaces it. */
+	off = ring->head_off;
+	torn_write(ring->data + off, c->kind, 11);
+	ring_crash(&ring);
+	ring_open_ok(CAP, 1);
+	ck_assert_msg(ring->next_seq == 11, "%s: next seq %llu", c->name,
+	    (unsigned long long)ring->next_seq);
+	ck_assert_uint_eq(ring->head_off, off);
+	ck_assert_uint_eq(ring->recovered_entries, 5);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.n, 10);
+	(void)append_varied(ring);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.n, 11);
+	ck_assert_uint_eq(w.last, 11);
+
+	/* After a clean close, the same. */
+	off = ring->head_off;
+	torn_write(ring->data + off, c->kind, 12);
+	ring = mml_ring_close(ring);
+	ring_open_ok(CAP, 1);
+	ck_assert_uint_eq(ring->next_seq, 12);
+	ck_assert_uint_eq(ring->head_off, off);
+	(void)append_varied(ring);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.n, 12);
+}
+
+START_TEST(test_torn)
+{
+	torn_one(&torn_cases[_i]);
+}
+END_TEST
+
+/*
+ * A power loss: the ring was left dirty by a writer of another boot, so
+ * numbers handed out then may be lost with their entries.  Numbering
+ * continues above the persisted limit, and the gap is reported.
+ */
+START_TEST(test_power_loss)
+{
+	struct mml_disk_header h;
+	struct walk w;
+	uint64_t limit, seq;
+	uint32_t state = MML_STATE_DIRTY;
+	uint8_t other[16];
+	unsigned i;
+	int fd;
+
+	ring_open_ok(CAP, 1);
+	for (i = 0; i < 20; i++)
+		(void)append_varied(ring);
+	ring = mml_ring_close(ring);
+	read_header(&h);
+	limit = h.seq_limit;
+	ck_assert_uint_gt(limit, 21);
+
+	memset(other, 0x5a, sizeof(other));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, other, 16, HOFF(boot_id)), 16);
+	ck_assert_int_eq(pwrite(fd, &state, 4, HOFF(state)), 4);
+	(void)close(fd);
+
+	ring_open_ok(CAP, 1);
+	ck_assert_int_eq(ring->was_dirty, 1);
+	ck_assert_uint_eq(ring->next_seq, limit);
+	ck_assert_uint_eq(ring->lost_seqs, limit - 21);
+	ck_assert_mem_eq(ring->hdr->boot_id, ring->boot_id, 16);
+	ck_assert_uint_gt(ring->hdr->seq_limit, limit);
+	ck_assert_uint_eq(ring->hdr->head_seq, limit);
+	ck_assert_uint_eq(ring->hdr->dirty_opens, 1);
+	/* The entries that survived are all there. */
+	walk_file(path, &w);
+	ck_assert_uint_eq(w.n, 20);
+	ck_assert_uint_eq(w.gap, limit - 21);
+	seq = ring->next_seq;
+	(void)append_varied(ring);
+	ck_assert_uint_eq(seq, limit);
+	walk_file(path, &w);
+	ck_assert_uint_eq(w.n, 21);
+	ck_assert_uint_eq(w.first, 1);
+	ck_assert_uint_eq(w.last, limit);
+	ck_assert_uint_eq(w.gap, limit - 21);
+	ck_assert_uint_eq(ring->hdr->entries_overwritten + w.n,
+	    ring->hdr->entries_written);
+
+	/* A clean close in this boot: no further jump. */
+	ring = mml_ring_close(ring);
+	ring_open_ok(CAP, 1);
+	ck_assert_uint_eq(ring->next_seq, limit + 1);
+	ck_assert_uint_eq(ring->lost_seqs, 0);
+}
+END_TEST
+
+Suite *
+ring_suite(void)
+{
+	Suite *s;
+	TCase *tc;
+
+	s = suite_create("ring");
+
+	tc = tcase_create("create");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_create);
+	tcase_add_test(tc, test_bad_size);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("append_read");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_append_read);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("wrap_many");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_wrap_many);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("layout");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_layout, 0,
+	    (int)(sizeof(layout_cases) / sizeof(layout_cases[0])));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("too_large");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_too_large);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reopen");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_reopen);
+	tcase_add_test(tc, test_reopen_implicit_size);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("refuse");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 10);
+	tcase_add_loop_test(tc, test_refuse, 0,
+	    (int)(sizeof(refuse_cases) / sizeof(refuse_cases[0])));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("lock");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_lock);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sync");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_sync);
+	tcase_add_test(tc, test_seq_reserve);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("crash");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_crash, 0,
+	    (int)(sizeof(crash_cases) / sizeof(crash_cases[0])));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("torn");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 10);
+	tcase_add_loop_test(tc, test_torn, 0,
+	    (int)(sizeof(torn_cases) / sizeof(torn_cases[0])));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("power_loss");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_power_loss);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
