@@ -45,9 +45,19 @@ tmo() {
 	echo $(( $1 * IT_SLOW ))
 }
 
+# A process and all its descendants (a tracked pid may be a subshell or
+# timeout(1) with the real program below it), deepest first.
+_tree() {
+	local c
+	for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		_tree "$c"
+	done
+	echo "$1"
+}
+
 _cleanup() {
 	local rc=$? p f
-	for p in $_KILL_PIDS; do
+	for p in $(for p in $_KILL_PIDS; do _tree "$p"; done); do
 		kill -KILL "$p" 2>/dev/null
 	done
 	for p in $_KILL_PIDS; do

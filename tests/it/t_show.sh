@@ -80,4 +80,22 @@ show -t nl -o export >"$T/expnl"
 want=$(printf 'MESSAGE\n\026\0\0\0\0\0\0\0first line\nsecond line\n' | od -An -tx1 | tr -d ' \n')
 od -An -tx1 "$T/expnl" | tr -d ' \n' | grep -q "$want" ||
     fail "export: a message with a newline is not in binary form"
+# Identity from the kernel, time from the daemon's clock.
+t0=$(date +%s%6N)
+"$HELPERS/loadgen" -s "$SOCK" -t who -n 1 -a >/dev/null 2>"$T/lg.err" &
+who=$!
+wait $who || fail "loadgen who: $(cat "$T/lg.err")"
+t1=$(date +%s%6N)
+assert_eq "_PID, _COMM, _UID, _GID of a client" "$who	loadgen	$(id -u)	$(id -g)" \
+    "$(show -t who -o json | json_fields _PID _COMM _UID _GID)"
+ts=$(show -t who -o json | json_fields __REALTIME_TIMESTAMP)
+[ "$ts" -ge "$t0" ] && [ "$ts" -le "$t1" ] ||
+    fail "__REALTIME_TIMESTAMP $ts not within the write ($t0..$t1)"
+
+# dump: the header, then one record per entry from the tail.
+ctl --file "$RING" dump >"$T/dump" || fail "dump failed: $(tail -n 3 "$T/ctl.err")"
+grep -q 'MMLOGRNG' "$T/dump" || fail "dump shows no header"
+assert_eq "records in dump" 56 "$(grep -c '^rec seq=' "$T/dump")"
+assert_eq "last record in dump" 56 \
+    "$(grep '^rec seq=' "$T/dump" | tail -n 1 | sed 's/^rec seq=\([0-9]*\).*/\1/')"
 stop_daemon
