@@ -397,6 +397,13 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 	size_t off = 0;
 	int urgent = 0, r;
 
+	/*
+	 * The drop count describes the client, not this frame: record it
+	 * even if the frame is refused below, or the loss would go silent
+	 * (the client forgets the count once the kernel took the packet).
+	 */
+	if (f->dropped)
+		record_client_drops(c, f->dropped);
 	if (f->max_payload > s->opts.max_entry) {
 		s->st.bad_frames++;
 		c->bad++;
@@ -408,8 +415,6 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 		    mml_wire_reason_str(MML_WIRE_E_ENTRY_SIZE));
 		return;
 	}
-	if (f->dropped)
-		record_client_drops(c, f->dropped);
 	/* One timestamp per packet: entries batched together share it. */
 	rt = mml_now_usec(CLOCK_REALTIME);
 	mono = mml_now_usec(CLOCK_MONOTONIC);
@@ -612,7 +617,14 @@ conn_packet(struct mml_conn *c, const uint8_t *buf, size_t n, int flags)
 		return -1;
 	}
 	c->last_active = ev_now(s->loop);
-	if (flags & (MSG_TRUNC | MSG_CTRUNC)) {
+	if (flags & MSG_CTRUNC) {
+		/* Its descriptors were closed; the frame is refused whole. */
+		s->st.frames++;
+		s->st.bad_frames++;
+		c->bad++;
+		conn_error(c, 0, EBADMSG, 0, "too many file descriptors "
+		    "attached (none are accepted), dropping frame");
+	} else if (flags & MSG_TRUNC) {
 		s->st.frames++;
 		s->st.bad_frames++;
 		c->bad++;

@@ -1137,7 +1137,7 @@ START_TEST(test_dropped)
 END_TEST
 
 /*
- * BUG: the client library zeroes its drop count once the kernel takes
+ * Regression: the client library zeroes its drop count once the kernel takes
  * the packet (client_send(): pending_drops = 0), but handle_entries()
  * checks --max-entry before record_client_drops(), so when the frame
  * carrying the count is refused for ENTRY_SIZE the count is lost and
@@ -1543,7 +1543,6 @@ server_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dropped_refused");
-	tcase_set_tags(tc, "known-bug");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_dropped_on_refused_frame);
