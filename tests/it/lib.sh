@@ -12,6 +12,7 @@
 # bounded; the daemon's stderr goes to $LOGS/mmlogd.N.err.
 
 set -u
+ulimit -c 0		# a sanitizer abort leaves no core file behind
 
 IT_BUILD=${IT_BUILD:-${1:-}}
 if [ -z "$IT_BUILD" ] || [ ! -x "$IT_BUILD/mmlogd" ]; then

@@ -27,6 +27,10 @@ sleep 0.2
 assert_eq "state after SIGKILL" dirty "$(header_field state)"
 
 cat "$T"/acked1 "$T"/acked2 "$T"/acked3 | sort -n >"$T/acked"
+# An ACK is sent only after the durable cursor covers the entry.
+max_acked=$(tail -n 1 "$T/acked" | cut -d ' ' -f 1)
+[ "$(header_field durable_seq)" -ge "$max_acked" ] ||
+    fail "acked seq $max_acked, but the header's durable_seq is $(header_field durable_seq)"
 start_daemon --sync-interval 50
 grep -q "was not closed cleanly" "$DERR" ||
     fail "the daemon did not notice the unclean shutdown"

@@ -65,7 +65,6 @@ assert_eq "JSON fields" "$(printf 'v1\tv2\tWith Fields\t6')" \
 assert_eq "JSON newline" 'first line\nsecond line' \
     "$(show -t nl -o json | json_fields MESSAGE)"
 show -o json | awk '!/^\{.*\}$/ { exit 1 }' || fail "a json line is not an object"
-assert_eq "_COMM of mmlogctl write" mmlogctl "$(show -t fld -o json | json_fields _COMM)"
 assert_eq "_UID" "$(id -u)" "$(show -t fld -o json | json_fields _UID)"
 
 # Export format: KEY=VALUE lines, a blank line after each entry; a value
