@@ -1,0 +1,243 @@
+/*
+ * ctl.h: interfaces private to mmlogctl, shared by its three modules:
+ * the ring reader (ctl_read.c), the output formats (ctl_format.c) and the
+ * command-line front end with its subcommands (mmlogctl.c).
+ */
+#ifndef MML_CTL_H
+#define MML_CTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "disk.h"
+
+#define MML_CTL_DEFAULT_FILE	"/var/lib/mmlogd/mmlogd.ring"
+
+/* "s=" 32 hex digits ";i=" up to 16 hex digits, NUL. */
+#define MML_CTL_CURSOR_MAX	64
+
+/*
+ * An open ring file, mapped read-only and shared, so that it shows what
+ * the daemon writes as it writes it.  Only the header's static part,
+ * checked once by mml_ctl_ring_open(), is trusted; every dynamic field
+ * is re-read with an atomic load each time it is used.
+ */
+struct mml_ctl_ring {
+	char		*path;
+	uint8_t		*map;		/* header page, then the data region */
+	size_t		 map_len;	/* MML_DISK_HEADER_SIZE + capacity */
+	const uint8_t	*data;		/* map + MML_DISK_HEADER_SIZE */
+	uint64_t	 capacity;	/* bytes of data region */
+	uint8_t		 ring_id[16];
+	dev_t		 dev;		/* identity of the file we mapped */
+	ino_t		 ino;
+};
+
+/*
+ * Opens and maps the ring at path.  Returns 0 and stores the ring in
+ * *ret; or -errno from the system (-ENOENT, -EACCES, -EISDIR, -ENODEV
+ * for something that is not a regular file); or the error of
+ * mml_disk_header_check() with *ret_reason saying why the file is not a
+ * usable ring.  *ret_reason is MML_DISK_OK for system errors.
+ */
+int	mml_ctl_ring_open(const char *path, struct mml_ctl_ring **ret,
+	    enum mml_disk_reason *ret_reason);
+
+/* Unmaps and frees a ring; accepts NULL and returns NULL. */
+struct mml_ctl_ring *mml_ctl_ring_free(struct mml_ctl_ring *r);
+
+/*
+ * Copies the header, loading each dynamic field atomically.  The copy is
+ * a snapshot: fields may come from different moments of the writer.
+ */
+void	mml_ctl_ring_header(const struct mml_ctl_ring *r,
+	    struct mml_disk_header *ret);
+
+/* Atomic loads of the dynamic header fields the reader polls. */
+uint64_t mml_ctl_ring_tail_seq(const struct mml_ctl_ring *r);
+uint64_t mml_ctl_ring_head_seq(const struct mml_ctl_ring *r);
+
+/*
+ * Returns 1 if the ring should be reopened: its path now names another
+ * file, the header in our mapping no longer checks, or it names another
+ * ring; 0 if not.  A missing path counts as not changed, since a daemon
+ * re-creating the file leaves a moment without one.
+ */
+int	mml_ctl_ring_replaced(const struct mml_ctl_ring *r);
+
+/*
+ * SIGBUS protection.  If the file shrinks underneath a mapping, a read
+ * of the lost part raises SIGBUS; the handler replaces the page with
+ * zeros, which no check accepts, and remembers that it happened.
+ * mml_ctl_sigbus_install() is called once; mml_ctl_sigbus_hit() returns
+ * 1 (and forgets) if a fault was absorbed since the last call.
+ */
+void	mml_ctl_sigbus_install(void);
+int	mml_ctl_sigbus_hit(void);
+
+/* How an iterator looks at records. */
+enum mml_ctl_mode {
+	MML_CTL_QUICK,	/* headers only, on the live map: fastest */
+	MML_CTL_CHECK,	/* headers and CRC, on the live map */
+	MML_CTL_COPY,	/* copy, CRC-check the copy, re-check the tail */
+};
+
+/* What mml_ctl_iter_next() found. */
+enum mml_ctl_step {
+	MML_CTL_END = 0,	/* no further record (for now) */
+	MML_CTL_ENTRY,		/* an entry */
+	MML_CTL_LOST,		/* entries overwritten before we read them */
+	MML_CTL_CORRUPT,	/* entries skipped past a damaged record */
+	MML_CTL_WRAP,		/* a WRAP marker, if report_wraps is set */
+};
+
+/*
+ * A walk along the chain of records, from the tail or from a remembered
+ * position.  The writer may append, move the tail and overwrite while
+ * the walk goes on; the iterator reports each such gap as a step.
+ */
+struct mml_ctl_iter {
+	struct mml_ctl_ring *ring;
+	enum mml_ctl_mode mode;
+	int		 report_wraps;	/* return WRAP markers as steps */
+	uint64_t	 off;		/* next record to look at */
+	uint64_t	 seq;		/* the seq it must carry */
+	uint64_t	 wraps;		/* WRAP markers passed */
+	uint64_t	 records;	/* records taken (entries and wraps) */
+	/* Set by MML_CTL_LOST and MML_CTL_CORRUPT. */
+	uint64_t	 gap_seq;	/* first seq skipped */
+	uint64_t	 gap;		/* number of seqs skipped */
+	uint64_t	 gap_off;	/* CORRUPT: where the damage is */
+	enum mml_disk_reason gap_reason;
+	/* Set by MML_CTL_END: why the record at off was not taken. */
+	enum mml_disk_reason end_reason;
+	/* A resync that found nothing is not repeated for the same head. */
+	uint64_t	 noresync_off;
+	uint64_t	 noresync_seq;
+	uint64_t	 noresync_head;
+	/* MML_CTL_COPY: the copy entries point into. */
+	uint8_t		*buf;
+	size_t		 buf_cap;
+};
+
+/*
+ * Prepares an iterator, to be placed by mml_ctl_iter_tail() or
+ * mml_ctl_iter_seek() before its first step.
+ */
+void	mml_ctl_iter_init(struct mml_ctl_iter *it, struct mml_ctl_ring *r,
+	    enum mml_ctl_mode mode);
+
+/* Frees the iterator's buffer; the iterator may be initialised again. */
+void	mml_ctl_iter_done(struct mml_ctl_iter *it);
+
+/*
+ * Places the iterator at the oldest record, re-reading the header's
+ * tail a few times if the writer is moving it at this instant.
+ */
+void	mml_ctl_iter_tail(struct mml_ctl_iter *it);
+
+/* Places the iterator at a remembered position. */
+void	mml_ctl_iter_seek(struct mml_ctl_iter *it, uint64_t off,
+	    uint64_t seq);
+
+/*
+ * Takes the next step.  MML_CTL_ENTRY (and MML_CTL_WRAP) fill *ret: in
+ * MML_CTL_COPY mode its pointers point into the iterator's buffer and
+ * stay valid until the next call; otherwise they point into the live
+ * map, in bounds but possibly changing.  Returns an enum mml_ctl_step,
+ * or -ENOMEM.
+ */
+int	mml_ctl_iter_next(struct mml_ctl_iter *it, struct mml_rec *ret);
+
+/*
+ * Reads the entry seq remembered at off, as MML_CTL_COPY does, into the
+ * iterator's buffer.  Returns MML_CTL_ENTRY; MML_CTL_LOST if the writer
+ * has overwritten it since; -EBADMSG (with it->gap_reason set) if it no
+ * longer checks although it is still in the ring; or -ENOMEM.
+ */
+int	mml_ctl_iter_read_at(struct mml_ctl_iter *it, uint64_t off,
+	    uint64_t seq, struct mml_rec *ret);
+
+/* Output formats of `show`. */
+enum mml_ctl_output {
+	MML_CTL_O_SHORT,
+	MML_CTL_O_SHORT_PRECISE,
+	MML_CTL_O_SHORT_ISO,
+	MML_CTL_O_JSON,
+	MML_CTL_O_JSON_PRETTY,
+	MML_CTL_O_EXPORT,
+	MML_CTL_O_CAT,
+};
+
+/* State shared by every entry printed. */
+struct mml_ctl_fmt {
+	FILE		*out;
+	enum mml_ctl_output mode;
+	char		 host[256];	/* escaped gethostname() */
+	uint8_t		 ring_id[16];
+	uint8_t		 boot_id[16];
+	int		 have_boot_id;
+};
+
+/* Returns the format named s, or -EINVAL. */
+int	mml_ctl_output_parse(const char *s);
+
+/* Fills f for printing entries of the ring whose header is h. */
+void	mml_ctl_fmt_init(struct mml_ctl_fmt *f, FILE *out,
+	    enum mml_ctl_output mode, const struct mml_disk_header *h);
+
+/* Prints one checked entry record in f's format. */
+void	mml_ctl_fmt_entry(struct mml_ctl_fmt *f, const struct mml_rec *rec);
+
+/*
+ * Prints the marker for n entries overwritten before they were read: on
+ * f's stream for text formats, on stderr for machine-readable ones.
+ */
+void	mml_ctl_fmt_lost(struct mml_ctl_fmt *f, uint64_t n);
+
+/* Formats a cursor into buf (MML_CTL_CURSOR_MAX bytes). */
+void	mml_ctl_cursor_format(char *buf, const uint8_t ring_id[16],
+	    uint64_t seq);
+
+/*
+ * Parses a cursor "s=<ring id>;i=<seq>"; fields may come in any order
+ * and unknown ones are ignored.  Returns 0 or -EINVAL.
+ */
+int	mml_ctl_cursor_parse(const char *s, uint8_t ret_ring_id[16],
+	    uint64_t *ret_seq);
+
+/* Writes 16 bytes as 32 lowercase hex digits and a NUL into buf. */
+void	mml_ctl_hex128(char *buf, const uint8_t id[16]);
+
+/*
+ * Writes bytes for a terminal: valid printable UTF-8 as is, \n, \r and
+ * \t as those two-character escapes, every other control byte, C1
+ * control and byte of invalid UTF-8 as \xHH.
+ */
+void	mml_ctl_put_escaped(FILE *out, const uint8_t *p, size_t len);
+
+/*
+ * Writes bytes as a JSON string, quotes included; if they are not valid
+ * UTF-8, as an array of byte values instead (journalctl's convention).
+ */
+void	mml_ctl_put_json(FILE *out, const uint8_t *p, size_t len);
+
+/* mml_ctl_put_json() of a C string. */
+void	mml_ctl_put_json_str(FILE *out, const char *s);
+
+/* Returns 1 if p[0, len) is valid UTF-8, else 0. */
+int	mml_ctl_utf8_valid(const uint8_t *p, size_t len);
+
+/*
+ * Hexdump of p[0, len): "prefix" then the offset, 16 bytes in hex and
+ * their printable ASCII between bars, one line per 16 bytes.
+ */
+void	mml_ctl_hexdump(FILE *out, const char *prefix, const uint8_t *p,
+	    size_t len);
+
+/* Formats a CLOCK_REALTIME time in usec as local ISO 8601 with zone. */
+void	mml_ctl_time_iso(char *buf, size_t cap, uint64_t usec);
+
+#endif /* MML_CTL_H */

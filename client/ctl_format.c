@@ -1,0 +1,709 @@
+/*
+ * ctl_format.c: mmlogctl's output formats.
+ *
+ * Every byte shown comes from the ring file, which any local process
+ * could have filled through the daemon, so nothing reaches a terminal
+ * unescaped: text formats escape control bytes, C1 controls and invalid
+ * UTF-8 as syslogd does with vis(3), and keep one line per entry; JSON
+ * escapes what JSON requires (and the controls a terminal acts on), and
+ * writes a value that is not UTF-8 as an array of byte values, as
+ * journalctl does.  The machine formats use journalctl's field names so
+ * that tools written for journalctl read ours.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+static size_t	 utf8_seq(const uint8_t *, size_t, uint32_t *);
+static void	 put_hex_byte(FILE *, uint8_t);
+static int	 key_printable(const uint8_t *, size_t);
+static int	 key_reserved(const uint8_t *, size_t);
+static int	 text_safe(const uint8_t *, size_t);
+static void	 fmt_short(struct mml_ctl_fmt *, const struct mml_rec *);
+static void	 fmt_json(struct mml_ctl_fmt *, const struct mml_rec *);
+static void	 fmt_export(struct mml_ctl_fmt *, const struct mml_rec *);
+static void	 json_key(struct mml_ctl_fmt *, int *, const char *,
+		    size_t);
+static void	 json_pair(struct mml_ctl_fmt *, int *, const char *,
+		    const uint8_t *, size_t);
+static void	 json_pair_u64(struct mml_ctl_fmt *, int *, const char *,
+		    uint64_t);
+static void	 export_pair(FILE *, const char *, size_t, const uint8_t *,
+		    size_t);
+static void	 export_pair_u64(FILE *, const char *, uint64_t);
+
+static const char *const months[12] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+};
+
+static const char hexdig[] = "0123456789abcdef";
+
+/*
+ * Returns the length of the valid UTF-8 sequence at p and its code point
+ * in *ret_cp, or 0 if p does not start one (overlong forms, surrogates
+ * and values above U+10FFFF are invalid).
+ */
+static size_t
+utf8_seq(const uint8_t *p, size_t left, uint32_t *ret_cp)
+{
+	uint32_t cp;
+	size_t n, i;
+
+	if (p[0] < 0x80) {
+		*ret_cp = p[0];
+		return 1;
+	}
+	if (p[0] < 0xc2)
+		return 0;
+	if (p[0] < 0xe0) {
+		n = 2;
+		cp = p[0] & 0x1f;
+	} else if (p[0] < 0xf0) {
+		n = 3;
+		cp = p[0] & 0x0f;
+	} else if (p[0] < 0xf5) {
+		n = 4;
+		cp = p[0] & 0x07;
+	} else
+		return 0;
+	if (left < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*ret_cp = cp;
+	return n;
+}
+
+int
+mml_ctl_utf8_valid(const uint8_t *p, size_t len)
+{
+	uint32_t cp;
+	size_t i = 0, n;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		n = utf8_seq(p + i, len - i, &cp);
+		if (n == 0)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+static void
+put_hex_byte(FILE *out, uint8_t b)
+{
+	putc_unlocked('\\', out);
+	putc_unlocked('x', out);
+	putc_unlocked(hexdig[b >> 4], out);
+	putc_unlocked(hexdig[b & 15], out);
+}
+
+void
+mml_ctl_put_escaped(FILE *out, const uint8_t *p, size_t len)
+{
+	uint32_t cp;
+	size_t i = 0, run, n;
+
+	while (i < len) {
+		for (run = i; run < len && p[run] >= 0x20 && p[run] < 0x7f;
+		    run++)
+			;
+		if (run > i) {
+			(void)fwrite_unlocked(p + i, 1, run - i, out);
+			i = run;
+			continue;
+		}
+		switch (p[i]) {
+		case '\n':
+			(void)fputs_unlocked("\\n", out);
+			i++;
+			continue;
+		case '\r':
+			(void)fputs_unlocked("\\r", out);
+			i++;
+			continue;
+		case '\t':
+			(void)fputs_unlocked("\\t", out);
+			i++;
+			continue;
+		default:
+			break;
+		}
+		if (p[i] < 0x80) {
+			put_hex_byte(out, p[i]);
+			i++;
+			continue;
+		}
+		n = utf8_seq(p + i, len - i, &cp);
+		if (n == 0) {
+			put_hex_byte(out, p[i]);
+			i++;
+		} else if (cp < 0xa0) {
+			/* C1 controls: terminals act on some (U+009B). */
+			put_hex_byte(out, p[i]);
+			put_hex_byte(out, p[i + 1]);
+			i += n;
+		} else {
+			(void)fwrite_unlocked(p + i, 1, n, out);
+			i += n;
+		}
+	}
+}
+
+void
+mml_ctl_put_json(FILE *out, const uint8_t *p, size_t len)
+{
+	uint32_t cp;
+	size_t i, n;
+	int first = 1;
+
+	if (!mml_ctl_utf8_valid(p, len)) {
+		putc_unlocked('[', out);
+		for (i = 0; i < len; i++) {
+			fprintf(out, first ? "%u" : ",%u", (unsigned)p[i]);
+			first = 0;
+		}
+		putc_unlocked(']', out);
+		return;
+	}
+	putc_unlocked('"', out);
+	for (i = 0; i < len; i += n) {
+		n = 1;
+		switch (p[i]) {
+		case '"':
+			(void)fputs_unlocked("\\\"", out);
+			continue;
+		case '\\':
+			(void)fputs_unlocked("\\\\", out);
+			continue;
+		case '\n':
+			(void)fputs_unlocked("\\n", out);
+			continue;
+		case '\r':
+			(void)fputs_unlocked("\\r", out);
+			continue;
+		case '\t':
+			(void)fputs_unlocked("\\t", out);
+			continue;
+		case '\b':
+			(void)fputs_unlocked("\\b", out);
+			continue;
+		case '\f':
+			(void)fputs_unlocked("\\f", out);
+			continue;
+		default:
+			break;
+		}
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			fprintf(out, "\\u%04x", (unsigned)p[i]);
+			continue;
+		}
+		if (p[i] < 0x80) {
+			putc_unlocked(p[i], out);
+			continue;
+		}
+		n = utf8_seq(p + i, len - i, &cp);
+		if (cp < 0xa0)
+			fprintf(out, "\\u%04x", (unsigned)cp);
+		else
+			(void)fwrite_unlocked(p + i, 1, n, out);
+	}
+	putc_unlocked('"', out);
+}
+
+void
+mml_ctl_put_json_str(FILE *out, const char *s)
+{
+	mml_ctl_put_json(out, (const uint8_t *)s, strlen(s));
+}
+
+void
+mml_ctl_hex128(char *buf, const uint8_t id[16])
+{
+	size_t i;
+
+	for (i = 0; i < 16; i++) {
+		buf[2 * i] = hexdig[id[i] >> 4];
+		buf[2 * i + 1] = hexdig[id[i] & 15];
+	}
+	buf[32] = '\0';
+}
+
+void
+mml_ctl_cursor_format(char *buf, const uint8_t ring_id[16], uint64_t seq)
+{
+	char id[33];
+
+	mml_ctl_hex128(id, ring_id);
+	(void)snprintf(buf, MML_CTL_CURSOR_MAX, "s=%s;i=%" PRIx64, id, seq);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+mml_ctl_cursor_parse(const char *s, uint8_t ret_ring_id[16],
+    uint64_t *ret_seq)
+{
+	const char *p = s, *end, *v;
+	uint8_t id[16];
+	uint64_t seq = 0;
+	size_t len, i;
+	int have_id = 0, have_seq = 0, hi, lo;
+
+	while (*p != '\0') {
+		end = strchr(p, ';');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (len >= 2 && p[1] == '=') {
+			v = p + 2;
+			if (p[0] == 's') {
+				if (len - 2 != 32)
+					return -EINVAL;
+				for (i = 0; i < 16; i++) {
+					hi = hexval(v[2 * i]);
+					lo = hexval(v[2 * i + 1]);
+					if (hi < 0 || lo < 0)
+						return -EINVAL;
+					id[i] = (uint8_t)(hi << 4 | lo);
+				}
+				have_id = 1;
+			} else if (p[0] == 'i') {
+				if (len - 2 < 1 || len - 2 > 16)
+					return -EINVAL;
+				seq = 0;
+				for (i = 0; i < len - 2; i++) {
+					hi = hexval(v[i]);
+					if (hi < 0)
+						return -EINVAL;
+					seq = seq << 4 | (uint64_t)hi;
+				}
+				have_seq = 1;
+			}
+		} else if (len > 0)
+			return -EINVAL;
+		p += len;
+		if (*p == ';')
+			p++;
+	}
+	if (!have_id || !have_seq)
+		return -EINVAL;
+	memcpy(ret_ring_id, id, 16);
+	*ret_seq = seq;
+	return 0;
+}
+
+void
+mml_ctl_time_iso(char *buf, size_t cap, uint64_t usec)
+{
+	struct tm tm;
+	time_t t = (time_t)(usec / 1000000);
+	char zone[8];
+	size_t n;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		(void)snprintf(buf, cap, "@%" PRIu64, usec / 1000000);
+		return;
+	}
+	/* "+0100" as "+01:00", the extended form ISO 8601 prefers. */
+	if (strftime(zone, sizeof(zone), "%z", &tm) == 5) {
+		n = strlen(buf);
+		(void)snprintf(buf + n, cap - n, "%.3s:%.2s", zone, zone + 3);
+	}
+}
+
+void
+mml_ctl_hexdump(FILE *out, const char *prefix, const uint8_t *p, size_t len)
+{
+	size_t i, j;
+
+	for (i = 0; i < len; i += 16) {
+		fprintf(out, "%s%08zx: ", prefix, i);
+		for (j = 0; j < 16; j++) {
+			if (i + j < len)
+				fprintf(out, "%02x ", (unsigned)p[i + j]);
+			else
+				(void)fputs_unlocked("   ", out);
+		}
+		putc_unlocked(' ', out);
+		putc_unlocked('|', out);
+		for (j = 0; j < 16 && i + j < len; j++)
+			putc_unlocked(p[i + j] >= 0x20 && p[i + j] < 0x7f ?
+			    p[i + j] : '.', out);
+		putc_unlocked('|', out);
+		putc_unlocked('\n', out);
+	}
+}
+
+int
+mml_ctl_output_parse(const char *s)
+{
+	static const struct {
+		const char *name;
+		enum mml_ctl_output mode;
+	} names[] = {
+		{ "short", MML_CTL_O_SHORT },
+		{ "short-precise", MML_CTL_O_SHORT_PRECISE },
+		{ "short-iso", MML_CTL_O_SHORT_ISO },
+		{ "json", MML_CTL_O_JSON },
+		{ "json-pretty", MML_CTL_O_JSON_PRETTY },
+		{ "export", MML_CTL_O_EXPORT },
+		{ "cat", MML_CTL_O_CAT },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i].name) == 0)
+			return (int)names[i].mode;
+	return -EINVAL;
+}
+
+void
+mml_ctl_fmt_init(struct mml_ctl_fmt *f, FILE *out, enum mml_ctl_output mode,
+    const struct mml_disk_header *h)
+{
+	static const uint8_t zero[16];
+	char host[256];
+	FILE *mem;
+	char *buf = NULL;
+	size_t buf_len = 0;
+
+	memset(f, 0, sizeof(*f));
+	f->out = out;
+	f->mode = mode;
+	memcpy(f->ring_id, h->ring_id, sizeof(f->ring_id));
+	memcpy(f->boot_id, h->boot_id, sizeof(f->boot_id));
+	f->have_boot_id = memcmp(h->boot_id, zero, sizeof(zero)) != 0;
+	if (gethostname(host, sizeof(host)) < 0)
+		(void)strcpy(host, "localhost");
+	host[sizeof(host) - 1] = '\0';
+	/* The host name is the administrator's, but escape it all the same. */
+	mem = open_memstream(&buf, &buf_len);
+	if (mem != NULL) {
+		mml_ctl_put_escaped(mem, (const uint8_t *)host, strlen(host));
+		if (fclose(mem) == 0 && buf != NULL)
+			(void)snprintf(f->host, sizeof(f->host), "%s", buf);
+		free(buf);
+	}
+	if (f->host[0] == '\0')
+		(void)strcpy(f->host, "localhost");
+}
+
+void
+mml_ctl_fmt_lost(struct mml_ctl_fmt *f, uint64_t n)
+{
+	switch (f->mode) {
+	case MML_CTL_O_JSON:
+	case MML_CTL_O_JSON_PRETTY:
+	case MML_CTL_O_EXPORT:
+		fflush(f->out);
+		fprintf(stderr, "mmlogctl: -- %" PRIu64 " entries lost "
+		    "(overwritten before they were read) --\n", n);
+		break;
+	default:
+		fprintf(f->out, "-- %" PRIu64 " entries lost (overwritten "
+		    "before they were read) --\n", n);
+		break;
+	}
+}
+
+static void
+fmt_short(struct mml_ctl_fmt *f, const struct mml_rec *rec)
+{
+	const struct mml_rec_hdr *h = &rec->hdr;
+	FILE *out = f->out;
+	time_t t = (time_t)(h->realtime_usec / 1000000);
+	struct tm tm;
+	char when[64];
+
+	if (f->mode == MML_CTL_O_CAT) {
+		mml_ctl_put_escaped(out, rec->msg, h->msg_len);
+		putc_unlocked('\n', out);
+		return;
+	}
+	if (f->mode == MML_CTL_O_SHORT_ISO) {
+		mml_ctl_time_iso(when, sizeof(when), h->realtime_usec);
+	} else if (localtime_r(&t, &tm) == NULL) {
+		(void)snprintf(when, sizeof(when), "@%lld", (long long)t);
+	} else if (f->mode == MML_CTL_O_SHORT_PRECISE) {
+		(void)snprintf(when, sizeof(when),
+		    "%s %02d %02d:%02d:%02d.%06u", months[tm.tm_mon % 12],
+		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		    (unsigned)(h->realtime_usec % 1000000));
+	} else {
+		(void)snprintf(when, sizeof(when), "%s %02d %02d:%02d:%02d",
+		    months[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min,
+		    tm.tm_sec);
+	}
+	fprintf(out, "%s %s ", when, f->host);
+	if (h->tag_len > 0)
+		mml_ctl_put_escaped(out, rec->tag, h->tag_len);
+	else if (h->comm_len > 0)
+		mml_ctl_put_escaped(out, rec->comm, h->comm_len);
+	else
+		(void)fputs_unlocked("unknown", out);
+	fprintf(out, "[%" PRIu32 "]: ", h->pid);
+	mml_ctl_put_escaped(out, rec->msg, h->msg_len);
+	putc_unlocked('\n', out);
+}
+
+/* A field name we can print: journald's alphabet, 1 to 64 bytes. */
+static int
+key_printable(const uint8_t *k, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > MML_FIELD_KEY_MAX || (k[0] >= '0' && k[0] <= '9'))
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((k[i] >= 'A' && k[i] <= 'Z') ||
+		    (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* Names we write ourselves; a field of the same name is not repeated. */
+static int
+key_reserved(const uint8_t *k, size_t len)
+{
+	static const char *const names[] = {
+		"MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER", "_PID", "_UID",
+		"_GID", "_COMM", "_BOOT_ID", "_MMLOG_DAEMON",
+	};
+	size_t i;
+
+	if (len >= 2 && k[0] == '_' && k[1] == '_')
+		return 1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == len && memcmp(names[i], k, len) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+json_key(struct mml_ctl_fmt *f, int *first, const char *key, size_t key_len)
+{
+	int pretty = f->mode == MML_CTL_O_JSON_PRETTY;
+
+	if (!*first)
+		putc_unlocked(',', f->out);
+	if (pretty)
+		(void)fputs_unlocked("\n\t", f->out);
+	*first = 0;
+	putc_unlocked('"', f->out);
+	(void)fwrite_unlocked(key, 1, key_len, f->out);
+	(void)fputs_unlocked(pretty ? "\" : " : "\":", f->out);
+}
+
+static void
+json_pair(struct mml_ctl_fmt *f, int *first, const char *key,
+    const uint8_t *v, size_t len)
+{
+	json_key(f, first, key, strlen(key));
+	mml_ctl_put_json(f->out, v, len);
+}
+
+static void
+json_pair_u64(struct mml_ctl_fmt *f, int *first, const char *key, uint64_t v)
+{
+	json_key(f, first, key, strlen(key));
+	fprintf(f->out, "\"%" PRIu64 "\"", v);
+}
+
+static void
+fmt_json(struct mml_ctl_fmt *f, const struct mml_rec *rec)
+{
+	const struct mml_rec_hdr *h = &rec->hdr;
+	const uint8_t *item, *item2;
+	size_t off, off2, len, len2, klen, klen2, count;
+	char buf[MML_CTL_CURSOR_MAX];
+	int first = 1, r, dup;
+
+	putc_unlocked('{', f->out);
+	mml_ctl_cursor_format(buf, f->ring_id, h->seq);
+	json_pair(f, &first, "__CURSOR", (const uint8_t *)buf, strlen(buf));
+	json_pair_u64(f, &first, "__REALTIME_TIMESTAMP", h->realtime_usec);
+	json_pair_u64(f, &first, "__MONOTONIC_TIMESTAMP", h->monotonic_usec);
+	json_pair_u64(f, &first, "__SEQNUM", h->seq);
+	if (f->have_boot_id) {
+		mml_ctl_hex128(buf, f->boot_id);
+		json_pair(f, &first, "_BOOT_ID", (const uint8_t *)buf, 32);
+	}
+	json_pair_u64(f, &first, "PRIORITY", h->priority);
+	if (h->tag_len > 0)
+		json_pair(f, &first, "SYSLOG_IDENTIFIER", rec->tag, h->tag_len);
+	json_pair(f, &first, "MESSAGE", rec->msg, h->msg_len);
+	json_pair_u64(f, &first, "_PID", h->pid);
+	json_pair_u64(f, &first, "_UID", h->uid);
+	json_pair_u64(f, &first, "_GID", h->gid);
+	if (h->comm_len > 0)
+		json_pair(f, &first, "_COMM", rec->comm, h->comm_len);
+	if (h->flags & MML_REC_F_DAEMON)
+		json_pair(f, &first, "_MMLOG_DAEMON", (const uint8_t *)"1", 1);
+	/*
+	 * A name that occurs more than once becomes one key whose value is
+	 * an array, as journalctl writes it, so that every object has
+	 * unique keys.
+	 */
+	off = 0;
+	while ((r = mml_fields_next(rec->fields, h->fields_len, &off, &item,
+	    &len, &klen)) > 0) {
+		if (!key_printable(item, klen) || key_reserved(item, klen))
+			continue;
+		dup = 0;
+		count = 0;
+		off2 = 0;
+		while (mml_fields_next(rec->fields, h->fields_len, &off2,
+		    &item2, &len2, &klen2) > 0) {
+			if (klen2 != klen || memcmp(item2, item, klen) != 0)
+				continue;
+			if (item2 < item) {
+				dup = 1;
+				break;
+			}
+			count++;
+		}
+		if (dup)
+			continue;
+		json_key(f, &first, (const char *)item, klen);
+		if (count == 1) {
+			mml_ctl_put_json(f->out, item + klen + 1,
+			    len - klen - 1);
+			continue;
+		}
+		putc_unlocked('[', f->out);
+		off2 = 0;
+		count = 0;
+		while (mml_fields_next(rec->fields, h->fields_len, &off2,
+		    &item2, &len2, &klen2) > 0) {
+			if (klen2 != klen || memcmp(item2, item, klen) != 0)
+				continue;
+			if (count++ > 0)
+				putc_unlocked(',', f->out);
+			mml_ctl_put_json(f->out, item2 + klen2 + 1,
+			    len2 - klen2 - 1);
+		}
+		putc_unlocked(']', f->out);
+	}
+	if (f->mode == MML_CTL_O_JSON_PRETTY)
+		(void)fputs_unlocked("\n}\n", f->out);
+	else
+		(void)fputs_unlocked("}\n", f->out);
+}
+
+/* Whether the export format may write a value as a text line. */
+static int
+text_safe(const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return 0;
+	return mml_ctl_utf8_valid(p, len);
+}
+
+static void
+export_pair(FILE *out, const char *key, size_t key_len, const uint8_t *v,
+    size_t len)
+{
+	uint64_t le = (uint64_t)len;
+
+	(void)fwrite_unlocked(key, 1, key_len, out);
+	if (text_safe(v, len)) {
+		putc_unlocked('=', out);
+		(void)fwrite_unlocked(v, 1, len, out);
+	} else {
+		/* Binary form: name, newline, 64-bit LE length, bytes. */
+		putc_unlocked('\n', out);
+		(void)fwrite_unlocked(&le, 1, sizeof(le), out);
+		(void)fwrite_unlocked(v, 1, len, out);
+	}
+	putc_unlocked('\n', out);
+}
+
+static void
+export_pair_u64(FILE *out, const char *key, uint64_t v)
+{
+	fprintf(out, "%s=%" PRIu64 "\n", key, v);
+}
+
+static void
+fmt_export(struct mml_ctl_fmt *f, const struct mml_rec *rec)
+{
+	const struct mml_rec_hdr *h = &rec->hdr;
+	FILE *out = f->out;
+	const uint8_t *item;
+	size_t off, len, klen;
+	char buf[MML_CTL_CURSOR_MAX];
+
+	mml_ctl_cursor_format(buf, f->ring_id, h->seq);
+	fprintf(out, "__CURSOR=%s\n", buf);
+	export_pair_u64(out, "__REALTIME_TIMESTAMP", h->realtime_usec);
+	export_pair_u64(out, "__MONOTONIC_TIMESTAMP", h->monotonic_usec);
+	/* systemd-journal-remote requires a boot id with every entry. */
+	mml_ctl_hex128(buf, f->boot_id);
+	fprintf(out, "_BOOT_ID=%s\n", buf);
+	export_pair_u64(out, "PRIORITY", h->priority);
+	if (h->tag_len > 0)
+		export_pair(out, "SYSLOG_IDENTIFIER", 17, rec->tag, h->tag_len);
+	export_pair(out, "MESSAGE", 7, rec->msg, h->msg_len);
+	export_pair_u64(out, "_PID", h->pid);
+	export_pair_u64(out, "_UID", h->uid);
+	export_pair_u64(out, "_GID", h->gid);
+	if (h->comm_len > 0)
+		export_pair(out, "_COMM", 5, rec->comm, h->comm_len);
+	if (h->flags & MML_REC_F_DAEMON)
+		(void)fputs_unlocked("_MMLOG_DAEMON=1\n", out);
+	off = 0;
+	while (mml_fields_next(rec->fields, h->fields_len, &off, &item, &len,
+	    &klen) > 0) {
+		if (!key_printable(item, klen) || key_reserved(item, klen))
+			continue;
+		export_pair(out, (const char *)item, klen, item + klen + 1,
+		    len - klen - 1);
+	}
+	putc_unlocked('\n', out);
+}
+
+void
+mml_ctl_fmt_entry(struct mml_ctl_fmt *f, const struct mml_rec *rec)
+{
+	switch (f->mode) {
+	case MML_CTL_O_JSON:
+	case MML_CTL_O_JSON_PRETTY:
+		fmt_json(f, rec);
+		break;
+	case MML_CTL_O_EXPORT:
+		fmt_export(f, rec);
+		break;
+	default:
+		fmt_short(f, rec);
+		break;
+	}
+}

@@ -1,0 +1,583 @@
+/*
+ * ctl_read.c: mmlogctl's ring reader.
+ *
+ * The ring file is mapped read-only and shared while mmlogd, the single
+ * writer, appends to it, moves its tail and overwrites the oldest
+ * records.  Nothing in the file is trusted: the static header is checked
+ * once, every record is checked by mml_disk_rec_check() before any of its
+ * lengths is used, and the dynamic header fields are re-read atomically
+ * and used only as hints that a record must confirm.
+ *
+ * A walk follows the chain from the tail: each entry is followed by the
+ * entry with the next sequence number, a WRAP marker sends the walk back
+ * to offset 0, and the first record that does not check is the head.
+ * Three things can interrupt a walk, and each is reported rather than
+ * hidden: the writer overwrote what we were about to read (the tail has
+ * moved past it), a record in the middle is damaged while the header
+ * says that newer entries exist (we scan for the next good record), or
+ * the file shrank underneath the mapping (SIGBUS, absorbed below).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+#define TAIL_TRIES	5	/* reads of a moving tail before we give up */
+#define HEAD_TRIES	3	/* re-looks at a record below the head hint */
+#define SIGBUS_MAPS	8
+
+static void	 sigbus_handler(int, siginfo_t *, void *);
+static void	 sigbus_register(uint8_t *, size_t);
+static void	 sigbus_unregister(uint8_t *);
+static void	 pause_ms(long);
+static uint64_t	 load64(const struct mml_ctl_ring *, size_t);
+static int	 look(struct mml_ctl_iter *, enum mml_ctl_mode, uint64_t,
+		    uint64_t, struct mml_rec *, enum mml_disk_reason *);
+static int	 resync(struct mml_ctl_iter *, uint64_t, enum mml_disk_reason);
+
+/*
+ * The mappings the SIGBUS handler may repair.  Written only outside the
+ * handler, before a mapping is used and after it is no longer used.
+ */
+static struct {
+	uint8_t	*volatile addr;
+	volatile size_t len;
+} sigbus_maps[SIGBUS_MAPS];
+static volatile sig_atomic_t sigbus_flag;
+static long page_size = 4096;
+
+void
+mml_ctl_sigbus_install(void)
+{
+	struct sigaction sa;
+	long ps;
+
+	ps = sysconf(_SC_PAGESIZE);
+	if (ps > 0)
+		page_size = ps;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sigbus_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGBUS, &sa, NULL);
+}
+
+int
+mml_ctl_sigbus_hit(void)
+{
+	int hit = sigbus_flag != 0;
+
+	sigbus_flag = 0;
+	return hit;
+}
+
+/*
+ * A read beyond the end of a file that shrank: map a page of zeros over
+ * the faulting page and return, so the read is retried and sees bytes
+ * that no check accepts.  systemd's journal reader does the same.  A
+ * fault anywhere else is a bug: restore the default action, so that
+ * returning faults again and dumps core.
+ */
+static void
+sigbus_handler(int sig, siginfo_t *si, void *uctx)
+{
+	uintptr_t a = (uintptr_t)si->si_addr, page;
+	size_t i;
+
+	(void)uctx;
+	for (i = 0; i < SIGBUS_MAPS; i++) {
+		uintptr_t start = (uintptr_t)sigbus_maps[i].addr;
+
+		if (start == 0 || a < start || a - start >= sigbus_maps[i].len)
+			continue;
+		page = a & ~(uintptr_t)(page_size - 1);
+		if (mmap((void *)page, (size_t)page_size, PROT_READ,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+		    MAP_FAILED)
+			break;
+		sigbus_flag = 1;
+		return;
+	}
+	(void)signal(sig, SIG_DFL);
+}
+
+static void
+sigbus_register(uint8_t *addr, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < SIGBUS_MAPS; i++) {
+		if (sigbus_maps[i].addr == NULL) {
+			sigbus_maps[i].len = len;
+			sigbus_maps[i].addr = addr;
+			return;
+		}
+	}
+}
+
+static void
+sigbus_unregister(uint8_t *addr)
+{
+	size_t i;
+
+	for (i = 0; i < SIGBUS_MAPS; i++) {
+		if (sigbus_maps[i].addr == addr) {
+			sigbus_maps[i].addr = NULL;
+			sigbus_maps[i].len = 0;
+		}
+	}
+}
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int
+mml_ctl_ring_open(const char *path, struct mml_ctl_ring **ret,
+    enum mml_disk_reason *ret_reason)
+{
+	struct mml_ctl_ring *r = NULL;
+	struct mml_disk_header h;
+	enum mml_disk_reason why = MML_DISK_OK;
+	uint8_t page[MML_DISK_HEADER_SIZE];
+	struct stat st;
+	void *map = MAP_FAILED;
+	size_t map_len = 0, got;
+	ssize_t n;
+	int fd = -1, rc;
+
+	/* O_NONBLOCK: opening a FIFO given by mistake must not hang. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		rc = -EISDIR;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = -ENODEV;
+		goto out;
+	}
+	memset(page, 0, sizeof(page));
+	for (got = 0; got < sizeof(page); got += (size_t)n) {
+		n = pread(fd, page + got, sizeof(page) - got, (off_t)got);
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n < 0) {
+			rc = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+	}
+	/* A file that shrank since fstat() is judged by what we read. */
+	if (got < sizeof(page) && (uint64_t)st.st_size > got)
+		st.st_size = (off_t)got;
+	rc = mml_disk_header_check(page, (uint64_t)st.st_size, &why);
+	if (rc < 0)
+		goto out;
+	memcpy(&h, page, sizeof(h));
+	if (h.capacity > SIZE_MAX - MML_DISK_HEADER_SIZE) {
+		why = MML_DISK_E_CAPACITY;
+		rc = -EFBIG;
+		goto out;
+	}
+	map_len = MML_DISK_HEADER_SIZE + (size_t)h.capacity;
+	map = mmap(NULL, map_len, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		rc = -errno;
+		goto out;
+	}
+	sigbus_register(map, map_len);
+	/*
+	 * The file may have been replaced in place between pread() and
+	 * mmap(): judge the mapping itself, and insist on the same ring.
+	 */
+	rc = mml_disk_header_check(map, (uint64_t)st.st_size, &why);
+	if (rc == 0 && (memcmp(map, &h, offsetof(struct mml_disk_header,
+	    static_crc) + 4) != 0 || mml_ctl_sigbus_hit())) {
+		why = MML_DISK_E_CRC;
+		rc = -EAGAIN;
+	}
+	if (rc < 0)
+		goto out;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL || (r->path = strdup(path)) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	r->map = map;
+	r->map_len = map_len;
+	r->data = r->map + MML_DISK_HEADER_SIZE;
+	r->capacity = h.capacity;
+	memcpy(r->ring_id, h.ring_id, sizeof(r->ring_id));
+	r->dev = st.st_dev;
+	r->ino = st.st_ino;
+	map = MAP_FAILED;
+	*ret = r;
+	r = NULL;
+	rc = 0;
+out:
+	if (r != NULL) {
+		free(r->path);
+		free(r);
+	}
+	if (map != MAP_FAILED) {
+		sigbus_unregister(map);
+		(void)munmap(map, map_len);
+	}
+	if (fd >= 0)
+		(void)close(fd);
+	if (ret_reason != NULL)
+		*ret_reason = rc < 0 ? why : MML_DISK_OK;
+	return rc;
+}
+
+struct mml_ctl_ring *
+mml_ctl_ring_free(struct mml_ctl_ring *r)
+{
+	if (r == NULL)
+		return NULL;
+	if (r->map != NULL) {
+		sigbus_unregister(r->map);
+		(void)munmap(r->map, r->map_len);
+	}
+	free(r->path);
+	free(r);
+	return NULL;
+}
+
+static uint64_t
+load64(const struct mml_ctl_ring *r, size_t field_off)
+{
+	const uint64_t *p = (const uint64_t *)(const void *)(r->map +
+	    field_off);
+
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+uint64_t
+mml_ctl_ring_tail_seq(const struct mml_ctl_ring *r)
+{
+	return load64(r, offsetof(struct mml_disk_header, tail_seq));
+}
+
+uint64_t
+mml_ctl_ring_head_seq(const struct mml_ctl_ring *r)
+{
+	return load64(r, offsetof(struct mml_disk_header, head_seq));
+}
+
+void
+mml_ctl_ring_header(const struct mml_ctl_ring *r, struct mml_disk_header *ret)
+{
+	const uint32_t *state = (const uint32_t *)(const void *)(r->map +
+	    offsetof(struct mml_disk_header, state));
+
+#define LOAD(f)	ret->f = load64(r, offsetof(struct mml_disk_header, f))
+	memset(ret, 0, sizeof(*ret));
+	memcpy(ret, r->map, offsetof(struct mml_disk_header, state));
+	ret->state = __atomic_load_n(state, __ATOMIC_ACQUIRE);
+	LOAD(durable_off);
+	LOAD(durable_seq);
+	LOAD(tail_off);
+	LOAD(tail_seq);
+	LOAD(head_off);
+	LOAD(head_seq);
+	LOAD(seq_limit);
+	LOAD(durable_usec);
+	memcpy(ret->boot_id, r->map + offsetof(struct mml_disk_header,
+	    boot_id), sizeof(ret->boot_id));
+	LOAD(entries_written);
+	LOAD(entries_overwritten);
+	LOAD(wraps);
+	LOAD(bytes_written);
+	LOAD(opens);
+	LOAD(dirty_opens);
+#undef LOAD
+}
+
+int
+mml_ctl_ring_replaced(const struct mml_ctl_ring *r)
+{
+	struct stat st;
+
+	if (stat(r->path, &st) < 0)
+		return 0;
+	if (st.st_dev != r->dev || st.st_ino != r->ino)
+		return 1;
+	if ((uint64_t)st.st_size < r->map_len)
+		return 1;
+	if (mml_disk_header_check(r->map, r->map_len, NULL) < 0 ||
+	    memcmp(r->map + offsetof(struct mml_disk_header, ring_id),
+	    r->ring_id, sizeof(r->ring_id)) != 0)
+		return 1;
+	return 0;
+}
+
+void
+mml_ctl_iter_init(struct mml_ctl_iter *it, struct mml_ctl_ring *r,
+    enum mml_ctl_mode mode)
+{
+	memset(it, 0, sizeof(*it));
+	it->ring = r;
+	it->mode = mode;
+	it->seq = 1;
+	it->noresync_seq = UINT64_MAX;
+}
+
+void
+mml_ctl_iter_done(struct mml_ctl_iter *it)
+{
+	free(it->buf);
+	it->buf = NULL;
+	it->buf_cap = 0;
+}
+
+void
+mml_ctl_iter_tail(struct mml_ctl_iter *it)
+{
+	struct mml_ctl_ring *r = it->ring;
+	struct mml_rec rec;
+	uint64_t off, seq;
+	int i;
+
+	/*
+	 * The writer stores the tail's offset and seq one after the other,
+	 * so a pair read while it moves them may not belong together; a
+	 * record that carries the seq at the offset proves they do.
+	 */
+	for (i = 0;; i++) {
+		seq = load64(r, offsetof(struct mml_disk_header, tail_seq));
+		off = load64(r, offsetof(struct mml_disk_header, tail_off));
+		if (mml_disk_rec_check(r->data, r->capacity, off, seq, 0, &rec,
+		    NULL) == 0)
+			break;
+		if (seq == mml_ctl_ring_head_seq(r) || i + 1 >= TAIL_TRIES)
+			break;
+		pause_ms(1);
+	}
+	it->off = off;
+	it->seq = seq;
+}
+
+void
+mml_ctl_iter_seek(struct mml_ctl_iter *it, uint64_t off, uint64_t seq)
+{
+	it->off = off;
+	it->seq = seq;
+}
+
+/*
+ * Checks the record at off, which must carry seq, the way mode says.
+ * In MML_CTL_COPY mode an entry is copied first and the copy checked,
+ * so that what the caller prints is exactly what the CRC vouched for;
+ * then the tail is re-read, because a copy taken while the writer was
+ * overwriting the record may be torn.  Returns 0, -EBADMSG with *why
+ * set, -ESTALE if the tail moved past seq, or -ENOMEM.
+ */
+static int
+look(struct mml_ctl_iter *it, enum mml_ctl_mode mode, uint64_t off,
+    uint64_t seq, struct mml_rec *ret, enum mml_disk_reason *why)
+{
+	struct mml_ctl_ring *r = it->ring;
+	struct mml_rec live;
+	uint8_t *nbuf;
+	uint64_t rec_off;
+	int rc;
+
+	if (mode == MML_CTL_QUICK || mode == MML_CTL_CHECK)
+		return mml_disk_rec_check(r->data, r->capacity, off, seq,
+		    mode == MML_CTL_CHECK, ret, why);
+	rc = mml_disk_rec_check(r->data, r->capacity, off, seq, 0, &live, why);
+	if (rc < 0)
+		return rc;
+	if (live.hdr.type != MML_REC_ENTRY)
+		return mml_disk_rec_check(r->data, r->capacity, off, seq, 1,
+		    ret, why);
+	if (live.size > it->buf_cap) {
+		nbuf = realloc(it->buf, (size_t)live.size);
+		if (nbuf == NULL)
+			return -ENOMEM;
+		it->buf = nbuf;
+		it->buf_cap = (size_t)live.size;
+	}
+	rec_off = live.off;
+	memcpy(it->buf, r->data + rec_off, (size_t)live.size);
+	rc = mml_disk_rec_check(it->buf, live.size, 0, seq, 1, ret, why);
+	if (rc < 0)
+		return rc;
+	ret->off = rec_off;
+	/*
+	 * The writer publishes a new tail before it changes a byte of what
+	 * it evicts; the fence keeps our copy's loads before the tail's.
+	 */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (mml_ctl_ring_tail_seq(r) > seq) {
+		*why = MML_DISK_E_REC_SEQ;
+		return -ESTALE;
+	}
+	return 0;
+}
+
+/*
+ * The chain broke at it->off although the header's head says newer
+ * entries exist: look for the next record that checks, CRC included,
+ * and carries a seq between ours and the head, scanning in steps of the
+ * record alignment from that offset on, once round the ring at most.
+ * The offset itself comes first: after a power loss the daemon's
+ * numbering jumps (FORMAT.md, Recovery), and the record there is whole
+ * but carries a higher seq.  Such a jump is reported with the reason
+ * MML_DISK_E_REC_SEQ, damage with the reason the record failed.
+ */
+static int
+resync(struct mml_ctl_iter *it, uint64_t head, enum mml_disk_reason why)
+{
+	struct mml_ctl_ring *r = it->ring;
+	struct mml_rec rec;
+	uint64_t cap = r->capacity, pos, steps, s;
+	uint16_t type;
+
+	if (it->off == it->noresync_off && it->seq == it->noresync_seq &&
+	    head == it->noresync_head)
+		return MML_CTL_END;
+	pos = it->off < cap ? it->off & ~(uint64_t)(MML_DISK_ALIGN - 1) : 0;
+	for (steps = cap / MML_DISK_ALIGN; steps > 0; steps--,
+	    pos += MML_DISK_ALIGN) {
+		if (pos >= cap || cap - pos < MML_REC_HDR)
+			pos = 0;
+		memcpy(&type, r->data + pos + offsetof(struct mml_rec_hdr,
+		    type), sizeof(type));
+		memcpy(&s, r->data + pos + offsetof(struct mml_rec_hdr, seq),
+		    sizeof(s));
+		if (s <= it->seq || s >= head)
+			continue;
+		if (type != MML_REC_ENTRY && (type != MML_REC_WRAP || pos == 0))
+			continue;
+		if (mml_disk_rec_check(r->data, cap, pos, s, 1, &rec,
+		    NULL) < 0)
+			continue;
+		it->gap_seq = it->seq;
+		it->gap = s - it->seq;
+		it->gap_off = it->off;
+		it->gap_reason = pos == it->off ? MML_DISK_E_REC_SEQ : why;
+		it->off = pos;
+		it->seq = s;
+		return MML_CTL_CORRUPT;
+	}
+	it->noresync_off = it->off;
+	it->noresync_seq = it->seq;
+	it->noresync_head = head;
+	return MML_CTL_END;
+}
+
+int
+mml_ctl_iter_next(struct mml_ctl_iter *it, struct mml_rec *ret)
+{
+	struct mml_ctl_ring *r = it->ring;
+	struct mml_rec rec;
+	enum mml_disk_reason why = MML_DISK_OK;
+	uint64_t tail, head;
+	int tries = 0, rc;
+
+	for (;;) {
+		rc = look(it, it->mode, it->off, it->seq, &rec, &why);
+		if (rc == -ENOMEM)
+			return rc;
+		if (rc == 0 && rec.hdr.type == MML_REC_WRAP) {
+			/* A WRAP at 0 would send us round in place. */
+			if (it->off != 0) {
+				it->wraps++;
+				it->records++;
+				it->off = 0;
+				tries = 0;
+				if (!it->report_wraps)
+					continue;
+				*ret = rec;
+				return MML_CTL_WRAP;
+			}
+			why = MML_DISK_E_REC_TYPE;
+			rc = -EBADMSG;
+		}
+		if (rc == 0) {
+			it->records++;
+			it->off = mml_disk_next_off(r->capacity, rec.off,
+			    rec.size);
+			it->seq++;
+			*ret = rec;
+			return MML_CTL_ENTRY;
+		}
+		/* Overwritten under us: the tail has moved past it. */
+		tail = mml_ctl_ring_tail_seq(r);
+		if (tail > it->seq) {
+			it->gap_seq = it->seq;
+			mml_ctl_iter_tail(it);
+			if (it->seq <= it->gap_seq)
+				continue;
+			it->gap = it->seq - it->gap_seq;
+			return MML_CTL_LOST;
+		}
+		head = mml_ctl_ring_head_seq(r);
+		if (it->seq >= head || head - it->seq >= r->capacity) {
+			it->end_reason = why;
+			return MML_CTL_END;
+		}
+		/*
+		 * Below the head the record should be there: give a writer
+		 * caught between writing it and publishing it a moment,
+		 * then treat it as damaged.
+		 */
+		if (tries++ < HEAD_TRIES) {
+			pause_ms(1);
+			continue;
+		}
+		it->end_reason = why;
+		return resync(it, head, why);
+	}
+}
+
+int
+mml_ctl_iter_read_at(struct mml_ctl_iter *it, uint64_t off, uint64_t seq,
+    struct mml_rec *ret)
+{
+	enum mml_disk_reason why = MML_DISK_OK;
+	int rc;
+
+	rc = look(it, MML_CTL_COPY, off, seq, ret, &why);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc == 0 && ret->hdr.type == MML_REC_ENTRY)
+		return MML_CTL_ENTRY;
+	if (rc == 0)
+		why = MML_DISK_E_REC_TYPE;
+	if (mml_ctl_ring_tail_seq(it->ring) > seq) {
+		it->gap_seq = seq;
+		it->gap = 1;
+		return MML_CTL_LOST;
+	}
+	it->gap_seq = seq;
+	it->gap = 1;
+	it->gap_off = off;
+	it->gap_reason = why;
+	return -EBADMSG;
+}
