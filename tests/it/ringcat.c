@@ -39,6 +39,36 @@ print_header(const struct mml_disk_header *h)
 	    h->wraps, h->opens, h->dirty_opens);
 }
 
+/*
+ * The chain broke below the head: damaged bytes, or the jump in numbering
+ * after a power loss.  As proto/FORMAT.md says, scan on from off (off
+ * included) in steps of 8, at most once round, for a record that checks
+ * with a seq in [*seq, head_seq); report the gap and go on from there.
+ */
+static int
+jump(const uint8_t *data, const struct mml_disk_header *h, uint64_t *off,
+    uint64_t *seq, struct mml_rec *rec)
+{
+	uint64_t o = *off, n;
+
+	for (n = 0; n < h->capacity; n += MML_DISK_ALIGN) {
+		if (mml_disk_rec_check(data, h->capacity, o, 0, 1, rec,
+		    NULL) == 0 && rec->hdr.type == MML_REC_ENTRY &&
+		    rec->hdr.seq >= *seq && rec->hdr.seq < h->head_seq) {
+			(void)fprintf(stderr, "ringcat: gap of %" PRIu64
+			    " seqs at offset %" PRIu64 "\n",
+			    rec->hdr.seq - *seq, *off);
+			*off = o;
+			*seq = rec->hdr.seq;
+			return 0;
+		}
+		o += MML_DISK_ALIGN;
+		if (h->capacity - o < MML_REC_HDR)
+			o = 0;
+	}
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -95,7 +125,7 @@ main(int argc, char **argv)
 	seq = h.tail_seq;
 	while (seq < h.head_seq && walked <= 2 * h.capacity) {
 		if (mml_disk_rec_check(data, h.capacity, off, seq, 1, &rec,
-		    &why) < 0) {
+		    &why) < 0 && jump(data, &h, &off, &seq, &rec) < 0) {
 			(void)fprintf(stderr, "ringcat: seq %" PRIu64 " at %"
 			    PRIu64 ": %s\n", seq, off, mml_disk_reason_str(why));
 			return 1;
