@@ -57,9 +57,9 @@ _tree() {
 }
 
 _cleanup() {
-	local rc=$? p f
-	for p in $(for p in $_KILL_PIDS; do _tree "$p"; done); do
-		kill -KILL "$p" 2>/dev/null
+	local rc=$? p q f
+	for q in $(for p in $_KILL_PIDS; do _tree "$p"; done); do
+		kill -KILL "$q" 2>/dev/null
 	done
 	for p in $_KILL_PIDS; do
 		wait "$p" 2>/dev/null

@@ -69,7 +69,7 @@ for t in "$HERE"/t_*.sh; do
 	[ $rc -ne 0 ] && [ -z "$why" ] && why="exit $rc"
 	san=$(grep -El "$SAN_RE" "$logdir"/* 2>/dev/null | head -n 3)
 	if [ -n "$san" ]; then
-		why="${why:+$why, }sanitizer report in $(echo $san |
+		why="${why:+$why, }sanitizer report in $(echo "$san" | tr '\n' ' ' |
 		    sed "s|$logdir/||g")"
 		rc=1
 	fi
