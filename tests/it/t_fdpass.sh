@@ -11,8 +11,11 @@ before=$(fd_count "$DPID")
 
 badpeer fdpass 500 >"$T/fd.out" 2>"$T/fd.err" ||
     fail "badpeer fdpass: $(cat "$T/fd.err")"
-printf 'fdpass error reason=5 errno=90\nfdpass acked\n' >"$T/want"
-cmp -s "$T/want" "$T/fd.out" || fail "fdpass replies: $(cat "$T/fd.out")"
+# One ERROR (for the 64-descriptor packet; its reason is the daemon's
+# choice), then the ACK of the final SYNC.
+awk 'NR == 1 && /^fdpass error reason=[0-9]+ errno=[1-9][0-9]*$/ { e = 1 }
+    NR == 2 && $0 == "fdpass acked" { a = 1 } END { exit !(e && a && NR == 2) }' \
+    "$T/fd.out" || fail "fdpass replies: $(cat "$T/fd.out")"
 alive "$DPID" || fail "mmlogd died"
 
 same_fds() { [ "$(fd_count "$DPID")" = "$before" ]; }
