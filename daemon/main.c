@@ -394,6 +394,8 @@ main(int argc, char **argv)
 		if (listen_fd < 0)
 			goto out;
 		bound = 1;
+		/* Nobody will accept what waits in our listen queue after us. */
+		so.drain_backlog = 1;
 	}
 	d.loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
 	if (d.loop == NULL) {

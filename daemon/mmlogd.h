@@ -122,6 +122,7 @@ struct mml_server_opts {
 	unsigned sync_interval_ms;
 	unsigned max_clients;
 	unsigned idle_timeout_s;
+	int drain_backlog;	/* at shutdown, accept and drain queued connections */
 };
 
 struct mml_server_stats {

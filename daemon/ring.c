@@ -420,7 +420,8 @@ ring_recover(struct mml_ring *r)
 	    "%llu recovered past the durable cursor", r->path,
 	    r->was_dirty ? "was not closed cleanly" : "clean",
 	    (unsigned long long)r->cap, (unsigned long long)r->tail_seq,
-	    (unsigned long long)(r->next_seq - 1), (unsigned long long)n);
+	    (unsigned long long)(r->next_seq - 1 - r->lost_seqs),
+	    (unsigned long long)n);
 	if (r->lost_seqs)
 		mml_log(LOG_WARNING, "ring '%s': unclean shutdown in an earlier "
 		    "boot; sequence numbers %llu..%llu may have been lost",

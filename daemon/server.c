@@ -26,6 +26,8 @@
 #define FRAMES_PER_WAKEUP	64
 /* Packets per recvmmsg() call. */
 #define RECV_BATCH		8
+/* Bound on draining one connection (a peer may keep sending meanwhile). */
+#define DRAIN_ROUNDS_MAX	16384
 /* ACKs one client may have pending; a client waits for them. */
 #define ACKS_MAX		1024
 /* Peer-triggered warnings allowed per second before they are muted. */
@@ -91,6 +93,7 @@ struct mml_server {
 };
 
 static void conn_read_cb(struct ev_loop *, ev_io *, int);
+static int conn_read(struct mml_conn *, int);
 static struct mml_conn *conn_free(struct mml_conn *);
 static void conn_send(struct mml_conn *, const void *, size_t);
 static void conn_error(struct mml_conn *, uint32_t, int,
@@ -217,13 +220,16 @@ conn_free(struct mml_conn *c)
  * Replies never block the loop.  A client whose socket is full is not
  * reading its replies: NOTIFY is simply skipped, an ACK or ERROR it
  * would never see closes the connection (its pending sync then fails
- * with EPIPE on its side rather than hanging).
+ * with EPIPE on its side rather than hanging).  What it had already
+ * sent is still read and stored first (see conn_read()).
  */
 static void
 conn_send(struct mml_conn *c, const void *buf, size_t len)
 {
 	ssize_t n;
 
+	if (c->closing)
+		return;
 	n = send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n >= 0)
 		return;
@@ -314,7 +320,7 @@ ack_waiters(struct mml_server *s, uint64_t durable, int error)
 		if (j == 0)
 			s->n_waiting--;
 		if (c->closing)
-			(void)conn_free(c);
+			(void)conn_read(c, 0);
 	}
 }
 
@@ -602,7 +608,10 @@ close_fds(struct msghdr *mh)
 	}
 }
 
-/* Handles one received packet; returns -1 once the connection is gone. */
+/*
+ * Handles one received packet; returns -1 once the connection is gone,
+ * 1 at the end of input during shutdown.
+ */
 static int
 conn_packet(struct mml_conn *c, const uint8_t *buf, size_t n, int flags)
 {
@@ -611,8 +620,11 @@ conn_packet(struct mml_conn *c, const uint8_t *buf, size_t n, int flags)
 	if (n == 0 && !(flags & MSG_TRUNC)) {
 		/*
 		 * SEQPACKET: 0 is the end of the connection; an empty packet
-		 * reads the same and is equally worthless.
+		 * reads the same and is equally worthless.  While shutting
+		 * down it is our own SHUT_RD: the client still gets its ACKs.
 		 */
+		if (s->shutting_down)
+			return 1;
 		(void)conn_free(c);
 		return -1;
 	}
@@ -638,30 +650,28 @@ conn_packet(struct mml_conn *c, const uint8_t *buf, size_t n, int flags)
 		(void)conn_free(c);
 		return -1;
 	}
-	if (c->closing) {
-		(void)conn_free(c);
-		return -1;
-	}
 	return 0;
 }
 
 /*
- * Reads up to FRAMES_PER_WAKEUP packets, RECV_BATCH per recvmmsg() call,
- * then yields to the other clients.  Descriptors passed with SCM_RIGHTS
- * are closed at once: nothing here wants them, and keeping them would
- * let a peer exhaust our table.
+ * Reads up to max_rounds * RECV_BATCH packets (max_rounds < 0: until the
+ * socket is empty), RECV_BATCH per recvmmsg() call.  A connection marked
+ * closing is first drained: every packet the kernel accepted from the
+ * client is an entry the client was told was sent, so it is stored
+ * before the connection goes.  Descriptors passed with SCM_RIGHTS are
+ * closed at once: nothing here wants them, and keeping them would let a
+ * peer exhaust our table.  Returns -1 once the connection is gone.
  */
-static void
-conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+static int
+conn_read(struct mml_conn *c, int max_rounds)
 {
-	struct mml_conn *c = container_of(w, struct mml_conn, io);
 	struct mml_server *s = c->srv;
 	struct mmsghdr *mm = s->mmsg;
-	int i, n, round;
+	int i, n, r = 0, round;
 
-	(void)loop;
-	(void)revents;
-	for (round = 0; round < FRAMES_PER_WAKEUP / RECV_BATCH; round++) {
+	for (round = 0; round < DRAIN_ROUNDS_MAX; round++) {
+		if (max_rounds >= 0 && round >= max_rounds && !c->closing)
+			return 0;
 		for (i = 0; i < RECV_BATCH; i++) {
 			s->iov[i].iov_base = s->rbuf[i];
 			s->iov[i].iov_len = MML_FRAME_MAX;
@@ -674,25 +684,44 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		n = recvmmsg(c->fd, mm, RECV_BATCH,
 		    MSG_DONTWAIT | MSG_CMSG_CLOEXEC, NULL);
 		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
 			mml_log(LOG_DEBUG, "client pid %d: recv: %s", (int)c->pid,
 			    strerror(errno));
 			(void)conn_free(c);
-			return;
+			return -1;
 		}
 		for (i = 0; i < n; i++) {
 			if (mm[i].msg_hdr.msg_controllen > 0)
 				close_fds(&mm[i].msg_hdr);
 		}
-		for (i = 0; i < n; i++) {
-			if (conn_packet(c, s->rbuf[i], mm[i].msg_len,
-			    mm[i].msg_hdr.msg_flags) < 0)
-				return;
+		for (i = 0, r = 0; i < n && r == 0; i++) {
+			r = conn_packet(c, s->rbuf[i], mm[i].msg_len,
+			    mm[i].msg_hdr.msg_flags);
+			if (r < 0)
+				return -1;
 		}
-		if (n < RECV_BATCH)
-			return;
+		if (r > 0 || n < RECV_BATCH)
+			break;
 	}
+	if (c->closing) {
+		(void)conn_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads up to FRAMES_PER_WAKEUP packets, then yields to the others. */
+static void
+conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct mml_conn *c = container_of(w, struct mml_conn, io);
+
+	(void)loop;
+	(void)revents;
+	(void)conn_read(c, FRAMES_PER_WAKEUP / RECV_BATCH);
 }
 
 static void
@@ -871,13 +900,29 @@ mml_server_shutdown(struct mml_server *s)
 	if (s->listen_fd >= 0)
 		ev_io_stop(s->loop, &s->accept_io);
 	ev_timer_stop(s->loop, &s->accept_retry);
-	/* Drain what clients already queued on their sockets. */
+	/*
+	 * Everything clients already queued was accepted by the kernel on
+	 * our behalf: store it.  Connections still waiting in the listen
+	 * queue may have sent entries too; when the socket is ours alone
+	 * (not systemd's, which keeps them for the next instance) they are
+	 * accepted and drained as well.  SHUT_RD first, so that a client
+	 * cannot keep the drain going: its later sends fail with EPIPE and
+	 * its library counts them as dropped.
+	 */
+	if (s->listen_fd >= 0 && s->opts.drain_backlog) {
+		int fd;
+
+		while ((fd = accept4(s->listen_fd, NULL, NULL,
+		    SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0)
+			(void)mml_server_add_client(s, fd);
+	}
 	{
 		struct mml_conn *c, *next;
 
 		for (c = s->conns; c != NULL; c = next) {
 			next = c->next;
-			conn_read_cb(s->loop, &c->io, EV_READ);
+			(void)shutdown(c->fd, SHUT_RD);
+			(void)conn_read(c, -1);
 		}
 	}
 	/* Finish a running job, then one last sync covers the rest. */
