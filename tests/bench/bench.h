@@ -216,6 +216,11 @@ struct load {
 	char why[200];
 };
 
+/*
+ * Asks the daemon at path for its counters (a STATS frame) and stores
+ * the value of key ("syncs", "acks", ...).  Returns 0 or -errno.
+ */
+int load_daemon_stat(const char *path, const char *key, uint64_t *ret);
 /* Runs one load; returns 0 when it worked and counts match (l->ok). */
 int load_run(struct load *l);
 /* Bytes of the packet mmlog_write() sends for one entry of that size. */

@@ -196,6 +196,51 @@ batch_sync(int fd)
 	}
 }
 
+int
+load_daemon_stat(const char *path, const char *key, uint64_t *ret)
+{
+	static uint8_t buf[MML_FRAME_MAX];
+	struct timeval tv = { .tv_sec = 10, .tv_usec = 0 };
+	struct mml_frame f;
+	const char *p, *end, *nl;
+	size_t klen = strlen(key);
+	ssize_t n;
+	int fd = -1, r;
+
+	r = connect_unix(path, SOCK_SEQPACKET, &fd);
+	if (r < 0)
+		return r;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	mml_wire_hdr_init(buf, MML_FRAME_STATS, 0, 7);
+	r = -EBADMSG;
+	if (send(fd, buf, sizeof(struct mml_frame_hdr), MSG_NOSIGNAL) < 0) {
+		r = -errno;
+		goto out;
+	}
+	do
+		n = recv(fd, buf, sizeof(buf), 0);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0 || mml_wire_decode(buf, (size_t)n, 0, &f, NULL) < 0 ||
+	    f.hdr.type != MML_FRAME_STATS_REPLY)
+		goto out;
+	/* "key=value\n" lines; the body is not NUL-terminated. */
+	for (p = (const char *)f.body, end = p + f.body_len; p < end;
+	    p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if ((size_t)(nl - p) > klen && memcmp(p, key, klen) == 0 &&
+		    p[klen] == '=') {
+			*ret = strtoull(p + klen + 1, NULL, 10);
+			r = 0;
+			break;
+		}
+	}
+out:
+	(void)close(fd);
+	return r;
+}
+
 static int
 send_one(const struct load *l, struct mmlog_client *c, int fd,
     const struct payload *p)
@@ -459,7 +504,9 @@ load_run(struct load *l)
 	pid_t cpu_pid = l->cpu_pid;
 	char byte;
 	ssize_t n;
-	int all_done, got_ready = 0;
+	uint64_t last, now_got;
+	double last_t;
+	int all_done, failed, got_ready = 0;
 
 	l->ok = 0;
 	l->why[0] = '\0';
@@ -582,11 +629,18 @@ load_run(struct load *l)
 	}
 	__atomic_store_n(&sh->stop, 1, __ATOMIC_RELEASE);
 
-	/* Draining: until every client is done and the sink has it all. */
+	/*
+	 * Draining: until every client is done and the sink has it all.
+	 * A client that failed, or a sink that stops making progress, ends
+	 * the wait early: a refused entry would never arrive.
+	 */
 	end = bench_now() + 120;
 	l->done_s = NAN;
+	last = UINT64_MAX;
+	last_t = bench_now();
 	for (;;) {
 		all_done = 1;
+		failed = 0;
 		sum = 0;
 		for (i = 0; i < nw; i++) {
 			if (!__atomic_load_n(&sh->slot[i].done,
@@ -594,12 +648,29 @@ load_run(struct load *l)
 				all_done = 0;
 			sum += __atomic_load_n(&sh->slot[i].count,
 			    __ATOMIC_RELAXED);
+			if (failed == 0)
+				failed = __atomic_load_n(&sh->slot[i].err,
+				    __ATOMIC_RELAXED);
 		}
 		t1 = bench_now();
+		now_got = consumed(carg) - base;
 		if (all_done && isnan(l->done_s))
 			l->done_s = t1 - t0;
-		if (all_done && consumed(carg) - base >= sum)
+		if (all_done && now_got >= sum)
 			break;
+		if (now_got != last) {
+			last = now_got;
+			last_t = t1;
+		}
+		if (all_done && (failed || t1 - last_t > 5)) {
+			(void)snprintf(l->why, sizeof(l->why), "%s%s: the sink "
+			    "has %llu of %llu entries", failed ?
+			    "a client failed: " : "the sink stalled for 5 s",
+			    failed ? strerror(-failed) : "",
+			    (unsigned long long)now_got,
+			    (unsigned long long)sum);
+			break;
+		}
 		if (t1 > end) {
 			set_why(l, "timeout: the sink did not consume "
 			    "everything in 120 s", 0);

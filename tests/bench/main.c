@@ -98,9 +98,10 @@ set_mode(struct bench_cfg *cfg, const char *mode)
 		cfg->query_reps = 11;
 		cfg->burst_s = 2;
 	} else {
+		/* Best of two: one run in two meets a noisy neighbour. */
 		cfg->ring_size = (uint64_t)256 << 20;
 		cfg->run_s = 0.4;
-		cfg->reps = 1;
+		cfg->reps = 2;
 		cfg->lat_samples = 5000;
 		cfg->query_reps = 5;
 		cfg->burst_s = 0.5;
@@ -242,8 +243,8 @@ print_targets(const struct bench_cfg *cfg, char *json, size_t cap)
 		    strcmp(fig_at(i)->name, "memory.c1") != 0)
 			f = fig_at(i);
 	(void)snprintf(v, sizeof(v), "%.3g MiB", f != NULL ? f->value : NAN);
-	target_line(json, cap, "memory outside the map, 1000 clients: a few "
-	    "MiB (< 8)", f, v, f != NULL && f->value < 8,
+	target_line(json, cap, "memory outside map, 1000 clients < 5 MiB", f,
+	    v, f != NULL && f->value < 5,
 	    f != NULL ? f->name : "");
 
 	f = fig_find("query.since_seek");
@@ -398,7 +399,13 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (cfg.parts & (PART_QUERY | PART_RECOVERY)) {
+	/*
+	 * Fill the ring first whatever runs: the queries want a full ring,
+	 * and ingest into a warm ring is what a running daemon does (the
+	 * first pass over a new ring also pays for page-cache misses on
+	 * its fallocated, never written blocks).
+	 */
+	if (daemon > 0) {
 		if (part_fill(&cfg, &rv, daemon) < 0) {
 			struct figure *f = fig_add("fill", NAN, "entries/s",
 			    NULL, NAN);
@@ -407,12 +414,16 @@ main(int argc, char **argv)
 		} else if (cfg.parts & PART_QUERY)
 			part_query(&cfg, &rv);
 	}
+	/*
+	 * Durable before ingest: gigabytes just written make the disk's
+	 * flushes slower for a while, which is not what we measure here.
+	 */
+	if (cfg.parts & PART_DURABLE)
+		part_durable(&cfg, &rv, daemon);
 	if (cfg.parts & (PART_RAW | PART_INGEST))
 		part_ingest(&cfg, &rv, daemon);
 	if (cfg.parts & PART_LATENCY)
 		part_latency(&cfg, &rv, daemon);
-	if (cfg.parts & PART_DURABLE)
-		part_durable(&cfg, &rv, daemon);
 	if (cfg.parts & PART_MEMORY)
 		part_memory(&cfg, &rv, daemon);
 	if (cfg.parts & PART_RECOVERY)

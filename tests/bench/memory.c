@@ -166,8 +166,8 @@ part_memory(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 	fig_extra(f, "clients", n);
 	fig_extra(f, "bytes_per_client", n > 1 ?
 	    ((double)rssn - (double)rss1) / (n - 1) : NAN);
-	/* "A few MiB": we read it as under 8 MiB, libraries included. */
-	fig_target(f, "< 8 MiB", ok && rssn < ((uint64_t)8 << 20));
+	/* "A few MiB": we read it as under 5 MiB, libraries included. */
+	fig_target(f, "< 5 MiB", ok && rssn < ((uint64_t)5 << 20));
 	if (n < cfg->idle_clients)
 		fig_note(f, "RLIMIT_NOFILE allowed only %d clients", n);
 }
