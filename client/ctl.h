@@ -138,6 +138,25 @@ void	mml_ctl_iter_done(struct mml_ctl_iter *it);
  */
 void	mml_ctl_iter_tail(struct mml_ctl_iter *it);
 
+/*
+ * Places the iterator at a record about n entries before the head,
+ * found by bisection and proven by the chain that leads to it (a probe
+ * alone could find a record forged inside a message).  Returns 1 if so
+ * placed; 0 if placed at the tail instead, because the ring is small,
+ * its header's hints do not add up, or no proven record was found.
+ */
+int	mml_ctl_iter_seek_last(struct mml_ctl_iter *it, uint64_t n);
+
+/*
+ * Places the iterator, by bisection as above, at a proven record before
+ * which every entry has a seq below key (by_time == 0; the record's own
+ * seq is at most key) or a realtime_usec below key (by_time != 0, on the
+ * assumption that the clock did not go back; the record's own time is
+ * below key).  Returns 1 if so placed, 0 if placed at the tail.
+ */
+int	mml_ctl_iter_seek_key(struct mml_ctl_iter *it, int by_time,
+	    uint64_t key);
+
 /* Places the iterator at a remembered position. */
 void	mml_ctl_iter_seek(struct mml_ctl_iter *it, uint64_t off,
 	    uint64_t seq);

@@ -33,6 +33,23 @@
 #define HEAD_TRIES	3	/* re-looks at a record below the head hint */
 #define SIGBUS_MAPS	8
 
+/*
+ * The most bytes a record can span: an entry must fit in one frame.  A
+ * client controls the bytes of its message, and so can put there
+ * something that checks as a record, CRC and all; such a forgery, and
+ * any chain of them, lies inside that one payload, never more than this.
+ */
+#define FORGE_MAX	(MML_REC_HDR + MML_COMM_MAX + MML_FRAME_MAX + \
+			    MML_DISK_ALIGN)
+
+/* The live part of the ring, from the header's hints. */
+struct span {
+	uint64_t	 tail_off;
+	uint64_t	 tail_seq;
+	uint64_t	 head_seq;
+	uint64_t	 used;		/* bytes from tail to head, round */
+};
+
 static void	 sigbus_handler(int, siginfo_t *, void *);
 static void	 sigbus_register(uint8_t *, size_t);
 static void	 sigbus_unregister(uint8_t *);
@@ -41,6 +58,13 @@ static uint64_t	 load64(const struct mml_ctl_ring *, size_t);
 static int	 look(struct mml_ctl_iter *, enum mml_ctl_mode, uint64_t,
 		    uint64_t, struct mml_rec *, enum mml_disk_reason *);
 static int	 resync(struct mml_ctl_iter *, uint64_t, enum mml_disk_reason);
+static int	 span_get(const struct mml_ctl_ring *, struct span *);
+static uint64_t	 span_phys(const struct mml_ctl_ring *, const struct span *,
+		    uint64_t);
+static int	 probe(const struct mml_ctl_ring *, const struct span *,
+		    uint64_t, struct mml_rec *);
+static int	 anchor(const struct mml_ctl_ring *, const struct span *,
+		    uint64_t, struct mml_rec *);
 
 /*
  * The mappings the SIGBUS handler may repair.  Written only outside the
@@ -461,6 +485,27 @@ resync(struct mml_ctl_iter *it, uint64_t head, enum mml_disk_reason why)
 	if (it->off == it->noresync_off && it->seq == it->noresync_seq &&
 	    head == it->noresync_head)
 		return MML_CTL_END;
+	/*
+	 * Damage in a payload under an intact header (a CRC mismatch): the
+	 * header still says where the next record is.  Going there, rather
+	 * than scanning, also never looks inside that payload, which a
+	 * client wrote and which may hold something that checks as records.
+	 */
+	if (mml_disk_rec_check(r->data, cap, it->off, it->seq, 0, &rec,
+	    NULL) == 0 && rec.hdr.type == MML_REC_ENTRY) {
+		pos = mml_disk_next_off(cap, it->off, rec.size);
+		if (it->seq + 1 < head && mml_disk_rec_check(r->data, cap, pos,
+		    it->seq + 1, 1, &rec, NULL) == 0 && (pos != 0 ||
+		    rec.hdr.type == MML_REC_ENTRY)) {
+			it->gap_seq = it->seq;
+			it->gap = 1;
+			it->gap_off = it->off;
+			it->gap_reason = why;
+			it->off = pos;
+			it->seq++;
+			return MML_CTL_CORRUPT;
+		}
+	}
 	pos = it->off < cap ? it->off & ~(uint64_t)(MML_DISK_ALIGN - 1) : 0;
 	for (steps = cap / MML_DISK_ALIGN; steps > 0; steps--,
 	    pos += MML_DISK_ALIGN) {
@@ -580,4 +625,182 @@ mml_ctl_iter_read_at(struct mml_ctl_iter *it, uint64_t off, uint64_t seq,
 	it->gap_off = off;
 	it->gap_reason = why;
 	return -EBADMSG;
+}
+
+/*
+ * Seeking.  The ring keeps no index, and a walk from the tail reads the
+ * whole ring; these find a place near the end, or near a key, by
+ * bisection instead.  A probe scans from some offset for a record that
+ * checks, but what it finds may be a forgery inside a payload (see
+ * FORGE_MAX).  So the place we start from is never a probe's find
+ * itself: it is the record reached by following the chain from there
+ * for more than FORGE_MAX bytes.  A chain that has left the payload it
+ * started in is made of records the daemon wrote; a forged chain that
+ * cannot leave it breaks, and we fall back to the tail.
+ */
+static int
+span_get(const struct mml_ctl_ring *r, struct span *sp)
+{
+	uint64_t cap = r->capacity, head_off;
+
+	sp->tail_seq = load64(r, offsetof(struct mml_disk_header, tail_seq));
+	sp->tail_off = load64(r, offsetof(struct mml_disk_header, tail_off));
+	sp->head_seq = load64(r, offsetof(struct mml_disk_header, head_seq));
+	head_off = load64(r, offsetof(struct mml_disk_header, head_off));
+	if (sp->tail_seq >= sp->head_seq || sp->tail_off >= cap ||
+	    head_off >= cap || sp->tail_off % MML_DISK_ALIGN != 0 ||
+	    head_off % MML_DISK_ALIGN != 0)
+		return -1;
+	if (head_off > sp->tail_off)
+		sp->used = head_off - sp->tail_off;
+	else
+		sp->used = cap - sp->tail_off + head_off;
+	return 0;
+}
+
+/* The data offset at logical position p (bytes after the tail). */
+static uint64_t
+span_phys(const struct mml_ctl_ring *r, const struct span *sp, uint64_t p)
+{
+	uint64_t off = sp->tail_off + p % r->capacity;
+
+	if (off >= r->capacity)
+		off -= r->capacity;
+	return off & ~(uint64_t)(MML_DISK_ALIGN - 1);
+}
+
+/*
+ * The first entry at or after off, within FORGE_MAX bytes, that checks
+ * with its CRC and carries a seq of the live part of the ring.
+ */
+static int
+probe(const struct mml_ctl_ring *r, const struct span *sp, uint64_t off,
+    struct mml_rec *ret)
+{
+	uint64_t cap = r->capacity, n, s;
+	uint16_t type;
+
+	for (n = 0; n < FORGE_MAX && n < cap; n += MML_DISK_ALIGN,
+	    off += MML_DISK_ALIGN) {
+		if (off >= cap || cap - off < MML_REC_HDR)
+			off = 0;
+		memcpy(&type, r->data + off + offsetof(struct mml_rec_hdr,
+		    type), sizeof(type));
+		memcpy(&s, r->data + off + offsetof(struct mml_rec_hdr, seq),
+		    sizeof(s));
+		if (type != MML_REC_ENTRY || s < sp->tail_seq ||
+		    s >= sp->head_seq)
+			continue;
+		if (mml_disk_rec_check(r->data, cap, off, s, 1, ret, NULL) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * A record the daemon certainly wrote, about FORGE_MAX bytes after the
+ * logical position p: see above.  Returns 0 and fills *ret, or -1.
+ */
+static int
+anchor(const struct mml_ctl_ring *r, const struct span *sp, uint64_t p,
+    struct mml_rec *ret)
+{
+	struct mml_rec rec;
+	uint64_t off, seq, walked = 0;
+
+	if (probe(r, sp, span_phys(r, sp, p), &rec) < 0)
+		return -1;
+	off = rec.off;
+	seq = rec.hdr.seq;
+	for (;;) {
+		if (mml_disk_rec_check(r->data, r->capacity, off, seq, 1, &rec,
+		    NULL) < 0)
+			return -1;
+		if (rec.hdr.type == MML_REC_WRAP) {
+			if (off == 0)
+				return -1;
+			walked += rec.size;
+			off = 0;
+			continue;
+		}
+		if (walked > FORGE_MAX)
+			break;
+		walked += rec.size;
+		seq++;
+		off = mml_disk_next_off(r->capacity, off, rec.size);
+	}
+	/*
+	 * A forged WRAP could lead to real but evicted records at 0; only a
+	 * record the tail has not passed is in the ring.
+	 */
+	if (rec.hdr.seq < mml_ctl_ring_tail_seq(r))
+		return -1;
+	*ret = rec;
+	return 0;
+}
+
+int
+mml_ctl_iter_seek_last(struct mml_ctl_iter *it, uint64_t n)
+{
+	struct mml_ctl_ring *r = it->ring;
+	struct mml_rec rec;
+	struct span sp;
+	uint64_t avg, back;
+
+	if (span_get(r, &sp) < 0)
+		goto tail;
+	avg = sp.used / (sp.head_seq - sp.tail_seq);
+	if (avg < MML_REC_HDR)
+		avg = MML_REC_HDR;
+	if (n > (sp.used - avg) / avg)
+		goto tail;
+	back = (n + 1) * avg;
+	if (back > sp.used || sp.used - back < FORGE_MAX)
+		goto tail;
+	if (anchor(r, &sp, sp.used - back - FORGE_MAX, &rec) < 0)
+		goto tail;
+	it->off = rec.off;
+	it->seq = rec.hdr.seq;
+	return 1;
+tail:
+	mml_ctl_iter_tail(it);
+	return 0;
+}
+
+int
+mml_ctl_iter_seek_key(struct mml_ctl_iter *it, int by_time, uint64_t key)
+{
+	struct mml_ctl_ring *r = it->ring;
+	struct mml_rec rec;
+	struct span sp;
+	uint64_t lo = 0, hi, mid, k;
+
+	if (span_get(r, &sp) < 0)
+		goto tail;
+	/* Keys grow along the ring: find where they reach key. */
+	hi = sp.used;
+	while (hi - lo > FORGE_MAX) {
+		mid = lo + (hi - lo) / 2;
+		if (probe(r, &sp, span_phys(r, &sp, mid), &rec) < 0) {
+			hi = mid;
+			continue;
+		}
+		k = by_time ? rec.hdr.realtime_usec : rec.hdr.seq;
+		if (k < key)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (lo < FORGE_MAX || anchor(r, &sp, lo - FORGE_MAX, &rec) < 0)
+		goto tail;
+	/* Every entry before the place must be one the caller skips. */
+	k = by_time ? rec.hdr.realtime_usec : rec.hdr.seq;
+	if (by_time ? k >= key : k > key)
+		goto tail;
+	it->off = rec.off;
+	it->seq = rec.hdr.seq;
+	return 1;
+tail:
+	mml_ctl_iter_tail(it);
+	return 0;
 }

@@ -180,8 +180,13 @@ struct show {
 	enum mml_ctl_output mode;
 	uint64_t	 want;		/* first seq wanted (after a cursor) */
 	int64_t		 lines;		/* -n, or -1 for all */
+	int		 seeked_last;	/* placed by mml_ctl_iter_seek_last() */
+	uint64_t	 start_off;	/* ... at this record */
+	uint64_t	 start_seq;
+	uint64_t	 seek_n;	/* ... for this many entries */
 	uint64_t	 lost_first;	/* seqs lost before the walk began */
 	uint64_t	 lost;
+	uint64_t	 pend_lost;	/* lost since the last entry shown */
 	int		 have_last;	/* an entry was shown */
 	uint64_t	 last_seq;	/* the newest shown */
 	uint8_t		 last_ring[16];
@@ -209,8 +214,10 @@ static int	 out_ok(struct show *);
 static int	 filter_match(const struct filter *, const struct mml_rec *);
 static void	 show_entry(struct show *, const struct mml_rec *);
 static void	 show_lost(struct show *, uint64_t, uint64_t);
+static void	 show_lost_flush(struct show *);
 static void	 show_corrupt(uint64_t, uint64_t, enum mml_disk_reason);
 static void	 show_start(struct show *, const struct mml_disk_header *);
+static int	 show_widen(struct show *);
 static int	 show_stream(struct show *);
 static int	 show_collect(struct show *);
 static int	 items_push(struct items *, const struct item *);
@@ -1011,6 +1018,7 @@ filter_match(const struct filter *f, const struct mml_rec *rec)
 static void
 show_entry(struct show *sh, const struct mml_rec *rec)
 {
+	show_lost_flush(sh);
 	mml_ctl_fmt_entry(&sh->fmt, rec);
 	if (!sh->have_last || rec->hdr.seq > sh->last_seq) {
 		sh->have_last = 1;
@@ -1020,7 +1028,11 @@ show_entry(struct show *sh, const struct mml_rec *rec)
 	(void)out_ok(sh);
 }
 
-/* Reports seqs [first, first + n) lost, as far as they were wanted. */
+/*
+ * Notes seqs [first, first + n) lost, as far as they were wanted.  Gaps
+ * with no entry shown between them make one marker, printed before the
+ * next entry shown or when the walk ends.
+ */
 static void
 show_lost(struct show *sh, uint64_t first, uint64_t n)
 {
@@ -1029,9 +1041,16 @@ show_lost(struct show *sh, uint64_t first, uint64_t n)
 			return;
 		n -= sh->want - first;
 	}
-	if (n == 0)
+	sh->pend_lost += n;
+}
+
+static void
+show_lost_flush(struct show *sh)
+{
+	if (sh->pend_lost == 0)
 		return;
-	mml_ctl_fmt_lost(&sh->fmt, n);
+	mml_ctl_fmt_lost(&sh->fmt, sh->pend_lost);
+	sh->pend_lost = 0;
 	(void)out_ok(sh);
 }
 
@@ -1047,37 +1066,67 @@ show_corrupt(uint64_t n, uint64_t off, enum mml_disk_reason why)
 }
 
 /*
- * Places the iterator for the first wanted seq.  Walking from the tail
- * is the default; for a cursor at or past the durable cursor or the
- * head, the header's own positions (written by the daemon, confirmed
- * by the record found there) save the walk.
+ * Places the iterator where the walk should begin.  The tail is always
+ * right; a seek (ctl_read.c) saves reading the whole ring when only its
+ * end is wanted: after a cursor, after --since, or the newest -n.
  */
 static void
 show_start(struct show *sh, const struct mml_disk_header *h)
 {
-	struct mml_rec rec;
 	struct mml_ctl_iter *it = &sh->it;
-	uint64_t tail;
+	uint64_t tail = 0;
 
-	mml_ctl_iter_tail(it);
-	tail = it->seq;
-	if (sh->want < tail) {
-		/* The cursor's successors were overwritten before we came. */
-		if (sh->want > 0) {
+	sh->seeked_last = 0;
+	if (sh->want > 0) {
+		mml_ctl_iter_tail(it);
+		tail = it->seq;
+		if (sh->want < tail) {
+			/* The cursor's successors were overwritten before
+			 * we came. */
 			sh->lost_first = sh->want;
 			sh->lost = tail - sh->want;
+			if (sh->lines < 0)
+				return;
 		}
+	}
+	if (sh->lines >= 0) {
+		sh->seek_n = (uint64_t)sh->lines;
+		sh->seeked_last = mml_ctl_iter_seek_last(it, sh->seek_n);
 		return;
 	}
-	if (sh->want >= h->head_seq && h->head_seq >= tail) {
-		mml_ctl_iter_seek(it, h->head_off, h->head_seq);
+	if (sh->want > 0) {
+		if (sh->want >= h->head_seq && h->head_seq >= tail)
+			mml_ctl_iter_seek(it, h->head_off, h->head_seq);
+		else
+			(void)mml_ctl_iter_seek_key(it, 0, sh->want);
 		return;
 	}
-	if (h->durable_seq + 1 > tail && h->durable_seq + 1 <= sh->want &&
-	    mml_disk_rec_check(sh->ring->data, sh->ring->capacity,
-	    h->durable_off, h->durable_seq + 1, 0, &rec, NULL) == 0 &&
-	    rec.hdr.type == MML_REC_ENTRY)
-		mml_ctl_iter_seek(it, h->durable_off, h->durable_seq + 1);
+	if (sh->flt.have_since) {
+		(void)mml_ctl_iter_seek_key(it, 1, sh->flt.since_usec);
+		return;
+	}
+	mml_ctl_iter_tail(it);
+}
+
+/*
+ * Whether a walk from the iterator's place, which found fewer than -n
+ * entries, could find more if it began further back: not if it already
+ * began at or before the cursor, or before --since.
+ */
+static int
+show_widen(struct show *sh)
+{
+	struct mml_rec rec;
+
+	if (!sh->seeked_last)
+		return 0;
+	if (sh->want > 0 && sh->start_seq <= sh->want)
+		return 0;
+	if (sh->flt.have_since && mml_disk_rec_check(sh->ring->data,
+	    sh->ring->capacity, sh->start_off, sh->start_seq, 0, &rec,
+	    NULL) == 0 && rec.hdr.realtime_usec < sh->flt.since_usec)
+		return 0;
+	return 1;
 }
 
 /* Prints every matching entry as the walk finds it. */
@@ -1095,6 +1144,7 @@ show_stream(struct show *sh)
 		step = mml_ctl_iter_next(&sh->it, &rec);
 		switch (step) {
 		case MML_CTL_END:
+			show_lost_flush(sh);
 			return 0;
 		case MML_CTL_ENTRY:
 			if (rec.hdr.seq >= sh->want &&
@@ -1113,6 +1163,7 @@ show_stream(struct show *sh)
 			return -1;
 		}
 	}
+	show_lost_flush(sh);
 	return 0;
 }
 
@@ -1177,16 +1228,17 @@ show_collect(struct show *sh)
 	struct items w;
 	struct item x, *y;
 	struct mml_rec rec;
-	uint64_t lost = 0, lost_first = 0;
 	size_t i, k;
 	int step, rc = -1;
 
 	memset(&w, 0, sizeof(w));
+again:
+	sh->start_off = sh->it.off;
+	sh->start_seq = sh->it.seq;
 	if (sh->lost > 0) {
 		x.off = UINT64_MAX;
 		x.seq = sh->lost_first;
 		x.lost = sh->lost;
-		sh->lost = 0;
 		if (items_push(&w, &x) < 0) {
 			msg("%s", strerror(ENOMEM));
 			goto out;
@@ -1225,6 +1277,20 @@ show_collect(struct show *sh)
 		}
 		items_trim(&w, sh->lines);
 	}
+	/*
+	 * Placed near the end for the newest -n, but the selection found
+	 * fewer: start further back, until we start at the tail.
+	 */
+	if (w.n_entries < (uint64_t)sh->lines && !stop_flag &&
+	    show_widen(sh)) {
+		w.start = w.len = 0;
+		w.n_entries = 0;
+		sh->seek_n = sh->seek_n > UINT64_MAX / 8 ? UINT64_MAX :
+		    sh->seek_n * 8;
+		sh->seeked_last = mml_ctl_iter_seek_last(&sh->it, sh->seek_n);
+		goto again;
+	}
+	sh->lost = 0;
 	for (k = 0; k < w.len && !stop_flag && !sh->out_failed; k++) {
 		i = sh->o->reverse ? w.start + w.len - 1 - k : w.start + k;
 		y = &w.v[i];
@@ -1234,14 +1300,8 @@ show_collect(struct show *sh)
 		}
 		step = mml_ctl_iter_read_at(&sh->it, y->off, y->seq, &rec);
 		if (step == MML_CTL_LOST) {
-			if (lost == 0)
-				lost_first = y->seq;
-			lost++;
+			show_lost(sh, y->seq, 1);
 			continue;
-		}
-		if (lost > 0) {
-			show_lost(sh, lost_first, lost);
-			lost = 0;
 		}
 		if (step == MML_CTL_ENTRY) {
 			if (filter_match(&sh->flt, &rec))
@@ -1253,8 +1313,7 @@ show_collect(struct show *sh)
 			goto out;
 		}
 	}
-	if (lost > 0)
-		show_lost(sh, lost_first, lost);
+	show_lost_flush(sh);
 	rc = 0;
 out:
 	free(w.v);
