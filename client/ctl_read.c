@@ -57,6 +57,8 @@ static void	 pause_ms(long);
 static uint64_t	 load64(const struct mml_ctl_ring *, size_t);
 static int	 look(struct mml_ctl_iter *, enum mml_ctl_mode, uint64_t,
 		    uint64_t, struct mml_rec *, enum mml_disk_reason *);
+static int	 rec_check(const struct mml_ctl_ring *, uint64_t, uint64_t, int,
+		    struct mml_rec *, enum mml_disk_reason *);
 static int	 resync(struct mml_ctl_iter *, uint64_t, enum mml_disk_reason);
 static int	 span_get(const struct mml_ctl_ring *, struct span *);
 static uint64_t	 span_phys(const struct mml_ctl_ring *, const struct span *,
@@ -394,8 +396,7 @@ mml_ctl_iter_tail(struct mml_ctl_iter *it)
 	for (i = 0;; i++) {
 		seq = load64(r, offsetof(struct mml_disk_header, tail_seq));
 		off = load64(r, offsetof(struct mml_disk_header, tail_off));
-		if (mml_disk_rec_check(r->data, r->capacity, off, seq, 0, &rec,
-		    NULL) == 0)
+		if (rec_check(r, off, seq, 0, &rec, NULL) == 0)
 			break;
 		if (seq == mml_ctl_ring_head_seq(r) || i + 1 >= TAIL_TRIES)
 			break;
@@ -410,6 +411,30 @@ mml_ctl_iter_seek(struct mml_ctl_iter *it, uint64_t off, uint64_t seq)
 {
 	it->off = off;
 	it->seq = seq;
+}
+
+/*
+ * mml_disk_rec_check() on the map, and one more rule: no entry can be
+ * larger than a frame could carry, so a longer one is damage (and its
+ * length must not make us allocate gigabytes for a copy).
+ */
+static int
+rec_check(const struct mml_ctl_ring *r, uint64_t off, uint64_t seq, int crc,
+    struct mml_rec *ret, enum mml_disk_reason *why)
+{
+	struct mml_rec rec;
+	int rc;
+
+	rc = mml_disk_rec_check(r->data, r->capacity, off, seq, crc, &rec, why);
+	if (rc < 0)
+		return rc;
+	if (rec.hdr.len > FORGE_MAX) {
+		if (why != NULL)
+			*why = MML_DISK_E_REC_LEN;
+		return -EBADMSG;
+	}
+	*ret = rec;
+	return 0;
 }
 
 /*
@@ -431,14 +456,12 @@ look(struct mml_ctl_iter *it, enum mml_ctl_mode mode, uint64_t off,
 	int rc;
 
 	if (mode == MML_CTL_QUICK || mode == MML_CTL_CHECK)
-		return mml_disk_rec_check(r->data, r->capacity, off, seq,
-		    mode == MML_CTL_CHECK, ret, why);
-	rc = mml_disk_rec_check(r->data, r->capacity, off, seq, 0, &live, why);
+		return rec_check(r, off, seq, mode == MML_CTL_CHECK, ret, why);
+	rc = rec_check(r, off, seq, 0, &live, why);
 	if (rc < 0)
 		return rc;
 	if (live.hdr.type != MML_REC_ENTRY)
-		return mml_disk_rec_check(r->data, r->capacity, off, seq, 1,
-		    ret, why);
+		return rec_check(r, off, seq, 1, ret, why);
 	if (live.size > it->buf_cap) {
 		nbuf = realloc(it->buf, (size_t)live.size);
 		if (nbuf == NULL)
@@ -491,11 +514,11 @@ resync(struct mml_ctl_iter *it, uint64_t head, enum mml_disk_reason why)
 	 * than scanning, also never looks inside that payload, which a
 	 * client wrote and which may hold something that checks as records.
 	 */
-	if (mml_disk_rec_check(r->data, cap, it->off, it->seq, 0, &rec,
-	    NULL) == 0 && rec.hdr.type == MML_REC_ENTRY) {
+	if (rec_check(r, it->off, it->seq, 0, &rec, NULL) == 0 &&
+	    rec.hdr.type == MML_REC_ENTRY) {
 		pos = mml_disk_next_off(cap, it->off, rec.size);
-		if (it->seq + 1 < head && mml_disk_rec_check(r->data, cap, pos,
-		    it->seq + 1, 1, &rec, NULL) == 0 && (pos != 0 ||
+		if (it->seq + 1 < head && rec_check(r, pos, it->seq + 1, 1,
+		    &rec, NULL) == 0 && (pos != 0 ||
 		    rec.hdr.type == MML_REC_ENTRY)) {
 			it->gap_seq = it->seq;
 			it->gap = 1;
@@ -519,8 +542,7 @@ resync(struct mml_ctl_iter *it, uint64_t head, enum mml_disk_reason why)
 			continue;
 		if (type != MML_REC_ENTRY && (type != MML_REC_WRAP || pos == 0))
 			continue;
-		if (mml_disk_rec_check(r->data, cap, pos, s, 1, &rec,
-		    NULL) < 0)
+		if (rec_check(r, pos, s, 1, &rec, NULL) < 0)
 			continue;
 		it->gap_seq = it->seq;
 		it->gap = s - it->seq;
@@ -691,7 +713,7 @@ probe(const struct mml_ctl_ring *r, const struct span *sp, uint64_t off,
 		if (type != MML_REC_ENTRY || s < sp->tail_seq ||
 		    s >= sp->head_seq)
 			continue;
-		if (mml_disk_rec_check(r->data, cap, off, s, 1, ret, NULL) == 0)
+		if (rec_check(r, off, s, 1, ret, NULL) == 0)
 			return 0;
 	}
 	return -1;
@@ -713,8 +735,7 @@ anchor(const struct mml_ctl_ring *r, const struct span *sp, uint64_t p,
 	off = rec.off;
 	seq = rec.hdr.seq;
 	for (;;) {
-		if (mml_disk_rec_check(r->data, r->capacity, off, seq, 1, &rec,
-		    NULL) < 0)
+		if (rec_check(r, off, seq, 1, &rec, NULL) < 0)
 			return -1;
 		if (rec.hdr.type == MML_REC_WRAP) {
 			if (off == 0)

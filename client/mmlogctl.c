@@ -1389,11 +1389,13 @@ follow_reopen(struct show *sh)
 	struct mml_ctl_ring *nr;
 	enum mml_disk_reason why;
 	struct mml_disk_header h;
+	uint64_t next;
 	int same;
 
 	if (mml_ctl_ring_open(sh->ring->path, &nr, &why) < 0)
 		return 0;
 	(void)show_stream(sh);
+	next = sh->it.seq;
 	same = memcmp(nr->ring_id, sh->ring->ring_id, 16) == 0;
 	mml_ctl_iter_done(&sh->it);
 	(void)mml_ctl_ring_free(sh->ring);
@@ -1403,6 +1405,7 @@ follow_reopen(struct show *sh)
 	mml_ctl_fmt_init(&sh->fmt, stdout, sh->mode, &h);
 	if (same) {
 		/* The same ring, remapped: go on from the next seq. */
+		sh->want = next;
 		show_start(sh, &h);
 		return 1;
 	}
@@ -1438,6 +1441,8 @@ follow(struct show *sh)
 	int fd = -1, refused = 0, rc = 0;
 
 	sh->it.mode = MML_CTL_COPY;
+	/* -n chose the first entries; from now on every entry counts. */
+	sh->lines = -1;
 	while (!stop_flag && !sh->out_failed) {
 		if (show_stream(sh) < 0) {
 			rc = -1;
@@ -1473,6 +1478,11 @@ follow(struct show *sh)
 		if (pfd[2].revents & (POLLERR | POLLHUP)) {
 			sh->out_failed = 1;
 			sh->epipe = 1;
+			break;
+		}
+		if (pfd[2].revents & POLLNVAL) {
+			msg("writing output: %s", strerror(EBADF));
+			sh->out_failed = 1;
 			break;
 		}
 		if (fd >= 0 && pfd[1].revents != 0 &&
@@ -1971,7 +1981,7 @@ cmd_status(const struct opts *o)
 		return EXIT_FAILURE;
 	/* Walk to the newest entry: the ring keeps no pointer to it. */
 	mml_ctl_iter_init(&it, r, MML_CTL_QUICK);
-	mml_ctl_iter_tail(&it);
+	(void)mml_ctl_iter_seek_last(&it, 1);
 	while ((step = mml_ctl_iter_next(&it, &rec)) != MML_CTL_END) {
 		if (step < 0)
 			break;
@@ -2385,12 +2395,30 @@ done:
 	return EXIT_SUCCESS;
 }
 
+/*
+ * A descriptor 0, 1 or 2 left closed by our parent would be taken by the
+ * next file we open, and output would go there: give it /dev/null.
+ */
+static void
+std_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (open("/dev/null", O_RDWR) != fd)
+			_exit(EXIT_FAILURE);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o;
 	int rc;
 
+	std_fds();
 	(void)setlocale(LC_CTYPE, "");
 	/* A closed pipe is an EPIPE write error, which ends us quietly. */
 	(void)signal(SIGPIPE, SIG_IGN);
