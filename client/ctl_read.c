@@ -517,9 +517,10 @@ resync(struct mml_ctl_iter *it, uint64_t head, enum mml_disk_reason why)
 	if (rec_check(r, it->off, it->seq, 0, &rec, NULL) == 0 &&
 	    rec.hdr.type == MML_REC_ENTRY) {
 		pos = mml_disk_next_off(cap, it->off, rec.size);
-		if (it->seq + 1 < head && rec_check(r, pos, it->seq + 1, 1,
+		/* The newest entry has no successor to confirm the way. */
+		if (it->seq + 1 == head || (rec_check(r, pos, it->seq + 1, 1,
 		    &rec, NULL) == 0 && (pos != 0 ||
-		    rec.hdr.type == MML_REC_ENTRY)) {
+		    rec.hdr.type == MML_REC_ENTRY))) {
 			it->gap_seq = it->seq;
 			it->gap = 1;
 			it->gap_off = it->off;

@@ -233,6 +233,7 @@ static int	 cmd_write(const struct opts *);
 static int	 cmd_status(const struct opts *);
 static int	 cmd_verify(const struct opts *);
 static int	 cmd_dump(const struct opts *);
+static const char *seq_range(char *, size_t, uint64_t, uint64_t);
 
 static volatile sig_atomic_t stop_flag;
 static int stop_pipe[2] = { -1, -1 };	/* wakes poll() on a signal */
@@ -2123,6 +2124,18 @@ done:
 	return EXIT_SUCCESS;
 }
 
+/* "seq N" or "seq N..M" for n seqs from first. */
+static const char *
+seq_range(char *buf, size_t cap, uint64_t first, uint64_t n)
+{
+	if (n <= 1)
+		(void)snprintf(buf, cap, "seq %" PRIu64, first);
+	else
+		(void)snprintf(buf, cap, "seq %" PRIu64 "..%" PRIu64, first,
+		    first + n - 1);
+	return buf;
+}
+
 /* Checks an entry's payload beyond what mml_disk_rec_check() does. */
 static const char *
 verify_payload(const struct mml_rec *rec)
@@ -2157,7 +2170,7 @@ cmd_verify(const struct opts *o)
 	const char *bad;
 	uint64_t entries = 0, first = 0, last = 0, problems = 0,
 	    overwritten = 0, limit;
-	char id[33];
+	char id[33], sr[64];
 	int step, clean;
 
 	r = open_ring(o->file);
@@ -2190,9 +2203,9 @@ cmd_verify(const struct opts *o)
 			}
 		} else if (step == MML_CTL_LOST) {
 			overwritten += it.gap;
-			printf("note: seq %" PRIu64 "..%" PRIu64 " overwritten "
-			    "by the writer while we read\n", it.gap_seq,
-			    it.gap_seq + it.gap - 1);
+			printf("note: %s overwritten by the writer while we "
+			    "read\n", seq_range(sr, sizeof(sr), it.gap_seq,
+			    it.gap));
 		} else if (step == MML_CTL_CORRUPT &&
 		    it.gap_reason == MML_DISK_E_REC_SEQ) {
 			/* Recovery after a power loss numbers on from the
@@ -2204,11 +2217,11 @@ cmd_verify(const struct opts *o)
 		} else if (step == MML_CTL_CORRUPT) {
 			problems++;
 			printf("problem: damaged record at offset 0x%" PRIx64
-			    " (%s): seq %" PRIu64 "..%" PRIu64 " lost; the "
-			    "chain resumes at offset 0x%" PRIx64 " with seq %"
-			    PRIu64 "\n", it.gap_off,
-			    mml_disk_reason_str(it.gap_reason), it.gap_seq,
-			    it.gap_seq + it.gap - 1, it.off, it.seq);
+			    " (%s): %s lost; the chain resumes at offset 0x%"
+			    PRIx64 " with seq %" PRIu64 "\n", it.gap_off,
+			    mml_disk_reason_str(it.gap_reason),
+			    seq_range(sr, sizeof(sr), it.gap_seq, it.gap),
+			    it.off, it.seq);
 		} else {
 			msg("%s", strerror(-step));
 			problems++;
@@ -2286,7 +2299,7 @@ cmd_dump(const struct opts *o)
 	struct mml_disk_header h;
 	struct mml_rec rec;
 	uint64_t bytes = DUMP_BYTES, n;
-	char s[64];
+	char s[64], sr[64];
 	int step, i;
 
 	if (o->lines != NULL && parse_u64(o->lines, &bytes) < 0)
@@ -2361,15 +2374,14 @@ cmd_dump(const struct opts *o)
 			(void)putchar('\n');
 			break;
 		case MML_CTL_LOST:
-			printf("-- seq %" PRIu64 "..%" PRIu64 " overwritten "
-			    "while we read --\n\n", it.gap_seq,
-			    it.gap_seq + it.gap - 1);
+			printf("-- %s overwritten while we read --\n\n",
+			    seq_range(sr, sizeof(sr), it.gap_seq, it.gap));
 			break;
 		case MML_CTL_CORRUPT:
 			printf("-- damaged record at off=0x%08" PRIx64 " (%s): "
-			    "seq %" PRIu64 "..%" PRIu64 " lost --\n",
-			    it.gap_off, mml_disk_reason_str(it.gap_reason),
-			    it.gap_seq, it.gap_seq + it.gap - 1);
+			    "%s lost --\n", it.gap_off,
+			    mml_disk_reason_str(it.gap_reason),
+			    seq_range(sr, sizeof(sr), it.gap_seq, it.gap));
 			n = bytes == 0 || bytes > MML_REC_HDR ? MML_REC_HDR :
 			    bytes;
 			mml_ctl_hexdump(stdout, "  ", r->data + it.gap_off,
