@@ -72,6 +72,11 @@ struct mml_ring {
 	uint64_t recovered_entries;
 	uint64_t lost_seqs;	/* sequence numbers skipped after power loss */
 	int was_dirty;
+	uint64_t bus_errors;	/* SIGBUS on the map, recovered */
+
+	/* Test hooks, from the environment (mmlogd(8), TESTING). */
+	const char *test_stall_file;
+	const char *test_fail_file;
 };
 
 /*

@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,12 +33,57 @@
  */
 #define SEQ_RESERVE	((uint64_t)1 << 24)
 
+/*
+ * Set while the loop thread touches the map: a SIGBUS there (the file
+ * was truncated under us) jumps back instead of killing the daemon.
+ */
+static __thread sigjmp_buf *map_jmp;
+
 static int ring_create(const char *, uint64_t);
 static int ring_recover(struct mml_ring *);
 static void ring_make_room(struct mml_ring *, uint64_t);
 static void ring_evict_one(struct mml_ring *);
 static int ring_reserve_seqs(struct mml_ring *);
+static int ring_append(struct mml_ring *, struct mml_rec_hdr *, const void *,
+    const void *, const void *, const void *, uint64_t *);
 static void read_boot_id(uint8_t [16]);
+
+static void
+sigbus_handler(int sig, siginfo_t *si, void *ctx)
+{
+	(void)si;
+	(void)ctx;
+	if (map_jmp != NULL)
+		siglongjmp(*map_jmp, 1);
+	/* Not ours: die of it as we would have without a handler. */
+	(void)signal(sig, SIG_DFL);
+	(void)raise(sig);
+}
+
+/*
+ * The file lost its backing under the map (truncated by someone): give
+ * it back its size, so that the map is usable again.  What the
+ * truncation destroyed is gone; readers and the tail step over it as
+ * damage.  Returns -EIO for the write that faulted.
+ */
+static int
+ring_bus_error(struct mml_ring *r)
+{
+	struct stat st;
+
+	r->bus_errors++;
+	if (fstat(r->fd, &st) == 0 && (uint64_t)st.st_size < r->map_len) {
+		mml_log(LOG_ERR, "ring '%s' was truncated to %lld bytes under "
+		    "mmlogd; restoring its size, entries in the lost part are "
+		    "gone", r->path, (long long)st.st_size);
+		if (posix_fallocate(r->fd, 0, (off_t)r->map_len) != 0)
+			(void)mml_log_errno(errno, "restore size of '%s'",
+			    r->path);
+	} else
+		mml_log(LOG_ERR, "ring '%s': I/O error (SIGBUS) writing the map",
+		    r->path);
+	return -EIO;
+}
 
 static void
 read_boot_id(uint8_t id[16])
@@ -268,7 +315,31 @@ mml_ring_open(const char *path, uint64_t size, int size_explicit,
 	r->data = r->map + MML_DISK_HEADER_SIZE;
 	r->cap = h.capacity;
 	read_boot_id(r->boot_id);
-	e = ring_recover(r);
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = sigbus_handler;
+		sa.sa_flags = SA_SIGINFO;
+		(void)sigemptyset(&sa.sa_mask);
+		(void)sigaction(SIGBUS, &sa, NULL);
+	}
+	r->test_stall_file = getenv("MMLOGD_TEST_SYNC_STALL_FILE");
+	r->test_fail_file = getenv("MMLOGD_TEST_SYNC_FAIL_FILE");
+	{
+		sigjmp_buf jb;
+
+		if (sigsetjmp(jb, 0) != 0) {
+			map_jmp = NULL;
+			mml_log(LOG_ERR, "ring '%s' changed size while it was "
+			    "being opened", path);
+			r = mml_ring_close(r);
+			return -EIO;
+		}
+		map_jmp = &jb;
+		e = ring_recover(r);
+		map_jmp = NULL;
+	}
 	if (e < 0) {
 		r = mml_ring_close(r);
 		return e;
@@ -344,11 +415,19 @@ ring_recover(struct mml_ring *r)
 		r->lost_seqs = h->seq_limit - r->next_seq;
 		r->next_seq = h->seq_limit;
 	}
-	if (r->next_seq < h->head_seq && same_boot && !r->was_dirty)
-		mml_log(LOG_WARNING, "ring '%s': clean ring ends at seq %llu "
-		    "but its header says %llu", r->path,
-		    (unsigned long long)r->next_seq,
-		    (unsigned long long)h->head_seq);
+	/*
+	 * The header's live head may be ahead of what the scan found: a
+	 * damaged record or cursor cut the scan short.  Numbers up to it
+	 * were handed out, so continue above them; readers see the gap.
+	 */
+	if (r->next_seq < h->head_seq && h->head_seq < h->seq_limit) {
+		mml_log(LOG_WARNING, "ring '%s': records end at seq %llu but "
+		    "seqs up to %llu were assigned; continuing above them",
+		    r->path, (unsigned long long)r->next_seq,
+		    (unsigned long long)(h->head_seq - 1));
+		r->lost_seqs += h->head_seq - r->next_seq;
+		r->next_seq = h->head_seq;
+	}
 
 	/* The tail: trust the header's only if its record checks. */
 	r->tail_off = h->tail_off;
@@ -508,6 +587,24 @@ mml_ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
     const void *comm, const void *tag, const void *msg, const void *fields,
     uint64_t *ret_seq)
 {
+	sigjmp_buf jb;
+	int e;
+
+	if (sigsetjmp(jb, 0) != 0) {
+		map_jmp = NULL;
+		return ring_bus_error(r);
+	}
+	map_jmp = &jb;
+	e = ring_append(r, hdr, comm, tag, msg, fields, ret_seq);
+	map_jmp = NULL;
+	return e;
+}
+
+static int
+ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
+    const void *comm, const void *tag, const void *msg, const void *fields,
+    uint64_t *ret_seq)
+{
 	struct mml_disk_header *h = r->hdr;
 	uint64_t size, seq;
 	int e;
@@ -609,6 +706,18 @@ mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job)
 	int i;
 
 	job->result = 0;
+	/*
+	 * Test hooks (mmlogd(8), TESTING): hold the sync while a file
+	 * exists, or fail it as an I/O error would.
+	 */
+	while (r->test_stall_file != NULL &&
+	    access(r->test_stall_file, F_OK) == 0)
+		(void)usleep(10000);
+	if (r->test_fail_file != NULL && access(r->test_fail_file, F_OK) == 0) {
+		job->result = -EIO;
+		mml_log(LOG_DEBUG, "sync: failing on purpose (test hook)");
+		return;
+	}
 	for (i = 0; i < job->n_range; i++) {
 		a = job->range[i].off & ~(uint64_t)(pg - 1);
 		b = job->range[i].off + job->range[i].len;
@@ -622,8 +731,12 @@ mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job)
 	__atomic_store_n(&r->hdr->durable_seq, job->durable_seq,
 	    __ATOMIC_RELAXED);
 	r->hdr->durable_usec = mml_now_usec(CLOCK_REALTIME);
-	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
+	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0) {
 		job->result = -errno;
+		return;
+	}
+	mml_log(LOG_DEBUG, "sync: durable up to seq %llu",
+	    (unsigned long long)job->durable_seq);
 }
 
 void

@@ -289,6 +289,8 @@ send_ack(struct mml_conn *c, uint32_t id, uint64_t seq)
 	mml_wire_finish(buf, sizeof(buf));
 	conn_send(c, buf, sizeof(buf));
 	c->srv->st.acks++;
+	mml_log(LOG_DEBUG, "ack id %u seq %llu to pid %d", id,
+	    (unsigned long long)seq, (int)c->pid);
 }
 
 /*
@@ -501,7 +503,8 @@ handle_stats(struct mml_conn *c, const struct mml_frame *f)
 	    "client_drops=%llu\nsyncs=%llu\nsync_errors=%llu\n"
 	    "sync_state=%s\nacks=%llu\nappend_errors=%llu\nnext_seq=%llu\n"
 	    "durable_seq=%llu\nsync_interval_ms=%u\nmax_entry=%zu\n"
-	    "max_clients=%u\ncorrupt_bytes_skipped=%llu\n",
+	    "max_clients=%u\ncorrupt_bytes_skipped=%llu\nbus_errors=%llu\n"
+	    "lost_seqs_at_start=%llu\n",
 	    (int)getpid(), s->n_conns,
 	    (unsigned long long)s->st.clients_accepted,
 	    (unsigned long long)s->st.clients_refused,
@@ -518,7 +521,9 @@ handle_stats(struct mml_conn *c, const struct mml_frame *f)
 	    (unsigned long long)r->next_seq,
 	    (unsigned long long)r->durable_seq, s->opts.sync_interval_ms,
 	    s->opts.max_entry, s->opts.max_clients,
-	    (unsigned long long)r->corrupt_skips);
+	    (unsigned long long)r->corrupt_skips,
+	    (unsigned long long)r->bus_errors,
+	    (unsigned long long)r->lost_seqs);
 	if (n < 0 || (size_t)n >= sizeof(buf) - hl)
 		n = 0;
 	mml_wire_finish(buf, hl + (size_t)n);
