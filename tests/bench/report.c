@@ -199,8 +199,10 @@ report_table(FILE *out)
 		(void)fprintf(out, "%s%-27s %9s %-10s %-28s %9s %7s ", flag,
 		    f->name, v, f->unit, f->base_name[0] ? f->base_name : "-",
 		    b, r);
+		/* A target is judged only on a figure that checked out. */
 		if (f->target[0])
 			(void)fprintf(out, " %s: %s", f->target,
+			    !f->valid || isnan(f->value) ? "-" :
 			    f->met ? "met" : "NOT MET");
 		if (!f->valid)
 			(void)fprintf(out, " INVALID");
@@ -361,7 +363,8 @@ report_json(const char *path, const struct bench_cfg *cfg,
 			s[0] = '\0';
 			json_str(s, sizeof(s), fg->target);
 			(void)fprintf(f, ", \"target\": {\"text\": %s, "
-			    "\"met\": %s}", s, fg->met ? "true" : "false");
+			    "\"met\": %s}", s, !fg->valid || isnan(fg->value) ?
+			    "null" : fg->met ? "true" : "false");
 		}
 		if (fg->note[0]) {
 			s[0] = '\0';
