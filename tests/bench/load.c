@@ -316,8 +316,12 @@ probe_loop(const struct load *l, struct shared *sh, struct mmlog_client *c,
 			break;
 		t[i] = (double)(b.tv_sec - a.tv_sec) +
 		    (b.tv_nsec - a.tv_nsec) / 1e9;
-		/* Far behind schedule (descheduled): restart it from now. */
-		if (b.tv_sec > next.tv_sec + 1)
+		/*
+		 * Far behind schedule (descheduled for a while): restart the
+		 * schedule from now rather than fire a burst to catch up.
+		 */
+		if ((double)(b.tv_sec - next.tv_sec) +
+		    (b.tv_nsec - next.tv_nsec) / 1e9 > 10 * l->probe_period_s)
 			next = b;
 	}
 	*ret_n = i;

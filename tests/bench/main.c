@@ -15,6 +15,7 @@
 #include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,8 +27,6 @@
 #include <unistd.h>
 
 #include "bench.h"
-
-#define TMPFS_MAGIC_	0x01021994UL
 
 static const struct {
 	const char *name;
@@ -376,7 +375,7 @@ main(int argc, char **argv)
 	(void)snprintf(cfg.sock_path, sizeof(cfg.sock_path), "%s/mmlogd.sock",
 	    cfg.tmp);
 	if (statfs(cfg.tmp, &sf) == 0 &&
-	    (unsigned long)sf.f_type == TMPFS_MAGIC_)
+	    (unsigned long)sf.f_type == TMPFS_MAGIC)
 		bench_log("warning: %s is on tmpfs: fdatasync and msync cost "
 		    "nothing there, so the durable figures say little "
 		    "(use --dir on a disk)", cfg.tmp);

@@ -9,6 +9,7 @@
  * DESIGN.md target it answers to travel with it.
  */
 #include <errno.h>
+#include <linux/magic.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -283,13 +284,12 @@ fs_name(const char *path)
 	if (statfs(path, &sf) < 0)
 		return "unknown";
 	switch ((unsigned long)sf.f_type) {
-	case 0xEF53UL: return "ext4";
-	case 0x01021994UL: return "tmpfs";
-	case 0x58465342UL: return "xfs";
-	case 0x9123683EUL: return "btrfs";
-	case 0x794c7630UL: return "overlayfs";
-	case 0x2FC12FC1UL: return "zfs";
-	case 0x65735546UL: return "fuse";
+	case EXT4_SUPER_MAGIC: return "ext4";	/* also ext2 and ext3 */
+	case TMPFS_MAGIC: return "tmpfs";
+	case XFS_SUPER_MAGIC: return "xfs";
+	case BTRFS_SUPER_MAGIC: return "btrfs";
+	case OVERLAYFS_SUPER_MAGIC: return "overlayfs";
+	case FUSE_SUPER_MAGIC: return "fuse";
 	default: return "other";
 	}
 }
