@@ -49,7 +49,7 @@ struct bench_cfg {
 	char sock_path[300];
 	char mmlogd[PATH_MAX + 16];
 	char mmlogctl[PATH_MAX + 16];
-	uint64_t ring_size;		/* --size for every mmlogd we start */
+	uint64_t ring_size;		/* --size of every mmlogd we start */
 	double run_s;			/* one throughput run */
 	int reps;			/* runs per figure; the best counts */
 	size_t sizes[4];		/* entry sizes: tag + message bytes */
@@ -58,12 +58,12 @@ struct bench_cfg {
 	int n_clients;
 	int durable_clients[3];
 	int n_durable;
-	int lat_samples;		/* write calls the latency probe times */
+	int lat_samples;		/* calls the latency probe times */
 	double lat_period_s;		/* its pacing */
 	int lat_load;			/* clients hammering meanwhile */
 	int query_reps;
 	int idle_clients;		/* for the memory figure */
-	double burst_s;			/* unsynced writes before SIGKILL */
+	double burst_s;			/* longest burst before SIGKILL */
 	unsigned parts;
 	int keep;			/* keep the temporary directory */
 };
@@ -183,7 +183,7 @@ enum worker_kind {
 	W_MMLOG,	/* mmlog_write(): one entry per packet */
 	W_BATCH,	/* ENTRIES frames of many entries, own connection */
 	W_DURABLE,	/* mmlog_write_durable() per entry */
-	W_RAW,		/* mmlog_write()'s packet on a socketpair, no daemon */
+	W_RAW,		/* mmlog_write()'s packet on a socketpair */
 	W_DGRAM,	/* a syslog datagram, for rsyslogd's imuxsock */
 };
 
@@ -203,14 +203,14 @@ struct load {
 	void *arg;
 	/* Optional: stop sending early once this returns non-zero. */
 	int (*until)(void *arg);
-	pid_t cpu_pid;			/* whose CPU a run costs; 0 none */
+	pid_t cpu_pid;			/* whose CPU to measure; 0 none */
 	/* What happened. */
 	uint64_t sent;			/* entries the clients sent */
 	uint64_t got;			/* entries the sink gained */
 	double elapsed_s;		/* go to everything consumed */
 	double done_s;			/* go to every client finished */
 	double cpu_s;			/* cpu_pid's CPU over elapsed_s */
-	double lat[4];			/* probe: p50, p99, p99.9, max (s) */
+	double lat[4];			/* p50 p99 p99.9 max, seconds */
 	uint64_t lat_n;
 	int ok;
 	char why[200];

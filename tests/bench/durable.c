@@ -104,7 +104,7 @@ part_durable(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 			if (isnan(drate[i]) || rate > drate[i])
 				drate[i] = rate;
 		}
-		/* Every ACK came after its entry was durable: so must the header. */
+		/* Every entry was acked as durable: the header must agree. */
 		if (l[i].ok && ring_durable_seq(rv) + 1 < ring_head_seq(rv)) {
 			(void)snprintf(l[i].why, sizeof(l[i].why), "all acked, "
 			    "but the header's durable_seq %llu is behind "
@@ -113,8 +113,8 @@ part_durable(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 			    (unsigned long long)ring_head_seq(rv));
 			l[i].ok = 0;
 		}
-		bench_log("durable x%-2d  %.3gk acked entries/s, %.1f per sync  "
-		    "(fdatasync %.3gk/s)", cfg->durable_clients[i],
+		bench_log("durable x%-2d  %.3gk acked entries/s, %.1f per "
+		    "sync  (fdatasync %.3gk/s)", cfg->durable_clients[i],
 		    drate[i] / 1e3, group[i], base / 1e3);
 	}
 	for (i = 0; i < cfg->n_durable; i++) {

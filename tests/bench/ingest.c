@@ -182,6 +182,16 @@ cell_run(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon,
 	}
 }
 
+/* "kind.SIZE.cN", or "kind.SIZE" when clients is 0; name has 64 bytes. */
+static void
+row_name(char *name, const char *kind, size_t size, int clients)
+{
+	if (clients > 0)
+		(void)snprintf(name, 64, "%s.%zu.c%d", kind, size, clients);
+	else
+		(void)snprintf(name, 64, "%s.%zu", kind, size);
+}
+
 static void
 check(struct figure *f, const struct best *b)
 {
@@ -200,7 +210,8 @@ part_ingest(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 	double mc[4], rate;
 	char name[64], base[64];
 	struct figure *f;
-	int s, c, rep, r;
+	struct cell *x;
+	int s, c, k, nc, nk = cfg->n_sizes * cfg->n_clients, rep, r;
 	size_t size;
 
 	r = region_open(cfg, &g);
@@ -218,26 +229,29 @@ part_ingest(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 		for (c = 0; c < cfg->n_clients; c++) {
 			cell_run(cfg, rv, daemon, size, cfg->clients[c],
 			    &cells[s][c]);
+			x = &cells[s][c];
 			if (cfg->parts & PART_INGEST)
 				bench_log("ingest %4zu B x%-2d  raw %.3gM/s  "
-				    "unbatched %.3gM/s  batched %.3gM/s  (memcpy "
-				    "%.3gM/s)", size, cfg->clients[c],
-				    cells[s][c].raw.rate / 1e6,
-				    cells[s][c].unb.rate / 1e6,
-				    cells[s][c].bat.rate / 1e6, mc[s] / 1e6);
+				    "unbatched %.3gM/s  batched %.3gM/s  "
+				    "(memcpy %.3gM/s)", size, cfg->clients[c],
+				    x->raw.rate / 1e6, x->unb.rate / 1e6,
+				    x->bat.rate / 1e6, mc[s] / 1e6);
 			else
-				bench_log("raw %4zu B x%-2d  seqpacket %.3gM/s  "
-				    "memcpy %.3gM/s", size, cfg->clients[c],
-				    cells[s][c].raw.rate / 1e6, mc[s] / 1e6);
+				bench_log("raw %4zu B x%-2d  seqpacket "
+				    "%.3gM/s  memcpy %.3gM/s", size,
+				    cfg->clients[c], x->raw.rate / 1e6,
+				    mc[s] / 1e6);
 		}
 	}
 
 	region_close(&g);
 
-	/* Rows grouped by kind, whatever order they were measured in. */
+	/*
+	 * Rows grouped by kind, whatever order they were measured in; k
+	 * walks the (size, clients) matrix.
+	 */
 	for (s = 0; s < cfg->n_sizes; s++) {
-		(void)snprintf(name, sizeof(name), "raw.memcpy.%zu",
-		    cfg->sizes[s]);
+		row_name(name, "raw.memcpy", cfg->sizes[s], 0);
 		f = fig_add(name, mc[s], "entries/s", NULL, NAN);
 		fig_extra(f, "record_bytes",
 		    (double)bench_rec_size(cfg->sizes[s]));
@@ -246,73 +260,68 @@ part_ingest(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 		if (isnan(mc[s]))
 			fig_invalid(f, "memcpy into a mapped file failed");
 	}
-	for (s = 0; s < cfg->n_sizes; s++)
-		for (c = 0; c < cfg->n_clients; c++) {
-			(void)snprintf(name, sizeof(name), "raw.seqpacket.%zu.c%d",
-			    cfg->sizes[s], cfg->clients[c]);
-			f = fig_add(name, cells[s][c].raw.rate, "pkt/s", NULL,
-			    NAN);
-			check(f, &cells[s][c].raw);
-			fig_extra(f, "packet_bytes",
-			    (double)load_packet_size(cfg->sizes[s]));
-			fig_extra(f, "rx_cpu_ns_per_pkt", cells[s][c].raw.cpu_ns);
-		}
+	for (k = 0; k < nk; k++) {
+		s = k / cfg->n_clients;
+		x = &cells[s][k % cfg->n_clients];
+		nc = cfg->clients[k % cfg->n_clients];
+		row_name(name, "raw.seqpacket", cfg->sizes[s], nc);
+		f = fig_add(name, x->raw.rate, "pkt/s", NULL, NAN);
+		check(f, &x->raw);
+		fig_extra(f, "packet_bytes",
+		    (double)load_packet_size(cfg->sizes[s]));
+		fig_extra(f, "rx_cpu_ns_per_pkt", x->raw.cpu_ns);
+	}
 	if (!(cfg->parts & PART_INGEST))
 		return;
-	for (s = 0; s < cfg->n_sizes; s++)
-		for (c = 0; c < cfg->n_clients; c++) {
-			(void)snprintf(name, sizeof(name),
-			    "ingest.unbatched.%zu.c%d", cfg->sizes[s],
-			    cfg->clients[c]);
-			(void)snprintf(base, sizeof(base), "raw.seqpacket.%zu.c%d",
-			    cfg->sizes[s], cfg->clients[c]);
-			f = fig_add(name, cells[s][c].unb.rate, "entries/s", base,
-			    cells[s][c].raw.rate);
-			check(f, &cells[s][c].unb);
-			fig_target(f, ">= 0.8 x raw", fig_ratio(f) >= 0.8);
-		}
-	for (s = 0; s < cfg->n_sizes; s++)
-		for (c = 0; c < cfg->n_clients; c++) {
-			(void)snprintf(name, sizeof(name),
-			    "ingest.batched.%zu.c%d", cfg->sizes[s],
-			    cfg->clients[c]);
-			(void)snprintf(base, sizeof(base), "raw.memcpy.%zu",
-			    cfg->sizes[s]);
-			f = fig_add(name, cells[s][c].bat.rate, "entries/s", base,
-			    mc[s]);
-			check(f, &cells[s][c].bat);
-			fig_extra(f, "entries_per_frame",
-			    load_batch_entries(cfg->sizes[s]));
-			if (cfg->sizes[s] == 128)
-				fig_target(f, "> 5M/s",
-				    cells[s][c].bat.rate > 5e6);
-		}
+	for (k = 0; k < nk; k++) {
+		s = k / cfg->n_clients;
+		x = &cells[s][k % cfg->n_clients];
+		nc = cfg->clients[k % cfg->n_clients];
+		row_name(name, "ingest.unbatched", cfg->sizes[s], nc);
+		row_name(base, "raw.seqpacket", cfg->sizes[s], nc);
+		f = fig_add(name, x->unb.rate, "entries/s", base, x->raw.rate);
+		check(f, &x->unb);
+		fig_target(f, ">= 0.8 x raw", fig_ratio(f) >= 0.8);
+	}
+	for (k = 0; k < nk; k++) {
+		s = k / cfg->n_clients;
+		x = &cells[s][k % cfg->n_clients];
+		nc = cfg->clients[k % cfg->n_clients];
+		row_name(name, "ingest.batched", cfg->sizes[s], nc);
+		row_name(base, "raw.memcpy", cfg->sizes[s], 0);
+		f = fig_add(name, x->bat.rate, "entries/s", base, mc[s]);
+		check(f, &x->bat);
+		fig_extra(f, "entries_per_frame",
+		    load_batch_entries(cfg->sizes[s]));
+		if (cfg->sizes[s] == 128)
+			fig_target(f, "> 5M/s", x->bat.rate > 5e6);
+	}
 	/*
 	 * The daemon's CPU per entry, beside what the bare receiver spends
 	 * per packet (unbatched) or what the copy alone costs (batched).
 	 */
-	for (s = 0; s < cfg->n_sizes; s++)
-		for (c = 0; c < cfg->n_clients; c++) {
-			(void)snprintf(name, sizeof(name), "cpu.unbatched.%zu.c%d",
-			    cfg->sizes[s], cfg->clients[c]);
-			(void)snprintf(base, sizeof(base), "raw.rx_cpu.%zu.c%d",
-			    cfg->sizes[s], cfg->clients[c]);
-			f = fig_add(name, cells[s][c].unb.cpu_ns, "ns/entry", base,
-			    cells[s][c].raw.cpu_ns);
-			if (!cells[s][c].unb.ok || !cells[s][c].raw.ok)
-				fig_invalid(f, "its run failed");
-		}
-	for (s = 0; s < cfg->n_sizes; s++)
-		for (c = 0; c < cfg->n_clients; c++) {
-			(void)snprintf(name, sizeof(name), "cpu.batched.%zu.c%d",
-			    cfg->sizes[s], cfg->clients[c]);
-			(void)snprintf(base, sizeof(base), "raw.memcpy_ns.%zu",
-			    cfg->sizes[s]);
-			f = fig_add(name, cells[s][c].bat.cpu_ns, "ns/entry", base,
-			    1e9 / mc[s]);
-			if (!cells[s][c].bat.ok)
-				fig_invalid(f, "its run failed");
-		}
+	for (k = 0; k < nk; k++) {
+		s = k / cfg->n_clients;
+		x = &cells[s][k % cfg->n_clients];
+		nc = cfg->clients[k % cfg->n_clients];
+		row_name(name, "cpu.unbatched", cfg->sizes[s], nc);
+		row_name(base, "raw.rx_cpu", cfg->sizes[s], nc);
+		f = fig_add(name, x->unb.cpu_ns, "ns/entry", base,
+		    x->raw.cpu_ns);
+		if (!x->unb.ok || !x->raw.ok)
+			fig_invalid(f, "its run failed");
+	}
+	for (k = 0; k < nk; k++) {
+		s = k / cfg->n_clients;
+		x = &cells[s][k % cfg->n_clients];
+		nc = cfg->clients[k % cfg->n_clients];
+		row_name(name, "cpu.batched", cfg->sizes[s], nc);
+		row_name(base, "raw.memcpy_ns", cfg->sizes[s], 0);
+		f = fig_add(name, x->bat.cpu_ns, "ns/entry", base,
+		    1e9 / mc[s]);
+		if (!x->bat.ok)
+			fig_invalid(f, "its run failed");
+	}
 }
 
 void
@@ -360,11 +369,11 @@ part_latency(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 				fig_invalid(f, "%s", mm[loaded].why);
 			else if (!raw[loaded].ok)
 				fig_invalid(f, "baseline: %s", raw[loaded].why);
-			if (i == 0) {
-				fig_extra(f, "samples", (double)mm[loaded].lat_n);
-				fig_extra(f, "load_clients",
-				    loaded ? cfg->lat_load : 0);
-				fig_extra(f, "period_us", cfg->lat_period_s * 1e6);
-			}
+			if (i > 0)
+				continue;
+			fig_extra(f, "samples", (double)mm[loaded].lat_n);
+			fig_extra(f, "load_clients",
+			    loaded ? cfg->lat_load : 0);
+			fig_extra(f, "period_us", cfg->lat_period_s * 1e6);
 		}
 }

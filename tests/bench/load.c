@@ -536,12 +536,13 @@ load_run(struct load *l)
 	(void)fflush(stdout);
 	(void)fflush(stderr);
 	if (l->kind == W_RAW) {
-		for (i = 0; i < nw; i++)
-			if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
-			    sv[i]) < 0) {
-				set_why(l, "socketpair", errno);
-				goto out;
-			}
+		for (i = 0; i < nw; i++) {
+			if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC,
+			    0, sv[i]) == 0)
+				continue;
+			set_why(l, "socketpair", errno);
+			goto out;
+		}
 		rx = fork();
 		if (rx < 0) {
 			set_why(l, "fork", errno);
@@ -712,8 +713,8 @@ reap:
 		l->lat_n = sh->lat_n;
 	}
 	if (l->why[0] == '\0' && l->got != l->sent)
-		(void)snprintf(l->why, sizeof(l->why), "count mismatch: clients "
-		    "sent %llu entries, the sink gained %llu",
+		(void)snprintf(l->why, sizeof(l->why), "count mismatch: "
+		    "clients sent %llu entries, the sink gained %llu",
 		    (unsigned long long)l->sent, (unsigned long long)l->got);
 	l->ok = l->why[0] == '\0';
 out:

@@ -168,8 +168,8 @@ part_peers(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 			pid = -1;
 	}
 	if (r < 0) {
-		bench_log("peers: rsyslogd did not start (%s); see %s/rsyslogd.log",
-		    strerror(-r), cfg->tmp);
+		bench_log("peers: rsyslogd did not start (%s); see "
+		    "%s/rsyslogd.log", strerror(-r), cfg->tmp);
 		f = fig_add("peers.rsyslogd", NAN, "entries/s", NULL, NAN);
 		fig_invalid(f, "rsyslogd did not start: %s", strerror(-r));
 		cfg->keep = 1;

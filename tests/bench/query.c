@@ -133,7 +133,8 @@ part_query(struct bench_cfg *cfg, struct ring_view *rv)
 	scan_reps = (reps + 2) / 3;
 	if (access(cfg->mmlogctl, X_OK) < 0) {
 		bench_log("query: %s is not built; skipped", cfg->mmlogctl);
-		f = fig_add("query.show_n100", NAN, "ms", "exec./bin/true", NAN);
+		f = fig_add("query.show_n100", NAN, "ms", "exec./bin/true",
+		    NAN);
 		fig_skip(f, "mmlogctl not built");
 		f = fig_add("query.scan", NAN, "MiB/s", "read.ring", NAN);
 		fig_skip(f, "mmlogctl not built");
@@ -195,8 +196,8 @@ part_query(struct bench_cfg *cfg, struct ring_view *rv)
 	st = run_count_lines(cfg, scan, &lines, &piped_s);
 	if (scan_ok && (!exited_ok(st) || lines != entries)) {
 		scan_ok = 0;
-		(void)snprintf(scan_why, sizeof(scan_why), "show -o cat printed "
-		    "%llu lines; the ring holds %llu entries",
+		(void)snprintf(scan_why, sizeof(scan_why), "show -o cat "
+		    "printed %llu lines; the ring holds %llu entries",
 		    (unsigned long long)lines, (unsigned long long)entries);
 	}
 	f = fig_add("query.scan", mib / scan_s, "MiB/s", "read.ring",

@@ -259,7 +259,8 @@ read_line(const char *path, const char *prefix, char *out, size_t cap)
 	if (f == NULL)
 		return;
 	while (fgets(line, sizeof(line), f) != NULL) {
-		if (prefix != NULL && strncmp(line, prefix, strlen(prefix)) != 0)
+		if (prefix != NULL &&
+		    strncmp(line, prefix, strlen(prefix)) != 0)
 			continue;
 		line[strcspn(line, "\n")] = '\0';
 		v = line;
@@ -330,8 +331,8 @@ report_json(const char *path, const struct bench_cfg *cfg,
 	(void)fprintf(f, "    \"loadavg_end\": %s,\n", s);
 	s[0] = '\0';
 	json_str(s, sizeof(s), cfg->tmp);
-	(void)fprintf(f, "    \"tmpdir\": %s,\n    \"tmpdir_fs\": \"%s\"\n  },\n",
-	    s, fs_name(cfg->tmp));
+	(void)fprintf(f, "    \"tmpdir\": %s,\n    \"tmpdir_fs\": \"%s\"\n"
+	    "  },\n", s, fs_name(cfg->tmp));
 	(void)fprintf(f, "  \"mode\": \"%s\",\n  \"ring_bytes\": %llu,\n"
 	    "  \"run_seconds\": ", cfg->mode,
 	    (unsigned long long)cfg->ring_size);
@@ -345,7 +346,8 @@ report_json(const char *path, const struct bench_cfg *cfg,
 		json_str(s, sizeof(s), fg->name);
 		(void)fprintf(f, "    {\"name\": %s, \"value\": ", s);
 		json_num(f, fg->value);
-		(void)fprintf(f, ", \"unit\": \"%s\", \"baseline\": ", fg->unit);
+		(void)fprintf(f, ", \"unit\": \"%s\", \"baseline\": ",
+		    fg->unit);
 		if (fg->base_name[0]) {
 			s[0] = '\0';
 			json_str(s, sizeof(s), fg->base_name);
