@@ -63,7 +63,7 @@ struct bench_cfg {
 	int lat_load;			/* clients hammering meanwhile */
 	int query_reps;
 	int idle_clients;		/* for the memory figure */
-	double burst_s;			/* longest burst before SIGKILL */
+	double burst_s;			/* burst before SIGKILL, max */
 	unsigned parts;
 	int keep;			/* keep the temporary directory */
 };
