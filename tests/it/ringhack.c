@@ -1,0 +1,294 @@
+/*
+ * ringhack.c: damages a ring file on purpose, for the end-to-end tests
+ * of torn writes and bit rot, and says exactly what it damaged, so that
+ * a test can compare what mmlogctl and mmlogd report with an
+ * independent account.  Like ringcat it trusts nothing but proto/disk.c;
+ * it is meant for a ring no writer is changing.
+ *
+ * usage:
+ *   ringhack recs FILE
+ *       walks the chain from the header's tail, every record checked
+ *       (CRC and the expected seq), and prints one line per record:
+ *       "SEQ OFF LEN SIZE TYPE" (TYPE entry or wrap; a WRAP carries the
+ *       seq of the entry after it).  Exit 1 if the chain breaks before
+ *       the header's head_seq.
+ *   ringhack flip FILE SEED N
+ *       flips N distinct bytes (each XORed with a random non-zero
+ *       value), chosen uniformly among the bytes [off, off + len) of the
+ *       entries on that chain, with a xorshift generator seeded with
+ *       SEED.  Prints "flip FILEOFF OLD NEW" to stderr per byte and, on
+ *       stdout, one line "SEQ OFF" per damaged entry, in seq order.
+ *   ringhack xor FILE FILEOFF MASK
+ *       XORs the byte at file offset FILEOFF with MASK (1..255).
+ *   ringhack poke64 FILE FILEOFF VALUE
+ *       stores VALUE as a little-endian u64 at file offset FILEOFF.
+ * Exit status: 0, 1 on an error, 2 usage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "disk.h"
+
+struct rec_pos {
+	uint64_t seq, off, len, size;
+	int type;
+	int hit;
+};
+
+static uint64_t rng_state;
+
+static uint64_t
+rng(void)
+{
+	uint64_t x = rng_state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	rng_state = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+static void
+usage(void)
+{
+	(void)fprintf(stderr, "usage: ringhack recs FILE | flip FILE SEED N | "
+	    "xor FILE FILEOFF MASK | poke64 FILE FILEOFF VALUE\n");
+	exit(2);
+}
+
+static uint8_t *
+map_file(const char *path, int rw, uint64_t *ret_size)
+{
+	struct stat st;
+	void *m;
+	int fd;
+
+	fd = open(path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		(void)fprintf(stderr, "ringhack: %s: %s\n", path,
+		    strerror(errno));
+		exit(1);
+	}
+	if (st.st_size < MML_DISK_HEADER_SIZE) {
+		(void)fprintf(stderr, "ringhack: %s: too short\n", path);
+		exit(1);
+	}
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ | (rw ? PROT_WRITE : 0),
+	    MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		(void)fprintf(stderr, "ringhack: mmap: %s\n", strerror(errno));
+		exit(1);
+	}
+	(void)close(fd);
+	*ret_size = (uint64_t)st.st_size;
+	return m;
+}
+
+/* The chain from the tail to the head; exits if it breaks. */
+static struct rec_pos *
+walk(const uint8_t *map, uint64_t size, struct mml_disk_header *h,
+    size_t *ret_n)
+{
+	enum mml_disk_reason why;
+	struct mml_rec rec;
+	struct rec_pos *v = NULL;
+	const uint8_t *data;
+	uint64_t off, seq, walked = 0;
+	size_t n = 0, cap = 0;
+
+	if (mml_disk_header_check(map, size, &why) < 0) {
+		(void)fprintf(stderr, "ringhack: %s\n", mml_disk_reason_str(why));
+		exit(1);
+	}
+	memcpy(h, map, sizeof(*h));
+	data = map + MML_DISK_HEADER_SIZE;
+	off = h->tail_off;
+	seq = h->tail_seq;
+	while (seq < h->head_seq && walked <= 2 * h->capacity) {
+		if (mml_disk_rec_check(data, h->capacity, off, seq, 1, &rec,
+		    &why) < 0) {
+			(void)fprintf(stderr, "ringhack: chain breaks at seq %"
+			    PRIu64 " offset %" PRIu64 ": %s\n", seq, off,
+			    mml_disk_reason_str(why));
+			exit(1);
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			v = realloc(v, cap * sizeof(*v));
+			if (v == NULL)
+				exit(1);
+		}
+		v[n].seq = rec.hdr.seq;
+		v[n].off = off;
+		v[n].len = rec.hdr.len;
+		v[n].size = rec.size;
+		v[n].type = rec.hdr.type;
+		v[n].hit = 0;
+		n++;
+		walked += rec.size;
+		if (rec.hdr.type == MML_REC_WRAP) {
+			walked += h->capacity - off - rec.size;
+			off = 0;
+			continue;
+		}
+		seq++;
+		off = mml_disk_next_off(h->capacity, off, rec.size);
+	}
+	*ret_n = n;
+	return v;
+}
+
+static int
+cmd_recs(const char *path)
+{
+	struct mml_disk_header h;
+	struct rec_pos *v;
+	uint64_t size;
+	uint8_t *map;
+	size_t i, n;
+
+	map = map_file(path, 0, &size);
+	v = walk(map, size, &h, &n);
+	for (i = 0; i < n; i++)
+		(void)printf("%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+		    " %s\n", v[i].seq, v[i].off, v[i].len, v[i].size,
+		    v[i].type == MML_REC_WRAP ? "wrap" : "entry");
+	free(v);
+	return 0;
+}
+
+static int
+cmd_flip(const char *path, uint64_t seed, uint64_t count)
+{
+	struct mml_disk_header h;
+	struct rec_pos *v, **ent;
+	uint64_t size, total = 0, *pick, *prefix, x, fo;
+	uint8_t *map, *data, mask;
+	size_t i, j, n, ne = 0, lo, hi, mid;
+
+	map = map_file(path, 1, &size);
+	v = walk(map, size, &h, &n);
+	ent = calloc(n + 1, sizeof(*ent));
+	prefix = calloc(n + 1, sizeof(*prefix));
+	pick = calloc(count + 1, sizeof(*pick));
+	if (ent == NULL || prefix == NULL || pick == NULL)
+		return 1;
+	for (i = 0; i < n; i++) {
+		if (v[i].type != MML_REC_ENTRY)
+			continue;
+		ent[ne] = &v[i];
+		prefix[ne] = total;
+		total += v[i].len;
+		ne++;
+	}
+	if (total < count) {
+		(void)fprintf(stderr, "ringhack: only %" PRIu64 " bytes of "
+		    "entries\n", total);
+		return 1;
+	}
+	rng_state = seed * 2654435761U + 88172645463325252ULL;
+	data = map + MML_DISK_HEADER_SIZE;
+	for (i = 0; i < count; i++) {
+		/* Distinct bytes: two flips of one byte could cancel out. */
+		do {
+			x = rng() % total;
+			for (j = 0; j < i && pick[j] != x; j++)
+				;
+		} while (j < i);
+		pick[i] = x;
+		lo = 0;
+		hi = ne;
+		while (hi - lo > 1) {
+			mid = (lo + hi) / 2;
+			if (prefix[mid] <= x)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		fo = ent[lo]->off + (x - prefix[lo]);
+		mask = (uint8_t)(1 + rng() % 255);
+		(void)fprintf(stderr, "flip %" PRIu64 " %u %u\n",
+		    MML_DISK_HEADER_SIZE + fo, data[fo], data[fo] ^ mask);
+		data[fo] ^= mask;
+		ent[lo]->hit = 1;
+	}
+	for (i = 0; i < ne; i++)
+		if (ent[i]->hit)
+			(void)printf("%" PRIu64 " %" PRIu64 "\n", ent[i]->seq,
+			    ent[i]->off);
+	if (msync(map, (size_t)size, MS_SYNC) < 0) {
+		(void)fprintf(stderr, "ringhack: msync: %s\n", strerror(errno));
+		return 1;
+	}
+	free(v);
+	free(ent);
+	free(prefix);
+	free(pick);
+	return 0;
+}
+
+static int
+cmd_poke(const char *path, uint64_t off, uint64_t value, int bytes)
+{
+	uint64_t size;
+	uint8_t *map;
+	int i;
+
+	map = map_file(path, 1, &size);
+	if (off > size || size - off < (uint64_t)bytes) {
+		(void)fprintf(stderr, "ringhack: offset %" PRIu64 " beyond the "
+		    "file\n", off);
+		return 1;
+	}
+	if (bytes == 1)
+		map[off] ^= (uint8_t)value;
+	else
+		for (i = 0; i < bytes; i++)
+			map[off + (uint64_t)i] = (uint8_t)(value >> (8 * i));
+	if (msync(map, (size_t)size, MS_SYNC) < 0) {
+		(void)fprintf(stderr, "ringhack: msync: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static uint64_t
+num(const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || *s == '\0' || *end != '\0')
+		usage();
+	return (uint64_t)v;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "recs") == 0)
+		return cmd_recs(argv[2]);
+	if (argc == 5 && strcmp(argv[1], "flip") == 0)
+		return cmd_flip(argv[2], num(argv[3]), num(argv[4]));
+	if (argc == 5 && strcmp(argv[1], "xor") == 0) {
+		uint64_t m = num(argv[4]);
+
+		if (m == 0 || m > 255)
+			usage();
+		return cmd_poke(argv[2], num(argv[3]), m, 1);
+	}
+	if (argc == 5 && strcmp(argv[1], "poke64") == 0)
+		return cmd_poke(argv[2], num(argv[3]), num(argv[4]), 8);
+	usage();
+	return 2;
+}

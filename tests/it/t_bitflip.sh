@@ -1,0 +1,279 @@
+#!/bin/bash
+# Bit rot.  A full, wrapped 1 MiB ring is closed in order, then 100
+# distinct bytes of its entries are flipped (ringhack, seeded: IT_SEED,
+# default 4), which also says which entries it damaged.  Then:
+# - mmlogctl verify exits 1 and reports every damaged record, as a
+#   problem, at the record's offset and with exactly its seqs: the union
+#   of the reported seqs is exactly the set ringhack damaged;
+# - mmlogctl show (all, -n, -r) prints every undamaged entry unchanged,
+#   never a damaged one, and says how many it lost, where;
+# - mmlogd starts on the damaged ring, keeps logging (the new entries
+#   overwrite damaged ones on their way), and everything above still
+#   holds afterwards.
+# The same, one damaged record at a time, at the edges: the oldest entry,
+# the newest, a seq field, the WRAP marker, the entry after it.
+# Last, a flipped byte anywhere in the static header makes mmlogd refuse
+# the file with the reason, and leaves it unchanged.
+. "$(dirname "$0")/lib.sh"
+
+need_ctl
+SEED=${IT_SEED:-4}
+FLIPS=100
+note "seed $SEED"
+# Wrong reports are collected, so that one run lists all of them.
+FAILED=
+flag() {
+	echo "FAIL: $*" >&2
+	FAILED="${FAILED:+$FAILED; }$1"
+}
+
+start_daemon --size 1M --sync-interval 100
+# Records of 176 bytes: 1 MiB holds about 5950, so 12000 wrap it twice.
+loadgen -t bf -n 12000 -z 100 2>"$T/lg.err" || fail "loadgen: $(cat "$T/lg.err")"
+stop_daemon
+ring_entries | cut -f 1,5 >"$T/orig" || fail "ringcat failed"
+"$HELPERS/ringhack" recs "$RING" >"$T/recs" || fail "ringhack recs failed"
+grep -q ' wrap$' "$T/recs" || fail "the ring did not wrap"
+cp "$RING" "$T/ring.clean"
+tail0=$(head -n 1 "$T/orig" | cut -f 1)
+: >"$T/none"
+
+# check_verify WHAT MINSEQ [OKOFF]: verify's report on $RING against
+# $T/damaged ("SEQ OFF" per damaged entry) for seqs >= MINSEQ (older
+# ones were overwritten).  OKOFF: the offset of a damaged record that
+# holds no entry (a WRAP), which may be reported without seqs.
+check_verify() {
+	local what=$1 minseq=$2 okoff=${3:-none} rc
+	timeout -k 2 "$(tmo 60)" "$MMLOGCTL" --file "$RING" verify \
+	    >"$T/verify.out" 2>"$T/verify.err"
+	rc=$?
+	cp "$T/verify.out" "$LOGS/verify.$what.out"
+	[ "$rc" -le 1 ] || fail "$what: verify exited $rc" \
+	    "$(tail -n 3 "$T/verify.out" "$T/verify.err")"
+	[ "$rc" = 1 ] || flag "$what: verify exited $rc on a damaged ring:" \
+	    "$(grep -v '^verifying' "$T/verify.out" | head -n 3)"
+	# Each problem as "OFFHEX FIRST LAST" (FIRST LAST "-" if it names no
+	# seq), or "? line" if it is not about a damaged record.
+	awk '
+	function range(r, off) {
+		if (r !~ /^[0-9]+(\.\.[0-9]+)?$/) { print off, "-", "-"; return }
+		n = split(r, a, /\.\./); print off, a[1], a[n] }
+	/^problem: damaged record at offset 0x/ {
+		off = $6; sub(/^0x/, "", off)
+		r = $0; sub(/.*\): seq /, "", r); sub(/ lost;.*/, "", r)
+		range(r, off); next }
+	/^problem: the records end at offset 0x/ {
+		off = $7; sub(/^0x/, "", off)
+		r = $0; sub(/.*: seq /, "", r); sub(/ missing.*/, "", r)
+		range(r, off); next }
+	/^problem:/ { print "?", $0 }
+	/^note: sequence numbers jump/ { print "?", $0 }
+	' "$T/verify.out" >"$T/reported"
+	awk -v minseq="$minseq" -v okoff="$okoff" '
+	FILENAME == ARGV[1] { if ($1 >= minseq) { dmg[$1] = 1; off[$1] = $2 }
+		next }
+	FILENAME == ARGV[2] { if ($5 == "entry") roff[$1] = $2; next }
+	$1 == "?" { sub(/^\? /, ""); print "unexpected: " $0; bad = 1; next }
+	$2 == "-" {
+		if ($1 != okoff) { printf "a problem at 0x%s names no seq\n", $1; bad = 1 }
+		next }
+	{
+		o = sprintf("%x", roff[$2])
+		if (!($2 in roff))
+			{ printf "reported seq %s is not in the ring\n", $2; bad = 1 }
+		else if (o != $1) {
+			printf "seqs %s..%s reported at offset 0x%s, but seq %s is at 0x%s\n", $2, $3, $1, $2, o
+			bad = 1 }
+		for (s = $2; s <= $3; s++) {
+			if (!(s in dmg)) { printf "seq %s reported lost, but it is whole\n", s; bad = 1 }
+			seen[s] = 1
+		}
+	}
+	END {
+		for (s in dmg) if (!(s in seen)) {
+			printf "damaged seq %s (offset 0x%x) not reported\n", s, off[s]
+			bad = 1 }
+		exit bad
+	}' "$T/damaged" "$T/recs" "$T/reported" | sort >"$T/verify.why"
+	[ -s "$T/verify.why" ] && flag "$what: verify misreports" \
+	    "the damage: $(head -n 12 "$T/verify.why")" \
+	    "($(wc -l <"$T/verify.why") lines; see verify.$what.out)"
+	nprob=$(grep -c '^problem:' "$T/verify.out")
+	grep -q "; $nprob problems*\$" "$T/verify.out" ||
+	    flag "$what: verify's summary does not count its $nprob problems:" \
+	    "$(tail -n 1 "$T/verify.out")"
+	return 0
+}
+
+# check_show WHAT MINSEQ EXTRA: show prints exactly the entries of $T/orig
+# with seq >= MINSEQ that are not in $T/damaged, then the lines of file
+# EXTRA (entries written since), and reports every damaged seq >= MINSEQ
+# as lost, at the offset of the record where the loss starts.
+check_show() {
+	local what=$1 minseq=$2 extra=$3 rc f
+	awk -F '\t' -v minseq="$minseq" '
+	FILENAME == ARGV[1] { split($0, a, " "); dmg[a[1]] = 1; next }
+	$1 >= minseq && !($1 in dmg)' "$T/damaged" "$T/orig" >"$T/want"
+	cat "$extra" >>"$T/want"
+	timeout -k 2 "$(tmo 60)" "$MMLOGCTL" --file "$RING" show -o json \
+	    >"$T/show.json" 2>"$T/show.err"
+	rc=$?
+	[ "$rc" = 0 ] || fail "$what: show exited $rc: $(tail -n 3 "$T/show.err")"
+	json_fields __SEQNUM MESSAGE <"$T/show.json" >"$T/got"
+	cmp -s "$T/want" "$T/got" ||
+	    flag "$what: show differs from the undamaged entries:" \
+	    "$(diff "$T/want" "$T/got" | head -n 8)"
+	# "N entries lost (corrupt record at offset 0xOFF: why)": a run of N
+	# damaged seqs from the record at OFF.
+	awk -v minseq="$minseq" '
+	FILENAME == ARGV[1] { if ($1 >= minseq) { dmg[$1] = 1; total++ }
+		next }
+	FILENAME == ARGV[2] { if ($5 == "entry") at[sprintf("%x", $2)] = $1
+		next }
+	/entries lost/ {
+		n = $2; o = $0; sub(/.*offset 0x/, "", o); sub(/[^0-9a-f].*/, "", o)
+		sum += n
+		if (!(o in at)) { printf "loss of %d at 0x%s: no entry starts there\n", n, o; bad = 1; next }
+		for (s = at[o]; s < at[o] + n; s++)
+			if (!(s in dmg)) { printf "loss of %d at 0x%s includes whole seq %s\n", n, o, s; bad = 1 }
+		if ($0 ~ /unclean shutdown/) { printf "damage called an unclean shutdown: %s\n", $0; bad = 1 }
+		next }
+	/damaged|corrupt/ { next }
+	{ printf "unexpected: %s\n", $0; bad = 1 }
+	END {
+		if (sum != total) { printf "show reports %d lost entries, %d are damaged\n", sum, total; bad = 1 }
+		exit bad
+	}' "$T/damaged" "$T/recs" "$T/show.err" >"$T/show.why"
+	[ -s "$T/show.why" ] && flag "$what: show misreports the loss:" \
+	    "$(head -n 8 "$T/show.why")"
+	# The seeking paths: the newest 100, and newest first.
+	timeout -k 2 "$(tmo 60)" "$MMLOGCTL" --file "$RING" show -n 100 \
+	    -o json >"$T/show-n.json" 2>>"$T/show-n.err" ||
+	    fail "$what: show -n 100 failed: $(tail -n 3 "$T/show-n.err")"
+	json_fields __SEQNUM MESSAGE <"$T/show-n.json" >"$T/got-n"
+	tail -n 100 "$T/want" | cmp -s - "$T/got-n" ||
+	    flag "$what: show -n 100 is not the newest 100 whole entries:" \
+	    "$(tail -n 100 "$T/want" | diff - "$T/got-n" | head -n 6)"
+	timeout -k 2 "$(tmo 60)" "$MMLOGCTL" --file "$RING" show -r -o json \
+	    >"$T/show-r.json" 2>>"$T/show-r.err" ||
+	    fail "$what: show -r failed: $(tail -n 3 "$T/show-r.err")"
+	json_fields __SEQNUM MESSAGE <"$T/show-r.json" | tac | cmp -s - "$T/want" ||
+	    flag "$what: show -r is not the whole entries, newest first"
+	for f in short cat export; do
+		timeout -k 2 "$(tmo 60)" "$MMLOGCTL" --file "$RING" show -o "$f" \
+		    >/dev/null 2>>"$T/show-o.err" ||
+		    fail "$what: show -o $f failed: $(tail -n 3 "$T/show-o.err")"
+	done
+	return 0
+}
+
+# --- 100 random flips.
+"$HELPERS/ringhack" flip "$RING" "$SEED" "$FLIPS" >"$T/damaged" \
+    2>"$T/flips" || fail "ringhack flip: $(tail -n 2 "$T/flips")"
+cp "$T/flips" "$LOGS/flips"
+assert_eq "bytes flipped" "$FLIPS" "$(grep -c '^flip ' "$T/flips")"
+note "$FLIPS flipped bytes damaged $(wc -l <"$T/damaged") of" \
+    "$(wc -l <"$T/orig") entries"
+cmp -s "$RING" "$T/ring.clean" && fail "ringhack changed nothing"
+check_verify random "$tail0"
+check_show random "$tail0" "$T/none"
+ringcat_err=$(ring_entries 2>&1 >/dev/null | grep -v '^ringcat: gap of ')
+[ -z "$ringcat_err" ] || fail "ringcat on the damaged ring: $ringcat_err"
+
+# The daemon starts on it and keeps logging; 2000 new entries overwrite
+# a third of the ring, stepping over damaged records.
+start_daemon --sync-interval 100
+loadgen -t after -n 2000 -z 100 -a >"$T/after.acked" 2>"$T/lg.err" ||
+    fail "loadgen on the damaged ring: $(cat "$T/lg.err")"
+alive "$DPID" || fail "mmlogd died on the damaged ring"
+stop_daemon
+assert_eq "ACKed entries on the damaged ring" 2000 "$(wc -l <"$T/after.acked")"
+sed 's/ /\t/' "$T/after.acked" >"$T/after"
+assert_eq "first seq on the damaged ring" 12001 "$(head -n 1 "$T/after" | cut -f 1)"
+tail1=$(header_field tail_seq)
+[ "$tail1" -gt "$tail0" ] || fail "the new entries did not move the tail ($tail1)"
+# Offsets of the old records come from the clean copy: the new entries
+# moved none of them.
+check_verify restarted "$tail1"
+check_show restarted "$tail1" "$T/after"
+note "after 2000 new entries: tail seq $tail1, $(awk -v m="$tail1" \
+    '$1 >= m' "$T/damaged" | wc -l) damaged entries left"
+
+# --- One damaged record at a time.
+# edge WHAT SEQ TYPE BYTE: damages byte BYTE of the record of type TYPE
+# (entry, wrap) that carries SEQ, in a fresh copy of the clean ring.
+edge() {
+	local what=$1 seq=$2 type=$3 byte=$4 off
+	off=$(awk -v s="$seq" -v t="$type" '$1 == s && $5 == t { print $2 }' \
+	    "$T/recs")
+	[ -n "$off" ] || fail "$what: no $type record with seq $seq"
+	cp "$T/ring.clean" "$RING"
+	"$HELPERS/ringhack" xor "$RING" $((4096 + off + byte)) 0x55 ||
+	    fail "ringhack xor failed"
+	if [ "$type" = entry ]; then
+		echo "$seq $off" >"$T/damaged"
+		check_verify "$what" "$tail0"
+	else
+		: >"$T/damaged"
+		check_verify "$what" "$tail0" "$(printf %x "$off")"
+	fi
+	check_show "$what" "$tail0" "$T/none"
+}
+newest=$(tail -n 1 "$T/orig" | cut -f 1)
+wrapseq=$(awk '$5 == "wrap" { print $1 }' "$T/recs")
+edge oldest-len "$tail0" entry 4
+edge newest-payload "$newest" entry 150
+edge middle-seq 9000 entry 26
+edge wrap-marker "$wrapseq" wrap 20
+edge after-wrap "$wrapseq" entry 100
+
+# The daemon on a ring where the sixth oldest entry has a damaged seq
+# field (bit 45 flipped): it starts, and 10 new entries make it evict
+# that record; it keeps the rest, numbers on above the newest, and its
+# tail stays the seq of a real entry.
+edge daemon-evict $((tail0 + 5)) entry 29
+start_daemon --sync-interval 100
+loadgen -t after -n 10 -z 100 -a >"$T/after.acked" 2>"$T/lg.err" ||
+    fail "loadgen on a ring with a damaged old entry: $(cat "$T/lg.err")"
+stop_daemon
+sed 's/ /\t/' "$T/after.acked" >"$T/after"
+assert_eq "first seq after a damaged old entry" $((newest + 1)) \
+    "$(head -n 1 "$T/after" | cut -f 1)"
+tail2=$(header_field tail_seq)
+if [ "$tail2" -le "$tail0" ] || [ "$tail2" -gt $((tail0 + 12)) ]; then
+	flag "daemon-evict: after 10 new entries the header's tail is seq" \
+	    "$tail2; the oldest entry left is about seq $((tail0 + 11))"
+	tail2=$((tail0 + 11))
+fi
+: >"$T/damaged"
+check_show daemon-evict "$tail2" "$T/after"
+
+# --- The static header: any flipped byte there is refused with the
+# reason, and the file is left as it was.
+for spec in 0:magic 5:magic 8:version 10:version 12:'header size' \
+    14:'header size' 16:checksum 21:checksum 30:checksum 42:checksum \
+    50:checksum 56:checksum 59:checksum; do
+	pos=${spec%%:*}
+	want=${spec#*:}
+	cp "$T/ring.clean" "$T/hdr"
+	"$HELPERS/ringhack" xor "$T/hdr" "$pos" $(( (pos * 37 + SEED) % 255 + 1 )) ||
+	    fail "ringhack xor failed"
+	sum=$(sha256sum <"$T/hdr")
+	run_refused "header byte $pos flipped" --socket "$SOCK" --file "$T/hdr"
+	[ "$EXIT_CODE" = 1 ] || fail "header byte $pos: exit $EXIT_CODE, expected 1"
+	grep -q "refusing ring '$T/hdr'" "$DERR" ||
+	    fail "header byte $pos: no refusal naming the file: $(cat "$DERR")"
+	grep -qi "$want" "$DERR" ||
+	    fail "header byte $pos: the reason is not about the $want: $(cat "$DERR")"
+	assert_eq "header byte $pos: file unchanged" "$sum" "$(sha256sum <"$T/hdr")"
+	ls "$T"/hdr.new-* >/dev/null 2>&1 && fail "header byte $pos: temporary file left"
+	[ -e "$SOCK" ] && fail "header byte $pos: socket left behind"
+	timeout -k 2 "$(tmo 60)" "$MMLOGCTL" --file "$T/hdr" verify \
+	    >"$T/hv.out" 2>&1
+	rc=$?
+	[ "$rc" = 1 ] || fail "header byte $pos: verify exited $rc, expected 1"
+	grep -qi "$want" "$T/hv.out" ||
+	    fail "header byte $pos: verify does not name the $want: $(cat "$T/hv.out")"
+done
+note "13 static header flips refused, files unchanged"
+[ -z "$FAILED" ] || fail "$FAILED"
