@@ -55,6 +55,10 @@ usage(FILE *f)
 	    "$TMPDIR or /var/tmp)\n"
 	    "  --json FILE   the JSON file (default BUILD/bench.json)\n"
 	    "  --keep        keep the temporary directory\n"
+	    "  --sizes LIST  ingest entry sizes, e.g. 128,4096 (at most 4)\n"
+	    "  --clients LIST  ingest client counts, e.g. 4 (at most 3)\n"
+	    "  --seconds S   length of each run (to profile one: perf record "
+	    "-p PID)\n"
 	    "$BENCH may hold smoke, quick, full and peers, comma-separated.\n");
 }
 
@@ -126,6 +130,26 @@ parse_parts(const char *list, unsigned *ret)
 	}
 	*ret = bits;
 	return 0;
+}
+
+/* "128,4096" into at most max numbers in [lo, hi]; returns the count. */
+static int
+parse_list(const char *list, long lo, long hi, long *out, int max)
+{
+	char buf[128], *tok, *save = NULL, *end;
+	int n = 0;
+	long v;
+
+	(void)snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		errno = 0;
+		v = strtol(tok, &end, 10);
+		if (errno != 0 || *end != '\0' || v < lo || v > hi || n == max)
+			return -EINVAL;
+		out[n++] = v;
+	}
+	return n > 0 ? n : -EINVAL;
 }
 
 static int
@@ -267,6 +291,9 @@ main(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "keep", no_argument, NULL, 'k' },
+		{ "sizes", required_argument, NULL, 'S' },
+		{ "clients", required_argument, NULL, 'C' },
+		{ "seconds", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -275,8 +302,10 @@ main(int argc, char **argv)
 	struct ring_view rv = { .fd = -1, .hdr = NULL };
 	const char *mode = "quick", *parent, *env = getenv("BENCH");
 	char json[400] = "", buf[256], *tok, *save = NULL, abs_build[PATH_MAX];
+	const char *sizes = NULL, *clients = NULL, *seconds = NULL;
 	unsigned only = 0;
-	int ch, peers = 0, r, ret = 1, st;
+	long v[4];
+	int ch, peers = 0, r, ret = 1, st, i, n;
 	struct statfs sf;
 	struct rlimit rl;
 	pid_t daemon = -1;
@@ -319,6 +348,9 @@ main(int argc, char **argv)
 			(void)snprintf(json, sizeof(json), "%s", optarg);
 			break;
 		case 'k': cfg.keep = 1; break;
+		case 'S': sizes = optarg; break;
+		case 'C': clients = optarg; break;
+		case 'T': seconds = optarg; break;
 		case 'o':
 			if (parse_parts(optarg, &only) < 0) {
 				(void)fprintf(stderr, "mmlog-bench: --only "
@@ -339,6 +371,39 @@ main(int argc, char **argv)
 		return 2;
 	}
 	set_mode(&cfg, mode);
+	/* The tag takes BENCH_TAG_LEN bytes; the daemon's default limit. */
+	if (sizes != NULL) {
+		n = parse_list(sizes, BENCH_TAG_LEN + 1, 4096, v, 4);
+		if (n < 0) {
+			(void)fprintf(stderr, "mmlog-bench: --sizes '%s': up "
+			    "to 4 sizes in %d..4096\n", sizes,
+			    BENCH_TAG_LEN + 1);
+			return 2;
+		}
+		for (i = 0; i < n; i++)
+			cfg.sizes[i] = (size_t)v[i];
+		cfg.n_sizes = n;
+	}
+	if (clients != NULL) {
+		n = parse_list(clients, 1, BENCH_CLIENTS_MAX, v, 3);
+		if (n < 0) {
+			(void)fprintf(stderr, "mmlog-bench: --clients '%s': up "
+			    "to 3 counts in 1..%d\n", clients,
+			    BENCH_CLIENTS_MAX);
+			return 2;
+		}
+		for (i = 0; i < n; i++)
+			cfg.clients[i] = (int)v[i];
+		cfg.n_clients = n;
+	}
+	if (seconds != NULL) {
+		cfg.run_s = strtod(seconds, NULL);
+		if (!(cfg.run_s > 0 && cfg.run_s <= 3600)) {
+			(void)fprintf(stderr, "mmlog-bench: --seconds '%s': "
+			    "expected 0 < S <= 3600\n", seconds);
+			return 2;
+		}
+	}
 	cfg.parts = only ? only : PART_DEFAULT | (peers ? PART_PEERS : 0);
 	if (json[0] == '\0')
 		(void)snprintf(json, sizeof(json), "%s/bench.json",
