@@ -103,6 +103,16 @@ track() {
 	_KILL_PIDS="$_KILL_PIDS $1"
 }
 
+# Forgets a tracked pid once it has exited and been waited for, so that
+# a long test never has the exit trap signal a recycled pid.
+untrack() {
+	local p keep=
+	for p in $_KILL_PIDS; do
+		[ "$p" = "$1" ] || keep="$keep $p"
+	done
+	_KILL_PIDS=$keep
+}
+
 # wait_for SECONDS COMMAND...: polls every 50 ms until COMMAND succeeds.
 wait_for() {
 	local end=$(( $(date +%s%N) / 1000000 + $1 * 1000 ))
