@@ -190,8 +190,12 @@ report_table(FILE *out)
 		fmt_value(v, sizeof(v), f->value);
 		fmt_value(b, sizeof(b), f->base_value);
 		ratio = fig_ratio(f);
+		/* Truncated: 0.7995 must not print as 0.800 beside ">= 0.8". */
 		if (isnan(ratio))
 			(void)snprintf(r, sizeof(r), "-");
+		else if (ratio < 1)
+			(void)snprintf(r, sizeof(r), "%.3f",
+			    floor(ratio * 1000) / 1000);
 		else
 			(void)snprintf(r, sizeof(r), "%.3g", ratio);
 		/* Invalid figures are flagged where the eye lands first. */
