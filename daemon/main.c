@@ -372,6 +372,8 @@ main(int argc, char **argv)
 	/* One line per write, even when stderr is a pipe to journald. */
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	(void)signal(SIGPIPE, SIG_IGN);
+	/* A file size limit must be an error we report (EFBIG), not death. */
+	(void)signal(SIGXFSZ, SIG_IGN);
 
 	/* Room for four of the largest records, so eviction always works. */
 	min_cap = 4 * mml_disk_rec_size(MML_COMM_MAX, 0, so.max_entry, 0);

@@ -66,6 +66,9 @@ struct mml_ring {
 	uint64_t unsynced;	/* bytes written since */
 	int wrapped;		/* head wrapped since */
 	uint64_t durable_seq;	/* newest seq known durable */
+	uint64_t durable_off;	/* ... and where the record after it goes */
+	int cursor_unflushed;	/* the header's cursor is newer than on disk */
+	struct mml_disk_header static_hdr;	/* to rebuild a lost header */
 	uint64_t corrupt_skips;	/* bytes skipped over damaged records */
 
 	/* What recovery found, for the log and status. */

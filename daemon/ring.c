@@ -48,6 +48,8 @@ static int ring_append(struct mml_ring *, struct mml_rec_hdr *, const void *,
     const void *, const void *, const void *, uint64_t *);
 static void read_boot_id(uint8_t [16]);
 
+static int ring_repair(struct mml_ring *);
+
 static void
 sigbus_handler(int sig, siginfo_t *si, void *ctx)
 {
@@ -67,21 +69,55 @@ sigbus_handler(int sig, siginfo_t *si, void *ctx)
  * damage.  Returns -EIO for the write that faulted.
  */
 static int
+ring_repair(struct mml_ring *r)
+{
+	struct mml_disk_header *h = r->hdr;
+	struct stat st;
+	int e;
+
+	if (fstat(r->fd, &st) < 0 || (uint64_t)st.st_size >= r->map_len)
+		return 0;
+	mml_log(LOG_ERR, "ring '%s' was truncated to %lld bytes under "
+	    "mmlogd; restoring its size, entries in the lost part are gone",
+	    r->path, (long long)st.st_size);
+	e = posix_fallocate(r->fd, 0, (off_t)r->map_len);
+	if (e != 0)
+		return mml_log_errno(e, "restore size of '%s'", r->path);
+	if (memcmp(h, &r->static_hdr, offsetof(struct mml_disk_header,
+	    state)) != 0) {
+		/*
+		 * The header went too: write it again from what we know, so
+		 * the ring stays a ring (its counters restart).
+		 */
+		mml_log(LOG_ERR, "ring '%s': rewriting its lost header",
+		    r->path);
+		memcpy(h, &r->static_hdr, sizeof(*h));
+		h->state = MML_STATE_DIRTY;
+		h->durable_off = r->durable_off;
+		h->durable_seq = r->durable_seq;
+		h->tail_off = r->tail_off;
+		h->tail_seq = r->tail_seq;
+		h->head_off = r->head_off;
+		h->head_seq = r->next_seq;
+		h->seq_limit = r->next_seq + SEQ_RESERVE > r->seq_limit ?
+		    r->next_seq + SEQ_RESERVE : r->seq_limit;
+		memcpy(h->boot_id, r->boot_id, 16);
+		if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
+			return mml_log_errno(errno, "msync '%s'", r->path);
+		r->seq_limit = h->seq_limit;
+	}
+	/* What was lost must be synced again once it is rewritten. */
+	r->unsynced = r->cap;
+	return 0;
+}
+
+static int
 ring_bus_error(struct mml_ring *r)
 {
-	struct stat st;
-
 	r->bus_errors++;
-	if (fstat(r->fd, &st) == 0 && (uint64_t)st.st_size < r->map_len) {
-		mml_log(LOG_ERR, "ring '%s' was truncated to %lld bytes under "
-		    "mmlogd; restoring its size, entries in the lost part are "
-		    "gone", r->path, (long long)st.st_size);
-		if (posix_fallocate(r->fd, 0, (off_t)r->map_len) != 0)
-			(void)mml_log_errno(errno, "restore size of '%s'",
-			    r->path);
-	} else
-		mml_log(LOG_ERR, "ring '%s': I/O error (SIGBUS) writing the map",
-		    r->path);
+	if (ring_repair(r) == 0)
+		mml_log(LOG_ERR, "ring '%s': I/O error (SIGBUS) on the map, "
+		    "entry dropped", r->path);
 	return -EIO;
 }
 
@@ -338,6 +374,8 @@ mml_ring_open(const char *path, uint64_t size, int size_explicit,
 		}
 		map_jmp = &jb;
 		e = ring_recover(r);
+		if (e == 0)
+			memcpy(&r->static_hdr, r->hdr, sizeof(r->static_hdr));
 		map_jmp = NULL;
 	}
 	if (e < 0) {
@@ -470,6 +508,7 @@ ring_recover(struct mml_ring *r)
 	r->unsynced = 0;
 	r->wrapped = 0;
 	r->durable_seq = r->next_seq - 1;
+	r->durable_off = r->head_off;
 	r->seq_limit = h->seq_limit;
 
 	h->tail_off = r->tail_off;
@@ -516,7 +555,12 @@ ring_evict_one(struct mml_ring *r)
 	struct mml_disk_header *h = r->hdr;
 	struct mml_rec rec;
 
-	if (rec_at(r, r->tail_off, r->tail_seq, 0, &rec)) {
+	/*
+	 * A record newer than anything written is not ours: after damage
+	 * the tail steps through client bytes, which may imitate a record.
+	 */
+	if (rec_at(r, r->tail_off, r->tail_seq, 0, &rec) &&
+	    rec.hdr.seq <= r->next_seq) {
 		if (rec.hdr.type == MML_REC_WRAP) {
 			r->tail_off = 0;
 		} else {
@@ -672,6 +716,8 @@ add_range(struct mml_sync_job *job, uint64_t off, uint64_t end)
 void
 mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
 {
+	sigjmp_buf jb;
+
 	memset(job, 0, sizeof(*job));
 	if (r->unsynced >= r->cap) {
 		add_range(job, 0, r->cap);
@@ -687,22 +733,32 @@ mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
 	r->unsynced = 0;
 	r->wrapped = 0;
 	/*
-	 * Reserve sequence numbers ahead: the header msync of this job
-	 * persists the new limit, and the loop uses it once the job is done.
+	 * Reserve sequence numbers ahead: the msync of this job persists
+	 * the new limit, and the loop uses it once the job is done.
 	 */
 	job->seq_limit = r->next_seq + SEQ_RESERVE;
-	r->hdr->seq_limit = job->seq_limit;
+	if (sigsetjmp(jb, 0) == 0) {
+		map_jmp = &jb;
+		r->hdr->seq_limit = job->seq_limit;
+	} else
+		job->seq_limit = r->seq_limit;
+	map_jmp = NULL;
 }
 
 /*
- * Runs on the sync thread.  Data first, then the cursor that vouches
- * for it, then the header: the cursor is never durable before the data.
+ * Runs on the sync thread.  One msync from the start of the file covers
+ * the job's data and the header page, which carries this job's sequence
+ * limit and the previous job's cursor: one flush of the disk per job.
+ * Only once it returned is the cursor moved to vouch for this job's
+ * data; that new cursor reaches the disk with the next job (or at
+ * close).  So the cursor on disk never runs ahead of durable data, and
+ * recovery scans forward from it over whole, CRC-checked records.
  */
 void
 mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job)
 {
-	long pg = sysconf(_SC_PAGESIZE);
-	uint64_t a, b;
+	sigjmp_buf jb;
+	uint64_t end = 0;
 	int i;
 
 	job->result = 0;
@@ -718,23 +774,31 @@ mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job)
 		mml_log(LOG_DEBUG, "sync: failing on purpose (test hook)");
 		return;
 	}
-	for (i = 0; i < job->n_range; i++) {
-		a = job->range[i].off & ~(uint64_t)(pg - 1);
-		b = job->range[i].off + job->range[i].len;
-		if (msync(r->data + a, b - a, MS_SYNC) < 0) {
-			job->result = -errno;
-			return;
-		}
+	for (i = 0; i < job->n_range; i++)
+		if (job->range[i].off + job->range[i].len > end)
+			end = job->range[i].off + job->range[i].len;
+	/*
+	 * Pages between the header and the job's data are clean (earlier
+	 * jobs wrote them) or being written now; the kernel skips clean
+	 * ones by their tags, so the wide range costs no extra I/O.
+	 */
+	if (msync(r->map, MML_DISK_HEADER_SIZE + end, MS_SYNC) < 0) {
+		job->result = -errno;
+		return;
 	}
+	if (sigsetjmp(jb, 0) != 0) {
+		/* The file was truncated under us; the loop repairs it. */
+		map_jmp = NULL;
+		job->result = -EIO;
+		return;
+	}
+	map_jmp = &jb;
 	__atomic_store_n(&r->hdr->durable_off, job->durable_off,
 	    __ATOMIC_RELAXED);
 	__atomic_store_n(&r->hdr->durable_seq, job->durable_seq,
 	    __ATOMIC_RELAXED);
 	r->hdr->durable_usec = mml_now_usec(CLOCK_REALTIME);
-	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0) {
-		job->result = -errno;
-		return;
-	}
+	map_jmp = NULL;
 	mml_log(LOG_DEBUG, "sync: durable up to seq %llu",
 	    (unsigned long long)job->durable_seq);
 }
@@ -745,10 +809,15 @@ mml_ring_sync_done(struct mml_ring *r, const struct mml_sync_job *job)
 	if (job->result < 0) {
 		/* Nothing in this job is known durable: sync it again next time. */
 		r->unsynced = r->cap;
+		(void)ring_repair(r);
 		return;
 	}
-	if (job->durable_seq > r->durable_seq)
+	if (job->durable_seq > r->durable_seq) {
 		r->durable_seq = job->durable_seq;
+		r->durable_off = job->durable_off;
+	}
+	/* A job with data left a cursor in the header that is not on disk yet. */
+	r->cursor_unflushed = job->n_range > 0;
 	/* The limit written before the job is on disk now. */
 	if (job->seq_limit > r->seq_limit)
 		r->seq_limit = job->seq_limit;
@@ -762,15 +831,23 @@ mml_ring_close(struct mml_ring *r)
 	if (r == NULL)
 		return NULL;
 	if (r->map != NULL) {
+		sigjmp_buf jb;
+
 		mml_ring_sync_prepare(r, &job);
 		mml_ring_sync_run(r, &job);
-		if (job.result == 0) {
+		if (job.result == 0 && sigsetjmp(jb, 0) != 0) {
+			map_jmp = NULL;
+			job.result = -EIO;
+		} else if (job.result == 0) {
 			/* Clean only if everything is durable. */
+			map_jmp = &jb;
 			r->hdr->state = MML_STATE_CLEAN;
+			map_jmp = NULL;
 			if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
 				(void)mml_log_errno(errno, "msync '%s'",
 				    r->path);
-		} else
+		}
+		if (job.result != 0)
 			(void)mml_log_errno(job.result, "final sync of '%s'",
 			    r->path);
 		(void)munmap(r->map, r->map_len);

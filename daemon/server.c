@@ -787,7 +787,8 @@ sync_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (mml_ring_dirty(s->ring))
+	/* Data to sync, or a cursor to persist once things went quiet. */
+	if (mml_ring_dirty(s->ring) || s->ring->cursor_unflushed)
 		s->sync_now = 1;
 }
 
