@@ -4,7 +4,9 @@
 # Each round, 3 clients write entries each acknowledged as durable
 # (loadgen -a prints "SEQ MESSAGE" per ACK) and 2 write without asking;
 # every fifth round or so the daemon is instead killed within 40 ms of
-# its start, during recovery.  After each kill, with the daemon down,
+# its start, during recovery, and in another fifth the sync is held
+# (the stall hook) from a random moment on, so that the crash finds the
+# durable cursor far behind the accepted entries.  After each kill, with the daemon down,
 # mmlogctl shows the 4 MiB ring (which goes round every few rounds) and:
 # - every ACKed seq of every round is there with its exact message,
 #   unless the ring is full and it is older than the oldest entry;
@@ -35,10 +37,13 @@ last=0			# the newest seq shown so far
 early=0
 acks_total=0
 
+STALL=$T/stall
+stalled=0
+
 spawn_daemon() {
 	DAEMON_N=$((DAEMON_N + 1))
 	DERR=$LOGS/mmlogd.$DAEMON_N.err
-	"$MMLOGD" --socket "$SOCK" --file "$RING" --size 4M \
+	MMLOGD_TEST_SYNC_STALL_FILE=$STALL "$MMLOGD" --socket "$SOCK" --file "$RING" --size 4M \
 	    --sync-interval "$1" 2>"$DERR" </dev/null &
 	DPID=$!
 	track "$DPID"
@@ -140,8 +145,16 @@ for r in $(seq 1 "$ROUNDS"); do
 		clients="$clients $!"
 		track $!
 	done
-	sleep "0.$(printf '%03d' $((RANDOM % 250)))"
+	if [ $((RANDOM % 5)) = 0 ]; then
+		sleep "0.$(printf '%03d' $((RANDOM % 150)))"
+		touch "$STALL"
+		stalled=$((stalled + 1))
+		sleep "0.$(printf '%03d' $((RANDOM % 150)))"
+	else
+		sleep "0.$(printf '%03d' $((RANDOM % 250)))"
+	fi
 	crash "$DPID"
+	rm -f "$STALL"
 	for p in $clients; do
 		crash "$p"
 	done
@@ -159,6 +172,7 @@ start_daemon --size 4M
 grep ' ready: ' "$DERR" | grep -q "next seq $((last + 1))\$" ||
     fail "the last start does not number on at $((last + 1))"
 stop_daemon
-note "$ROUNDS rounds ($early killed while starting) in $ms ms:" \
+note "$ROUNDS rounds ($early killed while starting, $stalled with the sync" \
+    "held) in $ms ms:" \
     "$acks_total ACKs checked, newest seq $last," \
     "$(header_field wraps) wraps"
