@@ -606,7 +606,13 @@ mml_ctl_iter_next(struct mml_ctl_iter *it, struct mml_rec *ret)
 			return MML_CTL_LOST;
 		}
 		head = mml_ctl_ring_head_seq(r);
-		if (it->seq >= head || head - it->seq >= r->capacity) {
+		/*
+		 * A head beyond the header's own sequence limit is not to be
+		 * believed.  (Not "more entries than fit": after a power loss
+		 * the numbering jumps by up to the reservation, far more.)
+		 */
+		if (it->seq >= head || head > load64(r,
+		    offsetof(struct mml_disk_header, seq_limit))) {
 			it->end_reason = why;
 			return MML_CTL_END;
 		}
