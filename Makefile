@@ -53,7 +53,7 @@ IT_HELPERS	:= $(patsubst tests/it/%.c,$(B)/it/%,$(IT_HELPER_SRC))
 
 ALL := $(MMLOGD) $(MMLOGCTL) $(LIBSO) $(B)/libmmlogclient.so $(LIBA) $(PCFILE)
 
-.PHONY: all run test check asan valgrind bench install clean deps unit it
+.PHONY: all run test check asan valgrind bench bench-smoke install clean deps unit it
 all: $(ALL)
 
 $(B)/%.o: %.c
@@ -106,19 +106,25 @@ it: $(ALL) $(IT_HELPERS)
 	sh tests/it/run.sh $(B)
 
 test check: deps
-	$(MAKE) all $(CHECKBIN) $(IT_HELPERS)
+	$(MAKE) all $(CHECKBIN) $(IT_HELPERS) $(BENCHBIN)
 	$(MAKE) unit
 	$(MAKE) it
+	$(MAKE) bench-smoke
+
+# A tiny run of every benchmark, to keep the bench working (no figures).
+bench-smoke: $(ALL) $(BENCHBIN)
+	$(BENCHBIN) --smoke --build $(B) --json $(B)/bench-smoke.json
 
 # ASan+UBSan: the same suites, in their own build directory.
 ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 asan: deps
 	$(MAKE) B=build/asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
-	    all build/asan/check_mmlogd $(patsubst $(B)/%,build/asan/%,$(IT_HELPERS))
+	    all build/asan/check_mmlogd build/asan/mmlog-bench \
+	    $(patsubst $(B)/%,build/asan/%,$(IT_HELPERS))
 	CK_FORK=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    $(MAKE) B=build/asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    $(MAKE) B=build/asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" it
+	    $(MAKE) B=build/asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" it bench-smoke
 
 valgrind: $(CHECKBIN)
 	CK_FORK=no valgrind --error-exitcode=1 --leak-check=full $(CHECKBIN)
