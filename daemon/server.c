@@ -24,6 +24,11 @@
 
 /* Frames read from one client per wakeup before the next gets a turn. */
 #define FRAMES_PER_WAKEUP	64
+/*
+ * Longest a group commit waits for the clients of the last one to ask
+ * again (seconds).  libev's epoll backend sleeps in whole milliseconds.
+ */
+#define GATHER_MAX		0.001
 /* Packets per recvmmsg() call. */
 #define RECV_BATCH		8
 /* Bound on draining one connection (a peer may keep sending meanwhile). */
@@ -67,6 +72,9 @@ struct mml_server {
 	ev_timer sync_timer;	/* --sync-interval */
 	ev_timer idle_timer;	/* sweeps idle clients */
 	ev_prepare prepare;	/* once per loop iteration, before sleeping */
+	ev_timer gather_timer;	/* bounds waiting for a fuller group commit */
+	unsigned gather_target;	/* clients active in the last group commit */
+	int gather_expired;
 	struct mml_conn *conns;
 	unsigned n_conns;
 	unsigned n_waiting;	/* clients with pending ACKs */
@@ -102,7 +110,7 @@ static void conn_error(struct mml_conn *, uint32_t, int,
     enum mml_wire_reason, const char *);
 static void server_want_sync(struct mml_server *, int);
 static void sync_done_cb(struct mml_syncer *, struct mml_sync_job *, void *);
-static void ack_waiters(struct mml_server *, uint64_t, int);
+static unsigned ack_waiters(struct mml_server *, uint64_t, int);
 
 /*
  * Rate-limited warnings for anything a peer can trigger: a flood of bad
@@ -300,11 +308,11 @@ send_ack(struct mml_conn *c, uint32_t id, uint64_t seq)
  * msync), refuses them all instead: durability is never claimed for
  * data that may not be on disk.
  */
-static void
+static unsigned
 ack_waiters(struct mml_server *s, uint64_t durable, int error)
 {
 	struct mml_conn *c, *next;
-	unsigned i, j;
+	unsigned i, j, served = 0;
 
 	for (c = s->conns; c != NULL && s->n_waiting; c = next) {
 		next = c->next;
@@ -320,18 +328,22 @@ ack_waiters(struct mml_server *s, uint64_t durable, int error)
 			else
 				c->acks[j++] = c->acks[i];
 		}
+		if (j < c->n_acks)
+			served++;
 		c->n_acks = j;
 		if (j == 0)
 			s->n_waiting--;
 		if (c->closing)
 			(void)conn_read(c, 0);
 	}
+	return served;
 }
 
 static void
 sync_done_cb(struct mml_syncer *sy, struct mml_sync_job *job, void *arg)
 {
 	struct mml_server *s = arg;
+	unsigned served;
 
 	(void)sy;
 	s->st.syncs++;
@@ -348,8 +360,17 @@ sync_done_cb(struct mml_syncer *sy, struct mml_sync_job *job, void *arg)
 	if (s->sync_error != 0)
 		mml_log(LOG_NOTICE, "ring '%s' syncs again", s->ring->path);
 	s->sync_error = 0;
-	ack_waiters(s, s->ring->durable_seq, 0);
-	/* More waiters came while this job ran: the next job serves them all. */
+	served = ack_waiters(s, s->ring->durable_seq, 0);
+	/*
+	 * More waiters came while this job ran: the next job serves them.
+	 * The clients just served usually ask again within microseconds;
+	 * starting at once would leave them to the job after, and the
+	 * clients would settle into two cohorts that each get half the
+	 * syncs.  So the next job waits until as many clients wait as were
+	 * active now, or GATHER_MAX at most (see prepare_cb()).
+	 */
+	s->gather_target = served + s->n_waiting;
+	s->gather_expired = 0;
 	if (s->n_waiting && !s->shutting_down)
 		s->sync_now = 1;
 }
@@ -821,6 +842,17 @@ idle_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 }
 
+/* Waited long enough for more waiters: the next prepare_cb() starts the job. */
+static void
+gather_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct mml_server *s = container_of(w, struct mml_server, gather_timer);
+
+	(void)loop;
+	(void)revents;
+	s->gather_expired = 1;
+}
+
 /*
  * Runs once per loop iteration, just before the loop sleeps, like
  * Redis's beforeSleep: everything received in this iteration is covered
@@ -832,11 +864,20 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	struct mml_server *s = container_of(w, struct mml_server, prepare);
 	struct mml_conn *c;
 
-	(void)loop;
 	(void)revents;
 	if (s->sync_now && s->syncer != NULL && !mml_syncer_busy(s->syncer)) {
-		s->sync_now = 0;
-		(void)mml_syncer_start(s->syncer);
+		if (s->n_waiting > 0 && s->n_waiting < s->gather_target &&
+		    !s->gather_expired && !s->shutting_down) {
+			if (!ev_is_active(&s->gather_timer)) {
+				ev_timer_set(&s->gather_timer, GATHER_MAX, 0.);
+				ev_timer_start(loop, &s->gather_timer);
+			}
+		} else {
+			ev_timer_stop(loop, &s->gather_timer);
+			s->sync_now = 0;
+			s->gather_target = 0;
+			(void)mml_syncer_start(s->syncer);
+		}
 	}
 	if (s->notified_seq != s->ring->next_seq) {
 		s->notified_seq = s->ring->next_seq;
@@ -879,6 +920,7 @@ mml_server_new(struct ev_loop *loop, struct mml_ring *r, int listen_fd,
 		    opts->idle_timeout_s / 4. + 0.25);
 		ev_timer_start(loop, &s->idle_timer);
 	}
+	ev_init(&s->gather_timer, gather_timer_cb);
 	ev_prepare_init(&s->prepare, prepare_cb);
 	ev_prepare_start(loop, &s->prepare);
 	return s;
@@ -963,6 +1005,7 @@ mml_server_free(struct mml_server *s)
 	ev_timer_stop(s->loop, &s->sync_timer);
 	ev_timer_stop(s->loop, &s->idle_timer);
 	ev_prepare_stop(s->loop, &s->prepare);
+	ev_timer_stop(s->loop, &s->gather_timer);
 	free(s);
 	return NULL;
 }
