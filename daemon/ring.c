@@ -49,6 +49,7 @@ static int ring_append(struct mml_ring *, struct mml_rec_hdr *, const void *,
 static void read_boot_id(uint8_t [16]);
 
 static int ring_repair(struct mml_ring *);
+static void ring_mark_gap(struct mml_ring *);
 
 static void
 sigbus_handler(int sig, siginfo_t *si, void *ctx)
@@ -378,6 +379,8 @@ mml_ring_open(const char *path, uint64_t size, int size_explicit,
 			memcpy(&r->static_hdr, r->hdr, sizeof(r->static_hdr));
 		map_jmp = NULL;
 	}
+	if (e == 0 && r->lost_seqs > 0)
+		ring_mark_gap(r);
 	if (e < 0) {
 		r = mml_ring_close(r);
 		return e;
@@ -387,6 +390,46 @@ mml_ring_open(const char *path, uint64_t size, int size_explicit,
 fail:
 	(void)close(fd);
 	return e;
+}
+
+/*
+ * The first record after a jump in numbering says so, in the ring: a
+ * reader tells a legitimate jump (this record, flagged as the daemon's,
+ * with MMLOG_SEQ_GAP equal to the jump) from damage (anything else).
+ */
+static void
+ring_mark_gap(struct mml_ring *r)
+{
+	struct mml_rec_hdr h;
+	char msg[200], num[24];
+	uint8_t fields[64];
+	size_t flen = 0;
+	uint64_t seq;
+	int n, nn;
+
+	n = snprintf(msg, sizeof(msg), "sequence numbers %llu..%llu were "
+	    "assigned before an unclean shutdown (power loss or crash of the "
+	    "machine) and never became durable; their entries are lost",
+	    (unsigned long long)(r->next_seq - r->lost_seqs),
+	    (unsigned long long)(r->next_seq - 1));
+	nn = snprintf(num, sizeof(num), "%llu", (unsigned long long)r->lost_seqs);
+	(void)mml_fields_append(fields, sizeof(fields), &flen, "MMLOG_SEQ_GAP",
+	    13, num, (size_t)nn);
+	memset(&h, 0, sizeof(h));
+	h.priority = LOG_WARNING;
+	h.flags = MML_REC_F_DAEMON;
+	h.comm_len = 6;
+	h.tag_len = 6;
+	h.msg_len = (uint32_t)n;
+	h.fields_len = (uint32_t)flen;
+	h.realtime_usec = mml_now_usec(CLOCK_REALTIME);
+	h.monotonic_usec = mml_now_usec(CLOCK_MONOTONIC);
+	h.pid = (uint32_t)getpid();
+	h.uid = (uint32_t)getuid();
+	h.gid = (uint32_t)getgid();
+	if (mml_ring_append(r, &h, "mmlogd", "mmlogd", msg, fields, &seq) < 0)
+		mml_log(LOG_ERR, "ring '%s': cannot record the gap in sequence "
+		    "numbers", r->path);
 }
 
 /* The record at off, if it checks and is not older than min_seq. */

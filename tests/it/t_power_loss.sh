@@ -27,22 +27,25 @@ note "zeroed $((hoff - doff)) bytes past the durable cursor; seq_limit $limit"
 
 start_daemon
 grep -q "may have been lost" "$DERR" || fail "no warning about lost sequence numbers"
-grep ' ready: ' "$DERR" | grep -q "next seq $limit\$" ||
+# The seq_limit itself goes to the daemon's record of the jump.
+grep ' ready: ' "$DERR" | grep -q "next seq $((limit + 1))\$" ||
     fail "numbering does not continue at seq_limit $limit: $(grep ' ready: ' "$DERR")"
 ring_entries >"$T/shown" 2>"$T/ringcat.err"
-awk -F '\t' '{ print $1, $5 }' "$T/shown" | cmp -s - "$T/acked" ||
+awk -F '\t' -v L="$limit" '$1 == L && $5 ~ /never became durable/ { n++ } END { exit n != 1 }' "$T/shown" ||
+    fail "no record of the jump at seq $limit"
+awk -F '\t' -v L="$limit" '$1 < L { print $1, $5 }' "$T/shown" | cmp -s - "$T/acked" ||
     fail "after the cut the ring is not exactly the 100 acknowledged entries"
 loadgen -t after -n 1 -a >"$T/new" 2>"$T/lg.err" || fail "loadgen after the restart"
-assert_eq "first seq after the cut" "$limit after 1" "$(cat "$T/new")"
+assert_eq "first seq after the cut" "$((limit + 1)) after 1" "$(cat "$T/new")"
 ring_entries >"$T/shown" 2>"$T/ringcat.err"
-assert_eq "entries in the ring (independent reader)" 101 "$(wc -l <"$T/shown")"
+assert_eq "entries in the ring (independent reader)" 102 "$(wc -l <"$T/shown")"
 assert_eq "the jump, as the independent reader sees it" \
     "ringcat: gap of $((limit - 101)) seqs at offset $doff" "$(cat "$T/ringcat.err")"
 need_ctl
 # mmlogctl must cross the jump too (proto/FORMAT.md, Reading) and say so.
 entries >"$T/shown2" || exit 1
-assert_eq "entries shown by mmlogctl" 101 "$(wc -l <"$T/shown2")"
-assert_eq "newest entry (show -n 1)" "$limit	after 1" \
+assert_eq "entries shown by mmlogctl" 102 "$(wc -l <"$T/shown2")"
+assert_eq "newest entry (show -n 1)" "$((limit + 1))	after 1" \
     "$(ctl --file "$RING" show -n 1 -o json | json_fields __SEQNUM MESSAGE)"
 grep -q "$((limit - 101))" "$T/ctl.err" ||
     fail "mmlogctl show does not report the gap of $((limit - 101)) seqs: $(cat "$T/ctl.err")"
