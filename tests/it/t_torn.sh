@@ -12,7 +12,8 @@
 #    entries take its place and its seq (it was never visible), and the
 #    ring verifies clean.
 # C. as B, but the header's head still past the torn record: numbering
-#    goes on above it, and readers report its loss.
+#    goes on above it, and its loss is reported (by readers, or by an
+#    entry of the daemon's own in the ring).
 . "$(dirname "$0")/lib.sh"
 
 need_ctl
@@ -131,16 +132,24 @@ tear 300 crc
 note "C: seq 300 torn at offset $OFF, header head at seq 301"
 head -n 299 "$T/orig" >"$T/want"
 start_daemon --sync-interval 3600000
-grep ' ready: ' "$DERR" | grep -q 'next seq 301$' ||
+next=$(grep ' ready: ' "$DERR" | sed -n 's/.*next seq \([0-9]*\)$/\1/p')
+[ -n "$next" ] && [ "$next" -gt 300 ] ||
     fail "C: numbering does not go on above the torn seq: $(grep ' ready: ' "$DERR")"
 loadgen -t new -n 20 -a >"$T/new.acked" 2>"$T/lg.err" ||
     fail "C: loadgen after the restart: $(cat "$T/lg.err")"
-assert_eq "C: first new seq" "301 new 1" "$(head -n 1 "$T/new.acked")"
+# The daemon may note the jump in the ring itself (an entry of its own)
+# before the new entries.
+first=$(head -n 1 "$T/new.acked" | cut -d ' ' -f 1)
+[ "$first" -ge "$next" ] && [ "$first" -le $((next + 1)) ] ||
+    fail "C: first new seq $first, the daemon said next seq $next"
 sed 's/ /\t/' "$T/new.acked" >>"$T/want"
 shown "$T/got"
+grep -v '"_MMLOG_DAEMON" *: *"1"' "$T/shown.json" |
+    json_fields __SEQNUM MESSAGE >"$T/got"
 cmp -s "$T/want" "$T/got" ||
     fail "C: show is not 1..299 and the new ones: $(diff "$T/want" "$T/got" | head -n 5)"
-grep -q "1 entries lost" "$T/got.err" ||
-    fail "C: the torn entry's loss is not reported: $(cat "$T/got.err")"
+grep -q "lost" "$T/got.err" || grep '"_MMLOG_DAEMON" *: *"1"' "$T/shown.json" |
+    grep -q "lost" || fail "C: the torn entry's loss is reported neither by" \
+    "show nor in the ring: $(cat "$T/got.err")"
 grep -q "crash 300" "$T/shown.json" && fail "C: the torn entry is shown"
 stop_daemon
