@@ -91,12 +91,23 @@ enum mml_ctl_step {
 	MML_CTL_LOST,		/* entries overwritten before we read them */
 	MML_CTL_CORRUPT,	/* entries skipped past a damaged record */
 	MML_CTL_WRAP,		/* a WRAP marker, if report_wraps is set */
+	MML_CTL_JUMP,		/* seqs the writer skipped, and said so */
 };
 
 /*
  * A walk along the chain of records, from the tail or from a remembered
  * position.  The writer may append, move the tail and overwrite while
  * the walk goes on; the iterator reports each such gap as a step.
+ *
+ * A break in the chain below the head is damage (MML_CTL_CORRUPT: gap
+ * seqs from gap_seq are lost, starting with the damaged record at
+ * gap_off; gap is 0 when the damaged record held no entry, a WRAP
+ * marker), unless the record at the break is the writer's own note of a
+ * jump in numbering after an unclean shutdown, whose MMLOG_SEQ_GAP is
+ * the size of the jump (MML_CTL_JUMP: gap seqs from gap_seq were never
+ * written; proto/FORMAT.md, Writing, rule 4).  Damage just before such a
+ * note is reported as MML_CTL_CORRUPT for the damaged seqs, then
+ * MML_CTL_JUMP for the announced ones.
  */
 struct mml_ctl_iter {
 	struct mml_ctl_ring *ring;
@@ -106,11 +117,13 @@ struct mml_ctl_iter {
 	uint64_t	 seq;		/* the seq it must carry */
 	uint64_t	 wraps;		/* WRAP markers passed */
 	uint64_t	 records;	/* records taken (entries and wraps) */
-	/* Set by MML_CTL_LOST and MML_CTL_CORRUPT. */
+	/* Set by MML_CTL_LOST, MML_CTL_CORRUPT and MML_CTL_JUMP. */
 	uint64_t	 gap_seq;	/* first seq skipped */
 	uint64_t	 gap;		/* number of seqs skipped */
-	uint64_t	 gap_off;	/* CORRUPT: where the damage is */
+	uint64_t	 gap_off;	/* CORRUPT, JUMP: where the chain broke */
 	enum mml_disk_reason gap_reason;
+	/* A jump announced at off, to be reported by the next step. */
+	uint64_t	 pend_jump;
 	/* Set by MML_CTL_END: why the record at off was not taken. */
 	enum mml_disk_reason end_reason;
 	/* A resync that found nothing is not repeated for the same head. */

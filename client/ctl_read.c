@@ -32,6 +32,7 @@
 #define TAIL_TRIES	5	/* reads of a moving tail before we give up */
 #define HEAD_TRIES	3	/* re-looks at a record below the head hint */
 #define SIGBUS_MAPS	8
+#define ANCHOR_TRIES	8	/* chains broken by damage before a seek gives up */
 
 /*
  * The most bytes a record can span: an entry must fit in one frame.  A
@@ -59,10 +60,13 @@ static int	 look(struct mml_ctl_iter *, enum mml_ctl_mode, uint64_t,
 		    uint64_t, struct mml_rec *, enum mml_disk_reason *);
 static int	 rec_check(const struct mml_ctl_ring *, uint64_t, uint64_t, int,
 		    struct mml_rec *, enum mml_disk_reason *);
+static uint64_t	 gap_note(const struct mml_ctl_ring *, uint64_t, uint64_t);
 static int	 resync(struct mml_ctl_iter *, uint64_t, enum mml_disk_reason);
 static int	 span_get(const struct mml_ctl_ring *, struct span *);
 static uint64_t	 span_phys(const struct mml_ctl_ring *, const struct span *,
 		    uint64_t);
+static uint64_t	 span_logical(const struct mml_ctl_ring *,
+		    const struct span *, uint64_t);
 static int	 probe(const struct mml_ctl_ring *, const struct span *,
 		    uint64_t, struct mml_rec *);
 static int	 anchor(const struct mml_ctl_ring *, const struct span *,
@@ -404,6 +408,7 @@ mml_ctl_iter_tail(struct mml_ctl_iter *it)
 	}
 	it->off = off;
 	it->seq = seq;
+	it->pend_jump = 0;
 }
 
 void
@@ -411,6 +416,7 @@ mml_ctl_iter_seek(struct mml_ctl_iter *it, uint64_t off, uint64_t seq)
 {
 	it->off = off;
 	it->seq = seq;
+	it->pend_jump = 0;
 }
 
 /*
@@ -488,21 +494,71 @@ look(struct mml_ctl_iter *it, enum mml_ctl_mode mode, uint64_t off,
 }
 
 /*
+ * The size of the jump announced by the record at off, which carries
+ * seq: the writer's note (proto/FORMAT.md, Writing, rule 4) is an ENTRY
+ * flagged MML_REC_F_DAEMON, tag "mmlogd", with the field MMLOG_SEQ_GAP=N;
+ * a WRAP at off, carrying the same seq, leads to it at 0.  Returns N, or
+ * 0 if the record is no such note.  Checked with its CRC, like every
+ * record a walk takes.
+ */
+static uint64_t
+gap_note(const struct mml_ctl_ring *r, uint64_t off, uint64_t seq)
+{
+	static const char key[] = "MMLOG_SEQ_GAP";
+	struct mml_rec rec;
+	const uint8_t *item;
+	size_t foff = 0, len, klen, i;
+	uint64_t n;
+
+	if (rec_check(r, off, seq, 1, &rec, NULL) < 0)
+		return 0;
+	if (rec.hdr.type == MML_REC_WRAP && (off == 0 ||
+	    rec_check(r, 0, seq, 1, &rec, NULL) < 0))
+		return 0;
+	if (rec.hdr.type != MML_REC_ENTRY ||
+	    !(rec.hdr.flags & MML_REC_F_DAEMON) || rec.hdr.tag_len != 6 ||
+	    memcmp(rec.tag, "mmlogd", 6) != 0)
+		return 0;
+	while (mml_fields_next(rec.fields, rec.hdr.fields_len, &foff, &item,
+	    &len, &klen) > 0) {
+		if (klen != sizeof(key) - 1 || memcmp(item, key, klen) != 0)
+			continue;
+		/* Decimal digits, no sign, no leading zero, no overflow. */
+		if (len - klen < 2 || len - klen > 21 || item[klen + 1] == '0')
+			return 0;
+		for (n = 0, i = klen + 1; i < len; i++) {
+			if (item[i] < '0' || item[i] > '9' ||
+			    n > (UINT64_MAX - (uint64_t)(item[i] - '0')) / 10)
+				return 0;
+			n = n * 10 + (uint64_t)(item[i] - '0');
+		}
+		return n;
+	}
+	return 0;
+}
+
+/*
  * The chain broke at it->off although the header's head says newer
  * entries exist: look for the next record that checks, CRC included,
  * and carries a seq between ours and the head, scanning in steps of the
- * record alignment from that offset on, once round the ring at most.
- * The offset itself comes first: after a power loss the daemon's
- * numbering jumps (FORMAT.md, Recovery), and the record there is whole
- * but carries a higher seq.  Such a jump is reported with the reason
- * MML_DISK_E_REC_SEQ, damage with the reason the record failed.
+ * record alignment from that offset on, once round the ring at most
+ * (proto/FORMAT.md, Reading).
+ *
+ * What lies between is damage, with one exception: after an unclean
+ * shutdown the writer's numbering jumps, and the first record after the
+ * jump is its note saying by how much (gap_note()).  A record at the
+ * break whose seq is higher by exactly that is a jump (MML_CTL_JUMP);
+ * anything else is damage (MML_CTL_CORRUPT), and when damage ends at
+ * such a note, the seqs it announces are still a jump, reported by the
+ * next step.  A damaged WRAP costs no seq: the entry it would have led
+ * to is found at 0 with the seq we expected, and the loss is 0.
  */
 static int
 resync(struct mml_ctl_iter *it, uint64_t head, enum mml_disk_reason why)
 {
 	struct mml_ctl_ring *r = it->ring;
 	struct mml_rec rec;
-	uint64_t cap = r->capacity, pos, steps, s;
+	uint64_t cap = r->capacity, pos, steps, s, jump;
 	uint16_t type;
 
 	if (it->off == it->noresync_off && it->seq == it->noresync_seq &&
@@ -539,18 +595,31 @@ resync(struct mml_ctl_iter *it, uint64_t head, enum mml_disk_reason why)
 		    type), sizeof(type));
 		memcpy(&s, r->data + pos + offsetof(struct mml_rec_hdr, seq),
 		    sizeof(s));
-		if (s <= it->seq || s >= head)
+		if (s < it->seq || s >= head)
+			continue;
+		/* Our own seq elsewhere: only after a damaged WRAP, at 0. */
+		if (s == it->seq && (pos != 0 || it->off == 0))
 			continue;
 		if (type != MML_REC_ENTRY && (type != MML_REC_WRAP || pos == 0))
 			continue;
 		if (rec_check(r, pos, s, 1, &rec, NULL) < 0)
 			continue;
+		jump = gap_note(r, pos, s);
+		if (jump > s - it->seq)
+			jump = 0;
 		it->gap_seq = it->seq;
-		it->gap = s - it->seq;
 		it->gap_off = it->off;
-		it->gap_reason = pos == it->off ? MML_DISK_E_REC_SEQ : why;
+		if (pos == it->off && jump == s - it->seq) {
+			it->gap = jump;
+			it->gap_reason = MML_DISK_E_REC_SEQ;
+			it->seq = s;
+			return MML_CTL_JUMP;
+		}
+		it->gap = s - jump - it->seq;
+		it->gap_reason = why;
 		it->off = pos;
-		it->seq = s;
+		it->seq = s - jump;
+		it->pend_jump = jump;
 		return MML_CTL_CORRUPT;
 	}
 	it->noresync_off = it->off;
@@ -568,6 +637,16 @@ mml_ctl_iter_next(struct mml_ctl_iter *it, struct mml_rec *ret)
 	uint64_t tail, head;
 	int tries = 0, rc;
 
+	if (it->pend_jump > 0) {
+		/* resync() found damage, then the note of a jump. */
+		it->gap_seq = it->seq;
+		it->gap = it->pend_jump;
+		it->gap_off = it->off;
+		it->gap_reason = MML_DISK_E_REC_SEQ;
+		it->seq += it->pend_jump;
+		it->pend_jump = 0;
+		return MML_CTL_JUMP;
+	}
 	for (;;) {
 		rc = look(it, it->mode, it->off, it->seq, &rec, &why);
 		if (rc == -ENOMEM)
@@ -698,6 +777,16 @@ span_phys(const struct mml_ctl_ring *r, const struct span *sp, uint64_t p)
 	return off & ~(uint64_t)(MML_DISK_ALIGN - 1);
 }
 
+/* The logical position (bytes after the tail) of data offset off. */
+static uint64_t
+span_logical(const struct mml_ctl_ring *r, const struct span *sp,
+    uint64_t off)
+{
+	if (off >= sp->tail_off)
+		return off - sp->tail_off;
+	return r->capacity - sp->tail_off + off;
+}
+
 /*
  * The first entry at or after off, within FORGE_MAX bytes, that checks
  * with its CRC and carries a seq of the live part of the ring.
@@ -728,35 +817,47 @@ probe(const struct mml_ctl_ring *r, const struct span *sp, uint64_t off,
 
 /*
  * A record the daemon certainly wrote, about FORGE_MAX bytes after the
- * logical position p: see above.  Returns 0 and fills *ret, or -1.
+ * logical position p: see above.  A chain broken by damage proves
+ * nothing; the search goes on after the break, a few times.  Returns 0
+ * and fills *ret, or -1.
  */
 static int
 anchor(const struct mml_ctl_ring *r, const struct span *sp, uint64_t p,
     struct mml_rec *ret)
 {
 	struct mml_rec rec;
-	uint64_t off, seq, walked = 0;
+	uint64_t off, seq, walked, next;
+	int tries;
 
-	if (probe(r, sp, span_phys(r, sp, p), &rec) < 0)
-		return -1;
-	off = rec.off;
-	seq = rec.hdr.seq;
-	for (;;) {
-		if (rec_check(r, off, seq, 1, &rec, NULL) < 0)
+	for (tries = 0; tries < ANCHOR_TRIES; tries++) {
+		if (probe(r, sp, span_phys(r, sp, p), &rec) < 0)
 			return -1;
-		if (rec.hdr.type == MML_REC_WRAP) {
-			if (off == 0)
-				return -1;
+		off = rec.off;
+		seq = rec.hdr.seq;
+		walked = 0;
+		for (;;) {
+			if (rec_check(r, off, seq, 1, &rec, NULL) < 0 ||
+			    (rec.hdr.type == MML_REC_WRAP && off == 0))
+				break;
+			if (rec.hdr.type == MML_REC_WRAP) {
+				walked += rec.size;
+				off = 0;
+				continue;
+			}
+			if (walked > FORGE_MAX)
+				goto found;
 			walked += rec.size;
-			off = 0;
-			continue;
+			seq++;
+			off = mml_disk_next_off(r->capacity, off, rec.size);
 		}
-		if (walked > FORGE_MAX)
-			break;
-		walked += rec.size;
-		seq++;
-		off = mml_disk_next_off(r->capacity, off, rec.size);
+		/* Broken at off: try from just after it, if that is on. */
+		next = span_logical(r, sp, off) + MML_DISK_ALIGN;
+		if (next <= p || next >= sp->used)
+			return -1;
+		p = next;
 	}
+	return -1;
+found:
 	/*
 	 * A forged WRAP could lead to real but evicted records at 0; only a
 	 * record the tail has not passed is in the ring.
@@ -789,6 +890,7 @@ mml_ctl_iter_seek_last(struct mml_ctl_iter *it, uint64_t n)
 		goto tail;
 	it->off = rec.off;
 	it->seq = rec.hdr.seq;
+	it->pend_jump = 0;
 	return 1;
 tail:
 	mml_ctl_iter_tail(it);
@@ -827,6 +929,7 @@ mml_ctl_iter_seek_key(struct mml_ctl_iter *it, int by_time, uint64_t key)
 		goto tail;
 	it->off = rec.off;
 	it->seq = rec.hdr.seq;
+	it->pend_jump = 0;
 	return 1;
 tail:
 	mml_ctl_iter_tail(it);

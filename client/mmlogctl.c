@@ -157,11 +157,21 @@ struct filter {
 	regex_t		 re;
 };
 
-/* One remembered entry, or a loss marker (off == UINT64_MAX). */
+/* What an item of a window stands for. */
+enum item_kind {
+	ITEM_ENTRY,		/* an entry, at off with seq */
+	ITEM_LOST,		/* seqs [seq, seq + n) overwritten */
+	ITEM_CORRUPT,		/* seqs [seq, seq + n) lost to damage at off */
+	ITEM_JUMP,		/* seqs [seq, seq + n) skipped, at off */
+};
+
+/* One remembered entry, or a marker of a gap before the next. */
 struct item {
+	enum item_kind	 kind;
+	enum mml_disk_reason why;	/* ITEM_CORRUPT */
 	uint64_t	 off;
 	uint64_t	 seq;
-	uint64_t	 lost;
+	uint64_t	 n;
 };
 
 /* A window of items: the newest -n entries, or all of them for -r. */
@@ -215,7 +225,8 @@ static int	 filter_match(const struct filter *, const struct mml_rec *);
 static void	 show_entry(struct show *, const struct mml_rec *);
 static void	 show_lost(struct show *, uint64_t, uint64_t);
 static void	 show_lost_flush(struct show *);
-static void	 show_corrupt(uint64_t, uint64_t, enum mml_disk_reason);
+static void	 show_gap(struct show *, enum item_kind, uint64_t, uint64_t,
+		    uint64_t, enum mml_disk_reason);
 static void	 show_start(struct show *, const struct mml_disk_header *);
 static int	 show_widen(struct show *);
 static int	 show_stream(struct show *);
@@ -1055,12 +1066,29 @@ show_lost_flush(struct show *sh)
 	(void)out_ok(sh);
 }
 
+/*
+ * Reports, on stderr, seqs [first, first + n) lost to damage at off
+ * (ITEM_CORRUPT; n is 0 for a damaged WRAP marker, which held no entry)
+ * or skipped by the writer after an unclean shutdown (ITEM_JUMP), as far
+ * as they were wanted.
+ */
 static void
-show_corrupt(uint64_t n, uint64_t off, enum mml_disk_reason why)
+show_gap(struct show *sh, enum item_kind kind, uint64_t first, uint64_t n,
+    uint64_t off, enum mml_disk_reason why)
 {
-	if (why == MML_DISK_E_REC_SEQ)
+	if (first < sh->want) {
+		if (n == 0 || sh->want - first >= n)
+			return;
+		n -= sh->want - first;
+	}
+	if (kind == ITEM_JUMP)
 		msg("%" PRIu64 " entries lost (sequence numbers jump at offset "
-		    "0x%" PRIx64 ": an unclean shutdown lost them)", n, off);
+		    "0x%" PRIx64 ", as the daemon noted: an unclean shutdown "
+		    "lost them)", n, off);
+	else if (n == 0)
+		msg("damaged record at offset 0x%" PRIx64 " (%s) skipped: it "
+		    "held no entry (a WRAP marker)", off,
+		    mml_disk_reason_str(why));
 	else
 		msg("%" PRIu64 " entries lost (corrupt record at offset 0x%"
 		    PRIx64 ": %s)", n, off, mml_disk_reason_str(why));
@@ -1156,8 +1184,10 @@ show_stream(struct show *sh)
 			show_lost(sh, sh->it.gap_seq, sh->it.gap);
 			break;
 		case MML_CTL_CORRUPT:
-			show_corrupt(sh->it.gap, sh->it.gap_off,
-			    sh->it.gap_reason);
+		case MML_CTL_JUMP:
+			show_gap(sh, step == MML_CTL_JUMP ? ITEM_JUMP :
+			    ITEM_CORRUPT, sh->it.gap_seq, sh->it.gap,
+			    sh->it.gap_off, sh->it.gap_reason);
 			break;
 		default:
 			msg("%s", strerror(-step));
@@ -1188,7 +1218,7 @@ items_push(struct items *w, const struct item *x)
 		}
 	}
 	w->v[w->start + w->len++] = *x;
-	if (x->off != UINT64_MAX)
+	if (x->kind == ITEM_ENTRY)
 		w->n_entries++;
 	return 0;
 }
@@ -1207,7 +1237,7 @@ items_trim(struct items *w, int64_t limit)
 		return;
 	while (w->len > 0) {
 		x = &w->v[w->start];
-		if (x->off != UINT64_MAX) {
+		if (x->kind == ITEM_ENTRY) {
 			if (w->n_entries <= (uint64_t)limit)
 				break;
 			w->n_entries--;
@@ -1219,9 +1249,11 @@ items_trim(struct items *w, int64_t limit)
 }
 
 /*
- * -n and -r: a quick walk remembers where the wanted entries are, then
- * each is copied, checked and printed; one overwritten in between is
- * reported as lost.
+ * -n and -r: a walk that checks each record's CRC in place remembers
+ * where the whole entries are, and the gaps between them, then each
+ * wanted entry is copied, checked again and printed; one overwritten in
+ * between is reported as lost.  Damaged entries are found by the walk,
+ * so they never count among the newest -n.
  */
 static int
 show_collect(struct show *sh)
@@ -1237,9 +1269,10 @@ again:
 	sh->start_off = sh->it.off;
 	sh->start_seq = sh->it.seq;
 	if (sh->lost > 0) {
-		x.off = UINT64_MAX;
+		memset(&x, 0, sizeof(x));
+		x.kind = ITEM_LOST;
 		x.seq = sh->lost_first;
-		x.lost = sh->lost;
+		x.n = sh->lost;
 		if (items_push(&w, &x) < 0) {
 			msg("%s", strerror(ENOMEM));
 			goto out;
@@ -1250,24 +1283,26 @@ again:
 		step = mml_ctl_iter_next(&sh->it, &rec);
 		if (step == MML_CTL_END)
 			break;
+		memset(&x, 0, sizeof(x));
 		switch (step) {
 		case MML_CTL_ENTRY:
 			if (rec.hdr.seq < sh->want ||
 			    !filter_match(&sh->flt, &rec))
 				continue;
+			x.kind = ITEM_ENTRY;
 			x.off = rec.off;
 			x.seq = rec.hdr.seq;
-			x.lost = 0;
 			break;
 		case MML_CTL_LOST:
-			x.off = UINT64_MAX;
-			x.seq = sh->it.gap_seq;
-			x.lost = sh->it.gap;
-			break;
 		case MML_CTL_CORRUPT:
-			show_corrupt(sh->it.gap, sh->it.gap_off,
-			    sh->it.gap_reason);
-			continue;
+		case MML_CTL_JUMP:
+			x.kind = step == MML_CTL_LOST ? ITEM_LOST :
+			    step == MML_CTL_JUMP ? ITEM_JUMP : ITEM_CORRUPT;
+			x.why = sh->it.gap_reason;
+			x.off = sh->it.gap_off;
+			x.seq = sh->it.gap_seq;
+			x.n = sh->it.gap;
+			break;
 		default:
 			msg("%s", strerror(-step));
 			goto out;
@@ -1295,8 +1330,12 @@ again:
 	for (k = 0; k < w.len && !stop_flag && !sh->out_failed; k++) {
 		i = sh->o->reverse ? w.start + w.len - 1 - k : w.start + k;
 		y = &w.v[i];
-		if (y->off == UINT64_MAX) {
-			show_lost(sh, y->seq, y->lost);
+		if (y->kind == ITEM_LOST) {
+			show_lost(sh, y->seq, y->n);
+			continue;
+		}
+		if (y->kind != ITEM_ENTRY) {
+			show_gap(sh, y->kind, y->seq, y->n, y->off, y->why);
 			continue;
 		}
 		step = mml_ctl_iter_read_at(&sh->it, y->off, y->seq, &rec);
@@ -1308,7 +1347,9 @@ again:
 			if (filter_match(&sh->flt, &rec))
 				show_entry(sh, &rec);
 		} else if (step == -EBADMSG) {
-			show_corrupt(1, y->off, sh->it.gap_reason);
+			/* Damaged since the walk checked it. */
+			show_gap(sh, ITEM_CORRUPT, y->seq, 1, y->off,
+			    sh->it.gap_reason);
 		} else {
 			msg("%s", strerror(-step));
 			goto out;
@@ -1691,7 +1732,7 @@ cmd_show(const struct opts *o)
 	}
 	mml_ctl_fmt_init(&sh.fmt, stdout, sh.mode, &h);
 	mml_ctl_iter_init(&sh.it, sh.ring, sh.lines >= 0 || o->reverse ?
-	    MML_CTL_QUICK : MML_CTL_COPY);
+	    MML_CTL_CHECK : MML_CTL_COPY);
 	if (o->follow) {
 		struct sigaction sa;
 
@@ -2206,14 +2247,29 @@ cmd_verify(const struct opts *o)
 			printf("note: %s overwritten by the writer while we "
 			    "read\n", seq_range(sr, sizeof(sr), it.gap_seq,
 			    it.gap));
-		} else if (step == MML_CTL_CORRUPT &&
-		    it.gap_reason == MML_DISK_E_REC_SEQ) {
+		} else if (step == MML_CTL_JUMP) {
 			/* Recovery after a power loss numbers on from the
-			 * persisted limit: a gap, but no damage. */
+			 * persisted limit and says so in the ring: a gap,
+			 * but no damage. */
 			printf("note: sequence numbers jump from %" PRIu64
-			    " to %" PRIu64 " at offset 0x%" PRIx64 " (entries "
-			    "lost in an unclean shutdown)\n", it.gap_seq - 1,
-			    it.seq, it.off);
+			    " to %" PRIu64 " at offset 0x%" PRIx64 ", as the "
+			    "daemon noted there (entries lost in an unclean "
+			    "shutdown)\n", it.gap_seq - 1, it.seq, it.gap_off);
+		} else if (step == MML_CTL_CORRUPT && it.gap == 0) {
+			problems++;
+			printf("problem: damaged record at offset 0x%" PRIx64
+			    " (%s): it held no entry (a WRAP marker); the "
+			    "chain resumes at offset 0x%" PRIx64 " with seq %"
+			    PRIu64 "\n", it.gap_off,
+			    mml_disk_reason_str(it.gap_reason), it.off, it.seq);
+		} else if (step == MML_CTL_CORRUPT && it.gap_off == it.off) {
+			/* A whole record, but not the one expected. */
+			problems++;
+			printf("problem: sequence numbers jump from %" PRIu64
+			    " to %" PRIu64 " at offset 0x%" PRIx64 " with no "
+			    "note of the daemon's: %s missing\n",
+			    it.gap_seq - 1, it.seq, it.off,
+			    seq_range(sr, sizeof(sr), it.gap_seq, it.gap));
 		} else if (step == MML_CTL_CORRUPT) {
 			problems++;
 			printf("problem: damaged record at offset 0x%" PRIx64
@@ -2377,11 +2433,21 @@ cmd_dump(const struct opts *o)
 			printf("-- %s overwritten while we read --\n\n",
 			    seq_range(sr, sizeof(sr), it.gap_seq, it.gap));
 			break;
+		case MML_CTL_JUMP:
+			printf("-- sequence numbers jump: %s skipped after an "
+			    "unclean shutdown, as the daemon noted at "
+			    "off=0x%08" PRIx64 " --\n\n", seq_range(sr,
+			    sizeof(sr), it.gap_seq, it.gap), it.gap_off);
+			break;
 		case MML_CTL_CORRUPT:
+			if (it.gap == 0)
+				(void)snprintf(sr, sizeof(sr), "no entry");
+			else
+				(void)seq_range(sr, sizeof(sr), it.gap_seq,
+				    it.gap);
 			printf("-- damaged record at off=0x%08" PRIx64 " (%s): "
 			    "%s lost --\n", it.gap_off,
-			    mml_disk_reason_str(it.gap_reason),
-			    seq_range(sr, sizeof(sr), it.gap_seq, it.gap));
+			    mml_disk_reason_str(it.gap_reason), sr);
 			n = bytes == 0 || bytes > MML_REC_HDR ? MML_REC_HDR :
 			    bytes;
 			mml_ctl_hexdump(stdout, "  ", r->data + it.gap_off,
