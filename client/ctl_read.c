@@ -604,8 +604,13 @@ resync(struct mml_ctl_iter *it, uint64_t head, enum mml_disk_reason why)
 			continue;
 		if (rec_check(r, pos, s, 1, &rec, NULL) < 0)
 			continue;
+		/*
+		 * A note at the break must account for the whole gap; one
+		 * further on, after damaged bytes that held the rest.
+		 */
 		jump = gap_note(r, pos, s);
-		if (jump > s - it->seq)
+		if (jump > s - it->seq || (pos == it->off &&
+		    jump != s - it->seq))
 			jump = 0;
 		it->gap_seq = it->seq;
 		it->gap_off = it->off;

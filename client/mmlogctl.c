@@ -1087,7 +1087,7 @@ show_gap(struct show *sh, enum item_kind kind, uint64_t first, uint64_t n,
 		    "lost them)", n, off);
 	else if (n == 0)
 		msg("damaged record at offset 0x%" PRIx64 " (%s) skipped: it "
-		    "held no entry (a WRAP marker)", off,
+		    "held no entry (as a WRAP marker)", off,
 		    mml_disk_reason_str(why));
 	else
 		msg("%" PRIu64 " entries lost (corrupt record at offset 0x%"
@@ -2258,7 +2258,7 @@ cmd_verify(const struct opts *o)
 		} else if (step == MML_CTL_CORRUPT && it.gap == 0) {
 			problems++;
 			printf("problem: damaged record at offset 0x%" PRIx64
-			    " (%s): it held no entry (a WRAP marker); the "
+			    " (%s): it held no entry (as a WRAP marker); the "
 			    "chain resumes at offset 0x%" PRIx64 " with seq %"
 			    PRIu64 "\n", it.gap_off,
 			    mml_disk_reason_str(it.gap_reason), it.off, it.seq);
