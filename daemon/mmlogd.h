@@ -70,6 +70,7 @@ struct mml_ring {
 	int cursor_unflushed;	/* the header's cursor is newer than on disk */
 	struct mml_disk_header static_hdr;	/* to rebuild a lost header */
 	uint64_t corrupt_skips;	/* bytes skipped over damaged records */
+	int tail_damaged;	/* the tail is stepping over damaged bytes */
 
 	/* What recovery found, for the log and status. */
 	uint64_t recovered_entries;

@@ -602,8 +602,9 @@ ring_evict_one(struct mml_ring *r)
 	 * A record newer than anything written is not ours: after damage
 	 * the tail steps through client bytes, which may imitate a record.
 	 */
-	if (rec_at(r, r->tail_off, r->tail_seq, 0, &rec) &&
+	if (rec_at(r, r->tail_off, r->tail_seq, r->tail_damaged, &rec) &&
 	    rec.hdr.seq <= r->next_seq) {
+		r->tail_damaged = 0;
 		if (rec.hdr.type == MML_REC_WRAP) {
 			r->tail_off = 0;
 		} else {
@@ -621,6 +622,11 @@ ring_evict_one(struct mml_ring *r)
 		if (r->cap - r->tail_off < MML_REC_HDR)
 			r->tail_off = 0;
 		r->corrupt_skips += MML_DISK_ALIGN;
+		/*
+		 * Until a record checks whole again, CRC included: the steps
+		 * go through payload bytes a client chose.
+		 */
+		r->tail_damaged = 1;
 	}
 	if (r->tail_off == r->head_off) {
 		/* Everything went: the ring is empty. */
