@@ -12,6 +12,11 @@
  *       "SEQ OFF LEN SIZE TYPE" (TYPE entry or wrap; a WRAP carries the
  *       seq of the entry after it).  Exit 1 if the chain breaks before
  *       the header's head_seq.
+ *   ringhack scan FILE
+ *       every record in the data region that checks (CRC included), by
+ *       scanning in steps of 8 (a record found is stepped over whole),
+ *       in offset order, as "SEQ OFF LEN SIZE TYPE".  The chain is not
+ *       followed, so damage does not stop it.
  *   ringhack flip FILE SEED N
  *       flips N distinct bytes (each XORed with a random non-zero
  *       value), chosen uniformly among the bytes [off, off + len) of the
@@ -59,7 +64,8 @@ rng(void)
 static void
 usage(void)
 {
-	(void)fprintf(stderr, "usage: ringhack recs FILE | flip FILE SEED N | "
+	(void)fprintf(stderr, "usage: ringhack recs FILE | scan FILE | "
+	    "flip FILE SEED N | "
 	    "xor FILE FILEOFF MASK | poke64 FILE FILEOFF VALUE\n");
 	exit(2);
 }
@@ -162,6 +168,37 @@ cmd_recs(const char *path)
 		    " %s\n", v[i].seq, v[i].off, v[i].len, v[i].size,
 		    v[i].type == MML_REC_WRAP ? "wrap" : "entry");
 	free(v);
+	return 0;
+}
+
+static int
+cmd_scan(const char *path)
+{
+	enum mml_disk_reason why;
+	struct mml_disk_header h;
+	struct mml_rec rec;
+	const uint8_t *data;
+	uint64_t size, off;
+	uint8_t *map;
+
+	map = map_file(path, 0, &size);
+	if (mml_disk_header_check(map, size, &why) < 0) {
+		(void)fprintf(stderr, "ringhack: %s\n", mml_disk_reason_str(why));
+		return 1;
+	}
+	memcpy(&h, map, sizeof(h));
+	data = map + MML_DISK_HEADER_SIZE;
+	for (off = 0; h.capacity - off >= MML_REC_HDR; ) {
+		if (mml_disk_rec_check(data, h.capacity, off, 0, 1, &rec,
+		    NULL) < 0) {
+			off += MML_DISK_ALIGN;
+			continue;
+		}
+		(void)printf("%" PRIu64 " %" PRIu64 " %u %" PRIu64 " %s\n",
+		    rec.hdr.seq, off, rec.hdr.len, rec.size,
+		    rec.hdr.type == MML_REC_WRAP ? "wrap" : "entry");
+		off += rec.size;
+	}
 	return 0;
 }
 
@@ -278,6 +315,8 @@ main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "recs") == 0)
 		return cmd_recs(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "scan") == 0)
+		return cmd_scan(argv[2]);
 	if (argc == 5 && strcmp(argv[1], "flip") == 0)
 		return cmd_flip(argv[2], num(argv[3]), num(argv[4]));
 	if (argc == 5 && strcmp(argv[1], "xor") == 0) {

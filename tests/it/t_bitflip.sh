@@ -10,8 +10,11 @@
 # - mmlogd starts on the damaged ring, keeps logging (the new entries
 #   overwrite damaged ones on their way), and everything above still
 #   holds afterwards.
-# The same, one damaged record at a time, at the edges: the oldest entry,
-# the newest, a seq field, the WRAP marker, the entry after it.
+# The same with a few damaged records at the edges: the oldest entry, the
+# newest (payload, header, the two newest), a seq field, a run of three,
+# the WRAP marker, the entry after it; and the daemon evicting a record
+# whose seq field is damaged.  What readers must show is computed from
+# the clean ring and a scan of the damaged one, never from its header.
 # Last, a flipped byte anywhere in the static header makes mmlogd refuse
 # the file with the reason, and leaves it unchanged.
 . "$(dirname "$0")/lib.sh"
@@ -38,22 +41,55 @@ cp "$RING" "$T/ring.clean"
 tail0=$(head -n 1 "$T/orig" | cut -f 1)
 : >"$T/none"
 
-# check_verify WHAT MINSEQ [OKOFF]: verify's report on $RING against
-# $T/damaged ("SEQ OFF" per damaged entry) for seqs >= MINSEQ (older
-# ones were overwritten).  OKOFF: the offset of a damaged record that
-# holds no entry (a WRAP), which may be reported without seqs.
+
+# expect EXTRA: from ringhack's account of the damage ($T/damaged.all,
+# "SEQ OFF" per damaged entry), the clean ring's layout ($T/recs, $T/orig)
+# and a scan of the ring as it is now, what readers must find: the old
+# entries whose bytes no newer record (seq above the old newest) has
+# overwritten or retired (a WRAP retires the rest of the region), less
+# the damaged ones, then the lines of EXTRA (entries written since), into
+# $T/want; the damaged entries still there into $T/damaged.  Nothing
+# here trusts the header's tail.
+expect() {
+	"$HELPERS/ringhack" scan "$RING" >"$T/scan" || fail "ringhack scan failed"
+	awk -v newest="$newest" -v cap=1048576 '
+	FILENAME == ARGV[1] {
+		if ($1 > newest || ($1 == newest + 1 && $5 == "wrap")) {
+			lo[++n] = $2; hi[n] = ($5 == "wrap") ? cap : $2 + $4 }
+		next }
+	{
+		for (i = 1; i <= n; i++)
+			if ($2 < hi[i] && $2 + $4 > lo[i]) { print $1; next }
+	}' "$T/scan" "$T/recs" >"$T/gone"
+	awk 'FILENAME == ARGV[1] { gone[$1] = 1; next } !($1 in gone)' \
+	    "$T/gone" "$T/damaged.all" >"$T/damaged"
+	awk -F '\t' '
+	FILENAME == ARGV[1] { gone[$1] = 1; next }
+	FILENAME == ARGV[2] { split($0, a, " "); gone[a[1]] = 1; next }
+	!($1 in gone)' "$T/gone" "$T/damaged.all" "$T/orig" >"$T/want"
+	cat "$1" >>"$T/want"
+}
+
+# check_verify WHAT [OKOFF]: verify's report on $RING against
+# $T/damaged: it exits 1 if anything is damaged, else 0, and reports each
+# damaged entry as a problem at the offset of the record where its run of
+# lost seqs starts, and no other seq.  OKOFF: the offset of a damaged
+# record that holds no entry (a WRAP), which may be reported without seqs.
 check_verify() {
-	local what=$1 minseq=$2 okoff=${3:-none} rc
+	local what=$1 okoff=${2:-none} rc nprob want_rc
 	timeout -k 2 "$(tmo 60)" "$MMLOGCTL" --file "$RING" verify \
 	    >"$T/verify.out" 2>"$T/verify.err"
 	rc=$?
 	cp "$T/verify.out" "$LOGS/verify.$what.out"
 	[ "$rc" -le 1 ] || fail "$what: verify exited $rc" \
 	    "$(tail -n 3 "$T/verify.out" "$T/verify.err")"
-	[ "$rc" = 1 ] || flag "$what: verify exited $rc on a damaged ring:" \
-	    "$(grep -v '^verifying' "$T/verify.out" | head -n 3)"
+	want_rc=0
+	[ -s "$T/damaged" ] || [ "$okoff" != none ] && want_rc=1
+	[ "$rc" = "$want_rc" ] || flag "$what: verify exited $rc, expected" \
+	    "$want_rc: $(grep -v '^verifying' "$T/verify.out" | head -n 3)"
 	# Each problem as "OFFHEX FIRST LAST" (FIRST LAST "-" if it names no
-	# seq), or "? line" if it is not about a damaged record.
+	# seq), "durable SEQ" for the durable seq lost with the newest
+	# entries, or "? line" if it is not about a damaged record.
 	awk '
 	function range(r, off) {
 		if (r !~ /^[0-9]+(\.\.[0-9]+)?$/) { print off, "-", "-"; return }
@@ -66,14 +102,17 @@ check_verify() {
 		off = $7; sub(/^0x/, "", off)
 		r = $0; sub(/.*: seq /, "", r); sub(/ missing.*/, "", r)
 		range(r, off); next }
+	/^problem: durable seq [0-9]+ is not in the ring/ { print "durable", $4; next }
 	/^problem:/ { print "?", $0 }
 	/^note: sequence numbers jump/ { print "?", $0 }
 	' "$T/verify.out" >"$T/reported"
-	awk -v minseq="$minseq" -v okoff="$okoff" '
-	FILENAME == ARGV[1] { if ($1 >= minseq) { dmg[$1] = 1; off[$1] = $2 }
-		next }
+	awk -v okoff="$okoff" '
+	FILENAME == ARGV[1] { dmg[$1] = 1; off[$1] = $2; next }
 	FILENAME == ARGV[2] { if ($5 == "entry") roff[$1] = $2; next }
 	$1 == "?" { sub(/^\? /, ""); print "unexpected: " $0; bad = 1; next }
+	$1 == "durable" {
+		if (!($2 in dmg)) { printf "durable seq %s called lost, but it is whole\n", $2; bad = 1 }
+		next }
 	$2 == "-" {
 		if ($1 != okoff) { printf "a problem at 0x%s names no seq\n", $1; bad = 1 }
 		next }
@@ -105,29 +144,24 @@ check_verify() {
 	return 0
 }
 
-# check_show WHAT MINSEQ EXTRA: show prints exactly the entries of $T/orig
-# with seq >= MINSEQ that are not in $T/damaged, then the lines of file
-# EXTRA (entries written since), and reports every damaged seq >= MINSEQ
-# as lost, at the offset of the record where the loss starts.
+# check_show WHAT: show prints exactly $T/want, and reports every entry
+# of $T/damaged as lost, at the offset of the record where the loss
+# starts; -n 100 and -r agree.
 check_show() {
-	local what=$1 minseq=$2 extra=$3 rc f
-	awk -F '\t' -v minseq="$minseq" '
-	FILENAME == ARGV[1] { split($0, a, " "); dmg[a[1]] = 1; next }
-	$1 >= minseq && !($1 in dmg)' "$T/damaged" "$T/orig" >"$T/want"
-	cat "$extra" >>"$T/want"
+	local what=$1 rc f
 	timeout -k 2 "$(tmo 60)" "$MMLOGCTL" --file "$RING" show -o json \
 	    >"$T/show.json" 2>"$T/show.err"
 	rc=$?
+	cp "$T/show.err" "$LOGS/show.$what.err"
 	[ "$rc" = 0 ] || fail "$what: show exited $rc: $(tail -n 3 "$T/show.err")"
 	json_fields __SEQNUM MESSAGE <"$T/show.json" >"$T/got"
 	cmp -s "$T/want" "$T/got" ||
-	    flag "$what: show differs from the undamaged entries:" \
+	    flag "$what: show differs from the whole entries:" \
 	    "$(diff "$T/want" "$T/got" | head -n 8)"
 	# "N entries lost (corrupt record at offset 0xOFF: why)": a run of N
 	# damaged seqs from the record at OFF.
-	awk -v minseq="$minseq" '
-	FILENAME == ARGV[1] { if ($1 >= minseq) { dmg[$1] = 1; total++ }
-		next }
+	awk '
+	FILENAME == ARGV[1] { dmg[$1] = 1; total++; next }
 	FILENAME == ARGV[2] { if ($5 == "entry") at[sprintf("%x", $2)] = $1
 		next }
 	/entries lost/ {
@@ -167,86 +201,99 @@ check_show() {
 	return 0
 }
 
+# daemon WHAT N: mmlogd on the damaged ring takes N ACKed entries (which
+# overwrite old records, stepping over damaged ones), numbered on from the
+# newest, and stops in order; the lines go to $T/after.
+daemon() {
+	start_daemon --sync-interval 100
+	loadgen -t after -n "$2" -z 100 -a >"$T/after.acked" 2>"$T/lg.err" ||
+	    fail "$1: loadgen on the damaged ring: $(cat "$T/lg.err")"
+	alive "$DPID" || fail "$1: mmlogd died on the damaged ring"
+	stop_daemon
+	assert_eq "$1: ACKed entries" "$2" "$(wc -l <"$T/after.acked")"
+	sed 's/ /\t/' "$T/after.acked" >"$T/after"
+	assert_eq "$1: first new seq" $((newest + 1)) \
+	    "$(head -n 1 "$T/after" | cut -f 1)"
+}
+
+newest=$(tail -n 1 "$T/orig" | cut -f 1)
+
 # --- 100 random flips.
-"$HELPERS/ringhack" flip "$RING" "$SEED" "$FLIPS" >"$T/damaged" \
+"$HELPERS/ringhack" flip "$RING" "$SEED" "$FLIPS" >"$T/damaged.all" \
     2>"$T/flips" || fail "ringhack flip: $(tail -n 2 "$T/flips")"
-cp "$T/flips" "$LOGS/flips"
+[ "$LOGS" = "$T" ] || cp "$T/flips" "$LOGS/flips"
 assert_eq "bytes flipped" "$FLIPS" "$(grep -c '^flip ' "$T/flips")"
-note "$FLIPS flipped bytes damaged $(wc -l <"$T/damaged") of" \
+note "$FLIPS flipped bytes damaged $(wc -l <"$T/damaged.all") of" \
     "$(wc -l <"$T/orig") entries"
 cmp -s "$RING" "$T/ring.clean" && fail "ringhack changed nothing"
-check_verify random "$tail0"
-check_show random "$tail0" "$T/none"
-ringcat_err=$(ring_entries 2>&1 >/dev/null | grep -v '^ringcat: gap of ')
-[ -z "$ringcat_err" ] || fail "ringcat on the damaged ring: $ringcat_err"
+expect "$T/none"
+check_verify random
+check_show random
+# The independent reader crosses the damage too (it stops, with an
+# error, only where the newest entries are damaged and nothing follows).
+ring_entries 2>&1 >/dev/null | grep -v '^ringcat: gap of ' |
+    awk 'FILENAME == ARGV[1] { dmg[$1] = 1; next }
+    !($2 == "seq" && ($3 in dmg)) { print; exit 1 }' "$T/damaged" - \
+    >"$T/ringcat.why" || fail "ringcat on the damaged ring: $(cat "$T/ringcat.why")"
 
 # The daemon starts on it and keeps logging; 2000 new entries overwrite
-# a third of the ring, stepping over damaged records.
-start_daemon --sync-interval 100
-loadgen -t after -n 2000 -z 100 -a >"$T/after.acked" 2>"$T/lg.err" ||
-    fail "loadgen on the damaged ring: $(cat "$T/lg.err")"
-alive "$DPID" || fail "mmlogd died on the damaged ring"
-stop_daemon
-assert_eq "ACKed entries on the damaged ring" 2000 "$(wc -l <"$T/after.acked")"
-sed 's/ /\t/' "$T/after.acked" >"$T/after"
-assert_eq "first seq on the damaged ring" 12001 "$(head -n 1 "$T/after" | cut -f 1)"
-tail1=$(header_field tail_seq)
-[ "$tail1" -gt "$tail0" ] || fail "the new entries did not move the tail ($tail1)"
-# Offsets of the old records come from the clean copy: the new entries
-# moved none of them.
-check_verify restarted "$tail1"
-check_show restarted "$tail1" "$T/after"
-note "after 2000 new entries: tail seq $tail1, $(awk -v m="$tail1" \
-    '$1 >= m' "$T/damaged" | wc -l) damaged entries left"
+# a third of the ring.
+daemon restarted 2000
+expect "$T/after"
+check_verify restarted
+check_show restarted
+note "after 2000 new entries: $(wc -l <"$T/gone") old entries overwritten," \
+    "$(wc -l <"$T/damaged") damaged ones left"
 
-# --- One damaged record at a time.
-# edge WHAT SEQ TYPE BYTE: damages byte BYTE of the record of type TYPE
-# (entry, wrap) that carries SEQ, in a fresh copy of the clean ring.
+# --- A few damaged records at a time, at the edges.
+# edge WHAT TYPE BYTE MASK SEQ...: XORs byte BYTE of the records of type
+# TYPE (entry, wrap) that carry the SEQs with MASK, in a fresh copy of
+# the clean ring, then checks verify and show.
 edge() {
-	local what=$1 seq=$2 type=$3 byte=$4 off
-	off=$(awk -v s="$seq" -v t="$type" '$1 == s && $5 == t { print $2 }' \
-	    "$T/recs")
-	[ -n "$off" ] || fail "$what: no $type record with seq $seq"
+	local what=$1 type=$2 byte=$3 mask=$4 seq off okoff=
+	shift 4
 	cp "$T/ring.clean" "$RING"
-	"$HELPERS/ringhack" xor "$RING" $((4096 + off + byte)) 0x55 ||
-	    fail "ringhack xor failed"
-	if [ "$type" = entry ]; then
-		echo "$seq $off" >"$T/damaged"
-		check_verify "$what" "$tail0"
-	else
-		: >"$T/damaged"
-		check_verify "$what" "$tail0" "$(printf %x "$off")"
-	fi
-	check_show "$what" "$tail0" "$T/none"
+	: >"$T/damaged.all"
+	for seq in "$@"; do
+		off=$(awk -v s="$seq" -v t="$type" '$1 == s && $5 == t { print $2 }' \
+		    "$T/recs")
+		[ -n "$off" ] || fail "$what: no $type record with seq $seq"
+		"$HELPERS/ringhack" xor "$RING" $((4096 + off + byte)) "$mask" ||
+		    fail "ringhack xor failed"
+		if [ "$type" = entry ]; then
+			echo "$seq $off" >>"$T/damaged.all"
+		else
+			okoff=$(printf %x "$off")
+		fi
+	done
+	expect "$T/none"
+	check_verify "$what" "$okoff"
+	check_show "$what"
 }
-newest=$(tail -n 1 "$T/orig" | cut -f 1)
 wrapseq=$(awk '$5 == "wrap" { print $1 }' "$T/recs")
-edge oldest-len "$tail0" entry 4
-edge newest-payload "$newest" entry 150
-edge middle-seq 9000 entry 26
-edge wrap-marker "$wrapseq" wrap 20
-edge after-wrap "$wrapseq" entry 100
+edge oldest-len entry 4 0x55 "$tail0"
+edge newest-payload entry 150 0x55 "$newest"
+edge newest-len entry 4 0x55 "$newest"
+edge newest-two entry 150 0x55 $((newest - 1)) "$newest"
+edge middle-seq entry 26 0x55 9000
+edge middle-three entry 100 0x55 8000 8001 8002
+edge wrap-marker wrap 20 0x55 "$wrapseq"
+edge after-wrap entry 100 0x55 "$wrapseq"
 
-# The daemon on a ring where the sixth oldest entry has a damaged seq
-# field (bit 45 flipped): it starts, and 10 new entries make it evict
-# that record; it keeps the rest, numbers on above the newest, and its
-# tail stays the seq of a real entry.
-edge daemon-evict $((tail0 + 5)) entry 29
-start_daemon --sync-interval 100
-loadgen -t after -n 10 -z 100 -a >"$T/after.acked" 2>"$T/lg.err" ||
-    fail "loadgen on a ring with a damaged old entry: $(cat "$T/lg.err")"
-stop_daemon
-sed 's/ /\t/' "$T/after.acked" >"$T/after"
-assert_eq "first seq after a damaged old entry" $((newest + 1)) \
-    "$(head -n 1 "$T/after" | cut -f 1)"
-tail2=$(header_field tail_seq)
-if [ "$tail2" -le "$tail0" ] || [ "$tail2" -gt $((tail0 + 12)) ]; then
-	flag "daemon-evict: after 10 new entries the header's tail is seq" \
-	    "$tail2; the oldest entry left is about seq $((tail0 + 11))"
-	tail2=$((tail0 + 11))
-fi
-: >"$T/damaged"
-check_show daemon-evict "$tail2" "$T/after"
+# The daemon evicting damaged records: the sixth oldest entry's seq
+# field damaged, to a value far beyond any seq (bit 45) or to one within
+# the ring's range (bit 11: 2048 more); 10 new entries make the daemon
+# evict that record.  It keeps the rest, and numbers on above the newest.
+edge evict-huge-seq entry 29 0x20 $((tail0 + 5))
+daemon evict-huge-seq 10
+expect "$T/after"
+check_verify evict-huge-seq
+check_show evict-huge-seq
+edge evict-seq-in-range entry 25 0x08 $((tail0 + 5))
+daemon evict-seq-in-range 10
+expect "$T/after"
+check_verify evict-seq-in-range
+check_show evict-seq-in-range
 
 # --- The static header: any flipped byte there is refused with the
 # reason, and the file is left as it was.
