@@ -234,14 +234,27 @@ need_ctl() {
 # missing field prints as "-".  Values are unquoted, escapes kept.
 json_fields() {
 	awk -v keys="$*" '
-	function jget(line, key,    re, s) {
-		re = "\"" key "\"[ \t]*:[ \t]*"
-		if (!match(line, re))
-			return "-"
-		s = substr(line, RSTART + RLENGTH)
+	# index() rather than regular expressions: this runs over whole
+	# rings, and matching is many times slower.
+	function jget(line, key,    re, s, i, j, b) {
+		i = index(line, "\"" key "\":")
+		if (i > 0)
+			s = substr(line, i + length(key) + 3)
+		else {
+			re = "\"" key "\"[ \t]*:[ \t]*"
+			if (!match(line, re))
+				return "-"
+			s = substr(line, RSTART + RLENGTH)
+		}
 		if (substr(s, 1, 1) == "\"") {
-			if (match(s, /^"([^"\\]|\\.)*"/))
-				return substr(s, 2, RLENGTH - 2)
+			# The closing quote: the first not escaped by an odd
+			# number of backslashes.
+			for (i = 2; (j = index(substr(s, i), "\"")) > 0; i += j) {
+				for (b = 0; substr(s, i + j - 2 - b, 1) == "\\"; b++)
+					;
+				if (b % 2 == 0)
+					return substr(s, 2, i + j - 3)
+			}
 			return "?"
 		}
 		if (match(s, /^[-+0-9.eEa-z]+/))
