@@ -627,6 +627,25 @@ resync(struct mml_ctl_iter *it, uint64_t head, enum mml_disk_reason why)
 		it->pend_jump = jump;
 		return MML_CTL_CORRUPT;
 	}
+	/*
+	 * Nothing whole up to the head: the newest entries are damaged.
+	 * Say so, and wait at the writer's head for what comes next.
+	 */
+	if (it->seq < head) {
+		uint64_t hoff = load64(r, offsetof(struct mml_disk_header,
+		    head_off));
+
+		if (hoff % MML_DISK_ALIGN == 0 && hoff < cap &&
+		    cap - hoff >= MML_REC_HDR) {
+			it->gap_seq = it->seq;
+			it->gap_off = it->off;
+			it->gap = head - it->seq;
+			it->gap_reason = why;
+			it->off = hoff;
+			it->seq = head;
+			return MML_CTL_CORRUPT;
+		}
+	}
 	it->noresync_off = it->off;
 	it->noresync_seq = it->seq;
 	it->noresync_head = head;

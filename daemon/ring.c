@@ -597,13 +597,23 @@ ring_evict_one(struct mml_ring *r)
 {
 	struct mml_disk_header *h = r->hdr;
 	struct mml_rec rec;
+	int ok;
 
 	/*
 	 * A record newer than anything written is not ours: after damage
 	 * the tail steps through client bytes, which may imitate a record.
 	 */
-	if (rec_at(r, r->tail_off, r->tail_seq, r->tail_damaged, &rec) &&
-	    rec.hdr.seq <= r->next_seq) {
+	ok = rec_at(r, r->tail_off, r->tail_seq, r->tail_damaged, &rec) &&
+	    rec.hdr.seq <= r->next_seq;
+	/*
+	 * Our own record at the tail carries exactly tail_seq.  Any other
+	 * seq (a jump after a power loss, or a damaged seq field) is
+	 * believed only if the CRC vouches for it.
+	 */
+	if (ok && rec.hdr.seq != r->tail_seq && !r->tail_damaged)
+		ok = rec_at(r, r->tail_off, r->tail_seq, 1, &rec) &&
+		    rec.hdr.seq <= r->next_seq;
+	if (ok) {
 		r->tail_damaged = 0;
 		if (rec.hdr.type == MML_REC_WRAP) {
 			r->tail_off = 0;
