@@ -102,6 +102,14 @@ int mml_ring_open(const char *path, uint64_t size, int size_explicit,
 int mml_ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
     const void *comm, const void *tag, const void *msg, const void *fields,
     uint64_t *ret_seq);
+/*
+ * Appends a note of the daemon's own (flag MML_REC_F_DAEMON, tag
+ * "mmlogd", priority warning) carrying one field key=value, on behalf of
+ * the process pid/uid/gid/comm it concerns.  Returns as mml_ring_append().
+ */
+int mml_ring_append_note(struct mml_ring *r, uint32_t pid, uint32_t uid,
+    uint32_t gid, const char *comm, size_t comm_len, const char *msg,
+    size_t msg_len, const char *key, uint64_t value);
 /* Whether data was written since the last sync job was made. */
 int mml_ring_dirty(const struct mml_ring *r);
 /* Fills a job for everything written so far (loop thread). */

@@ -49,6 +49,7 @@ static int ring_append(struct mml_ring *, struct mml_rec_hdr *, const void *,
 static void read_boot_id(uint8_t [16]);
 
 static int ring_repair(struct mml_ring *);
+static void ring_publish(struct mml_ring *);
 static void ring_mark_gap(struct mml_ring *);
 
 static void
@@ -69,6 +70,16 @@ sigbus_handler(int sig, siginfo_t *si, void *ctx)
  * truncation destroyed is gone; readers and the tail step over it as
  * damage.  Returns -EIO for the write that faulted.
  */
+/* Writes the loop thread's tail and head into the header. */
+static void
+ring_publish(struct mml_ring *r)
+{
+	r->hdr->tail_off = r->tail_off;
+	r->hdr->tail_seq = r->tail_seq;
+	r->hdr->head_off = r->head_off;
+	r->hdr->head_seq = r->next_seq;
+}
+
 static int
 ring_repair(struct mml_ring *r)
 {
@@ -96,10 +107,7 @@ ring_repair(struct mml_ring *r)
 		h->state = MML_STATE_DIRTY;
 		h->durable_off = r->durable_off;
 		h->durable_seq = r->durable_seq;
-		h->tail_off = r->tail_off;
-		h->tail_seq = r->tail_seq;
-		h->head_off = r->head_off;
-		h->head_seq = r->next_seq;
+		ring_publish(r);
 		h->seq_limit = r->next_seq + SEQ_RESERVE > r->seq_limit ?
 		    r->next_seq + SEQ_RESERVE : r->seq_limit;
 		memcpy(h->boot_id, r->boot_id, 16);
@@ -400,36 +408,50 @@ fail:
 static void
 ring_mark_gap(struct mml_ring *r)
 {
-	struct mml_rec_hdr h;
-	char msg[200], num[24];
-	uint8_t fields[64];
-	size_t flen = 0;
-	uint64_t seq;
-	int n, nn;
+	char msg[200];
+	int n;
 
 	n = snprintf(msg, sizeof(msg), "sequence numbers %llu..%llu were "
 	    "assigned before an unclean shutdown (power loss or crash of the "
 	    "machine) and never became durable; their entries are lost",
 	    (unsigned long long)(r->next_seq - r->lost_seqs),
 	    (unsigned long long)(r->next_seq - 1));
-	nn = snprintf(num, sizeof(num), "%llu", (unsigned long long)r->lost_seqs);
-	(void)mml_fields_append(fields, sizeof(fields), &flen, "MMLOG_SEQ_GAP",
-	    13, num, (size_t)nn);
+	if (mml_ring_append_note(r, (uint32_t)getpid(), (uint32_t)getuid(),
+	    (uint32_t)getgid(), "mmlogd", 6, msg, (size_t)n, "MMLOG_SEQ_GAP",
+	    r->lost_seqs) < 0)
+		mml_log(LOG_ERR, "ring '%s': cannot record the gap in sequence "
+		    "numbers", r->path);
+}
+
+int
+mml_ring_append_note(struct mml_ring *r, uint32_t pid, uint32_t uid,
+    uint32_t gid, const char *comm, size_t comm_len, const char *msg,
+    size_t msg_len, const char *key, uint64_t value)
+{
+	struct mml_rec_hdr h;
+	char num[24];
+	uint8_t fields[4 + MML_FIELD_KEY_MAX + 1 + sizeof(num)];
+	size_t flen = 0;
+	uint64_t seq;
+	int n;
+
+	n = snprintf(num, sizeof(num), "%llu", (unsigned long long)value);
+	(void)mml_fields_append(fields, sizeof(fields), &flen, key,
+	    strlen(key), num, (size_t)n);
 	memset(&h, 0, sizeof(h));
 	h.priority = LOG_WARNING;
 	h.flags = MML_REC_F_DAEMON;
-	h.comm_len = 6;
+	h.comm_len = (uint8_t)(comm_len > MML_COMM_MAX ? MML_COMM_MAX :
+	    comm_len);
 	h.tag_len = 6;
-	h.msg_len = (uint32_t)n;
+	h.msg_len = (uint32_t)msg_len;
 	h.fields_len = (uint32_t)flen;
 	h.realtime_usec = mml_now_usec(CLOCK_REALTIME);
 	h.monotonic_usec = mml_now_usec(CLOCK_MONOTONIC);
-	h.pid = (uint32_t)getpid();
-	h.uid = (uint32_t)getuid();
-	h.gid = (uint32_t)getgid();
-	if (mml_ring_append(r, &h, "mmlogd", "mmlogd", msg, fields, &seq) < 0)
-		mml_log(LOG_ERR, "ring '%s': cannot record the gap in sequence "
-		    "numbers", r->path);
+	h.pid = pid;
+	h.uid = uid;
+	h.gid = gid;
+	return mml_ring_append(r, &h, comm, "mmlogd", msg, fields, &seq);
 }
 
 /* The record at off, if it checks and is not older than min_seq. */
@@ -554,10 +576,7 @@ ring_recover(struct mml_ring *r)
 	r->durable_off = r->head_off;
 	r->seq_limit = h->seq_limit;
 
-	h->tail_off = r->tail_off;
-	h->tail_seq = r->tail_seq;
-	h->head_off = r->head_off;
-	h->head_seq = r->next_seq;
+	ring_publish(r);
 	memcpy(h->boot_id, r->boot_id, 16);
 	h->opens++;
 	if (r->was_dirty)

@@ -387,34 +387,16 @@ static void
 record_client_drops(struct mml_conn *c, uint32_t dropped)
 {
 	struct mml_server *s = c->srv;
-	struct mml_rec_hdr h;
-	char msg[160], field[64];
-	uint8_t fields[80];
-	size_t flen = 0;
-	uint64_t seq;
-	int n, fn;
+	char msg[160];
+	int n;
 
 	s->st.client_drops += dropped;
 	n = snprintf(msg, sizeof(msg), "client pid %d dropped %u entries "
 	    "before this point (its socket was full or mmlogd was "
 	    "unreachable)", (int)c->pid, dropped);
-	fn = snprintf(field, sizeof(field), "%u", dropped);
-	(void)mml_fields_append(fields, sizeof(fields), &flen, "MMLOG_DROPPED",
-	    13, field, (size_t)fn);
-	memset(&h, 0, sizeof(h));
-	h.priority = LOG_WARNING;
-	h.flags = MML_REC_F_DAEMON;
-	h.comm_len = c->comm_len;
-	h.tag_len = 6;
-	h.msg_len = (uint32_t)n;
-	h.fields_len = (uint32_t)flen;
-	h.realtime_usec = mml_now_usec(CLOCK_REALTIME);
-	h.monotonic_usec = mml_now_usec(CLOCK_MONOTONIC);
-	h.pid = (uint32_t)c->pid;
-	h.uid = (uint32_t)c->uid;
-	h.gid = (uint32_t)c->gid;
-	if (mml_ring_append(s->ring, &h, c->comm, "mmlogd", msg, fields,
-	    &seq) < 0)
+	if (mml_ring_append_note(s->ring, (uint32_t)c->pid, (uint32_t)c->uid,
+	    (uint32_t)c->gid, c->comm, c->comm_len, msg, (size_t)n,
+	    "MMLOG_DROPPED", dropped) < 0)
 		s->st.append_errors++;
 }
 
