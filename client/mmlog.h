@@ -12,10 +12,40 @@
  * it read the packet does.  mmlog_sync() (or MMLOG_WRITE_SYNC) returns
  * only once the entries are durable on disk.
  *
- * A handle may be used by several threads at once; entries written by
- * one thread arrive in the order it wrote them.  After fork() the child's
- * first write opens a connection of its own, so the daemon records the
- * child's own pid.
+ * When an entry may still be in the application's memory: only with
+ * MMLOG_BATCH.  A batched entry is copied into the handle's buffer and
+ * stays there (and is lost if the process crashes, is killed, calls
+ * _exit() or execs) until the first of:
+ *   - a write that finds the buffer too full for its entry;
+ *   - a write on the handle at least the batch delay (mmlog_set_batch_delay,
+ *     default 10 ms) after the oldest buffered entry was written; the
+ *     library has no thread of its own, so an application that stops
+ *     writing must call mmlog_flush() itself if it cares;
+ *   - mmlog_flush(), mmlog_sync(), a MMLOG_WRITE_SYNC write, or
+ *     mmlog_close() on the handle;
+ *   - exit() or a return from main() (an atexit handler flushes every
+ *     handle still open).
+ * A flush sends the whole buffer as one packet; after it the entries
+ * are in the daemon as above.  Without MMLOG_BATCH no entry outlives the
+ * call that wrote it.
+ *
+ * Threads: a handle may be used by several threads at once; entries
+ * written by one thread arrive in the order it wrote them.  The handle's
+ * lock is held while a packet is sent (in blocking mode that may wait for
+ * the daemon), never while formatting.
+ *
+ * fork(): the child's first write opens a connection of its own, so the
+ * daemon records the child's own pid; the parent's connection is not
+ * touched.  Entries the parent had buffered (MMLOG_BATCH) and drops it
+ * had not yet reported stay the parent's, so nothing is sent twice.  A
+ * fork while another thread holds a handle's lock does not deadlock the
+ * child.
+ *
+ * Loss is never silent: an entry that cannot be sent (non-blocking handle
+ * that would wait, timeout, daemon down) is dropped and counted; the next
+ * ENTRIES packet that gets through carries the count, and the daemon
+ * records it in the log (an entry of its own, field MMLOG_DROPPED=N).
+ * When the daemon restarts, the next write reconnects on its own.
  */
 #ifndef MMLOG_H
 #define MMLOG_H
@@ -43,6 +73,17 @@ extern "C" {
 
 /* mmlog_open() flags. */
 #define MMLOG_NONBLOCK	0x0001	/* never wait: drop and count instead */
+#define MMLOG_BATCH	0x0002	/* pack entries into few packets (above) */
+
+/* mmlog_openlog() options: <syslog.h>'s LOG_* values, and two more. */
+#define MMLOG_LOG_PID		0x01	/* accepted; the pid is always logged */
+#define MMLOG_LOG_CONS		0x02	/* accepted, ignored */
+#define MMLOG_LOG_ODELAY	0x04	/* connect on first write (default) */
+#define MMLOG_LOG_NDELAY	0x08	/* connect at once */
+#define MMLOG_LOG_NOWAIT	0x10	/* accepted, ignored */
+#define MMLOG_LOG_PERROR	0x20	/* also print "ident: message" on stderr */
+#define MMLOG_LOG_NONBLOCK	0x1000	/* as MMLOG_NONBLOCK */
+#define MMLOG_LOG_BATCH		0x2000	/* as MMLOG_BATCH */
 
 /* mmlog_write*() flags. */
 #define MMLOG_WRITE_SYNC 0x0001	/* return only when the entry is durable */
@@ -59,7 +100,7 @@ struct mmlog_field {
 /* Counters of a handle, for the application to read. */
 struct mmlog_stats {
 	uint64_t sent;		/* entries handed to the kernel */
-	uint64_t dropped;	/* entries dropped (non-blocking, or no daemon) */
+	uint64_t dropped;	/* entries dropped (would block, timeout, no daemon) */
 	uint64_t reconnects;	/* connections re-opened */
 	uint64_t pending_drops;	/* drops not yet reported to the daemon */
 };
@@ -75,7 +116,7 @@ int mmlog_open(const char *path, const char *tag, int flags,
     struct mmlog_client **ret);
 
 /*
- * Closes the handle and frees it; accepts NULL.  Returns NULL so that
+ * Flushes (MMLOG_BATCH), closes the handle and frees it; accepts NULL.  Returns NULL so that
  * callers can write c = mmlog_close(c).
  */
 struct mmlog_client *mmlog_close(struct mmlog_client *c);
@@ -85,8 +126,14 @@ struct mmlog_client *mmlog_close(struct mmlog_client *c);
  * not be NUL-terminated.  Returns 0, or -EINVAL (bad priority, tag or
  * field), -EMSGSIZE (larger than a packet may be, or the daemon's
  * --max-entry, reported by a later call), -EAGAIN (non-blocking handle:
- * dropped and counted), -EPIPE/-ECONNREFUSED (no daemon, after one
- * reconnect attempt; the entry is counted as dropped).
+ * dropped and counted), -ETIMEDOUT (blocking handle with a timeout:
+ * dropped and counted), -EPIPE/-ECONNREFUSED/-ENOENT (no daemon, after
+ * one reconnect attempt; dropped and counted).
+ *
+ * With MMLOG_BATCH the entry is buffered and 0 means just that; a
+ * negative value other than -EINVAL/-EMSGSIZE is the error of a flush
+ * this call made: the entries flushed were dropped and counted, and this
+ * call's entry is buffered all the same.
  */
 int mmlog_write(struct mmlog_client *c, int priority, const char *tag,
     const void *msg, size_t msg_len);
@@ -117,11 +164,46 @@ int mmlog_vwritef(struct mmlog_client *c, int priority, const char *tag,
  */
 int mmlog_sync(struct mmlog_client *c, uint64_t *ret_seq);
 
+/*
+ * Sends the entries buffered by MMLOG_BATCH as one packet, if any.
+ * Returns 0, or an error as mmlog_write() (the entries were dropped and
+ * counted).
+ */
+int mmlog_flush(struct mmlog_client *c);
+
 /* Copies the handle's counters. */
 void mmlog_get_stats(struct mmlog_client *c, struct mmlog_stats *ret);
 
-/* Sets how long a blocking call may wait, in ms (0: forever). */
+/*
+ * Sets how long a blocking call may wait, in ms (0: forever); an entry
+ * that waited that long is dropped and counted (-ETIMEDOUT).
+ */
 int mmlog_set_timeout(struct mmlog_client *c, unsigned timeout_ms);
+
+/*
+ * MMLOG_BATCH: the longest a buffered entry waits while the application
+ * keeps writing, in microseconds (default 10000; 0: every write flushes).
+ */
+int mmlog_set_batch_delay(struct mmlog_client *c, unsigned delay_us);
+
+/*
+ * syslog(3)-like calls on one process-wide handle, for easy porting.
+ * mmlog_openlog() (re)opens it: ident is the tag (NULL: the program's
+ * name), option MMLOG_LOG_* (syslog's LOG_* values are the same),
+ * facility syslog's (LOG_USER is 8, already shifted; 0: none), recorded
+ * as the field SYSLOG_FACILITY.  No daemon is no error: writes count
+ * drops and the handle connects when it can.  mmlog_syslog() opens the
+ * handle if needed; priority is 0..7, optionally ORed with a facility.
+ * They return 0 or a negative errno, as mmlog_write().  mmlog_closelog()
+ * flushes and closes the handle; mmlog_syslog() may run in many threads
+ * at once, also while another thread calls mmlog_closelog().
+ */
+int mmlog_openlog(const char *ident, int option, int facility);
+int mmlog_syslog(int priority, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int mmlog_vsyslog(int priority, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+void mmlog_closelog(void);
 
 /*
  * Parses a priority name ("err", "warning", "info", ...) or a digit.

@@ -1,0 +1,360 @@
+/*
+ * clientx.c: exercises libmmlogclient for the t_client_*.sh tests.
+ *
+ * usage: clientx [-s SOCKET] MODE [ARGS]
+ *   threads T N     T threads write N entries "tK I" each through one
+ *                   handle, then sync
+ *   fork N          parent and child write N entries each ("parent I",
+ *                   "child I") through one handle, while a third thread
+ *                   of the parent keeps the handle busy across fork();
+ *                   prints "parent PID" and "child PID"
+ *   stream N US     blocking writes of "r I" every US microseconds;
+ *                   counts failures; prints "sent S dropped D pending P
+ *                   failed F" at the end (after a final successful write)
+ *   nonblock N      non-blocking writes of "nb I" as fast as it can (the
+ *                   daemon is stopped); prints "wrote N eagain E maxus M",
+ *                   then retries an entry "nb final" every 10 ms until it
+ *                   gets through and prints "sent S dropped D pending P"
+ *   batch-exit N    MMLOG_BATCH, N entries "b I", then exit() without
+ *                   flush or close
+ *   batch-close N   the same, then mmlog_close() and _exit()
+ *   batch-delay US  MMLOG_BATCH with delay US: "early", a sleep of
+ *                   2*US, "later", prints "written", sleeps 3 s, _exit()
+ *   batch-stamp US  MMLOG_BATCH with delay US: writes "st USEC" (the
+ *                   realtime clock in us) every ms for 300 ms, then closes
+ *   syslog          the mmlog_openlog()/mmlog_syslog() calls
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mmlog.h"
+
+static const char *sock;
+static struct mmlog_client *shared;
+static long n_each;
+static volatile int stop_busy;
+
+static void
+die(const char *what, int r)
+{
+	(void)fprintf(stderr, "clientx: %s: %s\n", what, strerror(-r));
+	exit(1);
+}
+
+static long
+now_us(clockid_t id)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(id, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
+static void
+sleep_us(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+
+	(void)nanosleep(&ts, NULL);
+}
+
+static void
+print_stats(struct mmlog_client *c, const char *extra)
+{
+	struct mmlog_stats st;
+
+	mmlog_get_stats(c, &st);
+	(void)printf("sent %llu dropped %llu pending %llu%s\n",
+	    (unsigned long long)st.sent, (unsigned long long)st.dropped,
+	    (unsigned long long)st.pending_drops, extra);
+	(void)fflush(stdout);
+}
+
+static void *
+thread_main(void *arg)
+{
+	long k = (long)arg, i;
+	int r;
+
+	for (i = 1; i <= n_each; i++) {
+		r = mmlog_writef(shared, MMLOG_INFO, NULL, "t%ld %ld", k, i);
+		if (r < 0)
+			die("write", r);
+	}
+	return NULL;
+}
+
+static void *
+busy_main(void *arg)
+{
+	long i = 0;
+
+	(void)arg;
+	while (!stop_busy)
+		(void)mmlog_writef(shared, MMLOG_DEBUG, "busy", "busy %ld",
+		    ++i);
+	return NULL;
+}
+
+static int
+do_threads(int nt, long n)
+{
+	pthread_t th[64];
+	long k;
+	int r;
+
+	if (nt < 1 || nt > 64)
+		return 2;
+	n_each = n;
+	r = mmlog_open(sock, "thr", 0, &shared);
+	if (r < 0)
+		die("open", r);
+	for (k = 0; k < nt; k++)
+		if (pthread_create(&th[k], NULL, thread_main, (void *)k) != 0)
+			return 1;
+	for (k = 0; k < nt; k++)
+		(void)pthread_join(th[k], NULL);
+	r = mmlog_sync(shared, NULL);
+	if (r < 0)
+		die("sync", r);
+	shared = mmlog_close(shared);
+	return 0;
+}
+
+static int
+write_n(const char *who, long n)
+{
+	long i;
+	int r;
+
+	for (i = 1; i <= n; i++) {
+		r = mmlog_writef(shared, MMLOG_INFO, NULL, "%s %ld", who, i);
+		if (r < 0)
+			die("write", r);
+	}
+	r = mmlog_sync(shared, NULL);
+	if (r < 0)
+		die("sync", r);
+	return 0;
+}
+
+static int
+do_fork(long n)
+{
+	pthread_t busy;
+	pid_t child;
+	int r, status, k;
+
+	r = mmlog_open(sock, "fk", 0, &shared);
+	if (r < 0)
+		die("open", r);
+	(void)write_n("pre", 1);
+	if (pthread_create(&busy, NULL, busy_main, NULL) != 0)
+		return 1;
+	/* Fork a few times while the busy thread hammers the handle. */
+	for (k = 0; k < 20; k++) {
+		child = fork();
+		if (child < 0)
+			return 1;
+		if (child == 0) {
+			if (k < 19)
+				_exit(mmlog_write(shared, MMLOG_INFO, NULL,
+				    "probe", 5) == 0 ? 0 : 1);
+			(void)write_n("child", n);
+			shared = mmlog_close(shared);
+			_exit(0);
+		}
+		if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0) {
+			(void)fprintf(stderr, "clientx: child failed\n");
+			return 1;
+		}
+	}
+	stop_busy = 1;
+	(void)pthread_join(busy, NULL);
+	(void)write_n("parent", n);
+	(void)printf("parent %ld\nchild %ld\n", (long)getpid(), (long)child);
+	shared = mmlog_close(shared);
+	return 0;
+}
+
+static int
+do_stream(long n, long us)
+{
+	long i, failed = 0;
+	char extra[64];
+	int r, k;
+
+	r = mmlog_open(sock, "rs", 0, &shared);
+	if (r < 0)
+		die("open", r);
+	for (i = 1; i <= n; i++) {
+		if (mmlog_writef(shared, MMLOG_INFO, NULL, "r %ld", i) < 0)
+			failed++;
+		sleep_us(us);
+	}
+	/* The drops are reported by the next entry that gets through. */
+	for (k = 0; k < 1000; k++) {
+		if (mmlog_write(shared, MMLOG_INFO, NULL, "r end", 5) == 0)
+			break;
+		failed++;
+		sleep_us(10000);
+	}
+	r = mmlog_sync(shared, NULL);
+	if (r < 0)
+		die("sync", r);
+	(void)snprintf(extra, sizeof(extra), " failed %ld", failed);
+	print_stats(shared, extra);
+	shared = mmlog_close(shared);
+	return 0;
+}
+
+static int
+do_nonblock(long n)
+{
+	long i, eagain = 0, t, maxus = 0;
+	int r, k;
+
+	r = mmlog_open(sock, "nb", MMLOG_NONBLOCK, &shared);
+	if (r < 0)
+		die("open", r);
+	for (i = 1; i <= n; i++) {
+		t = now_us(CLOCK_MONOTONIC);
+		r = mmlog_writef(shared, MMLOG_INFO, NULL, "nb %ld", i);
+		t = now_us(CLOCK_MONOTONIC) - t;
+		if (t > maxus)
+			maxus = t;
+		if (r == -EAGAIN)
+			eagain++;
+		else if (r < 0)
+			die("write", r);
+	}
+	(void)printf("wrote %ld eagain %ld maxus %ld\n", n, eagain, maxus);
+	(void)fflush(stdout);
+	for (k = 0; k < 1000; k++) {
+		r = mmlog_write(shared, MMLOG_INFO, NULL, "nb final", 8);
+		if (r == 0)
+			break;
+		if (r != -EAGAIN)
+			die("write", r);
+		sleep_us(10000);
+	}
+	print_stats(shared, "");
+	shared = mmlog_close(shared);
+	return r == 0 ? 0 : 1;
+}
+
+static int
+do_batch(const char *mode, long n)
+{
+	long i, t0;
+	int r;
+
+	r = mmlog_open(sock, "bt", MMLOG_BATCH, &shared);
+	if (r < 0)
+		die("open", r);
+	if (strcmp(mode, "batch-delay") == 0) {
+		r = mmlog_set_batch_delay(shared, (unsigned)n);
+		if (r == 0)
+			r = mmlog_write(shared, MMLOG_INFO, NULL, "early", 5);
+		sleep_us(2 * n);
+		if (r == 0)
+			r = mmlog_write(shared, MMLOG_INFO, NULL, "later", 5);
+		if (r < 0)
+			die("write", r);
+		(void)printf("written\n");
+		(void)fflush(stdout);
+		sleep_us(3000000);
+		_exit(0);
+	}
+	if (strcmp(mode, "batch-stamp") == 0) {
+		r = mmlog_set_batch_delay(shared, (unsigned)n);
+		if (r < 0)
+			die("delay", r);
+		t0 = now_us(CLOCK_MONOTONIC);
+		while (now_us(CLOCK_MONOTONIC) - t0 < 300000) {
+			r = mmlog_writef(shared, MMLOG_INFO, NULL, "st %ld",
+			    now_us(CLOCK_REALTIME));
+			if (r < 0)
+				die("write", r);
+			sleep_us(1000);
+		}
+		shared = mmlog_close(shared);
+		return 0;
+	}
+	for (i = 1; i <= n; i++) {
+		r = mmlog_writef(shared, MMLOG_INFO, NULL, "b %ld", i);
+		if (r < 0)
+			die("write", r);
+	}
+	if (strcmp(mode, "batch-close") == 0) {
+		shared = mmlog_close(shared);
+		_exit(0);
+	}
+	exit(0);
+}
+
+static int
+do_syslog(void)
+{
+	int r;
+
+	r = mmlog_syslog(LOG_NOTICE, "lazy %d", 1);
+	if (r < 0)
+		die("syslog", r);
+	r = mmlog_openlog("sl", LOG_PID | LOG_NDELAY, LOG_LOCAL0);
+	if (r < 0)
+		die("openlog", r);
+	r = mmlog_syslog(LOG_WARNING, "hello %s %d", "world", 42);
+	if (r == 0)
+		r = mmlog_syslog(LOG_AUTH | LOG_ERR, "auth %d", 2);
+	if (r < 0)
+		die("syslog", r);
+	mmlog_closelog();
+	if (mmlog_openlog("sl", 0x400, 0) != -EINVAL)
+		die("openlog accepted a bad option", -EINVAL);
+	r = mmlog_openlog("sl2", MMLOG_LOG_BATCH, 0);
+	if (r == 0)
+		r = mmlog_syslog(LOG_DEBUG, "batched %d", 3);
+	if (r < 0)
+		die("syslog", r);
+	mmlog_closelog();
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	int ch;
+
+	while ((ch = getopt(argc, argv, "s:")) != -1) {
+		switch (ch) {
+		case 's': sock = optarg; break;
+		default: return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		return 2;
+	if (strcmp(argv[0], "threads") == 0 && argc == 3)
+		return do_threads(atoi(argv[1]), atol(argv[2]));
+	if (strcmp(argv[0], "fork") == 0 && argc == 2)
+		return do_fork(atol(argv[1]));
+	if (strcmp(argv[0], "stream") == 0 && argc == 3)
+		return do_stream(atol(argv[1]), atol(argv[2]));
+	if (strcmp(argv[0], "nonblock") == 0 && argc == 2)
+		return do_nonblock(atol(argv[1]));
+	if (strncmp(argv[0], "batch-", 6) == 0 && argc == 2)
+		return do_batch(argv[0], atol(argv[1]));
+	if (strcmp(argv[0], "syslog") == 0)
+		return do_syslog();
+	return 2;
+}
