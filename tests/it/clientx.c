@@ -14,7 +14,8 @@
  *   nonblock N      non-blocking writes of "nb I" as fast as it can (the
  *                   daemon is stopped); prints "wrote N eagain E maxus M",
  *                   then retries an entry "nb final" every 10 ms until it
- *                   gets through and prints "sent S dropped D pending P"
+ *                   gets through and prints "sent S dropped D pending P
+ *                   eagain E" (E counting the retries too)
  *   batch-exit N    MMLOG_BATCH, N entries "b I", then exit() without
  *                   flush or close
  *   batch-close N   the same, then mmlog_close() and _exit()
@@ -220,6 +221,7 @@ static int
 do_nonblock(long n)
 {
 	long i, eagain = 0, t, maxus = 0;
+	char extra[64];
 	int r, k;
 
 	r = mmlog_open(sock, "nb", MMLOG_NONBLOCK, &shared);
@@ -244,9 +246,11 @@ do_nonblock(long n)
 			break;
 		if (r != -EAGAIN)
 			die("write", r);
+		eagain++;
 		sleep_us(10000);
 	}
-	print_stats(shared, "");
+	(void)snprintf(extra, sizeof(extra), " eagain %ld", eagain);
+	print_stats(shared, extra);
 	shared = mmlog_close(shared);
 	return r == 0 ? 0 : 1;
 }
