@@ -148,7 +148,10 @@ install: all systemd-units
 	install -m 0755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libmmlogclient.so.$(SOVERSION)
 	ln -sf libmmlogclient.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libmmlogclient.so
 	install -m 0644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/libmmlogclient.a
-	install -m 0644 $(PCFILE) $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmlogclient.pc
+	# From the template: $(PCFILE) was made with the PREFIX of the build.
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LIBVERSION)|g' \
+	    client/mmlogclient.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmlogclient.pc
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmlogclient.pc
 	for m in daemon/mmlogd.8 client/mmlogctl.1 client/mmlog.3; do \
 	    [ -f $$m ] || continue; s=$${m##*.}; \
 	    install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
