@@ -76,6 +76,7 @@ struct mml_ring {
 	uint64_t recovered_entries;
 	uint64_t lost_seqs;	/* sequence numbers skipped after power loss */
 	int was_dirty;
+	int recovered;		/* open finished: close may sync and mark clean */
 	uint64_t bus_errors;	/* SIGBUS on the map, recovered */
 
 	/* Test hooks, from the environment (mmlogd(8), TESTING). */

@@ -50,6 +50,11 @@ static void read_boot_id(uint8_t [16]);
 
 static int ring_repair(struct mml_ring *);
 static void ring_publish(struct mml_ring *);
+static void ring_redirty(struct mml_ring *, const struct mml_sync_job *);
+static void redirty_range(struct mml_ring *, uint64_t, uint64_t);
+static int rec_follows(const struct mml_ring *, const struct mml_rec *,
+    uint64_t);
+static int chain_ok(const struct mml_ring *, const struct mml_rec *);
 static void ring_mark_gap(struct mml_ring *);
 
 static void
@@ -365,7 +370,11 @@ mml_ring_open(const char *path, uint64_t size, int size_explicit,
 
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_sigaction = sigbus_handler;
-		sa.sa_flags = SA_SIGINFO;
+		/*
+		 * SA_NODEFER: we leave the handler by siglongjmp() without
+		 * restoring the mask, and a second SIGBUS must find it open.
+		 */
+		sa.sa_flags = SA_SIGINFO | SA_NODEFER;
 		(void)sigemptyset(&sa.sa_mask);
 		(void)sigaction(SIGBUS, &sa, NULL);
 	}
@@ -383,8 +392,10 @@ mml_ring_open(const char *path, uint64_t size, int size_explicit,
 		}
 		map_jmp = &jb;
 		e = ring_recover(r);
-		if (e == 0)
+		if (e == 0) {
 			memcpy(&r->static_hdr, r->hdr, sizeof(r->static_hdr));
+			r->recovered = 1;
+		}
 		map_jmp = NULL;
 	}
 	if (e == 0 && r->lost_seqs > 0)
@@ -454,6 +465,83 @@ mml_ring_append_note(struct mml_ring *r, uint32_t pid, uint32_t uid,
 	return mml_ring_append(r, &h, comm, "mmlogd", msg, fields, &seq);
 }
 
+/*
+ * Whether rec is the writer's note of a jump in numbering from expect to
+ * its own seq (FORMAT.md, writer's rule 4).
+ */
+static int
+is_gap_note(const struct mml_rec *rec, uint64_t expect)
+{
+	static const char key[] = "MMLOG_SEQ_GAP";
+	const uint8_t *item;
+	size_t off = 0, len, klen, i;
+	uint64_t n = 0;
+
+	if (rec->hdr.type != MML_REC_ENTRY ||
+	    !(rec->hdr.flags & MML_REC_F_DAEMON) || rec->hdr.tag_len != 6 ||
+	    memcmp(rec->tag, "mmlogd", 6) != 0)
+		return 0;
+	while (mml_fields_next(rec->fields, rec->hdr.fields_len, &off, &item,
+	    &len, &klen) > 0) {
+		if (klen != sizeof(key) - 1 || memcmp(item, key, klen) != 0)
+			continue;
+		if (len - klen < 2 || len - klen > 20)
+			return 0;
+		for (i = klen + 1; i < len; i++) {
+			if (item[i] < '0' || item[i] > '9')
+				return 0;
+			n = n * 10 + (uint64_t)(item[i] - '0');
+		}
+		return rec->hdr.seq - expect == n;
+	}
+	return 0;
+}
+
+/*
+ * Whether a record that checks is the one expected next: the exact seq,
+ * or a jump announced by the writer's note.  Anything else, however
+ * whole, is not ours to follow: a client may have shaped its message
+ * like a record.
+ */
+static int
+rec_follows(const struct mml_ring *r, const struct mml_rec *rec,
+    uint64_t expect)
+{
+	if (rec->hdr.seq == expect)
+		return 1;
+	return rec->hdr.seq > expect && rec->hdr.seq < r->hdr->seq_limit &&
+	    is_gap_note(rec, expect);
+}
+
+/*
+ * Whether the chain from a record found by scanning (not by following)
+ * goes on for longer than any client's message could imitate, or to the
+ * head: only then is it the writer's and not a forgery inside a payload.
+ */
+static int
+chain_ok(const struct mml_ring *r, const struct mml_rec *first)
+{
+	struct mml_rec rec = *first;
+	uint64_t off = first->off, seq = first->hdr.seq, bytes = 0;
+
+	for (;;) {
+		bytes += rec.size;
+		if (bytes > (uint64_t)MML_FRAME_MAX + 2 * MML_REC_HDR)
+			return 1;
+		if (rec.hdr.type == MML_REC_WRAP)
+			off = 0;
+		else {
+			off = mml_disk_next_off(r->cap, off, rec.size);
+			seq = rec.hdr.seq + 1;
+		}
+		if (off == r->head_off && seq == r->next_seq)
+			return 1;
+		if (mml_disk_rec_check(r->data, r->cap, off, 0, 1, &rec,
+		    NULL) < 0 || !rec_follows(r, &rec, seq))
+			return 0;
+	}
+}
+
 /* The record at off, if it checks and is not older than min_seq. */
 static int
 rec_at(const struct mml_ring *r, uint64_t off, uint64_t min_seq, int crc,
@@ -477,11 +565,14 @@ ring_recover(struct mml_ring *r)
 {
 	struct mml_disk_header *h = r->hdr;
 	struct mml_rec rec;
+	static const uint8_t zero_id[16];
 	uint64_t off, seq, scanned = 0, n = 0;
 	int same_boot;
 
 	r->was_dirty = h->state == MML_STATE_DIRTY;
-	same_boot = memcmp(h->boot_id, r->boot_id, 16) == 0;
+	/* An unknown boot (no /proc) must count as another: never reuse seqs. */
+	same_boot = memcmp(h->boot_id, r->boot_id, 16) == 0 &&
+	    memcmp(r->boot_id, zero_id, 16) != 0;
 	off = h->durable_off;
 	seq = h->durable_seq + 1;
 	/*
@@ -495,7 +586,8 @@ ring_recover(struct mml_ring *r)
 		off = h->tail_off;
 		seq = h->tail_seq;
 	}
-	while (scanned < r->cap && rec_at(r, off, seq, 1, &rec)) {
+	while (scanned < r->cap && rec_at(r, off, seq, 1, &rec) &&
+	    rec_follows(r, &rec, seq)) {
 		scanned += rec.size;
 		if (rec.hdr.type == MML_REC_WRAP) {
 			scanned += r->cap - off - rec.size;
@@ -550,20 +642,31 @@ ring_recover(struct mml_ring *r)
 
 		mml_log(LOG_WARNING, "ring '%s': tail in header does not "
 		    "check, searching for the oldest record", r->path);
+		int pass;
+
 		r->tail_off = r->head_off;
 		r->tail_seq = r->next_seq;
-		for (s = 0; s < r->cap; s += MML_DISK_ALIGN) {
-			o += MML_DISK_ALIGN;
-			if (r->cap - o < MML_REC_HDR)
-				o = 0;
-			if (o == r->head_off)
-				break;
-			if (rec_at(r, o, 1, 1, &rec) &&
-			    rec.hdr.type == MML_REC_ENTRY &&
-			    rec.hdr.seq < r->next_seq) {
-				r->tail_off = o;
-				r->tail_seq = rec.hdr.seq;
-				break;
+		/*
+		 * First a record whose chain is longer than a message could
+		 * fake; failing that (damage everywhere), any whole record.
+		 */
+		for (pass = 0; pass < 2 && r->tail_seq == r->next_seq;
+		    pass++) {
+			o = r->head_off;
+			for (s = 0; s < r->cap; s += MML_DISK_ALIGN) {
+				o += MML_DISK_ALIGN;
+				if (r->cap - o < MML_REC_HDR)
+					o = 0;
+				if (o == r->head_off)
+					break;
+				if (rec_at(r, o, 1, 1, &rec) &&
+				    rec.hdr.type == MML_REC_ENTRY &&
+				    rec.hdr.seq < r->next_seq &&
+				    (pass == 1 || chain_ok(r, &rec))) {
+					r->tail_off = o;
+					r->tail_seq = rec.hdr.seq;
+					break;
+				}
 			}
 		}
 	} else
@@ -632,6 +735,13 @@ ring_evict_one(struct mml_ring *r)
 	if (ok && rec.hdr.seq != r->tail_seq && !r->tail_damaged)
 		ok = rec_at(r, r->tail_off, r->tail_seq, 1, &rec) &&
 		    rec.hdr.seq <= r->next_seq;
+	/*
+	 * Stepping through damage, any record whose CRC checks ends the
+	 * steps.  (Demanding a long chain after it, as recovery's search
+	 * does, would evict whole runs of good entries in a ring with
+	 * scattered damage; a forged record inside a message could end the
+	 * steps early, which only moves the tail, never the head.)
+	 */
 	if (ok) {
 		r->tail_damaged = 0;
 		if (rec.hdr.type == MML_REC_WRAP) {
@@ -728,7 +838,7 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
     uint64_t *ret_seq)
 {
 	struct mml_disk_header *h = r->hdr;
-	uint64_t size, seq;
+	uint64_t size, seq, guard;
 	int e;
 
 	size = mml_disk_rec_size(hdr->comm_len, hdr->tag_len, hdr->msg_len,
@@ -753,7 +863,17 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 		r->wrapped = 1;
 		h->wraps++;
 	}
-	ring_make_room(r, size);
+	/*
+	 * The slot after the new record, where the head will be, is cleared
+	 * first: what an older lap left there may be message bytes a client
+	 * shaped like a record, and readers and recovery look there for the
+	 * next record.  (At the implicit wrap the head goes to 0, which is
+	 * always a record's start.)
+	 */
+	guard = r->cap - r->head_off - size >= MML_REC_HDR ? MML_REC_HDR : 0;
+	ring_make_room(r, size + guard);
+	if (guard)
+		memset(r->data + r->head_off + size, 0, guard);
 	seq = r->next_seq;
 	hdr->type = MML_REC_ENTRY;
 	hdr->seq = seq;
@@ -881,6 +1001,45 @@ mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job)
 	    (unsigned long long)job->durable_seq);
 }
 
+/*
+ * After a failed msync the kernel has marked the pages it could not
+ * write clean, and reports the error once: a later msync would succeed
+ * without writing them, and we would acknowledge data that is not on
+ * disk.  Touch every page the failed job covered so that the next job
+ * writes them again.
+ */
+static void
+ring_redirty(struct mml_ring *r, const struct mml_sync_job *job)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uint64_t end = 0;
+	int i;
+
+	for (i = 0; i < job->n_range; i++)
+		if (job->range[i].off + job->range[i].len > end)
+			end = job->range[i].off + job->range[i].len;
+	redirty_range(r, MML_DISK_HEADER_SIZE + end, (uint64_t)pg);
+}
+
+static void
+redirty_range(struct mml_ring *r, uint64_t end, uint64_t pg)
+{
+	volatile uint64_t o;
+	sigjmp_buf jb;
+
+	if (sigsetjmp(jb, 0) != 0) {
+		map_jmp = NULL;
+		return;
+	}
+	map_jmp = &jb;
+	for (o = 0; o < end; o += pg) {
+		volatile uint8_t *p = r->map + o;
+
+		*p = *p;
+	}
+	map_jmp = NULL;
+}
+
 void
 mml_ring_sync_done(struct mml_ring *r, const struct mml_sync_job *job)
 {
@@ -888,6 +1047,7 @@ mml_ring_sync_done(struct mml_ring *r, const struct mml_sync_job *job)
 		/* Nothing in this job is known durable: sync it again next time. */
 		r->unsynced = r->cap;
 		(void)ring_repair(r);
+		ring_redirty(r, job);
 		return;
 	}
 	if (job->durable_seq > r->durable_seq) {
@@ -908,7 +1068,7 @@ mml_ring_close(struct mml_ring *r)
 
 	if (r == NULL)
 		return NULL;
-	if (r->map != NULL) {
+	if (r->map != NULL && r->recovered) {
 		sigjmp_buf jb;
 
 		mml_ring_sync_prepare(r, &job);

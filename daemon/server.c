@@ -31,10 +31,19 @@
 #define GATHER_MAX		0.001
 /* Packets per recvmmsg() call. */
 #define RECV_BATCH		8
-/* Bound on draining one connection (a peer may keep sending meanwhile). */
+/*
+ * Bounds on draining one connection: a closing one gets about what its
+ * socket can have queued (a peer may keep sending meanwhile); at
+ * shutdown, after SHUT_RD, the queue is all there is.
+ */
+#define DRAIN_ROUNDS_CLOSING	64
 #define DRAIN_ROUNDS_MAX	16384
-/* ACKs one client may have pending; a client waits for them. */
-#define ACKS_MAX		1024
+/*
+ * ACKs one client may have pending.  Below what its socket can hold
+ * (about 270 small packets with the default buffer), so that a burst of
+ * ACKs from one group commit never finds the socket full.
+ */
+#define ACKS_MAX		128
 /* Peer-triggered warnings allowed per second before they are muted. */
 #define WARN_BURST		10
 
@@ -686,6 +695,9 @@ conn_read(struct mml_conn *c, int max_rounds)
 	for (round = 0; round < DRAIN_ROUNDS_MAX; round++) {
 		if (max_rounds >= 0 && round >= max_rounds && !c->closing)
 			return 0;
+		if (c->closing && !s->shutting_down &&
+		    round >= DRAIN_ROUNDS_CLOSING)
+			break;
 		for (i = 0; i < RECV_BATCH; i++) {
 			s->iov[i].iov_base = s->rbuf[i];
 			s->iov[i].iov_len = MML_FRAME_MAX;
@@ -950,8 +962,11 @@ mml_server_shutdown(struct mml_server *s)
 	if (s->listen_fd >= 0 && s->opts.drain_backlog) {
 		int fd;
 
-		while ((fd = accept4(s->listen_fd, NULL, NULL,
-		    SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0)
+		unsigned n = 0;
+
+		/* Bounded: a client connecting in a loop must not hold us. */
+		while (n++ < s->opts.max_clients && (fd = accept4(s->listen_fd,
+		    NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0)
 			(void)mml_server_add_client(s, fd);
 	}
 	{

@@ -52,11 +52,17 @@ tail0=$(head -n 1 "$T/orig" | cut -f 1)
 # here trusts the header's tail.
 expect() {
 	"$HELPERS/ringhack" scan "$RING" >"$T/scan" || fail "ringhack scan failed"
+	# The writer also clears the 64 bytes after its newest record (the
+	# slot where the head is): what lay there is gone too.
 	awk -v newest="$newest" -v cap=1048576 '
 	FILENAME == ARGV[1] {
 		if ($1 > newest || ($1 == newest + 1 && $5 == "wrap")) {
-			lo[++n] = $2; hi[n] = ($5 == "wrap") ? cap : $2 + $4 }
+			lo[++n] = $2; hi[n] = ($5 == "wrap") ? cap : $2 + $4
+			if ($5 != "wrap" && $1 > top) {
+				top = $1; gend = $2 + $4 + (8 - $4 % 8) % 8 }
+		}
 		next }
+	FNR == 1 && top > 0 && cap - gend >= 64 { lo[++n] = gend; hi[n] = gend + 64 }
 	{
 		for (i = 1; i <= n; i++)
 			if ($2 < hi[i] && $2 + $4 > lo[i]) { print $1; next }
