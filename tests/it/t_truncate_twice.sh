@@ -1,0 +1,27 @@
+#!/bin/bash
+# The ring truncated under the daemon again and again: each SIGBUS is
+# turned into an error (the handler leaves by siglongjmp, so SIGBUS must
+# not stay blocked after the first), the size is restored each time, and
+# the daemon keeps serving.
+. "$(dirname "$0")/lib.sh"
+
+need_ctl
+start_daemon --size 1M --sync-interval 50
+loadgen -t before -n 500 -z 100 >/dev/null 2>"$T/lg.err" ||
+    fail "loadgen: $(cat "$T/lg.err")"
+for round in 1 2 3; do
+	truncate -s 4096 "$RING"
+	loadgen -t "hit$round" -n 1 -a >/dev/null 2>&1
+	alive "$DPID" || { wait "$DPID"; fail "round $round: mmlogd died ($?)"; }
+	loadgen -t "after$round" -n 20 -a >"$T/after$round" 2>"$T/lg.err" ||
+	    fail "round $round: loadgen: $(cat "$T/lg.err")"
+	assert_eq "round $round: ACKs" 20 "$(wc -l <"$T/after$round")"
+done
+[ "$(stats_field bus_errors)" -ge 3 ] ||
+    fail "bus_errors is $(stats_field bus_errors), expected 3 or more"
+ctl --file "$RING" show -o json >"$T/show.json" 2>/dev/null ||
+    fail "show failed"
+# Each truncation took every record with it; the last round's are there.
+n=$(grep -c '"MESSAGE" *: *"after3 ' "$T/show.json")
+assert_eq "entries of the last round shown" 20 "$n"
+stop_daemon
