@@ -752,6 +752,45 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)conn_read(c, FRAMES_PER_WAKEUP / RECV_BATCH);
 }
 
+/*
+ * A refused client may have sent entries before we got to it: they
+ * would vanish with the connection.  Count the ones already queued and
+ * record the count, so the loss is not silent.  (Later sends fail with
+ * EPIPE, and the client library counts those itself.)
+ */
+static void
+refuse_count_lost(struct mml_server *s, int fd)
+{
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	struct mml_frame f;
+	uint64_t lost = 0;
+	char msg[160];
+	ssize_t n;
+	int i, m;
+
+	for (i = 0; i < 256; i++) {
+		n = recv(fd, s->rbuf[0], MML_FRAME_MAX, MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+		if (mml_wire_decode(s->rbuf[0], (size_t)n, 1, &f, NULL) == 0 &&
+		    f.hdr.type == MML_FRAME_ENTRIES)
+			lost += f.n_entries + f.dropped;
+	}
+	if (lost == 0)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0)
+		memset(&cred, 0, sizeof(cred));
+	s->st.client_drops += lost;
+	m = snprintf(msg, sizeof(msg), "client pid %d was refused (too many "
+	    "clients, --max-clients); %llu entries it had sent are lost",
+	    (int)cred.pid, (unsigned long long)lost);
+	if (mml_ring_append_note(s->ring, (uint32_t)cred.pid,
+	    (uint32_t)cred.uid, (uint32_t)cred.gid, "", 0, msg, (size_t)m,
+	    "MMLOG_DROPPED", lost) < 0)
+		s->st.append_errors++;
+}
+
 static void
 accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -782,6 +821,7 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			n = mml_wire_error(buf, sizeof(buf), 0, EUSERS, 0,
 			    "too many clients; try again later");
 			(void)send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+			refuse_count_lost(s, fd);
 			(void)close(fd);
 			if (warn_ok(s))
 				mml_log(LOG_WARNING, "refusing a client: %u "
@@ -825,10 +865,15 @@ idle_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	for (c = s->conns; c != NULL; c = next) {
 		next = c->next;
-		/* Followers are quiet by nature; waiters are ours to serve. */
-		if (c->subscribed || c->n_acks)
+		/*
+		 * Waiters are ours to serve.  Followers are quiet by nature,
+		 * but must not hold a slot forever: they get six times the
+		 * timeout (mmlogctl -f reconnects by itself).
+		 */
+		if (c->n_acks)
 			continue;
-		if (now - c->last_active >= s->opts.idle_timeout_s) {
+		if (now - c->last_active >= (c->subscribed ? 6. : 1.) *
+		    s->opts.idle_timeout_s) {
 			mml_log(LOG_DEBUG, "client pid %d idle, closing",
 			    (int)c->pid);
 			(void)conn_free(c);

@@ -23,5 +23,27 @@ refused=$(stats_field clients_refused)
 [ "$refused" -ge 1 ] && [ "$refused" -le 2 ] ||
     fail "clients_refused is $refused, expected 1 or 2"
 entries >"$T/shown" || exit 1
-grep -q refused "$T/shown" && fail "the refused client's entry was stored"
+grep -q 'refused 1' "$T/shown" && fail "the refused client's entry was stored"
+
+# Entries a refused client had already queued are counted in the ring,
+# not lost in silence: the daemon is stopped while the client connects
+# and sends, so they wait in its socket when the refusal comes.
+"$HELPERS/badpeer" -s "$SOCK" -w "$(tmo 30)" abandon 3 >"$T/ab2.out" 2>&1 &
+ab=$!
+track $ab
+wait_for "$(tmo 10)" grep -qs 'opened 3' "$T/ab2.out" || fail "badpeer did not connect"
+kill -STOP "$DPID"
+loadgen -t queued -n 5 -S >/dev/null 2>"$T/lg2.err" &
+lg=$!
+sleep 0.5
+kill -CONT "$DPID"
+wait $lg
+kill -KILL $ab
+wait $ab 2>/dev/null
+ctl --file "$RING" show -o json >"$T/all.json" 2>/dev/null || fail "show failed"
+grep -q 'queued 1' "$T/all.json" && fail "a refused client's entry was stored"
+dropped=$(json_fields MMLOG_DROPPED <"$T/all.json" | grep -v '^-$' |
+    awk '{ s += $1 } END { print s + 0 }')
+[ "$dropped" -ge 5 ] ||
+    fail "the refused client's 5 queued entries are not counted: MMLOG_DROPPED sums to $dropped"
 stop_daemon
