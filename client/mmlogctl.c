@@ -620,6 +620,20 @@ now_usec(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* Local broken-down time (DST decided by mktime) to microseconds. */
+static int
+tm_to_usec(struct tm *tm, uint64_t *ret)
+{
+	time_t t;
+
+	tm->tm_isdst = -1;
+	t = mktime(tm);
+	if (t == (time_t)-1 || t < 0)
+		return -EINVAL;
+	*ret = (uint64_t)t * 1000000;
+	return 0;
+}
+
 /* Local midnight, days away from today. */
 static int
 midnight(int days, uint64_t *ret)
@@ -631,12 +645,7 @@ midnight(int days, uint64_t *ret)
 		return -EINVAL;
 	tm.tm_mday += days;
 	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	t = mktime(&tm);
-	if (t == (time_t)-1 || t < 0)
-		return -EINVAL;
-	*ret = (uint64_t)t * 1000000;
-	return 0;
+	return tm_to_usec(&tm, ret);
 }
 
 /*
@@ -722,7 +731,7 @@ static int
 parse_time(const char *s, uint64_t *ret)
 {
 	struct tm tm, now_tm;
-	time_t t, now = time(NULL);
+	time_t now = time(NULL);
 	uint64_t sec, frac = 0, scale = 100000;
 	const char *p;
 	int n = 0, y, mo, d, h = 0, mi = 0, se = 0;
@@ -801,12 +810,7 @@ parse_time(const char *s, uint64_t *ret)
 	tm.tm_hour = h;
 	tm.tm_min = mi;
 	tm.tm_sec = se;
-	tm.tm_isdst = -1;
-	t = mktime(&tm);
-	if (t == (time_t)-1 || t < 0)
-		return -EINVAL;
-	*ret = (uint64_t)t * 1000000;
-	return 0;
+	return tm_to_usec(&tm, ret);
 }
 
 /* journalctl's "smart case": any uppercase letter makes -g exact. */
