@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "mmlog.h"
+#include "sock.h"
 #include "wire.h"
 
 #define PUBLIC __attribute__((visibility("default")))
@@ -201,16 +202,6 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000U + (uint64_t)ts.tv_nsec;
 }
 
-static void
-set_sndtimeo(int fd, unsigned timeout_ms)
-{
-	struct timeval tv;
-
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
 /*
  * (Re)connects.  A non-blocking handle's socket is non-blocking, so that
  * neither connect() nor send() ever waits.
@@ -218,30 +209,16 @@ set_sndtimeo(int fd, unsigned timeout_ms)
 static int
 client_connect(struct mmlog_client *c)
 {
-	struct sockaddr_un sa;
-	size_t len = strlen(c->path);
-	int fd, e;
+	int fd;
 
 	if (c->fd >= 0) {
 		(void)close(c->fd);
 		c->fd = -1;
 	}
-	if (len >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, c->path, len);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
-	    ((c->flags & MMLOG_NONBLOCK) ? SOCK_NONBLOCK : 0), 0);
+	fd = mml_sock_connect(c->path, SOCK_SEQPACKET |
+	    ((c->flags & MMLOG_NONBLOCK) ? SOCK_NONBLOCK : 0), c->timeout_ms);
 	if (fd < 0)
-		return -errno;
-	if (c->timeout_ms)
-		set_sndtimeo(fd, c->timeout_ms);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		e = errno;
-		(void)close(fd);
-		return -e;
-	}
+		return fd;
 	c->fd = fd;
 	return 0;
 }
@@ -322,7 +299,7 @@ mmlog_set_timeout(struct mmlog_client *c, unsigned timeout_ms)
 	(void)pthread_mutex_lock(&c->mu);
 	c->timeout_ms = timeout_ms;
 	if (c->fd >= 0)
-		set_sndtimeo(c->fd, timeout_ms);
+		mml_sock_sndtimeo(c->fd, timeout_ms);
 	(void)pthread_mutex_unlock(&c->mu);
 	return 0;
 }

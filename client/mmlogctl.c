@@ -34,6 +34,7 @@
 
 #include "ctl.h"
 #include "mmlog.h"
+#include "sock.h"
 #include "wire.h"
 
 #define EXIT_USAGE		2
@@ -217,7 +218,6 @@ static int	 parse_time(const char *, uint64_t *);
 static uint64_t	 now_usec(clockid_t);
 static int	 pattern_has_upper(const char *);
 static struct mml_ctl_ring *open_ring(const char *);
-static int	 sock_connect(const char *);
 static int	 daemon_stats(const char *, uint8_t *, size_t,
 		    const uint8_t **, size_t *, char *, size_t);
 static int	 out_ok(struct show *);
@@ -870,33 +870,6 @@ open_ring(const char *path)
 	return NULL;
 }
 
-/* Connects to the daemon; returns a blocking socket or -errno. */
-static int
-sock_connect(const char *path)
-{
-	struct sockaddr_un sa;
-	struct timeval tv = { 1, 0 };
-	size_t len = strlen(path);
-	int fd, e;
-
-	if (len >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, len);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	/* A daemon whose backlog is full must not hang us for ever. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		e = errno;
-		(void)close(fd);
-		return -e;
-	}
-	return fd;
-}
-
 /*
  * Asks the daemon at path for its counters.  Returns 0 with the
  * STATS_REPLY body in buf, or -errno with a reason in why.
@@ -913,7 +886,8 @@ daemon_stats(const char *path, uint8_t *buf, size_t cap,
 	ssize_t n;
 	int fd, rc, left;
 
-	fd = sock_connect(path);
+	/* A daemon whose backlog is full must not hang us for ever. */
+	fd = mml_sock_connect(path, SOCK_SEQPACKET, 1000);
 	if (fd < 0) {
 		(void)snprintf(why, why_cap, "%s", strerror(-fd));
 		return fd;
@@ -1373,7 +1347,7 @@ follow_subscribe(const char *path)
 	uint8_t buf[sizeof(struct mml_frame_hdr)];
 	int fd, e;
 
-	fd = sock_connect(path);
+	fd = mml_sock_connect(path, SOCK_SEQPACKET, 1000);
 	if (fd < 0)
 		return fd;
 	mml_wire_hdr_init(buf, MML_FRAME_SUBSCRIBE, 0, 2);

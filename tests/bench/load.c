@@ -35,6 +35,7 @@
 
 #include "bench.h"
 #include "mmlog.h"
+#include "sock.h"
 
 /* Each client's counters on a cache line of their own. */
 struct slot {
@@ -123,23 +124,10 @@ bench_rec_size(size_t entry_size)
 static int
 connect_unix(const char *path, int type, int *ret_fd)
 {
-	struct sockaddr_un sa;
-	size_t len = strlen(path);
-	int fd, e;
+	int fd = mml_sock_connect(path, type, 0);
 
-	if (len >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, len);
-	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		e = -errno;
-		(void)close(fd);
-		return e;
-	}
+		return fd;
 	*ret_fd = fd;
 	return 0;
 }

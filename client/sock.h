@@ -1,0 +1,21 @@
+/*
+ * sock.h: connecting to mmlogd's Unix socket; internal to client/ (and
+ * the tests), not part of libmmlogclient's ABI.
+ */
+#ifndef MML_SOCK_H
+#define MML_SOCK_H
+
+/*
+ * Connects a new AF_UNIX socket of type (SOCK_SEQPACKET or SOCK_DGRAM,
+ * optionally | SOCK_NONBLOCK; SOCK_CLOEXEC is always added) to path.
+ * sndtimeo_ms, if not 0, bounds blocking sends, and is set before
+ * connect() so that a daemon whose backlog is full cannot hang us.
+ * Returns the descriptor, or -errno (-ENAMETOOLONG for a path that does
+ * not fit sun_path).
+ */
+int mml_sock_connect(const char *path, int type, unsigned sndtimeo_ms);
+
+/* Sets (0: clears) the send timeout of fd, in ms. */
+void mml_sock_sndtimeo(int fd, unsigned timeout_ms);
+
+#endif /* MML_SOCK_H */
