@@ -33,6 +33,13 @@ struct mml_ctl_ring {
 	uint8_t		 ring_id[16];
 	dev_t		 dev;		/* identity of the file we mapped */
 	ino_t		 ino;
+	/* The seek index (FORMAT.md), NULL if the ring has none. */
+	const struct mml_idx_slot *idx;
+	uint64_t	 idx_slots;
+	unsigned	 idx_shift;
+	int		 idx_missing;	/* announced by the header, not in the file */
+	uint64_t	 idx_damaged;	/* slots a seek found not to match */
+	uint64_t	 idx_seeks;	/* seeks the index answered */
 };
 
 /*
@@ -161,6 +168,13 @@ void	mml_ctl_iter_tail(struct mml_ctl_iter *it);
 int	mml_ctl_iter_seek_last(struct mml_ctl_iter *it, uint64_t n);
 
 /*
+ * Both seeks ask the ring's seek index first: a bisection of its slots,
+ * each proven by the record it names.  Without an index, or when a slot
+ * the search met is damaged (the ring's idx_damaged counts them; the
+ * caller warns), they fall back to bisecting the data region.
+ */
+
+/*
  * Places the iterator, by bisection as above, at a proven record before
  * which every entry has a seq below key (by_time == 0; the record's own
  * seq is at most key) or a realtime_usec below key (by_time != 0, on the
@@ -271,5 +285,22 @@ void	mml_ctl_hexdump(FILE *out, const char *prefix, const uint8_t *p,
 
 /* Formats a CLOCK_REALTIME time in usec as local ISO 8601 with zone. */
 void	mml_ctl_time_iso(char *buf, size_t cap, uint64_t usec);
+
+/* What mml_ctl_index_check() found. */
+struct mml_ctl_idx_report {
+	uint64_t	 slots;
+	uint64_t	 used;		/* naming a live entry, which checks */
+	uint64_t	 stale;		/* naming an evicted or damaged entry */
+	uint64_t	 damaged;	/* each also passed to the callback */
+};
+
+/*
+ * Checks every slot of the ring's seek index against the record it
+ * names, calling bad(arg, slot, file offset, why) for each damaged one.
+ * Returns 0; -1 if the header announces an index the file lacks.
+ */
+int	mml_ctl_index_check(struct mml_ctl_ring *r,
+	    struct mml_ctl_idx_report *rep,
+	    void (*bad)(void *, uint64_t, uint64_t, const char *), void *arg);
 
 #endif /* MML_CTL_H */

@@ -233,6 +233,10 @@ mml_ctl_ring_open(const char *path, struct mml_ctl_ring **ret,
 		goto out;
 	}
 	map_len = MML_DISK_HEADER_SIZE + (size_t)h.capacity;
+	/* The index is used only if the file has it whole. */
+	if ((h.compat_flags & MML_COMPAT_INDEX) &&
+	    (uint64_t)st.st_size >= mml_disk_file_size(&h))
+		map_len = (size_t)mml_disk_file_size(&h);
 	map = mmap(NULL, map_len, PROT_READ, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		rc = -errno;
@@ -260,6 +264,13 @@ mml_ctl_ring_open(const char *path, struct mml_ctl_ring **ret,
 	r->map_len = map_len;
 	r->data = r->map + MML_DISK_HEADER_SIZE;
 	r->capacity = h.capacity;
+	if (map_len > MML_DISK_HEADER_SIZE + (size_t)h.capacity) {
+		r->idx = (const struct mml_idx_slot *)(const void *)(r->map +
+		    mml_idx_file_off(h.capacity));
+		r->idx_slots = mml_idx_slots(h.capacity);
+		r->idx_shift = mml_idx_shift(h.capacity);
+	} else
+		r->idx_missing = (h.compat_flags & MML_COMPAT_INDEX) != 0;
 	memcpy(r->ring_id, h.ring_id, sizeof(r->ring_id));
 	r->dev = st.st_dev;
 	r->ino = st.st_ino;
@@ -892,6 +903,114 @@ found:
 	return 0;
 }
 
+/*
+ * The seek index.  Slot b names the first record the writer put in
+ * bucket b on its lap; taken from the tail's bucket round the ring,
+ * the slots still naming live records do so in ring order, so their
+ * seqs and times grow.  The tail's bucket appears twice in that order:
+ * first for records at or after the tail, last for the newest records
+ * when the head has come round to just behind the tail.
+ */
+#define IDX_RETRIES	3	/* re-reads of a slot the writer may be changing */
+#define IDX_PROBES	64	/* unusable slots stepped over per probe */
+
+/*
+ * Slot at position i (0..slots) of the order above.  Returns 1 with the
+ * record in *ret if the slot names a live entry that checks, CRC, seq
+ * and time; 0 if the slot is empty, stale or at the other end of the
+ * order; -1 if it is damaged or names a live seq that is not there.
+ */
+static int
+idx_at(struct mml_ctl_ring *r, const struct span *sp, uint64_t i,
+    struct mml_rec *ret)
+{
+	struct mml_idx_slot slot;
+	uint64_t bt = sp->tail_off >> r->idx_shift, b;
+	int st = -1, tries;
+
+	b = (bt + i) % r->idx_slots;
+	for (tries = 0; tries < IDX_RETRIES; tries++) {
+		if (tries > 0)
+			pause_ms(1);
+		memcpy(&slot, &r->idx[b], sizeof(slot));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		st = mml_idx_slot_check(&slot, r->capacity, b);
+		if (st == 0)
+			return 0;
+		if (st < 0)
+			continue;
+		if (slot.seq < sp->tail_seq || slot.seq >= sp->head_seq ||
+		    slot.seq < mml_ctl_ring_tail_seq(r))
+			return 0;
+		if (b == bt && (i == 0) != (slot.off >= sp->tail_off))
+			return 0;
+		/*
+		 * A record that does not check is damaged data (verify
+		 * reports it) or one the writer is overwriting: the slot is
+		 * of no use, but not wrong.  A whole record of another seq
+		 * or time where the slot points is a wrong slot.
+		 */
+		if (rec_check(r, slot.off, 0, 1, ret, NULL) < 0)
+			return 0;
+		if (ret->hdr.type == MML_REC_ENTRY &&
+		    ret->hdr.seq == slot.seq &&
+		    ret->hdr.realtime_usec == slot.realtime_usec)
+			return 1;
+		/* Overwritten while we looked is not damage. */
+		if (slot.seq < mml_ctl_ring_tail_seq(r))
+			return 0;
+		st = -1;
+	}
+	return st;
+}
+
+/*
+ * The last record of the index order whose key is below key (by_time)
+ * or at most key (by seq), by bisection.  Returns 1 and fills *ret; 0
+ * if no slot is (start at the tail); -1 if the ring has no index or a
+ * slot met is damaged (r->idx_damaged counts it).
+ */
+static int
+idx_seek(struct mml_ctl_ring *r, const struct span *sp, int by_time,
+    uint64_t key, struct mml_rec *ret)
+{
+	struct mml_rec rec;
+	uint64_t lo = 0, hi, mid, j, k, n;
+	int found = 0, st;
+
+	if (r->idx == NULL)
+		return -1;
+	/* Positions lo..hi-1 are open; those below lo hold, hi.. do not. */
+	hi = r->idx_slots + 1;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		st = 0;
+		for (j = mid, n = 0; j < hi && n < IDX_PROBES; j++, n++) {
+			st = idx_at(r, sp, j, &rec);
+			if (st != 0)
+				break;
+		}
+		if (st < 0) {
+			r->idx_damaged++;
+			return -1;
+		}
+		if (st == 0) {
+			/* Nothing usable from mid on (or for a long way). */
+			hi = mid;
+			continue;
+		}
+		k = by_time ? rec.hdr.realtime_usec : rec.hdr.seq;
+		if (by_time ? k < key : k <= key) {
+			*ret = rec;
+			found = 1;
+			lo = j + 1;
+		} else
+			hi = mid;
+	}
+	r->idx_seeks++;
+	return found;
+}
+
 int
 mml_ctl_iter_seek_last(struct mml_ctl_iter *it, uint64_t n)
 {
@@ -902,6 +1021,14 @@ mml_ctl_iter_seek_last(struct mml_ctl_iter *it, uint64_t n)
 
 	if (span_get(r, &sp) < 0)
 		goto tail;
+	if (n < sp.head_seq - sp.tail_seq) {
+		switch (idx_seek(r, &sp, 0, sp.head_seq - 1 - n, &rec)) {
+		case 1:
+			goto found;
+		case 0:
+			goto tail;
+		}
+	}
 	avg = sp.used / (sp.head_seq - sp.tail_seq);
 	if (avg < MML_REC_HDR)
 		avg = MML_REC_HDR;
@@ -912,6 +1039,7 @@ mml_ctl_iter_seek_last(struct mml_ctl_iter *it, uint64_t n)
 		goto tail;
 	if (anchor(r, &sp, sp.used - back - FORGE_MAX, &rec) < 0)
 		goto tail;
+found:
 	it->off = rec.off;
 	it->seq = rec.hdr.seq;
 	it->pend_jump = 0;
@@ -931,6 +1059,12 @@ mml_ctl_iter_seek_key(struct mml_ctl_iter *it, int by_time, uint64_t key)
 
 	if (span_get(r, &sp) < 0)
 		goto tail;
+	switch (idx_seek(r, &sp, by_time, key, &rec)) {
+	case 1:
+		goto found;
+	case 0:
+		goto tail;
+	}
 	/* Keys grow along the ring: find where they reach key. */
 	hi = sp.used;
 	while (hi - lo > FORGE_MAX) {
@@ -951,11 +1085,64 @@ mml_ctl_iter_seek_key(struct mml_ctl_iter *it, int by_time, uint64_t key)
 	k = by_time ? rec.hdr.realtime_usec : rec.hdr.seq;
 	if (by_time ? k >= key : k > key)
 		goto tail;
+found:
 	it->off = rec.off;
 	it->seq = rec.hdr.seq;
 	it->pend_jump = 0;
 	return 1;
 tail:
 	mml_ctl_iter_tail(it);
+	return 0;
+}
+
+int
+mml_ctl_index_check(struct mml_ctl_ring *r, struct mml_ctl_idx_report *rep,
+    void (*bad)(void *, uint64_t, uint64_t, const char *), void *arg)
+{
+	struct mml_idx_slot slot;
+	struct mml_rec rec;
+	uint64_t b, tail, head;
+	int st;
+
+	memset(rep, 0, sizeof(*rep));
+	if (r->idx == NULL)
+		return r->idx_missing ? -1 : 0;
+	rep->slots = r->idx_slots;
+	for (b = 0; b < r->idx_slots; b++) {
+		memcpy(&slot, &r->idx[b], sizeof(slot));
+		st = mml_idx_slot_check(&slot, r->capacity, b);
+		if (st == 0)
+			continue;
+		if (st < 0) {
+			rep->damaged++;
+			bad(arg, b, mml_idx_file_off(r->capacity) +
+			    b * sizeof(slot), "damaged (CRC, offset or "
+			    "reserved bytes)");
+			continue;
+		}
+		tail = mml_ctl_ring_tail_seq(r);
+		head = mml_ctl_ring_head_seq(r);
+		if (slot.seq < tail || slot.seq >= head) {
+			rep->stale++;
+			continue;
+		}
+		if (rec_check(r, slot.off, 0, 1, &rec, NULL) < 0) {
+			/* Damaged data, which the walk reports. */
+			rep->stale++;
+			continue;
+		}
+		if (rec.hdr.type == MML_REC_ENTRY && rec.hdr.seq == slot.seq &&
+		    rec.hdr.realtime_usec == slot.realtime_usec) {
+			rep->used++;
+			continue;
+		}
+		if (slot.seq < mml_ctl_ring_tail_seq(r)) {
+			rep->stale++;
+			continue;
+		}
+		rep->damaged++;
+		bad(arg, b, mml_idx_file_off(r->capacity) + b * sizeof(slot),
+		    "names a record that is not there");
+	}
 	return 0;
 }

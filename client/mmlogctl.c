@@ -192,6 +192,7 @@ struct show {
 	uint64_t	 want;		/* first seq wanted (after a cursor) */
 	int64_t		 lines;		/* -n, or -1 for all */
 	int		 seeked_last;	/* placed by mml_ctl_iter_seek_last() */
+	int		 idx_warned;	/* said the seek index is damaged */
 	uint64_t	 start_off;	/* ... at this record */
 	uint64_t	 start_seq;
 	uint64_t	 seek_n;	/* ... for this many entries */
@@ -1078,7 +1079,7 @@ show_gap(struct show *sh, enum item_kind kind, uint64_t first, uint64_t n,
  * end is wanted: after a cursor, after --since, or the newest -n.
  */
 static void
-show_start(struct show *sh, const struct mml_disk_header *h)
+show_start_at(struct show *sh, const struct mml_disk_header *h)
 {
 	struct mml_ctl_iter *it = &sh->it;
 	uint64_t tail = 0;
@@ -1113,6 +1114,31 @@ show_start(struct show *sh, const struct mml_disk_header *h)
 		return;
 	}
 	mml_ctl_iter_tail(it);
+}
+
+/*
+ * The same, and a word when the ring's seek index was found damaged (the
+ * seek then bisected the data instead: slower, not wrong).  With
+ * MMLOGCTL_DEBUG=seek, says how each seek was answered, for the tests.
+ */
+static void
+show_start(struct show *sh, const struct mml_disk_header *h)
+{
+	struct mml_ctl_ring *r = sh->it.ring;
+	uint64_t damaged = r->idx_damaged, seeks = r->idx_seeks;
+	const char *dbg = getenv("MMLOGCTL_DEBUG");
+
+	show_start_at(sh, h);
+	if (r->idx_damaged > damaged && !sh->idx_warned) {
+		msg("warning: the ring's seek index is damaged; searched the "
+		    "ring without it (mmlogctl verify tells more)");
+		sh->idx_warned = 1;
+	}
+	if (dbg != NULL && strstr(dbg, "seek") != NULL)
+		msg("seek: %s at seq %" PRIu64, r->idx_seeks > seeks ?
+		    "index" : r->idx == NULL ? "no index" :
+		    r->idx_damaged > damaged ? "index damaged" : "no seek",
+		    sh->it.seq);
 }
 
 /*
@@ -2179,6 +2205,16 @@ verify_payload(const struct mml_rec *rec)
 	return NULL;
 }
 
+static void
+verify_idx_bad(void *arg, uint64_t slot, uint64_t off, const char *why)
+{
+	uint64_t *problems = arg;
+
+	(*problems)++;
+	printf("problem: seek index slot %" PRIu64 " at file offset 0x%"
+	    PRIx64 " %s (readers search without it)\n", slot, off, why);
+}
+
 static int
 cmd_verify(const struct opts *o)
 {
@@ -2189,8 +2225,9 @@ cmd_verify(const struct opts *o)
 	const char *bad;
 	uint64_t entries = 0, first = 0, last = 0, problems = 0,
 	    overwritten = 0, limit;
+	struct mml_ctl_idx_report ir;
 	char id[33], sr[64];
-	int step, clean;
+	int step, clean, idx_rc;
 
 	r = open_ring(o->file);
 	if (r == NULL)
@@ -2294,6 +2331,12 @@ cmd_verify(const struct opts *o)
 		    "the records end before seq %" PRIu64 "\n", h2.durable_seq,
 		    it.seq);
 	}
+	idx_rc = mml_ctl_index_check(r, &ir, verify_idx_bad, &problems);
+	if (idx_rc < 0) {
+		problems++;
+		printf("problem: the header announces a seek index, but the "
+		    "file ends before it\n");
+	}
 	limit = h2.seq_limit;
 	if (entries > 0 && last >= limit) {
 		problems++;
@@ -2315,6 +2358,13 @@ cmd_verify(const struct opts *o)
 		printf("durable seq %" PRIu64 " NOT reached; ", h2.durable_seq);
 	if (overwritten > 0)
 		printf("%" PRIu64 " overwritten while reading; ", overwritten);
+	if (idx_rc < 0)
+		printf("seek index missing from the file; ");
+	else if (ir.slots > 0)
+		printf("seek index: %" PRIu64 " slots, %" PRIu64 " in use, %"
+		    PRIu64 " damaged; ", ir.slots, ir.used, ir.damaged);
+	else
+		printf("no seek index; ");
 	printf("%" PRIu64 " problem%s\n", problems, problems == 1 ? "" : "s");
 	mml_ctl_iter_done(&it);
 	(void)mml_ctl_ring_free(r);

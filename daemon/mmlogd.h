@@ -56,6 +56,11 @@ struct mml_ring {
 	uint8_t *data;
 	uint64_t cap;
 	uint8_t boot_id[16];
+	struct mml_idx_slot *idx;	/* the seek index in the map */
+	uint64_t idx_slots;
+	unsigned idx_shift;
+	uint64_t idx_bucket;	/* bucket of the last slot written this lap */
+	uint64_t idx_damaged;	/* slots found damaged at open, cleared */
 
 	/* Owned by the loop thread. */
 	uint64_t head_off;	/* where the next record goes */

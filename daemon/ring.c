@@ -56,6 +56,13 @@ static int rec_follows(const struct mml_ring *, const struct mml_rec *,
     uint64_t);
 static int chain_ok(const struct mml_ring *, const struct mml_rec *);
 static void ring_mark_gap(struct mml_ring *);
+static int ring_index_prepare(int, const char *, struct mml_disk_header *,
+    uint64_t);
+static void ring_index_check(struct mml_ring *);
+static int rec_at(const struct mml_ring *, uint64_t, uint64_t, int,
+    struct mml_rec *);
+static void ring_index_note(struct mml_ring *, uint64_t,
+    const struct mml_rec_hdr *);
 
 static void
 sigbus_handler(int sig, siginfo_t *si, void *ctx)
@@ -219,19 +226,23 @@ ring_create(const char *path, uint64_t cap)
 		goto out;
 	}
 	(void)fchmod(fd, 0640);
-	/* Every block allocated now, so a full disk can never SIGBUS the map. */
-	r = posix_fallocate(fd, 0, (off_t)(MML_DISK_HEADER_SIZE + cap));
-	if (r != 0) {
-		r = mml_log_errno(r, "allocate %llu bytes for ring '%s'",
-		    (unsigned long long)(MML_DISK_HEADER_SIZE + cap), path);
-		goto out;
-	}
 	rfd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 	if (rfd < 0 || read(rfd, id, sizeof(id)) != (ssize_t)sizeof(id)) {
 		r = mml_log_errno(errno ? errno : EIO, "read /dev/urandom");
 		goto out;
 	}
 	mml_disk_header_init(&h, cap, id, mml_now_usec(CLOCK_REALTIME));
+	/*
+	 * Every block allocated now, so a full disk can never SIGBUS the
+	 * map; the index region is allocated, and so reads as zeros (empty
+	 * slots), with the rest.
+	 */
+	r = posix_fallocate(fd, 0, (off_t)mml_disk_file_size(&h));
+	if (r != 0) {
+		r = mml_log_errno(r, "allocate %llu bytes for ring '%s'",
+		    (unsigned long long)mml_disk_file_size(&h), path);
+		goto out;
+	}
 	memset(page, 0, sizeof(page));
 	memcpy(page, &h, sizeof(h));
 	if (pwrite(fd, page, sizeof(page), 0) != (ssize_t)sizeof(page) ||
@@ -261,6 +272,103 @@ out:
 	return r;
 }
 
+/*
+ * Makes sure the file has its seek index before it is mapped: a ring
+ * made before the index existed gets one (the compatible flag, so older
+ * readers still read it, and the region after the data, zero = empty);
+ * a file cut short of its index gets the region back.  Both are our own
+ * file's layout, under our lock, so neither discards anything.
+ */
+static int
+ring_index_prepare(int fd, const char *path, struct mml_disk_header *h,
+    uint64_t file_size)
+{
+	int e;
+
+	if (!(h->compat_flags & MML_COMPAT_INDEX)) {
+		h->compat_flags |= MML_COMPAT_INDEX;
+		e = posix_fallocate(fd, 0, (off_t)mml_disk_file_size(h));
+		if (e != 0)
+			return mml_log_errno(e, "add a seek index to '%s'",
+			    path);
+		h->static_crc = mml_crc32c(0, h,
+		    offsetof(struct mml_disk_header, static_crc));
+		if (pwrite(fd, h, offsetof(struct mml_disk_header, state), 0) !=
+		    (ssize_t)offsetof(struct mml_disk_header, state) ||
+		    fdatasync(fd) < 0)
+			return mml_log_errno(errno ? errno : EIO,
+			    "write header of '%s'", path);
+		mml_log(LOG_NOTICE, "ring '%s': added a seek index (%llu "
+		    "bytes after the data)", path,
+		    (unsigned long long)mml_idx_size(h->capacity));
+		return 0;
+	}
+	if (file_size < mml_disk_file_size(h)) {
+		mml_log(LOG_WARNING, "ring '%s' is shorter than its seek index; "
+		    "restoring the index region", path);
+		e = posix_fallocate(fd, 0, (off_t)mml_disk_file_size(h));
+		if (e != 0)
+			return mml_log_errno(e, "restore size of '%s'", path);
+	}
+	return 0;
+}
+
+/*
+ * Records that the entry hdr now at data offset off starts a bucket on
+ * this lap.  The record is whole (its CRC stored) before the slot names
+ * it; a reader that copies a slot while it changes sees a CRC mismatch.
+ */
+static void
+ring_index_note(struct mml_ring *r, uint64_t off,
+    const struct mml_rec_hdr *hdr)
+{
+	struct mml_idx_slot slot;
+	uint64_t b = off >> r->idx_shift;
+
+	if (b == r->idx_bucket)
+		return;
+	r->idx_bucket = b;
+	mml_idx_slot_make(&slot, hdr->seq, hdr->realtime_usec, off);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memcpy(&r->idx[b], &slot, sizeof(slot));
+}
+
+/*
+ * At open: every slot in use must name the record it says, with its CRC,
+ * seq and time, and a seq of the live ring; any other (a damaged slot, a
+ * record lost to a crash or corrupted since) is cleared and counted.
+ * Slots of evicted records are left: readers skip them.
+ */
+static void
+ring_index_check(struct mml_ring *r)
+{
+	struct mml_idx_slot slot;
+	struct mml_rec rec;
+	uint64_t b;
+	int st;
+
+	r->idx_damaged = 0;
+	for (b = 0; b < r->idx_slots; b++) {
+		memcpy(&slot, &r->idx[b], sizeof(slot));
+		st = mml_idx_slot_check(&slot, r->cap, b);
+		if (st == 0)
+			continue;
+		if (st == 1 && (slot.seq < r->tail_seq ||
+		    (rec_at(r, slot.off, slot.seq, 1, &rec) &&
+		    rec.hdr.type == MML_REC_ENTRY && rec.hdr.seq == slot.seq &&
+		    rec.hdr.realtime_usec == slot.realtime_usec &&
+		    slot.seq < r->next_seq)))
+			continue;
+		memset(&r->idx[b], 0, sizeof(slot));
+		r->idx_damaged++;
+	}
+	if (r->idx_damaged > 0)
+		mml_log(LOG_WARNING, "ring '%s': %llu of %llu seek index slots "
+		    "did not match their records; cleared", r->path,
+		    (unsigned long long)r->idx_damaged,
+		    (unsigned long long)r->idx_slots);
+}
+
 int
 mml_ring_open(const char *path, uint64_t size, int size_explicit,
     uint64_t min_cap, struct mml_ring **ret)
@@ -269,6 +377,7 @@ mml_ring_open(const char *path, uint64_t size, int size_explicit,
 	struct mml_disk_header h;
 	enum mml_disk_reason why;
 	struct stat st;
+	size_t map_len;
 	void *map;
 	int e, fd = -1;
 
@@ -344,15 +453,18 @@ mml_ring_open(const char *path, uint64_t size, int size_explicit,
 		e = -EINVAL;
 		goto fail;
 	}
-	map = mmap(NULL, MML_DISK_HEADER_SIZE + h.capacity,
-	    PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	e = ring_index_prepare(fd, path, &h, (uint64_t)st.st_size);
+	if (e < 0)
+		goto fail;
+	map_len = mml_disk_file_size(&h);
+	map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		e = mml_log_errno(errno, "mmap '%s'", path);
 		goto fail;
 	}
 	r = calloc(1, sizeof(*r));
 	if (r == NULL || (r->path = strdup(path)) == NULL) {
-		(void)munmap(map, MML_DISK_HEADER_SIZE + h.capacity);
+		(void)munmap(map, map_len);
 		free(r);
 		r = NULL;
 		e = -ENOMEM;
@@ -360,10 +472,15 @@ mml_ring_open(const char *path, uint64_t size, int size_explicit,
 	}
 	r->fd = fd;
 	r->map = map;
-	r->map_len = MML_DISK_HEADER_SIZE + h.capacity;
+	r->map_len = map_len;
 	r->hdr = map;
 	r->data = r->map + MML_DISK_HEADER_SIZE;
 	r->cap = h.capacity;
+	r->idx = (struct mml_idx_slot *)(void *)(r->map +
+	    mml_idx_file_off(h.capacity));
+	r->idx_slots = mml_idx_slots(h.capacity);
+	r->idx_shift = mml_idx_shift(h.capacity);
+	r->idx_bucket = UINT64_MAX;
 	read_boot_id(r->boot_id);
 	{
 		struct sigaction sa;
@@ -678,6 +795,7 @@ ring_recover(struct mml_ring *r)
 	r->durable_seq = r->next_seq - 1;
 	r->durable_off = r->head_off;
 	r->seq_limit = h->seq_limit;
+	ring_index_check(r);
 
 	ring_publish(r);
 	memcpy(h->boot_id, r->boot_id, 16);
@@ -861,6 +979,7 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 		r->unsynced += rest;
 		r->head_off = 0;
 		r->wrapped = 1;
+		r->idx_bucket = UINT64_MAX;
 		h->wraps++;
 	}
 	/*
@@ -880,11 +999,13 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	hdr->reserved = 0;
 	(void)mml_disk_rec_write(r->data + r->head_off, hdr, comm, tag, msg,
 	    fields);
+	ring_index_note(r, r->head_off, hdr);
 	r->next_seq++;
 	r->unsynced += size;
 	r->head_off = mml_disk_next_off(r->cap, r->head_off, size);
 	if (r->head_off == 0) {
 		r->wrapped = 1;
+		r->idx_bucket = UINT64_MAX;
 		h->wraps++;
 	}
 	__atomic_store_n(&h->head_off, r->head_off, __ATOMIC_RELAXED);

@@ -115,6 +115,7 @@ mml_disk_header_init(struct mml_disk_header *h, uint64_t capacity,
 	memcpy(h->ring_id, ring_id, sizeof(h->ring_id));
 	h->capacity = capacity;
 	h->created_usec = now_usec;
+	h->compat_flags = MML_COMPAT_INDEX;
 	h->static_crc = mml_crc32c(0, h,
 	    offsetof(struct mml_disk_header, static_crc));
 	h->state = MML_STATE_CLEAN;
@@ -241,4 +242,40 @@ mml_disk_wrap_write(uint8_t *dst, uint64_t next_seq, uint64_t realtime_usec)
 	h.seq = next_seq;
 	h.realtime_usec = realtime_usec;
 	(void)mml_disk_rec_write(dst, &h, NULL, NULL, NULL, NULL);
+}
+
+uint64_t
+mml_disk_file_size(const struct mml_disk_header *h)
+{
+	if (h->compat_flags & MML_COMPAT_INDEX)
+		return mml_idx_file_off(h->capacity) +
+		    mml_idx_size(h->capacity);
+	return MML_DISK_HEADER_SIZE + h->capacity;
+}
+
+void
+mml_idx_slot_make(struct mml_idx_slot *slot, uint64_t seq,
+    uint64_t realtime_usec, uint64_t off)
+{
+	slot->seq = seq;
+	slot->realtime_usec = realtime_usec;
+	slot->off = off;
+	slot->reserved = 0;
+	slot->crc = mml_crc32c(0, slot, offsetof(struct mml_idx_slot, crc));
+}
+
+int
+mml_idx_slot_check(const struct mml_idx_slot *slot, uint64_t capacity,
+    uint64_t bucket)
+{
+	static const struct mml_idx_slot zero;
+
+	if (memcmp(slot, &zero, sizeof(zero)) == 0)
+		return 0;
+	if (slot->reserved != 0 || slot->seq == 0 ||
+	    mml_crc32c(0, slot, offsetof(struct mml_idx_slot, crc)) !=
+	    slot->crc || !off_valid(slot->off, capacity) ||
+	    slot->off >> mml_idx_shift(capacity) != bucket)
+		return -1;
+	return 1;
 }

@@ -26,8 +26,9 @@
 #define MML_STATE_CLEAN		0	/* closed in order; all synced */
 #define MML_STATE_DIRTY		1	/* open by a writer, or it crashed */
 
-/* No compatible or incompatible feature is defined yet. */
-#define MML_COMPAT_KNOWN	0U
+/* Features (FORMAT.md, "Versioning"). */
+#define MML_COMPAT_INDEX	0x1U	/* a seek index follows the data region */
+#define MML_COMPAT_KNOWN	MML_COMPAT_INDEX
 #define MML_INCOMPAT_KNOWN	0U
 
 struct mml_disk_header {
@@ -223,5 +224,85 @@ uint64_t mml_disk_rec_write(uint8_t *dst, const struct mml_rec_hdr *hdr,
 /* Writes a WRAP record carrying next_seq at dst (>= MML_REC_HDR bytes). */
 void mml_disk_wrap_write(uint8_t *dst, uint64_t next_seq,
     uint64_t realtime_usec);
+
+/*
+ * The seek index (MML_COMPAT_INDEX): a sparse map of sequence numbers
+ * and times to data offsets, after the data region, so that readers
+ * find the newest entries, a time or a cursor by bisecting a small
+ * array instead of the ring.  The data region is cut into buckets of
+ * 2^shift bytes (64 KiB, or more so that there are at most
+ * MML_IDX_SLOTS_MAX); slot b names the first record the writer put in
+ * bucket b on its current lap.  The writer never trusts the index and
+ * neither do readers: a slot is used only if its CRC matches and the
+ * record it names checks with the slot's seq and time.
+ */
+#define MML_IDX_SHIFT_MIN	16
+#define MML_IDX_SLOTS_MAX	65536
+#define MML_IDX_PAGE		4096
+
+struct mml_idx_slot {
+	uint64_t seq;		/*  0: the record's seq; 0: empty slot */
+	uint64_t realtime_usec;	/*  8: its realtime_usec */
+	uint64_t off;		/* 16: its data offset, inside bucket b */
+	uint32_t crc;		/* 24: CRC32C of bytes [0, 24) */
+	uint32_t reserved;	/* 28: 0 */
+};
+_Static_assert(sizeof(struct mml_idx_slot) == 32, "index slot size");
+_Static_assert(offsetof(struct mml_idx_slot, crc) == 24, "slot crc");
+
+/* Bucket size of a ring of capacity bytes, as a shift. */
+static inline unsigned
+mml_idx_shift(uint64_t capacity)
+{
+	unsigned s = MML_IDX_SHIFT_MIN;
+
+	while (((capacity - 1) >> s) + 1 > MML_IDX_SLOTS_MAX)
+		s++;
+	return s;
+}
+
+/* Number of slots (buckets). */
+static inline uint64_t
+mml_idx_slots(uint64_t capacity)
+{
+	return ((capacity - 1) >> mml_idx_shift(capacity)) + 1;
+}
+
+/* File offset of the index: the first page boundary after the data. */
+static inline uint64_t
+mml_idx_file_off(uint64_t capacity)
+{
+	uint64_t end = MML_DISK_HEADER_SIZE + capacity;
+
+	return (end + MML_IDX_PAGE - 1) & ~(uint64_t)(MML_IDX_PAGE - 1);
+}
+
+/* Bytes of the index, whole pages. */
+static inline uint64_t
+mml_idx_size(uint64_t capacity)
+{
+	uint64_t n = mml_idx_slots(capacity) * sizeof(struct mml_idx_slot);
+
+	return (n + MML_IDX_PAGE - 1) & ~(uint64_t)(MML_IDX_PAGE - 1);
+}
+
+/*
+ * Bytes the file must have for a ring with this header: header, data,
+ * and the index if the header says there is one.
+ */
+uint64_t mml_disk_file_size(const struct mml_disk_header *h);
+
+/* Fills *slot for a record with this seq and time at data offset off. */
+void mml_idx_slot_make(struct mml_idx_slot *slot, uint64_t seq,
+    uint64_t realtime_usec, uint64_t off);
+
+/*
+ * Checks a copy of slot `bucket` of a ring of capacity bytes: returns 1
+ * if it is in use and well formed (CRC, reserved, its offset a record
+ * start inside the bucket), 0 if it is empty (all zero), -1 if damaged.
+ * Whether the record it names is there is for the caller to check.
+ */
+int mml_idx_slot_check(const struct mml_idx_slot *slot, uint64_t capacity,
+    uint64_t bucket);
 
 #endif /* MML_DISK_H */

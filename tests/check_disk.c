@@ -486,7 +486,8 @@ START_TEST(test_header_init)
 	ck_assert_mem_eq(buf + H_MAGIC, "MMLOGRNG", 8);
 	ck_assert_uint_eq(get32(buf + H_VERSION), 1);
 	ck_assert_uint_eq(get32(buf + H_HSIZE), 4096);
-	ck_assert_uint_eq(get32(buf + H_COMPAT), 0);
+	/* New rings have the seek index. */
+	ck_assert_uint_eq(get32(buf + H_COMPAT), MML_COMPAT_INDEX);
 	ck_assert_uint_eq(get32(buf + H_INCOMPAT), 0);
 	ck_assert_mem_eq(buf + H_RING_ID, ring_id, 16);
 	ck_assert_uint_eq(get64(buf + H_CAPACITY), CAP);
@@ -1194,6 +1195,73 @@ dir_teardown(void)
 	ck_assert_int_eq(rmdir(tmpdir), 0);
 }
 
+
+/* The index's geometry follows from the capacity alone (FORMAT.md). */
+START_TEST(test_idx_geometry)
+{
+	static const struct {
+		uint64_t cap;
+		unsigned shift;
+		uint64_t slots, file_off, size;
+	} c[] = {
+		{ 65536, 16, 1, 69632, 4096 },
+		{ 65544, 16, 2, 73728, 4096 },
+		{ (uint64_t)1 << 30, 16, 16384, 4096 + ((uint64_t)1 << 30),
+		    16384 * 32 },
+		{ ((uint64_t)1 << 32), 16, 65536, 4096 + ((uint64_t)1 << 32),
+		    65536 * 32 },
+		{ ((uint64_t)1 << 32) + 8, 17, 32769,
+		    8192 + ((uint64_t)1 << 32), 32769 * 32 + 4064 },
+		{ (uint64_t)1 << 40, 24, 65536, 4096 + ((uint64_t)1 << 40),
+		    65536 * 32 },
+	};
+	struct mml_disk_header h;
+	uint8_t id[16] = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		ck_assert_uint_eq(mml_idx_shift(c[i].cap), c[i].shift);
+		ck_assert_uint_eq(mml_idx_slots(c[i].cap), c[i].slots);
+		ck_assert_uint_eq(mml_idx_file_off(c[i].cap), c[i].file_off);
+		ck_assert_uint_eq(mml_idx_size(c[i].cap), c[i].size);
+		mml_disk_header_init(&h, c[i].cap, id, 1);
+		ck_assert_uint_eq(mml_disk_file_size(&h),
+		    c[i].file_off + c[i].size);
+		h.compat_flags = 0;
+		ck_assert_uint_eq(mml_disk_file_size(&h), 4096 + c[i].cap);
+	}
+}
+END_TEST
+
+/* Slots: empty, whole, and every way one can be damaged. */
+START_TEST(test_idx_slot)
+{
+	const uint64_t cap = (uint64_t)1 << 20;	/* 16 buckets of 64 KiB */
+	struct mml_idx_slot s, z;
+
+	memset(&z, 0, sizeof(z));
+	ck_assert_int_eq(mml_idx_slot_check(&z, cap, 0), 0);
+	mml_idx_slot_make(&s, 42, 1700000000000000, 3 * 65536 + 64);
+	ck_assert_uint_eq(s.reserved, 0);
+	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 3), 1);
+	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 2), -1);	/* other bucket */
+	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 4), -1);
+	s.seq++;						/* CRC */
+	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 3), -1);
+	mml_idx_slot_make(&s, 42, 1, 3 * 65536 + 4);		/* unaligned */
+	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 3), -1);
+	mml_idx_slot_make(&s, 42, 1, cap - 8);			/* no room */
+	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 15), -1);
+	mml_idx_slot_make(&s, 0, 1, 0);				/* seq 0 */
+	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 0), -1);
+	mml_idx_slot_make(&s, 42, 1, 0);
+	s.reserved = 1;
+	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 0), -1);
+	mml_idx_slot_make(&s, 42, 1, cap);			/* beyond */
+	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 16), -1);
+}
+END_TEST
+
 Suite *
 disk_suite(void)
 {
@@ -1249,6 +1317,11 @@ disk_suite(void)
 	tc = tcase_create("recovery");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_recovery_scan);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("index");
+	tcase_add_test(tc, test_idx_geometry);
+	tcase_add_test(tc, test_idx_slot);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reason_str");

@@ -32,7 +32,8 @@
 #include "../daemon/mmlogd.h"
 
 #define CAP		((uint64_t)MML_DISK_CAP_MIN)
-#define FILE_SIZE	(MML_DISK_HEADER_SIZE + CAP)
+/* Header, data, then the seek index (a page for a small ring). */
+#define FILE_SIZE	(MML_DISK_HEADER_SIZE + CAP + MML_IDX_PAGE)
 #define T0		((uint64_t)1700000000000000)	/* realtime of seq 0 */
 #define M0		((uint64_t)5000000000)		/* monotonic of seq 0 */
 #define SENT_MAX	65536	/* entries remembered, by seq modulo */
@@ -177,7 +178,7 @@ static const struct refuse_case refuse_cases[] = {
 	{ "unknown incompatible feature", REF_PATCH, HOFF(incompat_flags),
 	    4, 1, 1, .err = -EPROTONOSUPPORT },
 	{ "unknown compatible feature (a writer would not keep it)",
-	    REF_PATCH, HOFF(compat_flags), 4, 1, 1, .err = -EPROTONOSUPPORT },
+	    REF_PATCH, HOFF(compat_flags), 4, 3, 1, .err = -EPROTONOSUPPORT },
 	{ "capacity larger than the file", REF_PATCH, HOFF(capacity), 8,
 	    2 * CAP, 1, .err = -ENOSPC },
 	{ "capacity of 1 TiB", REF_PATCH, HOFF(capacity), 8,
@@ -659,6 +660,7 @@ START_TEST(test_create)
 	ck_assert(S_ISREG(st.st_mode));
 	ck_assert_uint_eq(st.st_mode & 0777, 0640);
 	ck_assert_uint_eq((uint64_t)st.st_size, FILE_SIZE);
+	ck_assert_uint_eq(FILE_SIZE, mml_idx_file_off(CAP) + mml_idx_size(CAP));
 	/* posix_fallocate: every block is there before the map is used. */
 	ck_assert_uint_ge((uint64_t)st.st_blocks * 512, FILE_SIZE);
 	/* Created under a temporary name: nothing else is left beside it. */
@@ -1382,6 +1384,169 @@ START_TEST(test_power_loss)
 }
 END_TEST
 
+
+/*
+ * The seek index names, for every bucket the ring's live part entered
+ * after its oldest record, the first record the writer put there on its
+ * lap: computed here by walking the chain from the tail.
+ */
+static void
+check_index(const struct mml_ring *r, uint64_t *ret_used)
+{
+	const struct mml_disk_header *h = r->hdr;
+	struct mml_idx_slot slot;
+	struct mml_rec rec;
+	uint64_t *want, off = h->tail_off, seq = h->tail_seq, b, prev, used = 0;
+	int first = 1;
+
+	want = calloc(r->idx_slots, sizeof(*want));
+	ck_assert_ptr_nonnull(want);
+	prev = UINT64_MAX;
+	while (seq < r->next_seq) {
+		ck_assert_int_eq(mml_disk_rec_check(r->data, r->cap, off, seq, 1,
+		    &rec, NULL), 0);
+		if (rec.hdr.type == MML_REC_WRAP) {
+			off = 0;
+			prev = UINT64_MAX;
+			continue;
+		}
+		b = off >> r->idx_shift;
+		/* The oldest record's bucket may have lost its first one. */
+		if (b != prev && !first)
+			want[b] = seq;
+		first = 0;
+		prev = b;
+		seq++;
+		off = mml_disk_next_off(r->cap, off, rec.size);
+		if (off == 0)
+			prev = UINT64_MAX;
+	}
+	for (b = 0; b < r->idx_slots; b++) {
+		memcpy(&slot, &r->idx[b], sizeof(slot));
+		if (want[b] == 0)
+			continue;
+		ck_assert_int_eq(mml_idx_slot_check(&slot, r->cap, b), 1);
+		ck_assert_msg(slot.seq == want[b], "slot %llu names seq %llu, "
+		    "want %llu", (unsigned long long)b,
+		    (unsigned long long)slot.seq, (unsigned long long)want[b]);
+		ck_assert_int_eq(mml_disk_rec_check(r->data, r->cap, slot.off,
+		    slot.seq, 1, &rec, NULL), 0);
+		ck_assert_uint_eq(rec.hdr.realtime_usec, slot.realtime_usec);
+		used++;
+	}
+	free(want);
+	if (ret_used != NULL)
+		*ret_used = used;
+}
+
+START_TEST(test_index)
+{
+	struct walk w;
+	uint64_t used, big = 16 * CAP;
+	unsigned i;
+
+	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+	ck_assert_uint_eq(ring->idx_slots, 16);
+	ck_assert(ring->hdr->compat_flags & MML_COMPAT_INDEX);
+	for (i = 0; i < 6000; i++) {
+		(void)append_varied(ring);
+		if (i % 500 == 0)
+			check_index(ring, NULL);
+	}
+	ck_assert_uint_ge(ring->hdr->wraps, 3);
+	check_index(ring, &used);
+	ck_assert_uint_ge(used, 14);
+	/* A clean reopen and a crash keep every slot: all still match. */
+	ring = mml_ring_close(ring);
+	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+	ck_assert_uint_eq(ring->idx_damaged, 0);
+	check_index(ring, NULL);
+	ring_crash(&ring);
+	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+	ck_assert_uint_eq(ring->idx_damaged, 0);
+	check_index(ring, NULL);
+	check_suffix(ring, &w);
+}
+END_TEST
+
+/* Damaged slots, and slots naming records that are not there, are cleared. */
+START_TEST(test_index_damage)
+{
+	struct mml_idx_slot *s, zero;
+	uint64_t big = 16 * CAP;
+	unsigned i;
+
+	memset(&zero, 0, sizeof(zero));
+	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+	for (i = 0; i < 3000; i++)
+		(void)append_varied(ring);
+	s = ring->idx;
+	ck_assert_uint_eq(mml_idx_slot_check(&s[3], ring->cap, 3), 1);
+	ck_assert_uint_eq(mml_idx_slot_check(&s[5], ring->cap, 5), 1);
+	ck_assert_uint_eq(mml_idx_slot_check(&s[7], ring->cap, 7), 1);
+	s[3].realtime_usec ^= 1;			/* CRC no longer matches */
+	mml_idx_slot_make(&s[5], s[5].seq + 1, s[5].realtime_usec,
+	    s[5].off);					/* well formed, wrong seq */
+	mml_idx_slot_make(&s[7], s[7].seq, s[7].realtime_usec + 1,
+	    s[7].off);					/* wrong time */
+	ring_crash(&ring);
+	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+	ck_assert_uint_eq(ring->idx_damaged, 3);
+	ck_assert_mem_eq(&ring->idx[3], &zero, sizeof(zero));
+	ck_assert_mem_eq(&ring->idx[5], &zero, sizeof(zero));
+	ck_assert_mem_eq(&ring->idx[7], &zero, sizeof(zero));
+	/* The writer fills them again as it comes round. */
+	for (i = 0; i < 3000; i++)
+		(void)append_varied(ring);
+	check_index(ring, NULL);
+}
+END_TEST
+
+/* A ring made before the index gets one, and keeps its entries. */
+START_TEST(test_index_upgrade)
+{
+	struct mml_disk_header h;
+	struct walk w;
+	struct stat st;
+	uint64_t last, big = 16 * CAP;
+	unsigned i;
+	int fd;
+
+	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+	for (i = 0; i < 100; i++)
+		(void)append_varied(ring);
+	last = ring->next_seq - 1;
+	ring = mml_ring_close(ring);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	h.compat_flags = 0;
+	h.static_crc = mml_crc32c(0, &h,
+	    offsetof(struct mml_disk_header, static_crc));
+	ck_assert_int_eq(pwrite(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	ck_assert_int_eq(ftruncate(fd, (off_t)(MML_DISK_HEADER_SIZE + big)), 0);
+	(void)close(fd);
+
+	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+	read_header(&h);
+	ck_assert_uint_eq(h.compat_flags, MML_COMPAT_INDEX);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq((uint64_t)st.st_size, mml_disk_file_size(&h));
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.last, last);
+	for (i = 0; i < 3000; i++)
+		(void)append_varied(ring);
+	check_index(ring, NULL);
+	/* Cut short of its index: the region comes back. */
+	ring = mml_ring_close(ring);
+	ck_assert_int_eq(truncate(path, (off_t)(MML_DISK_HEADER_SIZE + big)), 0);
+	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq((uint64_t)st.st_size, mml_disk_file_size(&h));
+	check_suffix(ring, &w);
+}
+END_TEST
+
 Suite *
 ring_suite(void)
 {
@@ -1467,6 +1632,14 @@ ring_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_power_loss);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("index");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_index);
+	tcase_add_test(tc, test_index_damage);
+	tcase_add_test(tc, test_index_upgrade);
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -303,6 +303,13 @@ stats_field() {
 }
 
 # assert_eq WHAT EXPECTED ACTUAL
+# Bytes of a ring file with a data region of $1 bytes (up to 4 GiB):
+# header page, data, then the seek index padded to pages (FORMAT.md).
+ring_file_size() {
+	echo $(( ($1 + 4096 + 4095) / 4096 * 4096 +
+	    ((($1 + 65535) / 65536 * 32 + 4095) / 4096 * 4096) ))
+}
+
 assert_eq() {
 	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
 }

@@ -85,7 +85,7 @@ refused_clean "RLIMIT_FSIZE" "$T/lim" "File too large"
 # A limit the ring fits under is no obstacle.
 DAEMON_N=$((DAEMON_N + 1))
 DERR=$LOGS/mmlogd.$DAEMON_N.err
-timeout -k 2 "$(tmo 20)" prlimit --fsize=$((4096 + 1048576)) "$MMLOGD" \
+timeout -k 2 "$(tmo 20)" prlimit --fsize="$(ring_file_size 1048576)" "$MMLOGD" \
     --socket "$SOCK" --file "$T/lim/ring" --size 1M 2>"$DERR" </dev/null &
 p=$!
 track "$p"

@@ -11,7 +11,7 @@
 need_ctl
 start_daemon --size 1M --sync-interval 50
 size=$(stat -c %s "$RING")
-assert_eq "ring file size" $((4096 + 1048576)) "$size"
+assert_eq "ring file size" "$(ring_file_size 1048576)" "$size"
 loadgen -t before -n 2000 -z 100 >/dev/null 2>"$T/lg.err" ||
     fail "loadgen: $(cat "$T/lg.err")"
 ring_entries | cut -f 1,5 >"$T/before"

@@ -29,7 +29,7 @@ loadgen -t hit -n 1 -a >/dev/null 2>&1
 alive "$DPID" || { wait "$DPID"; fail "loop: mmlogd died ($?)"; }
 grep -q "ring '$RING' was truncated to 0 bytes" "$DERR" ||
     flag "loop: mmlogd did not say the ring was truncated"
-assert_eq "loop: file size" $((4096 + 1048576)) "$(stat -c %s "$RING")"
+assert_eq "loop: file size" "$(ring_file_size 1048576)" "$(stat -c %s "$RING")"
 loadgen -t loop -n 10 -a >"$T/acked" 2>"$T/lg.err" ||
     fail "loop: loadgen after the truncation: $(cat "$T/lg.err")"
 if ctl --file "$RING" show -o cat -t loop >"$T/shown"; then
@@ -78,7 +78,7 @@ if ! alive "$DPID"; then
 fi
 loadgen -t sync -n 10 -a >"$T/acked" 2>"$T/lg.err" ||
     fail "sync: loadgen after the truncation: $(cat "$T/lg.err")"
-assert_eq "sync: file size" $((4096 + 1048576)) "$(stat -c %s "$RING")"
+assert_eq "sync: file size" "$(ring_file_size 1048576)" "$(stat -c %s "$RING")"
 if ctl --file "$RING" show -o cat -t sync >"$T/shown"; then
 	assert_eq "sync: ACKed entries shown" 10 "$(wc -l <"$T/shown")"
 else
