@@ -44,6 +44,8 @@ struct mml_sync_job {
 	uint64_t durable_off;	/* head when the job was made */
 	uint64_t durable_seq;	/* newest seq the job makes durable */
 	uint64_t seq_limit;	/* sequence limit the job persists */
+	uint64_t cursor_seq;	/* durable seq in the header the job writes */
+	int fd;			/* descriptor to sync through; -1: the ring's */
 	int result;		/* 0 or -errno, set by mml_ring_sync_run() */
 };
 
@@ -133,10 +135,13 @@ typedef void (*mml_sync_done_fn)(struct mml_syncer *, struct mml_sync_job *,
     void *);
 struct mml_syncer *mml_syncer_new(struct ev_loop *loop, struct mml_ring *r,
     mml_sync_done_fn done, void *arg);
-/* Starts a job if none runs; returns 1 if started, 0 if busy. */
+/* Starts a job on an idle thread; returns 1 if started, 0 if all are busy. */
 int mml_syncer_start(struct mml_syncer *s);
+/* Whether every thread has a job. */
 int mml_syncer_busy(const struct mml_syncer *s);
-/* Waits for a running job and stops the thread; accepts NULL. */
+/* Jobs out (0 when idle). */
+int mml_syncer_running(const struct mml_syncer *s);
+/* Waits for running jobs and stops the threads; accepts NULL. */
 struct mml_syncer *mml_syncer_free(struct mml_syncer *s);
 
 /* server.c: clients, frames, acknowledgements. */

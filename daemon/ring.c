@@ -61,6 +61,7 @@ static int ring_index_prepare(int, const char *, struct mml_disk_header *,
 static void ring_index_check(struct mml_ring *);
 static int rec_at(const struct mml_ring *, uint64_t, uint64_t, int,
     struct mml_rec *);
+static uint64_t chain_walk(const struct mml_ring *, uint64_t *, uint64_t *);
 static void ring_index_note(struct mml_ring *, uint64_t,
     const struct mml_rec_hdr *);
 
@@ -670,6 +671,31 @@ rec_at(const struct mml_ring *r, uint64_t off, uint64_t min_seq, int crc,
 }
 
 /*
+ * Follows the chain from (*off, *seq) while records check and follow,
+ * at most once round; leaves both at the head.  Returns the entries.
+ */
+static uint64_t
+chain_walk(const struct mml_ring *r, uint64_t *off, uint64_t *seq)
+{
+	struct mml_rec rec;
+	uint64_t scanned = 0, n = 0;
+
+	while (scanned < r->cap && rec_at(r, *off, *seq, 1, &rec) &&
+	    rec_follows(r, &rec, *seq)) {
+		scanned += rec.size;
+		if (rec.hdr.type == MML_REC_WRAP) {
+			scanned += r->cap - *off - rec.size;
+			*off = 0;
+			continue;
+		}
+		*seq = rec.hdr.seq + 1;
+		n++;
+		*off = mml_disk_next_off(r->cap, *off, rec.size);
+	}
+	return n;
+}
+
+/*
  * Finds the head: from the durable cursor, every following record that
  * checks (CRC, and a sequence number not older than expected) is kept.
  * After a daemon crash that is everything it accepted, since the page
@@ -683,8 +709,8 @@ ring_recover(struct mml_ring *r)
 	struct mml_disk_header *h = r->hdr;
 	struct mml_rec rec;
 	static const uint8_t zero_id[16];
-	uint64_t off, seq, scanned = 0, n = 0;
-	int same_boot;
+	uint64_t off, seq, n;
+	int same_boot, from_tail;
 
 	r->was_dirty = h->state == MML_STATE_DIRTY;
 	/* An unknown boot (no /proc) must count as another: never reuse seqs. */
@@ -703,17 +729,35 @@ ring_recover(struct mml_ring *r)
 		off = h->tail_off;
 		seq = h->tail_seq;
 	}
-	while (scanned < r->cap && rec_at(r, off, seq, 1, &rec) &&
-	    rec_follows(r, &rec, seq)) {
-		scanned += rec.size;
-		if (rec.hdr.type == MML_REC_WRAP) {
-			scanned += r->cap - off - rec.size;
-			off = 0;
-			continue;
+	from_tail = off == h->tail_off && seq == h->tail_seq;
+	n = chain_walk(r, &off, &seq);
+	/*
+	 * The header says more was written than the chain from the cursor
+	 * holds.  After a power loss that is what did not reach the disk;
+	 * but a cursor whose two halves come from different moments (the
+	 * pair cannot be stored atomically, and the kernel may write the
+	 * page at any time) would look the same and lose what follows.  The
+	 * chain from the tail does not depend on the cursor: if it goes
+	 * further, it is the right one.
+	 */
+	if (!from_tail && seq < h->head_seq && h->head_seq <= h->seq_limit &&
+	    h->tail_seq < seq && rec_at(r, h->tail_off, h->tail_seq, 1, &rec) &&
+	    rec.hdr.seq == h->tail_seq) {
+		uint64_t toff = h->tail_off, tseq = h->tail_seq, tn;
+
+		tn = chain_walk(r, &toff, &tseq);
+		if (tseq > seq) {
+			mml_log(LOG_WARNING, "ring '%s': the durable cursor "
+			    "(offset %llu, seq %llu) led to seq %llu only; the "
+			    "chain from the tail reaches seq %llu", r->path,
+			    (unsigned long long)h->durable_off,
+			    (unsigned long long)h->durable_seq,
+			    (unsigned long long)(seq - 1),
+			    (unsigned long long)(tseq - 1));
+			off = toff;
+			seq = tseq;
+			n = tn;
 		}
-		seq = rec.hdr.seq + 1;
-		n++;
-		off = mml_disk_next_off(r->cap, off, rec.size);
 	}
 	r->head_off = off;
 	r->next_seq = seq;
@@ -1046,6 +1090,8 @@ mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
 		add_range(job, r->synced_off, r->cap);
 		add_range(job, 0, r->head_off);
 	}
+	job->fd = -1;
+	job->cursor_seq = r->durable_seq;
 	job->durable_off = r->head_off;
 	job->durable_seq = r->next_seq - 1;
 	r->synced_off = r->head_off;
@@ -1065,20 +1111,28 @@ mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
 }
 
 /*
- * Runs on the sync thread.  One msync from the start of the file covers
- * the job's data and the header page, which carries this job's sequence
- * limit and the previous job's cursor: one flush of the disk per job.
- * Only once it returned is the cursor moved to vouch for this job's
- * data; that new cursor reaches the disk with the next job (or at
- * close).  So the cursor on disk never runs ahead of durable data, and
- * recovery scans forward from it over whole, CRC-checked records.
+ * Runs on a sync thread.  One fdatasync() writes the job's data and the
+ * header page, which carries this job's sequence limit and the cursor
+ * of the jobs done before it: one flush of the disk per job.  (For a
+ * shared mapping it is what msync() does: the kernel writes the file's
+ * dirty pages, whether dirtied through the map or not.)  Each thread
+ * syncs through a descriptor of its own: the kernel reports a write
+ * error once per open file, and several jobs may be out at once, so a
+ * shared one could tell the error to one job while another, whose data
+ * the failed pages held, returned success.  With one file per thread,
+ * every job that waited on the failed pages sees the error.
+ *
+ * Only once a job returned does the loop move the cursor (see
+ * mml_ring_sync_done()); the new cursor reaches the disk with a later
+ * job or at close.  So the cursor on disk never runs ahead of durable
+ * data, and recovery scans forward from it over whole, CRC-checked
+ * records.
  */
 void
 mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job)
 {
-	sigjmp_buf jb;
-	uint64_t end = 0;
-	int i;
+	struct stat st;
+	int fd;
 
 	job->result = 0;
 	/*
@@ -1093,33 +1147,40 @@ mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job)
 		mml_log(LOG_DEBUG, "sync: failing on purpose (test hook)");
 		return;
 	}
-	for (i = 0; i < job->n_range; i++)
-		if (job->range[i].off + job->range[i].len > end)
-			end = job->range[i].off + job->range[i].len;
-	/*
-	 * Pages between the header and the job's data are clean (earlier
-	 * jobs wrote them) or being written now; the kernel skips clean
-	 * ones by their tags, so the wide range costs no extra I/O.
-	 */
-	if (msync(r->map, MML_DISK_HEADER_SIZE + end, MS_SYNC) < 0) {
+	fd = job->fd >= 0 ? job->fd : r->fd;
+	if (fdatasync(fd) < 0) {
 		job->result = -errno;
 		return;
 	}
-	if (sigsetjmp(jb, 0) != 0) {
-		/* The file was truncated under us; the loop repairs it. */
-		map_jmp = NULL;
+	/*
+	 * A file truncated under us syncs fine, without the pages it lost:
+	 * that is no durability to acknowledge.  The loop repairs the size.
+	 */
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size < r->map_len)
 		job->result = -EIO;
+}
+
+/*
+ * Moves the header's cursor to a job's durable data.  Only the loop
+ * thread writes it, in one place, so the pair (offset, seq) is never
+ * mixed from two jobs.
+ */
+static void
+ring_cursor_store(struct mml_ring *r, uint64_t off, uint64_t seq)
+{
+	sigjmp_buf jb;
+
+	if (sigsetjmp(jb, 0) != 0) {
+		/* The file was truncated: give it back its size and header. */
+		map_jmp = NULL;
+		(void)ring_bus_error(r);
 		return;
 	}
 	map_jmp = &jb;
-	__atomic_store_n(&r->hdr->durable_off, job->durable_off,
-	    __ATOMIC_RELAXED);
-	__atomic_store_n(&r->hdr->durable_seq, job->durable_seq,
-	    __ATOMIC_RELAXED);
+	__atomic_store_n(&r->hdr->durable_off, off, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->hdr->durable_seq, seq, __ATOMIC_RELAXED);
 	r->hdr->durable_usec = mml_now_usec(CLOCK_REALTIME);
 	map_jmp = NULL;
-	mml_log(LOG_DEBUG, "sync: durable up to seq %llu",
-	    (unsigned long long)job->durable_seq);
 }
 
 /*
@@ -1171,12 +1232,16 @@ mml_ring_sync_done(struct mml_ring *r, const struct mml_sync_job *job)
 		ring_redirty(r, job);
 		return;
 	}
+	/* Jobs may finish out of order: the cursor only moves forward. */
 	if (job->durable_seq > r->durable_seq) {
 		r->durable_seq = job->durable_seq;
 		r->durable_off = job->durable_off;
+		ring_cursor_store(r, r->durable_off, r->durable_seq);
+		mml_log(LOG_DEBUG, "sync: durable up to seq %llu",
+		    (unsigned long long)job->durable_seq);
 	}
-	/* A job with data left a cursor in the header that is not on disk yet. */
-	r->cursor_unflushed = job->n_range > 0;
+	/* The header this job wrote holds the cursor of its preparation. */
+	r->cursor_unflushed = r->durable_seq != job->cursor_seq;
 	/* The limit written before the job is on disk now. */
 	if (job->seq_limit > r->seq_limit)
 		r->seq_limit = job->seq_limit;
@@ -1194,6 +1259,8 @@ mml_ring_close(struct mml_ring *r)
 
 		mml_ring_sync_prepare(r, &job);
 		mml_ring_sync_run(r, &job);
+		if (job.result == 0)
+			ring_cursor_store(r, job.durable_off, job.durable_seq);
 		if (job.result == 0 && sigsetjmp(jb, 0) != 0) {
 			map_jmp = NULL;
 			job.result = -EIO;

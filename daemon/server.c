@@ -83,6 +83,8 @@ struct mml_server {
 	ev_prepare prepare;	/* once per loop iteration, before sleeping */
 	ev_timer gather_timer;	/* bounds waiting for a fuller group commit */
 	unsigned gather_target;	/* clients active in the last group commit */
+	uint64_t wait_seq;	/* newest seq a client waits for */
+	uint64_t job_seq;	/* newest seq the last job started covers */
 	int gather_expired;
 	struct mml_conn *conns;
 	unsigned n_conns;
@@ -288,6 +290,8 @@ queue_ack(struct mml_conn *c, uint32_t id, uint64_t seq)
 	}
 	if (c->n_acks == 0)
 		s->n_waiting++;
+	if (seq > s->wait_seq)
+		s->wait_seq = seq;
 	c->acks[c->n_acks].id = id;
 	c->acks[c->n_acks].seq = seq;
 	c->n_acks++;
@@ -380,8 +384,14 @@ sync_done_cb(struct mml_syncer *sy, struct mml_sync_job *job, void *arg)
 	 */
 	s->gather_target = served + s->n_waiting;
 	s->gather_expired = 0;
-	if (s->n_waiting && !s->shutting_down)
-		s->sync_now = 1;
+}
+
+/* Whether a client waits for an entry no job out covers. */
+static int
+uncovered_waiters(const struct mml_server *s)
+{
+	return s->n_waiting > 0 && s->wait_seq > s->job_seq &&
+	    !s->shutting_down;
 }
 
 static void
@@ -904,9 +914,18 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	struct mml_conn *c;
 
 	(void)revents;
-	if (s->sync_now && s->syncer != NULL && !mml_syncer_busy(s->syncer)) {
-		if (s->n_waiting > 0 && s->n_waiting < s->gather_target &&
-		    !s->gather_expired && !s->shutting_down) {
+	/*
+	 * While other jobs are out, a new one starts at once for the
+	 * waiters they do not cover.  When none is, the clients just served
+	 * usually ask again within microseconds: the job waits until as many
+	 * wait as were served, or GATHER_MAX at most, lest the clients split
+	 * into cohorts that each get a part of the syncs.
+	 */
+	if ((s->sync_now || uncovered_waiters(s)) && s->syncer != NULL &&
+	    !mml_syncer_busy(s->syncer)) {
+		if (mml_syncer_running(s->syncer) == 0 && s->n_waiting > 0 &&
+		    s->n_waiting < s->gather_target && !s->gather_expired &&
+		    !s->shutting_down) {
 			if (!ev_is_active(&s->gather_timer)) {
 				ev_timer_set(&s->gather_timer, GATHER_MAX, 0.);
 				ev_timer_start(loop, &s->gather_timer);
@@ -915,6 +934,7 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 			ev_timer_stop(loop, &s->gather_timer);
 			s->sync_now = 0;
 			s->gather_target = 0;
+			s->job_seq = s->ring->next_seq - 1;
 			(void)mml_syncer_start(s->syncer);
 		}
 	}

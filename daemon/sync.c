@@ -1,19 +1,45 @@
 /*
- * sync.c: the sync thread.
+ * sync.c: the sync threads.
  *
- * msync() of a large range can take as long as the disk wants; on the
- * event loop it would stop ingestion.  One thread runs one job at a
- * time: the loop prepares a job (which ranges, which cursor) and wakes
- * the thread; the thread msyncs the data, then moves and syncs the
- * cursor, and wakes the loop with ev_async.  Every client waiting when
- * the job was prepared is served by it: that is the group commit.
+ * fdatasync() can take as long as the disk wants; on the event loop it
+ * would stop ingestion.  Each thread runs one job at a time: the loop
+ * prepares a job (which ranges, which cursor) and hands it to an idle
+ * thread; the thread syncs, and wakes the loop with ev_async.  Every
+ * client waiting when the job was prepared is served by it: that is the
+ * group commit.
+ *
+ * Several jobs may be out at once.  A disk flush takes the same time for
+ * one waiter or many, and the kernel lets concurrent fdatasync() calls
+ * share a journal commit and a flush: measured here, one thread syncing
+ * back to back managed 4.4k syncs/s, four threads 20k.  So while one job
+ * waits for the disk, the clients it does not cover are gathered into
+ * the next instead of waiting for it to return.  Each thread syncs
+ * through its own open file of the ring (see mml_ring_sync_run() for
+ * why); without /proc to reopen it by, there is one thread.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "mmlogd.h"
+
+#define SYNC_THREADS	4
+
+struct worker {
+	struct mml_syncer *s;
+	pthread_t thread;
+	int started;
+	int fd;			/* the thread's own open file of the ring */
+	int have_job;		/* a job waits for the thread (under mu) */
+	int job_done;		/* the thread finished it (under mu) */
+	int busy;		/* loop thread: a job is out */
+	uint64_t id;		/* loop thread: order of the job */
+	struct mml_sync_job job;
+};
 
 struct mml_syncer {
 	struct ev_loop *loop;
@@ -21,32 +47,31 @@ struct mml_syncer {
 	mml_sync_done_fn done;
 	void *arg;
 	ev_async async;
-	pthread_t thread;
-	int thread_started;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int have_job;		/* a job waits for the thread (under mu) */
-	int job_done;		/* the thread finished it (under mu) */
 	int quit;		/* under mu */
-	int busy;		/* loop thread: a job is out */
-	struct mml_sync_job job;
+	int n;			/* threads */
+	int running;		/* loop thread: jobs out */
+	uint64_t next_id;
+	struct worker w[SYNC_THREADS];
 };
 
 static void *
 sync_thread(void *arg)
 {
-	struct mml_syncer *s = arg;
+	struct worker *w = arg;
+	struct mml_syncer *s = w->s;
 
 	(void)pthread_mutex_lock(&s->mu);
 	for (;;) {
-		while (!s->have_job && !s->quit)
+		while (!w->have_job && !s->quit)
 			(void)pthread_cond_wait(&s->cv, &s->mu);
-		if (s->have_job) {
-			s->have_job = 0;
+		if (w->have_job) {
+			w->have_job = 0;
 			(void)pthread_mutex_unlock(&s->mu);
-			mml_ring_sync_run(s->ring, &s->job);
+			mml_ring_sync_run(s->ring, &w->job);
 			(void)pthread_mutex_lock(&s->mu);
-			s->job_done = 1;
+			w->job_done = 1;
 			(void)pthread_cond_broadcast(&s->cv);
 			ev_async_send(s->loop, &s->async);
 			continue;
@@ -58,23 +83,52 @@ sync_thread(void *arg)
 	return NULL;
 }
 
+/* Takes a finished job back into the loop thread. */
 static void
-syncer_async_cb(struct ev_loop *loop, ev_async *w, int revents)
+worker_finish(struct mml_syncer *s, struct worker *w)
 {
-	struct mml_syncer *s = container_of(w, struct mml_syncer, async);
-	int done;
+	w->busy = 0;
+	s->running--;
+	mml_ring_sync_done(s->ring, &w->job);
+	s->done(s, &w->job, s->arg);
+}
+
+static void
+syncer_async_cb(struct ev_loop *loop, ev_async *ev, int revents)
+{
+	struct mml_syncer *s = container_of(ev, struct mml_syncer, async);
+	struct worker *w, *first;
+	int i;
 
 	(void)loop;
 	(void)revents;
-	(void)pthread_mutex_lock(&s->mu);
-	done = s->job_done;
-	s->job_done = 0;
-	(void)pthread_mutex_unlock(&s->mu);
-	if (!done || !s->busy)
-		return;
-	s->busy = 0;
-	mml_ring_sync_done(s->ring, &s->job);
-	s->done(s, &s->job, s->arg);
+	/* Oldest first, so acknowledgements go out in the order of the jobs. */
+	for (;;) {
+		first = NULL;
+		(void)pthread_mutex_lock(&s->mu);
+		for (i = 0; i < s->n; i++) {
+			w = &s->w[i];
+			if (w->busy && w->job_done &&
+			    (first == NULL || w->id < first->id))
+				first = w;
+		}
+		if (first != NULL)
+			first->job_done = 0;
+		(void)pthread_mutex_unlock(&s->mu);
+		if (first == NULL)
+			break;
+		worker_finish(s, first);
+	}
+}
+
+/* Another open file of the ring: its own record of write errors. */
+static int
+reopen_ring(const struct mml_ring *r)
+{
+	char p[64];
+
+	(void)snprintf(p, sizeof(p), "/proc/self/fd/%d", r->fd);
+	return open(p, O_RDWR | O_CLOEXEC);
 }
 
 struct mml_syncer *
@@ -82,7 +136,7 @@ mml_syncer_new(struct ev_loop *loop, struct mml_ring *r, mml_sync_done_fn done,
     void *arg)
 {
 	struct mml_syncer *s;
-	int e;
+	int e, i;
 
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
@@ -97,24 +151,50 @@ mml_syncer_new(struct ev_loop *loop, struct mml_ring *r, mml_sync_done_fn done,
 	ev_async_start(loop, &s->async);
 	/* The async watcher alone must not keep the loop alive. */
 	ev_unref(loop);
-	e = pthread_create(&s->thread, NULL, sync_thread, s);
-	if (e != 0) {
-		(void)mml_log_errno(e, "start sync thread");
-		return mml_syncer_free(s);
+	for (i = 0; i < SYNC_THREADS; i++)
+		s->w[i].fd = -1;
+	for (i = 0; i < SYNC_THREADS; i++) {
+		struct worker *w = &s->w[i];
+
+		w->s = s;
+		w->fd = reopen_ring(r);
+		if (w->fd < 0 && i > 0)
+			break;
+		if (w->fd < 0)
+			mml_log(LOG_WARNING, "cannot reopen ring '%s' through "
+			    "/proc (%s): one sync thread", r->path,
+			    strerror(errno));
+		e = pthread_create(&w->thread, NULL, sync_thread, w);
+		if (e != 0) {
+			(void)mml_log_errno(e, "start sync thread");
+			return mml_syncer_free(s);
+		}
+		w->started = 1;
+		s->n++;
+		if (w->fd < 0)
+			break;
 	}
-	s->thread_started = 1;
 	return s;
 }
 
 int
 mml_syncer_start(struct mml_syncer *s)
 {
-	if (s->busy)
+	struct worker *w = NULL;
+	int i;
+
+	for (i = 0; i < s->n && w == NULL; i++)
+		if (!s->w[i].busy)
+			w = &s->w[i];
+	if (w == NULL)
 		return 0;
-	mml_ring_sync_prepare(s->ring, &s->job);
-	s->busy = 1;
+	mml_ring_sync_prepare(s->ring, &w->job);
+	w->job.fd = w->fd;
+	w->busy = 1;
+	w->id = s->next_id++;
+	s->running++;
 	(void)pthread_mutex_lock(&s->mu);
-	s->have_job = 1;
+	w->have_job = 1;
 	(void)pthread_cond_broadcast(&s->cv);
 	(void)pthread_mutex_unlock(&s->mu);
 	return 1;
@@ -123,29 +203,50 @@ mml_syncer_start(struct mml_syncer *s)
 int
 mml_syncer_busy(const struct mml_syncer *s)
 {
-	return s->busy;
+	return s->running == s->n;
+}
+
+int
+mml_syncer_running(const struct mml_syncer *s)
+{
+	return s->running;
 }
 
 struct mml_syncer *
 mml_syncer_free(struct mml_syncer *s)
 {
+	struct worker *w;
+	int i;
+
 	if (s == NULL)
 		return NULL;
-	if (s->thread_started) {
-		(void)pthread_mutex_lock(&s->mu);
-		/* Let a running job finish: its cursor must reach the header. */
-		while (s->have_job)
+	(void)pthread_mutex_lock(&s->mu);
+	/* Let running jobs finish: their cursors must reach the header. */
+	for (i = 0; i < SYNC_THREADS; i++)
+		while (s->w[i].started && s->w[i].have_job)
 			(void)pthread_cond_wait(&s->cv, &s->mu);
-		s->quit = 1;
-		(void)pthread_cond_broadcast(&s->cv);
-		(void)pthread_mutex_unlock(&s->mu);
-		(void)pthread_join(s->thread, NULL);
-		if (s->busy) {
-			s->busy = 0;
-			mml_ring_sync_done(s->ring, &s->job);
-			s->done(s, &s->job, s->arg);
+	s->quit = 1;
+	(void)pthread_cond_broadcast(&s->cv);
+	(void)pthread_mutex_unlock(&s->mu);
+	for (i = 0; i < SYNC_THREADS; i++)
+		if (s->w[i].started)
+			(void)pthread_join(s->w[i].thread, NULL);
+	/* Oldest first, as the loop would have taken them. */
+	for (;;) {
+		struct worker *first = NULL;
+
+		for (i = 0; i < SYNC_THREADS; i++) {
+			w = &s->w[i];
+			if (w->busy && (first == NULL || w->id < first->id))
+				first = w;
 		}
+		if (first == NULL)
+			break;
+		worker_finish(s, first);
 	}
+	for (i = 0; i < SYNC_THREADS; i++)
+		if (s->w[i].fd >= 0)
+			(void)close(s->w[i].fd);
 	ev_ref(s->loop);
 	ev_async_stop(s->loop, &s->async);
 	(void)pthread_cond_destroy(&s->cv);

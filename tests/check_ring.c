@@ -1088,12 +1088,22 @@ START_TEST(test_sync)
 	ck_assert_uint_eq(ring->durable_seq, 0);
 	mml_ring_sync_run(ring, &job);
 	ck_assert_int_eq(job.result, 0);
+	/* Only the loop thread moves it, once the job is back. */
+	ck_assert_uint_eq(ring->hdr->durable_seq, 0);
+	mml_ring_sync_done(ring, &job);
 	read_header(&h);
 	ck_assert_uint_eq(h.durable_off, ring->head_off);
 	ck_assert_uint_eq(h.durable_seq, 10);
 	ck_assert_uint_ne(h.durable_usec, 0);
-	mml_ring_sync_done(ring, &job);
 	ck_assert_uint_eq(ring->durable_seq, 10);
+	ck_assert_int_eq(ring->cursor_unflushed, 1);
+	/* A job with nothing new writes the header: the cursor is on disk. */
+	mml_ring_sync_prepare(ring, &job);
+	ck_assert_int_eq(job.n_range, 0);
+	mml_ring_sync_run(ring, &job);
+	ck_assert_int_eq(job.result, 0);
+	mml_ring_sync_done(ring, &job);
+	ck_assert_int_eq(ring->cursor_unflushed, 0);
 	ck_assert_uint_eq(ring->seq_limit, job.seq_limit);
 	memset(written, 0, CAP);
 
@@ -1469,6 +1479,45 @@ START_TEST(test_index)
 }
 END_TEST
 
+/*
+ * A cursor whose halves come from two moments (offset of one sync, seq
+ * of another) must not cost the entries after it: recovery follows the
+ * chain from the tail when the cursor's chain ends short of the
+ * header's head.
+ */
+START_TEST(test_mixed_cursor)
+{
+	struct mml_disk_header h;
+	struct walk w;
+	uint64_t last, big = 16 * CAP;
+	unsigned i;
+	int fd;
+
+	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+	for (i = 0; i < 200; i++)
+		(void)append_varied(ring);
+	ring_sync(ring);
+	for (i = 0; i < 50; i++)
+		(void)append_varied(ring);
+	last = ring->next_seq - 1;
+	ring_crash(&ring);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	ck_assert_uint_eq(h.durable_seq, 200);
+	ck_assert_uint_eq(h.head_seq, last + 1);
+	h.durable_seq -= 7;
+	ck_assert_int_eq(pwrite(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	(void)close(fd);
+	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+	ck_assert_uint_eq(ring->next_seq, last + 1);
+	ck_assert_uint_eq(ring->lost_seqs, 0);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.last, last);
+	ck_assert_uint_eq(w.first, 1);
+}
+END_TEST
+
 /* Damaged slots, and slots naming records that are not there, are cleared. */
 START_TEST(test_index_damage)
 {
@@ -1640,6 +1689,7 @@ ring_suite(void)
 	tcase_add_test(tc, test_index);
 	tcase_add_test(tc, test_index_damage);
 	tcase_add_test(tc, test_index_upgrade);
+	tcase_add_test(tc, test_mixed_cursor);
 	suite_add_tcase(s, tc);
 
 	return s;
