@@ -34,6 +34,7 @@ struct worker {
 	pthread_t thread;
 	int started;
 	int fd;			/* the thread's own open file of the ring */
+	pthread_cond_t cv;	/* wakes this thread only */
 	int have_job;		/* a job waits for the thread (under mu) */
 	int job_done;		/* the thread finished it (under mu) */
 	int busy;		/* loop thread: a job is out */
@@ -48,7 +49,6 @@ struct mml_syncer {
 	void *arg;
 	ev_async async;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
 	int quit;		/* under mu */
 	int n;			/* threads */
 	int running;		/* loop thread: jobs out */
@@ -65,14 +65,13 @@ sync_thread(void *arg)
 	(void)pthread_mutex_lock(&s->mu);
 	for (;;) {
 		while (!w->have_job && !s->quit)
-			(void)pthread_cond_wait(&s->cv, &s->mu);
+			(void)pthread_cond_wait(&w->cv, &s->mu);
 		if (w->have_job) {
 			w->have_job = 0;
 			(void)pthread_mutex_unlock(&s->mu);
 			mml_ring_sync_run(s->ring, &w->job);
 			(void)pthread_mutex_lock(&s->mu);
 			w->job_done = 1;
-			(void)pthread_cond_broadcast(&s->cv);
 			ev_async_send(s->loop, &s->async);
 			continue;
 		}
@@ -146,7 +145,8 @@ mml_syncer_new(struct ev_loop *loop, struct mml_ring *r, mml_sync_done_fn done,
 	s->done = done;
 	s->arg = arg;
 	(void)pthread_mutex_init(&s->mu, NULL);
-	(void)pthread_cond_init(&s->cv, NULL);
+	for (i = 0; i < SYNC_THREADS; i++)
+		(void)pthread_cond_init(&s->w[i].cv, NULL);
 	ev_async_init(&s->async, syncer_async_cb);
 	ev_async_start(loop, &s->async);
 	/* The async watcher alone must not keep the loop alive. */
@@ -195,7 +195,7 @@ mml_syncer_start(struct mml_syncer *s)
 	s->running++;
 	(void)pthread_mutex_lock(&s->mu);
 	w->have_job = 1;
-	(void)pthread_cond_broadcast(&s->cv);
+	(void)pthread_cond_signal(&w->cv);
 	(void)pthread_mutex_unlock(&s->mu);
 	return 1;
 }
@@ -220,13 +220,12 @@ mml_syncer_free(struct mml_syncer *s)
 
 	if (s == NULL)
 		return NULL;
+	/* Running jobs finish (their cursors must reach the header), then
+	 * each thread sees quit. */
 	(void)pthread_mutex_lock(&s->mu);
-	/* Let running jobs finish: their cursors must reach the header. */
-	for (i = 0; i < SYNC_THREADS; i++)
-		while (s->w[i].started && s->w[i].have_job)
-			(void)pthread_cond_wait(&s->cv, &s->mu);
 	s->quit = 1;
-	(void)pthread_cond_broadcast(&s->cv);
+	for (i = 0; i < SYNC_THREADS; i++)
+		(void)pthread_cond_signal(&s->w[i].cv);
 	(void)pthread_mutex_unlock(&s->mu);
 	for (i = 0; i < SYNC_THREADS; i++)
 		if (s->w[i].started)
@@ -249,7 +248,8 @@ mml_syncer_free(struct mml_syncer *s)
 			(void)close(s->w[i].fd);
 	ev_ref(s->loop);
 	ev_async_stop(s->loop, &s->async);
-	(void)pthread_cond_destroy(&s->cv);
+	for (i = 0; i < SYNC_THREADS; i++)
+		(void)pthread_cond_destroy(&s->w[i].cv);
 	(void)pthread_mutex_destroy(&s->mu);
 	free(s);
 	return NULL;
