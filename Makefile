@@ -31,7 +31,8 @@ SOVERSION	:= 0
 LIBVERSION	:= 0.1.0
 
 PROTO_SRC	:= proto/wire.c proto/disk.c proto/crc32c.c
-DAEMON_LIB_SRC	:= daemon/ring.c daemon/server.c daemon/log.c daemon/sync.c
+DAEMON_LIB_SRC	:= daemon/ring.c daemon/server.c daemon/log.c daemon/sync.c \
+		   daemon/conf.c daemon/resize.c
 DAEMON_SRC	:= daemon/main.c $(DAEMON_LIB_SRC)
 CLIENT_SRC	:= client/client.c client/sock.c
 CTL_SRC		:= client/mmlogctl.c client/ctl_read.c client/ctl_format.c
