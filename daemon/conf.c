@@ -26,7 +26,7 @@ enum opt_type {
 	OPT_STR,	/* a string, at most the field's size minus one */
 	OPT_SIZE,	/* bytes, with K/M/G/T suffixes; aligned down to 8 */
 	OPT_UINT,	/* a whole number */
-	OPT_BOOL,	/* yes/no; a flag without argument on the command line */
+	OPT_BOOL,	/* yes/no; on the command line, a flag */
 };
 
 #define OPT_LIVE	0x1	/* SIGHUP applies a new value */
@@ -194,8 +194,8 @@ parse_value(const struct opt *o, const char *value, struct mml_conf *c,
 			return -EINVAL;
 		}
 		if (n >= o->len) {
-			(void)snprintf(why, why_len, "longer than %zu bytes",
-			    o->len - 1);
+			(void)snprintf(why, why_len, "too long: more than "
+			    "%zu bytes", o->len - 1);
 			return -EINVAL;
 		}
 		for (i = 0; i < n; i++)
@@ -466,7 +466,7 @@ mml_conf_load(struct mml_conf *c)
 	for (i = 0; i < N_OPTS; i++) {
 		c->line[i] = 0;
 		if (parse_value(&opts[i], opts[i].def, c, why, sizeof(why)) < 0)
-			abort();	/* a default that does not parse: a bug */
+			abort();	/* a default that does not parse */
 	}
 	r = conf_read(c);
 	if (r < 0)

@@ -331,7 +331,8 @@ main(int argc, char **argv)
 	    bound ? "" : " (from systemd)", d.conf.file_path,
 	    (unsigned long long)d.ring->next_seq);
 	(void)sd_notifyf(0, "READY=1\nSTATUS=ready, ring %s, next seq %llu\n"
-	    "MAINPID=%d", d.conf.file_path, (unsigned long long)d.ring->next_seq,
+	    "MAINPID=%d", d.conf.file_path,
+	    (unsigned long long)d.ring->next_seq,
 	    (int)getpid());
 	if (d.ring->lost_seqs)
 		mml_log(LOG_WARNING, "entries numbered before %llu that were "

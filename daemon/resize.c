@@ -157,7 +157,8 @@ migrate(struct mml_ring *old, struct mml_ring *nr, struct migration *m)
 	    old->tail_seq != old->next_seq && steps < 2 * old->cap) {
 		e = mml_disk_rec_check(old->data, old->cap, off, 0, 1, &rec,
 		    NULL);
-		if (e < 0 || rec.hdr.seq < seq || rec.hdr.seq >= old->next_seq ||
+		if (e < 0 || rec.hdr.seq < seq ||
+		    rec.hdr.seq >= old->next_seq ||
 		    (rec.hdr.type == MML_REC_WRAP && rec.hdr.seq != seq)) {
 			off += MML_DISK_ALIGN;
 			if (old->cap - off < MML_REC_HDR)

@@ -46,7 +46,8 @@ main(int argc, char **argv)
 	char num[32];
 
 	if (argc < 4) {
-		(void)fprintf(stderr, "usage: sockhold PATH GATE CMD [ARGS...]\n");
+		(void)fprintf(stderr,
+		    "usage: sockhold PATH GATE CMD [ARGS...]\n");
 		return 2;
 	}
 	if (strlen(argv[1]) >= sizeof(sa.sun_path)) {

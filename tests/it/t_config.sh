@@ -97,7 +97,7 @@ bad() {
 }
 long=$(printf "$T/%0200d" 0)
 bad "socket =" "expected a PATH"
-bad "socket = $long" "longer than 107 bytes"
+bad "socket = $long" "too long: more than 107 bytes"
 bad "file =" "expected a PATH"
 bad "file = $(printf '/tmp/a\001b')" "control character"
 bad "size = 32K" "from 64K to 1T"
