@@ -115,14 +115,15 @@ make_empty(const char *tmp, uint64_t cap, const struct mml_ring *old)
 		/* Only root may give it away; as the owner this is a no-op. */
 		(void)fchown(fd, st.st_uid, st.st_gid);
 	}
-	r = posix_fallocate(fd, 0, (off_t)(MML_DISK_HEADER_SIZE + cap));
-	if (r != 0) {
-		r = mml_log_errno(r, "allocate %llu bytes for '%s'",
-		    (unsigned long long)(MML_DISK_HEADER_SIZE + cap), tmp);
-		goto out;
-	}
 	mml_disk_header_init(&h, cap, old->hdr->ring_id,
 	    old->hdr->created_usec);
+	/* All of it (the seek index too) now: a full disk cannot SIGBUS. */
+	r = posix_fallocate(fd, 0, (off_t)mml_disk_file_size(&h));
+	if (r != 0) {
+		r = mml_log_errno(r, "allocate %llu bytes for '%s'",
+		    (unsigned long long)mml_disk_file_size(&h), tmp);
+		goto out;
+	}
 	memset(page, 0, sizeof(page));
 	memcpy(page, &h, sizeof(h));
 	if (pwrite(fd, page, sizeof(page), 0) != (ssize_t)sizeof(page)) {
