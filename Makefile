@@ -171,13 +171,8 @@ INSTALLED	:= $(SBINDIR)/mmlogd $(BINDIR)/mmlogctl \
 		   $(SYSUSERSDIR)/mmlogd.conf $(TMPFILESDIR)/mmlogd.conf \
 		   $(BASHCOMPDIR)/mmlogctl $(DOCDIR)/mmlogd.conf.example
 
-.PHONY: install uninstall systemd-units
-systemd-units: $(B)/mmlogd.service
-$(B)/mmlogd.service: systemd/mmlogd.service.in
-	@mkdir -p $(B)
-	sed -e 's|@SBINDIR@|$(SBINDIR)|g' $< > $@
-
-install: all systemd-units
+.PHONY: install uninstall
+install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 	    $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
@@ -196,8 +191,11 @@ install: all systemd-units
 	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/mmlogclient.pc
 	for m in $(MANPAGES); do \
 	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/ || exit 1; done
-	install -m 0644 $(B)/mmlogd.service systemd/mmlogd.socket \
-	    $(DESTDIR)$(SYSTEMDUNITDIR)/
+	# Made here, like the .pc: a file in $(B) could hold another PREFIX.
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' systemd/mmlogd.service.in \
+	    > $(DESTDIR)$(SYSTEMDUNITDIR)/mmlogd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/mmlogd.service
+	install -m 0644 systemd/mmlogd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -m 0644 systemd/mmlogd.sysusers $(DESTDIR)$(SYSUSERSDIR)/mmlogd.conf
 	install -m 0644 systemd/mmlogd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/mmlogd.conf
 	install -m 0644 client/mmlogctl.bash $(DESTDIR)$(BASHCOMPDIR)/mmlogctl
