@@ -6,7 +6,8 @@
 #   make asan       the same tests under ASan+UBSan, in build/asan/
 #   make valgrind   the unit tests under valgrind
 #   make bench      the benchmarks (tests/bench/)
-#   make install    DESTDIR, PREFIX
+#   make install    DESTDIR, PREFIX (default /usr/local)
+#   make uninstall  removes exactly what install put there
 #   make deps       install missing Debian packages (needs root or sudo)
 
 B		?= build
@@ -31,7 +32,8 @@ SOVERSION	:= 0
 LIBVERSION	:= 0.1.0
 
 PROTO_SRC	:= proto/wire.c proto/disk.c proto/crc32c.c
-DAEMON_LIB_SRC	:= daemon/ring.c daemon/server.c daemon/log.c daemon/sync.c
+DAEMON_LIB_SRC	:= daemon/ring.c daemon/server.c daemon/log.c daemon/sync.c \
+		   daemon/conf.c daemon/resize.c
 DAEMON_SRC	:= daemon/main.c $(DAEMON_LIB_SRC)
 CLIENT_SRC	:= client/client.c client/sock.c
 CTL_SRC		:= client/mmlogctl.c client/ctl_read.c client/ctl_format.c
@@ -137,39 +139,69 @@ bench: deps
 	$(MAKE) all $(BENCHBIN)
 	$(BENCHBIN) --build $(B)
 
-install: all systemd-units
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
-	    $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-	    $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1 \
-	    $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0755 $(MMLOGD) $(DESTDIR)$(PREFIX)/sbin/mmlogd
-	install -m 0755 $(MMLOGCTL) $(DESTDIR)$(PREFIX)/bin/mmlogctl
-	install -m 0644 client/mmlog.h $(DESTDIR)$(PREFIX)/include/mmlog.h
-	install -m 0755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libmmlogclient.so.$(SOVERSION)
-	ln -sf libmmlogclient.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libmmlogclient.so
-	install -m 0644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/libmmlogclient.a
-	# From the template: $(PCFILE) was made with the PREFIX of the build.
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LIBVERSION)|g' \
-	    client/mmlogclient.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmlogclient.pc
-	chmod 0644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmlogclient.pc
-	for m in daemon/mmlogd.8 client/mmlogctl.1 client/mmlog.3; do \
-	    [ -f $$m ] || continue; s=$${m##*.}; \
-	    install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
-	$(MAKE) install-systemd
-
 clean:
 	rm -rf build var
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
+# make install / uninstall: every file goes under $(DESTDIR)$(PREFIX); the
+# daemon itself reads /etc/mmlogd.conf, of which an example (every key,
+# commented out) is installed with the documentation.
+BINDIR		?= $(PREFIX)/bin
+SBINDIR		?= $(PREFIX)/sbin
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+MANDIR		?= $(PREFIX)/share/man
+DOCDIR		?= $(PREFIX)/share/doc/mmlogd
 SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
-.PHONY: systemd-units
-systemd-units: $(B)/mmlogd.service
-$(B)/mmlogd.service: systemd/mmlogd.service.in
-	@mkdir -p $(B)
-	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' $< > $@
-install-systemd: $(B)/mmlogd.service
-	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
-	install -m 0644 $(B)/mmlogd.service systemd/mmlogd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
-	install -m 0644 systemd/mmlogd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/mmlogd.conf
-	install -m 0644 systemd/mmlogd.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/mmlogd.conf
+SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR	?= $(PREFIX)/lib/tmpfiles.d
+BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
+MANPAGES	:= daemon/mmlogd.8 client/mmlogctl.1 client/mmlog.3
+
+# What install puts in place, and so exactly what uninstall removes.
+INSTALLED	:= $(SBINDIR)/mmlogd $(BINDIR)/mmlogctl \
+		   $(LIBDIR)/libmmlogclient.so.$(SOVERSION) \
+		   $(LIBDIR)/libmmlogclient.so $(LIBDIR)/libmmlogclient.a \
+		   $(LIBDIR)/pkgconfig/mmlogclient.pc $(INCLUDEDIR)/mmlog.h \
+		   $(MANDIR)/man8/mmlogd.8 $(MANDIR)/man1/mmlogctl.1 \
+		   $(MANDIR)/man3/mmlog.3 \
+		   $(SYSTEMDUNITDIR)/mmlogd.service \
+		   $(SYSTEMDUNITDIR)/mmlogd.socket \
+		   $(SYSUSERSDIR)/mmlogd.conf $(TMPFILESDIR)/mmlogd.conf \
+		   $(BASHCOMPDIR)/mmlogctl $(DOCDIR)/mmlogd.conf.example
+
+.PHONY: install uninstall
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	    $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0755 $(MMLOGD) $(DESTDIR)$(SBINDIR)/mmlogd
+	install -m 0755 $(MMLOGCTL) $(DESTDIR)$(BINDIR)/mmlogctl
+	install -m 0644 client/mmlog.h $(DESTDIR)$(INCLUDEDIR)/mmlog.h
+	install -m 0755 $(LIBSO) $(DESTDIR)$(LIBDIR)/libmmlogclient.so.$(SOVERSION)
+	ln -sf libmmlogclient.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libmmlogclient.so
+	install -m 0644 $(LIBA) $(DESTDIR)$(LIBDIR)/libmmlogclient.a
+	# From the template: $(PCFILE) was made with the PREFIX of the build.
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LIBVERSION)|g' \
+	    client/mmlogclient.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/mmlogclient.pc
+	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/mmlogclient.pc
+	for m in $(MANPAGES); do \
+	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/ || exit 1; done
+	# Made here, like the .pc: a file in $(B) could hold another PREFIX.
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' systemd/mmlogd.service.in \
+	    > $(DESTDIR)$(SYSTEMDUNITDIR)/mmlogd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/mmlogd.service
+	install -m 0644 systemd/mmlogd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 0644 systemd/mmlogd.sysusers $(DESTDIR)$(SYSUSERSDIR)/mmlogd.conf
+	install -m 0644 systemd/mmlogd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/mmlogd.conf
+	install -m 0644 client/mmlogctl.bash $(DESTDIR)$(BASHCOMPDIR)/mmlogctl
+	install -m 0644 daemon/mmlogd.conf $(DESTDIR)$(DOCDIR)/mmlogd.conf.example
+
+# Removes exactly what install put in place (directories only if empty).
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true

@@ -30,88 +30,15 @@ struct daemon_state {
 	struct ev_loop *loop;
 	struct mml_server *srv;
 	struct mml_ring *ring;
+	struct mml_conf conf;	/* in effect */
+	struct mml_conf next;	/* being read on SIGHUP */
+	int activated;
 	ev_signal sigterm, sigint, sighup;
 	ev_timer watchdog;
 	ev_timer status;
 	uint64_t status_entries;
 	ev_tstamp status_at;
 };
-
-static void
-usage(FILE *f)
-{
-	(void)fprintf(f,
-	    "usage: mmlogd [options]\n"
-	    "  --socket PATH        listening socket (default %s)\n"
-	    "  --file PATH          ring file (default %s)\n"
-	    "  --size SIZE          ring data size for a new ring, K/M/G "
-	    "suffixes (default 64M)\n"
-	    "  --max-entry BYTES    largest tag+message+fields accepted "
-	    "(default %d)\n"
-	    "  --sync-interval MS   sync unasked data this often (default %d)\n"
-	    "  --max-clients N      concurrent clients (default %d)\n"
-	    "  --idle-timeout S     close clients idle this long, 0 never "
-	    "(default %d)\n"
-	    "  -v, --verbose        debug diagnostics\n"
-	    "  -V, --version        print the version\n"
-	    "  -h, --help           this text\n",
-	    MML_DEFAULT_SOCKET, MML_DEFAULT_FILE, MML_DEFAULT_MAX_ENTRY,
-	    MML_DEFAULT_SYNC_MS, MML_DEFAULT_MAX_CLIENTS, MML_DEFAULT_IDLE_S);
-}
-
-/* Parses "64M", "1G", "65536"; returns 0, or -EINVAL / -ERANGE. */
-static int
-parse_size(const char *s, uint64_t *ret)
-{
-	unsigned long long v;
-	char *end;
-	int shift = 0;
-
-	if (*s == '\0' || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -ERANGE;
-	if (*end != '\0') {
-		switch (*end) {
-		case 'k': case 'K': shift = 10; break;
-		case 'm': case 'M': shift = 20; break;
-		case 'g': case 'G': shift = 30; break;
-		case 't': case 'T': shift = 40; break;
-		default: return -EINVAL;
-		}
-		end++;
-		if (*end == 'i')
-			end++;
-		if (*end == 'B' || *end == 'b')
-			end++;
-		if (*end != '\0')
-			return -EINVAL;
-	}
-	if (v > (UINT64_MAX >> shift))
-		return -ERANGE;
-	*ret = (uint64_t)v << shift;
-	return 0;
-}
-
-static int
-parse_uint(const char *s, unsigned long max, unsigned long *ret)
-{
-	unsigned long v;
-	char *end;
-
-	if (*s == '\0' || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return -EINVAL;
-	if (v > max)
-		return -ERANGE;
-	*ret = v;
-	return 0;
-}
 
 /*
  * Binds the socket ourselves: parent directory created, a stale socket
@@ -231,12 +158,56 @@ stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 }
 
 static void
+server_opts(const struct mml_conf *c, struct mml_server_opts *so)
+{
+	memset(so, 0, sizeof(*so));
+	so->max_entry = c->max_entry;
+	so->sync_interval_ms = (unsigned)c->sync_interval_ms;
+	so->max_clients = (unsigned)c->max_clients;
+	so->idle_timeout_s = (unsigned)c->idle_timeout_s;
+}
+
+/*
+ * SIGHUP: the file is read again (the command line still overrides it).
+ * A file with errors changes nothing.  Limits, the sync interval and
+ * verbosity apply at once; the rest is reported as needing a restart.
+ */
+static void
 hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
+	struct daemon_state *d = container_of(w, struct daemon_state, sighup);
+	struct mml_server_opts so;
+	struct mml_conf *next = &d->next;
+	int n;
+
 	(void)loop;
-	(void)w;
 	(void)revents;
-	mml_log(LOG_INFO, "SIGHUP: no configuration to reload");
+	*next = d->conf;
+	if (mml_conf_load(next) < 0) {
+		mml_log(LOG_ERR, "SIGHUP: configuration '%s' has errors; "
+		    "nothing changed", next->config_path);
+		return;
+	}
+	if (mml_conf_min_cap(next) > d->ring->cap) {
+		mml_log(LOG_ERR, "SIGHUP: max-entry = %llu does not fit the "
+		    "ring (%llu bytes hold four of at most %llu); keeping %llu",
+		    (unsigned long long)next->max_entry,
+		    (unsigned long long)d->ring->cap,
+		    (unsigned long long)(d->ring->cap / 4),
+		    (unsigned long long)d->conf.max_entry);
+		next->max_entry = d->conf.max_entry;
+	}
+	n = mml_conf_update(&d->conf, next);
+	if (n == 0) {
+		mml_log(LOG_INFO, "SIGHUP: configuration '%s' read; nothing "
+		    "to change", next->config_path);
+		return;
+	}
+	mml_log_level = d->conf.verbose ? LOG_DEBUG : LOG_INFO;
+	server_opts(&d->conf, &so);
+	mml_server_set_opts(d->srv, &so);
+	mml_log(LOG_NOTICE, "SIGHUP: %d setting%s applied", n,
+	    n == 1 ? "" : "s");
 }
 
 static void
@@ -268,131 +239,58 @@ status_cb(struct ev_loop *loop, ev_timer *w, int revents)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "file", required_argument, NULL, 'f' },
-		{ "size", required_argument, NULL, 'S' },
-		{ "max-entry", required_argument, NULL, 'm' },
-		{ "sync-interval", required_argument, NULL, 'i' },
-		{ "max-clients", required_argument, NULL, 'c' },
-		{ "idle-timeout", required_argument, NULL, 't' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct daemon_state d;
-	struct mml_server_opts so = {
-		.max_entry = MML_DEFAULT_MAX_ENTRY,
-		.sync_interval_ms = MML_DEFAULT_SYNC_MS,
-		.max_clients = MML_DEFAULT_MAX_CLIENTS,
-		.idle_timeout_s = MML_DEFAULT_IDLE_S,
-	};
-	const char *socket_path = MML_DEFAULT_SOCKET;
-	const char *file_path = MML_DEFAULT_FILE;
-	uint64_t size = MML_DEFAULT_SIZE, wd_usec = 0, min_cap;
-	unsigned long v;
-	int ch, r, size_explicit = 0, listen_fd = -1, bound = 0, ret = 1;
+	static struct daemon_state d;
+	struct mml_server_opts so;
+	uint64_t wd_usec = 0, min_cap;
+	int r, listen_fd = -1, bound = 0, ret = 1;
 
-	memset(&d, 0, sizeof(d));
-	while ((ch = getopt_long(argc, argv, "vVh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 's':
-			socket_path = optarg;
-			break;
-		case 'f':
-			file_path = optarg;
-			break;
-		case 'S':
-			r = parse_size(optarg, &size);
-			if (r < 0 || size < MML_DISK_CAP_MIN ||
-			    size > MML_DISK_CAP_MAX) {
-				(void)fprintf(stderr, "mmlogd: --size '%s': "
-				    "expected 64K..1T, e.g. 64M\n", optarg);
-				return 2;
-			}
-			size &= ~(uint64_t)(MML_DISK_ALIGN - 1);
-			size_explicit = 1;
-			break;
-		case 'm':
-			if (parse_uint(optarg, MML_FRAME_MAX - 64, &v) < 0 ||
-			    v < 1) {
-				(void)fprintf(stderr, "mmlogd: --max-entry '%s': "
-				    "expected 1..%d bytes\n", optarg,
-				    MML_FRAME_MAX - 64);
-				return 2;
-			}
-			so.max_entry = v;
-			break;
-		case 'i':
-			if (parse_uint(optarg, 3600000, &v) < 0 || v < 1) {
-				(void)fprintf(stderr, "mmlogd: --sync-interval "
-				    "'%s': expected 1..3600000 ms\n", optarg);
-				return 2;
-			}
-			so.sync_interval_ms = (unsigned)v;
-			break;
-		case 'c':
-			if (parse_uint(optarg, 1000000, &v) < 0 || v < 1) {
-				(void)fprintf(stderr, "mmlogd: --max-clients "
-				    "'%s': expected 1..1000000\n", optarg);
-				return 2;
-			}
-			so.max_clients = (unsigned)v;
-			break;
-		case 't':
-			if (parse_uint(optarg, 86400 * 365, &v) < 0) {
-				(void)fprintf(stderr, "mmlogd: --idle-timeout "
-				    "'%s': expected seconds, 0 for never\n",
-				    optarg);
-				return 2;
-			}
-			so.idle_timeout_s = (unsigned)v;
-			break;
-		case 'v':
-			mml_log_level = LOG_DEBUG;
-			break;
-		case 'V':
-			(void)printf("mmlogd %s\n", MMLOGD_VERSION);
-			return 0;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		(void)fprintf(stderr, "mmlogd: unexpected argument '%s'\n",
-		    argv[optind]);
-		usage(stderr);
-		return 2;
-	}
 	/* One line per write, even when stderr is a pipe to journald. */
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	r = mml_conf_args(&d.conf, argc, argv);
+	switch (r) {
+	case MML_CONF_HELP:
+		mml_conf_usage(stdout);
+		return 0;
+	case MML_CONF_VERSION:
+		(void)printf("mmlogd %s\n", MMLOGD_VERSION);
+		return 0;
+	case MML_CONF_RUN:
+	case MML_CONF_CHECK:
+		break;
+	default:
+		(void)fprintf(stderr, "see mmlogd --help\n");
+		return 2;
+	}
+	if (mml_conf_load(&d.conf) < 0)
+		return 1;
+	min_cap = mml_conf_min_cap(&d.conf);
+	if (d.conf.size < min_cap) {
+		mml_log(LOG_ERR, "size %llu is too small for max-entry %llu "
+		    "(need %llu)", (unsigned long long)d.conf.size,
+		    (unsigned long long)d.conf.max_entry,
+		    (unsigned long long)min_cap);
+		return r == MML_CONF_CHECK ? 1 : 2;
+	}
+	if (r == MML_CONF_CHECK) {
+		mml_conf_print(&d.conf, stdout);
+		return 0;
+	}
+	mml_log_level = d.conf.verbose ? LOG_DEBUG : LOG_INFO;
+	server_opts(&d.conf, &so);
 	(void)signal(SIGPIPE, SIG_IGN);
 	/* A file size limit must be an error we report (EFBIG), not death. */
 	(void)signal(SIGXFSZ, SIG_IGN);
 
-	/* Room for four of the largest records, so eviction always works. */
-	min_cap = 4 * mml_disk_rec_size(MML_COMM_MAX, 0, so.max_entry, 0);
-	if (min_cap < MML_DISK_CAP_MIN)
-		min_cap = MML_DISK_CAP_MIN;
-	if (size < min_cap) {
-		(void)fprintf(stderr, "mmlogd: --size %llu is too small for "
-		    "--max-entry %zu (need %llu)\n", (unsigned long long)size,
-		    so.max_entry, (unsigned long long)min_cap);
-		return 2;
-	}
-	r = mml_ring_open(file_path, size, size_explicit, min_cap, &d.ring);
+	r = mml_resize_open(d.conf.file_path, d.conf.size,
+	    mml_conf_is_set(&d.conf, "size"), (int)d.conf.resize, min_cap,
+	    &d.ring);
 	if (r < 0)
 		goto out;
 	r = activated_socket(&listen_fd);
 	if (r < 0)
 		goto out;
 	if (r == 0) {
-		listen_fd = bind_socket(socket_path);
+		listen_fd = bind_socket(d.conf.socket_path);
 		if (listen_fd < 0)
 			goto out;
 		bound = 1;
@@ -429,11 +327,12 @@ main(int argc, char **argv)
 	ev_timer_start(d.loop, &d.status);
 
 	mml_log(LOG_NOTICE, "mmlogd %s ready: socket '%s'%s, ring '%s', "
-	    "next seq %llu", MMLOGD_VERSION, socket_path,
-	    bound ? "" : " (from systemd)", file_path,
+	    "next seq %llu", MMLOGD_VERSION, d.conf.socket_path,
+	    bound ? "" : " (from systemd)", d.conf.file_path,
 	    (unsigned long long)d.ring->next_seq);
 	(void)sd_notifyf(0, "READY=1\nSTATUS=ready, ring %s, next seq %llu\n"
-	    "MAINPID=%d", file_path, (unsigned long long)d.ring->next_seq,
+	    "MAINPID=%d", d.conf.file_path,
+	    (unsigned long long)d.ring->next_seq,
 	    (int)getpid());
 	if (d.ring->lost_seqs)
 		mml_log(LOG_WARNING, "entries numbered before %llu that were "
@@ -453,7 +352,7 @@ out:
 		ev_timer_stop(d.loop, &d.status);
 	}
 	if (bound && listen_fd >= 0)
-		(void)unlink(socket_path);
+		(void)unlink(d.conf.socket_path);
 	if (listen_fd >= 0)
 		(void)close(listen_fd);
 	d.ring = mml_ring_close(d.ring);

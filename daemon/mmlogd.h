@@ -4,8 +4,10 @@
 #ifndef MMLOGD_H
 #define MMLOGD_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include <ev.h>
@@ -20,6 +22,7 @@
 #define MML_DEFAULT_SYNC_MS	1000
 #define MML_DEFAULT_MAX_CLIENTS	4096
 #define MML_DEFAULT_IDLE_S	600
+#define MML_DEFAULT_CONFIG	"/etc/mmlogd.conf"
 
 #ifndef container_of
 #define container_of(ptr, type, member) \
@@ -36,6 +39,60 @@ int mml_log_errno(int err, const char *fmt, ...)
 const char *mml_log_escape(char *out, const void *data, size_t len,
     size_t max);
 uint64_t mml_now_usec(clockid_t clock);
+
+/* conf.c: options, from one table for the command line and the file. */
+#define MML_CONF_MAX	32	/* options in the table, at most */
+
+struct mml_conf {
+	char socket_path[108];	/* sizeof(sun_path) */
+	char file_path[PATH_MAX];
+	uint64_t size;
+	uint64_t resize;
+	uint64_t max_entry;
+	uint64_t sync_interval_ms;
+	uint64_t max_clients;
+	uint64_t idle_timeout_s;
+	uint64_t verbose;
+
+	/* Where the values came from: the file's line, the command line. */
+	unsigned line[MML_CONF_MAX];
+	const char *cmdline[MML_CONF_MAX];	/* in argv; kept for reloads */
+	const char *config_path;
+	int config_explicit;	/* named by --config or $MMLOGD_CONFIG */
+};
+
+enum {
+	MML_CONF_RUN,
+	MML_CONF_CHECK,		/* --check-config */
+	MML_CONF_HELP,
+	MML_CONF_VERSION,
+};
+
+/*
+ * Parses the command line into c (which it clears): checks every value,
+ * keeps them to override the file, notes --config.  Returns MML_CONF_*,
+ * or -EINVAL after printing why (a usage error).
+ */
+int mml_conf_args(struct mml_conf *c, int argc, char **argv);
+/*
+ * Sets every option of c to its default, then to the file's value, then
+ * to the command line's.  Returns 0, or -errno after logging each error
+ * with the file's name and line.
+ */
+int mml_conf_load(struct mml_conf *c);
+/* Whether the file or the command line set the option named key. */
+int mml_conf_is_set(const struct mml_conf *c, const char *key);
+/* The smallest ring the daemon can use with c's max-entry. */
+uint64_t mml_conf_min_cap(const struct mml_conf *c);
+void mml_conf_usage(FILE *f);
+/* Prints every option as "key = value  # where from". */
+void mml_conf_print(const struct mml_conf *c, FILE *f);
+/*
+ * For SIGHUP: logs every option whose value differs in next, copies the
+ * ones that can change live into cur, and says which need a restart.
+ * Returns how many changed.
+ */
+int mml_conf_update(struct mml_conf *cur, const struct mml_conf *next);
 
 /* ring.c: the mapped circular file. */
 struct mml_sync_job {
@@ -118,6 +175,13 @@ int mml_ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 int mml_ring_append_note(struct mml_ring *r, uint32_t pid, uint32_t uid,
     uint32_t gid, const char *comm, size_t comm_len, const char *msg,
     size_t msg_len, const char *key, uint64_t value);
+/*
+ * Numbering continues at seq, if that is above the next one: for a
+ * migration into a new ring, which keeps the numbers of the entries it
+ * copies (resize.c).  Readers see the jump as the start of the ring, or
+ * as entries lost where the old ring had them damaged.
+ */
+void mml_ring_skip_to(struct mml_ring *r, uint64_t seq);
 /* Whether data was written since the last sync job was made. */
 int mml_ring_dirty(const struct mml_ring *r);
 /* Fills a job for everything written so far (loop thread). */
@@ -128,6 +192,19 @@ void mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job);
 void mml_ring_sync_done(struct mml_ring *r, const struct mml_sync_job *job);
 /* Syncs everything, marks the ring clean and unmaps it; accepts NULL. */
 struct mml_ring *mml_ring_close(struct mml_ring *r);
+
+/* resize.c: migrating a ring to another size. */
+/*
+ * Opens the ring at path as mml_ring_open() does.  If size_explicit and
+ * an existing ring has another capacity, its entries are first copied,
+ * with their sequence numbers, into a new ring of size bytes, which then
+ * replaces it (rename(2), once the new ring is durable).  When the new
+ * ring cannot hold them all, the oldest are discarded if allow_discard,
+ * else the ring is left as it was and -EFBIG returned.  Returns 0 and
+ * *ret, or -errno after logging why.
+ */
+int mml_resize_open(const char *path, uint64_t size, int size_explicit,
+    int allow_discard, uint64_t min_cap, struct mml_ring **ret);
 
 /* sync.c: the thread that runs sync jobs off the event loop. */
 struct mml_syncer;
@@ -180,6 +257,12 @@ unsigned mml_server_clients(const struct mml_server *s);
 const struct mml_server_stats *mml_server_get_stats(const struct mml_server *s);
 /* Sets the sync interval (ms, >0). */
 void mml_server_set_sync_interval(struct mml_server *s, unsigned ms);
+/*
+ * Applies new limits to a running server: max_entry, sync interval,
+ * max_clients, idle timeout (drain_backlog is kept).
+ */
+void mml_server_set_opts(struct mml_server *s,
+    const struct mml_server_opts *opts);
 /*
  * Stops accepting, makes everything durable, acknowledges the waiters
  * and closes every client.  Called once, before mml_server_free().

@@ -1284,3 +1284,14 @@ mml_ring_close(struct mml_ring *r)
 	free(r);
 	return NULL;
 }
+
+void
+mml_ring_skip_to(struct mml_ring *r, uint64_t seq)
+{
+	if (seq <= r->next_seq)
+		return;
+	if (r->tail_seq == r->next_seq)
+		r->tail_seq = seq;	/* empty: the tail waits there too */
+	r->next_seq = seq;
+	ring_publish(r);
+}

@@ -531,7 +531,8 @@ handle_stats(struct mml_conn *c, const struct mml_frame *f)
 	    "client_drops=%llu\nsyncs=%llu\nsync_errors=%llu\n"
 	    "sync_state=%s\nacks=%llu\nappend_errors=%llu\nnext_seq=%llu\n"
 	    "durable_seq=%llu\nsync_interval_ms=%u\nmax_entry=%zu\n"
-	    "max_clients=%u\ncorrupt_bytes_skipped=%llu\nbus_errors=%llu\n"
+	    "max_clients=%u\nidle_timeout_s=%u\n"
+	    "corrupt_bytes_skipped=%llu\nbus_errors=%llu\n"
 	    "lost_seqs_at_start=%llu\n",
 	    (int)getpid(), s->n_conns,
 	    (unsigned long long)s->st.clients_accepted,
@@ -548,7 +549,7 @@ handle_stats(struct mml_conn *c, const struct mml_frame *f)
 	    (unsigned long long)s->st.append_errors,
 	    (unsigned long long)r->next_seq,
 	    (unsigned long long)r->durable_seq, s->opts.sync_interval_ms,
-	    s->opts.max_entry, s->opts.max_clients,
+	    s->opts.max_entry, s->opts.max_clients, s->opts.idle_timeout_s,
 	    (unsigned long long)r->corrupt_skips,
 	    (unsigned long long)r->bus_errors,
 	    (unsigned long long)r->lost_seqs);
@@ -1004,6 +1005,31 @@ mml_server_set_sync_interval(struct mml_server *s, unsigned ms)
 	ev_timer_stop(s->loop, &s->sync_timer);
 	ev_timer_set(&s->sync_timer, ms / 1000., ms / 1000.);
 	ev_timer_start(s->loop, &s->sync_timer);
+}
+
+void
+mml_server_set_opts(struct mml_server *s, const struct mml_server_opts *opts)
+{
+	int drain = s->opts.drain_backlog;
+
+	if (opts->sync_interval_ms != s->opts.sync_interval_ms)
+		mml_server_set_sync_interval(s, opts->sync_interval_ms);
+	if (opts->idle_timeout_s != s->opts.idle_timeout_s) {
+		ev_timer_stop(s->loop, &s->idle_timer);
+		if (opts->idle_timeout_s > 0) {
+			ev_timer_set(&s->idle_timer,
+			    opts->idle_timeout_s / 4. + 0.25,
+			    opts->idle_timeout_s / 4. + 0.25);
+			ev_timer_start(s->loop, &s->idle_timer);
+		}
+	}
+	/*
+	 * Fewer clients than are connected: nobody is closed, new ones are
+	 * refused until the count drops.  A smaller max_entry applies to
+	 * the next frame.
+	 */
+	s->opts = *opts;
+	s->opts.drain_backlog = drain;
 }
 
 void

@@ -24,6 +24,7 @@ Suite *wire_suite(void);
 Suite *disk_suite(void);
 Suite *ring_suite(void);
 Suite *server_suite(void);
+Suite *conf_suite(void);
 
 /* Every suite, in the order they run. */
 static Suite *(*const suites[])(void) = {
@@ -33,6 +34,7 @@ static Suite *(*const suites[])(void) = {
 	/* daemon/, after the proto/ suites they build on. */
 	ring_suite,
 	server_suite,
+	conf_suite,
 };
 
 int

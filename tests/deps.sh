@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages the build and the tests need, if any is
 # missing.  Used by `make deps`, and so by `make run` and `make test`.
-pkgs="gcc make pkg-config libev-dev libsystemd-dev check systemd procps"
+pkgs="gcc make pkg-config libev-dev libsystemd-dev check systemd procps man-db groff-base"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

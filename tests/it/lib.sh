@@ -35,6 +35,10 @@ RING=$T/ring
 MMLOG_SOCKET=$SOCK
 MMLOG_FILE=$RING
 export MMLOG_SOCKET MMLOG_FILE
+# Nor may mmlogd read /etc/mmlogd.conf: an empty file of our own instead.
+MMLOGD_CONFIG=$T/mmlogd.conf
+: >"$MMLOGD_CONFIG"
+export MMLOGD_CONFIG
 DPID=			# the current daemon
 DAEMON_N=0		# daemons started so far
 DERR=			# the current daemon's stderr file

@@ -1,0 +1,68 @@
+# bash completion for mmlogctl(1): commands, each command's options,
+# priorities, output formats and file names.  Installed as
+# share/bash-completion/completions/mmlogctl; needs nothing from the
+# bash-completion package.
+
+_mmlogctl()
+{
+	local cur prev cmd i opts
+	local commands="show write status verify dump"
+	local global="--file --socket --help --version"
+	local prios="emerg alert crit err warning notice info debug"
+	local outputs="short short-precise short-iso json json-pretty export cat"
+
+	COMPREPLY=()
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=
+	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
+	cmd=
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		# Options with an argument: their next word is not a command.
+		--file|--socket|-p|--priority|-t|--tag|--identifier|-F|\
+		--field|-n|--lines|-S|--since|-U|--until|--pid|--uid|-g|\
+		--grep|--after-cursor|--cursor-file|-o|--output)
+			i=$((i + 1)) ;;
+		-*) ;;
+		*) cmd=${COMP_WORDS[i]}; break ;;
+		esac
+	done
+
+	case $prev in
+	--file|--socket|--cursor-file)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return 0 ;;
+	-p|--priority)
+		COMPREPLY=($(compgen -W "$prios" -- "$cur"))
+		return 0 ;;
+	-o|--output)
+		if [ "$cmd" = status ]; then
+			COMPREPLY=($(compgen -W "json" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$outputs" -- "$cur"))
+		fi
+		return 0 ;;
+	-t|--tag|--identifier|-F|--field|-n|--lines|-S|--since|-U|--until|--pid|--uid|-g|--grep|--after-cursor)
+		# Free text: nothing to offer.
+		return 0 ;;
+	esac
+
+	case $cmd in
+	""|show)
+		opts="-n --lines -f --follow -S --since -U --until -p --priority
+		    -t --identifier --pid --uid -g --grep --after-cursor
+		    --cursor-file --show-cursor -r --reverse -o --output
+		    --no-pager" ;;
+	write)	opts="-p --priority -t --tag -F --field --sync" ;;
+	status)	opts="-o --output" ;;
+	dump)	opts="-n --lines" ;;
+	*)	opts= ;;
+	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$opts $global" -- "$cur"))
+	elif [ -z "$cmd" ]; then
+		COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+	fi
+	return 0
+}
+complete -F _mmlogctl mmlogctl

@@ -1,0 +1,336 @@
+/*
+ * resize.c: migrating a ring to another capacity, at start, when the
+ * configured size differs from the existing ring's.
+ *
+ * The old ring is opened (locked and recovered) as usual.  A new ring of
+ * the wanted size is built beside it, under PATH.resize, with the old
+ * ring's id and creation time: every entry is appended, oldest first,
+ * through the ring's own append, keeping its sequence number, times,
+ * credentials and flags; the ring's own eviction makes room, so what
+ * remains is exactly the newest entries a ring of that size holds.  The
+ * new ring is synced and closed clean, fsync'd, and only then renamed
+ * over PATH; the directory is fsync'd before anything is written to it.
+ *
+ * Crash safety: until rename(2), PATH is the old ring, untouched but for
+ * what any open does (recovery, the header's counters); a half-built
+ * PATH.resize is removed by the next attempt.  After rename(2) PATH is the
+ * new ring, complete and durable.  The old file is not kept: rename(2)
+ * replaces it, so there is never a moment without a usable ring at PATH.
+ *
+ * Growing keeps every entry.  Shrinking may not: discarding entries needs
+ * consent (resize = yes, --resize); without it the old ring stays and the
+ * daemon refuses to start, saying how many entries would go.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mmlogd.h"
+
+struct migration {
+	uint64_t copied;	/* entries appended to the new ring */
+	uint64_t too_big;	/* entries larger than the new ring takes */
+	uint64_t damaged;	/* bytes of the old ring stepped over */
+};
+
+static int peek_capacity(const char *, uint64_t *);
+static int make_empty(const char *, uint64_t, const struct mml_ring *);
+static int migrate(struct mml_ring *, struct mml_ring *, struct migration *);
+static int sync_file(const char *, int);
+static void test_crash(const char *);
+
+/*
+ * Test hook (mmlogd(8), TESTING): MMLOGD_TEST_RESIZE_EXIT=STAGE ends the
+ * daemon at once, as a crash would, at that stage of a resize: "built"
+ * (new ring durable under PATH.resize, old ring still at PATH) or
+ * "renamed" (the new ring just took the name).
+ */
+static void
+test_crash(const char *stage)
+{
+	const char *want = getenv("MMLOGD_TEST_RESIZE_EXIT");
+
+	if (want != NULL && strcmp(want, stage) == 0) {
+		mml_log(LOG_WARNING, "resize: exiting at '%s' (test hook)",
+		    stage);
+		_exit(3);
+	}
+}
+
+/*
+ * The capacity of the ring at path, if it is one we could open; 0 if
+ * there is no such ring (mml_ring_open() then creates it, or refuses it
+ * and says why).
+ */
+static int
+peek_capacity(const char *path, uint64_t *ret_cap)
+{
+	struct mml_disk_header h;
+	struct stat st;
+	int fd, ok = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size >= (off_t)sizeof(h) &&
+	    pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
+	    mml_disk_header_check(&h, (uint64_t)st.st_size, NULL) == 0) {
+		*ret_cap = h.capacity;
+		ok = 1;
+	}
+	(void)close(fd);
+	return ok;
+}
+
+/*
+ * Creates an empty ring of cap bytes at tmp with old's id and creation
+ * time (readers that follow PATH see the same ring go on, and cursors
+ * stay valid), owner and mode.  A leftover of an earlier attempt is
+ * removed first: the old ring's lock, which we hold, is what keeps any
+ * other mmlogd away from PATH.resize.
+ */
+static int
+make_empty(const char *tmp, uint64_t cap, const struct mml_ring *old)
+{
+	struct mml_disk_header h;
+	uint8_t page[MML_DISK_HEADER_SIZE];
+	struct stat st;
+	int fd = -1, r;
+
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return mml_log_errno(errno, "remove '%s'", tmp);
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return mml_log_errno(errno, "create '%s'", tmp);
+	if (fstat(old->fd, &st) == 0) {
+		(void)fchmod(fd, st.st_mode & 07777);
+		/* Only root may give it away; as the owner this is a no-op. */
+		(void)fchown(fd, st.st_uid, st.st_gid);
+	}
+	mml_disk_header_init(&h, cap, old->hdr->ring_id,
+	    old->hdr->created_usec);
+	/* All of it (the seek index too) now: a full disk cannot SIGBUS. */
+	r = posix_fallocate(fd, 0, (off_t)mml_disk_file_size(&h));
+	if (r != 0) {
+		r = mml_log_errno(r, "allocate %llu bytes for '%s'",
+		    (unsigned long long)mml_disk_file_size(&h), tmp);
+		goto out;
+	}
+	memset(page, 0, sizeof(page));
+	memcpy(page, &h, sizeof(h));
+	if (pwrite(fd, page, sizeof(page), 0) != (ssize_t)sizeof(page)) {
+		r = mml_log_errno(errno ? errno : EIO, "write '%s'", tmp);
+		goto out;
+	}
+	r = 0;
+out:
+	(void)close(fd);
+	if (r < 0)
+		(void)unlink(tmp);
+	return r;
+}
+
+/*
+ * Copies every entry of old, oldest first, into nr.  Old's records are
+ * followed from its tail to its head as a reader follows them; bytes that
+ * do not check (damage) are stepped over, 8 at a time, until a whole
+ * record with a number not yet seen turns up, and counted.
+ */
+static int
+migrate(struct mml_ring *old, struct mml_ring *nr, struct migration *m)
+{
+	struct mml_rec rec;
+	struct mml_rec_hdr h;
+	uint64_t off = old->tail_off, seq = old->tail_seq, steps = 0, s;
+	int e;
+
+	mml_ring_skip_to(nr, old->tail_seq);
+	/* The records from tail to head are contiguous: head ends the walk. */
+	while ((off != old->head_off || steps == 0) &&
+	    old->tail_seq != old->next_seq && steps < 2 * old->cap) {
+		e = mml_disk_rec_check(old->data, old->cap, off, 0, 1, &rec,
+		    NULL);
+		if (e < 0 || rec.hdr.seq < seq ||
+		    rec.hdr.seq >= old->next_seq ||
+		    (rec.hdr.type == MML_REC_WRAP && rec.hdr.seq != seq)) {
+			off += MML_DISK_ALIGN;
+			if (old->cap - off < MML_REC_HDR)
+				off = 0;
+			m->damaged += MML_DISK_ALIGN;
+			steps += MML_DISK_ALIGN;
+			continue;
+		}
+		steps += rec.size;
+		if (rec.hdr.type == MML_REC_WRAP) {
+			off = 0;
+			continue;
+		}
+		/*
+		 * A jump is either the old ring's own note of one (copied
+		 * along, so readers find it explained) or entries lost to
+		 * damage, which readers report as lost in the new ring too.
+		 */
+		mml_ring_skip_to(nr, rec.hdr.seq);
+		h = rec.hdr;
+		e = mml_ring_append(nr, &h, rec.comm, rec.tag, rec.msg,
+		    rec.fields, &s);
+		if (e == -EMSGSIZE) {
+			/* Larger than a quarter of the new ring. */
+			m->too_big++;
+			mml_ring_skip_to(nr, rec.hdr.seq + 1);
+		} else if (e < 0)
+			return mml_log_errno(e, "copy entry %llu into '%s'",
+			    (unsigned long long)rec.hdr.seq, nr->path);
+		else
+			m->copied++;
+		seq = rec.hdr.seq + 1;
+		off = mml_disk_next_off(old->cap, off, rec.size);
+	}
+	/* Numbers are never used twice: continue where the old ring did. */
+	mml_ring_skip_to(nr, old->next_seq);
+	return 0;
+}
+
+/* fsync of a file (or, dir = 1, a directory) by name. */
+static int
+sync_file(const char *path, int dir)
+{
+	int fd, r = 0;
+
+	fd = open(path, (dir ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return mml_log_errno(errno, "open '%s'", path);
+	if (fsync(fd) < 0)
+		r = mml_log_errno(errno, "fsync '%s'", path);
+	(void)close(fd);
+	return r;
+}
+
+int
+mml_resize_open(const char *path, uint64_t size, int size_explicit,
+    int allow_discard, uint64_t min_cap, struct mml_ring **ret)
+{
+	struct mml_ring *old = NULL, *nr = NULL;
+	struct mml_sync_job job;
+	struct migration m;
+	uint64_t cap = 0, lost, first, last, was_written, was_over;
+	char *tmp = NULL, *dir = NULL, msg[256];
+	int e, n;
+
+	if (!size_explicit || !peek_capacity(path, &cap) || cap == size)
+		return mml_ring_open(path, size, size_explicit, min_cap, ret);
+
+	/* Whatever its size, the old ring is opened as it is. */
+	e = mml_ring_open(path, cap, 0, MML_DISK_CAP_MIN, &old);
+	if (e < 0)
+		return e;
+	cap = old->cap;
+	if (asprintf(&tmp, "%s.resize", path) < 0) {
+		tmp = NULL;
+		e = -ENOMEM;
+		goto out;
+	}
+	mml_log(LOG_NOTICE, "ring '%s' holds %llu bytes, size asks for %llu: "
+	    "migrating its entries into '%s'", path, (unsigned long long)cap,
+	    (unsigned long long)size, tmp);
+	e = make_empty(tmp, size, old);
+	if (e < 0)
+		goto out;
+	e = mml_ring_open(tmp, size, 1, MML_DISK_CAP_MIN, &nr);
+	if (e < 0)
+		goto out_tmp;
+	memset(&m, 0, sizeof(m));
+	e = migrate(old, nr, &m);
+	if (e < 0)
+		goto out_tmp;
+	lost = nr->hdr->entries_overwritten + m.too_big;
+	if (lost > 0 && !allow_discard) {
+		mml_log(LOG_ERR, "ring '%s': %llu bytes hold only the newest "
+		    "%llu of its %llu entries; refusing to discard the %llu "
+		    "oldest: set resize = yes (or --resize) to allow it, or "
+		    "keep size %llu", path, (unsigned long long)size,
+		    (unsigned long long)(m.copied - lost + m.too_big),
+		    (unsigned long long)(m.copied + m.too_big),
+		    (unsigned long long)lost, (unsigned long long)cap);
+		e = -EFBIG;
+		goto out_tmp;
+	}
+	if (m.damaged > 0)
+		mml_log(LOG_WARNING, "ring '%s': %llu damaged bytes were "
+		    "stepped over; readers of the new ring see the entries "
+		    "there as lost", path, (unsigned long long)m.damaged);
+	/* The ring's history carries over. */
+	was_written = old->hdr->entries_written;
+	was_over = old->hdr->entries_overwritten;
+	nr->hdr->entries_written = was_written;
+	nr->hdr->entries_overwritten = was_over + lost;
+	nr->hdr->wraps = old->hdr->wraps;
+	nr->hdr->bytes_written = old->hdr->bytes_written;
+	nr->hdr->opens = old->hdr->opens;
+	nr->hdr->dirty_opens = old->hdr->dirty_opens;
+	first = nr->tail_seq;
+	last = nr->next_seq - 1;
+
+	/* Durable first: only a whole, synced ring may take the name. */
+	mml_ring_sync_prepare(nr, &job);
+	mml_ring_sync_run(nr, &job);
+	mml_ring_sync_done(nr, &job);
+	if (job.result < 0) {
+		e = mml_log_errno(job.result, "sync '%s'", tmp);
+		goto out_tmp;
+	}
+	nr = mml_ring_close(nr);
+	e = sync_file(tmp, 0);
+	if (e < 0)
+		goto out_tmp;
+	test_crash("built");
+	old = mml_ring_close(old);
+	if (rename(tmp, path) < 0) {
+		e = mml_log_errno(errno, "rename '%s' to '%s'", tmp, path);
+		goto out_tmp;
+	}
+	dir = strdup(path);
+	if (dir == NULL) {
+		e = -ENOMEM;
+		goto out;
+	}
+	/* Before anything is written to it, the new name must be durable. */
+	e = sync_file(dirname(dir), 1);
+	if (e < 0)
+		goto out;
+	test_crash("renamed");
+	mml_log(LOG_NOTICE, "ring '%s' resized from %llu to %llu bytes: "
+	    "entries %llu..%llu kept, %llu oldest discarded", path,
+	    (unsigned long long)cap, (unsigned long long)size,
+	    (unsigned long long)first, (unsigned long long)last,
+	    (unsigned long long)lost);
+	e = mml_ring_open(path, size, 1, min_cap, ret);
+	if (e < 0)
+		goto out;
+	/* The log itself says so; MMLOG_DISCARDED counts what went. */
+	n = snprintf(msg, sizeof(msg), "ring resized from %llu to %llu "
+	    "bytes; %llu oldest entries discarded", (unsigned long long)cap,
+	    (unsigned long long)size, (unsigned long long)lost);
+	if (mml_ring_append_note(*ret, (uint32_t)getpid(), (uint32_t)getuid(),
+	    (uint32_t)getgid(), "mmlogd", 6, msg, (size_t)n,
+	    "MMLOG_DISCARDED", lost) < 0)
+		mml_log(LOG_WARNING, "ring '%s': cannot record the resize in "
+		    "the ring", path);
+	goto out;
+out_tmp:
+	nr = mml_ring_close(nr);
+	(void)unlink(tmp);
+out:
+	old = mml_ring_close(old);
+	free(tmp);
+	free(dir);
+	return e;
+}
