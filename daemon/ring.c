@@ -36,8 +36,20 @@
 /*
  * Set while the loop thread touches the map: a SIGBUS there (the file
  * was truncated under us) jumps back instead of killing the daemon.
+ * Always through map_guard(): the handler reads map_jmp between any two
+ * instructions, so the compiler must neither drop the store (it is
+ * overwritten a few lines later, and nothing it can see reads it) nor
+ * move accesses to the map across it.  It did both at -O2.
  */
-static __thread sigjmp_buf *map_jmp;
+static __thread sigjmp_buf *volatile map_jmp;
+
+static inline void
+map_guard(sigjmp_buf *jb)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	map_jmp = jb;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
 
 static int ring_create(const char *, uint64_t);
 static int ring_recover(struct mml_ring *);
@@ -58,6 +70,9 @@ static int chain_ok(const struct mml_ring *, const struct mml_rec *);
 static void ring_mark_gap(struct mml_ring *);
 static int ring_index_prepare(int, const char *, struct mml_disk_header *,
     uint64_t);
+static int ring_zero_fill(int, uint64_t);
+
+#define ZERO_FILL_MAX	((uint64_t)1 << 30)	/* see ring_zero_fill() */
 static void ring_index_check(struct mml_ring *);
 static int rec_at(const struct mml_ring *, uint64_t, uint64_t, int,
     struct mml_rec *);
@@ -244,6 +259,11 @@ ring_create(const char *path, uint64_t cap)
 		    (unsigned long long)mml_disk_file_size(&h), path);
 		goto out;
 	}
+	r = ring_zero_fill(fd, mml_disk_file_size(&h));
+	if (r < 0) {
+		r = mml_log_errno(-r, "write ring '%s'", tmp);
+		goto out;
+	}
 	memset(page, 0, sizeof(page));
 	memcpy(page, &h, sizeof(h));
 	if (pwrite(fd, page, sizeof(page), 0) != (ssize_t)sizeof(page) ||
@@ -271,6 +291,39 @@ out:
 		(void)close(rfd);
 	free(tmp);
 	return r;
+}
+
+/*
+ * Writes zeros over the start of a new file.  posix_fallocate() reserves
+ * the blocks but (on ext4 and XFS) as unwritten extents, and the first
+ * write to each block then costs a journal commit in the sync that makes
+ * it durable: measured here, 170-235 us per 4 KiB sync on a fresh file
+ * against 110-140 us once written.  Writing the file once at creation
+ * pays that up front, at disk speed (2.3 s for 1 GiB here), instead of on
+ * every acknowledged write of the first lap.  Only the first
+ * ZERO_FILL_MAX bytes, so that a huge ring does not hold up the start for
+ * minutes: beyond them, the first lap pays as before.
+ */
+static int
+ring_zero_fill(int fd, uint64_t size)
+{
+	static const uint8_t zero[1 << 16];
+	uint64_t off;
+	ssize_t n;
+
+	if (size > ZERO_FILL_MAX)
+		size = ZERO_FILL_MAX;
+	for (off = 0; off < size; off += (uint64_t)n) {
+		n = pwrite(fd, zero, size - off < sizeof(zero) ?
+		    (size_t)(size - off) : sizeof(zero), (off_t)off);
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+	}
+	return 0;
 }
 
 /*
@@ -502,19 +555,19 @@ mml_ring_open(const char *path, uint64_t size, int size_explicit,
 		sigjmp_buf jb;
 
 		if (sigsetjmp(jb, 0) != 0) {
-			map_jmp = NULL;
+			map_guard(NULL);
 			mml_log(LOG_ERR, "ring '%s' changed size while it was "
 			    "being opened", path);
 			r = mml_ring_close(r);
 			return -EIO;
 		}
-		map_jmp = &jb;
+		map_guard(&jb);
 		e = ring_recover(r);
 		if (e == 0) {
 			memcpy(&r->static_hdr, r->hdr, sizeof(r->static_hdr));
 			r->recovered = 1;
 		}
-		map_jmp = NULL;
+		map_guard(NULL);
 	}
 	if (e == 0 && r->lost_seqs > 0)
 		ring_mark_gap(r);
@@ -985,12 +1038,12 @@ mml_ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	int e;
 
 	if (sigsetjmp(jb, 0) != 0) {
-		map_jmp = NULL;
+		map_guard(NULL);
 		return ring_bus_error(r);
 	}
-	map_jmp = &jb;
+	map_guard(&jb);
 	e = ring_append(r, hdr, comm, tag, msg, fields, ret_seq);
-	map_jmp = NULL;
+	map_guard(NULL);
 	return e;
 }
 
@@ -1103,11 +1156,11 @@ mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
 	 */
 	job->seq_limit = r->next_seq + SEQ_RESERVE;
 	if (sigsetjmp(jb, 0) == 0) {
-		map_jmp = &jb;
+		map_guard(&jb);
 		r->hdr->seq_limit = job->seq_limit;
 	} else
 		job->seq_limit = r->seq_limit;
-	map_jmp = NULL;
+	map_guard(NULL);
 }
 
 /*
@@ -1172,15 +1225,15 @@ ring_cursor_store(struct mml_ring *r, uint64_t off, uint64_t seq)
 
 	if (sigsetjmp(jb, 0) != 0) {
 		/* The file was truncated: give it back its size and header. */
-		map_jmp = NULL;
+		map_guard(NULL);
 		(void)ring_bus_error(r);
 		return;
 	}
-	map_jmp = &jb;
+	map_guard(&jb);
 	__atomic_store_n(&r->hdr->durable_off, off, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->hdr->durable_seq, seq, __ATOMIC_RELAXED);
 	r->hdr->durable_usec = mml_now_usec(CLOCK_REALTIME);
-	map_jmp = NULL;
+	map_guard(NULL);
 }
 
 /*
@@ -1210,16 +1263,16 @@ redirty_range(struct mml_ring *r, uint64_t end, uint64_t pg)
 	sigjmp_buf jb;
 
 	if (sigsetjmp(jb, 0) != 0) {
-		map_jmp = NULL;
+		map_guard(NULL);
 		return;
 	}
-	map_jmp = &jb;
+	map_guard(&jb);
 	for (o = 0; o < end; o += pg) {
 		volatile uint8_t *p = r->map + o;
 
 		*p = *p;
 	}
-	map_jmp = NULL;
+	map_guard(NULL);
 }
 
 void
@@ -1262,13 +1315,13 @@ mml_ring_close(struct mml_ring *r)
 		if (job.result == 0)
 			ring_cursor_store(r, job.durable_off, job.durable_seq);
 		if (job.result == 0 && sigsetjmp(jb, 0) != 0) {
-			map_jmp = NULL;
+			map_guard(NULL);
 			job.result = -EIO;
 		} else if (job.result == 0) {
 			/* Clean only if everything is durable. */
-			map_jmp = &jb;
+			map_guard(&jb);
 			r->hdr->state = MML_STATE_CLEAN;
-			map_jmp = NULL;
+			map_guard(NULL);
 			if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
 				(void)mml_log_errno(errno, "msync '%s'",
 				    r->path);

@@ -306,6 +306,12 @@ stats_field() {
 	badpeer stats | awk -F= -v k="$1" '$1 == k { print $2 }'
 }
 
+# stats_is KEY VALUE: whether the daemon's counter KEY is VALUE now (for
+# wait_for, which must re-run the question, not a value computed once).
+stats_is() {
+	[ "$(stats_field "$1")" = "$2" ]
+}
+
 # assert_eq WHAT EXPECTED ACTUAL
 # Bytes of a ring file with a data region of $1 bytes (up to 4 GiB):
 # header page, data, then the seek index padded to pages (FORMAT.md).

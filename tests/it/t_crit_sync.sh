@@ -10,7 +10,7 @@ durable_at_least() { [ "$(header_field durable_seq)" -ge "$1" ]; }
 # An interval of an hour: only the priority can make an entry durable.
 start_daemon --size 1M --sync-interval 3600000
 badpeer write 6 10 || fail "badpeer write failed"
-wait_for "$(tmo 5)" test "$(stats_field entries)" = 10 ||
+wait_for "$(tmo 5)" stats_is entries 10 ||
     fail "the daemon did not take the 10 entries"
 sleep 0.5
 d=$(header_field durable_seq)

@@ -14,7 +14,7 @@ start_daemon --size 64K --sync-interval 3600000
 loadgen -t first -n 1 -a >"$T/first" 2>"$T/lg.err" || fail "loadgen failed"
 assert_eq "first entry" "1 first 1" "$(cat "$T/first")"
 badpeer write 6 3000 || fail "badpeer write failed"
-wait_for "$(tmo 10)" test "$(stats_field entries)" = 3001 ||
+wait_for "$(tmo 10)" stats_is entries 3001 ||
     fail "the daemon did not take the 3000 entries"
 ring_entries >"$T/before"
 range=$(check_gapless "$T/before") || fail "before the kill: $range"

@@ -11,7 +11,7 @@
 start_daemon --size 1M --sync-interval 3600000
 loadgen -t durable -n 100 -a >"$T/acked" 2>"$T/lg.err" || fail "loadgen -a failed"
 badpeer write 6 100 || fail "badpeer write failed"
-wait_for "$(tmo 10)" test "$(stats_field entries)" = 200 ||
+wait_for "$(tmo 10)" stats_is entries 200 ||
     fail "the daemon did not take 200 entries"
 assert_eq "durable_seq before the cut" 100 "$(header_field durable_seq)"
 kill_daemon

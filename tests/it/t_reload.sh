@@ -19,7 +19,8 @@ assert_eq "max_entry (command line)" 2000 "$(st max_entry)"
 
 # No sync barrier at the end: only the interval makes these durable.
 loadgen -t slow -n 50 -S 2>"$T/lg.err" || fail "loadgen failed"
-wait_for "$(tmo 10)" test "$(st next_seq)" = 51 || fail "entries did not land"
+landed() { [ "$(st next_seq)" = 51 ]; }
+wait_for "$(tmo 10)" landed || fail "entries did not land"
 [ "$(st durable_seq)" -lt 50 ] ||
     fail "durable before the 60 s interval: $(st durable_seq)"
 

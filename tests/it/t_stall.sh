@@ -16,7 +16,7 @@ touch "$STALL"
 "$HELPERS/loadgen" -s "$SOCK" -t held -n 1 -a >"$T/held" 2>"$T/held.err" &
 held=$!
 track $held
-wait_for "$(tmo 10)" test "$(stats_field entries)" = 11 ||
+wait_for "$(tmo 10)" stats_is entries 11 ||
     fail "the held entry did not arrive"
 durable=$(header_field durable_seq)
 assert_eq "durable seq before the stall" 10 "$durable"

@@ -42,7 +42,7 @@ grep -Eq '^<3>mmlogd: msync .*failed.*Input/output error' "$DERR" ||
 # It keeps taking entries, and claims none of them durable.
 loadgen -t during -n 100 -S 2>"$T/during.err" ||
     fail "loadgen while syncs fail: $(cat "$T/during.err")"
-wait_for "$(tmo 10)" test "$(stats_field entries)" = 107 ||
+wait_for "$(tmo 10)" stats_is entries 107 ||
     fail "the daemon took $(stats_field entries) of 107 entries"
 ctl --file "$RING" show -o cat -t during >"$T/during" ||
     fail "show: $(tail -n 3 "$T/ctl.err")"

@@ -89,7 +89,7 @@ stop_daemon
 rm -f "$RING"
 start_daemon --size 1M --sync-interval 3600000
 loadgen -t crash -n 300 -z 60 -S 2>"$T/lg.err" || fail "loadgen: $(cat "$T/lg.err")"
-wait_for "$(tmo 10)" test "$(stats_field entries)" = 300 ||
+wait_for "$(tmo 10)" stats_is entries 300 ||
     fail "B: the daemon did not take 300 entries"
 kill_daemon
 assert_eq "B: durable seq before the crash" 0 "$(header_field durable_seq)"
@@ -124,7 +124,7 @@ stop_daemon
 rm -f "$RING"
 start_daemon --size 1M --sync-interval 3600000
 loadgen -t crash -n 300 -z 60 -S 2>"$T/lg.err" || fail "loadgen: $(cat "$T/lg.err")"
-wait_for "$(tmo 10)" test "$(stats_field entries)" = 300 ||
+wait_for "$(tmo 10)" stats_is entries 300 ||
     fail "C: the daemon did not take 300 entries"
 kill_daemon
 ring_entries | cut -f 1,5 >"$T/orig"

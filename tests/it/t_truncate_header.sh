@@ -66,8 +66,8 @@ loadgen -t before -n 500 -z 100 >/dev/null 2>"$T/lg.err" ||
 touch "$STALL"
 "$HELPERS/loadgen" -s "$SOCK" -t held -n 1 -a >/dev/null 2>&1 &
 track $!
-wait_for "$(tmo 10)" test "$(stats_field entries)" = 501 ||
-    fail "sync: the held entry did not arrive"
+held_in() { [ "$(stats_field entries)" = 501 ]; }
+wait_for "$(tmo 10)" held_in || fail "sync: the held entry did not arrive"
 truncate -s 0 "$RING"
 rm -f "$STALL"
 sleep 0.3
