@@ -27,6 +27,8 @@ CHECK_LIBS	:= $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubu
 # -Wstrict-aliasing at -O2).
 EV_CFLAGS	:= $(shell pkg-config --cflags libev 2>/dev/null)
 EV_LIBS		:= $(shell pkg-config --libs libev 2>/dev/null || echo -lev)
+RELP_CFLAGS	:= $(shell pkg-config --cflags relp 2>/dev/null)
+RELP_LIBS	:= $(shell pkg-config --libs relp 2>/dev/null || echo -lrelp)
 
 SOVERSION	:= 0
 LIBVERSION	:= 0.1.0
@@ -37,6 +39,8 @@ DAEMON_LIB_SRC	:= daemon/ring.c daemon/server.c daemon/log.c daemon/sync.c \
 DAEMON_SRC	:= daemon/main.c $(DAEMON_LIB_SRC)
 CLIENT_SRC	:= client/client.c client/sock.c
 CTL_SRC		:= client/mmlogctl.c client/ctl_read.c client/ctl_format.c
+FWD_SRC		:= client/mmlog-forward.c client/fwd_msg.c client/fwd_out.c \
+		   client/ctl_read.c client/ctl_format.c
 TEST_SRC	:= $(wildcard tests/check_*.c)
 BENCH_SRC	:= $(wildcard tests/bench/*.c)
 IT_HELPER_SRC	:= $(wildcard tests/it/*.c)
@@ -46,6 +50,7 @@ pic = $(patsubst %.c,$(B)/pic/%.o,$(1))
 
 MMLOGD		:= $(B)/mmlogd
 MMLOGCTL	:= $(B)/mmlogctl
+MMLOGFWD	:= $(B)/mmlog-forward
 LIBSO		:= $(B)/libmmlogclient.so.$(SOVERSION)
 LIBA		:= $(B)/libmmlogclient.a
 PCFILE		:= $(B)/mmlogclient.pc
@@ -53,14 +58,14 @@ CHECKBIN	:= $(B)/check_mmlogd
 BENCHBIN	:= $(B)/mmlog-bench
 IT_HELPERS	:= $(patsubst tests/it/%.c,$(B)/it/%,$(IT_HELPER_SRC))
 
-ALL := $(MMLOGD) $(MMLOGCTL) $(LIBSO) $(B)/libmmlogclient.so $(LIBA) $(PCFILE)
+ALL := $(MMLOGD) $(MMLOGCTL) $(MMLOGFWD) $(LIBSO) $(B)/libmmlogclient.so $(LIBA) $(PCFILE)
 
 .PHONY: all run test check asan valgrind bench bench-smoke install clean deps unit it
 all: $(ALL)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(MML_CFLAGS) $(SYSTEMD_CFLAGS) $(EV_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(MML_CFLAGS) $(SYSTEMD_CFLAGS) $(EV_CFLAGS) $(CHECK_CFLAGS) $(RELP_CFLAGS) -c -o $@ $<
 
 $(B)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -88,7 +93,11 @@ $(PCFILE): client/mmlogclient.pc.in
 $(MMLOGCTL): $(call obj,$(CTL_SRC) $(PROTO_SRC)) $(LIBA)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(call obj,$(CTL_SRC) $(PROTO_SRC)) $(LIBA) -lpthread
 
-$(CHECKBIN): $(call obj,$(TEST_SRC) $(DAEMON_LIB_SRC) $(PROTO_SRC))
+$(MMLOGFWD): $(call obj,$(FWD_SRC) $(PROTO_SRC)) $(LIBA)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(call obj,$(FWD_SRC) $(PROTO_SRC)) $(LIBA) \
+	    $(RELP_LIBS) $(SYSTEMD_LIBS) -lpthread
+
+$(CHECKBIN): $(call obj,$(TEST_SRC) $(DAEMON_LIB_SRC) $(PROTO_SRC) client/fwd_msg.c)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
 
 $(BENCHBIN): $(call obj,$(BENCH_SRC) $(PROTO_SRC)) $(LIBA)

@@ -1,0 +1,1145 @@
+/*
+ * mmlog-forward.c: forwards the ring to a central syslog collector,
+ * at least once.
+ *
+ *	mmlog-forward --to relp://HOST:PORT --cursor-file FILE [options]
+ *
+ * It reads the ring as mmlogctl does (ctl_read.c: a read-only map and
+ * its iterator), follows it with the daemon's NOTIFY frames (as
+ * `mmlogctl show -f`), sends each entry as an RFC 5424 message
+ * (fwd_msg.c) over RELP or TCP (fwd_out.c), and remembers in its
+ * cursor file the newest entry the collector is known to have: the
+ * file is replaced atomically (temporary file, fsync, rename, fsync of
+ * the directory), and only with positions the transport confirmed.
+ * After any crash or restart, of the forwarder or of the collector, it
+ * starts again from the confirmed position; what it sends twice is at
+ * most the unconfirmed window, and each copy carries the same seq.
+ *
+ * A separate program rather than `mmlogctl forward`: it is a service
+ * with its own unit, user and state, and links librelp (and with it a
+ * TLS library), which mmlogctl, a small tool that must work anywhere,
+ * has no reason to load.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "ctl.h"
+#include "fwd.h"
+#include "sock.h"
+#include "wire.h"
+
+#define EXIT_USAGE		2
+#define FWD_VERSION		"0.1.0"
+#define DEFAULT_SOCKET		"/run/mmlogd/mmlogd.sock"
+#define BACKOFF_MIN_MS		100
+#define POLL_NOTIFY_MS		1000	/* re-walk at least this often */
+#define POLL_NOSOCKET_MS	250	/* without NOTIFY */
+#define RECONNECT_MS		1000	/* retry the daemon's socket */
+
+struct opts {
+	const char	*to;
+	const char	*file;
+	const char	*socket;
+	const char	*cursor_file;
+	const char	*stats_file;
+	const char	*hostname;
+	const char	*sd_id;
+	int		 facility;
+	unsigned	 max_backoff_ms;
+	unsigned	 checkpoint_ms;
+	unsigned	 idle_ms;
+	int		 start_head;
+	int		 once;
+	struct mml_fwd_dest dest;
+};
+
+/* A message sent but not yet confirmed: the position after it. */
+struct pend {
+	uint64_t	 off;
+	uint64_t	 seq;
+	int		 entry;		/* an entry, not a loss notice */
+};
+
+struct fwd {
+	const struct opts *o;
+	struct mml_ctl_ring *ring;
+	struct mml_ctl_iter it;
+	struct mml_fwd_out *out;
+	struct mml_fwd_msg_ctx ctx;
+	struct mml_fwd_buf msg;
+	/* Every entry before (conf_off, conf_seq) is with the collector. */
+	uint64_t	 conf_off;
+	uint64_t	 conf_seq;
+	/* Entries below this were forwarded before we started. */
+	uint64_t	 skip_below;
+	/* Unconfirmed messages of this session, oldest first. */
+	struct pend	*pend;
+	size_t		 pend_cap;
+	size_t		 pend_head;
+	size_t		 pend_n;
+	uint64_t	 pend_first;	/* session index of pend[pend_head] */
+	/* Losses are counted once, even if a retry walks them again. */
+	uint64_t	 lost_upto;
+	/* The cursor file and the counters. */
+	uint64_t	 saved_seq;	/* newest seq in the cursor file */
+	uint64_t	 last_ckpt_ms;
+	uint64_t	 backoff_ms;
+	uint64_t	 next_try_ms;
+	int		 failing;	/* the last attempt failed */
+	int		 notify_fd;
+	int		 notify_refused;
+	uint64_t	 next_subscribe_ms;
+	uint64_t	 n_sent;	/* messages sent, resends included */
+	uint64_t	 n_confirmed;	/* entries confirmed, resends included */
+	uint64_t	 n_lost;	/* entries overwritten before sending */
+	uint64_t	 n_damaged;	/* entries skipped as damaged */
+	uint64_t	 n_failures;	/* sessions that failed */
+	uint64_t	 n_sessions;	/* sessions opened */
+};
+
+static void	 logmsg(int, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static void	 usage(FILE *);
+static int	 parse_args(int, char **, struct opts *);
+static int	 parse_uint(const char *, unsigned, unsigned, unsigned *);
+static int	 parse_facility(const char *);
+static uint64_t	 now_ms(void);
+static void	 on_signal(int);
+static int	 cursor_read(const char *, uint8_t *, uint64_t *);
+static int	 write_atomic(const char *, const char *, int);
+static void	 checkpoint(struct fwd *, int);
+static void	 stats_write(struct fwd *, const char *);
+static int	 pend_push(struct fwd *, int);
+static void	 pend_confirm(struct fwd *);
+static void	 session_failed(struct fwd *, const char *);
+static int	 ensure_session(struct fwd *);
+static int	 send_msg(struct fwd *, int);
+static void	 note_gap(struct fwd *, int);
+static void	 place(struct fwd *, uint64_t);
+static int	 subscribe(const char *);
+static int	 wait_ring(struct fwd *, uint64_t);
+static int	 reopen(struct fwd *);
+static int	 run(struct fwd *);
+
+static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stats_flag;
+static int hurry_flag;			/* second signal: stop waiting */
+static int stop_pipe[2] = { -1, -1 };
+static int verbose;
+
+static void
+logmsg(int prio, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (prio == LOG_DEBUG && !verbose)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	(void)fprintf(stderr, "<%d>mmlog-forward: %s\n", prio, line);
+}
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+"usage: mmlog-forward --to URL --cursor-file FILE [options]\n"
+"\n"
+"Forwards mmlogd's ring to a syslog collector as RFC 5424 messages, at\n"
+"least once: the cursor file moves only past what the collector confirmed.\n"
+"\n"
+"  --to URL              relp://HOST:PORT (acknowledged, the reliable one),\n"
+"                        relp+tls://HOST:PORT, or tcp://HOST:PORT (RFC 6587\n"
+"                        octet counting; no acknowledgement)\n"
+"  --cursor-file FILE    the newest entry forwarded (mmlogctl cursor syntax)\n"
+"  --file PATH           the ring (default $MMLOG_FILE, else %s)\n"
+"  --socket PATH         mmlogd's socket, for wake-ups (default $MMLOG_SOCKET,\n"
+"                        else %s)\n"
+"  --stats-file FILE     counters as key=value lines, kept up to date\n"
+"  --start tail|head     without a cursor: from the oldest entry (default) or\n"
+"                        only entries written from now on\n"
+"  --once                exit 0 once everything there is was forwarded\n"
+"  --window N            RELP frames in flight (default 128, at least 2)\n"
+"  --timeout S           RELP: seconds to wait for an answer (default 30)\n"
+"  --connect-timeout S   seconds to wait for a connection (default 10)\n"
+"  --max-backoff MS      longest wait between retries (default 30000)\n"
+"  --checkpoint MS       write the cursor at most this often while busy\n"
+"                        (default 1000; always when caught up and at exit)\n"
+"  --idle MS             caught up this long: confirm and close the session\n"
+"                        (default 100)\n"
+"  --hostname NAME       HOSTNAME of the messages (default: gethostname())\n"
+"  --facility NAME       syslog facility (default user)\n"
+"  --sd-id ID            SD-ID of the entry element (default %s)\n"
+"  --ca FILE --cert FILE --key FILE\n"
+"                        TLS: CA certificate, our certificate and key\n"
+"  --tls-auth MODE       TLS: librelp's auth mode (certvalid, name,\n"
+"                        fingerprint)\n"
+"  --permitted-peer NAME TLS: the collector's name or fingerprint\n"
+"  -v, --verbose         debug messages\n"
+"  -h, --help            this text\n"
+"  --version             the version\n"
+"\n"
+"SIGUSR1 logs the counters; SIGTERM confirms what was sent, writes the\n"
+"cursor and exits (a second SIGTERM stops waiting for the collector).\n",
+	    MML_CTL_DEFAULT_FILE, DEFAULT_SOCKET, MML_FWD_SD_ID);
+}
+
+static int
+parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*ret = (unsigned)v;
+	return 0;
+}
+
+static int
+parse_facility(const char *s)
+{
+	static const char *const names[] = { "kern", "user", "mail",
+	    "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
+	    "authpriv", "ftp", "ntp", "security", "console", "solaris-cron",
+	    "local0", "local1", "local2", "local3", "local4", "local5",
+	    "local6", "local7" };
+	unsigned v;
+	int i;
+
+	for (i = 0; i < 24; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	if (parse_uint(s, 0, 23, &v) == 0)
+		return (int)v;
+	return -EINVAL;
+}
+
+enum {
+	O_TO = 256, O_FILE, O_SOCKET, O_CURSOR, O_STATS, O_START, O_ONCE,
+	O_WINDOW, O_TIMEOUT, O_CTIMEOUT, O_BACKOFF, O_CHECKPOINT, O_IDLE,
+	O_HOSTNAME, O_FACILITY, O_SDID, O_CA, O_CERT, O_KEY, O_AUTH, O_PEER,
+	O_VERSION,
+};
+
+static int
+parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "to", required_argument, NULL, O_TO },
+		{ "file", required_argument, NULL, O_FILE },
+		{ "socket", required_argument, NULL, O_SOCKET },
+		{ "cursor-file", required_argument, NULL, O_CURSOR },
+		{ "stats-file", required_argument, NULL, O_STATS },
+		{ "start", required_argument, NULL, O_START },
+		{ "once", no_argument, NULL, O_ONCE },
+		{ "window", required_argument, NULL, O_WINDOW },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "connect-timeout", required_argument, NULL, O_CTIMEOUT },
+		{ "max-backoff", required_argument, NULL, O_BACKOFF },
+		{ "checkpoint", required_argument, NULL, O_CHECKPOINT },
+		{ "idle", required_argument, NULL, O_IDLE },
+		{ "hostname", required_argument, NULL, O_HOSTNAME },
+		{ "facility", required_argument, NULL, O_FACILITY },
+		{ "sd-id", required_argument, NULL, O_SDID },
+		{ "ca", required_argument, NULL, O_CA },
+		{ "cert", required_argument, NULL, O_CERT },
+		{ "key", required_argument, NULL, O_KEY },
+		{ "tls-auth", required_argument, NULL, O_AUTH },
+		{ "permitted-peer", required_argument, NULL, O_PEER },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mml_fwd_dest *d = &o->dest;
+	unsigned v;
+	int c;
+
+	d->window = 128;
+	d->timeout_s = 30;
+	d->conn_timeout_s = 10;
+	o->max_backoff_ms = 30000;
+	o->checkpoint_ms = 1000;
+	o->idle_ms = 100;
+	o->facility = 1;
+	while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
+		switch (c) {
+		case O_TO:
+			o->to = optarg;
+			break;
+		case O_FILE:
+			o->file = optarg;
+			break;
+		case O_SOCKET:
+			o->socket = optarg;
+			break;
+		case O_CURSOR:
+			o->cursor_file = optarg;
+			break;
+		case O_STATS:
+			o->stats_file = optarg;
+			break;
+		case O_START:
+			if (strcmp(optarg, "tail") != 0 &&
+			    strcmp(optarg, "head") != 0)
+				goto bad;
+			o->start_head = strcmp(optarg, "head") == 0;
+			break;
+		case O_ONCE:
+			o->once = 1;
+			break;
+		case O_WINDOW:
+			if (parse_uint(optarg, 2, 65536, &v) < 0)
+				goto bad;
+			d->window = (int)v;
+			break;
+		case O_TIMEOUT:
+			if (parse_uint(optarg, 1, 86400, &d->timeout_s) < 0)
+				goto bad;
+			break;
+		case O_CTIMEOUT:
+			if (parse_uint(optarg, 1, 86400, &d->conn_timeout_s) < 0)
+				goto bad;
+			break;
+		case O_BACKOFF:
+			if (parse_uint(optarg, BACKOFF_MIN_MS, 3600000,
+			    &o->max_backoff_ms) < 0)
+				goto bad;
+			break;
+		case O_CHECKPOINT:
+			if (parse_uint(optarg, 0, 3600000, &o->checkpoint_ms) <
+			    0)
+				goto bad;
+			break;
+		case O_IDLE:
+			if (parse_uint(optarg, 0, 60000, &o->idle_ms) < 0)
+				goto bad;
+			break;
+		case O_HOSTNAME:
+			o->hostname = optarg;
+			break;
+		case O_FACILITY:
+			if ((o->facility = parse_facility(optarg)) < 0)
+				goto bad;
+			break;
+		case O_SDID:
+			o->sd_id = optarg;
+			break;
+		case O_CA:
+			d->ca = optarg;
+			break;
+		case O_CERT:
+			d->cert = optarg;
+			break;
+		case O_KEY:
+			d->key = optarg;
+			break;
+		case O_AUTH:
+			d->auth = optarg;
+			break;
+		case O_PEER:
+			d->peer = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_SUCCESS);
+		case O_VERSION:
+			printf("mmlog-forward %s\n", FWD_VERSION);
+			exit(EXIT_SUCCESS);
+		default:
+			goto usage;
+		}
+	}
+	if (optind < argc) {
+		logmsg(LOG_ERR, "unexpected argument '%s'", argv[optind]);
+		goto usage;
+	}
+	if (o->to == NULL || o->cursor_file == NULL) {
+		logmsg(LOG_ERR, "--to and --cursor-file are required");
+		goto usage;
+	}
+	if (mml_fwd_dest_parse(o->to, d) < 0) {
+		logmsg(LOG_ERR, "invalid destination '%s' (relp://HOST:PORT, "
+		    "relp+tls://HOST:PORT or tcp://HOST:PORT)", o->to);
+		goto usage;
+	}
+	if (d->proto != MML_FWD_RELP_TLS && (d->ca != NULL || d->cert !=
+	    NULL || d->key != NULL || d->auth != NULL || d->peer != NULL)) {
+		logmsg(LOG_ERR, "--ca, --cert, --key, --tls-auth and "
+		    "--permitted-peer need a relp+tls:// destination");
+		goto usage;
+	}
+	if (o->file == NULL)
+		o->file = getenv("MMLOG_FILE");
+	if (o->file == NULL || *o->file == '\0')
+		o->file = MML_CTL_DEFAULT_FILE;
+	if (o->socket == NULL)
+		o->socket = getenv("MMLOG_SOCKET");
+	if (o->socket == NULL || *o->socket == '\0')
+		o->socket = DEFAULT_SOCKET;
+	return 0;
+bad:
+	logmsg(LOG_ERR, "invalid value '%s' for --%s", optarg,
+	    lo[c - O_TO].name);
+usage:
+	fprintf(stderr, "Try 'mmlog-forward --help'.\n");
+	return -EINVAL;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+on_signal(int sig)
+{
+	int e = errno;
+
+	if (sig == SIGUSR1)
+		stats_flag = 1;
+	else {
+		if (stop_flag)
+			hurry_flag = 1;
+		stop_flag = 1;
+	}
+	if (stop_pipe[1] >= 0)
+		(void)write(stop_pipe[1], "", 1);
+	errno = e;
+}
+
+/*
+ * Reads the cursor file.  Returns 1 with the cursor, 0 if there is none
+ * (no file, or an empty one), or -1 after saying why it is unusable.
+ */
+static int
+cursor_read(const char *path, uint8_t *ret_id, uint64_t *ret_seq)
+{
+	char buf[256];
+	ssize_t n;
+	size_t len;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0) {
+		logmsg(LOG_ERR, "cursor file '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n < 0) {
+		logmsg(LOG_ERR, "cursor file '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	len = (size_t)n;
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		len--;
+	buf[len] = '\0';
+	if (len == 0)
+		return 0;
+	if (mml_ctl_cursor_parse(buf, ret_id, ret_seq) < 0) {
+		logmsg(LOG_ERR, "cursor file '%s' holds no cursor (expected "
+		    "s=<ring id>;i=<seq>)", path);
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * Replaces path with text: a temporary file beside it, then rename.
+ * With durable set, the file is fsync'ed before the rename and the
+ * directory after it, so that after a crash the file holds either the
+ * old cursor or the new one, never nothing.  Returns 0 or -errno.
+ */
+static int
+write_atomic(const char *path, const char *text, int durable)
+{
+	char *tmp = NULL, *dirc = NULL;
+	size_t len = strlen(text), done = 0;
+	ssize_t n;
+	int fd = -1, dfd = -1, r = 0;
+
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
+		tmp = NULL;
+		return -ENOMEM;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		free(tmp);
+		return r;
+	}
+	while (done < len) {
+		n = write(fd, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			goto out;
+		}
+		done += (size_t)n;
+	}
+	if ((durable && fsync(fd) < 0) || fchmod(fd, 0644) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		r = -errno;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		r = -errno;
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	if (durable) {
+		dirc = strdup(path);
+		if (dirc == NULL)
+			return -ENOMEM;
+		dfd = open(dirname(dirc), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 || fsync(dfd) < 0)
+			r = -errno;
+		if (dfd >= 0)
+			(void)close(dfd);
+		free(dirc);
+	}
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	if (tmp != NULL) {
+		(void)unlink(tmp);
+		free(tmp);
+	}
+	return r;
+}
+
+static void
+stats_write(struct fwd *f, const char *state)
+{
+	struct mml_disk_header h;
+	char text[1024], cur[MML_CTL_CURSOR_MAX];
+	uint64_t behind = 0;
+	int r;
+
+	mml_ctl_ring_header(f->ring, &h);
+	if (h.head_seq > f->conf_seq)
+		behind = h.head_seq - f->conf_seq;
+	mml_ctl_cursor_format(cur, f->ring->ring_id, f->conf_seq - 1);
+	(void)snprintf(text, sizeof(text),
+	    "state=%s\ndestination=%s\ncursor=%s\nconfirmed_seq=%" PRIu64 "\n"
+	    "behind=%" PRIu64 "\nsent=%" PRIu64 "\nconfirmed=%" PRIu64 "\n"
+	    "lost=%" PRIu64 "\ndamaged=%" PRIu64 "\nsessions=%" PRIu64 "\n"
+	    "failures=%" PRIu64 "\n", state, f->o->to,
+	    f->conf_seq > 1 ? cur : "", f->conf_seq - 1, behind, f->n_sent,
+	    f->n_confirmed, f->n_lost, f->n_damaged, f->n_sessions,
+	    f->n_failures);
+	(void)sd_notifyf(0, "STATUS=%s; confirmed up to seq %" PRIu64 ", %"
+	    PRIu64 " behind; %" PRIu64 " lost, %" PRIu64 " failures", state,
+	    f->conf_seq - 1, behind, f->n_lost, f->n_failures);
+	if (stats_flag) {
+		stats_flag = 0;
+		logmsg(LOG_INFO, "%s: confirmed up to seq %" PRIu64 ", %"
+		    PRIu64 " behind, sent %" PRIu64 ", confirmed %" PRIu64
+		    ", lost %" PRIu64 ", damaged %" PRIu64 ", sessions %"
+		    PRIu64 ", failures %" PRIu64, state, f->conf_seq - 1,
+		    behind, f->n_sent, f->n_confirmed, f->n_lost, f->n_damaged,
+		    f->n_sessions, f->n_failures);
+	}
+	if (f->o->stats_file == NULL)
+		return;
+	r = write_atomic(f->o->stats_file, text, 0);
+	if (r < 0)
+		logmsg(LOG_WARNING, "stats file '%s': %s", f->o->stats_file,
+		    strerror(-r));
+}
+
+/*
+ * Writes the cursor if it moved and (force, or the interval passed).
+ * A failure is logged and retried at the next checkpoint: the cursor on
+ * disk only lags, which costs duplicates, never entries.
+ */
+static void
+checkpoint(struct fwd *f, int force)
+{
+	char cur[MML_CTL_CURSOR_MAX + 1];
+	uint64_t now = now_ms();
+	size_t n;
+	int r;
+
+	if (f->conf_seq - 1 == f->saved_seq || f->conf_seq <= 1)
+		goto stats;
+	if (!force && now - f->last_ckpt_ms < f->o->checkpoint_ms)
+		return;
+	mml_ctl_cursor_format(cur, f->ring->ring_id, f->conf_seq - 1);
+	n = strlen(cur);
+	cur[n] = '\n';
+	cur[n + 1] = '\0';
+	r = write_atomic(f->o->cursor_file, cur, 1);
+	if (r < 0) {
+		logmsg(LOG_ERR, "cursor file '%s': %s; keeping the old one",
+		    f->o->cursor_file, strerror(-r));
+		return;
+	}
+	f->saved_seq = f->conf_seq - 1;
+	f->last_ckpt_ms = now;
+stats:
+	if (force || stats_flag || now - f->last_ckpt_ms >= f->o->checkpoint_ms)
+		stats_write(f, mml_fwd_out_connected(f->out) ? "sending" :
+		    f->failing ? "retrying" : "idle");
+}
+
+/* Remembers the position after a message just sent. */
+static int
+pend_push(struct fwd *f, int entry)
+{
+	struct pend *np;
+	size_t cap, i;
+
+	if (f->pend_n == f->pend_cap) {
+		cap = f->pend_cap ? f->pend_cap * 2 : 256;
+		np = calloc(cap, sizeof(*np));
+		if (np == NULL)
+			return -ENOMEM;
+		for (i = 0; i < f->pend_n; i++)
+			np[i] = f->pend[(f->pend_head + i) % f->pend_cap];
+		free(f->pend);
+		f->pend = np;
+		f->pend_cap = cap;
+		f->pend_head = 0;
+	}
+	i = (f->pend_head + f->pend_n) % f->pend_cap;
+	f->pend[i].off = f->it.off;
+	f->pend[i].seq = f->it.seq;
+	f->pend[i].entry = entry;
+	f->pend_n++;
+	return 0;
+}
+
+/* Moves the confirmed position past what the transport confirmed. */
+static void
+pend_confirm(struct fwd *f)
+{
+	uint64_t c = mml_fwd_out_confirmed(f->out);
+	struct pend *p;
+
+	while (f->pend_n > 0 && f->pend_first < c) {
+		p = &f->pend[f->pend_head];
+		f->conf_off = p->off;
+		f->conf_seq = p->seq;
+		if (p->entry)
+			f->n_confirmed++;
+		f->pend_head = (f->pend_head + 1) % f->pend_cap;
+		f->pend_n--;
+		f->pend_first++;
+		f->backoff_ms = 0;
+		f->failing = 0;
+	}
+}
+
+/*
+ * The session failed: forget what it did not confirm, go back to the
+ * confirmed position, and wait before the next attempt.
+ */
+static void
+session_failed(struct fwd *f, const char *what)
+{
+	uint64_t resend = f->pend_n;
+
+	pend_confirm(f);
+	resend = f->pend_n;
+	mml_fwd_out_abort(f->out);
+	f->pend_n = 0;
+	f->n_failures++;
+	f->backoff_ms = f->backoff_ms == 0 ? BACKOFF_MIN_MS :
+	    f->backoff_ms * 2;
+	if (f->backoff_ms > f->o->max_backoff_ms)
+		f->backoff_ms = f->o->max_backoff_ms;
+	f->next_try_ms = now_ms() + f->backoff_ms;
+	logmsg(f->failing ? LOG_NOTICE : LOG_WARNING, "%s %s: %s; %" PRIu64
+	    " unconfirmed message%s will be sent again from seq %" PRIu64
+	    "; retrying in %" PRIu64 " ms", what, f->o->to,
+	    mml_fwd_out_error(f->out), resend, resend == 1 ? "" : "s",
+	    f->conf_seq, f->backoff_ms);
+	f->failing = 1;
+	mml_ctl_iter_seek(&f->it, f->conf_off, f->conf_seq);
+	checkpoint(f, 1);
+}
+
+/* Opens a session if none is open.  Returns 0, or -1 after a failure. */
+static int
+ensure_session(struct fwd *f)
+{
+	if (mml_fwd_out_connected(f->out))
+		return 0;
+	if (now_ms() < f->next_try_ms) {
+		/* Not yet: go back and wait. */
+		mml_ctl_iter_seek(&f->it, f->conf_off, f->conf_seq);
+		return -1;
+	}
+	if (mml_fwd_out_connect(f->out) < 0) {
+		session_failed(f, "cannot connect to");
+		return -1;
+	}
+	f->n_sessions++;
+	f->pend_n = 0;
+	f->pend_first = 0;
+	if (f->failing)
+		logmsg(LOG_NOTICE, "connected to %s again; sending from seq %"
+		    PRIu64, f->o->to, f->conf_seq);
+	else
+		logmsg(LOG_DEBUG, "session to %s opened at seq %" PRIu64,
+		    f->o->to, f->conf_seq);
+	return 0;
+}
+
+/* Sends the message in f->msg.  Returns 0, or -1 after a failure. */
+static int
+send_msg(struct fwd *f, int entry)
+{
+	if (pend_push(f, entry) < 0) {
+		logmsg(LOG_ERR, "%s", strerror(ENOMEM));
+		session_failed(f, "out of memory sending to");
+		return -1;
+	}
+	if (mml_fwd_out_send(f->out, f->msg.p, f->msg.len) < 0) {
+		session_failed(f, "lost the session to");
+		return -1;
+	}
+	f->n_sent++;
+	pend_confirm(f);
+	return 0;
+}
+
+/*
+ * The iterator skipped entries: overwritten (LOST) or damaged
+ * (CORRUPT).  Says so once, counts them, and tells the collector too.
+ */
+static void
+note_gap(struct fwd *f, int damaged)
+{
+	uint64_t first = f->it.gap_seq, end = first + f->it.gap, n;
+	struct timespec ts;
+	uint64_t now;
+
+	/* Entries below skip_below were forwarded before. */
+	if (first < f->skip_below)
+		first = f->skip_below;
+	if (end <= first)
+		return;
+	if (end > f->lost_upto) {
+		n = end - (first > f->lost_upto ? first : f->lost_upto);
+		if (damaged)
+			f->n_damaged += n;
+		else
+			f->n_lost += n;
+		f->lost_upto = end;
+		logmsg(LOG_WARNING, "%" PRIu64 " entr%s from seq %" PRIu64
+		    " %s; counted (%s=%" PRIu64 ")", n, n == 1 ? "y" : "ies",
+		    end - n, damaged ? "skipped as damaged in the ring" :
+		    "overwritten in the ring before they were forwarded",
+		    damaged ? "damaged" : "lost",
+		    damaged ? f->n_damaged : f->n_lost);
+	}
+	if (ensure_session(f) < 0)
+		return;
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	if (mml_fwd_msg_lost(&f->msg, &f->ctx, first, end - first, damaged,
+	    (uint32_t)getpid(), now) < 0) {
+		logmsg(LOG_ERR, "%s", strerror(ENOMEM));
+		return;
+	}
+	(void)send_msg(f, 0);
+}
+
+/*
+ * Places the iterator before the first entry with seq >= want, as
+ * `mmlogctl show --after-cursor` does, and makes that the confirmed
+ * position.  If want was overwritten since, the iterator's first step
+ * reports the entries lost from want on (the record at the tail does
+ * not carry want), and so does every walk again from there.
+ */
+static void
+place(struct fwd *f, uint64_t want)
+{
+	struct mml_disk_header h;
+
+	mml_ctl_ring_header(f->ring, &h);
+	mml_ctl_iter_tail(&f->it);
+	f->skip_below = want;
+	if (want < f->it.seq)
+		mml_ctl_iter_seek(&f->it, f->it.off, want);
+	else if (want >= h.head_seq)
+		mml_ctl_iter_seek(&f->it, h.head_off, h.head_seq);
+	else
+		(void)mml_ctl_iter_seek_key(&f->it, 0, want);
+	f->conf_off = f->it.off;
+	f->conf_seq = f->it.seq;
+}
+
+/* Connects and subscribes to NOTIFY frames; returns the socket or -errno. */
+static int
+subscribe(const char *path)
+{
+	uint8_t buf[sizeof(struct mml_frame_hdr)];
+	int fd, e;
+
+	fd = mml_sock_connect(path, SOCK_SEQPACKET, 1000);
+	if (fd < 0)
+		return fd;
+	mml_wire_hdr_init(buf, MML_FRAME_SUBSCRIBE, 0, 1);
+	if (send(fd, buf, sizeof(buf), MSG_NOSIGNAL) < 0 ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+		e = errno;
+		(void)close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/*
+ * Waits until the daemon says the ring grew, a signal comes, or
+ * timeout_ms pass.  Returns 0, or -1 if poll() failed.
+ */
+static int
+wait_ring(struct fwd *f, uint64_t timeout_ms)
+{
+	static uint8_t buf[MML_FRAME_MAX];
+	struct mml_frame fr;
+	struct pollfd pfd[2];
+	uint64_t now = now_ms();
+	ssize_t n;
+	int tmo;
+
+	if (f->notify_fd < 0 && !f->notify_refused &&
+	    now >= f->next_subscribe_ms) {
+		f->notify_fd = subscribe(f->o->socket);
+		f->next_subscribe_ms = now + RECONNECT_MS;
+	}
+	tmo = f->notify_fd >= 0 ? POLL_NOTIFY_MS : POLL_NOSOCKET_MS;
+	if (timeout_ms < (uint64_t)tmo)
+		tmo = (int)timeout_ms;
+	pfd[0].fd = stop_pipe[0];
+	pfd[0].events = POLLIN;
+	pfd[1].fd = f->notify_fd;
+	pfd[1].events = POLLIN;
+	pfd[0].revents = pfd[1].revents = 0;
+	if (poll(pfd, 2, tmo) < 0 && errno != EINTR) {
+		logmsg(LOG_ERR, "poll: %s", strerror(errno));
+		return -1;
+	}
+	if (pfd[0].revents != 0)
+		while (read(stop_pipe[0], buf, sizeof(buf)) > 0)
+			;
+	if (f->notify_fd < 0 || pfd[1].revents == 0)
+		return 0;
+	/* Every frame only says "look again". */
+	for (;;) {
+		n = recv(f->notify_fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n <= 0)
+			break;
+		if (mml_wire_decode(buf, (size_t)n, 0, &fr, NULL) == 0 &&
+		    fr.hdr.type == MML_FRAME_ERROR) {
+			logmsg(LOG_NOTICE, "mmlogd refused to notify us; "
+			    "polling the ring instead");
+			f->notify_refused = 1;
+			break;
+		}
+	}
+	(void)close(f->notify_fd);
+	f->notify_fd = -1;
+	f->next_subscribe_ms = now_ms() + RECONNECT_MS;
+	return 0;
+}
+
+/*
+ * The file at the path is another one now, or our mapping no longer
+ * holds a ring.  Confirms what was sent from the old one, then goes on
+ * in the new: from the same place if it is the same ring, else from
+ * its tail.  Returns 1 if switched, 0 if not (yet).
+ */
+static int
+reopen(struct fwd *f)
+{
+	struct mml_ctl_ring *nr;
+	enum mml_disk_reason why;
+	int same;
+
+	if (mml_ctl_ring_open(f->ring->path, &nr, &why) < 0)
+		return 0;
+	if (f->pend_n > 0) {
+		if (mml_fwd_out_flush(f->out) < 0)
+			session_failed(f, "lost the session to");
+		else
+			pend_confirm(f);
+	}
+	checkpoint(f, 1);
+	same = memcmp(nr->ring_id, f->ring->ring_id, 16) == 0;
+	mml_ctl_iter_done(&f->it);
+	(void)mml_ctl_ring_free(f->ring);
+	f->ring = nr;
+	mml_ctl_iter_init(&f->it, nr, MML_CTL_COPY);
+	if (same) {
+		place(f, f->conf_seq);
+		return 1;
+	}
+	logmsg(LOG_WARNING, "%s: the ring was re-created; forwarding the new "
+	    "one from its oldest entry", nr->path);
+	(void)mml_fwd_msg_ctx_init(&f->ctx, f->o->hostname, f->o->sd_id,
+	    nr->ring_id, f->o->facility);
+	f->lost_upto = 0;
+	f->saved_seq = 0;
+	mml_ctl_iter_tail(&f->it);
+	f->skip_below = 0;
+	f->conf_off = f->it.off;
+	f->conf_seq = f->it.seq;
+	return 1;
+}
+
+/* The forwarding loop, until a signal or (--once) until caught up. */
+static int
+run(struct fwd *f)
+{
+	struct mml_rec rec;
+	uint64_t now;
+	int step, idled = 0, r;
+
+	while (!stop_flag) {
+		if (stats_flag)
+			checkpoint(f, 1);
+		if (mml_ctl_sigbus_hit() || mml_ctl_ring_replaced(f->ring)) {
+			if (reopen(f))
+				continue;
+		}
+		now = now_ms();
+		if (!mml_fwd_out_connected(f->out) && now < f->next_try_ms) {
+			if (wait_ring(f, f->next_try_ms - now) < 0)
+				return -1;
+			continue;
+		}
+		step = mml_ctl_iter_next(&f->it, &rec);
+		switch (step) {
+		case MML_CTL_ENTRY:
+			idled = 0;
+			if (rec.hdr.seq < f->skip_below) {
+				if (f->pend_n == 0) {
+					f->conf_off = f->it.off;
+					f->conf_seq = f->it.seq;
+				}
+				break;
+			}
+			if (ensure_session(f) < 0)
+				break;
+			if (mml_fwd_msg_format(&f->msg, &f->ctx, &rec) < 0) {
+				logmsg(LOG_ERR, "%s", strerror(ENOMEM));
+				session_failed(f, "out of memory sending to");
+				break;
+			}
+			(void)send_msg(f, 1);
+			checkpoint(f, 0);
+			break;
+		case MML_CTL_LOST:
+		case MML_CTL_CORRUPT:
+			idled = 0;
+			note_gap(f, step == MML_CTL_CORRUPT);
+			/* After a failure the iterator is back at conf. */
+			if (f->pend_n == 0) {
+				f->conf_off = f->it.off;
+				f->conf_seq = f->it.seq;
+			}
+			break;
+		case MML_CTL_JUMP:
+			logmsg(LOG_INFO, "the daemon skipped %" PRIu64 " seqs "
+			    "from %" PRIu64 " after an unclean shutdown "
+			    "(nothing lost)", f->it.gap, f->it.gap_seq);
+			if (f->pend_n == 0) {
+				f->conf_off = f->it.off;
+				f->conf_seq = f->it.seq;
+			}
+			break;
+		case MML_CTL_END:
+			if (f->pend_n > 0) {
+				/* Caught up: more may come at once. */
+				if (!idled && f->o->idle_ms > 0) {
+					idled = 1;
+					if (wait_ring(f, f->o->idle_ms) < 0)
+						return -1;
+					break;
+				}
+				r = mml_fwd_out_flush(f->out);
+				if (r < 0) {
+					session_failed(f, "lost the session to");
+					break;
+				}
+				pend_confirm(f);
+				logmsg(LOG_DEBUG, "confirmed up to seq %" PRIu64,
+				    f->conf_seq - 1);
+			} else if (mml_fwd_out_connected(f->out) &&
+			    mml_fwd_out_flush(f->out) < 0) {
+				session_failed(f, "lost the session to");
+				break;
+			}
+			checkpoint(f, 1);
+			if (f->o->once)
+				return 0;
+			idled = 0;
+			if (wait_ring(f, POLL_NOTIFY_MS) < 0)
+				return -1;
+			break;
+		default:
+			logmsg(LOG_ERR, "reading the ring: %s",
+			    strerror(-step));
+			return -1;
+		}
+	}
+	/* Stopping: confirm what was sent, if the collector lets us. */
+	if (f->pend_n > 0 && mml_fwd_out_connected(f->out)) {
+		if (mml_fwd_out_flush(f->out) == 0)
+			pend_confirm(f);
+		else
+			logmsg(LOG_WARNING, "stopping: %" PRIu64 " messages not "
+			    "confirmed by %s (%s); they will be sent again",
+			    (uint64_t)f->pend_n, f->o->to,
+			    mml_fwd_out_error(f->out));
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct fwd f;
+	struct sigaction sa;
+	enum mml_disk_reason why;
+	uint8_t cid[16];
+	uint64_t cseq = 0;
+	char idhex[33];
+	int r, have_cursor, rc = EXIT_FAILURE;
+
+	memset(&o, 0, sizeof(o));
+	memset(&f, 0, sizeof(f));
+	f.notify_fd = -1;
+	if (parse_args(argc, argv, &o) < 0)
+		return EXIT_USAGE;
+	f.o = &o;
+	(void)signal(SIGPIPE, SIG_IGN);
+	mml_ctl_sigbus_install();
+	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		logmsg(LOG_ERR, "pipe: %s", strerror(errno));
+		return EXIT_FAILURE;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGUSR1, &sa, NULL);
+
+	/* Everything that can be refused is checked before anything moves. */
+	have_cursor = cursor_read(o.cursor_file, cid, &cseq);
+	if (have_cursor < 0)
+		goto out;
+	r = mml_ctl_ring_open(o.file, &f.ring, &why);
+	if (r < 0) {
+		if (why != MML_DISK_OK)
+			logmsg(LOG_ERR, "%s: %s", o.file,
+			    mml_disk_reason_str(why));
+		else
+			logmsg(LOG_ERR, "%s: %s", o.file, strerror(-r));
+		f.ring = NULL;
+		goto out;
+	}
+	if (have_cursor && memcmp(cid, f.ring->ring_id, 16) != 0) {
+		mml_ctl_hex128(idhex, f.ring->ring_id);
+		logmsg(LOG_ERR, "cursor file '%s' is from another ring (this "
+		    "one is s=%s); remove it to forward this ring from its "
+		    "oldest entry", o.cursor_file, idhex);
+		goto out;
+	}
+	if (mml_fwd_msg_ctx_init(&f.ctx, o.hostname, o.sd_id, f.ring->ring_id,
+	    o.facility) < 0) {
+		logmsg(LOG_ERR, "invalid --hostname or --sd-id (RFC 5424 "
+		    "names: printable ASCII without spaces, '=', ']' or '\"'; "
+		    "the SD-ID with an '@')");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	f.out = mml_fwd_out_new(&o.dest, &hurry_flag);
+	if (f.out == NULL) {
+		logmsg(LOG_ERR, "%s", strerror(ENOMEM));
+		goto out;
+	}
+	mml_ctl_iter_init(&f.it, f.ring, MML_CTL_COPY);
+	if (have_cursor) {
+		f.saved_seq = cseq;
+		place(&f, cseq == UINT64_MAX ? cseq : cseq + 1);
+	} else if (o.start_head) {
+		struct mml_disk_header h;
+
+		mml_ctl_ring_header(f.ring, &h);
+		place(&f, h.head_seq);
+	} else {
+		mml_ctl_iter_tail(&f.it);
+		f.conf_off = f.it.off;
+		f.conf_seq = f.it.seq;
+	}
+	logmsg(LOG_INFO, "forwarding %s to %s from seq %" PRIu64, o.file,
+	    o.to, f.conf_seq);
+	(void)sd_notify(0, "READY=1");
+	checkpoint(&f, 1);
+	r = run(&f);
+	checkpoint(&f, 1);
+	stats_flag = 1;
+	stats_write(&f, "stopped");
+	(void)sd_notify(0, "STOPPING=1");
+	rc = r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+out:
+	f.out = mml_fwd_out_free(f.out);
+	mml_ctl_iter_done(&f.it);
+	(void)mml_ctl_ring_free(f.ring);
+	mml_fwd_buf_free(&f.msg);
+	free(f.pend);
+	if (f.notify_fd >= 0)
+		(void)close(f.notify_fd);
+	return rc;
+}
