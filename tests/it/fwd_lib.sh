@@ -1,0 +1,113 @@
+# fwd_lib.sh: shared by the forwarding tests (t_forward_*.sh), sourced
+# after lib.sh.  A real rsyslogd runs in the foreground on 127.0.0.1 with
+# a configuration the test writes: imrelp on a free port, one ruleset
+# whose queue is Direct, so that imrelp answers a frame only after
+# omfile wrote it (what "acknowledged" must mean for these tests), and
+# omfile with RSYSLOG_SyslogProtocol23Format, which keeps the structured
+# data.  Work directory, pid file and output are in the test's $T.
+
+MMLOGFWD=$IT_BUILD/mmlog-forward
+RSYSLOGD=${RSYSLOGD:-$(command -v rsyslogd || echo /usr/sbin/rsyslogd)}
+RS_N=0			# rsyslogds started so far
+RS_PID=
+RS_OUT=$T/rsyslog.out
+FWD_N=0
+FWD_PID=
+FWD_ERR=
+
+[ -x "$MMLOGFWD" ] || fail "mmlog-forward is not built ($MMLOGFWD)"
+[ -x "$RSYSLOGD" ] || fail "rsyslogd not found (tests/deps.sh installs rsyslog and rsyslog-relp)"
+
+RS_PORT=$("$HELPERS/tcpport" free) || fail "no free TCP port"
+
+# rs_start: rsyslogd with imrelp on $RS_PORT, writing $RS_OUT.
+rs_start() {
+	RS_N=$((RS_N + 1))
+	mkdir -p "$T/rs.work"
+	cat >"$T/rsyslog.conf" <<EOF
+global(workDirectory="$T/rs.work" maxMessageSize="64k")
+module(load="imrelp")
+input(type="imrelp" address="127.0.0.1" port="$RS_PORT" ruleset="fwd")
+ruleset(name="fwd" queue.type="Direct") {
+	action(type="omfile" file="$RS_OUT"
+	    template="RSYSLOG_SyslogProtocol23Format")
+}
+EOF
+	rm -f "$T/rsyslog.pid"
+	"$RSYSLOGD" -n -f "$T/rsyslog.conf" -i "$T/rsyslog.pid" \
+	    >>"$LOGS/rsyslogd.$RS_N.err" 2>&1 </dev/null &
+	RS_PID=$!
+	track "$RS_PID"
+	wait_for "$(tmo 20)" "$HELPERS/tcpport" up "$RS_PORT" ||
+	    fail "rsyslogd did not listen on port $RS_PORT (see rsyslogd.$RS_N.err)"
+	alive "$RS_PID" || fail "rsyslogd exited at start"
+}
+
+rs_kill() {
+	kill -KILL "$RS_PID" 2>/dev/null
+	wait "$RS_PID" 2>/dev/null
+	untrack "$RS_PID"
+	return 0
+}
+
+rs_stop() {
+	kill -TERM "$RS_PID" 2>/dev/null
+	wait_exit "$RS_PID" "$(tmo 20)" || fail "rsyslogd did not stop"
+	untrack "$RS_PID"
+}
+
+# fwd_start [OPTIONS...]: mmlog-forward to our rsyslogd in the
+# background, with its cursor in $T/cursor and counters in $T/stats.
+fwd_start() {
+	FWD_N=$((FWD_N + 1))
+	FWD_ERR=$T/fwd.$FWD_N.err
+	"$MMLOGFWD" --to "relp://127.0.0.1:$RS_PORT" --file "$RING" \
+	    --socket "$SOCK" --cursor-file "$T/cursor" \
+	    --stats-file "$T/stats" --max-backoff 400 "$@" \
+	    2>>"$FWD_ERR" </dev/null &
+	FWD_PID=$!
+	track "$FWD_PID"
+}
+
+# fwd_wait_exit: the forwarder (--once) must exit 0 by itself.
+fwd_wait_exit() {
+	wait_exit "$FWD_PID" "$(tmo 100)" || {
+		tail -n 5 "$FWD_ERR" >&2
+		fail "mmlog-forward did not finish"
+	}
+	untrack "$FWD_PID"
+	[ "$EXIT_CODE" = 0 ] || {
+		tail -n 5 "$FWD_ERR" >&2
+		fail "mmlog-forward exited $EXIT_CODE"
+	}
+}
+
+# stat_get KEY: a counter from the forwarder's stats file.
+stat_get() {
+	awk -F= -v k="$1" '$1 == k { print $2 }' "$T/stats" 2>/dev/null
+}
+
+# cursor_seq: the seq in the cursor file, in decimal (0 if none).
+cursor_seq() {
+	local c
+	c=$(sed -n 's/.*i=\([0-9a-f]*\).*/\1/p' "$T/cursor" 2>/dev/null)
+	echo $(( 16#${c:-0} ))
+}
+
+# out_lines [FILE]: rsyslog's lines as "HOST<TAB>SEQ<TAB>MESSAGE" ("-"
+# for a line without our seq, such as a loss notice).
+out_lines() {
+	awk '{
+		s = "-"
+		if (match($0, / seq="[0-9]+"/))
+			s = substr($0, RSTART + 6, RLENGTH - 7)
+		i = index($0, "\"] ")
+		m = i ? substr($0, i + 3) : ""
+		print $3 "\t" s "\t" m
+	}' "${1:-$RS_OUT}"
+}
+
+# ring_seq_msg: the ring's entries as "SEQ<TAB>MESSAGE".
+ring_seq_msg() {
+	entries | awk -F '\t' '{ print $1 "\t" $5 }'
+}
