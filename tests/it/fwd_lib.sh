@@ -94,6 +94,15 @@ cursor_seq() {
 	echo $(( 16#${c:-0} ))
 }
 
+# out_count: lines in rsyslog's file so far.
+out_count() {
+	if [ -f "$RS_OUT" ]; then
+		wc -l <"$RS_OUT"
+	else
+		echo 0
+	fi
+}
+
 # out_lines [FILE]: rsyslog's lines as "HOST<TAB>SEQ<TAB>MESSAGE" ("-"
 # for a line without our seq, such as a loss notice).
 out_lines() {
