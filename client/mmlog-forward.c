@@ -690,11 +690,16 @@ session_failed(struct fwd *f, const char *what)
 	if (f->backoff_ms > f->o->max_backoff_ms)
 		f->backoff_ms = f->o->max_backoff_ms;
 	f->next_try_ms = now_ms() + f->backoff_ms;
-	logmsg(f->failing ? LOG_NOTICE : LOG_WARNING, "%s %s: %s; %" PRIu64
-	    " unconfirmed message%s will be sent again from seq %" PRIu64
-	    "; retrying in %" PRIu64 " ms", what, f->o->to,
-	    mml_fwd_out_error(f->out), resend, resend == 1 ? "" : "s",
-	    f->conf_seq, f->backoff_ms);
+	if (resend > 0)
+		logmsg(f->failing ? LOG_NOTICE : LOG_WARNING, "%s %s: %s; %"
+		    PRIu64 " unconfirmed message%s will be sent again from "
+		    "seq %" PRIu64 "; retrying in %" PRIu64 " ms", what,
+		    f->o->to, mml_fwd_out_error(f->out), resend,
+		    resend == 1 ? "" : "s", f->conf_seq, f->backoff_ms);
+	else
+		logmsg(f->failing ? LOG_NOTICE : LOG_WARNING, "%s %s: %s; "
+		    "retrying in %" PRIu64 " ms", what, f->o->to,
+		    mml_fwd_out_error(f->out), f->backoff_ms);
 	f->failing = 1;
 	mml_ctl_iter_seek(&f->it, f->conf_off, f->conf_seq);
 	checkpoint(f, 1);

@@ -1,7 +1,10 @@
 #!/bin/sh
 # Installs the Debian packages the build and the tests need, if any is
 # missing.  Used by `make deps`, and so by `make run` and `make test`.
-pkgs="gcc make pkg-config libev-dev libsystemd-dev check systemd procps man-db groff-base"
+# librelp-dev builds mmlog-forward; rsyslog and rsyslog-relp (imrelp) are
+# the collector its tests forward to.
+pkgs="gcc make pkg-config libev-dev libsystemd-dev check systemd procps man-db
+    groff-base librelp-dev rsyslog rsyslog-relp"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
