@@ -126,53 +126,6 @@ relp_dbgprint(char *fmt, ...)
 	(void)fmt;
 }
 
-int
-mml_fwd_dest_parse(const char *url, struct mml_fwd_dest *d)
-{
-	const char *p, *end, *colon;
-	size_t hlen, plen, i;
-
-	if (strncmp(url, "relp://", 7) == 0) {
-		d->proto = MML_FWD_RELP;
-		p = url + 7;
-	} else if (strncmp(url, "relp+tls://", 11) == 0) {
-		d->proto = MML_FWD_RELP_TLS;
-		p = url + 11;
-	} else if (strncmp(url, "tcp://", 6) == 0) {
-		d->proto = MML_FWD_TCP;
-		p = url + 6;
-	} else
-		return -EINVAL;
-	if (*p == '[') {
-		end = strchr(p, ']');
-		if (end == NULL || end[1] != ':')
-			return -EINVAL;
-		p++;
-		hlen = (size_t)(end - p);
-		colon = end + 1;
-	} else {
-		colon = strrchr(p, ':');
-		if (colon == NULL || memchr(p, ':', (size_t)(colon - p)))
-			return -EINVAL;
-		hlen = (size_t)(colon - p);
-	}
-	plen = strlen(colon + 1);
-	if (hlen == 0 || hlen >= sizeof(d->host) || plen == 0 || plen > 5)
-		return -EINVAL;
-	for (i = 0; i < plen; i++)
-		if (colon[1 + i] < '0' || colon[1 + i] > '9')
-			return -EINVAL;
-	if (atoi(colon + 1) < 1 || atoi(colon + 1) > 65535)
-		return -EINVAL;
-	for (i = 0; i < hlen; i++)
-		if (p[i] <= ' ' || p[i] >= 127 || p[i] == '/' || p[i] == '@')
-			return -EINVAL;
-	memcpy(d->host, p, hlen);
-	d->host[hlen] = '\0';
-	memcpy(d->port, colon + 1, plen + 1);
-	return 0;
-}
-
 struct mml_fwd_out *
 mml_fwd_out_new(const struct mml_fwd_dest *d, int *stop)
 {

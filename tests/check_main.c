@@ -25,6 +25,7 @@ Suite *disk_suite(void);
 Suite *ring_suite(void);
 Suite *server_suite(void);
 Suite *conf_suite(void);
+Suite *fwd_suite(void);
 
 /* Every suite, in the order they run. */
 static Suite *(*const suites[])(void) = {
@@ -35,6 +36,8 @@ static Suite *(*const suites[])(void) = {
 	ring_suite,
 	server_suite,
 	conf_suite,
+	/* client/: mmlog-forward's formatter. */
+	fwd_suite,
 };
 
 int
