@@ -166,16 +166,18 @@ SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR	?= $(PREFIX)/lib/tmpfiles.d
 BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
-MANPAGES	:= daemon/mmlogd.8 client/mmlogctl.1 client/mmlog.3
+MANPAGES	:= daemon/mmlogd.8 client/mmlogctl.1 client/mmlog.3 \
+		   client/mmlog-forward.8
 
 # What install puts in place, and so exactly what uninstall removes.
-INSTALLED	:= $(SBINDIR)/mmlogd $(BINDIR)/mmlogctl \
+INSTALLED	:= $(SBINDIR)/mmlogd $(BINDIR)/mmlogctl $(BINDIR)/mmlog-forward \
 		   $(LIBDIR)/libmmlogclient.so.$(SOVERSION) \
 		   $(LIBDIR)/libmmlogclient.so $(LIBDIR)/libmmlogclient.a \
 		   $(LIBDIR)/pkgconfig/mmlogclient.pc $(INCLUDEDIR)/mmlog.h \
 		   $(MANDIR)/man8/mmlogd.8 $(MANDIR)/man1/mmlogctl.1 \
-		   $(MANDIR)/man3/mmlog.3 \
+		   $(MANDIR)/man3/mmlog.3 $(MANDIR)/man8/mmlog-forward.8 \
 		   $(SYSTEMDUNITDIR)/mmlogd.service \
+		   $(SYSTEMDUNITDIR)/mmlog-forward@.service \
 		   $(SYSTEMDUNITDIR)/mmlogd.socket \
 		   $(SYSUSERSDIR)/mmlogd.conf $(TMPFILESDIR)/mmlogd.conf \
 		   $(BASHCOMPDIR)/mmlogctl $(DOCDIR)/mmlogd.conf.example
@@ -190,6 +192,7 @@ install: all
 	    $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(MMLOGD) $(DESTDIR)$(SBINDIR)/mmlogd
 	install -m 0755 $(MMLOGCTL) $(DESTDIR)$(BINDIR)/mmlogctl
+	install -m 0755 $(MMLOGFWD) $(DESTDIR)$(BINDIR)/mmlog-forward
 	install -m 0644 client/mmlog.h $(DESTDIR)$(INCLUDEDIR)/mmlog.h
 	install -m 0755 $(LIBSO) $(DESTDIR)$(LIBDIR)/libmmlogclient.so.$(SOVERSION)
 	ln -sf libmmlogclient.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libmmlogclient.so
@@ -204,6 +207,9 @@ install: all
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' systemd/mmlogd.service.in \
 	    > $(DESTDIR)$(SYSTEMDUNITDIR)/mmlogd.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/mmlogd.service
+	sed -e 's|@BINDIR@|$(BINDIR)|g' systemd/mmlog-forward@.service.in \
+	    > $(DESTDIR)$(SYSTEMDUNITDIR)/mmlog-forward@.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/mmlog-forward@.service
 	install -m 0644 systemd/mmlogd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -m 0644 systemd/mmlogd.sysusers $(DESTDIR)$(SYSUSERSDIR)/mmlogd.conf
 	install -m 0644 systemd/mmlogd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/mmlogd.conf
