@@ -1003,8 +1003,10 @@ run(struct fwd *f)
 			break;
 		case MML_CTL_END:
 			if (f->pend_n > 0) {
-				/* Caught up: more may come at once. */
-				if (!idled && f->o->idle_ms > 0) {
+				/* Caught up: more may come at once (not
+				 * worth waiting for with --once). */
+				if (!idled && f->o->idle_ms > 0 &&
+				    !f->o->once) {
 					idled = 1;
 					if (wait_ring(f, f->o->idle_ms) < 0)
 						return -1;

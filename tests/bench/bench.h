@@ -38,7 +38,8 @@
 #define PART_RECOVERY	0x020U
 #define PART_MEMORY	0x040U
 #define PART_PEERS	0x080U
-#define PART_DEFAULT	0x07fU	/* peers only when asked */
+#define PART_FORWARD	0x100U
+#define PART_DEFAULT	0x17fU	/* peers only when asked */
 
 /* How much work each part does: smoke, quick (default) or full. */
 struct bench_cfg {
@@ -249,6 +250,20 @@ void part_memory(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon);
 void part_recovery(struct bench_cfg *cfg, struct ring_view *rv,
     pid_t *daemon);
 void part_peers(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon);
+void part_forward(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon);
+
+/* peers.c: rsyslogd, for peers.c and forward.c. */
+/* Lines in a file that another process appends to. */
+struct line_counter {
+	char path[400];
+	int fd;
+	off_t off;
+	uint64_t lines;
+};
+/* consumed() adapter: lines in lc->path so far. */
+uint64_t consumed_lines(void *arg);
+/* $RSYSLOGD, else rsyslogd in the usual places; 0 or -ENOENT. */
+int find_rsyslogd(char *out, size_t cap);
 
 /* Record bytes on disk for one entry of this size from our processes. */
 uint64_t bench_rec_size(size_t entry_size);

@@ -36,6 +36,7 @@ static const struct {
 	{ "latency", PART_LATENCY }, { "durable", PART_DURABLE },
 	{ "query", PART_QUERY }, { "recovery", PART_RECOVERY },
 	{ "memory", PART_MEMORY }, { "peers", PART_PEERS },
+	{ "forward", PART_FORWARD },
 };
 
 static void
@@ -50,7 +51,7 @@ usage(FILE *f)
 	    "  --full        longer runs, a 1 GiB ring, best of 3\n"
 	    "  --peers       also compare with rsyslogd, if installed\n"
 	    "  --only LIST   parts: raw,ingest,latency,durable,query,recovery,"
-	    "memory,peers\n"
+	    "memory,peers,forward\n"
 	    "  --dir DIR     parent of the temporary directory (default "
 	    "$TMPDIR or /var/tmp)\n"
 	    "  --json FILE   the JSON file (default BUILD/bench.json)\n"
@@ -500,6 +501,11 @@ main(int argc, char **argv)
 		if (daemon < 0 && daemon_start(&cfg, NULL, &daemon, &t) < 0)
 			daemon = -1;
 		part_peers(&cfg, &rv, daemon);
+	}
+	if (cfg.parts & PART_FORWARD) {
+		if (daemon < 0 && daemon_start(&cfg, NULL, &daemon, &t) < 0)
+			daemon = -1;
+		part_forward(&cfg, &rv, daemon);
 	}
 	if (daemon > 0) {
 		st = daemon_stop(&cfg, daemon, SIGTERM, 300);

@@ -25,15 +25,7 @@
 
 #include "bench.h"
 
-/* Lines in a file that another process appends to. */
-struct line_counter {
-	char path[400];
-	int fd;
-	off_t off;
-	uint64_t lines;
-};
-
-static uint64_t
+uint64_t
 consumed_lines(void *arg)
 {
 	struct line_counter *lc = arg;
@@ -55,7 +47,7 @@ consumed_lines(void *arg)
 	return lc->lines;
 }
 
-static int
+int
 find_rsyslogd(char *out, size_t cap)
 {
 	static const char *const dirs[] = { "/usr/sbin", "/sbin",
