@@ -601,7 +601,11 @@ checkpoint(struct fwd *f, int force)
 	size_t n;
 	int r;
 
-	if (f->conf_seq - 1 == f->saved_seq || f->conf_seq <= 1)
+	/*
+	 * Placed by a cursor, the walk may start a little before it and
+	 * skip what was forwarded: never write the cursor back.
+	 */
+	if (f->conf_seq - 1 <= f->saved_seq || f->conf_seq <= 1)
 		goto stats;
 	if (!force && now - f->last_ckpt_ms < f->o->checkpoint_ms)
 		return;
