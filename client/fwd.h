@@ -106,6 +106,7 @@ struct mml_fwd_dest {
 	const char	*key;		/* TLS: our private key */
 	const char	*auth;		/* TLS: librelp auth mode, or NULL */
 	const char	*peer;		/* TLS: permitted peer, or NULL */
+	int		 debug;		/* librelp's debug output to stderr */
 };
 
 /*

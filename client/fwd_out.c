@@ -63,6 +63,8 @@ struct mml_fwd_out {
 
 static void	 set_err(struct mml_fwd_out *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+static void	 add_err(struct mml_fwd_out *, const char *, const char *,
+		    relpRetVal);
 static void	 relp_on_err(void *, char *, char *, relpRetVal);
 static void	 relp_on_auth_err(void *, char *, char *, relpRetVal);
 static void	 relp_on_generic_err(char *, char *, relpRetVal);
@@ -85,15 +87,33 @@ set_err(struct mml_fwd_out *o, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * librelp's callbacks: the first one of an attempt usually says what
+ * went wrong ("TLS handshake failed [...]"), later ones what it broke
+ * ("error opening connection"); keep both.
+ */
+static void
+add_err(struct mml_fwd_out *o, const char *objinfo, const char *errmsg,
+    relpRetVal code)
+{
+	size_t len = strlen(o->err);
+
+	o->failed = 1;
+	if (len > 0 && len + 3 < sizeof(o->err))
+		(void)snprintf(o->err + len, sizeof(o->err) - len, "; %s: %s "
+		    "(librelp error %d)", objinfo, errmsg, (int)code);
+	else if (len == 0)
+		set_err(o, "%s: %s (librelp error %d)", objinfo, errmsg,
+		    (int)code);
+}
+
 static void
 relp_on_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
 {
 	struct mml_fwd_out *o = usr;
 
-	if (o == NULL)
-		return;
-	o->failed = 1;
-	set_err(o, "%s: %s (librelp error %d)", objinfo, errmsg, (int)code);
+	if (o != NULL)
+		add_err(o, objinfo, errmsg, code);
 }
 
 static void
@@ -101,11 +121,13 @@ relp_on_auth_err(void *usr, char *authinfo, char *errmsg, relpRetVal code)
 {
 	struct mml_fwd_out *o = usr;
 
+	char what[300];
+
 	if (o == NULL)
 		return;
-	o->failed = 1;
-	set_err(o, "TLS authentication of %s: %s (librelp error %d)",
-	    authinfo, errmsg, (int)code);
+	(void)snprintf(what, sizeof(what), "TLS authentication of %s",
+	    authinfo);
+	add_err(o, what, errmsg, code);
 }
 
 static void
@@ -113,17 +135,27 @@ relp_on_generic_err(char *objinfo, char *errmsg, relpRetVal code)
 {
 	struct mml_fwd_out *o = generic_err_out;
 
-	if (o == NULL)
-		return;
-	o->failed = 1;
-	set_err(o, "%s: %s (librelp error %d)", objinfo, errmsg, (int)code);
+	if (o != NULL)
+		add_err(o, objinfo, errmsg, code);
 }
 
-/* librelp calls its debug hook unconditionally; it has no default. */
+/*
+ * librelp calls its debug hook unconditionally; it has no default.
+ * With -vv (dest->debug) its lines go to stderr, at debug level.
+ */
+static int relp_debug;
+
 static void
 relp_dbgprint(char *fmt, ...)
 {
-	(void)fmt;
+	va_list ap;
+
+	if (!relp_debug)
+		return;
+	(void)fputs("<7>mmlog-forward: librelp: ", stderr);
+	va_start(ap, fmt);
+	(void)vfprintf(stderr, fmt, ap);
+	va_end(ap);
 }
 
 struct mml_fwd_out *
@@ -167,6 +199,7 @@ relp_connect(struct mml_fwd_out *o)
 			set_err(o, "cannot set up librelp");
 			return -ENOMEM;
 		}
+		relp_debug = d->debug;
 		(void)relpEngineSetDbgprint(o->engine, relp_dbgprint);
 		(void)relpEngineSetEnableCmd(o->engine,
 		    (unsigned char *)"syslog", eRelpCmdState_Required);

@@ -193,7 +193,7 @@ usage(FILE *out)
 "  --tls-auth MODE       TLS: librelp's auth mode (certvalid, name,\n"
 "                        fingerprint)\n"
 "  --permitted-peer NAME TLS: the collector's name or fingerprint\n"
-"  -v, --verbose         debug messages\n"
+"  -v, --verbose         debug messages; twice: librelp's too\n"
 "  -h, --help            this text\n"
 "  --version             the version\n"
 "\n"
@@ -364,7 +364,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			d->peer = optarg;
 			break;
 		case 'v':
-			verbose = 1;
+			/* -vv: librelp's own debug output as well. */
+			if (verbose++)
+				d->debug = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -394,6 +396,16 @@ parse_args(int argc, char **argv, struct opts *o)
 		logmsg(LOG_ERR, "--ca, --cert, --key, --tls-auth and "
 		    "--permitted-peer need a relp+tls:// destination");
 		goto usage;
+	}
+	/*
+	 * TLS without saying how to check the collector: check its name,
+	 * the URL's host, against its certificate (librelp's "name" mode
+	 * also checks the chain against --ca).  Nothing weaker by default.
+	 */
+	if (d->proto == MML_FWD_RELP_TLS && d->auth == NULL) {
+		d->auth = "name";
+		if (d->peer == NULL)
+			d->peer = d->host;
 	}
 	if (o->file == NULL)
 		o->file = getenv("MMLOG_FILE");

@@ -2,9 +2,9 @@
 # Installs the Debian packages the build and the tests need, if any is
 # missing.  Used by `make deps`, and so by `make run` and `make test`.
 # librelp-dev builds mmlog-forward; rsyslog and rsyslog-relp (imrelp) are
-# the collector its tests forward to.
+# the collector its tests forward to, openssl makes their certificates.
 pkgs="gcc make pkg-config libev-dev libsystemd-dev check systemd procps man-db
-    groff-base librelp-dev rsyslog rsyslog-relp"
+    groff-base librelp-dev rsyslog rsyslog-relp openssl"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -12,6 +12,8 @@ RS_N=0			# rsyslogds started so far
 RS_PID=
 RS_OUT=$T/rsyslog.out
 FWD_N=0
+FWD_SCHEME=relp		# fwd_start's transport
+RS_INPUT_OPTS=		# more imrelp parameters (TLS)
 FWD_PID=
 FWD_ERR=
 
@@ -27,7 +29,8 @@ rs_start() {
 	cat >"$T/rsyslog.conf" <<EOF
 global(workDirectory="$T/rs.work" maxMessageSize="64k")
 module(load="imrelp")
-input(type="imrelp" address="127.0.0.1" port="$RS_PORT" ruleset="fwd")
+input(type="imrelp" address="127.0.0.1" port="$RS_PORT" ruleset="fwd"
+    $RS_INPUT_OPTS)
 ruleset(name="fwd" queue.type="Direct") {
 	action(type="omfile" file="$RS_OUT"
 	    template="RSYSLOG_SyslogProtocol23Format")
@@ -61,7 +64,7 @@ rs_stop() {
 fwd_start() {
 	FWD_N=$((FWD_N + 1))
 	FWD_ERR=$T/fwd.$FWD_N.err
-	"$MMLOGFWD" --to "relp://127.0.0.1:$RS_PORT" --file "$RING" \
+	"$MMLOGFWD" --to "$FWD_SCHEME://127.0.0.1:$RS_PORT" --file "$RING" \
 	    --socket "$SOCK" --cursor-file "$T/cursor" \
 	    --stats-file "$T/stats" --max-backoff 400 "$@" \
 	    2>>"$FWD_ERR" </dev/null &
