@@ -111,6 +111,7 @@ struct fwd {
 	uint64_t	 n_damaged;	/* entries skipped as damaged */
 	uint64_t	 n_failures;	/* sessions that failed */
 	uint64_t	 n_sessions;	/* sessions opened */
+	char		 last_stats[1024]; /* what the stats file holds */
 };
 
 static void	 logmsg(int, const char *, ...)
@@ -580,9 +581,6 @@ stats_write(struct fwd *f, const char *state)
 	    f->conf_seq > 1 ? cur : "", f->conf_seq - 1, behind, f->n_sent,
 	    f->n_confirmed, f->n_lost, f->n_damaged, f->n_sessions,
 	    f->n_failures);
-	(void)sd_notifyf(0, "STATUS=%s; confirmed up to seq %" PRIu64 ", %"
-	    PRIu64 " behind; %" PRIu64 " lost, %" PRIu64 " failures", state,
-	    f->conf_seq - 1, behind, f->n_lost, f->n_failures);
 	if (stats_flag) {
 		stats_flag = 0;
 		logmsg(LOG_INFO, "%s: confirmed up to seq %" PRIu64 ", %"
@@ -592,12 +590,21 @@ stats_write(struct fwd *f, const char *state)
 		    behind, f->n_sent, f->n_confirmed, f->n_lost, f->n_damaged,
 		    f->n_sessions, f->n_failures);
 	}
+	/* Idle, the forwarder looks every second: pass on only news. */
+	if (strcmp(text, f->last_stats) == 0)
+		return;
+	(void)snprintf(f->last_stats, sizeof(f->last_stats), "%s", text);
+	(void)sd_notifyf(0, "STATUS=%s; confirmed up to seq %" PRIu64 ", %"
+	    PRIu64 " behind; %" PRIu64 " lost, %" PRIu64 " failures", state,
+	    f->conf_seq - 1, behind, f->n_lost, f->n_failures);
 	if (f->o->stats_file == NULL)
 		return;
 	r = write_atomic(f->o->stats_file, text, 0);
-	if (r < 0)
+	if (r < 0) {
 		logmsg(LOG_WARNING, "stats file '%s': %s", f->o->stats_file,
 		    strerror(-r));
+		f->last_stats[0] = '\0';	/* try again next time */
+	}
 }
 
 /*
