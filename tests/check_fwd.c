@@ -87,7 +87,8 @@ make_rec(struct mml_rec *rec, uint8_t *buf, const char *comm,
 	memcpy(buf + off, msg, strlen(msg));
 	off += strlen(msg);
 	rec->fields = buf + off;
-	memcpy(buf + off, fields, fields_len);
+	if (fields_len > 0)
+		memcpy(buf + off, fields, fields_len);
 }
 
 static const uint8_t ring_id[16] = { 0x01, 0x23, 0x45, 0x67, 0x89, 0xab,

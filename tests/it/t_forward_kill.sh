@@ -2,9 +2,11 @@
 # mmlog-forward is SIGKILLed while it sends 100,000 entries over RELP.
 # Started again, it resumes from its cursor file: the first run's lines
 # are seqs 1..L in order, the second run's are C+1..N in order, where C
-# is the cursor the first run left (C <= L: the cursor never runs ahead
-# of what rsyslog has).  Nothing is lost; what both runs sent is the
-# stretch the cursor had not yet recorded.  The runs tell themselves
+# is the cursor the first run left.  C <= L: the cursor never runs ahead
+# of what rsyslog acknowledged.  To give a cursor that did a chance to
+# show it, rsyslogd is stopped (SIGSTOP) first, so that the forwarder's
+# last window is in flight and unanswered when it dies, and then killed,
+# so that what was in flight never arrives.  The runs tell themselves
 # apart by --hostname.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fwd_lib.sh"
@@ -16,12 +18,18 @@ seq 1 $N | ctl write -t fwdtest || fail "write failed"
 fwd_start --hostname first --checkpoint 20
 wait_for "$(tmo 60)" eval '[ "$(cursor_seq)" -ge $((N / 5)) ]' ||
     fail "the cursor did not reach seq $((N / 5))"
+kill -STOP "$RS_PID"
+# A moment for the forwarder to fill its window and checkpoint (the
+# outcome must hold however long this is).
+sleep 0.3
 kill -KILL "$FWD_PID"
 wait "$FWD_PID" 2>/dev/null
 untrack "$FWD_PID"
+rs_kill
 C=$(cursor_seq)
-note "killed with the cursor at $C"
+note "killed with the cursor at $C, $(out_count) lines written"
 [ "$C" -lt "$N" ] || fail "the first run had finished"
+rs_start
 
 fwd_start --hostname second --once
 fwd_wait_exit
