@@ -14,6 +14,7 @@ RS_OUT=$T/rsyslog.out
 FWD_N=0
 FWD_SCHEME=relp		# fwd_start's transport
 RS_INPUT_OPTS=		# more imrelp parameters (TLS)
+RS_TCP_PORT=		# also imtcp on this port
 FWD_PID=
 FWD_ERR=
 
@@ -36,6 +37,12 @@ ruleset(name="fwd" queue.type="Direct") {
 	    template="RSYSLOG_SyslogProtocol23Format")
 }
 EOF
+	if [ -n "$RS_TCP_PORT" ]; then
+		cat >>"$T/rsyslog.conf" <<EOF
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="$RS_TCP_PORT" ruleset="fwd")
+EOF
+	fi
 	rm -f "$T/rsyslog.pid"
 	"$RSYSLOGD" -n -f "$T/rsyslog.conf" -i "$T/rsyslog.pid" \
 	    >>"$LOGS/rsyslogd.$RS_N.err" 2>&1 </dev/null &
@@ -43,6 +50,9 @@ EOF
 	track "$RS_PID"
 	wait_for "$(tmo 20)" "$HELPERS/tcpport" up "$RS_PORT" ||
 	    fail "rsyslogd did not listen on port $RS_PORT (see rsyslogd.$RS_N.err)"
+	[ -z "$RS_TCP_PORT" ] ||
+	    wait_for "$(tmo 20)" "$HELPERS/tcpport" up "$RS_TCP_PORT" ||
+	    fail "rsyslogd did not listen on port $RS_TCP_PORT"
 	alive "$RS_PID" || fail "rsyslogd exited at start"
 }
 
