@@ -701,7 +701,7 @@ pend_confirm(struct fwd *f)
 static void
 session_failed(struct fwd *f, const char *what)
 {
-	uint64_t resend = f->pend_n;
+	uint64_t resend;
 
 	pend_confirm(f);
 	resend = f->pend_n;
