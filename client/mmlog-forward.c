@@ -834,8 +834,15 @@ place(struct fwd *f, uint64_t want)
 		mml_ctl_iter_seek(&f->it, f->it.off, want);
 	else if (want >= h.head_seq)
 		mml_ctl_iter_seek(&f->it, h.head_off, h.head_seq);
-	else
+	else {
+		uint64_t damaged = f->ring->idx_damaged;
+
 		(void)mml_ctl_iter_seek_key(&f->it, 0, want);
+		if (f->ring->idx_damaged > damaged)
+			logmsg(LOG_WARNING, "%s: damaged slots in the seek "
+			    "index; found seq %" PRIu64 " by bisecting the "
+			    "data instead", f->ring->path, want);
+	}
 	f->conf_off = f->it.off;
 	f->conf_seq = f->it.seq;
 }

@@ -15,12 +15,14 @@ make -C "$REPO" -s B="$IT_BUILD" install DESTDIR="$ROOT" \
     >"$T/install.log" 2>&1 || fail "make install: $(tail -n 5 "$T/install.log")"
 (cd "$ROOT" && find . ! -type d | sort) >"$T/files"
 cat >"$T/want" <<'EOF'
+./usr/local/bin/mmlog-forward
 ./usr/local/bin/mmlogctl
 ./usr/local/include/mmlog.h
 ./usr/local/lib/libmmlogclient.a
 ./usr/local/lib/libmmlogclient.so
 ./usr/local/lib/libmmlogclient.so.0
 ./usr/local/lib/pkgconfig/mmlogclient.pc
+./usr/local/lib/systemd/system/mmlog-forward@.service
 ./usr/local/lib/systemd/system/mmlogd.service
 ./usr/local/lib/systemd/system/mmlogd.socket
 ./usr/local/lib/sysusers.d/mmlogd.conf
@@ -30,10 +32,13 @@ cat >"$T/want" <<'EOF'
 ./usr/local/share/doc/mmlogd/mmlogd.conf.example
 ./usr/local/share/man/man1/mmlogctl.1
 ./usr/local/share/man/man3/mmlog.3
+./usr/local/share/man/man8/mmlog-forward.8
 ./usr/local/share/man/man8/mmlogd.8
 EOF
 diff "$T/want" "$T/files" >"$T/diff" || fail "installed files differ: $(cat "$T/diff")"
 assert_eq "libmmlogclient.so" libmmlogclient.so.0 "$(readlink "$P/lib/libmmlogclient.so")"
+grep -q "^ExecStart=/usr/local/bin/mmlog-forward " \
+    "$P/lib/systemd/system/mmlog-forward@.service" || fail "mmlog-forward@.service ExecStart"
 grep -qx "ExecStart=/usr/local/sbin/mmlogd" "$P/lib/systemd/system/mmlogd.service" ||
     fail "ExecStart: $(grep ExecStart "$P/lib/systemd/system/mmlogd.service")"
 grep -qx "prefix=/usr/local" "$P/lib/pkgconfig/mmlogclient.pc" || fail "mmlogclient.pc prefix"
