@@ -18,6 +18,20 @@ CFLAGS		?= -O2 -g
 # Flags a user's CFLAGS cannot drop.
 MML_CFLAGS	:= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 		   -Wformat=2 -Wno-format-nonliteral -MMD -MP -Iproto -Iclient
+# Hardening a user's CFLAGS cannot drop either: stack protector, PIE for
+# the programs, full RELRO (-z relro -z now: the GOT is read-only before
+# main() runs).  _FORTIFY_SOURCE needs an optimising build (glibc warns,
+# and -Werror fails, at -O0) and is left out under the sanitizers, whose
+# interceptors it would bypass.
+HARDEN_CFLAGS	:= -fstack-protector-strong
+ifneq ($(filter -O1 -O2 -O3 -Os -Og -Ofast,$(CFLAGS)),)
+ifeq ($(filter -fsanitize=%,$(CFLAGS)),)
+HARDEN_CFLAGS	+= -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
+endif
+endif
+HARDEN_LDFLAGS	:= -Wl,-z,relro,-z,now
+PIE_CFLAGS	:= -fPIE
+PIE_LDFLAGS	:= -pie
 SYSTEMD_CFLAGS	:= $(shell pkg-config --cflags libsystemd 2>/dev/null)
 SYSTEMD_LIBS	:= $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 CHECK_CFLAGS	:= $(shell pkg-config --cflags check 2>/dev/null)
@@ -65,17 +79,17 @@ all: $(ALL)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(MML_CFLAGS) $(SYSTEMD_CFLAGS) $(EV_CFLAGS) $(CHECK_CFLAGS) $(RELP_CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(MML_CFLAGS) $(HARDEN_CFLAGS) $(PIE_CFLAGS) $(SYSTEMD_CFLAGS) $(EV_CFLAGS) $(CHECK_CFLAGS) $(RELP_CFLAGS) -c -o $@ $<
 
 $(B)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(MML_CFLAGS) -fPIC -fvisibility=hidden -DMMLOG_BUILDING_LIB -c -o $@ $<
+	$(CC) $(CFLAGS) $(MML_CFLAGS) $(HARDEN_CFLAGS) -fPIC -fvisibility=hidden -DMMLOG_BUILDING_LIB -c -o $@ $<
 
 $(MMLOGD): $(call obj,$(DAEMON_SRC) $(PROTO_SRC))
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $^ $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
 
 $(LIBSO): $(call pic,$(CLIENT_SRC) proto/wire.c) client/libmmlogclient.map
-	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libmmlogclient.so.$(SOVERSION) \
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) -shared -Wl,-soname,libmmlogclient.so.$(SOVERSION) \
 	    -Wl,--version-script=client/libmmlogclient.map -o $@ \
 	    $(call pic,$(CLIENT_SRC) proto/wire.c) -lpthread
 
@@ -91,21 +105,21 @@ $(PCFILE): client/mmlogclient.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LIBVERSION)|g' $< > $@
 
 $(MMLOGCTL): $(call obj,$(CTL_SRC) $(PROTO_SRC)) $(LIBA)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(call obj,$(CTL_SRC) $(PROTO_SRC)) $(LIBA) -lpthread
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $(call obj,$(CTL_SRC) $(PROTO_SRC)) $(LIBA) -lpthread
 
 $(MMLOGFWD): $(call obj,$(FWD_SRC) $(PROTO_SRC)) $(LIBA)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(call obj,$(FWD_SRC) $(PROTO_SRC)) $(LIBA) \
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $(call obj,$(FWD_SRC) $(PROTO_SRC)) $(LIBA) \
 	    $(RELP_LIBS) $(SYSTEMD_LIBS) -lpthread
 
 $(CHECKBIN): $(call obj,$(TEST_SRC) $(DAEMON_LIB_SRC) $(PROTO_SRC) client/fwd_msg.c)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
 
 $(BENCHBIN): $(call obj,$(BENCH_SRC) $(PROTO_SRC)) $(LIBA)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(call obj,$(BENCH_SRC) $(PROTO_SRC)) $(LIBA) -lpthread -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $(call obj,$(BENCH_SRC) $(PROTO_SRC)) $(LIBA) -lpthread -lm
 
 $(B)/it/%: $(B)/tests/it/%.o $(call obj,$(PROTO_SRC)) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call obj,$(PROTO_SRC)) $(LIBA) -lpthread
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $< $(call obj,$(PROTO_SRC)) $(LIBA) -lpthread
 
 deps:
 	@sh tests/deps.sh
