@@ -2,9 +2,10 @@
 # Installs the Debian packages the build and the tests need, if any is
 # missing.  Used by `make deps`, and so by `make run` and `make test`.
 # librelp-dev builds mmlog-forward; rsyslog and rsyslog-relp (imrelp) are
-# the collector its tests forward to, openssl makes their certificates.
+# the collector its tests forward to, openssl makes their certificates;
+# strace checks the unit's system call filter (t_unit_security).
 pkgs="gcc make pkg-config libev-dev libsystemd-dev check systemd procps man-db
-    groff-base librelp-dev rsyslog rsyslog-relp openssl"
+    groff-base librelp-dev rsyslog rsyslog-relp openssl strace"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

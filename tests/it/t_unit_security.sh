@@ -1,0 +1,115 @@
+#!/bin/bash
+# systemd/mmlogd.service.in, made as `make install` makes it:
+#   - systemd-analyze verify accepts it with mmlogd.socket;
+#   - systemd-analyze security --offline=yes rates its exposure at most
+#     2.0 ("OK" or better);
+#   - its SystemCallFilter= lets mmlogd do its work: a real mmlogd runs
+#     under strace, socket-activated, with a notification socket and a
+#     watchdog, serves writers that ask for ACKs, STATS and a follower,
+#     takes SIGHUP and stops on SIGTERM; every system call it made (sync
+#     thread included) must be in the set the unit allows, expanded
+#     with systemd-analyze syscall-filter.  Under a sanitizer build the
+#     runtime's own calls would not be the daemon's: that part is left
+#     out there.
+# Needs no running systemd.  Skipped only where systemd-analyze lacks
+# --offline (systemd < 250).
+. "$(dirname "$0")/lib.sh"
+
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+command -v systemd-analyze >/dev/null || fail "systemd-analyze is not installed"
+if ! systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
+	note "SKIP: systemd-analyze security has no --offline"
+	exit 0
+fi
+mkdir -p "$T/units"
+sed -e "s|@SBINDIR@|$IT_BUILD|g" "$REPO/systemd/mmlogd.service.in" \
+    >"$T/units/mmlogd.service"
+cp "$REPO/systemd/mmlogd.socket" "$T/units/"
+(cd "$T/units" && systemd-analyze verify --man=no ./mmlogd.service \
+    ./mmlogd.socket) >"$T/verify.out" 2>&1 ||
+    fail "systemd-analyze verify: $(head -n 5 "$T/verify.out")"
+(cd "$T/units" && systemd-analyze security --offline=yes --no-pager \
+    ./mmlogd.service) >"$T/security.out" 2>&1
+level=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' \
+    "$T/security.out")
+[ -n "$level" ] || fail "no exposure level: $(tail -n 3 "$T/security.out")"
+awk -v l="$level" 'BEGIN { exit !(l <= 2.0) }' ||
+    fail "exposure $level > 2.0: $(grep '✗' "$T/security.out" | head -n 20)"
+note "systemd-analyze security --offline: exposure $level"
+
+grep -q __asan_init "$MMLOGD" && { note "sanitizer build: no syscall check"; exit 0; }
+command -v strace >/dev/null || fail "strace is not installed (tests/deps.sh)"
+command -v systemd-socket-activate >/dev/null ||
+    fail "systemd-socket-activate is not installed"
+
+# The unit's filter: allowed sets, then ~ lines that take calls away.
+expand() {	# expand @GROUP|name...: one syscall name per line
+	local x
+	for x in "$@"; do
+		case $x in
+		@*) systemd-analyze syscall-filter "$x" |
+			awk 'NR > 1 && $1 !~ /^#/ && NF { print $1 }' |
+			while read -r y; do expand "$y"; done ;;
+		*) echo "$x" ;;
+		esac
+	done
+}
+: >"$T/allow"
+: >"$T/deny"
+while IFS= read -r line; do
+	v=${line#SystemCallFilter=}
+	case $v in
+	"~"*) expand ${v#"~"} >>"$T/deny" ;;
+	*) expand $v >>"$T/allow" ;;
+	esac
+done < <(grep '^SystemCallFilter=' "$T/units/mmlogd.service")
+[ -s "$T/allow" ] || fail "the unit has no SystemCallFilter= allow list"
+sort -u "$T/allow" >"$T/allow.s"
+sort -u "$T/deny" >"$T/deny.s"
+comm -23 "$T/allow.s" "$T/deny.s" >"$T/allowed"
+
+NOTIFY=$T/notify
+"$HELPERS/notifylisten" "$NOTIFY" "$(tmo 60)" >"$T/notify.out" \
+    2>"$T/notify.err" &
+track $!
+wait_for 5 test -S "$NOTIFY" || fail "notifylisten did not bind"
+DAEMON_N=1
+DERR=$LOGS/mmlogd.1.err
+systemd-socket-activate --seqpacket -l "$SOCK" \
+    -E NOTIFY_SOCKET="$NOTIFY" -E WATCHDOG_USEC=400000 \
+    strace -ff -qq -o "$T/trace" sh -c 'LISTEN_PID=$$ exec "$@"' sh \
+    "$MMLOGD" --socket "$T/unused.sock" --file "$RING" --size 1M \
+    --sync-interval 50 --idle-timeout 1 2>"$DERR" </dev/null &
+act=$!
+track $act
+wait_for "$(tmo 10)" test -S "$SOCK" || fail "systemd-socket-activate did not listen"
+loadgen -t unit -n 300 -a >/dev/null 2>"$T/lg.err" ||
+    fail "not served under strace: $(cat "$T/lg.err")"
+DPID=$(pgrep -f "^$MMLOGD --socket $T/unused.sock" | head -n 1)
+[ -n "$DPID" ] || fail "cannot find the daemon's pid"
+badpeer subscribe 1 >"$T/sub.out" 2>&1 || fail "subscribe: $(cat "$T/sub.out")"
+stats_field entries >/dev/null
+kill -HUP "$DPID"
+loadgen -t unit2 -n 10 -a >/dev/null 2>"$T/lg.err" || fail "not served after SIGHUP"
+sleep 1.5	# idle sweep and watchdog pings, both on timers
+# The daemon is strace's child: strace exits with its status.
+kill -TERM "$DPID"
+wait_exit "$act" "$(tmo 20)" || fail "mmlogd did not stop on SIGTERM"
+assert_eq "exit status under strace" 0 "$EXIT_CODE"
+grep -q 'ring closed clean' "$DERR" || fail "no clean close"
+# One file per thread (-ff); in the main one, only what follows the
+# exec of mmlogd (strace runs sh, which sets LISTEN_PID to its own pid,
+# the daemon's pid once it execs).
+for f in "$T"/trace.*; do
+	awk -v d="$MMLOGD" 'FNR == 1 { on = 1 }
+	    /^execve\(/ { on = index($0, "\"" d "\"") > 0; next }
+	    on && /^[a-z_0-9]+\(/ { sub(/\(.*/, ""); print }' "$f"
+done | sort -u >"$T/used"
+[ "$(wc -l <"$T/used")" -ge 20 ] || fail "strace saw only $(wc -l <"$T/used") calls"
+# execve is the one call made before the daemon runs (systemd applies
+# the filter just before it, and allows it).
+comm -23 "$T/used" "$T/allowed" | grep -vx execve >"$T/outside"
+[ -s "$T/outside" ] &&
+    fail "system calls outside the unit's SystemCallFilter: $(tr '\n' ' ' <"$T/outside")"
+note "$(wc -l <"$T/used") distinct system calls, all allowed by the unit"
+exit 0
