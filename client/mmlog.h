@@ -92,7 +92,9 @@ struct mmlog_client;
 
 /* A structured field, KEY=VALUE; the key follows journald's rules. */
 struct mmlog_field {
-	const char *key;	/* [A-Z0-9_], not starting with _ or a digit */
+	const char *key;	/* [A-Z0-9_]{1,64}, not starting with _ or a
+				   digit; not MESSAGE, PRIORITY,
+				   SYSLOG_IDENTIFIER or SYSLOG_PID */
 	const void *value;
 	size_t value_len;
 };

@@ -1818,8 +1818,9 @@ cmd_write(const struct opts *o)
 		    o->fields[i], (size_t)(eq - o->fields[i]))) {
 			status = usage_error("invalid field '%s' (KEY=VALUE; "
 			    "KEY of A-Z, 0-9 and _, not starting with _ or a "
-			    "digit, and not MESSAGE, PRIORITY or "
-			    "SYSLOG_IDENTIFIER)", o->fields[i]);
+			    "digit, at most 64 bytes, and not MESSAGE, "
+			    "PRIORITY, SYSLOG_IDENTIFIER or SYSLOG_PID)",
+			    o->fields[i]);
 			goto out;
 		}
 		keys[i] = strndup(o->fields[i], (size_t)(eq - o->fields[i]));

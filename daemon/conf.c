@@ -27,6 +27,8 @@ enum opt_type {
 	OPT_SIZE,	/* bytes, with K/M/G/T suffixes; aligned down to 8 */
 	OPT_UINT,	/* a whole number */
 	OPT_BOOL,	/* yes/no; on the command line, a flag */
+	OPT_CHOICE,	/* one of the words of arg ("uid|pid"), stored as its
+			   index */
 };
 
 #define OPT_LIVE	0x1	/* SIGHUP applies a new value */
@@ -54,6 +56,8 @@ struct opt {
 	{ k, OPT_UINT, F(field), min, max, fl, 0, arg, def, help }
 #define BOOL(k, field, fl, sh, def, help) \
 	{ k, OPT_BOOL, F(field), 0, 1, fl, sh, NULL, def, help }
+#define CHOICE(k, field, fl, arg, def, help) \
+	{ k, OPT_CHOICE, F(field), 0, 0, fl, 0, arg, def, help }
 
 /* XSTR: a number macro as a string, for the defaults. */
 #define XSTR2(x)	#x
@@ -76,6 +80,23 @@ static const struct opt opts[] = {
 	    XSTR(MML_DEFAULT_MAX_CLIENTS), "concurrent clients"),
 	UINT("idle-timeout", idle_timeout_s, 0, 86400 * 365, OPT_LIVE, "S",
 	    XSTR(MML_DEFAULT_IDLE_S), "close clients idle this long, 0 never"),
+	UINT("max-fields", max_fields, 0, 65535, OPT_LIVE, "N",
+	    XSTR(MML_DEFAULT_MAX_FIELDS), "fields per entry"),
+	UINT("max-pending", max_pending, 1, MML_MAX_PENDING_MAX, OPT_LIVE, "N",
+	    XSTR(MML_DEFAULT_MAX_PENDING),
+	    "sync requests awaiting ACK, per client"),
+	UINT("rate-limit-interval", rate_limit_interval_ms, 0, 86400000,
+	    OPT_LIVE, "MS", "0", "per-sender rate limit window, 0 off"),
+	UINT("rate-limit-burst", rate_limit_burst, 1, 100000000, OPT_LIVE,
+	    "N", XSTR(MML_DEFAULT_RATE_BURST),
+	    "entries per sender per window"),
+	CHOICE("rate-limit-by", rate_limit_by, OPT_LIVE, "uid|pid", "uid",
+	    "what one sender is"),
+	/* Empty by default: no change of user, the ring's group as made. */
+	STR("user", user, 0, "NAME", "",
+	    "started as root: run as NAME once socket and ring are open"),
+	STR("group", group, 0, "NAME", "",
+	    "the ring's group, who may read it (mode 0640)"),
 	BOOL("verbose", verbose, OPT_LIVE, 'v', "no", "debug diagnostics"),
 };
 #define N_OPTS	(sizeof(opts) / sizeof(opts[0]))
@@ -174,6 +195,48 @@ parse_bool(const char *s, uint64_t *ret)
 	return -EINVAL;
 }
 
+/* The index of word in words ("uid|pid"); -EINVAL if absent. */
+static int
+choice_index(const char *words, const char *word, uint64_t *ret)
+{
+	size_t n = strlen(word);
+	uint64_t i = 0;
+	const char *p = words, *e;
+
+	for (;;) {
+		e = strchr(p, '|');
+		if (e == NULL)
+			e = p + strlen(p);
+		if ((size_t)(e - p) == n && n > 0 && memcmp(p, word, n) == 0) {
+			*ret = i;
+			return 0;
+		}
+		if (*e == '\0')
+			return -EINVAL;
+		p = e + 1;
+		i++;
+	}
+}
+
+/* The word at index i of words, into buf. */
+static void
+choice_word(const char *words, uint64_t i, char *buf, size_t len)
+{
+	const char *p = words, *e;
+
+	for (;;) {
+		e = strchr(p, '|');
+		if (e == NULL)
+			e = p + strlen(p);
+		if (i == 0 || *e == '\0') {
+			(void)snprintf(buf, len, "%.*s", (int)(e - p), p);
+			return;
+		}
+		p = e + 1;
+		i--;
+	}
+}
+
 /*
  * Checks value for option o and stores it in c.  On error returns
  * -EINVAL with what was expected in why.
@@ -229,6 +292,13 @@ parse_value(const struct opt *o, const char *value, struct mml_conf *c,
 			return -EINVAL;
 		}
 		break;
+	case OPT_CHOICE:
+		if (choice_index(o->arg, value, &v) < 0) {
+			(void)snprintf(why, why_len, "expected one of %s",
+			    o->arg);
+			return -EINVAL;
+		}
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -266,7 +336,7 @@ mml_conf_usage(FILE *f)
 		else
 			(void)snprintf(left, sizeof(left), "--%s", o->key);
 		(void)fprintf(f, "  %-24s %s (default %s)\n", left, o->help,
-		    o->def);
+		    o->def[0] != '\0' ? o->def : "none");
 	}
 	(void)fprintf(f,
 	    "  %-24s read FILE instead of %s\n"
@@ -465,6 +535,11 @@ mml_conf_load(struct mml_conf *c)
 
 	for (i = 0; i < N_OPTS; i++) {
 		c->line[i] = 0;
+		/* An empty default (user, group): unset, never a value. */
+		if (opts[i].type == OPT_STR && opts[i].def[0] == '\0') {
+			memset(field(c, &opts[i]), 0, opts[i].len);
+			continue;
+		}
 		if (parse_value(&opts[i], opts[i].def, c, why, sizeof(why)) < 0)
 			abort();	/* a default that does not parse */
 	}
@@ -503,6 +578,8 @@ format_value(const struct mml_conf *c, const struct opt *o, char *buf,
 	memcpy(&v, cfield(c, o), sizeof(v));
 	if (o->type == OPT_BOOL)
 		(void)snprintf(buf, len, "%s", v ? "yes" : "no");
+	else if (o->type == OPT_CHOICE)
+		choice_word(o->arg, v, buf, len);
 	else
 		(void)snprintf(buf, len, "%llu", (unsigned long long)v);
 }
@@ -516,6 +593,11 @@ mml_conf_print(const struct mml_conf *c, FILE *f)
 	(void)fprintf(f, "# mmlogd: the configuration in effect\n");
 	for (i = 0; i < N_OPTS; i++) {
 		format_value(c, &opts[i], buf, sizeof(buf));
+		/* Unset (user, group): a comment, so the output reads back. */
+		if (buf[0] == '\0') {
+			(void)fprintf(f, "# %s =\t# not set\n", opts[i].key);
+			continue;
+		}
 		(void)fprintf(f, "%s = %s", opts[i].key, buf);
 		if (c->cmdline[i] != NULL)
 			(void)fprintf(f, "\t# command line\n");

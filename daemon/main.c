@@ -9,11 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -39,6 +42,100 @@ struct daemon_state {
 	uint64_t status_entries;
 	ev_tstamp status_at;
 };
+
+/*
+ * user and group name accounts; a group may also be a number.  Returns
+ * 0 or -ENOENT.
+ */
+static int
+lookup_user(const char *name, uid_t *ret_uid, gid_t *ret_gid)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	pw = getpwnam(name);
+	if (pw == NULL)
+		return -ENOENT;
+	*ret_uid = pw->pw_uid;
+	*ret_gid = pw->pw_gid;
+	return 0;
+}
+
+static int
+lookup_group(const char *name, gid_t *ret_gid)
+{
+	struct group *gr;
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	gr = getgrnam(name);
+	if (gr != NULL) {
+		*ret_gid = gr->gr_gid;
+		return 0;
+	}
+	if (*name >= '0' && *name <= '9') {
+		errno = 0;
+		v = strtoul(name, &end, 10);
+		if (errno == 0 && *end == '\0' && v < (gid_t)-1) {
+			*ret_gid = (gid_t)v;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/*
+ * The ring belongs to the daemon's user and the readers' group, mode
+ * 0640: readers need only be in the group (mmlogctl maps it read-only).
+ */
+static int
+ring_set_owner(struct mml_ring *r, uid_t uid, gid_t gid)
+{
+	if (fchown(r->fd, uid, gid) < 0)
+		return mml_log_errno(errno, "chown ring '%s' to %d:%d", r->path,
+		    (int)uid, (int)gid);
+	if (fchmod(r->fd, 0640) < 0)
+		return mml_log_errno(errno, "chmod ring '%s'", r->path);
+	return 0;
+}
+
+/*
+ * Gives up root for good: no supplementary groups, then the group,
+ * then the user (real, effective and saved, so nothing can be taken
+ * back), and no new privileges through exec.  Then checks that root
+ * really is out of reach, as OpenBSD's daemons do after setresuid().
+ */
+static int
+drop_privileges(const char *name, uid_t uid, gid_t gid)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+
+	if (setgroups(0, NULL) < 0)
+		return mml_log_errno(errno, "setgroups");
+	if (setresgid(gid, gid, gid) < 0)
+		return mml_log_errno(errno, "setresgid %d", (int)gid);
+	if (setresuid(uid, uid, uid) < 0)
+		return mml_log_errno(errno, "setresuid %d", (int)uid);
+	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 ||
+	    ru != uid || eu != uid || su != uid || rg != gid || eg != gid ||
+	    sg != gid || getgroups(0, NULL) != 0) {
+		mml_log(LOG_ERR, "dropping privileges to '%s' did not take",
+		    name);
+		return -EPERM;
+	}
+	if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+		mml_log(LOG_ERR, "could regain root after dropping to '%s'",
+		    name);
+		return -EPERM;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return mml_log_errno(errno, "PR_SET_NO_NEW_PRIVS");
+	mml_log(LOG_INFO, "running as user '%s' (uid %d, gid %d)", name,
+	    (int)uid, (int)gid);
+	return 0;
+}
 
 /*
  * Binds the socket ourselves: parent directory created, a stale socket
@@ -161,10 +258,17 @@ static void
 server_opts(const struct mml_conf *c, struct mml_server_opts *so)
 {
 	memset(so, 0, sizeof(*so));
-	so->max_entry = c->max_entry;
 	so->sync_interval_ms = (unsigned)c->sync_interval_ms;
-	so->max_clients = (unsigned)c->max_clients;
-	so->idle_timeout_s = (unsigned)c->idle_timeout_s;
+	mml_limits_default(&so->limits);
+	so->limits.max_entry = c->max_entry;
+	so->limits.max_clients = (unsigned)c->max_clients;
+	so->limits.idle_timeout_s = (unsigned)c->idle_timeout_s;
+	so->limits.max_fields = (unsigned)c->max_fields;
+	so->limits.max_pending = (unsigned)c->max_pending;
+	so->limits.rate_interval_ms = (unsigned)c->rate_limit_interval_ms;
+	so->limits.rate_burst = (unsigned)c->rate_limit_burst;
+	so->limits.rate_key = c->rate_limit_by == MML_RATE_BY_PID ?
+	    MML_RATE_BY_PID : MML_RATE_BY_UID;
 }
 
 /*
@@ -242,6 +346,8 @@ main(int argc, char **argv)
 	static struct daemon_state d;
 	struct mml_server_opts so;
 	uint64_t wd_usec = 0, min_cap;
+	uid_t run_uid = 0;
+	gid_t run_gid = 0, ring_gid = (gid_t)-1;
 	int r, listen_fd = -1, bound = 0, ret = 1;
 
 	/* One line per write, even when stderr is a pipe to journald. */
@@ -271,6 +377,26 @@ main(int argc, char **argv)
 		    (unsigned long long)min_cap);
 		return r == MML_CONF_CHECK ? 1 : 2;
 	}
+	/* Accounts are checked before anything is created. */
+	if (d.conf.user[0] != '\0') {
+		if (lookup_user(d.conf.user, &run_uid, &run_gid) < 0) {
+			mml_log(LOG_ERR, "user '%s': no such user",
+			    d.conf.user);
+			return 2;
+		}
+		if (geteuid() != 0 && r == MML_CONF_RUN) {
+			mml_log(LOG_ERR, "user '%s': only root can change user "
+			    "(running as uid %d)", d.conf.user,
+			    (int)geteuid());
+			return 2;
+		}
+		ring_gid = run_gid;
+	}
+	if (d.conf.group[0] != '\0' &&
+	    lookup_group(d.conf.group, &ring_gid) < 0) {
+		mml_log(LOG_ERR, "group '%s': no such group", d.conf.group);
+		return 2;
+	}
 	if (r == MML_CONF_CHECK) {
 		mml_conf_print(&d.conf, stdout);
 		return 0;
@@ -297,6 +423,17 @@ main(int argc, char **argv)
 		/* Nobody will accept what waits in our listen queue after us. */
 		so.drain_backlog = 1;
 	}
+	/*
+	 * Ownership only when asked for: under systemd (User=, Group=) the
+	 * ring is created right, and the unit's syscall filter has no chown.
+	 */
+	if ((d.conf.user[0] != '\0' || d.conf.group[0] != '\0') &&
+	    ring_set_owner(d.ring, d.conf.user[0] != '\0' ? run_uid :
+	    (uid_t)-1, ring_gid) < 0)
+		goto out;
+	if (d.conf.user[0] != '\0' &&
+	    drop_privileges(d.conf.user, run_uid, run_gid) < 0)
+		goto out;
 	d.loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
 	if (d.loop == NULL) {
 		mml_log(LOG_ERR, "cannot initialise the event loop");

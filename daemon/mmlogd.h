@@ -23,6 +23,10 @@
 #define MML_DEFAULT_MAX_CLIENTS	4096
 #define MML_DEFAULT_IDLE_S	600
 #define MML_DEFAULT_CONFIG	"/etc/mmlogd.conf"
+#define MML_DEFAULT_MAX_FIELDS	256
+#define MML_DEFAULT_MAX_PENDING	128
+#define MML_MAX_PENDING_MAX	1024
+#define MML_DEFAULT_RATE_BURST	10000
 
 #ifndef container_of
 #define container_of(ptr, type, member) \
@@ -52,6 +56,13 @@ struct mml_conf {
 	uint64_t sync_interval_ms;
 	uint64_t max_clients;
 	uint64_t idle_timeout_s;
+	uint64_t max_fields;
+	uint64_t max_pending;
+	uint64_t rate_limit_interval_ms;
+	uint64_t rate_limit_burst;
+	uint64_t rate_limit_by;	/* enum mml_rate_key */
+	char user[64];
+	char group[64];
 	uint64_t verbose;
 
 	/* Where the values came from: the file's line, the command line. */
@@ -222,12 +233,36 @@ int mml_syncer_running(const struct mml_syncer *s);
 struct mml_syncer *mml_syncer_free(struct mml_syncer *s);
 
 /* server.c: clients, frames, acknowledgements. */
+
+/* Whose entries a rate limit counts together. */
+enum mml_rate_key {
+	MML_RATE_BY_UID,	/* every process of one user */
+	MML_RATE_BY_PID,	/* each process on its own */
+};
+
+/*
+ * What a peer may use, all in one place so that a reload can replace
+ * them while clients are connected (mml_server_set_limits()).  Defaults
+ * and meaning: mmlogd(8), LIMITS.
+ */
+struct mml_limits {
+	size_t max_entry;	/* bytes of tag + message + fields per entry */
+	unsigned max_fields;	/* fields items per entry */
+	unsigned max_clients;	/* connections at once; more are refused */
+	unsigned idle_timeout_s; /* close a client silent this long; 0 never */
+	unsigned max_pending;	/* sync requests awaiting their ACK, per client */
+	unsigned rate_interval_ms; /* rate limit window; 0: no rate limit */
+	unsigned rate_burst;	/* entries per sender per window */
+	enum mml_rate_key rate_key;
+};
+
+/* The defaults, as documented in mmlogd(8). */
+void mml_limits_default(struct mml_limits *l);
+
 struct mml_server_opts {
-	size_t max_entry;
 	unsigned sync_interval_ms;
-	unsigned max_clients;
-	unsigned idle_timeout_s;
 	int drain_backlog;	/* at shutdown, accept and drain queued connections */
+	struct mml_limits limits;
 };
 
 struct mml_server_stats {
@@ -238,6 +273,9 @@ struct mml_server_stats {
 	uint64_t bytes;
 	uint64_t bad_frames;
 	uint64_t client_drops;	/* drops reported by clients */
+	uint64_t rate_suppressed; /* entries dropped by the rate limit */
+	uint64_t control_ops;	/* CLEAR, ROTATE_ID, RESET_COUNTERS done */
+	uint64_t control_denied; /* ... refused for want of privilege */
 	uint64_t syncs;
 	uint64_t sync_errors;
 	uint64_t acks;
@@ -258,11 +296,19 @@ const struct mml_server_stats *mml_server_get_stats(const struct mml_server *s);
 /* Sets the sync interval (ms, >0). */
 void mml_server_set_sync_interval(struct mml_server *s, unsigned ms);
 /*
- * Applies new limits to a running server: max_entry, sync interval,
- * max_clients, idle timeout (drain_backlog is kept).
+ * Applies new options to a running server: the sync interval and the
+ * limits, as mml_server_set_limits() (drain_backlog is kept).
  */
 void mml_server_set_opts(struct mml_server *s,
     const struct mml_server_opts *opts);
+/*
+ * Replaces the limits while clients are connected.  Connected clients
+ * above a lowered max_clients stay (new ones are refused until the count
+ * is below it); rate-limit windows restart, after the entries suppressed
+ * so far are recorded.  max_entry must still fit the ring (the caller
+ * checks, as at start).
+ */
+void mml_server_set_limits(struct mml_server *s, const struct mml_limits *l);
 /*
  * Stops accepting, makes everything durable, acknowledges the waiters
  * and closes every client.  Called once, before mml_server_free().

@@ -112,8 +112,13 @@ make_empty(const char *tmp, uint64_t cap, const struct mml_ring *old)
 		return mml_log_errno(errno, "create '%s'", tmp);
 	if (fstat(old->fd, &st) == 0) {
 		(void)fchmod(fd, st.st_mode & 07777);
-		/* Only root may give it away; as the owner this is a no-op. */
-		(void)fchown(fd, st.st_uid, st.st_gid);
+		/*
+		 * Only root may give it away; as the owner this is a no-op,
+		 * and under the unit's syscall filter it fails with EPERM.
+		 */
+		if (fchown(fd, st.st_uid, st.st_gid) < 0)
+			mml_log(LOG_DEBUG, "chown '%s': %s", tmp,
+			    strerror(errno));
 	}
 	mml_disk_header_init(&h, cap, old->hdr->ring_id,
 	    old->hdr->created_usec);

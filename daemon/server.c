@@ -39,17 +39,40 @@
 #define DRAIN_ROUNDS_CLOSING	64
 #define DRAIN_ROUNDS_MAX	16384
 /*
- * ACKs one client may have pending.  Below what its socket can hold
- * (about 270 small packets with the default buffer), so that a burst of
- * ACKs from one group commit never finds the socket full.
+ * ACKs one client may have pending are bounded by --max-pending (default
+ * 128): below what its socket can hold (about 270 small packets with the
+ * default buffer), so that a burst of ACKs from one group commit never
+ * finds the socket full.
  */
-#define ACKS_MAX		128
+/* Rate-limit buckets: hash chains, and at most this many senders. */
+#define RATE_HASH		1024
+#define RATE_SENDERS_MAX	16384
 /* Peer-triggered warnings allowed per second before they are muted. */
 #define WARN_BURST		10
 
 struct pending_ack {
 	uint32_t id;
 	uint64_t seq;
+};
+
+/*
+ * One sender's rate-limit window (journald's RateLimitIntervalSec= and
+ * RateLimitBurst=): `burst` entries pass per `interval`, the rest are
+ * counted, and the count is written to the ring as the daemon's own
+ * record once the window is over.  Keyed by uid or pid.
+ */
+struct rate_bucket {
+	struct rate_bucket *next;
+	uint32_t key;
+	uint64_t start_usec;	/* CLOCK_MONOTONIC when the window began */
+	uint32_t passed;	/* entries let through in this window */
+	uint64_t suppressed;	/* entries dropped in this window */
+	/* The last sender, named in the record. */
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	char comm[MML_COMM_MAX];
+	uint8_t comm_len;
 };
 
 struct mml_conn {
@@ -80,6 +103,9 @@ struct mml_server {
 	ev_timer accept_retry;	/* after EMFILE, instead of spinning */
 	ev_timer sync_timer;	/* --sync-interval */
 	ev_timer idle_timer;	/* sweeps idle clients */
+	ev_timer rate_timer;	/* records and frees ended rate windows */
+	struct rate_bucket *rate_tab[RATE_HASH];
+	unsigned n_rate;
 	ev_prepare prepare;	/* once per loop iteration, before sleeping */
 	ev_timer gather_timer;	/* bounds waiting for a fuller group commit */
 	unsigned gather_target;	/* clients active in the last group commit */
@@ -122,6 +148,23 @@ static void conn_error(struct mml_conn *, uint32_t, int,
 static void server_want_sync(struct mml_server *, int);
 static void sync_done_cb(struct mml_syncer *, struct mml_sync_job *, void *);
 static unsigned ack_waiters(struct mml_server *, uint64_t, int);
+static void rate_flush(struct mml_server *, struct rate_bucket *);
+static void rate_sweep(struct mml_server *, int);
+static void limits_apply_timers(struct mml_server *);
+
+void
+mml_limits_default(struct mml_limits *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->max_entry = MML_DEFAULT_MAX_ENTRY;
+	l->max_fields = MML_DEFAULT_MAX_FIELDS;
+	l->max_clients = MML_DEFAULT_MAX_CLIENTS;
+	l->idle_timeout_s = MML_DEFAULT_IDLE_S;
+	l->max_pending = MML_DEFAULT_MAX_PENDING;
+	l->rate_interval_ms = 0;
+	l->rate_burst = MML_DEFAULT_RATE_BURST;
+	l->rate_key = MML_RATE_BY_UID;
+}
 
 /*
  * Rate-limited warnings for anything a peer can trigger: a flood of bad
@@ -230,10 +273,16 @@ conn_free(struct mml_conn *c)
 		s->n_waiting--;
 	free(c->acks);
 	free(c);
-	/* A slot is free again. */
+	/*
+	 * A slot (and a descriptor) is free again: accepting resumes at
+	 * once if it was paused for either.
+	 */
 	if (s->listen_fd >= 0 && !s->shutting_down &&
-	    !ev_is_active(&s->accept_io) && !ev_is_active(&s->accept_retry))
+	    !ev_is_active(&s->accept_io) &&
+	    s->n_conns < s->opts.limits.max_clients) {
+		ev_timer_stop(s->loop, &s->accept_retry);
 		ev_io_start(s->loop, &s->accept_io);
+	}
 	return NULL;
 }
 
@@ -278,7 +327,7 @@ queue_ack(struct mml_conn *c, uint32_t id, uint64_t seq)
 	struct pending_ack *a;
 	unsigned ncap;
 
-	if (c->n_acks == ACKS_MAX)
+	if (c->n_acks >= s->opts.limits.max_pending)
 		return -ENOBUFS;
 	if (c->n_acks == c->cap_acks) {
 		ncap = c->cap_acks ? c->cap_acks * 2 : 4;
@@ -419,10 +468,155 @@ record_client_drops(struct mml_conn *c, uint32_t dropped)
 		s->st.append_errors++;
 }
 
+/* Writes a window's count of suppressed entries to the ring, if any. */
+static void
+rate_flush(struct mml_server *s, struct rate_bucket *b)
+{
+	char msg[200], comm[4 * MML_COMM_MAX + 6];
+	int n;
+
+	if (b->suppressed == 0)
+		return;
+	(void)mml_log_escape(comm, b->comm, b->comm_len, MML_COMM_MAX);
+	if (s->opts.limits.rate_key == MML_RATE_BY_PID)
+		n = snprintf(msg, sizeof(msg), "suppressed %llu entries from pid "
+		    "%d (%.*s): more than %u in %u ms (rate limit)",
+		    (unsigned long long)b->suppressed, (int)b->pid,
+		    (int)b->comm_len, b->comm, s->opts.limits.rate_burst,
+		    s->opts.limits.rate_interval_ms);
+	else
+		n = snprintf(msg, sizeof(msg), "suppressed %llu entries from uid "
+		    "%d, the last from pid %d (%.*s): more than %u in %u ms "
+		    "(rate limit)", (unsigned long long)b->suppressed,
+		    (int)b->uid, (int)b->pid, (int)b->comm_len, b->comm,
+		    s->opts.limits.rate_burst, s->opts.limits.rate_interval_ms);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		n = (int)strlen(msg);
+	if (mml_ring_append_note(s->ring, (uint32_t)b->pid, (uint32_t)b->uid,
+	    (uint32_t)b->gid, b->comm, b->comm_len, msg, (size_t)n,
+	    "MMLOG_SUPPRESSED", b->suppressed) < 0)
+		s->st.append_errors++;
+	mml_log(LOG_NOTICE, "rate limit: suppressed %llu entries from %s %d "
+	    "(%s)", (unsigned long long)b->suppressed,
+	    s->opts.limits.rate_key == MML_RATE_BY_PID ? "pid" : "uid",
+	    (int)b->key, comm);
+	b->suppressed = 0;
+}
+
+/*
+ * Records and frees every window that is over (all: every window, for
+ * shutdown and a change of limits).
+ */
+static void
+rate_sweep(struct mml_server *s, int all)
+{
+	struct rate_bucket **pp, *b;
+	uint64_t now = mml_now_usec(CLOCK_MONOTONIC);
+	uint64_t iv = (uint64_t)s->opts.limits.rate_interval_ms * 1000;
+	unsigned i;
+
+	for (i = 0; i < RATE_HASH && s->n_rate > 0; i++) {
+		for (pp = &s->rate_tab[i]; (b = *pp) != NULL; ) {
+			if (!all && now - b->start_usec < iv) {
+				pp = &b->next;
+				continue;
+			}
+			rate_flush(s, b);
+			*pp = b->next;
+			free(b);
+			s->n_rate--;
+		}
+	}
+}
+
+static void
+rate_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct mml_server *s = container_of(w, struct mml_server, rate_timer);
+
+	(void)loop;
+	(void)revents;
+	rate_sweep(s, 0);
+}
+
+/*
+ * The sender's window, created if new.  At RATE_SENDERS_MAX senders
+ * (many short-lived pids), ended windows go first, then the oldest one,
+ * its count recorded: memory stays bounded and no count is lost.
+ * NULL only when out of memory: the frame then goes unlimited.
+ */
+static struct rate_bucket *
+rate_bucket_get(struct mml_conn *c, uint64_t now)
+{
+	struct mml_server *s = c->srv;
+	struct rate_bucket *b, **pp, **oldest;
+	uint32_t key;
+	unsigned h, i;
+
+	key = s->opts.limits.rate_key == MML_RATE_BY_PID ? (uint32_t)c->pid :
+	    (uint32_t)c->uid;
+	h = (key * 2654435761U) >> 22;	/* top 10 bits: RATE_HASH */
+	for (b = s->rate_tab[h]; b != NULL; b = b->next)
+		if (b->key == key)
+			goto found;
+	if (s->n_rate >= RATE_SENDERS_MAX)
+		rate_sweep(s, 0);
+	if (s->n_rate >= RATE_SENDERS_MAX) {
+		oldest = NULL;
+		for (i = 0; i < RATE_HASH; i++)
+			for (pp = &s->rate_tab[i]; *pp != NULL;
+			    pp = &(*pp)->next)
+				if (oldest == NULL ||
+				    (*pp)->start_usec < (*oldest)->start_usec)
+					oldest = pp;
+		b = *oldest;
+		rate_flush(s, b);
+		*oldest = b->next;
+		free(b);
+		s->n_rate--;
+	}
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return NULL;
+	b->key = key;
+	b->start_usec = now;
+	b->next = s->rate_tab[h];
+	s->rate_tab[h] = b;
+	s->n_rate++;
+found:
+	b->pid = c->pid;
+	b->uid = c->uid;
+	b->gid = c->gid;
+	memcpy(b->comm, c->comm, c->comm_len);
+	b->comm_len = c->comm_len;
+	return b;
+}
+
+/* Whether one more entry of b's sender may pass now. */
+static int
+rate_pass(struct mml_server *s, struct rate_bucket *b, uint64_t now)
+{
+	if (now - b->start_usec >= (uint64_t)s->opts.limits.rate_interval_ms *
+	    1000) {
+		rate_flush(s, b);
+		b->start_usec = now;
+		b->passed = 0;
+	}
+	if (b->passed < s->opts.limits.rate_burst) {
+		b->passed++;
+		return 1;
+	}
+	b->suppressed++;
+	s->st.rate_suppressed++;
+	return 0;
+}
+
 static void
 handle_entries(struct mml_conn *c, const struct mml_frame *f)
 {
 	struct mml_server *s = c->srv;
+	const struct mml_limits *lim = &s->opts.limits;
+	struct rate_bucket *rb = NULL;
 	struct mml_rec_hdr h;
 	struct mml_entry e;
 	uint64_t seq = 0, rt, mono;
@@ -436,15 +630,26 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 	 */
 	if (f->dropped)
 		record_client_drops(c, f->dropped);
-	if (f->max_payload > s->opts.max_entry) {
+	if (f->max_payload > lim->max_entry) {
 		s->st.bad_frames++;
 		c->bad++;
 		if (warn_ok(s))
 			mml_log(LOG_WARNING, "client pid %d sent an entry of %zu "
 			    "bytes (--max-entry %zu), dropping frame",
-			    (int)c->pid, f->max_payload, s->opts.max_entry);
+			    (int)c->pid, f->max_payload, lim->max_entry);
 		conn_error(c, f->hdr.id, EMSGSIZE, MML_WIRE_E_ENTRY_SIZE,
 		    mml_wire_reason_str(MML_WIRE_E_ENTRY_SIZE));
+		return;
+	}
+	if (f->max_fields > lim->max_fields) {
+		s->st.bad_frames++;
+		c->bad++;
+		if (warn_ok(s))
+			mml_log(LOG_WARNING, "client pid %d sent an entry with "
+			    "%u fields (--max-fields %u), dropping frame",
+			    (int)c->pid, f->max_fields, lim->max_fields);
+		conn_error(c, f->hdr.id, E2BIG, MML_WIRE_E_FIELD_COUNT,
+		    mml_wire_reason_str(MML_WIRE_E_FIELD_COUNT));
 		return;
 	}
 	/*
@@ -461,7 +666,11 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 	h.pid = (uint32_t)c->pid;
 	h.uid = (uint32_t)c->uid;
 	h.gid = (uint32_t)c->gid;
+	if (lim->rate_interval_ms > 0)
+		rb = rate_bucket_get(c, mono);
 	while (mml_wire_entry_next(f, &off, &e) > 0) {
+		if (rb != NULL && !rate_pass(s, rb, mono))
+			continue;
 		h.priority = e.priority;
 		h.flags = 0;
 		h.tag_len = (uint16_t)e.tag_len;
@@ -489,7 +698,15 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 	if (s->ring->unsynced >= s->ring->cap / 2)
 		urgent = 1;
 	if (f->hdr.flags & MML_FRAME_F_SYNC) {
-		if (queue_ack(c, f->hdr.id, seq) < 0)
+		/*
+		 * Every entry suppressed by the rate limit: the frame then
+		 * covers what came before it, as a SYNC does.
+		 */
+		if (seq == 0)
+			seq = s->ring->next_seq - 1;
+		if (seq <= s->ring->durable_seq)
+			send_ack(c, f->hdr.id, s->ring->durable_seq);
+		else if (queue_ack(c, f->hdr.id, seq) < 0)
 			conn_error(c, f->hdr.id, ENOBUFS, 0,
 			    "too many unacknowledged sync requests");
 		urgent = 1;
@@ -520,7 +737,7 @@ handle_stats(struct mml_conn *c, const struct mml_frame *f)
 {
 	struct mml_server *s = c->srv;
 	struct mml_ring *r = s->ring;
-	uint8_t buf[2048];
+	uint8_t buf[4096];
 	size_t hl = sizeof(struct mml_frame_hdr);
 	int n;
 
@@ -531,9 +748,11 @@ handle_stats(struct mml_conn *c, const struct mml_frame *f)
 	    "client_drops=%llu\nsyncs=%llu\nsync_errors=%llu\n"
 	    "sync_state=%s\nacks=%llu\nappend_errors=%llu\nnext_seq=%llu\n"
 	    "durable_seq=%llu\nsync_interval_ms=%u\nmax_entry=%zu\n"
-	    "max_clients=%u\nidle_timeout_s=%u\n"
-	    "corrupt_bytes_skipped=%llu\nbus_errors=%llu\n"
-	    "lost_seqs_at_start=%llu\n",
+	    "max_clients=%u\ncorrupt_bytes_skipped=%llu\nbus_errors=%llu\n"
+	    "lost_seqs_at_start=%llu\nmax_fields=%u\nmax_pending=%u\n"
+	    "idle_timeout_s=%u\nrate_limit_interval_ms=%u\n"
+	    "rate_limit_burst=%u\nrate_limit_by=%s\nrate_suppressed=%llu\n"
+	    "rate_senders=%u\ncontrol_ops=%llu\ncontrol_denied=%llu\n",
 	    (int)getpid(), s->n_conns,
 	    (unsigned long long)s->st.clients_accepted,
 	    (unsigned long long)s->st.clients_refused,
@@ -549,10 +768,16 @@ handle_stats(struct mml_conn *c, const struct mml_frame *f)
 	    (unsigned long long)s->st.append_errors,
 	    (unsigned long long)r->next_seq,
 	    (unsigned long long)r->durable_seq, s->opts.sync_interval_ms,
-	    s->opts.max_entry, s->opts.max_clients, s->opts.idle_timeout_s,
+	    s->opts.limits.max_entry, s->opts.limits.max_clients,
 	    (unsigned long long)r->corrupt_skips,
 	    (unsigned long long)r->bus_errors,
-	    (unsigned long long)r->lost_seqs);
+	    (unsigned long long)r->lost_seqs, s->opts.limits.max_fields,
+	    s->opts.limits.max_pending, s->opts.limits.idle_timeout_s,
+	    s->opts.limits.rate_interval_ms, s->opts.limits.rate_burst,
+	    s->opts.limits.rate_key == MML_RATE_BY_PID ? "pid" : "uid",
+	    (unsigned long long)s->st.rate_suppressed, s->n_rate,
+	    (unsigned long long)s->st.control_ops,
+	    (unsigned long long)s->st.control_denied);
 	if (n < 0 || (size_t)n >= sizeof(buf) - hl)
 		n = 0;
 	mml_wire_finish(buf, hl + (size_t)n);
@@ -827,7 +1052,7 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			}
 			return;
 		}
-		if (s->n_conns >= s->opts.max_clients) {
+		if (s->n_conns >= s->opts.limits.max_clients) {
 			s->st.clients_refused++;
 			n = mml_wire_error(buf, sizeof(buf), 0, EUSERS, 0,
 			    "too many clients; try again later");
@@ -836,9 +1061,17 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			(void)close(fd);
 			if (warn_ok(s))
 				mml_log(LOG_WARNING, "refusing a client: %u "
-				    "clients connected (--max-clients)",
-				    s->n_conns);
-			continue;
+				    "clients connected (--max-clients), pausing "
+				    "accept for 100 ms", s->n_conns);
+			/*
+			 * Someone connecting in a loop must not keep the
+			 * loop busy refusing: pause until a slot frees
+			 * (conn_free()) or 100 ms passed.
+			 */
+			ev_io_stop(loop, &s->accept_io);
+			ev_timer_set(&s->accept_retry, 0.1, 0.);
+			ev_timer_start(loop, &s->accept_retry);
+			return;
 		}
 		(void)mml_server_add_client(s, fd);
 	}
@@ -884,7 +1117,7 @@ idle_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		if (c->n_acks)
 			continue;
 		if (now - c->last_active >= (c->subscribed ? 6. : 1.) *
-		    s->opts.idle_timeout_s) {
+		    s->opts.limits.idle_timeout_s) {
 			mml_log(LOG_DEBUG, "client pid %d idle, closing",
 			    (int)c->pid);
 			(void)conn_free(c);
@@ -974,16 +1207,53 @@ mml_server_new(struct ev_loop *loop, struct mml_ring *r, int listen_fd,
 	ev_timer_init(&s->sync_timer, sync_timer_cb,
 	    opts->sync_interval_ms / 1000., opts->sync_interval_ms / 1000.);
 	ev_timer_start(loop, &s->sync_timer);
-	ev_timer_init(&s->idle_timer, idle_timer_cb, 1., 1.);
-	if (opts->idle_timeout_s > 0) {
-		ev_timer_set(&s->idle_timer, opts->idle_timeout_s / 4. + 0.25,
-		    opts->idle_timeout_s / 4. + 0.25);
-		ev_timer_start(loop, &s->idle_timer);
-	}
+	ev_init(&s->idle_timer, idle_timer_cb);
+	ev_init(&s->rate_timer, rate_timer_cb);
+	limits_apply_timers(s);
 	ev_init(&s->gather_timer, gather_timer_cb);
 	ev_prepare_init(&s->prepare, prepare_cb);
 	ev_prepare_start(loop, &s->prepare);
 	return s;
+}
+
+/* (Re)starts the timers whose period comes from the limits. */
+static void
+limits_apply_timers(struct mml_server *s)
+{
+	const struct mml_limits *l = &s->opts.limits;
+	double t;
+
+	ev_timer_stop(s->loop, &s->idle_timer);
+	if (l->idle_timeout_s > 0) {
+		t = l->idle_timeout_s / 4. + 0.25;
+		ev_timer_set(&s->idle_timer, t, t);
+		ev_timer_start(s->loop, &s->idle_timer);
+	}
+	/*
+	 * Ended windows are recorded within half an interval of their end,
+	 * also for a sender that went quiet.
+	 */
+	ev_timer_stop(s->loop, &s->rate_timer);
+	if (l->rate_interval_ms > 0) {
+		t = l->rate_interval_ms / 2000.;
+		ev_timer_set(&s->rate_timer, t, t);
+		ev_timer_start(s->loop, &s->rate_timer);
+	}
+}
+
+void
+mml_server_set_limits(struct mml_server *s, const struct mml_limits *l)
+{
+	/* Counts so far are recorded under the old limits' words. */
+	rate_sweep(s, 1);
+	s->opts.limits = *l;
+	limits_apply_timers(s);
+	if (s->listen_fd >= 0 && !s->shutting_down &&
+	    !ev_is_active(&s->accept_io) &&
+	    s->n_conns < s->opts.limits.max_clients) {
+		ev_timer_stop(s->loop, &s->accept_retry);
+		ev_io_start(s->loop, &s->accept_io);
+	}
 }
 
 unsigned
@@ -1010,26 +1280,14 @@ mml_server_set_sync_interval(struct mml_server *s, unsigned ms)
 void
 mml_server_set_opts(struct mml_server *s, const struct mml_server_opts *opts)
 {
-	int drain = s->opts.drain_backlog;
-
 	if (opts->sync_interval_ms != s->opts.sync_interval_ms)
 		mml_server_set_sync_interval(s, opts->sync_interval_ms);
-	if (opts->idle_timeout_s != s->opts.idle_timeout_s) {
-		ev_timer_stop(s->loop, &s->idle_timer);
-		if (opts->idle_timeout_s > 0) {
-			ev_timer_set(&s->idle_timer,
-			    opts->idle_timeout_s / 4. + 0.25,
-			    opts->idle_timeout_s / 4. + 0.25);
-			ev_timer_start(s->loop, &s->idle_timer);
-		}
-	}
 	/*
 	 * Fewer clients than are connected: nobody is closed, new ones are
 	 * refused until the count drops.  A smaller max_entry applies to
 	 * the next frame.
 	 */
-	s->opts = *opts;
-	s->opts.drain_backlog = drain;
+	mml_server_set_limits(s, &opts->limits);
 }
 
 void
@@ -1056,7 +1314,8 @@ mml_server_shutdown(struct mml_server *s)
 		unsigned n = 0;
 
 		/* Bounded: a client connecting in a loop must not hold us. */
-		while (n++ < s->opts.max_clients && (fd = accept4(s->listen_fd,
+		while (n++ < s->opts.limits.max_clients &&
+		    (fd = accept4(s->listen_fd,
 		    NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0)
 			(void)mml_server_add_client(s, fd);
 	}
@@ -1069,6 +1328,8 @@ mml_server_shutdown(struct mml_server *s)
 			(void)conn_read(c, -1);
 		}
 	}
+	/* What the rate limit held back is recorded before the last sync. */
+	rate_sweep(s, 1);
 	/* Finish a running job, then one last sync covers the rest. */
 	s->syncer = mml_syncer_free(s->syncer);
 	mml_ring_sync_prepare(s->ring, &job);
@@ -1092,6 +1353,17 @@ mml_server_free(struct mml_server *s)
 	ev_timer_stop(s->loop, &s->accept_retry);
 	ev_timer_stop(s->loop, &s->sync_timer);
 	ev_timer_stop(s->loop, &s->idle_timer);
+	ev_timer_stop(s->loop, &s->rate_timer);
+	{
+		struct rate_bucket *b;
+		unsigned i;
+
+		for (i = 0; i < RATE_HASH; i++)
+			while ((b = s->rate_tab[i]) != NULL) {
+				s->rate_tab[i] = b->next;
+				free(b);
+			}
+	}
 	ev_prepare_stop(s->loop, &s->prepare);
 	ev_timer_stop(s->loop, &s->gather_timer);
 	free(s);

@@ -31,6 +31,8 @@ static const char *const reason_str[MML_WIRE_REASON_MAX] = {
 	[MML_WIRE_E_FIELD] = "malformed field or invalid field name",
 	[MML_WIRE_E_ENTRY_SIZE] = "entry larger than the daemon's --max-entry",
 	[MML_WIRE_E_TEXT] = "error text longer than the frame",
+	[MML_WIRE_E_FIELD_COUNT] = "entry has more fields than the daemon's "
+	    "--max-fields",
 };
 
 const char *
@@ -43,8 +45,10 @@ mml_wire_reason_str(enum mml_wire_reason reason)
 
 /*
  * journald's rules for field names, minus the leading underscore, which
- * marks fields only the daemon may set; and minus the three names that
- * have dedicated slots in an entry.
+ * marks fields only the daemon may set; and minus the names that have
+ * dedicated slots in an entry.  SYSLOG_PID is one of those: the entry's
+ * pid is the kernel's (SO_PEERCRED), and a second, client-chosen pid
+ * beside it is only good for impersonating another process.
  */
 int
 mml_field_key_valid(const uint8_t *key, size_t len)
@@ -62,7 +66,8 @@ mml_field_key_valid(const uint8_t *key, size_t len)
 	}
 	if ((len == 7 && memcmp(key, "MESSAGE", 7) == 0) ||
 	    (len == 8 && memcmp(key, "PRIORITY", 8) == 0) ||
-	    (len == 17 && memcmp(key, "SYSLOG_IDENTIFIER", 17) == 0))
+	    (len == 17 && memcmp(key, "SYSLOG_IDENTIFIER", 17) == 0) ||
+	    (len == 10 && memcmp(key, "SYSLOG_PID", 10) == 0))
 		return 0;
 	return 1;
 }
@@ -95,19 +100,22 @@ mml_fields_next(const uint8_t *fields, size_t fields_len, size_t *off,
 	return 1;
 }
 
-static int
+/* Returns the number of items, or -EBADMSG. */
+static long
 fields_check(const uint8_t *fields, size_t len)
 {
 	const uint8_t *item;
 	size_t off = 0, item_len, key_len;
+	long n = 0;
 	int r;
 
 	while ((r = mml_fields_next(fields, len, &off, &item, &item_len,
 	    &key_len)) > 0) {
 		if (!mml_field_key_valid(item, key_len))
 			return -EBADMSG;
+		n++;
 	}
-	return r;
+	return r < 0 ? r : n;
 }
 
 static int
@@ -117,6 +125,7 @@ entries_check(struct mml_frame *f, enum mml_wire_reason *why)
 	struct mml_entry_hdr h;
 	const uint8_t *p;
 	size_t left, payload;
+	long n_fields;
 
 	if (f->body_len < sizeof(eh)) {
 		*why = MML_WIRE_E_BODY;
@@ -163,13 +172,16 @@ entries_check(struct mml_frame *f, enum mml_wire_reason *why)
 			*why = MML_WIRE_E_TAG;
 			return -EBADMSG;
 		}
-		if (fields_check(p + sizeof(h) + h.tag_len + h.msg_len,
-		    h.fields_len) < 0) {
+		n_fields = fields_check(p + sizeof(h) + h.tag_len + h.msg_len,
+		    h.fields_len);
+		if (n_fields < 0) {
 			*why = MML_WIRE_E_FIELD;
 			return -EBADMSG;
 		}
 		if (payload > f->max_payload)
 			f->max_payload = payload;
+		if ((unsigned long)n_fields > f->max_fields)
+			f->max_fields = (uint32_t)n_fields;
 		f->n_entries++;
 		p += h.len;
 		left -= h.len;

@@ -129,6 +129,7 @@ enum mml_wire_reason {
 	MML_WIRE_E_FIELD,	/* a field is malformed or its key is invalid */
 	MML_WIRE_E_ENTRY_SIZE,	/* entry larger than the daemon's --max-entry */
 	MML_WIRE_E_TEXT,	/* ERROR text longer than the body */
+	MML_WIRE_E_FIELD_COUNT,	/* more fields than the daemon's --max-fields */
 	MML_WIRE_REASON_MAX
 };
 
@@ -141,6 +142,7 @@ struct mml_frame {
 	uint32_t dropped;
 	uint32_t n_entries;
 	size_t max_payload;	/* largest tag+msg+fields of its entries */
+	uint32_t max_fields;	/* most fields items in one of its entries */
 };
 
 /* One entry, as walked by mml_wire_entry_next(). */

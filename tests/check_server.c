@@ -329,11 +329,12 @@ setup(void)
 	loop = ev_loop_new(0);
 	ck_assert_ptr_nonnull(loop);
 	memset(&opts, 0, sizeof(opts));
-	opts.max_entry = MAX_ENTRY;
+	mml_limits_default(&opts.limits);
+	opts.limits.max_entry = MAX_ENTRY;
 	/* Long, so that only what a test asks for syncs. */
 	opts.sync_interval_ms = 60000;
-	opts.max_clients = 64;
-	opts.idle_timeout_s = 0;
+	opts.limits.max_clients = 64;
+	opts.limits.idle_timeout_s = 0;
 	srv = mml_server_new(loop, ring, -1, &opts);
 	ck_assert_ptr_nonnull(srv);
 	shut = 0;
@@ -1092,6 +1093,196 @@ START_TEST(test_max_entry)
 }
 END_TEST
 
+/* --max-fields: an entry with more fields is refused whole. */
+START_TEST(test_max_fields)
+{
+	struct mml_server_opts o = opts;
+	uint8_t fields[256];
+	struct mml_ack_body ack;
+	struct snap sn;
+	size_t len, flen = 0;
+	int i;
+
+	o.limits.max_fields = 3;
+	restart_server(&o);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(mml_fields_append(fields, sizeof(fields), &flen,
+		    "K", 1, "v", 1), 0);
+	len = frame_entry(fbuf, MML_FRAME_F_SYNC, 1, 0, 6, "app", "three", 5,
+	    fields, flen);
+	send_all(cfd, fbuf, len);
+	ack = expect_ack(cfd, 1);
+	expect_msg(ack.seq, "three");
+
+	snap_take(&sn);
+	ck_assert_int_eq(mml_fields_append(fields, sizeof(fields), &flen,
+	    "OTHER", 5, "", 0), 0);
+	len = frame_entry(fbuf, MML_FRAME_F_SYNC, 2, 0, 6, "app", "four", 4,
+	    fields, flen);
+	send_all(cfd, fbuf, len);
+	expect_error(cfd, 2, E2BIG, MML_WIRE_E_FIELD_COUNT);
+	snap_same(&sn);
+	ck_assert_uint_eq(mml_server_get_stats(srv)->bad_frames, 1);
+	expect_quiet(cfd);
+}
+END_TEST
+
+/* The value of a daemon note's one field, as a number. */
+static uint64_t
+note_value(uint64_t seq, const char *key)
+{
+	const uint8_t *item;
+	struct mml_rec d;
+	size_t off = 0, item_len, key_len;
+	char num[32];
+
+	ring_get(seq, &d);
+	ck_assert_uint_eq(d.hdr.flags, MML_REC_F_DAEMON);
+	ck_assert_int_eq(mml_fields_next(d.fields, d.hdr.fields_len, &off,
+	    &item, &item_len, &key_len), 1);
+	ck_assert_uint_eq(key_len, strlen(key));
+	ck_assert_mem_eq(item, key, key_len);
+	ck_assert_uint_lt(item_len - key_len - 1, sizeof(num));
+	memcpy(num, item + key_len + 1, item_len - key_len - 1);
+	num[item_len - key_len - 1] = '\0';
+	return strtoull(num, NULL, 10);
+}
+
+/*
+ * Rate limit by pid, one long window: the first `burst` entries pass,
+ * the rest are counted, a frame wholly suppressed is still acknowledged,
+ * and the exact count becomes one daemon record, on behalf of the
+ * sender, when the window ends (here: at shutdown).  Another sender has
+ * its own window.
+ */
+START_TEST(test_rate_limit)
+{
+	struct mml_server_opts o = opts;
+	struct mml_ack_body ack;
+	struct mml_rec d;
+	char msg[32];
+	size_t len;
+	uint64_t last;
+	int i, n;
+
+	o.limits.rate_interval_ms = 3600 * 1000;
+	o.limits.rate_burst = 5;
+	o.limits.rate_key = MML_RATE_BY_PID;
+	restart_server(&o);
+	/* 3 frames of 4 entries: 4 + 1 pass, 7 are suppressed. */
+	for (i = 0; i < 3; i++) {
+		len = mml_wire_entries_init(fbuf, MML_FRAME_F_SYNC, 10 + i, 0);
+		for (n = 0; n < 4; n++) {
+			(void)snprintf(msg, sizeof(msg), "m%d", i * 4 + n);
+			ck_assert_int_eq(mml_wire_entry_append(fbuf, sizeof(fbuf),
+			    &len, 6, "a", 1, msg, strlen(msg), NULL, 0), 0);
+		}
+		send_all(cfd, fbuf, len);
+		ack = expect_ack(cfd, 10 + i);
+		ck_assert_uint_eq(ack.seq, i == 0 ? 4 : 5);
+	}
+	ck_assert_uint_eq(ring->next_seq, 6);
+	expect_msg(5, "m4");
+	ck_assert_uint_eq(mml_server_get_stats(srv)->rate_suppressed, 7);
+	ck_assert_uint_eq(mml_server_get_stats(srv)->entries, 5);
+
+	mml_server_shutdown(srv);
+	shut = 1;
+	last = ring->next_seq - 1;
+	ck_assert_uint_eq(last, 6);
+	ck_assert_uint_eq(note_value(6, "MMLOG_SUPPRESSED"), 7);
+	ring_get(6, &d);
+	ck_assert_uint_eq(d.hdr.pid, (uint32_t)getpid());
+	ck_assert_uint_eq(d.hdr.uid, (uint32_t)getuid());
+	ck_assert_mem_eq(d.msg, "suppressed 7 entries from pid ", 30);
+	ck_assert_mem_eq(d.tag, "mmlogd", 6);
+}
+END_TEST
+
+/*
+ * A short window: counts are recorded when it ends, also for a sender
+ * that went quiet, and a new window lets `burst` through again.
+ * Whatever the timing, passed + suppressed = sent, exactly.
+ */
+START_TEST(test_rate_window)
+{
+	struct mml_server_opts o = opts;
+	uint64_t seq, total = 0, stored = 0;
+	struct mml_rec rec;
+	size_t len;
+	int i;
+
+	o.limits.rate_interval_ms = 200;
+	o.limits.rate_burst = 2;
+	restart_server(&o);
+	for (i = 0; i < 10; i++) {
+		len = frame_entry(fbuf, 0, 1, 0, 6, "a", "x", 1, NULL, 0);
+		send_all(cfd, fbuf, len);
+	}
+	pump(20);
+	RUN_UNTIL(mml_server_get_stats(srv)->rate_suppressed > 0 &&
+	    ring->next_seq > mml_server_get_stats(srv)->entries + 1);
+	for (seq = 1; seq < ring->next_seq; seq++) {
+		ring_get(seq, &rec);
+		if (rec.hdr.flags & MML_REC_F_DAEMON)
+			total += note_value(seq, "MMLOG_SUPPRESSED");
+		else
+			stored++;
+	}
+	ck_assert_uint_eq(stored + total, 10);
+	ck_assert_uint_eq(total, mml_server_get_stats(srv)->rate_suppressed);
+	/* A new window: two pass again. */
+	seq = ring->next_seq;
+	for (i = 0; i < 3; i++) {
+		len = frame_entry(fbuf, 0, 1, 0, 6, "a", "y", 1, NULL, 0);
+		send_all(cfd, fbuf, len);
+	}
+	RUN_UNTIL(ring->next_seq >= seq + 2);
+	expect_msg(seq, "y");
+	expect_msg(seq + 1, "y");
+}
+END_TEST
+
+/*
+ * mml_server_set_limits() while clients are connected: counts so far are
+ * recorded, and the new limits hold at once.
+ */
+START_TEST(test_set_limits)
+{
+	struct mml_limits l = opts.limits;
+	struct mml_ack_body ack;
+	uint8_t fields[64];
+	size_t len, flen = 0;
+	int i;
+
+	l.rate_interval_ms = 3600 * 1000;
+	l.rate_burst = 1;
+	mml_server_set_limits(srv, &l);
+	for (i = 0; i < 3; i++) {
+		len = frame_entry(fbuf, MML_FRAME_F_SYNC, 1, 0, 6, "a", "r", 1,
+		    NULL, 0);
+		send_all(cfd, fbuf, len);
+		ack = expect_ack(cfd, 1);
+	}
+	ck_assert_uint_eq(ring->next_seq, 2);
+	l.rate_interval_ms = 0;
+	l.max_fields = 0;
+	mml_server_set_limits(srv, &l);
+	ck_assert_uint_eq(ring->next_seq, 3);
+	ck_assert_uint_eq(note_value(2, "MMLOG_SUPPRESSED"), 2);
+	ck_assert_int_eq(mml_fields_append(fields, sizeof(fields), &flen,
+	    "K", 1, "v", 1), 0);
+	len = frame_entry(fbuf, MML_FRAME_F_SYNC, 2, 0, 6, "a", "f", 1, fields,
+	    flen);
+	send_all(cfd, fbuf, len);
+	expect_error(cfd, 2, E2BIG, MML_WIRE_E_FIELD_COUNT);
+	len = frame_entry(fbuf, MML_FRAME_F_SYNC, 3, 0, 6, "a", "n", 1, NULL, 0);
+	send_all(cfd, fbuf, len);
+	ack = expect_ack(cfd, 3);
+	ck_assert_uint_eq(ack.seq, 3);
+}
+END_TEST
+
 /* A client's count of dropped entries is recorded just before its entry. */
 START_TEST(test_dropped)
 {
@@ -1395,7 +1586,7 @@ START_TEST(test_idle)
 	int sub, talker, closed = 0;
 	size_t n;
 
-	o.idle_timeout_s = 1;
+	o.limits.idle_timeout_s = 1;
 	restart_server(&o);
 	sub = client_new();
 	talker = client_new();
@@ -1534,6 +1725,20 @@ server_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_max_entry);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("max_fields");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_max_fields);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("rate_limit");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_rate_limit);
+	tcase_add_test(tc, test_rate_window);
+	tcase_add_test(tc, test_set_limits);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dropped");

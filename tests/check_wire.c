@@ -360,6 +360,11 @@ static const struct key_case key_cases[] = {
 	{ "MESSAGE", 0 },
 	{ "PRIORITY", 0 },
 	{ "SYSLOG_IDENTIFIER", 0 },
+	{ "SYSLOG_PID", 0 },
+	{ "_PID", 0 },
+	{ "_UID", 0 },
+	{ "SYSLOG_PIDX", 1 },
+	{ "SYSLOG_PI", 1 },
 };
 
 static uint32_t
@@ -625,6 +630,7 @@ START_TEST(test_roundtrip_one)
 		ck_assert_uint_eq(f.dropped, 0);
 		ck_assert_uint_eq(f.n_entries, 1);
 		ck_assert_uint_eq(f.max_payload, 5 + sizeof(msg) + flen);
+		ck_assert_uint_eq(f.max_fields, 3);
 
 		off = 0;
 		ck_assert_int_eq(mml_wire_entry_next(&f, &off, &e), 1);
@@ -1015,7 +1021,8 @@ START_TEST(test_reason_str)
 	ck_assert_int_eq(MML_WIRE_E_FIELD, 14);
 	ck_assert_int_eq(MML_WIRE_E_ENTRY_SIZE, 15);
 	ck_assert_int_eq(MML_WIRE_E_TEXT, 16);
-	ck_assert_int_eq(MML_WIRE_REASON_MAX, 17);
+	ck_assert_int_eq(MML_WIRE_E_FIELD_COUNT, 17);
+	ck_assert_int_eq(MML_WIRE_REASON_MAX, 18);
 }
 END_TEST
 

@@ -1,0 +1,72 @@
+#!/bin/bash
+# Per-sender rate limiting, journald-style (--rate-limit-interval,
+# --rate-limit-burst, --rate-limit-by):
+#   - by pid, one window longer than the test: exactly `burst` entries of
+#     a flooding client are stored, and the rest become one record
+#     "suppressed N entries from pid P (comm)" with MMLOG_SUPPRESSED=N,
+#     on behalf of that client, when the window ends (here: at SIGTERM);
+#   - by uid, short windows: two clients of one uid share the budget; the
+#     records appear while the daemon runs, and stored entries plus the
+#     suppressed counts add up exactly to what was sent, whatever the
+#     timing;
+#   - off by default: nothing is suppressed.
+. "$(dirname "$0")/lib.sh"
+
+need_ctl
+start_daemon --size 4M --rate-limit-interval 3600000 --rate-limit-burst 10 \
+    --rate-limit-by pid
+loadgen -t flood -n 100 >/dev/null 2>"$T/lg.err" || fail "loadgen: $(cat "$T/lg.err")"
+assert_eq "rate_suppressed" 90 "$(stats_field rate_suppressed)"
+stop_daemon
+ctl show -o json >"$T/1.json" || fail "show failed"
+json_fields SYSLOG_IDENTIFIER _PID MMLOG_SUPPRESSED MESSAGE _COMM _MMLOG_DAEMON \
+    <"$T/1.json" >"$T/1"
+assert_eq "flood entries stored" 10 "$(awk -F '\t' '$1 == "flood"' "$T/1" | wc -l)"
+fpid=$(awk -F '\t' '$1 == "flood" { print $2; exit }' "$T/1")
+awk -F '\t' '$3 != "-"' "$T/1" >"$T/1.rec"
+assert_eq "suppression records" 1 "$(wc -l <"$T/1.rec")"
+IFS=$'\t' read -r tag rpid n msg comm daemon <"$T/1.rec"
+assert_eq "record tag" mmlogd "$tag"
+assert_eq "record count" 90 "$n"
+assert_eq "record pid" "$fpid" "$rpid"
+assert_eq "record comm" loadgen "$comm"
+assert_eq "record flag" 1 "$daemon"
+case $msg in
+"suppressed 90 entries from pid $fpid (loadgen)"*) ;;
+*) fail "record message: $msg" ;;
+esac
+note "$msg"
+
+# By uid: two processes share one budget; windows of 300 ms.
+rm -f "$RING"
+start_daemon --size 4M --rate-limit-interval 300 --rate-limit-burst 5
+loadgen -t a -n 200 >/dev/null 2>"$T/a.err" &
+a=$!
+loadgen -t b -n 200 >/dev/null 2>"$T/b.err" &
+b=$!
+wait $a || fail "loadgen a: $(cat "$T/a.err")"
+wait $b || fail "loadgen b: $(cat "$T/b.err")"
+sup=$(stats_field rate_suppressed)
+[ "$sup" -gt 0 ] || fail "nothing suppressed"
+# The records come when the windows end, without a restart.
+sum_ok() {
+	ctl show -o json >"$T/2.json" || return 1
+	json_fields SYSLOG_IDENTIFIER MMLOG_SUPPRESSED _UID <"$T/2.json" >"$T/2"
+	[ "$(awk -F '\t' '$2 != "-" { s += $2 } END { print s + 0 }' "$T/2")" = "$sup" ]
+}
+wait_for "$(tmo 10)" sum_ok || fail "suppressed counts in the ring do not reach $sup"
+stored=$(awk -F '\t' '$1 == "a" || $1 == "b"' "$T/2" | wc -l)
+assert_eq "stored + suppressed" 400 $((stored + sup))
+awk -F '\t' -v u="$(id -u)" '$2 != "-" && $3 != u { bad = 1 } END { exit bad }' "$T/2" ||
+    fail "a record is not on behalf of uid $(id -u)"
+assert_eq "suppressed after the windows" "$sup" "$(stats_field rate_suppressed)"
+note "by uid: $stored stored, $sup suppressed in $(awk -F '\t' '$2 != "-"' "$T/2" | wc -l) records"
+stop_daemon
+
+# Off by default.
+rm -f "$RING"
+start_daemon --size 4M
+loadgen -t free -n 2000 >/dev/null 2>"$T/lg.err" || fail "loadgen failed"
+assert_eq "suppressed without a limit" 0 "$(stats_field rate_suppressed)"
+assert_eq "entries without a limit" 2000 "$(stats_field entries)"
+stop_daemon
