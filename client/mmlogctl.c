@@ -52,6 +52,9 @@ enum cmd {
 	CMD_STATUS,
 	CMD_VERIFY,
 	CMD_DUMP,
+	CMD_CLEAR,
+	CMD_ROTATE_ID,
+	CMD_RESET_COUNTERS,
 };
 
 /* Every option, for checking which command may take which. */
@@ -85,6 +88,9 @@ static const struct {
 	{ "status", CMD_STATUS, BIT(OPT_OUTPUT) },
 	{ "verify", CMD_VERIFY, 0 },
 	{ "dump", CMD_DUMP, BIT(OPT_LINES) },
+	{ "clear", CMD_CLEAR, 0 },
+	{ "rotate-id", CMD_ROTATE_ID, 0 },
+	{ "reset-counters", CMD_RESET_COUNTERS, 0 },
 };
 
 static const struct option long_opts[] = {
@@ -219,6 +225,9 @@ static int	 parse_time(const char *, uint64_t *);
 static uint64_t	 now_usec(clockid_t);
 static int	 pattern_has_upper(const char *);
 static struct mml_ctl_ring *open_ring(const char *);
+static int	 daemon_request(const char *, uint8_t, uint8_t *, size_t,
+		    const uint8_t **, size_t *, char *, size_t);
+static int	 cmd_control(const struct opts *);
 static int	 daemon_stats(const char *, uint8_t *, size_t,
 		    const uint8_t **, size_t *, char *, size_t);
 static int	 out_ok(struct show *);
@@ -331,6 +340,12 @@ usage(FILE *out, const struct opts *o)
 	static const char *const verify =
 	    "mmlogctl verify: check the header and every record's CRC and "
 	    "sequence\n";
+	static const char *const control =
+	    "mmlogctl clear: empty the ring (numbering goes on)\n"
+	    "mmlogctl rotate-id: give the ring a new id (old cursors no "
+	    "longer apply)\n"
+	    "mmlogctl reset-counters: zero the daemon's live counters\n"
+	    "  (these three ask the daemon: uid 0 or its own uid only)\n";
 	static const char *const dump =
 	    "mmlogctl dump [-n BYTES]: header fields and a hexdump of each "
 	    "record\n"
@@ -354,12 +369,18 @@ usage(FILE *out, const struct opts *o)
 		case CMD_DUMP:
 			(void)fputs(dump, out);
 			break;
+		case CMD_CLEAR:
+		case CMD_ROTATE_ID:
+		case CMD_RESET_COUNTERS:
+			(void)fputs(control, out);
+			break;
 		}
 		(void)fputs(global, out);
 		return;
 	}
 	(void)fputs("usage: mmlogctl [COMMAND] [options]\n"
-	    "Commands: show (the default), write, status, verify, dump.\n\n",
+	    "Commands: show (the default), write, status, verify, dump, "
+	    "clear,\nrotate-id, reset-counters.\n\n",
 	    out);
 	(void)fputs(show, out);
 	(void)fputc('\n', out);
@@ -368,6 +389,8 @@ usage(FILE *out, const struct opts *o)
 	(void)fputs(status, out);
 	(void)fputs(verify, out);
 	(void)fputs(dump, out);
+	(void)fputc('\n', out);
+	(void)fputs(control, out);
 	(void)fputc('\n', out);
 	(void)fputs(global, out);
 }
@@ -879,6 +902,22 @@ static int
 daemon_stats(const char *path, uint8_t *buf, size_t cap,
     const uint8_t **ret_body, size_t *ret_len, char *why, size_t why_cap)
 {
+	return daemon_request(path, MML_FRAME_STATS, buf, cap, ret_body,
+	    ret_len, why, why_cap);
+}
+
+/*
+ * Sends the daemon at path one request of an empty body (STATS, or a
+ * control operation) and waits for its answer: STATS_REPLY for STATS,
+ * ACK for the others.  Returns 0 with the reply's body in buf, or -errno
+ * (the daemon's, for an ERROR) with a reason in why.
+ */
+static int
+daemon_request(const char *path, uint8_t type, uint8_t *buf, size_t cap,
+    const uint8_t **ret_body, size_t *ret_len, char *why, size_t why_cap)
+{
+	uint8_t want = type == MML_FRAME_STATS ? MML_FRAME_STATS_REPLY :
+	    MML_FRAME_ACK;
 	struct mml_error_body eb;
 	struct mml_frame f;
 	struct pollfd pfd;
@@ -893,7 +932,7 @@ daemon_stats(const char *path, uint8_t *buf, size_t cap,
 		(void)snprintf(why, why_cap, "%s", strerror(-fd));
 		return fd;
 	}
-	mml_wire_hdr_init(buf, MML_FRAME_STATS, 0, 1);
+	mml_wire_hdr_init(buf, type, 0, 1);
 	if (send(fd, buf, sizeof(struct mml_frame_hdr), MSG_NOSIGNAL) < 0) {
 		rc = -errno;
 		(void)snprintf(why, why_cap, "send: %s", strerror(-rc));
@@ -904,7 +943,7 @@ daemon_stats(const char *path, uint8_t *buf, size_t cap,
 		left = (int)(deadline - now_usec(CLOCK_MONOTONIC) / 1000);
 		if (left <= 0) {
 			rc = -ETIMEDOUT;
-			(void)snprintf(why, why_cap, "no reply to STATS");
+			(void)snprintf(why, why_cap, "no reply from the daemon");
 			goto out;
 		}
 		pfd.fd = fd;
@@ -940,7 +979,7 @@ daemon_stats(const char *path, uint8_t *buf, size_t cap,
 			    sizeof(eb));
 			goto out;
 		}
-		if (f.hdr.type == MML_FRAME_STATS_REPLY && f.hdr.id == 1)
+		if (f.hdr.type == want && f.hdr.id == 1)
 			break;
 		/* Anything else (NOTIFY, a stray ACK) is not our answer. */
 	}
@@ -2507,6 +2546,53 @@ done:
 }
 
 /*
+ * clear, rotate-id, reset-counters: one control request to the daemon,
+ * which allows it to uid 0 and its own uid only (SO_PEERCRED).
+ */
+static int
+cmd_control(const struct opts *o)
+{
+	struct mml_ack_body ack;
+	const uint8_t *body;
+	uint8_t buf[512], type;
+	char why[256], hex[33];
+	struct mml_ctl_ring *r;
+	enum mml_disk_reason dr;
+	size_t len;
+	int rc;
+
+	type = o->cmd == CMD_CLEAR ? MML_FRAME_CLEAR :
+	    o->cmd == CMD_ROTATE_ID ? MML_FRAME_ROTATE_ID :
+	    MML_FRAME_RESET_COUNTERS;
+	rc = daemon_request(o->socket, type, buf, sizeof(buf), &body, &len,
+	    why, sizeof(why));
+	if (rc < 0) {
+		msg("%s: %s: %s", o->cmd_name, o->socket, why);
+		return EXIT_FAILURE;
+	}
+	memcpy(&ack, body, sizeof(ack));
+	switch (o->cmd) {
+	case CMD_CLEAR:
+		printf("ring cleared; numbering goes on at seq %" PRIu64 "\n",
+		    ack.next_seq);
+		break;
+	case CMD_ROTATE_ID:
+		/* The new id, if the ring is ours to read. */
+		if (mml_ctl_ring_open(o->file, &r, &dr) == 0) {
+			mml_ctl_hex128(hex, r->ring_id);
+			printf("ring id is now %s\n", hex);
+			(void)mml_ctl_ring_free(r);
+		} else
+			printf("ring id changed\n");
+		break;
+	default:
+		printf("counters reset\n");
+		break;
+	}
+	return EXIT_SUCCESS;
+}
+
+/*
  * A descriptor 0, 1 or 2 left closed by our parent would be taken by the
  * next file we open, and output would go there: give it /dev/null.
  */
@@ -2563,6 +2649,11 @@ main(int argc, char **argv)
 		break;
 	case CMD_DUMP:
 		rc = cmd_dump(&o);
+		break;
+	case CMD_CLEAR:
+	case CMD_ROTATE_ID:
+	case CMD_RESET_COUNTERS:
+		rc = cmd_control(&o);
 		break;
 	case CMD_SHOW:
 	default:

@@ -193,6 +193,14 @@ int mml_ring_append_note(struct mml_ring *r, uint32_t pid, uint32_t uid,
  * as entries lost where the old ring had them damaged.
  */
 void mml_ring_skip_to(struct mml_ring *r, uint64_t seq);
+/*
+ * Control operations (loop thread), each synced before it returns:
+ * mml_ring_clear() empties the ring for readers, keeping the numbering
+ * (*ret_removed: entries it held); mml_ring_rotate_id() gives the ring
+ * a new ring_id.  Return 0 or -errno.
+ */
+int mml_ring_clear(struct mml_ring *r, uint64_t *ret_removed);
+int mml_ring_rotate_id(struct mml_ring *r, const uint8_t id[16]);
 /* Whether data was written since the last sync job was made. */
 int mml_ring_dirty(const struct mml_ring *r);
 /* Fills a job for everything written so far (loop thread). */

@@ -1300,6 +1300,66 @@ mml_ring_sync_done(struct mml_ring *r, const struct mml_sync_job *job)
 		r->seq_limit = job->seq_limit;
 }
 
+/*
+ * Empties the ring for readers: the tail moves to the head, the next
+ * entry keeps its sequence number.  The old records stay in the file
+ * until the head overwrites them, but no reader or recovery walks them:
+ * both start at the tail, and the slot at the head is always cleared
+ * (ring_append()).  The header is synced before returning, so a crash
+ * cannot bring the entries back.
+ */
+int
+mml_ring_clear(struct mml_ring *r, uint64_t *ret_removed)
+{
+	sigjmp_buf jb;
+	uint64_t removed = r->next_seq - r->tail_seq;
+
+	if (sigsetjmp(jb, 0) != 0) {
+		map_jmp = NULL;
+		return ring_bus_error(r);
+	}
+	map_jmp = &jb;
+	r->tail_off = r->head_off;
+	r->tail_seq = r->next_seq;
+	r->tail_damaged = 0;
+	__atomic_store_n(&r->hdr->tail_off, r->tail_off, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->hdr->tail_seq, r->tail_seq, __ATOMIC_RELEASE);
+	map_jmp = NULL;
+	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
+		return mml_log_errno(errno, "msync '%s' header", r->path);
+	*ret_removed = removed;
+	return 0;
+}
+
+/*
+ * Gives the ring a new ring_id (cursors of the old one no longer
+ * apply) and re-seals the static part with its CRC; synced before
+ * returning.  A reader that reads the header at this very moment may
+ * see the two disagree and report a bad header once.
+ */
+int
+mml_ring_rotate_id(struct mml_ring *r, const uint8_t id[16])
+{
+	struct mml_disk_header *h = r->hdr;
+	sigjmp_buf jb;
+
+	memcpy(r->static_hdr.ring_id, id, 16);
+	r->static_hdr.static_crc = mml_crc32c(0, &r->static_hdr,
+	    offsetof(struct mml_disk_header, static_crc));
+	if (sigsetjmp(jb, 0) != 0) {
+		map_jmp = NULL;
+		return ring_bus_error(r);
+	}
+	map_jmp = &jb;
+	memcpy(h->ring_id, id, 16);
+	__atomic_store_n(&h->static_crc, r->static_hdr.static_crc,
+	    __ATOMIC_RELEASE);
+	map_jmp = NULL;
+	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
+		return mml_log_errno(errno, "msync '%s' header", r->path);
+	return 0;
+}
+
 struct mml_ring *
 mml_ring_close(struct mml_ring *r)
 {

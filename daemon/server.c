@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <syslog.h>
@@ -784,6 +785,110 @@ handle_stats(struct mml_conn *c, const struct mml_frame *f)
 	conn_send(c, buf, hl + (size_t)n);
 }
 
+/*
+ * Control operations need uid 0 or the daemon's own uid, as the kernel
+ * reported the peer at connect time (SO_PEERCRED); nothing in a frame
+ * can claim it.
+ */
+static int
+control_allowed(const struct mml_conn *c)
+{
+	return c->uid == 0 || c->uid == geteuid();
+}
+
+/* Writes who did what to the ring, as the daemon's own record. */
+static void
+control_note(struct mml_conn *c, const char *msg, int n, const char *key,
+    uint64_t value)
+{
+	struct mml_server *s = c->srv;
+
+	if (n < 0)
+		return;
+	if (mml_ring_append_note(s->ring, (uint32_t)c->pid, (uint32_t)c->uid,
+	    (uint32_t)c->gid, c->comm, c->comm_len, msg, (size_t)n, key,
+	    value) < 0)
+		s->st.append_errors++;
+	server_want_sync(s, 1);
+}
+
+static void
+handle_control(struct mml_conn *c, const struct mml_frame *f)
+{
+	struct mml_server *s = c->srv;
+	struct mml_ring *ring = s->ring;
+	char text[200], comm[4 * MML_COMM_MAX + 6], hex[33];
+	const char *what;
+	uint64_t removed = 0, last;
+	uint8_t id[16];
+	int r = 0, n, i;
+
+	what = f->hdr.type == MML_FRAME_CLEAR ? "clear" :
+	    f->hdr.type == MML_FRAME_ROTATE_ID ? "rotate-id" : "reset-counters";
+	(void)mml_log_escape(comm, c->comm, c->comm_len, MML_COMM_MAX);
+	if (!control_allowed(c)) {
+		s->st.control_denied++;
+		if (warn_ok(s))
+			mml_log(LOG_WARNING, "client pid %d uid %d %s asked for "
+			    "%s: not uid 0 or %d, refused", (int)c->pid,
+			    (int)c->uid, comm, what, (int)geteuid());
+		(void)snprintf(text, sizeof(text), "%s needs uid 0 or mmlogd's "
+		    "uid %d; you are uid %d", what, (int)geteuid(),
+		    (int)c->uid);
+		conn_error(c, f->hdr.id, EPERM, 0, text);
+		return;
+	}
+	switch (f->hdr.type) {
+	case MML_FRAME_CLEAR:
+		last = ring->next_seq - 1;
+		r = mml_ring_clear(ring, &removed);
+		if (r < 0)
+			break;
+		n = snprintf(text, sizeof(text), "ring cleared by uid %d pid %d "
+		    "(%.*s): %llu entries up to seq %llu removed", (int)c->uid,
+		    (int)c->pid, (int)c->comm_len, c->comm,
+		    (unsigned long long)removed, (unsigned long long)last);
+		control_note(c, text, n, "MMLOG_CLEARED", removed);
+		mml_log(LOG_NOTICE, "ring cleared by uid %d pid %d %s: %llu "
+		    "entries removed", (int)c->uid, (int)c->pid, comm,
+		    (unsigned long long)removed);
+		break;
+	case MML_FRAME_ROTATE_ID:
+		if (getrandom(id, sizeof(id), 0) != (ssize_t)sizeof(id)) {
+			r = -(errno ? errno : EIO);
+			break;
+		}
+		r = mml_ring_rotate_id(ring, id);
+		if (r < 0)
+			break;
+		for (i = 0; i < 16; i++)
+			(void)snprintf(hex + 2 * i, 3, "%02x", id[i]);
+		n = snprintf(text, sizeof(text), "ring id changed to %s by uid "
+		    "%d pid %d (%.*s); cursors of the old id no longer apply",
+		    hex, (int)c->uid, (int)c->pid, (int)c->comm_len, c->comm);
+		control_note(c, text, n, "MMLOG_CONTROL_UID", (uint64_t)c->uid);
+		mml_log(LOG_NOTICE, "ring id changed to %s by uid %d pid %d %s",
+		    hex, (int)c->uid, (int)c->pid, comm);
+		break;
+	default:
+		memset(&s->st, 0, sizeof(s->st));
+		ring->corrupt_skips = 0;
+		ring->bus_errors = 0;
+		mml_log(LOG_NOTICE, "counters reset by uid %d pid %d %s",
+		    (int)c->uid, (int)c->pid, comm);
+		break;
+	}
+	if (r < 0) {
+		(void)snprintf(text, sizeof(text), "%s failed: %s", what,
+		    strerror(-r));
+		conn_error(c, f->hdr.id, -r, 0, text);
+		return;
+	}
+	s->st.control_ops++;
+	/* Done (and synced); seq is what is durable now, as for SYNC. */
+	send_ack(c, f->hdr.id, ring->durable_seq);
+}
+
 static void
 send_notify(struct mml_conn *c)
 {
@@ -843,6 +948,11 @@ handle_frame(struct mml_conn *c, const uint8_t *buf, size_t len)
 	case MML_FRAME_SUBSCRIBE:
 		c->subscribed = 1;
 		send_notify(c);
+		break;
+	case MML_FRAME_CLEAR:
+	case MML_FRAME_ROTATE_ID:
+	case MML_FRAME_RESET_COUNTERS:
+		handle_control(c, &f);
 		break;
 	default:
 		break;

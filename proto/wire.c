@@ -203,6 +203,9 @@ body_check(struct mml_frame *f, int from_client, enum mml_wire_reason *why)
 	case MML_FRAME_SYNC:
 	case MML_FRAME_STATS:
 	case MML_FRAME_SUBSCRIBE:
+	case MML_FRAME_CLEAR:
+	case MML_FRAME_ROTATE_ID:
+	case MML_FRAME_RESET_COUNTERS:
 		if (!from_client)
 			break;
 		want = 0;

@@ -28,6 +28,10 @@ enum mml_frame_type {
 	MML_FRAME_SYNC		= 0x02,	/* barrier: ACK once all before is durable */
 	MML_FRAME_STATS		= 0x03,	/* ask for the daemon's counters */
 	MML_FRAME_SUBSCRIBE	= 0x04,	/* ask for NOTIFY frames as the ring grows */
+	/* Control operations: uid 0 or the daemon's uid only. */
+	MML_FRAME_CLEAR		= 0x05,	/* empty the ring, keep the numbering */
+	MML_FRAME_ROTATE_ID	= 0x06,	/* give the ring a new ring_id */
+	MML_FRAME_RESET_COUNTERS = 0x07, /* zero the daemon's live counters */
 	MML_FRAME_ACK		= 0x81,	/* durable up to a sequence number */
 	MML_FRAME_ERROR		= 0x82,	/* a request was refused, and why */
 	MML_FRAME_STATS_REPLY	= 0x83,	/* "key=value\n" lines */

@@ -182,7 +182,7 @@ static const struct bad_case bad_cases[] = {
 	    .reason = MML_WIRE_E_FLAGS, .err = EBADMSG },
 	{ "flag on STATS", BASE_STATS, .patch = { { OFF_FLAGS, 2, 0x8000 } },
 	    .reason = MML_WIRE_E_FLAGS, .err = EBADMSG },
-	{ "unknown type 0x05", BASE_SYNC, .patch = { { OFF_TYPE, 1, 0x05 } },
+	{ "unknown type 0x08", BASE_SYNC, .patch = { { OFF_TYPE, 1, 0x08 } },
 	    .reason = MML_WIRE_E_TYPE, .err = EBADMSG },
 	{ "type 0", BASE_SYNC, .patch = { { OFF_TYPE, 1, 0 } },
 	    .reason = MML_WIRE_E_TYPE, .err = EBADMSG },

@@ -154,7 +154,7 @@ static const struct bad_frame bad_frames[] = {
 	    .reason = MML_WIRE_E_FLAGS, .err = EBADMSG },
 	{ "unknown type 0x00", BASE_SYNC, .patch = { { OFF_TYPE, 1, 0 } },
 	    .reason = MML_WIRE_E_TYPE, .err = EBADMSG },
-	{ "unknown type 0x05", BASE_SYNC, .patch = { { OFF_TYPE, 1, 5 } },
+	{ "unknown type 0x08", BASE_SYNC, .patch = { { OFF_TYPE, 1, 8 } },
 	    .reason = MML_WIRE_E_TYPE, .err = EBADMSG },
 	{ "unknown type 0x7f", BASE_SYNC, .patch = { { OFF_TYPE, 1, 0x7f } },
 	    .reason = MML_WIRE_E_TYPE, .err = EBADMSG },
