@@ -323,6 +323,30 @@ mmlog_get_stats(struct mmlog_client *c, struct mmlog_stats *ret)
 	(void)pthread_mutex_unlock(&c->mu);
 }
 
+/*
+ * After the daemon closed the connection: if it said why first (an
+ * ERROR with id 0, such as EUSERS for --max-clients), that errno, else
+ * e.  The reply is still readable on the closed socket.
+ */
+static int
+refusal_reason(struct mmlog_client *c, int e)
+{
+	struct mml_error_body eb;
+	struct mml_frame f;
+	ssize_t n;
+
+	if (c->fd < 0 || (e != EPIPE && e != ECONNRESET))
+		return e;
+	while ((n = recv(c->fd, c->rbuf, sizeof(c->rbuf), MSG_DONTWAIT)) > 0)
+		if (mml_wire_decode(c->rbuf, (size_t)n, 0, &f, NULL) == 0 &&
+		    f.hdr.type == MML_FRAME_ERROR && f.hdr.id == 0) {
+			memcpy(&eb, f.body, sizeof(eb));
+			if (eb.error > 0)
+				return eb.error;
+		}
+	return e;
+}
+
 static int
 reconnectable(int e)
 {
@@ -374,8 +398,12 @@ client_send(struct mmlog_client *c, size_t len, uint64_t n_entries)
 		}
 		if (e == EMSGSIZE)
 			return -EMSGSIZE;
-		if (!reconnectable(e) || tries == 1)
+		if (!reconnectable(e))
 			break;
+		if (tries == 1) {
+			e = refusal_reason(c, e);
+			break;
+		}
 		r = client_connect(c);
 		if (r < 0) {
 			e = -r;
@@ -407,7 +435,10 @@ client_flush(struct mmlog_client *c)
 
 /*
  * Reads replies until the one for id arrives.  ERRORs for other frames
- * are remembered and returned by the next mmlog_sync().
+ * are remembered and returned by the next mmlog_sync().  An ERROR with
+ * id 0 followed by the end of the connection is the daemon refusing the
+ * connection itself (EUSERS: --max-clients): that, not EPIPE, is the
+ * answer.
  */
 static int
 client_wait(struct mmlog_client *c, uint32_t id, uint64_t *ret_seq)
@@ -417,7 +448,7 @@ client_wait(struct mmlog_client *c, uint32_t id, uint64_t *ret_seq)
 	struct mml_error_body eb;
 	struct pollfd pfd;
 	ssize_t n;
-	int r;
+	int r, refused = 0;
 
 	for (;;) {
 		pfd.fd = c->fd;
@@ -434,16 +465,18 @@ client_wait(struct mmlog_client *c, uint32_t id, uint64_t *ret_seq)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				continue;
-			return -errno;
+			return refused && errno == ECONNRESET ? -refused : -errno;
 		}
 		if (n == 0)
-			return -EPIPE;
+			return refused ? -refused : -EPIPE;
 		if (mml_wire_decode(c->rbuf, (size_t)n, 0, &f, NULL) < 0)
 			return -EPROTO;
 		if (f.hdr.type == MML_FRAME_ERROR) {
 			memcpy(&eb, f.body, sizeof(eb));
 			if (f.hdr.id == id)
 				return eb.error > 0 ? -eb.error : -EIO;
+			if (f.hdr.id == 0)
+				refused = eb.error > 0 ? eb.error : EIO;
 			c->deferred_error = eb.error > 0 ? eb.error : EIO;
 			continue;
 		}

@@ -30,6 +30,12 @@
  *   syncgone N  N times: connect, send an entry that asks for an ACK
  *             ("syncgone I") and a SYNC, and close without reading.
  *             Prints "syncgone N".
+ *   flood N K opens N connections, then writes K entries "flood C I" on
+ *             every one, round-robin (connection C, entry I: the daemon
+ *             sees all N at once), then a SYNC on each and waits for its
+ *             ACK.  Prints "flood acked A refused R" (R: connections
+ *             the daemon refused or closed), then waits -w SECONDS with
+ *             every connection still open.
  *   noread N  sends N entries that ask for an ACK ("noread I") and never
  *             reads a reply; prints "noread sent K" (K < N if the daemon
  *             closed the connection), then waits -w SECONDS.
@@ -888,6 +894,58 @@ mode_syncgone(long n)
 }
 
 static int
+mode_flood(long n, long k, unsigned wait_s)
+{
+	uint8_t buf[256], sync[16];
+	struct reply r;
+	char msg[64];
+	long c, i, acked = 0, refused = 0;
+	int *fds;
+	size_t len;
+
+	fds = calloc((size_t)n, sizeof(*fds));
+	if (fds == NULL)
+		return 1;
+	for (c = 0; c < n; c++)
+		fds[c] = peer_connect();
+	for (i = 1; i <= k; i++)
+		for (c = 0; c < n; c++) {
+			if (fds[c] < 0)
+				continue;
+			(void)snprintf(msg, sizeof(msg), "flood %ld %ld", c, i);
+			len = good_frame(buf, (uint32_t)i, msg);
+			if (send(fds[c], buf, len, MSG_NOSIGNAL) != (ssize_t)len) {
+				(void)close(fds[c]);
+				fds[c] = -1;
+				refused++;
+			}
+		}
+	mml_wire_hdr_init(sync, MML_FRAME_SYNC, 0, ALIVE_ID);
+	mml_wire_finish(sync, sizeof(sync));
+	for (c = 0; c < n; c++)
+		if (fds[c] >= 0 && send(fds[c], sync, sizeof(sync),
+		    MSG_NOSIGNAL) != (ssize_t)sizeof(sync)) {
+			(void)close(fds[c]);
+			fds[c] = -1;
+			refused++;
+		}
+	for (c = 0; c < n; c++) {
+		if (fds[c] < 0)
+			continue;
+		read_reply(fds[c], &r);
+		if (r.type == MML_FRAME_ACK && r.id == ALIVE_ID)
+			acked++;
+		else
+			refused++;
+	}
+	(void)printf("flood acked %ld refused %ld\n", acked, refused);
+	(void)fflush(stdout);
+	if (wait_s)
+		(void)sleep(wait_s);
+	_exit(0);
+}
+
+static int
 mode_noread(long n, unsigned wait_s)
 {
 	uint8_t buf[256];
@@ -1048,6 +1106,8 @@ main(int argc, char **argv)
 		return mode_syncgone(n);
 	if (strcmp(mode, "noread") == 0)
 		return mode_noread(n, wait_s);
+	if (strcmp(mode, "flood") == 0 && optind + 2 < argc)
+		return mode_flood(n, atol(argv[optind + 2]), wait_s);
 	if (strcmp(mode, "cases") != 0)
 		goto usage;
 	p.buf = calloc(1, BIG_PACKET + 1024);
@@ -1065,6 +1125,6 @@ main(int argc, char **argv)
 usage:
 	(void)fprintf(stderr, "usage: badpeer -s SOCKET [-r ROUNDS] [-S SEED] "
 	    "[-T TIMEOUT_MS] [-w SECONDS] cases|fdpass N|abandon N|syncgone N|\n"
-	    "noread N|write PRIO N|subscribe S|stats\n");
+	    "noread N|flood N K|write PRIO N|subscribe S|stats\n");
 	return 2;
 }

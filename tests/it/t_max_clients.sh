@@ -13,6 +13,8 @@ sleep 0.3
 loadgen -t refused -n 1 -a >/dev/null 2>"$T/lg.err" &&
     fail "a fourth client was served with --max-clients 3"
 note "fourth client: $(cat "$T/lg.err")"
+# It is told why: EUSERS, not a bare broken pipe.
+grep -qi 'too many users' "$T/lg.err" || fail "the refusal did not say why: $(cat "$T/lg.err")"
 alive "$DPID" || fail "mmlogd died"
 kill -KILL $ab
 wait $ab 2>/dev/null

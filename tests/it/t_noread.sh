@@ -1,8 +1,10 @@
 #!/bin/bash
 # A client that asks for an ACK for every entry and never reads one
-# cannot stall the daemon or make it hold unbounded memory: other
-# clients are served meanwhile, the daemon stays up, and the entries it
-# took from that client are stored in order (a prefix of what it sent).
+# cannot stall the daemon or make it hold unbounded memory: it is
+# disconnected once a reply no longer fits its socket buffer (its sends
+# then fail), other clients are served meanwhile, the daemon stays up,
+# and the entries it took from that client are stored in order (a prefix
+# of what it sent).
 . "$(dirname "$0")/lib.sh"
 
 start_daemon --size 8M --sync-interval 20
@@ -19,6 +21,12 @@ loadgen -t other -n 300 -a >"$T/other.acked" 2>"$T/other.err" ||
 wait_for "$(tmo 30)" grep -qs 'noread sent' "$T/nr.out" ||
     fail "badpeer noread did not finish sending"
 alive "$DPID" || fail "mmlogd died"
+# It was cut off, not served for ever: its sends failed before the end,
+# and the daemon said why.
+sent=$(awk '{ print $3 }' "$T/nr.out")
+[ "$sent" -lt 20000 ] || fail "the flooder was never disconnected (sent all $sent)"
+grep -q 'does not read its replies, closing the connection' "$DERR" ||
+    fail "no warning about the client that does not read"
 kill -KILL $nr
 wait $nr 2>/dev/null
 back() { [ "$(fd_count "$DPID")" = "$before" ]; }
