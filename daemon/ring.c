@@ -1342,18 +1342,18 @@ mml_ring_rotate_id(struct mml_ring *r, const uint8_t id[16])
 {
 	struct mml_disk_header *h = r->hdr;
 	sigjmp_buf jb;
+	uint32_t crc;
 
-	memcpy(r->static_hdr.ring_id, id, 16);
-	r->static_hdr.static_crc = mml_crc32c(0, &r->static_hdr,
-	    offsetof(struct mml_disk_header, static_crc));
 	if (sigsetjmp(jb, 0) != 0) {
 		map_jmp = NULL;
 		return ring_bus_error(r);
 	}
 	map_jmp = &jb;
+	/* The CRC of the static part as it is in the file, flags included. */
 	memcpy(h->ring_id, id, 16);
-	__atomic_store_n(&h->static_crc, r->static_hdr.static_crc,
-	    __ATOMIC_RELEASE);
+	crc = mml_crc32c(0, h, offsetof(struct mml_disk_header, static_crc));
+	__atomic_store_n(&h->static_crc, crc, __ATOMIC_RELEASE);
+	memcpy(&r->static_hdr, h, offsetof(struct mml_disk_header, state));
 	map_jmp = NULL;
 	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
 		return mml_log_errno(errno, "msync '%s' header", r->path);
