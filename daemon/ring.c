@@ -1322,6 +1322,8 @@ mml_ring_clear(struct mml_ring *r, uint64_t *ret_removed)
 	r->tail_off = r->head_off;
 	r->tail_seq = r->next_seq;
 	r->tail_damaged = 0;
+	/* They left the ring: written = overwritten + present still holds. */
+	r->hdr->entries_overwritten += removed;
 	__atomic_store_n(&r->hdr->tail_off, r->tail_off, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->hdr->tail_seq, r->tail_seq, __ATOMIC_RELEASE);
 	map_jmp = NULL;

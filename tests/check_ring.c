@@ -896,6 +896,57 @@ START_TEST(test_reopen)
 END_TEST
 
 /* Without an explicit size, an existing ring keeps its own capacity. */
+/*
+ * Control operations: clear empties the ring for readers and recovery
+ * (durably: a reopen does not bring the entries back) and numbering goes
+ * on; rotate-id changes the id, the header still checks, and the new id
+ * survives a reopen.
+ */
+START_TEST(test_control)
+{
+	struct mml_disk_header h;
+	enum mml_disk_reason why;
+	uint8_t id[16];
+	uint64_t removed = 0;
+	struct walk w;
+	unsigned i;
+
+	ring_open_ok(CAP, 1);
+	for (i = 0; i < 40; i++)
+		(void)append_varied(ring);
+	ck_assert_int_eq(mml_ring_clear(ring, &removed), 0);
+	ck_assert_uint_eq(removed, 40);
+	read_header(&h);
+	ck_assert_uint_eq(h.tail_off, h.head_off);
+	ck_assert_uint_eq(h.tail_seq, 41);
+	ck_assert_uint_eq(ring->next_seq, 41);
+	for (i = 0; i < 5; i++)
+		(void)append_varied(ring);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.first, 41);
+	ck_assert_uint_eq(w.last, 45);
+
+	memset(id, 0x5a, sizeof(id));
+	ck_assert_int_eq(mml_ring_rotate_id(ring, id), 0);
+	read_header(&h);
+	ck_assert_mem_eq(h.ring_id, id, 16);
+	ck_assert_int_eq(mml_disk_header_check(&h, MML_DISK_HEADER_SIZE + CAP,
+	    &why), 0);
+	ring = mml_ring_close(ring);
+
+	ring_open_ok(CAP, 1);
+	ck_assert_mem_eq(ring->hdr->ring_id, id, 16);
+	ck_assert_uint_eq(ring->next_seq, 46);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.first, 41);
+	ck_assert_uint_eq(w.last, 45);
+	/* An empty ring clears to empty. */
+	ck_assert_int_eq(mml_ring_clear(ring, &removed), 0);
+	ck_assert_int_eq(mml_ring_clear(ring, &removed), 0);
+	ck_assert_uint_eq(removed, 0);
+}
+END_TEST
+
 START_TEST(test_reopen_implicit_size)
 {
 	struct walk w;
@@ -1641,6 +1692,7 @@ ring_suite(void)
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_reopen);
 	tcase_add_test(tc, test_reopen_implicit_size);
+	tcase_add_test(tc, test_control);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("refuse");
