@@ -24,6 +24,11 @@
 #define MML_DEFAULT_IDLE_S	600
 #define MML_DEFAULT_CONFIG	"/etc/mmlogd.conf"
 #define MML_DEFAULT_MAX_FIELDS	256
+/*
+ * ACKs one client may have pending: below what its socket can hold
+ * (about 270 small packets with the default buffer), so that a burst of
+ * ACKs from one group commit never finds the socket full.
+ */
 #define MML_DEFAULT_MAX_PENDING	128
 #define MML_MAX_PENDING_MAX	1024
 #define MML_DEFAULT_RATE_BURST	10000

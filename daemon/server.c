@@ -39,12 +39,6 @@
  */
 #define DRAIN_ROUNDS_CLOSING	64
 #define DRAIN_ROUNDS_MAX	16384
-/*
- * ACKs one client may have pending are bounded by --max-pending (default
- * 128): below what its socket can hold (about 270 small packets with the
- * default buffer), so that a burst of ACKs from one group commit never
- * finds the socket full.
- */
 /* Rate-limit buckets: hash chains, and at most this many senders. */
 #define RATE_HASH		1024
 #define RATE_SENDERS_MAX	16384
@@ -101,7 +95,7 @@ struct mml_server {
 	struct mml_server_opts opts;
 	int listen_fd;
 	ev_io accept_io;
-	ev_timer accept_retry;	/* after EMFILE, instead of spinning */
+	ev_timer accept_retry;	/* after EMFILE or a refusal, not spinning */
 	ev_timer sync_timer;	/* --sync-interval */
 	ev_timer idle_timer;	/* sweeps idle clients */
 	ev_timer rate_timer;	/* records and frees ended rate windows */
