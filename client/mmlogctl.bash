@@ -6,7 +6,7 @@
 _mmlogctl()
 {
 	local cur prev cmd i opts
-	local commands="show write status verify dump"
+	local commands="show write status verify dump clear rotate-id reset-counters"
 	local global="--file --socket --help --version"
 	local prios="emerg alert crit err warning notice info debug"
 	local outputs="short short-precise short-iso json json-pretty export cat"

@@ -80,7 +80,8 @@ complete_words() {
 	    _mmlogctl; printf "%s\n" "${COMPREPLY[@]}"' sh \
 	    "$P/share/bash-completion/completions/mmlogctl" "$@" | sort | tr '\n' ' '
 }
-assert_eq "commands" "dump show status verify write " "$(complete_words mmlogctl '')"
+assert_eq "commands" "clear dump reset-counters rotate-id show status verify write " \
+    "$(complete_words mmlogctl '')"
 assert_eq "priorities" "alert crit debug emerg err info notice warning " \
     "$(complete_words mmlogctl show -p '')"
 assert_eq "formats" "cat export json json-pretty short short-iso short-precise " \

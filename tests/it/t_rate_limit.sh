@@ -70,3 +70,26 @@ loadgen -t free -n 2000 >/dev/null 2>"$T/lg.err" || fail "loadgen failed"
 assert_eq "suppressed without a limit" 0 "$(stats_field rate_suppressed)"
 assert_eq "entries without a limit" 2000 "$(stats_field entries)"
 stop_daemon
+
+# From the configuration file, and changed live by SIGHUP: the windows so
+# far are recorded first, then the new limit holds.
+rm -f "$RING"
+printf 'rate-limit-interval = 3600000\nrate-limit-burst = 3\nrate-limit-by = pid\n' \
+    >"$T/mmlogd.conf"
+start_daemon --size 4M --config "$T/mmlogd.conf"
+assert_eq "burst from the file" 3 "$(stats_field rate_limit_burst)"
+assert_eq "key from the file" pid "$(stats_field rate_limit_by)"
+loadgen -t conf1 -n 10 >/dev/null 2>"$T/lg.err" || fail "loadgen failed"
+sed -i 's/^rate-limit-burst = 3$/rate-limit-burst = 5/' "$T/mmlogd.conf"
+kill -HUP "$DPID"
+wait_for "$(tmo 10)" stats_is rate_limit_burst 5 || fail "SIGHUP did not apply the burst"
+grep -q 'SIGHUP: rate-limit-burst changed from 3 to 5' "$DERR" ||
+    fail "the change was not logged"
+loadgen -t conf2 -n 10 >/dev/null 2>"$T/lg.err" || fail "loadgen failed"
+ctl show -o json >"$T/3.json" || fail "show failed"
+json_fields SYSLOG_IDENTIFIER MMLOG_SUPPRESSED <"$T/3.json" >"$T/3"
+assert_eq "entries stored under burst 3, then 5" "3 5" \
+    "$(grep -c '^conf1' "$T/3") $(grep -c '^conf2' "$T/3")"
+assert_eq "the first window's record, at the reload" 7 \
+    "$(awk -F '\t' '$2 != "-" { print $2; exit }' "$T/3")"
+stop_daemon
