@@ -1315,10 +1315,10 @@ mml_ring_clear(struct mml_ring *r, uint64_t *ret_removed)
 	uint64_t removed = r->next_seq - r->tail_seq;
 
 	if (sigsetjmp(jb, 0) != 0) {
-		map_jmp = NULL;
+		map_guard(NULL);
 		return ring_bus_error(r);
 	}
-	map_jmp = &jb;
+	map_guard(&jb);
 	r->tail_off = r->head_off;
 	r->tail_seq = r->next_seq;
 	r->tail_damaged = 0;
@@ -1326,7 +1326,7 @@ mml_ring_clear(struct mml_ring *r, uint64_t *ret_removed)
 	r->hdr->entries_overwritten += removed;
 	__atomic_store_n(&r->hdr->tail_off, r->tail_off, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->hdr->tail_seq, r->tail_seq, __ATOMIC_RELEASE);
-	map_jmp = NULL;
+	map_guard(NULL);
 	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
 		return mml_log_errno(errno, "msync '%s' header", r->path);
 	*ret_removed = removed;
@@ -1347,16 +1347,16 @@ mml_ring_rotate_id(struct mml_ring *r, const uint8_t id[16])
 	uint32_t crc;
 
 	if (sigsetjmp(jb, 0) != 0) {
-		map_jmp = NULL;
+		map_guard(NULL);
 		return ring_bus_error(r);
 	}
-	map_jmp = &jb;
+	map_guard(&jb);
 	/* The CRC of the static part as it is in the file, flags included. */
 	memcpy(h->ring_id, id, 16);
 	crc = mml_crc32c(0, h, offsetof(struct mml_disk_header, static_crc));
 	__atomic_store_n(&h->static_crc, crc, __ATOMIC_RELEASE);
 	memcpy(&r->static_hdr, h, offsetof(struct mml_disk_header, state));
-	map_jmp = NULL;
+	map_guard(NULL);
 	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
 		return mml_log_errno(errno, "msync '%s' header", r->path);
 	return 0;
