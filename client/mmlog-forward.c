@@ -446,8 +446,12 @@ on_signal(int sig)
 			hurry_flag = 1;
 		stop_flag = 1;
 	}
-	if (stop_pipe[1] >= 0)
-		(void)write(stop_pipe[1], "", 1);
+	/* A full pipe already holds a wake-up (n is only for fortify). */
+	if (stop_pipe[1] >= 0) {
+		ssize_t n = write(stop_pipe[1], "", 1);
+
+		(void)n;
+	}
 	errno = e;
 }
 
