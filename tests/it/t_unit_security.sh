@@ -82,7 +82,9 @@ systemd-socket-activate --seqpacket -l "$SOCK" \
     --sync-interval 50 --idle-timeout 1 2>"$DERR" </dev/null &
 act=$!
 track $act
-wait_for "$(tmo 10)" test -S "$SOCK" || fail "systemd-socket-activate did not listen"
+# It says so once it listens (the socket file exists a moment earlier).
+wait_for "$(tmo 10)" grep -qs 'Listening on' "$DERR" ||
+    fail "systemd-socket-activate did not listen"
 loadgen -t unit -n 300 -a >/dev/null 2>"$T/lg.err" ||
     fail "not served under strace: $(cat "$T/lg.err")"
 DPID=$(pgrep -f "^$MMLOGD --socket $T/unused.sock" | head -n 1)
