@@ -255,6 +255,7 @@ conn_free(struct mml_conn *c)
 	if (c == NULL)
 		return NULL;
 	s = c->srv;
+	mml_log(LOG_DEBUG, "client fd %d pid %d gone", c->fd, (int)c->pid);
 	ev_io_stop(s->loop, &c->io);
 	(void)close(c->fd);
 	if (c->prev)

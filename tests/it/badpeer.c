@@ -25,7 +25,8 @@
  *             descriptors, then a SYNC; prints "fdpass error reason=R
  *             errno=E" for each ERROR and "fdpass acked" at the ACK.
  *   abandon N opens N connections; every even-numbered one sends the
- *             entry "abandon I" (no ACK asked).  Prints "opened N", waits
+ *             entry "abandon I" (no ACK asked).  With -a, each must answer
+ *             a SYNC (a refused one is made again, for up to 10 s).  Prints "opened N", waits
  *             -w SECONDS (default 0), then exits without closing them.
  *   syncgone N  N times: connect, send an entry that asks for an ACK
  *             ("syncgone I") and a SYNC, and close without reading.
@@ -85,6 +86,7 @@ struct pkt {
 
 static const char *sock_path;
 static int timeout_ms = 10000;
+static int abandon_accepted;	/* -a */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 static unsigned long total_errors;
 
@@ -851,7 +853,7 @@ mode_abandon(long n, unsigned wait_s)
 	char msg[64];
 	size_t len;
 	long i;
-	int fd;
+	int fd, tries = 0;
 
 	for (i = 1; i <= n; i++) {
 		fd = peer_connect();
@@ -859,6 +861,21 @@ mode_abandon(long n, unsigned wait_s)
 			(void)snprintf(msg, sizeof(msg), "abandon %ld", i);
 			len = good_frame(buf, 0, msg);
 			send_all(fd, buf, len);
+		}
+		/*
+		 * -a: the daemon must have taken this connection (it answers
+		 * a SYNC); one refused (it still counted a client that just
+		 * left) is made again.
+		 */
+		while (abandon_accepted && strcmp(probe_alive(fd), "alive") != 0) {
+			(void)close(fd);
+			if (++tries > 200) {
+				(void)fprintf(stderr, "badpeer: connection %ld "
+				    "never accepted\n", i);
+				exit(1);
+			}
+			(void)usleep(50000);
+			fd = peer_connect();
 		}
 		/* fd is left open on purpose. */
 	}
@@ -1076,13 +1093,14 @@ main(int argc, char **argv)
 	size_t k;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "s:r:S:T:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "as:r:S:T:w:")) != -1) {
 		switch (ch) {
 		case 's': sock_path = optarg; break;
 		case 'r': rounds = atol(optarg); break;
 		case 'S': rng_state = strtoull(optarg, NULL, 0) | 1; break;
 		case 'T': timeout_ms = atoi(optarg); break;
 		case 'w': wait_s = (unsigned)atoi(optarg); break;
+		case 'a': abandon_accepted = 1; break;
 		default: goto usage;
 		}
 	}
@@ -1123,7 +1141,7 @@ main(int argc, char **argv)
 	free(p.buf);
 	return 0;
 usage:
-	(void)fprintf(stderr, "usage: badpeer -s SOCKET [-r ROUNDS] [-S SEED] "
+	(void)fprintf(stderr, "usage: badpeer [-a] -s SOCKET [-r ROUNDS] [-S SEED] "
 	    "[-T TIMEOUT_MS] [-w SECONDS] cases|fdpass N|abandon N|syncgone N|\n"
 	    "noread N|flood N K|write PRIO N|subscribe S|stats\n");
 	return 2;
