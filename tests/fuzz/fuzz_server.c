@@ -17,7 +17,8 @@
  *     decoder accepts within --max-entry, plus one note per frame that
  *     reports drops, and nothing else;
  *   - each refused packet gets one ERROR, each SYNC and each accepted
- *     ENTRIES frame with F_SYNC gets one ACK, each STATS one reply;
+ *     ENTRIES frame with F_SYNC gets one ACK (at most one if the
+ *     connection ended meanwhile), each STATS one reply;
  *   - a bad magic or version, or an empty packet, ends the connection.
  */
 #include <errno.h>
@@ -183,7 +184,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(mml_server_get_stats(s)->entries == e.entries);
 	FUZZ_CHECK(ring->next_seq == 1 + e.entries + e.notes);
 	FUZZ_CHECK(g.errors == e.errors);
-	FUZZ_CHECK(g.acks == e.acks);
+	/*
+	 * A connection cut for a bad magic or version, or ended by the
+	 * client, takes with it the ACKs that were not due yet: whether a
+	 * sync finished before the cut is a matter of thread timing.
+	 */
+	if (alive)
+		FUZZ_CHECK(g.acks == e.acks);
+	else
+		FUZZ_CHECK(g.acks <= e.acks);
 	FUZZ_CHECK(g.stats == e.stats);
 	FUZZ_CHECK(mml_server_clients(s) == 0);
 	/* The connection is gone: our end reads its end. */
