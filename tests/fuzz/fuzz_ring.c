@@ -32,6 +32,7 @@
  *      last.
  */
 #include <errno.h>
+#include <syslog.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -42,6 +43,9 @@
 
 #define CAP_LIMIT	((uint64_t)512 * 1024)
 #define MAX_ENTRY	4096
+
+/* FUZZ_TRACE=1 in the environment: every step of every walk on stderr. */
+static int trace;
 
 static const unsigned appends_by_mode[4] = { 0, 3, 40, 400 };
 static const uint64_t cap_by_mode[4] = { 0, 64 * 1024, 128 * 1024,
@@ -100,6 +104,16 @@ walk(struct mml_ctl_iter *it, uint64_t lo, uint64_t hi, uint64_t *ret_n)
 		FUZZ_CHECK(steps < max_steps);
 		step = mml_ctl_iter_next(it, &rec);
 		FUZZ_CHECK(step >= 0);
+		if (trace)
+			fprintf(stderr, "  step %d: off %llu seq %llu, gap %llu+%llu "
+			    "at %llu, entry seq %llu at %llu\n", step,
+			    (unsigned long long)it->off,
+			    (unsigned long long)it->seq,
+			    (unsigned long long)it->gap_seq,
+			    (unsigned long long)it->gap,
+			    (unsigned long long)it->gap_off,
+			    step == MML_CTL_ENTRY ? (unsigned long long)rec.hdr.seq : 0ULL,
+			    step == MML_CTL_ENTRY ? (unsigned long long)rec.off : 0ULL);
 		if (step == MML_CTL_END)
 			break;
 		if (step == MML_CTL_LOST || step == MML_CTL_CORRUPT ||
@@ -208,7 +222,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char path[64];
 	int fd, ctl_rc, d_rc;
 
-	mml_log_level = -1;
+	trace = getenv("FUZZ_TRACE") != NULL;
+	mml_log_level = trace ? LOG_DEBUG : -1;
 	memset(&h, 0, sizeof(h));
 	memcpy(&h, in, in_len < sizeof(h) ? in_len : sizeof(h));
 	data_len = in_len > sizeof(h) ? in_len - sizeof(h) : 0;
@@ -251,6 +266,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(mml_disk_header_check(r->map, r->map_len,
 		    NULL) == 0);
 		first_new = r->next_seq;
+		if (trace)
+			fprintf(stderr, "recovered: tail %llu/%llu head %llu/%llu\n",
+			    (unsigned long long)r->tail_off,
+			    (unsigned long long)r->tail_seq,
+			    (unsigned long long)r->head_off,
+			    (unsigned long long)r->next_seq);
 		append_entries(r, appends);
 		next = r->next_seq;
 		/* Appends may have evicted the first of their own entries. */
@@ -264,6 +285,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r = mml_ring_close(r);
 
 		/* 3. What the daemon wrote, as a reader sees it. */
+		if (trace)
+			fprintf(stderr, "appended seqs %llu..%llu\n",
+			    (unsigned long long)first_new,
+			    (unsigned long long)(next - 1));
 		FUZZ_CHECK(mml_ctl_ring_open(path, &cr, &why) == 0);
 		mml_ctl_iter_init(&it, cr, MML_CTL_CHECK);
 		mml_ctl_iter_tail(&it);
