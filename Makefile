@@ -218,7 +218,7 @@ fuzz: fuzz-build
 	    echo "fuzz_$$n: $(FUZZ_TIME) s"; \
 	    $(FUZZ_ENV) $(FB)/fuzz_$$n $(FUZZ_RUN_OPTS) \
 		-max_total_time=$(FUZZ_TIME) -artifact_prefix=$(FB)/ \
-		$(FB)/corpus/$$n $(FB)/seeds/$$n tests/fuzz/corpus/$$n \
+		$(FB)/corpus/$$n $(FB)/seeds/$$n $$(ls -d tests/fuzz/corpus/$$n 2>/dev/null) \
 		> $(FB)/fuzz_$$n.log 2>&1; rc=$$?; \
 	    grep -E '^(stat::|Done|#[0-9]+.*DONE)' $(FB)/fuzz_$$n.log; \
 	    if [ $$rc -ne 0 ]; then tail -n 60 $(FB)/fuzz_$$n.log; \
@@ -231,7 +231,7 @@ fuzz-replay: $(patsubst %,$(B)/fuzz-replay/fuzz_%,$(FUZZ_NAMES)) $(B)/fuzz-repla
 	rm -rf $(B)/fuzz-replay/seeds
 	$(B)/fuzz-replay/mkseeds $(B)/fuzz-replay/seeds
 	@for n in $(FUZZ_NAMES); do \
-	    $(B)/fuzz-replay/fuzz_$$n $(B)/fuzz-replay/seeds/$$n tests/fuzz/corpus/$$n \
+	    $(B)/fuzz-replay/fuzz_$$n $(B)/fuzz-replay/seeds/$$n $$(ls -d tests/fuzz/corpus/$$n 2>/dev/null) \
 		2>$(B)/fuzz-replay/$$n.err || { cat $(B)/fuzz-replay/$$n.err; exit 1; }; \
 	done
 

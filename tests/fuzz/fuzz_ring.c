@@ -203,6 +203,12 @@ append_entries(struct mml_ring *r, unsigned n)
 		FUZZ_CHECK(mml_ring_append(r, &h, "fuzz", "fuzz", msg, NULL,
 		    &seq) == 0);
 		FUZZ_CHECK(seq == before && r->next_seq == before + 1);
+		if (trace)
+			fprintf(stderr, "appended %llu: head %llu tail %llu/%llu\n",
+			    (unsigned long long)seq,
+			    (unsigned long long)r->head_off,
+			    (unsigned long long)r->tail_off,
+			    (unsigned long long)r->tail_seq);
 	}
 }
 
