@@ -896,6 +896,8 @@ ring_recover(struct mml_ring *r)
 	} else
 		r->tail_seq = rec.hdr.seq;
 
+	r->start_seq = r->next_seq;
+	r->start_off = r->head_off;
 	r->synced_off = r->head_off;
 	r->unsynced = 0;
 	r->wrapped = 0;
@@ -960,6 +962,17 @@ ring_evict_one(struct mml_ring *r)
 	if (ok && rec.hdr.seq != r->tail_seq && !r->tail_damaged)
 		ok = rec_at(r, r->tail_off, r->tail_seq, 1, &rec) &&
 		    rec.hdr.seq <= r->next_seq;
+	/*
+	 * Entries numbered since this open are ours, one after the other
+	 * from start_off: until the tail reaches there, a record that
+	 * claims such a seq elsewhere is another chain's (stale or forged)
+	 * and must not become the tail, or readers would start inside our
+	 * newest records and miss them.
+	 */
+	if (ok && rec.hdr.type == MML_REC_ENTRY &&
+	    rec.hdr.seq >= r->start_seq && r->tail_seq <= r->start_seq &&
+	    r->tail_off != r->start_off)
+		ok = 0;
 	/*
 	 * Stepping through damage, any record whose CRC checks ends the
 	 * steps.  (Demanding a long chain after it, as recovery's search
@@ -1157,6 +1170,8 @@ mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
 	job->cursor_seq = r->durable_seq;
 	job->durable_off = r->head_off;
 	job->durable_seq = r->next_seq - 1;
+	r->start_seq = r->next_seq;
+	r->start_off = r->head_off;
 	r->synced_off = r->head_off;
 	r->unsynced = 0;
 	r->wrapped = 0;
