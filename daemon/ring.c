@@ -1170,8 +1170,6 @@ mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
 	job->cursor_seq = r->durable_seq;
 	job->durable_off = r->head_off;
 	job->durable_seq = r->next_seq - 1;
-	r->start_seq = r->next_seq;
-	r->start_off = r->head_off;
 	r->synced_off = r->head_off;
 	r->unsynced = 0;
 	r->wrapped = 0;
