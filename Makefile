@@ -175,7 +175,8 @@ FUZZ_ENV	:= ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_nu
 FUZZ_SRC_wire	:= $(PROTO_SRC)
 FUZZ_SRC_server	:= $(DAEMON_LIB_SRC) $(PROTO_SRC)
 FUZZ_SRC_ring	:= $(DAEMON_LIB_SRC) $(PROTO_SRC) client/ctl_read.c
-FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c $(DAEMON_LIB_SRC) $(PROTO_SRC) \
+# (fuzz_opts_mmlogd.c includes daemon/conf.c.)
+FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c daemon/log.c $(PROTO_SRC) \
 		   client/ctl_read.c client/ctl_format.c $(CLIENT_SRC)
 FUZZ_LIBS	:= $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
 # Run options: inputs up to 128 KiB (a whole small ring), 10 s each.

@@ -1,7 +1,8 @@
 /*
  * fuzz_opts.c: mmlogctl's command line, and the values of its options:
  * times (--since/--until), priorities and ranges, cursors, numbers and
- * sizes (with mmlogd's --size and counts, fuzz_opts_mmlogd.c).
+ * sizes; and mmlogd's options (fuzz_opts_mmlogd.c): the same arguments
+ * as its command line, and the whole input as its configuration file.
  *
  * Input: arguments separated by NUL bytes (argv[0] is added).  They go
  * through mmlogctl's own parse_args() and check_opts(), then through
@@ -27,8 +28,9 @@
 #define MAX_INPUT	4096
 
 int fuzz_mmlogd_parse_size(const char *s, uint64_t *ret);
-int fuzz_mmlogd_parse_uint(const char *s, unsigned long max,
-    unsigned long *ret);
+int fuzz_mmlogd_parse_uint(const char *s, uint64_t *ret);
+void fuzz_mmlogd_conf(int argc, char **argv, const uint8_t *file,
+    size_t file_len);
 
 /* What the commands check before they open anything. */
 static void
@@ -76,7 +78,6 @@ parse_one(const char *s)
 	char cur[MML_CTL_CURSOR_MAX];
 	uint8_t id[16], id2[16];
 	uint64_t v, v2, n;
-	unsigned long ul;
 	uint32_t u;
 	const char *q;
 	int lo, hi, p;
@@ -110,8 +111,8 @@ parse_one(const char *s)
 		FUZZ_CHECK(v == n || (n != 0 && v % n == 0 && v / n >=
 		    1024));
 	}
-	if (fuzz_mmlogd_parse_uint(s, 3600000, &ul) == 0)
-		FUZZ_CHECK(ul <= 3600000);
+	if (fuzz_mmlogd_parse_uint(s, &v) == 0)
+		FUZZ_CHECK(v == strtoull(s, NULL, 10));
 }
 
 int
@@ -149,5 +150,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(o.args);
 	for (i = 1; i < (size_t)argc; i++)
 		parse_one(argv[i]);
+	/* parse_args() may have permuted argv: mmlogd gets it as it is now. */
+	argv[0] = "mmlogd";
+	fuzz_mmlogd_conf(argc, argv, data, size);
 	return 0;
 }

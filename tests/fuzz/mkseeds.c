@@ -331,6 +331,12 @@ opts(void)
 	OPT("sizes", "--size\00064M\0--size\0001GiB\0--max-entry\0004096");
 	OPT("prio-num", "-p\0003..7\0--lines\0all\0--output=short-iso");
 	OPT("dashdash", "--\0show");
+	/* fuzz_opts also reads the whole input as mmlogd's configuration. */
+	OPT("config", "# mmlogd.conf\nsize = 64M\nmax-entry = 4096\n"
+	    "sync-interval = 250\n  idle-timeout=0\nverbose = yes\n"
+	    "socket = /run/x.sock\n");
+	OPT("daemon-args", "--size\0001G\0--max-clients\00010\0-v\0"
+	    "--config\0/nonexistent\0--check-config");
 }
 
 int
