@@ -6,6 +6,10 @@
 #   make asan       the same tests under ASan+UBSan, in build/asan/
 #   make valgrind   the unit tests under valgrind
 #   make bench      the benchmarks (tests/bench/)
+#   make fuzz       build the libFuzzer harnesses (tests/fuzz/) with clang
+#                   into $(B)/fuzz/ and run each for FUZZ_TIME seconds
+#                   (default 60); fails on any crash, leak or timeout
+#   make fuzz-replay  replay the kept fuzz inputs without clang (in test)
 #   make install    DESTDIR, PREFIX (default /usr/local)
 #   make uninstall  removes exactly what install put there
 #   make deps       install missing Debian packages (needs root or sudo)
@@ -74,7 +78,8 @@ IT_HELPERS	:= $(patsubst tests/it/%.c,$(B)/it/%,$(IT_HELPER_SRC))
 
 ALL := $(MMLOGD) $(MMLOGCTL) $(MMLOGFWD) $(LIBSO) $(B)/libmmlogclient.so $(LIBA) $(PCFILE)
 
-.PHONY: all run test check asan valgrind bench bench-smoke install clean deps unit it
+.PHONY: all run test check asan valgrind bench bench-smoke install clean deps unit it \
+	fuzz fuzz-build fuzz-replay
 all: $(ALL)
 
 $(B)/%.o: %.c
@@ -134,6 +139,7 @@ test check: deps
 	$(MAKE) all $(CHECKBIN) $(IT_HELPERS) $(BENCHBIN)
 	$(MAKE) unit
 	$(MAKE) it
+	$(MAKE) fuzz-replay
 	$(MAKE) bench-smoke
 
 # A tiny run of every benchmark, to keep the bench working (no figures).
@@ -149,7 +155,7 @@ asan: deps
 	CK_FORK=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    $(MAKE) B=build/asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    $(MAKE) B=build/asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" it bench-smoke
+	    $(MAKE) B=build/asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" it fuzz-replay bench-smoke
 
 valgrind: $(CHECKBIN)
 	CK_FORK=no valgrind --error-exitcode=1 --leak-check=full $(CHECKBIN)
@@ -164,6 +170,85 @@ bench: deps
 
 clean:
 	rm -rf build var
+
+# Fuzzing (tests/fuzz/README.md).  The harnesses and every source they
+# exercise are built with clang's libFuzzer, ASan and UBSan into
+# $(B)/fuzz/; seeds come from $(B)/fuzz/mkseeds (real frames and rings
+# made by the project's own encoders and writer) and tests/fuzz/corpus/
+# (inputs kept because they once found a bug).  What a run finds is
+# kept in $(B)/fuzz/corpus/NAME/, and a crash as $(B)/fuzz/crash-*.
+FUZZ_CC		?= clang
+FUZZ_TIME	?= 60
+FUZZ_NAMES	:= wire server ring opts
+FB		:= $(B)/fuzz
+FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS	:= -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_ENV	:= ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 \
+		   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# Per harness: its sources besides tests/fuzz/fuzz_NAME.c and fuzz_util.c.
+FUZZ_SRC_wire	:= $(PROTO_SRC)
+FUZZ_SRC_server	:= $(DAEMON_LIB_SRC) $(PROTO_SRC)
+FUZZ_SRC_ring	:= $(DAEMON_LIB_SRC) $(PROTO_SRC) client/ctl_read.c
+# (fuzz_opts_mmlogd.c includes daemon/conf.c.)
+FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c daemon/log.c $(PROTO_SRC) \
+		   client/ctl_read.c client/ctl_format.c $(CLIENT_SRC)
+FUZZ_LIBS	:= $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
+# Run options: inputs up to 128 KiB (a whole small ring), 10 s each.
+FUZZ_RUN_OPTS	:= -timeout=10 -rss_limit_mb=2048 -max_len=131072 \
+		   -close_fd_mask=3 -print_final_stats=1
+fuzzobj = $(patsubst %.c,$(FB)/obj/%.o,$(1))
+replayobj = $(patsubst %.c,$(B)/fuzz-replay/obj/%.o,$(1))
+
+$(FB)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(MML_CFLAGS) $(FUZZ_DEFS) $(EV_CFLAGS) -c -o $@ $<
+$(B)/fuzz-replay/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(MML_CFLAGS) $(FUZZ_DEFS) $(EV_CFLAGS) -c -o $@ $<
+# The reader's pauses for a writer that a static file never has.
+$(FB)/obj/client/ctl_read.o $(B)/fuzz-replay/obj/client/ctl_read.o: \
+    FUZZ_DEFS := -Dnanosleep=mml_fuzz_nanosleep
+
+define FUZZ_template
+$(FB)/fuzz_$(1): $(call fuzzobj,tests/fuzz/fuzz_$(1).c tests/fuzz/fuzz_util.c $(FUZZ_SRC_$(1)))
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $$@ $$^ $(FUZZ_LIBS)
+$(B)/fuzz-replay/fuzz_$(1): $(call replayobj,tests/fuzz/fuzz_$(1).c tests/fuzz/fuzz_util.c tests/fuzz/replay.c $(FUZZ_SRC_$(1)))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $$@ $$^ $(FUZZ_LIBS)
+endef
+$(foreach n,$(FUZZ_NAMES),$(eval $(call FUZZ_template,$(n))))
+
+$(B)/fuzz-replay/mkseeds: $(call replayobj,tests/fuzz/mkseeds.c $(DAEMON_LIB_SRC) $(PROTO_SRC))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
+
+fuzz-build: $(patsubst %,$(FB)/fuzz_%,$(FUZZ_NAMES)) $(B)/fuzz-replay/mkseeds
+
+# Each harness in turn for FUZZ_TIME seconds, from the seeds, the kept
+# corpus and what earlier runs found.  libFuzzer exits non-zero on a
+# crash, a leak, a timeout or a failed check, and so does make.
+fuzz: fuzz-build
+	rm -rf $(FB)/seeds
+	$(B)/fuzz-replay/mkseeds $(FB)/seeds
+	@for n in $(FUZZ_NAMES); do \
+	    mkdir -p $(FB)/corpus/$$n || exit 1; \
+	    echo "fuzz_$$n: $(FUZZ_TIME) s"; \
+	    $(FUZZ_ENV) $(FB)/fuzz_$$n $(FUZZ_RUN_OPTS) \
+		-max_total_time=$(FUZZ_TIME) -artifact_prefix=$(FB)/ \
+		$(FB)/corpus/$$n $(FB)/seeds/$$n $$(ls -d tests/fuzz/corpus/$$n 2>/dev/null) \
+		> $(FB)/fuzz_$$n.log 2>&1; rc=$$?; \
+	    grep -E '^(stat::|Done|#[0-9]+.*DONE)' $(FB)/fuzz_$$n.log; \
+	    if [ $$rc -ne 0 ]; then tail -n 60 $(FB)/fuzz_$$n.log; \
+		echo "fuzz_$$n FAILED (exit $$rc); log: $(FB)/fuzz_$$n.log"; exit 1; fi; \
+	done; echo "fuzz: $(words $(FUZZ_NAMES)) harnesses ran $(FUZZ_TIME) s each, nothing found"
+
+# Every kept input and fresh seed through every harness, without
+# libFuzzer: part of `make test` (and `make asan`).
+fuzz-replay: $(patsubst %,$(B)/fuzz-replay/fuzz_%,$(FUZZ_NAMES)) $(B)/fuzz-replay/mkseeds
+	rm -rf $(B)/fuzz-replay/seeds
+	$(B)/fuzz-replay/mkseeds $(B)/fuzz-replay/seeds
+	@for n in $(FUZZ_NAMES); do \
+	    $(B)/fuzz-replay/fuzz_$$n $(B)/fuzz-replay/seeds/$$n $$(ls -d tests/fuzz/corpus/$$n 2>/dev/null) \
+		2>$(B)/fuzz-replay/$$n.err || { cat $(B)/fuzz-replay/$$n.err; exit 1; }; \
+	done
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 

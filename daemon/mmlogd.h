@@ -151,6 +151,8 @@ struct mml_ring {
 	struct mml_disk_header static_hdr;	/* to rebuild a lost header */
 	uint64_t corrupt_skips;	/* bytes skipped over damaged records */
 	int tail_damaged;	/* the tail is stepping over damaged bytes */
+	uint64_t start_seq;	/* first seq this open numbers (recovery's head) */
+	uint64_t start_off;	/* ... and where it went */
 
 	/* What recovery found, for the log and status. */
 	uint64_t recovered_entries;

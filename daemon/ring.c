@@ -66,7 +66,7 @@ static void ring_redirty(struct mml_ring *, const struct mml_sync_job *);
 static void redirty_range(struct mml_ring *, uint64_t, uint64_t);
 static int rec_follows(const struct mml_ring *, const struct mml_rec *,
     uint64_t);
-static int chain_ok(const struct mml_ring *, const struct mml_rec *);
+static int chain_ok(const struct mml_ring *, const struct mml_rec *, int);
 static void ring_mark_gap(struct mml_ring *);
 static int ring_index_prepare(int, const char *, struct mml_disk_header *,
     uint64_t);
@@ -688,17 +688,24 @@ rec_follows(const struct mml_ring *r, const struct mml_rec *rec,
  * Whether the chain from a record found by scanning (not by following)
  * goes on for longer than any client's message could imitate, or to the
  * head: only then is it the writer's and not a forgery inside a payload.
+ * With damaged set (nothing better was found), a chain that breaks is
+ * accepted too, as damage; but never one that runs on past the head's
+ * numbering: its records cannot be the writer's, whose newest entry is
+ * next_seq - 1, and readers following it from the tail would show them
+ * in place of the entries appended from the head.
  */
 static int
-chain_ok(const struct mml_ring *r, const struct mml_rec *first)
+chain_ok(const struct mml_ring *r, const struct mml_rec *first, int damaged)
 {
 	struct mml_rec rec = *first;
 	uint64_t off = first->off, seq = first->hdr.seq, bytes = 0;
 
 	for (;;) {
 		bytes += rec.size;
-		if (bytes > (uint64_t)MML_FRAME_MAX + 2 * MML_REC_HDR)
+		if (!damaged && bytes > (uint64_t)MML_FRAME_MAX + 2 * MML_REC_HDR)
 			return 1;
+		if (bytes > r->cap)
+			return damaged;
 		if (rec.hdr.type == MML_REC_WRAP)
 			off = 0;
 		else {
@@ -709,6 +716,8 @@ chain_ok(const struct mml_ring *r, const struct mml_rec *first)
 			return 1;
 		if (mml_disk_rec_check(r->data, r->cap, off, 0, 1, &rec,
 		    NULL) < 0 || !rec_follows(r, &rec, seq))
+			return damaged;
+		if (rec.hdr.seq >= r->next_seq)
 			return 0;
 	}
 }
@@ -862,7 +871,8 @@ ring_recover(struct mml_ring *r)
 		r->tail_seq = r->next_seq;
 		/*
 		 * First a record whose chain is longer than a message could
-		 * fake; failing that (damage everywhere), any whole record.
+		 * fake; failing that (damage everywhere), any whole record
+		 * whose chain does not run past the head (chain_ok()).
 		 */
 		for (pass = 0; pass < 2 && r->tail_seq == r->next_seq;
 		    pass++) {
@@ -876,7 +886,7 @@ ring_recover(struct mml_ring *r)
 				if (rec_at(r, o, 1, 1, &rec) &&
 				    rec.hdr.type == MML_REC_ENTRY &&
 				    rec.hdr.seq < r->next_seq &&
-				    (pass == 1 || chain_ok(r, &rec))) {
+				    chain_ok(r, &rec, pass == 1)) {
 					r->tail_off = o;
 					r->tail_seq = rec.hdr.seq;
 					break;
@@ -886,6 +896,8 @@ ring_recover(struct mml_ring *r)
 	} else
 		r->tail_seq = rec.hdr.seq;
 
+	r->start_seq = r->next_seq;
+	r->start_off = r->head_off;
 	r->synced_off = r->head_off;
 	r->unsynced = 0;
 	r->wrapped = 0;
@@ -950,6 +962,17 @@ ring_evict_one(struct mml_ring *r)
 	if (ok && rec.hdr.seq != r->tail_seq && !r->tail_damaged)
 		ok = rec_at(r, r->tail_off, r->tail_seq, 1, &rec) &&
 		    rec.hdr.seq <= r->next_seq;
+	/*
+	 * Entries numbered since this open are ours, one after the other
+	 * from start_off: until the tail reaches there, a record that
+	 * claims such a seq elsewhere is another chain's (stale or forged)
+	 * and must not become the tail, or readers would start inside our
+	 * newest records and miss them.
+	 */
+	if (ok && rec.hdr.type == MML_REC_ENTRY &&
+	    rec.hdr.seq >= r->start_seq && r->tail_seq <= r->start_seq &&
+	    r->tail_off != r->start_off)
+		ok = 0;
 	/*
 	 * Stepping through damage, any record whose CRC checks ends the
 	 * steps.  (Demanding a long chain after it, as recovery's search

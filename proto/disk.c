@@ -93,7 +93,8 @@ mml_disk_header_check(const void *buf, uint64_t file_size,
 	if (!off_valid(h.durable_off, h.capacity) ||
 	    !off_valid(h.tail_off, h.capacity) ||
 	    !off_valid(h.head_off, h.capacity) ||
-	    h.tail_seq == 0 || h.durable_seq >= h.seq_limit) {
+	    h.tail_seq == 0 || h.durable_seq >= h.seq_limit ||
+	    h.seq_limit > MML_SEQ_MAX) {
 		why = MML_DISK_E_CURSOR;
 		goto out;
 	}

@@ -21,6 +21,14 @@
 #define MML_DISK_ALIGN		8
 #define MML_DISK_CAP_MIN	(64 * 1024)
 #define MML_DISK_CAP_MAX	((uint64_t)1 << 40)
+/*
+ * No sequence number reaches this (2^63; at ten million entries a second
+ * that is 29,000 years away).  A header whose seq_limit is above it is
+ * damaged: a writer continuing from it would overflow its reservation
+ * ahead (seq_limit + a block) and wrap the numbering round to small
+ * values, making a ring that no reader or writer accepts again.
+ */
+#define MML_SEQ_MAX		((uint64_t)1 << 63)
 
 /* state */
 #define MML_STATE_CLEAN		0	/* closed in order; all synced */

@@ -229,6 +229,17 @@ static const struct bad_header bad_headers[] = {
 	{ "durable_seq beyond seq_limit",
 	    .patch = { { H_DURABLE_SEQ, 8, 100 }, { H_SEQ_LIMIT, 8, 50 } },
 	    .reason = MML_DISK_E_CURSOR, .err = EBADMSG },
+	/*
+	 * Found by fuzz_ring: the daemon continued from such a header,
+	 * its reservation ahead overflowed, and the ring it closed had
+	 * seq_limit 11 under a durable_seq near 2^64.
+	 */
+	{ "seq_limit above MML_SEQ_MAX",
+	    .patch = { { H_SEQ_LIMIT, 8, MML_SEQ_MAX + 1 } },
+	    .reason = MML_DISK_E_CURSOR, .err = EBADMSG },
+	{ "seq_limit UINT64_MAX",
+	    .patch = { { H_SEQ_LIMIT, 8, UINT64_MAX } },
+	    .reason = MML_DISK_E_CURSOR, .err = EBADMSG },
 
 	/* Two defects: the earlier check wins. */
 	{ "bad magic in a short file", .size = 100,

@@ -1,0 +1,401 @@
+/*
+ * fuzz_ring.c: a ring file's bytes, read by mmlogctl's reader
+ * (client/ctl_read.c) and recovered by the daemon (daemon/ring.c).
+ *
+ * Input: one mode byte, the 256-byte ring header, then the data region
+ * (the header page's other 3840 bytes are zeros; a short input is
+ * padded with zeros).  The file is written to a memfd and opened by
+ * path (/proc/self/fd/N), as both programs open a ring.  The mode:
+ *
+ *   0x01  store the header's static CRC (else the input's is kept)
+ *   0x02  store this boot's id in the header (recovery of the same boot)
+ *   0x04  the file ends with the input (else it is padded with zeros to
+ *         the header's capacity, if that is at most CAP_LIMIT)
+ *   0x08  store the CRC of every record met walking the data region
+ *   0x30  capacity: as in the header, 64 KiB, 128 KiB or 256 KiB
+ *   0xc0  entries the daemon appends after recovery: 0, 3, 40 or 400
+ *
+ * so that the fuzzer can get past the checksums and reach the logic
+ * behind them.  Seeds are real rings (mkseeds.c) in this format.
+ *
+ * What must hold:
+ *   1. The reader: a walk from the tail, in each mode, ends (within a
+ *      bound that only an endless walk exceeds), gives entries in
+ *      increasing seq order, each of which checks; seeks to the newest n
+ *      or to a seq land on a record at or below the key; the file is
+ *      not "replaced".
+ *   2. The daemon opens what the reader opens (unless a compatible flag
+ *      it would not maintain is set) and refuses what the reader
+ *      refuses; once open, its header checks, the chain from its tail
+ *      never runs past its head's numbering, and every append works;
+ *      after them, its entries lie one after the other from where
+ *      recovery left the head, and its tail is before them or exactly
+ *      at one of them.
+ *   3. After the daemon closed it, the reader sees every entry the
+ *      daemon appended and has not evicted since, in order, the newest
+ *      last.
+ */
+#include <errno.h>
+#include <syslog.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+#include "ctl.h"
+#include "../../daemon/mmlogd.h"
+
+#define CAP_LIMIT	((uint64_t)512 * 1024)
+#define MAX_ENTRY	4096
+
+/* FUZZ_TRACE=1 in the environment: every step of every walk on stderr. */
+static int trace;
+
+static const unsigned appends_by_mode[4] = { 0, 3, 40, 400 };
+static const uint64_t cap_by_mode[4] = { 0, 64 * 1024, 128 * 1024,
+    256 * 1024 };
+
+/* Stores the CRC of each record found walking the data region. */
+static void
+fix_records(uint8_t *data, uint64_t cap, uint64_t len)
+{
+	struct mml_rec_hdr h;
+	uint64_t off = 0, end = len < cap ? len : cap;
+	uint32_t crc;
+
+	while (off + MML_REC_HDR <= end) {
+		memcpy(&h, data + off, sizeof(h));
+		if ((h.type == MML_REC_ENTRY || h.type == MML_REC_WRAP) &&
+		    h.len >= MML_REC_HDR && h.len <= end - off) {
+			crc = mml_crc32c(0, data + off + 4, h.len - 4);
+			memcpy(data + off, &crc, 4);
+			off += (h.len + MML_DISK_ALIGN - 1) &
+			    ~(uint64_t)(MML_DISK_ALIGN - 1);
+		} else
+			off += MML_DISK_ALIGN;
+	}
+}
+
+/* How many of [lo, hi) lie in [a, a + n). */
+static uint64_t
+overlap(uint64_t a, uint64_t n, uint64_t lo, uint64_t hi)
+{
+	uint64_t b = n > UINT64_MAX - a ? UINT64_MAX : a + n;
+
+	if (a < lo)
+		a = lo;
+	if (b > hi)
+		b = hi;
+	return b > a ? b - a : 0;
+}
+
+/*
+ * Walks from wherever the iterator is to the end.  Returns the seq of
+ * the newest entry seen (0 if none); counts in *ret_n the seqs of
+ * [lo, hi) that it showed or reported as a gap (lost, damaged or
+ * skipped).
+ */
+static uint64_t
+walk(struct mml_ctl_iter *it, uint64_t lo, uint64_t hi, uint64_t *ret_n)
+{
+	struct mml_rec rec, again;
+	uint64_t steps, max_steps, last = 0, n = 0;
+	int step;
+
+	/* Every step takes a record or skips bytes: a ring's worth ends it. */
+	max_steps = 2 * (it->ring->capacity / MML_DISK_ALIGN) + 16;
+	for (steps = 0;; steps++) {
+		FUZZ_CHECK(steps < max_steps);
+		step = mml_ctl_iter_next(it, &rec);
+		FUZZ_CHECK(step >= 0);
+		if (trace)
+			fprintf(stderr, "  step %d: off %llu seq %llu, gap %llu+%llu "
+			    "at %llu, entry seq %llu at %llu\n", step,
+			    (unsigned long long)it->off,
+			    (unsigned long long)it->seq,
+			    (unsigned long long)it->gap_seq,
+			    (unsigned long long)it->gap,
+			    (unsigned long long)it->gap_off,
+			    step == MML_CTL_ENTRY ? (unsigned long long)rec.hdr.seq : 0ULL,
+			    step == MML_CTL_ENTRY ? (unsigned long long)rec.off : 0ULL);
+		if (step == MML_CTL_END)
+			break;
+		if (step == MML_CTL_LOST || step == MML_CTL_CORRUPT ||
+		    step == MML_CTL_JUMP)
+			n += overlap(it->gap_seq, it->gap, lo, hi);
+		if (step != MML_CTL_ENTRY)
+			continue;
+		FUZZ_CHECK(rec.hdr.type == MML_REC_ENTRY);
+		FUZZ_CHECK(rec.hdr.seq > last);
+		FUZZ_CHECK(rec.off < it->ring->capacity);
+		FUZZ_CHECK(mml_disk_rec_check(it->ring->data,
+		    it->ring->capacity, rec.off, rec.hdr.seq, 0, &again,
+		    NULL) == 0);
+		last = rec.hdr.seq;
+		n += overlap(last, 1, lo, hi);
+	}
+	if (ret_n != NULL)
+		*ret_n = n;
+	return last;
+}
+
+static void
+read_ring(struct mml_ctl_ring *r)
+{
+	static const enum mml_ctl_mode modes[] = { MML_CTL_QUICK,
+	    MML_CTL_CHECK, MML_CTL_COPY };
+	static const uint64_t lasts[] = { 0, 1, 10, 1000 };
+	struct mml_disk_header h;
+	struct mml_ctl_iter it;
+	struct mml_rec rec;
+	uint64_t key;
+	size_t i;
+
+	mml_ctl_ring_header(r, &h);
+	FUZZ_CHECK(mml_ctl_ring_replaced(r) == 0);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		mml_ctl_iter_init(&it, r, modes[i]);
+		it.report_wraps = i == 1;
+		mml_ctl_iter_tail(&it);
+		(void)walk(&it, 0, 0, NULL);
+		mml_ctl_iter_done(&it);
+	}
+	for (i = 0; i < sizeof(lasts) / sizeof(lasts[0]); i++) {
+		mml_ctl_iter_init(&it, r, MML_CTL_CHECK);
+		(void)mml_ctl_iter_seek_last(&it, lasts[i]);
+		(void)walk(&it, 0, 0, NULL);
+		mml_ctl_iter_done(&it);
+	}
+	key = h.tail_seq / 2 + h.head_seq / 2;
+	mml_ctl_iter_init(&it, r, MML_CTL_CHECK);
+	if (mml_ctl_iter_seek_key(&it, 0, key) == 1) {
+		FUZZ_CHECK(it.seq <= key);
+		FUZZ_CHECK(mml_disk_rec_check(r->data, r->capacity, it.off,
+		    it.seq, 1, &rec, NULL) == 0);
+	}
+	(void)walk(&it, 0, 0, NULL);
+	mml_ctl_iter_done(&it);
+	mml_ctl_iter_init(&it, r, MML_CTL_COPY);
+	(void)mml_ctl_iter_seek_key(&it, 1, h.durable_usec);
+	(void)walk(&it, 0, 0, NULL);
+	(void)mml_ctl_iter_read_at(&it, h.durable_off, h.durable_seq, &rec);
+	(void)mml_ctl_iter_read_at(&it, h.head_off, h.head_seq, &rec);
+	mml_ctl_iter_done(&it);
+}
+
+/*
+ * Whether the data region holds a whole record (CRC and all) numbered
+ * at or above next_seq, which the writer never assigned: a forgery, as a
+ * client can plant in its message, or a copy from elsewhere.
+ */
+static int
+has_foreign(const struct mml_ring *r)
+{
+	struct mml_rec rec;
+	uint64_t off;
+
+	for (off = 0; off + MML_REC_HDR <= r->cap; off += MML_DISK_ALIGN)
+		if (mml_disk_rec_check(r->data, r->cap, off, 0, 1, &rec,
+		    NULL) == 0 && rec.hdr.seq >= r->next_seq)
+			return 1;
+	return 0;
+}
+
+/*
+ * Recovery's tail leads to its head: following the chain from the tail
+ * (each record the next seq, a WRAP to 0), within a ring's worth of
+ * bytes, never meets a record numbered next_seq or above, which would
+ * be another chain's that readers from the tail would show in place of
+ * what the daemon appends.  (A chain broken by damage is allowed.)
+ */
+static void
+check_tail_chain(const struct mml_ring *r)
+{
+	struct mml_rec rec;
+	uint64_t off = r->tail_off, seq = r->tail_seq, bytes = 0;
+
+	while (bytes <= r->cap && !(off == r->head_off && seq == r->next_seq)) {
+		if (mml_disk_rec_check(r->data, r->cap, off, 0, 1, &rec,
+		    NULL) < 0 || rec.hdr.seq != seq)
+			return;
+		FUZZ_CHECK(rec.hdr.seq < r->next_seq);
+		bytes += rec.size;
+		if (rec.hdr.type == MML_REC_WRAP) {
+			if (off == 0)
+				return;
+			off = 0;
+			continue;
+		}
+		off = mml_disk_next_off(r->cap, off, rec.size);
+		seq++;
+	}
+}
+
+/*
+ * After appends: the entries numbered since the open that the tail has
+ * not passed lie one after the other up to the head, from where
+ * recovery left the head, or from the tail once it reached them; and
+ * the tail is never inside one of them.
+ */
+static void
+check_own_entries(const struct mml_ring *r, uint64_t start_off,
+    uint64_t start_seq)
+{
+	struct mml_rec rec;
+	uint64_t off = start_off, seq = start_seq;
+
+	if (r->tail_seq > start_seq) {
+		off = r->tail_off;
+		seq = r->tail_seq;
+	}
+	while (seq < r->next_seq) {
+		FUZZ_CHECK(mml_disk_rec_check(r->data, r->cap, off, 0, 1, &rec,
+		    NULL) == 0);
+		if (rec.hdr.type == MML_REC_WRAP) {
+			FUZZ_CHECK(off != 0);
+			off = 0;
+			continue;
+		}
+		FUZZ_CHECK(rec.hdr.seq == seq);
+		FUZZ_CHECK(r->tail_off <= off || r->tail_off >= off + rec.size);
+		off = mml_disk_next_off(r->cap, off, rec.size);
+		seq++;
+	}
+	FUZZ_CHECK(off == r->head_off);
+}
+
+/* Appends n entries of assorted sizes; all must be accepted. */
+static void
+append_entries(struct mml_ring *r, unsigned n)
+{
+	static uint8_t msg[2048];
+	struct mml_rec_hdr h;
+	uint64_t seq, before;
+	unsigned i;
+
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)('a' + i % 26);
+	for (i = 0; i < n; i++) {
+		memset(&h, 0, sizeof(h));
+		h.priority = (uint8_t)(i % 8);
+		h.comm_len = 4;
+		h.tag_len = 4;
+		h.msg_len = (i * 7919u) % sizeof(msg);
+		h.realtime_usec = 1700000000000000ULL + i;
+		h.monotonic_usec = i;
+		h.pid = 1;
+		before = r->next_seq;
+		FUZZ_CHECK(mml_ring_append(r, &h, "fuzz", "fuzz", msg, NULL,
+		    &seq) == 0);
+		FUZZ_CHECK(seq == before && r->next_seq == before + 1);
+		if (trace)
+			fprintf(stderr, "appended %llu: head %llu tail %llu/%llu\n",
+			    (unsigned long long)seq,
+			    (unsigned long long)r->head_off,
+			    (unsigned long long)r->tail_off,
+			    (unsigned long long)r->tail_seq);
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct mml_disk_header h;
+	struct mml_ctl_ring *cr = NULL;
+	struct mml_ctl_iter it;
+	struct mml_ring *r = NULL;
+	enum mml_disk_reason why;
+	uint8_t mode = size > 0 ? data[0] : 0, *file;
+	const uint8_t *in = size > 0 ? data + 1 : data;
+	size_t in_len = size > 0 ? size - 1 : 0, data_len;
+	uint64_t cap, file_len, first_new = 0, next = 0, n_new, last;
+	uint64_t start_off = 0;
+	unsigned appends = appends_by_mode[mode >> 6];
+	char path[64];
+	int fd, ctl_rc, d_rc, foreign = 0;
+
+	trace = getenv("FUZZ_TRACE") != NULL;
+	mml_log_level = trace ? LOG_DEBUG : -1;
+	memset(&h, 0, sizeof(h));
+	memcpy(&h, in, in_len < sizeof(h) ? in_len : sizeof(h));
+	data_len = in_len > sizeof(h) ? in_len - sizeof(h) : 0;
+	if ((mode >> 4 & 3) != 0)
+		h.capacity = cap_by_mode[mode >> 4 & 3];
+	if (mode & 0x02)
+		fuzz_boot_id(h.boot_id);
+	if (mode & 0x01)
+		h.static_crc = mml_crc32c(0, &h,
+		    offsetof(struct mml_disk_header, static_crc));
+	cap = h.capacity;
+	file_len = MML_DISK_HEADER_SIZE + data_len;
+	if (!(mode & 0x04) && cap <= CAP_LIMIT && data_len < cap)
+		file_len = MML_DISK_HEADER_SIZE + cap;
+	file = calloc(1, file_len);
+	FUZZ_CHECK(file != NULL);
+	memcpy(file, &h, sizeof(h));
+	if (data_len > 0)
+		memcpy(file + MML_DISK_HEADER_SIZE, in + sizeof(h), data_len);
+	if (mode & 0x08)
+		fix_records(file + MML_DISK_HEADER_SIZE, cap, data_len);
+	fd = fuzz_memfd(file, file_len, file_len, path);
+	free(file);
+
+	/* 1. The reader, on the file as given. */
+	ctl_rc = mml_ctl_ring_open(path, &cr, &why);
+	FUZZ_CHECK(ctl_rc == 0 || why != MML_DISK_OK);
+	if (ctl_rc == 0)
+		read_ring(cr);
+	cr = mml_ctl_ring_free(cr);
+
+	/* 2. The daemon's recovery, then appends over what it found. */
+	d_rc = mml_ring_open(path, MML_DISK_CAP_MIN, 0,
+	    4 * mml_disk_rec_size(MML_COMM_MAX, 0, MAX_ENTRY, 0), &r);
+	if (ctl_rc < 0)
+		FUZZ_CHECK(d_rc < 0);
+	else
+		FUZZ_CHECK(d_rc == 0 || (h.compat_flags & ~MML_COMPAT_KNOWN));
+	if (d_rc == 0) {
+		FUZZ_CHECK(mml_disk_header_check(r->map, r->map_len,
+		    NULL) == 0);
+		first_new = r->next_seq;
+		foreign = has_foreign(r);
+		check_tail_chain(r);
+		start_off = r->head_off;
+		if (trace)
+			fprintf(stderr, "recovered: tail %llu/%llu head %llu/%llu\n",
+			    (unsigned long long)r->tail_off,
+			    (unsigned long long)r->tail_seq,
+			    (unsigned long long)r->head_off,
+			    (unsigned long long)r->next_seq);
+		append_entries(r, appends);
+		next = r->next_seq;
+		check_own_entries(r, start_off, first_new);
+		/* Appends may have evicted the first of their own entries. */
+		if (r->tail_seq > first_new)
+			first_new = r->tail_seq;
+		/* Appends may have evicted the first of their own entries. */
+		if (r->tail_seq > first_new)
+			first_new = r->tail_seq;
+		FUZZ_CHECK(mml_disk_header_check(r->map, r->map_len,
+		    NULL) == 0);
+		r = mml_ring_close(r);
+
+		/* 3. What the daemon wrote, as a reader sees it. */
+		if (trace)
+			fprintf(stderr, "appended seqs %llu..%llu\n",
+			    (unsigned long long)first_new,
+			    (unsigned long long)(next - 1));
+		FUZZ_CHECK(mml_ctl_ring_open(path, &cr, &why) == 0);
+		mml_ctl_iter_init(&it, cr, MML_CTL_CHECK);
+		mml_ctl_iter_tail(&it);
+		last = walk(&it, first_new, next, &n_new);
+		mml_ctl_iter_done(&it);
+		cr = mml_ctl_ring_free(cr);
+		if (appends > 0 && !foreign) {
+			FUZZ_CHECK(last == next - 1);
+			FUZZ_CHECK(n_new == next - first_new);
+		}
+	}
+	(void)close(fd);
+	return 0;
+}

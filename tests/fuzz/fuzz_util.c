@@ -1,0 +1,86 @@
+/*
+ * fuzz_util.c: helpers of the harnesses (fuzz.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+
+int
+fuzz_memfd(const void *buf, size_t len, uint64_t file_len, char path[64])
+{
+	const uint8_t *p = buf;
+	size_t done;
+	ssize_t n;
+	int fd;
+
+	fd = memfd_create("mmlog-fuzz", MFD_CLOEXEC);
+	FUZZ_CHECK(fd >= 0);
+	FUZZ_CHECK(ftruncate(fd, (off_t)(file_len > len ? file_len : len)) == 0);
+	for (done = 0; done < len; done += (size_t)n) {
+		n = pwrite(fd, p + done, len - done, (off_t)done);
+		FUZZ_CHECK(n > 0);
+	}
+	(void)snprintf(path, 64, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+void
+fuzz_boot_id(uint8_t id[16])
+{
+	char buf[64];
+	ssize_t n;
+	int fd, i, j, v;
+
+	memset(id, 0, 16);
+	fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (i = 0, j = 0; buf[i] != '\0' && j < 32; i++) {
+		if (buf[i] >= '0' && buf[i] <= '9')
+			v = buf[i] - '0';
+		else if (buf[i] >= 'a' && buf[i] <= 'f')
+			v = buf[i] - 'a' + 10;
+		else
+			continue;
+		id[j / 2] = (uint8_t)(id[j / 2] << 4 | v);
+		j++;
+	}
+}
+
+uint32_t
+fuzz_u32(const uint8_t *p, size_t left)
+{
+	uint8_t b[4] = { 0, 0, 0, 0 };
+
+	memcpy(b, p, left < 4 ? left : 4);
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	    (uint32_t)b[3] << 24;
+}
+
+/*
+ * mmlogctl's reader pauses a millisecond before it believes a record
+ * below the head is damaged (a writer may be in the middle of it).  In
+ * a harness the file is static and no writer exists: the pause would
+ * only slow the fuzzer down a hundredfold.  The fuzz build compiles
+ * ctl_read.c with -Dnanosleep=mml_fuzz_nanosleep (see the Makefile), so
+ * only its pauses come here; libFuzzer's own sleeps are untouched.
+ */
+int mml_fuzz_nanosleep(const struct timespec *req, struct timespec *rem);
+
+int
+mml_fuzz_nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	(void)req;
+	(void)rem;
+	return 0;
+}

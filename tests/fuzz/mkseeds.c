@@ -1,0 +1,369 @@
+/*
+ * mkseeds.c: writes the seed corpora of the fuzz harnesses.
+ *
+ *	mkseeds DIR
+ *
+ * makes DIR/wire, DIR/server, DIR/ring and DIR/opts, one file per seed.
+ * Seeds are made by the project's own code, so they follow the formats
+ * as they are today: frames by the client's encoder (proto/wire.c),
+ * rings by the daemon's writer (daemon/ring.c: created, appended to,
+ * closed, or copied while still open as after a crash, reopened by
+ * recovery from another boot so that it notes a jump in numbering,
+ * wrapped, and one with a flipped bit).  A ring seed is in fuzz_ring's
+ * input format: a mode byte, the 256-byte header, and the data region
+ * without its trailing zeros.  Nothing here is random: the same build
+ * makes the same seeds.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../daemon/mmlogd.h"
+
+#define MAX_ENTRY	4096
+
+static const char *out_dir;
+static char tmp_dir[1024];
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "mkseeds: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void
+put(const char *kind, const char *name, const void *buf, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	(void)snprintf(path, sizeof(path), "%s/%s", out_dir, kind);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		die(path);
+	(void)snprintf(path, sizeof(path), "%s/%s/%s", out_dir, kind, name);
+	f = fopen(path, "wb");
+	if (f == NULL || fwrite(buf, 1, len, f) != len || fclose(f) != 0)
+		die(path);
+}
+
+/* ---- frames ---- */
+
+static size_t
+entries_frame(uint8_t *buf, uint16_t flags, uint32_t dropped, int n,
+    size_t msg_len, int with_fields)
+{
+	static char msg[MML_FRAME_MAX];
+	uint8_t fields[128];
+	size_t len, flen = 0;
+	int i;
+
+	memset(msg, 'm', sizeof(msg));
+	if (with_fields) {
+		(void)mml_fields_append(fields, sizeof(fields), &flen, "CODE_LINE",
+		    9, "42", 2);
+		(void)mml_fields_append(fields, sizeof(fields), &flen, "ERRNO", 5,
+		    "2", 1);
+	}
+	len = mml_wire_entries_init(buf, flags, 7, dropped);
+	for (i = 0; i < n; i++)
+		if (mml_wire_entry_append(buf, MML_FRAME_MAX, &len, i % 8, "app",
+		    3, msg, msg_len, fields, flen) < 0)
+			die("entry_append");
+	return len;
+}
+
+static size_t
+bare_frame(uint8_t *buf, uint8_t type, const void *body, size_t body_len)
+{
+	mml_wire_hdr_init(buf, type, 0, 9);
+	if (body_len)
+		memcpy(buf + sizeof(struct mml_frame_hdr), body, body_len);
+	mml_wire_finish(buf, sizeof(struct mml_frame_hdr) + body_len);
+	return sizeof(struct mml_frame_hdr) + body_len;
+}
+
+/* Appends one packet to a server seed: 2-byte length, then the bytes. */
+static void
+seq_add(uint8_t *seq, size_t *len, const uint8_t *frame, size_t flen)
+{
+	seq[(*len)++] = (uint8_t)(flen & 0xff);
+	seq[(*len)++] = (uint8_t)(flen >> 8);
+	memcpy(seq + *len, frame, flen);
+	*len += flen;
+}
+
+static void
+frames(void)
+{
+	static uint8_t f[8][MML_FRAME_MAX], seq[4 * MML_FRAME_MAX];
+	struct mml_ack_body ack = { 5, 6 };
+	struct mml_notify_body nb = { 6, 5 };
+	static const char stats[] = "pid=1\nentries=3\n";
+	size_t n[8], len;
+
+	n[0] = entries_frame(f[0], 0, 0, 1, 5, 0);
+	n[1] = entries_frame(f[1], MML_FRAME_F_SYNC, 2, 3, 20, 1);
+	n[2] = bare_frame(f[2], MML_FRAME_SYNC, NULL, 0);
+	n[3] = bare_frame(f[3], MML_FRAME_STATS, NULL, 0);
+	n[4] = bare_frame(f[4], MML_FRAME_SUBSCRIBE, NULL, 0);
+	n[5] = entries_frame(f[5], 0, 0, 1, MAX_ENTRY + 1, 0);
+	put("wire", "entries-1", f[0], n[0]);
+	put("wire", "entries-3-sync-dropped-fields", f[1], n[1]);
+	put("wire", "sync", f[2], n[2]);
+	put("wire", "stats", f[3], n[3]);
+	put("wire", "subscribe", f[4], n[4]);
+	put("wire", "entries-too-large", f[5], n[5]);
+	len = bare_frame(f[6], MML_FRAME_ACK, &ack, sizeof(ack));
+	put("wire", "ack", f[6], len);
+	len = bare_frame(f[6], MML_FRAME_NOTIFY, &nb, sizeof(nb));
+	put("wire", "notify", f[6], len);
+	len = bare_frame(f[6], MML_FRAME_STATS_REPLY, stats,
+	    sizeof(stats) - 1);
+	put("wire", "stats-reply", f[6], len);
+	len = mml_wire_error(f[6], MML_FRAME_MAX, 9, EBADMSG,
+	    MML_WIRE_E_FIELD, mml_wire_reason_str(MML_WIRE_E_FIELD));
+	put("wire", "error", f[6], len);
+
+	len = 0;
+	seq_add(seq, &len, f[0], n[0]);
+	seq_add(seq, &len, f[2], n[2]);
+	put("server", "entries-sync", seq, len);
+	len = 0;
+	seq_add(seq, &len, f[4], n[4]);
+	seq_add(seq, &len, f[1], n[1]);
+	seq_add(seq, &len, f[3], n[3]);
+	put("server", "subscribe-entries-stats", seq, len);
+	len = 0;
+	seq_add(seq, &len, f[5], n[5]);
+	seq_add(seq, &len, f[0], n[0]);
+	seq_add(seq, &len, f[2], n[2]);
+	put("server", "too-large-then-ok", seq, len);
+}
+
+/* ---- rings ---- */
+
+static void
+ring_path(char *buf, size_t cap, const char *name)
+{
+	(void)snprintf(buf, cap, "%s/%s", tmp_dir, name);
+}
+
+static struct mml_ring *
+ring_new(const char *name, uint64_t cap)
+{
+	struct mml_ring *r;
+	char path[4096];
+
+	ring_path(path, sizeof(path), name);
+	if (mml_ring_open(path, cap, 1, 4 * mml_disk_rec_size(MML_COMM_MAX, 0,
+	    MAX_ENTRY, 0), &r) < 0) {
+		fprintf(stderr, "mkseeds: cannot create ring %s\n", path);
+		exit(1);
+	}
+	return r;
+}
+
+static void
+append(struct mml_ring *r, unsigned n, size_t msg_len)
+{
+	static char msg[MAX_ENTRY];
+	uint8_t fields[64];
+	struct mml_rec_hdr h;
+	size_t flen = 0;
+	uint64_t seq;
+	unsigned i;
+
+	memset(msg, 'x', sizeof(msg));
+	(void)mml_fields_append(fields, sizeof(fields), &flen, "UNIT", 4,
+	    "seed.service", 12);
+	for (i = 0; i < n; i++) {
+		memset(&h, 0, sizeof(h));
+		h.priority = (uint8_t)(i % 8);
+		h.comm_len = 6;
+		h.tag_len = 4;
+		h.msg_len = (uint32_t)(msg_len + i % 13);
+		h.fields_len = i % 3 == 0 ? (uint32_t)flen : 0;
+		h.realtime_usec = 1700000000000000ULL + (uint64_t)i * 1000;
+		h.monotonic_usec = (uint64_t)i * 1000;
+		h.pid = 100 + i % 5;
+		h.uid = 1000;
+		h.gid = 1000;
+		if (mml_ring_append(r, &h, "seeder", "seed", msg, fields,
+		    &seq) < 0) {
+			fprintf(stderr, "mkseeds: append failed\n");
+			exit(1);
+		}
+	}
+}
+
+/* Reads a ring file into a fuzz_ring input with the given mode. */
+static void
+put_ring(const char *file, const char *name, uint8_t mode, long flip_at)
+{
+	char path[4096];
+	uint8_t *buf, *in;
+	struct stat st;
+	size_t len, data_len;
+	int fd;
+
+	ring_path(path, sizeof(path), file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		die(path);
+	len = (size_t)st.st_size;
+	buf = malloc(len);
+	if (buf == NULL || pread(fd, buf, len, 0) != (ssize_t)len)
+		die(path);
+	(void)close(fd);
+	if (flip_at >= 0)
+		buf[MML_DISK_HEADER_SIZE + flip_at] ^= 0x10;
+	data_len = len - MML_DISK_HEADER_SIZE;
+	while (data_len > 0 && buf[MML_DISK_HEADER_SIZE + data_len - 1] == 0)
+		data_len--;
+	in = malloc(1 + sizeof(struct mml_disk_header) + data_len);
+	if (in == NULL)
+		die("malloc");
+	in[0] = mode;
+	memcpy(in + 1, buf, sizeof(struct mml_disk_header));
+	memcpy(in + 1 + sizeof(struct mml_disk_header),
+	    buf + MML_DISK_HEADER_SIZE, data_len);
+	put("ring", name, in, 1 + sizeof(struct mml_disk_header) + data_len);
+	free(in);
+	free(buf);
+}
+
+/* Copies a ring file as it is now (a crash leaves it so). */
+static void
+snapshot(const char *from, const char *to)
+{
+	char a[4096], b[4096], cmd[8300];
+
+	ring_path(a, sizeof(a), from);
+	ring_path(b, sizeof(b), to);
+	(void)snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", a, b);
+	if (system(cmd) != 0)
+		die("cp");
+}
+
+static void
+rings(void)
+{
+	struct mml_ring *r;
+	uint8_t zero[16];
+	char path[4096];
+	int fd;
+
+	r = ring_new("empty", MML_DISK_CAP_MIN);
+	r = mml_ring_close(r);
+	put_ring("empty", "empty", 0, -1);
+	put_ring("empty", "empty-append40", 0x80, -1);
+
+	r = ring_new("few", MML_DISK_CAP_MIN);
+	append(r, 6, 20);
+	r = mml_ring_close(r);
+	put_ring("few", "few", 0, -1);
+	put_ring("few", "few-append3", 0x40, -1);
+	/* A bit of the fourth record's message. */
+	put_ring("few", "few-flipped", 0, 3 * 104 + 80);
+
+	r = ring_new("dirty", MML_DISK_CAP_MIN);
+	append(r, 20, 40);
+	snapshot("dirty", "crashed");
+	r = mml_ring_close(r);
+	put_ring("crashed", "crashed", 0, -1);
+	put_ring("crashed", "crashed-same-boot", 0x03 | 0x40, -1);
+
+	/* Recovery from an unknown boot notes the jump in numbering. */
+	ring_path(path, sizeof(path), "crashed");
+	memset(zero, 0, sizeof(zero));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || pwrite(fd, zero, sizeof(zero),
+	    offsetof(struct mml_disk_header, boot_id)) != sizeof(zero))
+		die(path);
+	(void)close(fd);
+	r = ring_new("crashed", MML_DISK_CAP_MIN);
+	append(r, 3, 10);
+	r = mml_ring_close(r);
+	put_ring("crashed", "gap-noted", 0, -1);
+
+	r = ring_new("wrapped", MML_DISK_CAP_MIN);
+	append(r, 700, 150);
+	r = mml_ring_close(r);
+	put_ring("wrapped", "wrapped", 0, -1);
+	put_ring("wrapped", "wrapped-append40", 0x80, -1);
+
+	/* Enough for the seeks to bisect rather than start at the tail. */
+	r = ring_new("seekable", 256 * 1024);
+	append(r, 400, 200);
+	r = mml_ring_close(r);
+	put_ring("seekable", "seekable", 0, -1);
+}
+
+/* ---- command lines: NUL-separated arguments, argv[0] left out ---- */
+
+static void
+opt(const char *name, const char *args, size_t len)
+{
+	put("opts", name, args, len);
+}
+
+#define OPT(name, lit)	opt(name, lit, sizeof(lit) - 1)
+
+static void
+opts(void)
+{
+	OPT("show-n", "show\0-n\00020");
+	OPT("since-ago", "--since\0001h 30min ago\0--until\0now");
+	OPT("since-date", "show\0--since\0002024-02-29 13:45:10\0-p\0err..warning");
+	OPT("since-epoch", "--since\0@1700000000.25\0--until\0+2d");
+	OPT("since-today", "--since\0today\0--until\0tomorrow\0-r");
+	OPT("since-clock", "--since\00023:59\0--until\00012:00:01");
+	OPT("cursor", "--after-cursor\0s=0123456789abcdef0123456789abcdef;i=1f\0-o\0json");
+	OPT("pid-uid", "show\0--pid\00042\0--uid\0000\0-t\0a\0-t\0b\0-g\0Disk|full");
+	OPT("write", "write\0-p\0notice\0-t\0tag\0-F\0KEY=value\0--sync\0hello\0world");
+	OPT("dump", "dump\0-n\0004096");
+	OPT("status", "status\0-o\0json\0--file\0/nonexistent");
+	OPT("sizes", "--size\00064M\0--size\0001GiB\0--max-entry\0004096");
+	OPT("prio-num", "-p\0003..7\0--lines\0all\0--output=short-iso");
+	OPT("dashdash", "--\0show");
+	/* fuzz_opts also reads the whole input as mmlogd's configuration. */
+	OPT("config", "# mmlogd.conf\nsize = 64M\nmax-entry = 4096\n"
+	    "sync-interval = 250\n  idle-timeout=0\nverbose = yes\n"
+	    "socket = /run/x.sock\n");
+	OPT("daemon-args", "--size\0001G\0--max-clients\00010\0-v\0"
+	    "--config\0/nonexistent\0--check-config");
+}
+
+int
+main(int argc, char **argv)
+{
+	char cmd[4200];
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: mkseeds DIR\n");
+		return 2;
+	}
+	out_dir = argv[1];
+	if (strlen(out_dir) > 900) {
+		fprintf(stderr, "mkseeds: directory name too long\n");
+		return 2;
+	}
+	if (mkdir(out_dir, 0755) < 0 && errno != EEXIST)
+		die(out_dir);
+	(void)snprintf(tmp_dir, sizeof(tmp_dir), "%s/.rings-XXXXXX", out_dir);
+	if (mkdtemp(tmp_dir) == NULL)
+		die("mkdtemp");
+	mml_log_level = -1;
+	frames();
+	rings();
+	opts();
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_dir);
+	if (system(cmd) != 0)
+		die("rm");
+	return 0;
+}
