@@ -40,6 +40,7 @@ struct mml_ctl_ring {
 	int		 idx_missing;	/* announced by the header, not in the file */
 	uint64_t	 idx_damaged;	/* slots a seek found not to match */
 	uint64_t	 idx_seeks;	/* seeks the index answered */
+	uint64_t	 idx_partial;	/* seeks it could not: slots not in use */
 };
 
 /*

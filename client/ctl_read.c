@@ -235,7 +235,8 @@ mml_ctl_ring_open(const char *path, struct mml_ctl_ring **ret,
 	map_len = MML_DISK_HEADER_SIZE + (size_t)h.capacity;
 	/* The index is used only if the file has it whole. */
 	if ((h.compat_flags & MML_COMPAT_INDEX) &&
-	    (uint64_t)st.st_size >= mml_disk_file_size(&h))
+	    (uint64_t)st.st_size >= mml_disk_file_size(&h) &&
+	    mml_disk_file_size(&h) <= SIZE_MAX)
 		map_len = (size_t)mml_disk_file_size(&h);
 	map = mmap(NULL, map_len, PROT_READ, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
@@ -994,8 +995,18 @@ idx_seek(struct mml_ctl_ring *r, const struct span *sp, int by_time,
 			r->idx_damaged++;
 			return -1;
 		}
+		/*
+		 * A long run of empty or stale slots: the index is being
+		 * filled (its first lap, after a clear or an upgrade).  A
+		 * slot found beyond it could be far from the key, and the
+		 * walk from it long: bisect the data instead.
+		 */
+		if (st == 0 && j < hi) {
+			r->idx_partial++;
+			return -1;
+		}
 		if (st == 0) {
-			/* Nothing usable from mid on (or for a long way). */
+			/* Nothing usable from mid on. */
 			hi = mid;
 			continue;
 		}
@@ -1006,6 +1017,33 @@ idx_seek(struct mml_ctl_ring *r, const struct span *sp, int by_time,
 			lo = j + 1;
 		} else
 			hi = mid;
+	}
+	if (!found) {
+		/*
+		 * No slot is below the key.  The tail is the place if the
+		 * first slots are in use (the key is within a bucket or two
+		 * of it); if they are not, the index does not cover the
+		 * oldest part of the ring, and the data is bisected.
+		 */
+		for (j = 0; j < 3 && j <= r->idx_slots; j++) {
+			st = idx_at(r, sp, j, &rec);
+			if (st < 0) {
+				r->idx_damaged++;
+				return -1;
+			}
+			if (st == 0)
+				continue;
+			k = by_time ? rec.hdr.realtime_usec : rec.hdr.seq;
+			if (by_time ? k < key : k <= key) {
+				*ret = rec;
+				found = 1;
+			}
+			break;
+		}
+		if (j == 3 || j > r->idx_slots) {
+			r->idx_partial++;
+			return -1;
+		}
 	}
 	r->idx_seeks++;
 	return found;

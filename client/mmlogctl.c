@@ -1165,6 +1165,7 @@ show_start(struct show *sh, const struct mml_disk_header *h)
 {
 	struct mml_ctl_ring *r = sh->it.ring;
 	uint64_t damaged = r->idx_damaged, seeks = r->idx_seeks;
+	uint64_t partial = r->idx_partial;
 	const char *dbg = getenv("MMLOGCTL_DEBUG");
 
 	show_start_at(sh, h);
@@ -1176,7 +1177,8 @@ show_start(struct show *sh, const struct mml_disk_header *h)
 	if (dbg != NULL && strstr(dbg, "seek") != NULL)
 		msg("seek: %s at seq %" PRIu64, r->idx_seeks > seeks ?
 		    "index" : r->idx == NULL ? "no index" :
-		    r->idx_damaged > damaged ? "index damaged" : "no seek",
+		    r->idx_damaged > damaged ? "index damaged" :
+		    r->idx_partial > partial ? "index partial" : "no seek",
 		    sh->it.seq);
 }
 

@@ -118,6 +118,7 @@ struct mml_sync_job {
 	uint64_t durable_seq;	/* newest seq the job makes durable */
 	uint64_t seq_limit;	/* sequence limit the job persists */
 	uint64_t cursor_seq;	/* durable seq in the header the job writes */
+	uint64_t repairs;	/* the ring's repairs when the job was made */
 	int fd;			/* descriptor to sync through; -1: the ring's */
 	int result;		/* 0 or -errno, set by mml_ring_sync_run() */
 };
@@ -160,6 +161,7 @@ struct mml_ring {
 	int was_dirty;
 	int recovered;		/* open finished: close may sync and mark clean */
 	uint64_t bus_errors;	/* SIGBUS on the map, recovered */
+	uint64_t repairs;	/* times ring_repair() restored the file */
 
 	/* Test hooks, from the environment (mmlogd(8), TESTING). */
 	const char *test_stall_file;
@@ -215,7 +217,7 @@ void mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job);
 /* msyncs the job's data, then moves and syncs the durable cursor (any thread). */
 void mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job);
 /* Takes a finished job's result into the loop thread's state. */
-void mml_ring_sync_done(struct mml_ring *r, const struct mml_sync_job *job);
+void mml_ring_sync_done(struct mml_ring *r, struct mml_sync_job *job);
 /* Syncs everything, marks the ring clean and unmaps it; accepts NULL. */
 struct mml_ring *mml_ring_close(struct mml_ring *r);
 

@@ -62,7 +62,7 @@ static void read_boot_id(uint8_t [16]);
 
 static int ring_repair(struct mml_ring *);
 static void ring_publish(struct mml_ring *);
-static void ring_redirty(struct mml_ring *, const struct mml_sync_job *);
+static void ring_redirty(struct mml_ring *);
 static void redirty_range(struct mml_ring *, uint64_t, uint64_t);
 static int rec_follows(const struct mml_ring *, const struct mml_rec *,
     uint64_t);
@@ -73,7 +73,7 @@ static int ring_index_prepare(int, const char *, struct mml_disk_header *,
 static int ring_zero_fill(int, uint64_t);
 
 #define ZERO_FILL_MAX	((uint64_t)1 << 30)	/* see ring_zero_fill() */
-static void ring_index_check(struct mml_ring *);
+static void ring_index_check(struct mml_ring *, uint64_t);
 static int rec_at(const struct mml_ring *, uint64_t, uint64_t, int,
     struct mml_rec *);
 static uint64_t chain_walk(const struct mml_ring *, uint64_t *, uint64_t *);
@@ -120,6 +120,8 @@ ring_repair(struct mml_ring *r)
 	mml_log(LOG_ERR, "ring '%s' was truncated to %lld bytes under "
 	    "mmlogd; restoring its size, entries in the lost part are gone",
 	    r->path, (long long)st.st_size);
+	/* Jobs out now may have synced a file without the lost pages. */
+	r->repairs++;
 	e = posix_fallocate(r->fd, 0, (off_t)r->map_len);
 	if (e != 0)
 		return mml_log_errno(e, "restore size of '%s'", r->path);
@@ -379,26 +381,44 @@ ring_index_note(struct mml_ring *r, uint64_t off,
 	struct mml_idx_slot slot;
 	uint64_t b = off >> r->idx_shift;
 
+	sigjmp_buf *volatile outer = map_jmp;
+	sigjmp_buf jb;
+
 	if (b == r->idx_bucket)
 		return;
 	r->idx_bucket = b;
+	/*
+	 * The entry is whole and visible already: a fault on the index page
+	 * (the file cut to the end of the data) must not fail it, or its seq
+	 * would be handed out again.  The slot is skipped; the size restored.
+	 */
+	if (sigsetjmp(jb, 0) != 0) {
+		map_guard(outer);
+		(void)ring_repair(r);
+		return;
+	}
+	map_guard(&jb);
 	mml_idx_slot_make(&slot, hdr->seq, hdr->realtime_usec, off);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	memcpy(&r->idx[b], &slot, sizeof(slot));
+	map_guard(outer);
 }
 
 /*
- * At open: every slot in use must name the record it says, with its CRC,
- * seq and time, and a seq of the live ring; any other (a damaged slot, a
- * record lost to a crash or corrupted since) is cleared and counted.
- * Slots of evicted records are left: readers skip them.
+ * At open, before anything is appended: slots that are damaged, or name
+ * a seq the recovered ring does not have, are cleared and counted.  The
+ * records named are read only for slots the last writer may have left
+ * ahead of the disk (a dirty ring, seqs past the durable cursor at
+ * open): reading one record per bucket of a cold ring would cost a
+ * second per GiB at every start, and readers prove every slot they use
+ * anyway.  Slots of evicted records are left: readers skip them.
  */
 static void
-ring_index_check(struct mml_ring *r)
+ring_index_check(struct mml_ring *r, uint64_t durable_seq)
 {
 	struct mml_idx_slot slot;
 	struct mml_rec rec;
-	uint64_t b;
+	uint64_t b, end = r->next_seq - r->lost_seqs;
 	int st;
 
 	r->idx_damaged = 0;
@@ -407,12 +427,16 @@ ring_index_check(struct mml_ring *r)
 		st = mml_idx_slot_check(&slot, r->cap, b);
 		if (st == 0)
 			continue;
-		if (st == 1 && (slot.seq < r->tail_seq ||
-		    (rec_at(r, slot.off, slot.seq, 1, &rec) &&
-		    rec.hdr.type == MML_REC_ENTRY && rec.hdr.seq == slot.seq &&
-		    rec.hdr.realtime_usec == slot.realtime_usec &&
-		    slot.seq < r->next_seq)))
-			continue;
+		if (st == 1 && slot.seq < end) {
+			if (slot.seq < r->tail_seq || !r->was_dirty ||
+			    slot.seq <= durable_seq)
+				continue;
+			if (rec_at(r, slot.off, slot.seq, 1, &rec) &&
+			    rec.hdr.type == MML_REC_ENTRY &&
+			    rec.hdr.seq == slot.seq &&
+			    rec.hdr.realtime_usec == slot.realtime_usec)
+				continue;
+		}
 		memset(&r->idx[b], 0, sizeof(slot));
 		r->idx_damaged++;
 	}
@@ -510,7 +534,12 @@ mml_ring_open(const char *path, uint64_t size, int size_explicit,
 	e = ring_index_prepare(fd, path, &h, (uint64_t)st.st_size);
 	if (e < 0)
 		goto fail;
-	map_len = mml_disk_file_size(&h);
+	if (mml_disk_file_size(&h) > SIZE_MAX) {
+		e = mml_log_errno(EFBIG, "ring '%s' is too large to map here",
+		    path);
+		goto fail;
+	}
+	map_len = (size_t)mml_disk_file_size(&h);
 	map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		e = mml_log_errno(errno, "mmap '%s'", path);
@@ -794,31 +823,33 @@ ring_recover(struct mml_ring *r)
 	from_tail = off == h->tail_off && seq == h->tail_seq;
 	n = chain_walk(r, &off, &seq);
 	/*
-	 * The header says more was written than the chain from the cursor
-	 * holds.  After a power loss that is what did not reach the disk;
-	 * but a cursor whose two halves come from different moments (the
-	 * pair cannot be stored atomically, and the kernel may write the
-	 * page at any time) would look the same and lose what follows.  The
-	 * chain from the tail does not depend on the cursor: if it goes
-	 * further, it is the right one.
+	 * Nothing follows the cursor, yet a whole record of another seq
+	 * starts where it points.  The offset and the seq are two stores,
+	 * and the kernel may write the header page between them: a cursor
+	 * with one half from each of two syncs points at a real record
+	 * start with the wrong seq, and stopping there would lose every
+	 * record after it.  So the chain from the record that is there is
+	 * taken if it reaches past the cursor's seq; a stale record (an
+	 * older seq, left by a torn write) leads nowhere and is not.  (At
+	 * the tail, a full ring with nothing newer than the cursor: the head
+	 * is right.)
 	 */
-	if (!from_tail && seq < h->head_seq && h->head_seq <= h->seq_limit &&
-	    h->tail_seq < seq && rec_at(r, h->tail_off, h->tail_seq, 1, &rec) &&
-	    rec.hdr.seq == h->tail_seq) {
-		uint64_t toff = h->tail_off, tseq = h->tail_seq, tn;
+	if (!from_tail && n == 0 && off == h->durable_off &&
+	    off != h->tail_off && rec_at(r, off, h->tail_seq, 1, &rec) &&
+	    rec.hdr.seq != seq && rec.hdr.seq < h->seq_limit) {
+		uint64_t aoff = off, aseq = rec.hdr.seq, an;
 
-		tn = chain_walk(r, &toff, &tseq);
-		if (tseq > seq) {
-			mml_log(LOG_WARNING, "ring '%s': the durable cursor "
-			    "(offset %llu, seq %llu) led to seq %llu only; the "
-			    "chain from the tail reaches seq %llu", r->path,
-			    (unsigned long long)h->durable_off,
-			    (unsigned long long)h->durable_seq,
-			    (unsigned long long)(seq - 1),
-			    (unsigned long long)(tseq - 1));
-			off = toff;
-			seq = tseq;
-			n = tn;
+		an = chain_walk(r, &aoff, &aseq);
+		if (aseq > seq) {
+			mml_log(LOG_WARNING, "ring '%s': the durable cursor says "
+			    "seq %llu at offset %llu, where seq %llu is; its "
+			    "chain leads to seq %llu", r->path,
+			    (unsigned long long)seq, (unsigned long long)off,
+			    (unsigned long long)rec.hdr.seq,
+			    (unsigned long long)(aseq - 1));
+			off = aoff;
+			seq = aseq;
+			n = an;
 		}
 	}
 	r->head_off = off;
@@ -904,7 +935,7 @@ ring_recover(struct mml_ring *r)
 	r->durable_seq = r->next_seq - 1;
 	r->durable_off = r->head_off;
 	r->seq_limit = h->seq_limit;
-	ring_index_check(r);
+	ring_index_check(r, h->durable_seq);
 
 	ring_publish(r);
 	memcpy(h->boot_id, r->boot_id, 16);
@@ -1044,10 +1075,16 @@ static int
 ring_reserve_seqs(struct mml_ring *r)
 {
 	uint64_t limit = r->next_seq + SEQ_RESERVE;
+	int e;
 
 	r->hdr->seq_limit = limit;
-	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
-		return mml_log_errno(errno, "msync '%s' header", r->path);
+	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0) {
+		/* It took the write error from the ring's own file. */
+		e = mml_log_errno(errno, "msync '%s' header", r->path);
+		r->unsynced = r->cap;
+		ring_redirty(r);
+		return e;
+	}
 	r->seq_limit = limit;
 	return 0;
 }
@@ -1168,6 +1205,7 @@ mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
 	}
 	job->fd = -1;
 	job->cursor_seq = r->durable_seq;
+	job->repairs = r->repairs;
 	job->durable_off = r->head_off;
 	job->durable_seq = r->next_seq - 1;
 	r->synced_off = r->head_off;
@@ -1260,33 +1298,33 @@ ring_cursor_store(struct mml_ring *r, uint64_t off, uint64_t seq)
 }
 
 /*
- * After a failed msync the kernel has marked the pages it could not
- * write clean, and reports the error once: a later msync would succeed
- * without writing them, and we would acknowledge data that is not on
- * disk.  Touch every page the failed job covered so that the next job
- * writes them again.
+ * After a failed sync the kernel has marked the pages it could not write
+ * clean, and reports the error once per open file: a later sync would
+ * succeed without writing them, and we would acknowledge data that is
+ * not on disk.  The failed pages may be anywhere a sync wrote (it writes
+ * the whole file, also what was appended after the job was made, and
+ * another thread's job may have been the one to see the error), so
+ * every page of the header and the data is touched, and the next sync
+ * writes them all again.  Errors are rare; correctness is not.
  */
 static void
-ring_redirty(struct mml_ring *r, const struct mml_sync_job *job)
+ring_redirty(struct mml_ring *r)
 {
 	long pg = sysconf(_SC_PAGESIZE);
-	uint64_t end = 0;
-	int i;
 
-	for (i = 0; i < job->n_range; i++)
-		if (job->range[i].off + job->range[i].len > end)
-			end = job->range[i].off + job->range[i].len;
-	redirty_range(r, MML_DISK_HEADER_SIZE + end, (uint64_t)pg);
+	redirty_range(r, MML_DISK_HEADER_SIZE + r->cap,
+	    pg > 0 ? (uint64_t)pg : 4096);
 }
 
 static void
 redirty_range(struct mml_ring *r, uint64_t end, uint64_t pg)
 {
+	sigjmp_buf *volatile outer = map_jmp;	/* called under a guard too */
 	volatile uint64_t o;
 	sigjmp_buf jb;
 
 	if (sigsetjmp(jb, 0) != 0) {
-		map_guard(NULL);
+		map_guard(outer);
 		return;
 	}
 	map_guard(&jb);
@@ -1295,17 +1333,24 @@ redirty_range(struct mml_ring *r, uint64_t end, uint64_t pg)
 
 		*p = *p;
 	}
-	map_guard(NULL);
+	map_guard(outer);
 }
 
 void
-mml_ring_sync_done(struct mml_ring *r, const struct mml_sync_job *job)
+mml_ring_sync_done(struct mml_ring *r, struct mml_sync_job *job)
 {
+	/*
+	 * The file was truncated and restored while the job was out: it may
+	 * have synced the file without the pages lost, and fstat() after the
+	 * repair cannot tell.
+	 */
+	if (job->result == 0 && job->repairs != r->repairs)
+		job->result = -EIO;
 	if (job->result < 0) {
 		/* Nothing in this job is known durable: sync it again next time. */
 		r->unsynced = r->cap;
 		(void)ring_repair(r);
-		ring_redirty(r, job);
+		ring_redirty(r);
 		return;
 	}
 	/* Jobs may finish out of order: the cursor only moves forward. */

@@ -1569,6 +1569,47 @@ START_TEST(test_mixed_cursor)
 }
 END_TEST
 
+/* The other mix: the offset of an older sync with the seq of the last. */
+START_TEST(test_mixed_cursor_old_off)
+{
+	struct mml_disk_header h;
+	struct walk w;
+	uint64_t last, off150, big = 16 * CAP;
+	unsigned i;
+	int fd;
+
+	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+	for (i = 0; i < 150; i++)
+		(void)append_varied(ring);
+	ring_sync(ring);
+	off150 = ring->head_off;
+	for (i = 0; i < 50; i++)
+		(void)append_varied(ring);
+	ring_sync(ring);
+	for (i = 0; i < 50; i++)
+		(void)append_varied(ring);
+	last = ring->next_seq - 1;
+	ring_crash(&ring);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	ck_assert_uint_eq(h.durable_seq, 200);
+	h.durable_off = off150;
+	ck_assert_int_eq(pwrite(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	(void)close(fd);
+	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+	ck_assert_uint_eq(ring->next_seq, last + 1);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.last, last);
+	ck_assert_uint_eq(w.first, 1);
+	/* Appends go after the newest record, not over seq 151. */
+	(void)append_varied(ring);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.first, 1);
+	ck_assert_uint_eq(w.last, last + 1);
+}
+END_TEST
+
 /* Damaged slots, and slots naming records that are not there, are cleared. */
 START_TEST(test_index_damage)
 {
@@ -1742,6 +1783,7 @@ ring_suite(void)
 	tcase_add_test(tc, test_index_damage);
 	tcase_add_test(tc, test_index_upgrade);
 	tcase_add_test(tc, test_mixed_cursor);
+	tcase_add_test(tc, test_mixed_cursor_old_off);
 	suite_add_tcase(s, tc);
 
 	return s;
