@@ -56,7 +56,8 @@ DAEMON_LIB_SRC	:= daemon/ring.c daemon/server.c daemon/log.c daemon/sync.c \
 		   daemon/conf.c daemon/resize.c
 DAEMON_SRC	:= daemon/main.c $(DAEMON_LIB_SRC)
 CLIENT_SRC	:= client/client.c client/sock.c
-CTL_SRC		:= client/mmlogctl.c client/ctl_read.c client/ctl_format.c
+CTL_SRC		:= client/mmlogctl.c client/ctl_read.c client/ctl_format.c \
+		   client/ctl_pager.c
 FWD_SRC		:= client/mmlog-forward.c client/fwd_msg.c client/fwd_out.c \
 		   client/ctl_read.c client/ctl_format.c
 TEST_SRC	:= $(wildcard tests/check_*.c)

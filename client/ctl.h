@@ -216,6 +216,7 @@ enum mml_ctl_output {
 	MML_CTL_O_JSON_PRETTY,
 	MML_CTL_O_EXPORT,
 	MML_CTL_O_CAT,
+	MML_CTL_O_RAW,
 };
 
 /* State shared by every entry printed. */
@@ -226,6 +227,7 @@ struct mml_ctl_fmt {
 	uint8_t		 ring_id[16];
 	uint8_t		 boot_id[16];
 	int		 have_boot_id;
+	int		 color;		/* highlight by priority (a terminal) */
 };
 
 /* Returns the format named s, or -EINVAL. */
@@ -235,7 +237,12 @@ int	mml_ctl_output_parse(const char *s);
 void	mml_ctl_fmt_init(struct mml_ctl_fmt *f, FILE *out,
 	    enum mml_ctl_output mode, const struct mml_disk_header *h);
 
-/* Prints one checked entry record in f's format. */
+/*
+ * Prints one checked entry record in f's format.  MML_CTL_O_RAW writes
+ * the record's bytes as they are in the ring, header and CRC included,
+ * padded with zeros to MML_DISK_ALIGN: a stream of records that
+ * mml_disk_rec_check() accepts one after the other.
+ */
 void	mml_ctl_fmt_entry(struct mml_ctl_fmt *f, const struct mml_rec *rec);
 
 /*
@@ -283,6 +290,30 @@ int	mml_ctl_utf8_valid(const uint8_t *p, size_t len);
  */
 void	mml_ctl_hexdump(FILE *out, const char *prefix, const uint8_t *p,
 	    size_t len);
+
+/*
+ * Terminal manners (ctl_pager.c).  mml_ctl_color_wanted() says whether
+ * output on fd should be highlighted: fd is a terminal, $TERM is set and
+ * not "dumb", and $NO_COLOR is not set.
+ */
+int	mml_ctl_color_wanted(int fd);
+
+/*
+ * Starts a pager on standard output if it is a terminal, as journalctl
+ * does: $MMLOG_PAGER, else $PAGER, else less(1) (with LESS=FRSXMK
+ * unless $LESS is set), else more(1), else a plain copy.  An empty
+ * value or "cat" means no pager.  Returns 1 if a pager now reads our
+ * standard output, 0 if none was started, -errno on failure (nothing
+ * changed then).
+ */
+int	mml_ctl_pager_open(void);
+
+/*
+ * Flushes and closes standard output, then waits for the pager to exit,
+ * so that the shell prompt does not come back while it still shows.
+ * Does nothing if no pager was started.
+ */
+void	mml_ctl_pager_close(void);
 
 /* Formats a CLOCK_REALTIME time in usec as local ISO 8601 with zone. */
 void	mml_ctl_time_iso(char *buf, size_t cap, uint64_t usec);

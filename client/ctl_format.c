@@ -27,6 +27,8 @@ static int	 text_safe(const uint8_t *, size_t);
 static void	 fmt_short(struct mml_ctl_fmt *, const struct mml_rec *);
 static void	 fmt_json(struct mml_ctl_fmt *, const struct mml_rec *);
 static void	 fmt_export(struct mml_ctl_fmt *, const struct mml_rec *);
+static void	 fmt_raw(struct mml_ctl_fmt *, const struct mml_rec *);
+static const char *prio_color(unsigned);
 static void	 json_key(struct mml_ctl_fmt *, int *, const char *,
 		    size_t);
 static void	 json_pair(struct mml_ctl_fmt *, int *, const char *,
@@ -374,6 +376,7 @@ mml_ctl_output_parse(const char *s)
 		{ "json-pretty", MML_CTL_O_JSON_PRETTY },
 		{ "export", MML_CTL_O_EXPORT },
 		{ "cat", MML_CTL_O_CAT },
+		{ "raw", MML_CTL_O_RAW },
 	};
 	size_t i;
 
@@ -421,6 +424,7 @@ mml_ctl_fmt_lost(struct mml_ctl_fmt *f, uint64_t n)
 	case MML_CTL_O_JSON:
 	case MML_CTL_O_JSON_PRETTY:
 	case MML_CTL_O_EXPORT:
+	case MML_CTL_O_RAW:
 		fflush(f->out);
 		fprintf(stderr, "mmlogctl: -- %" PRIu64 " entries lost "
 		    "(overwritten before they were read) --\n", n);
@@ -432,17 +436,41 @@ mml_ctl_fmt_lost(struct mml_ctl_fmt *f, uint64_t n)
 	}
 }
 
+/*
+ * The highlight of a message of priority p on a terminal, as journalctl
+ * chooses it: red for err and worse, yellow for warning, bold for notice,
+ * grey for debug; NULL (plain) for info.
+ */
+static const char *
+prio_color(unsigned p)
+{
+	if (p <= 3)
+		return "\033[0;1;31m";
+	if (p == 4)
+		return "\033[0;1;33m";
+	if (p == 5)
+		return "\033[0;1;39m";
+	if (p == 7)
+		return "\033[0;38;5;245m";
+	return NULL;
+}
+
 static void
 fmt_short(struct mml_ctl_fmt *f, const struct mml_rec *rec)
 {
 	const struct mml_rec_hdr *h = &rec->hdr;
 	FILE *out = f->out;
 	time_t t = (time_t)(h->realtime_usec / 1000000);
+	const char *on = f->color ? prio_color(h->priority) : NULL;
 	struct tm tm;
 	char when[64];
 
 	if (f->mode == MML_CTL_O_CAT) {
+		if (on != NULL)
+			(void)fputs_unlocked(on, out);
 		mml_ctl_put_escaped(out, rec->msg, h->msg_len);
+		if (on != NULL)
+			(void)fputs_unlocked("\033[0m", out);
 		putc_unlocked('\n', out);
 		return;
 	}
@@ -468,7 +496,11 @@ fmt_short(struct mml_ctl_fmt *f, const struct mml_rec *rec)
 	else
 		(void)fputs_unlocked("unknown", out);
 	fprintf(out, "[%" PRIu32 "]: ", h->pid);
+	if (on != NULL)
+		(void)fputs_unlocked(on, out);
 	mml_ctl_put_escaped(out, rec->msg, h->msg_len);
+	if (on != NULL)
+		(void)fputs_unlocked("\033[0m", out);
 	putc_unlocked('\n', out);
 }
 
@@ -691,10 +723,30 @@ fmt_export(struct mml_ctl_fmt *f, const struct mml_rec *rec)
 	putc_unlocked('\n', out);
 }
 
+/*
+ * The record as the ring holds it: mml_disk_rec_check() set rec->comm
+ * right after the record's header, so the record starts MML_REC_HDR
+ * bytes before it.  The padding is written as zeros rather than copied:
+ * in the ring it is whatever an older record left there.
+ */
+static void
+fmt_raw(struct mml_ctl_fmt *f, const struct mml_rec *rec)
+{
+	static const uint8_t zeros[MML_DISK_ALIGN];
+	const uint8_t *start = rec->comm - MML_REC_HDR;
+
+	(void)fwrite_unlocked(start, 1, rec->hdr.len, f->out);
+	(void)fwrite_unlocked(zeros, 1, (size_t)(rec->size - rec->hdr.len),
+	    f->out);
+}
+
 void
 mml_ctl_fmt_entry(struct mml_ctl_fmt *f, const struct mml_rec *rec)
 {
 	switch (f->mode) {
+	case MML_CTL_O_RAW:
+		fmt_raw(f, rec);
+		break;
 	case MML_CTL_O_JSON:
 	case MML_CTL_O_JSON_PRETTY:
 		fmt_json(f, rec);

@@ -87,7 +87,7 @@ static const struct {
 	    BIT(OPT_FIELD) },
 	{ "status", CMD_STATUS, BIT(OPT_OUTPUT) },
 	{ "verify", CMD_VERIFY, 0 },
-	{ "dump", CMD_DUMP, BIT(OPT_LINES) },
+	{ "dump", CMD_DUMP, BIT(OPT_LINES) | BIT(OPT_NO_PAGER) },
 	{ "clear", CMD_CLEAR, 0 },
 	{ "rotate-id", CMD_ROTATE_ID, 0 },
 	{ "reset-counters", CMD_RESET_COUNTERS, 0 },
@@ -231,6 +231,7 @@ static int	 cmd_control(const struct opts *);
 static int	 daemon_stats(const char *, uint8_t *, size_t,
 		    const uint8_t **, size_t *, char *, size_t);
 static int	 out_ok(struct show *);
+static int	 text_mode(enum mml_ctl_output);
 static int	 filter_match(const struct filter *, const struct mml_rec *);
 static void	 show_entry(struct show *, const struct mml_rec *);
 static void	 show_lost(struct show *, uint64_t, uint64_t);
@@ -322,7 +323,9 @@ usage(FILE *out, const struct opts *o)
 	    "  -r, --reverse      newest first\n"
 	    "  -o, --output FMT   short, short-precise, short-iso, json, "
 	    "json-pretty,\n"
-	    "                     export or cat\n";
+	    "                     export, cat or raw (the records' bytes)\n"
+	    "      --no-pager     do not pipe the output of a terminal into "
+	    "a pager\n";
 	static const char *const write =
 	    "mmlogctl write [options] [MESSAGE...]: log a message (stdin "
 	    "lines if none)\n"
@@ -350,7 +353,9 @@ usage(FILE *out, const struct opts *o)
 	    "mmlogctl dump [-n BYTES]: header fields and a hexdump of each "
 	    "record\n"
 	    "  -n, --lines BYTES  bytes to dump per record (default 64, 0: "
-	    "all)\n";
+	    "all)\n"
+	    "      --no-pager     do not pipe the output of a terminal into "
+	    "a pager\n";
 
 	if (o != NULL && o->cmd_name != NULL) {
 		switch (o->cmd) {
@@ -1004,6 +1009,14 @@ out_ok(struct show *sh)
 			msg("writing output: %s", strerror(errno));
 	}
 	return 0;
+}
+
+/* The formats a person reads, which are highlighted on a terminal. */
+static int
+text_mode(enum mml_ctl_output mode)
+{
+	return mode == MML_CTL_O_SHORT || mode == MML_CTL_O_SHORT_PRECISE ||
+	    mode == MML_CTL_O_SHORT_ISO || mode == MML_CTL_O_CAT;
 }
 
 static int
@@ -1691,9 +1704,14 @@ cmd_show(const struct opts *o)
 	/* Every argument is checked before the file is opened. */
 	if (o->output != NULL && (mode = mml_ctl_output_parse(o->output)) < 0)
 		return usage_error("unknown output format '%s' (short, "
-		    "short-precise, short-iso, json, json-pretty, export, cat)",
-		    o->output);
+		    "short-precise, short-iso, json, json-pretty, export, cat, "
+		    "raw)", o->output);
 	sh.mode = (enum mml_ctl_output)mode;
+	if (sh.mode == MML_CTL_O_RAW && isatty(STDOUT_FILENO)) {
+		msg("-o raw writes binary records: send them to a file or a "
+		    "pipe, not to a terminal");
+		return EXIT_FAILURE;
+	}
 	if (o->lines != NULL && strcmp(o->lines, "all") != 0) {
 		if (parse_u64(o->lines, &cseq) < 0 || cseq > INT64_MAX)
 			return usage_error("invalid number of lines '%s'",
@@ -1780,6 +1798,11 @@ cmd_show(const struct opts *o)
 		sh.want = cseq == UINT64_MAX ? cseq : cseq + 1;
 	}
 	mml_ctl_fmt_init(&sh.fmt, stdout, sh.mode, &h);
+	sh.fmt.color = text_mode(sh.mode) && mml_ctl_color_wanted(STDOUT_FILENO);
+	if (!o->follow && !(o->seen & BIT(OPT_NO_PAGER)) &&
+	    (rc = mml_ctl_pager_open()) < 0)
+		msg("cannot start a pager (%s); writing to the terminal",
+		    strerror(-rc));
 	mml_ctl_iter_init(&sh.it, sh.ring, sh.lines >= 0 || o->reverse ?
 	    MML_CTL_CHECK : MML_CTL_COPY);
 	if (o->follow) {
@@ -1818,6 +1841,7 @@ cmd_show(const struct opts *o)
 	}
 	status = EXIT_SUCCESS;
 out:
+	mml_ctl_pager_close();
 	if (sh.flt.have_grep)
 		regfree(&sh.flt.re);
 	mml_ctl_iter_done(&sh.it);
@@ -2430,13 +2454,16 @@ cmd_dump(const struct opts *o)
 	struct mml_rec rec;
 	uint64_t bytes = DUMP_BYTES, n;
 	char s[64], sr[64];
-	int step, i;
+	int step, i, rc;
 
 	if (o->lines != NULL && parse_u64(o->lines, &bytes) < 0)
 		return usage_error("invalid byte count '%s'", o->lines);
 	r = open_ring(o->file);
 	if (r == NULL)
 		return EXIT_FAILURE;
+	if (!(o->seen & BIT(OPT_NO_PAGER)) && (step = mml_ctl_pager_open()) < 0)
+		msg("cannot start a pager (%s); writing to the terminal",
+		    strerror(-step));
 	mml_ctl_ring_header(r, &h);
 	printf("=== RING HEADER ===\n");
 	(void)fputs("magic:               ", stdout);
@@ -2538,13 +2565,15 @@ cmd_dump(const struct opts *o)
 done:
 	mml_ctl_iter_done(&it);
 	(void)mml_ctl_ring_free(r);
+	rc = EXIT_SUCCESS;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		if (errno == EPIPE)
-			return EXIT_SUCCESS;
-		msg("writing output: %s", strerror(errno));
-		return EXIT_FAILURE;
+		if (errno != EPIPE) {
+			msg("writing output: %s", strerror(errno));
+			rc = EXIT_FAILURE;
+		}
 	}
-	return EXIT_SUCCESS;
+	mml_ctl_pager_close();
+	return rc;
 }
 
 /*
