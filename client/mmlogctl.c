@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -44,6 +45,8 @@
 #define POLL_NOTIFY_MS		1000	/* re-walk at least this often */
 #define POLL_NOSOCKET_MS	250	/* re-walk interval without NOTIFY */
 #define RECONNECT_MS		1000	/* retry the socket this often */
+#define RECONNECT_QUICK_MS	20	/* ... just after it appeared */
+#define RECONNECT_QUICK		50	/* ... this many times */
 #define DUMP_BYTES		64
 
 enum cmd {
@@ -248,6 +251,10 @@ static int	 follow(struct show *);
 static int	 follow_subscribe(const char *);
 static int	 follow_read(int *, int *);
 static int	 follow_reopen(struct show *);
+static int	 follow_watch(const struct show *);
+static int	 follow_watch_read(int, const struct show *);
+static int	 watch_dir_of(int, const char *);
+static const char *base_name(const char *);
 static int	 cursor_file_read(const char *, char *, size_t);
 static int	 cursor_file_write(const char *, const char *);
 static int	 cmd_show(const struct opts *);
@@ -1532,21 +1539,107 @@ stop_handler(int sig)
 	errno = e;
 }
 
+/* Adds an inotify watch on the directory of path; returns 0 or -errno. */
+static int
+watch_dir_of(int ino, const char *path)
+{
+	char *copy, *slash;
+	int rc = 0;
+
+	copy = strdup(path);
+	if (copy == NULL)
+		return -ENOMEM;
+	slash = strrchr(copy, '/');
+	if (slash == NULL)
+		(void)strcpy(copy, ".");
+	else if (slash == copy)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (inotify_add_watch(ino, copy, IN_CREATE | IN_MOVED_TO) < 0)
+		rc = -errno;
+	free(copy);
+	return rc;
+}
+
+/*
+ * An inotify descriptor that wakes the follower when the socket or the
+ * ring file appears in its directory: a daemon that comes back binds its
+ * socket anew, and we connect at once instead of at the next retry.
+ * Returns the descriptor, or -1 if there is none (the timers do then).
+ */
+static int
+follow_watch(const struct show *sh)
+{
+	int ino;
+
+	ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ino < 0)
+		return -1;
+	if (watch_dir_of(ino, sh->o->socket) < 0 &&
+	    watch_dir_of(ino, sh->ring->path) < 0) {
+		(void)close(ino);
+		return -1;
+	}
+	(void)watch_dir_of(ino, sh->ring->path);
+	return ino;
+}
+
+static const char *
+base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
+/*
+ * Drains the inotify descriptor; returns 2 if the socket appeared (or
+ * events were lost), 1 if only the ring file did, 0 if neither.
+ */
+static int
+follow_watch_read(int ino, const struct show *sh)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(
+	    struct inotify_event))));
+	const struct inotify_event *ev;
+	const char *sock = base_name(sh->o->socket);
+	const char *ring = base_name(sh->ring->path);
+	ssize_t n, i;
+	int hit = 0;
+
+	while ((n = read(ino, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; i += (ssize_t)sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)(buf + i);
+			if ((ev->mask & IN_Q_OVERFLOW) || (ev->len > 0 &&
+			    strcmp(ev->name, sock) == 0))
+				hit = 2;
+			else if (ev->len > 0 && strcmp(ev->name, ring) == 0 &&
+			    hit == 0)
+				hit = 1;
+		}
+	}
+	return hit;
+}
+
 /*
  * Follows the ring: after each NOTIFY from the daemon, or every second
  * anyway, the walk goes on from where it stopped.  Without the daemon
- * the ring is polled every 250 ms and the socket retried every second.
+ * the ring is polled every 250 ms and the socket retried every second,
+ * and at once when its directory says a socket (or ring) of that name
+ * appeared, as when the daemon restarts.
  */
 static int
 follow(struct show *sh)
 {
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	uint64_t now, next_connect = 0;
-	int fd = -1, refused = 0, rc = 0;
+	int fd = -1, ino, refused = 0, rc = 0, quick = 0, tmo;
 
 	sh->it.mode = MML_CTL_COPY;
 	/* -n chose the first entries; from now on every entry counts. */
 	sh->lines = -1;
+	ino = follow_watch(sh);
 	while (!stop_flag && !sh->out_failed) {
 		if (show_stream(sh) < 0) {
 			rc = -1;
@@ -1561,8 +1654,22 @@ follow(struct show *sh)
 		now = now_usec(CLOCK_MONOTONIC) / 1000;
 		if (fd < 0 && !refused && now >= next_connect) {
 			fd = follow_subscribe(sh->o->socket);
+			if (fd >= 0)
+				quick = 0;
 			next_connect = now + RECONNECT_MS;
+			/* Just bound, perhaps not yet listening: soon again. */
+			if (quick > 0) {
+				quick--;
+				next_connect = now + RECONNECT_QUICK_MS;
+			}
 		}
+		if (fd >= 0)
+			tmo = POLL_NOTIFY_MS;
+		else if (!refused && next_connect > now &&
+		    next_connect - now < POLL_NOSOCKET_MS)
+			tmo = (int)(next_connect - now);
+		else
+			tmo = POLL_NOSOCKET_MS;
 		/* A signal after the check above still ends the wait. */
 		pfd[0].fd = stop_pipe[0];
 		pfd[0].events = POLLIN;
@@ -1572,9 +1679,11 @@ follow(struct show *sh)
 		 * not at the next entry, which may be long in coming. */
 		pfd[2].fd = STDOUT_FILENO;
 		pfd[2].events = 0;
+		pfd[3].fd = ino;
+		pfd[3].events = POLLIN;
 		pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
-		if (poll(pfd, 3, fd >= 0 ? POLL_NOTIFY_MS : POLL_NOSOCKET_MS) <
-		    0 && errno != EINTR) {
+		pfd[3].revents = 0;
+		if (poll(pfd, 4, tmo) < 0 && errno != EINTR) {
 			msg("poll: %s", strerror(errno));
 			rc = -1;
 			break;
@@ -1589,6 +1698,13 @@ follow(struct show *sh)
 			sh->out_failed = 1;
 			break;
 		}
+		/* A new ring is looked at by the next turn of the loop. */
+		if (ino >= 0 && pfd[3].revents != 0 &&
+		    follow_watch_read(ino, sh) == 2 && fd < 0) {
+			next_connect = 0;
+			quick = RECONNECT_QUICK;
+			refused = 0;
+		}
 		if (fd >= 0 && pfd[1].revents != 0 &&
 		    follow_read(&fd, &refused) < 0)
 			next_connect = now_usec(CLOCK_MONOTONIC) / 1000 +
@@ -1596,6 +1712,8 @@ follow(struct show *sh)
 	}
 	if (fd >= 0)
 		(void)close(fd);
+	if (ino >= 0)
+		(void)close(ino);
 	return rc;
 }
 
