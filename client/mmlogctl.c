@@ -48,6 +48,7 @@
 #define RECONNECT_QUICK_MS	20	/* ... just after it appeared */
 #define RECONNECT_QUICK		50	/* ... this many times */
 #define DUMP_BYTES		64
+#define RATE_WINDOW_USEC	(60 * 1000000ULL)	/* status: rate over */
 
 enum cmd {
 	CMD_SHOW,
@@ -2188,6 +2189,44 @@ json_rec(const char *name, int have, uint64_t seq, uint64_t usec)
 		(void)fputs("null", stdout);
 }
 
+/*
+ * Entries per second written in the last minute, or since the oldest
+ * entry if the ring holds less: the seqs from the first entry of the
+ * window to the head, found by the seek on time, so that a busy ring
+ * costs no more than an idle one.  Returns the window in seconds, with
+ * the rate in *ret_rate, or 0 if there is no window (an empty ring, or
+ * nothing written in the last minute gives a rate of 0 over 60 s).
+ */
+static double
+recent_rate(struct mml_ctl_ring *r, const struct mml_disk_header *h,
+    int have_oldest, uint64_t oldest_usec, double *ret_rate)
+{
+	struct mml_ctl_iter it;
+	struct mml_rec rec;
+	uint64_t now = now_usec(CLOCK_REALTIME), from, first = h->head_seq;
+	int step;
+
+	if (!have_oldest || oldest_usec >= now)
+		return 0;
+	from = now - oldest_usec < RATE_WINDOW_USEC ? oldest_usec :
+	    now - RATE_WINDOW_USEC;
+	mml_ctl_iter_init(&it, r, MML_CTL_QUICK);
+	(void)mml_ctl_iter_seek_key(&it, 1, from);
+	while ((step = mml_ctl_iter_next(&it, &rec)) != MML_CTL_END) {
+		if (step < 0)
+			break;
+		if (step == MML_CTL_ENTRY && rec.hdr.realtime_usec >= from) {
+			first = rec.hdr.seq;
+			break;
+		}
+	}
+	mml_ctl_iter_done(&it);
+	if (first > h->head_seq)
+		first = h->head_seq;
+	*ret_rate = (double)(h->head_seq - first) * 1e6 / (double)(now - from);
+	return (double)(now - from) / 1e6;
+}
+
 static int
 cmd_status(const struct opts *o)
 {
@@ -2201,6 +2240,7 @@ cmd_status(const struct opts *o)
 	    newest_usec = 0, entries;
 	size_t body_len = 0;
 	char s1[64], s2[64], t1[64], id[33], why[256];
+	double rate = 0, rate_s;
 	int json = 0, have_newest = 0, have_oldest = 0, step, drc;
 
 	if (o->output != NULL) {
@@ -2236,6 +2276,7 @@ cmd_status(const struct opts *o)
 		have_oldest = 1;
 		oldest_usec = rec.hdr.realtime_usec;
 	}
+	rate_s = recent_rate(r, &h, have_oldest, oldest_usec, &rate);
 	used = used_bytes(&h);
 	entries = h.head_seq >= h.tail_seq ? h.head_seq - h.tail_seq : 0;
 	drc = daemon_stats(o->socket, buf, sizeof(buf), &body, &body_len, why,
@@ -2257,6 +2298,11 @@ cmd_status(const struct opts *o)
 		    h.head_seq, h.head_off);
 		json_rec("oldest", have_oldest, h.tail_seq, oldest_usec);
 		json_rec("newest", have_newest, newest_seq, newest_usec);
+		if (rate_s > 0)
+			printf(",\"rate\":{\"entries_per_s\":%.1f,\"window_s\":"
+			    "%.1f}", rate, rate_s);
+		else
+			(void)fputs(",\"rate\":null", stdout);
 		printf(",\"chain_end_seq\":%" PRIu64 ",\"durable_seq\":%" PRIu64
 		    ",\"durable_off\":%" PRIu64 ",\"durable_usec\":%" PRIu64
 		    ",\"state\":\"%s\",\"boot_id\":", it.seq, h.durable_seq,
@@ -2308,6 +2354,9 @@ cmd_status(const struct opts *o)
 		mml_ctl_time_iso(t1, sizeof(t1), newest_usec);
 		status_line("newest:", "seq %" PRIu64 " at %s", newest_seq, t1);
 	}
+	if (rate_s > 0)
+		status_line("rate:", "%.1f entries/s over the last %.0f s",
+		    rate, rate_s);
 	if (it.seq != h.head_seq)
 		status_line("chain:", "records end before seq %" PRIu64
 		    ", the header's head is seq %" PRIu64 " (run mmlogctl "
