@@ -4,8 +4,11 @@
 # librelp-dev builds mmlog-forward; rsyslog and rsyslog-relp (imrelp) are
 # the collector its tests forward to, openssl makes their certificates;
 # strace checks the unit's system call filter (t_unit_security).
+# faketime: t_query_filters sets the daemon's clock back; systemd-journal-
+# remote: t_query_export imports `mmlogctl show -o export` into a journal.
 pkgs="gcc make pkg-config libev-dev libsystemd-dev check systemd procps man-db
-    groff-base librelp-dev rsyslog rsyslog-relp openssl strace"
+    groff-base librelp-dev rsyslog rsyslog-relp openssl strace faketime
+    systemd-journal-remote"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
