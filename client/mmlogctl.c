@@ -244,6 +244,7 @@ static void	 show_gap(struct show *, enum item_kind, uint64_t, uint64_t,
 		    uint64_t, enum mml_disk_reason);
 static void	 show_start(struct show *, const struct mml_disk_header *);
 static int	 show_widen(struct show *);
+static int	 past_until(const struct show *, const struct mml_rec *);
 static int	 show_stream(struct show *);
 static int	 show_collect(struct show *);
 static int	 items_push(struct items *, const struct item *);
@@ -1224,6 +1225,19 @@ show_widen(struct show *sh)
 	return 1;
 }
 
+/*
+ * Whether the walk can end at this entry: it was written after --until,
+ * and so, on the assumption --since's seek makes too (the clock did not
+ * go back), is every entry after it.  A follower waits for entries
+ * rather than ending, and only filters.
+ */
+static int
+past_until(const struct show *sh, const struct mml_rec *rec)
+{
+	return sh->flt.have_until && !sh->o->follow &&
+	    rec->hdr.realtime_usec > sh->flt.until_usec;
+}
+
 /* Prints every matching entry as the walk finds it. */
 static int
 show_stream(struct show *sh)
@@ -1242,6 +1256,10 @@ show_stream(struct show *sh)
 			show_lost_flush(sh);
 			return 0;
 		case MML_CTL_ENTRY:
+			if (past_until(sh, &rec)) {
+				show_lost_flush(sh);
+				return 0;
+			}
 			if (rec.hdr.seq >= sh->want &&
 			    filter_match(&sh->flt, &rec))
 				show_entry(sh, &rec);
@@ -1347,7 +1365,8 @@ again:
 	}
 	while (!stop_flag) {
 		step = mml_ctl_iter_next(&sh->it, &rec);
-		if (step == MML_CTL_END)
+		if (step == MML_CTL_END ||
+		    (step == MML_CTL_ENTRY && past_until(sh, &rec)))
 			break;
 		memset(&x, 0, sizeof(x));
 		switch (step) {
