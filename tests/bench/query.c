@@ -19,6 +19,10 @@
 #include "bench.h"
 
 #define QUERY_REPS_MAX	64
+#define JOURNAL_REMOTE	"/lib/systemd/systemd-journal-remote"
+#define JOURNALCTL	"/usr/bin/journalctl"
+
+static void	 part_query_seek(struct bench_cfg *, struct ring_view *, int);
 
 static uint64_t fill_wraps0;
 
@@ -111,6 +115,333 @@ static int
 exited_ok(int st)
 {
 	return st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* Lines argv prints, counted through a pipe; 0 on failure. */
+static uint64_t
+lines_of_seek(const struct bench_cfg *cfg, char *const argv[])
+{
+	uint64_t lines = 0;
+	double t;
+
+	if (!exited_ok(run_count_lines(cfg, argv, &lines, &t)))
+		return 0;
+	return lines;
+}
+
+/*
+ * Runs argv with its stdout read into buf[0, cap), NUL-terminated (the
+ * rest is read and dropped); stderr goes to /dev/null.  Returns the wait
+ * status, or -errno.
+ */
+static int
+run_capture(char *const argv[], char *buf, size_t cap)
+{
+	char sink[4096];
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+	int fds[2], nul;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	(void)fflush(stdout);
+	(void)fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		n = -errno;
+		(void)close(fds[0]);
+		(void)close(fds[1]);
+		return (int)n;
+	}
+	if (pid == 0) {
+		nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (nul >= 0) {
+			(void)dup2(nul, 0);
+			(void)dup2(nul, 2);
+		}
+		(void)dup2(fds[1], 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	(void)close(fds[1]);
+	for (;;) {
+		if (len + 1 < cap)
+			n = read(fds[0], buf + len, cap - 1 - len);
+		else
+			n = read(fds[0], sink, sizeof(sink));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (len + 1 < cap)
+			len += (size_t)n;
+	}
+	buf[len] = '\0';
+	(void)close(fds[0]);
+	return wait_child(pid, 600);
+}
+
+/* The number after `key` in s (as in `"realtime_usec":123`), or 0. */
+static uint64_t
+num_after(const char *s, const char *key)
+{
+	const char *p = s != NULL ? strstr(s, key) : NULL;
+
+	if (p == NULL)
+		return 0;
+	p += strlen(key);
+	while (*p == ' ' || *p == ':' || *p == '"')
+		p++;
+	return strtoull(p, NULL, 10);
+}
+
+static void
+at_usec(char *buf, size_t cap, uint64_t usec)
+{
+	(void)snprintf(buf, cap, "@%llu.%06llu",
+	    (unsigned long long)(usec / 1000000),
+	    (unsigned long long)(usec % 1000000));
+}
+
+/* Median of reps runs of argv to /dev/null, in seconds; -1 on failure. */
+static double
+median_run(const struct bench_cfg *cfg, char *const argv[], int reps)
+{
+	double t[QUERY_REPS_MAX];
+	int i;
+
+	if (reps > QUERY_REPS_MAX)
+		reps = QUERY_REPS_MAX;
+	for (i = 0; i < reps; i++)
+		if (!exited_ok(run_timed(cfg, argv, -1, &t[i])))
+			return -1;
+	return median(t, reps);
+}
+
+/*
+ * Builds a journal file of the ring's entries, the way a user would:
+ * `mmlogctl show -o export` into systemd-journal-remote.  Returns 0 with
+ * the file's path in jpath, 1 if systemd-journal-remote is not there,
+ * -1 if it failed (why says how).
+ */
+static int
+journal_build(const struct bench_cfg *cfg, uint64_t entries, char *jpath,
+    size_t jcap, double *ret_export_s, double *ret_import_s, char *why,
+    size_t why_cap)
+{
+	char xpath[400], out[4096];
+	char *exp_argv[] = { (char *)cfg->mmlogctl, "--file",
+	    (char *)cfg->ring_path, "show", "-o", "export", NULL };
+	char *imp_argv[] = { JOURNAL_REMOTE, "-o", jpath, xpath, NULL };
+	char *hdr_argv[] = { JOURNALCTL, "--file", jpath, "--header", NULL };
+	uint64_t n;
+	int fd, st;
+
+	if (access(JOURNAL_REMOTE, X_OK) < 0 || access(JOURNALCTL, X_OK) < 0)
+		return 1;
+	(void)snprintf(xpath, sizeof(xpath), "%s/ring.export", cfg->tmp);
+	(void)snprintf(jpath, jcap, "%s/ring.journal", cfg->tmp);
+	fd = open(xpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		(void)snprintf(why, why_cap, "%.150s: %s", xpath,
+		    strerror(errno));
+		return -1;
+	}
+	st = run_timed(cfg, exp_argv, fd, ret_export_s);
+	(void)close(fd);
+	if (!exited_ok(st)) {
+		(void)snprintf(why, why_cap, "show -o export failed");
+		return -1;
+	}
+	st = run_timed(cfg, imp_argv, -1, ret_import_s);
+	(void)unlink(xpath);
+	if (!exited_ok(st)) {
+		(void)snprintf(why, why_cap, "systemd-journal-remote failed "
+		    "(status 0x%x)", st);
+		return -1;
+	}
+	/* Every entry made it: the journal's header counts them. */
+	st = run_capture(hdr_argv, out, sizeof(out));
+	n = num_after(out, "Entry objects:");
+	if (!exited_ok(st) || n != entries) {
+		(void)snprintf(why, why_cap, "the journal holds %llu entries, "
+		    "the ring %llu", (unsigned long long)n,
+		    (unsigned long long)entries);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The seek, the JSON scan, and each query against journalctl on a
+ * journal of the same entries (else `show -n 100` against tail(1) of
+ * a text file of them).
+ */
+static void
+part_query_seek(struct bench_cfg *cfg, struct ring_view *rv, int reps)
+{
+	char status[8192], since[48], until[48], jpath[400], why[200] = "";
+	char tpath[400], *tp;
+	char cursor[80];
+	char *st_argv[] = { cfg->mmlogctl, "--file", cfg->ring_path, "status",
+	    "-o", "json", NULL };
+	char *first_argv[] = { cfg->mmlogctl, "--file", cfg->ring_path, "show",
+	    "--after-cursor", cursor, "-o", "json", NULL };
+	char *seek_argv[] = { cfg->mmlogctl, "--file", cfg->ring_path, "show",
+	    "--since", since, "--until", until, "-o", "cat", NULL };
+	char *json_argv[] = { cfg->mmlogctl, "--file", cfg->ring_path, "show",
+	    "-o", "json", NULL };
+	char *n100_argv[] = { cfg->mmlogctl, "--file", cfg->ring_path, "show",
+	    "-n", "100", NULL };
+	char *jn100_argv[] = { JOURNALCTL, "--file", jpath, "-n", "100",
+	    "--no-pager", NULL };
+	char *jseek_argv[] = { JOURNALCTL, "--file", jpath, "--since", since,
+	    "--until", until, "-o", "cat", "--no-pager", NULL };
+	char *jjson_argv[] = { JOURNALCTL, "--file", jpath, "-o", "json",
+	    "--no-pager", NULL };
+	char *text_argv[] = { cfg->mmlogctl, "--file", cfg->ring_path, "show",
+	    NULL };
+	char *tail_argv[] = { "/usr/bin/tail", "-n", "100", tpath, NULL };
+	char *true_argv[] = { "/bin/true", NULL };
+	uint64_t entries = ring_head_seq(rv) - ring_tail_seq(rv), mid,
+	    lines = 0, jlines = 0;
+	double mib = rv->file_size / 1048576.0, t, tj, tb, export_s = NAN,
+	    import_s = NAN;
+	struct figure *f;
+	int st, have_journal, fd, scan_reps = (reps + 2) / 3;
+
+	if (access(cfg->mmlogctl, X_OK) < 0) {
+		f = fig_add("query.since_seek", NAN, "ms", NULL, NAN);
+		fig_skip(f, "mmlogctl not built");
+		return;
+	}
+	/*
+	 * The time of the entry in the middle, by its cursor: the fill is
+	 * bursty, so the middle of the time span may hold no entry.
+	 */
+	f = fig_add("query.since_seek", NAN, "ms", "exec./bin/true", NAN);
+	st = run_capture(st_argv, status, sizeof(status));
+	tp = strstr(status, "\"ring_id\":\"");
+	mid = ring_tail_seq(rv) + entries / 2;
+	if (!exited_ok(st) || tp == NULL || entries < 2) {
+		fig_invalid(f, "status -o json failed");
+		return;
+	}
+	(void)snprintf(cursor, sizeof(cursor), "s=%.32s;i=%llx", tp + 11,
+	    (unsigned long long)(mid - 1));
+	st = run_capture(first_argv, status, sizeof(status));
+	mid = num_after(status, "\"__REALTIME_TIMESTAMP\"");
+	if (!exited_ok(st) || mid == 0) {
+		fig_invalid(f, "no entry after cursor %s", cursor);
+		return;
+	}
+	at_usec(since, sizeof(since), mid);
+	/* A window of 100 us: a few hundred entries at fill speed. */
+	at_usec(until, sizeof(until), mid + 100);
+	st = run_count_lines(cfg, seek_argv, &lines, &t);
+	if (!exited_ok(st) || lines == 0 || lines > entries / 2)
+		fig_invalid(f, "--since %s --until %s printed %llu lines", since,
+		    until, (unsigned long long)lines);
+	t = median_run(cfg, seek_argv, reps);
+	tb = median_run(cfg, true_argv, reps);
+	f->value = t * 1e3;
+	f->base_value = tb * 1e3;
+	if (t < 0)
+		fig_invalid(f, "mmlogctl show --since failed");
+	fig_extra(f, "lines", (double)lines);
+	fig_extra(f, "ring_entries", (double)entries);
+	fig_target(f, "< 20 ms", t >= 0 && t * 1e3 < 20);
+	bench_log("query: --since seek to the middle %.2f ms (%llu lines; "
+	    "exec true %.2f ms)", f->value, (unsigned long long)lines,
+	    f->base_value);
+
+	/* The JSON scan to /dev/null, and counted once through a pipe. */
+	t = median_run(cfg, json_argv, scan_reps);
+	tb = NAN;
+	if (read_file_timed(cfg->ring_path, rv->file_size, &tb) < 0)
+		tb = NAN;
+	f = fig_add("query.scan_json", mib / t, "MiB/s", "read.ring",
+	    mib / tb);
+	st = run_count_lines(cfg, json_argv, &lines, &tj);
+	if (t < 0 || !exited_ok(st) || lines != entries)
+		fig_invalid(f, "show -o json printed %llu lines; the ring "
+		    "holds %llu entries", (unsigned long long)lines,
+		    (unsigned long long)entries);
+	fig_extra(f, "scan_s", t);
+	fig_extra(f, "entries_per_s", (double)entries / t);
+	bench_log("query: -o json scan %.3f s, %.0f MiB/s (read() %.0f MiB/s)",
+	    t, mib / t, mib / tb);
+
+	have_journal = journal_build(cfg, entries, jpath, sizeof(jpath),
+	    &export_s, &import_s, why, sizeof(why));
+	if (have_journal != 0) {
+		f = fig_add("query.vs_journalctl.n100", NAN, "ms",
+		    "journalctl", NAN);
+		if (have_journal > 0)
+			fig_skip(f, "systemd-journal-remote not installed "
+			    "(apt-get install systemd-journal-remote)");
+		else
+			fig_invalid(f, "%s", why);
+		/* A text file of the same entries, and tail(1) of it. */
+		(void)snprintf(tpath, sizeof(tpath), "%s/ring.txt", cfg->tmp);
+		fd = open(tpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0600);
+		if (fd < 0)
+			return;
+		st = run_timed(cfg, text_argv, fd, &t);
+		(void)close(fd);
+		t = median_run(cfg, n100_argv, reps);
+		tb = median_run(cfg, tail_argv, reps);
+		f = fig_add("query.vs_tail.n100", t * 1e3, "ms",
+		    "tail.text", tb * 1e3);
+		if (!exited_ok(st) || t < 0 || tb < 0)
+			fig_invalid(f, "mmlogctl or tail failed");
+		(void)unlink(tpath);
+		return;
+	}
+	bench_log("query: journal of %llu entries built (export %.1f s, "
+	    "import %.1f s)", (unsigned long long)entries, export_s,
+	    import_s);
+
+	/* -n 100: the same 100 lines, ours and journalctl's. */
+	st = run_count_lines(cfg, jn100_argv, &jlines, &tj);
+	t = median_run(cfg, n100_argv, reps);
+	tj = median_run(cfg, jn100_argv, reps);
+	f = fig_add("query.vs_journalctl.n100", t * 1e3, "ms", "journalctl",
+	    tj * 1e3);
+	if (!exited_ok(st) || jlines < 100 || t < 0 || tj < 0)
+		fig_invalid(f, "journalctl -n 100 printed %llu lines",
+		    (unsigned long long)jlines);
+	fig_extra(f, "journal_import_s", import_s);
+	fig_extra(f, "export_s", export_s);
+	bench_log("query: show -n 100 %.2f ms, journalctl -n 100 %.2f ms",
+	    t * 1e3, tj * 1e3);
+
+	/* The seek: the same window, and the same number of lines. */
+	st = run_count_lines(cfg, jseek_argv, &jlines, &tj);
+	t = median_run(cfg, seek_argv, reps);
+	tj = median_run(cfg, jseek_argv, reps);
+	f = fig_add("query.vs_journalctl.since", t * 1e3, "ms", "journalctl",
+	    tj * 1e3);
+	if (!exited_ok(st) || jlines != lines_of_seek(cfg, seek_argv) ||
+	    t < 0 || tj < 0)
+		fig_invalid(f, "journalctl --since/--until printed %llu lines",
+		    (unsigned long long)jlines);
+	bench_log("query: --since seek %.2f ms, journalctl %.2f ms", t * 1e3,
+	    tj * 1e3);
+
+	/* The JSON scan: once for journalctl, which is slow at it. */
+	t = median_run(cfg, json_argv, scan_reps);
+	st = run_timed(cfg, jjson_argv, -1, &tj);
+	f = fig_add("query.vs_journalctl.json_scan", t, "s", "journalctl",
+	    tj);
+	if (!exited_ok(st) || t < 0)
+		fig_invalid(f, "journalctl -o json failed (status 0x%x)", st);
+	fig_extra(f, "entries", (double)entries);
+	bench_log("query: -o json of %llu entries %.2f s, journalctl %.2f s",
+	    (unsigned long long)entries, t, tj);
+	(void)unlink(jpath);
 }
 
 void
@@ -212,6 +543,5 @@ part_query(struct bench_cfg *cfg, struct ring_view *rv)
 	bench_log("query: full scan %.3f s, %.0f MiB/s (read() %.0f MiB/s)",
 	    scan_s, mib / scan_s, mib / read_s);
 seek:
-	f = fig_add("query.since_seek", NAN, "ms", NULL, NAN);
-	fig_skip(f, "slot for the --since seek, once a query index exists");
+	part_query_seek(cfg, rv, reps);
 }
