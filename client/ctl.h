@@ -228,6 +228,7 @@ struct mml_ctl_fmt {
 	uint8_t		 boot_id[16];
 	int		 have_boot_id;
 	int		 color;		/* highlight by priority (a terminal) */
+	char		 cursor_pre[40];	/* "s=<ring id>;i=" */
 };
 
 /* Returns the format named s, or -EINVAL. */

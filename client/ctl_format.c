@@ -20,6 +20,9 @@
 #include "ctl.h"
 
 static size_t	 utf8_seq(const uint8_t *, size_t, uint32_t *);
+static char	*u64_str(char *, uint64_t, unsigned);
+static void	 put_u64(FILE *, uint64_t);
+static void	 put_cursor(const struct mml_ctl_fmt *, uint64_t);
 static void	 put_hex_byte(FILE *, uint8_t);
 static int	 key_printable(const uint8_t *, size_t);
 static int	 key_reserved(const uint8_t *, size_t);
@@ -45,6 +48,44 @@ static const char *const months[12] = {
 };
 
 static const char hexdig[] = "0123456789abcdef";
+
+/*
+ * Writes v in decimal (base 10) or lowercase hex (base 16) so that it
+ * ends at end; returns where it starts.  Scans of whole rings print
+ * several numbers per entry, and printf's machinery costs more than the
+ * rest of an entry.
+ */
+static char *
+u64_str(char *end, uint64_t v, unsigned base)
+{
+	char *p = end;
+
+	do {
+		*--p = hexdig[v % base];
+		v /= base;
+	} while (v != 0);
+	return p;
+}
+
+static void
+put_u64(FILE *out, uint64_t v)
+{
+	char buf[24], *p;
+
+	p = u64_str(buf + sizeof(buf), v, 10);
+	(void)fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), out);
+}
+
+/* The entry's cursor, as mml_ctl_cursor_format() writes it. */
+static void
+put_cursor(const struct mml_ctl_fmt *f, uint64_t seq)
+{
+	char buf[24], *p;
+
+	(void)fputs_unlocked(f->cursor_pre, f->out);
+	p = u64_str(buf + sizeof(buf), seq, 16);
+	(void)fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), f->out);
+}
 
 /*
  * Returns the length of the valid UTF-8 sequence at p and its code point
@@ -95,6 +136,17 @@ mml_ctl_utf8_valid(const uint8_t *p, size_t len)
 	size_t i = 0, n;
 
 	while (i < len) {
+		/* ASCII eight bytes at a time. */
+		while (i + 8 <= len) {
+			uint64_t w;
+
+			memcpy(&w, p + i, 8);
+			if (w & 0x8080808080808080ULL)
+				break;
+			i += 8;
+		}
+		if (i == len)
+			break;
 		if (p[i] < 0x80) {
 			i++;
 			continue;
@@ -186,6 +238,14 @@ mml_ctl_put_json(FILE *out, const uint8_t *p, size_t len)
 	}
 	putc_unlocked('"', out);
 	for (i = 0; i < len; i += n) {
+		/* A run that needs no escape, written at once. */
+		for (n = 0; i + n < len && p[i + n] >= 0x20 && p[i + n] < 0x7f &&
+		    p[i + n] != '"' && p[i + n] != '\\'; n++)
+			;
+		if (n > 0) {
+			(void)fwrite_unlocked(p + i, 1, n, out);
+			continue;
+		}
 		n = 1;
 		switch (p[i]) {
 		case '"':
@@ -391,7 +451,7 @@ mml_ctl_fmt_init(struct mml_ctl_fmt *f, FILE *out, enum mml_ctl_output mode,
     const struct mml_disk_header *h)
 {
 	static const uint8_t zero[16];
-	char host[256];
+	char host[256], buf_id[33];
 	FILE *mem;
 	char *buf = NULL;
 	size_t buf_len = 0;
@@ -401,6 +461,8 @@ mml_ctl_fmt_init(struct mml_ctl_fmt *f, FILE *out, enum mml_ctl_output mode,
 	f->mode = mode;
 	memcpy(f->ring_id, h->ring_id, sizeof(f->ring_id));
 	memcpy(f->boot_id, h->boot_id, sizeof(f->boot_id));
+	mml_ctl_hex128(buf_id, h->ring_id);
+	(void)snprintf(f->cursor_pre, sizeof(f->cursor_pre), "s=%s;i=", buf_id);
 	f->have_boot_id = memcmp(h->boot_id, zero, sizeof(zero)) != 0;
 	if (gethostname(host, sizeof(host)) < 0)
 		(void)strcpy(host, "localhost");
@@ -564,7 +626,9 @@ static void
 json_pair_u64(struct mml_ctl_fmt *f, int *first, const char *key, uint64_t v)
 {
 	json_key(f, first, key, strlen(key));
-	fprintf(f->out, "\"%" PRIu64 "\"", v);
+	putc_unlocked('"', f->out);
+	put_u64(f->out, v);
+	putc_unlocked('"', f->out);
 }
 
 static void
@@ -577,8 +641,10 @@ fmt_json(struct mml_ctl_fmt *f, const struct mml_rec *rec)
 	int first = 1, r, dup;
 
 	putc_unlocked('{', f->out);
-	mml_ctl_cursor_format(buf, f->ring_id, h->seq);
-	json_pair(f, &first, "__CURSOR", (const uint8_t *)buf, strlen(buf));
+	json_key(f, &first, "__CURSOR", 8);
+	putc_unlocked('"', f->out);
+	put_cursor(f, h->seq);
+	putc_unlocked('"', f->out);
 	json_pair_u64(f, &first, "__REALTIME_TIMESTAMP", h->realtime_usec);
 	json_pair_u64(f, &first, "__MONOTONIC_TIMESTAMP", h->monotonic_usec);
 	json_pair_u64(f, &first, "__SEQNUM", h->seq);
@@ -682,7 +748,10 @@ export_pair(FILE *out, const char *key, size_t key_len, const uint8_t *v,
 static void
 export_pair_u64(FILE *out, const char *key, uint64_t v)
 {
-	fprintf(out, "%s=%" PRIu64 "\n", key, v);
+	(void)fputs_unlocked(key, out);
+	putc_unlocked('=', out);
+	put_u64(out, v);
+	putc_unlocked('\n', out);
 }
 
 static void
@@ -694,8 +763,9 @@ fmt_export(struct mml_ctl_fmt *f, const struct mml_rec *rec)
 	size_t off, len, klen;
 	char buf[MML_CTL_CURSOR_MAX];
 
-	mml_ctl_cursor_format(buf, f->ring_id, h->seq);
-	fprintf(out, "__CURSOR=%s\n", buf);
+	(void)fputs_unlocked("__CURSOR=", out);
+	put_cursor(f, h->seq);
+	putc_unlocked('\n', out);
 	export_pair_u64(out, "__REALTIME_TIMESTAMP", h->realtime_usec);
 	export_pair_u64(out, "__MONOTONIC_TIMESTAMP", h->monotonic_usec);
 	/* systemd-journal-remote requires a boot id with every entry. */

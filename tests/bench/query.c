@@ -337,8 +337,8 @@ part_query_seek(struct bench_cfg *cfg, struct ring_view *rv, int reps)
 		return;
 	}
 	at_usec(since, sizeof(since), mid);
-	/* A window of 100 us: a few hundred entries at fill speed. */
-	at_usec(until, sizeof(until), mid + 100);
+	/* A window of 10 us: some hundreds of entries at fill speed. */
+	at_usec(until, sizeof(until), mid + 10);
 	st = run_count_lines(cfg, seek_argv, &lines, &t);
 	if (!exited_ok(st) || lines == 0 || lines > entries / 2)
 		fig_invalid(f, "--since %s --until %s printed %llu lines", since,
