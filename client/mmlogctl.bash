@@ -9,7 +9,7 @@ _mmlogctl()
 	local commands="show write status verify dump clear rotate-id reset-counters"
 	local global="--file --socket --help --version"
 	local prios="emerg alert crit err warning notice info debug"
-	local outputs="short short-precise short-iso json json-pretty export cat"
+	local outputs="short short-precise short-iso json json-pretty export cat raw"
 
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}
@@ -55,7 +55,7 @@ _mmlogctl()
 		    --no-pager" ;;
 	write)	opts="-p --priority -t --tag -F --field --sync" ;;
 	status)	opts="-o --output" ;;
-	dump)	opts="-n --lines" ;;
+	dump)	opts="-n --lines --no-pager" ;;
 	*)	opts= ;;
 	esac
 	if [[ $cur == -* ]]; then
