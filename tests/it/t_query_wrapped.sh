@@ -69,6 +69,20 @@ old=$(echo "$cm" | sed 's/;i=[0-9a-f]*/;i=a/')
 expect "--after-cursor of seq 10, overwritten" 1 --after-cursor "$old"
 grep -q "^mmlogctl: -- $((first - 11)) entries lost" "$T/ctl.err" ||
     fail "a cursor into the overwritten part: no '$((first - 11)) entries lost': $(cat "$T/ctl.err")"
+# status: the same ring in numbers, and the daemon's counters.
+ctl --file "$RING" status >"$T/st" || fail "status: $(tail -n 3 "$T/ctl.err")"
+ctl --file "$RING" status -o json >"$T/st.json" || fail "status -o json"
+assert_eq "status: entries" "$n (seq $first..$last)" "$(sed -n 's/^entries: *//p' "$T/st")"
+assert_eq "status: wraps" "$(header_field wraps)" "$(sed -n 's/^wraps: *//p' "$T/st")"
+assert_eq "status -o json: wraps, entries, tail_seq, state" \
+    "$(header_field wraps)	$n	$first	dirty" "$(json_fields wraps entries tail_seq state <"$T/st.json")"
+grep -Eq '^rate: +[0-9.]+ entries/s over the last [0-9]+ s$' "$T/st" ||
+    fail "status shows no rate: $(cat "$T/st")"
+grep -q '"rate":{"entries_per_s":[0-9.]*,"window_s":[0-9.]*}' "$T/st.json" ||
+    fail "status -o json has no rate: $(cat "$T/st.json")"
+grep -Eq '^  (clients|entries|bad_frames|client_drops|append_errors): [0-9]+$' "$T/st" ||
+    fail "status shows no daemon counters: $(cat "$T/st")"
+grep -q '"reachable":true' "$T/st.json" || fail "status -o json: daemon not reachable"
 assert_eq "short output says it inline" "-- $((first - 11)) entries lost (overwritten before they were read) --" \
     "$(show --after-cursor "$old" | head -n 1)"
 stop_daemon
