@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,6 +197,33 @@ num_after(const char *s, const char *key)
 	return strtoull(p, NULL, 10);
 }
 
+/* The sum of the numbers after every `key` in s. */
+static uint64_t
+num_sum(const char *s, const char *key)
+{
+	uint64_t sum = 0;
+
+	while ((s = strstr(s, key)) != NULL) {
+		sum += num_after(s, key);
+		s += strlen(key);
+	}
+	return sum;
+}
+
+/* Removes the files matching pattern. */
+static void
+unlink_glob(const char *pattern)
+{
+	glob_t g;
+	size_t i;
+
+	if (glob(pattern, 0, NULL, &g) != 0)
+		return;
+	for (i = 0; i < g.gl_pathc; i++)
+		(void)unlink(g.gl_pathv[i]);
+	globfree(&g);
+}
+
 static void
 at_usec(char *buf, size_t cap, uint64_t usec)
 {
@@ -220,20 +248,22 @@ median_run(const struct bench_cfg *cfg, char *const argv[], int reps)
 }
 
 /*
- * Builds a journal file of the ring's entries, the way a user would:
- * `mmlogctl show -o export` into systemd-journal-remote.  Returns 0 with
- * the file's path in jpath, 1 if systemd-journal-remote is not there,
- * -1 if it failed (why says how).
+ * Builds a journal of the ring's entries, the way a user would:
+ * `mmlogctl show -o export` into systemd-journal-remote, which, as
+ * journald does, starts a new file every 128 MiB or so.  Returns 0 with
+ * a pattern for all the journal's files in jpath (journalctl --file
+ * takes patterns), 1 if systemd-journal-remote is not there, -1 if it
+ * failed (why says how).
  */
 static int
 journal_build(const struct bench_cfg *cfg, uint64_t entries, char *jpath,
     size_t jcap, double *ret_export_s, double *ret_import_s, char *why,
     size_t why_cap)
 {
-	char xpath[400], out[4096];
+	char xpath[400], opath[400], out[16384];
 	char *exp_argv[] = { (char *)cfg->mmlogctl, "--file",
 	    (char *)cfg->ring_path, "show", "-o", "export", NULL };
-	char *imp_argv[] = { JOURNAL_REMOTE, "-o", jpath, xpath, NULL };
+	char *imp_argv[] = { JOURNAL_REMOTE, "-o", opath, xpath, NULL };
 	char *hdr_argv[] = { JOURNALCTL, "--file", jpath, "--header", NULL };
 	uint64_t n;
 	int fd, st;
@@ -241,7 +271,8 @@ journal_build(const struct bench_cfg *cfg, uint64_t entries, char *jpath,
 	if (access(JOURNAL_REMOTE, X_OK) < 0 || access(JOURNALCTL, X_OK) < 0)
 		return 1;
 	(void)snprintf(xpath, sizeof(xpath), "%s/ring.export", cfg->tmp);
-	(void)snprintf(jpath, jcap, "%s/ring.journal", cfg->tmp);
+	(void)snprintf(opath, sizeof(opath), "%s/ring.journal", cfg->tmp);
+	(void)snprintf(jpath, jcap, "%s/ring*.journal", cfg->tmp);
 	fd = open(xpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		(void)snprintf(why, why_cap, "%.150s: %s", xpath,
@@ -261,9 +292,9 @@ journal_build(const struct bench_cfg *cfg, uint64_t entries, char *jpath,
 		    "(status 0x%x)", st);
 		return -1;
 	}
-	/* Every entry made it: the journal's header counts them. */
+	/* Every entry made it: the files' headers count them. */
 	st = run_capture(hdr_argv, out, sizeof(out));
-	n = num_after(out, "Entry objects:");
+	n = num_sum(out, "Entry objects:");
 	if (!exited_ok(st) || n != entries) {
 		(void)snprintf(why, why_cap, "the journal holds %llu entries, "
 		    "the ring %llu", (unsigned long long)n,
@@ -441,7 +472,7 @@ part_query_seek(struct bench_cfg *cfg, struct ring_view *rv, int reps)
 	fig_extra(f, "entries", (double)entries);
 	bench_log("query: -o json of %llu entries %.2f s, journalctl %.2f s",
 	    (unsigned long long)entries, t, tj);
-	(void)unlink(jpath);
+	unlink_glob(jpath);
 }
 
 void
