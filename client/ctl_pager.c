@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,6 +74,9 @@ pager_child(const char *cmd, int rfd, int tty)
 {
 	const char *cs;
 
+	/* Gone with us if we die (a signal): no pager left on the terminal
+	 * after the shell has its prompt back.  Normally we wait for it. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (dup2(rfd, STDIN_FILENO) < 0)
 		_exit(EXIT_FAILURE);
 	if (rfd != STDIN_FILENO)

@@ -1845,6 +1845,9 @@ cmd_show(const struct opts *o)
 		    "short-precise, short-iso, json, json-pretty, export, cat, "
 		    "raw)", o->output);
 	sh.mode = (enum mml_ctl_output)mode;
+	if (sh.mode == MML_CTL_O_RAW && o->show_cursor)
+		return usage_error("--show-cursor would put text among the "
+		    "records of -o raw");
 	if (sh.mode == MML_CTL_O_RAW && isatty(STDOUT_FILENO)) {
 		msg("-o raw writes binary records: send them to a file or a "
 		    "pipe, not to a terminal");

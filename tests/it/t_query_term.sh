@@ -112,3 +112,6 @@ cmp -s "$T/raw2" "$T/want2" || fail "-o raw -n 2 is not the last two records"
 tty TERM=xterm -- show -o raw
 assert_eq "-o raw on a terminal, exit status" 1 "$?"
 grep -q "not to a terminal" "$T/tty.out" || fail "no clear message for -o raw on a terminal: $(cat -v "$T/tty.out")"
+"$MMLOGCTL" --file "$RING" show -o raw --show-cursor >"$T/o" 2>"$T/e"
+assert_eq "-o raw --show-cursor, exit status" 2 "$?"
+[ -s "$T/o" ] && fail "-o raw --show-cursor wrote output"
