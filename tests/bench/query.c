@@ -292,10 +292,14 @@ journal_build(const struct bench_cfg *cfg, uint64_t entries, char *jpath,
 		    "(status 0x%x)", st);
 		return -1;
 	}
-	/* Every entry made it: the files' headers count them. */
+	/*
+	 * Every entry made it: the files' headers count them (an entry
+	 * that did not fit a file before it was rotated counts there too;
+	 * the JSON scan later counts exactly).
+	 */
 	st = run_capture(hdr_argv, out, sizeof(out));
 	n = num_sum(out, "Entry objects:");
-	if (!exited_ok(st) || n != entries) {
+	if (!exited_ok(st) || n < entries) {
 		(void)snprintf(why, why_cap, "the journal holds %llu entries, "
 		    "the ring %llu", (unsigned long long)n,
 		    (unsigned long long)entries);
@@ -462,13 +466,20 @@ part_query_seek(struct bench_cfg *cfg, struct ring_view *rv, int reps)
 	bench_log("query: --since seek %.2f ms, journalctl %.2f ms", t * 1e3,
 	    tj * 1e3);
 
-	/* The JSON scan: once for journalctl, which is slow at it. */
-	t = median_run(cfg, json_argv, scan_reps);
-	st = run_timed(cfg, jjson_argv, -1, &tj);
+	/*
+	 * The JSON scan, both counted through a pipe; once for journalctl,
+	 * which is slow at it.
+	 */
+	st = run_count_lines(cfg, json_argv, &lines, &t);
+	if (!exited_ok(st))
+		t = -1;
+	st = run_count_lines(cfg, jjson_argv, &jlines, &tj);
 	f = fig_add("query.vs_journalctl.json_scan", t, "s", "journalctl",
 	    tj);
-	if (!exited_ok(st) || t < 0)
-		fig_invalid(f, "journalctl -o json failed (status 0x%x)", st);
+	if (!exited_ok(st) || t < 0 || jlines != entries || lines != entries)
+		fig_invalid(f, "-o json printed %llu lines, journalctl %llu; "
+		    "%llu entries", (unsigned long long)lines,
+		    (unsigned long long)jlines, (unsigned long long)entries);
 	fig_extra(f, "entries", (double)entries);
 	bench_log("query: -o json of %llu entries %.2f s, journalctl %.2f s",
 	    (unsigned long long)entries, t, tj);
