@@ -210,6 +210,20 @@ num_sum(const char *s, const char *key)
 	return sum;
 }
 
+/* The number of files matching pattern. */
+static size_t
+count_glob(const char *pattern)
+{
+	glob_t g;
+	size_t n;
+
+	if (glob(pattern, 0, NULL, &g) != 0)
+		return 0;
+	n = g.gl_pathc;
+	globfree(&g);
+	return n;
+}
+
 /* Removes the files matching pattern. */
 static void
 unlink_glob(const char *pattern)
@@ -344,6 +358,7 @@ part_query_seek(struct bench_cfg *cfg, struct ring_view *rv, int reps)
 	double mib = rv->file_size / 1048576.0, t, tj, tb, export_s = NAN,
 	    import_s = NAN;
 	struct figure *f;
+	size_t files;
 	int st, have_journal, fd, scan_reps = (reps + 2) / 3;
 
 	if (access(cfg->mmlogctl, X_OK) < 0) {
@@ -476,10 +491,22 @@ part_query_seek(struct bench_cfg *cfg, struct ring_view *rv, int reps)
 	st = run_count_lines(cfg, jjson_argv, &jlines, &tj);
 	f = fig_add("query.vs_journalctl.json_scan", t, "s", "journalctl",
 	    tj);
-	if (!exited_ok(st) || t < 0 || jlines != entries || lines != entries)
+	/*
+	 * journalctl shows an entry twice where systemd-journal-remote
+	 * rotated its file (seen with systemd 252): at most once per file.
+	 */
+	files = count_glob(jpath);
+	if (!exited_ok(st) || t < 0 || lines != entries || jlines < entries ||
+	    jlines > entries + files)
 		fig_invalid(f, "-o json printed %llu lines, journalctl %llu; "
-		    "%llu entries", (unsigned long long)lines,
-		    (unsigned long long)jlines, (unsigned long long)entries);
+		    "%llu entries in %zu journal files",
+		    (unsigned long long)lines, (unsigned long long)jlines,
+		    (unsigned long long)entries, files);
+	else if (jlines > entries)
+		fig_note(f, "journalctl showed %llu entries twice, where the "
+		    "journal's %zu files meet", (unsigned long long)(jlines -
+		    entries), files);
+	fig_extra(f, "journal_files", (double)files);
 	fig_extra(f, "entries", (double)entries);
 	bench_log("query: -o json of %llu entries %.2f s, journalctl %.2f s",
 	    (unsigned long long)entries, t, tj);
