@@ -84,7 +84,7 @@ assert_eq "commands" "clear dump reset-counters rotate-id show status verify wri
     "$(complete_words mmlogctl '')"
 assert_eq "priorities" "alert crit debug emerg err info notice warning " \
     "$(complete_words mmlogctl show -p '')"
-assert_eq "formats" "cat export json json-pretty short short-iso short-precise " \
+assert_eq "formats" "cat export json json-pretty raw short short-iso short-precise " \
     "$(complete_words mmlogctl --file x show -o '')"
 assert_eq "status formats" "json " "$(complete_words mmlogctl status -o '')"
 for cmd in show write status verify dump; do
