@@ -166,6 +166,8 @@ struct filter {
 	uint64_t	 since_usec, until_usec;
 	int		 have_grep;
 	regex_t		 re;
+	char		*re_buf;	/* the message, NUL-terminated */
+	size_t		 re_cap;
 };
 
 /* What an item of a window stands for. */
@@ -236,7 +238,7 @@ static int	 daemon_stats(const char *, uint8_t *, size_t,
 		    const uint8_t **, size_t *, char *, size_t);
 static int	 out_ok(struct show *);
 static int	 text_mode(enum mml_ctl_output);
-static int	 filter_match(const struct filter *, const struct mml_rec *);
+static int	 filter_match(struct filter *, const struct mml_rec *);
 static void	 show_entry(struct show *, const struct mml_rec *);
 static void	 show_lost(struct show *, uint64_t, uint64_t);
 static void	 show_lost_flush(struct show *);
@@ -1029,9 +1031,11 @@ text_mode(enum mml_ctl_output mode)
 }
 
 static int
-filter_match(const struct filter *f, const struct mml_rec *rec)
+filter_match(struct filter *f, const struct mml_rec *rec)
 {
 	const struct mml_rec_hdr *h = &rec->hdr;
+	const char *subject;
+	char *nbuf;
 	const uint8_t *name;
 	regmatch_t m;
 	size_t i, len;
@@ -1057,11 +1061,28 @@ filter_match(const struct filter *f, const struct mml_rec *rec)
 			return 0;
 	}
 	if (f->have_grep) {
-		/* REG_STARTEND: the message is a byte range, not a string. */
+		/*
+		 * REG_STARTEND: the message is a byte range, not a string,
+		 * and may hold NUL bytes.  It is still matched in a copy
+		 * that ends in a NUL: some regexec()s (and sanitizers'
+		 * wrappers of it) look for the end of the string anyway, and
+		 * the record in the ring has none.
+		 */
+		if (h->msg_len >= f->re_cap &&
+		    (nbuf = realloc(f->re_buf, (size_t)h->msg_len + 1)) !=
+		    NULL) {
+			f->re_buf = nbuf;
+			f->re_cap = (size_t)h->msg_len + 1;
+		}
+		subject = (const char *)rec->msg;
+		if (h->msg_len < f->re_cap) {
+			memcpy(f->re_buf, rec->msg, h->msg_len);
+			f->re_buf[h->msg_len] = '\0';
+			subject = f->re_buf;
+		}
 		m.rm_so = 0;
 		m.rm_eo = (regoff_t)h->msg_len;
-		if (regexec(&f->re, (const char *)rec->msg, 1, &m,
-		    REG_STARTEND) != 0)
+		if (regexec(&f->re, subject, 1, &m, REG_STARTEND) != 0)
 			return 0;
 	}
 	return 1;
@@ -1985,6 +2006,7 @@ out:
 	mml_ctl_pager_close();
 	if (sh.flt.have_grep)
 		regfree(&sh.flt.re);
+	free(sh.flt.re_buf);
 	mml_ctl_iter_done(&sh.it);
 	(void)mml_ctl_ring_free(sh.ring);
 	return status;
