@@ -192,7 +192,8 @@ FUZZ_SRC_server	:= $(DAEMON_LIB_SRC) $(PROTO_SRC)
 FUZZ_SRC_ring	:= $(DAEMON_LIB_SRC) $(PROTO_SRC) client/ctl_read.c
 # (fuzz_opts_mmlogd.c includes daemon/conf.c.)
 FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c daemon/log.c $(PROTO_SRC) \
-		   client/ctl_read.c client/ctl_format.c $(CLIENT_SRC)
+		   client/ctl_read.c client/ctl_format.c client/ctl_pager.c \
+		   $(CLIENT_SRC)
 FUZZ_LIBS	:= $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
 # Run options: inputs up to 128 KiB (a whole small ring), 10 s each.
 FUZZ_RUN_OPTS	:= -timeout=10 -rss_limit_mb=2048 -max_len=131072 \
