@@ -31,8 +31,7 @@ static const char *const reason_str[MML_WIRE_REASON_MAX] = {
 	[MML_WIRE_E_FIELD] = "malformed field or invalid field name",
 	[MML_WIRE_E_ENTRY_SIZE] = "entry larger than the daemon's --max-entry",
 	[MML_WIRE_E_TEXT] = "error text longer than the frame",
-	[MML_WIRE_E_FIELD_COUNT] = "entry has more fields than the daemon's "
-	    "--max-fields",
+	[MML_WIRE_E_FIELD_COUNT] = "more fields than --max-fields allows",
 };
 
 const char *

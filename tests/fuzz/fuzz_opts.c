@@ -103,7 +103,7 @@ parse_one(const char *s)
 		FUZZ_CHECK(memcmp(id, id2, 16) == 0 && v == v2);
 	}
 	if (mml_ctl_output_parse(s) >= 0)
-		FUZZ_CHECK(mml_ctl_output_parse(s) <= MML_CTL_O_CAT);
+		FUZZ_CHECK(mml_ctl_output_parse(s) <= MML_CTL_O_RAW);
 	(void)pattern_has_upper(s);
 	if (fuzz_mmlogd_parse_size(s, &v) == 0) {
 		/* The number before any suffix, times the suffix. */

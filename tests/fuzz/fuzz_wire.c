@@ -126,6 +126,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case MML_FRAME_SYNC:
 		case MML_FRAME_STATS:
 		case MML_FRAME_SUBSCRIBE:
+		case MML_FRAME_CLEAR:
+		case MML_FRAME_ROTATE_ID:
+		case MML_FRAME_RESET_COUNTERS:
 			FUZZ_CHECK(f.body_len == 0);
 			break;
 		case MML_FRAME_STATS_REPLY:
