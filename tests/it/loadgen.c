@@ -11,8 +11,7 @@
  *   -z SIZE  pad each message to SIZE bytes
  *   -N       non-blocking handle (MMLOG_NONBLOCK): an entry that would
  *            block is dropped and counted, loadgen waits a millisecond
- *            and goes on (the last entry is tried until it gets through,
- *            carrying the count); before the final sync it prints "sent S
+ *            and goes on; before the final sync it prints "sent S
  *            dropped D pending P" on stderr from mmlog_get_stats()
  *   -S       no final sync barrier: exit once every entry was handed to
  *            the kernel (for tests where syncs stall or fail)
@@ -36,7 +35,6 @@ main(int argc, char **argv)
 	const struct timespec ms = { 0, 1000000 };
 	struct mmlog_stats st;
 	int ch, prio = MMLOG_INFO, ack = 0, r, len, nonblock = 0, nosync = 0;
-	long tries_last = 0;
 	uint64_t seq;
 
 	while ((ch = getopt(argc, argv, "s:t:n:p:az:NS")) != -1) {
@@ -80,13 +78,6 @@ main(int argc, char **argv)
 			r = mmlog_write(c, prio, NULL, msg, (size_t)len);
 		if (r == -EAGAIN && nonblock) {
 			(void)nanosleep(&ms, NULL);
-			/*
-			 * The last entry is tried until it gets through, as
-			 * it carries the count of the drops before it: no
-			 * later entry would.
-			 */
-			if (i == count && tries_last++ < 100000)
-				i--;
 			continue;
 		}
 		if (r < 0) {

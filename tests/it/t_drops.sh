@@ -20,13 +20,16 @@ read -r _ sent _ dropped _ pending <"$T/lg.err" || fail "no stats: $(cat "$T/lg.
 note "client: sent $sent, dropped $dropped, pending $pending"
 [ "$dropped" -gt 0 ] || fail "the client dropped nothing: the test did not test"
 assert_eq "sent + dropped" 3000 $((sent + dropped))
-assert_eq "drops not yet reported" 0 "$pending"
+# Drops after the last entry that got through have no later entry to
+# carry them (a sync carries none): the client still holds them, and so
+# they are not in the ring.
 
 entries >"$T/shown" || exit 1
 range=$(check_gapless "$T/shown") || fail "$range"
 # Walk the ring: each drop record must announce exactly the gap in the
 # client's numbering that follows it.
-awk -F '\t' -v sent="$sent" -v dropped="$dropped" '
+awk -F '\t' -v sent="$sent" -v dropped="$((dropped - pending))" \
+    -v held="$pending" '
 $3 == "mmlogd" {
 	if (!match($5, /dropped [0-9]+ entries/)) { print "odd record:", $5; exit 1 }
 	split(substr($5, RSTART, RLENGTH), w, " ")
@@ -47,7 +50,8 @@ $3 == "nb" {
 END {
 	if (n != sent) { printf "%d entries of %d sent\n", n, sent; exit 1 }
 	if (announced != dropped) { printf "%d drops announced, %d dropped\n", announced, dropped; exit 1 }
-	if (last != 3000) { print "last entry", last; exit 1 }
+	if (last + held != 3000) { print "last entry", last; exit 1 }
 }' "$T/shown" >"$T/why" || fail "$(cat "$T/why")"
-assert_eq "client_drops counter" "$dropped" "$(stats_field client_drops)"
+assert_eq "client_drops counter" "$((dropped - pending))" \
+    "$(stats_field client_drops)"
 stop_daemon
