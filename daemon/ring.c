@@ -70,9 +70,7 @@ static int chain_ok(const struct mml_ring *, const struct mml_rec *, int);
 static void ring_mark_gap(struct mml_ring *);
 static int ring_index_prepare(int, const char *, struct mml_disk_header *,
     uint64_t);
-static int ring_zero_fill(int, uint64_t);
 
-#define ZERO_FILL_MAX	((uint64_t)1 << 30)	/* see ring_zero_fill() */
 static void ring_index_check(struct mml_ring *, uint64_t);
 static int rec_at(const struct mml_ring *, uint64_t, uint64_t, int,
     struct mml_rec *);
@@ -261,11 +259,6 @@ ring_create(const char *path, uint64_t cap)
 		    (unsigned long long)mml_disk_file_size(&h), path);
 		goto out;
 	}
-	r = ring_zero_fill(fd, mml_disk_file_size(&h));
-	if (r < 0) {
-		r = mml_log_errno(-r, "write ring '%s'", tmp);
-		goto out;
-	}
 	memset(page, 0, sizeof(page));
 	memcpy(page, &h, sizeof(h));
 	if (pwrite(fd, page, sizeof(page), 0) != (ssize_t)sizeof(page) ||
@@ -293,39 +286,6 @@ out:
 		(void)close(rfd);
 	free(tmp);
 	return r;
-}
-
-/*
- * Writes zeros over the start of a new file.  posix_fallocate() reserves
- * the blocks but (on ext4 and XFS) as unwritten extents, and the first
- * write to each block then costs a journal commit in the sync that makes
- * it durable: measured here, 170-235 us per 4 KiB sync on a fresh file
- * against 110-140 us once written.  Writing the file once at creation
- * pays that up front, at disk speed (2.3 s for 1 GiB here), instead of on
- * every acknowledged write of the first lap.  Only the first
- * ZERO_FILL_MAX bytes, so that a huge ring does not hold up the start for
- * minutes: beyond them, the first lap pays as before.
- */
-static int
-ring_zero_fill(int fd, uint64_t size)
-{
-	static const uint8_t zero[1 << 16];
-	uint64_t off;
-	ssize_t n;
-
-	if (size > ZERO_FILL_MAX)
-		size = ZERO_FILL_MAX;
-	for (off = 0; off < size; off += (uint64_t)n) {
-		n = pwrite(fd, zero, size - off < sizeof(zero) ?
-		    (size_t)(size - off) : sizeof(zero), (off_t)off);
-		if (n < 0 && errno == EINTR) {
-			n = 0;
-			continue;
-		}
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-	}
-	return 0;
 }
 
 /*
