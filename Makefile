@@ -57,9 +57,9 @@ DAEMON_LIB_SRC	:= daemon/ring.c daemon/server.c daemon/log.c daemon/sync.c \
 DAEMON_SRC	:= daemon/main.c $(DAEMON_LIB_SRC)
 CLIENT_SRC	:= client/client.c client/sock.c
 CTL_SRC		:= client/mmlogctl.c client/ctl_read.c client/ctl_format.c \
-		   client/ctl_pager.c
+		   client/ctl_pager.c client/notify.c
 FWD_SRC		:= client/mmlog-forward.c client/fwd_msg.c client/fwd_out.c \
-		   client/ctl_read.c client/ctl_format.c
+		   client/ctl_read.c client/ctl_format.c client/notify.c
 TEST_SRC	:= $(wildcard tests/check_*.c)
 BENCH_SRC	:= $(wildcard tests/bench/*.c)
 IT_HELPER_SRC	:= $(wildcard tests/it/*.c)
@@ -193,7 +193,7 @@ FUZZ_SRC_ring	:= $(DAEMON_LIB_SRC) $(PROTO_SRC) client/ctl_read.c
 # (fuzz_opts_mmlogd.c includes daemon/conf.c.)
 FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c daemon/log.c $(PROTO_SRC) \
 		   client/ctl_read.c client/ctl_format.c client/ctl_pager.c \
-		   $(CLIENT_SRC)
+		   client/notify.c $(CLIENT_SRC)
 FUZZ_LIBS	:= $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
 # Run options: inputs up to 128 KiB (a whole small ring), 10 s each.
 FUZZ_RUN_OPTS	:= -timeout=10 -rss_limit_mb=2048 -max_len=131072 \

@@ -133,7 +133,6 @@ static int	 ensure_session(struct fwd *);
 static int	 send_msg(struct fwd *, int);
 static void	 note_gap(struct fwd *, int);
 static void	 place(struct fwd *, uint64_t);
-static int	 subscribe(const char *);
 static int	 wait_ring(struct fwd *, uint64_t);
 static int	 reopen(struct fwd *);
 static int	 run(struct fwd *);
@@ -851,26 +850,6 @@ place(struct fwd *f, uint64_t want)
 	f->conf_seq = f->it.seq;
 }
 
-/* Connects and subscribes to NOTIFY frames; returns the socket or -errno. */
-static int
-subscribe(const char *path)
-{
-	uint8_t buf[sizeof(struct mml_frame_hdr)];
-	int fd, e;
-
-	fd = mml_sock_connect(path, SOCK_SEQPACKET, 1000);
-	if (fd < 0)
-		return fd;
-	mml_wire_hdr_init(buf, MML_FRAME_SUBSCRIBE, 0, 1);
-	if (send(fd, buf, sizeof(buf), MSG_NOSIGNAL) < 0 ||
-	    fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
-		e = errno;
-		(void)close(fd);
-		return -e;
-	}
-	return fd;
-}
-
 /*
  * Waits until the daemon says the ring grew, a signal comes, or
  * timeout_ms pass.  Returns 0, or -1 if poll() failed.
@@ -878,16 +857,15 @@ subscribe(const char *path)
 static int
 wait_ring(struct fwd *f, uint64_t timeout_ms)
 {
-	static uint8_t buf[MML_FRAME_MAX];
-	struct mml_frame fr;
+	uint8_t buf[256];
 	struct pollfd pfd[2];
 	uint64_t now = now_ms();
-	ssize_t n;
-	int tmo;
+	char why[256];
+	int tmo, r;
 
 	if (f->notify_fd < 0 && !f->notify_refused &&
 	    now >= f->next_subscribe_ms) {
-		f->notify_fd = subscribe(f->o->socket);
+		f->notify_fd = mml_sock_subscribe(f->o->socket, 1);
 		f->next_subscribe_ms = now + RECONNECT_MS;
 	}
 	tmo = f->notify_fd >= 0 ? POLL_NOTIFY_MS : POLL_NOSOCKET_MS;
@@ -908,21 +886,13 @@ wait_ring(struct fwd *f, uint64_t timeout_ms)
 	if (f->notify_fd < 0 || pfd[1].revents == 0)
 		return 0;
 	/* Every frame only says "look again". */
-	for (;;) {
-		n = recv(f->notify_fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return 0;
-		if (n <= 0)
-			break;
-		if (mml_wire_decode(buf, (size_t)n, 0, &fr, NULL) == 0 &&
-		    fr.hdr.type == MML_FRAME_ERROR) {
-			logmsg(LOG_NOTICE, "mmlogd refused to notify us; "
-			    "polling the ring instead");
-			f->notify_refused = 1;
-			break;
-		}
+	r = mml_sock_notify_drain(f->notify_fd, why, sizeof(why));
+	if (r == 0)
+		return 0;
+	if (r == -EPERM) {
+		logmsg(LOG_NOTICE, "mmlogd refused to notify us (%s); polling "
+		    "the ring instead", why);
+		f->notify_refused = 1;
 	}
 	(void)close(f->notify_fd);
 	f->notify_fd = -1;

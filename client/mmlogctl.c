@@ -252,7 +252,6 @@ static int	 show_collect(struct show *);
 static int	 items_push(struct items *, const struct item *);
 static void	 items_trim(struct items *, int64_t);
 static int	 follow(struct show *);
-static int	 follow_subscribe(const char *);
 static int	 follow_read(int *, int *);
 static int	 follow_reopen(struct show *);
 static int	 follow_watch(const struct show *);
@@ -1468,26 +1467,6 @@ out:
 	return rc;
 }
 
-/* Connects and subscribes to NOTIFY frames; returns the socket or -errno. */
-static int
-follow_subscribe(const char *path)
-{
-	uint8_t buf[sizeof(struct mml_frame_hdr)];
-	int fd, e;
-
-	fd = mml_sock_connect(path, SOCK_SEQPACKET, 1000);
-	if (fd < 0)
-		return fd;
-	mml_wire_hdr_init(buf, MML_FRAME_SUBSCRIBE, 0, 2);
-	if (send(fd, buf, sizeof(buf), MSG_NOSIGNAL) < 0 ||
-	    fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
-		e = errno;
-		(void)close(fd);
-		return -e;
-	}
-	return fd;
-}
-
 /*
  * Drains the socket.  Every frame only says "look again", so its
  * content matters little; returns 0 while the connection is good, -1
@@ -1496,29 +1475,16 @@ follow_subscribe(const char *path)
 static int
 follow_read(int *fd, int *refused)
 {
-	static uint8_t buf[MML_FRAME_MAX];
-	struct mml_error_body eb;
-	struct mml_frame f;
-	ssize_t n;
+	char why[256];
+	int r;
 
-	for (;;) {
-		n = recv(*fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return 0;
-		if (n <= 0)
-			break;
-		if (mml_wire_decode(buf, (size_t)n, 0, &f, NULL) < 0)
-			continue;
-		if (f.hdr.type == MML_FRAME_ERROR) {
-			memcpy(&eb, f.body, sizeof(eb));
-			msg("the daemon refused to notify us (%.*s); polling "
-			    "the ring instead", (int)eb.text_len,
-			    (const char *)f.body + sizeof(eb));
-			*refused = 1;
-			break;
-		}
+	r = mml_sock_notify_drain(*fd, why, sizeof(why));
+	if (r == 0)
+		return 0;
+	if (r == -EPERM) {
+		msg("the daemon refused to notify us (%s); polling the ring "
+		    "instead", why);
+		*refused = 1;
 	}
 	(void)close(*fd);
 	*fd = -1;
@@ -1694,7 +1660,7 @@ follow(struct show *sh)
 		}
 		now = now_usec(CLOCK_MONOTONIC) / 1000;
 		if (fd < 0 && !refused && now >= next_connect) {
-			fd = follow_subscribe(sh->o->socket);
+			fd = mml_sock_subscribe(sh->o->socket, 2);
 			if (fd >= 0)
 				quick = 0;
 			next_connect = now + RECONNECT_MS;
