@@ -286,6 +286,13 @@ void	mml_ctl_put_json_str(FILE *out, const char *s);
 int	mml_ctl_utf8_valid(const uint8_t *p, size_t len);
 
 /*
+ * The length of the well-formed UTF-8 sequence at p, of at most left
+ * bytes (RFC 3629: no overlong forms, no surrogates, nothing above
+ * U+10FFFF), with its code point in *ret_cp; 0 if there is none.
+ */
+size_t	mml_ctl_utf8_seq(const uint8_t *p, size_t left, uint32_t *ret_cp);
+
+/*
  * Hexdump of p[0, len): "prefix" then the offset, 16 bytes in hex and
  * their printable ASCII between bars, one line per 16 bytes.
  */

@@ -19,7 +19,6 @@
 
 #include "ctl.h"
 
-static size_t	 utf8_seq(const uint8_t *, size_t, uint32_t *);
 static char	*u64_str(char *, uint64_t, unsigned);
 static void	 put_u64(FILE *, uint64_t);
 static void	 put_cursor(const struct mml_ctl_fmt *, uint64_t);
@@ -92,8 +91,8 @@ put_cursor(const struct mml_ctl_fmt *f, uint64_t seq)
  * in *ret_cp, or 0 if p does not start one (overlong forms, surrogates
  * and values above U+10FFFF are invalid).
  */
-static size_t
-utf8_seq(const uint8_t *p, size_t left, uint32_t *ret_cp)
+size_t
+mml_ctl_utf8_seq(const uint8_t *p, size_t left, uint32_t *ret_cp)
 {
 	uint32_t cp;
 	size_t n, i;
@@ -151,7 +150,7 @@ mml_ctl_utf8_valid(const uint8_t *p, size_t len)
 			i++;
 			continue;
 		}
-		n = utf8_seq(p + i, len - i, &cp);
+		n = mml_ctl_utf8_seq(p + i, len - i, &cp);
 		if (n == 0)
 			return 0;
 		i += n;
@@ -204,7 +203,7 @@ mml_ctl_put_escaped(FILE *out, const uint8_t *p, size_t len)
 			i++;
 			continue;
 		}
-		n = utf8_seq(p + i, len - i, &cp);
+		n = mml_ctl_utf8_seq(p + i, len - i, &cp);
 		if (n == 0) {
 			put_hex_byte(out, p[i]);
 			i++;
@@ -280,7 +279,7 @@ mml_ctl_put_json(FILE *out, const uint8_t *p, size_t len)
 			putc_unlocked(p[i], out);
 			continue;
 		}
-		n = utf8_seq(p + i, len - i, &cp);
+		n = mml_ctl_utf8_seq(p + i, len - i, &cp);
 		if (cp < 0xa0)
 			fprintf(out, "\\u%04x", (unsigned)cp);
 		else

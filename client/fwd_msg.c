@@ -19,10 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "fwd.h"
 #include "wire.h"
 
-static size_t	 utf8_seq(const uint8_t *, size_t);
 static int	 name_ok(const char *, size_t);
 static size_t	 put_printusascii(uint8_t *, const uint8_t *, size_t, size_t);
 static size_t	 put_time(uint8_t *, uint64_t);
@@ -56,50 +56,14 @@ mml_fwd_buf_free(struct mml_fwd_buf *b)
 	b->len = b->cap = 0;
 }
 
-/*
- * The length of the well-formed UTF-8 sequence at p (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF), or 0.
- */
-static size_t
-utf8_seq(const uint8_t *p, size_t len)
-{
-	uint8_t c = p[0];
-	size_t n, i;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		cp = c & 0x07;
-	} else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
-}
-
 size_t
 mml_fwd_sd_escape(uint8_t *out, const uint8_t *p, size_t len)
 {
 	size_t i = 0, o = 0, n;
+	uint32_t cp;
 
 	while (i < len) {
-		n = utf8_seq(p + i, len - i);
+		n = mml_ctl_utf8_seq(p + i, len - i, &cp);
 		if (n == 0) {
 			/* U+FFFD REPLACEMENT CHARACTER for each bad byte. */
 			out[o++] = 0xef;
