@@ -343,4 +343,13 @@ int	mml_ctl_index_check(struct mml_ctl_ring *r,
 	    struct mml_ctl_idx_report *rep,
 	    void (*bad)(void *, uint64_t, uint64_t, const char *), void *arg);
 
+/*
+ * Replaces path with text: a temporary file beside it (created with
+ * mode), then rename(2); with durable set, the file is synced before the
+ * rename and its directory after, so that after a crash path holds the
+ * old text or the new, never nothing.  Returns 0 or -errno.
+ */
+int	mml_ctl_write_atomic(const char *path, const char *text, mode_t mode,
+	    int durable);
+
 #endif /* MML_CTL_H */

@@ -18,8 +18,10 @@
  * the file shrank underneath the mapping (SIGBUS, absorbed below).
  */
 #include <errno.h>
+#include <libgen.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -1183,4 +1185,77 @@ mml_ctl_index_check(struct mml_ctl_ring *r, struct mml_ctl_idx_report *rep,
 		    "names a record that is not there");
 	}
 	return 0;
+}
+
+/*
+ * Replaces path with text: a temporary file beside it (given mode),
+ * then rename.
+ * With durable set, the file is fsync'ed before the rename and the
+ * directory after it, so that after a crash the file holds either the
+ * old cursor or the new one, never nothing.  Returns 0 or -errno.
+ */
+int
+mml_ctl_write_atomic(const char *path, const char *text, mode_t mode,
+    int durable)
+{
+	char *tmp = NULL, *dirc = NULL;
+	size_t len = strlen(text), done = 0;
+	ssize_t n;
+	int fd = -1, dfd = -1, r = 0;
+
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
+		tmp = NULL;
+		return -ENOMEM;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		free(tmp);
+		return r;
+	}
+	while (done < len) {
+		n = write(fd, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			goto out;
+		}
+		done += (size_t)n;
+	}
+	if ((durable && fsync(fd) < 0) || fchmod(fd, mode) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		r = -errno;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		r = -errno;
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	if (durable) {
+		dirc = strdup(path);
+		if (dirc == NULL)
+			return -ENOMEM;
+		dfd = open(dirname(dirc), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 || fsync(dfd) < 0)
+			r = -errno;
+		if (dfd >= 0)
+			(void)close(dfd);
+		free(dirc);
+	}
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	if (tmp != NULL) {
+		(void)unlink(tmp);
+		free(tmp);
+	}
+	return r;
 }

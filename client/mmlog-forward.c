@@ -24,7 +24,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -123,7 +122,6 @@ static int	 parse_facility(const char *);
 static uint64_t	 now_ms(void);
 static void	 on_signal(int);
 static int	 cursor_read(const char *, uint8_t *, uint64_t *);
-static int	 write_atomic(const char *, const char *, int);
 static void	 checkpoint(struct fwd *, int);
 static void	 stats_write(struct fwd *, const char *);
 static int	 pend_push(struct fwd *, int);
@@ -493,77 +491,6 @@ cursor_read(const char *path, uint8_t *ret_id, uint64_t *ret_seq)
 	return 1;
 }
 
-/*
- * Replaces path with text: a temporary file beside it, then rename.
- * With durable set, the file is fsync'ed before the rename and the
- * directory after it, so that after a crash the file holds either the
- * old cursor or the new one, never nothing.  Returns 0 or -errno.
- */
-static int
-write_atomic(const char *path, const char *text, int durable)
-{
-	char *tmp = NULL, *dirc = NULL;
-	size_t len = strlen(text), done = 0;
-	ssize_t n;
-	int fd = -1, dfd = -1, r = 0;
-
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-		tmp = NULL;
-		return -ENOMEM;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		free(tmp);
-		return r;
-	}
-	while (done < len) {
-		n = write(fd, text + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			goto out;
-		}
-		done += (size_t)n;
-	}
-	if ((durable && fsync(fd) < 0) || fchmod(fd, 0644) < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		r = -errno;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		r = -errno;
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	if (durable) {
-		dirc = strdup(path);
-		if (dirc == NULL)
-			return -ENOMEM;
-		dfd = open(dirname(dirc), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0 || fsync(dfd) < 0)
-			r = -errno;
-		if (dfd >= 0)
-			(void)close(dfd);
-		free(dirc);
-	}
-out:
-	if (fd >= 0)
-		(void)close(fd);
-	if (tmp != NULL) {
-		(void)unlink(tmp);
-		free(tmp);
-	}
-	return r;
-}
-
 static void
 stats_write(struct fwd *f, const char *state)
 {
@@ -602,7 +529,7 @@ stats_write(struct fwd *f, const char *state)
 	    f->conf_seq - 1, behind, f->n_lost, f->n_failures);
 	if (f->o->stats_file == NULL)
 		return;
-	r = write_atomic(f->o->stats_file, text, 0);
+	r = mml_ctl_write_atomic(f->o->stats_file, text, 0644, 0);
 	if (r < 0) {
 		logmsg(LOG_WARNING, "stats file '%s': %s", f->o->stats_file,
 		    strerror(-r));
@@ -635,7 +562,7 @@ checkpoint(struct fwd *f, int force)
 	n = strlen(cur);
 	cur[n] = '\n';
 	cur[n + 1] = '\0';
-	r = write_atomic(f->o->cursor_file, cur, 1);
+	r = mml_ctl_write_atomic(f->o->cursor_file, cur, 0644, 1);
 	if (r < 0) {
 		logmsg(LOG_ERR, "cursor file '%s': %s; keeping the old one",
 		    f->o->cursor_file, strerror(-r));

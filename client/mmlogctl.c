@@ -1758,57 +1758,27 @@ cursor_file_read(const char *path, char *buf, size_t cap)
 	return len > 0;
 }
 
-/* Replaces the cursor file atomically: a temporary file, then rename. */
+/*
+ * Replaces the cursor file atomically and durably: a temporary file,
+ * synced, renamed over it, and the directory synced.
+ */
 static int
 cursor_file_write(const char *path, const char *cursor)
 {
-	char *tmp = NULL;
-	size_t len = strlen(cursor), done = 0;
-	ssize_t n;
-	int fd = -1, rc = -1;
+	char *text = NULL;
+	int r;
 
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-		tmp = NULL;
+	if (asprintf(&text, "%s\n", cursor) < 0) {
 		msg("%s", strerror(ENOMEM));
-		goto out;
+		return -1;
 	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		msg("%s: %s", tmp, strerror(errno));
-		goto out;
+	r = mml_ctl_write_atomic(path, text, 0600, 1);
+	free(text);
+	if (r < 0) {
+		msg("%s: %s", path, strerror(-r));
+		return -1;
 	}
-	while (done <= len) {
-		n = write(fd, done < len ? cursor + done : "\n",
-		    done < len ? len - done : 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			msg("%s: %s", tmp, strerror(errno));
-			goto out;
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		msg("%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		msg("%s: %s", path, strerror(errno));
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	rc = 0;
-out:
-	if (fd >= 0)
-		(void)close(fd);
-	if (tmp != NULL) {
-		(void)unlink(tmp);
-		free(tmp);
-	}
-	return rc;
+	return 0;
 }
 
 static int
