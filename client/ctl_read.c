@@ -917,6 +917,55 @@ found:
 #define IDX_RETRIES	3	/* re-reads of a slot the writer may be changing */
 #define IDX_PROBES	64	/* unusable slots stepped over per probe */
 
+/* What a slot of the index is worth, judged against the ring. */
+enum slot_state {
+	SLOT_EMPTY,	/* all zero */
+	SLOT_STALE,	/* names no live entry now, or one damaged: no use */
+	SLOT_USED,	/* names a live entry, which checks */
+	SLOT_BAD,	/* damaged itself: CRC, offset or reserved bytes */
+	SLOT_WRONG,	/* a whole record of another seq or time is there */
+};
+
+/* Where a slot's record must lie, against the tail's offset (see above). */
+enum slot_pos { POS_ANY, POS_FROM_TAIL, POS_BEFORE_TAIL };
+
+/*
+ * Judges a copy of slot b: its own checks, a seq in [tail, head) that
+ * the writer's tail has not passed, an offset on the required side of
+ * the tail, and the record there with the slot's seq and time (copied
+ * to *ret).  A record that does not check is damaged data (verify
+ * reports it) or one the writer is overwriting: the slot is of no use,
+ * but not wrong.
+ */
+static enum slot_state
+slot_judge(const struct mml_ctl_ring *r, uint64_t b,
+    const struct mml_idx_slot *slot, uint64_t tail, uint64_t head,
+    enum slot_pos pos, uint64_t tail_off, struct mml_rec *ret)
+{
+	int st;
+
+	st = mml_idx_slot_check(slot, r->capacity, b);
+	if (st == 0)
+		return SLOT_EMPTY;
+	if (st < 0)
+		return SLOT_BAD;
+	if (slot->seq < tail || slot->seq >= head ||
+	    slot->seq < mml_ctl_ring_tail_seq(r))
+		return SLOT_STALE;
+	if ((pos == POS_FROM_TAIL && slot->off < tail_off) ||
+	    (pos == POS_BEFORE_TAIL && slot->off >= tail_off))
+		return SLOT_STALE;
+	if (rec_check(r, slot->off, 0, 1, ret, NULL) < 0)
+		return SLOT_STALE;
+	if (ret->hdr.type == MML_REC_ENTRY && ret->hdr.seq == slot->seq &&
+	    ret->hdr.realtime_usec == slot->realtime_usec)
+		return SLOT_USED;
+	/* Overwritten while we looked is not damage. */
+	if (slot->seq < mml_ctl_ring_tail_seq(r))
+		return SLOT_STALE;
+	return SLOT_WRONG;
+}
+
 /*
  * Slot at position i (0..slots) of the order above.  Returns 1 with the
  * record in *ret if the slot names a live entry that checks, CRC, seq
@@ -929,42 +978,36 @@ idx_at(struct mml_ctl_ring *r, const struct span *sp, uint64_t i,
 {
 	struct mml_idx_slot slot;
 	uint64_t bt = sp->tail_off >> r->idx_shift, b;
-	int st = -1, tries;
+	enum slot_state st = SLOT_BAD;
+	enum slot_pos pos = POS_ANY;
+	int tries;
 
 	b = (bt + i) % r->idx_slots;
+	if (b == bt)
+		pos = i == 0 ? POS_FROM_TAIL : POS_BEFORE_TAIL;
 	for (tries = 0; tries < IDX_RETRIES; tries++) {
 		if (tries > 0)
 			pause_ms(1);
 		memcpy(&slot, &r->idx[b], sizeof(slot));
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		st = mml_idx_slot_check(&slot, r->capacity, b);
-		if (st == 0)
-			return 0;
-		if (st < 0)
-			continue;
-		if (slot.seq < sp->tail_seq || slot.seq >= sp->head_seq ||
-		    slot.seq < mml_ctl_ring_tail_seq(r))
-			return 0;
-		if (b == bt && (i == 0) != (slot.off >= sp->tail_off))
-			return 0;
-		/*
-		 * A record that does not check is damaged data (verify
-		 * reports it) or one the writer is overwriting: the slot is
-		 * of no use, but not wrong.  A whole record of another seq
-		 * or time where the slot points is a wrong slot.
-		 */
-		if (rec_check(r, slot.off, 0, 1, ret, NULL) < 0)
-			return 0;
-		if (ret->hdr.type == MML_REC_ENTRY &&
-		    ret->hdr.seq == slot.seq &&
-		    ret->hdr.realtime_usec == slot.realtime_usec)
-			return 1;
-		/* Overwritten while we looked is not damage. */
-		if (slot.seq < mml_ctl_ring_tail_seq(r))
-			return 0;
-		st = -1;
+		st = slot_judge(r, b, &slot, sp->tail_seq, sp->head_seq, pos,
+		    sp->tail_off, ret);
+		/* The writer may be changing the slot: look again. */
+		if (st != SLOT_BAD && st != SLOT_WRONG)
+			break;
 	}
-	return st;
+	return st == SLOT_USED ? 1 : st == SLOT_BAD || st == SLOT_WRONG ?
+	    -1 : 0;
+}
+/*
+ * Whether a walk may start at rec for key: every entry the caller wants
+ * comes at or after it.  By time, its own time is below key; by seq, its
+ * seq is at most key (the caller skips it).
+ */
+static int
+before_key(const struct mml_rec *rec, int by_time, uint64_t key)
+{
+	return by_time ? rec->hdr.realtime_usec < key : rec->hdr.seq <= key;
 }
 
 /*
@@ -978,7 +1021,7 @@ idx_seek(struct mml_ctl_ring *r, const struct span *sp, int by_time,
     uint64_t key, struct mml_rec *ret)
 {
 	struct mml_rec rec;
-	uint64_t lo = 0, hi, mid, j, k, n;
+	uint64_t lo = 0, hi, mid, j, n;
 	int found = 0, st;
 
 	if (r->idx == NULL)
@@ -1012,8 +1055,7 @@ idx_seek(struct mml_ctl_ring *r, const struct span *sp, int by_time,
 			hi = mid;
 			continue;
 		}
-		k = by_time ? rec.hdr.realtime_usec : rec.hdr.seq;
-		if (by_time ? k < key : k <= key) {
+		if (before_key(&rec, by_time, key)) {
 			*ret = rec;
 			found = 1;
 			lo = j + 1;
@@ -1035,8 +1077,7 @@ idx_seek(struct mml_ctl_ring *r, const struct span *sp, int by_time,
 			}
 			if (st == 0)
 				continue;
-			k = by_time ? rec.hdr.realtime_usec : rec.hdr.seq;
-			if (by_time ? k < key : k <= key) {
+			if (before_key(&rec, by_time, key)) {
 				*ret = rec;
 				found = 1;
 			}
@@ -1122,8 +1163,7 @@ mml_ctl_iter_seek_key(struct mml_ctl_iter *it, int by_time, uint64_t key)
 	if (lo < FORGE_MAX || anchor(r, &sp, lo - FORGE_MAX, &rec) < 0)
 		goto tail;
 	/* Every entry before the place must be one the caller skips. */
-	k = by_time ? rec.hdr.realtime_usec : rec.hdr.seq;
-	if (by_time ? k >= key : k > key)
+	if (!before_key(&rec, by_time, key))
 		goto tail;
 found:
 	it->off = rec.off;
@@ -1141,8 +1181,7 @@ mml_ctl_index_check(struct mml_ctl_ring *r, struct mml_ctl_idx_report *rep,
 {
 	struct mml_idx_slot slot;
 	struct mml_rec rec;
-	uint64_t b, tail, head;
-	int st;
+	uint64_t b;
 
 	memset(rep, 0, sizeof(*rep));
 	if (r->idx == NULL)
@@ -1150,39 +1189,28 @@ mml_ctl_index_check(struct mml_ctl_ring *r, struct mml_ctl_idx_report *rep,
 	rep->slots = r->idx_slots;
 	for (b = 0; b < r->idx_slots; b++) {
 		memcpy(&slot, &r->idx[b], sizeof(slot));
-		st = mml_idx_slot_check(&slot, r->capacity, b);
-		if (st == 0)
-			continue;
-		if (st < 0) {
+		switch (slot_judge(r, b, &slot, mml_ctl_ring_tail_seq(r),
+		    mml_ctl_ring_head_seq(r), POS_ANY, 0, &rec)) {
+		case SLOT_EMPTY:
+			break;
+		case SLOT_STALE:
+			rep->stale++;
+			break;
+		case SLOT_USED:
+			rep->used++;
+			break;
+		case SLOT_BAD:
 			rep->damaged++;
 			bad(arg, b, mml_idx_file_off(r->capacity) +
 			    b * sizeof(slot), "damaged (CRC, offset or "
 			    "reserved bytes)");
-			continue;
+			break;
+		case SLOT_WRONG:
+			rep->damaged++;
+			bad(arg, b, mml_idx_file_off(r->capacity) +
+			    b * sizeof(slot), "names a record that is not there");
+			break;
 		}
-		tail = mml_ctl_ring_tail_seq(r);
-		head = mml_ctl_ring_head_seq(r);
-		if (slot.seq < tail || slot.seq >= head) {
-			rep->stale++;
-			continue;
-		}
-		if (rec_check(r, slot.off, 0, 1, &rec, NULL) < 0) {
-			/* Damaged data, which the walk reports. */
-			rep->stale++;
-			continue;
-		}
-		if (rec.hdr.type == MML_REC_ENTRY && rec.hdr.seq == slot.seq &&
-		    rec.hdr.realtime_usec == slot.realtime_usec) {
-			rep->used++;
-			continue;
-		}
-		if (slot.seq < mml_ctl_ring_tail_seq(r)) {
-			rep->stale++;
-			continue;
-		}
-		rep->damaged++;
-		bad(arg, b, mml_idx_file_off(r->capacity) + b * sizeof(slot),
-		    "names a record that is not there");
 	}
 	return 0;
 }

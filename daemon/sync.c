@@ -92,31 +92,43 @@ worker_finish(struct mml_syncer *s, struct worker *w)
 	s->done(s, &w->job, s->arg);
 }
 
+/*
+ * The worker with the oldest job out, finished ones only if done_only
+ * (under mu when threads run).  Jobs are taken back oldest first, so
+ * acknowledgements go out in the order of the jobs.
+ */
+static struct worker *
+oldest_job(struct mml_syncer *s, int done_only)
+{
+	struct worker *w, *first = NULL;
+	int i;
+
+	for (i = 0; i < SYNC_THREADS; i++) {
+		w = &s->w[i];
+		if (w->busy && (w->job_done || !done_only) &&
+		    (first == NULL || w->id < first->id))
+			first = w;
+	}
+	return first;
+}
+
 static void
 syncer_async_cb(struct ev_loop *loop, ev_async *ev, int revents)
 {
 	struct mml_syncer *s = container_of(ev, struct mml_syncer, async);
-	struct worker *w, *first;
-	int i;
+	struct worker *w;
 
 	(void)loop;
 	(void)revents;
-	/* Oldest first, so acknowledgements go out in the order of the jobs. */
 	for (;;) {
-		first = NULL;
 		(void)pthread_mutex_lock(&s->mu);
-		for (i = 0; i < s->n; i++) {
-			w = &s->w[i];
-			if (w->busy && w->job_done &&
-			    (first == NULL || w->id < first->id))
-				first = w;
-		}
-		if (first != NULL)
-			first->job_done = 0;
+		w = oldest_job(s, 1);
+		if (w != NULL)
+			w->job_done = 0;
 		(void)pthread_mutex_unlock(&s->mu);
-		if (first == NULL)
+		if (w == NULL)
 			break;
-		worker_finish(s, first);
+		worker_finish(s, w);
 	}
 }
 
@@ -230,19 +242,9 @@ mml_syncer_free(struct mml_syncer *s)
 	for (i = 0; i < SYNC_THREADS; i++)
 		if (s->w[i].started)
 			(void)pthread_join(s->w[i].thread, NULL);
-	/* Oldest first, as the loop would have taken them. */
-	for (;;) {
-		struct worker *first = NULL;
-
-		for (i = 0; i < SYNC_THREADS; i++) {
-			w = &s->w[i];
-			if (w->busy && (first == NULL || w->id < first->id))
-				first = w;
-		}
-		if (first == NULL)
-			break;
-		worker_finish(s, first);
-	}
+	/* The threads are gone: every job out is finished. */
+	while ((w = oldest_job(s, 0)) != NULL)
+		worker_finish(s, w);
 	for (i = 0; i < SYNC_THREADS; i++)
 		if (s->w[i].fd >= 0)
 			(void)close(s->w[i].fd);

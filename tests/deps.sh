@@ -6,7 +6,7 @@
 # strace checks the unit's system call filter (t_unit_security).
 # faketime: t_query_filters sets the daemon's clock back; systemd-journal-
 # remote: t_query_export imports `mmlogctl show -o export` into a journal.
-pkgs="gcc make pkg-config libev-dev libsystemd-dev check systemd procps man-db
+pkgs="gcc make pkg-config libev-dev libsystemd-dev check systemd procps gawk man-db
     groff-base librelp-dev rsyslog rsyslog-relp openssl strace faketime
     systemd-journal-remote"
 missing=""
