@@ -58,6 +58,7 @@ usage(FILE *f)
 	    "  --keep        keep the temporary directory\n"
 	    "  --sizes LIST  ingest entry sizes, e.g. 128,4096 (at most 4)\n"
 	    "  --clients LIST  ingest client counts, e.g. 4 (at most 3)\n"
+	    "  --durable LIST  durable client counts, e.g. 32 (at most 3)\n"
 	    "  --seconds S   length of each run (to profile one: perf record "
 	    "-p PID)\n"
 	    "$BENCH may hold smoke, quick, full and peers, comma-separated.\n");
@@ -295,6 +296,7 @@ main(int argc, char **argv)
 		{ "keep", no_argument, NULL, 'k' },
 		{ "sizes", required_argument, NULL, 'S' },
 		{ "clients", required_argument, NULL, 'C' },
+		{ "durable", required_argument, NULL, 'D' },
 		{ "seconds", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -304,7 +306,8 @@ main(int argc, char **argv)
 	struct ring_view rv = { .fd = -1, .hdr = NULL };
 	const char *mode = "quick", *parent, *env = getenv("BENCH");
 	char json[400] = "", buf[256], *tok, *save = NULL, abs_build[PATH_MAX];
-	const char *sizes = NULL, *clients = NULL, *seconds = NULL;
+	const char *sizes = NULL, *clients = NULL, *durable = NULL;
+	const char *seconds = NULL;
 	unsigned only = 0;
 	long v[4];
 	int ch, peers = 0, r, ret = 1, st, i, n;
@@ -352,6 +355,7 @@ main(int argc, char **argv)
 		case 'k': cfg.keep = 1; break;
 		case 'S': sizes = optarg; break;
 		case 'C': clients = optarg; break;
+		case 'D': durable = optarg; break;
 		case 'T': seconds = optarg; break;
 		case 'o':
 			if (parse_parts(optarg, &only) < 0) {
@@ -397,6 +401,18 @@ main(int argc, char **argv)
 		for (i = 0; i < n; i++)
 			cfg.clients[i] = (int)v[i];
 		cfg.n_clients = n;
+	}
+	if (durable != NULL) {
+		n = parse_list(durable, 1, BENCH_CLIENTS_MAX, v, 3);
+		if (n < 0) {
+			(void)fprintf(stderr, "mmlog-bench: --durable '%s': up "
+			    "to 3 counts in 1..%d\n", durable,
+			    BENCH_CLIENTS_MAX);
+			return 2;
+		}
+		for (i = 0; i < n; i++)
+			cfg.durable_clients[i] = (int)v[i];
+		cfg.n_durable = n;
 	}
 	if (seconds != NULL) {
 		cfg.run_s = strtod(seconds, NULL);
