@@ -121,6 +121,7 @@ struct mml_sync_job {
 	uint64_t repairs;	/* the ring's repairs when the job was made */
 	int fd;			/* descriptor to sync through; -1: the ring's */
 	int result;		/* 0 or -errno, set by mml_ring_sync_run() */
+	uint64_t sync_usec;	/* how long fdatasync() took */
 };
 
 struct mml_ring {
@@ -295,6 +296,9 @@ struct mml_server_stats {
 	uint64_t control_denied; /* ... refused for want of privilege */
 	uint64_t syncs;
 	uint64_t sync_errors;
+	uint64_t sync_usec_last;	/* the last fdatasync() */
+	uint64_t sync_usec_avg;		/* moving average, weight 1/16 */
+	uint64_t sync_usec_max;
 	uint64_t acks;
 	uint64_t append_errors;
 };

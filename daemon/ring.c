@@ -1206,7 +1206,8 @@ void
 mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job)
 {
 	struct stat st;
-	int fd;
+	uint64_t t0;
+	int fd, e;
 
 	job->result = 0;
 	/*
@@ -1222,8 +1223,11 @@ mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job)
 		return;
 	}
 	fd = job->fd >= 0 ? job->fd : r->fd;
-	if (fdatasync(fd) < 0) {
-		job->result = -errno;
+	t0 = mml_now_usec(CLOCK_MONOTONIC);
+	e = fdatasync(fd) < 0 ? errno : 0;
+	job->sync_usec = mml_now_usec(CLOCK_MONOTONIC) - t0;
+	if (e != 0) {
+		job->result = -e;
 		return;
 	}
 	/*

@@ -347,14 +347,9 @@ queue_ack(struct mml_conn *c, uint32_t id, uint64_t seq)
 static void
 send_ack(struct mml_conn *c, uint32_t id, uint64_t seq)
 {
-	uint8_t buf[sizeof(struct mml_frame_hdr) + sizeof(struct mml_ack_body)];
-	struct mml_ack_body b;
+	uint8_t buf[MML_ACK_FRAME_SIZE];
 
-	mml_wire_hdr_init(buf, MML_FRAME_ACK, 0, id);
-	b.seq = seq;
-	b.next_seq = c->srv->ring->next_seq;
-	memcpy(buf + sizeof(struct mml_frame_hdr), &b, sizeof(b));
-	mml_wire_finish(buf, sizeof(buf));
+	mml_wire_ack(buf, id, seq, c->srv->ring->next_seq);
 	conn_send(c, buf, sizeof(buf));
 	c->srv->st.acks++;
 	mml_log(LOG_DEBUG, "ack id %u seq %llu to pid %d", id,
@@ -405,6 +400,11 @@ sync_done_cb(struct mml_syncer *sy, struct mml_sync_job *job, void *arg)
 
 	(void)sy;
 	s->st.syncs++;
+	s->st.sync_usec_last = job->sync_usec;
+	s->st.sync_usec_avg = s->st.syncs == 1 ? job->sync_usec :
+	    (s->st.sync_usec_avg * 15 + job->sync_usec) / 16;
+	if (job->sync_usec > s->st.sync_usec_max)
+		s->st.sync_usec_max = job->sync_usec;
 	if (job->result < 0) {
 		s->st.sync_errors++;
 		if (s->sync_error == 0)
@@ -742,6 +742,7 @@ handle_stats(struct mml_conn *c, const struct mml_frame *f)
 	    "pid=%d\nclients=%u\nclients_accepted=%llu\nclients_refused=%llu\n"
 	    "frames=%llu\nentries=%llu\nbytes=%llu\nbad_frames=%llu\n"
 	    "client_drops=%llu\nsyncs=%llu\nsync_errors=%llu\n"
+	    "sync_usec_last=%llu\nsync_usec_avg=%llu\nsync_usec_max=%llu\n"
 	    "sync_state=%s\nacks=%llu\nappend_errors=%llu\nnext_seq=%llu\n"
 	    "durable_seq=%llu\nsync_interval_ms=%u\nmax_entry=%zu\n"
 	    "max_clients=%u\ncorrupt_bytes_skipped=%llu\nbus_errors=%llu\n"
@@ -759,6 +760,9 @@ handle_stats(struct mml_conn *c, const struct mml_frame *f)
 	    (unsigned long long)s->st.client_drops,
 	    (unsigned long long)s->st.syncs,
 	    (unsigned long long)s->st.sync_errors,
+	    (unsigned long long)s->st.sync_usec_last,
+	    (unsigned long long)s->st.sync_usec_avg,
+	    (unsigned long long)s->st.sync_usec_max,
 	    s->sync_error ? "failing" : "ok",
 	    (unsigned long long)s->st.acks,
 	    (unsigned long long)s->st.append_errors,

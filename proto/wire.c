@@ -443,3 +443,15 @@ mml_wire_error(void *buf, size_t cap, uint32_t id, int error,
 	mml_wire_finish(buf, hl + sizeof(eb) + tl);
 	return hl + sizeof(eb) + tl;
 }
+
+void
+mml_wire_ack(void *buf, uint32_t id, uint64_t seq, uint64_t next_seq)
+{
+	struct mml_ack_body b;
+
+	mml_wire_hdr_init(buf, MML_FRAME_ACK, 0, id);
+	b.seq = seq;
+	b.next_seq = next_seq;
+	memcpy((uint8_t *)buf + sizeof(struct mml_frame_hdr), &b, sizeof(b));
+	mml_wire_finish(buf, MML_ACK_FRAME_SIZE);
+}

@@ -213,6 +213,15 @@ int mml_fields_append(void *buf, size_t cap, size_t *len, const char *key,
 size_t mml_wire_error(void *buf, size_t cap, uint32_t id, int error,
     enum mml_wire_reason reason, const char *text);
 
+/*
+ * Encodes an ACK reply (seq durable, next_seq the next to be assigned)
+ * into buf, which holds MML_ACK_FRAME_SIZE bytes.
+ */
+#define MML_ACK_FRAME_SIZE 32
+_Static_assert(MML_ACK_FRAME_SIZE == sizeof(struct mml_frame_hdr) +
+    sizeof(struct mml_ack_body), "ack frame size");
+void mml_wire_ack(void *buf, uint32_t id, uint64_t seq, uint64_t next_seq);
+
 /* CRC32C (Castagnoli), as used by iSCSI and ext4; crc starts at 0. */
 uint32_t mml_crc32c(uint32_t crc, const void *buf, size_t len);
 

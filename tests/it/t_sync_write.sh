@@ -30,6 +30,19 @@ case $sdur in
 ''|-|*[!0-9]*) fail "status -o json has no durable_seq: $(cat "$T/status.json")" ;;
 esac
 [ "$sdur" -ge "$seq" ] || fail "status durable_seq $sdur < $seq"
+# How long the disk took to sync: the last, a moving average, the most.
+for k in sync_usec_last sync_usec_avg sync_usec_max; do
+	v=$(json_fields "$k" <"$T/status.json" | head -n 1)
+	case $v in
+	''|-|*[!0-9]*) fail "status -o json has no $k: $(cat "$T/status.json")" ;;
+	esac
+	eval "$k=$v"
+done
+# shellcheck disable=SC2154
+[ "$sync_usec_last" -gt 0 ] && [ "$sync_usec_avg" -gt 0 ] &&
+    [ "$sync_usec_last" -le "$sync_usec_max" ] &&
+    [ "$sync_usec_avg" -le "$sync_usec_max" ] ||
+    fail "sync latency: last $sync_usec_last avg $sync_usec_avg max $sync_usec_max"
 
 # Plain writes: arguments, then stdin lines (like logger).
 ctl --socket "$SOCK" write -p err -t argtag one two ||
