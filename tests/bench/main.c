@@ -154,6 +154,25 @@ parse_list(const char *list, long lo, long hi, long *out, int max)
 	return n > 0 ? n : -EINVAL;
 }
 
+/* A client count option: up to 3 counts into out; complains if bad. */
+static int
+parse_counts(const char *opt, const char *list, int *out, int *ret_n)
+{
+	long v[3];
+	int i, n;
+
+	n = parse_list(list, 1, BENCH_CLIENTS_MAX, v, 3);
+	if (n < 0) {
+		(void)fprintf(stderr, "mmlog-bench: %s '%s': up to 3 counts "
+		    "in 1..%d\n", opt, list, BENCH_CLIENTS_MAX);
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++)
+		out[i] = (int)v[i];
+	*ret_n = n;
+	return 0;
+}
+
 static int
 rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -390,30 +409,10 @@ main(int argc, char **argv)
 			cfg.sizes[i] = (size_t)v[i];
 		cfg.n_sizes = n;
 	}
-	if (clients != NULL) {
-		n = parse_list(clients, 1, BENCH_CLIENTS_MAX, v, 3);
-		if (n < 0) {
-			(void)fprintf(stderr, "mmlog-bench: --clients '%s': up "
-			    "to 3 counts in 1..%d\n", clients,
-			    BENCH_CLIENTS_MAX);
-			return 2;
-		}
-		for (i = 0; i < n; i++)
-			cfg.clients[i] = (int)v[i];
-		cfg.n_clients = n;
-	}
-	if (durable != NULL) {
-		n = parse_list(durable, 1, BENCH_CLIENTS_MAX, v, 3);
-		if (n < 0) {
-			(void)fprintf(stderr, "mmlog-bench: --durable '%s': up "
-			    "to 3 counts in 1..%d\n", durable,
-			    BENCH_CLIENTS_MAX);
-			return 2;
-		}
-		for (i = 0; i < n; i++)
-			cfg.durable_clients[i] = (int)v[i];
-		cfg.n_durable = n;
-	}
+	if ((clients != NULL && parse_counts("--clients", clients, cfg.clients,
+	    &cfg.n_clients) < 0) || (durable != NULL && parse_counts(
+	    "--durable", durable, cfg.durable_clients, &cfg.n_durable) < 0))
+		return 2;
 	if (seconds != NULL) {
 		cfg.run_s = strtod(seconds, NULL);
 		if (!(cfg.run_s > 0 && cfg.run_s <= 3600)) {
