@@ -155,6 +155,7 @@ struct mml_ring {
 	int tail_damaged;	/* the tail is stepping over damaged bytes */
 	uint64_t start_seq;	/* first seq this open numbers (recovery's head) */
 	uint64_t start_off;	/* ... and where it went */
+	uint64_t own_bytes;	/* bytes the head covered since, up to cap */
 
 	/* What recovery found, for the log and status. */
 	uint64_t recovered_entries;

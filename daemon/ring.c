@@ -889,6 +889,7 @@ ring_recover(struct mml_ring *r)
 
 	r->start_seq = r->next_seq;
 	r->start_off = r->head_off;
+	r->own_bytes = 0;
 	r->synced_off = r->head_off;
 	r->unsynced = 0;
 	r->wrapped = 0;
@@ -931,6 +932,14 @@ ring_recover(struct mml_ring *r)
 	return 0;
 }
 
+/* Counts bytes the head wrote since the open (ring_evict_one()). */
+static void
+ring_own(struct mml_ring *r, uint64_t len)
+{
+	r->own_bytes = len >= r->cap - r->own_bytes ? r->cap :
+	    r->own_bytes + len;
+}
+
 /* Advances the tail past one record (or damaged bytes). */
 static void
 ring_evict_one(struct mml_ring *r)
@@ -962,7 +971,7 @@ ring_evict_one(struct mml_ring *r)
 	 */
 	if (ok && rec.hdr.type == MML_REC_ENTRY &&
 	    rec.hdr.seq >= r->start_seq && r->tail_seq <= r->start_seq &&
-	    r->tail_off != r->start_off)
+	    r->tail_off != r->start_off && r->own_bytes < r->cap)
 		ok = 0;
 	/*
 	 * Stepping through damage, any record whose CRC checks ends the
@@ -1094,6 +1103,7 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 			mml_disk_wrap_write(r->data + r->head_off, r->next_seq,
 			    hdr->realtime_usec);
 		r->unsynced += rest;
+		ring_own(r, rest);
 		r->head_off = 0;
 		r->wrapped = 1;
 		r->idx_bucket = UINT64_MAX;
@@ -1119,6 +1129,7 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	ring_index_note(r, r->head_off, hdr);
 	r->next_seq++;
 	r->unsynced += size;
+	ring_own(r, size);
 	r->head_off = mml_disk_next_off(r->cap, r->head_off, size);
 	if (r->head_off == 0) {
 		r->wrapped = 1;
