@@ -33,30 +33,77 @@
 /* Batching holds an entry at most this long unless told otherwise. */
 #define MML_BATCH_DELAY_US	10000U
 
+/* Requests a handle keeps unanswered unless mmlog_set_window() says. */
+#define MML_WINDOW_DEFAULT	32U
+
+/*
+ * Replies are read this many at a time, each into a slot this big: an
+ * ACK is 32 bytes and the daemon's ERROR texts are far below 1 KiB.
+ */
+#define MML_RX_BATCH	32
+#define MML_RX_SLOT	2048
+
+/*
+ * A request that the daemon answers (ENTRIES with F_SYNC, SYNC) has a
+ * ticket: 1, 2, 3, ... per handle, and its frame id is the ticket's low
+ * 32 bits (tickets whose low word is 0 are skipped: id 0 means "no
+ * answer wanted").  At most window tickets are out at once, so an id
+ * names one ticket without doubt.  A ticket's slot holds its answer
+ * until it is retired.
+ */
+struct req_slot {
+	uint64_t seq;		/* ACK: the newest entry it covers */
+	int err;		/* ERROR or lost connection: positive errno */
+	uint8_t done;		/* answered (or given up with the connection) */
+	uint8_t waited;		/* a blocking call takes the answer itself */
+};
+
 struct mmlog_client {
 	pthread_mutex_t mu;
+	pthread_cond_t cv;	/* answers arrived, or the reader left */
 	int fd;
 	int flags;
 	unsigned timeout_ms;
 	unsigned batch_delay_us;
-	uint32_t next_id;
+	unsigned window;	/* tickets that may be unretired at once */
 	char *path;
 	char tag[MML_TAG_MAX + 1];
 	size_t tag_len;
 	struct mmlog_stats st;
 	int deferred_error;	/* an ERROR reply for a frame not waited on */
+	int refused;		/* ERROR id 0 on this connection: its errno */
 	size_t batch_len;	/* bytes of the ENTRIES frame in buf; 0: none */
 	uint64_t batch_n;	/* entries in it */
 	uint64_t batch_t0_ns;	/* when its oldest entry was written */
+	/*
+	 * Tickets: handed out up to tickets; answered, every one up to
+	 * answered; retired (slot free, nobody waits on it), up to retired.
+	 * Those from conn_first on went out on the current connection.
+	 */
+	uint64_t tickets, answered, retired, conn_first;
+	uint64_t durable_seq;	/* newest seq an ACK has reported */
+	int async_err;		/* first failure no call has reported yet */
+	uint64_t async_err_ticket;
+	/*
+	 * One thread at a time reads replies, without the lock, so that
+	 * the others can send meanwhile: that is what lets a handle
+	 * shared by many threads have many durable writes in flight.  A
+	 * connection replaced while it is being read is shut down, and
+	 * the reader closes it when it comes back (stale_fd).
+	 */
+	int reading;
+	int reader_fd;
+	int stale_fd;
 	struct mmlog_client *reg_prev, *reg_next;	/* the registry */
+	struct req_slot slots[MMLOG_WINDOW_MAX];
 	uint8_t buf[MML_FRAME_MAX];	/* the frame being built or sent */
-	uint8_t rbuf[MML_FRAME_MAX];	/* replies */
+	uint8_t rbuf[MML_RX_BATCH][MML_RX_SLOT];	/* replies, the reader's */
 };
 
-static int client_connect(struct mmlog_client *);
-static int client_send(struct mmlog_client *, size_t, uint64_t);
-static int client_wait(struct mmlog_client *, uint32_t, uint64_t *);
+static int client_connect(struct mmlog_client *, uint64_t);
+static int client_send(struct mmlog_client *, size_t, uint64_t, uint64_t);
 static int client_flush(struct mmlog_client *);
+static void conn_lost(struct mmlog_client *, uint64_t, int);
 static int client_new(const char *, const char *, int,
     struct mmlog_client **);
 static void registry_init(void);
@@ -66,6 +113,7 @@ static void atfork_prepare(void);
 static void atfork_parent(void);
 static void atfork_child(void);
 static void atexit_flush(void);
+static void cond_init(pthread_cond_t *);
 
 static pthread_once_t registry_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -167,16 +215,37 @@ atfork_child(void)
 
 	for (c = registry; c != NULL; c = c->reg_next) {
 		(void)pthread_mutex_init(&c->mu, NULL);
+		cond_init(&c->cv);
 		if (c->fd >= 0)
 			(void)close(c->fd);
-		c->fd = -1;
+		if (c->stale_fd >= 0)
+			(void)close(c->stale_fd);
+		c->fd = c->stale_fd = c->reader_fd = -1;
+		c->reading = 0;
 		c->batch_len = 0;
 		c->batch_n = 0;
 		c->st.pending_drops = 0;
 		c->deferred_error = 0;
+		c->refused = 0;
+		/* The parent's requests are the parent's to wait for. */
+		c->answered = c->retired = c->tickets;
+		c->conn_first = c->tickets + 1;
+		c->async_err = 0;
 	}
 	(void)pthread_mutex_unlock(&registry_mu);
 	(void)pthread_rwlock_init(&syslog_lock, NULL);
+}
+
+/* Timed waits on the condition variable count on CLOCK_MONOTONIC. */
+static void
+cond_init(pthread_cond_t *cv)
+{
+	pthread_condattr_t a;
+
+	(void)pthread_condattr_init(&a);
+	(void)pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	(void)pthread_cond_init(cv, &a);
+	(void)pthread_condattr_destroy(&a);
 }
 
 static void
@@ -204,22 +273,21 @@ now_ns(void)
 
 /*
  * (Re)connects.  A non-blocking handle's socket is non-blocking, so that
- * neither connect() nor send() ever waits.
+ * neither connect() nor send() ever waits.  keep: a ticket whose frame
+ * is about to go out on the new connection (0: none).
  */
 static int
-client_connect(struct mmlog_client *c)
+client_connect(struct mmlog_client *c, uint64_t keep)
 {
 	int fd;
 
-	if (c->fd >= 0) {
-		(void)close(c->fd);
-		c->fd = -1;
-	}
+	conn_lost(c, keep, EPIPE);
 	fd = mml_sock_connect(c->path, SOCK_SEQPACKET |
 	    ((c->flags & MMLOG_NONBLOCK) ? SOCK_NONBLOCK : 0), c->timeout_ms);
 	if (fd < 0)
 		return fd;
 	c->fd = fd;
+	c->refused = 0;
 	return 0;
 }
 
@@ -237,9 +305,11 @@ client_new(const char *path, const char *tag, int flags,
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return -ENOMEM;
-	c->fd = -1;
+	c->fd = c->stale_fd = c->reader_fd = -1;
 	c->flags = flags;
 	c->batch_delay_us = MML_BATCH_DELAY_US;
+	c->window = MML_WINDOW_DEFAULT;
+	c->conn_first = 1;
 	c->path = strdup(path != NULL ? path : mmlog_default_socket());
 	if (c->path == NULL) {
 		free(c);
@@ -248,6 +318,7 @@ client_new(const char *path, const char *tag, int flags,
 	c->tag_len = strlen(tag);
 	memcpy(c->tag, tag, c->tag_len);
 	(void)pthread_mutex_init(&c->mu, NULL);
+	cond_init(&c->cv);
 	registry_add(c);
 	*ret = c;
 	return 0;
@@ -265,7 +336,7 @@ mmlog_open(const char *path, const char *tag, int flags,
 	r = client_new(path, tag, flags, &c);
 	if (r < 0)
 		return r;
-	r = client_connect(c);
+	r = client_connect(c, 0);
 	if (r < 0) {
 		(void)mmlog_close(c);
 		return r;
@@ -285,6 +356,9 @@ mmlog_close(struct mmlog_client *c)
 	(void)pthread_mutex_unlock(&c->mu);
 	if (c->fd >= 0)
 		(void)close(c->fd);
+	if (c->stale_fd >= 0)
+		(void)close(c->stale_fd);
+	(void)pthread_cond_destroy(&c->cv);
 	(void)pthread_mutex_destroy(&c->mu);
 	free(c->path);
 	free(c);
@@ -323,6 +397,366 @@ mmlog_get_stats(struct mmlog_client *c, struct mmlog_stats *ret)
 	(void)pthread_mutex_unlock(&c->mu);
 }
 
+static struct req_slot *
+slot_of(struct mmlog_client *c, uint64_t t)
+{
+	return &c->slots[t % MMLOG_WINDOW_MAX];
+}
+
+/* Whether t is a ticket in use (not one whose id would be 0). */
+static int
+ticket_real(uint64_t t)
+{
+	return (uint32_t)t != 0;
+}
+
+/* Moves answered and retired past the tickets that allow it. */
+static void
+tickets_advance(struct mmlog_client *c)
+{
+	uint64_t t;
+
+	while (c->answered < c->tickets) {
+		t = c->answered + 1;
+		if (ticket_real(t) && !slot_of(c, t)->done)
+			break;
+		c->answered = t;
+	}
+	while (c->retired < c->answered) {
+		t = c->retired + 1;
+		if (ticket_real(t) && slot_of(c, t)->waited)
+			break;
+		c->retired = t;
+	}
+}
+
+/*
+ * Records the answer for ticket t.  A failure that no blocking call
+ * takes is kept for the next mmlog_wait() or mmlog_sync() to report:
+ * the oldest such failure first.
+ */
+static void
+ticket_answer(struct mmlog_client *c, uint64_t t, int err, uint64_t seq)
+{
+	struct req_slot *sl = slot_of(c, t);
+
+	if (sl->done)
+		return;
+	sl->done = 1;
+	sl->err = err;
+	sl->seq = seq;
+	if (err == 0 && seq > c->durable_seq)
+		c->durable_seq = seq;
+	if (err != 0 && !sl->waited &&
+	    (c->async_err == 0 || t < c->async_err_ticket)) {
+		c->async_err = err;
+		c->async_err_ticket = t;
+	}
+}
+
+/* When a wait that starts now must end (CLOCK_MONOTONIC ns; 0: never). */
+static uint64_t
+wait_deadline(const struct mmlog_client *c)
+{
+	return c->timeout_ms ? now_ns() + (uint64_t)c->timeout_ms * 1000000U :
+	    0;
+}
+
+/* Sleeps (handle locked) until another thread has news, or deadline. */
+static int
+cv_wait(struct mmlog_client *c, uint64_t deadline)
+{
+	struct timespec ts;
+
+	if (deadline == 0) {
+		(void)pthread_cond_wait(&c->cv, &c->mu);
+		return 0;
+	}
+	ts.tv_sec = (time_t)(deadline / 1000000000U);
+	ts.tv_nsec = (long)(deadline % 1000000000U);
+	return pthread_cond_timedwait(&c->cv, &c->mu, &ts) == ETIMEDOUT ?
+	    -ETIMEDOUT : 0;
+}
+
+static int reply_wait(struct mmlog_client *, uint64_t, int, uint64_t);
+
+/*
+ * A new ticket, once the window has room.  If it has none, waits for the
+ * oldest answer first (the handle's timeout applies), or, if may_wait is
+ * 0, fails with -EAGAIN.  Returns the ticket, or 0 with *ret_err set.
+ */
+static uint64_t
+ticket_new(struct mmlog_client *c, int waited, int may_wait, int *ret_err)
+{
+	struct req_slot *sl;
+	uint64_t deadline = wait_deadline(c);
+	int r;
+
+	while (c->tickets - c->retired >= c->window) {
+		if (!may_wait) {
+			*ret_err = -EAGAIN;
+			return 0;
+		}
+		/*
+		 * The oldest is answered but its blocking caller has not
+		 * taken the answer yet: it will, and say so.
+		 */
+		if (slot_of(c, c->retired + 1)->done)
+			r = cv_wait(c, deadline);
+		else
+			r = reply_wait(c, c->retired + 1, 0, deadline);
+		if (r < 0) {
+			*ret_err = r;
+			return 0;
+		}
+		tickets_advance(c);
+	}
+	do
+		c->tickets++;
+	while (!ticket_real(c->tickets));
+	sl = slot_of(c, c->tickets);
+	memset(sl, 0, sizeof(*sl));
+	sl->waited = (uint8_t)waited;
+	return c->tickets;
+}
+
+/* A ticket whose frame never left: no answer will come, nobody waits. */
+static void
+ticket_cancel(struct mmlog_client *c, uint64_t t)
+{
+	struct req_slot *sl = slot_of(c, t);
+
+	sl->done = 1;
+	sl->waited = 0;
+	sl->err = 0;
+	tickets_advance(c);
+}
+
+/* Takes the answer of a ticket waited on; retires it. */
+static int
+ticket_take(struct mmlog_client *c, uint64_t t, uint64_t *ret_seq)
+{
+	struct req_slot *sl = slot_of(c, t);
+	int err = sl->err;
+
+	if (err == 0 && ret_seq != NULL)
+		*ret_seq = sl->seq;
+	sl->waited = 0;
+	tickets_advance(c);
+	(void)pthread_cond_broadcast(&c->cv);
+	return -err;
+}
+
+/*
+ * A blocking call that waited for t in vain (timeout): it no longer
+ * takes the answer, which, if it is a failure, the next mmlog_wait() or
+ * mmlog_sync() reports.  If the answer came after all, it is taken.
+ */
+static int
+ticket_abandon(struct mmlog_client *c, uint64_t t, int r, uint64_t *ret_seq)
+{
+	struct req_slot *sl = slot_of(c, t);
+
+	if (t > c->answered && !sl->done) {
+		sl->waited = 0;
+		tickets_advance(c);
+		(void)pthread_cond_broadcast(&c->cv);
+		return r;
+	}
+	return ticket_take(c, t, ret_seq);
+}
+
+/*
+ * The connection is gone (or being replaced): every request still out on
+ * it fails with err, but keep's (a frame about to go out on the next
+ * connection).  A connection a reader is in is shut down, which wakes
+ * it, and left to the reader to close.
+ */
+static void
+conn_lost(struct mmlog_client *c, uint64_t keep, int err)
+{
+	uint64_t t;
+
+	for (t = c->answered + 1; t <= c->tickets; t++)
+		if (ticket_real(t) && t >= c->conn_first && t != keep)
+			ticket_answer(c, t, err, 0);
+	c->conn_first = keep ? keep : c->tickets + 1;
+	tickets_advance(c);
+	(void)pthread_cond_broadcast(&c->cv);
+	if (c->fd < 0)
+		return;
+	if (c->reading && c->reader_fd == c->fd) {
+		(void)shutdown(c->fd, SHUT_RDWR);
+		c->stale_fd = c->fd;
+	} else
+		(void)close(c->fd);
+	c->fd = -1;
+}
+
+/*
+ * One reply (handle locked).  ACK and ERROR answer the ticket their id
+ * names on this connection; an id no ticket out has is ignored.  An
+ * ERROR with id 0 refuses a frame that wanted no answer, or, followed by
+ * the end of the connection, the connection itself (EUSERS for
+ * --max-clients).
+ */
+static void
+reply_one(struct mmlog_client *c, const uint8_t *buf, size_t n)
+{
+	struct mml_frame f;
+	struct mml_ack_body ack;
+	struct mml_error_body eb;
+	uint64_t base, t;
+	int err;
+
+	if (mml_wire_decode(buf, n, 0, &f, NULL) < 0) {
+		c->deferred_error = EPROTO;
+		return;
+	}
+	if (f.hdr.type == MML_FRAME_ERROR) {
+		memcpy(&eb, f.body, sizeof(eb));
+		err = eb.error > 0 ? eb.error : EIO;
+		if (f.hdr.id == 0) {
+			c->refused = err;
+			c->deferred_error = err;
+			return;
+		}
+	} else if (f.hdr.type == MML_FRAME_ACK) {
+		memcpy(&ack, f.body, sizeof(ack));
+		err = 0;
+		if (f.hdr.id == 0)
+			return;
+	} else
+		return;
+	base = c->answered + 1;
+	t = base + (uint32_t)(f.hdr.id - (uint32_t)base);
+	if (t > c->tickets || t < c->conn_first)
+		return;
+	ticket_answer(c, t, err, err ? 0 : ack.seq);
+}
+
+/*
+ * Reads the replies waiting, if any, without blocking (handle locked,
+ * no reader out).  Returns 0, or -EPIPE once the connection is gone.
+ */
+static int
+reply_drain(struct mmlog_client *c)
+{
+	uint8_t buf[MML_RX_SLOT];
+	ssize_t n;
+
+	while (c->fd >= 0) {
+		n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0) {
+			reply_one(c, buf, (size_t)n);
+			continue;
+		}
+		if (n < 0 && (errno == EINTR))
+			continue;
+		if (n < 0 && errno != ECONNRESET)
+			break;
+		conn_lost(c, 0, c->refused ? c->refused : EPIPE);
+		return -EPIPE;
+	}
+	(void)pthread_cond_broadcast(&c->cv);
+	return 0;
+}
+
+/*
+ * Reads replies as the handle's reader: the lock is dropped while it
+ * waits in poll(), and taken again to record what came.  Returns 0, or
+ * -ETIMEDOUT once deadline (CLOCK_MONOTONIC ns; 0: none) has passed.
+ */
+static int
+reply_read(struct mmlog_client *c, uint64_t deadline)
+{
+	struct mmsghdr mm[MML_RX_BATCH];
+	struct iovec iov[MML_RX_BATCH];
+	struct pollfd pfd;
+	uint64_t now;
+	int fd = c->fd, i, n, timeout = -1, lost = 0;
+
+	if (deadline) {
+		now = now_ns();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		timeout = (int)((deadline - now + 999999U) / 1000000U);
+	}
+	c->reading = 1;
+	c->reader_fd = fd;
+	(void)pthread_mutex_unlock(&c->mu);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	n = poll(&pfd, 1, timeout);
+	if (n > 0) {
+		for (i = 0; i < MML_RX_BATCH; i++) {
+			iov[i].iov_base = c->rbuf[i];
+			iov[i].iov_len = sizeof(c->rbuf[i]);
+			memset(&mm[i], 0, sizeof(mm[i]));
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(fd, mm, MML_RX_BATCH, MSG_DONTWAIT, NULL);
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			lost = 1;
+		/* A datagram of 0 bytes is the end of the connection. */
+		for (i = 0; i < n; i++)
+			if (mm[i].msg_len == 0)
+				lost = 1;
+	} else if (n == 0)
+		n = -2;
+	else if (errno != EINTR)
+		lost = 1;
+	(void)pthread_mutex_lock(&c->mu);
+	c->reading = 0;
+	c->reader_fd = -1;
+	(void)pthread_cond_broadcast(&c->cv);
+	if (c->stale_fd == fd) {
+		/* Replaced while we read: its requests failed already. */
+		(void)close(fd);
+		c->stale_fd = -1;
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (mm[i].msg_len > 0)
+			reply_one(c, c->rbuf[i], mm[i].msg_len);
+	if (lost)
+		conn_lost(c, 0, c->refused ? c->refused : EPIPE);
+	return n == -2 ? -ETIMEDOUT : 0;
+}
+
+/*
+ * Waits (handle locked) until ticket t is answered, and with prefix
+ * until every ticket before it is too.  One waiter reads the socket;
+ * the others sleep until it has news.  deadline as reply_read().
+ */
+static int
+reply_wait(struct mmlog_client *c, uint64_t t, int prefix, uint64_t deadline)
+{
+	int r;
+
+	for (;;) {
+		tickets_advance(c);
+		if (t <= c->answered || (slot_of(c, t)->done &&
+		    (!prefix || c->answered + 1 >= t)))
+			return 0;
+		if (c->reading) {
+			r = cv_wait(c, deadline);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (c->fd < 0) {
+			/* Cannot happen: losing the connection answers all. */
+			conn_lost(c, 0, EPIPE);
+			continue;
+		}
+		r = reply_read(c, deadline);
+		if (r < 0)
+			return r;
+	}
+}
+
 /*
  * After the daemon closed the connection: if it said why first (an
  * ERROR with id 0, such as EUSERS for --max-clients), that errno, else
@@ -331,20 +765,9 @@ mmlog_get_stats(struct mmlog_client *c, struct mmlog_stats *ret)
 static int
 refusal_reason(struct mmlog_client *c, int e)
 {
-	struct mml_error_body eb;
-	struct mml_frame f;
-	ssize_t n;
-
-	if (c->fd < 0 || (e != EPIPE && e != ECONNRESET))
-		return e;
-	while ((n = recv(c->fd, c->rbuf, sizeof(c->rbuf), MSG_DONTWAIT)) > 0)
-		if (mml_wire_decode(c->rbuf, (size_t)n, 0, &f, NULL) == 0 &&
-		    f.hdr.type == MML_FRAME_ERROR && f.hdr.id == 0) {
-			memcpy(&eb, f.body, sizeof(eb));
-			if (eb.error > 0)
-				return eb.error;
-		}
-	return e;
+	if (c->fd >= 0 && !c->reading && (e == EPIPE || e == ECONNRESET))
+		(void)reply_drain(c);
+	return c->refused ? c->refused : e;
 }
 
 static int
@@ -356,14 +779,16 @@ reconnectable(int e)
 
 /*
  * Sends the frame in c->buf, which holds n_entries entries (0 for other
- * frames).  An ENTRIES frame gets the count of drops not yet reported
- * just before it leaves.  A connection the daemon closed (restart, idle
- * timeout) is re-opened once.  Entries that cannot be sent count as
- * dropped, and the count rides in the next ENTRIES frame that gets
- * through.
+ * frames) and, if ticket is not 0, asks for that ticket's answer.  An
+ * ENTRIES frame gets the count of drops not yet reported just before it
+ * leaves.  A connection the daemon closed (restart, idle timeout) is
+ * re-opened once; the requests still out on it fail with EPIPE.
+ * Entries that cannot be sent count as dropped, and the count rides in
+ * the next ENTRIES frame that gets through.
  */
 static int
-client_send(struct mmlog_client *c, size_t len, uint64_t n_entries)
+client_send(struct mmlog_client *c, size_t len, uint64_t n_entries,
+    uint64_t ticket)
 {
 	struct mml_entries_hdr eh = { 0, 0 };
 	uint64_t d = c->st.pending_drops;
@@ -376,7 +801,7 @@ client_send(struct mmlog_client *c, size_t len, uint64_t n_entries)
 		memcpy(c->buf + sizeof(struct mml_frame_hdr), &eh, sizeof(eh));
 	}
 	if (c->fd < 0) {
-		r = client_connect(c);
+		r = client_connect(c, ticket);
 		if (r < 0) {
 			e = -r;
 			goto dropped;
@@ -404,7 +829,7 @@ client_send(struct mmlog_client *c, size_t len, uint64_t n_entries)
 			e = refusal_reason(c, e);
 			break;
 		}
-		r = client_connect(c);
+		r = client_connect(c, ticket);
 		if (r < 0) {
 			e = -r;
 			break;
@@ -427,66 +852,10 @@ client_flush(struct mmlog_client *c)
 
 	if (c->batch_len == 0)
 		return 0;
-	r = client_send(c, c->batch_len, c->batch_n);
+	r = client_send(c, c->batch_len, c->batch_n, 0);
 	c->batch_len = 0;
 	c->batch_n = 0;
 	return r;
-}
-
-/*
- * Reads replies until the one for id arrives.  ERRORs for other frames
- * are remembered and returned by the next mmlog_sync().  An ERROR with
- * id 0 followed by the end of the connection is the daemon refusing the
- * connection itself (EUSERS: --max-clients): that, not EPIPE, is the
- * answer.
- */
-static int
-client_wait(struct mmlog_client *c, uint32_t id, uint64_t *ret_seq)
-{
-	struct mml_frame f;
-	struct mml_ack_body ack;
-	struct mml_error_body eb;
-	struct pollfd pfd;
-	ssize_t n;
-	int r, refused = 0;
-
-	for (;;) {
-		pfd.fd = c->fd;
-		pfd.events = POLLIN;
-		r = poll(&pfd, 1, c->timeout_ms ? (int)c->timeout_ms : -1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
-			return -ETIMEDOUT;
-		n = recv(c->fd, c->rbuf, sizeof(c->rbuf), MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			return refused && errno == ECONNRESET ? -refused : -errno;
-		}
-		if (n == 0)
-			return refused ? -refused : -EPIPE;
-		if (mml_wire_decode(c->rbuf, (size_t)n, 0, &f, NULL) < 0)
-			return -EPROTO;
-		if (f.hdr.type == MML_FRAME_ERROR) {
-			memcpy(&eb, f.body, sizeof(eb));
-			if (f.hdr.id == id)
-				return eb.error > 0 ? -eb.error : -EIO;
-			if (f.hdr.id == 0)
-				refused = eb.error > 0 ? eb.error : EIO;
-			c->deferred_error = eb.error > 0 ? eb.error : EIO;
-			continue;
-		}
-		if (f.hdr.type == MML_FRAME_ACK && f.hdr.id == id) {
-			memcpy(&ack, f.body, sizeof(ack));
-			if (ret_seq != NULL)
-				*ret_seq = ack.seq;
-			return 0;
-		}
-	}
 }
 
 /*
@@ -528,6 +897,29 @@ batch_add(struct mmlog_client *c, int priority, const char *tag, size_t tl,
 	return r;
 }
 
+/* An entry that asks for an answer but does not wait (mmlog_write_async). */
+#define WRITE_ASYNC	0x10000
+
+/*
+ * A ticket for a frame about to be built (handle locked; this may wait,
+ * dropping the lock, so c->buf is only filled afterwards).  An entry
+ * that cannot get one is dropped and counted, as one that cannot be
+ * sent.  Returns the ticket, or 0 with *ret_err set.
+ */
+static uint64_t
+entry_ticket(struct mmlog_client *c, int waited, int *ret_err)
+{
+	uint64_t t;
+
+	t = ticket_new(c, waited, waited || !(c->flags & MMLOG_NONBLOCK),
+	    ret_err);
+	if (t == 0) {
+		c->st.dropped++;
+		c->st.pending_drops++;
+	}
+	return t;
+}
+
 static int
 client_writev(struct mmlog_client *c, int priority, const char *tag,
     const void *msg, size_t msg_len, const struct mmlog_field *fields,
@@ -535,11 +927,12 @@ client_writev(struct mmlog_client *c, int priority, const char *tag,
 {
 	uint8_t fbuf[MML_FRAME_MAX / 2];
 	size_t len, flen = 0, tl, i;
-	uint32_t id = 0;
-	int r;
+	uint64_t t = 0;
+	int r, sync = (flags & MMLOG_WRITE_SYNC) != 0;
 
 	if (c == NULL || priority < 0 || priority > 7 ||
-	    (flags & ~MMLOG_WRITE_SYNC) != 0 || (msg == NULL && msg_len))
+	    (flags & ~(MMLOG_WRITE_SYNC | WRITE_ASYNC)) != 0 ||
+	    (msg == NULL && msg_len))
 		return -EINVAL;
 	tl = tag != NULL ? strlen(tag) : 0;
 	if (tl > MML_TAG_MAX)
@@ -562,24 +955,40 @@ client_writev(struct mmlog_client *c, int priority, const char *tag,
 	    sizeof(struct mml_entry_hdr) + tl + msg_len + flen > MML_FRAME_MAX)
 		return -EMSGSIZE;
 	(void)pthread_mutex_lock(&c->mu);
-	if ((c->flags & MMLOG_BATCH) && !(flags & MMLOG_WRITE_SYNC)) {
+	if ((c->flags & MMLOG_BATCH) && flags == 0) {
 		r = batch_add(c, priority, tag, tl, msg, msg_len, fbuf, flen);
 		goto out;
 	}
 	/* The buffered entries go first, so that order is kept. */
 	r = client_flush(c);
-	if (flags & MMLOG_WRITE_SYNC)
-		id = ++c->next_id ? c->next_id : ++c->next_id;
-	len = mml_wire_entries_init(c->buf, (flags & MMLOG_WRITE_SYNC) ?
-	    MML_FRAME_F_SYNC : 0, id, 0);
+	if (flags != 0) {
+		t = entry_ticket(c, sync, &r);
+		if (t == 0)
+			goto out;
+	}
+	len = mml_wire_entries_init(c->buf, t ? MML_FRAME_F_SYNC : 0,
+	    (uint32_t)t, 0);
 	r = mml_wire_entry_append(c->buf, sizeof(c->buf), &len, priority,
 	    tag, tl, msg, msg_len, fbuf, flen);
-	if (r < 0)
+	if (r == 0)
+		r = client_send(c, len, 1, t);
+	if (r < 0) {
+		if (t)
+			ticket_cancel(c, t);
 		goto out;
-	r = client_send(c, len, 1);
-	if (r < 0 || !(flags & MMLOG_WRITE_SYNC))
+	}
+	if (!sync) {
+		if (t && ret_seq != NULL)
+			*ret_seq = t;	/* WRITE_ASYNC: the ticket */
 		goto out;
-	r = client_wait(c, id, ret_seq);
+	}
+	/*
+	 * The lock is dropped while this thread waits, so other threads'
+	 * entries go out meanwhile, and one sync can serve them all.
+	 */
+	r = reply_wait(c, t, 0, wait_deadline(c));
+	r = r < 0 ? ticket_abandon(c, t, r, ret_seq) :
+	    ticket_take(c, t, ret_seq);
 out:
 	(void)pthread_mutex_unlock(&c->mu);
 	return r;
@@ -686,10 +1095,25 @@ mmlog_flush(struct mmlog_client *c)
 	return r;
 }
 
+/*
+ * After a wait for every answer up to t: the oldest failure among them
+ * that no call has reported yet, reported now (and only now).
+ */
+static int
+async_error_take(struct mmlog_client *c, uint64_t t)
+{
+	int e = c->async_err;
+
+	if (e == 0 || c->async_err_ticket > t)
+		return 0;
+	c->async_err = 0;
+	return -e;
+}
+
 PUBLIC int
 mmlog_sync(struct mmlog_client *c, uint64_t *ret_seq)
 {
-	uint32_t id;
+	uint64_t t;
 	size_t len;
 	int r;
 
@@ -699,13 +1123,26 @@ mmlog_sync(struct mmlog_client *c, uint64_t *ret_seq)
 	r = client_flush(c);
 	if (r < 0)
 		goto out;
-	id = ++c->next_id ? c->next_id : ++c->next_id;
-	mml_wire_hdr_init(c->buf, MML_FRAME_SYNC, 0, id);
-	len = sizeof(struct mml_frame_hdr);
-	r = client_send(c, len, 0);
-	if (r < 0)
+	t = ticket_new(c, 1, 1, &r);
+	if (t == 0)
 		goto out;
-	r = client_wait(c, id, ret_seq);
+	mml_wire_hdr_init(c->buf, MML_FRAME_SYNC, 0, (uint32_t)t);
+	len = sizeof(struct mml_frame_hdr);
+	r = client_send(c, len, 0, t);
+	if (r < 0) {
+		ticket_cancel(c, t);
+		goto out;
+	}
+	/*
+	 * The daemon answers in order, so once the SYNC is answered, so is
+	 * everything before it; waiting for the prefix also covers
+	 * answers that went to a connection lost meanwhile.
+	 */
+	r = reply_wait(c, t, 1, wait_deadline(c));
+	r = r < 0 ? ticket_abandon(c, t, r, ret_seq) :
+	    ticket_take(c, t, ret_seq);
+	if (r == 0)
+		r = async_error_take(c, t);
 	if (r == 0 && c->deferred_error) {
 		r = -c->deferred_error;
 		c->deferred_error = 0;
@@ -713,6 +1150,55 @@ mmlog_sync(struct mmlog_client *c, uint64_t *ret_seq)
 out:
 	(void)pthread_mutex_unlock(&c->mu);
 	return r;
+}
+
+PUBLIC int
+mmlog_write_async(struct mmlog_client *c, int priority, const char *tag,
+    const void *msg, size_t msg_len, const struct mmlog_field *fields,
+    size_t n_fields, uint64_t *ret_ticket)
+{
+	uint64_t t = 0;
+	int r;
+
+	r = client_writev(c, priority, tag, msg, msg_len, fields, n_fields,
+	    WRITE_ASYNC, &t);
+	if (r == 0 && ret_ticket != NULL)
+		*ret_ticket = t;
+	return r;
+}
+
+PUBLIC int
+mmlog_wait(struct mmlog_client *c, uint64_t ticket, uint64_t *ret_seq)
+{
+	int r = 0;
+
+	if (c == NULL)
+		return -EINVAL;
+	(void)pthread_mutex_lock(&c->mu);
+	if (ticket > c->tickets)
+		r = -EINVAL;
+	if (ticket == 0)
+		ticket = c->tickets;
+	if (r == 0 && ticket > 0)
+		r = reply_wait(c, ticket, 1, wait_deadline(c));
+	if (r == 0)
+		r = async_error_take(c, ticket);
+	if (r == 0 && ret_seq != NULL)
+		*ret_seq = c->durable_seq;
+	(void)pthread_mutex_unlock(&c->mu);
+	return r;
+}
+
+PUBLIC int
+mmlog_set_window(struct mmlog_client *c, unsigned n)
+{
+	if (c == NULL || n == 0 || n > MMLOG_WINDOW_MAX)
+		return -EINVAL;
+	(void)pthread_mutex_lock(&c->mu);
+	c->window = n;
+	(void)pthread_cond_broadcast(&c->cv);
+	(void)pthread_mutex_unlock(&c->mu);
+	return 0;
 }
 
 /*
@@ -745,7 +1231,7 @@ syslog_open(const char *ident, int option, int facility, int only_if_none)
 		return r;
 	/* Like openlog(3): no daemon now is no error; writes count drops. */
 	if (option & MMLOG_LOG_NDELAY)
-		(void)client_connect(c);
+		(void)client_connect(c, 0);
 	(void)pthread_rwlock_wrlock(&syslog_lock);
 	old = syslog_client;
 	if (only_if_none && old != NULL) {

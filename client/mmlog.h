@@ -88,6 +88,13 @@ extern "C" {
 /* mmlog_write*() flags. */
 #define MMLOG_WRITE_SYNC 0x0001	/* return only when the entry is durable */
 
+/*
+ * The most requests for an answer (durable writes, syncs) a handle keeps
+ * out at once; see mmlog_set_window().  The daemon's default
+ * --max-pending is as large.
+ */
+#define MMLOG_WINDOW_MAX 128
+
 struct mmlog_client;
 
 /* A structured field, KEY=VALUE; the key follows journald's rules. */
@@ -162,9 +169,45 @@ int mmlog_vwritef(struct mmlog_client *c, int priority, const char *tag,
  * Waits until every entry this handle sent is durable.  Stores the
  * newest durable sequence number in *ret_seq (may be NULL).  Returns 0,
  * -EIO if the daemon cannot make data durable, -ETIMEDOUT, or the error
- * the daemon sent back for an earlier entry of this handle.
+ * the daemon sent back for an earlier entry of this handle (including a
+ * failed mmlog_write_async() entry not yet reported by mmlog_wait()).
  */
 int mmlog_sync(struct mmlog_client *c, uint64_t *ret_seq);
+
+/*
+ * Durable writes without a round trip each.  mmlog_write_async() sends
+ * one entry (fields as mmlog_writev()) that the daemon acknowledges once
+ * it is durable, but returns as soon as it is sent: it stores the
+ * entry's ticket in *ret_ticket (may be NULL).  Tickets count up from 1
+ * per handle, in the order the entries went out.  At most the handle's
+ * window of requests are out at once: a write beyond it first waits for
+ * the oldest answer (the timeout applies; a non-blocking handle fails
+ * with -EAGAIN instead); the entry is then dropped and counted.  Other
+ * errors as mmlog_write().
+ *
+ * mmlog_wait() waits until the daemon has answered every request of
+ * the handle up to ticket (0: every one sent so far), the durable
+ * writes and syncs of other threads included.  Returns 0 if none of
+ * them failed, else the first failure not reported yet (-EIO: the
+ * daemon could not make data durable; -EPIPE: the connection was lost
+ * before the answer, so the entry may or may not be in the log;
+ * -ENOBUFS: more requests out than the daemon's --max-pending, the
+ * entry is logged but not acknowledged), reported once; -ETIMEDOUT;
+ * -EINVAL for a ticket not handed out.  Stores in *ret_seq (may be NULL)
+ * the newest sequence number the daemon has said is durable.
+ */
+int mmlog_write_async(struct mmlog_client *c, int priority, const char *tag,
+    const void *msg, size_t msg_len, const struct mmlog_field *fields,
+    size_t n_fields, uint64_t *ret_ticket);
+int mmlog_wait(struct mmlog_client *c, uint64_t ticket, uint64_t *ret_seq);
+
+/*
+ * Sets how many requests for an answer may be out at once, 1 to
+ * MMLOG_WINDOW_MAX (default 32): async entries, and the durable writes
+ * and syncs of all threads sharing the handle.  Keep it at most the
+ * daemon's --max-pending.
+ */
+int mmlog_set_window(struct mmlog_client *c, unsigned n);
 
 /*
  * Sends the entries buffered by MMLOG_BATCH as one packet, if any.

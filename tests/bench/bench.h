@@ -59,6 +59,7 @@ struct bench_cfg {
 	int n_clients;
 	int durable_clients[3];
 	int n_durable;
+	unsigned async_window;	/* mmlog_set_window() of durable_async */
 	int lat_samples;		/* calls the latency probe times */
 	double lat_period_s;		/* its pacing */
 	int lat_load;			/* clients hammering meanwhile */
@@ -184,6 +185,7 @@ enum worker_kind {
 	W_MMLOG,	/* mmlog_write(): one entry per packet */
 	W_BATCH,	/* ENTRIES frames of many entries, own connection */
 	W_DURABLE,	/* mmlog_write_durable() per entry */
+	W_DURABLE_ASYNC,	/* mmlog_write_async(), window entries out */
 	W_RAW,		/* mmlog_write()'s packet on a socketpair */
 	W_DGRAM,	/* a syslog datagram, for rsyslogd's imuxsock */
 };
@@ -195,6 +197,7 @@ struct load {
 	size_t entry_size;		/* tag + message bytes */
 	double seconds;			/* how long clients send */
 	int final_sync;			/* end with a SYNC barrier */
+	unsigned window;		/* W_DURABLE_ASYNC: entries out */
 	int probe;			/* one more client times its writes */
 	int probe_samples;
 	double probe_period_s;

@@ -56,36 +56,45 @@ fdatasync_rate(const struct bench_cfg *cfg, size_t entry_size, double seconds,
 	return r;
 }
 
-void
-part_durable(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
-{
+/* The figures of one kind of durable client, at each client count. */
+struct durable_set {
+	enum worker_kind kind;
+	const char *name;	/* figure name prefix */
 	struct load l[3];
-	double base = NAN, rate = NAN, drate[3], group[3], sync_us[3];
+	double rate[3], group[3], sync_us[3];
+};
+
+static void
+durable_runs(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon,
+    struct durable_set *ds, double *base, int *base_err)
+{
 	uint64_t syncs0 = 0, syncs1 = 0, acks0 = 0, acks1 = 0, v;
-	char name[64];
-	struct figure *f;
-	int i, rep, r, base_err = 0;
+	struct load *l;
+	double rate = NAN;
+	int i, rep, r;
 
 	for (i = 0; i < cfg->n_durable; i++) {
-		drate[i] = NAN;
-		group[i] = NAN;
-		sync_us[i] = NAN;
+		l = &ds->l[i];
+		ds->rate[i] = NAN;
+		ds->group[i] = NAN;
+		ds->sync_us[i] = NAN;
 		for (rep = 0; rep < cfg->reps; rep++) {
 			/* Baseline and figure alternate: same disk weather. */
 			r = fdatasync_rate(cfg, 128, cfg->run_s / 2, &rate);
 			if (r < 0)
-				base_err = r;
-			else if (isnan(base) || rate > base)
-				base = rate;
-			memset(&l[i], 0, sizeof(l[i]));
-			l[i].kind = W_DURABLE;
-			l[i].clients = cfg->durable_clients[i];
-			l[i].entry_size = 128;
-			l[i].seconds = cfg->run_s;
-			l[i].path = cfg->sock_path;
-			l[i].consumed = consumed_ring;
-			l[i].arg = rv;
-			l[i].cpu_pid = daemon;
+				*base_err = r;
+			else if (isnan(*base) || rate > *base)
+				*base = rate;
+			memset(l, 0, sizeof(*l));
+			l->kind = ds->kind;
+			l->clients = cfg->durable_clients[i];
+			l->window = cfg->async_window;
+			l->entry_size = 128;
+			l->seconds = cfg->run_s;
+			l->path = cfg->sock_path;
+			l->consumed = consumed_ring;
+			l->arg = rv;
+			l->cpu_pid = daemon;
 			/*
 			 * The daemon's own counters say how many entries one
 			 * msync served: the group commit at work.
@@ -94,53 +103,84 @@ part_durable(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 			    &syncs0) < 0 || load_daemon_stat(cfg->sock_path,
 			    "acks", &acks0) < 0)
 				syncs0 = acks0 = 0;
-			if (load_run(&l[i]) < 0)
+			if (load_run(l) < 0)
 				break;
-			rate = (double)l[i].sent / l[i].elapsed_s;
+			rate = (double)l->sent / l->elapsed_s;
 			if (load_daemon_stat(cfg->sock_path, "syncs",
 			    &syncs1) == 0 && load_daemon_stat(cfg->sock_path,
 			    "acks", &acks1) == 0 && syncs1 > syncs0)
-				group[i] = (double)(acks1 - acks0) /
+				ds->group[i] = (double)(acks1 - acks0) /
 				    (double)(syncs1 - syncs0);
-			if (isnan(drate[i]) || rate > drate[i]) {
-				drate[i] = rate;
+			if (isnan(ds->rate[i]) || rate > ds->rate[i]) {
+				ds->rate[i] = rate;
 				/*
 				 * The disk's sync latency decides these
 				 * figures: on this VM it went from 160 to
 				 * 550 us between runs of the same build.
 				 */
-				sync_us[i] = load_daemon_stat(cfg->sock_path,
-				    "sync_usec_avg", &v) == 0 ? (double)v : NAN;
+				ds->sync_us[i] = load_daemon_stat(
+				    cfg->sock_path, "sync_usec_avg", &v) == 0 ?
+				    (double)v : NAN;
 			}
 		}
 		/* Every entry was acked as durable: the header must agree. */
-		if (l[i].ok && ring_durable_seq(rv) + 1 < ring_head_seq(rv)) {
-			(void)snprintf(l[i].why, sizeof(l[i].why), "all acked, "
+		if (l->ok && ring_durable_seq(rv) + 1 < ring_head_seq(rv)) {
+			(void)snprintf(l->why, sizeof(l->why), "all acked, "
 			    "but the header's durable_seq %llu is behind "
 			    "head_seq %llu",
 			    (unsigned long long)ring_durable_seq(rv),
 			    (unsigned long long)ring_head_seq(rv));
-			l[i].ok = 0;
+			l->ok = 0;
 		}
-		bench_log("durable x%-2d  %.3gk acked entries/s, %.1f per "
-		    "sync, syncs %.0f us  (fdatasync %.3gk/s)",
-		    cfg->durable_clients[i], drate[i] / 1e3, group[i],
-		    sync_us[i], base / 1e3);
+		bench_log("%s x%-2d  %.3gk acked entries/s, %.1f per sync, "
+		    "syncs %.0f us  (fdatasync %.3gk/s)", ds->name,
+		    cfg->durable_clients[i], ds->rate[i] / 1e3, ds->group[i],
+		    ds->sync_us[i], *base / 1e3);
 	}
-	for (i = 0; i < cfg->n_durable; i++) {
-		(void)snprintf(name, sizeof(name), "durable.c%d",
-		    cfg->durable_clients[i]);
-		f = fig_add(name, drate[i], "entries/s", "fdatasync.c1", base);
-		if (!l[i].ok)
-			fig_invalid(f, "%s", l[i].why);
-		if (base_err)
-			fig_invalid(f, "baseline: %s", strerror(-base_err));
-		fig_extra(f, "entries", (double)l[i].sent);
-		fig_extra(f, "entries_per_sync", group[i]);
-		fig_extra(f, "sync_usec_avg", sync_us[i]);
-		fig_extra(f, "daemon_cpu_us_per_entry",
-		    l[i].cpu_s / (double)l[i].sent * 1e6);
-		if (cfg->durable_clients[i] == 32)
-			fig_target(f, "> 100k/s", drate[i] > 1e5);
+}
+
+/*
+ * Two kinds of durable client.  durable: mmlog_write_durable(), one
+ * entry out per client, so each round trip includes a whole sync.
+ * durable_async: mmlog_write_async() with a window of entries out per
+ * client, each acknowledged on its own.
+ */
+void
+part_durable(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
+{
+	static struct durable_set sets[2] = {
+		{ .kind = W_DURABLE, .name = "durable" },
+		{ .kind = W_DURABLE_ASYNC, .name = "durable_async" },
+	};
+	struct durable_set *ds;
+	double base = NAN;
+	char name[64];
+	struct figure *f;
+	int i, k, base_err = 0;
+
+	for (k = 0; k < 2; k++)
+		durable_runs(cfg, rv, daemon, &sets[k], &base, &base_err);
+	for (k = 0; k < 2; k++) {
+		ds = &sets[k];
+		for (i = 0; i < cfg->n_durable; i++) {
+			(void)snprintf(name, sizeof(name), "%s.c%d", ds->name,
+			    cfg->durable_clients[i]);
+			f = fig_add(name, ds->rate[i], "entries/s",
+			    "fdatasync.c1", base);
+			if (!ds->l[i].ok)
+				fig_invalid(f, "%s", ds->l[i].why);
+			if (base_err)
+				fig_invalid(f, "baseline: %s",
+				    strerror(-base_err));
+			fig_extra(f, "entries", (double)ds->l[i].sent);
+			fig_extra(f, "entries_per_sync", ds->group[i]);
+			fig_extra(f, "sync_usec_avg", ds->sync_us[i]);
+			fig_extra(f, "daemon_cpu_us_per_entry",
+			    ds->l[i].cpu_s / (double)ds->l[i].sent * 1e6);
+			if (ds->kind == W_DURABLE_ASYNC)
+				fig_extra(f, "window", (double)cfg->async_window);
+			if (cfg->durable_clients[i] == 32)
+				fig_target(f, "> 100k/s", ds->rate[i] > 1e5);
+		}
 	}
 }

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "mmlog.h"
 
 static const struct {
 	const char *name;
@@ -59,6 +60,8 @@ usage(FILE *f)
 	    "  --sizes LIST  ingest entry sizes, e.g. 128,4096 (at most 4)\n"
 	    "  --clients LIST  ingest client counts, e.g. 4 (at most 3)\n"
 	    "  --durable LIST  durable client counts, e.g. 32 (at most 3)\n"
+	    "  --window N    entries each durable_async client keeps out "
+	    "(default 16)\n"
 	    "  --seconds S   length of each run (to profile one: perf record "
 	    "-p PID)\n"
 	    "$BENCH may hold smoke, quick, full and peers, comma-separated.\n");
@@ -78,6 +81,7 @@ set_mode(struct bench_cfg *cfg, const char *mode)
 	cfg->n_clients = 3;
 	memcpy(cfg->durable_clients, all_durable, sizeof(all_durable));
 	cfg->n_durable = 3;
+	cfg->async_window = 16;
 	cfg->lat_period_s = 100e-6;
 	cfg->lat_load = 4;
 	cfg->idle_clients = 1000;
@@ -316,6 +320,7 @@ main(int argc, char **argv)
 		{ "sizes", required_argument, NULL, 'S' },
 		{ "clients", required_argument, NULL, 'C' },
 		{ "durable", required_argument, NULL, 'D' },
+		{ "window", required_argument, NULL, 'W' },
 		{ "seconds", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -326,7 +331,7 @@ main(int argc, char **argv)
 	const char *mode = "quick", *parent, *env = getenv("BENCH");
 	char json[400] = "", buf[256], *tok, *save = NULL, abs_build[PATH_MAX];
 	const char *sizes = NULL, *clients = NULL, *durable = NULL;
-	const char *seconds = NULL;
+	const char *seconds = NULL, *window = NULL;
 	unsigned only = 0;
 	long v[4];
 	int ch, peers = 0, r, ret = 1, st, i, n;
@@ -375,6 +380,7 @@ main(int argc, char **argv)
 		case 'S': sizes = optarg; break;
 		case 'C': clients = optarg; break;
 		case 'D': durable = optarg; break;
+		case 'W': window = optarg; break;
 		case 'T': seconds = optarg; break;
 		case 'o':
 			if (parse_parts(optarg, &only) < 0) {
@@ -413,6 +419,14 @@ main(int argc, char **argv)
 	    &cfg.n_clients) < 0) || (durable != NULL && parse_counts(
 	    "--durable", durable, cfg.durable_clients, &cfg.n_durable) < 0))
 		return 2;
+	if (window != NULL) {
+		if (parse_list(window, 1, MMLOG_WINDOW_MAX, v, 1) != 1) {
+			(void)fprintf(stderr, "mmlog-bench: --window '%s': "
+			    "expected 1..%d\n", window, MMLOG_WINDOW_MAX);
+			return 2;
+		}
+		cfg.async_window = (unsigned)v[0];
+	}
 	if (seconds != NULL) {
 		cfg.run_s = strtod(seconds, NULL);
 		if (!(cfg.run_s > 0 && cfg.run_s <= 3600)) {
