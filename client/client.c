@@ -682,31 +682,38 @@ reply_read(struct mmlog_client *c, uint64_t deadline)
 			return -ETIMEDOUT;
 		timeout = (int)((deadline - now + 999999U) / 1000000U);
 	}
+	for (i = 0; i < MML_RX_BATCH; i++) {
+		iov[i].iov_base = c->rbuf[i];
+		iov[i].iov_len = sizeof(c->rbuf[i]);
+		memset(&mm[i], 0, sizeof(mm[i]));
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
 	c->reading = 1;
 	c->reader_fd = fd;
 	(void)pthread_mutex_unlock(&c->mu);
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	n = poll(&pfd, 1, timeout);
-	if (n > 0) {
-		for (i = 0; i < MML_RX_BATCH; i++) {
-			iov[i].iov_base = c->rbuf[i];
-			iov[i].iov_len = sizeof(c->rbuf[i]);
-			memset(&mm[i], 0, sizeof(mm[i]));
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-		}
-		n = recvmmsg(fd, mm, MML_RX_BATCH, MSG_DONTWAIT, NULL);
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
+	if (timeout < 0 && !(c->flags & MMLOG_NONBLOCK)) {
+		/* No deadline: one call that blocks, not poll() then recv(). */
+		n = recvmmsg(fd, mm, MML_RX_BATCH, MSG_WAITFORONE, NULL);
+		if (n < 0 && errno != EINTR)
 			lost = 1;
-		/* A datagram of 0 bytes is the end of the connection. */
-		for (i = 0; i < n; i++)
-			if (mm[i].msg_len == 0)
+	} else {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		n = poll(&pfd, 1, timeout);
+		if (n > 0) {
+			n = recvmmsg(fd, mm, MML_RX_BATCH, MSG_DONTWAIT, NULL);
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
 				lost = 1;
-	} else if (n == 0)
-		n = -2;
-	else if (errno != EINTR)
-		lost = 1;
+		} else if (n == 0)
+			n = -2;
+		else if (errno != EINTR)
+			lost = 1;
+	}
+	/* A datagram of 0 bytes is the end of the connection. */
+	for (i = 0; i < n; i++)
+		if (mm[i].msg_len == 0)
+			lost = 1;
 	(void)pthread_mutex_lock(&c->mu);
 	c->reading = 0;
 	c->reader_fd = -1;

@@ -24,6 +24,17 @@
  *   batch-stamp US  MMLOG_BATCH with delay US: writes "st USEC" (the
  *                   realtime clock in us) every ms for 300 ms, then closes
  *   syslog          the mmlog_openlog()/mmlog_syslog() calls
+ *   dthreads T N    T threads make N durable writes "dK I" each through
+ *                   one handle; prints "durable T*N" once all returned
+ *                   with distinct sequence numbers
+ *   async N W [MS]  window W, N mmlog_write_async() "a I", printing
+ *                   "sent I" after each; then mmlog_wait(0) twice,
+ *                   printing "wait ERR seq S" and "wait2 ERR" (ERR: 0 or
+ *                   the errno's name).  With MS, the first wait has a
+ *                   timeout of MS ms, the second none.
+ *   async-nb N W    the same on a non-blocking handle, without the
+ *                   "sent" lines: prints "sent S eagain E dropped D",
+ *                   then "wait ERR seq S"
  */
 #include <errno.h>
 #include <pthread.h>
@@ -143,6 +154,144 @@ write_n(const char *who, long n)
 	r = mmlog_sync(shared, NULL);
 	if (r < 0)
 		die("sync", r);
+	return 0;
+}
+
+static const char *
+errname(int r)
+{
+	const char *s = r < 0 ? strerrorname_np(-r) : NULL;
+
+	return r == 0 ? "0" : s != NULL ? s : "?";
+}
+
+static void *
+dthread_main(void *arg)
+{
+	long k = (long)arg, i;
+	uint64_t *seq = calloc((size_t)n_each, sizeof(*seq));
+	char msg[64];
+	int r, len;
+
+	if (seq == NULL)
+		die("calloc", -ENOMEM);
+	for (i = 0; i < n_each; i++) {
+		len = snprintf(msg, sizeof(msg), "d%ld %ld", k, i + 1);
+		r = mmlog_write_durable(shared, MMLOG_INFO, NULL, msg,
+		    (size_t)len, &seq[i]);
+		if (r < 0)
+			die("write_durable", r);
+	}
+	return seq;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Durable writes from many threads on one handle: all may be out at
+ * once (t_client_async.sh holds the sync to see it).
+ */
+static int
+do_dthreads(int nt, long n)
+{
+	pthread_t th[64];
+	uint64_t *all, *seq;
+	long k, i;
+	int r;
+
+	if (nt < 1 || nt > 64 || n < 1)
+		return 2;
+	n_each = n;
+	all = calloc((size_t)(nt * n), sizeof(*all));
+	if (all == NULL)
+		return 1;
+	r = mmlog_open(sock, "dthr", 0, &shared);
+	if (r < 0)
+		die("open", r);
+	for (k = 0; k < nt; k++)
+		if (pthread_create(&th[k], NULL, dthread_main, (void *)k) != 0)
+			return 1;
+	for (k = 0; k < nt; k++) {
+		(void)pthread_join(th[k], (void **)&seq);
+		memcpy(all + k * n, seq, (size_t)n * sizeof(*seq));
+		free(seq);
+	}
+	qsort(all, (size_t)(nt * n), sizeof(*all), cmp_u64);
+	for (i = 0; i < nt * n; i++)
+		if (all[i] == 0 || (i > 0 && all[i] == all[i - 1])) {
+			(void)fprintf(stderr, "clientx: seq %llu returned "
+			    "twice or 0\n", (unsigned long long)all[i]);
+			return 1;
+		}
+	(void)printf("durable %ld\n", nt * n);
+	free(all);
+	shared = mmlog_close(shared);
+	return 0;
+}
+
+static int
+do_async(long n, unsigned window, long first_ms, int nonblock)
+{
+	uint64_t t, last = 0, seq = 0;
+	struct mmlog_stats st;
+	char msg[64];
+	long i, eagain = 0;
+	int r, len;
+
+	r = mmlog_open(sock, "as", nonblock ? MMLOG_NONBLOCK : 0, &shared);
+	if (r < 0)
+		die("open", r);
+	r = mmlog_set_window(shared, window);
+	if (r < 0)
+		die("set_window", r);
+	for (i = 1; i <= n; i++) {
+		len = snprintf(msg, sizeof(msg), "a %ld", i);
+		r = mmlog_write_async(shared, MMLOG_INFO, NULL, msg,
+		    (size_t)len, NULL, 0, &t);
+		if (r == -EAGAIN && nonblock) {
+			eagain++;
+			continue;
+		}
+		if (r < 0)
+			die("write_async", r);
+		if (t <= last) {
+			(void)fprintf(stderr, "clientx: ticket %llu after "
+			    "%llu\n", (unsigned long long)t,
+			    (unsigned long long)last);
+			return 1;
+		}
+		last = t;
+		if (!nonblock) {
+			(void)printf("sent %ld\n", i);
+			(void)fflush(stdout);
+		}
+	}
+	if (nonblock) {
+		mmlog_get_stats(shared, &st);
+		(void)printf("sent %llu eagain %ld dropped %llu\n",
+		    (unsigned long long)st.sent, eagain,
+		    (unsigned long long)st.dropped);
+		(void)fflush(stdout);
+	}
+	if (first_ms > 0)
+		(void)mmlog_set_timeout(shared, (unsigned)first_ms);
+	r = mmlog_wait(shared, 0, &seq);
+	(void)printf("wait %s seq %llu\n", errname(r),
+	    (unsigned long long)seq);
+	(void)fflush(stdout);
+	if (nonblock)
+		goto out;
+	(void)mmlog_set_timeout(shared, 0);
+	r = mmlog_wait(shared, last, NULL);
+	(void)printf("wait2 %s\n", errname(r));
+out:
+	shared = mmlog_close(shared);
 	return 0;
 }
 
@@ -360,5 +509,12 @@ main(int argc, char **argv)
 		return do_batch(argv[0], atol(argv[1]));
 	if (strcmp(argv[0], "syslog") == 0)
 		return do_syslog();
+	if (strcmp(argv[0], "dthreads") == 0 && argc == 3)
+		return do_dthreads(atoi(argv[1]), atol(argv[2]));
+	if (strcmp(argv[0], "async") == 0 && (argc == 3 || argc == 4))
+		return do_async(atol(argv[1]), (unsigned)atoi(argv[2]),
+		    argc == 4 ? atol(argv[3]) : 0, 0);
+	if (strcmp(argv[0], "async-nb") == 0 && argc == 3)
+		return do_async(atol(argv[1]), (unsigned)atoi(argv[2]), 0, 1);
 	return 2;
 }
