@@ -32,7 +32,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "mmlogd.h"
+
+/*
+ * A resize runs before READY=1, and copying a ring of gigabytes, then
+ * syncing the new one, can outlast the unit's start timeout: each step
+ * asks systemd for this much more time, and at least once a second.
+ */
+#define RESIZE_EXTEND_USEC	(30ULL * 1000000)
 
 struct migration {
 	uint64_t copied;	/* entries appended to the new ring */
@@ -45,6 +54,7 @@ static int make_empty(const char *, uint64_t, const struct mml_ring *);
 static int migrate(struct mml_ring *, struct mml_ring *, struct migration *);
 static int sync_file(const char *, int);
 static void test_crash(const char *);
+static void progress(const char *, uint64_t, uint64_t, int);
 
 /*
  * Test hook (mmlogd(8), TESTING): MMLOGD_TEST_RESIZE_EXIT=STAGE ends the
@@ -62,6 +72,36 @@ test_crash(const char *stage)
 		    stage);
 		_exit(3);
 	}
+}
+
+static uint64_t
+mono_usec(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000U + (uint64_t)ts.tv_nsec / 1000U;
+}
+
+/*
+ * Tells systemd (if it listens: sd_notify() does nothing without
+ * NOTIFY_SOCKET) that the resize is alive, what it does, and how far it
+ * got: when force is set, else at most once a second.
+ */
+static void
+progress(const char *what, uint64_t done, uint64_t total, int force)
+{
+	static uint64_t last;
+	uint64_t now = mono_usec();
+
+	if (!force && now - last < 1000000U)
+		return;
+	last = now;
+	if (done > total)
+		done = total;
+	(void)sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu\nSTATUS=resizing the "
+	    "ring: %s, %llu%%", (unsigned long long)RESIZE_EXTEND_USEC, what,
+	    (unsigned long long)(total ? done * 100 / total : 100));
 }
 
 /*
@@ -174,6 +214,8 @@ migrate(struct mml_ring *old, struct mml_ring *nr, struct migration *m)
 			continue;
 		}
 		steps += rec.size;
+		if ((m->copied & 4095) == 0)
+			progress("copying entries", steps, old->cap, 0);
 		if (rec.hdr.type == MML_REC_WRAP) {
 			off = 0;
 			continue;
@@ -253,6 +295,7 @@ mml_resize_open(const char *path, uint64_t size, int size_explicit,
 	if (e < 0)
 		goto out_tmp;
 	memset(&m, 0, sizeof(m));
+	progress("copying entries", 0, cap, 1);
 	e = migrate(old, nr, &m);
 	if (e < 0)
 		goto out_tmp;
@@ -285,6 +328,7 @@ mml_resize_open(const char *path, uint64_t size, int size_explicit,
 	last = nr->next_seq - 1;
 
 	/* Durable first: only a whole, synced ring may take the name. */
+	progress("syncing the new ring", 0, 1, 1);
 	mml_ring_sync_prepare(nr, &job);
 	mml_ring_sync_run(nr, &job);
 	mml_ring_sync_done(nr, &job);

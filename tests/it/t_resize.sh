@@ -1,6 +1,7 @@
 #!/bin/bash
 # Resizing an existing ring (daemon/resize.c).  Growing keeps every entry
 # with its sequence number, time, sender and message, and the ring's id;
+# the resize extends systemd's start timeout and says so in STATUS;
 # shrinking keeps exactly the newest entries that fit, only with
 # --resize (without it mmlogd refuses, saying how many would go, and the
 # ring stays as it was); the log records the resize with MMLOG_DISCARDED.
@@ -28,10 +29,28 @@ snapshot >"$T/before"
 id=$(ring_id)
 assert_eq "entries before growing" 400 "$(wc -l <"$T/before")"
 
-# Growing: everything is kept, then the daemon's note.
-start_daemon --size 1M
+# Growing: everything is kept, then the daemon's note.  Under systemd
+# the resize, which runs before READY=1, asks for more start time and
+# says what it does (on a notification socket of the test's own).
+NOTIFY=$T/notify
+"$HELPERS/notifylisten" "$NOTIFY" "$(tmo 60)" >"$T/notify.out" \
+    2>"$T/notify.err" &
+nl=$!
+track $nl
+wait_for 5 test -S "$NOTIFY" || fail "notifylisten did not bind"
+start_daemon_env "NOTIFY_SOCKET=$NOTIFY" --size 1M
 grep -q 'resized from 262144 to 1048576 bytes' "$DERR" ||
     fail "no resize reported: $(cat "$DERR")"
+got_ready() {
+	grep -q 'READY=1' "$T/notify.out"
+}
+wait_for "$(tmo 10)" got_ready || fail "no READY=1: $(cat "$T/notify.out")"
+kill $nl
+awk -F '\t' '/READY=1/ { exit } /EXTEND_TIMEOUT_USEC=30000000/ &&
+    /STATUS=resizing the ring: copying entries, 0%/ { c = 1 }
+    /EXTEND_TIMEOUT_USEC=30000000/ && /STATUS=resizing the ring: syncing/ { s = c }
+    END { exit !s }' "$T/notify.out" ||
+    fail "no EXTEND_TIMEOUT_USEC with the resize's STATUS before READY=1: $(cat "$T/notify.out")"
 loadgen -t b -n 1 -a >"$T/acked" 2>"$T/lg.err" || fail "loadgen after growing"
 stop_daemon
 assert_eq "capacity after growing" 1048576 "$(header_field capacity)"
