@@ -13,6 +13,7 @@
  * exit(): an atexit handler flushes the batches still buffered.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -43,17 +44,23 @@
 #define MML_RX_BATCH	32
 #define MML_RX_SLOT	2048
 
+/* Runs of failed async requests kept until waits report them. */
+#define MML_FAILS	32
+
 /*
  * A request that the daemon answers (ENTRIES with F_SYNC, SYNC) has a
- * ticket: 1, 2, 3, ... per handle, and its frame id is the ticket's low
+ * ticket, counting up per handle, and its frame id is the ticket's low
  * 32 bits (tickets whose low word is 0 are skipped: id 0 means "no
  * answer wanted").  At most window tickets are out at once, so an id
  * names one ticket without doubt.  A ticket's slot holds its answer
- * until it is retired.
+ * until it is retired, and the connection it went out on: answers
+ * count only from that connection, and when it ends, its requests
+ * still unanswered fail.
  */
 struct req_slot {
 	uint64_t seq;		/* ACK: the newest entry it covers */
 	int err;		/* ERROR or lost connection: positive errno */
+	uint32_t gen;		/* its connection; 0 while not sent */
 	uint8_t done;		/* answered (or given up with the connection) */
 	uint8_t waited;		/* a blocking call takes the answer itself */
 };
@@ -71,39 +78,48 @@ struct mmlog_client {
 	size_t tag_len;
 	struct mmlog_stats st;
 	int deferred_error;	/* an ERROR reply for a frame not waited on */
-	int refused;		/* ERROR id 0 on this connection: its errno */
+	int refused;		/* the daemon refused this connection (EUSERS) */
+	uint32_t gen;		/* the connection's number, from 1 */
 	size_t batch_len;	/* bytes of the ENTRIES frame in buf; 0: none */
 	uint64_t batch_n;	/* entries in it */
 	uint64_t batch_t0_ns;	/* when its oldest entry was written */
 	/*
 	 * Tickets: handed out up to tickets; answered, every one up to
 	 * answered; retired (slot free, nobody waits on it), up to retired.
-	 * Those from conn_first on went out on the current connection.
 	 */
-	uint64_t tickets, answered, retired, conn_first;
+	uint64_t tickets, answered, retired;
 	uint64_t durable_seq;	/* newest seq an ACK has reported */
-	int async_err;		/* first failure no call has reported yet */
-	uint64_t async_err_ticket;
+	/*
+	 * Failures no call has reported yet: runs of tickets lo..hi, in
+	 * order, each with the errno of its first.  When there are too
+	 * many runs, the last two merge, and the successes between them
+	 * count as failed: an error too many, never one too few.
+	 */
+	struct { uint64_t lo, hi; int err; } fails[MML_FAILS];
+	unsigned n_fails;
 	/*
 	 * One thread at a time reads replies, without the lock, so that
 	 * the others can send meanwhile: that is what lets a handle
 	 * shared by many threads have many durable writes in flight.  A
 	 * connection replaced while it is being read is shut down, and
-	 * the reader closes it when it comes back (stale_fd).
+	 * the reader, when it comes back, reads what is left of it (the
+	 * answers that came before its end still count) and closes it.
 	 */
 	int reading;
 	int reader_fd;
 	int stale_fd;
+	uint32_t stale_gen;
 	struct mmlog_client *reg_prev, *reg_next;	/* the registry */
 	struct req_slot slots[MMLOG_WINDOW_MAX];
 	uint8_t buf[MML_FRAME_MAX];	/* the frame being built or sent */
 	uint8_t rbuf[MML_RX_BATCH][MML_RX_SLOT];	/* replies, the reader's */
 };
 
-static int client_connect(struct mmlog_client *, uint64_t);
+static int client_connect(struct mmlog_client *);
 static int client_send(struct mmlog_client *, size_t, uint64_t, uint64_t);
 static int client_flush(struct mmlog_client *);
-static void conn_lost(struct mmlog_client *, uint64_t, int);
+static void conn_drop(struct mmlog_client *);
+static void conn_end(struct mmlog_client *, uint32_t, int);
 static int client_new(const char *, const char *, int,
     struct mmlog_client **);
 static void registry_init(void);
@@ -229,8 +245,7 @@ atfork_child(void)
 		c->refused = 0;
 		/* The parent's requests are the parent's to wait for. */
 		c->answered = c->retired = c->tickets;
-		c->conn_first = c->tickets + 1;
-		c->async_err = 0;
+		c->n_fails = 0;
 	}
 	(void)pthread_mutex_unlock(&registry_mu);
 	(void)pthread_rwlock_init(&syslog_lock, NULL);
@@ -273,20 +288,20 @@ now_ns(void)
 
 /*
  * (Re)connects.  A non-blocking handle's socket is non-blocking, so that
- * neither connect() nor send() ever waits.  keep: a ticket whose frame
- * is about to go out on the new connection (0: none).
+ * neither connect() nor send() ever waits.
  */
 static int
-client_connect(struct mmlog_client *c, uint64_t keep)
+client_connect(struct mmlog_client *c)
 {
 	int fd;
 
-	conn_lost(c, keep, EPIPE);
+	conn_drop(c);
 	fd = mml_sock_connect(c->path, SOCK_SEQPACKET |
 	    ((c->flags & MMLOG_NONBLOCK) ? SOCK_NONBLOCK : 0), c->timeout_ms);
 	if (fd < 0)
 		return fd;
 	c->fd = fd;
+	c->gen = c->gen + 1 ? c->gen + 1 : 1;
 	c->refused = 0;
 	return 0;
 }
@@ -309,7 +324,6 @@ client_new(const char *path, const char *tag, int flags,
 	c->flags = flags;
 	c->batch_delay_us = MML_BATCH_DELAY_US;
 	c->window = MML_WINDOW_DEFAULT;
-	c->conn_first = 1;
 	c->path = strdup(path != NULL ? path : mmlog_default_socket());
 	if (c->path == NULL) {
 		free(c);
@@ -336,7 +350,7 @@ mmlog_open(const char *path, const char *tag, int flags,
 	r = client_new(path, tag, flags, &c);
 	if (r < 0)
 		return r;
-	r = client_connect(c, 0);
+	r = client_connect(c);
 	if (r < 0) {
 		(void)mmlog_close(c);
 		return r;
@@ -430,10 +444,65 @@ tickets_advance(struct mmlog_client *c)
 	}
 }
 
+/* Keeps a failure for the waits that cover its ticket. */
+static void
+failure_note(struct mmlog_client *c, uint64_t t, int err)
+{
+	unsigned i, n = c->n_fails;
+
+	/* They come nearly in order: look from the end. */
+	for (i = n; i > 0 && c->fails[i - 1].lo > t; i--)
+		;
+	if (i > 0 && t <= c->fails[i - 1].hi)
+		return;
+	if (i > 0 && t == c->fails[i - 1].hi + 1) {
+		c->fails[i - 1].hi = t;
+		return;
+	}
+	if (n == MML_FAILS) {
+		/* Full: merge the last two runs to make room. */
+		c->fails[n - 2].hi = c->fails[n - 1].hi;
+		c->n_fails = --n;
+		/* At or past the merged run: it now covers t as well. */
+		if (i >= n) {
+			c->fails[n - 1].hi = t > c->fails[n - 1].hi ? t :
+			    c->fails[n - 1].hi;
+			return;
+		}
+	}
+	memmove(&c->fails[i + 1], &c->fails[i], (n - i) * sizeof(c->fails[0]));
+	c->fails[i].lo = c->fails[i].hi = t;
+	c->fails[i].err = err;
+	c->n_fails++;
+}
+
+/*
+ * After a wait for every answer up to t: the oldest failure among them
+ * not reported yet; every failure up to t counts as reported now, and
+ * those after t stay for later waits.
+ */
+static int
+failure_take(struct mmlog_client *c, uint64_t t)
+{
+	unsigned i, k;
+	int e;
+
+	if (c->n_fails == 0 || c->fails[0].lo > t)
+		return 0;
+	e = c->fails[0].err;
+	for (k = 0; k < c->n_fails && c->fails[k].hi <= t; k++)
+		;
+	for (i = k; i < c->n_fails; i++)
+		c->fails[i - k] = c->fails[i];
+	c->n_fails -= k;
+	if (c->n_fails > 0 && c->fails[0].lo <= t)
+		c->fails[0].lo = t + 1;
+	return -e;
+}
+
 /*
  * Records the answer for ticket t.  A failure that no blocking call
- * takes is kept for the next mmlog_wait() or mmlog_sync() to report:
- * the oldest such failure first.
+ * takes is kept for the next mmlog_wait() or mmlog_sync() to report.
  */
 static void
 ticket_answer(struct mmlog_client *c, uint64_t t, int err, uint64_t seq)
@@ -447,11 +516,8 @@ ticket_answer(struct mmlog_client *c, uint64_t t, int err, uint64_t seq)
 	sl->seq = seq;
 	if (err == 0 && seq > c->durable_seq)
 		c->durable_seq = seq;
-	if (err != 0 && !sl->waited &&
-	    (c->async_err == 0 || t < c->async_err_ticket)) {
-		c->async_err = err;
-		c->async_err_ticket = t;
-	}
+	if (err != 0 && !sl->waited)
+		failure_note(c, t, err);
 }
 
 /* When a wait that starts now must end (CLOCK_MONOTONIC ns; 0: never). */
@@ -479,11 +545,13 @@ cv_wait(struct mmlog_client *c, uint64_t deadline)
 }
 
 static int reply_wait(struct mmlog_client *, uint64_t, int, uint64_t);
+static int reply_drain(struct mmlog_client *, int, uint32_t);
 
 /*
  * A new ticket, once the window has room.  If it has none, waits for the
  * oldest answer first (the handle's timeout applies), or, if may_wait is
  * 0, fails with -EAGAIN.  Returns the ticket, or 0 with *ret_err set.
+ * The ticket's frame must go out before the lock is next dropped.
  */
 static uint64_t
 ticket_new(struct mmlog_client *c, int waited, int may_wait, int *ret_err)
@@ -493,6 +561,15 @@ ticket_new(struct mmlog_client *c, int waited, int may_wait, int *ret_err)
 	int r;
 
 	while (c->tickets - c->retired >= c->window) {
+		/* Answers may be waiting in the socket, unread. */
+		if (!c->reading && c->fd >= 0) {
+			if (reply_drain(c, c->fd, c->gen))
+				conn_end(c, c->gen, c->refused ? c->refused :
+				    EPIPE);
+			tickets_advance(c);
+			if (c->tickets - c->retired < c->window)
+				break;
+		}
 		if (!may_wait) {
 			*ret_err = -EAGAIN;
 			return 0;
@@ -567,105 +644,127 @@ ticket_abandon(struct mmlog_client *c, uint64_t t, int r, uint64_t *ret_seq)
 }
 
 /*
- * The connection is gone (or being replaced): every request still out on
- * it fails with err, but keep's (a frame about to go out on the next
- * connection).  A connection a reader is in is shut down, which wakes
- * it, and left to the reader to close.
+ * Connection gen is over: its requests still unanswered fail with err.
+ * (A ticket not sent yet has no connection, and is not touched.)
  */
 static void
-conn_lost(struct mmlog_client *c, uint64_t keep, int err)
+conn_end(struct mmlog_client *c, uint32_t gen, int err)
 {
+	struct req_slot *sl;
 	uint64_t t;
 
-	for (t = c->answered + 1; t <= c->tickets; t++)
-		if (ticket_real(t) && t >= c->conn_first && t != keep)
+	for (t = c->answered + 1; t <= c->tickets; t++) {
+		sl = slot_of(c, t);
+		if (ticket_real(t) && !sl->done && sl->gen == gen)
 			ticket_answer(c, t, err, 0);
-	c->conn_first = keep ? keep : c->tickets + 1;
+	}
 	tickets_advance(c);
 	(void)pthread_cond_broadcast(&c->cv);
+}
+
+/*
+ * Lets go of the connection (to replace it).  The answers that came
+ * before its end still count: they are read first, by this thread, or,
+ * if a reader is in the socket, by that reader once the socket is shut
+ * down.  What is still unanswered then fails with EPIPE.
+ */
+static void
+conn_drop(struct mmlog_client *c)
+{
 	if (c->fd < 0)
 		return;
 	if (c->reading && c->reader_fd == c->fd) {
 		(void)shutdown(c->fd, SHUT_RDWR);
 		c->stale_fd = c->fd;
-	} else
+		c->stale_gen = c->gen;
+	} else {
+		(void)reply_drain(c, c->fd, c->gen);
+		conn_end(c, c->gen, c->refused ? c->refused : EPIPE);
 		(void)close(c->fd);
+	}
 	c->fd = -1;
 }
 
 /*
- * One reply (handle locked).  ACK and ERROR answer the ticket their id
- * names on this connection; an id no ticket out has is ignored.  An
- * ERROR with id 0 refuses a frame that wanted no answer, or, followed by
- * the end of the connection, the connection itself (EUSERS for
- * --max-clients).
+ * One reply of connection gen (handle locked).  ACK and ERROR answer the
+ * ticket their id names, if it went out on that connection.  An ERROR
+ * with id 0 refuses a frame that wanted no answer, or, with EUSERS
+ * (--max-clients), the connection itself.  Returns -EPROTO if the reply
+ * is not one: the connection cannot be trusted to answer any more.
  */
-static void
-reply_one(struct mmlog_client *c, const uint8_t *buf, size_t n)
+static int
+reply_one(struct mmlog_client *c, uint32_t gen, const uint8_t *buf,
+    size_t n)
 {
 	struct mml_frame f;
 	struct mml_ack_body ack;
 	struct mml_error_body eb;
-	uint64_t base, t;
+	struct req_slot *sl;
+	uint64_t base, t, seq = 0;
 	int err;
 
-	if (mml_wire_decode(buf, n, 0, &f, NULL) < 0) {
-		c->deferred_error = EPROTO;
-		return;
-	}
+	if (mml_wire_decode(buf, n, 0, &f, NULL) < 0)
+		return -EPROTO;
 	if (f.hdr.type == MML_FRAME_ERROR) {
 		memcpy(&eb, f.body, sizeof(eb));
 		err = eb.error > 0 ? eb.error : EIO;
 		if (f.hdr.id == 0) {
-			c->refused = err;
+			if (err == EUSERS)
+				c->refused = err;
 			c->deferred_error = err;
-			return;
+			return 0;
 		}
 	} else if (f.hdr.type == MML_FRAME_ACK) {
 		memcpy(&ack, f.body, sizeof(ack));
 		err = 0;
+		seq = ack.seq;
 		if (f.hdr.id == 0)
-			return;
+			return 0;
 	} else
-		return;
+		return 0;
 	base = c->answered + 1;
 	t = base + (uint32_t)(f.hdr.id - (uint32_t)base);
-	if (t > c->tickets || t < c->conn_first)
-		return;
-	ticket_answer(c, t, err, err ? 0 : ack.seq);
-}
-
-/*
- * Reads the replies waiting, if any, without blocking (handle locked,
- * no reader out).  Returns 0, or -EPIPE once the connection is gone.
- */
-static int
-reply_drain(struct mmlog_client *c)
-{
-	uint8_t buf[MML_RX_SLOT];
-	ssize_t n;
-
-	while (c->fd >= 0) {
-		n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n > 0) {
-			reply_one(c, buf, (size_t)n);
-			continue;
-		}
-		if (n < 0 && (errno == EINTR))
-			continue;
-		if (n < 0 && errno != ECONNRESET)
-			break;
-		conn_lost(c, 0, c->refused ? c->refused : EPIPE);
-		return -EPIPE;
-	}
-	(void)pthread_cond_broadcast(&c->cv);
+	if (t > c->tickets)
+		return 0;
+	sl = slot_of(c, t);
+	if (sl->gen == gen)
+		ticket_answer(c, t, err, seq);
 	return 0;
 }
 
 /*
+ * Reads the replies waiting on fd (connection gen), if any, without
+ * blocking (handle locked, no reader in fd).  Returns 1 if the
+ * connection has ended (or spoke nonsense), else 0.
+ */
+static int
+reply_drain(struct mmlog_client *c, int fd, uint32_t gen)
+{
+	uint8_t buf[MML_RX_SLOT];
+	ssize_t n;
+	int lost = 0;
+
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0) {
+			if (reply_one(c, gen, buf, (size_t)n) < 0)
+				lost = 1;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 || errno != EAGAIN)
+			lost = 1;
+		break;
+	}
+	(void)pthread_cond_broadcast(&c->cv);
+	return lost;
+}
+
+/*
  * Reads replies as the handle's reader: the lock is dropped while it
- * waits in poll(), and taken again to record what came.  Returns 0, or
- * -ETIMEDOUT once deadline (CLOCK_MONOTONIC ns; 0: none) has passed.
+ * waits, and taken again to record what came.  Returns 0, or -ETIMEDOUT
+ * once deadline (CLOCK_MONOTONIC ns; 0: none) has passed.
  */
 static int
 reply_read(struct mmlog_client *c, uint64_t deadline)
@@ -673,14 +772,16 @@ reply_read(struct mmlog_client *c, uint64_t deadline)
 	struct mmsghdr mm[MML_RX_BATCH];
 	struct iovec iov[MML_RX_BATCH];
 	struct pollfd pfd;
-	uint64_t now;
+	uint64_t now, ms;
+	uint32_t gen = c->gen;
 	int fd = c->fd, i, n, timeout = -1, lost = 0;
 
 	if (deadline) {
 		now = now_ns();
 		if (now >= deadline)
 			return -ETIMEDOUT;
-		timeout = (int)((deadline - now + 999999U) / 1000000U);
+		ms = (deadline - now + 999999U) / 1000000U;
+		timeout = ms > INT_MAX ? INT_MAX : (int)ms;
 	}
 	for (i = 0; i < MML_RX_BATCH; i++) {
 		iov[i].iov_base = c->rbuf[i];
@@ -710,25 +811,27 @@ reply_read(struct mmlog_client *c, uint64_t deadline)
 		else if (errno != EINTR)
 			lost = 1;
 	}
-	/* A datagram of 0 bytes is the end of the connection. */
-	for (i = 0; i < n; i++)
-		if (mm[i].msg_len == 0)
-			lost = 1;
 	(void)pthread_mutex_lock(&c->mu);
 	c->reading = 0;
 	c->reader_fd = -1;
-	(void)pthread_cond_broadcast(&c->cv);
+	/* A datagram of 0 bytes is the end of the connection. */
+	for (i = 0; i < n; i++)
+		if (mm[i].msg_len == 0 ||
+		    reply_one(c, gen, c->rbuf[i], mm[i].msg_len) < 0)
+			lost = 1;
 	if (c->stale_fd == fd) {
-		/* Replaced while we read: its requests failed already. */
+		/*
+		 * Replaced while we read, and shut down: the rest of its
+		 * answers, then its end.
+		 */
+		if (!lost)
+			(void)reply_drain(c, fd, gen);
+		conn_end(c, gen, c->refused ? c->refused : EPIPE);
 		(void)close(fd);
 		c->stale_fd = -1;
-		return 0;
-	}
-	for (i = 0; i < n; i++)
-		if (mm[i].msg_len > 0)
-			reply_one(c, c->rbuf[i], mm[i].msg_len);
-	if (lost)
-		conn_lost(c, 0, c->refused ? c->refused : EPIPE);
+	} else if (lost)
+		conn_end(c, gen, c->refused ? c->refused : EPIPE);
+	(void)pthread_cond_broadcast(&c->cv);
 	return n == -2 ? -ETIMEDOUT : 0;
 }
 
@@ -754,8 +857,11 @@ reply_wait(struct mmlog_client *c, uint64_t t, int prefix, uint64_t deadline)
 			continue;
 		}
 		if (c->fd < 0) {
-			/* Cannot happen: losing the connection answers all. */
-			conn_lost(c, 0, EPIPE);
+			/*
+			 * Cannot happen: every ticket sent went out on a
+			 * connection whose end answers it.
+			 */
+			ticket_answer(c, c->answered + 1, EPIPE, 0);
 			continue;
 		}
 		r = reply_read(c, deadline);
@@ -766,15 +872,21 @@ reply_wait(struct mmlog_client *c, uint64_t t, int prefix, uint64_t deadline)
 
 /*
  * After the daemon closed the connection: if it said why first (an
- * ERROR with id 0, such as EUSERS for --max-clients), that errno, else
- * e.  The reply is still readable on the closed socket.
+ * ERROR with id 0 and EUSERS for --max-clients), that errno, else e.
+ * The reply is still readable on the closed socket.  Reported here, it
+ * is not reported again by mmlog_sync().
  */
 static int
 refusal_reason(struct mmlog_client *c, int e)
 {
-	if (c->fd >= 0 && !c->reading && (e == EPIPE || e == ECONNRESET))
-		(void)reply_drain(c);
-	return c->refused ? c->refused : e;
+	if (c->fd >= 0 && !c->reading && (e == EPIPE || e == ECONNRESET) &&
+	    reply_drain(c, c->fd, c->gen))
+		conn_end(c, c->gen, c->refused ? c->refused : EPIPE);
+	if (c->refused == 0)
+		return e;
+	if (c->deferred_error == c->refused)
+		c->deferred_error = 0;
+	return c->refused;
 }
 
 static int
@@ -789,7 +901,7 @@ reconnectable(int e)
  * frames) and, if ticket is not 0, asks for that ticket's answer.  An
  * ENTRIES frame gets the count of drops not yet reported just before it
  * leaves.  A connection the daemon closed (restart, idle timeout) is
- * re-opened once; the requests still out on it fail with EPIPE.
+ * re-opened once; the requests still unanswered on it fail with EPIPE.
  * Entries that cannot be sent count as dropped, and the count rides in
  * the next ENTRIES frame that gets through.
  */
@@ -808,7 +920,7 @@ client_send(struct mmlog_client *c, size_t len, uint64_t n_entries,
 		memcpy(c->buf + sizeof(struct mml_frame_hdr), &eh, sizeof(eh));
 	}
 	if (c->fd < 0) {
-		r = client_connect(c, ticket);
+		r = client_connect(c);
 		if (r < 0) {
 			e = -r;
 			goto dropped;
@@ -818,6 +930,8 @@ client_send(struct mmlog_client *c, size_t len, uint64_t n_entries,
 	for (tries = 0; tries < 2; tries++) {
 		n = send(c->fd, c->buf, len, MSG_NOSIGNAL);
 		if (n >= 0) {
+			if (ticket)
+				slot_of(c, ticket)->gen = c->gen;
 			c->st.sent += n_entries;
 			if (n_entries)
 				c->st.pending_drops -= eh.dropped;
@@ -836,7 +950,7 @@ client_send(struct mmlog_client *c, size_t len, uint64_t n_entries,
 			e = refusal_reason(c, e);
 			break;
 		}
-		r = client_connect(c, ticket);
+		r = client_connect(c);
 		if (r < 0) {
 			e = -r;
 			break;
@@ -966,13 +1080,17 @@ client_writev(struct mmlog_client *c, int priority, const char *tag,
 		r = batch_add(c, priority, tag, tl, msg, msg_len, fbuf, flen);
 		goto out;
 	}
-	/* The buffered entries go first, so that order is kept. */
-	r = client_flush(c);
+	/*
+	 * The ticket first: getting one may wait, and the lock is dropped
+	 * meanwhile, so other threads may add to the batch or use c->buf.
+	 * Then the buffered entries go out first, so that order is kept.
+	 */
 	if (flags != 0) {
 		t = entry_ticket(c, sync, &r);
 		if (t == 0)
 			goto out;
 	}
+	r = client_flush(c);
 	len = mml_wire_entries_init(c->buf, t ? MML_FRAME_F_SYNC : 0,
 	    (uint32_t)t, 0);
 	r = mml_wire_entry_append(c->buf, sizeof(c->buf), &len, priority,
@@ -1102,21 +1220,6 @@ mmlog_flush(struct mmlog_client *c)
 	return r;
 }
 
-/*
- * After a wait for every answer up to t: the oldest failure among them
- * that no call has reported yet, reported now (and only now).
- */
-static int
-async_error_take(struct mmlog_client *c, uint64_t t)
-{
-	int e = c->async_err;
-
-	if (e == 0 || c->async_err_ticket > t)
-		return 0;
-	c->async_err = 0;
-	return -e;
-}
-
 PUBLIC int
 mmlog_sync(struct mmlog_client *c, uint64_t *ret_seq)
 {
@@ -1127,12 +1230,15 @@ mmlog_sync(struct mmlog_client *c, uint64_t *ret_seq)
 	if (c == NULL)
 		return -EINVAL;
 	(void)pthread_mutex_lock(&c->mu);
-	r = client_flush(c);
-	if (r < 0)
-		goto out;
+	/* The ticket before the flush: see client_writev(). */
 	t = ticket_new(c, 1, 1, &r);
 	if (t == 0)
 		goto out;
+	r = client_flush(c);
+	if (r < 0) {
+		ticket_cancel(c, t);
+		goto out;
+	}
 	mml_wire_hdr_init(c->buf, MML_FRAME_SYNC, 0, (uint32_t)t);
 	len = sizeof(struct mml_frame_hdr);
 	r = client_send(c, len, 0, t);
@@ -1149,7 +1255,7 @@ mmlog_sync(struct mmlog_client *c, uint64_t *ret_seq)
 	r = r < 0 ? ticket_abandon(c, t, r, ret_seq) :
 	    ticket_take(c, t, ret_seq);
 	if (r == 0)
-		r = async_error_take(c, t);
+		r = failure_take(c, t);
 	if (r == 0 && c->deferred_error) {
 		r = -c->deferred_error;
 		c->deferred_error = 0;
@@ -1189,7 +1295,7 @@ mmlog_wait(struct mmlog_client *c, uint64_t ticket, uint64_t *ret_seq)
 	if (r == 0 && ticket > 0)
 		r = reply_wait(c, ticket, 1, wait_deadline(c));
 	if (r == 0)
-		r = async_error_take(c, ticket);
+		r = failure_take(c, ticket);
 	if (r == 0 && ret_seq != NULL)
 		*ret_seq = c->durable_seq;
 	(void)pthread_mutex_unlock(&c->mu);
@@ -1238,7 +1344,7 @@ syslog_open(const char *ident, int option, int facility, int only_if_none)
 		return r;
 	/* Like openlog(3): no daemon now is no error; writes count drops. */
 	if (option & MMLOG_LOG_NDELAY)
-		(void)client_connect(c, 0);
+		(void)client_connect(c);
 	(void)pthread_rwlock_wrlock(&syslog_lock);
 	old = syslog_client;
 	if (only_if_none && old != NULL) {

@@ -154,7 +154,10 @@ int mmlog_writev(struct mmlog_client *c, int priority, const char *tag,
 
 /*
  * Sends one entry and waits until it is durable; stores its sequence
- * number in *ret_seq (may be NULL).  Same errors as mmlog_sync().
+ * number in *ret_seq (may be NULL).  Same errors as mmlog_sync(); after
+ * -ETIMEDOUT or -EPIPE the entry was sent, and may or may not be in the
+ * log or durable (a later failure to sync it is reported by
+ * mmlog_wait() or mmlog_sync()).
  */
 int mmlog_write_durable(struct mmlog_client *c, int priority, const char *tag,
     const void *msg, size_t msg_len, uint64_t *ret_seq);
@@ -178,21 +181,22 @@ int mmlog_sync(struct mmlog_client *c, uint64_t *ret_seq);
  * Durable writes without a round trip each.  mmlog_write_async() sends
  * one entry (fields as mmlog_writev()) that the daemon acknowledges once
  * it is durable, but returns as soon as it is sent: it stores the
- * entry's ticket in *ret_ticket (may be NULL).  Tickets count up from 1
- * per handle, in the order the entries went out.  At most the handle's
- * window of requests are out at once: a write beyond it first waits for
- * the oldest answer (the timeout applies; a non-blocking handle fails
- * with -EAGAIN instead); the entry is then dropped and counted.  Other
- * errors as mmlog_write().
+ * entry's ticket in *ret_ticket (may be NULL).  Tickets increase per
+ * handle in the order the entries went out (not always by one).  At
+ * most the handle's window of requests are out at once: a write beyond
+ * it first waits for the oldest answer (the timeout applies; a
+ * non-blocking handle fails with -EAGAIN instead); the entry is then
+ * dropped and counted.  Other errors as mmlog_write().
  *
  * mmlog_wait() waits until the daemon has answered every request of
  * the handle up to ticket (0: every one sent so far), the durable
  * writes and syncs of other threads included.  Returns 0 if none of
- * them failed, else the first failure not reported yet (-EIO: the
+ * them failed, else the oldest failure not reported yet (-EIO: the
  * daemon could not make data durable; -EPIPE: the connection was lost
  * before the answer, so the entry may or may not be in the log;
  * -ENOBUFS: more requests out than the daemon's --max-pending, the
- * entry is logged but not acknowledged), reported once; -ETIMEDOUT;
+ * entry is logged but not acknowledged); a failure is reported once,
+ * by the first wait (or mmlog_sync()) that covers it; -ETIMEDOUT;
  * -EINVAL for a ticket not handed out.  Stores in *ret_seq (may be NULL)
  * the newest sequence number the daemon has said is durable.
  */

@@ -35,6 +35,25 @@
  *   async-nb N W    the same on a non-blocking handle, without the
  *                   "sent" lines: prints "sent S eagain E dropped D",
  *                   then "wait ERR seq S"
+ *   steps STEP...   one handle driven step by step, each step one
+ *                   argument, printing one line per step that has a
+ *                   result (ERR: 0 or the errno's name), flushed:
+ *                     open[:nb|:batch]  opens the handle (first step)
+ *                     window:N timeout:MS delay:US   the setters
+ *                     write:MSG  async:MSG  durable:MSG
+ *                                "write ERR", "async ERR TICKET",
+ *                                "durable ERR"
+ *                     big:N      a plain write of N bytes, "big ERR"
+ *                     wait:T     mmlog_wait(T), "wait ERR"
+ *                     sync       mmlog_sync(), "sync ERR"
+ *                     bgsync     mmlog_sync() in another thread, which
+ *                                prints "bgsync ERR" when it returns
+ *                     join       waits for that thread
+ *                     sleep:MS   sleeps
+ *                     gone:PATH  waits (up to 30 s) until PATH is gone
+ *                     say:TEXT   prints TEXT
+ *                     stats      "sent S dropped D pending P"
+ *                   and closes the handle at the end.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -295,6 +314,117 @@ out:
 	return 0;
 }
 
+static void *
+bgsync_main(void *arg)
+{
+	int r;
+
+	(void)arg;
+	r = mmlog_sync(shared, NULL);
+	(void)printf("bgsync %s\n", errname(r));
+	(void)fflush(stdout);
+	return NULL;
+}
+
+/* One step of "steps"; returns 0, or 2 for a step it does not know. */
+static int
+do_step(const char *st, pthread_t *bg, int *have_bg)
+{
+	const char *arg = strchr(st, ':');
+	size_t len = arg != NULL ? (size_t)(arg - st) : strlen(st);
+	uint64_t t = 0;
+	char *big;
+	long v;
+	int r, flags = 0;
+
+	arg = arg != NULL ? arg + 1 : "";
+	v = atol(arg);
+#define IS(name) (len == strlen(name) && strncmp(st, name, len) == 0)
+	if (IS("open")) {
+		if (strcmp(arg, "nb") == 0)
+			flags = MMLOG_NONBLOCK;
+		else if (strcmp(arg, "batch") == 0)
+			flags = MMLOG_BATCH;
+		r = mmlog_open(sock, "st", flags, &shared);
+		if (r < 0)
+			die("open", r);
+	} else if (IS("window")) {
+		if ((r = mmlog_set_window(shared, (unsigned)v)) < 0)
+			die("set_window", r);
+	} else if (IS("timeout")) {
+		(void)mmlog_set_timeout(shared, (unsigned)v);
+	} else if (IS("delay")) {
+		(void)mmlog_set_batch_delay(shared, (unsigned)v);
+	} else if (IS("write")) {
+		r = mmlog_write(shared, MMLOG_INFO, NULL, arg, strlen(arg));
+		(void)printf("write %s\n", errname(r));
+	} else if (IS("async")) {
+		r = mmlog_write_async(shared, MMLOG_INFO, NULL, arg,
+		    strlen(arg), NULL, 0, &t);
+		(void)printf("async %s %llu\n", errname(r),
+		    (unsigned long long)t);
+	} else if (IS("durable")) {
+		r = mmlog_write_durable(shared, MMLOG_INFO, NULL, arg,
+		    strlen(arg), NULL);
+		(void)printf("durable %s\n", errname(r));
+	} else if (IS("big")) {
+		big = malloc((size_t)v);
+		if (big == NULL)
+			die("malloc", -ENOMEM);
+		memset(big, 'x', (size_t)v);
+		r = mmlog_write(shared, MMLOG_INFO, NULL, big, (size_t)v);
+		free(big);
+		(void)printf("big %s\n", errname(r));
+	} else if (IS("wait")) {
+		r = mmlog_wait(shared, (uint64_t)v, NULL);
+		(void)printf("wait %s\n", errname(r));
+	} else if (IS("sync")) {
+		r = mmlog_sync(shared, NULL);
+		(void)printf("sync %s\n", errname(r));
+	} else if (IS("bgsync")) {
+		if (pthread_create(bg, NULL, bgsync_main, NULL) != 0)
+			return 1;
+		*have_bg = 1;
+	} else if (IS("join")) {
+		if (*have_bg)
+			(void)pthread_join(*bg, NULL);
+		*have_bg = 0;
+	} else if (IS("sleep")) {
+		sleep_us(v * 1000);
+	} else if (IS("gone")) {
+		for (r = 0; r < 3000 && access(arg, F_OK) == 0; r++)
+			sleep_us(10000);
+	} else if (IS("say")) {
+		(void)printf("%s\n", arg);
+	} else if (IS("stats")) {
+		print_stats(shared, "");
+	} else
+		return 2;
+#undef IS
+	(void)fflush(stdout);
+	return 0;
+}
+
+static int
+do_steps(int n, char **steps)
+{
+	pthread_t bg;
+	int i, r, have_bg = 0;
+
+	for (i = 0; i < n; i++) {
+		r = do_step(steps[i], &bg, &have_bg);
+		if (r != 0) {
+			(void)fprintf(stderr, "clientx: step '%s'?\n",
+			    steps[i]);
+			return r;
+		}
+	}
+	if (have_bg)
+		(void)pthread_join(bg, NULL);
+	shared = mmlog_close(shared);
+	return 0;
+}
+
 static int
 do_fork(long n)
 {
@@ -514,6 +644,9 @@ main(int argc, char **argv)
 	if (strcmp(argv[0], "async") == 0 && (argc == 3 || argc == 4))
 		return do_async(atol(argv[1]), (unsigned)atoi(argv[2]),
 		    argc == 4 ? atol(argv[3]) : 0, 0);
+	if (strcmp(argv[0], "steps") == 0 && argc >= 2 &&
+	    strncmp(argv[1], "open", 4) == 0)
+		return do_steps(argc - 1, argv + 1);
 	if (strcmp(argv[0], "async-nb") == 0 && argc == 3)
 		return do_async(atol(argv[1]), (unsigned)atoi(argv[2]), 0, 1);
 	return 2;

@@ -14,7 +14,17 @@
 #   - a failing sync is reported by mmlog_wait() as EIO, once;
 #   - a non-blocking handle with a full window drops and counts (EAGAIN);
 #   - the daemon killed with entries out: mmlog_wait() says EPIPE, and
-#     the restarted daemon still has the entries it had taken.
+#     the restarted daemon still has the entries it had taken;
+#   - a sync waiting for room in the window (lock dropped) while another
+#     thread batches entries: every entry arrives whole, none refused;
+#   - answers read only after the daemon closed an idle connection still
+#     count: no EPIPE for entries that were acknowledged;
+#   - two different failures (ENOBUFS past --max-pending, EIO of a
+#     failed sync) are each reported, by the first wait covering each;
+#   - a refused plain entry (over --max-entry) does not turn a later lost
+#     connection into its error: still EPIPE;
+#   - a non-blocking handle reads the answers waiting in its socket
+#     before it calls its window full.
 . "$(dirname "$0")/lib.sh"
 
 need_ctl
@@ -143,4 +153,89 @@ start_daemon -v --size 4M
 ctl --file "$RING" show -o json -t as >"$T/a7.json" || fail "show: $(tail -n 3 "$T/ctl.err")"
 assert_eq "entries the killed daemon had taken" "a 1 a 2 a 3 a 4 a 5" \
     "$(json_fields MESSAGE <"$T/a7.json" | tail -n 5 | tr '\n' ' ' | sed 's/ $//')"
+stop_daemon
+
+# The rest with a daemon that takes 2 requests out per client and
+# entries of at most 1 KiB.
+start_daemon_env "MMLOGD_TEST_SYNC_STALL_FILE=$STALL MMLOGD_TEST_SYNC_FAIL_FILE=$FAILF" \
+    -v --size 4M --max-pending 2 --max-entry 1024
+steps() {	# steps OUT STEP...: clientx steps in the background
+	local out=$1
+	shift
+	"$HELPERS/clientx" -s "$SOCK" steps "$@" >"$out" 2>"$out.err" &
+	cpid=$!
+	track $cpid
+}
+said() {	# said FILE LINE: FILE has the line LINE
+	grep -qx "$2" "$1"
+}
+finish() {	# finish OUT WHAT: the background clientx ends well
+	wait_exit $cpid "$(tmo 30)" || fail "$2: clientx did not finish: $(cat "$1")"
+	[ "$EXIT_CODE" = 0 ] || fail "$2: clientx: $(cat "$1.err")"
+	untrack $cpid
+}
+
+# 8. A sync that waits for the window must not write over the batch.
+bad0=$(stats_field bad_frames)
+touch "$STALL"
+steps "$T/s8" open:batch window:1 delay:5000000 async:s8-async bgsync \
+    sleep:300 write:s8-b1 write:s8-b2 say:written "gone:$STALL" join sync
+wait_for "$(tmo 10)" said "$T/s8" written || fail "batch under a full window: $(cat "$T/s8")"
+rm -f "$STALL"
+finish "$T/s8" "batch under a full window"
+assert_eq "batch under a full window" "async 0 1
+write 0
+write 0
+written
+bgsync 0
+sync 0" "$(cat "$T/s8")"
+assert_eq "frames refused" "$bad0" "$(stats_field bad_frames)"
+ctl --file "$RING" show -o json -t st >"$T/s8.json" || fail "show: $(tail -n 3 "$T/ctl.err")"
+assert_eq "batched entries behind an async one" "s8-async s8-b1 s8-b2" \
+    "$(json_fields MESSAGE <"$T/s8.json" | grep '^s8-' | tr '\n' ' ' | sed 's/ $//')"
+
+# 10. Two failures, each reported once, by the first wait covering it.
+touch "$STALL"
+steps "$T/s10" open window:8 async:f1 async:f2 async:f3 async:f4 say:sent \
+    "gone:$STALL" wait:2 wait:4 wait:0 say:waited "gone:$FAILF" sync
+wait_for "$(tmo 10)" said "$T/s10" sent || fail "failures: $(cat "$T/s10")"
+touch "$FAILF"
+rm -f "$STALL"
+wait_for "$(tmo 10)" said "$T/s10" waited || fail "failures: $(cat "$T/s10")"
+rm -f "$FAILF"
+finish "$T/s10" "two failures"
+assert_eq "two failures, each once" "wait EIO
+wait ENOBUFS
+wait 0
+sync 0" "$(grep -E '^(wait|sync) ' "$T/s10")"
+
+# 12. Non-blocking, window 4: answers already in the socket make room.
+args=()
+for i in $(seq 1 12); do
+	args+=("async:nb$i" sleep:30)
+done
+steps "$T/s12" open:nb window:4 "${args[@]}" wait:0
+finish "$T/s12" "non-blocking window"
+assert_eq "non-blocking async writes that got through" 12 "$(grep -c '^async 0 ' "$T/s12")"
+assert_eq "non-blocking wait" "wait 0" "$(tail -n 1 "$T/s12")"
+
+# 11. A refused plain entry, then the daemon dies with entries out: EPIPE.
+touch "$STALL"
+steps "$T/s11" open big:4000 async:r1 async:r2 say:sent wait:0
+wait_for "$(tmo 10)" said "$T/s11" sent || fail "refused entry: $(cat "$T/s11")"
+e0=$(stats_field entries)
+wait_for "$(tmo 10)" eval '[ "$(stats_field bad_frames)" -gt "$bad0" ]' ||
+    fail "the 4000-byte entry was not refused"
+kill_daemon
+rm -f "$STALL"
+finish "$T/s11" "refused entry, then the daemon died"
+assert_eq "wait after a refused entry and a dead daemon" "wait EPIPE" "$(tail -n 1 "$T/s11")"
+
+# 9. Answers left unread when the daemon closed an idle connection.
+start_daemon -v --size 4M --idle-timeout 1
+steps "$T/s9" open async:i1 async:i2 async:i3 sleep:2500 write:after wait:0 stats
+finish "$T/s9" "idle close"
+grep -q 'idle, closing' "$DERR" || fail "the daemon did not close the idle connection"
+assert_eq "acknowledged, then closed for idleness" "wait 0" "$(grep '^wait ' "$T/s9")"
+grep -q '^sent 4 dropped 0 ' "$T/s9" || fail "idle close: $(tail -n 1 "$T/s9")"
 stop_daemon
