@@ -13,9 +13,12 @@ kill -STOP "$DPID"
 "$HELPERS/loadgen" -s "$SOCK" -t q -n 150 >/dev/null 2>"$T/lg.err" &
 lg=$!
 track $lg
-# The client has sent all 150 once it waits in poll() for the sync's ACK
-# (where the kernel hides wchan, a second is plenty).
-in_poll() { grep -q poll "/proc/$lg/wchan" 2>/dev/null; }
+# The client has sent all 150 once it waits for the sync's ACK, in a
+# blocking receive (or poll() with a timeout); where the kernel hides
+# wchan, a second is plenty.
+in_poll() {
+	grep -Eq 'poll|skb_wait_for_more_packets|recv' "/proc/$lg/wchan" 2>/dev/null
+}
 if [ "$(cat "/proc/$lg/wchan" 2>/dev/null)" = 0 ]; then
 	sleep 1
 else
