@@ -36,6 +36,21 @@ start_daemon_env "MMLOGD_TEST_SYNC_STALL_FILE=$STALL MMLOGD_TEST_SYNC_FAIL_FILE=
 cx() {
 	timeout -k 2 "$(tmo 30)" "$HELPERS/clientx" -s "$SOCK" "$@"
 }
+bg() {		# bg OUT ARGS...: clientx ARGS in the background, as $cpid
+	local out=$1
+	shift
+	"$HELPERS/clientx" -s "$SOCK" "$@" >"$out" 2>"$out.err" &
+	cpid=$!
+	track $cpid
+}
+said() {	# said FILE REGEX: a line of FILE matches
+	grep -q "$2" "$1"
+}
+finish() {	# finish OUT WHAT: the background clientx ends, with status 0
+	wait_exit $cpid "$(tmo 30)" || fail "$2: clientx did not finish: $(cat "$1")"
+	[ "$EXIT_CODE" = 0 ] || fail "$2: clientx: $(cat "$1.err")"
+	untrack $cpid
+}
 sent_lines() {
 	grep -c '^sent ' "$1"
 }
@@ -61,9 +76,7 @@ last=$(tail -n 1 "$T/a1.ring" | cut -f 1)
 # 2. The window: 8 out, the 9th waits for an answer.
 touch "$STALL"
 e0=$(stats_field entries)
-"$HELPERS/clientx" -s "$SOCK" async 40 8 >"$T/a2" 2>"$T/a2.err" &
-cpid=$!
-track $cpid
+bg "$T/a2" async 40 8
 eight_out() {
 	[ "$(sent_lines "$T/a2")" = 8 ] && stats_is entries $((e0 + 8))
 }
@@ -74,25 +87,19 @@ assert_eq "entries out with the sync held (window 8)" 8 "$(sent_lines "$T/a2")"
 assert_eq "entries the daemon took with the sync held" $((e0 + 8)) "$(stats_field entries)"
 alive $cpid || fail "the client exited while its window was full: $(cat "$T/a2.err")"
 rm -f "$STALL"
-wait_exit $cpid "$(tmo 20)" || fail "the windowed client did not finish after the stall"
-[ "$EXIT_CODE" = 0 ] || fail "clientx async 40 8: $(cat "$T/a2.err")"
-untrack $cpid
+finish "$T/a2" "the windowed client, after the stall"
 assert_eq "windowed writes" 40 "$(sent_lines "$T/a2")"
 grep -q '^wait 0 ' "$T/a2" || fail "windowed wait: $(grep wait "$T/a2")"
 
 # 3. Threads of one handle: their durable writes are out together.
 touch "$STALL"
 e0=$(stats_field entries)
-"$HELPERS/clientx" -s "$SOCK" dthreads 8 1 >"$T/d1" 2>"$T/d1.err" &
-cpid=$!
-track $cpid
+bg "$T/d1" dthreads 8 1
 wait_for "$(tmo 10)" stats_is entries $((e0 + 8)) ||
     fail "8 threads, one handle, sync held: only $(($(stats_field entries) - e0)) durable writes reached the daemon"
 [ -s "$T/d1" ] && fail "a durable write returned while the sync was held: $(cat "$T/d1")"
 rm -f "$STALL"
-wait_exit $cpid "$(tmo 20)" || fail "the threads did not finish after the stall"
-[ "$EXIT_CODE" = 0 ] || fail "clientx dthreads 8 1: $(cat "$T/d1.err")"
-untrack $cpid
+finish "$T/d1" "the threads, after the stall"
 assert_eq "threads' durable writes" "durable 8" "$(cat "$T/d1")"
 cx dthreads 8 50 >"$T/d2" 2>"$T/d2.err" || fail "clientx dthreads 8 50: $(cat "$T/d2.err")"
 assert_eq "threads' durable writes" "durable 400" "$(cat "$T/d2")"
@@ -101,17 +108,11 @@ assert_eq "threads' entries in the ring" 408 "$(json_fields MESSAGE <"$T/d.json"
 
 # 4. A timeout, then the answers after all.
 touch "$STALL"
-"$HELPERS/clientx" -s "$SOCK" async 3 8 200 >"$T/a4" 2>"$T/a4.err" &
-cpid=$!
-track $cpid
-timed_out() {
-	grep -q '^wait ' "$T/a4"
-}
-wait_for "$(tmo 10)" timed_out || fail "no answer from a wait with a 200 ms timeout"
+bg "$T/a4" async 3 8 200
+wait_for "$(tmo 10)" said "$T/a4" '^wait ' || fail "no answer from a wait with a 200 ms timeout"
 assert_eq "wait with a timeout, sync held" "wait ETIMEDOUT seq 0" "$(grep '^wait ' "$T/a4")"
 rm -f "$STALL"
-wait_exit $cpid "$(tmo 20)" || fail "the second wait did not return after the stall"
-untrack $cpid
+finish "$T/a4" "the second wait, after the stall"
 assert_eq "wait after the stall" "wait2 0" "$(tail -n 1 "$T/a4")"
 
 # 5. A failing sync: EIO, reported once.
@@ -123,29 +124,20 @@ assert_eq "the failure is reported once" "wait2 0" "$(tail -n 1 "$T/a5")"
 
 # 6. Non-blocking handle, window 4, sync held: 16 of 20 dropped and counted.
 touch "$STALL"
-"$HELPERS/clientx" -s "$SOCK" async-nb 20 4 >"$T/a6" 2>"$T/a6.err" &
-cpid=$!
-track $cpid
-nb_out() {
-	grep -q '^sent ' "$T/a6"
-}
-wait_for "$(tmo 10)" nb_out || fail "the non-blocking client did not say what it sent"
+bg "$T/a6" async-nb 20 4
+wait_for "$(tmo 10)" said "$T/a6" '^sent ' || fail "the non-blocking client did not say what it sent"
 assert_eq "non-blocking, full window" "sent 4 eagain 16 dropped 16" "$(head -n 1 "$T/a6")"
 rm -f "$STALL"
-wait_exit $cpid "$(tmo 20)" || fail "the non-blocking client's wait did not return"
-untrack $cpid
+finish "$T/a6" "the non-blocking client's wait"
 grep -q '^wait 0 ' "$T/a6" || fail "non-blocking wait: $(cat "$T/a6")"
 
 # 7. The daemon dies with entries out.
 touch "$STALL"
 e0=$(stats_field entries)
-"$HELPERS/clientx" -s "$SOCK" async 5 8 >"$T/a7" 2>"$T/a7.err" &
-cpid=$!
-track $cpid
+bg "$T/a7" async 5 8
 wait_for "$(tmo 10)" stats_is entries $((e0 + 5)) || fail "the 5 entries did not arrive"
 kill_daemon
-wait_exit $cpid "$(tmo 20)" || fail "mmlog_wait did not return when the daemon died"
-untrack $cpid
+finish "$T/a7" "mmlog_wait, when the daemon died"
 assert_eq "wait when the daemon died" "wait EPIPE seq 0" "$(grep '^wait ' "$T/a7")"
 assert_eq "the loss is reported once" "wait2 0" "$(tail -n 1 "$T/a7")"
 rm -f "$STALL"
@@ -162,17 +154,7 @@ start_daemon_env "MMLOGD_TEST_SYNC_STALL_FILE=$STALL MMLOGD_TEST_SYNC_FAIL_FILE=
 steps() {	# steps OUT STEP...: clientx steps in the background
 	local out=$1
 	shift
-	"$HELPERS/clientx" -s "$SOCK" steps "$@" >"$out" 2>"$out.err" &
-	cpid=$!
-	track $cpid
-}
-said() {	# said FILE LINE: FILE has the line LINE
-	grep -qx "$2" "$1"
-}
-finish() {	# finish OUT WHAT: the background clientx ends well
-	wait_exit $cpid "$(tmo 30)" || fail "$2: clientx did not finish: $(cat "$1")"
-	[ "$EXIT_CODE" = 0 ] || fail "$2: clientx: $(cat "$1.err")"
-	untrack $cpid
+	bg "$out" steps "$@"
 }
 
 # 8. A sync that waits for the window must not write over the batch.
@@ -180,7 +162,7 @@ bad0=$(stats_field bad_frames)
 touch "$STALL"
 steps "$T/s8" open:batch window:1 delay:5000000 async:s8-async bgsync \
     sleep:300 write:s8-b1 write:s8-b2 say:written "gone:$STALL" join sync
-wait_for "$(tmo 10)" said "$T/s8" written || fail "batch under a full window: $(cat "$T/s8")"
+wait_for "$(tmo 10)" said "$T/s8" "^written$" || fail "batch under a full window: $(cat "$T/s8")"
 rm -f "$STALL"
 finish "$T/s8" "batch under a full window"
 assert_eq "batch under a full window" "async 0 1
@@ -198,10 +180,10 @@ assert_eq "batched entries behind an async one" "s8-async s8-b1 s8-b2" \
 touch "$STALL"
 steps "$T/s10" open window:8 async:f1 async:f2 async:f3 async:f4 say:sent \
     "gone:$STALL" wait:2 wait:4 wait:0 say:waited "gone:$FAILF" sync
-wait_for "$(tmo 10)" said "$T/s10" sent || fail "failures: $(cat "$T/s10")"
+wait_for "$(tmo 10)" said "$T/s10" "^sent$" || fail "failures: $(cat "$T/s10")"
 touch "$FAILF"
 rm -f "$STALL"
-wait_for "$(tmo 10)" said "$T/s10" waited || fail "failures: $(cat "$T/s10")"
+wait_for "$(tmo 10)" said "$T/s10" "^waited$" || fail "failures: $(cat "$T/s10")"
 rm -f "$FAILF"
 finish "$T/s10" "two failures"
 assert_eq "two failures, each once" "wait EIO
@@ -222,7 +204,7 @@ assert_eq "non-blocking wait" "wait 0" "$(tail -n 1 "$T/s12")"
 # 11. A refused plain entry, then the daemon dies with entries out: EPIPE.
 touch "$STALL"
 steps "$T/s11" open big:4000 async:r1 async:r2 say:sent wait:0
-wait_for "$(tmo 10)" said "$T/s11" sent || fail "refused entry: $(cat "$T/s11")"
+wait_for "$(tmo 10)" said "$T/s11" "^sent$" || fail "refused entry: $(cat "$T/s11")"
 e0=$(stats_field entries)
 wait_for "$(tmo 10)" eval '[ "$(stats_field bad_frames)" -gt "$bad0" ]' ||
     fail "the 4000-byte entry was not refused"
