@@ -103,10 +103,11 @@ stat_get() {
 	awk -F= -v k="$1" '$1 == k { print $2 }' "$T/stats" 2>/dev/null
 }
 
-# cursor_seq: the seq in the cursor file, in decimal (0 if none).
+# cursor_seq [FILE]: the seq in the cursor file ($T/cursor), in decimal
+# (0 if none).
 cursor_seq() {
 	local c
-	c=$(sed -n 's/.*i=\([0-9a-f]*\).*/\1/p' "$T/cursor" 2>/dev/null)
+	c=$(sed -n 's/.*i=\([0-9a-f]*\).*/\1/p' "${1:-$T/cursor}" 2>/dev/null)
 	echo $(( 16#${c:-0} ))
 }
 
@@ -136,3 +137,32 @@ out_lines() {
 ring_seq_msg() {
 	entries | awk -F '\t' '{ print $1 "\t" $5 }'
 }
+
+# tls_certs: a CA "ca", a server certificate "srv" (CN localhost) and a
+# client one "clt" signed by it, and another CA "otherca", as
+# $T/NAME.pem and $T/NAME.key (openssl, EC P-256).
+tls_certs() {
+	local ca
+	command -v openssl >/dev/null || fail "openssl not found (tests/deps.sh installs it)"
+	for ca in ca otherca; do
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		    -nodes -keyout "$T/$ca.key" -out "$T/$ca.pem" -days 2 \
+		    -subj "/CN=mmlog test $ca" 2>/dev/null || fail "openssl: $ca"
+	done
+	_tls_cert srv localhost ca
+	_tls_cert clt client ca
+}
+
+_tls_cert() {	# NAME CN CA
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	    -keyout "$T/$1.key" -out "$T/$1.csr" -subj "/CN=$2" 2>/dev/null ||
+	    fail "openssl req $1"
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$T/ext"
+	openssl x509 -req -in "$T/$1.csr" -CA "$T/$3.pem" -CAkey "$T/$3.key" \
+	    -CAcreateserial -out "$T/$1.pem" -days 2 -extfile "$T/ext" \
+	    2>/dev/null || fail "openssl x509 $1"
+}
+
+# The imrelp options for TLS with the certificates of tls_certs.
+RS_TLS_OPTS="tls=\"on\" tls.caCert=\"$T/ca.pem\" tls.myCert=\"$T/srv.pem\"
+    tls.myPrivKey=\"$T/srv.key\" tls.authMode=\"certvalid\""

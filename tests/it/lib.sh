@@ -334,3 +334,47 @@ check_gapless() {
 	{ prev = $1 }
 	END { if (!bad) print first, prev, NR }' "$1"
 }
+
+# unit_syscalls UNIT: the system calls that UNIT's SystemCallFilter=
+# lines allow (the allowed sets, less the ~ ones), one per line, sorted;
+# groups expanded with systemd-analyze syscall-filter.
+unit_syscalls() {
+	local line v
+	: >"$T/sc.allow"
+	: >"$T/sc.deny"
+	while IFS= read -r line; do
+		v=${line#SystemCallFilter=}
+		case $v in
+		"~"*) _sc_expand ${v#"~"} >>"$T/sc.deny" ;;
+		*) _sc_expand $v >>"$T/sc.allow" ;;
+		esac
+	done < <(grep '^SystemCallFilter=' "$1")
+	[ -s "$T/sc.allow" ] || fail "$1 has no SystemCallFilter= allow list"
+	comm -23 <(sort -u "$T/sc.allow") <(sort -u "$T/sc.deny")
+}
+
+_sc_expand() {	# @GROUP|name...: one system call name per line
+	local x y
+	for x in "$@"; do
+		case $x in
+		@*) systemd-analyze syscall-filter "$x" |
+			awk 'NR > 1 && $1 !~ /^#/ && NF { print $1 }' |
+			while read -r y; do _sc_expand "$y"; done ;;
+		*) echo "$x" ;;
+		esac
+	done
+}
+
+# traced_calls PROGRAM FILE...: the system calls in strace -ff output
+# files made once PROGRAM was exec'd (in each file, what follows an
+# execve of PROGRAM; a thread's file, which has none, counts whole),
+# one per line, sorted.
+traced_calls() {
+	local prog=$1 f
+	shift
+	for f in "$@"; do
+		awk -v d="$prog" 'FNR == 1 { on = 1 }
+		    /^execve\(/ { on = index($0, "\"" d "\"") > 0; next }
+		    on && /^[a-z_0-9]+\(/ { sub(/\(.*/, ""); print }' "$f"
+	done | sort -u
+}

@@ -8,29 +8,11 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fwd_lib.sh"
 
-command -v openssl >/dev/null || fail "openssl not found (tests/deps.sh installs it)"
 N=1000
 
 # A CA, a server and a client certificate signed by it; another CA.
-cert() {	# NAME CN [CA]
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-	    -keyout "$T/$1.key" -out "$T/$1.csr" -subj "/CN=$2" 2>/dev/null ||
-	    fail "openssl req $1"
-	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$T/ext"
-	openssl x509 -req -in "$T/$1.csr" -CA "$T/$3.pem" -CAkey "$T/$3.key" \
-	    -CAcreateserial -out "$T/$1.pem" -days 2 -extfile "$T/ext" \
-	    2>/dev/null || fail "openssl x509 $1"
-}
-for ca in ca otherca; do
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-	    -nodes -keyout "$T/$ca.key" -out "$T/$ca.pem" -days 2 \
-	    -subj "/CN=mmlog test $ca" 2>/dev/null || fail "openssl: $ca"
-done
-cert srv localhost ca
-cert clt client ca
-
-RS_INPUT_OPTS="tls=\"on\" tls.caCert=\"$T/ca.pem\" tls.myCert=\"$T/srv.pem\"
-    tls.myPrivKey=\"$T/srv.key\" tls.authMode=\"certvalid\""
+tls_certs
+RS_INPUT_OPTS=$RS_TLS_OPTS
 start_daemon --size 4M
 rs_start
 seq 1 $N | ctl write -t tlstest || fail "write failed"

@@ -43,30 +43,7 @@ command -v systemd-socket-activate >/dev/null ||
     fail "systemd-socket-activate is not installed"
 
 # The unit's filter: allowed sets, then ~ lines that take calls away.
-expand() {	# expand @GROUP|name...: one syscall name per line
-	local x
-	for x in "$@"; do
-		case $x in
-		@*) systemd-analyze syscall-filter "$x" |
-			awk 'NR > 1 && $1 !~ /^#/ && NF { print $1 }' |
-			while read -r y; do expand "$y"; done ;;
-		*) echo "$x" ;;
-		esac
-	done
-}
-: >"$T/allow"
-: >"$T/deny"
-while IFS= read -r line; do
-	v=${line#SystemCallFilter=}
-	case $v in
-	"~"*) expand ${v#"~"} >>"$T/deny" ;;
-	*) expand $v >>"$T/allow" ;;
-	esac
-done < <(grep '^SystemCallFilter=' "$T/units/mmlogd.service")
-[ -s "$T/allow" ] || fail "the unit has no SystemCallFilter= allow list"
-sort -u "$T/allow" >"$T/allow.s"
-sort -u "$T/deny" >"$T/deny.s"
-comm -23 "$T/allow.s" "$T/deny.s" >"$T/allowed"
+unit_syscalls "$T/units/mmlogd.service" >"$T/allowed"
 
 NOTIFY=$T/notify
 "$HELPERS/notifylisten" "$NOTIFY" "$(tmo 60)" >"$T/notify.out" \
@@ -102,11 +79,7 @@ grep -q 'ring closed clean' "$DERR" || fail "no clean close"
 # One file per thread (-ff); in the main one, only what follows the
 # exec of mmlogd (strace runs sh, which sets LISTEN_PID to its own pid,
 # the daemon's pid once it execs).
-for f in "$T"/trace.*; do
-	awk -v d="$MMLOGD" 'FNR == 1 { on = 1 }
-	    /^execve\(/ { on = index($0, "\"" d "\"") > 0; next }
-	    on && /^[a-z_0-9]+\(/ { sub(/\(.*/, ""); print }' "$f"
-done | sort -u >"$T/used"
+traced_calls "$MMLOGD" "$T"/trace.* >"$T/used"
 [ "$(wc -l <"$T/used")" -ge 20 ] || fail "strace saw only $(wc -l <"$T/used") calls"
 # execve is the one call made before the daemon runs (systemd applies
 # the filter just before it, and allows it).
