@@ -105,13 +105,15 @@ struct mml_server {
 	unsigned n_rate;
 	ev_prepare prepare;	/* once per loop iteration, before sleeping */
 	ev_timer gather_timer;	/* bounds waiting for a fuller group commit */
-	unsigned gather_target;	/* clients active in the last group commit */
+	unsigned gather_target;	/* requests served by the last group commit,
+				   and those that came meanwhile */
 	uint64_t wait_seq;	/* newest seq a client waits for */
 	uint64_t job_seq;	/* newest seq the last job started covers */
 	int gather_expired;
 	struct mml_conn *conns;
 	unsigned n_conns;
 	unsigned n_waiting;	/* clients with pending ACKs */
+	unsigned n_pending;	/* pending ACKs, of all clients */
 	int sync_now;		/* a sync is wanted as soon as possible */
 	int sync_error;		/* last sync failed: -errno */
 	uint64_t notified_seq;	/* next_seq in the last NOTIFY */
@@ -269,6 +271,7 @@ conn_free(struct mml_conn *c)
 	s->n_conns--;
 	if (c->n_acks)
 		s->n_waiting--;
+	s->n_pending -= c->n_acks;
 	free(c->acks);
 	free(c);
 	/*
@@ -348,6 +351,7 @@ queue_ack(struct mml_conn *c, uint32_t id, uint64_t seq)
 	c->acks[c->n_acks].id = id;
 	c->acks[c->n_acks].seq = seq;
 	c->n_acks++;
+	s->n_pending++;
 	return 0;
 }
 
@@ -444,8 +448,8 @@ ack_waiters(struct mml_server *s, uint64_t durable, int error)
 			else
 				c->acks[j++] = c->acks[i];
 		}
-		if (j < c->n_acks)
-			served++;
+		served += c->n_acks - j;
+		s->n_pending -= c->n_acks - j;
 		c->n_acks = j;
 		if (j == 0)
 			s->n_waiting--;
@@ -483,14 +487,17 @@ sync_done_cb(struct mml_syncer *sy, struct mml_sync_job *job, void *arg)
 	s->sync_error = 0;
 	served = ack_waiters(s, s->ring->durable_seq, 0);
 	/*
-	 * More waiters came while this job ran: the next job serves them.
+	 * More requests came while this job ran: the next job serves them.
 	 * The clients just served usually ask again within microseconds;
 	 * starting at once would leave them to the job after, and the
 	 * clients would settle into two cohorts that each get half the
-	 * syncs.  So the next job waits until as many clients wait as were
-	 * active now, or GATHER_MAX at most (see prepare_cb()).
+	 * syncs.  So the next job waits until as many requests wait as
+	 * were served now or are waiting already, or GATHER_MAX at most
+	 * (see prepare_cb()).  Requests, not clients: one that keeps a
+	 * window of entries out (mmlog_write_async()) sends them back to
+	 * back, and the job should take them all.
 	 */
-	s->gather_target = served + s->n_waiting;
+	s->gather_target = served + s->n_pending;
 	s->gather_expired = 0;
 }
 
@@ -1330,7 +1337,7 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	if ((s->sync_now || uncovered_waiters(s)) && s->syncer != NULL &&
 	    !mml_syncer_busy(s->syncer)) {
 		if (mml_syncer_running(s->syncer) == 0 && s->n_waiting > 0 &&
-		    s->n_waiting < s->gather_target && !s->gather_expired &&
+		    s->n_pending < s->gather_target && !s->gather_expired &&
 		    !s->shutting_down) {
 			if (!ev_is_active(&s->gather_timer)) {
 				ev_timer_set(&s->gather_timer, GATHER_MAX, 0.);
