@@ -26,6 +26,7 @@ Suite *ring_suite(void);
 Suite *server_suite(void);
 Suite *conf_suite(void);
 Suite *fwd_suite(void);
+Suite *client_suite(void);
 
 /* Every suite, in the order they run. */
 static Suite *(*const suites[])(void) = {
@@ -36,8 +37,9 @@ static Suite *(*const suites[])(void) = {
 	ring_suite,
 	server_suite,
 	conf_suite,
-	/* client/: mmlog-forward's formatter. */
+	/* client/: mmlog-forward's formatter, libmmlogclient's requests. */
 	fwd_suite,
+	client_suite,
 };
 
 int
