@@ -378,3 +378,47 @@ traced_calls() {
 		    on && /^[a-z_0-9]+\(/ { sub(/\(.*/, ""); print }' "$f"
 	done | sort -u
 }
+
+# unit_rate DIR UNIT [OTHER...]: systemd-analyze verify of the units in
+# DIR (UNIT and the OTHER units it needs), then its security rating of
+# UNIT offline, which must be at most 2.0 ("OK" or better).  Exits the
+# test as skipped where systemd-analyze lacks --offline (systemd < 250).
+unit_rate() {
+	local dir=$1 unit=$2 level u args=()
+	command -v systemd-analyze >/dev/null || fail "systemd-analyze is not installed"
+	if ! systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
+		note "SKIP: systemd-analyze security has no --offline"
+		exit 0
+	fi
+	shift
+	for u in "$@"; do
+		args+=("./$u")
+	done
+	(cd "$dir" && systemd-analyze verify --man=no "${args[@]}") \
+	    >"$T/verify.out" 2>&1 ||
+	    fail "systemd-analyze verify: $(head -n 5 "$T/verify.out")"
+	(cd "$dir" && systemd-analyze security --offline=yes --no-pager \
+	    "./$unit") >"$T/security.out" 2>&1
+	level=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' \
+	    "$T/security.out")
+	[ -n "$level" ] || fail "no exposure level: $(tail -n 3 "$T/security.out")"
+	awk -v l="$level" 'BEGIN { exit !(l <= 2.0) }' ||
+	    fail "exposure $level > 2.0: $(grep '✗' "$T/security.out" | head -n 20)"
+	note "systemd-analyze security --offline: exposure $level"
+}
+
+# calls_allowed UNIT PROGRAM FILE...: every system call PROGRAM made
+# (traced_calls of the strace -ff files) is one UNIT's filter allows,
+# but execve, the call that started it (systemd applies the filter just
+# before, and allows it).
+calls_allowed() {
+	local unit=$1 prog=$2
+	shift 2
+	unit_syscalls "$unit" >"$T/allowed"
+	traced_calls "$prog" "$@" >"$T/used"
+	[ "$(wc -l <"$T/used")" -ge 20 ] || fail "strace saw only $(wc -l <"$T/used") calls"
+	comm -23 "$T/used" "$T/allowed" | grep -vx execve >"$T/outside"
+	[ -s "$T/outside" ] &&
+	    fail "system calls outside the unit's SystemCallFilter: $(tr '\n' ' ' <"$T/outside")"
+	note "$(wc -l <"$T/used") distinct system calls, all allowed by the unit"
+}

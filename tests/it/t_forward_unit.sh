@@ -15,28 +15,13 @@
 . "$(dirname "$0")/fwd_lib.sh"
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-command -v systemd-analyze >/dev/null || fail "systemd-analyze is not installed"
-if ! systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
-	note "SKIP: systemd-analyze security has no --offline"
-	exit 0
-fi
 mkdir -p "$T/units"
 UNIT=$T/units/mmlog-forward@it.service
 sed -e "s|@BINDIR@|$IT_BUILD|g" "$REPO/systemd/mmlog-forward@.service.in" >"$UNIT"
-(cd "$T/units" && systemd-analyze verify --man=no ./mmlog-forward@it.service) \
-    >"$T/verify.out" 2>&1 || fail "systemd-analyze verify: $(head -n 5 "$T/verify.out")"
-(cd "$T/units" && systemd-analyze security --offline=yes --no-pager \
-    ./mmlog-forward@it.service) >"$T/security.out" 2>&1
-level=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' \
-    "$T/security.out")
-[ -n "$level" ] || fail "no exposure level: $(tail -n 3 "$T/security.out")"
-awk -v l="$level" 'BEGIN { exit !(l <= 2.0) }' ||
-    fail "exposure $level > 2.0: $(grep '✗' "$T/security.out" | head -n 20)"
-note "systemd-analyze security --offline: exposure $level"
+unit_rate "$T/units" mmlog-forward@it.service
 
 grep -q __asan_init "$MMLOGFWD" && { note "sanitizer build: no syscall check"; exit 0; }
 command -v strace >/dev/null || fail "strace is not installed (tests/deps.sh)"
-unit_syscalls "$UNIT" >"$T/allowed"
 
 N=300
 tls_certs
@@ -70,10 +55,5 @@ wait_for "$(tmo 20)" eval '[ "$(out_count)" -ge $((3 * N)) ]' ||
 rs_stop
 stop_daemon
 
-traced_calls "$MMLOGFWD" "$T"/trace.* >"$T/used"
-[ "$(wc -l <"$T/used")" -ge 20 ] || fail "strace saw only $(wc -l <"$T/used") calls"
-comm -23 "$T/used" "$T/allowed" | grep -vx execve >"$T/outside"
-[ -s "$T/outside" ] &&
-    fail "system calls outside the unit's SystemCallFilter: $(tr '\n' ' ' <"$T/outside")"
-note "$(wc -l <"$T/used") distinct system calls, all allowed by the unit"
+calls_allowed "$UNIT" "$MMLOGFWD" "$T"/trace.*
 exit 0

@@ -16,34 +16,17 @@
 . "$(dirname "$0")/lib.sh"
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-command -v systemd-analyze >/dev/null || fail "systemd-analyze is not installed"
-if ! systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
-	note "SKIP: systemd-analyze security has no --offline"
-	exit 0
-fi
 mkdir -p "$T/units"
 sed -e "s|@SBINDIR@|$IT_BUILD|g" "$REPO/systemd/mmlogd.service.in" \
     >"$T/units/mmlogd.service"
 cp "$REPO/systemd/mmlogd.socket" "$T/units/"
-(cd "$T/units" && systemd-analyze verify --man=no ./mmlogd.service \
-    ./mmlogd.socket) >"$T/verify.out" 2>&1 ||
-    fail "systemd-analyze verify: $(head -n 5 "$T/verify.out")"
-(cd "$T/units" && systemd-analyze security --offline=yes --no-pager \
-    ./mmlogd.service) >"$T/security.out" 2>&1
-level=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' \
-    "$T/security.out")
-[ -n "$level" ] || fail "no exposure level: $(tail -n 3 "$T/security.out")"
-awk -v l="$level" 'BEGIN { exit !(l <= 2.0) }' ||
-    fail "exposure $level > 2.0: $(grep '✗' "$T/security.out" | head -n 20)"
-note "systemd-analyze security --offline: exposure $level"
+unit_rate "$T/units" mmlogd.service mmlogd.socket
 
 grep -q __asan_init "$MMLOGD" && { note "sanitizer build: no syscall check"; exit 0; }
 command -v strace >/dev/null || fail "strace is not installed (tests/deps.sh)"
 command -v systemd-socket-activate >/dev/null ||
     fail "systemd-socket-activate is not installed"
 
-# The unit's filter: allowed sets, then ~ lines that take calls away.
-unit_syscalls "$T/units/mmlogd.service" >"$T/allowed"
 
 NOTIFY=$T/notify
 "$HELPERS/notifylisten" "$NOTIFY" "$(tmo 60)" >"$T/notify.out" \
@@ -79,12 +62,5 @@ grep -q 'ring closed clean' "$DERR" || fail "no clean close"
 # One file per thread (-ff); in the main one, only what follows the
 # exec of mmlogd (strace runs sh, which sets LISTEN_PID to its own pid,
 # the daemon's pid once it execs).
-traced_calls "$MMLOGD" "$T"/trace.* >"$T/used"
-[ "$(wc -l <"$T/used")" -ge 20 ] || fail "strace saw only $(wc -l <"$T/used") calls"
-# execve is the one call made before the daemon runs (systemd applies
-# the filter just before it, and allows it).
-comm -23 "$T/used" "$T/allowed" | grep -vx execve >"$T/outside"
-[ -s "$T/outside" ] &&
-    fail "system calls outside the unit's SystemCallFilter: $(tr '\n' ' ' <"$T/outside")"
-note "$(wc -l <"$T/used") distinct system calls, all allowed by the unit"
+calls_allowed "$T/units/mmlogd.service" "$MMLOGD" "$T"/trace.*
 exit 0
