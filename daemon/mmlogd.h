@@ -204,6 +204,8 @@ int mml_ring_append_note(struct mml_ring *r, uint32_t pid, uint32_t uid,
  * as entries lost where the old ring had them damaged.
  */
 void mml_ring_skip_to(struct mml_ring *r, uint64_t seq);
+/* The running kernel's boot id, 16 bytes (zeros if unknown). */
+void mml_boot_id(uint8_t id[16]);
 /*
  * Control operations (loop thread), each synced before it returns:
  * mml_ring_clear() empties the ring for readers, keeping the numbering

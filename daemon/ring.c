@@ -58,7 +58,6 @@ static void ring_evict_one(struct mml_ring *);
 static int ring_reserve_seqs(struct mml_ring *);
 static int ring_append(struct mml_ring *, struct mml_rec_hdr *, const void *,
     const void *, const void *, const void *, uint64_t *);
-static void read_boot_id(uint8_t [16]);
 
 static int ring_repair(struct mml_ring *);
 static void ring_publish(struct mml_ring *);
@@ -158,8 +157,8 @@ ring_bus_error(struct mml_ring *r)
 	return -EIO;
 }
 
-static void
-read_boot_id(uint8_t id[16])
+void
+mml_boot_id(uint8_t id[16])
 {
 	char buf[64];
 	ssize_t n;
@@ -524,7 +523,7 @@ mml_ring_open(const char *path, uint64_t size, int size_explicit,
 	r->idx_slots = mml_idx_slots(h.capacity);
 	r->idx_shift = mml_idx_shift(h.capacity);
 	r->idx_bucket = UINT64_MAX;
-	read_boot_id(r->boot_id);
+	mml_boot_id(r->boot_id);
 	{
 		struct sigaction sa;
 

@@ -369,10 +369,10 @@ send_ack(struct mml_conn *c, uint32_t id, uint64_t seq)
 }
 
 /*
- * The ACKs due to one connection, in order, ACK_BATCH per sendmmsg():
- * a client that keeps many entries out (mmlog_write_async()) has dozens
- * due after one sync, and a syscall each was a good part of the loop's
- * time per entry.
+ * ACKs due to one connection, in order, ACK_BATCH at most, in one
+ * sendmmsg(): a client that keeps many entries out (mmlog_write_async())
+ * has dozens due after one sync, and a syscall each was a good part of
+ * the loop's time per entry.
  */
 static void
 send_acks(struct mml_conn *c, const struct pending_ack *a, unsigned n)
@@ -383,10 +383,6 @@ send_acks(struct mml_conn *c, const struct pending_ack *a, unsigned n)
 	unsigned i, k;
 	int sent;
 
-	if (n == 1) {
-		send_ack(c, a[0].id, a[0].seq);
-		return;
-	}
 	while (n > 0 && !c->closing) {
 		k = n < ACK_BATCH ? n : ACK_BATCH;
 		memset(mm, 0, k * sizeof(mm[0]));
@@ -422,32 +418,31 @@ send_acks(struct mml_conn *c, const struct pending_ack *a, unsigned n)
 static unsigned
 ack_waiters(struct mml_server *s, uint64_t durable, int error)
 {
+	struct pending_ack due[ACK_BATCH];
 	struct mml_conn *c, *next;
-	unsigned i, j, k, served = 0;
+	unsigned i, j, nd, served = 0;
 
 	for (c = s->conns; c != NULL && s->n_waiting; c = next) {
 		next = c->next;
 		if (c->n_acks == 0)
 			continue;
-		/*
-		 * A connection's requests cover ever newer entries, so the
-		 * ones due are the first k; the rest move to the front.
-		 */
-		for (k = 0; !error && k < c->n_acks; k++)
-			if (c->acks[k].seq > durable)
-				break;
-		if (k > 0)
-			send_acks(c, c->acks, k);
-		for (i = k, j = 0; i < c->n_acks; i++) {
+		/* Those not due yet move to the front, in their order. */
+		for (i = 0, j = 0, nd = 0; i < c->n_acks; i++) {
 			if (error)
 				conn_error(c, c->acks[i].id, -error, 0,
 				    "entries could not be made durable (msync "
 				    "failed); see mmlogctl status");
-			else if (c->acks[i].seq <= durable)
-				send_ack(c, c->acks[i].id, c->acks[i].seq);
-			else
+			else if (c->acks[i].seq <= durable) {
+				due[nd++] = c->acks[i];
+				if (nd == ACK_BATCH) {
+					send_acks(c, due, nd);
+					nd = 0;
+				}
+			} else
 				c->acks[j++] = c->acks[i];
 		}
+		if (nd > 0)
+			send_acks(c, due, nd);
 		served += c->n_acks - j;
 		s->n_pending -= c->n_acks - j;
 		c->n_acks = j;

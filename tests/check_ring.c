@@ -131,6 +131,7 @@ static void ring_crash(struct mml_ring **);
 static void ring_sync(struct mml_ring *);
 static void ring_open_ok(uint64_t, int);
 static void read_header(struct mml_disk_header *);
+static void write_header(const struct mml_disk_header *);
 static uint8_t *slurp(const char *, size_t *);
 static int dir_entries(const char *);
 static void assert_unlocked(void);
@@ -596,6 +597,17 @@ read_header(struct mml_disk_header *h)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(pread(fd, h, sizeof(*h), 0), (ssize_t)sizeof(*h));
+	(void)close(fd);
+}
+
+static void
+write_header(const struct mml_disk_header *h)
+{
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, h, sizeof(*h), 0), (ssize_t)sizeof(*h));
 	(void)close(fd);
 }
 
@@ -1543,7 +1555,6 @@ START_TEST(test_mixed_cursor)
 	struct walk w;
 	uint64_t last, big = 16 * CAP;
 	unsigned i;
-	int fd;
 
 	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
 	for (i = 0; i < 200; i++)
@@ -1553,14 +1564,11 @@ START_TEST(test_mixed_cursor)
 		(void)append_varied(ring);
 	last = ring->next_seq - 1;
 	ring_crash(&ring);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pread(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	read_header(&h);
 	ck_assert_uint_eq(h.durable_seq, 200);
 	ck_assert_uint_eq(h.head_seq, last + 1);
 	h.durable_seq -= 7;
-	ck_assert_int_eq(pwrite(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
-	(void)close(fd);
+	write_header(&h);
 	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
 	ck_assert_uint_eq(ring->next_seq, last + 1);
 	ck_assert_uint_eq(ring->lost_seqs, 0);
@@ -1577,7 +1585,6 @@ START_TEST(test_mixed_cursor_old_off)
 	struct walk w;
 	uint64_t last, off150, big = 16 * CAP;
 	unsigned i;
-	int fd;
 
 	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
 	for (i = 0; i < 150; i++)
@@ -1591,13 +1598,10 @@ START_TEST(test_mixed_cursor_old_off)
 		(void)append_varied(ring);
 	last = ring->next_seq - 1;
 	ring_crash(&ring);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pread(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	read_header(&h);
 	ck_assert_uint_eq(h.durable_seq, 200);
 	h.durable_off = off150;
-	ck_assert_int_eq(pwrite(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
-	(void)close(fd);
+	write_header(&h);
 	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
 	ck_assert_uint_eq(ring->next_seq, last + 1);
 	check_suffix(ring, &w);

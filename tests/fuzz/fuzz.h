@@ -38,9 +38,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int fuzz_memfd(const void *buf, size_t len, uint64_t file_len,
     char path[64]);
 
-/* Reads 16 bytes of the running kernel's boot id (zeros if unknown). */
-void fuzz_boot_id(uint8_t id[16]);
-
 /* Little-endian loads that never read past end; missing bytes read 0. */
 uint32_t fuzz_u32(const uint8_t *p, size_t left);
 

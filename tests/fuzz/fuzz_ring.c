@@ -322,7 +322,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((mode >> 4 & 3) != 0)
 		h.capacity = cap_by_mode[mode >> 4 & 3];
 	if (mode & 0x02)
-		fuzz_boot_id(h.boot_id);
+		mml_boot_id(h.boot_id);
 	if (mode & 0x01)
 		h.static_crc = mml_crc32c(0, &h,
 		    offsetof(struct mml_disk_header, static_crc));

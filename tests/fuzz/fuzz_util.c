@@ -29,34 +29,6 @@ fuzz_memfd(const void *buf, size_t len, uint64_t file_len, char path[64])
 	return fd;
 }
 
-void
-fuzz_boot_id(uint8_t id[16])
-{
-	char buf[64];
-	ssize_t n;
-	int fd, i, j, v;
-
-	memset(id, 0, 16);
-	fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	(void)close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	for (i = 0, j = 0; buf[i] != '\0' && j < 32; i++) {
-		if (buf[i] >= '0' && buf[i] <= '9')
-			v = buf[i] - '0';
-		else if (buf[i] >= 'a' && buf[i] <= 'f')
-			v = buf[i] - 'a' + 10;
-		else
-			continue;
-		id[j / 2] = (uint8_t)(id[j / 2] << 4 | v);
-		j++;
-	}
-}
-
 uint32_t
 fuzz_u32(const uint8_t *p, size_t left)
 {
