@@ -64,7 +64,10 @@ expect_fail 1 "show, ring cut inside its header" --file "$T/headonly" show
 # One flipped byte in a record's message: verify must notice.
 cp "$RING" "$T/damaged"
 # Data region starts at 4096; records are ~80 bytes: 30000 is inside one.
-printf 'Z' | dd of="$T/damaged" bs=1 seek=$((4096 + 30000)) conv=notrunc 2>/dev/null
+# Inverted, so that the damage changes the byte whatever it was.
+b=$(od -An -tu1 -j $((4096 + 30000)) -N 1 "$T/damaged" | tr -d ' ')
+printf "\\$(printf %o $((b ^ 255)))" |
+    dd of="$T/damaged" bs=1 seek=$((4096 + 30000)) conv=notrunc 2>/dev/null
 cmp -s "$RING" "$T/damaged" && fail "the damage did not change the file"
 # verify reports on stdout; it must fail and say where.
 timeout -k 2 "$(tmo 30)" "$MMLOGCTL" --file "$T/damaged" verify >"$T/v.out" 2>"$T/v.err"
