@@ -21,7 +21,7 @@ CC		?= cc
 CFLAGS		?= -O2 -g
 # Flags a user's CFLAGS cannot drop.
 MML_CFLAGS	:= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
-		   -Wformat=2 -Wno-format-nonliteral -MMD -MP -Iproto -Iclient
+		   -Wformat=2 -Wno-format-nonliteral -MMD -MP
 # Hardening a user's CFLAGS cannot drop either: stack protector, PIE for
 # the programs, full RELRO (-z relro -z now: the GOT is read-only before
 # main() runs).  _FORTIFY_SOURCE needs an optimising build (glibc warns,
@@ -55,11 +55,31 @@ PROTO_SRC	:= proto/wire.c proto/disk.c proto/crc32c.c
 DAEMON_LIB_SRC	:= daemon/ring.c daemon/server.c daemon/log.c daemon/sync.c \
 		   daemon/conf.c daemon/resize.c
 DAEMON_SRC	:= daemon/main.c $(DAEMON_LIB_SRC)
-CLIENT_SRC	:= client/client.c client/sock.c
-CTL_SRC		:= client/mmlogctl.c client/ctl_read.c client/ctl_format.c \
-		   client/ctl_pager.c client/notify.c
-FWD_SRC		:= client/mmlog-forward.c client/fwd_msg.c client/fwd_out.c \
-		   client/ctl_read.c client/ctl_format.c client/notify.c
+CLIENT_SRC	:= client/lib/client.c client/lib/sock.c
+RINGREAD_SRC	:= client/ringread/read.c client/ringread/format.c \
+		   client/ringread/notify.c
+CTL_SRC		:= client/ctl/main.c client/ctl/pager.c $(RINGREAD_SRC)
+FWD_SRC		:= client/forward/main.c client/forward/msg.c \
+		   client/forward/out.c $(RINGREAD_SRC)
+
+# Each folder sees only the headers it may use (DESIGN.md, Layout), so
+# that a wrong include fails the build: proto/ sees itself; the daemon
+# proto/ and daemon/; the library proto/ and client/lib/; the reader the
+# library's internal socket helper too; mmlogctl and mmlog-forward the
+# reader, each its own folder, never the other's.  Tests see everything.
+INC_proto	:= -Iproto
+INC_daemon	:= -Iproto -Idaemon $(EV_CFLAGS) $(SYSTEMD_CFLAGS)
+INC_lib		:= -Iproto -Iclient/lib
+INC_ringread	:= $(INC_lib) -Iclient/ringread
+INC_ctl		:= $(INC_ringread) -Iclient/ctl
+INC_forward	:= $(INC_ringread) -Iclient/forward $(RELP_CFLAGS) $(SYSTEMD_CFLAGS)
+INC_tests	:= -Iproto -Idaemon -Iclient/lib -Iclient/ringread -Iclient/ctl \
+		   -Iclient/forward -Itests/bench -Itests/fuzz $(EV_CFLAGS) \
+		   $(SYSTEMD_CFLAGS) $(CHECK_CFLAGS) $(RELP_CFLAGS)
+# The include flags of a source file, by its folder.
+inc = $(INC_$(if $(filter proto/%,$(1)),proto,$(if $(filter daemon/%,$(1)),daemon,$(if \
+	$(filter client/lib/%,$(1)),lib,$(if $(filter client/ringread/%,$(1)),ringread,$(if \
+	$(filter client/ctl/%,$(1)),ctl,$(if $(filter client/forward/%,$(1)),forward,tests)))))))
 TEST_SRC	:= $(wildcard tests/check_*.c)
 BENCH_SRC	:= $(wildcard tests/bench/*.c)
 IT_HELPER_SRC	:= $(wildcard tests/it/*.c)
@@ -85,18 +105,18 @@ all: $(ALL)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(MML_CFLAGS) $(HARDEN_CFLAGS) $(PIE_CFLAGS) $(SYSTEMD_CFLAGS) $(EV_CFLAGS) $(CHECK_CFLAGS) $(RELP_CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(MML_CFLAGS) $(call inc,$<) $(HARDEN_CFLAGS) $(PIE_CFLAGS) -c -o $@ $<
 
 $(B)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(MML_CFLAGS) $(HARDEN_CFLAGS) -fPIC -fvisibility=hidden -DMMLOG_BUILDING_LIB -c -o $@ $<
+	$(CC) $(CFLAGS) $(MML_CFLAGS) $(call inc,$<) $(HARDEN_CFLAGS) -fPIC -fvisibility=hidden -DMMLOG_BUILDING_LIB -c -o $@ $<
 
 $(MMLOGD): $(call obj,$(DAEMON_SRC) $(PROTO_SRC))
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $^ $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
 
-$(LIBSO): $(call pic,$(CLIENT_SRC) proto/wire.c) client/libmmlogclient.map
+$(LIBSO): $(call pic,$(CLIENT_SRC) proto/wire.c) client/lib/libmmlogclient.map
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) -shared -Wl,-soname,libmmlogclient.so.$(SOVERSION) \
-	    -Wl,--version-script=client/libmmlogclient.map -o $@ \
+	    -Wl,--version-script=client/lib/libmmlogclient.map -o $@ \
 	    $(call pic,$(CLIENT_SRC) proto/wire.c) -lpthread
 
 $(B)/libmmlogclient.so: $(LIBSO)
@@ -106,7 +126,7 @@ $(LIBA): $(call pic,$(CLIENT_SRC) proto/wire.c)
 	rm -f $@
 	ar rcs $@ $^
 
-$(PCFILE): client/mmlogclient.pc.in
+$(PCFILE): client/lib/mmlogclient.pc.in
 	@mkdir -p $(B)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LIBVERSION)|g' $< > $@
 
@@ -117,7 +137,7 @@ $(MMLOGFWD): $(call obj,$(FWD_SRC) $(PROTO_SRC)) $(LIBA)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $(call obj,$(FWD_SRC) $(PROTO_SRC)) $(LIBA) \
 	    $(RELP_LIBS) $(SYSTEMD_LIBS) -lpthread
 
-$(CHECKBIN): $(call obj,$(TEST_SRC) $(DAEMON_LIB_SRC) $(PROTO_SRC) client/fwd_msg.c client/ctl_format.c client/sock.c)
+$(CHECKBIN): $(call obj,$(TEST_SRC) $(DAEMON_LIB_SRC) $(PROTO_SRC) client/forward/msg.c client/ringread/format.c client/lib/sock.c)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
 
 $(BENCHBIN): $(call obj,$(BENCH_SRC) $(PROTO_SRC)) $(LIBA)
@@ -189,11 +209,10 @@ FUZZ_ENV	:= ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_nu
 # Per harness: its sources besides tests/fuzz/fuzz_NAME.c and fuzz_util.c.
 FUZZ_SRC_wire	:= $(PROTO_SRC)
 FUZZ_SRC_server	:= $(DAEMON_LIB_SRC) $(PROTO_SRC)
-FUZZ_SRC_ring	:= $(DAEMON_LIB_SRC) $(PROTO_SRC) client/ctl_read.c
+FUZZ_SRC_ring	:= $(DAEMON_LIB_SRC) $(PROTO_SRC) client/ringread/read.c
 # (fuzz_opts_mmlogd.c includes daemon/conf.c.)
 FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c daemon/log.c $(PROTO_SRC) \
-		   client/ctl_read.c client/ctl_format.c client/ctl_pager.c \
-		   client/notify.c $(CLIENT_SRC)
+		   $(RINGREAD_SRC) client/ctl/pager.c $(CLIENT_SRC)
 FUZZ_LIBS	:= $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
 # Run options: inputs up to 128 KiB (a whole small ring), 10 s each.
 FUZZ_RUN_OPTS	:= -timeout=10 -rss_limit_mb=2048 -max_len=131072 \
@@ -203,12 +222,12 @@ replayobj = $(patsubst %.c,$(B)/fuzz-replay/obj/%.o,$(1))
 
 $(FB)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(MML_CFLAGS) $(FUZZ_DEFS) $(EV_CFLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(MML_CFLAGS) $(call inc,$<) $(FUZZ_DEFS) -c -o $@ $<
 $(B)/fuzz-replay/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(MML_CFLAGS) $(FUZZ_DEFS) $(EV_CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(MML_CFLAGS) $(call inc,$<) $(FUZZ_DEFS) -c -o $@ $<
 # The reader's pauses for a writer that a static file never has.
-$(FB)/obj/client/ctl_read.o $(B)/fuzz-replay/obj/client/ctl_read.o: \
+$(FB)/obj/client/ringread/read.o $(B)/fuzz-replay/obj/client/ringread/read.o: \
     FUZZ_DEFS := -Dnanosleep=mml_fuzz_nanosleep
 
 define FUZZ_template
@@ -267,8 +286,8 @@ SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR	?= $(PREFIX)/lib/tmpfiles.d
 BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
-MANPAGES	:= daemon/mmlogd.8 client/mmlogctl.1 client/mmlog.3 \
-		   client/mmlog-forward.8
+MANPAGES	:= daemon/mmlogd.8 client/ctl/mmlogctl.1 client/lib/mmlog.3 \
+		   client/forward/mmlog-forward.8
 
 # What install puts in place, and so exactly what uninstall removes.
 INSTALLED	:= $(SBINDIR)/mmlogd $(BINDIR)/mmlogctl $(BINDIR)/mmlog-forward \
@@ -294,13 +313,13 @@ install: all
 	install -m 0755 $(MMLOGD) $(DESTDIR)$(SBINDIR)/mmlogd
 	install -m 0755 $(MMLOGCTL) $(DESTDIR)$(BINDIR)/mmlogctl
 	install -m 0755 $(MMLOGFWD) $(DESTDIR)$(BINDIR)/mmlog-forward
-	install -m 0644 client/mmlog.h $(DESTDIR)$(INCLUDEDIR)/mmlog.h
+	install -m 0644 client/lib/mmlog.h $(DESTDIR)$(INCLUDEDIR)/mmlog.h
 	install -m 0755 $(LIBSO) $(DESTDIR)$(LIBDIR)/libmmlogclient.so.$(SOVERSION)
 	ln -sf libmmlogclient.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libmmlogclient.so
 	install -m 0644 $(LIBA) $(DESTDIR)$(LIBDIR)/libmmlogclient.a
 	# From the template: $(PCFILE) was made with the PREFIX of the build.
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LIBVERSION)|g' \
-	    client/mmlogclient.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/mmlogclient.pc
+	    client/lib/mmlogclient.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/mmlogclient.pc
 	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/mmlogclient.pc
 	for m in $(MANPAGES); do \
 	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/ || exit 1; done
@@ -314,7 +333,7 @@ install: all
 	install -m 0644 systemd/mmlogd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -m 0644 systemd/mmlogd.sysusers $(DESTDIR)$(SYSUSERSDIR)/mmlogd.conf
 	install -m 0644 systemd/mmlogd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/mmlogd.conf
-	install -m 0644 client/mmlogctl.bash $(DESTDIR)$(BASHCOMPDIR)/mmlogctl
+	install -m 0644 client/ctl/mmlogctl.bash $(DESTDIR)$(BASHCOMPDIR)/mmlogctl
 	install -m 0644 daemon/mmlogd.conf $(DESTDIR)$(DOCDIR)/mmlogd.conf.example
 
 # Removes exactly what install put in place (directories only if empty).

@@ -1,6 +1,6 @@
 /*
  * check_client.c: libmmlogclient's bookkeeping of requests the daemon
- * answers (client/client.c), white box: the failures kept for
+ * answers (client/lib/client.c), white box: the failures kept for
  * mmlog_wait() and how an answer's 32-bit id finds its ticket.
  *
  * The socket side is tested end to end (tests/it/t_client_async.sh,
@@ -18,7 +18,7 @@
  * file.  Its public mmlog_* functions come along; nothing else in the
  * test binary defines them.
  */
-#include "../client/client.c"
+#include "../client/lib/client.c"
 
 static struct mmlog_client *
 blank(void)

@@ -1,6 +1,6 @@
 /*
  * check_fwd.c: mmlog-forward's RFC 5424 formatter and URL parser
- * (client/fwd_msg.c).
+ * (client/forward/msg.c).
  *
  * The escapes of SD-PARAM values, from a table; whole messages compared
  * byte for byte with what RFC 5424 says they must be; a table of

@@ -10,7 +10,7 @@
  * file or a socket (as cmd_show(), cmd_write() and cmd_dump() do; the
  * commands themselves are not run, so the input cannot name files to
  * write).  Then every argument is given to every value parser.  The
- * parsers are static, so client/mmlogctl.c is included whole, its
+ * parsers are static, so client/ctl/main.c is included whole, its
  * main() renamed.
  *
  * What must hold: no crash or leak; and what each parser accepts is
@@ -19,7 +19,7 @@
  * and seq, a size is the number times its suffix.
  */
 #define main mmlogctl_main
-#include "../../client/mmlogctl.c"
+#include "../../client/ctl/main.c"
 #undef main
 
 #include "fuzz.h"
@@ -43,7 +43,7 @@ command_checks(const struct opts *o)
 	int lo, hi;
 
 	if (o->output != NULL)
-		(void)mml_ctl_output_parse(o->output);
+		(void)mml_rd_output_parse(o->output);
 	if (o->lines != NULL)
 		(void)parse_u64(o->lines, &v);
 	if (o->prio != NULL) {
@@ -59,7 +59,7 @@ command_checks(const struct opts *o)
 	if (o->until != NULL)
 		(void)parse_time(o->until, &t);
 	if (o->after_cursor != NULL)
-		(void)mml_ctl_cursor_parse(o->after_cursor, id, &v);
+		(void)mml_rd_cursor_parse(o->after_cursor, id, &v);
 	if (o->grep != NULL)
 		(void)pattern_has_upper(o->grep);
 	for (i = 0; i < o->n_fields; i++) {
@@ -75,7 +75,7 @@ command_checks(const struct opts *o)
 static void
 parse_one(const char *s)
 {
-	char cur[MML_CTL_CURSOR_MAX];
+	char cur[MML_RD_CURSOR_MAX];
 	uint8_t id[16], id2[16];
 	uint64_t v, v2, n;
 	uint32_t u;
@@ -97,13 +97,13 @@ parse_one(const char *s)
 		if (*q == '\0')
 			FUZZ_CHECK(v == n * 1000000);
 	}
-	if (mml_ctl_cursor_parse(s, id, &v) == 0) {
-		mml_ctl_cursor_format(cur, id, v);
-		FUZZ_CHECK(mml_ctl_cursor_parse(cur, id2, &v2) == 0);
+	if (mml_rd_cursor_parse(s, id, &v) == 0) {
+		mml_rd_cursor_format(cur, id, v);
+		FUZZ_CHECK(mml_rd_cursor_parse(cur, id2, &v2) == 0);
 		FUZZ_CHECK(memcmp(id, id2, 16) == 0 && v == v2);
 	}
-	if (mml_ctl_output_parse(s) >= 0)
-		FUZZ_CHECK(mml_ctl_output_parse(s) <= MML_CTL_O_RAW);
+	if (mml_rd_output_parse(s) >= 0)
+		FUZZ_CHECK(mml_rd_output_parse(s) <= MML_RD_O_RAW);
 	(void)pattern_has_upper(s);
 	if (fuzz_mmlogd_parse_size(s, &v) == 0) {
 		/* The number before any suffix, times the suffix. */

@@ -1,6 +1,6 @@
 /*
  * fuzz_ring.c: a ring file's bytes, read by mmlogctl's reader
- * (client/ctl_read.c) and recovered by the daemon (daemon/ring.c).
+ * (client/ringread/read.c) and recovered by the daemon (daemon/ring.c).
  *
  * Input: one mode byte, the 256-byte ring header, then the data region
  * (the header page's other 3840 bytes are zeros; a short input is
@@ -42,7 +42,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "ctl.h"
+#include "ringread.h"
 #include "../../daemon/mmlogd.h"
 
 #define CAP_LIMIT	((uint64_t)512 * 1024)
@@ -96,7 +96,7 @@ overlap(uint64_t a, uint64_t n, uint64_t lo, uint64_t hi)
  * skipped).
  */
 static uint64_t
-walk(struct mml_ctl_iter *it, uint64_t lo, uint64_t hi, uint64_t *ret_n)
+walk(struct mml_rd_iter *it, uint64_t lo, uint64_t hi, uint64_t *ret_n)
 {
 	struct mml_rec rec, again;
 	uint64_t steps, max_steps, last = 0, n = 0;
@@ -106,7 +106,7 @@ walk(struct mml_ctl_iter *it, uint64_t lo, uint64_t hi, uint64_t *ret_n)
 	max_steps = 2 * (it->ring->capacity / MML_DISK_ALIGN) + 16;
 	for (steps = 0;; steps++) {
 		FUZZ_CHECK(steps < max_steps);
-		step = mml_ctl_iter_next(it, &rec);
+		step = mml_rd_iter_next(it, &rec);
 		FUZZ_CHECK(step >= 0);
 		if (trace)
 			fprintf(stderr, "  step %d: off %llu seq %llu, gap %llu+%llu "
@@ -116,14 +116,14 @@ walk(struct mml_ctl_iter *it, uint64_t lo, uint64_t hi, uint64_t *ret_n)
 			    (unsigned long long)it->gap_seq,
 			    (unsigned long long)it->gap,
 			    (unsigned long long)it->gap_off,
-			    step == MML_CTL_ENTRY ? (unsigned long long)rec.hdr.seq : 0ULL,
-			    step == MML_CTL_ENTRY ? (unsigned long long)rec.off : 0ULL);
-		if (step == MML_CTL_END)
+			    step == MML_RD_ENTRY ? (unsigned long long)rec.hdr.seq : 0ULL,
+			    step == MML_RD_ENTRY ? (unsigned long long)rec.off : 0ULL);
+		if (step == MML_RD_END)
 			break;
-		if (step == MML_CTL_LOST || step == MML_CTL_CORRUPT ||
-		    step == MML_CTL_JUMP)
+		if (step == MML_RD_LOST || step == MML_RD_CORRUPT ||
+		    step == MML_RD_JUMP)
 			n += overlap(it->gap_seq, it->gap, lo, hi);
-		if (step != MML_CTL_ENTRY)
+		if (step != MML_RD_ENTRY)
 			continue;
 		FUZZ_CHECK(rec.hdr.type == MML_REC_ENTRY);
 		FUZZ_CHECK(rec.hdr.seq > last);
@@ -140,47 +140,47 @@ walk(struct mml_ctl_iter *it, uint64_t lo, uint64_t hi, uint64_t *ret_n)
 }
 
 static void
-read_ring(struct mml_ctl_ring *r)
+read_ring(struct mml_rd_ring *r)
 {
-	static const enum mml_ctl_mode modes[] = { MML_CTL_QUICK,
-	    MML_CTL_CHECK, MML_CTL_COPY };
+	static const enum mml_rd_mode modes[] = { MML_RD_QUICK,
+	    MML_RD_CHECK, MML_RD_COPY };
 	static const uint64_t lasts[] = { 0, 1, 10, 1000 };
 	struct mml_disk_header h;
-	struct mml_ctl_iter it;
+	struct mml_rd_iter it;
 	struct mml_rec rec;
 	uint64_t key;
 	size_t i;
 
-	mml_ctl_ring_header(r, &h);
-	FUZZ_CHECK(mml_ctl_ring_replaced(r) == 0);
+	mml_rd_ring_header(r, &h);
+	FUZZ_CHECK(mml_rd_ring_replaced(r) == 0);
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		mml_ctl_iter_init(&it, r, modes[i]);
+		mml_rd_iter_init(&it, r, modes[i]);
 		it.report_wraps = i == 1;
-		mml_ctl_iter_tail(&it);
+		mml_rd_iter_tail(&it);
 		(void)walk(&it, 0, 0, NULL);
-		mml_ctl_iter_done(&it);
+		mml_rd_iter_done(&it);
 	}
 	for (i = 0; i < sizeof(lasts) / sizeof(lasts[0]); i++) {
-		mml_ctl_iter_init(&it, r, MML_CTL_CHECK);
-		(void)mml_ctl_iter_seek_last(&it, lasts[i]);
+		mml_rd_iter_init(&it, r, MML_RD_CHECK);
+		(void)mml_rd_iter_seek_last(&it, lasts[i]);
 		(void)walk(&it, 0, 0, NULL);
-		mml_ctl_iter_done(&it);
+		mml_rd_iter_done(&it);
 	}
 	key = h.tail_seq / 2 + h.head_seq / 2;
-	mml_ctl_iter_init(&it, r, MML_CTL_CHECK);
-	if (mml_ctl_iter_seek_key(&it, 0, key) == 1) {
+	mml_rd_iter_init(&it, r, MML_RD_CHECK);
+	if (mml_rd_iter_seek_key(&it, 0, key) == 1) {
 		FUZZ_CHECK(it.seq <= key);
 		FUZZ_CHECK(mml_disk_rec_check(r->data, r->capacity, it.off,
 		    it.seq, 1, &rec, NULL) == 0);
 	}
 	(void)walk(&it, 0, 0, NULL);
-	mml_ctl_iter_done(&it);
-	mml_ctl_iter_init(&it, r, MML_CTL_COPY);
-	(void)mml_ctl_iter_seek_key(&it, 1, h.durable_usec);
+	mml_rd_iter_done(&it);
+	mml_rd_iter_init(&it, r, MML_RD_COPY);
+	(void)mml_rd_iter_seek_key(&it, 1, h.durable_usec);
 	(void)walk(&it, 0, 0, NULL);
-	(void)mml_ctl_iter_read_at(&it, h.durable_off, h.durable_seq, &rec);
-	(void)mml_ctl_iter_read_at(&it, h.head_off, h.head_seq, &rec);
-	mml_ctl_iter_done(&it);
+	(void)mml_rd_iter_read_at(&it, h.durable_off, h.durable_seq, &rec);
+	(void)mml_rd_iter_read_at(&it, h.head_off, h.head_seq, &rec);
+	mml_rd_iter_done(&it);
 }
 
 /*
@@ -301,8 +301,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mml_disk_header h;
-	struct mml_ctl_ring *cr = NULL;
-	struct mml_ctl_iter it;
+	struct mml_rd_ring *cr = NULL;
+	struct mml_rd_iter it;
 	struct mml_ring *r = NULL;
 	enum mml_disk_reason why;
 	uint8_t mode = size > 0 ? data[0] : 0, *file;
@@ -341,11 +341,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(file);
 
 	/* 1. The reader, on the file as given. */
-	ctl_rc = mml_ctl_ring_open(path, &cr, &why);
+	ctl_rc = mml_rd_ring_open(path, &cr, &why);
 	FUZZ_CHECK(ctl_rc == 0 || why != MML_DISK_OK);
 	if (ctl_rc == 0)
 		read_ring(cr);
-	cr = mml_ctl_ring_free(cr);
+	cr = mml_rd_ring_free(cr);
 
 	/* 2. The daemon's recovery, then appends over what it found. */
 	d_rc = mml_ring_open(path, MML_DISK_CAP_MIN, 0,
@@ -385,12 +385,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fprintf(stderr, "appended seqs %llu..%llu\n",
 			    (unsigned long long)first_new,
 			    (unsigned long long)(next - 1));
-		FUZZ_CHECK(mml_ctl_ring_open(path, &cr, &why) == 0);
-		mml_ctl_iter_init(&it, cr, MML_CTL_CHECK);
-		mml_ctl_iter_tail(&it);
+		FUZZ_CHECK(mml_rd_ring_open(path, &cr, &why) == 0);
+		mml_rd_iter_init(&it, cr, MML_RD_CHECK);
+		mml_rd_iter_tail(&it);
 		last = walk(&it, first_new, next, &n_new);
-		mml_ctl_iter_done(&it);
-		cr = mml_ctl_ring_free(cr);
+		mml_rd_iter_done(&it);
+		cr = mml_rd_ring_free(cr);
 		if (appends > 0 && !foreign) {
 			FUZZ_CHECK(last == next - 1);
 			FUZZ_CHECK(n_new == next - first_new);

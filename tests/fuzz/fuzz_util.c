@@ -44,7 +44,7 @@ fuzz_u32(const uint8_t *p, size_t left)
  * below the head is damaged (a writer may be in the middle of it).  In
  * a harness the file is static and no writer exists: the pause would
  * only slow the fuzzer down a hundredfold.  The fuzz build compiles
- * ctl_read.c with -Dnanosleep=mml_fuzz_nanosleep (see the Makefile), so
+ * client/ringread/read.c with -Dnanosleep=mml_fuzz_nanosleep (see the Makefile), so
  * only its pauses come here; libFuzzer's own sleeps are untouched.
  */
 int mml_fuzz_nanosleep(const struct timespec *req, struct timespec *rem);

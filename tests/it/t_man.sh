@@ -9,8 +9,8 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 command -v man >/dev/null || fail "man is not installed (man-db)"
 command -v groff >/dev/null || fail "groff is not installed (groff-base)"
 export LC_ALL=C.UTF-8 MANWIDTH=80
-for page in daemon/mmlogd.8 client/mmlogctl.1 client/mmlog.3 \
-    client/mmlog-forward.8; do
+for page in daemon/mmlogd.8 client/ctl/mmlogctl.1 client/lib/mmlog.3 \
+    client/forward/mmlog-forward.8; do
 	man --warnings -l -Tutf8 "$REPO/$page" >"$T/out" 2>"$T/warn" ||
 	    fail "man -l $page failed: $(cat "$T/warn")"
 	[ -s "$T/warn" ] && fail "man --warnings $page: $(head -n 5 "$T/warn")"
@@ -34,6 +34,6 @@ done <"$T/opts"
 [ "$(wc -l <"$T/fopts")" -ge 20 ] || fail "options from --help: $(cat "$T/fopts")"
 while read -r o; do
 	pat=$(printf '%s' "${o#--}" | sed 's/-/\\\\-/g')
-	grep -q -- "\\\\-\\\\-$pat" "$REPO/client/mmlog-forward.8" ||
+	grep -q -- "\\\\-\\\\-$pat" "$REPO/client/forward/mmlog-forward.8" ||
 	    fail "mmlog-forward(8) does not document $o"
 done <"$T/fopts"

@@ -1,5 +1,5 @@
 /*
- * ctl_format.c: mmlogctl's output formats.
+ * format.c: the entry formats of mmlogctl and mmlog-forward.
  *
  * Every byte shown comes from the ring file, which any local process
  * could have filled through the daemon, so nothing reaches a terminal
@@ -17,25 +17,25 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl.h"
+#include "ringread.h"
 
 static char	*u64_str(char *, uint64_t, unsigned);
 static void	 put_u64(FILE *, uint64_t);
-static void	 put_cursor(const struct mml_ctl_fmt *, uint64_t);
+static void	 put_cursor(const struct mml_rd_fmt *, uint64_t);
 static void	 put_hex_byte(FILE *, uint8_t);
 static int	 key_printable(const uint8_t *, size_t);
 static int	 key_reserved(const uint8_t *, size_t);
 static int	 text_safe(const uint8_t *, size_t);
-static void	 fmt_short(struct mml_ctl_fmt *, const struct mml_rec *);
-static void	 fmt_json(struct mml_ctl_fmt *, const struct mml_rec *);
-static void	 fmt_export(struct mml_ctl_fmt *, const struct mml_rec *);
-static void	 fmt_raw(struct mml_ctl_fmt *, const struct mml_rec *);
+static void	 fmt_short(struct mml_rd_fmt *, const struct mml_rec *);
+static void	 fmt_json(struct mml_rd_fmt *, const struct mml_rec *);
+static void	 fmt_export(struct mml_rd_fmt *, const struct mml_rec *);
+static void	 fmt_raw(struct mml_rd_fmt *, const struct mml_rec *);
 static const char *prio_color(unsigned);
-static void	 json_key(struct mml_ctl_fmt *, int *, const char *,
+static void	 json_key(struct mml_rd_fmt *, int *, const char *,
 		    size_t);
-static void	 json_pair(struct mml_ctl_fmt *, int *, const char *,
+static void	 json_pair(struct mml_rd_fmt *, int *, const char *,
 		    const uint8_t *, size_t);
-static void	 json_pair_u64(struct mml_ctl_fmt *, int *, const char *,
+static void	 json_pair_u64(struct mml_rd_fmt *, int *, const char *,
 		    uint64_t);
 static void	 export_pair(FILE *, const char *, size_t, const uint8_t *,
 		    size_t);
@@ -75,9 +75,9 @@ put_u64(FILE *out, uint64_t v)
 	(void)fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), out);
 }
 
-/* The entry's cursor, as mml_ctl_cursor_format() writes it. */
+/* The entry's cursor, as mml_rd_cursor_format() writes it. */
 static void
-put_cursor(const struct mml_ctl_fmt *f, uint64_t seq)
+put_cursor(const struct mml_rd_fmt *f, uint64_t seq)
 {
 	char buf[24], *p;
 
@@ -92,7 +92,7 @@ put_cursor(const struct mml_ctl_fmt *f, uint64_t seq)
  * and values above U+10FFFF are invalid).
  */
 size_t
-mml_ctl_utf8_seq(const uint8_t *p, size_t left, uint32_t *ret_cp)
+mml_rd_utf8_seq(const uint8_t *p, size_t left, uint32_t *ret_cp)
 {
 	uint32_t cp;
 	size_t n, i;
@@ -129,7 +129,7 @@ mml_ctl_utf8_seq(const uint8_t *p, size_t left, uint32_t *ret_cp)
 }
 
 int
-mml_ctl_utf8_valid(const uint8_t *p, size_t len)
+mml_rd_utf8_valid(const uint8_t *p, size_t len)
 {
 	uint32_t cp;
 	size_t i = 0, n;
@@ -150,7 +150,7 @@ mml_ctl_utf8_valid(const uint8_t *p, size_t len)
 			i++;
 			continue;
 		}
-		n = mml_ctl_utf8_seq(p + i, len - i, &cp);
+		n = mml_rd_utf8_seq(p + i, len - i, &cp);
 		if (n == 0)
 			return 0;
 		i += n;
@@ -168,7 +168,7 @@ put_hex_byte(FILE *out, uint8_t b)
 }
 
 void
-mml_ctl_put_escaped(FILE *out, const uint8_t *p, size_t len)
+mml_rd_put_escaped(FILE *out, const uint8_t *p, size_t len)
 {
 	uint32_t cp;
 	size_t i = 0, run, n;
@@ -203,7 +203,7 @@ mml_ctl_put_escaped(FILE *out, const uint8_t *p, size_t len)
 			i++;
 			continue;
 		}
-		n = mml_ctl_utf8_seq(p + i, len - i, &cp);
+		n = mml_rd_utf8_seq(p + i, len - i, &cp);
 		if (n == 0) {
 			put_hex_byte(out, p[i]);
 			i++;
@@ -220,13 +220,13 @@ mml_ctl_put_escaped(FILE *out, const uint8_t *p, size_t len)
 }
 
 void
-mml_ctl_put_json(FILE *out, const uint8_t *p, size_t len)
+mml_rd_put_json(FILE *out, const uint8_t *p, size_t len)
 {
 	uint32_t cp;
 	size_t i, n;
 	int first = 1;
 
-	if (!mml_ctl_utf8_valid(p, len)) {
+	if (!mml_rd_utf8_valid(p, len)) {
 		putc_unlocked('[', out);
 		for (i = 0; i < len; i++) {
 			fprintf(out, first ? "%u" : ",%u", (unsigned)p[i]);
@@ -279,7 +279,7 @@ mml_ctl_put_json(FILE *out, const uint8_t *p, size_t len)
 			putc_unlocked(p[i], out);
 			continue;
 		}
-		n = mml_ctl_utf8_seq(p + i, len - i, &cp);
+		n = mml_rd_utf8_seq(p + i, len - i, &cp);
 		if (cp < 0xa0)
 			fprintf(out, "\\u%04x", (unsigned)cp);
 		else
@@ -289,13 +289,13 @@ mml_ctl_put_json(FILE *out, const uint8_t *p, size_t len)
 }
 
 void
-mml_ctl_put_json_str(FILE *out, const char *s)
+mml_rd_put_json_str(FILE *out, const char *s)
 {
-	mml_ctl_put_json(out, (const uint8_t *)s, strlen(s));
+	mml_rd_put_json(out, (const uint8_t *)s, strlen(s));
 }
 
 void
-mml_ctl_hex128(char *buf, const uint8_t id[16])
+mml_rd_hex128(char *buf, const uint8_t id[16])
 {
 	size_t i;
 
@@ -307,12 +307,12 @@ mml_ctl_hex128(char *buf, const uint8_t id[16])
 }
 
 void
-mml_ctl_cursor_format(char *buf, const uint8_t ring_id[16], uint64_t seq)
+mml_rd_cursor_format(char *buf, const uint8_t ring_id[16], uint64_t seq)
 {
 	char id[33];
 
-	mml_ctl_hex128(id, ring_id);
-	(void)snprintf(buf, MML_CTL_CURSOR_MAX, "s=%s;i=%" PRIx64, id, seq);
+	mml_rd_hex128(id, ring_id);
+	(void)snprintf(buf, MML_RD_CURSOR_MAX, "s=%s;i=%" PRIx64, id, seq);
 }
 
 static int
@@ -328,7 +328,7 @@ hexval(int c)
 }
 
 int
-mml_ctl_cursor_parse(const char *s, uint8_t ret_ring_id[16],
+mml_rd_cursor_parse(const char *s, uint8_t ret_ring_id[16],
     uint64_t *ret_seq)
 {
 	const char *p = s, *end, *v;
@@ -379,7 +379,7 @@ mml_ctl_cursor_parse(const char *s, uint8_t ret_ring_id[16],
 }
 
 void
-mml_ctl_time_iso(char *buf, size_t cap, uint64_t usec)
+mml_rd_time_iso(char *buf, size_t cap, uint64_t usec)
 {
 	struct tm tm;
 	time_t t = (time_t)(usec / 1000000);
@@ -399,7 +399,7 @@ mml_ctl_time_iso(char *buf, size_t cap, uint64_t usec)
 }
 
 void
-mml_ctl_hexdump(FILE *out, const char *prefix, const uint8_t *p, size_t len)
+mml_rd_hexdump(FILE *out, const char *prefix, const uint8_t *p, size_t len)
 {
 	size_t i, j;
 
@@ -422,20 +422,20 @@ mml_ctl_hexdump(FILE *out, const char *prefix, const uint8_t *p, size_t len)
 }
 
 int
-mml_ctl_output_parse(const char *s)
+mml_rd_output_parse(const char *s)
 {
 	static const struct {
 		const char *name;
-		enum mml_ctl_output mode;
+		enum mml_rd_output mode;
 	} names[] = {
-		{ "short", MML_CTL_O_SHORT },
-		{ "short-precise", MML_CTL_O_SHORT_PRECISE },
-		{ "short-iso", MML_CTL_O_SHORT_ISO },
-		{ "json", MML_CTL_O_JSON },
-		{ "json-pretty", MML_CTL_O_JSON_PRETTY },
-		{ "export", MML_CTL_O_EXPORT },
-		{ "cat", MML_CTL_O_CAT },
-		{ "raw", MML_CTL_O_RAW },
+		{ "short", MML_RD_O_SHORT },
+		{ "short-precise", MML_RD_O_SHORT_PRECISE },
+		{ "short-iso", MML_RD_O_SHORT_ISO },
+		{ "json", MML_RD_O_JSON },
+		{ "json-pretty", MML_RD_O_JSON_PRETTY },
+		{ "export", MML_RD_O_EXPORT },
+		{ "cat", MML_RD_O_CAT },
+		{ "raw", MML_RD_O_RAW },
 	};
 	size_t i;
 
@@ -446,7 +446,7 @@ mml_ctl_output_parse(const char *s)
 }
 
 void
-mml_ctl_fmt_init(struct mml_ctl_fmt *f, FILE *out, enum mml_ctl_output mode,
+mml_rd_fmt_init(struct mml_rd_fmt *f, FILE *out, enum mml_rd_output mode,
     const struct mml_disk_header *h)
 {
 	static const uint8_t zero[16];
@@ -460,7 +460,7 @@ mml_ctl_fmt_init(struct mml_ctl_fmt *f, FILE *out, enum mml_ctl_output mode,
 	f->mode = mode;
 	memcpy(f->ring_id, h->ring_id, sizeof(f->ring_id));
 	memcpy(f->boot_id, h->boot_id, sizeof(f->boot_id));
-	mml_ctl_hex128(buf_id, h->ring_id);
+	mml_rd_hex128(buf_id, h->ring_id);
 	(void)snprintf(f->cursor_pre, sizeof(f->cursor_pre), "s=%s;i=", buf_id);
 	f->have_boot_id = memcmp(h->boot_id, zero, sizeof(zero)) != 0;
 	if (gethostname(host, sizeof(host)) < 0)
@@ -469,7 +469,7 @@ mml_ctl_fmt_init(struct mml_ctl_fmt *f, FILE *out, enum mml_ctl_output mode,
 	/* The host name is the administrator's, but escape it all the same. */
 	mem = open_memstream(&buf, &buf_len);
 	if (mem != NULL) {
-		mml_ctl_put_escaped(mem, (const uint8_t *)host, strlen(host));
+		mml_rd_put_escaped(mem, (const uint8_t *)host, strlen(host));
 		if (fclose(mem) == 0 && buf != NULL)
 			(void)snprintf(f->host, sizeof(f->host), "%s", buf);
 		free(buf);
@@ -479,13 +479,13 @@ mml_ctl_fmt_init(struct mml_ctl_fmt *f, FILE *out, enum mml_ctl_output mode,
 }
 
 void
-mml_ctl_fmt_lost(struct mml_ctl_fmt *f, uint64_t n)
+mml_rd_fmt_lost(struct mml_rd_fmt *f, uint64_t n)
 {
 	switch (f->mode) {
-	case MML_CTL_O_JSON:
-	case MML_CTL_O_JSON_PRETTY:
-	case MML_CTL_O_EXPORT:
-	case MML_CTL_O_RAW:
+	case MML_RD_O_JSON:
+	case MML_RD_O_JSON_PRETTY:
+	case MML_RD_O_EXPORT:
+	case MML_RD_O_RAW:
 		fflush(f->out);
 		fprintf(stderr, "mmlogctl: -- %" PRIu64 " entries lost "
 		    "(overwritten before they were read) --\n", n);
@@ -517,7 +517,7 @@ prio_color(unsigned p)
 }
 
 static void
-fmt_short(struct mml_ctl_fmt *f, const struct mml_rec *rec)
+fmt_short(struct mml_rd_fmt *f, const struct mml_rec *rec)
 {
 	const struct mml_rec_hdr *h = &rec->hdr;
 	FILE *out = f->out;
@@ -526,20 +526,20 @@ fmt_short(struct mml_ctl_fmt *f, const struct mml_rec *rec)
 	struct tm tm;
 	char when[64];
 
-	if (f->mode == MML_CTL_O_CAT) {
+	if (f->mode == MML_RD_O_CAT) {
 		if (on != NULL)
 			(void)fputs_unlocked(on, out);
-		mml_ctl_put_escaped(out, rec->msg, h->msg_len);
+		mml_rd_put_escaped(out, rec->msg, h->msg_len);
 		if (on != NULL)
 			(void)fputs_unlocked("\033[0m", out);
 		putc_unlocked('\n', out);
 		return;
 	}
-	if (f->mode == MML_CTL_O_SHORT_ISO) {
-		mml_ctl_time_iso(when, sizeof(when), h->realtime_usec);
+	if (f->mode == MML_RD_O_SHORT_ISO) {
+		mml_rd_time_iso(when, sizeof(when), h->realtime_usec);
 	} else if (localtime_r(&t, &tm) == NULL) {
 		(void)snprintf(when, sizeof(when), "@%lld", (long long)t);
-	} else if (f->mode == MML_CTL_O_SHORT_PRECISE) {
+	} else if (f->mode == MML_RD_O_SHORT_PRECISE) {
 		(void)snprintf(when, sizeof(when),
 		    "%s %02d %02d:%02d:%02d.%06u", months[tm.tm_mon % 12],
 		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
@@ -551,15 +551,15 @@ fmt_short(struct mml_ctl_fmt *f, const struct mml_rec *rec)
 	}
 	fprintf(out, "%s %s ", when, f->host);
 	if (h->tag_len > 0)
-		mml_ctl_put_escaped(out, rec->tag, h->tag_len);
+		mml_rd_put_escaped(out, rec->tag, h->tag_len);
 	else if (h->comm_len > 0)
-		mml_ctl_put_escaped(out, rec->comm, h->comm_len);
+		mml_rd_put_escaped(out, rec->comm, h->comm_len);
 	else
 		(void)fputs_unlocked("unknown", out);
 	fprintf(out, "[%" PRIu32 "]: ", h->pid);
 	if (on != NULL)
 		(void)fputs_unlocked(on, out);
-	mml_ctl_put_escaped(out, rec->msg, h->msg_len);
+	mml_rd_put_escaped(out, rec->msg, h->msg_len);
 	if (on != NULL)
 		(void)fputs_unlocked("\033[0m", out);
 	putc_unlocked('\n', out);
@@ -599,9 +599,9 @@ key_reserved(const uint8_t *k, size_t len)
 }
 
 static void
-json_key(struct mml_ctl_fmt *f, int *first, const char *key, size_t key_len)
+json_key(struct mml_rd_fmt *f, int *first, const char *key, size_t key_len)
 {
-	int pretty = f->mode == MML_CTL_O_JSON_PRETTY;
+	int pretty = f->mode == MML_RD_O_JSON_PRETTY;
 
 	if (!*first)
 		putc_unlocked(',', f->out);
@@ -614,15 +614,15 @@ json_key(struct mml_ctl_fmt *f, int *first, const char *key, size_t key_len)
 }
 
 static void
-json_pair(struct mml_ctl_fmt *f, int *first, const char *key,
+json_pair(struct mml_rd_fmt *f, int *first, const char *key,
     const uint8_t *v, size_t len)
 {
 	json_key(f, first, key, strlen(key));
-	mml_ctl_put_json(f->out, v, len);
+	mml_rd_put_json(f->out, v, len);
 }
 
 static void
-json_pair_u64(struct mml_ctl_fmt *f, int *first, const char *key, uint64_t v)
+json_pair_u64(struct mml_rd_fmt *f, int *first, const char *key, uint64_t v)
 {
 	json_key(f, first, key, strlen(key));
 	putc_unlocked('"', f->out);
@@ -631,12 +631,12 @@ json_pair_u64(struct mml_ctl_fmt *f, int *first, const char *key, uint64_t v)
 }
 
 static void
-fmt_json(struct mml_ctl_fmt *f, const struct mml_rec *rec)
+fmt_json(struct mml_rd_fmt *f, const struct mml_rec *rec)
 {
 	const struct mml_rec_hdr *h = &rec->hdr;
 	const uint8_t *item, *item2;
 	size_t off, off2, len, len2, klen, klen2, count;
-	char buf[MML_CTL_CURSOR_MAX];
+	char buf[MML_RD_CURSOR_MAX];
 	int first = 1, r, dup;
 
 	putc_unlocked('{', f->out);
@@ -648,7 +648,7 @@ fmt_json(struct mml_ctl_fmt *f, const struct mml_rec *rec)
 	json_pair_u64(f, &first, "__MONOTONIC_TIMESTAMP", h->monotonic_usec);
 	json_pair_u64(f, &first, "__SEQNUM", h->seq);
 	if (f->have_boot_id) {
-		mml_ctl_hex128(buf, f->boot_id);
+		mml_rd_hex128(buf, f->boot_id);
 		json_pair(f, &first, "_BOOT_ID", (const uint8_t *)buf, 32);
 	}
 	json_pair_u64(f, &first, "PRIORITY", h->priority);
@@ -689,7 +689,7 @@ fmt_json(struct mml_ctl_fmt *f, const struct mml_rec *rec)
 			continue;
 		json_key(f, &first, (const char *)item, klen);
 		if (count == 1) {
-			mml_ctl_put_json(f->out, item + klen + 1,
+			mml_rd_put_json(f->out, item + klen + 1,
 			    len - klen - 1);
 			continue;
 		}
@@ -702,12 +702,12 @@ fmt_json(struct mml_ctl_fmt *f, const struct mml_rec *rec)
 				continue;
 			if (count++ > 0)
 				putc_unlocked(',', f->out);
-			mml_ctl_put_json(f->out, item2 + klen2 + 1,
+			mml_rd_put_json(f->out, item2 + klen2 + 1,
 			    len2 - klen2 - 1);
 		}
 		putc_unlocked(']', f->out);
 	}
-	if (f->mode == MML_CTL_O_JSON_PRETTY)
+	if (f->mode == MML_RD_O_JSON_PRETTY)
 		(void)fputs_unlocked("\n}\n", f->out);
 	else
 		(void)fputs_unlocked("}\n", f->out);
@@ -722,7 +722,7 @@ text_safe(const uint8_t *p, size_t len)
 	for (i = 0; i < len; i++)
 		if (p[i] < 0x20 || p[i] == 0x7f)
 			return 0;
-	return mml_ctl_utf8_valid(p, len);
+	return mml_rd_utf8_valid(p, len);
 }
 
 static void
@@ -754,13 +754,13 @@ export_pair_u64(FILE *out, const char *key, uint64_t v)
 }
 
 static void
-fmt_export(struct mml_ctl_fmt *f, const struct mml_rec *rec)
+fmt_export(struct mml_rd_fmt *f, const struct mml_rec *rec)
 {
 	const struct mml_rec_hdr *h = &rec->hdr;
 	FILE *out = f->out;
 	const uint8_t *item;
 	size_t off, len, klen;
-	char buf[MML_CTL_CURSOR_MAX];
+	char buf[MML_RD_CURSOR_MAX];
 
 	(void)fputs_unlocked("__CURSOR=", out);
 	put_cursor(f, h->seq);
@@ -768,7 +768,7 @@ fmt_export(struct mml_ctl_fmt *f, const struct mml_rec *rec)
 	export_pair_u64(out, "__REALTIME_TIMESTAMP", h->realtime_usec);
 	export_pair_u64(out, "__MONOTONIC_TIMESTAMP", h->monotonic_usec);
 	/* systemd-journal-remote requires a boot id with every entry. */
-	mml_ctl_hex128(buf, f->boot_id);
+	mml_rd_hex128(buf, f->boot_id);
 	fprintf(out, "_BOOT_ID=%s\n", buf);
 	export_pair_u64(out, "PRIORITY", h->priority);
 	if (h->tag_len > 0)
@@ -799,7 +799,7 @@ fmt_export(struct mml_ctl_fmt *f, const struct mml_rec *rec)
  * in the ring it is whatever an older record left there.
  */
 static void
-fmt_raw(struct mml_ctl_fmt *f, const struct mml_rec *rec)
+fmt_raw(struct mml_rd_fmt *f, const struct mml_rec *rec)
 {
 	static const uint8_t zeros[MML_DISK_ALIGN];
 	const uint8_t *start = rec->comm - MML_REC_HDR;
@@ -810,17 +810,17 @@ fmt_raw(struct mml_ctl_fmt *f, const struct mml_rec *rec)
 }
 
 void
-mml_ctl_fmt_entry(struct mml_ctl_fmt *f, const struct mml_rec *rec)
+mml_rd_fmt_entry(struct mml_rd_fmt *f, const struct mml_rec *rec)
 {
 	switch (f->mode) {
-	case MML_CTL_O_RAW:
+	case MML_RD_O_RAW:
 		fmt_raw(f, rec);
 		break;
-	case MML_CTL_O_JSON:
-	case MML_CTL_O_JSON_PRETTY:
+	case MML_RD_O_JSON:
+	case MML_RD_O_JSON_PRETTY:
 		fmt_json(f, rec);
 		break;
-	case MML_CTL_O_EXPORT:
+	case MML_RD_O_EXPORT:
 		fmt_export(f, rec);
 		break;
 	default:

@@ -1,5 +1,5 @@
 /*
- * fwd_out.c: mmlog-forward's transports to the collector: RELP through
+ * out.c: mmlog-forward's transports to the collector: RELP through
  * librelp (plain or TLS), and plain TCP syslog with RFC 6587 octet
  * counting.
  *

@@ -1,5 +1,5 @@
 /*
- * ctl_read.c: mmlogctl's ring reader.
+ * read.c: the ring reader of mmlogctl and mmlog-forward.
  *
  * The ring file is mapped read-only and shared while mmlogd, the single
  * writer, appends to it, moves its tail and overwrites the oldest
@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl.h"
+#include "ringread.h"
 
 #define TAIL_TRIES	5	/* reads of a moving tail before we give up */
 #define HEAD_TRIES	3	/* re-looks at a record below the head hint */
@@ -57,21 +57,21 @@ static void	 sigbus_handler(int, siginfo_t *, void *);
 static void	 sigbus_register(uint8_t *, size_t);
 static void	 sigbus_unregister(uint8_t *);
 static void	 pause_ms(long);
-static uint64_t	 load64(const struct mml_ctl_ring *, size_t);
-static int	 look(struct mml_ctl_iter *, enum mml_ctl_mode, uint64_t,
+static uint64_t	 load64(const struct mml_rd_ring *, size_t);
+static int	 look(struct mml_rd_iter *, enum mml_rd_mode, uint64_t,
 		    uint64_t, struct mml_rec *, enum mml_disk_reason *);
-static int	 rec_check(const struct mml_ctl_ring *, uint64_t, uint64_t, int,
+static int	 rec_check(const struct mml_rd_ring *, uint64_t, uint64_t, int,
 		    struct mml_rec *, enum mml_disk_reason *);
-static uint64_t	 gap_note(const struct mml_ctl_ring *, uint64_t, uint64_t);
-static int	 resync(struct mml_ctl_iter *, uint64_t, enum mml_disk_reason);
-static int	 span_get(const struct mml_ctl_ring *, struct span *);
-static uint64_t	 span_phys(const struct mml_ctl_ring *, const struct span *,
+static uint64_t	 gap_note(const struct mml_rd_ring *, uint64_t, uint64_t);
+static int	 resync(struct mml_rd_iter *, uint64_t, enum mml_disk_reason);
+static int	 span_get(const struct mml_rd_ring *, struct span *);
+static uint64_t	 span_phys(const struct mml_rd_ring *, const struct span *,
 		    uint64_t);
-static uint64_t	 span_logical(const struct mml_ctl_ring *,
+static uint64_t	 span_logical(const struct mml_rd_ring *,
 		    const struct span *, uint64_t);
-static int	 probe(const struct mml_ctl_ring *, const struct span *,
+static int	 probe(const struct mml_rd_ring *, const struct span *,
 		    uint64_t, struct mml_rec *);
-static int	 anchor(const struct mml_ctl_ring *, const struct span *,
+static int	 anchor(const struct mml_rd_ring *, const struct span *,
 		    uint64_t, struct mml_rec *);
 
 /*
@@ -86,7 +86,7 @@ static volatile sig_atomic_t sigbus_flag;
 static long page_size = 4096;
 
 void
-mml_ctl_sigbus_install(void)
+mml_rd_sigbus_install(void)
 {
 	struct sigaction sa;
 	long ps;
@@ -102,7 +102,7 @@ mml_ctl_sigbus_install(void)
 }
 
 int
-mml_ctl_sigbus_hit(void)
+mml_rd_sigbus_hit(void)
 {
 	int hit = sigbus_flag != 0;
 
@@ -177,10 +177,10 @@ pause_ms(long ms)
 }
 
 int
-mml_ctl_ring_open(const char *path, struct mml_ctl_ring **ret,
+mml_rd_ring_open(const char *path, struct mml_rd_ring **ret,
     enum mml_disk_reason *ret_reason)
 {
-	struct mml_ctl_ring *r = NULL;
+	struct mml_rd_ring *r = NULL;
 	struct mml_disk_header h;
 	enum mml_disk_reason why = MML_DISK_OK;
 	uint8_t page[MML_DISK_HEADER_SIZE];
@@ -252,7 +252,7 @@ mml_ctl_ring_open(const char *path, struct mml_ctl_ring **ret,
 	 */
 	rc = mml_disk_header_check(map, (uint64_t)st.st_size, &why);
 	if (rc == 0 && (memcmp(map, &h, offsetof(struct mml_disk_header,
-	    static_crc) + 4) != 0 || mml_ctl_sigbus_hit())) {
+	    static_crc) + 4) != 0 || mml_rd_sigbus_hit())) {
 		why = MML_DISK_E_CRC;
 		rc = -EAGAIN;
 	}
@@ -297,8 +297,8 @@ out:
 	return rc;
 }
 
-struct mml_ctl_ring *
-mml_ctl_ring_free(struct mml_ctl_ring *r)
+struct mml_rd_ring *
+mml_rd_ring_free(struct mml_rd_ring *r)
 {
 	if (r == NULL)
 		return NULL;
@@ -312,7 +312,7 @@ mml_ctl_ring_free(struct mml_ctl_ring *r)
 }
 
 static uint64_t
-load64(const struct mml_ctl_ring *r, size_t field_off)
+load64(const struct mml_rd_ring *r, size_t field_off)
 {
 	const uint64_t *p = (const uint64_t *)(const void *)(r->map +
 	    field_off);
@@ -321,19 +321,19 @@ load64(const struct mml_ctl_ring *r, size_t field_off)
 }
 
 uint64_t
-mml_ctl_ring_tail_seq(const struct mml_ctl_ring *r)
+mml_rd_ring_tail_seq(const struct mml_rd_ring *r)
 {
 	return load64(r, offsetof(struct mml_disk_header, tail_seq));
 }
 
 uint64_t
-mml_ctl_ring_head_seq(const struct mml_ctl_ring *r)
+mml_rd_ring_head_seq(const struct mml_rd_ring *r)
 {
 	return load64(r, offsetof(struct mml_disk_header, head_seq));
 }
 
 void
-mml_ctl_ring_header(const struct mml_ctl_ring *r, struct mml_disk_header *ret)
+mml_rd_ring_header(const struct mml_rd_ring *r, struct mml_disk_header *ret)
 {
 	const uint32_t *state = (const uint32_t *)(const void *)(r->map +
 	    offsetof(struct mml_disk_header, state));
@@ -362,7 +362,7 @@ mml_ctl_ring_header(const struct mml_ctl_ring *r, struct mml_disk_header *ret)
 }
 
 int
-mml_ctl_ring_replaced(const struct mml_ctl_ring *r)
+mml_rd_ring_replaced(const struct mml_rd_ring *r)
 {
 	struct stat st;
 
@@ -380,8 +380,8 @@ mml_ctl_ring_replaced(const struct mml_ctl_ring *r)
 }
 
 void
-mml_ctl_iter_init(struct mml_ctl_iter *it, struct mml_ctl_ring *r,
-    enum mml_ctl_mode mode)
+mml_rd_iter_init(struct mml_rd_iter *it, struct mml_rd_ring *r,
+    enum mml_rd_mode mode)
 {
 	memset(it, 0, sizeof(*it));
 	it->ring = r;
@@ -391,7 +391,7 @@ mml_ctl_iter_init(struct mml_ctl_iter *it, struct mml_ctl_ring *r,
 }
 
 void
-mml_ctl_iter_done(struct mml_ctl_iter *it)
+mml_rd_iter_done(struct mml_rd_iter *it)
 {
 	free(it->buf);
 	it->buf = NULL;
@@ -399,9 +399,9 @@ mml_ctl_iter_done(struct mml_ctl_iter *it)
 }
 
 void
-mml_ctl_iter_tail(struct mml_ctl_iter *it)
+mml_rd_iter_tail(struct mml_rd_iter *it)
 {
-	struct mml_ctl_ring *r = it->ring;
+	struct mml_rd_ring *r = it->ring;
 	struct mml_rec rec;
 	uint64_t off, seq;
 	int i;
@@ -416,7 +416,7 @@ mml_ctl_iter_tail(struct mml_ctl_iter *it)
 		off = load64(r, offsetof(struct mml_disk_header, tail_off));
 		if (rec_check(r, off, seq, 0, &rec, NULL) == 0)
 			break;
-		if (seq == mml_ctl_ring_head_seq(r) || i + 1 >= TAIL_TRIES)
+		if (seq == mml_rd_ring_head_seq(r) || i + 1 >= TAIL_TRIES)
 			break;
 		pause_ms(1);
 	}
@@ -426,7 +426,7 @@ mml_ctl_iter_tail(struct mml_ctl_iter *it)
 }
 
 void
-mml_ctl_iter_seek(struct mml_ctl_iter *it, uint64_t off, uint64_t seq)
+mml_rd_iter_seek(struct mml_rd_iter *it, uint64_t off, uint64_t seq)
 {
 	it->off = off;
 	it->seq = seq;
@@ -439,7 +439,7 @@ mml_ctl_iter_seek(struct mml_ctl_iter *it, uint64_t off, uint64_t seq)
  * length must not make us allocate gigabytes for a copy).
  */
 static int
-rec_check(const struct mml_ctl_ring *r, uint64_t off, uint64_t seq, int crc,
+rec_check(const struct mml_rd_ring *r, uint64_t off, uint64_t seq, int crc,
     struct mml_rec *ret, enum mml_disk_reason *why)
 {
 	struct mml_rec rec;
@@ -459,24 +459,24 @@ rec_check(const struct mml_ctl_ring *r, uint64_t off, uint64_t seq, int crc,
 
 /*
  * Checks the record at off, which must carry seq, the way mode says.
- * In MML_CTL_COPY mode an entry is copied first and the copy checked,
+ * In MML_RD_COPY mode an entry is copied first and the copy checked,
  * so that what the caller prints is exactly what the CRC vouched for;
  * then the tail is re-read, because a copy taken while the writer was
  * overwriting the record may be torn.  Returns 0, -EBADMSG with *why
  * set, -ESTALE if the tail moved past seq, or -ENOMEM.
  */
 static int
-look(struct mml_ctl_iter *it, enum mml_ctl_mode mode, uint64_t off,
+look(struct mml_rd_iter *it, enum mml_rd_mode mode, uint64_t off,
     uint64_t seq, struct mml_rec *ret, enum mml_disk_reason *why)
 {
-	struct mml_ctl_ring *r = it->ring;
+	struct mml_rd_ring *r = it->ring;
 	struct mml_rec live;
 	uint8_t *nbuf;
 	uint64_t rec_off;
 	int rc;
 
-	if (mode == MML_CTL_QUICK || mode == MML_CTL_CHECK)
-		return rec_check(r, off, seq, mode == MML_CTL_CHECK, ret, why);
+	if (mode == MML_RD_QUICK || mode == MML_RD_CHECK)
+		return rec_check(r, off, seq, mode == MML_RD_CHECK, ret, why);
 	rc = rec_check(r, off, seq, 0, &live, why);
 	if (rc < 0)
 		return rc;
@@ -500,7 +500,7 @@ look(struct mml_ctl_iter *it, enum mml_ctl_mode mode, uint64_t off,
 	 * it evicts; the fence keeps our copy's loads before the tail's.
 	 */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (mml_ctl_ring_tail_seq(r) > seq) {
+	if (mml_rd_ring_tail_seq(r) > seq) {
 		*why = MML_DISK_E_REC_SEQ;
 		return -ESTALE;
 	}
@@ -516,7 +516,7 @@ look(struct mml_ctl_iter *it, enum mml_ctl_mode mode, uint64_t off,
  * record a walk takes.
  */
 static uint64_t
-gap_note(const struct mml_ctl_ring *r, uint64_t off, uint64_t seq)
+gap_note(const struct mml_rd_ring *r, uint64_t off, uint64_t seq)
 {
 	static const char key[] = "MMLOG_SEQ_GAP";
 	struct mml_rec rec;
@@ -561,23 +561,23 @@ gap_note(const struct mml_ctl_ring *r, uint64_t off, uint64_t seq)
  * What lies between is damage, with one exception: after an unclean
  * shutdown the writer's numbering jumps, and the first record after the
  * jump is its note saying by how much (gap_note()).  A record at the
- * break whose seq is higher by exactly that is a jump (MML_CTL_JUMP);
- * anything else is damage (MML_CTL_CORRUPT), and when damage ends at
+ * break whose seq is higher by exactly that is a jump (MML_RD_JUMP);
+ * anything else is damage (MML_RD_CORRUPT), and when damage ends at
  * such a note, the seqs it announces are still a jump, reported by the
  * next step.  A damaged WRAP costs no seq: the entry it would have led
  * to is found at 0 with the seq we expected, and the loss is 0.
  */
 static int
-resync(struct mml_ctl_iter *it, uint64_t head, enum mml_disk_reason why)
+resync(struct mml_rd_iter *it, uint64_t head, enum mml_disk_reason why)
 {
-	struct mml_ctl_ring *r = it->ring;
+	struct mml_rd_ring *r = it->ring;
 	struct mml_rec rec;
 	uint64_t cap = r->capacity, pos, steps, s, jump;
 	uint16_t type;
 
 	if (it->off == it->noresync_off && it->seq == it->noresync_seq &&
 	    head == it->noresync_head)
-		return MML_CTL_END;
+		return MML_RD_END;
 	/*
 	 * Damage in a payload under an intact header (a CRC mismatch): the
 	 * header still says where the next record is.  Going there, rather
@@ -597,7 +597,7 @@ resync(struct mml_ctl_iter *it, uint64_t head, enum mml_disk_reason why)
 			it->gap_reason = why;
 			it->off = pos;
 			it->seq++;
-			return MML_CTL_CORRUPT;
+			return MML_RD_CORRUPT;
 		}
 	}
 	pos = it->off < cap ? it->off & ~(uint64_t)(MML_DISK_ALIGN - 1) : 0;
@@ -632,14 +632,14 @@ resync(struct mml_ctl_iter *it, uint64_t head, enum mml_disk_reason why)
 			it->gap = jump;
 			it->gap_reason = MML_DISK_E_REC_SEQ;
 			it->seq = s;
-			return MML_CTL_JUMP;
+			return MML_RD_JUMP;
 		}
 		it->gap = s - jump - it->seq;
 		it->gap_reason = why;
 		it->off = pos;
 		it->seq = s - jump;
 		it->pend_jump = jump;
-		return MML_CTL_CORRUPT;
+		return MML_RD_CORRUPT;
 	}
 	/*
 	 * Nothing whole up to the head: the newest entries are damaged.
@@ -657,19 +657,19 @@ resync(struct mml_ctl_iter *it, uint64_t head, enum mml_disk_reason why)
 			it->gap_reason = why;
 			it->off = hoff;
 			it->seq = head;
-			return MML_CTL_CORRUPT;
+			return MML_RD_CORRUPT;
 		}
 	}
 	it->noresync_off = it->off;
 	it->noresync_seq = it->seq;
 	it->noresync_head = head;
-	return MML_CTL_END;
+	return MML_RD_END;
 }
 
 int
-mml_ctl_iter_next(struct mml_ctl_iter *it, struct mml_rec *ret)
+mml_rd_iter_next(struct mml_rd_iter *it, struct mml_rec *ret)
 {
-	struct mml_ctl_ring *r = it->ring;
+	struct mml_rd_ring *r = it->ring;
 	struct mml_rec rec;
 	enum mml_disk_reason why = MML_DISK_OK;
 	uint64_t tail, head;
@@ -683,7 +683,7 @@ mml_ctl_iter_next(struct mml_ctl_iter *it, struct mml_rec *ret)
 		it->gap_reason = MML_DISK_E_REC_SEQ;
 		it->seq += it->pend_jump;
 		it->pend_jump = 0;
-		return MML_CTL_JUMP;
+		return MML_RD_JUMP;
 	}
 	for (;;) {
 		rc = look(it, it->mode, it->off, it->seq, &rec, &why);
@@ -699,7 +699,7 @@ mml_ctl_iter_next(struct mml_ctl_iter *it, struct mml_rec *ret)
 				if (!it->report_wraps)
 					continue;
 				*ret = rec;
-				return MML_CTL_WRAP;
+				return MML_RD_WRAP;
 			}
 			why = MML_DISK_E_REC_TYPE;
 			rc = -EBADMSG;
@@ -710,19 +710,19 @@ mml_ctl_iter_next(struct mml_ctl_iter *it, struct mml_rec *ret)
 			    rec.size);
 			it->seq++;
 			*ret = rec;
-			return MML_CTL_ENTRY;
+			return MML_RD_ENTRY;
 		}
 		/* Overwritten under us: the tail has moved past it. */
-		tail = mml_ctl_ring_tail_seq(r);
+		tail = mml_rd_ring_tail_seq(r);
 		if (tail > it->seq) {
 			it->gap_seq = it->seq;
-			mml_ctl_iter_tail(it);
+			mml_rd_iter_tail(it);
 			if (it->seq <= it->gap_seq)
 				continue;
 			it->gap = it->seq - it->gap_seq;
-			return MML_CTL_LOST;
+			return MML_RD_LOST;
 		}
-		head = mml_ctl_ring_head_seq(r);
+		head = mml_rd_ring_head_seq(r);
 		/*
 		 * A head beyond the header's own sequence limit is not to be
 		 * believed.  (Not "more entries than fit": after a power loss
@@ -731,7 +731,7 @@ mml_ctl_iter_next(struct mml_ctl_iter *it, struct mml_rec *ret)
 		if (it->seq >= head || head > load64(r,
 		    offsetof(struct mml_disk_header, seq_limit))) {
 			it->end_reason = why;
-			return MML_CTL_END;
+			return MML_RD_END;
 		}
 		/*
 		 * Below the head the record should be there: give a writer
@@ -748,23 +748,23 @@ mml_ctl_iter_next(struct mml_ctl_iter *it, struct mml_rec *ret)
 }
 
 int
-mml_ctl_iter_read_at(struct mml_ctl_iter *it, uint64_t off, uint64_t seq,
+mml_rd_iter_read_at(struct mml_rd_iter *it, uint64_t off, uint64_t seq,
     struct mml_rec *ret)
 {
 	enum mml_disk_reason why = MML_DISK_OK;
 	int rc;
 
-	rc = look(it, MML_CTL_COPY, off, seq, ret, &why);
+	rc = look(it, MML_RD_COPY, off, seq, ret, &why);
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc == 0 && ret->hdr.type == MML_REC_ENTRY)
-		return MML_CTL_ENTRY;
+		return MML_RD_ENTRY;
 	if (rc == 0)
 		why = MML_DISK_E_REC_TYPE;
-	if (mml_ctl_ring_tail_seq(it->ring) > seq) {
+	if (mml_rd_ring_tail_seq(it->ring) > seq) {
 		it->gap_seq = seq;
 		it->gap = 1;
-		return MML_CTL_LOST;
+		return MML_RD_LOST;
 	}
 	it->gap_seq = seq;
 	it->gap = 1;
@@ -785,7 +785,7 @@ mml_ctl_iter_read_at(struct mml_ctl_iter *it, uint64_t off, uint64_t seq,
  * cannot leave it breaks, and we fall back to the tail.
  */
 static int
-span_get(const struct mml_ctl_ring *r, struct span *sp)
+span_get(const struct mml_rd_ring *r, struct span *sp)
 {
 	uint64_t cap = r->capacity, head_off;
 
@@ -806,7 +806,7 @@ span_get(const struct mml_ctl_ring *r, struct span *sp)
 
 /* The data offset at logical position p (bytes after the tail). */
 static uint64_t
-span_phys(const struct mml_ctl_ring *r, const struct span *sp, uint64_t p)
+span_phys(const struct mml_rd_ring *r, const struct span *sp, uint64_t p)
 {
 	uint64_t off = sp->tail_off + p % r->capacity;
 
@@ -817,7 +817,7 @@ span_phys(const struct mml_ctl_ring *r, const struct span *sp, uint64_t p)
 
 /* The logical position (bytes after the tail) of data offset off. */
 static uint64_t
-span_logical(const struct mml_ctl_ring *r, const struct span *sp,
+span_logical(const struct mml_rd_ring *r, const struct span *sp,
     uint64_t off)
 {
 	if (off >= sp->tail_off)
@@ -830,7 +830,7 @@ span_logical(const struct mml_ctl_ring *r, const struct span *sp,
  * with its CRC and carries a seq of the live part of the ring.
  */
 static int
-probe(const struct mml_ctl_ring *r, const struct span *sp, uint64_t off,
+probe(const struct mml_rd_ring *r, const struct span *sp, uint64_t off,
     struct mml_rec *ret)
 {
 	uint64_t cap = r->capacity, n, s;
@@ -860,7 +860,7 @@ probe(const struct mml_ctl_ring *r, const struct span *sp, uint64_t off,
  * and fills *ret, or -1.
  */
 static int
-anchor(const struct mml_ctl_ring *r, const struct span *sp, uint64_t p,
+anchor(const struct mml_rd_ring *r, const struct span *sp, uint64_t p,
     struct mml_rec *ret)
 {
 	struct mml_rec rec;
@@ -900,7 +900,7 @@ found:
 	 * A forged WRAP could lead to real but evicted records at 0; only a
 	 * record the tail has not passed is in the ring.
 	 */
-	if (rec.hdr.seq < mml_ctl_ring_tail_seq(r))
+	if (rec.hdr.seq < mml_rd_ring_tail_seq(r))
 		return -1;
 	*ret = rec;
 	return 0;
@@ -938,7 +938,7 @@ enum slot_pos { POS_ANY, POS_FROM_TAIL, POS_BEFORE_TAIL };
  * but not wrong.
  */
 static enum slot_state
-slot_judge(const struct mml_ctl_ring *r, uint64_t b,
+slot_judge(const struct mml_rd_ring *r, uint64_t b,
     const struct mml_idx_slot *slot, uint64_t tail, uint64_t head,
     enum slot_pos pos, uint64_t tail_off, struct mml_rec *ret)
 {
@@ -950,7 +950,7 @@ slot_judge(const struct mml_ctl_ring *r, uint64_t b,
 	if (st < 0)
 		return SLOT_BAD;
 	if (slot->seq < tail || slot->seq >= head ||
-	    slot->seq < mml_ctl_ring_tail_seq(r))
+	    slot->seq < mml_rd_ring_tail_seq(r))
 		return SLOT_STALE;
 	if ((pos == POS_FROM_TAIL && slot->off < tail_off) ||
 	    (pos == POS_BEFORE_TAIL && slot->off >= tail_off))
@@ -961,7 +961,7 @@ slot_judge(const struct mml_ctl_ring *r, uint64_t b,
 	    ret->hdr.realtime_usec == slot->realtime_usec)
 		return SLOT_USED;
 	/* Overwritten while we looked is not damage. */
-	if (slot->seq < mml_ctl_ring_tail_seq(r))
+	if (slot->seq < mml_rd_ring_tail_seq(r))
 		return SLOT_STALE;
 	return SLOT_WRONG;
 }
@@ -973,7 +973,7 @@ slot_judge(const struct mml_ctl_ring *r, uint64_t b,
  * order; -1 if it is damaged or names a live seq that is not there.
  */
 static int
-idx_at(struct mml_ctl_ring *r, const struct span *sp, uint64_t i,
+idx_at(struct mml_rd_ring *r, const struct span *sp, uint64_t i,
     struct mml_rec *ret)
 {
 	struct mml_idx_slot slot;
@@ -1017,7 +1017,7 @@ before_key(const struct mml_rec *rec, int by_time, uint64_t key)
  * slot met is damaged (r->idx_damaged counts it).
  */
 static int
-idx_seek(struct mml_ctl_ring *r, const struct span *sp, int by_time,
+idx_seek(struct mml_rd_ring *r, const struct span *sp, int by_time,
     uint64_t key, struct mml_rec *ret)
 {
 	struct mml_rec rec;
@@ -1093,9 +1093,9 @@ idx_seek(struct mml_ctl_ring *r, const struct span *sp, int by_time,
 }
 
 int
-mml_ctl_iter_seek_last(struct mml_ctl_iter *it, uint64_t n)
+mml_rd_iter_seek_last(struct mml_rd_iter *it, uint64_t n)
 {
-	struct mml_ctl_ring *r = it->ring;
+	struct mml_rd_ring *r = it->ring;
 	struct mml_rec rec;
 	struct span sp;
 	uint64_t avg, back;
@@ -1126,14 +1126,14 @@ found:
 	it->pend_jump = 0;
 	return 1;
 tail:
-	mml_ctl_iter_tail(it);
+	mml_rd_iter_tail(it);
 	return 0;
 }
 
 int
-mml_ctl_iter_seek_key(struct mml_ctl_iter *it, int by_time, uint64_t key)
+mml_rd_iter_seek_key(struct mml_rd_iter *it, int by_time, uint64_t key)
 {
-	struct mml_ctl_ring *r = it->ring;
+	struct mml_rd_ring *r = it->ring;
 	struct mml_rec rec;
 	struct span sp;
 	uint64_t lo = 0, hi, mid, k;
@@ -1171,12 +1171,12 @@ found:
 	it->pend_jump = 0;
 	return 1;
 tail:
-	mml_ctl_iter_tail(it);
+	mml_rd_iter_tail(it);
 	return 0;
 }
 
 int
-mml_ctl_index_check(struct mml_ctl_ring *r, struct mml_ctl_idx_report *rep,
+mml_rd_index_check(struct mml_rd_ring *r, struct mml_rd_idx_report *rep,
     void (*bad)(void *, uint64_t, uint64_t, const char *), void *arg)
 {
 	struct mml_idx_slot slot;
@@ -1189,8 +1189,8 @@ mml_ctl_index_check(struct mml_ctl_ring *r, struct mml_ctl_idx_report *rep,
 	rep->slots = r->idx_slots;
 	for (b = 0; b < r->idx_slots; b++) {
 		memcpy(&slot, &r->idx[b], sizeof(slot));
-		switch (slot_judge(r, b, &slot, mml_ctl_ring_tail_seq(r),
-		    mml_ctl_ring_head_seq(r), POS_ANY, 0, &rec)) {
+		switch (slot_judge(r, b, &slot, mml_rd_ring_tail_seq(r),
+		    mml_rd_ring_head_seq(r), POS_ANY, 0, &rec)) {
 		case SLOT_EMPTY:
 			break;
 		case SLOT_STALE:
@@ -1223,7 +1223,7 @@ mml_ctl_index_check(struct mml_ctl_ring *r, struct mml_ctl_idx_report *rep,
  * old cursor or the new one, never nothing.  Returns 0 or -errno.
  */
 int
-mml_ctl_write_atomic(const char *path, const char *text, mode_t mode,
+mml_rd_write_atomic(const char *path, const char *text, mode_t mode,
     int durable)
 {
 	char *tmp = NULL, *dirc = NULL;

@@ -1,5 +1,5 @@
 /*
- * mmlog-forward.c: forwards the ring to a central syslog collector,
+ * main.c: mmlog-forward: forwards the ring to a central syslog collector,
  * at least once.
  *
  *	mmlog-forward --to relp://HOST:PORT --cursor-file FILE [options]
@@ -38,7 +38,7 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "ctl.h"
+#include "ringread.h"
 #include "fwd.h"
 #include "sock.h"
 #include "wire.h"
@@ -77,8 +77,8 @@ struct pend {
 
 struct fwd {
 	const struct opts *o;
-	struct mml_ctl_ring *ring;
-	struct mml_ctl_iter it;
+	struct mml_rd_ring *ring;
+	struct mml_rd_iter it;
 	struct mml_fwd_out *out;
 	struct mml_fwd_msg_ctx ctx;
 	struct mml_fwd_buf msg;
@@ -197,7 +197,7 @@ usage(FILE *out)
 "\n"
 "SIGUSR1 logs the counters; SIGTERM confirms what was sent, writes the\n"
 "cursor and exits (a second SIGTERM stops waiting for the collector).\n",
-	    MML_CTL_DEFAULT_FILE, DEFAULT_SOCKET, MML_FWD_SD_ID);
+	    MML_RD_DEFAULT_FILE, DEFAULT_SOCKET, MML_FWD_SD_ID);
 }
 
 static int
@@ -408,7 +408,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	if (o->file == NULL)
 		o->file = getenv("MMLOG_FILE");
 	if (o->file == NULL || *o->file == '\0')
-		o->file = MML_CTL_DEFAULT_FILE;
+		o->file = MML_RD_DEFAULT_FILE;
 	if (o->socket == NULL)
 		o->socket = getenv("MMLOG_SOCKET");
 	if (o->socket == NULL || *o->socket == '\0')
@@ -483,7 +483,7 @@ cursor_read(const char *path, uint8_t *ret_id, uint64_t *ret_seq)
 	buf[len] = '\0';
 	if (len == 0)
 		return 0;
-	if (mml_ctl_cursor_parse(buf, ret_id, ret_seq) < 0) {
+	if (mml_rd_cursor_parse(buf, ret_id, ret_seq) < 0) {
 		logmsg(LOG_ERR, "cursor file '%s' holds no cursor (expected "
 		    "s=<ring id>;i=<seq>)", path);
 		return -1;
@@ -495,14 +495,14 @@ static void
 stats_write(struct fwd *f, const char *state)
 {
 	struct mml_disk_header h;
-	char text[1024], cur[MML_CTL_CURSOR_MAX];
+	char text[1024], cur[MML_RD_CURSOR_MAX];
 	uint64_t behind = 0;
 	int r;
 
-	mml_ctl_ring_header(f->ring, &h);
+	mml_rd_ring_header(f->ring, &h);
 	if (h.head_seq > f->conf_seq)
 		behind = h.head_seq - f->conf_seq;
-	mml_ctl_cursor_format(cur, f->ring->ring_id, f->conf_seq - 1);
+	mml_rd_cursor_format(cur, f->ring->ring_id, f->conf_seq - 1);
 	(void)snprintf(text, sizeof(text),
 	    "state=%s\ndestination=%s\ncursor=%s\nconfirmed_seq=%" PRIu64 "\n"
 	    "behind=%" PRIu64 "\nsent=%" PRIu64 "\nconfirmed=%" PRIu64 "\n"
@@ -529,7 +529,7 @@ stats_write(struct fwd *f, const char *state)
 	    f->conf_seq - 1, behind, f->n_lost, f->n_failures);
 	if (f->o->stats_file == NULL)
 		return;
-	r = mml_ctl_write_atomic(f->o->stats_file, text, 0644, 0);
+	r = mml_rd_write_atomic(f->o->stats_file, text, 0644, 0);
 	if (r < 0) {
 		logmsg(LOG_WARNING, "stats file '%s': %s", f->o->stats_file,
 		    strerror(-r));
@@ -545,7 +545,7 @@ stats_write(struct fwd *f, const char *state)
 static void
 checkpoint(struct fwd *f, int force)
 {
-	char cur[MML_CTL_CURSOR_MAX + 1];
+	char cur[MML_RD_CURSOR_MAX + 1];
 	uint64_t now = now_ms();
 	size_t n;
 	int r;
@@ -558,11 +558,11 @@ checkpoint(struct fwd *f, int force)
 		goto stats;
 	if (!force && now - f->last_ckpt_ms < f->o->checkpoint_ms)
 		return;
-	mml_ctl_cursor_format(cur, f->ring->ring_id, f->conf_seq - 1);
+	mml_rd_cursor_format(cur, f->ring->ring_id, f->conf_seq - 1);
 	n = strlen(cur);
 	cur[n] = '\n';
 	cur[n + 1] = '\0';
-	r = mml_ctl_write_atomic(f->o->cursor_file, cur, 0644, 1);
+	r = mml_rd_write_atomic(f->o->cursor_file, cur, 0644, 1);
 	if (r < 0) {
 		logmsg(LOG_ERR, "cursor file '%s': %s; keeping the old one",
 		    f->o->cursor_file, strerror(-r));
@@ -654,7 +654,7 @@ session_failed(struct fwd *f, const char *what)
 		    "retrying in %" PRIu64 " ms", what, f->o->to,
 		    mml_fwd_out_error(f->out), f->backoff_ms);
 	f->failing = 1;
-	mml_ctl_iter_seek(&f->it, f->conf_off, f->conf_seq);
+	mml_rd_iter_seek(&f->it, f->conf_off, f->conf_seq);
 	checkpoint(f, 1);
 }
 
@@ -666,7 +666,7 @@ ensure_session(struct fwd *f)
 		return 0;
 	if (now_ms() < f->next_try_ms) {
 		/* Not yet: go back and wait. */
-		mml_ctl_iter_seek(&f->it, f->conf_off, f->conf_seq);
+		mml_rd_iter_seek(&f->it, f->conf_off, f->conf_seq);
 		return -1;
 	}
 	if (mml_fwd_out_connect(f->out) < 0) {
@@ -757,17 +757,17 @@ place(struct fwd *f, uint64_t want)
 {
 	struct mml_disk_header h;
 
-	mml_ctl_ring_header(f->ring, &h);
-	mml_ctl_iter_tail(&f->it);
+	mml_rd_ring_header(f->ring, &h);
+	mml_rd_iter_tail(&f->it);
 	f->skip_below = want;
 	if (want < f->it.seq)
-		mml_ctl_iter_seek(&f->it, f->it.off, want);
+		mml_rd_iter_seek(&f->it, f->it.off, want);
 	else if (want >= h.head_seq)
-		mml_ctl_iter_seek(&f->it, h.head_off, h.head_seq);
+		mml_rd_iter_seek(&f->it, h.head_off, h.head_seq);
 	else {
 		uint64_t damaged = f->ring->idx_damaged;
 
-		(void)mml_ctl_iter_seek_key(&f->it, 0, want);
+		(void)mml_rd_iter_seek_key(&f->it, 0, want);
 		if (f->ring->idx_damaged > damaged)
 			logmsg(LOG_WARNING, "%s: damaged slots in the seek "
 			    "index; found seq %" PRIu64 " by bisecting the "
@@ -792,7 +792,7 @@ wait_ring(struct fwd *f, uint64_t timeout_ms)
 
 	if (f->notify_fd < 0 && !f->notify_refused &&
 	    now >= f->next_subscribe_ms) {
-		f->notify_fd = mml_sock_subscribe(f->o->socket, 1);
+		f->notify_fd = mml_rd_subscribe(f->o->socket, 1);
 		f->next_subscribe_ms = now + RECONNECT_MS;
 	}
 	tmo = f->notify_fd >= 0 ? POLL_NOTIFY_MS : POLL_NOSOCKET_MS;
@@ -813,7 +813,7 @@ wait_ring(struct fwd *f, uint64_t timeout_ms)
 	if (f->notify_fd < 0 || pfd[1].revents == 0)
 		return 0;
 	/* Every frame only says "look again". */
-	r = mml_sock_notify_drain(f->notify_fd, why, sizeof(why));
+	r = mml_rd_notify_drain(f->notify_fd, why, sizeof(why));
 	if (r == 0)
 		return 0;
 	if (r == -EPERM) {
@@ -836,11 +836,11 @@ wait_ring(struct fwd *f, uint64_t timeout_ms)
 static int
 reopen(struct fwd *f)
 {
-	struct mml_ctl_ring *nr;
+	struct mml_rd_ring *nr;
 	enum mml_disk_reason why;
 	int same;
 
-	if (mml_ctl_ring_open(f->ring->path, &nr, &why) < 0)
+	if (mml_rd_ring_open(f->ring->path, &nr, &why) < 0)
 		return 0;
 	if (f->pend_n > 0) {
 		if (mml_fwd_out_flush(f->out) < 0)
@@ -850,10 +850,10 @@ reopen(struct fwd *f)
 	}
 	checkpoint(f, 1);
 	same = memcmp(nr->ring_id, f->ring->ring_id, 16) == 0;
-	mml_ctl_iter_done(&f->it);
-	(void)mml_ctl_ring_free(f->ring);
+	mml_rd_iter_done(&f->it);
+	(void)mml_rd_ring_free(f->ring);
 	f->ring = nr;
-	mml_ctl_iter_init(&f->it, nr, MML_CTL_COPY);
+	mml_rd_iter_init(&f->it, nr, MML_RD_COPY);
 	if (same) {
 		place(f, f->conf_seq);
 		return 1;
@@ -864,7 +864,7 @@ reopen(struct fwd *f)
 	    nr->ring_id, f->o->facility);
 	f->lost_upto = 0;
 	f->saved_seq = 0;
-	mml_ctl_iter_tail(&f->it);
+	mml_rd_iter_tail(&f->it);
 	f->skip_below = 0;
 	f->conf_off = f->it.off;
 	f->conf_seq = f->it.seq;
@@ -882,7 +882,7 @@ run(struct fwd *f)
 	while (!stop_flag) {
 		if (stats_flag)
 			checkpoint(f, 1);
-		if (mml_ctl_sigbus_hit() || mml_ctl_ring_replaced(f->ring)) {
+		if (mml_rd_sigbus_hit() || mml_rd_ring_replaced(f->ring)) {
 			if (reopen(f))
 				continue;
 		}
@@ -892,9 +892,9 @@ run(struct fwd *f)
 				return -1;
 			continue;
 		}
-		step = mml_ctl_iter_next(&f->it, &rec);
+		step = mml_rd_iter_next(&f->it, &rec);
 		switch (step) {
-		case MML_CTL_ENTRY:
+		case MML_RD_ENTRY:
 			idled = 0;
 			if (rec.hdr.seq < f->skip_below) {
 				if (f->pend_n == 0) {
@@ -913,17 +913,17 @@ run(struct fwd *f)
 			(void)send_msg(f, 1);
 			checkpoint(f, 0);
 			break;
-		case MML_CTL_LOST:
-		case MML_CTL_CORRUPT:
+		case MML_RD_LOST:
+		case MML_RD_CORRUPT:
 			idled = 0;
-			note_gap(f, step == MML_CTL_CORRUPT);
+			note_gap(f, step == MML_RD_CORRUPT);
 			/* After a failure the iterator is back at conf. */
 			if (f->pend_n == 0) {
 				f->conf_off = f->it.off;
 				f->conf_seq = f->it.seq;
 			}
 			break;
-		case MML_CTL_JUMP:
+		case MML_RD_JUMP:
 			logmsg(LOG_INFO, "the daemon skipped %" PRIu64 " seqs "
 			    "from %" PRIu64 " after an unclean shutdown "
 			    "(nothing lost)", f->it.gap, f->it.gap_seq);
@@ -932,7 +932,7 @@ run(struct fwd *f)
 				f->conf_seq = f->it.seq;
 			}
 			break;
-		case MML_CTL_END:
+		case MML_RD_END:
 			if (f->pend_n > 0) {
 				/* Caught up: more may come at once (not
 				 * worth waiting for with --once). */
@@ -1001,7 +1001,7 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	f.o = &o;
 	(void)signal(SIGPIPE, SIG_IGN);
-	mml_ctl_sigbus_install();
+	mml_rd_sigbus_install();
 	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		logmsg(LOG_ERR, "pipe: %s", strerror(errno));
 		return EXIT_FAILURE;
@@ -1017,7 +1017,7 @@ main(int argc, char **argv)
 	have_cursor = cursor_read(o.cursor_file, cid, &cseq);
 	if (have_cursor < 0)
 		goto out;
-	r = mml_ctl_ring_open(o.file, &f.ring, &why);
+	r = mml_rd_ring_open(o.file, &f.ring, &why);
 	if (r < 0) {
 		if (why != MML_DISK_OK)
 			logmsg(LOG_ERR, "%s: %s", o.file,
@@ -1028,7 +1028,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (have_cursor && memcmp(cid, f.ring->ring_id, 16) != 0) {
-		mml_ctl_hex128(idhex, f.ring->ring_id);
+		mml_rd_hex128(idhex, f.ring->ring_id);
 		logmsg(LOG_ERR, "cursor file '%s' is from another ring (this "
 		    "one is s=%s); remove it to forward this ring from its "
 		    "oldest entry", o.cursor_file, idhex);
@@ -1047,17 +1047,17 @@ main(int argc, char **argv)
 		logmsg(LOG_ERR, "%s", strerror(ENOMEM));
 		goto out;
 	}
-	mml_ctl_iter_init(&f.it, f.ring, MML_CTL_COPY);
+	mml_rd_iter_init(&f.it, f.ring, MML_RD_COPY);
 	if (have_cursor) {
 		f.saved_seq = cseq;
 		place(&f, cseq == UINT64_MAX ? cseq : cseq + 1);
 	} else if (o.start_head) {
 		struct mml_disk_header h;
 
-		mml_ctl_ring_header(f.ring, &h);
+		mml_rd_ring_header(f.ring, &h);
 		place(&f, h.head_seq);
 	} else {
-		mml_ctl_iter_tail(&f.it);
+		mml_rd_iter_tail(&f.it);
 		f.conf_off = f.it.off;
 		f.conf_seq = f.it.seq;
 	}
@@ -1073,8 +1073,8 @@ main(int argc, char **argv)
 	rc = r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 out:
 	f.out = mml_fwd_out_free(f.out);
-	mml_ctl_iter_done(&f.it);
-	(void)mml_ctl_ring_free(f.ring);
+	mml_rd_iter_done(&f.it);
+	(void)mml_rd_ring_free(f.ring);
 	mml_fwd_buf_free(&f.msg);
 	free(f.pend);
 	if (f.notify_fd >= 0)

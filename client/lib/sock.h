@@ -20,18 +20,4 @@ int mml_sock_connect(const char *path, int type, unsigned sndtimeo_ms);
 /* Sets (0: clears) the send timeout of fd, in ms. */
 void mml_sock_sndtimeo(int fd, unsigned timeout_ms);
 
-/*
- * Connects to path and asks for NOTIFY frames (SUBSCRIBE, frame id id);
- * the socket is left non-blocking.  Returns it, or -errno.
- */
-int mml_sock_subscribe(const char *path, unsigned id);
-
-/*
- * Reads every frame waiting on a subscribed socket: each only says "look
- * at the ring again".  Returns 0 while the connection is good, -EPIPE
- * once it is gone, -EPERM if the daemon refused to notify us (its reason
- * in why, cut to why_cap bytes).  The caller closes fd on an error.
- */
-int mml_sock_notify_drain(int fd, char *why, size_t why_cap);
-
 #endif /* MML_SOCK_H */

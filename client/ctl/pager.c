@@ -1,5 +1,5 @@
 /*
- * ctl_pager.c: mmlogctl's terminal manners, as journalctl has them: a
+ * pager.c: mmlogctl's terminal manners, as journalctl has them: a
  * pager for output to a terminal, and whether to highlight by priority.
  *
  * The pager is a child that reads our standard output through a pipe;

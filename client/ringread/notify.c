@@ -10,10 +10,11 @@
 #include <unistd.h>
 
 #include "sock.h"
+#include "ringread.h"
 #include "wire.h"
 
 int
-mml_sock_subscribe(const char *path, unsigned id)
+mml_rd_subscribe(const char *path, unsigned id)
 {
 	uint8_t buf[sizeof(struct mml_frame_hdr)];
 	int fd, e;
@@ -32,7 +33,7 @@ mml_sock_subscribe(const char *path, unsigned id)
 }
 
 int
-mml_sock_notify_drain(int fd, char *why, size_t why_cap)
+mml_rd_notify_drain(int fd, char *why, size_t why_cap)
 {
 	uint8_t buf[1024];	/* NOTIFY and ERROR frames are small */
 	struct mml_error_body eb;

@@ -1,5 +1,5 @@
 /*
- * mmlogctl.c: the command-line tool for mmlogd, with journalctl's habits.
+ * main.c: the command-line tool for mmlogd, with journalctl's habits.
  *
  *	mmlogctl [show] [-n N] [-f] [--since T] [--until T] [-p PRIO] ...
  *	mmlogctl write [-p PRIO] [-t TAG] [--sync] [-F KEY=VALUE] [MESSAGE...]
@@ -34,6 +34,7 @@
 #include <wctype.h>
 
 #include "ctl.h"
+#include "ringread.h"
 #include "mmlog.h"
 #include "sock.h"
 #include "wire.h"
@@ -197,13 +198,13 @@ struct items {
 struct show {
 	const struct opts *o;
 	struct filter	 flt;
-	struct mml_ctl_ring *ring;
-	struct mml_ctl_iter it;
-	struct mml_ctl_fmt fmt;
-	enum mml_ctl_output mode;
+	struct mml_rd_ring *ring;
+	struct mml_rd_iter it;
+	struct mml_rd_fmt fmt;
+	enum mml_rd_output mode;
 	uint64_t	 want;		/* first seq wanted (after a cursor) */
 	int64_t		 lines;		/* -n, or -1 for all */
-	int		 seeked_last;	/* placed by mml_ctl_iter_seek_last() */
+	int		 seeked_last;	/* placed by mml_rd_iter_seek_last() */
 	int		 idx_warned;	/* said the seek index is damaged */
 	uint64_t	 start_off;	/* ... at this record */
 	uint64_t	 start_seq;
@@ -230,14 +231,14 @@ static int	 parse_prio_range(const char *, int *, int *);
 static int	 parse_time(const char *, uint64_t *);
 static uint64_t	 now_usec(clockid_t);
 static int	 pattern_has_upper(const char *);
-static struct mml_ctl_ring *open_ring(const char *);
+static struct mml_rd_ring *open_ring(const char *);
 static int	 daemon_request(const char *, uint8_t, uint8_t *, size_t,
 		    const uint8_t **, size_t *, char *, size_t);
 static int	 cmd_control(const struct opts *);
 static int	 daemon_stats(const char *, uint8_t *, size_t,
 		    const uint8_t **, size_t *, char *, size_t);
 static int	 out_ok(struct show *);
-static int	 text_mode(enum mml_ctl_output);
+static int	 text_mode(enum mml_rd_output);
 static int	 filter_match(struct filter *, const struct mml_rec *);
 static void	 show_entry(struct show *, const struct mml_rec *);
 static void	 show_lost(struct show *, uint64_t, uint64_t);
@@ -303,7 +304,7 @@ usage(FILE *out, const struct opts *o)
 	static const char *const global =
 	    "Global options (before or after the command):\n"
 	    "  --file PATH        ring file (default: $MMLOG_FILE, else "
-	    MML_CTL_DEFAULT_FILE ")\n"
+	    MML_RD_DEFAULT_FILE ")\n"
 	    "  --socket PATH      daemon socket (default: $MMLOG_SOCKET, else "
 	    MMLOG_SOCKET_DEFAULT ")\n"
 	    "  -h, --help         this help; COMMAND -h for a command's\n"
@@ -583,7 +584,7 @@ check_opts(struct opts *o)
 	if (o->file == NULL) {
 		env = getenv("MMLOG_FILE");
 		o->file = env != NULL && *env != '\0' ? env :
-		    MML_CTL_DEFAULT_FILE;
+		    MML_RD_DEFAULT_FILE;
 	}
 	if (o->socket == NULL)
 		o->socket = mmlog_default_socket();
@@ -879,16 +880,16 @@ pattern_has_upper(const char *s)
 	return 0;
 }
 
-static struct mml_ctl_ring *
+static struct mml_rd_ring *
 open_ring(const char *path)
 {
-	struct mml_ctl_ring *r = NULL;
+	struct mml_rd_ring *r = NULL;
 	enum mml_disk_reason why;
 	int rc, tries;
 
 	/* -EAGAIN: replaced between two looks; look again. */
 	for (tries = 0; tries < 3; tries++) {
-		rc = mml_ctl_ring_open(path, &r, &why);
+		rc = mml_rd_ring_open(path, &r, &why);
 		if (rc != -EAGAIN)
 			break;
 	}
@@ -1023,10 +1024,10 @@ out_ok(struct show *sh)
 
 /* The formats a person reads, which are highlighted on a terminal. */
 static int
-text_mode(enum mml_ctl_output mode)
+text_mode(enum mml_rd_output mode)
 {
-	return mode == MML_CTL_O_SHORT || mode == MML_CTL_O_SHORT_PRECISE ||
-	    mode == MML_CTL_O_SHORT_ISO || mode == MML_CTL_O_CAT;
+	return mode == MML_RD_O_SHORT || mode == MML_RD_O_SHORT_PRECISE ||
+	    mode == MML_RD_O_SHORT_ISO || mode == MML_RD_O_CAT;
 }
 
 static int
@@ -1091,7 +1092,7 @@ static void
 show_entry(struct show *sh, const struct mml_rec *rec)
 {
 	show_lost_flush(sh);
-	mml_ctl_fmt_entry(&sh->fmt, rec);
+	mml_rd_fmt_entry(&sh->fmt, rec);
 	if (!sh->have_last || rec->hdr.seq > sh->last_seq) {
 		sh->have_last = 1;
 		sh->last_seq = rec->hdr.seq;
@@ -1121,7 +1122,7 @@ show_lost_flush(struct show *sh)
 {
 	if (sh->pend_lost == 0)
 		return;
-	mml_ctl_fmt_lost(&sh->fmt, sh->pend_lost);
+	mml_rd_fmt_lost(&sh->fmt, sh->pend_lost);
 	sh->pend_lost = 0;
 	(void)out_ok(sh);
 }
@@ -1162,12 +1163,12 @@ show_gap(struct show *sh, enum item_kind kind, uint64_t first, uint64_t n,
 static void
 show_start_at(struct show *sh, const struct mml_disk_header *h)
 {
-	struct mml_ctl_iter *it = &sh->it;
+	struct mml_rd_iter *it = &sh->it;
 	uint64_t tail = 0;
 
 	sh->seeked_last = 0;
 	if (sh->want > 0) {
-		mml_ctl_iter_tail(it);
+		mml_rd_iter_tail(it);
 		tail = it->seq;
 		if (sh->want < tail) {
 			/* The cursor's successors were overwritten before
@@ -1180,21 +1181,21 @@ show_start_at(struct show *sh, const struct mml_disk_header *h)
 	}
 	if (sh->lines >= 0) {
 		sh->seek_n = (uint64_t)sh->lines;
-		sh->seeked_last = mml_ctl_iter_seek_last(it, sh->seek_n);
+		sh->seeked_last = mml_rd_iter_seek_last(it, sh->seek_n);
 		return;
 	}
 	if (sh->want > 0) {
 		if (sh->want >= h->head_seq && h->head_seq >= tail)
-			mml_ctl_iter_seek(it, h->head_off, h->head_seq);
+			mml_rd_iter_seek(it, h->head_off, h->head_seq);
 		else
-			(void)mml_ctl_iter_seek_key(it, 0, sh->want);
+			(void)mml_rd_iter_seek_key(it, 0, sh->want);
 		return;
 	}
 	if (sh->flt.have_since) {
-		(void)mml_ctl_iter_seek_key(it, 1, sh->flt.since_usec);
+		(void)mml_rd_iter_seek_key(it, 1, sh->flt.since_usec);
 		return;
 	}
-	mml_ctl_iter_tail(it);
+	mml_rd_iter_tail(it);
 }
 
 /*
@@ -1205,7 +1206,7 @@ show_start_at(struct show *sh, const struct mml_disk_header *h)
 static void
 show_start(struct show *sh, const struct mml_disk_header *h)
 {
-	struct mml_ctl_ring *r = sh->it.ring;
+	struct mml_rd_ring *r = sh->it.ring;
 	uint64_t damaged = r->idx_damaged, seeks = r->idx_seeks;
 	uint64_t partial = r->idx_partial;
 	const char *dbg = getenv("MMLOGCTL_DEBUG");
@@ -1270,12 +1271,12 @@ show_stream(struct show *sh)
 		sh->lost = 0;
 	}
 	while (!stop_flag && !sh->out_failed) {
-		step = mml_ctl_iter_next(&sh->it, &rec);
+		step = mml_rd_iter_next(&sh->it, &rec);
 		switch (step) {
-		case MML_CTL_END:
+		case MML_RD_END:
 			show_lost_flush(sh);
 			return 0;
-		case MML_CTL_ENTRY:
+		case MML_RD_ENTRY:
 			if (past_until(sh, &rec)) {
 				show_lost_flush(sh);
 				return 0;
@@ -1284,12 +1285,12 @@ show_stream(struct show *sh)
 			    filter_match(&sh->flt, &rec))
 				show_entry(sh, &rec);
 			break;
-		case MML_CTL_LOST:
+		case MML_RD_LOST:
 			show_lost(sh, sh->it.gap_seq, sh->it.gap);
 			break;
-		case MML_CTL_CORRUPT:
-		case MML_CTL_JUMP:
-			show_gap(sh, step == MML_CTL_JUMP ? ITEM_JUMP :
+		case MML_RD_CORRUPT:
+		case MML_RD_JUMP:
+			show_gap(sh, step == MML_RD_JUMP ? ITEM_JUMP :
 			    ITEM_CORRUPT, sh->it.gap_seq, sh->it.gap,
 			    sh->it.gap_off, sh->it.gap_reason);
 			break;
@@ -1384,13 +1385,13 @@ again:
 		items_trim(&w, sh->lines);
 	}
 	while (!stop_flag) {
-		step = mml_ctl_iter_next(&sh->it, &rec);
-		if (step == MML_CTL_END ||
-		    (step == MML_CTL_ENTRY && past_until(sh, &rec)))
+		step = mml_rd_iter_next(&sh->it, &rec);
+		if (step == MML_RD_END ||
+		    (step == MML_RD_ENTRY && past_until(sh, &rec)))
 			break;
 		memset(&x, 0, sizeof(x));
 		switch (step) {
-		case MML_CTL_ENTRY:
+		case MML_RD_ENTRY:
 			if (rec.hdr.seq < sh->want ||
 			    !filter_match(&sh->flt, &rec))
 				continue;
@@ -1398,11 +1399,11 @@ again:
 			x.off = rec.off;
 			x.seq = rec.hdr.seq;
 			break;
-		case MML_CTL_LOST:
-		case MML_CTL_CORRUPT:
-		case MML_CTL_JUMP:
-			x.kind = step == MML_CTL_LOST ? ITEM_LOST :
-			    step == MML_CTL_JUMP ? ITEM_JUMP : ITEM_CORRUPT;
+		case MML_RD_LOST:
+		case MML_RD_CORRUPT:
+		case MML_RD_JUMP:
+			x.kind = step == MML_RD_LOST ? ITEM_LOST :
+			    step == MML_RD_JUMP ? ITEM_JUMP : ITEM_CORRUPT;
 			x.why = sh->it.gap_reason;
 			x.off = sh->it.gap_off;
 			x.seq = sh->it.gap_seq;
@@ -1428,7 +1429,7 @@ again:
 		w.n_entries = 0;
 		sh->seek_n = sh->seek_n > UINT64_MAX / 8 ? UINT64_MAX :
 		    sh->seek_n * 8;
-		sh->seeked_last = mml_ctl_iter_seek_last(&sh->it, sh->seek_n);
+		sh->seeked_last = mml_rd_iter_seek_last(&sh->it, sh->seek_n);
 		goto again;
 	}
 	sh->lost = 0;
@@ -1443,12 +1444,12 @@ again:
 			show_gap(sh, y->kind, y->seq, y->n, y->off, y->why);
 			continue;
 		}
-		step = mml_ctl_iter_read_at(&sh->it, y->off, y->seq, &rec);
-		if (step == MML_CTL_LOST) {
+		step = mml_rd_iter_read_at(&sh->it, y->off, y->seq, &rec);
+		if (step == MML_RD_LOST) {
 			show_lost(sh, y->seq, 1);
 			continue;
 		}
-		if (step == MML_CTL_ENTRY) {
+		if (step == MML_RD_ENTRY) {
 			if (filter_match(&sh->flt, &rec))
 				show_entry(sh, &rec);
 		} else if (step == -EBADMSG) {
@@ -1478,7 +1479,7 @@ follow_read(int *fd, int *refused)
 	char why[256];
 	int r;
 
-	r = mml_sock_notify_drain(*fd, why, sizeof(why));
+	r = mml_rd_notify_drain(*fd, why, sizeof(why));
 	if (r == 0)
 		return 0;
 	if (r == -EPERM) {
@@ -1500,23 +1501,23 @@ follow_read(int *fd, int *refused)
 static int
 follow_reopen(struct show *sh)
 {
-	struct mml_ctl_ring *nr;
+	struct mml_rd_ring *nr;
 	enum mml_disk_reason why;
 	struct mml_disk_header h;
 	uint64_t next;
 	int same;
 
-	if (mml_ctl_ring_open(sh->ring->path, &nr, &why) < 0)
+	if (mml_rd_ring_open(sh->ring->path, &nr, &why) < 0)
 		return 0;
 	(void)show_stream(sh);
 	next = sh->it.seq;
 	same = memcmp(nr->ring_id, sh->ring->ring_id, 16) == 0;
-	mml_ctl_iter_done(&sh->it);
-	(void)mml_ctl_ring_free(sh->ring);
+	mml_rd_iter_done(&sh->it);
+	(void)mml_rd_ring_free(sh->ring);
 	sh->ring = nr;
-	mml_ctl_iter_init(&sh->it, nr, MML_CTL_COPY);
-	mml_ctl_ring_header(nr, &h);
-	mml_ctl_fmt_init(&sh->fmt, stdout, sh->mode, &h);
+	mml_rd_iter_init(&sh->it, nr, MML_RD_COPY);
+	mml_rd_ring_header(nr, &h);
+	mml_rd_fmt_init(&sh->fmt, stdout, sh->mode, &h);
 	if (same) {
 		/* The same ring, remapped: go on from the next seq. */
 		sh->want = next;
@@ -1526,7 +1527,7 @@ follow_reopen(struct show *sh)
 	msg("%s: the ring was re-created; following the new one",
 	    nr->path);
 	sh->want = 0;
-	mml_ctl_iter_tail(&sh->it);
+	mml_rd_iter_tail(&sh->it);
 	return 1;
 }
 
@@ -1643,7 +1644,7 @@ follow(struct show *sh)
 	uint64_t now, next_connect = 0;
 	int fd = -1, ino, refused = 0, rc = 0, quick = 0, tmo;
 
-	sh->it.mode = MML_CTL_COPY;
+	sh->it.mode = MML_RD_COPY;
 	/* -n chose the first entries; from now on every entry counts. */
 	sh->lines = -1;
 	ino = follow_watch(sh);
@@ -1654,13 +1655,13 @@ follow(struct show *sh)
 		}
 		if (fflush(stdout) != 0 || !out_ok(sh))
 			break;
-		if (mml_ctl_sigbus_hit() || mml_ctl_ring_replaced(sh->ring)) {
+		if (mml_rd_sigbus_hit() || mml_rd_ring_replaced(sh->ring)) {
 			if (follow_reopen(sh))
 				continue;
 		}
 		now = now_usec(CLOCK_MONOTONIC) / 1000;
 		if (fd < 0 && !refused && now >= next_connect) {
-			fd = mml_sock_subscribe(sh->o->socket, 2);
+			fd = mml_rd_subscribe(sh->o->socket, 2);
 			if (fd >= 0)
 				quick = 0;
 			next_connect = now + RECONNECT_MS;
@@ -1772,7 +1773,7 @@ cursor_file_write(const char *path, const char *cursor)
 		msg("%s", strerror(ENOMEM));
 		return -1;
 	}
-	r = mml_ctl_write_atomic(path, text, 0600, 1);
+	r = mml_rd_write_atomic(path, text, 0600, 1);
 	free(text);
 	if (r < 0) {
 		msg("%s: %s", path, strerror(-r));
@@ -1788,24 +1789,24 @@ cmd_show(const struct opts *o)
 	struct mml_disk_header h;
 	uint8_t cid[16];
 	uint64_t cseq;
-	char cursor[256], cur[MML_CTL_CURSOR_MAX], idhex[33];
+	char cursor[256], cur[MML_RD_CURSOR_MAX], idhex[33];
 	const char *cursor_text = NULL;
-	int rc, mode = MML_CTL_O_SHORT, have_cursor = 0, status = EXIT_FAILURE;
+	int rc, mode = MML_RD_O_SHORT, have_cursor = 0, status = EXIT_FAILURE;
 
 	memset(&sh, 0, sizeof(sh));
 	sh.o = o;
 	sh.lines = -1;
 	sh.flt.prio_max = 7;
 	/* Every argument is checked before the file is opened. */
-	if (o->output != NULL && (mode = mml_ctl_output_parse(o->output)) < 0)
+	if (o->output != NULL && (mode = mml_rd_output_parse(o->output)) < 0)
 		return usage_error("unknown output format '%s' (short, "
 		    "short-precise, short-iso, json, json-pretty, export, cat, "
 		    "raw)", o->output);
-	sh.mode = (enum mml_ctl_output)mode;
-	if (sh.mode == MML_CTL_O_RAW && o->show_cursor)
+	sh.mode = (enum mml_rd_output)mode;
+	if (sh.mode == MML_RD_O_RAW && o->show_cursor)
 		return usage_error("--show-cursor would put text among the "
 		    "records of -o raw");
-	if (sh.mode == MML_CTL_O_RAW && isatty(STDOUT_FILENO)) {
+	if (sh.mode == MML_RD_O_RAW && isatty(STDOUT_FILENO)) {
 		msg("-o raw writes binary records: send them to a file or a "
 		    "pipe, not to a terminal");
 		return EXIT_FAILURE;
@@ -1850,7 +1851,7 @@ cmd_show(const struct opts *o)
 		return usage_error("--after-cursor and --cursor-file do not go "
 		    "together");
 	if (o->after_cursor != NULL) {
-		if (mml_ctl_cursor_parse(o->after_cursor, cid, &cseq) < 0)
+		if (mml_rd_cursor_parse(o->after_cursor, cid, &cseq) < 0)
 			return usage_error("invalid cursor '%s' (expected "
 			    "s=<ring id>;i=<seq>)", o->after_cursor);
 		have_cursor = 1;
@@ -1871,7 +1872,7 @@ cmd_show(const struct opts *o)
 		if (rc < 0)
 			goto out;
 		if (rc > 0) {
-			if (mml_ctl_cursor_parse(cursor, cid, &cseq) < 0) {
+			if (mml_rd_cursor_parse(cursor, cid, &cseq) < 0) {
 				msg("%s: not a valid cursor", o->cursor_file);
 				goto out;
 			}
@@ -1885,24 +1886,24 @@ cmd_show(const struct opts *o)
 	sh.ring = open_ring(o->file);
 	if (sh.ring == NULL)
 		goto out;
-	mml_ctl_ring_header(sh.ring, &h);
+	mml_rd_ring_header(sh.ring, &h);
 	if (have_cursor) {
 		if (memcmp(cid, sh.ring->ring_id, 16) != 0) {
-			mml_ctl_hex128(idhex, sh.ring->ring_id);
+			mml_rd_hex128(idhex, sh.ring->ring_id);
 			msg("cursor '%s' is from another ring (this one is "
 			    "s=%s)", cursor_text, idhex);
 			goto out;
 		}
 		sh.want = cseq == UINT64_MAX ? cseq : cseq + 1;
 	}
-	mml_ctl_fmt_init(&sh.fmt, stdout, sh.mode, &h);
+	mml_rd_fmt_init(&sh.fmt, stdout, sh.mode, &h);
 	sh.fmt.color = text_mode(sh.mode) && mml_ctl_color_wanted(STDOUT_FILENO);
 	if (!o->follow && !(o->seen & BIT(OPT_NO_PAGER)) &&
 	    (rc = mml_ctl_pager_open()) < 0)
 		msg("cannot start a pager (%s); writing to the terminal",
 		    strerror(-rc));
-	mml_ctl_iter_init(&sh.it, sh.ring, sh.lines >= 0 || o->reverse ?
-	    MML_CTL_CHECK : MML_CTL_COPY);
+	mml_rd_iter_init(&sh.it, sh.ring, sh.lines >= 0 || o->reverse ?
+	    MML_RD_CHECK : MML_RD_COPY);
 	if (o->follow) {
 		struct sigaction sa;
 
@@ -1930,7 +1931,7 @@ cmd_show(const struct opts *o)
 	if (sh.out_failed && !sh.epipe)
 		goto out;
 	if (sh.have_last) {
-		mml_ctl_cursor_format(cur, sh.last_ring, sh.last_seq);
+		mml_rd_cursor_format(cur, sh.last_ring, sh.last_seq);
 		if (o->cursor_file != NULL &&
 		    cursor_file_write(o->cursor_file, cur) < 0)
 			goto out;
@@ -1943,8 +1944,8 @@ out:
 	if (sh.flt.have_grep)
 		regfree(&sh.flt.re);
 	free(sh.flt.re_buf);
-	mml_ctl_iter_done(&sh.it);
-	(void)mml_ctl_ring_free(sh.ring);
+	mml_rd_iter_done(&sh.it);
+	(void)mml_rd_ring_free(sh.ring);
 	return status;
 }
 
@@ -2133,9 +2134,9 @@ stats_print(const uint8_t *body, size_t len, int json)
 		}
 		if (!json) {
 			(void)fputs("  ", stdout);
-			mml_ctl_put_escaped(stdout, p, (size_t)(eq - p));
+			mml_rd_put_escaped(stdout, p, (size_t)(eq - p));
 			(void)fputs(": ", stdout);
-			mml_ctl_put_escaped(stdout, eq + 1,
+			mml_rd_put_escaped(stdout, eq + 1,
 			    (size_t)(nl - eq - 1));
 			(void)putchar('\n');
 		} else {
@@ -2145,13 +2146,13 @@ stats_print(const uint8_t *body, size_t len, int json)
 			if (!first)
 				(void)putchar(',');
 			first = 0;
-			mml_ctl_put_json(stdout, p, (size_t)(eq - p));
+			mml_rd_put_json(stdout, p, (size_t)(eq - p));
 			(void)putchar(':');
 			if (numeric)
 				(void)fwrite(eq + 1, 1, (size_t)(nl - eq - 1),
 				    stdout);
 			else
-				mml_ctl_put_json(stdout, eq + 1,
+				mml_rd_put_json(stdout, eq + 1,
 				    (size_t)(nl - eq - 1));
 		}
 		p = nl + 1;
@@ -2178,10 +2179,10 @@ json_rec(const char *name, int have, uint64_t seq, uint64_t usec)
  * nothing written in the last minute gives a rate of 0 over 60 s).
  */
 static double
-recent_rate(struct mml_ctl_ring *r, const struct mml_disk_header *h,
+recent_rate(struct mml_rd_ring *r, const struct mml_disk_header *h,
     int have_oldest, uint64_t oldest_usec, double *ret_rate)
 {
-	struct mml_ctl_iter it;
+	struct mml_rd_iter it;
 	struct mml_rec rec;
 	uint64_t now = now_usec(CLOCK_REALTIME), from, first = h->head_seq;
 	int step;
@@ -2190,17 +2191,17 @@ recent_rate(struct mml_ctl_ring *r, const struct mml_disk_header *h,
 		return 0;
 	from = now - oldest_usec < RATE_WINDOW_USEC ? oldest_usec :
 	    now - RATE_WINDOW_USEC;
-	mml_ctl_iter_init(&it, r, MML_CTL_QUICK);
-	(void)mml_ctl_iter_seek_key(&it, 1, from);
-	while ((step = mml_ctl_iter_next(&it, &rec)) != MML_CTL_END) {
+	mml_rd_iter_init(&it, r, MML_RD_QUICK);
+	(void)mml_rd_iter_seek_key(&it, 1, from);
+	while ((step = mml_rd_iter_next(&it, &rec)) != MML_RD_END) {
 		if (step < 0)
 			break;
-		if (step == MML_CTL_ENTRY && rec.hdr.realtime_usec >= from) {
+		if (step == MML_RD_ENTRY && rec.hdr.realtime_usec >= from) {
 			first = rec.hdr.seq;
 			break;
 		}
 	}
-	mml_ctl_iter_done(&it);
+	mml_rd_iter_done(&it);
 	if (first > h->head_seq)
 		first = h->head_seq;
 	*ret_rate = (double)(h->head_seq - first) * 1e6 / (double)(now - from);
@@ -2211,8 +2212,8 @@ static int
 cmd_status(const struct opts *o)
 {
 	static uint8_t buf[MML_FRAME_MAX];
-	struct mml_ctl_ring *r = NULL;
-	struct mml_ctl_iter it;
+	struct mml_rd_ring *r = NULL;
+	struct mml_rd_iter it;
 	struct mml_disk_header h;
 	struct mml_rec rec;
 	const uint8_t *body = NULL;
@@ -2234,25 +2235,25 @@ cmd_status(const struct opts *o)
 	if (r == NULL)
 		return EXIT_FAILURE;
 	/* Walk to the newest entry: the ring keeps no pointer to it. */
-	mml_ctl_iter_init(&it, r, MML_CTL_QUICK);
-	(void)mml_ctl_iter_seek_last(&it, 1);
-	while ((step = mml_ctl_iter_next(&it, &rec)) != MML_CTL_END) {
+	mml_rd_iter_init(&it, r, MML_RD_QUICK);
+	(void)mml_rd_iter_seek_last(&it, 1);
+	while ((step = mml_rd_iter_next(&it, &rec)) != MML_RD_END) {
 		if (step < 0)
 			break;
-		if (step == MML_CTL_ENTRY) {
+		if (step == MML_RD_ENTRY) {
 			have_newest = 1;
 			newest_off = rec.off;
 			newest_seq = rec.hdr.seq;
 		}
 	}
-	mml_ctl_ring_header(r, &h);
-	if (have_newest && mml_ctl_iter_read_at(&it, newest_off, newest_seq,
-	    &rec) == MML_CTL_ENTRY)
+	mml_rd_ring_header(r, &h);
+	if (have_newest && mml_rd_iter_read_at(&it, newest_off, newest_seq,
+	    &rec) == MML_RD_ENTRY)
 		newest_usec = rec.hdr.realtime_usec;
 	else
 		have_newest = 0;
-	if (h.tail_seq < h.head_seq && mml_ctl_iter_read_at(&it, h.tail_off,
-	    h.tail_seq, &rec) == MML_CTL_ENTRY) {
+	if (h.tail_seq < h.head_seq && mml_rd_iter_read_at(&it, h.tail_off,
+	    h.tail_seq, &rec) == MML_RD_ENTRY) {
 		have_oldest = 1;
 		oldest_usec = rec.hdr.realtime_usec;
 	}
@@ -2262,10 +2263,10 @@ cmd_status(const struct opts *o)
 	drc = daemon_stats(o->socket, buf, sizeof(buf), &body, &body_len, why,
 	    sizeof(why));
 
-	mml_ctl_hex128(id, h.ring_id);
+	mml_rd_hex128(id, h.ring_id);
 	if (json) {
 		(void)fputs("{\"path\":", stdout);
-		mml_ctl_put_json_str(stdout, r->path);
+		mml_rd_put_json_str(stdout, r->path);
 		printf(",\"ring_id\":\"%s\",\"version\":%" PRIu32
 		    ",\"header_size\":%" PRIu32 ",\"compat_flags\":%" PRIu32
 		    ",\"incompat_flags\":%" PRIu32 ",\"created_usec\":%" PRIu64
@@ -2288,33 +2289,33 @@ cmd_status(const struct opts *o)
 		    ",\"state\":\"%s\",\"boot_id\":", it.seq, h.durable_seq,
 		    h.durable_off, h.durable_usec,
 		    h.state == MML_STATE_CLEAN ? "clean" : "dirty");
-		mml_ctl_hex128(s1, h.boot_id);
+		mml_rd_hex128(s1, h.boot_id);
 		printf("\"%s\",\"seq_limit\":%" PRIu64 ",\"entries_written\":%"
 		    PRIu64 ",\"entries_overwritten\":%" PRIu64 ",\"wraps\":%"
 		    PRIu64 ",\"bytes_written\":%" PRIu64 ",\"opens\":%" PRIu64
 		    ",\"dirty_opens\":%" PRIu64 ",\"daemon\":{\"socket\":", s1,
 		    h.seq_limit, h.entries_written, h.entries_overwritten,
 		    h.wraps, h.bytes_written, h.opens, h.dirty_opens);
-		mml_ctl_put_json_str(stdout, o->socket);
+		mml_rd_put_json_str(stdout, o->socket);
 		if (drc == 0) {
 			(void)fputs(",\"reachable\":true,\"stats\":{", stdout);
 			stats_print(body, body_len, 1);
 			(void)fputs("}}}\n", stdout);
 		} else {
 			(void)fputs(",\"reachable\":false,\"error\":", stdout);
-			mml_ctl_put_json_str(stdout, why);
+			mml_rd_put_json_str(stdout, why);
 			(void)fputs("}}\n", stdout);
 		}
 		goto done;
 	}
 	(void)fputs("path:          ", stdout);
-	mml_ctl_put_escaped(stdout, (const uint8_t *)r->path, strlen(r->path));
+	mml_rd_put_escaped(stdout, (const uint8_t *)r->path, strlen(r->path));
 	(void)putchar('\n');
 	status_line("ring id:", "%s", id);
 	status_line("format:", "version %" PRIu32 ", header %" PRIu32
 	    " bytes, compat 0x%" PRIx32 ", incompat 0x%" PRIx32, h.version,
 	    h.header_size, h.compat_flags, h.incompat_flags);
-	mml_ctl_time_iso(t1, sizeof(t1), h.created_usec);
+	mml_rd_time_iso(t1, sizeof(t1), h.created_usec);
 	status_line("created:", "%s", t1);
 	size_str(s1, sizeof(s1), h.capacity);
 	status_line("capacity:", "%" PRIu64 " bytes (%s)", h.capacity, s1);
@@ -2327,11 +2328,11 @@ cmd_status(const struct opts *o)
 		status_line("entries:", "%" PRIu64 " (seq %" PRIu64 "..%" PRIu64
 		    ")", entries, h.tail_seq, h.head_seq - 1);
 	if (have_oldest) {
-		mml_ctl_time_iso(t1, sizeof(t1), oldest_usec);
+		mml_rd_time_iso(t1, sizeof(t1), oldest_usec);
 		status_line("oldest:", "seq %" PRIu64 " at %s", h.tail_seq, t1);
 	}
 	if (have_newest) {
-		mml_ctl_time_iso(t1, sizeof(t1), newest_usec);
+		mml_rd_time_iso(t1, sizeof(t1), newest_usec);
 		status_line("newest:", "seq %" PRIu64 " at %s", newest_seq, t1);
 	}
 	if (rate_s > 0)
@@ -2345,14 +2346,14 @@ cmd_status(const struct opts *o)
 		status_line("durable:", "none yet (offset 0x%" PRIx64 ")",
 		    h.durable_off);
 	else {
-		mml_ctl_time_iso(t1, sizeof(t1), h.durable_usec);
+		mml_rd_time_iso(t1, sizeof(t1), h.durable_usec);
 		status_line("durable:", "up to seq %" PRIu64 " (offset 0x%"
 		    PRIx64 "), synced %s", h.durable_seq, h.durable_off, t1);
 	}
 	status_line("state:", "%s", h.state == MML_STATE_CLEAN ?
 	    "clean (closed in order)" :
 	    "dirty (a daemon has it open, or one crashed)");
-	mml_ctl_hex128(s1, h.boot_id);
+	mml_rd_hex128(s1, h.boot_id);
 	status_line("boot id:", "%s (of the last writer)", s1);
 	status_line("seq limit:", "%" PRIu64, h.seq_limit);
 	size_str(s1, sizeof(s1), h.bytes_written);
@@ -2364,19 +2365,19 @@ cmd_status(const struct opts *o)
 	status_line("opens:", "%" PRIu64 " (%" PRIu64 " found it dirty)",
 	    h.opens, h.dirty_opens);
 	(void)fputs("daemon:        ", stdout);
-	mml_ctl_put_escaped(stdout, (const uint8_t *)o->socket,
+	mml_rd_put_escaped(stdout, (const uint8_t *)o->socket,
 	    strlen(o->socket));
 	if (drc == 0) {
 		(void)putchar('\n');
 		stats_print(body, body_len, 0);
 	} else {
 		(void)fputs(": not reachable (", stdout);
-		mml_ctl_put_escaped(stdout, (const uint8_t *)why, strlen(why));
+		mml_rd_put_escaped(stdout, (const uint8_t *)why, strlen(why));
 		(void)fputs(")\n", stdout);
 	}
 done:
-	mml_ctl_iter_done(&it);
-	(void)mml_ctl_ring_free(r);
+	mml_rd_iter_done(&it);
+	(void)mml_rd_ring_free(r);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (errno == EPIPE)
 			return EXIT_SUCCESS;
@@ -2435,35 +2436,35 @@ verify_idx_bad(void *arg, uint64_t slot, uint64_t off, const char *why)
 static int
 cmd_verify(const struct opts *o)
 {
-	struct mml_ctl_ring *r;
-	struct mml_ctl_iter it;
+	struct mml_rd_ring *r;
+	struct mml_rd_iter it;
 	struct mml_disk_header h, h2;
 	struct mml_rec rec;
 	const char *bad;
 	uint64_t entries = 0, first = 0, last = 0, problems = 0,
 	    overwritten = 0, limit;
-	struct mml_ctl_idx_report ir;
+	struct mml_rd_idx_report ir;
 	char id[33], sr[64];
 	int step, clean, idx_rc;
 
 	r = open_ring(o->file);
 	if (r == NULL)
 		return EXIT_FAILURE;
-	mml_ctl_ring_header(r, &h);
-	mml_ctl_hex128(id, h.ring_id);
+	mml_rd_ring_header(r, &h);
+	mml_rd_hex128(id, h.ring_id);
 	printf("verifying %s: ring %s, capacity %" PRIu64 ", %s; header: "
 	    "tail seq %" PRIu64 ", head seq %" PRIu64 ", durable seq %" PRIu64
 	    "\n", r->path, id, h.capacity, h.state == MML_STATE_CLEAN ?
 	    "clean" : "dirty", h.tail_seq, h.head_seq, h.durable_seq);
-	mml_ctl_iter_init(&it, r, MML_CTL_CHECK);
-	mml_ctl_iter_tail(&it);
+	mml_rd_iter_init(&it, r, MML_RD_CHECK);
+	mml_rd_iter_tail(&it);
 	if (it.seq != h.tail_seq)
 		h.tail_seq = it.seq;
 	while (!stop_flag) {
-		step = mml_ctl_iter_next(&it, &rec);
-		if (step == MML_CTL_END)
+		step = mml_rd_iter_next(&it, &rec);
+		if (step == MML_RD_END)
 			break;
-		if (step == MML_CTL_ENTRY) {
+		if (step == MML_RD_ENTRY) {
 			if (entries++ == 0)
 				first = rec.hdr.seq;
 			last = rec.hdr.seq;
@@ -2474,12 +2475,12 @@ cmd_verify(const struct opts *o)
 				    " (seq %" PRIu64 "): %s\n", rec.off,
 				    rec.hdr.seq, bad);
 			}
-		} else if (step == MML_CTL_LOST) {
+		} else if (step == MML_RD_LOST) {
 			overwritten += it.gap;
 			printf("note: %s overwritten by the writer while we "
 			    "read\n", seq_range(sr, sizeof(sr), it.gap_seq,
 			    it.gap));
-		} else if (step == MML_CTL_JUMP) {
+		} else if (step == MML_RD_JUMP) {
 			/* Recovery after a power loss numbers on from the
 			 * persisted limit and says so in the ring: a gap,
 			 * but no damage. */
@@ -2487,14 +2488,14 @@ cmd_verify(const struct opts *o)
 			    " to %" PRIu64 " at offset 0x%" PRIx64 ", as the "
 			    "daemon noted there (entries lost in an unclean "
 			    "shutdown)\n", it.gap_seq - 1, it.seq, it.gap_off);
-		} else if (step == MML_CTL_CORRUPT && it.gap == 0) {
+		} else if (step == MML_RD_CORRUPT && it.gap == 0) {
 			problems++;
 			printf("problem: damaged record at offset 0x%" PRIx64
 			    " (%s): it held no entry (as a WRAP marker); the "
 			    "chain resumes at offset 0x%" PRIx64 " with seq %"
 			    PRIu64 "\n", it.gap_off,
 			    mml_disk_reason_str(it.gap_reason), it.off, it.seq);
-		} else if (step == MML_CTL_CORRUPT && it.gap_off == it.off) {
+		} else if (step == MML_RD_CORRUPT && it.gap_off == it.off) {
 			/* A whole record, but not the one expected. */
 			problems++;
 			printf("problem: sequence numbers jump from %" PRIu64
@@ -2502,7 +2503,7 @@ cmd_verify(const struct opts *o)
 			    "note of the daemon's: %s missing\n",
 			    it.gap_seq - 1, it.seq, it.off,
 			    seq_range(sr, sizeof(sr), it.gap_seq, it.gap));
-		} else if (step == MML_CTL_CORRUPT) {
+		} else if (step == MML_RD_CORRUPT) {
 			problems++;
 			printf("problem: damaged record at offset 0x%" PRIx64
 			    " (%s): %s lost; the chain resumes at offset 0x%"
@@ -2516,7 +2517,7 @@ cmd_verify(const struct opts *o)
 			break;
 		}
 	}
-	mml_ctl_ring_header(r, &h2);
+	mml_rd_ring_header(r, &h2);
 	clean = h2.state == MML_STATE_CLEAN;
 	if (it.seq < h2.head_seq) {
 		if (clean) {
@@ -2548,7 +2549,7 @@ cmd_verify(const struct opts *o)
 		    "the records end before seq %" PRIu64 "\n", h2.durable_seq,
 		    it.seq);
 	}
-	idx_rc = mml_ctl_index_check(r, &ir, verify_idx_bad, &problems);
+	idx_rc = mml_rd_index_check(r, &ir, verify_idx_bad, &problems);
 	if (idx_rc < 0) {
 		problems++;
 		printf("problem: the header announces a seek index, but the "
@@ -2583,8 +2584,8 @@ cmd_verify(const struct opts *o)
 	else
 		printf("no seek index; ");
 	printf("%" PRIu64 " problem%s\n", problems, problems == 1 ? "" : "s");
-	mml_ctl_iter_done(&it);
-	(void)mml_ctl_ring_free(r);
+	mml_rd_iter_done(&it);
+	(void)mml_rd_ring_free(r);
 	if (fflush(stdout) != 0 && errno != EPIPE) {
 		msg("writing output: %s", strerror(errno));
 		return EXIT_FAILURE;
@@ -2595,8 +2596,8 @@ cmd_verify(const struct opts *o)
 static int
 cmd_dump(const struct opts *o)
 {
-	struct mml_ctl_ring *r;
-	struct mml_ctl_iter it;
+	struct mml_rd_ring *r;
+	struct mml_rd_iter it;
 	struct mml_disk_header h;
 	struct mml_rec rec;
 	uint64_t bytes = DUMP_BYTES, n;
@@ -2611,18 +2612,18 @@ cmd_dump(const struct opts *o)
 	if (!(o->seen & BIT(OPT_NO_PAGER)) && (step = mml_ctl_pager_open()) < 0)
 		msg("cannot start a pager (%s); writing to the terminal",
 		    strerror(-step));
-	mml_ctl_ring_header(r, &h);
+	mml_rd_ring_header(r, &h);
 	printf("=== RING HEADER ===\n");
 	(void)fputs("magic:               ", stdout);
-	mml_ctl_put_escaped(stdout, h.magic, sizeof(h.magic));
+	mml_rd_put_escaped(stdout, h.magic, sizeof(h.magic));
 	printf("\nversion:             %" PRIu32 "\n", h.version);
 	printf("header_size:         %" PRIu32 "\n", h.header_size);
 	printf("compat_flags:        0x%" PRIx32 "\n", h.compat_flags);
 	printf("incompat_flags:      0x%" PRIx32 "\n", h.incompat_flags);
-	mml_ctl_hex128(s, h.ring_id);
+	mml_rd_hex128(s, h.ring_id);
 	printf("ring_id:             %s\n", s);
 	printf("capacity:            %" PRIu64 "\n", h.capacity);
-	mml_ctl_time_iso(s, sizeof(s), h.created_usec);
+	mml_rd_time_iso(s, sizeof(s), h.created_usec);
 	printf("created_usec:        %" PRIu64 " (%s)\n", h.created_usec, s);
 	printf("static_crc:          0x%08" PRIx32 "\n", h.static_crc);
 	printf("state:               %" PRIu32 " (%s)\n", h.state,
@@ -2635,9 +2636,9 @@ cmd_dump(const struct opts *o)
 	printf("head_off:            0x%" PRIx64 "\n", h.head_off);
 	printf("head_seq:            %" PRIu64 "\n", h.head_seq);
 	printf("seq_limit:           %" PRIu64 "\n", h.seq_limit);
-	mml_ctl_time_iso(s, sizeof(s), h.durable_usec);
+	mml_rd_time_iso(s, sizeof(s), h.durable_usec);
 	printf("durable_usec:        %" PRIu64 " (%s)\n", h.durable_usec, s);
-	mml_ctl_hex128(s, h.boot_id);
+	mml_rd_hex128(s, h.boot_id);
 	printf("boot_id:             %s\n", s);
 	printf("entries_written:     %" PRIu64 "\n", h.entries_written);
 	printf("entries_overwritten: %" PRIu64 "\n", h.entries_overwritten);
@@ -2652,42 +2653,42 @@ cmd_dump(const struct opts *o)
 		printf("reserved:            not zero (byte %d)\n", i);
 	printf("===================\n\nrecords from the tail:\n\n");
 
-	mml_ctl_iter_init(&it, r, MML_CTL_CHECK);
+	mml_rd_iter_init(&it, r, MML_RD_CHECK);
 	it.report_wraps = 1;
-	mml_ctl_iter_tail(&it);
+	mml_rd_iter_tail(&it);
 	while (!stop_flag && !ferror(stdout)) {
-		step = mml_ctl_iter_next(&it, &rec);
-		if (step == MML_CTL_END)
+		step = mml_rd_iter_next(&it, &rec);
+		if (step == MML_RD_END)
 			break;
 		switch (step) {
-		case MML_CTL_ENTRY:
-		case MML_CTL_WRAP:
+		case MML_RD_ENTRY:
+		case MML_RD_WRAP:
 			printf("rec seq=%" PRIu64 " off=0x%08" PRIx64 " len=%"
 			    PRIu32 " type=%s", rec.hdr.seq, rec.off,
-			    rec.hdr.len, step == MML_CTL_WRAP ? "wrap" :
+			    rec.hdr.len, step == MML_RD_WRAP ? "wrap" :
 			    "entry");
-			if (step == MML_CTL_ENTRY)
+			if (step == MML_RD_ENTRY)
 				printf(" prio=%u", (unsigned)rec.hdr.priority);
 			if (rec.hdr.flags & MML_REC_F_DAEMON)
 				(void)fputs(" flags=daemon", stdout);
 			(void)putchar('\n');
 			n = bytes == 0 || bytes > rec.hdr.len ? rec.hdr.len :
 			    bytes;
-			mml_ctl_hexdump(stdout, "  ", r->data + rec.off,
+			mml_rd_hexdump(stdout, "  ", r->data + rec.off,
 			    (size_t)n);
 			(void)putchar('\n');
 			break;
-		case MML_CTL_LOST:
+		case MML_RD_LOST:
 			printf("-- %s overwritten while we read --\n\n",
 			    seq_range(sr, sizeof(sr), it.gap_seq, it.gap));
 			break;
-		case MML_CTL_JUMP:
+		case MML_RD_JUMP:
 			printf("-- sequence numbers jump: %s skipped after an "
 			    "unclean shutdown, as the daemon noted at "
 			    "off=0x%08" PRIx64 " --\n\n", seq_range(sr,
 			    sizeof(sr), it.gap_seq, it.gap), it.gap_off);
 			break;
-		case MML_CTL_CORRUPT:
+		case MML_RD_CORRUPT:
 			if (it.gap == 0)
 				(void)snprintf(sr, sizeof(sr), "no entry");
 			else
@@ -2698,7 +2699,7 @@ cmd_dump(const struct opts *o)
 			    mml_disk_reason_str(it.gap_reason), sr);
 			n = bytes == 0 || bytes > MML_REC_HDR ? MML_REC_HDR :
 			    bytes;
-			mml_ctl_hexdump(stdout, "  ", r->data + it.gap_off,
+			mml_rd_hexdump(stdout, "  ", r->data + it.gap_off,
 			    (size_t)n);
 			(void)putchar('\n');
 			break;
@@ -2710,8 +2711,8 @@ cmd_dump(const struct opts *o)
 	printf("end of records at off=0x%08" PRIx64 " seq=%" PRIu64 " (%s)\n",
 	    it.off, it.seq, mml_disk_reason_str(it.end_reason));
 done:
-	mml_ctl_iter_done(&it);
-	(void)mml_ctl_ring_free(r);
+	mml_rd_iter_done(&it);
+	(void)mml_rd_ring_free(r);
 	rc = EXIT_SUCCESS;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (errno != EPIPE) {
@@ -2734,7 +2735,7 @@ cmd_control(const struct opts *o)
 	const uint8_t *body;
 	uint8_t buf[512], type;
 	char why[256], hex[33];
-	struct mml_ctl_ring *r;
+	struct mml_rd_ring *r;
 	enum mml_disk_reason dr;
 	size_t len;
 	int rc;
@@ -2756,10 +2757,10 @@ cmd_control(const struct opts *o)
 		break;
 	case CMD_ROTATE_ID:
 		/* The new id, if the ring is ours to read. */
-		if (mml_ctl_ring_open(o->file, &r, &dr) == 0) {
-			mml_ctl_hex128(hex, r->ring_id);
+		if (mml_rd_ring_open(o->file, &r, &dr) == 0) {
+			mml_rd_hex128(hex, r->ring_id);
 			printf("ring id is now %s\n", hex);
-			(void)mml_ctl_ring_free(r);
+			(void)mml_rd_ring_free(r);
 		} else
 			printf("ring id changed\n");
 		break;
@@ -2797,7 +2798,7 @@ main(int argc, char **argv)
 	(void)setlocale(LC_CTYPE, "");
 	/* A closed pipe is an EPIPE write error, which ends us quietly. */
 	(void)signal(SIGPIPE, SIG_IGN);
-	mml_ctl_sigbus_install();
+	mml_rd_sigbus_install();
 	memset(&o, 0, sizeof(o));
 	rc = parse_args(argc, argv, &o);
 	if (rc != 0)

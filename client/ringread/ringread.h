@@ -1,10 +1,12 @@
 /*
- * ctl.h: interfaces private to mmlogctl, shared by its three modules:
- * the ring reader (ctl_read.c), the output formats (ctl_format.c) and the
- * command-line front end with its subcommands (mmlogctl.c).
+ * ringread.h: the ring reader shared by mmlogctl and mmlog-forward:
+ * opening and mapping a ring read-only (read.c), walking and seeking it,
+ * cursors and the entry formats (format.c), the daemon's NOTIFY
+ * subscription (notify.c).  Never writes the ring; never links the
+ * daemon.
  */
-#ifndef MML_CTL_H
-#define MML_CTL_H
+#ifndef MML_RINGREAD_H
+#define MML_RINGREAD_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -13,18 +15,18 @@
 
 #include "disk.h"
 
-#define MML_CTL_DEFAULT_FILE	"/var/lib/mmlogd/mmlogd.ring"
+#define MML_RD_DEFAULT_FILE	"/var/lib/mmlogd/mmlogd.ring"
 
 /* "s=" 32 hex digits ";i=" up to 16 hex digits, NUL. */
-#define MML_CTL_CURSOR_MAX	64
+#define MML_RD_CURSOR_MAX	64
 
 /*
  * An open ring file, mapped read-only and shared, so that it shows what
  * the daemon writes as it writes it.  Only the header's static part,
- * checked once by mml_ctl_ring_open(), is trusted; every dynamic field
+ * checked once by mml_rd_ring_open(), is trusted; every dynamic field
  * is re-read with an atomic load each time it is used.
  */
-struct mml_ctl_ring {
+struct mml_rd_ring {
 	char		*path;
 	uint8_t		*map;		/* header page, then the data region */
 	size_t		 map_len;	/* MML_DISK_HEADER_SIZE + capacity */
@@ -50,22 +52,22 @@ struct mml_ctl_ring {
  * mml_disk_header_check() with *ret_reason saying why the file is not a
  * usable ring.  *ret_reason is MML_DISK_OK for system errors.
  */
-int	mml_ctl_ring_open(const char *path, struct mml_ctl_ring **ret,
+int	mml_rd_ring_open(const char *path, struct mml_rd_ring **ret,
 	    enum mml_disk_reason *ret_reason);
 
 /* Unmaps and frees a ring; accepts NULL and returns NULL. */
-struct mml_ctl_ring *mml_ctl_ring_free(struct mml_ctl_ring *r);
+struct mml_rd_ring *mml_rd_ring_free(struct mml_rd_ring *r);
 
 /*
  * Copies the header, loading each dynamic field atomically.  The copy is
  * a snapshot: fields may come from different moments of the writer.
  */
-void	mml_ctl_ring_header(const struct mml_ctl_ring *r,
+void	mml_rd_ring_header(const struct mml_rd_ring *r,
 	    struct mml_disk_header *ret);
 
 /* Atomic loads of the dynamic header fields the reader polls. */
-uint64_t mml_ctl_ring_tail_seq(const struct mml_ctl_ring *r);
-uint64_t mml_ctl_ring_head_seq(const struct mml_ctl_ring *r);
+uint64_t mml_rd_ring_tail_seq(const struct mml_rd_ring *r);
+uint64_t mml_rd_ring_head_seq(const struct mml_rd_ring *r);
 
 /*
  * Returns 1 if the ring should be reopened: its path now names another
@@ -73,33 +75,33 @@ uint64_t mml_ctl_ring_head_seq(const struct mml_ctl_ring *r);
  * ring; 0 if not.  A missing path counts as not changed, since a daemon
  * re-creating the file leaves a moment without one.
  */
-int	mml_ctl_ring_replaced(const struct mml_ctl_ring *r);
+int	mml_rd_ring_replaced(const struct mml_rd_ring *r);
 
 /*
  * SIGBUS protection.  If the file shrinks underneath a mapping, a read
  * of the lost part raises SIGBUS; the handler replaces the page with
  * zeros, which no check accepts, and remembers that it happened.
- * mml_ctl_sigbus_install() is called once; mml_ctl_sigbus_hit() returns
+ * mml_rd_sigbus_install() is called once; mml_rd_sigbus_hit() returns
  * 1 (and forgets) if a fault was absorbed since the last call.
  */
-void	mml_ctl_sigbus_install(void);
-int	mml_ctl_sigbus_hit(void);
+void	mml_rd_sigbus_install(void);
+int	mml_rd_sigbus_hit(void);
 
 /* How an iterator looks at records. */
-enum mml_ctl_mode {
-	MML_CTL_QUICK,	/* headers only, on the live map: fastest */
-	MML_CTL_CHECK,	/* headers and CRC, on the live map */
-	MML_CTL_COPY,	/* copy, CRC-check the copy, re-check the tail */
+enum mml_rd_mode {
+	MML_RD_QUICK,	/* headers only, on the live map: fastest */
+	MML_RD_CHECK,	/* headers and CRC, on the live map */
+	MML_RD_COPY,	/* copy, CRC-check the copy, re-check the tail */
 };
 
-/* What mml_ctl_iter_next() found. */
-enum mml_ctl_step {
-	MML_CTL_END = 0,	/* no further record (for now) */
-	MML_CTL_ENTRY,		/* an entry */
-	MML_CTL_LOST,		/* entries overwritten before we read them */
-	MML_CTL_CORRUPT,	/* entries skipped past a damaged record */
-	MML_CTL_WRAP,		/* a WRAP marker, if report_wraps is set */
-	MML_CTL_JUMP,		/* seqs the writer skipped, and said so */
+/* What mml_rd_iter_next() found. */
+enum mml_rd_step {
+	MML_RD_END = 0,	/* no further record (for now) */
+	MML_RD_ENTRY,		/* an entry */
+	MML_RD_LOST,		/* entries overwritten before we read them */
+	MML_RD_CORRUPT,	/* entries skipped past a damaged record */
+	MML_RD_WRAP,		/* a WRAP marker, if report_wraps is set */
+	MML_RD_JUMP,		/* seqs the writer skipped, and said so */
 };
 
 /*
@@ -107,57 +109,57 @@ enum mml_ctl_step {
  * position.  The writer may append, move the tail and overwrite while
  * the walk goes on; the iterator reports each such gap as a step.
  *
- * A break in the chain below the head is damage (MML_CTL_CORRUPT: gap
+ * A break in the chain below the head is damage (MML_RD_CORRUPT: gap
  * seqs from gap_seq are lost, starting with the damaged record at
  * gap_off; gap is 0 when the damaged record held no entry, a WRAP
  * marker), unless the record at the break is the writer's own note of a
  * jump in numbering after an unclean shutdown, whose MMLOG_SEQ_GAP is
- * the size of the jump (MML_CTL_JUMP: gap seqs from gap_seq were never
+ * the size of the jump (MML_RD_JUMP: gap seqs from gap_seq were never
  * written; proto/FORMAT.md, Writing, rule 4).  Damage just before such a
- * note is reported as MML_CTL_CORRUPT for the damaged seqs, then
- * MML_CTL_JUMP for the announced ones.
+ * note is reported as MML_RD_CORRUPT for the damaged seqs, then
+ * MML_RD_JUMP for the announced ones.
  */
-struct mml_ctl_iter {
-	struct mml_ctl_ring *ring;
-	enum mml_ctl_mode mode;
+struct mml_rd_iter {
+	struct mml_rd_ring *ring;
+	enum mml_rd_mode mode;
 	int		 report_wraps;	/* return WRAP markers as steps */
 	uint64_t	 off;		/* next record to look at */
 	uint64_t	 seq;		/* the seq it must carry */
 	uint64_t	 wraps;		/* WRAP markers passed */
 	uint64_t	 records;	/* records taken (entries and wraps) */
-	/* Set by MML_CTL_LOST, MML_CTL_CORRUPT and MML_CTL_JUMP. */
+	/* Set by MML_RD_LOST, MML_RD_CORRUPT and MML_RD_JUMP. */
 	uint64_t	 gap_seq;	/* first seq skipped */
 	uint64_t	 gap;		/* number of seqs skipped */
 	uint64_t	 gap_off;	/* CORRUPT, JUMP: where the chain broke */
 	enum mml_disk_reason gap_reason;
 	/* A jump announced at off, to be reported by the next step. */
 	uint64_t	 pend_jump;
-	/* Set by MML_CTL_END: why the record at off was not taken. */
+	/* Set by MML_RD_END: why the record at off was not taken. */
 	enum mml_disk_reason end_reason;
 	/* A resync that found nothing is not repeated for the same head. */
 	uint64_t	 noresync_off;
 	uint64_t	 noresync_seq;
 	uint64_t	 noresync_head;
-	/* MML_CTL_COPY: the copy entries point into. */
+	/* MML_RD_COPY: the copy entries point into. */
 	uint8_t		*buf;
 	size_t		 buf_cap;
 };
 
 /*
- * Prepares an iterator, to be placed by mml_ctl_iter_tail() or
- * mml_ctl_iter_seek() before its first step.
+ * Prepares an iterator, to be placed by mml_rd_iter_tail() or
+ * mml_rd_iter_seek() before its first step.
  */
-void	mml_ctl_iter_init(struct mml_ctl_iter *it, struct mml_ctl_ring *r,
-	    enum mml_ctl_mode mode);
+void	mml_rd_iter_init(struct mml_rd_iter *it, struct mml_rd_ring *r,
+	    enum mml_rd_mode mode);
 
 /* Frees the iterator's buffer; the iterator may be initialised again. */
-void	mml_ctl_iter_done(struct mml_ctl_iter *it);
+void	mml_rd_iter_done(struct mml_rd_iter *it);
 
 /*
  * Places the iterator at the oldest record, re-reading the header's
  * tail a few times if the writer is moving it at this instant.
  */
-void	mml_ctl_iter_tail(struct mml_ctl_iter *it);
+void	mml_rd_iter_tail(struct mml_rd_iter *it);
 
 /*
  * Places the iterator at a record about n entries before the head,
@@ -166,7 +168,7 @@ void	mml_ctl_iter_tail(struct mml_ctl_iter *it);
  * placed; 0 if placed at the tail instead, because the ring is small,
  * its header's hints do not add up, or no proven record was found.
  */
-int	mml_ctl_iter_seek_last(struct mml_ctl_iter *it, uint64_t n);
+int	mml_rd_iter_seek_last(struct mml_rd_iter *it, uint64_t n);
 
 /*
  * Both seeks ask the ring's seek index first: a bisection of its slots,
@@ -182,47 +184,47 @@ int	mml_ctl_iter_seek_last(struct mml_ctl_iter *it, uint64_t n);
  * assumption that the clock did not go back; the record's own time is
  * below key).  Returns 1 if so placed, 0 if placed at the tail.
  */
-int	mml_ctl_iter_seek_key(struct mml_ctl_iter *it, int by_time,
+int	mml_rd_iter_seek_key(struct mml_rd_iter *it, int by_time,
 	    uint64_t key);
 
 /* Places the iterator at a remembered position. */
-void	mml_ctl_iter_seek(struct mml_ctl_iter *it, uint64_t off,
+void	mml_rd_iter_seek(struct mml_rd_iter *it, uint64_t off,
 	    uint64_t seq);
 
 /*
- * Takes the next step.  MML_CTL_ENTRY (and MML_CTL_WRAP) fill *ret: in
- * MML_CTL_COPY mode its pointers point into the iterator's buffer and
+ * Takes the next step.  MML_RD_ENTRY (and MML_RD_WRAP) fill *ret: in
+ * MML_RD_COPY mode its pointers point into the iterator's buffer and
  * stay valid until the next call; otherwise they point into the live
- * map, in bounds but possibly changing.  Returns an enum mml_ctl_step,
+ * map, in bounds but possibly changing.  Returns an enum mml_rd_step,
  * or -ENOMEM.
  */
-int	mml_ctl_iter_next(struct mml_ctl_iter *it, struct mml_rec *ret);
+int	mml_rd_iter_next(struct mml_rd_iter *it, struct mml_rec *ret);
 
 /*
- * Reads the entry seq remembered at off, as MML_CTL_COPY does, into the
- * iterator's buffer.  Returns MML_CTL_ENTRY; MML_CTL_LOST if the writer
+ * Reads the entry seq remembered at off, as MML_RD_COPY does, into the
+ * iterator's buffer.  Returns MML_RD_ENTRY; MML_RD_LOST if the writer
  * has overwritten it since; -EBADMSG (with it->gap_reason set) if it no
  * longer checks although it is still in the ring; or -ENOMEM.
  */
-int	mml_ctl_iter_read_at(struct mml_ctl_iter *it, uint64_t off,
+int	mml_rd_iter_read_at(struct mml_rd_iter *it, uint64_t off,
 	    uint64_t seq, struct mml_rec *ret);
 
 /* Output formats of `show`. */
-enum mml_ctl_output {
-	MML_CTL_O_SHORT,
-	MML_CTL_O_SHORT_PRECISE,
-	MML_CTL_O_SHORT_ISO,
-	MML_CTL_O_JSON,
-	MML_CTL_O_JSON_PRETTY,
-	MML_CTL_O_EXPORT,
-	MML_CTL_O_CAT,
-	MML_CTL_O_RAW,
+enum mml_rd_output {
+	MML_RD_O_SHORT,
+	MML_RD_O_SHORT_PRECISE,
+	MML_RD_O_SHORT_ISO,
+	MML_RD_O_JSON,
+	MML_RD_O_JSON_PRETTY,
+	MML_RD_O_EXPORT,
+	MML_RD_O_CAT,
+	MML_RD_O_RAW,
 };
 
 /* State shared by every entry printed. */
-struct mml_ctl_fmt {
+struct mml_rd_fmt {
 	FILE		*out;
-	enum mml_ctl_output mode;
+	enum mml_rd_output mode;
 	char		 host[256];	/* escaped gethostname() */
 	uint8_t		 ring_id[16];
 	uint8_t		 boot_id[16];
@@ -232,102 +234,78 @@ struct mml_ctl_fmt {
 };
 
 /* Returns the format named s, or -EINVAL. */
-int	mml_ctl_output_parse(const char *s);
+int	mml_rd_output_parse(const char *s);
 
 /* Fills f for printing entries of the ring whose header is h. */
-void	mml_ctl_fmt_init(struct mml_ctl_fmt *f, FILE *out,
-	    enum mml_ctl_output mode, const struct mml_disk_header *h);
+void	mml_rd_fmt_init(struct mml_rd_fmt *f, FILE *out,
+	    enum mml_rd_output mode, const struct mml_disk_header *h);
 
 /*
- * Prints one checked entry record in f's format.  MML_CTL_O_RAW writes
+ * Prints one checked entry record in f's format.  MML_RD_O_RAW writes
  * the record's bytes as they are in the ring, header and CRC included,
  * padded with zeros to MML_DISK_ALIGN: a stream of records that
  * mml_disk_rec_check() accepts one after the other.
  */
-void	mml_ctl_fmt_entry(struct mml_ctl_fmt *f, const struct mml_rec *rec);
+void	mml_rd_fmt_entry(struct mml_rd_fmt *f, const struct mml_rec *rec);
 
 /*
  * Prints the marker for n entries overwritten before they were read: on
  * f's stream for text formats, on stderr for machine-readable ones.
  */
-void	mml_ctl_fmt_lost(struct mml_ctl_fmt *f, uint64_t n);
+void	mml_rd_fmt_lost(struct mml_rd_fmt *f, uint64_t n);
 
-/* Formats a cursor into buf (MML_CTL_CURSOR_MAX bytes). */
-void	mml_ctl_cursor_format(char *buf, const uint8_t ring_id[16],
+/* Formats a cursor into buf (MML_RD_CURSOR_MAX bytes). */
+void	mml_rd_cursor_format(char *buf, const uint8_t ring_id[16],
 	    uint64_t seq);
 
 /*
  * Parses a cursor "s=<ring id>;i=<seq>"; fields may come in any order
  * and unknown ones are ignored.  Returns 0 or -EINVAL.
  */
-int	mml_ctl_cursor_parse(const char *s, uint8_t ret_ring_id[16],
+int	mml_rd_cursor_parse(const char *s, uint8_t ret_ring_id[16],
 	    uint64_t *ret_seq);
 
 /* Writes 16 bytes as 32 lowercase hex digits and a NUL into buf. */
-void	mml_ctl_hex128(char *buf, const uint8_t id[16]);
+void	mml_rd_hex128(char *buf, const uint8_t id[16]);
 
 /*
  * Writes bytes for a terminal: valid printable UTF-8 as is, \n, \r and
  * \t as those two-character escapes, every other control byte, C1
  * control and byte of invalid UTF-8 as \xHH.
  */
-void	mml_ctl_put_escaped(FILE *out, const uint8_t *p, size_t len);
+void	mml_rd_put_escaped(FILE *out, const uint8_t *p, size_t len);
 
 /*
  * Writes bytes as a JSON string, quotes included; if they are not valid
  * UTF-8, as an array of byte values instead (journalctl's convention).
  */
-void	mml_ctl_put_json(FILE *out, const uint8_t *p, size_t len);
+void	mml_rd_put_json(FILE *out, const uint8_t *p, size_t len);
 
-/* mml_ctl_put_json() of a C string. */
-void	mml_ctl_put_json_str(FILE *out, const char *s);
+/* mml_rd_put_json() of a C string. */
+void	mml_rd_put_json_str(FILE *out, const char *s);
 
 /* Returns 1 if p[0, len) is valid UTF-8, else 0. */
-int	mml_ctl_utf8_valid(const uint8_t *p, size_t len);
+int	mml_rd_utf8_valid(const uint8_t *p, size_t len);
 
 /*
  * The length of the well-formed UTF-8 sequence at p, of at most left
  * bytes (RFC 3629: no overlong forms, no surrogates, nothing above
  * U+10FFFF), with its code point in *ret_cp; 0 if there is none.
  */
-size_t	mml_ctl_utf8_seq(const uint8_t *p, size_t left, uint32_t *ret_cp);
+size_t	mml_rd_utf8_seq(const uint8_t *p, size_t left, uint32_t *ret_cp);
 
 /*
  * Hexdump of p[0, len): "prefix" then the offset, 16 bytes in hex and
  * their printable ASCII between bars, one line per 16 bytes.
  */
-void	mml_ctl_hexdump(FILE *out, const char *prefix, const uint8_t *p,
+void	mml_rd_hexdump(FILE *out, const char *prefix, const uint8_t *p,
 	    size_t len);
 
-/*
- * Terminal manners (ctl_pager.c).  mml_ctl_color_wanted() says whether
- * output on fd should be highlighted: fd is a terminal, $TERM is set and
- * not "dumb", and $NO_COLOR is not set.
- */
-int	mml_ctl_color_wanted(int fd);
-
-/*
- * Starts a pager on standard output if it is a terminal, as journalctl
- * does: $MMLOG_PAGER, else $PAGER, else less(1) (with LESS=FRSXMK
- * unless $LESS is set), else more(1), else a plain copy.  An empty
- * value or "cat" means no pager.  Returns 1 if a pager now reads our
- * standard output, 0 if none was started, -errno on failure (nothing
- * changed then).
- */
-int	mml_ctl_pager_open(void);
-
-/*
- * Flushes and closes standard output, then waits for the pager to exit,
- * so that the shell prompt does not come back while it still shows.
- * Does nothing if no pager was started.
- */
-void	mml_ctl_pager_close(void);
-
 /* Formats a CLOCK_REALTIME time in usec as local ISO 8601 with zone. */
-void	mml_ctl_time_iso(char *buf, size_t cap, uint64_t usec);
+void	mml_rd_time_iso(char *buf, size_t cap, uint64_t usec);
 
-/* What mml_ctl_index_check() found. */
-struct mml_ctl_idx_report {
+/* What mml_rd_index_check() found. */
+struct mml_rd_idx_report {
 	uint64_t	 slots;
 	uint64_t	 used;		/* naming a live entry, which checks */
 	uint64_t	 stale;		/* naming an evicted or damaged entry */
@@ -339,8 +317,8 @@ struct mml_ctl_idx_report {
  * names, calling bad(arg, slot, file offset, why) for each damaged one.
  * Returns 0; -1 if the header announces an index the file lacks.
  */
-int	mml_ctl_index_check(struct mml_ctl_ring *r,
-	    struct mml_ctl_idx_report *rep,
+int	mml_rd_index_check(struct mml_rd_ring *r,
+	    struct mml_rd_idx_report *rep,
 	    void (*bad)(void *, uint64_t, uint64_t, const char *), void *arg);
 
 /*
@@ -349,7 +327,21 @@ int	mml_ctl_index_check(struct mml_ctl_ring *r,
  * rename and its directory after, so that after a crash path holds the
  * old text or the new, never nothing.  Returns 0 or -errno.
  */
-int	mml_ctl_write_atomic(const char *path, const char *text, mode_t mode,
+int	mml_rd_write_atomic(const char *path, const char *text, mode_t mode,
 	    int durable);
 
-#endif /* MML_CTL_H */
+/*
+ * Connects to path and asks for NOTIFY frames (SUBSCRIBE, frame id id);
+ * the socket is left non-blocking.  Returns it, or -errno.
+ */
+int	mml_rd_subscribe(const char *path, unsigned id);
+
+/*
+ * Reads every frame waiting on a subscribed socket: each only says "look
+ * at the ring again".  Returns 0 while the connection is good, -EPIPE
+ * once it is gone, -EPERM if the daemon refused to notify us (its reason
+ * in why, cut to why_cap bytes).  The caller closes fd on an error.
+ */
+int	mml_rd_notify_drain(int fd, char *why, size_t why_cap);
+
+#endif /* MML_RINGREAD_H */

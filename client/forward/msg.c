@@ -1,5 +1,5 @@
 /*
- * fwd_msg.c: an entry of the ring as an RFC 5424 syslog message, and
+ * msg.c: an entry of the ring as an RFC 5424 syslog message, and
  * the destination URL, for mmlog-forward.  Pure: no I/O but
  * gethostname() at set-up.
  *
@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl.h"
+#include "ringread.h"
 #include "fwd.h"
 #include "wire.h"
 
@@ -63,7 +63,7 @@ mml_fwd_sd_escape(uint8_t *out, const uint8_t *p, size_t len)
 	uint32_t cp;
 
 	while (i < len) {
-		n = mml_ctl_utf8_seq(p + i, len - i, &cp);
+		n = mml_rd_utf8_seq(p + i, len - i, &cp);
 		if (n == 0) {
 			/* U+FFFD REPLACEMENT CHARACTER for each bad byte. */
 			out[o++] = 0xef;
