@@ -15,8 +15,6 @@
 #include "disk.h"
 #include "wire.h"
 
-#define MML_DEFAULT_SOCKET	"/run/mmlogd/mmlogd.sock"
-#define MML_DEFAULT_FILE	"/var/lib/mmlogd/mmlogd.ring"
 #define MML_DEFAULT_SIZE	((uint64_t)64 << 20)
 #define MML_DEFAULT_MAX_ENTRY	4096
 #define MML_DEFAULT_SYNC_MS	1000

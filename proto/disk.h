@@ -15,6 +15,8 @@
 
 #include "wire.h"
 
+/* The ring mmlogd keeps unless told otherwise (--file, $MMLOG_FILE). */
+#define MML_DEFAULT_FILE	"/var/lib/mmlogd/mmlogd.ring"
 #define MML_DISK_MAGIC		"MMLOGRNG"
 #define MML_DISK_VERSION	1
 #define MML_DISK_HEADER_SIZE	4096	/* data region starts here */

@@ -20,6 +20,12 @@
 #define MML_WIRE_VERSION	1
 
 /* Largest frame either side sends or accepts, header included. */
+/*
+ * Where mmlogd listens unless told otherwise (--socket, $MMLOG_SOCKET).
+ * mmlog.h repeats it as MMLOG_SOCKET_DEFAULT, for applications, which
+ * cannot include this header; check_wire holds the two equal.
+ */
+#define MML_DEFAULT_SOCKET	"/run/mmlogd/mmlogd.sock"
 #define MML_FRAME_MAX		(64 * 1024)
 
 /* Frame types.  Requests have the top bit clear, replies have it set. */

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mmlog.h"
+#include "util.h"
 #include "wire.h"
 
 /* Offsets in the frames the table starts from (see PROTOCOL.md). */
@@ -526,6 +528,66 @@ bad_frame_one(const struct bad_frame *t)
 	ck_assert_int_eq(mml_wire_decode(fbuf, len, !t->from_server, &f,
 	    NULL), -t->err);
 }
+
+/* The public header's default socket is the daemon's. */
+START_TEST(test_default_socket)
+{
+	ck_assert_str_eq(MMLOG_SOCKET_DEFAULT, MML_DEFAULT_SOCKET);
+}
+END_TEST
+
+/* mml_parse_u64() and mml_parse_size(), one row per case. */
+START_TEST(test_parse_numbers)
+{
+	static const struct {
+		const char *in;
+		int size;		/* 1: mml_parse_size() */
+		int rc;
+		uint64_t v;
+	} t[] = {
+		{ "0", 0, 0, 0 },
+		{ "4096", 0, 0, 4096 },
+		{ "18446744073709551615", 0, 0, UINT64_MAX },
+		{ "18446744073709551616", 0, -ERANGE, 0 },
+		{ "99999999999999999999", 0, -ERANGE, 0 },
+		{ "", 0, -EINVAL, 0 },
+		{ "-1", 0, -EINVAL, 0 },
+		{ "+1", 0, -EINVAL, 0 },
+		{ " 1", 0, -EINVAL, 0 },
+		{ "1 ", 0, -EINVAL, 0 },
+		{ "0x10", 0, -EINVAL, 0 },
+		{ "12a", 0, -EINVAL, 0 },
+		{ "64M", 0, -EINVAL, 0 },
+		{ "65536", 1, 0, 65536 },
+		{ "64M", 1, 0, (uint64_t)64 << 20 },
+		{ "64m", 1, 0, (uint64_t)64 << 20 },
+		{ "1GiB", 1, 0, (uint64_t)1 << 30 },
+		{ "4kb", 1, 0, 4096 },
+		{ "2T", 1, 0, (uint64_t)2 << 40 },
+		{ "16777216T", 1, -ERANGE, 0 },
+		{ "1X", 1, -EINVAL, 0 },
+		{ "1Mx", 1, -EINVAL, 0 },
+		{ "M", 1, -EINVAL, 0 },
+		{ "", 1, -EINVAL, 0 },
+	};
+	size_t i;
+	uint64_t v;
+	int rc;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		v = 12345;
+		rc = t[i].size ? mml_parse_size(t[i].in, &v) :
+		    mml_parse_u64(t[i].in, &v);
+		ck_assert_msg(rc == t[i].rc, "'%s': rc %d, want %d", t[i].in,
+		    rc, t[i].rc);
+		ck_assert_msg(v == (rc == 0 ? t[i].v : 12345),
+		    "'%s': value %llu", t[i].in, (unsigned long long)v);
+	}
+	ck_assert_int_eq(mml_parse_range("5", 1, 10, &v), 0);
+	ck_assert_int_eq(mml_parse_range("11", 1, 10, &v), -ERANGE);
+	ck_assert_int_eq(mml_parse_range("0", 1, 10, &v), -ERANGE);
+}
+END_TEST
 
 START_TEST(test_bad_frame)
 {
@@ -1186,6 +1248,16 @@ wire_suite(void)
 	tc = tcase_create("reason_str");
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_reason_str);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("defaults");
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_default_socket);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("parse_numbers");
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_parse_numbers);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("random_damage");

@@ -304,9 +304,9 @@ usage(FILE *out, const struct opts *o)
 	static const char *const global =
 	    "Global options (before or after the command):\n"
 	    "  --file PATH        ring file (default: $MMLOG_FILE, else "
-	    MML_RD_DEFAULT_FILE ")\n"
+	    MML_DEFAULT_FILE ")\n"
 	    "  --socket PATH      daemon socket (default: $MMLOG_SOCKET, else "
-	    MMLOG_SOCKET_DEFAULT ")\n"
+	    MML_DEFAULT_SOCKET ")\n"
 	    "  -h, --help         this help; COMMAND -h for a command's\n"
 	    "  --version          the version\n";
 	static const char *const show =
@@ -584,7 +584,7 @@ check_opts(struct opts *o)
 	if (o->file == NULL) {
 		env = getenv("MMLOG_FILE");
 		o->file = env != NULL && *env != '\0' ? env :
-		    MML_RD_DEFAULT_FILE;
+		    MML_DEFAULT_FILE;
 	}
 	if (o->socket == NULL)
 		o->socket = mmlog_default_socket();

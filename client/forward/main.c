@@ -45,7 +45,6 @@
 
 #define EXIT_USAGE		2
 #define FWD_VERSION		"0.1.0"
-#define DEFAULT_SOCKET		"/run/mmlogd/mmlogd.sock"
 #define BACKOFF_MIN_MS		100
 #define POLL_NOTIFY_MS		1000	/* re-walk at least this often */
 #define POLL_NOSOCKET_MS	250	/* without NOTIFY */
@@ -197,7 +196,7 @@ usage(FILE *out)
 "\n"
 "SIGUSR1 logs the counters; SIGTERM confirms what was sent, writes the\n"
 "cursor and exits (a second SIGTERM stops waiting for the collector).\n",
-	    MML_RD_DEFAULT_FILE, DEFAULT_SOCKET, MML_FWD_SD_ID);
+	    MML_DEFAULT_FILE, MML_DEFAULT_SOCKET, MML_FWD_SD_ID);
 }
 
 static int
@@ -408,11 +407,11 @@ parse_args(int argc, char **argv, struct opts *o)
 	if (o->file == NULL)
 		o->file = getenv("MMLOG_FILE");
 	if (o->file == NULL || *o->file == '\0')
-		o->file = MML_RD_DEFAULT_FILE;
+		o->file = MML_DEFAULT_FILE;
 	if (o->socket == NULL)
 		o->socket = getenv("MMLOG_SOCKET");
 	if (o->socket == NULL || *o->socket == '\0')
-		o->socket = DEFAULT_SOCKET;
+		o->socket = MML_DEFAULT_SOCKET;
 	return 0;
 bad:
 	logmsg(LOG_ERR, "invalid value '%s' for --%s", optarg,

@@ -145,7 +145,7 @@ mmlog_default_socket(void)
 {
 	const char *p = getenv("MMLOG_SOCKET");
 
-	return p != NULL && *p != '\0' ? p : MMLOG_SOCKET_DEFAULT;
+	return p != NULL && *p != '\0' ? p : MML_DEFAULT_SOCKET;
 }
 
 PUBLIC int

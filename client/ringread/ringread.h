@@ -15,7 +15,6 @@
 
 #include "disk.h"
 
-#define MML_RD_DEFAULT_FILE	"/var/lib/mmlogd/mmlogd.ring"
 
 /* "s=" 32 hex digits ";i=" up to 16 hex digits, NUL. */
 #define MML_RD_CURSOR_MAX	64

@@ -1,0 +1,52 @@
+/*
+ * util.h: the small facts every program of the project needs, written
+ * once: reading a number or a size from text, and the clocks.  Pure: no
+ * I/O, no allocation, no logging.
+ */
+#ifndef MML_UTIL_H
+#define MML_UTIL_H
+
+#include <stdint.h>
+#include <time.h>
+
+/*
+ * Parses an unsigned decimal number: one or more digits and nothing
+ * else (no sign, no space, no base prefix).  Returns 0 and *ret; -EINVAL
+ * for anything else, -ERANGE above UINT64_MAX.  *ret is written only on
+ * success.  Example: mml_parse_u64("4096", &v) gives 4096.
+ */
+int mml_parse_u64(const char *s, uint64_t *ret);
+
+/*
+ * mml_parse_u64() within [min, max]: -ERANGE outside it.
+ */
+int mml_parse_range(const char *s, uint64_t min, uint64_t max,
+    uint64_t *ret);
+
+/*
+ * Parses a size: a decimal number, optionally followed by K, M, G or T
+ * (powers of 1024, either case), an optional "i" and an optional "B":
+ * "65536", "64M", "1GiB", "4kb".  Returns 0 and *ret; -EINVAL or -ERANGE.
+ */
+int mml_parse_size(const char *s, uint64_t *ret);
+
+/* The clock's time in microseconds, and in nanoseconds. */
+static inline uint64_t
+mml_now_usec(clockid_t clock)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static inline uint64_t
+mml_now_nsec(clockid_t clock)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+#endif /* MML_UTIL_H */
