@@ -399,10 +399,19 @@ int
 mml_fields_append(void *buf, size_t cap, size_t *len, const char *key,
     size_t key_len, const void *value, size_t value_len)
 {
+	if (!mml_field_key_valid((const uint8_t *)key, key_len))
+		return -EINVAL;
+	return mml_fields_put(buf, cap, len, key, key_len, value, value_len);
+}
+
+int
+mml_fields_put(void *buf, size_t cap, size_t *len, const char *key,
+    size_t key_len, const void *value, size_t value_len)
+{
 	uint8_t *p;
 	uint32_t item_len;
 
-	if (!mml_field_key_valid((const uint8_t *)key, key_len))
+	if (key_len == 0 || key_len > MML_FIELD_KEY_MAX)
 		return -EINVAL;
 	if (*len > cap || value_len > MML_FRAME_MAX ||
 	    4 + key_len + 1 + value_len > cap - *len)

@@ -215,6 +215,13 @@ int mml_wire_entry_append(void *buf, size_t cap, size_t *len, int priority,
 /* Appends one "KEY=VALUE" item to a fields block; same return values. */
 int mml_fields_append(void *buf, size_t cap, size_t *len, const char *key,
     size_t key_len, const void *value, size_t value_len);
+/*
+ * The same without the client's rules for the key (only its length, 1
+ * to MML_FIELD_KEY_MAX, is checked): for the daemon's own fields, such
+ * as SYSLOG_PID from a syslog header or _LINE_BREAK.
+ */
+int mml_fields_put(void *buf, size_t cap, size_t *len, const char *key,
+    size_t key_len, const void *value, size_t value_len);
 /* Encodes an ERROR reply into buf (>= 24 + text_len); returns its size. */
 size_t mml_wire_error(void *buf, size_t cap, uint32_t id, int error,
     enum mml_wire_reason reason, const char *text);
