@@ -35,6 +35,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "mmlogd.h"
+#include "walk.h"
 
 /*
  * A resize runs before READY=1, and copying a ring of gigabytes, then
@@ -185,41 +186,43 @@ out:
 
 /*
  * Copies every entry of old, oldest first, into nr.  Old's records are
- * followed from its tail to its head as a reader follows them; bytes that
- * do not check (damage) are stepped over, 8 at a time, until a whole
- * record with a number not yet seen turns up, and counted.
+ * followed from its tail to its head as a reader follows them
+ * (mml_walk_next()); where the chain breaks, the walk goes on where a
+ * reader's resync would (mml_walk_resync(), up to the head), and the
+ * bytes stepped over are counted.
  */
 static int
 migrate(struct mml_ring *old, struct mml_ring *nr, struct migration *m)
 {
+	struct mml_walk w;
+	struct mml_walk_pos pos = { old->tail_off, old->tail_seq };
+	struct mml_walk_found f;
 	struct mml_rec rec;
 	struct mml_rec_hdr h;
-	uint64_t off = old->tail_off, seq = old->tail_seq, steps = 0, s;
+	uint64_t walked = 0, skip, s;
 	int e;
 
 	mml_ring_skip_to(nr, old->tail_seq);
+	mml_walk_init(&w, old->data, old->cap, old->next_seq, old->head_off);
 	/* The records from tail to head are contiguous: head ends the walk. */
-	while ((off != old->head_off || steps == 0) &&
-	    old->tail_seq != old->next_seq && steps < 2 * old->cap) {
-		e = mml_disk_rec_check(old->data, old->cap, off, 0, 1, &rec,
-		    NULL);
-		if (e < 0 || rec.hdr.seq < seq ||
-		    rec.hdr.seq >= old->next_seq ||
-		    (rec.hdr.type == MML_REC_WRAP && rec.hdr.seq != seq)) {
-			off += MML_DISK_ALIGN;
-			if (old->cap - off < MML_REC_HDR)
-				off = 0;
-			m->damaged += MML_DISK_ALIGN;
-			steps += MML_DISK_ALIGN;
+	while ((pos.off != old->head_off || walked == 0) &&
+	    old->tail_seq != old->next_seq && walked < 2 * old->cap) {
+		if (mml_walk_next(&w, &pos, &rec) == MML_WALK_BREAK) {
+			if (mml_walk_resync(&w, &pos, &f) == MML_WALK_RS_NONE)
+				break;
+			skip = mml_walk_span(old->cap, pos.off, f.at.off);
+			if (f.at.off == pos.off)
+				skip = 0;
+			m->damaged += skip * MML_DISK_ALIGN;
+			walked += skip * MML_DISK_ALIGN + MML_DISK_ALIGN;
+			pos = f.at;
 			continue;
 		}
-		steps += rec.size;
+		walked += rec.size;
 		if ((m->copied & 4095) == 0)
-			progress("copying entries", steps, old->cap, 0);
-		if (rec.hdr.type == MML_REC_WRAP) {
-			off = 0;
+			progress("copying entries", walked, old->cap, 0);
+		if (rec.hdr.type == MML_REC_WRAP)
 			continue;
-		}
 		/*
 		 * A jump is either the old ring's own note of one (copied
 		 * along, so readers find it explained) or entries lost to
@@ -238,8 +241,6 @@ migrate(struct mml_ring *old, struct mml_ring *nr, struct migration *m)
 			    (unsigned long long)rec.hdr.seq, nr->path);
 		else
 			m->copied++;
-		seq = rec.hdr.seq + 1;
-		off = mml_disk_next_off(old->cap, off, rec.size);
 	}
 	/* Numbers are never used twice: continue where the old ring did. */
 	mml_ring_skip_to(nr, old->next_seq);
