@@ -256,11 +256,15 @@ mml_walk_confirm(const struct mml_walk *w, const struct mml_rec *first,
 /*
  * The one place that decides whether a record a resync found by
  * scanning may be taken as the writer's.  Today any record that checks,
- * CRC included, is: demanding the chain proof would lose the whole
- * entries between two damaged records less than MML_WALK_REACH apart,
- * which a ring with scattered damage has everywhere.  With CRCs keyed
- * per ring a client cannot forge a record at all, and this becomes
- * mml_walk_confirm() (proof or the head) for every reader at once.
+ * CRC included, is.  Demanding the chain proof here (mml_walk_confirm():
+ * proven, or reaching the head) would lose the whole entries between
+ * two damaged records less than MML_WALK_REACH apart, which a ring with
+ * scattered damage has everywhere (tests/it/t_bitflip.sh fails with it);
+ * so a client's record forged inside a payload is still taken when the
+ * header of the record holding it is damaged (check_walk.c, "forged
+ * record inside a payload").  Once CRCs are keyed per ring no client can
+ * forge a record, and this is where the one rule changes for every
+ * reader and for resize migration at once.
  */
 static int
 resync_adopt(const struct mml_walk *w, const struct mml_rec *rec)

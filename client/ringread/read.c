@@ -54,6 +54,8 @@ static int	 look(struct mml_rd_iter *, enum mml_rd_mode, uint64_t,
 		    uint64_t, struct mml_rec *, enum mml_disk_reason *);
 static int	 rec_check(const struct mml_rd_ring *, uint64_t, uint64_t, int,
 		    struct mml_rec *, enum mml_disk_reason *);
+static void	 gap_report(struct mml_rd_iter *, uint64_t,
+		    enum mml_disk_reason);
 static int	 resync(struct mml_rd_iter *, uint64_t, enum mml_disk_reason);
 static int	 span_get(const struct mml_rd_ring *, struct span *);
 static uint64_t	 span_phys(const struct mml_rd_ring *, const struct span *,
@@ -64,6 +66,7 @@ static int	 probe(const struct mml_rd_ring *, const struct span *,
 		    uint64_t, struct mml_rec *);
 static int	 anchor(const struct mml_rd_ring *, const struct span *,
 		    uint64_t, struct mml_rec *);
+static int	 seek_end(struct mml_rd_iter *, const struct mml_rec *);
 
 /*
  * The mappings the SIGBUS handler may repair.  Written only outside the
@@ -489,6 +492,16 @@ look(struct mml_rd_iter *it, enum mml_rd_mode mode, uint64_t off,
 	return 0;
 }
 
+/* Reports a gap of n seqs from the walk's place, for reason why. */
+static void
+gap_report(struct mml_rd_iter *it, uint64_t n, enum mml_disk_reason why)
+{
+	it->gap_seq = it->seq;
+	it->gap_off = it->off;
+	it->gap = n;
+	it->gap_reason = why;
+}
+
 /*
  * The chain broke at it->off although the header's head says newer
  * entries exist: mml_walk_resync() says where it goes on (proto/FORMAT.md,
@@ -514,17 +527,11 @@ resync(struct mml_rd_iter *it, uint64_t head, enum mml_disk_reason why)
 	mml_walk_init(&w, r->data, cap, head, MML_WALK_NOWHERE);
 	switch (mml_walk_resync(&w, &brk, &f)) {
 	case MML_WALK_RS_JUMP:
-		it->gap_seq = it->seq;
-		it->gap_off = it->off;
-		it->gap = f.jump;
-		it->gap_reason = MML_DISK_E_REC_SEQ;
+		gap_report(it, f.jump, MML_DISK_E_REC_SEQ);
 		it->seq = f.at.seq;
 		return MML_RD_JUMP;
 	case MML_WALK_RS_DAMAGE:
-		it->gap_seq = it->seq;
-		it->gap_off = it->off;
-		it->gap = f.lost;
-		it->gap_reason = why;
+		gap_report(it, f.lost, why);
 		it->off = f.at.off;
 		it->seq = f.at.seq;
 		it->pend_jump = f.jump;
@@ -540,10 +547,7 @@ resync(struct mml_rd_iter *it, uint64_t head, enum mml_disk_reason why)
 		hoff = load64(r, offsetof(struct mml_disk_header, head_off));
 		if (hoff % MML_DISK_ALIGN == 0 && hoff < cap &&
 		    cap - hoff >= MML_REC_HDR) {
-			it->gap_seq = it->seq;
-			it->gap_off = it->off;
-			it->gap = head - it->seq;
-			it->gap_reason = why;
+			gap_report(it, head - it->seq, why);
 			it->off = hoff;
 			it->seq = head;
 			return MML_RD_CORRUPT;
@@ -569,10 +573,7 @@ mml_rd_iter_next(struct mml_rd_iter *it, struct mml_rec *ret)
 	mml_walk_init(&w, r->data, r->capacity, UINT64_MAX, MML_WALK_NOWHERE);
 	if (it->pend_jump > 0) {
 		/* resync() found damage, then the note of a jump. */
-		it->gap_seq = it->seq;
-		it->gap = it->pend_jump;
-		it->gap_off = it->off;
-		it->gap_reason = MML_DISK_E_REC_SEQ;
+		gap_report(it, it->pend_jump, MML_DISK_E_REC_SEQ);
 		it->seq += it->pend_jump;
 		it->pend_jump = 0;
 		return MML_RD_JUMP;
@@ -973,6 +974,21 @@ idx_seek(struct mml_rd_ring *r, const struct span *sp, int by_time,
 	return found;
 }
 
+/*
+ * Ends a seek: places the iterator at rec, a proven record, and returns
+ * 1; or, rec NULL, at the tail, and returns 0.
+ */
+static int
+seek_end(struct mml_rd_iter *it, const struct mml_rec *rec)
+{
+	if (rec == NULL) {
+		mml_rd_iter_tail(it);
+		return 0;
+	}
+	mml_rd_iter_seek(it, rec->off, rec->hdr.seq);
+	return 1;
+}
+
 int
 mml_rd_iter_seek_last(struct mml_rd_iter *it, uint64_t n)
 {
@@ -986,7 +1002,7 @@ mml_rd_iter_seek_last(struct mml_rd_iter *it, uint64_t n)
 	if (n < sp.head_seq - sp.tail_seq) {
 		switch (idx_seek(r, &sp, 0, sp.head_seq - 1 - n, &rec)) {
 		case 1:
-			goto found;
+			return seek_end(it, &rec);
 		case 0:
 			goto tail;
 		}
@@ -1001,14 +1017,9 @@ mml_rd_iter_seek_last(struct mml_rd_iter *it, uint64_t n)
 		goto tail;
 	if (anchor(r, &sp, sp.used - back - MML_WALK_REACH, &rec) < 0)
 		goto tail;
-found:
-	it->off = rec.off;
-	it->seq = rec.hdr.seq;
-	it->pend_jump = 0;
-	return 1;
+	return seek_end(it, &rec);
 tail:
-	mml_rd_iter_tail(it);
-	return 0;
+	return seek_end(it, NULL);
 }
 
 int
@@ -1023,7 +1034,7 @@ mml_rd_iter_seek_key(struct mml_rd_iter *it, int by_time, uint64_t key)
 		goto tail;
 	switch (idx_seek(r, &sp, by_time, key, &rec)) {
 	case 1:
-		goto found;
+		return seek_end(it, &rec);
 	case 0:
 		goto tail;
 	}
@@ -1041,20 +1052,14 @@ mml_rd_iter_seek_key(struct mml_rd_iter *it, int by_time, uint64_t key)
 		else
 			hi = mid;
 	}
-	if (lo < MML_WALK_REACH ||
-	    anchor(r, &sp, lo - MML_WALK_REACH, &rec) < 0)
-		goto tail;
 	/* Every entry before the place must be one the caller skips. */
-	if (!before_key(&rec, by_time, key))
+	if (lo < MML_WALK_REACH ||
+	    anchor(r, &sp, lo - MML_WALK_REACH, &rec) < 0 ||
+	    !before_key(&rec, by_time, key))
 		goto tail;
-found:
-	it->off = rec.off;
-	it->seq = rec.hdr.seq;
-	it->pend_jump = 0;
-	return 1;
+	return seek_end(it, &rec);
 tail:
-	mml_rd_iter_tail(it);
-	return 0;
+	return seek_end(it, NULL);
 }
 
 int
