@@ -187,7 +187,7 @@ walk_direct(const struct mml_rd_ring *r, const struct mml_disk_header *h)
 		if (rs == MML_WALK_RS_NONE)
 			break;
 		FUZZ_CHECK(f.at.seq == pos.seq + f.lost);
-		FUZZ_CHECK(f.at.seq + f.jump < w.seq_end);
+		FUZZ_CHECK(f.at.seq + f.jump <= w.seq_end);
 		FUZZ_CHECK(rs == MML_WALK_RS_DAMAGE || (f.lost == 0 &&
 		    f.jump > 0 && f.at.off == pos.off));
 		pos = f.at;
