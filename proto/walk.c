@@ -206,7 +206,9 @@ mml_walk_scan(const struct mml_walk *w, struct mml_walk_scan *sc,
 		    (h.type != MML_REC_ENTRY && (h.type != MML_REC_WRAP ||
 		    off == 0)))
 			continue;
-		if (mml_walk_check(w, off, h.seq, 1, &rec, NULL) == 0) {
+		/* (Seq 0 asks for any: the range again, on the copy checked.) */
+		if (mml_walk_check(w, off, h.seq, 1, &rec, NULL) == 0 &&
+		    rec.hdr.seq >= sc->seq_lo && rec.hdr.seq < sc->seq_hi) {
 			*ret = rec;
 			return 1;
 		}

@@ -144,7 +144,11 @@ void mml_walk_advance(const struct mml_walk *w, struct mml_walk_pos *pos,
 /*
  * One step on a map that holds still (the writer's, or a check's):
  * checks the record at *pos with its CRC, and if it follows, fills *ret
- * and advances *pos.  Returns what mml_walk_follows() says.
+ * and advances *pos.  Returns what mml_walk_follows() says.  Example:
+ *
+ *	while (mml_walk_next(&w, &pos, &rec) != MML_WALK_BREAK)
+ *		if (rec.hdr.type == MML_REC_ENTRY)
+ *			use(&rec);
  */
 enum mml_walk_step mml_walk_next(const struct mml_walk *w,
     struct mml_walk_pos *pos, struct mml_rec *ret);
@@ -190,7 +194,13 @@ void mml_walk_scan_init(struct mml_walk_scan *sc, const struct mml_walk *w,
  * or a WRAP not at offset 0, and is numbered as wanted.  Returns 1 and
  * fills *ret (ret->off is where; the scan goes on after it), or 0 when
  * the scan is over.  Anything found this way may be a forgery inside a
- * payload: mml_walk_confirm() tells.
+ * payload: mml_walk_confirm() tells.  Example, the first entry numbered
+ * from lo to hi after off:
+ *
+ *	mml_walk_scan_init(&sc, &w, off, lo, hi);
+ *	while (mml_walk_scan(&w, &sc, &rec))
+ *		if (rec.hdr.type == MML_REC_ENTRY)
+ *			break;
  */
 int mml_walk_scan(const struct mml_walk *w, struct mml_walk_scan *sc,
     struct mml_rec *ret);
@@ -203,7 +213,11 @@ int mml_walk_scan(const struct mml_walk *w, struct mml_walk_scan *sc,
  * does not run past the head) and *ret is the entry it reached there.
  * MML_WALK_AT_HEAD: it reached (head_off, seq_end).  MML_WALK_PAST: a
  * record on it is numbered seq_end or above.  MML_WALK_BROKEN: it broke
- * first.  *ret_end is where it ended, always.
+ * first.  *ret_end is where it ended, always.  Example:
+ *
+ *	if (mml_walk_confirm(&w, &rec, MML_WALK_REACH, &end, &far) ==
+ *	    MML_WALK_PROVEN)
+ *		start_at(&far);
  */
 enum mml_walk_proof mml_walk_confirm(const struct mml_walk *w,
     const struct mml_rec *first, uint64_t reach, struct mml_walk_pos *ret_end,
@@ -220,7 +234,12 @@ enum mml_walk_proof mml_walk_confirm(const struct mml_walk *w,
  * writer's note of exactly the jump is MML_WALK_RS_JUMP; anything else is
  * damage (MML_WALK_RS_DAMAGE), and a note found after damage announces
  * the part of the gap it accounts for in ret->jump.  Returns
- * MML_WALK_RS_NONE, or the kind with *ret filled.
+ * MML_WALK_RS_NONE, or the kind with *ret filled.  Example:
+ *
+ *	if (mml_walk_resync(&w, &pos, &f) != MML_WALK_RS_NONE) {
+ *		report_lost(pos.seq, f.lost);
+ *		pos = f.at;
+ *	}
  */
 enum mml_walk_resync mml_walk_resync(const struct mml_walk *w,
     const struct mml_walk_pos *brk, struct mml_walk_found *ret);
