@@ -13,6 +13,12 @@
 #include "entry.h"
 
 /*
+ * A fields buffer this large never cuts a record of len bytes: each of
+ * at most 64 continuation lines grows by "_KERNEL_" (fuzz_kmsg checks).
+ */
+#define MML_KMSG_FIELDS_CAP(len)	(2 * (size_t)(len) + 1024)
+
+/*
  * Parses one record as one read() of /dev/kmsg returns it,
  *
  *	PRI,SEQ,TS_USEC,FLAGS[,...];MESSAGE\n
@@ -31,8 +37,10 @@
  *
  * The record is decoded in place: rec must be writable, and e->tag and
  * e->msg point into it (or to a constant "kernel"), so it must outlive
- * the entry.  Fields are copied into e's fields buffer, cut rather than
- * overrun (mml_ent_add()).  The daemon adds _TRANSPORT=kernel itself.
+ * the entry.  Fields are copied into e's fields buffer: one of
+ * MML_KMSG_FIELDS_CAP(len) bytes holds them all, a smaller one cuts
+ * them rather than overrun (mml_ent_add()).  The daemon adds
+ * _TRANSPORT=kernel itself.
  *
  * The kernel's sequence number and timestamp (microseconds since boot)
  * go to *ret_seq and *ret_usec, for the caller to drop records it has

@@ -441,7 +441,9 @@ sd_unescape(uint8_t *v, size_t len)
  * where it landed in the fields block (decoding only shortens it; the
  * block's items are a u32 length and KEY=VALUE, PROTOCOL.md), so that
  * no copy is needed; a value cut by mml_ent_add() is decoded as far as
- * it was stored.
+ * it was stored.  (So a value with escapes that would fit the buffer
+ * only decoded is cut: the buffer's size is the caller's to choose, and
+ * a cut is recorded, never silent.)
  */
 static void
 sd_add(struct mml_ent *e, struct span id, struct span name, struct span val)

@@ -13,6 +13,13 @@
 
 #include "entry.h"
 
+/*
+ * A fields buffer this large never cuts a datagram of len bytes: a
+ * structured-data parameter of 5 bytes (' k=""') becomes a field of at
+ * most 69 (fuzz_syslog checks the bound).
+ */
+#define MML_SYSLOG_FIELDS_CAP(len)	(16 * (size_t)(len) + 1024)
+
 /* What mml_syslog_parse() found the datagram to be. */
 #define MML_SYSLOG_3164		0	/* BSD syslog, or no header at all */
 #define MML_SYSLOG_5424		1	/* RFC 5424, version 1 */
@@ -36,9 +43,10 @@
  *
  * Every non-empty datagram gives an entry, however malformed: what could
  * not be parsed stays in the message (and SYSLOG_RAW).  A fields buffer
- * too small for the fields is never overrun: they are cut and e->cut is
- * set (mml_ent_add()), which mml_ent_fit() then records.  The daemon
- * adds _TRANSPORT=syslog and the sender's identity itself.
+ * of MML_SYSLOG_FIELDS_CAP(len) bytes holds whatever the datagram gives;
+ * a smaller one is never overrun: the fields are cut and e->cut is set
+ * (mml_ent_add()), which mml_ent_fit() then records.  The daemon adds
+ * _TRANSPORT=syslog and the sender's identity itself.
  *
  * Returns MML_SYSLOG_3164 or MML_SYSLOG_5424, or -ENODATA for an empty
  * datagram (journald ignores those; nothing is added to e).  Example:
