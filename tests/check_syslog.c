@@ -506,10 +506,10 @@ syslog_one(size_t i)
 	ck_assert_msg(e.priority == t->prio, "row %zu (%s): priority %d", i,
 	    t->what, e.priority);
 	ck_assert_msg(e.tag_len == strlen(t->tag) &&
-	    memcmp(e.tag, t->tag, e.tag_len) == 0,
+	    (e.tag_len == 0 || memcmp(e.tag, t->tag, e.tag_len) == 0),
 	    "row %zu (%s): tag '%.*s'", i, t->what, (int)e.tag_len, e.tag);
 	ck_assert_msg(e.msg_len == strlen(t->msg) &&
-	    memcmp(e.msg, t->msg, e.msg_len) == 0,
+	    (e.msg_len == 0 || memcmp(e.msg, t->msg, e.msg_len) == 0),
 	    "row %zu (%s): message '%.*s'", i, t->what, (int)e.msg_len,
 	    e.msg);
 	ck_assert_msg(e.cut == 0, "row %zu (%s): cut", i, t->what);

@@ -139,8 +139,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cap = MML_KMSG_FIELDS_CAP(size);
 	big = malloc(cap);
 	FUZZ_CHECK(rec != NULL && rec2 != NULL && big != NULL);
-	memcpy(rec, data, size);
-	memcpy(rec2, data, size);
+	if (size > 0) {
+		memcpy(rec, data, size);
+		memcpy(rec2, data, size);
+	}
 
 	mml_ent_init(&e, big, cap);
 	r = mml_kmsg_parse(rec, size, &e, &seq, &usec);
@@ -150,7 +152,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(seq == 7 && usec == 9);
 		FUZZ_CHECK(e.fields_len == 0 && e.msg_len == 0 &&
 		    e.tag_len == 0 && e.orig_size == 0 && e.priority == 6);
-		FUZZ_CHECK(memcmp(rec, data, size) == 0);
+		FUZZ_CHECK(size == 0 || memcmp(rec, data, size) == 0);
 		goto out;
 	}
 	FUZZ_CHECK(r == 0);
