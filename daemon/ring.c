@@ -23,7 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mmlogd.h"
+#include "log.h"
+#include "ring_internal.h"
+#include "util.h"
+#include "wire.h"
 
 /*
  * How many sequence numbers are reserved on disk ahead of use.  After a
@@ -69,6 +72,15 @@ static int chain_ok(const struct mml_ring *, const struct mml_rec *, int);
 static void ring_mark_gap(struct mml_ring *);
 static int ring_index_prepare(int, const char *, struct mml_disk_header *,
     uint64_t);
+static int ring_open_locked(const char *, uint64_t);
+static int ring_read_header(int, const char *, struct mml_disk_header *,
+    uint64_t *);
+static int ring_size_ok(const char *, const struct mml_disk_header *,
+    uint64_t, int, uint64_t);
+static int ring_map(int, const char *, const struct mml_disk_header *,
+    struct mml_ring **);
+static void sigbus_install(void);
+static int ring_open_recover(struct mml_ring *);
 
 static void ring_index_check(struct mml_ring *, uint64_t);
 static int rec_at(const struct mml_ring *, uint64_t, uint64_t, int,
@@ -89,12 +101,6 @@ sigbus_handler(int sig, siginfo_t *si, void *ctx)
 	(void)raise(sig);
 }
 
-/*
- * The file lost its backing under the map (truncated by someone): give
- * it back its size, so that the map is usable again.  What the
- * truncation destroyed is gone; readers and the tail step over it as
- * damage.  Returns -EIO for the write that faulted.
- */
 /* Writes the loop thread's tail and head into the header. */
 static void
 ring_publish(struct mml_ring *r)
@@ -105,6 +111,12 @@ ring_publish(struct mml_ring *r)
 	r->hdr->head_seq = r->next_seq;
 }
 
+/*
+ * The file lost its backing under the map (truncated by someone): give
+ * it back its size, so that the map is usable again.  What the
+ * truncation destroyed is gone; readers and the tail step over it as
+ * damage.  Returns 0, or -errno if the size could not be restored.
+ */
 static int
 ring_repair(struct mml_ring *r)
 {
@@ -147,6 +159,7 @@ ring_repair(struct mml_ring *r)
 	return 0;
 }
 
+/* A SIGBUS on the map: counted, the file repaired; -EIO for the write. */
 static int
 ring_bus_error(struct mml_ring *r)
 {
@@ -218,6 +231,33 @@ out:
 }
 
 /*
+ * Makes fd, a new empty file, a ring of cap bytes with the given id and
+ * creation time: every block allocated first, so that a full disk can
+ * never SIGBUS the map (the index region, allocated with the rest, reads
+ * as zeros: empty slots), then the header page.  name is for messages.
+ */
+static int
+ring_file_init(int fd, const char *name, uint64_t cap, const uint8_t id[16],
+    uint64_t created_usec)
+{
+	struct mml_disk_header h;
+	uint8_t page[MML_DISK_HEADER_SIZE];
+	int e;
+
+	mml_disk_header_init(&h, cap, id, created_usec);
+	e = posix_fallocate(fd, 0, (off_t)mml_disk_file_size(&h));
+	if (e != 0)
+		return mml_log_errno(e, "allocate %llu bytes for ring '%s'",
+		    (unsigned long long)mml_disk_file_size(&h), name);
+	memset(page, 0, sizeof(page));
+	memcpy(page, &h, sizeof(h));
+	if (pwrite(fd, page, sizeof(page), 0) != (ssize_t)sizeof(page))
+		return mml_log_errno(errno ? errno : EIO,
+		    "write ring header '%s'", name);
+	return 0;
+}
+
+/*
  * Creates a new ring under a temporary name and links it into place only
  * once it is whole: a crash during creation leaves no half-made ring
  * that a later start would refuse as foreign.
@@ -225,8 +265,7 @@ out:
 static int
 ring_create(const char *path, uint64_t cap)
 {
-	struct mml_disk_header h;
-	uint8_t page[MML_DISK_HEADER_SIZE], id[16];
+	uint8_t id[16];
 	char *tmp = NULL;
 	int fd = -1, r, rfd = -1;
 
@@ -246,24 +285,11 @@ ring_create(const char *path, uint64_t cap)
 		r = mml_log_errno(errno ? errno : EIO, "read /dev/urandom");
 		goto out;
 	}
-	mml_disk_header_init(&h, cap, id, mml_now_usec(CLOCK_REALTIME));
-	/*
-	 * Every block allocated now, so a full disk can never SIGBUS the
-	 * map; the index region is allocated, and so reads as zeros (empty
-	 * slots), with the rest.
-	 */
-	r = posix_fallocate(fd, 0, (off_t)mml_disk_file_size(&h));
-	if (r != 0) {
-		r = mml_log_errno(r, "allocate %llu bytes for ring '%s'",
-		    (unsigned long long)mml_disk_file_size(&h), path);
+	r = ring_file_init(fd, path, cap, id, mml_now_usec(CLOCK_REALTIME));
+	if (r < 0)
 		goto out;
-	}
-	memset(page, 0, sizeof(page));
-	memcpy(page, &h, sizeof(h));
-	if (pwrite(fd, page, sizeof(page), 0) != (ssize_t)sizeof(page) ||
-	    fsync(fd) < 0) {
-		r = mml_log_errno(errno ? errno : EIO, "write ring header '%s'",
-		    tmp);
+	if (fsync(fd) < 0) {
+		r = mml_log_errno(errno, "write ring header '%s'", path);
 		goto out;
 	}
 	if (link(tmp, path) < 0) {
@@ -284,6 +310,43 @@ out:
 	if (rfd >= 0)
 		(void)close(rfd);
 	free(tmp);
+	return r;
+}
+
+/*
+ * For a resize: the new ring at path carries like's id and creation time
+ * (readers that follow the path see the same ring go on, and cursors
+ * stay valid), owner and mode.  A leftover of an earlier attempt is
+ * removed first: like's lock, which we hold, is what keeps any other
+ * mmlogd away from path.
+ */
+int
+mml_ring_create_like(const char *path, uint64_t cap,
+    const struct mml_ring *like)
+{
+	struct stat st;
+	int fd, r;
+
+	if (unlink(path) < 0 && errno != ENOENT)
+		return mml_log_errno(errno, "remove '%s'", path);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return mml_log_errno(errno, "create '%s'", path);
+	if (fstat(like->fd, &st) == 0) {
+		(void)fchmod(fd, st.st_mode & 07777);
+		/*
+		 * Only root may give it away; as the owner this is a no-op,
+		 * and under the unit's syscall filter it fails with EPERM.
+		 */
+		if (fchown(fd, st.st_uid, st.st_gid) < 0)
+			mml_log(LOG_DEBUG, "chown '%s': %s", path,
+			    strerror(errno));
+	}
+	r = ring_file_init(fd, path, cap, like->hdr->ring_id,
+	    like->hdr->created_usec);
+	(void)close(fd);
+	if (r < 0)
+		(void)unlink(path);
 	return r;
 }
 
@@ -406,22 +469,15 @@ ring_index_check(struct mml_ring *r, uint64_t durable_seq)
 		    (unsigned long long)r->idx_slots);
 }
 
-int
-mml_ring_open(const char *path, uint64_t size, int size_explicit,
-    uint64_t min_cap, struct mml_ring **ret)
+/*
+ * Opens the ring at path, creating it (size bytes) if there is none, and
+ * takes its lock.  Returns the descriptor, or -errno after logging why.
+ */
+static int
+ring_open_locked(const char *path, uint64_t size)
 {
-	struct mml_ring *r = NULL;
-	struct mml_disk_header h;
-	enum mml_disk_reason why;
-	struct stat st;
-	size_t map_len;
-	void *map;
-	int e, fd = -1;
+	int e, fd;
 
-	if (size < MML_DISK_CAP_MIN || size > MML_DISK_CAP_MAX ||
-	    size % MML_DISK_ALIGN != 0)
-		return mml_log_errno(EINVAL, "ring size %llu out of range",
-		    (unsigned long long)size);
 	e = mkdir_parents(path);
 	if (e < 0)
 		return mml_log_errno(e, "create directory for '%s'", path);
@@ -441,21 +497,33 @@ mml_ring_open(const char *path, uint64_t size, int size_explicit,
 		(void)close(fd);
 		return -e;
 	}
-	if (fstat(fd, &st) < 0) {
-		e = mml_log_errno(errno, "stat '%s'", path);
-		goto fail;
-	}
+	return fd;
+}
+
+/*
+ * Reads the header of the ring open at fd into *ret_h and the file's size
+ * into *ret_size, and checks that it is a ring this mmlogd may write.
+ * Returns 0, or -errno after logging why.
+ */
+static int
+ring_read_header(int fd, const char *path, struct mml_disk_header *ret_h,
+    uint64_t *ret_size)
+{
+	struct mml_disk_header h;
+	enum mml_disk_reason why;
+	struct stat st;
+	int e;
+
+	if (fstat(fd, &st) < 0)
+		return mml_log_errno(errno, "stat '%s'", path);
 	if (!S_ISREG(st.st_mode)) {
 		mml_log(LOG_ERR, "ring '%s' is not a regular file", path);
-		e = -EINVAL;
-		goto fail;
+		return -EINVAL;
 	}
 	memset(&h, 0, sizeof(h));
 	if (st.st_size >= (off_t)sizeof(h) &&
-	    pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
-		e = mml_log_errno(errno ? errno : EIO, "read '%s'", path);
-		goto fail;
-	}
+	    pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		return mml_log_errno(errno ? errno : EIO, "read '%s'", path);
 	e = mml_disk_header_check(&h, (uint64_t)st.st_size, &why);
 	if (e < 0) {
 		/*
@@ -464,109 +532,177 @@ mml_ring_open(const char *path, uint64_t size, int size_explicit,
 		 */
 		mml_log(LOG_ERR, "refusing ring '%s': %s; move it aside to "
 		    "start a new ring", path, mml_disk_reason_str(why));
-		goto fail;
+		return e;
 	}
 	if ((h.compat_flags & ~MML_COMPAT_KNOWN) != 0) {
 		/* Readers may ignore them; a writer would not maintain them. */
 		mml_log(LOG_ERR, "ring '%s' uses features of a newer mmlogd "
 		    "(compatible flags 0x%x); refusing to write it", path,
 		    h.compat_flags);
-		e = -EPROTONOSUPPORT;
-		goto fail;
+		return -EPROTONOSUPPORT;
 	}
-	if (size_explicit && h.capacity != size) {
+	*ret_h = h;
+	*ret_size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/*
+ * Whether the ring of header h is the size asked for (if size_explicit)
+ * and large enough for min_cap.  Returns 0, or -errno after logging why.
+ */
+static int
+ring_size_ok(const char *path, const struct mml_disk_header *h,
+    uint64_t size, int size_explicit, uint64_t min_cap)
+{
+	if (size_explicit && h->capacity != size) {
 		mml_log(LOG_ERR, "ring '%s' holds %llu bytes but --size asks for "
 		    "%llu; refusing to discard its entries: use --size %llu, or "
 		    "move the file aside to start a new ring", path,
-		    (unsigned long long)h.capacity, (unsigned long long)size,
-		    (unsigned long long)h.capacity);
-		e = -EEXIST;
-		goto fail;
+		    (unsigned long long)h->capacity, (unsigned long long)size,
+		    (unsigned long long)h->capacity);
+		return -EEXIST;
 	}
-	if (h.capacity < min_cap) {
+	if (h->capacity < min_cap) {
 		mml_log(LOG_ERR, "ring '%s' (%llu bytes) is too small for "
 		    "--max-entry: it needs at least %llu", path,
-		    (unsigned long long)h.capacity, (unsigned long long)min_cap);
-		e = -EINVAL;
-		goto fail;
+		    (unsigned long long)h->capacity, (unsigned long long)min_cap);
+		return -EINVAL;
 	}
-	e = ring_index_prepare(fd, path, &h, (uint64_t)st.st_size);
-	if (e < 0)
-		goto fail;
-	if (mml_disk_file_size(&h) > SIZE_MAX) {
-		e = mml_log_errno(EFBIG, "ring '%s' is too large to map here",
+	return 0;
+}
+
+/*
+ * Maps the ring open at fd, whose header is h, and makes its struct.
+ * Returns 0 and *ret, which then owns fd, or -errno after logging why.
+ */
+static int
+ring_map(int fd, const char *path, const struct mml_disk_header *h,
+    struct mml_ring **ret)
+{
+	struct mml_ring *r;
+	size_t map_len;
+	void *map;
+
+	if (mml_disk_file_size(h) > SIZE_MAX)
+		return mml_log_errno(EFBIG, "ring '%s' is too large to map here",
 		    path);
-		goto fail;
-	}
-	map_len = (size_t)mml_disk_file_size(&h);
+	map_len = (size_t)mml_disk_file_size(h);
 	map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		e = mml_log_errno(errno, "mmap '%s'", path);
-		goto fail;
-	}
+	if (map == MAP_FAILED)
+		return mml_log_errno(errno, "mmap '%s'", path);
 	r = calloc(1, sizeof(*r));
 	if (r == NULL || (r->path = strdup(path)) == NULL) {
 		(void)munmap(map, map_len);
 		free(r);
-		r = NULL;
-		e = -ENOMEM;
-		goto fail;
+		return -ENOMEM;
 	}
 	r->fd = fd;
 	r->map = map;
 	r->map_len = map_len;
 	r->hdr = map;
 	r->data = r->map + MML_DISK_HEADER_SIZE;
-	r->cap = h.capacity;
+	r->cap = h->capacity;
 	r->idx = (struct mml_idx_slot *)(void *)(r->map +
-	    mml_idx_file_off(h.capacity));
-	r->idx_slots = mml_idx_slots(h.capacity);
-	r->idx_shift = mml_idx_shift(h.capacity);
+	    mml_idx_file_off(h->capacity));
+	r->idx_slots = mml_idx_slots(h->capacity);
+	r->idx_shift = mml_idx_shift(h->capacity);
 	r->idx_bucket = UINT64_MAX;
 	mml_boot_id(r->boot_id);
-	{
-		struct sigaction sa;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = sigbus_handler;
-		/*
-		 * SA_NODEFER: we leave the handler by siglongjmp() without
-		 * restoring the mask, and a second SIGBUS must find it open.
-		 */
-		sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-		(void)sigemptyset(&sa.sa_mask);
-		(void)sigaction(SIGBUS, &sa, NULL);
-	}
+	/* Test hooks (mmlogd(8), TESTING). */
 	r->test_stall_file = getenv("MMLOGD_TEST_SYNC_STALL_FILE");
 	r->test_fail_file = getenv("MMLOGD_TEST_SYNC_FAIL_FILE");
-	{
-		sigjmp_buf jb;
-
-		if (sigsetjmp(jb, 0) != 0) {
-			map_guard(NULL);
-			mml_log(LOG_ERR, "ring '%s' changed size while it was "
-			    "being opened", path);
-			r = mml_ring_close(r);
-			return -EIO;
-		}
-		map_guard(&jb);
-		e = ring_recover(r);
-		if (e == 0) {
-			memcpy(&r->static_hdr, r->hdr, sizeof(r->static_hdr));
-			r->recovered = 1;
-		}
-		map_guard(NULL);
-	}
-	if (e == 0 && r->lost_seqs > 0)
-		ring_mark_gap(r);
-	if (e < 0) {
-		r = mml_ring_close(r);
-		return e;
-	}
 	*ret = r;
 	return 0;
-fail:
-	(void)close(fd);
+}
+
+/*
+ * From now on a SIGBUS on the map (the file truncated under us) jumps
+ * back to the guard set by map_guard() instead of killing the daemon.
+ */
+static void
+sigbus_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sigbus_handler;
+	/*
+	 * SA_NODEFER: we leave the handler by siglongjmp() without
+	 * restoring the mask, and a second SIGBUS must find it open.
+	 */
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGBUS, &sa, NULL);
+}
+
+/*
+ * Recovers the freshly mapped ring (ring_recover()) under the SIGBUS
+ * guard, and keeps its static header to rebuild a lost one.  Returns 0,
+ * or -errno after logging why.
+ */
+static int
+ring_open_recover(struct mml_ring *r)
+{
+	sigjmp_buf jb;
+	int e;
+
+	if (sigsetjmp(jb, 0) != 0) {
+		map_guard(NULL);
+		mml_log(LOG_ERR, "ring '%s' changed size while it was being "
+		    "opened", r->path);
+		return -EIO;
+	}
+	map_guard(&jb);
+	e = ring_recover(r);
+	if (e == 0) {
+		memcpy(&r->static_hdr, r->hdr, sizeof(r->static_hdr));
+		r->recovered = 1;
+	}
+	map_guard(NULL);
+	return e;
+}
+
+int
+mml_ring_open(const char *path, uint64_t size, int size_explicit,
+    uint64_t min_cap, struct mml_ring **ret)
+{
+	struct mml_ring *r = NULL;
+	struct mml_disk_header h;
+	uint64_t file_size = 0;
+	int e, fd;
+
+	if (size < MML_DISK_CAP_MIN || size > MML_DISK_CAP_MAX ||
+	    size % MML_DISK_ALIGN != 0)
+		return mml_log_errno(EINVAL, "ring size %llu out of range",
+		    (unsigned long long)size);
+	fd = ring_open_locked(path, size);
+	if (fd < 0)
+		return fd;
+	e = ring_read_header(fd, path, &h, &file_size);
+	if (e < 0)
+		goto out;
+	e = ring_size_ok(path, &h, size, size_explicit, min_cap);
+	if (e < 0)
+		goto out;
+	e = ring_index_prepare(fd, path, &h, file_size);
+	if (e < 0)
+		goto out;
+	e = ring_map(fd, path, &h, &r);
+	if (e < 0)
+		goto out;
+	fd = -1;	/* r's now */
+	sigbus_install();
+	e = ring_open_recover(r);
+	if (e < 0) {
+		r = mml_ring_close(r);
+		goto out;
+	}
+	if (r->lost_seqs > 0)
+		ring_mark_gap(r);
+	*ret = r;
+out:
+	if (fd >= 0)
+		(void)close(fd);
 	return e;
 }
 
@@ -1212,15 +1348,6 @@ mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
  * data, and recovery scans forward from it over whole, CRC-checked
  * records.
  */
-static uint64_t
-mono_nsec(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
 void
 mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job)
 {
@@ -1242,10 +1369,10 @@ mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job)
 		return;
 	}
 	fd = job->fd >= 0 ? job->fd : r->fd;
-	t0 = mono_nsec();
+	t0 = mml_now_nsec(CLOCK_MONOTONIC);
 	e = fdatasync(fd) < 0 ? errno : 0;
 	/* Rounded up: on tmpfs a sync takes under a microsecond, not none. */
-	job->sync_usec = (mono_nsec() - t0 + 999) / 1000;
+	job->sync_usec = (mml_now_nsec(CLOCK_MONOTONIC) - t0 + 999) / 1000;
 	if (e != 0) {
 		job->result = -e;
 		return;
@@ -1461,4 +1588,121 @@ mml_ring_skip_to(struct mml_ring *r, uint64_t seq)
 		r->tail_seq = seq;	/* empty: the tail waits there too */
 	r->next_seq = seq;
 	ring_publish(r);
+}
+
+void
+mml_ring_take_history(struct mml_ring *r, const struct mml_ring *old,
+    uint64_t discarded)
+{
+	const struct mml_disk_header *o = old->hdr;
+
+	r->hdr->entries_written = o->entries_written;
+	r->hdr->entries_overwritten = o->entries_overwritten + discarded;
+	r->hdr->wraps = o->wraps;
+	r->hdr->bytes_written = o->bytes_written;
+	r->hdr->opens = o->opens;
+	r->hdr->dirty_opens = o->dirty_opens;
+}
+
+int
+mml_ring_set_owner(struct mml_ring *r, uid_t uid, gid_t gid)
+{
+	if (fchown(r->fd, uid, gid) < 0)
+		return mml_log_errno(errno, "chown ring '%s' to %d:%d", r->path,
+		    (int)uid, (int)gid);
+	if (fchmod(r->fd, 0640) < 0)
+		return mml_log_errno(errno, "chmod ring '%s'", r->path);
+	return 0;
+}
+
+int
+mml_ring_reopen(const struct mml_ring *r)
+{
+	char p[64];
+
+	(void)snprintf(p, sizeof(p), "/proc/self/fd/%d", r->fd);
+	return open(p, O_RDWR | O_CLOEXEC);
+}
+
+void
+mml_ring_reset_counters(struct mml_ring *r)
+{
+	r->corrupt_skips = 0;
+	r->bus_errors = 0;
+}
+
+void
+mml_ring_get_state(const struct mml_ring *r, struct mml_ring_state *ret)
+{
+	ret->next_seq = r->next_seq;
+	ret->durable_seq = r->durable_seq;
+	ret->corrupt_skips = r->corrupt_skips;
+	ret->bus_errors = r->bus_errors;
+	ret->lost_seqs = r->lost_seqs;
+}
+
+const char *
+mml_ring_path(const struct mml_ring *r)
+{
+	return r->path;
+}
+
+uint64_t
+mml_ring_capacity(const struct mml_ring *r)
+{
+	return r->cap;
+}
+
+uint64_t
+mml_ring_next_seq(const struct mml_ring *r)
+{
+	return r->next_seq;
+}
+
+uint64_t
+mml_ring_durable_seq(const struct mml_ring *r)
+{
+	return r->durable_seq;
+}
+
+uint64_t
+mml_ring_tail_seq(const struct mml_ring *r)
+{
+	return r->tail_seq;
+}
+
+uint64_t
+mml_ring_tail_off(const struct mml_ring *r)
+{
+	return r->tail_off;
+}
+
+uint64_t
+mml_ring_head_off(const struct mml_ring *r)
+{
+	return r->head_off;
+}
+
+uint64_t
+mml_ring_unsynced(const struct mml_ring *r)
+{
+	return r->unsynced;
+}
+
+int
+mml_ring_cursor_unflushed(const struct mml_ring *r)
+{
+	return r->cursor_unflushed;
+}
+
+const struct mml_disk_header *
+mml_ring_header(const struct mml_ring *r)
+{
+	return r->hdr;
+}
+
+const uint8_t *
+mml_ring_data(const struct mml_ring *r)
+{
+	return r->data;
 }
