@@ -5,7 +5,6 @@
  * ("<3>"), so that journald keeps the priority when mmlogd runs under
  * systemd.  Never into our own ring, never through syslog(3).
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
