@@ -307,10 +307,7 @@ rm_tree(const char *p)
 static uint64_t
 now_ms(void)
 {
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return mml_now_usec(CLOCK_MONOTONIC) / 1000;
 }
 
 static void
