@@ -23,7 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../daemon/mmlogd.h"
+#include "../../daemon/log.h"
+#include "../../daemon/ring.h"
 
 #define MAX_ENTRY	4096
 
