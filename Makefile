@@ -52,8 +52,9 @@ SOVERSION	:= 0
 LIBVERSION	:= 0.1.0
 
 PROTO_SRC	:= proto/wire.c proto/disk.c proto/walk.c proto/crc32c.c proto/util.c
-DAEMON_LIB_SRC	:= daemon/ring.c daemon/server.c daemon/log.c daemon/sync.c \
-		   daemon/conf.c daemon/resize.c daemon/entry.c
+DAEMON_LIB_SRC	:= daemon/ring.c daemon/ringfile.c daemon/server.c \
+		   daemon/ratelimit.c daemon/log.c daemon/sync.c daemon/conf.c \
+		   daemon/resize.c daemon/entry.c daemon/syslog_parse.c daemon/kmsg.c
 DAEMON_SRC	:= daemon/main.c $(DAEMON_LIB_SRC)
 CLIENT_SRC	:= client/lib/client.c client/lib/sock.c
 RINGREAD_SRC	:= client/ringread/read.c client/ringread/format.c \
@@ -200,7 +201,7 @@ clean:
 # kept in $(B)/fuzz/corpus/NAME/, and a crash as $(B)/fuzz/crash-*.
 FUZZ_CC		?= clang
 FUZZ_TIME	?= 60
-FUZZ_NAMES	:= wire server ring opts
+FUZZ_NAMES	:= wire server ring opts syslog kmsg
 FB		:= $(B)/fuzz
 FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS	:= -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
@@ -213,6 +214,8 @@ FUZZ_SRC_ring	:= $(DAEMON_LIB_SRC) $(PROTO_SRC) client/ringread/read.c
 # (fuzz_opts_mmlogd.c includes daemon/conf.c.)
 FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c daemon/log.c $(PROTO_SRC) \
 		   $(RINGREAD_SRC) client/ctl/pager.c $(CLIENT_SRC)
+FUZZ_SRC_syslog	:= daemon/syslog_parse.c daemon/entry.c $(PROTO_SRC)
+FUZZ_SRC_kmsg	:= daemon/kmsg.c daemon/syslog_parse.c daemon/entry.c $(PROTO_SRC)
 FUZZ_LIBS	:= $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
 # Run options: inputs up to 128 KiB (a whole small ring), 10 s each.
 FUZZ_RUN_OPTS	:= -timeout=10 -rss_limit_mb=2048 -max_len=131072 \

@@ -20,7 +20,12 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "mmlogd.h"
+#include "conf.h"
+#include "disk.h"
+#include "log.h"
+#include "server.h"
+#include "util.h"
+#include "wire.h"
 
 enum opt_type {
 	OPT_STR,	/* a string, at most the field's size minus one */
@@ -123,58 +128,6 @@ cfield(const struct mml_conf *c, const struct opt *o)
 	return (const char *)c + o->off;
 }
 
-/* Parses "64M", "1G", "65536"; returns 0, or -EINVAL / -ERANGE. */
-static int
-parse_size(const char *s, uint64_t *ret)
-{
-	unsigned long long v;
-	char *end;
-	int shift = 0;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -ERANGE;
-	if (*end != '\0') {
-		switch (*end) {
-		case 'k': case 'K': shift = 10; break;
-		case 'm': case 'M': shift = 20; break;
-		case 'g': case 'G': shift = 30; break;
-		case 't': case 'T': shift = 40; break;
-		default: return -EINVAL;
-		}
-		end++;
-		if (*end == 'i')
-			end++;
-		if (*end == 'B' || *end == 'b')
-			end++;
-		if (*end != '\0')
-			return -EINVAL;
-	}
-	if (v > (UINT64_MAX >> shift))
-		return -ERANGE;
-	*ret = (uint64_t)v << shift;
-	return 0;
-}
-
-static int
-parse_uint(const char *s, uint64_t *ret)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
 static int
 parse_bool(const char *s, uint64_t *ret)
 {
@@ -270,7 +223,7 @@ parse_value(const struct opt *o, const char *value, struct mml_conf *c,
 		memcpy(field(c, o), value, n + 1);
 		return 0;
 	case OPT_SIZE:
-		if (parse_size(value, &v) < 0 || v < o->min || v > o->max) {
+		if (mml_parse_size(value, &v) < 0 || v < o->min || v > o->max) {
 			(void)snprintf(why, why_len, "expected a size from "
 			    "64K to 1T, such as 64M");
 			return -EINVAL;
@@ -278,7 +231,7 @@ parse_value(const struct opt *o, const char *value, struct mml_conf *c,
 		v &= ~(uint64_t)(MML_DISK_ALIGN - 1);
 		break;
 	case OPT_UINT:
-		if (parse_uint(value, &v) < 0 || v < o->min || v > o->max) {
+		if (mml_parse_range(value, o->min, o->max, &v) < 0) {
 			(void)snprintf(why, why_len, "expected a whole number "
 			    "from %llu to %llu (%s)",
 			    (unsigned long long)o->min,

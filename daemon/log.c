@@ -5,14 +5,12 @@
  * ("<3>"), so that journald keeps the priority when mmlogd runs under
  * systemd.  Never into our own ring, never through syslog(3).
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 
-#include "mmlogd.h"
+#include "log.h"
 
 int mml_log_level = LOG_INFO;
 
@@ -81,13 +79,4 @@ mml_log_escape(char *out, const void *data, size_t len, size_t max)
 	}
 	*o = '\0';
 	return out;
-}
-
-uint64_t
-mml_now_usec(clockid_t clock)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }

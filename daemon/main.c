@@ -8,9 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <grp.h>
-#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,7 +23,15 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "mmlogd.h"
+#include <ev.h>
+
+#include "conf.h"
+#include "log.h"
+#include "macro.h"
+#include "resize.h"
+#include "ring.h"
+#include "server.h"
+#include "util.h"
 
 #define MMLOGD_VERSION	"0.1.0"
 
@@ -35,7 +41,13 @@ struct daemon_state {
 	struct mml_ring *ring;
 	struct mml_conf conf;	/* in effect */
 	struct mml_conf next;	/* being read on SIGHUP */
-	int activated;
+	struct mml_server_opts so;	/* from conf, at start */
+	uint64_t min_cap;	/* the smallest ring conf's max-entry allows */
+	uid_t run_uid;		/* conf.user's uid and group */
+	gid_t run_gid;
+	gid_t ring_gid;		/* the ring's group; (gid_t)-1: unchanged */
+	int listen_fd;
+	int bound;		/* we bound listen_fd (not systemd) */
 	ev_signal sigterm, sigint, sighup;
 	ev_timer watchdog;
 	ev_timer status;
@@ -65,8 +77,7 @@ static int
 lookup_group(const char *name, gid_t *ret_gid)
 {
 	struct group *gr;
-	unsigned long v;
-	char *end;
+	uint64_t v;
 
 	errno = 0;
 	gr = getgrnam(name);
@@ -74,30 +85,12 @@ lookup_group(const char *name, gid_t *ret_gid)
 		*ret_gid = gr->gr_gid;
 		return 0;
 	}
-	if (*name >= '0' && *name <= '9') {
-		errno = 0;
-		v = strtoul(name, &end, 10);
-		if (errno == 0 && *end == '\0' && v < (gid_t)-1) {
-			*ret_gid = (gid_t)v;
-			return 0;
-		}
+	/* A number, below (gid_t)-1, which means "unchanged" to chown(2). */
+	if (mml_parse_range(name, 0, (uint64_t)(gid_t)-1 - 1, &v) == 0) {
+		*ret_gid = (gid_t)v;
+		return 0;
 	}
 	return -ENOENT;
-}
-
-/*
- * The ring belongs to the daemon's user and the readers' group, mode
- * 0640: readers need only be in the group (mmlogctl maps it read-only).
- */
-static int
-ring_set_owner(struct mml_ring *r, uid_t uid, gid_t gid)
-{
-	if (fchown(r->fd, uid, gid) < 0)
-		return mml_log_errno(errno, "chown ring '%s' to %d:%d", r->path,
-		    (int)uid, (int)gid);
-	if (fchmod(r->fd, 0640) < 0)
-		return mml_log_errno(errno, "chmod ring '%s'", r->path);
-	return 0;
 }
 
 /*
@@ -292,12 +285,12 @@ hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		    "nothing changed", next->config_path);
 		return;
 	}
-	if (mml_conf_min_cap(next) > d->ring->cap) {
+	if (mml_conf_min_cap(next) > mml_ring_capacity(d->ring)) {
 		mml_log(LOG_ERR, "SIGHUP: max-entry = %llu does not fit the "
 		    "ring (%llu bytes hold four of at most %llu); keeping %llu",
 		    (unsigned long long)next->max_entry,
-		    (unsigned long long)d->ring->cap,
-		    (unsigned long long)(d->ring->cap / 4),
+		    (unsigned long long)mml_ring_capacity(d->ring),
+		    (unsigned long long)(mml_ring_capacity(d->ring) / 4),
 		    (unsigned long long)d->conf.max_entry);
 		next->max_entry = d->conf.max_entry;
 	}
@@ -335,25 +328,180 @@ status_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)sd_notifyf(0, "STATUS=%u clients, %llu entries, %.0f entries/s, "
 	    "durable up to seq %llu", mml_server_clients(d->srv),
 	    (unsigned long long)st->entries, rate,
-	    (unsigned long long)d->ring->durable_seq);
+	    (unsigned long long)mml_ring_durable_seq(d->ring));
 	d->status_entries = st->entries;
 	d->status_at = now;
+}
+
+/*
+ * Checks what the configuration names outside itself, before anything is
+ * created: that the ring can hold an entry of max-entry, and that the
+ * user and group exist (and that only root asks to change user).
+ * Returns 0, or the exit code after logging why.
+ */
+static int
+conf_check(struct daemon_state *d, int action)
+{
+	const struct mml_conf *c = &d->conf;
+
+	d->min_cap = mml_conf_min_cap(c);
+	if (c->size < d->min_cap) {
+		mml_log(LOG_ERR, "size %llu is too small for max-entry %llu "
+		    "(need %llu)", (unsigned long long)c->size,
+		    (unsigned long long)c->max_entry,
+		    (unsigned long long)d->min_cap);
+		return action == MML_CONF_CHECK ? 1 : 2;
+	}
+	d->ring_gid = (gid_t)-1;
+	if (c->user[0] != '\0') {
+		if (lookup_user(c->user, &d->run_uid, &d->run_gid) < 0) {
+			mml_log(LOG_ERR, "user '%s': no such user", c->user);
+			return 2;
+		}
+		if (geteuid() != 0 && action == MML_CONF_RUN) {
+			mml_log(LOG_ERR, "user '%s': only root can change user "
+			    "(running as uid %d)", c->user, (int)geteuid());
+			return 2;
+		}
+		d->ring_gid = d->run_gid;
+	}
+	if (c->group[0] != '\0' && lookup_group(c->group, &d->ring_gid) < 0) {
+		mml_log(LOG_ERR, "group '%s': no such group", c->group);
+		return 2;
+	}
+	return 0;
+}
+
+/*
+ * Opens what needs privileges: the ring (resized if asked), the
+ * listening socket (systemd's, or bound here), the ring's owner; then
+ * gives them up.  Returns 0, or -errno after logging why.
+ */
+static int
+daemon_open(struct daemon_state *d)
+{
+	const struct mml_conf *c = &d->conf;
+	int r;
+
+	r = mml_resize_open(c->file_path, c->size, mml_conf_is_set(c, "size"),
+	    (int)c->resize, d->min_cap, &d->ring);
+	if (r < 0)
+		return r;
+	r = activated_socket(&d->listen_fd);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		d->listen_fd = bind_socket(c->socket_path);
+		if (d->listen_fd < 0)
+			return d->listen_fd;
+		d->bound = 1;
+		/* Nobody will accept what waits in our listen queue after us. */
+		d->so.drain_backlog = 1;
+	}
+	/*
+	 * Ownership only when asked for: under systemd (User=, Group=) the
+	 * ring is created right, and the unit's syscall filter has no chown.
+	 */
+	if (c->user[0] != '\0' || c->group[0] != '\0') {
+		r = mml_ring_set_owner(d->ring, c->user[0] != '\0' ?
+		    d->run_uid : (uid_t)-1, d->ring_gid);
+		if (r < 0)
+			return r;
+	}
+	if (c->user[0] != '\0')
+		return drop_privileges(c->user, d->run_uid, d->run_gid);
+	return 0;
+}
+
+/*
+ * The event loop, the server on it, and the daemon's own watchers:
+ * signals, the watchdog, the status line.  Returns 0 or -errno, logged.
+ */
+static int
+daemon_loop_init(struct daemon_state *d)
+{
+	uint64_t wd_usec = 0;
+
+	d->loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+	if (d->loop == NULL) {
+		mml_log(LOG_ERR, "cannot initialise the event loop");
+		return -ENOMEM;
+	}
+	d->srv = mml_server_new(d->loop, d->ring, d->listen_fd, &d->so);
+	if (d->srv == NULL) {
+		mml_log(LOG_ERR, "cannot create the server: out of memory");
+		return -ENOMEM;
+	}
+	ev_signal_init(&d->sigterm, stop_cb, SIGTERM);
+	ev_signal_start(d->loop, &d->sigterm);
+	ev_signal_init(&d->sigint, stop_cb, SIGINT);
+	ev_signal_start(d->loop, &d->sigint);
+	ev_signal_init(&d->sighup, hup_cb, SIGHUP);
+	ev_signal_start(d->loop, &d->sighup);
+	ev_unref(d->loop);
+	ev_unref(d->loop);
+	ev_unref(d->loop);
+	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0) {
+		/* Twice per period, as sd_watchdog_enabled(3) advises. */
+		ev_timer_init(&d->watchdog, watchdog_cb, wd_usec / 2e6,
+		    wd_usec / 2e6);
+		ev_timer_start(d->loop, &d->watchdog);
+	}
+	d->status_at = ev_now(d->loop);
+	ev_timer_init(&d->status, status_cb, 5., 5.);
+	ev_timer_start(d->loop, &d->status);
+	return 0;
+}
+
+/* Says so: on stderr, and to systemd (READY=1). */
+static void
+daemon_ready(const struct daemon_state *d)
+{
+	struct mml_ring_state rs;
+
+	mml_ring_get_state(d->ring, &rs);
+	mml_log(LOG_NOTICE, "mmlogd %s ready: socket '%s'%s, ring '%s', "
+	    "next seq %llu", MMLOGD_VERSION, d->conf.socket_path,
+	    d->bound ? "" : " (from systemd)", d->conf.file_path,
+	    (unsigned long long)rs.next_seq);
+	(void)sd_notifyf(0, "READY=1\nSTATUS=ready, ring %s, next seq %llu\n"
+	    "MAINPID=%d", d->conf.file_path, (unsigned long long)rs.next_seq,
+	    (int)getpid());
+	if (rs.lost_seqs)
+		mml_log(LOG_WARNING, "entries numbered before %llu that were "
+		    "not yet durable at the earlier crash are lost",
+		    (unsigned long long)rs.next_seq);
+}
+
+/* Frees what daemon_open() and daemon_loop_init() made, half made too. */
+static void
+daemon_close(struct daemon_state *d)
+{
+	if (d->srv != NULL)
+		d->srv = mml_server_free(d->srv);
+	if (d->loop != NULL) {
+		ev_timer_stop(d->loop, &d->watchdog);
+		ev_timer_stop(d->loop, &d->status);
+	}
+	if (d->bound && d->listen_fd >= 0)
+		(void)unlink(d->conf.socket_path);
+	if (d->listen_fd >= 0)
+		(void)close(d->listen_fd);
+	d->listen_fd = -1;
+	d->ring = mml_ring_close(d->ring);
 }
 
 int
 main(int argc, char **argv)
 {
 	static struct daemon_state d;
-	struct mml_server_opts so;
-	uint64_t wd_usec = 0, min_cap;
-	uid_t run_uid = 0;
-	gid_t run_gid = 0, ring_gid = (gid_t)-1;
-	int r, listen_fd = -1, bound = 0, ret = 1;
+	int action, ret;
 
+	d.listen_fd = -1;
 	/* One line per write, even when stderr is a pipe to journald. */
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	r = mml_conf_args(&d.conf, argc, argv);
-	switch (r) {
+	action = mml_conf_args(&d.conf, argc, argv);
+	switch (action) {
 	case MML_CONF_HELP:
 		mml_conf_usage(stdout);
 		return 0;
@@ -369,130 +517,29 @@ main(int argc, char **argv)
 	}
 	if (mml_conf_load(&d.conf) < 0)
 		return 1;
-	min_cap = mml_conf_min_cap(&d.conf);
-	if (d.conf.size < min_cap) {
-		mml_log(LOG_ERR, "size %llu is too small for max-entry %llu "
-		    "(need %llu)", (unsigned long long)d.conf.size,
-		    (unsigned long long)d.conf.max_entry,
-		    (unsigned long long)min_cap);
-		return r == MML_CONF_CHECK ? 1 : 2;
-	}
-	/* Accounts are checked before anything is created. */
-	if (d.conf.user[0] != '\0') {
-		if (lookup_user(d.conf.user, &run_uid, &run_gid) < 0) {
-			mml_log(LOG_ERR, "user '%s': no such user",
-			    d.conf.user);
-			return 2;
-		}
-		if (geteuid() != 0 && r == MML_CONF_RUN) {
-			mml_log(LOG_ERR, "user '%s': only root can change user "
-			    "(running as uid %d)", d.conf.user,
-			    (int)geteuid());
-			return 2;
-		}
-		ring_gid = run_gid;
-	}
-	if (d.conf.group[0] != '\0' &&
-	    lookup_group(d.conf.group, &ring_gid) < 0) {
-		mml_log(LOG_ERR, "group '%s': no such group", d.conf.group);
-		return 2;
-	}
-	if (r == MML_CONF_CHECK) {
+	ret = conf_check(&d, action);
+	if (ret != 0)
+		return ret;
+	if (action == MML_CONF_CHECK) {
 		mml_conf_print(&d.conf, stdout);
 		return 0;
 	}
 	mml_log_level = d.conf.verbose ? LOG_DEBUG : LOG_INFO;
-	server_opts(&d.conf, &so);
+	server_opts(&d.conf, &d.so);
 	(void)signal(SIGPIPE, SIG_IGN);
 	/* A file size limit must be an error we report (EFBIG), not death. */
 	(void)signal(SIGXFSZ, SIG_IGN);
 
-	r = mml_resize_open(d.conf.file_path, d.conf.size,
-	    mml_conf_is_set(&d.conf, "size"), (int)d.conf.resize, min_cap,
-	    &d.ring);
-	if (r < 0)
+	ret = 1;
+	if (daemon_open(&d) < 0 || daemon_loop_init(&d) < 0)
 		goto out;
-	r = activated_socket(&listen_fd);
-	if (r < 0)
-		goto out;
-	if (r == 0) {
-		listen_fd = bind_socket(d.conf.socket_path);
-		if (listen_fd < 0)
-			goto out;
-		bound = 1;
-		/* Nobody will accept what waits in our listen queue after us. */
-		so.drain_backlog = 1;
-	}
-	/*
-	 * Ownership only when asked for: under systemd (User=, Group=) the
-	 * ring is created right, and the unit's syscall filter has no chown.
-	 */
-	if ((d.conf.user[0] != '\0' || d.conf.group[0] != '\0') &&
-	    ring_set_owner(d.ring, d.conf.user[0] != '\0' ? run_uid :
-	    (uid_t)-1, ring_gid) < 0)
-		goto out;
-	if (d.conf.user[0] != '\0' &&
-	    drop_privileges(d.conf.user, run_uid, run_gid) < 0)
-		goto out;
-	d.loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
-	if (d.loop == NULL) {
-		mml_log(LOG_ERR, "cannot initialise the event loop");
-		goto out;
-	}
-	d.srv = mml_server_new(d.loop, d.ring, listen_fd, &so);
-	if (d.srv == NULL) {
-		mml_log(LOG_ERR, "cannot create the server: out of memory");
-		goto out;
-	}
-	ev_signal_init(&d.sigterm, stop_cb, SIGTERM);
-	ev_signal_start(d.loop, &d.sigterm);
-	ev_signal_init(&d.sigint, stop_cb, SIGINT);
-	ev_signal_start(d.loop, &d.sigint);
-	ev_signal_init(&d.sighup, hup_cb, SIGHUP);
-	ev_signal_start(d.loop, &d.sighup);
-	ev_unref(d.loop);
-	ev_unref(d.loop);
-	ev_unref(d.loop);
-	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0) {
-		/* Twice per period, as sd_watchdog_enabled(3) advises. */
-		ev_timer_init(&d.watchdog, watchdog_cb, wd_usec / 2e6,
-		    wd_usec / 2e6);
-		ev_timer_start(d.loop, &d.watchdog);
-	}
-	d.status_at = ev_now(d.loop);
-	ev_timer_init(&d.status, status_cb, 5., 5.);
-	ev_timer_start(d.loop, &d.status);
-
-	mml_log(LOG_NOTICE, "mmlogd %s ready: socket '%s'%s, ring '%s', "
-	    "next seq %llu", MMLOGD_VERSION, d.conf.socket_path,
-	    bound ? "" : " (from systemd)", d.conf.file_path,
-	    (unsigned long long)d.ring->next_seq);
-	(void)sd_notifyf(0, "READY=1\nSTATUS=ready, ring %s, next seq %llu\n"
-	    "MAINPID=%d", d.conf.file_path,
-	    (unsigned long long)d.ring->next_seq,
-	    (int)getpid());
-	if (d.ring->lost_seqs)
-		mml_log(LOG_WARNING, "entries numbered before %llu that were "
-		    "not yet durable at the earlier crash are lost",
-		    (unsigned long long)d.ring->next_seq);
-
+	daemon_ready(&d);
 	ev_run(d.loop, 0);
-
 	(void)sd_notify(0, "STOPPING=1\nSTATUS=stopping");
 	mml_server_shutdown(d.srv);
 	ret = 0;
 out:
-	if (d.srv != NULL)
-		d.srv = mml_server_free(d.srv);
-	if (d.loop != NULL) {
-		ev_timer_stop(d.loop, &d.watchdog);
-		ev_timer_stop(d.loop, &d.status);
-	}
-	if (bound && listen_fd >= 0)
-		(void)unlink(d.conf.socket_path);
-	if (listen_fd >= 0)
-		(void)close(listen_fd);
-	d.ring = mml_ring_close(d.ring);
+	daemon_close(&d);
 	if (ret == 0)
 		mml_log(LOG_NOTICE, "stopped; ring closed clean");
 	return ret;

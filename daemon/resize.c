@@ -34,7 +34,10 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "mmlogd.h"
+#include "log.h"
+#include "resize.h"
+#include "ring.h"
+#include "util.h"
 #include "walk.h"
 
 /*
@@ -51,7 +54,6 @@ struct migration {
 };
 
 static int peek_capacity(const char *, uint64_t *);
-static int make_empty(const char *, uint64_t, const struct mml_ring *);
 static int migrate(struct mml_ring *, struct mml_ring *, struct migration *);
 static int sync_file(const char *, int);
 static void test_crash(const char *);
@@ -75,15 +77,6 @@ test_crash(const char *stage)
 	}
 }
 
-static uint64_t
-mono_usec(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000U + (uint64_t)ts.tv_nsec / 1000U;
-}
-
 /*
  * Tells systemd (if it listens: sd_notify() does nothing without
  * NOTIFY_SOCKET) that the resize is alive, what it does, and how far it
@@ -93,7 +86,7 @@ static void
 progress(const char *what, uint64_t done, uint64_t total, int force)
 {
 	static uint64_t last;
-	uint64_t now = mono_usec();
+	uint64_t now = mml_now_usec(CLOCK_MONOTONIC);
 
 	if (!force && now - last < 1000000U)
 		return;
@@ -132,59 +125,6 @@ peek_capacity(const char *path, uint64_t *ret_cap)
 }
 
 /*
- * Creates an empty ring of cap bytes at tmp with old's id and creation
- * time (readers that follow PATH see the same ring go on, and cursors
- * stay valid), owner and mode.  A leftover of an earlier attempt is
- * removed first: the old ring's lock, which we hold, is what keeps any
- * other mmlogd away from PATH.resize.
- */
-static int
-make_empty(const char *tmp, uint64_t cap, const struct mml_ring *old)
-{
-	struct mml_disk_header h;
-	uint8_t page[MML_DISK_HEADER_SIZE];
-	struct stat st;
-	int fd = -1, r;
-
-	if (unlink(tmp) < 0 && errno != ENOENT)
-		return mml_log_errno(errno, "remove '%s'", tmp);
-	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return mml_log_errno(errno, "create '%s'", tmp);
-	if (fstat(old->fd, &st) == 0) {
-		(void)fchmod(fd, st.st_mode & 07777);
-		/*
-		 * Only root may give it away; as the owner this is a no-op,
-		 * and under the unit's syscall filter it fails with EPERM.
-		 */
-		if (fchown(fd, st.st_uid, st.st_gid) < 0)
-			mml_log(LOG_DEBUG, "chown '%s': %s", tmp,
-			    strerror(errno));
-	}
-	mml_disk_header_init(&h, cap, old->hdr->ring_id,
-	    old->hdr->created_usec);
-	/* All of it (the seek index too) now: a full disk cannot SIGBUS. */
-	r = posix_fallocate(fd, 0, (off_t)mml_disk_file_size(&h));
-	if (r != 0) {
-		r = mml_log_errno(r, "allocate %llu bytes for '%s'",
-		    (unsigned long long)mml_disk_file_size(&h), tmp);
-		goto out;
-	}
-	memset(page, 0, sizeof(page));
-	memcpy(page, &h, sizeof(h));
-	if (pwrite(fd, page, sizeof(page), 0) != (ssize_t)sizeof(page)) {
-		r = mml_log_errno(errno ? errno : EIO, "write '%s'", tmp);
-		goto out;
-	}
-	r = 0;
-out:
-	(void)close(fd);
-	if (r < 0)
-		(void)unlink(tmp);
-	return r;
-}
-
-/*
  * Copies every entry of old, oldest first, into nr.  Old's records are
  * followed from its tail to its head as a reader follows them
  * (mml_walk_next()); where the chain breaks, the walk goes on where a
@@ -195,22 +135,26 @@ static int
 migrate(struct mml_ring *old, struct mml_ring *nr, struct migration *m)
 {
 	struct mml_walk w;
-	struct mml_walk_pos pos = { old->tail_off, old->tail_seq };
+	struct mml_walk_pos pos = { mml_ring_tail_off(old),
+	    mml_ring_tail_seq(old) };
 	struct mml_walk_found f;
 	struct mml_rec rec;
 	struct mml_rec_hdr h;
+	uint64_t cap = mml_ring_capacity(old), head = mml_ring_head_off(old);
 	uint64_t walked = 0, skip, s;
 	int e;
 
-	mml_ring_skip_to(nr, old->tail_seq);
-	mml_walk_init(&w, old->data, old->cap, old->next_seq, old->head_off);
+	mml_ring_skip_to(nr, pos.seq);
+	mml_walk_init(&w, mml_ring_data(old), cap, mml_ring_next_seq(old),
+	    head);
 	/* The records from tail to head are contiguous: head ends the walk. */
-	while ((pos.off != old->head_off || walked == 0) &&
-	    old->tail_seq != old->next_seq && walked < 2 * old->cap) {
+	while ((pos.off != head || walked == 0) &&
+	    mml_ring_tail_seq(old) != mml_ring_next_seq(old) &&
+	    walked < 2 * cap) {
 		if (mml_walk_next(&w, &pos, &rec) == MML_WALK_BREAK) {
 			if (mml_walk_resync(&w, &pos, &f) == MML_WALK_RS_NONE)
 				break;
-			skip = mml_walk_span(old->cap, pos.off, f.at.off);
+			skip = mml_walk_span(cap, pos.off, f.at.off);
 			if (f.at.off == pos.off)
 				skip = 0;
 			m->damaged += skip * MML_DISK_ALIGN;
@@ -220,7 +164,7 @@ migrate(struct mml_ring *old, struct mml_ring *nr, struct migration *m)
 		}
 		walked += rec.size;
 		if ((m->copied & 4095) == 0)
-			progress("copying entries", walked, old->cap, 0);
+			progress("copying entries", walked, cap, 0);
 		if (rec.hdr.type == MML_REC_WRAP)
 			continue;
 		/*
@@ -238,12 +182,13 @@ migrate(struct mml_ring *old, struct mml_ring *nr, struct migration *m)
 			mml_ring_skip_to(nr, rec.hdr.seq + 1);
 		} else if (e < 0)
 			return mml_log_errno(e, "copy entry %llu into '%s'",
-			    (unsigned long long)rec.hdr.seq, nr->path);
+			    (unsigned long long)rec.hdr.seq,
+			    mml_ring_path(nr));
 		else
 			m->copied++;
 	}
 	/* Numbers are never used twice: continue where the old ring did. */
-	mml_ring_skip_to(nr, old->next_seq);
+	mml_ring_skip_to(nr, mml_ring_next_seq(old));
 	return 0;
 }
 
@@ -269,7 +214,7 @@ mml_resize_open(const char *path, uint64_t size, int size_explicit,
 	struct mml_ring *old = NULL, *nr = NULL;
 	struct mml_sync_job job;
 	struct migration m;
-	uint64_t cap = 0, lost, first, last, was_written, was_over;
+	uint64_t cap = 0, lost, first, last;
 	char *tmp = NULL, *dir = NULL, msg[256];
 	int e, n;
 
@@ -280,7 +225,7 @@ mml_resize_open(const char *path, uint64_t size, int size_explicit,
 	e = mml_ring_open(path, cap, 0, MML_DISK_CAP_MIN, &old);
 	if (e < 0)
 		return e;
-	cap = old->cap;
+	cap = mml_ring_capacity(old);
 	if (asprintf(&tmp, "%s.resize", path) < 0) {
 		tmp = NULL;
 		e = -ENOMEM;
@@ -289,7 +234,7 @@ mml_resize_open(const char *path, uint64_t size, int size_explicit,
 	mml_log(LOG_NOTICE, "ring '%s' holds %llu bytes, size asks for %llu: "
 	    "migrating its entries into '%s'", path, (unsigned long long)cap,
 	    (unsigned long long)size, tmp);
-	e = make_empty(tmp, size, old);
+	e = mml_ring_create_like(tmp, size, old);
 	if (e < 0)
 		goto out;
 	e = mml_ring_open(tmp, size, 1, MML_DISK_CAP_MIN, &nr);
@@ -300,7 +245,7 @@ mml_resize_open(const char *path, uint64_t size, int size_explicit,
 	e = migrate(old, nr, &m);
 	if (e < 0)
 		goto out_tmp;
-	lost = nr->hdr->entries_overwritten + m.too_big;
+	lost = mml_ring_header(nr)->entries_overwritten + m.too_big;
 	if (lost > 0 && !allow_discard) {
 		mml_log(LOG_ERR, "ring '%s': %llu bytes hold only the newest "
 		    "%llu of its %llu entries; refusing to discard the %llu "
@@ -317,16 +262,9 @@ mml_resize_open(const char *path, uint64_t size, int size_explicit,
 		    "stepped over; readers of the new ring see the entries "
 		    "there as lost", path, (unsigned long long)m.damaged);
 	/* The ring's history carries over. */
-	was_written = old->hdr->entries_written;
-	was_over = old->hdr->entries_overwritten;
-	nr->hdr->entries_written = was_written;
-	nr->hdr->entries_overwritten = was_over + lost;
-	nr->hdr->wraps = old->hdr->wraps;
-	nr->hdr->bytes_written = old->hdr->bytes_written;
-	nr->hdr->opens = old->hdr->opens;
-	nr->hdr->dirty_opens = old->hdr->dirty_opens;
-	first = nr->tail_seq;
-	last = nr->next_seq - 1;
+	mml_ring_take_history(nr, old, lost);
+	first = mml_ring_tail_seq(nr);
+	last = mml_ring_next_seq(nr) - 1;
 
 	/* Durable first: only a whole, synced ring may take the name. */
 	progress("syncing the new ring", 0, 1, 1);

@@ -16,15 +16,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "mmlogd.h"
+#include "log.h"
+#include "ring_internal.h"
+#include "ringfile.h"
+#include "util.h"
 #include "walk.h"
+#include "wire.h"
 
 /*
  * How many sequence numbers are reserved on disk ahead of use.  After a
@@ -52,7 +55,6 @@ map_guard(sigjmp_buf *jb)
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
-static int ring_create(const char *, uint64_t);
 static int ring_recover(struct mml_ring *);
 static void ring_make_room(struct mml_ring *, uint64_t);
 static void ring_evict_one(struct mml_ring *);
@@ -69,8 +71,10 @@ static void recover_tail(struct mml_ring *);
 static void recover_tail_search(struct mml_ring *);
 static int recover_commit(struct mml_ring *, uint64_t);
 static void ring_mark_gap(struct mml_ring *);
-static int ring_index_prepare(int, const char *, struct mml_disk_header *,
-    uint64_t);
+static int ring_map(int, const char *, const struct mml_disk_header *,
+    struct mml_ring **);
+static void sigbus_install(void);
+static int ring_open_recover(struct mml_ring *);
 
 static void ring_index_check(struct mml_ring *, uint64_t);
 static int rec_at(const struct mml_ring *, uint64_t, uint64_t, int,
@@ -90,12 +94,6 @@ sigbus_handler(int sig, siginfo_t *si, void *ctx)
 	(void)raise(sig);
 }
 
-/*
- * The file lost its backing under the map (truncated by someone): give
- * it back its size, so that the map is usable again.  What the
- * truncation destroyed is gone; readers and the tail step over it as
- * damage.  Returns -EIO for the write that faulted.
- */
 /* Writes the loop thread's tail and head into the header. */
 static void
 ring_publish(struct mml_ring *r)
@@ -106,6 +104,12 @@ ring_publish(struct mml_ring *r)
 	r->hdr->head_seq = r->next_seq;
 }
 
+/*
+ * The file lost its backing under the map (truncated by someone): give
+ * it back its size, so that the map is usable again.  What the
+ * truncation destroyed is gone; readers and the tail step over it as
+ * damage.  Returns 0, or -errno if the size could not be restored.
+ */
 static int
 ring_repair(struct mml_ring *r)
 {
@@ -148,6 +152,7 @@ ring_repair(struct mml_ring *r)
 	return 0;
 }
 
+/* A SIGBUS on the map: counted, the file repaired; -EIO for the write. */
 static int
 ring_bus_error(struct mml_ring *r)
 {
@@ -186,147 +191,6 @@ mml_boot_id(uint8_t id[16])
 		id[j / 2] = (uint8_t)(id[j / 2] << 4 | v);
 		j++;
 	}
-}
-
-static int
-mkdir_parents(const char *path)
-{
-	char *p, *dir;
-	int r = 0;
-
-	dir = strdup(path);
-	if (dir == NULL)
-		return -ENOMEM;
-	p = strrchr(dir, '/');
-	if (p == NULL || p == dir)
-		goto out;
-	*p = '\0';
-	for (p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			r = -errno;
-			goto out;
-		}
-		*p = '/';
-	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		r = -errno;
-out:
-	free(dir);
-	return r;
-}
-
-/*
- * Creates a new ring under a temporary name and links it into place only
- * once it is whole: a crash during creation leaves no half-made ring
- * that a later start would refuse as foreign.
- */
-static int
-ring_create(const char *path, uint64_t cap)
-{
-	struct mml_disk_header h;
-	uint8_t page[MML_DISK_HEADER_SIZE], id[16];
-	char *tmp = NULL;
-	int fd = -1, r, rfd = -1;
-
-	if (asprintf(&tmp, "%s.new-XXXXXX", path) < 0) {
-		tmp = NULL;
-		r = -ENOMEM;
-		goto out;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		r = mml_log_errno(errno, "create '%s'", tmp);
-		goto out;
-	}
-	(void)fchmod(fd, 0640);
-	rfd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	if (rfd < 0 || read(rfd, id, sizeof(id)) != (ssize_t)sizeof(id)) {
-		r = mml_log_errno(errno ? errno : EIO, "read /dev/urandom");
-		goto out;
-	}
-	mml_disk_header_init(&h, cap, id, mml_now_usec(CLOCK_REALTIME));
-	/*
-	 * Every block allocated now, so a full disk can never SIGBUS the
-	 * map; the index region is allocated, and so reads as zeros (empty
-	 * slots), with the rest.
-	 */
-	r = posix_fallocate(fd, 0, (off_t)mml_disk_file_size(&h));
-	if (r != 0) {
-		r = mml_log_errno(r, "allocate %llu bytes for ring '%s'",
-		    (unsigned long long)mml_disk_file_size(&h), path);
-		goto out;
-	}
-	memset(page, 0, sizeof(page));
-	memcpy(page, &h, sizeof(h));
-	if (pwrite(fd, page, sizeof(page), 0) != (ssize_t)sizeof(page) ||
-	    fsync(fd) < 0) {
-		r = mml_log_errno(errno ? errno : EIO, "write ring header '%s'",
-		    tmp);
-		goto out;
-	}
-	if (link(tmp, path) < 0) {
-		/* Someone created it meanwhile: theirs wins, ours goes. */
-		if (errno != EEXIST) {
-			r = mml_log_errno(errno, "link '%s'", path);
-			goto out;
-		}
-	}
-	r = 0;
-	mml_log(LOG_NOTICE, "created ring '%s' with %llu bytes", path,
-	    (unsigned long long)cap);
-out:
-	if (tmp != NULL && fd >= 0)
-		(void)unlink(tmp);
-	if (fd >= 0)
-		(void)close(fd);
-	if (rfd >= 0)
-		(void)close(rfd);
-	free(tmp);
-	return r;
-}
-
-/*
- * Makes sure the file has its seek index before it is mapped: a ring
- * made before the index existed gets one (the compatible flag, so older
- * readers still read it, and the region after the data, zero = empty);
- * a file cut short of its index gets the region back.  Both are our own
- * file's layout, under our lock, so neither discards anything.
- */
-static int
-ring_index_prepare(int fd, const char *path, struct mml_disk_header *h,
-    uint64_t file_size)
-{
-	int e;
-
-	if (!(h->compat_flags & MML_COMPAT_INDEX)) {
-		h->compat_flags |= MML_COMPAT_INDEX;
-		e = posix_fallocate(fd, 0, (off_t)mml_disk_file_size(h));
-		if (e != 0)
-			return mml_log_errno(e, "add a seek index to '%s'",
-			    path);
-		h->static_crc = mml_crc32c(0, h,
-		    offsetof(struct mml_disk_header, static_crc));
-		if (pwrite(fd, h, offsetof(struct mml_disk_header, state), 0) !=
-		    (ssize_t)offsetof(struct mml_disk_header, state) ||
-		    fdatasync(fd) < 0)
-			return mml_log_errno(errno ? errno : EIO,
-			    "write header of '%s'", path);
-		mml_log(LOG_NOTICE, "ring '%s': added a seek index (%llu "
-		    "bytes after the data)", path,
-		    (unsigned long long)mml_idx_size(h->capacity));
-		return 0;
-	}
-	if (file_size < mml_disk_file_size(h)) {
-		mml_log(LOG_WARNING, "ring '%s' is shorter than its seek index; "
-		    "restoring the index region", path);
-		e = posix_fallocate(fd, 0, (off_t)mml_disk_file_size(h));
-		if (e != 0)
-			return mml_log_errno(e, "restore size of '%s'", path);
-	}
-	return 0;
 }
 
 /*
@@ -407,168 +271,123 @@ ring_index_check(struct mml_ring *r, uint64_t durable_seq)
 		    (unsigned long long)r->idx_slots);
 }
 
-int
-mml_ring_open(const char *path, uint64_t size, int size_explicit,
-    uint64_t min_cap, struct mml_ring **ret)
+/*
+ * Maps the ring open at fd, whose header is h, and makes its struct.
+ * Returns 0 and *ret, which then owns fd, or -errno after logging why.
+ */
+static int
+ring_map(int fd, const char *path, const struct mml_disk_header *h,
+    struct mml_ring **ret)
 {
-	struct mml_ring *r = NULL;
-	struct mml_disk_header h;
-	enum mml_disk_reason why;
-	struct stat st;
+	struct mml_ring *r;
 	size_t map_len;
 	void *map;
-	int e, fd = -1;
 
-	if (size < MML_DISK_CAP_MIN || size > MML_DISK_CAP_MAX ||
-	    size % MML_DISK_ALIGN != 0)
-		return mml_log_errno(EINVAL, "ring size %llu out of range",
-		    (unsigned long long)size);
-	e = mkdir_parents(path);
-	if (e < 0)
-		return mml_log_errno(e, "create directory for '%s'", path);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT) {
-		e = ring_create(path, size);
-		if (e < 0)
-			return e;
-		fd = open(path, O_RDWR | O_CLOEXEC);
-	}
-	if (fd < 0)
-		return mml_log_errno(errno, "open ring '%s'", path);
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		e = errno == EWOULDBLOCK ? EBUSY : errno;
-		mml_log(LOG_ERR, "ring '%s' is locked: another mmlogd uses it",
+	if (mml_disk_file_size(h) > SIZE_MAX)
+		return mml_log_errno(EFBIG, "ring '%s' is too large to map here",
 		    path);
-		(void)close(fd);
-		return -e;
-	}
-	if (fstat(fd, &st) < 0) {
-		e = mml_log_errno(errno, "stat '%s'", path);
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		mml_log(LOG_ERR, "ring '%s' is not a regular file", path);
-		e = -EINVAL;
-		goto fail;
-	}
-	memset(&h, 0, sizeof(h));
-	if (st.st_size >= (off_t)sizeof(h) &&
-	    pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
-		e = mml_log_errno(errno ? errno : EIO, "read '%s'", path);
-		goto fail;
-	}
-	e = mml_disk_header_check(&h, (uint64_t)st.st_size, &why);
-	if (e < 0) {
-		/*
-		 * Never overwrite what we do not understand: it may be
-		 * another program's file, or a ring someone wants to inspect.
-		 */
-		mml_log(LOG_ERR, "refusing ring '%s': %s; move it aside to "
-		    "start a new ring", path, mml_disk_reason_str(why));
-		goto fail;
-	}
-	if ((h.compat_flags & ~MML_COMPAT_KNOWN) != 0) {
-		/* Readers may ignore them; a writer would not maintain them. */
-		mml_log(LOG_ERR, "ring '%s' uses features of a newer mmlogd "
-		    "(compatible flags 0x%x); refusing to write it", path,
-		    h.compat_flags);
-		e = -EPROTONOSUPPORT;
-		goto fail;
-	}
-	if (size_explicit && h.capacity != size) {
-		mml_log(LOG_ERR, "ring '%s' holds %llu bytes but --size asks for "
-		    "%llu; refusing to discard its entries: use --size %llu, or "
-		    "move the file aside to start a new ring", path,
-		    (unsigned long long)h.capacity, (unsigned long long)size,
-		    (unsigned long long)h.capacity);
-		e = -EEXIST;
-		goto fail;
-	}
-	if (h.capacity < min_cap) {
-		mml_log(LOG_ERR, "ring '%s' (%llu bytes) is too small for "
-		    "--max-entry: it needs at least %llu", path,
-		    (unsigned long long)h.capacity, (unsigned long long)min_cap);
-		e = -EINVAL;
-		goto fail;
-	}
-	e = ring_index_prepare(fd, path, &h, (uint64_t)st.st_size);
-	if (e < 0)
-		goto fail;
-	if (mml_disk_file_size(&h) > SIZE_MAX) {
-		e = mml_log_errno(EFBIG, "ring '%s' is too large to map here",
-		    path);
-		goto fail;
-	}
-	map_len = (size_t)mml_disk_file_size(&h);
+	map_len = (size_t)mml_disk_file_size(h);
 	map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		e = mml_log_errno(errno, "mmap '%s'", path);
-		goto fail;
-	}
+	if (map == MAP_FAILED)
+		return mml_log_errno(errno, "mmap '%s'", path);
 	r = calloc(1, sizeof(*r));
 	if (r == NULL || (r->path = strdup(path)) == NULL) {
 		(void)munmap(map, map_len);
 		free(r);
-		r = NULL;
-		e = -ENOMEM;
-		goto fail;
+		return -ENOMEM;
 	}
 	r->fd = fd;
 	r->map = map;
 	r->map_len = map_len;
 	r->hdr = map;
 	r->data = r->map + MML_DISK_HEADER_SIZE;
-	r->cap = h.capacity;
+	r->cap = h->capacity;
 	r->idx = (struct mml_idx_slot *)(void *)(r->map +
-	    mml_idx_file_off(h.capacity));
-	r->idx_slots = mml_idx_slots(h.capacity);
-	r->idx_shift = mml_idx_shift(h.capacity);
+	    mml_idx_file_off(h->capacity));
+	r->idx_slots = mml_idx_slots(h->capacity);
+	r->idx_shift = mml_idx_shift(h->capacity);
 	r->idx_bucket = UINT64_MAX;
 	mml_boot_id(r->boot_id);
-	{
-		struct sigaction sa;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = sigbus_handler;
-		/*
-		 * SA_NODEFER: we leave the handler by siglongjmp() without
-		 * restoring the mask, and a second SIGBUS must find it open.
-		 */
-		sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-		(void)sigemptyset(&sa.sa_mask);
-		(void)sigaction(SIGBUS, &sa, NULL);
-	}
+	/* Test hooks (mmlogd(8), TESTING). */
 	r->test_stall_file = getenv("MMLOGD_TEST_SYNC_STALL_FILE");
 	r->test_fail_file = getenv("MMLOGD_TEST_SYNC_FAIL_FILE");
-	{
-		sigjmp_buf jb;
+	*ret = r;
+	return 0;
+}
 
-		if (sigsetjmp(jb, 0) != 0) {
-			map_guard(NULL);
-			mml_log(LOG_ERR, "ring '%s' changed size while it was "
-			    "being opened", path);
-			r = mml_ring_close(r);
-			return -EIO;
-		}
-		map_guard(&jb);
-		e = ring_recover(r);
-		if (e == 0) {
-			memcpy(&r->static_hdr, r->hdr, sizeof(r->static_hdr));
-			r->recovered = 1;
-		}
+/*
+ * From now on a SIGBUS on the map (the file truncated under us) jumps
+ * back to the guard set by map_guard() instead of killing the daemon.
+ */
+static void
+sigbus_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sigbus_handler;
+	/*
+	 * SA_NODEFER: we leave the handler by siglongjmp() without
+	 * restoring the mask, and a second SIGBUS must find it open.
+	 */
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGBUS, &sa, NULL);
+}
+
+/*
+ * Recovers the freshly mapped ring (ring_recover()) under the SIGBUS
+ * guard, and keeps its static header to rebuild a lost one.  Returns 0,
+ * or -errno after logging why.
+ */
+static int
+ring_open_recover(struct mml_ring *r)
+{
+	sigjmp_buf jb;
+	int e;
+
+	if (sigsetjmp(jb, 0) != 0) {
 		map_guard(NULL);
+		mml_log(LOG_ERR, "ring '%s' changed size while it was being "
+		    "opened", r->path);
+		return -EIO;
 	}
-	if (e == 0 && r->lost_seqs > 0)
-		ring_mark_gap(r);
+	map_guard(&jb);
+	e = ring_recover(r);
+	if (e == 0) {
+		memcpy(&r->static_hdr, r->hdr, sizeof(r->static_hdr));
+		r->recovered = 1;
+	}
+	map_guard(NULL);
+	return e;
+}
+
+int
+mml_ring_open(const char *path, uint64_t size, int size_explicit,
+    uint64_t min_cap, struct mml_ring **ret)
+{
+	struct mml_ring *r = NULL;
+	struct mml_disk_header h;
+	int e, fd;
+
+	fd = mml_ringfile_open(path, size, size_explicit, min_cap, &h);
+	if (fd < 0)
+		return fd;
+	e = ring_map(fd, path, &h, &r);
+	if (e < 0) {
+		(void)close(fd);
+		return e;
+	}
+	sigbus_install();
+	e = ring_open_recover(r);
 	if (e < 0) {
 		r = mml_ring_close(r);
 		return e;
 	}
+	if (r->lost_seqs > 0)
+		ring_mark_gap(r);
 	*ret = r;
 	return 0;
-fail:
-	(void)close(fd);
-	return e;
 }
 
 /*
@@ -1160,15 +979,6 @@ mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
  * data, and recovery scans forward from it over whole, CRC-checked
  * records.
  */
-static uint64_t
-mono_nsec(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
 void
 mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job)
 {
@@ -1190,10 +1000,10 @@ mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job)
 		return;
 	}
 	fd = job->fd >= 0 ? job->fd : r->fd;
-	t0 = mono_nsec();
+	t0 = mml_now_nsec(CLOCK_MONOTONIC);
 	e = fdatasync(fd) < 0 ? errno : 0;
 	/* Rounded up: on tmpfs a sync takes under a microsecond, not none. */
-	job->sync_usec = (mono_nsec() - t0 + 999) / 1000;
+	job->sync_usec = (mml_now_nsec(CLOCK_MONOTONIC) - t0 + 999) / 1000;
 	if (e != 0) {
 		job->result = -e;
 		return;
@@ -1409,4 +1219,128 @@ mml_ring_skip_to(struct mml_ring *r, uint64_t seq)
 		r->tail_seq = seq;	/* empty: the tail waits there too */
 	r->next_seq = seq;
 	ring_publish(r);
+}
+
+int
+mml_ring_create_like(const char *path, uint64_t cap,
+    const struct mml_ring *like)
+{
+	return mml_ringfile_create_like(path, cap, like->fd, like->hdr);
+}
+
+void
+mml_ring_take_history(struct mml_ring *r, const struct mml_ring *old,
+    uint64_t discarded)
+{
+	const struct mml_disk_header *o = old->hdr;
+
+	r->hdr->entries_written = o->entries_written;
+	r->hdr->entries_overwritten = o->entries_overwritten + discarded;
+	r->hdr->wraps = o->wraps;
+	r->hdr->bytes_written = o->bytes_written;
+	r->hdr->opens = o->opens;
+	r->hdr->dirty_opens = o->dirty_opens;
+}
+
+int
+mml_ring_set_owner(struct mml_ring *r, uid_t uid, gid_t gid)
+{
+	if (fchown(r->fd, uid, gid) < 0)
+		return mml_log_errno(errno, "chown ring '%s' to %d:%d", r->path,
+		    (int)uid, (int)gid);
+	if (fchmod(r->fd, 0640) < 0)
+		return mml_log_errno(errno, "chmod ring '%s'", r->path);
+	return 0;
+}
+
+int
+mml_ring_reopen(const struct mml_ring *r)
+{
+	char p[64];
+
+	(void)snprintf(p, sizeof(p), "/proc/self/fd/%d", r->fd);
+	return open(p, O_RDWR | O_CLOEXEC);
+}
+
+void
+mml_ring_reset_counters(struct mml_ring *r)
+{
+	r->corrupt_skips = 0;
+	r->bus_errors = 0;
+}
+
+void
+mml_ring_get_state(const struct mml_ring *r, struct mml_ring_state *ret)
+{
+	ret->next_seq = r->next_seq;
+	ret->durable_seq = r->durable_seq;
+	ret->corrupt_skips = r->corrupt_skips;
+	ret->bus_errors = r->bus_errors;
+	ret->lost_seqs = r->lost_seqs;
+}
+
+const char *
+mml_ring_path(const struct mml_ring *r)
+{
+	return r->path;
+}
+
+uint64_t
+mml_ring_capacity(const struct mml_ring *r)
+{
+	return r->cap;
+}
+
+uint64_t
+mml_ring_next_seq(const struct mml_ring *r)
+{
+	return r->next_seq;
+}
+
+uint64_t
+mml_ring_durable_seq(const struct mml_ring *r)
+{
+	return r->durable_seq;
+}
+
+uint64_t
+mml_ring_tail_seq(const struct mml_ring *r)
+{
+	return r->tail_seq;
+}
+
+uint64_t
+mml_ring_tail_off(const struct mml_ring *r)
+{
+	return r->tail_off;
+}
+
+uint64_t
+mml_ring_head_off(const struct mml_ring *r)
+{
+	return r->head_off;
+}
+
+uint64_t
+mml_ring_unsynced(const struct mml_ring *r)
+{
+	return r->unsynced;
+}
+
+int
+mml_ring_cursor_unflushed(const struct mml_ring *r)
+{
+	return r->cursor_unflushed;
+}
+
+const struct mml_disk_header *
+mml_ring_header(const struct mml_ring *r)
+{
+	return r->hdr;
+}
+
+const uint8_t *
+mml_ring_data(const struct mml_ring *r)
+{
+	return r->data;
 }

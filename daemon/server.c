@@ -21,7 +21,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mmlogd.h"
+#include "log.h"
+#include "macro.h"
+#include "ratelimit.h"
+#include "ring.h"
+#include "server.h"
+#include "sync.h"
+#include "util.h"
+#include "wire.h"
 
 /* Frames read from one client per wakeup before the next gets a turn. */
 #define FRAMES_PER_WAKEUP	64
@@ -41,35 +48,12 @@
  */
 #define DRAIN_ROUNDS_CLOSING	64
 #define DRAIN_ROUNDS_MAX	16384
-/* Rate-limit buckets: hash chains, and at most this many senders. */
-#define RATE_HASH		1024
-#define RATE_SENDERS_MAX	16384
 /* Peer-triggered warnings allowed per second before they are muted. */
 #define WARN_BURST		10
 
 struct pending_ack {
 	uint32_t id;
 	uint64_t seq;
-};
-
-/*
- * One sender's rate-limit window (journald's RateLimitIntervalSec= and
- * RateLimitBurst=): `burst` entries pass per `interval`, the rest are
- * counted, and the count is written to the ring as the daemon's own
- * record once the window is over.  Keyed by uid or pid.
- */
-struct rate_bucket {
-	struct rate_bucket *next;
-	uint32_t key;
-	uint64_t start_usec;	/* CLOCK_MONOTONIC when the window began */
-	uint32_t passed;	/* entries let through in this window */
-	uint64_t suppressed;	/* entries dropped in this window */
-	/* The last sender, named in the record. */
-	pid_t pid;
-	uid_t uid;
-	gid_t gid;
-	char comm[MML_COMM_MAX];
-	uint8_t comm_len;
 };
 
 struct mml_conn {
@@ -101,8 +85,7 @@ struct mml_server {
 	ev_timer sync_timer;	/* --sync-interval */
 	ev_timer idle_timer;	/* sweeps idle clients */
 	ev_timer rate_timer;	/* records and frees ended rate windows */
-	struct rate_bucket *rate_tab[RATE_HASH];
-	unsigned n_rate;
+	struct mml_ratelimit *rl;
 	ev_prepare prepare;	/* once per loop iteration, before sleeping */
 	ev_timer gather_timer;	/* bounds waiting for a fuller group commit */
 	unsigned gather_target;	/* requests served by the last group commit,
@@ -147,9 +130,10 @@ static void conn_error(struct mml_conn *, uint32_t, int,
 static void server_want_sync(struct mml_server *, int);
 static void sync_done_cb(struct mml_syncer *, struct mml_sync_job *, void *);
 static unsigned ack_waiters(struct mml_server *, uint64_t, int);
-static void rate_flush(struct mml_server *, struct rate_bucket *);
-static void rate_sweep(struct mml_server *, int);
-static void limits_apply_timers(struct mml_server *);
+static void rate_note(const struct mml_rate_sender *, const char *, size_t,
+    uint64_t, void *);
+static void limits_apply(struct mml_server *);
+static void accept_resume(struct mml_server *);
 
 void
 mml_limits_default(struct mml_limits *l)
@@ -274,17 +258,24 @@ conn_free(struct mml_conn *c)
 	s->n_pending -= c->n_acks;
 	free(c->acks);
 	free(c);
-	/*
-	 * A slot (and a descriptor) is free again: accepting resumes at
-	 * once if it was paused for either.
-	 */
+	/* A slot (and a descriptor) is free again. */
+	accept_resume(s);
+	return NULL;
+}
+
+/*
+ * Accepting resumes at once if it was paused (for want of a slot or a
+ * descriptor) and a slot is free.
+ */
+static void
+accept_resume(struct mml_server *s)
+{
 	if (s->listen_fd >= 0 && !s->shutting_down &&
 	    !ev_is_active(&s->accept_io) &&
 	    s->n_conns < s->opts.limits.max_clients) {
 		ev_timer_stop(s->loop, &s->accept_retry);
 		ev_io_start(s->loop, &s->accept_io);
 	}
-	return NULL;
 }
 
 /*
@@ -361,7 +352,7 @@ send_ack(struct mml_conn *c, uint32_t id, uint64_t seq)
 {
 	uint8_t buf[MML_ACK_FRAME_SIZE];
 
-	mml_wire_ack(buf, id, seq, c->srv->ring->next_seq);
+	mml_wire_ack(buf, id, seq, mml_ring_next_seq(c->srv->ring));
 	conn_send(c, buf, sizeof(buf));
 	c->srv->st.acks++;
 	mml_log(LOG_DEBUG, "ack id %u seq %llu to pid %d", id,
@@ -388,7 +379,7 @@ send_acks(struct mml_conn *c, const struct pending_ack *a, unsigned n)
 		memset(mm, 0, k * sizeof(mm[0]));
 		for (i = 0; i < k; i++) {
 			mml_wire_ack(buf[i], a[i].id, a[i].seq,
-			    c->srv->ring->next_seq);
+			    mml_ring_next_seq(c->srv->ring));
 			iov[i].iov_base = buf[i];
 			iov[i].iov_len = sizeof(buf[i]);
 			mm[i].msg_hdr.msg_iov = &iov[i];
@@ -472,15 +463,15 @@ sync_done_cb(struct mml_syncer *sy, struct mml_sync_job *job, void *arg)
 		if (s->sync_error == 0)
 			(void)mml_log_errno(job->result, "msync of ring '%s' "
 			    "failed; durability is not acknowledged until a "
-			    "sync succeeds", s->ring->path);
+			    "sync succeeds", mml_ring_path(s->ring));
 		s->sync_error = job->result;
 		ack_waiters(s, 0, job->result);
 		return;
 	}
 	if (s->sync_error != 0)
-		mml_log(LOG_NOTICE, "ring '%s' syncs again", s->ring->path);
+		mml_log(LOG_NOTICE, "ring '%s' syncs again", mml_ring_path(s->ring));
 	s->sync_error = 0;
-	served = ack_waiters(s, s->ring->durable_seq, 0);
+	served = ack_waiters(s, mml_ring_durable_seq(s->ring), 0);
 	/*
 	 * More requests came while this job ran: the next job serves them.
 	 * The clients just served usually ask again within microseconds;
@@ -529,65 +520,17 @@ record_client_drops(struct mml_conn *c, uint32_t dropped)
 		s->st.append_errors++;
 }
 
-/* Writes a window's count of suppressed entries to the ring, if any. */
+/* The limiter's report of a window's suppressed entries, into the ring. */
 static void
-rate_flush(struct mml_server *s, struct rate_bucket *b)
+rate_note(const struct mml_rate_sender *who, const char *msg, size_t msg_len,
+    uint64_t suppressed, void *arg)
 {
-	char msg[200], comm[4 * MML_COMM_MAX + 6];
-	int n;
+	struct mml_server *s = arg;
 
-	if (b->suppressed == 0)
-		return;
-	(void)mml_log_escape(comm, b->comm, b->comm_len, MML_COMM_MAX);
-	if (s->opts.limits.rate_key == MML_RATE_BY_PID)
-		n = snprintf(msg, sizeof(msg), "suppressed %llu entries from pid "
-		    "%d (%.*s): more than %u in %u ms (rate limit)",
-		    (unsigned long long)b->suppressed, (int)b->pid,
-		    (int)b->comm_len, b->comm, s->opts.limits.rate_burst,
-		    s->opts.limits.rate_interval_ms);
-	else
-		n = snprintf(msg, sizeof(msg), "suppressed %llu entries from uid "
-		    "%d, the last from pid %d (%.*s): more than %u in %u ms "
-		    "(rate limit)", (unsigned long long)b->suppressed,
-		    (int)b->uid, (int)b->pid, (int)b->comm_len, b->comm,
-		    s->opts.limits.rate_burst, s->opts.limits.rate_interval_ms);
-	if (n < 0 || (size_t)n >= sizeof(msg))
-		n = (int)strlen(msg);
-	if (mml_ring_append_note(s->ring, (uint32_t)b->pid, (uint32_t)b->uid,
-	    (uint32_t)b->gid, b->comm, b->comm_len, msg, (size_t)n,
-	    "MMLOG_SUPPRESSED", b->suppressed) < 0)
+	if (mml_ring_append_note(s->ring, (uint32_t)who->pid, (uint32_t)who->uid,
+	    (uint32_t)who->gid, who->comm, who->comm_len, msg, msg_len,
+	    "MMLOG_SUPPRESSED", suppressed) < 0)
 		s->st.append_errors++;
-	mml_log(LOG_NOTICE, "rate limit: suppressed %llu entries from %s %d "
-	    "(%s)", (unsigned long long)b->suppressed,
-	    s->opts.limits.rate_key == MML_RATE_BY_PID ? "pid" : "uid",
-	    (int)b->key, comm);
-	b->suppressed = 0;
-}
-
-/*
- * Records and frees every window that is over (all: every window, for
- * shutdown and a change of limits).
- */
-static void
-rate_sweep(struct mml_server *s, int all)
-{
-	struct rate_bucket **pp, *b;
-	uint64_t now = mml_now_usec(CLOCK_MONOTONIC);
-	uint64_t iv = (uint64_t)s->opts.limits.rate_interval_ms * 1000;
-	unsigned i;
-
-	for (i = 0; i < RATE_HASH && s->n_rate > 0; i++) {
-		for (pp = &s->rate_tab[i]; (b = *pp) != NULL; ) {
-			if (!all && now - b->start_usec < iv) {
-				pp = &b->next;
-				continue;
-			}
-			rate_flush(s, b);
-			*pp = b->next;
-			free(b);
-			s->n_rate--;
-		}
-	}
 }
 
 static void
@@ -597,79 +540,22 @@ rate_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	rate_sweep(s, 0);
+	mml_ratelimit_sweep(s->rl, mml_now_usec(CLOCK_MONOTONIC), 0);
 }
 
-/*
- * The sender's window, created if new.  At RATE_SENDERS_MAX senders
- * (many short-lived pids), ended windows go first, then the oldest one,
- * its count recorded: memory stays bounded and no count is lost.
- * NULL only when out of memory: the frame then goes unlimited.
- */
-static struct rate_bucket *
-rate_bucket_get(struct mml_conn *c, uint64_t now)
+/* The client's rate-limit window; NULL: the frame goes unlimited. */
+static struct mml_rate_window *
+conn_rate_window(struct mml_conn *c, uint64_t now)
 {
-	struct mml_server *s = c->srv;
-	struct rate_bucket *b, **pp, **oldest;
-	uint32_t key;
-	unsigned h, i;
+	struct mml_ratelimit *rl = c->srv->rl;
+	struct mml_rate_sender who;
 
-	key = s->opts.limits.rate_key == MML_RATE_BY_PID ? (uint32_t)c->pid :
-	    (uint32_t)c->uid;
-	h = (key * 2654435761U) >> 22;	/* top 10 bits: RATE_HASH */
-	for (b = s->rate_tab[h]; b != NULL; b = b->next)
-		if (b->key == key)
-			goto found;
-	if (s->n_rate >= RATE_SENDERS_MAX)
-		rate_sweep(s, 0);
-	if (s->n_rate >= RATE_SENDERS_MAX) {
-		oldest = NULL;
-		for (i = 0; i < RATE_HASH; i++)
-			for (pp = &s->rate_tab[i]; *pp != NULL;
-			    pp = &(*pp)->next)
-				if (oldest == NULL ||
-				    (*pp)->start_usec < (*oldest)->start_usec)
-					oldest = pp;
-		b = *oldest;
-		rate_flush(s, b);
-		*oldest = b->next;
-		free(b);
-		s->n_rate--;
-	}
-	b = calloc(1, sizeof(*b));
-	if (b == NULL)
-		return NULL;
-	b->key = key;
-	b->start_usec = now;
-	b->next = s->rate_tab[h];
-	s->rate_tab[h] = b;
-	s->n_rate++;
-found:
-	b->pid = c->pid;
-	b->uid = c->uid;
-	b->gid = c->gid;
-	memcpy(b->comm, c->comm, c->comm_len);
-	b->comm_len = c->comm_len;
-	return b;
-}
-
-/* Whether one more entry of b's sender may pass now. */
-static int
-rate_pass(struct mml_server *s, struct rate_bucket *b, uint64_t now)
-{
-	if (now - b->start_usec >= (uint64_t)s->opts.limits.rate_interval_ms *
-	    1000) {
-		rate_flush(s, b);
-		b->start_usec = now;
-		b->passed = 0;
-	}
-	if (b->passed < s->opts.limits.rate_burst) {
-		b->passed++;
-		return 1;
-	}
-	b->suppressed++;
-	s->st.rate_suppressed++;
-	return 0;
+	who.pid = c->pid;
+	who.uid = c->uid;
+	who.gid = c->gid;
+	who.comm = c->comm;
+	who.comm_len = c->comm_len;
+	return mml_ratelimit_window(rl, mml_ratelimit_key(rl, &who), &who, now);
 }
 
 static void
@@ -677,7 +563,7 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 {
 	struct mml_server *s = c->srv;
 	const struct mml_limits *lim = &s->opts.limits;
-	struct rate_bucket *rb = NULL;
+	struct mml_rate_window *rw = NULL;
 	struct mml_rec_hdr h;
 	struct mml_entry e;
 	uint64_t seq = 0, rt, mono;
@@ -728,10 +614,12 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 	h.uid = (uint32_t)c->uid;
 	h.gid = (uint32_t)c->gid;
 	if (lim->rate_interval_ms > 0)
-		rb = rate_bucket_get(c, mono);
+		rw = conn_rate_window(c, mono);
 	while (mml_wire_entry_next(f, &off, &e) > 0) {
-		if (rb != NULL && !rate_pass(s, rb, mono))
+		if (rw != NULL && !mml_ratelimit_pass(s->rl, rw, mono)) {
+			s->st.rate_suppressed++;
 			continue;
+		}
 		h.priority = e.priority;
 		h.flags = 0;
 		h.tag_len = (uint16_t)e.tag_len;
@@ -756,7 +644,7 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 	 * Half a ring unsynced: sync now, so that the writer does not lap
 	 * the durable cursor while clients keep writing.
 	 */
-	if (s->ring->unsynced >= s->ring->cap / 2)
+	if (mml_ring_unsynced(s->ring) >= mml_ring_capacity(s->ring) / 2)
 		urgent = 1;
 	if (f->hdr.flags & MML_FRAME_F_SYNC) {
 		/*
@@ -764,9 +652,9 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 		 * covers what came before it, as a SYNC does.
 		 */
 		if (seq == 0)
-			seq = s->ring->next_seq - 1;
-		if (seq <= s->ring->durable_seq)
-			send_ack(c, f->hdr.id, s->ring->durable_seq);
+			seq = mml_ring_next_seq(s->ring) - 1;
+		if (seq <= mml_ring_durable_seq(s->ring))
+			send_ack(c, f->hdr.id, mml_ring_durable_seq(s->ring));
 		else if (queue_ack(c, f->hdr.id, seq) < 0)
 			conn_error(c, f->hdr.id, ENOBUFS, 0,
 			    "too many unacknowledged sync requests");
@@ -779,10 +667,10 @@ static void
 handle_sync(struct mml_conn *c, const struct mml_frame *f)
 {
 	struct mml_server *s = c->srv;
-	uint64_t target = s->ring->next_seq - 1;
+	uint64_t target = mml_ring_next_seq(s->ring) - 1;
 
-	if (target <= s->ring->durable_seq) {
-		send_ack(c, f->hdr.id, s->ring->durable_seq);
+	if (target <= mml_ring_durable_seq(s->ring)) {
+		send_ack(c, f->hdr.id, mml_ring_durable_seq(s->ring));
 		return;
 	}
 	if (queue_ack(c, f->hdr.id, target) < 0) {
@@ -797,11 +685,12 @@ static void
 handle_stats(struct mml_conn *c, const struct mml_frame *f)
 {
 	struct mml_server *s = c->srv;
-	struct mml_ring *r = s->ring;
+	struct mml_ring_state r;
 	uint8_t buf[4096];
 	size_t hl = sizeof(struct mml_frame_hdr);
 	int n;
 
+	mml_ring_get_state(s->ring, &r);
 	mml_wire_hdr_init(buf, MML_FRAME_STATS_REPLY, 0, f->hdr.id);
 	n = snprintf((char *)buf + hl, sizeof(buf) - hl,
 	    "pid=%d\nclients=%u\nclients_accepted=%llu\nclients_refused=%llu\n"
@@ -831,16 +720,17 @@ handle_stats(struct mml_conn *c, const struct mml_frame *f)
 	    s->sync_error ? "failing" : "ok",
 	    (unsigned long long)s->st.acks,
 	    (unsigned long long)s->st.append_errors,
-	    (unsigned long long)r->next_seq,
-	    (unsigned long long)r->durable_seq, s->opts.sync_interval_ms,
+	    (unsigned long long)r.next_seq,
+	    (unsigned long long)r.durable_seq, s->opts.sync_interval_ms,
 	    s->opts.limits.max_entry, s->opts.limits.max_clients,
-	    (unsigned long long)r->corrupt_skips,
-	    (unsigned long long)r->bus_errors,
-	    (unsigned long long)r->lost_seqs, s->opts.limits.max_fields,
+	    (unsigned long long)r.corrupt_skips,
+	    (unsigned long long)r.bus_errors,
+	    (unsigned long long)r.lost_seqs, s->opts.limits.max_fields,
 	    s->opts.limits.max_pending, s->opts.limits.idle_timeout_s,
 	    s->opts.limits.rate_interval_ms, s->opts.limits.rate_burst,
 	    s->opts.limits.rate_key == MML_RATE_BY_PID ? "pid" : "uid",
-	    (unsigned long long)s->st.rate_suppressed, s->n_rate,
+	    (unsigned long long)s->st.rate_suppressed,
+	    mml_ratelimit_senders(s->rl),
 	    (unsigned long long)s->st.control_ops,
 	    (unsigned long long)s->st.control_denied);
 	if (n < 0 || (size_t)n >= sizeof(buf) - hl)
@@ -904,7 +794,7 @@ handle_control(struct mml_conn *c, const struct mml_frame *f)
 	}
 	switch (f->hdr.type) {
 	case MML_FRAME_CLEAR:
-		last = ring->next_seq - 1;
+		last = mml_ring_next_seq(ring) - 1;
 		r = mml_ring_clear(ring, &removed);
 		if (r < 0)
 			break;
@@ -936,8 +826,7 @@ handle_control(struct mml_conn *c, const struct mml_frame *f)
 		break;
 	default:
 		memset(&s->st, 0, sizeof(s->st));
-		ring->corrupt_skips = 0;
-		ring->bus_errors = 0;
+		mml_ring_reset_counters(ring);
 		mml_log(LOG_NOTICE, "counters reset by uid %d pid %d %s",
 		    (int)c->uid, (int)c->pid, comm);
 		break;
@@ -950,7 +839,7 @@ handle_control(struct mml_conn *c, const struct mml_frame *f)
 	}
 	s->st.control_ops++;
 	/* Done (and synced); seq is what is durable now, as for SYNC. */
-	send_ack(c, f->hdr.id, ring->durable_seq);
+	send_ack(c, f->hdr.id, mml_ring_durable_seq(ring));
 }
 
 static void
@@ -962,8 +851,8 @@ send_notify(struct mml_conn *c)
 	ssize_t n;
 
 	mml_wire_hdr_init(buf, MML_FRAME_NOTIFY, 0, 0);
-	b.next_seq = c->srv->ring->next_seq;
-	b.durable_seq = c->srv->ring->durable_seq;
+	b.next_seq = mml_ring_next_seq(c->srv->ring);
+	b.durable_seq = mml_ring_durable_seq(c->srv->ring);
 	memcpy(buf + sizeof(struct mml_frame_hdr), &b, sizeof(b));
 	mml_wire_finish(buf, sizeof(buf));
 	/* A follower that is behind gets the next one: no need to queue. */
@@ -1269,7 +1158,7 @@ sync_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	/* Data to sync, or a cursor to persist once things went quiet. */
-	if (mml_ring_dirty(s->ring) || s->ring->cursor_unflushed)
+	if (mml_ring_dirty(s->ring) || mml_ring_cursor_unflushed(s->ring))
 		s->sync_now = 1;
 }
 
@@ -1342,12 +1231,12 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 			ev_timer_stop(loop, &s->gather_timer);
 			s->sync_now = 0;
 			s->gather_target = 0;
-			s->job_seq = s->ring->next_seq - 1;
+			s->job_seq = mml_ring_next_seq(s->ring) - 1;
 			(void)mml_syncer_start(s->syncer);
 		}
 	}
-	if (s->notified_seq != s->ring->next_seq) {
-		s->notified_seq = s->ring->next_seq;
+	if (s->notified_seq != mml_ring_next_seq(s->ring)) {
+		s->notified_seq = mml_ring_next_seq(s->ring);
 		for (c = s->conns; c != NULL; c = c->next)
 			if (c->subscribed)
 				send_notify(c);
@@ -1367,9 +1256,12 @@ mml_server_new(struct ev_loop *loop, struct mml_ring *r, int listen_fd,
 	s->ring = r;
 	s->opts = *opts;
 	s->listen_fd = listen_fd;
-	s->notified_seq = r->next_seq;
+	s->notified_seq = mml_ring_next_seq(r);
+	s->rl = mml_ratelimit_new(rate_note, s);
 	s->syncer = mml_syncer_new(loop, r, sync_done_cb, s);
-	if (s->syncer == NULL) {
+	if (s->rl == NULL || s->syncer == NULL) {
+		s->syncer = mml_syncer_free(s->syncer);
+		s->rl = mml_ratelimit_free(s->rl);
 		free(s);
 		return NULL;
 	}
@@ -1383,20 +1275,25 @@ mml_server_new(struct ev_loop *loop, struct mml_ring *r, int listen_fd,
 	ev_timer_start(loop, &s->sync_timer);
 	ev_init(&s->idle_timer, idle_timer_cb);
 	ev_init(&s->rate_timer, rate_timer_cb);
-	limits_apply_timers(s);
+	limits_apply(s);
 	ev_init(&s->gather_timer, gather_timer_cb);
 	ev_prepare_init(&s->prepare, prepare_cb);
 	ev_prepare_start(loop, &s->prepare);
 	return s;
 }
 
-/* (Re)starts the timers whose period comes from the limits. */
+/*
+ * Gives the rate limiter its limits, (re)starts the timers whose period
+ * comes from them, and resumes accepting if max_clients now allows it.
+ */
 static void
-limits_apply_timers(struct mml_server *s)
+limits_apply(struct mml_server *s)
 {
 	const struct mml_limits *l = &s->opts.limits;
 	double t;
 
+	mml_ratelimit_set(s->rl, l->rate_interval_ms, l->rate_burst,
+	    l->rate_key);
 	ev_timer_stop(s->loop, &s->idle_timer);
 	if (l->idle_timeout_s > 0) {
 		t = l->idle_timeout_s / 4. + 0.25;
@@ -1413,21 +1310,15 @@ limits_apply_timers(struct mml_server *s)
 		ev_timer_set(&s->rate_timer, t, t);
 		ev_timer_start(s->loop, &s->rate_timer);
 	}
+	accept_resume(s);
 }
 
 void
 mml_server_set_limits(struct mml_server *s, const struct mml_limits *l)
 {
-	/* Counts so far are recorded under the old limits' words. */
-	rate_sweep(s, 1);
+	/* The limiter records the counts so far in the old limits' words. */
 	s->opts.limits = *l;
-	limits_apply_timers(s);
-	if (s->listen_fd >= 0 && !s->shutting_down &&
-	    !ev_is_active(&s->accept_io) &&
-	    s->n_conns < s->opts.limits.max_clients) {
-		ev_timer_stop(s->loop, &s->accept_retry);
-		ev_io_start(s->loop, &s->accept_io);
-	}
+	limits_apply(s);
 }
 
 unsigned
@@ -1503,7 +1394,7 @@ mml_server_shutdown(struct mml_server *s)
 		}
 	}
 	/* What the rate limit held back is recorded before the last sync. */
-	rate_sweep(s, 1);
+	mml_ratelimit_sweep(s->rl, mml_now_usec(CLOCK_MONOTONIC), 1);
 	/* Finish a running job, then one last sync covers the rest. */
 	s->syncer = mml_syncer_free(s->syncer);
 	mml_ring_sync_prepare(s->ring, &job);
@@ -1528,16 +1419,7 @@ mml_server_free(struct mml_server *s)
 	ev_timer_stop(s->loop, &s->sync_timer);
 	ev_timer_stop(s->loop, &s->idle_timer);
 	ev_timer_stop(s->loop, &s->rate_timer);
-	{
-		struct rate_bucket *b;
-		unsigned i;
-
-		for (i = 0; i < RATE_HASH; i++)
-			while ((b = s->rate_tab[i]) != NULL) {
-				s->rate_tab[i] = b->next;
-				free(b);
-			}
-	}
+	s->rl = mml_ratelimit_free(s->rl);
 	ev_prepare_stop(s->loop, &s->prepare);
 	ev_timer_stop(s->loop, &s->gather_timer);
 	free(s);

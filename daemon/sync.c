@@ -18,14 +18,17 @@
  * why); without /proc to reopen it by, there is one thread.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
 
-#include "mmlogd.h"
+#include "log.h"
+#include "macro.h"
+#include "ring.h"
+#include "sync.h"
 
 #define SYNC_THREADS	4
 
@@ -132,16 +135,6 @@ syncer_async_cb(struct ev_loop *loop, ev_async *ev, int revents)
 	}
 }
 
-/* Another open file of the ring: its own record of write errors. */
-static int
-reopen_ring(const struct mml_ring *r)
-{
-	char p[64];
-
-	(void)snprintf(p, sizeof(p), "/proc/self/fd/%d", r->fd);
-	return open(p, O_RDWR | O_CLOEXEC);
-}
-
 struct mml_syncer *
 mml_syncer_new(struct ev_loop *loop, struct mml_ring *r, mml_sync_done_fn done,
     void *arg)
@@ -169,12 +162,12 @@ mml_syncer_new(struct ev_loop *loop, struct mml_ring *r, mml_sync_done_fn done,
 		struct worker *w = &s->w[i];
 
 		w->s = s;
-		w->fd = reopen_ring(r);
+		w->fd = mml_ring_reopen(r);
 		if (w->fd < 0 && i > 0)
 			break;
 		if (w->fd < 0)
 			mml_log(LOG_WARNING, "cannot reopen ring '%s' through "
-			    "/proc (%s): one sync thread", r->path,
+			    "/proc (%s): one sync thread", mml_ring_path(r),
 			    strerror(errno));
 		e = pthread_create(&w->thread, NULL, sync_thread, w);
 		if (e != 0) {

@@ -11,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../daemon/mmlogd.h"
+#include "../daemon/conf.h"
+#include "../daemon/server.h"
 
 static char dir[] = "/tmp/check_conf.XXXXXX";
 static char path[64];

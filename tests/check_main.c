@@ -24,6 +24,8 @@ Suite *wire_suite(void);
 Suite *disk_suite(void);
 Suite *walk_suite(void);
 Suite *entry_suite(void);
+Suite *syslog_suite(void);
+Suite *kmsg_suite(void);
 Suite *ring_suite(void);
 Suite *server_suite(void);
 Suite *conf_suite(void);
@@ -38,6 +40,8 @@ static Suite *(*const suites[])(void) = {
 	walk_suite,
 	/* daemon/, after the proto/ suites they build on. */
 	entry_suite,
+	syslog_suite,
+	kmsg_suite,
 	ring_suite,
 	server_suite,
 	conf_suite,

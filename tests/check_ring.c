@@ -29,7 +29,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "../daemon/mmlogd.h"
+#include "../daemon/log.h"
+#include "../daemon/ring_internal.h"
 
 #define CAP		((uint64_t)MML_DISK_CAP_MIN)
 /* Header, data, then the seek index (a page for a small ring). */

@@ -29,7 +29,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../daemon/mmlogd.h"
+#include "../daemon/log.h"
+#include "../daemon/ring.h"
+#include "../daemon/server.h"
+#include "util.h"
 
 #define CAP		((uint64_t)256 * 1024)
 #define MAX_ENTRY	4096
@@ -304,10 +307,7 @@ rm_tree(const char *p)
 static uint64_t
 now_ms(void)
 {
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return mml_now_usec(CLOCK_MONOTONIC) / 1000;
 }
 
 static void
@@ -528,12 +528,14 @@ pump(unsigned n)
 static void
 ring_get(uint64_t seq, struct mml_rec *ret)
 {
+	const struct mml_disk_header *h = mml_ring_header(ring);
+	uint64_t cap = mml_ring_capacity(ring);
 	enum mml_disk_reason why;
-	uint64_t off = ring->hdr->tail_off, s = ring->hdr->tail_seq;
+	uint64_t off = h->tail_off, s = h->tail_seq;
 	unsigned steps;
 
-	for (steps = 0; s < ring->hdr->head_seq && steps < CAP / 64; steps++) {
-		if (mml_disk_rec_check(ring->data, ring->cap, off, s, 1, ret,
+	for (steps = 0; s < h->head_seq && steps < CAP / 64; steps++) {
+		if (mml_disk_rec_check(mml_ring_data(ring), cap, off, s, 1, ret,
 		    &why) < 0)
 			ck_abort_msg("record at %llu, seq %llu: %s",
 			    (unsigned long long)off, (unsigned long long)s,
@@ -545,7 +547,7 @@ ring_get(uint64_t seq, struct mml_rec *ret)
 		if (s == seq)
 			return;
 		s++;
-		off = mml_disk_next_off(ring->cap, off, ret->size);
+		off = mml_disk_next_off(cap, off, ret->size);
 	}
 	ck_abort_msg("seq %llu is not in the ring", (unsigned long long)seq);
 }
@@ -568,17 +570,17 @@ expect_msg(uint64_t seq, const char *msg)
 static uint64_t
 durable_seq(void)
 {
-	return __atomic_load_n(&ring->hdr->durable_seq, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&mml_ring_header(ring)->durable_seq, __ATOMIC_ACQUIRE);
 }
 
 static void
 snap_take(struct snap *sn)
 {
-	sn->next_seq = ring->next_seq;
-	sn->head_off = ring->hdr->head_off;
-	sn->head_seq = ring->hdr->head_seq;
-	sn->entries_written = ring->hdr->entries_written;
-	sn->bytes_written = ring->hdr->bytes_written;
+	sn->next_seq = mml_ring_next_seq(ring);
+	sn->head_off = mml_ring_header(ring)->head_off;
+	sn->head_seq = mml_ring_header(ring)->head_seq;
+	sn->entries_written = mml_ring_header(ring)->entries_written;
+	sn->bytes_written = mml_ring_header(ring)->bytes_written;
 }
 
 /* Nothing was stored since sn was taken. */
@@ -661,11 +663,11 @@ START_TEST(test_entries)
 	rt0 = mml_now_usec(CLOCK_REALTIME);
 	mono0 = mml_now_usec(CLOCK_MONOTONIC);
 	send_all(cfd, fbuf, len);
-	RUN_UNTIL(ring->next_seq == 4);
+	RUN_UNTIL(mml_ring_next_seq(ring) == 4);
 	rt1 = mml_now_usec(CLOCK_REALTIME);
 	mono1 = mml_now_usec(CLOCK_MONOTONIC);
 	/* Accepted means visible to readers at once. */
-	ck_assert_uint_eq(ring->hdr->head_seq, 4);
+	ck_assert_uint_eq(mml_ring_header(ring)->head_seq, 4);
 
 	for (i = 0; i < 3; i++) {
 		ring_get(i + 1, &rec[i]);
@@ -727,7 +729,7 @@ START_TEST(test_f_sync)
 	ck_assert_uint_eq(ack.seq, 1);
 	ck_assert_uint_eq(ack.next_seq, 2);
 	ck_assert_uint_ge(durable_seq(), 1);
-	ck_assert_uint_ge(ring->durable_seq, 1);
+	ck_assert_uint_ge(mml_ring_durable_seq(ring), 1);
 
 	len = mml_wire_entries_init(fbuf, MML_FRAME_F_SYNC, 0xfffffffeU, 0);
 	ck_assert_int_eq(mml_wire_entry_append(fbuf, sizeof(fbuf), &len, 6,
@@ -741,7 +743,8 @@ START_TEST(test_f_sync)
 	ck_assert_uint_eq(ack.seq, 4);
 	ck_assert_uint_eq(ack.next_seq, 5);
 	/* The durable cursor vouches for exactly what was written. */
-	ck_assert_uint_eq(ring->hdr->durable_off, ring->hdr->head_off);
+	ck_assert_uint_eq(mml_ring_header(ring)->durable_off,
+	    mml_ring_header(ring)->head_off);
 	expect_quiet(cfd);
 	ck_assert_uint_eq(mml_server_get_stats(srv)->acks, 2);
 	ck_assert_uint_ge(mml_server_get_stats(srv)->syncs, 1);
@@ -765,7 +768,7 @@ START_TEST(test_sync_barrier)
 	send_all(cfd, fbuf, len);
 	len = frame_entry(fbuf, 0, 3, 0, 6, "app", "b", 1, NULL, 0);
 	send_all(cfd, fbuf, len);
-	RUN_UNTIL(ring->next_seq == 3);
+	RUN_UNTIL(mml_ring_next_seq(ring) == 3);
 	expect_quiet(cfd);
 	/* Informational entries wait for the interval (a minute here). */
 	ck_assert_uint_lt(durable_seq(), 2);
@@ -835,7 +838,7 @@ START_TEST(test_half_ring_syncs)
 			    0);
 		send_all(cfd, fbuf, len);
 	}
-	RUN_UNTIL(ring->next_seq == 46);
+	RUN_UNTIL(mml_ring_next_seq(ring) == 46);
 	/* 45 records of ~4 KiB: more than half of 256 KiB went in. */
 	RUN_UNTIL(durable_seq() >= 30);
 	expect_quiet(cfd);
@@ -1181,14 +1184,14 @@ START_TEST(test_rate_limit)
 		ack = expect_ack(cfd, 10 + i);
 		ck_assert_uint_eq(ack.seq, i == 0 ? 4 : 5);
 	}
-	ck_assert_uint_eq(ring->next_seq, 6);
+	ck_assert_uint_eq(mml_ring_next_seq(ring), 6);
 	expect_msg(5, "m4");
 	ck_assert_uint_eq(mml_server_get_stats(srv)->rate_suppressed, 7);
 	ck_assert_uint_eq(mml_server_get_stats(srv)->entries, 5);
 
 	mml_server_shutdown(srv);
 	shut = 1;
-	last = ring->next_seq - 1;
+	last = mml_ring_next_seq(ring) - 1;
 	ck_assert_uint_eq(last, 6);
 	ck_assert_uint_eq(note_value(6, "MMLOG_SUPPRESSED"), 7);
 	ring_get(6, &d);
@@ -1221,8 +1224,8 @@ START_TEST(test_rate_window)
 	}
 	pump(20);
 	RUN_UNTIL(mml_server_get_stats(srv)->rate_suppressed > 0 &&
-	    ring->next_seq > mml_server_get_stats(srv)->entries + 1);
-	for (seq = 1; seq < ring->next_seq; seq++) {
+	    mml_ring_next_seq(ring) > mml_server_get_stats(srv)->entries + 1);
+	for (seq = 1; seq < mml_ring_next_seq(ring); seq++) {
 		ring_get(seq, &rec);
 		if (rec.hdr.flags & MML_REC_F_DAEMON)
 			total += note_value(seq, "MMLOG_SUPPRESSED");
@@ -1232,12 +1235,12 @@ START_TEST(test_rate_window)
 	ck_assert_uint_eq(stored + total, 10);
 	ck_assert_uint_eq(total, mml_server_get_stats(srv)->rate_suppressed);
 	/* A new window: two pass again. */
-	seq = ring->next_seq;
+	seq = mml_ring_next_seq(ring);
 	for (i = 0; i < 3; i++) {
 		len = frame_entry(fbuf, 0, 1, 0, 6, "a", "y", 1, NULL, 0);
 		send_all(cfd, fbuf, len);
 	}
-	RUN_UNTIL(ring->next_seq >= seq + 2);
+	RUN_UNTIL(mml_ring_next_seq(ring) >= seq + 2);
 	expect_msg(seq, "y");
 	expect_msg(seq + 1, "y");
 }
@@ -1264,11 +1267,11 @@ START_TEST(test_set_limits)
 		send_all(cfd, fbuf, len);
 		ack = expect_ack(cfd, 1);
 	}
-	ck_assert_uint_eq(ring->next_seq, 2);
+	ck_assert_uint_eq(mml_ring_next_seq(ring), 2);
 	l.rate_interval_ms = 0;
 	l.max_fields = 0;
 	mml_server_set_limits(srv, &l);
-	ck_assert_uint_eq(ring->next_seq, 3);
+	ck_assert_uint_eq(mml_ring_next_seq(ring), 3);
 	ck_assert_uint_eq(note_value(2, "MMLOG_SUPPRESSED"), 2);
 	ck_assert_int_eq(mml_fields_append(fields, sizeof(fields), &flen,
 	    "K", 1, "v", 1), 0);
@@ -1348,7 +1351,7 @@ START_TEST(test_dropped_on_refused_frame)
 	send_all(cfd, fbuf, len);
 	expect_error(cfd, 11, EMSGSIZE, MML_WIRE_E_ENTRY_SIZE);
 	ck_assert_uint_eq(mml_server_get_stats(srv)->client_drops, 3);
-	ck_assert_uint_eq(ring->next_seq, 2);
+	ck_assert_uint_eq(mml_ring_next_seq(ring), 2);
 	ring_get(1, &d);
 	ck_assert_uint_eq(d.hdr.flags, MML_REC_F_DAEMON);
 	ck_assert_int_eq(mml_fields_next(d.fields, d.hdr.fields_len, &off,
@@ -1374,7 +1377,7 @@ START_TEST(test_client_gone)
 	client_close(c2);
 	RUN_UNTIL(mml_server_clients(srv) == 1);
 	/* What it sent before leaving was stored, and becomes durable. */
-	ck_assert_uint_eq(ring->next_seq, 2);
+	ck_assert_uint_eq(mml_ring_next_seq(ring), 2);
 	RUN_UNTIL(durable_seq() >= 1);
 
 	/* Gone without a word. */
@@ -1546,7 +1549,7 @@ START_TEST(test_group_commit)
 		(void)snprintf(msg, sizeof(msg), "client %02d", i);
 		ck_assert_mem_eq(rec.msg, msg, 9);
 	}
-	ck_assert_uint_eq(ring->next_seq, 13);
+	ck_assert_uint_eq(mml_ring_next_seq(ring), 13);
 	ck_assert_uint_lt(mml_server_get_stats(srv)->syncs, 12);
 	for (i = 0; i < 12; i++)
 		expect_quiet(c[i]);
@@ -1642,9 +1645,10 @@ START_TEST(test_shutdown)
 	mml_server_shutdown(srv);
 	shut = 1;
 	ck_assert_uint_eq(mml_server_clients(srv), 0);
-	ck_assert_uint_eq(ring->next_seq, 3);
+	ck_assert_uint_eq(mml_ring_next_seq(ring), 3);
 	ck_assert_uint_eq(durable_seq(), 2);
-	ck_assert_uint_eq(ring->hdr->durable_off, ring->hdr->head_off);
+	ck_assert_uint_eq(mml_ring_header(ring)->durable_off,
+	    mml_ring_header(ring)->head_off);
 
 	/* Clients are drained in no promised order: match entries by text. */
 	ack = expect_ack(waiter, 21);

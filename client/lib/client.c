@@ -27,6 +27,7 @@
 
 #include "mmlog.h"
 #include "sock.h"
+#include "util.h"
 #include "wire.h"
 
 #define PUBLIC __attribute__((visibility("default")))
@@ -277,15 +278,6 @@ atexit_flush(void)
 	(void)pthread_mutex_unlock(&registry_mu);
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000U + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * (Re)connects.  A non-blocking handle's socket is non-blocking, so that
  * neither connect() nor send() ever waits.
@@ -524,8 +516,10 @@ ticket_answer(struct mmlog_client *c, uint64_t t, int err, uint64_t seq)
 static uint64_t
 wait_deadline(const struct mmlog_client *c)
 {
-	return c->timeout_ms ? now_ns() + (uint64_t)c->timeout_ms * 1000000U :
-	    0;
+	if (c->timeout_ms == 0)
+		return 0;
+	return mml_now_nsec(CLOCK_MONOTONIC) +
+	    (uint64_t)c->timeout_ms * 1000000U;
 }
 
 /* Sleeps (handle locked) until another thread has news, or deadline. */
@@ -777,7 +771,7 @@ reply_read(struct mmlog_client *c, uint64_t deadline)
 	int fd = c->fd, i, n, timeout = -1, lost = 0;
 
 	if (deadline) {
-		now = now_ns();
+		now = mml_now_nsec(CLOCK_MONOTONIC);
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		ms = (deadline - now + 999999U) / 1000000U;
@@ -997,7 +991,7 @@ batch_add(struct mmlog_client *c, int priority, const char *tag, size_t tl,
 		r = client_flush(c);
 	if (c->batch_len == 0) {
 		c->batch_len = mml_wire_entries_init(c->buf, 0, 0, 0);
-		c->batch_t0_ns = now_ns();
+		c->batch_t0_ns = mml_now_nsec(CLOCK_MONOTONIC);
 	}
 	r2 = mml_wire_entry_append(c->buf, sizeof(c->buf), &c->batch_len,
 	    priority, tag, tl, msg, msg_len, fbuf, flen);
@@ -1009,7 +1003,7 @@ batch_add(struct mmlog_client *c, int priority, const char *tag, size_t tl,
 	c->batch_n++;
 	if (c->batch_n == 1 && c->batch_delay_us > 0)
 		return r;
-	t = now_ns();
+	t = mml_now_nsec(CLOCK_MONOTONIC);
 	if (t - c->batch_t0_ns >= (uint64_t)c->batch_delay_us * 1000U) {
 		r2 = client_flush(c);
 		if (r == 0)

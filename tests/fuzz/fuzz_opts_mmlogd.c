@@ -2,9 +2,10 @@
  * fuzz_opts_mmlogd.c: mmlogd's options for fuzz_opts: the command line
  * and the configuration file (daemon/conf.c), and its value parsers.
  *
- * The parsers are static in daemon/conf.c, which is included here whole
- * (and so not linked a second time) rather than split up for the
- * harness's sake; this file exports what fuzz_opts.c calls.
+ * The option table is static in daemon/conf.c, which is included here
+ * whole (and so not linked a second time) rather than split up for the
+ * harness's sake; this file exports what fuzz_opts.c calls.  The number
+ * and size parsers are proto/util.c's, which conf.c uses.
  */
 #include "../../daemon/conf.c"
 
@@ -18,13 +19,13 @@ void fuzz_mmlogd_conf(int argc, char **argv, const uint8_t *file,
 int
 fuzz_mmlogd_parse_size(const char *s, uint64_t *ret)
 {
-	return parse_size(s, ret);
+	return mml_parse_size(s, ret);
 }
 
 int
 fuzz_mmlogd_parse_uint(const char *s, uint64_t *ret)
 {
-	return parse_uint(s, ret);
+	return mml_parse_u64(s, ret);
 }
 
 /*

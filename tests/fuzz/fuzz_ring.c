@@ -47,7 +47,8 @@
 #include "fuzz.h"
 #include "ringread.h"
 #include "walk.h"
-#include "../../daemon/mmlogd.h"
+#include "../../daemon/log.h"
+#include "../../daemon/ring_internal.h"
 
 #define CAP_LIMIT	((uint64_t)512 * 1024)
 #define MAX_ENTRY	4096

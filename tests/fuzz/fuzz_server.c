@@ -27,7 +27,9 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "../../daemon/mmlogd.h"
+#include "../../daemon/log.h"
+#include "../../daemon/ring.h"
+#include "../../daemon/server.h"
 
 #define CAP		((uint64_t)64 * 1024)
 #define MAX_ENTRY	4096
@@ -195,7 +197,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	read_replies(sv[1], &g);
 
 	FUZZ_CHECK(mml_server_get_stats(s)->entries == e.counted);
-	FUZZ_CHECK(ring->next_seq == 1 + e.entries + e.notes);
+	FUZZ_CHECK(mml_ring_next_seq(ring) == 1 + e.entries + e.notes);
 	FUZZ_CHECK(g.errors == e.errors);
 	/*
 	 * A connection cut for a bad magic or version, or ended by the

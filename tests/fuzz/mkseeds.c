@@ -3,7 +3,8 @@
  *
  *	mkseeds DIR
  *
- * makes DIR/wire, DIR/server, DIR/ring and DIR/opts, one file per seed.
+ * makes DIR/wire, DIR/server, DIR/ring, DIR/opts, DIR/syslog and
+ * DIR/kmsg, one file per seed.
  * Seeds are made by the project's own code, so they follow the formats
  * as they are today: frames by the client's encoder (proto/wire.c),
  * rings by the daemon's writer (daemon/ring.c: created, appended to,
@@ -22,7 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../daemon/mmlogd.h"
+#include "../../daemon/log.h"
+#include "../../daemon/ring.h"
 
 #define MAX_ENTRY	4096
 
@@ -339,6 +341,60 @@ opts(void)
 	    "--config\0/nonexistent\0--check-config");
 }
 
+/*
+ * ---- syslog datagrams and kernel log records, as real senders wrote
+ * them (tests/check_syslog.c and check_kmsg.c say where each came from)
+ * ----
+ */
+
+#define SEED(kind, name, lit)	put(kind, name, lit, sizeof(lit) - 1)
+
+static void
+syslogs(void)
+{
+	SEED("syslog", "glibc-pid", "<155>Dec  7 08:55:12 captest[4259]: "
+	    "with LOG_PID: colon: [bracket] 100%");
+	SEED("syslog", "glibc-newline", "<30>Dec  7 08:55:12 captest: "
+	    "trailing newline\n");
+	SEED("syslog", "logger-3164-host", "<28>Dec  7 08:54:56 vm "
+	    "mytag[2881]: rfc3164 with pid: colons: and [brackets]");
+	SEED("syslog", "logger-5424-sd", "<155>1 2026-12-07T08:54:56.739525"
+	    "+00:00 vm mytag 2880 ID47 [timeQuality tzKnown=\"1\" "
+	    "isSynced=\"0\"][exampleSDID@32473 iut=\"3\" eventSource="
+	    "\"Application\"][other@1 q=\"a \\\"quoted\\\" \\\\ back "
+	    "\\] bracket\"] with structured data");
+	SEED("syslog", "logger-5424-nil", "<13>1 - - root - - - rfc5424 "
+	    "without time and host");
+	SEED("syslog", "logger-5424-empty-app", "<8>1 2026-12-07T08:54:56."
+	    "788797+00:00 vm  - - [timeQuality tzKnown=\"1\" isSynced=\"0\"]"
+	    " empty tag");
+	SEED("syslog", "python", "<11>app[5330]: ERROR with a tag formatter: "
+	    "colon: [x]\0");
+	SEED("syslog", "rsyslog", "<13>Dec  7 08:59:14 vm rstag[23527]: via "
+	    "rsyslog omuxsock");
+	SEED("syslog", "5424-bom", "<14>1 - host app 77 - - \xef\xbb\xbf"
+	    "caf\xc3\xa9");
+	SEED("syslog", "3339-host", "<13>2026-12-07T08:54:52.255589+00:00 vm "
+	    "tag[1]: m");
+	SEED("syslog", "nul-inside", "<13>tag: nul\0inside");
+}
+
+static void
+kmsgs(void)
+{
+	SEED("kmsg", "kernel-dict", "6,194,217664,-;acpi PNP0A08:00: _OSC: OS "
+	    "supports [ExtendedConfig ASPM ClockPM Segments MSI HPX-Type3]\n"
+	    " SUBSYSTEM=acpi\n DEVICE=+acpi:PNP0A08:00\n");
+	SEED("kmsg", "kernel", "4,2,0,-;[Firmware Bug]: TSC doesn't count "
+	    "with P0 frequency!\n");
+	SEED("kmsg", "user-escapes", "14,341,866025051,-;myprog[4242]: user "
+	    "facility, tab\\x09here and a backslash \\x5c and \\xc3\\xa9 "
+	    "utf8\n");
+	SEED("kmsg", "caller", "6,1,2,-,caller=T1;msg\n");
+	SEED("kmsg", "max", "2047,18446744073709551615,18446744073709551615,"
+	    "c;m\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -362,6 +418,8 @@ main(int argc, char **argv)
 	frames();
 	rings();
 	opts();
+	syslogs();
+	kmsgs();
 	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_dir);
 	if (system(cmd) != 0)
 		die("rm");

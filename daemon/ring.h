@@ -1,0 +1,152 @@
+/*
+ * ring.h: the mapped circular log file (ring.c, proto/FORMAT.md).
+ * Internal to daemon/.
+ *
+ * struct mml_ring is ring.c's alone: the loop thread's head, tail and
+ * cursors, which only ring.c may move, and the map.  Other modules use
+ * the functions below; the values they read are the loop thread's, so
+ * they are called on the loop thread unless said otherwise.
+ */
+#ifndef MML_RING_H
+#define MML_RING_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "disk.h"
+
+struct mml_ring;
+
+/* One sync: what to make durable, and what it moves once it is. */
+struct mml_sync_job {
+	struct { uint64_t off, len; } range[2];	/* data-region byte ranges */
+	int n_range;
+	uint64_t durable_off;	/* head when the job was made */
+	uint64_t durable_seq;	/* newest seq the job makes durable */
+	uint64_t seq_limit;	/* sequence limit the job persists */
+	uint64_t cursor_seq;	/* durable seq in the header the job writes */
+	uint64_t repairs;	/* the ring's repairs when the job was made */
+	int fd;			/* descriptor to sync through; -1: the ring's */
+	int result;		/* 0 or -errno, set by mml_ring_sync_run() */
+	uint64_t sync_usec;	/* how long fdatasync() took */
+};
+
+/* The ring's numbers for STATS and the log, read together. */
+struct mml_ring_state {
+	uint64_t next_seq;	/* seq the next entry gets */
+	uint64_t durable_seq;	/* newest seq known durable */
+	uint64_t corrupt_skips;	/* bytes the tail stepped over as damaged */
+	uint64_t bus_errors;	/* SIGBUS on the map, recovered */
+	uint64_t lost_seqs;	/* seqs lost to an unclean shutdown (at open) */
+};
+
+/*
+ * Opens (creating if absent, with `size` bytes of data region) and locks
+ * the ring at path, validates it and recovers the head.  size_explicit
+ * says whether the user asked for size; an existing ring of another size
+ * is then an error.  min_cap is the smallest capacity the daemon can use
+ * (four of the largest records).  Returns 0 and *ret, or -errno after
+ * logging why.
+ */
+int mml_ring_open(const char *path, uint64_t size, int size_explicit,
+    uint64_t min_cap, struct mml_ring **ret);
+/*
+ * Appends one entry record.  hdr gives priority, flags, lengths, times
+ * and credentials; seq is assigned.  Returns 0 and the seq in *ret_seq,
+ * -EMSGSIZE if the record cannot fit the ring, -EIO if the sequence
+ * space could not be reserved on disk.
+ */
+int mml_ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
+    const void *comm, const void *tag, const void *msg, const void *fields,
+    uint64_t *ret_seq);
+/*
+ * Appends a note of the daemon's own (flag MML_REC_F_DAEMON, tag
+ * "mmlogd", priority warning) carrying one field key=value, on behalf of
+ * the process pid/uid/gid/comm it concerns.  Returns as mml_ring_append().
+ */
+int mml_ring_append_note(struct mml_ring *r, uint32_t pid, uint32_t uid,
+    uint32_t gid, const char *comm, size_t comm_len, const char *msg,
+    size_t msg_len, const char *key, uint64_t value);
+/*
+ * Numbering continues at seq, if that is above the next one: for a
+ * migration into a new ring, which keeps the numbers of the entries it
+ * copies (resize.c).  Readers see the jump as the start of the ring, or
+ * as entries lost where the old ring had them damaged.
+ */
+void mml_ring_skip_to(struct mml_ring *r, uint64_t seq);
+/* The running kernel's boot id, 16 bytes (zeros if unknown). */
+void mml_boot_id(uint8_t id[16]);
+/*
+ * Control operations (loop thread), each synced before it returns:
+ * mml_ring_clear() empties the ring for readers, keeping the numbering
+ * (*ret_removed: entries it held); mml_ring_rotate_id() gives the ring
+ * a new ring_id.  Return 0 or -errno.
+ */
+int mml_ring_clear(struct mml_ring *r, uint64_t *ret_removed);
+int mml_ring_rotate_id(struct mml_ring *r, const uint8_t id[16]);
+/* Sets the counters STATS reports (corrupt_skips, bus_errors) to zero. */
+void mml_ring_reset_counters(struct mml_ring *r);
+
+/* Whether data was written since the last sync job was made. */
+int mml_ring_dirty(const struct mml_ring *r);
+/* Fills a job for everything written so far (loop thread). */
+void mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job);
+/* msyncs the job's data, then moves and syncs the durable cursor (any thread). */
+void mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job);
+/* Takes a finished job's result into the loop thread's state. */
+void mml_ring_sync_done(struct mml_ring *r, struct mml_sync_job *job);
+/*
+ * Another open file of the ring, read-write, for a sync thread: the
+ * kernel reports a write error once per open file (mml_ring_sync_run()).
+ * Returns the descriptor (the caller closes it) or -1 with errno set.
+ */
+int mml_ring_reopen(const struct mml_ring *r);
+/* Syncs everything, marks the ring clean and unmaps it; accepts NULL. */
+struct mml_ring *mml_ring_close(struct mml_ring *r);
+
+/*
+ * The ring file belongs to uid (unchanged if (uid_t)-1) and gid, mode
+ * 0640: readers need only be in the group.  Returns 0 or -errno, logged.
+ */
+int mml_ring_set_owner(struct mml_ring *r, uid_t uid, gid_t gid);
+
+/*
+ * For resize.c.  mml_ring_create_like() makes an empty ring file of cap
+ * bytes at path with like's ring id, creation time, owner and mode,
+ * replacing a leftover file there; returns 0 or -errno, logged.
+ * mml_ring_take_history() gives r the counters of old's header (entries
+ * written and overwritten, wraps, opens), discarded more entries
+ * overwritten.
+ */
+int mml_ring_create_like(const char *path, uint64_t cap,
+    const struct mml_ring *like);
+void mml_ring_take_history(struct mml_ring *r, const struct mml_ring *old,
+    uint64_t discarded);
+
+/*
+ * What the ring holds, for the other modules: one value each, or the
+ * numbers STATS shows together (mml_ring_get_state()).  next_seq is the
+ * seq the next entry gets; durable_seq the newest known durable; the
+ * tail is the oldest record (tail_seq == next_seq: empty), the head
+ * where the next record goes.  unsynced counts the bytes written since
+ * the last sync job was made; cursor_unflushed says whether the durable
+ * cursor moved after the last job's header was written.
+ */
+const char *mml_ring_path(const struct mml_ring *r);
+uint64_t mml_ring_capacity(const struct mml_ring *r);
+uint64_t mml_ring_next_seq(const struct mml_ring *r);
+uint64_t mml_ring_durable_seq(const struct mml_ring *r);
+uint64_t mml_ring_tail_seq(const struct mml_ring *r);
+uint64_t mml_ring_tail_off(const struct mml_ring *r);
+uint64_t mml_ring_head_off(const struct mml_ring *r);
+uint64_t mml_ring_unsynced(const struct mml_ring *r);
+int mml_ring_cursor_unflushed(const struct mml_ring *r);
+void mml_ring_get_state(const struct mml_ring *r, struct mml_ring_state *ret);
+/*
+ * The map as readers see it, read-only: the header (FORMAT.md) and the
+ * data region of mml_ring_capacity() bytes, for walking records.
+ */
+const struct mml_disk_header *mml_ring_header(const struct mml_ring *r);
+const uint8_t *mml_ring_data(const struct mml_ring *r);
+
+#endif /* MML_RING_H */

@@ -1,0 +1,59 @@
+/*
+ * ring_internal.h: struct mml_ring, for ring.c and for the white-box
+ * tests of the ring (tests/check_ring.c, tests/fuzz/fuzz_ring.c), which
+ * read the map, the header and the loop thread's cursors directly and
+ * simulate crashes.  No other file of daemon/ includes it: the others
+ * see the ring through ring.h alone.
+ */
+#ifndef MML_RING_INTERNAL_H
+#define MML_RING_INTERNAL_H
+
+#include "ring.h"
+
+struct mml_ring {
+	int fd;
+	char *path;
+	uint8_t *map;
+	size_t map_len;
+	struct mml_disk_header *hdr;
+	uint8_t *data;
+	uint64_t cap;
+	uint8_t boot_id[16];
+	struct mml_idx_slot *idx;	/* the seek index in the map */
+	uint64_t idx_slots;
+	unsigned idx_shift;
+	uint64_t idx_bucket;	/* bucket of the last slot written this lap */
+	uint64_t idx_damaged;	/* slots found damaged at open, cleared */
+
+	/* Owned by the loop thread. */
+	uint64_t head_off;	/* where the next record goes */
+	uint64_t next_seq;	/* seq of the next entry */
+	uint64_t tail_off, tail_seq;
+	uint64_t seq_limit;	/* persisted: no seq >= this may be used */
+	uint64_t synced_off;	/* head when the last sync job was made */
+	uint64_t unsynced;	/* bytes written since */
+	int wrapped;		/* head wrapped since */
+	uint64_t durable_seq;	/* newest seq known durable */
+	uint64_t durable_off;	/* ... and where the record after it goes */
+	int cursor_unflushed;	/* the header's cursor is newer than on disk */
+	struct mml_disk_header static_hdr;	/* to rebuild a lost header */
+	uint64_t corrupt_skips;	/* bytes skipped over damaged records */
+	int tail_damaged;	/* the tail is stepping over damaged bytes */
+	uint64_t start_seq;	/* first seq this open numbers (recovery's head) */
+	uint64_t start_off;	/* ... and where it went */
+	uint64_t own_bytes;	/* bytes the head covered since, up to cap */
+
+	/* What recovery found, for the log and status. */
+	uint64_t recovered_entries;
+	uint64_t lost_seqs;	/* sequence numbers skipped after power loss */
+	int was_dirty;
+	int recovered;		/* open finished: close may sync and mark clean */
+	uint64_t bus_errors;	/* SIGBUS on the map, recovered */
+	uint64_t repairs;	/* times ring_repair() restored the file */
+
+	/* Test hooks, from the environment (mmlogd(8), TESTING). */
+	const char *test_stall_file;
+	const char *test_fail_file;
+};
+
+#endif /* MML_RING_INTERNAL_H */

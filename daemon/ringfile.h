@@ -1,0 +1,35 @@
+/*
+ * ringfile.h: the ring's file before it is mapped (ringfile.c): created
+ * whole, locked, with a header this mmlogd understands and may write,
+ * of the size asked for, and its seek index.  Internal to daemon/, for
+ * ring.c, which maps what these open.
+ */
+#ifndef MML_RINGFILE_H
+#define MML_RINGFILE_H
+
+#include <stdint.h>
+
+#include "disk.h"
+
+/*
+ * Opens and locks the ring file at path, creating it (size bytes of data
+ * region, parent directories too) if there is none, and checks it: a
+ * header that checks, no features of a newer mmlogd, a capacity of size
+ * if size_explicit, of min_cap at least; a seek index region, added if
+ * missing.  Returns the descriptor (the caller closes it) and the header
+ * in *ret_h, or -errno after logging why.
+ */
+int mml_ringfile_open(const char *path, uint64_t size, int size_explicit,
+    uint64_t min_cap, struct mml_disk_header *ret_h);
+/*
+ * For a resize: makes an empty ring file of cap bytes at path with the
+ * ring id and creation time of the header like (readers that follow the
+ * path see the same ring go on, and cursors stay valid), and the owner
+ * and mode of the file like_fd.  A leftover of an earlier attempt is
+ * removed first: the lock of like_fd, held by the caller, is what keeps
+ * any other mmlogd away from path.  Returns 0 or -errno, logged.
+ */
+int mml_ringfile_create_like(const char *path, uint64_t cap, int like_fd,
+    const struct mml_disk_header *like);
+
+#endif /* MML_RINGFILE_H */
