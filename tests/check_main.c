@@ -23,6 +23,8 @@ Suite *crc32c_suite(void);
 Suite *wire_suite(void);
 Suite *disk_suite(void);
 Suite *entry_suite(void);
+Suite *journal_suite(void);
+Suite *stream_suite(void);
 Suite *ring_suite(void);
 Suite *server_suite(void);
 Suite *conf_suite(void);
@@ -36,6 +38,8 @@ static Suite *(*const suites[])(void) = {
 	disk_suite,
 	/* daemon/, after the proto/ suites they build on. */
 	entry_suite,
+	journal_suite,
+	stream_suite,
 	ring_suite,
 	server_suite,
 	conf_suite,
