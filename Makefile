@@ -201,7 +201,7 @@ clean:
 # kept in $(B)/fuzz/corpus/NAME/, and a crash as $(B)/fuzz/crash-*.
 FUZZ_CC		?= clang
 FUZZ_TIME	?= 60
-FUZZ_NAMES	:= wire server ring opts
+FUZZ_NAMES	:= wire server ring opts journal stream
 FB		:= $(B)/fuzz
 FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS	:= -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
@@ -211,6 +211,8 @@ FUZZ_ENV	:= ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_nu
 FUZZ_SRC_wire	:= $(PROTO_SRC)
 FUZZ_SRC_server	:= $(DAEMON_LIB_SRC) $(PROTO_SRC)
 FUZZ_SRC_ring	:= $(DAEMON_LIB_SRC) $(PROTO_SRC) client/ringread/read.c
+FUZZ_SRC_journal := daemon/journal.c daemon/entry.c $(PROTO_SRC)
+FUZZ_SRC_stream	:= daemon/stream.c daemon/entry.c $(PROTO_SRC)
 # (fuzz_opts_mmlogd.c includes daemon/conf.c.)
 FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c daemon/log.c $(PROTO_SRC) \
 		   $(RINGREAD_SRC) client/ctl/pager.c $(CLIENT_SRC)
