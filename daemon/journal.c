@@ -172,6 +172,7 @@ mml_journal_parse(const uint8_t *buf, size_t len, size_t *off,
 	}
 	p = buf + *off;
 	left = len - *off;
+	r = 1;
 	while (left > 0) {
 		nl = memchr(p, '\n', left);
 		if (nl == NULL) {
@@ -196,8 +197,10 @@ mml_journal_parse(const uint8_t *buf, size_t len, size_t *off,
 		eq = memchr(p, '=', line);
 		if (eq != NULL) {
 			if (line > MML_JOURNAL_DATA_MAX &&
-			    key_valid(p, (size_t)(eq - p)))
-				goto refuse;
+			    key_valid(p, (size_t)(eq - p))) {
+				r = -EMSGSIZE;
+				break;
+			}
 			one_field(&ps, p, (size_t)(eq - p), eq + 1,
 			    line - (size_t)(eq - p) - 1);
 			p += line + 1;
@@ -217,8 +220,10 @@ mml_journal_parse(const uint8_t *buf, size_t len, size_t *off,
 			break;
 		}
 		vlen = le64(nl + 1);
-		if (vlen > MML_JOURNAL_DATA_MAX)
-			goto refuse;
+		if (vlen > MML_JOURNAL_DATA_MAX) {
+			r = -EMSGSIZE;
+			break;
+		}
 		rest -= 8;
 		if (vlen >= rest || nl[1 + 8 + vlen] != '\n') {
 			info.ignored = left;
@@ -228,7 +233,11 @@ mml_journal_parse(const uint8_t *buf, size_t len, size_t *off,
 		p += line + 1 + 8 + (size_t)vlen + 1;
 		left -= line + 1 + 8 + (size_t)vlen + 1;
 	}
-	if (ps.n_valid == 0) {
+	if (r < 0) {
+		/* "... is too large, ignoring entry.": and the rest. */
+		info.ignored = left;
+		*off = len;
+	} else if (ps.n_valid == 0) {
 		/*
 		 * An entry without a valid field ends the payload in
 		 * journald (server_process_entry() returns 1): what follows
@@ -237,18 +246,10 @@ mml_journal_parse(const uint8_t *buf, size_t len, size_t *off,
 		info.ignored = left;
 		*off = len;
 		r = 0;
-		goto out;
+	} else {
+		/* After a part that does not parse, nothing more is read. */
+		*off = info.ignored > 0 ? len : (size_t)(p - buf);
 	}
-	/* After a part that does not parse, nothing more is read. */
-	*off = info.ignored > 0 ? len : (size_t)(p - buf);
-	r = 1;
-	goto out;
-
-refuse:
-	/* "... is too large, ignoring entry." */
-	info.ignored = left;
-	*off = len;
-	r = -EMSGSIZE;
 out:
 	if (ret_info != NULL)
 		*ret_info = info;
