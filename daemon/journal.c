@@ -34,7 +34,9 @@ struct parse {
 	unsigned		 n_valid;	/* validly named fields seen */
 	unsigned		 n_kept;	/* fields in e's block */
 	int			 has_priority;
-	int			 has_tag;
+	/* The last SYSLOG_IDENTIFIER, set once the entry is read. */
+	const uint8_t		*tag;
+	size_t			 tag_len;
 };
 
 static int	key_is(const uint8_t *, size_t, const char *);
@@ -125,10 +127,10 @@ one_field(struct parse *ps, const uint8_t *key, size_t key_len,
 	}
 	if (key_is(key, key_len, "SYSLOG_IDENTIFIER")) {
 		if (val_len > 0) {
-			if (ps->has_tag)
+			if (ps->tag != NULL)
 				ps->info->unused++;
-			mml_ent_set_tag(e, val, val_len);
-			ps->has_tag = 1;
+			ps->tag = val;
+			ps->tag_len = val_len;
 		} else
 			ps->info->unused++;
 		return;
@@ -247,6 +249,12 @@ mml_journal_parse(const uint8_t *buf, size_t len, size_t *off,
 		*off = len;
 		r = 0;
 	} else {
+		/*
+		 * The tag is set once, so that a long identifier replaced
+		 * by a later one does not count as cut.
+		 */
+		if (ps.tag != NULL)
+			mml_ent_set_tag(e, ps.tag, ps.tag_len);
 		/* After a part that does not parse, nothing more is read. */
 		*off = info.ignored > 0 ? len : (size_t)(p - buf);
 	}

@@ -383,6 +383,17 @@ START_TEST(test_long_tag)
 	ck_assert_int_eq(e.cut, 1);
 	ck_assert_uint_eq(e.orig_size, 300);
 	ck_assert_int_eq(mml_ent_fit(&e, 4096), 1);
+
+	/* Replaced by a short one: nothing was cut. */
+	n = snprintf(buf, sizeof(buf), "SYSLOG_IDENTIFIER=%0300d\n"
+	    "SYSLOG_IDENTIFIER=short\n", 0);
+	mml_ent_init(&e, fb, sizeof(fb));
+	off = 0;
+	ck_assert_int_eq(mml_journal_parse((uint8_t *)buf, (size_t)n, &off,
+	    256, &e, NULL), 1);
+	ck_assert_uint_eq(e.tag_len, 5);
+	ck_assert_int_eq(e.cut, 0);
+	ck_assert_uint_eq(e.orig_size, 5);
 }
 END_TEST
 
