@@ -54,7 +54,8 @@ LIBVERSION	:= 0.1.0
 PROTO_SRC	:= proto/wire.c proto/disk.c proto/crc32c.c proto/util.c
 DAEMON_LIB_SRC	:= daemon/ring.c daemon/ringfile.c daemon/server.c \
 		   daemon/ratelimit.c daemon/log.c daemon/sync.c daemon/conf.c \
-		   daemon/resize.c daemon/entry.c daemon/syslog_parse.c daemon/kmsg.c
+		   daemon/resize.c daemon/entry.c daemon/syslog_parse.c daemon/kmsg.c \
+		   daemon/journal.c daemon/stream.c
 DAEMON_SRC	:= daemon/main.c $(DAEMON_LIB_SRC)
 CLIENT_SRC	:= client/lib/client.c client/lib/sock.c
 RINGREAD_SRC	:= client/ringread/read.c client/ringread/format.c \
@@ -201,7 +202,7 @@ clean:
 # kept in $(B)/fuzz/corpus/NAME/, and a crash as $(B)/fuzz/crash-*.
 FUZZ_CC		?= clang
 FUZZ_TIME	?= 60
-FUZZ_NAMES	:= wire server ring opts syslog kmsg
+FUZZ_NAMES	:= wire server ring opts syslog kmsg journal stream
 FB		:= $(B)/fuzz
 FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS	:= -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
@@ -211,6 +212,8 @@ FUZZ_ENV	:= ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_nu
 FUZZ_SRC_wire	:= $(PROTO_SRC)
 FUZZ_SRC_server	:= $(DAEMON_LIB_SRC) $(PROTO_SRC)
 FUZZ_SRC_ring	:= $(DAEMON_LIB_SRC) $(PROTO_SRC) client/ringread/read.c
+FUZZ_SRC_journal := daemon/journal.c daemon/entry.c $(PROTO_SRC)
+FUZZ_SRC_stream	:= daemon/stream.c daemon/entry.c $(PROTO_SRC)
 # (fuzz_opts_mmlogd.c includes daemon/conf.c.)
 FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c daemon/log.c $(PROTO_SRC) \
 		   $(RINGREAD_SRC) client/ctl/pager.c $(CLIENT_SRC)
