@@ -57,8 +57,11 @@ DAEMON_LIB_SRC	:= daemon/ring.c daemon/server.c daemon/log.c daemon/sync.c \
 DAEMON_SRC	:= daemon/main.c $(DAEMON_LIB_SRC)
 CLIENT_SRC	:= client/lib/client.c client/lib/sock.c
 RINGREAD_SRC	:= client/ringread/read.c client/ringread/format.c \
-		   client/ringread/notify.c
-CTL_SRC		:= client/ctl/main.c client/ctl/pager.c $(RINGREAD_SRC)
+		   client/ringread/cursor.c client/ringread/follow.c
+CTL_SRC		:= client/ctl/main.c client/ctl/opts.c client/ctl/util.c \
+		   client/ctl/show.c client/ctl/write.c client/ctl/status.c \
+		   client/ctl/verify.c client/ctl/dump.c client/ctl/control.c \
+		   client/ctl/pager.c $(RINGREAD_SRC)
 FWD_SRC		:= client/forward/main.c client/forward/msg.c \
 		   client/forward/out.c $(RINGREAD_SRC)
 
@@ -210,9 +213,8 @@ FUZZ_ENV	:= ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_nu
 FUZZ_SRC_wire	:= $(PROTO_SRC)
 FUZZ_SRC_server	:= $(DAEMON_LIB_SRC) $(PROTO_SRC)
 FUZZ_SRC_ring	:= $(DAEMON_LIB_SRC) $(PROTO_SRC) client/ringread/read.c
-# (fuzz_opts_mmlogd.c includes daemon/conf.c.)
-FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c daemon/log.c $(PROTO_SRC) \
-		   $(RINGREAD_SRC) client/ctl/pager.c $(CLIENT_SRC)
+FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c daemon/conf.c daemon/log.c \
+		   $(PROTO_SRC) $(CTL_SRC) $(CLIENT_SRC)
 FUZZ_LIBS	:= $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
 # Run options: inputs up to 128 KiB (a whole small ring), 10 s each.
 FUZZ_RUN_OPTS	:= -timeout=10 -rss_limit_mb=2048 -max_len=131072 \
@@ -229,6 +231,10 @@ $(B)/fuzz-replay/obj/%.o: %.c
 # The reader's pauses for a writer that a static file never has.
 $(FB)/obj/client/ringread/read.o $(B)/fuzz-replay/obj/client/ringread/read.o: \
     FUZZ_DEFS := -Dnanosleep=mml_fuzz_nanosleep
+# fuzz_opts links mmlogctl's command table (client/ctl/main.c), and has
+# a main() of its own (libFuzzer's, or replay.c's).
+$(FB)/obj/client/ctl/main.o $(B)/fuzz-replay/obj/client/ctl/main.o: \
+    FUZZ_DEFS := -Dmain=mml_ctl_main
 
 define FUZZ_template
 $(FB)/fuzz_$(1): $(call fuzzobj,tests/fuzz/fuzz_$(1).c tests/fuzz/fuzz_util.c $(FUZZ_SRC_$(1)))
