@@ -53,9 +53,9 @@ struct opts {
 	const char	*hostname;
 	const char	*sd_id;
 	int		 facility;
-	unsigned	 max_backoff_ms;
-	unsigned	 checkpoint_ms;
-	unsigned	 idle_ms;
+	uint64_t	 max_backoff_ms;
+	uint64_t	 checkpoint_ms;
+	uint64_t	 idle_ms;
 	int		 start_head;
 	int		 once;
 	struct mml_fwd_dest dest;
@@ -110,9 +110,7 @@ static void	 usage(FILE *);
 static int	 parse_args(int, char **, struct opts *);
 static int	 set_opt(struct opts *, int, const char *);
 static int	 check_opts(struct opts *);
-static int	 parse_uint(const char *, unsigned, unsigned, unsigned *);
 static int	 parse_facility(const char *);
-static uint64_t	 now_ms(void);
 static void	 on_signal(int);
 static int	 cursor_read(const char *, uint8_t *, uint64_t *);
 static void	 checkpoint(struct fwd *, int);
@@ -194,18 +192,6 @@ usage(FILE *out)
 	    MML_DEFAULT_FILE, MML_DEFAULT_SOCKET, MML_FWD_SD_ID);
 }
 
-/* A whole number from min to max; returns 0 or -EINVAL. */
-static int
-parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret)
-{
-	uint64_t v;
-
-	if (mml_parse_range(s, min, max, &v) < 0)
-		return -EINVAL;
-	*ret = (unsigned)v;
-	return 0;
-}
-
 static int
 parse_facility(const char *s)
 {
@@ -214,13 +200,13 @@ parse_facility(const char *s)
 	    "authpriv", "ftp", "ntp", "security", "console", "solaris-cron",
 	    "local0", "local1", "local2", "local3", "local4", "local5",
 	    "local6", "local7" };
-	unsigned v;
+	uint64_t v;
 	int i;
 
 	for (i = 0; i < 24; i++)
 		if (strcmp(s, names[i]) == 0)
 			return i;
-	if (parse_uint(s, 0, 23, &v) == 0)
+	if (mml_parse_range(s, 0, 23, &v) == 0)
 		return (int)v;
 	return -EINVAL;
 }
@@ -308,7 +294,7 @@ static int
 set_opt(struct opts *o, int c, const char *arg)
 {
 	struct mml_fwd_dest *d = &o->dest;
-	unsigned v;
+	uint64_t v;
 
 	switch (c) {
 	case O_TO:
@@ -335,21 +321,27 @@ set_opt(struct opts *o, int c, const char *arg)
 		o->once = 1;
 		break;
 	case O_WINDOW:
-		if (parse_uint(arg, 2, 65536, &v) < 0)
+		if (mml_parse_range(arg, 2, 65536, &v) < 0)
 			return -EINVAL;
 		d->window = (int)v;
 		break;
 	case O_TIMEOUT:
-		return parse_uint(arg, 1, 86400, &d->timeout_s);
+		if (mml_parse_range(arg, 1, 86400, &v) < 0)
+			return -EINVAL;
+		d->timeout_s = (unsigned)v;
+		break;
 	case O_CTIMEOUT:
-		return parse_uint(arg, 1, 86400, &d->conn_timeout_s);
+		if (mml_parse_range(arg, 1, 86400, &v) < 0)
+			return -EINVAL;
+		d->conn_timeout_s = (unsigned)v;
+		break;
 	case O_BACKOFF:
-		return parse_uint(arg, BACKOFF_MIN_MS, 3600000,
+		return mml_parse_range(arg, BACKOFF_MIN_MS, 3600000,
 		    &o->max_backoff_ms);
 	case O_CHECKPOINT:
-		return parse_uint(arg, 0, 3600000, &o->checkpoint_ms);
+		return mml_parse_range(arg, 0, 3600000, &o->checkpoint_ms);
 	case O_IDLE:
-		return parse_uint(arg, 0, 60000, &o->idle_ms);
+		return mml_parse_range(arg, 0, 60000, &o->idle_ms);
 	case O_HOSTNAME:
 		o->hostname = arg;
 		break;
@@ -427,12 +419,6 @@ check_opts(struct opts *o)
 	if (o->socket == NULL || *o->socket == '\0')
 		o->socket = MML_DEFAULT_SOCKET;
 	return 0;
-}
-
-static uint64_t
-now_ms(void)
-{
-	return mml_now_usec(CLOCK_MONOTONIC) / 1000;
 }
 
 static void
@@ -527,7 +513,7 @@ stats_write(struct fwd *f, const char *state)
 static void
 checkpoint(struct fwd *f, int force)
 {
-	uint64_t now = now_ms();
+	uint64_t now = mml_now_usec(CLOCK_MONOTONIC) / 1000;
 	int r;
 
 	/*
@@ -619,7 +605,8 @@ session_failed(struct fwd *f, const char *what)
 	    f->backoff_ms * 2;
 	if (f->backoff_ms > f->o->max_backoff_ms)
 		f->backoff_ms = f->o->max_backoff_ms;
-	f->next_try_ms = now_ms() + f->backoff_ms;
+	f->next_try_ms = mml_now_usec(CLOCK_MONOTONIC) / 1000 +
+	    f->backoff_ms;
 	if (resend > 0)
 		logmsg(f->failing ? LOG_NOTICE : LOG_WARNING, "%s %s: %s; %"
 		    PRIu64 " unconfirmed message%s will be sent again from "
@@ -641,7 +628,7 @@ ensure_session(struct fwd *f)
 {
 	if (mml_fwd_out_connected(f->out))
 		return 0;
-	if (now_ms() < f->next_try_ms) {
+	if (mml_now_usec(CLOCK_MONOTONIC) / 1000 < f->next_try_ms) {
 		/* Not yet: go back and wait. */
 		mml_rd_iter_seek(&f->it, f->conf_off, f->conf_seq);
 		return -1;
@@ -877,7 +864,7 @@ run(struct fwd *f)
 			reopen(f, nr);
 			continue;
 		}
-		now = now_ms();
+		now = mml_now_usec(CLOCK_MONOTONIC) / 1000;
 		if (!mml_fwd_out_connected(f->out) && now < f->next_try_ms) {
 			if (wait_ring(f, f->next_try_ms - now) < 0)
 				return -1;

@@ -42,7 +42,6 @@
 #define RECONNECT_QUICK_MS	20	/* ... just after it appeared */
 #define RECONNECT_QUICK		50	/* ... this many times */
 
-static uint64_t	 now_ms(void);
 static int	 subscribe(const char *, unsigned);
 static int	 notify_drain(int, char *, size_t);
 static void	 connect_maybe(struct mml_rd_follow *);
@@ -54,12 +53,6 @@ static const char *base_name(const char *);
 
 /* The wake-up pipe: a signal handler writes, the wait reads. */
 static int wake_pipe[2] = { -1, -1 };
-
-static uint64_t
-now_ms(void)
-{
-	return mml_now_usec(CLOCK_MONOTONIC) / 1000;
-}
 
 int
 mml_rd_follow_init(struct mml_rd_follow *fw, const char *socket,
@@ -121,7 +114,7 @@ mml_rd_follow_switch(struct mml_rd_iter *it, struct mml_rd_ring **ring,
 	int same = memcmp(nr->ring_id, (*ring)->ring_id, 16) == 0;
 
 	mml_rd_iter_done(it);
-	*ring = mml_rd_ring_free(*ring);
+	(void)mml_rd_ring_free(*ring);
 	*ring = nr;
 	mml_rd_iter_init(it, nr, MML_RD_COPY);
 	return same;
@@ -188,7 +181,7 @@ notify_drain(int fd, char *why, size_t why_cap)
 static void
 connect_maybe(struct mml_rd_follow *fw)
 {
-	uint64_t now = now_ms();
+	uint64_t now = mml_now_usec(CLOCK_MONOTONIC) / 1000;
 
 	if (fw->notify_fd >= 0 || fw->refused || now < fw->next_connect_ms)
 		return;
@@ -207,7 +200,7 @@ connect_maybe(struct mml_rd_follow *fw)
 static int
 poll_timeout(const struct mml_rd_follow *fw, int max_ms)
 {
-	uint64_t now = now_ms();
+	uint64_t now = mml_now_usec(CLOCK_MONOTONIC) / 1000;
 	int tmo;
 
 	if (fw->notify_fd >= 0)
@@ -346,7 +339,8 @@ mml_rd_follow_wait(struct mml_rd_follow *fw, int max_ms)
 		return MML_RD_FOLLOW_LOOK;
 	(void)close(fw->notify_fd);
 	fw->notify_fd = -1;
-	fw->next_connect_ms = now_ms() + RECONNECT_MS;
+	fw->next_connect_ms = mml_now_usec(CLOCK_MONOTONIC) / 1000 +
+	    RECONNECT_MS;
 	if (r == -EPERM) {
 		fw->refused = 1;
 		return MML_RD_FOLLOW_REFUSED;

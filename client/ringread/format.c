@@ -27,6 +27,7 @@ static int	 key_printable(const uint8_t *, size_t);
 static int	 key_reserved(const uint8_t *, size_t);
 static int	 text_safe(const uint8_t *, size_t);
 static void	 fmt_short(struct mml_rd_fmt *, const struct mml_rec *);
+static void	 put_message(FILE *, const struct mml_rec *, const char *);
 static void	 fmt_json(struct mml_rd_fmt *, const struct mml_rec *);
 static void	 fmt_export(struct mml_rd_fmt *, const struct mml_rec *);
 static void	 fmt_raw(struct mml_rd_fmt *, const struct mml_rec *);
@@ -47,6 +48,15 @@ static const char *const months[12] = {
 };
 
 static const char hexdig[] = "0123456789abcdef";
+
+/*
+ * The letter of a byte's two-character escape, as JSON has them ("\n",
+ * "\\"); text formats use those of \n, \r and \t only.
+ */
+static const char esc_letter[128] = {
+	['"'] = '"', ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't',
+	['\b'] = 'b', ['\f'] = 'f',
+};
 
 /*
  * Writes v in decimal (base 10) or lowercase hex (base 16) so that it
@@ -182,24 +192,12 @@ mml_rd_put_escaped(FILE *out, const uint8_t *p, size_t len)
 			i = run;
 			continue;
 		}
-		switch (p[i]) {
-		case '\n':
-			(void)fputs_unlocked("\\n", out);
-			i++;
-			continue;
-		case '\r':
-			(void)fputs_unlocked("\\r", out);
-			i++;
-			continue;
-		case '\t':
-			(void)fputs_unlocked("\\t", out);
-			i++;
-			continue;
-		default:
-			break;
-		}
 		if (p[i] < 0x80) {
-			put_hex_byte(out, p[i]);
+			if (p[i] == '\n' || p[i] == '\r' || p[i] == '\t') {
+				putc_unlocked('\\', out);
+				putc_unlocked(esc_letter[p[i]], out);
+			} else
+				put_hex_byte(out, p[i]);
 			i++;
 			continue;
 		}
@@ -246,30 +244,10 @@ mml_rd_put_json(FILE *out, const uint8_t *p, size_t len)
 			continue;
 		}
 		n = 1;
-		switch (p[i]) {
-		case '"':
-			(void)fputs_unlocked("\\\"", out);
+		if (p[i] < 0x80 && esc_letter[p[i]] != 0) {
+			putc_unlocked('\\', out);
+			putc_unlocked(esc_letter[p[i]], out);
 			continue;
-		case '\\':
-			(void)fputs_unlocked("\\\\", out);
-			continue;
-		case '\n':
-			(void)fputs_unlocked("\\n", out);
-			continue;
-		case '\r':
-			(void)fputs_unlocked("\\r", out);
-			continue;
-		case '\t':
-			(void)fputs_unlocked("\\t", out);
-			continue;
-		case '\b':
-			(void)fputs_unlocked("\\b", out);
-			continue;
-		case '\f':
-			(void)fputs_unlocked("\\f", out);
-			continue;
-		default:
-			break;
 		}
 		if (p[i] < 0x20 || p[i] == 0x7f) {
 			fprintf(out, "\\u%04x", (unsigned)p[i]);
@@ -455,12 +433,7 @@ fmt_short(struct mml_rd_fmt *f, const struct mml_rec *rec)
 	char when[64];
 
 	if (f->mode == MML_RD_O_CAT) {
-		if (on != NULL)
-			(void)fputs_unlocked(on, out);
-		mml_rd_put_escaped(out, rec->msg, h->msg_len);
-		if (on != NULL)
-			(void)fputs_unlocked("\033[0m", out);
-		putc_unlocked('\n', out);
+		put_message(out, rec, on);
 		return;
 	}
 	if (f->mode == MML_RD_O_SHORT_ISO) {
@@ -485,9 +458,16 @@ fmt_short(struct mml_rd_fmt *f, const struct mml_rec *rec)
 	else
 		(void)fputs_unlocked("unknown", out);
 	fprintf(out, "[%" PRIu32 "]: ", h->pid);
+	put_message(out, rec, on);
+}
+
+/* The message, escaped, highlighted with on unless NULL; a newline. */
+static void
+put_message(FILE *out, const struct mml_rec *rec, const char *on)
+{
 	if (on != NULL)
 		(void)fputs_unlocked(on, out);
-	mml_rd_put_escaped(out, rec->msg, h->msg_len);
+	mml_rd_put_escaped(out, rec->msg, rec->hdr.msg_len);
 	if (on != NULL)
 		(void)fputs_unlocked("\033[0m", out);
 	putc_unlocked('\n', out);
