@@ -10,7 +10,6 @@
 
 #include "ctl.h"
 #include "util.h"
-#include "wire.h"
 
 #define DUMP_BYTES	64
 

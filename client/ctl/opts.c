@@ -16,7 +16,6 @@
 #include "ctl.h"
 #include "mmlog.h"
 #include "util.h"
-#include "wire.h"
 
 #define BIT(o)		MML_CTL_BIT(o)
 

@@ -4,7 +4,6 @@
  * facts are gathered first (struct status), then printed as text or as
  * one JSON object.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
