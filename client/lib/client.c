@@ -427,8 +427,10 @@ ticket_answer(struct mmlog_client *c, uint64_t t, int err, uint64_t seq)
 static uint64_t
 wait_deadline(const struct mmlog_client *c)
 {
-	return c->timeout_ms ? mml_now_nsec(CLOCK_MONOTONIC) +
-	    (uint64_t)c->timeout_ms * 1000000U : 0;
+	if (c->timeout_ms == 0)
+		return 0;
+	return mml_now_nsec(CLOCK_MONOTONIC) +
+	    (uint64_t)c->timeout_ms * 1000000U;
 }
 
 /* Sleeps (handle locked) until another thread has news, or deadline. */
