@@ -26,6 +26,8 @@ Suite *walk_suite(void);
 Suite *entry_suite(void);
 Suite *syslog_suite(void);
 Suite *kmsg_suite(void);
+Suite *journal_suite(void);
+Suite *stream_suite(void);
 Suite *ring_suite(void);
 Suite *server_suite(void);
 Suite *conf_suite(void);
@@ -42,6 +44,8 @@ static Suite *(*const suites[])(void) = {
 	entry_suite,
 	syslog_suite,
 	kmsg_suite,
+	journal_suite,
+	stream_suite,
 	ring_suite,
 	server_suite,
 	conf_suite,

@@ -3,8 +3,8 @@
  *
  *	mkseeds DIR
  *
- * makes DIR/wire, DIR/server, DIR/ring, DIR/opts, DIR/syslog and
- * DIR/kmsg, one file per seed.
+ * makes DIR/wire, DIR/server, DIR/ring, DIR/opts, DIR/syslog,
+ * DIR/kmsg, DIR/journal and DIR/stream, one file per seed.
  * Seeds are made by the project's own code, so they follow the formats
  * as they are today: frames by the client's encoder (proto/wire.c),
  * rings by the daemon's writer (daemon/ring.c: created, appended to,
@@ -395,6 +395,79 @@ kmsgs(void)
 	    "c;m\n");
 }
 
+#undef SEED
+
+/* ---- journald's native protocol and stdout streams ---- */
+
+/*
+ * One seed: a mode byte (and, for streams, four bytes of chunking seed)
+ * before the bytes, as fuzz_journal and fuzz_stream read them.
+ */
+static void
+put_with(const char *kind, const char *name, const char *pre, size_t pre_len,
+    const char *in, size_t len)
+{
+	static uint8_t buf[8192];
+
+	if (pre_len + len > sizeof(buf))
+		die("seed too large");
+	memcpy(buf, pre, pre_len);
+	memcpy(buf + pre_len, in, len);
+	put(kind, name, buf, pre_len + len);
+}
+
+#define SEED(kind, name, pre, in) \
+	put_with(kind, name, pre, sizeof(pre) - 1, in, sizeof(in) - 1)
+
+/*
+ * The payloads and streams real clients sent on Debian 12 (systemd 252,
+ * util-linux 2.38), captured as tests/check_journal.c and
+ * tests/check_stream.c say, and a few of journald's quirks.
+ */
+static void
+journal_streams(void)
+{
+	/* Mode: --max-fields 256, a fields buffer of MML_FRAME_MAX. */
+	SEED("journal", "sd_journal_send", "\xdf", "CODE_FILE=send.c\n"
+	    "CODE_LINE=7\nCODE_FUNC=main\nMESSAGE=hello from sd_journal_send\n"
+	    "PRIORITY=4\nCUSTOM_FIELD=value\nSYSLOG_IDENTIFIER=capture\n");
+	SEED("journal", "sd_journal_print", "\xdf", "MESSAGE=printed 42\n"
+	    "PRIORITY=3\nCODE_FILE=send.c\nCODE_LINE=9\nCODE_FUNC=main\n"
+	    "SYSLOG_IDENTIFIER=send\n");
+	SEED("journal", "binary-safe", "\xdf", "CODE_FILE=send.c\n"
+	    "CODE_LINE=10\nCODE_FUNC=main\nMESSAGE\n\n\0\0\0\0\0\0\0"
+	    "multi\nline\nBIN\n\x03\0\0\0\0\0\0\0a\nb\n"
+	    "SYSLOG_IDENTIFIER=send\n");
+	SEED("journal", "logger-journald", "\xdf", "MESSAGE=hi\n"
+	    "SYSLOG_IDENTIFIER=demo2\nFOO=bar\n");
+	SEED("journal", "logger-journald-2", "\xdf", "MESSAGE=from logger\n"
+	    "PRIORITY=5\nSYSLOG_IDENTIFIER=logger\n");
+	/* Two fields allowed, a small fields buffer. */
+	SEED("journal", "quirks", "\x42", "#c\n.x\n_PID=1\nfoo=x\nA=1\nA=2\n"
+	    "B=3\nPRIORITY=9\nMESSAGE=a\n\nMESSAGE=b\nBIN\n"
+	    "\x64\0\0\0\0\0\0\0abc\n");
+	SEED("journal", "lie", "\xdf", "MESSAGE=a\nX\nMESSAGE=b\n");
+
+	/* Mode: journald's LineMax=, EOF at the end; chunking seed. */
+	SEED("stream", "systemd-cat", "\x17\x01\x02\x03\x04",
+	    "catty\n\n4\n1\n0\n0\n0\nhello from systemd-cat\n");
+	SEED("stream", "systemd-cat-level-prefix", "\x17\x05\x06\x07\x08",
+	    "\n\n6\n1\n0\n0\n0\n<3>err line\nplain\r\n\n");
+	SEED("stream", "systemd-cat-cmd", "\x17\x09\x0a\x0b\x0c",
+	    "ctag2\n\n6\n1\n0\n0\n0\nvia exec\n");
+	SEED("stream", "systemd-cat-stdout", "\x17\x0d\x0e\x0f\x10",
+	    "t3\n\n3\n0\n0\n0\n0\nout\nnoeol");
+	SEED("stream", "systemd-cat-stderr", "\x17\x11\x12\x13\x14",
+	    "t3\n\n4\n0\n0\n0\n0\nerr\n");
+	/* LineMax= 79, privileged, a pid change half-way, EOF. */
+	SEED("stream", "quirks", "\x98\x15\x16\x17\x18",
+	    "t\nfoo@bar.service\n134\nyes\n0\n0\n0\n<3>a\0b\r\n<8>c\n"
+	    "0123456789012345678901234567890123456789012345678901234567890123"
+	    "456789012345678901234567890\n<0003>x\n\n\npartial");
+	SEED("stream", "bad-priority", "\x10\x01\x01\x01\x01",
+	    "t\n\n0x3e8\n1\n0\n0\n0\nx\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -420,6 +493,8 @@ main(int argc, char **argv)
 	opts();
 	syslogs();
 	kmsgs();
+
+	journal_streams();
 	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_dir);
 	if (system(cmd) != 0)
 		die("rm");
