@@ -581,7 +581,7 @@ show_widen(struct show *sh)
 	if (sh->want > 0 && sh->start_seq <= sh->want)
 		return 0;
 	if (sh->flt.have_since && mml_disk_rec_check(sh->ring->data,
-	    sh->ring->capacity, sh->start_off, sh->start_seq, 0, &rec,
+	    sh->ring->capacity, sh->start_off, sh->start_seq, 0, sh->ring->crc_seed, &rec,
 	    NULL) == 0 && rec.hdr.realtime_usec < sh->flt.since_usec)
 		return 0;
 	return 1;

@@ -261,6 +261,7 @@ mml_rd_ring_open(const char *path, struct mml_rd_ring **ret,
 	r->map_len = map_len;
 	r->data = r->map + MML_DISK_HEADER_SIZE;
 	r->capacity = h.capacity;
+	r->crc_seed = mml_disk_crc_seed(&h);
 	if (map_len > MML_DISK_HEADER_SIZE + (size_t)h.capacity) {
 		r->idx = (const struct mml_idx_slot *)(const void *)(r->map +
 		    mml_idx_file_off(h.capacity));
@@ -438,7 +439,7 @@ rec_check(const struct mml_rd_ring *r, uint64_t off, uint64_t seq, int crc,
 {
 	struct mml_walk w;
 
-	mml_walk_init(&w, r->data, r->capacity, UINT64_MAX, MML_WALK_NOWHERE);
+	mml_walk_init(&w, r->data, r->capacity, UINT64_MAX, MML_WALK_NOWHERE, r->crc_seed);
 	return mml_walk_check(&w, off, seq, crc, ret, why);
 }
 
@@ -476,7 +477,7 @@ look(struct mml_rd_iter *it, enum mml_rd_mode mode, uint64_t off,
 	}
 	rec_off = live.off;
 	memcpy(it->buf, r->data + rec_off, (size_t)live.size);
-	rc = mml_disk_rec_check(it->buf, live.size, 0, seq, 1, ret, why);
+	rc = mml_disk_rec_check(it->buf, live.size, 0, seq, 1, r->crc_seed, ret, why);
 	if (rc < 0)
 		return rc;
 	ret->off = rec_off;
@@ -524,7 +525,7 @@ resync(struct mml_rd_iter *it, uint64_t head, enum mml_disk_reason why)
 	if (it->off == it->noresync_off && it->seq == it->noresync_seq &&
 	    head == it->noresync_head)
 		return MML_RD_END;
-	mml_walk_init(&w, r->data, cap, head, MML_WALK_NOWHERE);
+	mml_walk_init(&w, r->data, cap, head, MML_WALK_NOWHERE, r->crc_seed);
 	switch (mml_walk_resync(&w, &brk, &f)) {
 	case MML_WALK_RS_JUMP:
 		gap_report(it, f.jump, MML_DISK_E_REC_SEQ);
@@ -570,7 +571,7 @@ mml_rd_iter_next(struct mml_rd_iter *it, struct mml_rec *ret)
 	uint64_t tail, head;
 	int tries = 0, rc;
 
-	mml_walk_init(&w, r->data, r->capacity, UINT64_MAX, MML_WALK_NOWHERE);
+	mml_walk_init(&w, r->data, r->capacity, UINT64_MAX, MML_WALK_NOWHERE, r->crc_seed);
 	if (it->pend_jump > 0) {
 		/* resync() found damage, then the note of a jump. */
 		gap_report(it, it->pend_jump, MML_DISK_E_REC_SEQ);
@@ -732,7 +733,7 @@ probe(const struct mml_rd_ring *r, const struct span *sp, uint64_t off,
 	struct mml_walk_scan sc;
 	struct mml_rec rec;
 
-	mml_walk_init(&w, r->data, r->capacity, sp->head_seq, MML_WALK_NOWHERE);
+	mml_walk_init(&w, r->data, r->capacity, sp->head_seq, MML_WALK_NOWHERE, r->crc_seed);
 	mml_walk_scan_init(&sc, &w, off, sp->tail_seq, sp->head_seq);
 	if (sc.left > MML_WALK_REACH / MML_DISK_ALIGN)
 		sc.left = MML_WALK_REACH / MML_DISK_ALIGN;
@@ -763,7 +764,7 @@ anchor(const struct mml_rd_ring *r, const struct span *sp, uint64_t p,
 	uint64_t next;
 	int tries;
 
-	mml_walk_init(&w, r->data, r->capacity, UINT64_MAX, MML_WALK_NOWHERE);
+	mml_walk_init(&w, r->data, r->capacity, UINT64_MAX, MML_WALK_NOWHERE, r->crc_seed);
 	for (tries = 0; tries < ANCHOR_TRIES; tries++) {
 		if (probe(r, sp, span_phys(r, sp, p), &rec) < 0)
 			return -1;
@@ -826,7 +827,7 @@ slot_judge(const struct mml_rd_ring *r, uint64_t b,
 {
 	int st;
 
-	st = mml_idx_slot_check(slot, r->capacity, b);
+	st = mml_idx_slot_check(slot, r->capacity, b, r->crc_seed);
 	if (st == 0)
 		return SLOT_EMPTY;
 	if (st < 0)

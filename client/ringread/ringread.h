@@ -31,6 +31,7 @@ struct mml_rd_ring {
 	size_t		 map_len;	/* MML_DISK_HEADER_SIZE + capacity */
 	const uint8_t	*data;		/* map + MML_DISK_HEADER_SIZE */
 	uint64_t	 capacity;	/* bytes of data region */
+	uint32_t	 crc_seed;	/* mml_disk_crc_seed(): 0 unkeyed (legacy) */
 	uint8_t		 ring_id[16];
 	dev_t		 dev;		/* identity of the file we mapped */
 	ino_t		 ino;

@@ -134,7 +134,7 @@ walk(struct mml_rd_iter *it, uint64_t lo, uint64_t hi, uint64_t *ret_n)
 		FUZZ_CHECK(rec.hdr.seq > last);
 		FUZZ_CHECK(rec.off < it->ring->capacity);
 		FUZZ_CHECK(mml_disk_rec_check(it->ring->data,
-		    it->ring->capacity, rec.off, rec.hdr.seq, 0, &again,
+		    it->ring->capacity, rec.off, rec.hdr.seq, 0, SEEDX, &again,
 		    NULL) == 0);
 		last = rec.hdr.seq;
 		n += overlap(last, 1, lo, hi);
@@ -164,7 +164,7 @@ walk_direct(const struct mml_rd_ring *r, const struct mml_disk_header *h)
 	int resyncs = 0, i;
 
 	mml_walk_init(&w, r->data, r->capacity, h->head_seq,
-	    MML_WALK_NOWHERE);
+	    MML_WALK_NOWHERE, SEEDX);
 	starts = mml_walk_span(r->capacity, 0, 0);
 	max_steps = 2 * starts + 16;
 	for (steps = 0;; steps++) {
@@ -243,7 +243,7 @@ read_ring(struct mml_rd_ring *r)
 	if (mml_rd_iter_seek_key(&it, 0, key) == 1) {
 		FUZZ_CHECK(it.seq <= key);
 		FUZZ_CHECK(mml_disk_rec_check(r->data, r->capacity, it.off,
-		    it.seq, 1, &rec, NULL) == 0);
+		    it.seq, 1, SEEDX, &rec, NULL) == 0);
 	}
 	(void)walk(&it, 0, 0, NULL);
 	mml_rd_iter_done(&it);
@@ -267,7 +267,7 @@ has_foreign(const struct mml_ring *r)
 	uint64_t off;
 
 	for (off = 0; off + MML_REC_HDR <= r->cap; off += MML_DISK_ALIGN)
-		if (mml_disk_rec_check(r->data, r->cap, off, 0, 1, &rec,
+		if (mml_disk_rec_check(r->data, r->cap, off, 0, 1, SEEDX, &rec,
 		    NULL) == 0 && rec.hdr.seq >= r->next_seq)
 			return 1;
 	return 0;
@@ -287,7 +287,7 @@ check_tail_chain(const struct mml_ring *r)
 	uint64_t off = r->tail_off, seq = r->tail_seq, bytes = 0;
 
 	while (bytes <= r->cap && !(off == r->head_off && seq == r->next_seq)) {
-		if (mml_disk_rec_check(r->data, r->cap, off, 0, 1, &rec,
+		if (mml_disk_rec_check(r->data, r->cap, off, 0, 1, SEEDX, &rec,
 		    NULL) < 0 || rec.hdr.seq != seq)
 			return;
 		FUZZ_CHECK(rec.hdr.seq < r->next_seq);
@@ -321,7 +321,7 @@ check_own_entries(const struct mml_ring *r, uint64_t start_off,
 		seq = r->tail_seq;
 	}
 	while (seq < r->next_seq) {
-		FUZZ_CHECK(mml_disk_rec_check(r->data, r->cap, off, 0, 1, &rec,
+		FUZZ_CHECK(mml_disk_rec_check(r->data, r->cap, off, 0, 1, SEEDX, &rec,
 		    NULL) == 0);
 		if (rec.hdr.type == MML_REC_WRAP) {
 			FUZZ_CHECK(off != 0);

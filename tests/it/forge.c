@@ -99,7 +99,7 @@ main(int argc, char **argv)
 	fh.pid = 1; fh.uid = 0; fh.gid = 0;
 	{
 		uint8_t tmp[512] = {0};
-		uint64_t fsz = mml_disk_rec_write(tmp, &fh, "sshd", "sshd", text, NULL);
+		uint64_t fsz = mml_disk_rec_write(tmp, &fh, "sshd", "sshd", text, NULL, 0);
 		memcpy(fake, tmp, fsz);
 		memset(msg, 0, sizeof(msg));
 		memcpy(msg + (P - (O1 + 70)), fake, fsz);

@@ -119,7 +119,7 @@ walk(const uint8_t *map, uint64_t size, struct mml_disk_header *h,
 	off = h->tail_off;
 	seq = h->tail_seq;
 	while (seq < h->head_seq && walked <= 2 * h->capacity) {
-		if (mml_disk_rec_check(data, h->capacity, off, seq, 1, &rec,
+		if (mml_disk_rec_check(data, h->capacity, off, seq, 1, mml_disk_crc_seed(h), &rec,
 		    &why) < 0) {
 			(void)fprintf(stderr, "ringhack: chain breaks at seq %"
 			    PRIu64 " offset %" PRIu64 ": %s\n", seq, off,
@@ -189,7 +189,7 @@ cmd_scan(const char *path)
 	memcpy(&h, map, sizeof(h));
 	data = map + MML_DISK_HEADER_SIZE;
 	for (off = 0; h.capacity - off >= MML_REC_HDR; ) {
-		if (mml_disk_rec_check(data, h.capacity, off, 0, 1, &rec,
+		if (mml_disk_rec_check(data, h.capacity, off, 0, 1, mml_disk_crc_seed(&h), &rec,
 		    NULL) < 0) {
 			off += MML_DISK_ALIGN;
 			continue;
