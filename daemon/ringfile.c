@@ -326,6 +326,18 @@ ring_read_header(int fd, const char *path, struct mml_disk_header *ret_h,
 		    "start a new ring", path, mml_disk_reason_str(why));
 		return e;
 	}
+	/*
+	 * Every block of a ring we make is allocated: holes mean a file we
+	 * did not make, or one damaged, whose header may claim a terabyte
+	 * over a few pages.  Refused before anything reads (or allocates)
+	 * what it claims.
+	 */
+	if ((uint64_t)st.st_blocks * 512 < MML_DISK_HEADER_SIZE + h.capacity) {
+		mml_log(LOG_ERR, "refusing ring '%s': %s; move it aside to "
+		    "start a new ring", path,
+		    mml_disk_reason_str(MML_DISK_E_SPARSE));
+		return -EBADMSG;
+	}
 	if ((h.compat_flags & ~MML_COMPAT_KNOWN) != 0) {
 		/* Readers may ignore them; a writer would not maintain them. */
 		mml_log(LOG_ERR, "ring '%s' uses features of a newer mmlogd "
