@@ -289,7 +289,9 @@ void	mml_rd_hex128(char *buf, const uint8_t id[16]);
 /*
  * Writes bytes for a terminal: valid printable UTF-8 as is, \n, \r and
  * \t as those two-character escapes, every other control byte, C1
- * control and byte of invalid UTF-8 as \xHH.
+ * control, bidirectional control (U+202A-202E, U+2066-2069), line or
+ * paragraph separator (U+2028, U+2029) and byte of invalid UTF-8 as
+ * \xHH (JSON: \uXXXX).
  */
 void	mml_rd_put_escaped(FILE *out, const uint8_t *p, size_t len);
 
