@@ -611,12 +611,22 @@ resync(struct mml_rd_iter *it, uint64_t head, enum mml_disk_reason why)
 	struct mml_walk w;
 	struct mml_walk_pos brk = { it->off, it->seq };
 	struct mml_walk_found f;
-	uint64_t cap = r->capacity;
+	uint64_t cap = r->capacity, hoff;
 
 	if (it->off == it->noresync_off && it->seq == it->noresync_seq &&
 	    head == it->noresync_head)
 		return MML_RD_END;
-	mml_walk_init(&w, r->data, cap, head, MML_WALK_NOWHERE, r->crc_seed);
+	/*
+	 * A ring closed in order has its exact head in the header: a chain
+	 * that reaches it proves itself (what an unkeyed ring's resync asks).
+	 */
+	hoff = load64(r, offsetof(struct mml_disk_header, head_off));
+	if (__atomic_load_n((const uint32_t *)(const void *)(r->map +
+	    offsetof(struct mml_disk_header, state)), __ATOMIC_ACQUIRE) !=
+	    MML_STATE_CLEAN || hoff % MML_DISK_ALIGN != 0 || hoff >= cap ||
+	    cap - hoff < MML_REC_HDR)
+		hoff = MML_WALK_NOWHERE;
+	mml_walk_init(&w, r->data, cap, head, hoff, r->crc_seed);
 	switch (mml_walk_resync(&w, &brk, &f)) {
 	case MML_WALK_RS_JUMP:
 		gap_report(it, f.jump, MML_DISK_E_REC_SEQ);
