@@ -67,7 +67,7 @@ CTL_SRC		:= client/ctl/main.c client/ctl/opts.c client/ctl/util.c \
 FWD_SRC		:= client/forward/main.c client/forward/msg.c \
 		   client/forward/out.c $(RINGREAD_SRC)
 
-# Each folder sees only the headers it may use (DESIGN.md, Layout), so
+# Each folder sees only the headers it may use (HACKING.md, The modules), so
 # that a wrong include fails the build: proto/ sees itself; the daemon
 # proto/ and daemon/; the library proto/ and client/lib/; the reader the
 # library's internal socket helper too; mmlogctl and mmlog-forward the
