@@ -255,9 +255,14 @@ server_opts(const struct mml_conf *c, struct mml_server_opts *so)
 	mml_limits_default(&so->limits);
 	so->limits.max_entry = c->max_entry;
 	so->limits.max_clients = (unsigned)c->max_clients;
+	so->limits.max_clients_per_uid = (unsigned)c->max_clients_per_uid;
+	so->limits.reserved_clients = (unsigned)c->reserved_clients;
 	so->limits.idle_timeout_s = (unsigned)c->idle_timeout_s;
 	so->limits.max_fields = (unsigned)c->max_fields;
 	so->limits.max_pending = (unsigned)c->max_pending;
+	so->limits.max_pending_per_uid = (unsigned)c->max_pending_per_uid;
+	so->limits.uid_share = (unsigned)c->uid_share;
+	so->limits.uid_share_interval_s = (unsigned)c->uid_share_interval_s;
 	so->limits.rate_interval_ms = (unsigned)c->rate_limit_interval_ms;
 	so->limits.rate_burst = (unsigned)c->rate_limit_burst;
 	so->limits.rate_key = c->rate_limit_by == MML_RATE_BY_PID ?
