@@ -907,6 +907,14 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	    hdr->fields_len);
 	if (size > r->cap / 4)
 		return -EMSGSIZE;
+	/*
+	 * The reservation ahead (seq_limit, next_seq + SEQ_RESERVE) must
+	 * stay within MML_SEQ_MAX, or the header becomes one that neither
+	 * readers nor the next open accept, and the entries acknowledged
+	 * now would be unreadable: past that, refuse.
+	 */
+	if (r->next_seq >= MML_SEQ_MAX - SEQ_RESERVE)
+		return -EOVERFLOW;
 	if (r->next_seq >= r->seq_limit) {
 		e = ring_reserve_seqs(r);
 		if (e < 0)
@@ -995,6 +1003,7 @@ mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
 	job->fd = -1;
 	job->cursor_seq = r->durable_seq;
 	job->repairs = r->repairs;
+	job->restarts = r->restarts;
 	job->durable_off = r->head_off;
 	job->durable_seq = r->next_seq - 1;
 	r->synced_off = r->head_off;
@@ -1147,6 +1156,12 @@ mml_ring_sync_done(struct mml_ring *r, struct mml_sync_job *job)
 		ring_redirty(r);
 		return;
 	}
+	/*
+	 * Made before the numbering restarted: its seqs and limit are the
+	 * old numbering's, and the restart made everything durable.
+	 */
+	if (job->restarts != r->restarts)
+		return;
 	/* Jobs may finish out of order: the cursor only moves forward. */
 	if (job->durable_seq > r->durable_seq) {
 		r->durable_seq = job->durable_seq;
@@ -1221,6 +1236,66 @@ mml_ring_rotate_id(struct mml_ring *r, const uint8_t id[16])
 	map_guard(NULL);
 	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
 		return mml_log_errno(errno, "msync '%s' header", r->path);
+	return 0;
+}
+
+int
+mml_ring_restart(struct mml_ring *r, const uint8_t id[16],
+    uint64_t *ret_removed)
+{
+	struct mml_disk_header *h = r->hdr;
+	uint64_t removed = r->next_seq - r->tail_seq;
+	uint64_t idx_off;
+	long pg;
+	sigjmp_buf jb;
+	uint32_t crc;
+
+	if (sigsetjmp(jb, 0) != 0) {
+		map_guard(NULL);
+		return ring_bus_error(r);
+	}
+	map_guard(&jb);
+	/*
+	 * The new id first: a reader that sees the numbering go back sees
+	 * a new ring, not a ring whose numbers repeat.
+	 */
+	memcpy(h->ring_id, id, 16);
+	crc = mml_crc32c(0, h, offsetof(struct mml_disk_header, static_crc));
+	__atomic_store_n(&h->static_crc, crc, __ATOMIC_RELEASE);
+	memcpy(&r->static_hdr, h, offsetof(struct mml_disk_header, state));
+	/* Emptied as by a clear, at the head, and numbered from 1. */
+	r->restarts++;
+	r->tail_off = r->head_off;
+	r->tail_seq = 1;
+	r->tail_damaged = 0;
+	r->next_seq = 1;
+	r->durable_seq = 0;
+	r->durable_off = r->head_off;
+	r->cursor_unflushed = 0;
+	r->start_seq = 1;
+	r->start_off = r->head_off;
+	r->own_bytes = 0;
+	r->lost_seqs = 0;
+	r->seq_limit = 1 + SEQ_RESERVE;
+	r->idx_bucket = UINT64_MAX;
+	h->entries_overwritten += removed;
+	h->seq_limit = r->seq_limit;
+	h->durable_off = r->durable_off;
+	h->durable_seq = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	ring_publish(r);
+	/* Slots naming the old numbers would mislead a reader's search. */
+	memset(r->idx, 0, r->idx_slots * sizeof(*r->idx));
+	map_guard(NULL);
+	/* msync() wants a page boundary; the index starts at a 4 KiB one. */
+	idx_off = mml_idx_file_off(r->cap);
+	pg = sysconf(_SC_PAGESIZE);
+	if (pg > 0)
+		idx_off -= idx_off % (uint64_t)pg;
+	if (msync(r->map + idx_off, r->map_len - idx_off, MS_SYNC) < 0 ||
+	    msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
+		return mml_log_errno(errno, "msync '%s'", r->path);
+	*ret_removed = removed;
 	return 0;
 }
 

@@ -1138,12 +1138,40 @@ control_note(struct mml_conn *c, const char *msg, int n, const char *key,
 	server_want_sync(s, 1);
 }
 
+/*
+ * ROTATE_ID past MML_RING_SEQ_RESTART: everything written is made
+ * durable and every waiter answered first (on the loop, as at shutdown:
+ * an operator's rare request), then the numbering restarts at 1 under
+ * the new id.  Returns 0 or -errno.
+ */
+static int
+restart_numbering(struct mml_server *s, const uint8_t id[16],
+    uint64_t *ret_removed)
+{
+	struct mml_sync_job job;
+	int r;
+
+	mml_ring_sync_prepare(s->ring, &job);
+	mml_ring_sync_run(s->ring, &job);
+	mml_ring_sync_done(s->ring, &job);
+	sync_done_cb(NULL, &job, s);
+	if (job.result < 0)
+		return job.result;
+	r = mml_ring_restart(s->ring, id, ret_removed);
+	if (r < 0)
+		return r;
+	/* The server's marks of the old numbering go with it. */
+	s->wait_seq = 0;
+	s->job_seq = 0;
+	return 0;
+}
+
 static void
 handle_control(struct mml_conn *c, const struct mml_frame *f)
 {
 	struct mml_server *s = c->srv;
 	struct mml_ring *ring = s->ring;
-	char text[200], comm[4 * MML_COMM_MAX + 6], hex[33];
+	char text[400], comm[4 * MML_COMM_MAX + 6], hex[33];
 	const char *what;
 	uint64_t removed = 0, last;
 	uint8_t id[16];
@@ -1184,17 +1212,38 @@ handle_control(struct mml_conn *c, const struct mml_frame *f)
 			r = -(errno ? errno : EIO);
 			break;
 		}
-		r = mml_ring_rotate_id(ring, id);
+		last = mml_ring_next_seq(ring) - 1;
+		if (last + 1 >= MML_RING_SEQ_RESTART)
+			r = restart_numbering(s, id, &removed);
+		else
+			r = mml_ring_rotate_id(ring, id);
 		if (r < 0)
 			break;
 		for (i = 0; i < 16; i++)
 			(void)snprintf(hex + 2 * i, 3, "%02x", id[i]);
-		n = snprintf(text, sizeof(text), "ring id changed to %s by uid "
-		    "%d pid %d (%.*s); cursors of the old id no longer apply",
-		    hex, (int)c->uid, (int)c->pid, (int)c->comm_len, c->comm);
+		if (last + 1 >= MML_RING_SEQ_RESTART) {
+			n = snprintf(text, sizeof(text), "ring id changed to %s "
+			    "by uid %d pid %d (%.*s); its sequence numbers had "
+			    "reached %llu, near the format's limit of 2^63: "
+			    "numbering restarts at 1, and the %llu entries "
+			    "before are no longer shown; cursors of the old id "
+			    "no longer apply", hex, (int)c->uid, (int)c->pid,
+			    (int)c->comm_len, c->comm, (unsigned long long)last,
+			    (unsigned long long)removed);
+			mml_log(LOG_NOTICE, "ring id changed to %s by uid %d pid "
+			    "%d %s; numbering restarted at 1 after seq %llu (%llu "
+			    "entries no longer shown)", hex, (int)c->uid,
+			    (int)c->pid, comm, (unsigned long long)last,
+			    (unsigned long long)removed);
+		} else {
+			n = snprintf(text, sizeof(text), "ring id changed to %s "
+			    "by uid %d pid %d (%.*s); cursors of the old id no "
+			    "longer apply", hex, (int)c->uid, (int)c->pid,
+			    (int)c->comm_len, c->comm);
+			mml_log(LOG_NOTICE, "ring id changed to %s by uid %d pid "
+			    "%d %s", hex, (int)c->uid, (int)c->pid, comm);
+		}
 		control_note(c, text, n, "MMLOG_CONTROL_UID", (uint64_t)c->uid);
-		mml_log(LOG_NOTICE, "ring id changed to %s by uid %d pid %d %s",
-		    hex, (int)c->uid, (int)c->pid, comm);
 		break;
 	default:
 		memset(&s->st, 0, sizeof(s->st));
