@@ -30,6 +30,7 @@
 #include "macro.h"
 #include "resize.h"
 #include "ring.h"
+#include "ringfile.h"
 #include "server.h"
 #include "util.h"
 
@@ -388,6 +389,9 @@ daemon_open(struct daemon_state *d)
 	const struct mml_conf *c = &d->conf;
 	int r;
 
+	/* The ring may be --user's already, from an earlier start. */
+	if (c->user[0] != '\0')
+		mml_ringfile_set_owner(d->run_uid);
 	r = mml_resize_open(c->file_path, c->size, mml_conf_is_set(c, "size"),
 	    (int)c->resize, d->min_cap, &d->ring);
 	if (r < 0)
