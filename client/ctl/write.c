@@ -12,6 +12,7 @@
 
 #include "ctl.h"
 #include "mmlog.h"
+#include "util.h"
 #include "wire.h"
 
 /* The structured fields of -F KEY=VALUE, each key a copy of its own. */
@@ -145,7 +146,7 @@ mml_ctl_write(const struct mml_ctl_opts *o)
 	struct mmlog_client *c = NULL;
 	struct fields f;
 	const char *tag, *env;
-	uint64_t seq;
+	uint64_t seq, timeout_s = 0;
 	int prio = MMLOG_NOTICE, rc, status = EXIT_FAILURE;
 
 	memset(&f, 0, sizeof(f));
@@ -155,6 +156,10 @@ mml_ctl_write(const struct mml_ctl_opts *o)
 		    o->prio);
 	if (o->n_tags > 1)
 		return mml_ctl_usage_error("write takes one tag");
+	if (o->timeout != NULL &&
+	    mml_parse_range(o->timeout, 1, 86400, &timeout_s) < 0)
+		return mml_ctl_usage_error("invalid timeout '%s' (seconds, 1 "
+		    "to 86400)", o->timeout);
 	env = getenv("USER");
 	tag = o->n_tags == 1 ? o->tags[0] : env != NULL && *env != '\0' &&
 	    strlen(env) <= MML_TAG_MAX ? env : "mmlogctl";
@@ -172,6 +177,13 @@ mml_ctl_write(const struct mml_ctl_opts *o)
 		    " (is mmlogd running? use --socket)" : "");
 		goto out;
 	}
+	/*
+	 * Sends, reconnects and the wait for durability give up after the
+	 * timeout (-ETIMEDOUT); the first connect waits at most the
+	 * library's own bound (mmlog(3)).
+	 */
+	if (timeout_s > 0)
+		(void)mmlog_set_timeout(c, (unsigned)(timeout_s * 1000));
 	if ((o->n_args > 0 ? write_args(c, prio, o, &f) :
 	    write_lines(c, prio, &f)) < 0)
 		goto out;
