@@ -22,12 +22,31 @@ struct fields {
 	size_t		 n;
 };
 
+static const char *why(int);
 static int	 fields_make(const struct mml_ctl_opts *, struct fields *);
 static void	 fields_free(struct fields *);
 static int	 write_args(struct mmlog_client *, int,
 		    const struct mml_ctl_opts *, const struct fields *);
 static int	 write_lines(struct mmlog_client *, int,
 		    const struct fields *);
+
+/* What the daemon meant by an error, where strerror() says too little. */
+static const char *
+why(int r)
+{
+	switch (r) {
+	case -EBUSY:
+		return " (mmlogd suppressed entries: its rate limit, or your "
+		    "share of the ring; they are not stored)";
+	case -EUSERS:
+		return " (mmlogd refused the connection: too many clients)";
+	case -EOVERFLOW:
+		return " (the ring's sequence numbers are exhausted: see "
+		    "mmlogctl rotate-id)";
+	default:
+		return "";
+	}
+}
 
 /*
  * Checks and copies the fields of the command line.  Returns 0, or the
@@ -105,7 +124,7 @@ write_args(struct mmlog_client *c, int prio, const struct mml_ctl_opts *o,
 	rc = mmlog_writev(c, prio, NULL, joined, n, f->v, f->n, 0);
 	free(joined);
 	if (rc < 0) {
-		mml_ctl_msg("write: %s", strerror(-rc));
+		mml_ctl_msg("write: %s%s", strerror(-rc), why(rc));
 		return -1;
 	}
 	return 0;
@@ -126,7 +145,7 @@ write_lines(struct mmlog_client *c, int prio, const struct fields *f)
 			n--;
 		r = mmlog_writev(c, prio, NULL, line, n, f->v, f->n, 0);
 		if (r < 0) {
-			mml_ctl_msg("write: %s", strerror(-r));
+			mml_ctl_msg("write: %s%s", strerror(-r), why(r));
 			goto out;
 		}
 	}
@@ -190,7 +209,7 @@ mml_ctl_write(const struct mml_ctl_opts *o)
 	if (o->sync) {
 		rc = mmlog_sync(c, &seq);
 		if (rc < 0) {
-			mml_ctl_msg("sync: %s", strerror(-rc));
+			mml_ctl_msg("sync: %s%s", strerror(-rc), why(rc));
 			goto out;
 		}
 		printf("durable up to seq %" PRIu64 "\n", seq);
