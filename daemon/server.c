@@ -353,6 +353,13 @@ conn_admit(struct mml_server *s, uid_t uid, char *why, size_t why_len)
 	    (priv || s->n_unpriv < unpriv_cap(l)))
 		return 0;
 	v = evict_victim(s, uid, priv, mine);
+	if (v == NULL && s->n_conns < l->max_clients) {
+		(void)snprintf(why, why_len, "too many clients (%u of uids "
+		    "other than root and mmlogd's, --max-clients %u with "
+		    "--reserved-clients %u); try again later", s->n_unpriv,
+		    l->max_clients, l->max_clients - unpriv_cap(l));
+		return -EUSERS;
+	}
 	if (v == NULL) {
 		(void)snprintf(why, why_len, "too many clients (%u connected, "
 		    "--max-clients %u); try again later", s->n_conns,
