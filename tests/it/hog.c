@@ -33,7 +33,8 @@
  *   lat N         N durable writes (mmlog_write_durable(), each on a
  *                 handle of its own, connect included, tag "victim"),
  *                 and prints "lat n=N ok=K p50=A p99=B max=C" in
- *                 microseconds, then one "err E" line per failure.
+ *                 microseconds, then "open p50=A p99=B" for the
+ *                 connects alone, then one "err E" line per failure.
  *
  * Exit status: 0 once it has reported, 1 on a local error, 2 usage.
  */
@@ -348,18 +349,21 @@ static int
 mode_lat(long n)
 {
 	struct mmlog_client *c;
-	uint64_t *t, t0, seq;
+	uint64_t *t, *to, t0, seq;
 	int *errs, r;
-	long i, ok = 0, nerr = 0;
+	long i, ok = 0, nerr = 0, nopen = 0;
 
 	t = calloc((size_t)n, sizeof(*t));
+	to = calloc((size_t)n, sizeof(*to));
 	errs = calloc((size_t)n, sizeof(*errs));
-	if (t == NULL || errs == NULL || n < 1)
+	if (t == NULL || to == NULL || errs == NULL || n < 1)
 		return 1;
 	for (i = 0; i < n; i++) {
 		t0 = mml_now_usec(CLOCK_MONOTONIC);
 		c = NULL;
 		r = mmlog_open(sock_path, "victim", 0, &c);
+		if (r == 0)
+			to[nopen++] = mml_now_usec(CLOCK_MONOTONIC) - t0;
 		if (r == 0) {
 			(void)mmlog_set_timeout(c, 10000);
 			r = mmlog_write_durable(c, MMLOG_INFO, NULL, "victim", 6,
@@ -377,8 +381,13 @@ mode_lat(long n)
 	    ok ? (unsigned long long)t[ok / 2] : 0ULL,
 	    ok ? (unsigned long long)t[(ok * 99) / 100 < ok ? (ok * 99) / 100 :
 	    ok - 1] : 0ULL, ok ? (unsigned long long)t[ok - 1] : 0ULL);
+	qsort(to, (size_t)nopen, sizeof(*to), cmp_u64);
+	(void)printf("open p50=%llu p99=%llu\n",
+	    nopen ? (unsigned long long)to[nopen / 2] : 0ULL,
+	    nopen ? (unsigned long long)to[(nopen * 99) / 100] : 0ULL);
 	for (i = 0; i < nerr; i++)
 		(void)printf("err %s\n", strerror(errs[i]));
+	free(to);
 	free(t);
 	free(errs);
 	return 0;
