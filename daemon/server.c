@@ -170,7 +170,7 @@ static void accept_resume(struct mml_server *);
 static struct uid_use *uid_find(const struct mml_server *, uid_t);
 static struct uid_use *uid_get(struct mml_server *, uid_t);
 static int conn_admit(struct mml_server *, uid_t, char *, size_t);
-static void conn_evict(struct mml_server *, struct uid_use *, uid_t);
+static int conn_evict(struct mml_server *, struct uid_use *, uid_t);
 static int conn_add(struct mml_server *, int, const struct ucred *);
 static void conn_refuse(struct mml_server *, int, const struct ucred *,
     const char *);
@@ -360,22 +360,22 @@ conn_admit(struct mml_server *s, uid_t uid, char *why, size_t why_len)
 		    l->max_clients, l->max_clients - unpriv_cap(l));
 		return -EUSERS;
 	}
-	if (v == NULL) {
+	if (v == NULL || conn_evict(s, v, uid) < 0) {
 		(void)snprintf(why, why_len, "too many clients (%u connected, "
 		    "--max-clients %u); try again later", s->n_conns,
 		    l->max_clients);
 		return -EUSERS;
 	}
-	conn_evict(s, v, uid);
 	return 0;
 }
 
 /*
  * Closes the least recently active connection of v, preferably one no
  * ACK is due on, to make room for one of uid: it is told why, and what
- * it had sent is read and stored first (conn_read()).
+ * it had sent is read and stored first (conn_read()).  Returns 0, or
+ * -ENOENT if v has none to close.
  */
-static void
+static int
 conn_evict(struct mml_server *s, struct uid_use *v, uid_t uid)
 {
 	struct mml_conn *c, *lru = NULL;
@@ -390,7 +390,7 @@ conn_evict(struct mml_server *s, struct uid_use *v, uid_t uid)
 			lru = c;
 	}
 	if (lru == NULL)
-		return;
+		return -ENOENT;
 	s->st.clients_evicted++;
 	if (warn_ok(s))
 		mml_log(LOG_WARNING, "client table full: closing the least "
@@ -403,6 +403,7 @@ conn_evict(struct mml_server *s, struct uid_use *v, uid_t uid)
 	conn_error(lru, 0, EUSERS, 0, text);
 	lru->closing = 1;
 	(void)conn_read(lru, 0);
+	return 0;
 }
 
 /* Adds the connected socket fd of the peer cred as a client. */
