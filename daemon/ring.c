@@ -37,6 +37,17 @@
 #define SEQ_RESERVE	((uint64_t)1 << 24)
 
 /*
+ * The limit a reservation ahead of next writes: never above MML_SEQ_MAX,
+ * which no header may pass (a header over it is one no reader accepts).
+ */
+static inline uint64_t
+seq_limit_ahead(uint64_t next)
+{
+	return next < MML_SEQ_MAX - SEQ_RESERVE ? next + SEQ_RESERVE :
+	    MML_SEQ_MAX;
+}
+
+/*
  * Set while the loop thread touches the map: a SIGBUS there (the file
  * was truncated under us) jumps back instead of killing the daemon.
  * Always through map_guard(): the handler reads map_jmp between any two
@@ -139,8 +150,8 @@ ring_repair(struct mml_ring *r)
 		h->durable_off = r->durable_off;
 		h->durable_seq = r->durable_seq;
 		ring_publish(r);
-		h->seq_limit = r->next_seq + SEQ_RESERVE > r->seq_limit ?
-		    r->next_seq + SEQ_RESERVE : r->seq_limit;
+		h->seq_limit = seq_limit_ahead(r->next_seq) > r->seq_limit ?
+		    seq_limit_ahead(r->next_seq) : r->seq_limit;
 		memcpy(h->boot_id, r->boot_id, 16);
 		if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
 			return mml_log_errno(errno, "msync '%s'", r->path);
@@ -353,6 +364,19 @@ ring_open_recover(struct mml_ring *r)
 	}
 	map_guard(&jb);
 	e = ring_recover(r);
+	/*
+	 * A ring numbered within a reservation of MML_SEQ_MAX (only a
+	 * crafted or damaged header gets there) must not keep a limit above
+	 * it: no reader would accept the header.  It takes no entry anyway
+	 * (ring_append()) until a rotate-id restarts the numbering.
+	 */
+	if (e == 0 && r->hdr->seq_limit > MML_SEQ_MAX &&
+	    r->next_seq <= MML_SEQ_MAX) {
+		r->hdr->seq_limit = MML_SEQ_MAX;
+		r->seq_limit = MML_SEQ_MAX;
+		if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
+			e = mml_log_errno(errno, "msync '%s' header", r->path);
+	}
 	if (e == 0) {
 		memcpy(&r->static_hdr, r->hdr, sizeof(r->static_hdr));
 		r->recovered = 1;
@@ -861,7 +885,7 @@ ring_make_room(struct mml_ring *r, uint64_t len)
 static int
 ring_reserve_seqs(struct mml_ring *r)
 {
-	uint64_t limit = r->next_seq + SEQ_RESERVE;
+	uint64_t limit = seq_limit_ahead(r->next_seq);
 	int e;
 
 	r->hdr->seq_limit = limit;
@@ -1013,7 +1037,7 @@ mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
 	 * Reserve sequence numbers ahead: the msync of this job persists
 	 * the new limit, and the loop uses it once the job is done.
 	 */
-	job->seq_limit = r->next_seq + SEQ_RESERVE;
+	job->seq_limit = seq_limit_ahead(r->next_seq);
 	if (sigsetjmp(jb, 0) == 0) {
 		map_guard(&jb);
 		r->hdr->seq_limit = job->seq_limit;

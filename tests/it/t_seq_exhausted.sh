@@ -7,7 +7,9 @@
 # never acknowledged, and the ring stays readable.  `mmlogctl rotate-id`
 # then restarts the numbering at 1 under a new id: entries are accepted
 # again, readers and verify see a sound ring, a cursor of the old id is
-# refused, and a restart keeps the new numbering.
+# refused, and a restart keeps the new numbering.  A ring whose next seq
+# is 2^63 - 10 already opens with a header readers accept, takes no entry,
+# and is restarted the same way.
 . "$(dirname "$0")/lib.sh"
 
 need_ctl
@@ -62,3 +64,24 @@ ctl --socket "$SOCK" write --sync -t after "after 2" >"$T/b.out" ||
 assert_eq "numbering after a restart" "durable up to seq 3" "$(cat "$T/b.out")"
 stop_daemon
 assert_eq "header seq_limit" 1 "$(( $(header_field seq_limit) < 1000000000 ))"
+
+# Already past the last number the writer may give.
+rm -f "$RING"
+start_daemon --size 1M
+stop_daemon
+M=9223372036854775798	# 2^63 - 10
+for o in "72 $((M - 1))" "88 $M" "104 $M" "112 $M"; do
+	# shellcheck disable=SC2086
+	"$HELPERS/ringhack" poke64 "$RING" $o || fail "poke $o"
+done
+start_daemon
+assert_eq "header seq_limit at open" 9223372036854775808 "$(header_field seq_limit)"
+ctl --file "$RING" show >/dev/null || fail "the ring is unreadable: $(tail -n 1 "$T/ctl.err")"
+ctl --socket "$SOCK" write --sync -t past "past" >/dev/null &&
+    fail "an entry numbered past the end was acknowledged"
+ctl --socket "$SOCK" --file "$RING" rotate-id >/dev/null || fail "rotate-id failed"
+ctl --socket "$SOCK" write --sync -t past "restarted" >"$T/p.out" ||
+    fail "write after rotate-id: $(tail -n 1 "$T/ctl.err")"
+assert_eq "numbering restarted" "durable up to seq 2" "$(cat "$T/p.out")"
+stop_daemon
+ctl --file "$RING" verify >/dev/null || fail "verify: $(tail -n 3 "$T/ctl.err")"
