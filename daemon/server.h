@@ -130,9 +130,10 @@ void mml_server_set_opts(struct mml_server *s,
     const struct mml_server_opts *opts);
 /*
  * Replaces the limits while clients are connected.  Connected clients
- * above a lowered max_clients stay (new ones are refused until the count
- * is below it); rate-limit windows restart, after the entries suppressed
- * so far are recorded.  max_entry must still fit the ring (the caller
+ * above a lowered max_clients (or per-uid limit) stay; new ones are
+ * refused, or make room, as mml_server_add_client() says.  Rate-limit
+ * windows and every uid's share restart, after the entries suppressed so
+ * far are recorded.  max_entry must still fit the ring (the caller
  * checks, as at start).
  */
 void mml_server_set_limits(struct mml_server *s, const struct mml_limits *l);
