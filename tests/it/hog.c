@@ -177,6 +177,10 @@ mode_hold(long n, long interval_s)
 		if (fds[i] >= 0 && sync_one(fds[i], 0x10000 + (uint32_t)i))
 			held++;
 	(void)printf("end held %ld closed %ld\n", held, closed);
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			(void)close(fds[i]);
+	free(fds);
 	return 0;
 }
 
