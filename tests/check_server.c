@@ -535,7 +535,7 @@ ring_get(uint64_t seq, struct mml_rec *ret)
 	unsigned steps;
 
 	for (steps = 0; s < h->head_seq && steps < CAP / 64; steps++) {
-		if (mml_disk_rec_check(mml_ring_data(ring), cap, off, s, 1, ret,
+		if (mml_disk_rec_check(mml_ring_data(ring), cap, off, s, 1, mml_ring_crc_seed(ring), ret,
 		    &why) < 0)
 			ck_abort_msg("record at %llu, seq %llu: %s",
 			    (unsigned long long)off, (unsigned long long)s,
@@ -1345,7 +1345,7 @@ END_TEST
  * the packet (client_send(): pending_drops = 0), but handle_entries()
  * checks --max-entry before record_client_drops(), so when the frame
  * carrying the count is refused for ENTRY_SIZE the count is lost and
- * the loss is silent, against DESIGN.md ("Loss is never silent").  The
+ * the loss is silent, against the contract (HACKING.md: "Loss is never silent").  The
  * refusal itself must still store none of the frame's entries; the drop
  * record is about the client, not the frame.
  */

@@ -34,8 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * (file_len >= len), and its path, for code that takes a path.  A
  * regular file of its own in a private directory of /dev/shm (or
  * $TMPDIR), not a memfd's "/proc/self/fd/N": that is a symbolic link,
- * which mmlogd refuses as a ring path.  The file stays until the next
- * call or the end of the process.  Returns the fd (the caller closes
+ * which mmlogd refuses as a ring path; allocated whole, as a ring must
+ * be.  The file stays until the next call or the end of the process.  Returns the fd (the caller closes
  * it), or aborts: a harness that cannot set up is broken, not the code.
  */
 int fuzz_memfd(const void *buf, size_t len, uint64_t file_len,
