@@ -21,9 +21,14 @@ struct mml_conf {
 	uint64_t max_entry;
 	uint64_t sync_interval_ms;
 	uint64_t max_clients;
+	uint64_t max_clients_per_uid;
+	uint64_t reserved_clients;
 	uint64_t idle_timeout_s;
 	uint64_t max_fields;
 	uint64_t max_pending;
+	uint64_t max_pending_per_uid;
+	uint64_t uid_share;
+	uint64_t uid_share_interval_s;
 	uint64_t rate_limit_interval_ms;
 	uint64_t rate_limit_burst;
 	uint64_t rate_limit_by;	/* enum mml_rate_key */

@@ -30,6 +30,7 @@
 #include "macro.h"
 #include "resize.h"
 #include "ring.h"
+#include "ringfile.h"
 #include "server.h"
 #include "util.h"
 
@@ -255,9 +256,14 @@ server_opts(const struct mml_conf *c, struct mml_server_opts *so)
 	mml_limits_default(&so->limits);
 	so->limits.max_entry = c->max_entry;
 	so->limits.max_clients = (unsigned)c->max_clients;
+	so->limits.max_clients_per_uid = (unsigned)c->max_clients_per_uid;
+	so->limits.reserved_clients = (unsigned)c->reserved_clients;
 	so->limits.idle_timeout_s = (unsigned)c->idle_timeout_s;
 	so->limits.max_fields = (unsigned)c->max_fields;
 	so->limits.max_pending = (unsigned)c->max_pending;
+	so->limits.max_pending_per_uid = (unsigned)c->max_pending_per_uid;
+	so->limits.uid_share = (unsigned)c->uid_share;
+	so->limits.uid_share_interval_s = (unsigned)c->uid_share_interval_s;
 	so->limits.rate_interval_ms = (unsigned)c->rate_limit_interval_ms;
 	so->limits.rate_burst = (unsigned)c->rate_limit_burst;
 	so->limits.rate_key = c->rate_limit_by == MML_RATE_BY_PID ?
@@ -383,6 +389,9 @@ daemon_open(struct daemon_state *d)
 	const struct mml_conf *c = &d->conf;
 	int r;
 
+	/* The ring may be --user's already, from an earlier start. */
+	if (c->user[0] != '\0')
+		mml_ringfile_set_owner(d->run_uid);
 	r = mml_resize_open(c->file_path, c->size, mml_conf_is_set(c, "size"),
 	    (int)c->resize, d->min_cap, &d->ring);
 	if (r < 0)

@@ -1,13 +1,28 @@
 /*
- * ratelimit.h: per-sender rate limits (ratelimit.c), journald's
- * RateLimitIntervalSec= and RateLimitBurst=.  Internal to daemon/.
+ * ratelimit.h: what one sender may put in the ring (ratelimit.c).
+ * Internal to daemon/.
  *
- * Each sender (one key: a uid or a pid, as the limits say) has a window:
- * `burst` entries pass per `interval_ms`, the rest are suppressed and
- * counted, and once the window is over the count is reported through
- * the limiter's note function, which writes it to the ring.  Nothing
- * here knows a connection or a transport: an intake passes the sender
- * and the time.
+ * Three things, each keyed by the sender's identity and the time, never
+ * by a connection or a transport (an intake passes the sender and the
+ * time, so every transport can be held to them):
+ *
+ *   - journald's RateLimitIntervalSec= and RateLimitBurst=: each sender
+ *     (a uid or a pid, as the limits say) has a window, `burst` entries
+ *     pass per `interval_ms`, the rest are suppressed and counted, and
+ *     once the window is over the count is reported;
+ *   - each uid's share of the ring: a uid other than root and mmlogd's
+ *     own may write at most `percent` of the ring's bytes per
+ *     `interval_s` (a token bucket of that many bytes, refilled evenly
+ *     over the interval), so that one uid flooding cannot evict the
+ *     others' entries faster than that; what is over is suppressed,
+ *     counted, and reported once a second;
+ *   - the drops clients report (ENTRIES' dropped field): bounded, and
+ *     noted in place only as long as the sender has notes left this
+ *     second (and its share and rate window allow the note); the rest
+ *     are added up into one note a second.
+ *
+ * Every report goes through the limiter's note function, which writes it
+ * to the ring as the daemon's own entry.
  */
 #ifndef MML_RATELIMIT_H
 #define MML_RATELIMIT_H
@@ -32,12 +47,20 @@ struct mml_rate_sender {
 };
 
 /*
- * Reports a window's suppressed entries: msg (msg_len bytes) says how
- * many, from whom, and why; who is the window's last sender.  The
- * daemon writes it to the ring as its own note (MMLOG_SUPPRESSED).
+ * Reports a count: msg (msg_len bytes) says how many, from whom, and
+ * why; who is the last sender it concerns; key is the field that
+ * carries value ("MMLOG_SUPPRESSED" for suppressed entries,
+ * "MMLOG_DROPPED" for drops clients reported).  The daemon writes it to
+ * the ring as its own note.
  */
 typedef void (*mml_rate_note_fn)(const struct mml_rate_sender *who,
-    const char *msg, size_t msg_len, uint64_t suppressed, void *arg);
+    const char *key, const char *msg, size_t msg_len, uint64_t value,
+    void *arg);
+
+/* Drop notes one sender may have written in place per second. */
+#define MML_DROP_NOTES_BURST	100
+/* How often suppressed bytes and coalesced drops are reported (ms). */
+#define MML_RATE_NOTE_MS	1000
 
 struct mml_ratelimit;
 struct mml_rate_window;
@@ -54,6 +77,47 @@ struct mml_ratelimit *mml_ratelimit_new(mml_rate_note_fn note, void *arg);
  */
 void mml_ratelimit_set(struct mml_ratelimit *rl, unsigned interval_ms,
     unsigned burst, enum mml_rate_key key);
+/*
+ * Whether uid is exempt from the per-uid limits (share of the ring,
+ * connections, pending requests) and may use the connections reserved:
+ * root and mmlogd's own effective uid, who could stop the daemon anyway.
+ */
+int mml_rate_privileged(uid_t uid);
+/*
+ * Sets each uid's share of the ring: percent (0: no share limit, 1 to
+ * 100) of ring_bytes per interval_s seconds (> 0).  Counts so far are
+ * reported first, and every uid starts again with a full share.
+ */
+void mml_ratelimit_set_share(struct mml_ratelimit *rl, uint64_t ring_bytes,
+    unsigned percent, unsigned interval_s);
+/*
+ * Charges bytes (the size of a record in the ring) written for who at
+ * now_usec (CLOCK_MONOTONIC) to who->uid's share.  Returns 1 if it may
+ * be stored, 0 if it is over the share: then it is suppressed and
+ * counted, and reported within a second ("suppressed N entries (B
+ * bytes) from uid U", MMLOG_SUPPRESSED=N).  Root, mmlogd's own uid, and
+ * everyone while no share is set, always get 1.  A uid that has a full
+ * share left may write one record larger than the whole share.  For
+ * every transport: e.g. for a syslog datagram's entry,
+ *     if (!mml_ratelimit_share(rl, &who, mml_disk_rec_size(...), now))
+ *             return suppressed;
+ */
+int mml_ratelimit_share(struct mml_ratelimit *rl,
+    const struct mml_rate_sender *who, uint64_t bytes, uint64_t now_usec);
+/*
+ * A sender says it dropped `dropped` entries (the ENTRIES dropped
+ * field); the count is bounded to MML_WIRE_DROPPED_MAX.  Returns the
+ * count to note in place, now, just before the sender's entries; or 0
+ * if the sender had its MML_DROP_NOTES_BURST notes this second, or its
+ * share or rate window has no room for a note of note_bytes: the count
+ * is then added (bounded again) to one note written when the second is
+ * over ("... dropped N entries ..., coalesced", MMLOG_DROPPED=N).  A
+ * note written in place is charged to the sender's share and rate
+ * window as an entry of note_bytes.
+ */
+uint64_t mml_ratelimit_drops(struct mml_ratelimit *rl,
+    const struct mml_rate_sender *who, uint64_t dropped, uint64_t note_bytes,
+    uint64_t now_usec);
 /* The sender's key under the limits: its uid or its pid. */
 uint32_t mml_ratelimit_key(const struct mml_ratelimit *rl,
     const struct mml_rate_sender *who);
@@ -75,14 +139,20 @@ struct mml_rate_window *mml_ratelimit_window(struct mml_ratelimit *rl,
 int mml_ratelimit_pass(struct mml_ratelimit *rl, struct mml_rate_window *w,
     uint64_t now_usec);
 /*
- * Reports and forgets every window over at now_usec (all: every window,
- * for shutdown).  Call it every half interval, so that a sender who went
+ * Reports and forgets every window over at now_usec, and reports the
+ * counts of every uid whose second is over (all: everything, for
+ * shutdown).  Call it every half interval and at least every half
+ * second while mml_ratelimit_idle() is 0, so that a sender who went
  * quiet is reported too.
  */
 void mml_ratelimit_sweep(struct mml_ratelimit *rl, uint64_t now_usec,
     int all);
 /* Senders with a window now. */
 unsigned mml_ratelimit_senders(const struct mml_ratelimit *rl);
+/* Uids with a share or drop count being kept now. */
+unsigned mml_ratelimit_uids(const struct mml_ratelimit *rl);
+/* Whether the limiter holds nothing a sweep would ever report or free. */
+int mml_ratelimit_idle(const struct mml_ratelimit *rl);
 /* Frees the windows without reporting them; accepts NULL. */
 struct mml_ratelimit *mml_ratelimit_free(struct mml_ratelimit *rl);
 

@@ -39,6 +39,7 @@
 #include "log.h"
 #include "resize.h"
 #include "ring.h"
+#include "ringfile.h"
 #include "util.h"
 #include "walk.h"
 
@@ -114,7 +115,8 @@ peek_ring(const char *path, uint64_t *ret_cap, int *ret_keyed)
 	struct stat st;
 	int fd, ok = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	/* Never through a link, never blocking on a FIFO: see ringfile.h. */
+	fd = mml_ringfile_open_plain(path, O_RDONLY);
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&

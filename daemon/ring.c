@@ -38,6 +38,17 @@
 #define SEQ_RESERVE	((uint64_t)1 << 24)
 
 /*
+ * The limit a reservation ahead of next writes: never above MML_SEQ_MAX,
+ * which no header may pass (a header over it is one no reader accepts).
+ */
+static inline uint64_t
+seq_limit_ahead(uint64_t next)
+{
+	return next < MML_SEQ_MAX - SEQ_RESERVE ? next + SEQ_RESERVE :
+	    MML_SEQ_MAX;
+}
+
+/*
  * Set while the loop thread touches the map: a SIGBUS there (the file
  * was truncated under us) jumps back instead of killing the daemon.
  * Always through map_guard(): the handler reads map_jmp between any two
@@ -140,8 +151,8 @@ ring_repair(struct mml_ring *r)
 		h->durable_off = r->durable_off;
 		h->durable_seq = r->durable_seq;
 		ring_publish(r);
-		h->seq_limit = r->next_seq + SEQ_RESERVE > r->seq_limit ?
-		    r->next_seq + SEQ_RESERVE : r->seq_limit;
+		h->seq_limit = seq_limit_ahead(r->next_seq) > r->seq_limit ?
+		    seq_limit_ahead(r->next_seq) : r->seq_limit;
 		memcpy(h->boot_id, r->boot_id, 16);
 		if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
 			return mml_log_errno(errno, "msync '%s'", r->path);
@@ -355,6 +366,19 @@ ring_open_recover(struct mml_ring *r)
 	}
 	map_guard(&jb);
 	e = ring_recover(r);
+	/*
+	 * A ring numbered within a reservation of MML_SEQ_MAX (only a
+	 * crafted or damaged header gets there) must not keep a limit above
+	 * it: no reader would accept the header.  It takes no entry anyway
+	 * (ring_append()) until a rotate-id restarts the numbering.
+	 */
+	if (e == 0 && r->hdr->seq_limit > MML_SEQ_MAX &&
+	    r->next_seq <= MML_SEQ_MAX) {
+		r->hdr->seq_limit = MML_SEQ_MAX;
+		r->seq_limit = MML_SEQ_MAX;
+		if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
+			e = mml_log_errno(errno, "msync '%s' header", r->path);
+	}
 	if (e == 0) {
 		memcpy(&r->static_hdr, r->hdr, sizeof(r->static_hdr));
 		r->recovered = 1;
@@ -810,7 +834,7 @@ ring_make_room(struct mml_ring *r, uint64_t len)
 static int
 ring_reserve_seqs(struct mml_ring *r)
 {
-	uint64_t limit = r->next_seq + SEQ_RESERVE;
+	uint64_t limit = seq_limit_ahead(r->next_seq);
 	int e;
 
 	r->hdr->seq_limit = limit;
@@ -856,6 +880,14 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	    hdr->fields_len);
 	if (size > r->cap / 4)
 		return -EMSGSIZE;
+	/*
+	 * The reservation ahead (seq_limit, next_seq + SEQ_RESERVE) must
+	 * stay within MML_SEQ_MAX, or the header becomes one that neither
+	 * readers nor the next open accept, and the entries acknowledged
+	 * now would be unreadable: past that, refuse.
+	 */
+	if (r->next_seq >= MML_SEQ_MAX - SEQ_RESERVE)
+		return -EOVERFLOW;
 	if (r->next_seq >= r->seq_limit) {
 		e = ring_reserve_seqs(r);
 		if (e < 0)
@@ -944,6 +976,7 @@ mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
 	job->fd = -1;
 	job->cursor_seq = r->durable_seq;
 	job->repairs = r->repairs;
+	job->restarts = r->restarts;
 	job->durable_off = r->head_off;
 	job->durable_seq = r->next_seq - 1;
 	r->synced_off = r->head_off;
@@ -953,7 +986,7 @@ mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
 	 * Reserve sequence numbers ahead: the msync of this job persists
 	 * the new limit, and the loop uses it once the job is done.
 	 */
-	job->seq_limit = r->next_seq + SEQ_RESERVE;
+	job->seq_limit = seq_limit_ahead(r->next_seq);
 	if (sigsetjmp(jb, 0) == 0) {
 		map_guard(&jb);
 		r->hdr->seq_limit = job->seq_limit;
@@ -1096,6 +1129,12 @@ mml_ring_sync_done(struct mml_ring *r, struct mml_sync_job *job)
 		ring_redirty(r);
 		return;
 	}
+	/*
+	 * Made before the numbering restarted: its seqs and limit are the
+	 * old numbering's, and the restart made everything durable.
+	 */
+	if (job->restarts != r->restarts)
+		return;
 	/* Jobs may finish out of order: the cursor only moves forward. */
 	if (job->durable_seq > r->durable_seq) {
 		r->durable_seq = job->durable_seq;
@@ -1170,6 +1209,66 @@ mml_ring_rotate_id(struct mml_ring *r, const uint8_t id[16])
 	map_guard(NULL);
 	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
 		return mml_log_errno(errno, "msync '%s' header", r->path);
+	return 0;
+}
+
+int
+mml_ring_restart(struct mml_ring *r, const uint8_t id[16],
+    uint64_t *ret_removed)
+{
+	struct mml_disk_header *h = r->hdr;
+	uint64_t removed = r->next_seq - r->tail_seq;
+	uint64_t idx_off;
+	long pg;
+	sigjmp_buf jb;
+	uint32_t crc;
+
+	if (sigsetjmp(jb, 0) != 0) {
+		map_guard(NULL);
+		return ring_bus_error(r);
+	}
+	map_guard(&jb);
+	/*
+	 * The new id first: a reader that sees the numbering go back sees
+	 * a new ring, not a ring whose numbers repeat.
+	 */
+	memcpy(h->ring_id, id, 16);
+	crc = mml_crc32c(0, h, offsetof(struct mml_disk_header, static_crc));
+	__atomic_store_n(&h->static_crc, crc, __ATOMIC_RELEASE);
+	memcpy(&r->static_hdr, h, offsetof(struct mml_disk_header, state));
+	/* Emptied as by a clear, at the head, and numbered from 1. */
+	r->restarts++;
+	r->tail_off = r->head_off;
+	r->tail_seq = 1;
+	r->tail_damaged = 0;
+	r->next_seq = 1;
+	r->durable_seq = 0;
+	r->durable_off = r->head_off;
+	r->cursor_unflushed = 0;
+	r->start_seq = 1;
+	r->start_off = r->head_off;
+	r->own_bytes = 0;
+	r->lost_seqs = 0;
+	r->seq_limit = 1 + SEQ_RESERVE;
+	r->idx_bucket = UINT64_MAX;
+	h->entries_overwritten += removed;
+	h->seq_limit = r->seq_limit;
+	h->durable_off = r->durable_off;
+	h->durable_seq = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	ring_publish(r);
+	/* Slots naming the old numbers would mislead a reader's search. */
+	memset(r->idx, 0, r->idx_slots * sizeof(*r->idx));
+	map_guard(NULL);
+	/* msync() wants a page boundary; the index starts at a 4 KiB one. */
+	idx_off = mml_idx_file_off(r->cap);
+	pg = sysconf(_SC_PAGESIZE);
+	if (pg > 0)
+		idx_off -= idx_off % (uint64_t)pg;
+	if (msync(r->map + idx_off, r->map_len - idx_off, MS_SYNC) < 0 ||
+	    msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
+		return mml_log_errno(errno, "msync '%s'", r->path);
+	*ret_removed = removed;
 	return 0;
 }
 

@@ -26,6 +26,7 @@ struct mml_sync_job {
 	uint64_t seq_limit;	/* sequence limit the job persists */
 	uint64_t cursor_seq;	/* durable seq in the header the job writes */
 	uint64_t repairs;	/* the ring's repairs when the job was made */
+	uint64_t restarts;	/* the ring's numbering when the job was made */
 	int fd;			/* descriptor to sync through; -1: the ring's */
 	int result;		/* 0 or -errno, set by mml_ring_sync_run() */
 	uint64_t sync_usec;	/* how long fdatasync() took */
@@ -54,7 +55,10 @@ int mml_ring_open(const char *path, uint64_t size, int size_explicit,
  * Appends one entry record.  hdr gives priority, flags, lengths, times
  * and credentials; seq is assigned.  Returns 0 and the seq in *ret_seq,
  * -EMSGSIZE if the record cannot fit the ring, -EIO if the sequence
- * space could not be reserved on disk.
+ * space could not be reserved on disk, -EOVERFLOW once the numbering
+ * is exhausted (the next seq and the reservation ahead of it would pass
+ * MML_SEQ_MAX, making the header one no reader accepts): nothing is
+ * stored until mml_ring_restart().
  */
 int mml_ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
     const void *comm, const void *tag, const void *msg, const void *fields,
@@ -84,6 +88,24 @@ void mml_boot_id(uint8_t id[16]);
  */
 int mml_ring_clear(struct mml_ring *r, uint64_t *ret_removed);
 int mml_ring_rotate_id(struct mml_ring *r, const uint8_t id[16]);
+/*
+ * A rotate-id at or above this next seq also restarts the numbering
+ * (mml_ring_restart()): half the format's sequence space, reached only
+ * by a damaged or crafted header, never by use.
+ */
+#define MML_RING_SEQ_RESTART	((uint64_t)1 << 62)
+/*
+ * Gives the ring the new ring_id id and restarts the numbering at 1: the
+ * ring is emptied as by mml_ring_clear() (*ret_removed: the entries it
+ * held), the seek index cleared, the durable cursor and the sequence
+ * reservation start over.  Safe because no (ring_id, seq) pair is ever
+ * used twice: cursors of the old id no longer apply.  Everything written
+ * must be durable first (the caller syncs); a sync job made before
+ * moves nothing when it ends (mml_ring_sync_done()).  Synced before it
+ * returns; 0 or -errno.
+ */
+int mml_ring_restart(struct mml_ring *r, const uint8_t id[16],
+    uint64_t *ret_removed);
 /* Sets the counters STATS reports (corrupt_skips, bus_errors) to zero. */
 void mml_ring_reset_counters(struct mml_ring *r);
 

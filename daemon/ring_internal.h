@@ -51,6 +51,7 @@ struct mml_ring {
 	int recovered;		/* open finished: close may sync and mark clean */
 	uint64_t bus_errors;	/* SIGBUS on the map, recovered */
 	uint64_t repairs;	/* times ring_repair() restored the file */
+	uint64_t restarts;	/* times the numbering restarted at 1 */
 
 	/* Test hooks, from the environment (mmlogd(8), TESTING). */
 	const char *test_stall_file;

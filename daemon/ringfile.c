@@ -7,6 +7,13 @@
  * this mmlogd does not understand, cannot maintain, or was not asked
  * for: a foreign file is never overwritten.  What ring.c maps has a
  * header that checks and its seek index region.
+ *
+ * The path itself is not trusted either: it is opened without following
+ * a symbolic link and without blocking (a FIFO there would hang us), its
+ * type checked on the open file before anything is read or created; a
+ * ring another user owns is refused (or, when we are root, taken over,
+ * and said so), and one readable or writable beyond its owner and group
+ * is made 0640.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +31,11 @@
 #include "ringfile.h"
 #include "util.h"
 
+/* Besides our own uid, the owner a ring may have: --user's (or -1). */
+static uid_t run_uid = (uid_t)-1;
+
 static int mkdir_parents(const char *);
+static int ring_owner_check(int, const char *);
 static int ring_file_init(int, const char *, uint64_t, const uint8_t[16],
     uint64_t);
 static int ring_create(const char *, uint64_t);
@@ -67,6 +78,36 @@ out:
 	if (fd >= 0)
 		(void)close(fd);
 	return e;
+}
+
+void
+mml_ringfile_set_owner(uid_t uid)
+{
+	run_uid = uid;
+}
+
+int
+mml_ringfile_open_plain(const char *path, int flags)
+{
+	struct stat st;
+	int fd, fl;
+
+	fd = open(path, flags | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		fl = -errno;
+		(void)close(fd);
+		return fl;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		(void)close(fd);
+		return -EINVAL;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
 }
 
 /* Creates the directories above path, as mkdir -p would: 0 or -errno. */
@@ -171,15 +212,20 @@ ring_create(const char *path, uint64_t cap)
 		goto out;
 	}
 	if (link(tmp, path) < 0) {
-		/* Someone created it meanwhile: theirs wins, ours goes. */
+		/*
+		 * Something appeared there meanwhile: theirs wins, ours
+		 * goes, and the open that follows checks what it is.
+		 */
 		if (errno != EEXIST) {
 			r = mml_log_errno(errno, "link '%s'", path);
 			goto out;
 		}
-	}
+		mml_log(LOG_DEBUG, "'%s' appeared while the ring was being "
+		    "created; opening it instead", path);
+	} else
+		mml_log(LOG_NOTICE, "created ring '%s' with %llu bytes", path,
+		    (unsigned long long)cap);
 	r = 0;
-	mml_log(LOG_NOTICE, "created ring '%s' with %llu bytes", path,
-	    (unsigned long long)cap);
 out:
 	if (tmp != NULL && fd >= 0)
 		(void)unlink(tmp);
@@ -273,15 +319,25 @@ ring_open_locked(const char *path, uint64_t size)
 	e = mkdir_parents(path);
 	if (e < 0)
 		return mml_log_errno(e, "create directory for '%s'", path);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT) {
+	fd = mml_ringfile_open_plain(path, O_RDWR);
+	if (fd == -ENOENT) {
 		e = ring_create(path, size);
 		if (e < 0)
 			return e;
-		fd = open(path, O_RDWR | O_CLOEXEC);
+		fd = mml_ringfile_open_plain(path, O_RDWR);
+	}
+	if (fd == -ELOOP) {
+		/* Dangling or not: nothing is created through it. */
+		mml_log(LOG_ERR, "ring '%s' is a symbolic link; refusing it "
+		    "(name the file itself)", path);
+		return -ELOOP;
+	}
+	if (fd == -EINVAL) {
+		mml_log(LOG_ERR, "ring '%s' is not a regular file", path);
+		return -EINVAL;
 	}
 	if (fd < 0)
-		return mml_log_errno(errno, "open ring '%s'", path);
+		return mml_log_errno(-fd, "open ring '%s'", path);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		e = errno == EWOULDBLOCK ? EBUSY : errno;
 		mml_log(LOG_ERR, "ring '%s' is locked: another mmlogd uses it",
@@ -289,7 +345,55 @@ ring_open_locked(const char *path, uint64_t size)
 		(void)close(fd);
 		return -e;
 	}
+	e = ring_owner_check(fd, path);
+	if (e < 0) {
+		(void)close(fd);
+		return e;
+	}
 	return fd;
+}
+
+/*
+ * Whoever owns the ring file may rewrite the log under us: it must be
+ * ours (or --user's).  Another user's is refused; when we are root it
+ * is taken over instead, and the log says so.  A mode that lets others
+ * than the owner and the group read, or others than the owner write,
+ * is narrowed to 0640 (readers need only be in the group), logged.
+ */
+static int
+ring_owner_check(int fd, const char *path)
+{
+	struct stat st;
+	mode_t mode;
+
+	if (fstat(fd, &st) < 0)
+		return mml_log_errno(errno, "stat '%s'", path);
+	if (st.st_uid != geteuid() && st.st_uid != run_uid) {
+		if (geteuid() != 0) {
+			mml_log(LOG_ERR, "ring '%s' belongs to uid %d, not to "
+			    "mmlogd's uid %d, and its owner could rewrite the "
+			    "log: refusing it (chown it to uid %d, or move it "
+			    "aside to start a new ring)", path, (int)st.st_uid,
+			    (int)geteuid(), (int)geteuid());
+			return -EPERM;
+		}
+		/* Its group too: it was the other user's choice. */
+		if (fchown(fd, 0, getegid()) < 0)
+			return mml_log_errno(errno, "ring '%s' belongs to uid "
+			    "%d; taking it over", path, (int)st.st_uid);
+		mml_log(LOG_WARNING, "ring '%s' belonged to uid %d gid %d, "
+		    "who could rewrite the log; it is uid 0 gid %d's now", path,
+		    (int)st.st_uid, (int)st.st_gid, (int)getegid());
+	}
+	mode = st.st_mode & 07777;
+	if ((mode & ~(mode_t)0640) != 0) {
+		if (fchmod(fd, (mode & 0040) | 0600) < 0)
+			return mml_log_errno(errno, "chmod ring '%s'", path);
+		mml_log(LOG_WARNING, "ring '%s' had mode %04o; it is %04o now "
+		    "(read and write for its owner, read for its group)", path,
+		    (unsigned)mode, (unsigned)((mode & 0040) | 0600));
+	}
+	return 0;
 }
 
 /*

@@ -2,22 +2,40 @@
  * ringfile.h: the ring's file before it is mapped (ringfile.c): created
  * whole, locked, with a header this mmlogd understands and may write,
  * of the size asked for, and its seek index.  Internal to daemon/, for
- * ring.c, which maps what these open.
+ * ring.c, which maps what these open (resize.c peeks at a ring through
+ * mml_ringfile_open_plain(), main.c names --user's uid).
  */
 #ifndef MML_RINGFILE_H
 #define MML_RINGFILE_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "disk.h"
 
 /*
+ * Opens path with flags (O_RDONLY or O_RDWR; O_CLOEXEC is added) if it
+ * is a regular file: never through a symbolic link (-ELOOP, dangling or
+ * not), never blocking (a FIFO is opened O_NONBLOCK, then refused),
+ * the type checked on the open file (-EINVAL if not a regular file).
+ * Returns the descriptor, blocking again, or -errno; logs nothing.
+ */
+int mml_ringfile_open_plain(const char *path, int flags);
+/*
+ * The uid the daemon will run as (--user), which may own the ring as
+ * well as the daemon's own uid; (uid_t)-1: none.  Call before opening.
+ */
+void mml_ringfile_set_owner(uid_t uid);
+
+/*
  * Opens and locks the ring file at path, creating it (size bytes of data
  * region, parent directories too) if there is none, and checks it: a
- * header that checks, no features of a newer mmlogd, a capacity of size
- * if size_explicit, of min_cap at least; a seek index region, added if
- * missing.  Returns the descriptor (the caller closes it) and the header
- * in *ret_h, or -errno after logging why.
+ * regular file, not a symbolic link (mml_ringfile_open_plain()), ours
+ * (or taken over when we are root), mode 0640 at most (narrowed if
+ * not), a header that checks, no features of a newer mmlogd, a capacity
+ * of size if size_explicit, of min_cap at least; a seek index region,
+ * added if missing.  Returns the descriptor (the caller closes it) and
+ * the header in *ret_h, or -errno after logging why.
  */
 int mml_ringfile_open(const char *path, uint64_t size, int size_explicit,
     uint64_t min_cap, struct mml_disk_header *ret_h);

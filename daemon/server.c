@@ -7,7 +7,11 @@
  * mml_wire_decode() before any byte reaches the ring, and nothing a peer
  * sends can end the daemon or make it hold unbounded memory (clients
  * are limited in number, each has a bounded queue of pending ACKs, and
- * one receive buffer serves everyone).
+ * one receive buffer serves everyone).  No uid can crowd out the others
+ * either: connections and pending ACKs are counted per uid, and when
+ * the table is full the uid that holds the most makes room (see
+ * mml_server_add_client()); what each uid may write is the rate
+ * limiter's (ratelimit.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,10 +54,28 @@
 #define DRAIN_ROUNDS_MAX	16384
 /* Peer-triggered warnings allowed per second before they are muted. */
 #define WARN_BURST		10
+/* Hash chains of the per-uid table. */
+#define UID_HASH		256
+/* The longest a limiter's count waits to be noted (s); see rate_timer. */
+#define RATE_SWEEP_MAX		0.5
 
 struct pending_ack {
 	uint32_t id;
 	uint64_t seq;
+};
+
+/*
+ * What one uid holds: its connections (linked by uprev/unext) and the
+ * ACKs they wait for.  An entry lives as long as the uid has a
+ * connection.
+ */
+struct uid_use {
+	struct uid_use *next;
+	uid_t uid;
+	int priv;		/* root or mmlogd's uid: mml_rate_privileged() */
+	unsigned n_conns;
+	unsigned n_pending;
+	struct mml_conn *conns;
 };
 
 struct mml_conn {
@@ -69,8 +91,16 @@ struct mml_conn {
 	int closing;		/* close once the current frame is done */
 	ev_tstamp last_active;
 	struct mml_conn *prev, *next;
+	struct uid_use *uu;
+	struct mml_conn *uprev, *unext;
 	struct pending_ack *acks;
 	unsigned n_acks, cap_acks;
+	/*
+	 * Entries of frames that asked for no answer, suppressed since
+	 * the last SYNC answered: that SYNC is refused (E_SUPPRESSED), for
+	 * they were sent before it and are not stored.
+	 */
+	uint64_t suppressed;
 	uint64_t frames, entries, bad;
 };
 
@@ -95,6 +125,8 @@ struct mml_server {
 	int gather_expired;
 	struct mml_conn *conns;
 	unsigned n_conns;
+	unsigned n_unpriv;	/* ... of uids other than root and ours */
+	struct uid_use *uids[UID_HASH];
 	unsigned n_waiting;	/* clients with pending ACKs */
 	unsigned n_pending;	/* pending ACKs, of all clients */
 	int sync_now;		/* a sync is wanted as soon as possible */
@@ -130,10 +162,20 @@ static void conn_error(struct mml_conn *, uint32_t, int,
 static void server_want_sync(struct mml_server *, int);
 static void sync_done_cb(struct mml_syncer *, struct mml_sync_job *, void *);
 static unsigned ack_waiters(struct mml_server *, uint64_t, int);
-static void rate_note(const struct mml_rate_sender *, const char *, size_t,
-    uint64_t, void *);
+static void rate_note(const struct mml_rate_sender *, const char *,
+    const char *, size_t, uint64_t, void *);
+static void rate_timer_want(struct mml_server *);
 static void limits_apply(struct mml_server *);
 static void accept_resume(struct mml_server *);
+static struct uid_use *uid_find(const struct mml_server *, uid_t);
+static struct uid_use *uid_get(struct mml_server *, uid_t);
+static int conn_admit(struct mml_server *, uid_t, char *, size_t);
+static int conn_evict(struct mml_server *, struct uid_use *, uid_t);
+static int conn_add(struct mml_server *, int, const struct ucred *);
+static void conn_refuse(struct mml_server *, int, const struct ucred *,
+    const char *);
+static void refuse_count_lost(struct mml_server *, int,
+    const struct ucred *);
 
 void
 mml_limits_default(struct mml_limits *l)
@@ -142,8 +184,13 @@ mml_limits_default(struct mml_limits *l)
 	l->max_entry = MML_DEFAULT_MAX_ENTRY;
 	l->max_fields = MML_DEFAULT_MAX_FIELDS;
 	l->max_clients = MML_DEFAULT_MAX_CLIENTS;
+	l->max_clients_per_uid = MML_DEFAULT_MAX_CLIENTS_PER_UID;
+	l->reserved_clients = MML_DEFAULT_RESERVED_CLIENTS;
 	l->idle_timeout_s = MML_DEFAULT_IDLE_S;
 	l->max_pending = MML_DEFAULT_MAX_PENDING;
+	l->max_pending_per_uid = MML_DEFAULT_MAX_PENDING_PER_UID;
+	l->uid_share = MML_DEFAULT_UID_SHARE;
+	l->uid_share_interval_s = MML_DEFAULT_UID_SHARE_S;
 	l->rate_interval_ms = 0;
 	l->rate_burst = MML_DEFAULT_RATE_BURST;
 	l->rate_key = MML_RATE_BY_UID;
@@ -196,30 +243,190 @@ read_comm(struct mml_conn *c)
 	c->comm_len = (uint8_t)n;
 }
 
-int
-mml_server_add_client(struct mml_server *s, int fd)
+/* The uid's entry in the table, or NULL if it has no connection. */
+static struct uid_use *
+uid_find(const struct mml_server *s, uid_t uid)
+{
+	struct uid_use *u;
+
+	for (u = s->uids[(uint32_t)uid % UID_HASH]; u != NULL; u = u->next)
+		if (u->uid == uid)
+			return u;
+	return NULL;
+}
+
+/* The uid's entry, made if new; NULL only when out of memory. */
+static struct uid_use *
+uid_get(struct mml_server *s, uid_t uid)
+{
+	struct uid_use *u = uid_find(s, uid);
+	unsigned h = (uint32_t)uid % UID_HASH;
+
+	if (u != NULL)
+		return u;
+	u = calloc(1, sizeof(*u));
+	if (u == NULL)
+		return NULL;
+	u->uid = uid;
+	u->priv = mml_rate_privileged(uid);
+	u->next = s->uids[h];
+	s->uids[h] = u;
+	return u;
+}
+
+/* Forgets a uid whose last connection went. */
+static void
+uid_put(struct mml_server *s, struct uid_use *u)
+{
+	struct uid_use **pp;
+
+	if (u->n_conns > 0)
+		return;
+	for (pp = &s->uids[(uint32_t)u->uid % UID_HASH]; *pp != NULL;
+	    pp = &(*pp)->next)
+		if (*pp == u) {
+			*pp = u->next;
+			break;
+		}
+	free(u);
+}
+
+/*
+ * Connections uids other than root and ours may hold together: all but
+ * the reserve, which is at most half the table.
+ */
+static unsigned
+unpriv_cap(const struct mml_limits *l)
+{
+	unsigned reserve = l->reserved_clients < l->max_clients / 2 ?
+	    l->reserved_clients : l->max_clients / 2;
+
+	return l->max_clients - reserve;
+}
+
+/*
+ * The uid whose connection makes room for one of uid (which holds mine
+ * now): the one that holds the most, if it would still hold at least
+ * as many as uid after the move.  An unprivileged uid may only displace
+ * another unprivileged one; root or mmlogd's uid displaces an
+ * unprivileged uid first.
+ */
+static struct uid_use *
+evict_victim(const struct mml_server *s, uid_t uid, int priv, unsigned mine)
+{
+	struct uid_use *u, *best = NULL;
+	unsigned h;
+
+	for (h = 0; h < UID_HASH; h++)
+		for (u = s->uids[h]; u != NULL; u = u->next) {
+			if (u->uid == uid || (u->priv && !priv))
+				continue;
+			if (best == NULL || (best->priv && !u->priv) ||
+			    (best->priv == u->priv &&
+			    u->n_conns > best->n_conns))
+				best = u;
+		}
+	if (best == NULL || best->n_conns < mine + 2)
+		return NULL;
+	return best;
+}
+
+/*
+ * Whether a client of uid may come in now (mml_server_add_client()),
+ * after making room if the table is full.  Returns 0, or -EUSERS with
+ * why the client is refused in why.
+ */
+static int
+conn_admit(struct mml_server *s, uid_t uid, char *why, size_t why_len)
+{
+	const struct mml_limits *l = &s->opts.limits;
+	struct uid_use *u = uid_find(s, uid), *v;
+	int priv = mml_rate_privileged(uid);
+	unsigned mine = u != NULL ? u->n_conns : 0;
+
+	if (!priv && mine >= l->max_clients_per_uid) {
+		(void)snprintf(why, why_len, "too many clients: uid %d has %u "
+		    "connections (--max-clients-per-uid)", (int)uid, mine);
+		return -EUSERS;
+	}
+	if (s->n_conns < l->max_clients &&
+	    (priv || s->n_unpriv < unpriv_cap(l)))
+		return 0;
+	v = evict_victim(s, uid, priv, mine);
+	if (v == NULL && s->n_conns < l->max_clients) {
+		(void)snprintf(why, why_len, "too many clients (%u of uids "
+		    "other than root and mmlogd's, --max-clients %u with "
+		    "--reserved-clients %u); try again later", s->n_unpriv,
+		    l->max_clients, l->max_clients - unpriv_cap(l));
+		return -EUSERS;
+	}
+	if (v == NULL || conn_evict(s, v, uid) < 0) {
+		(void)snprintf(why, why_len, "too many clients (%u connected, "
+		    "--max-clients %u); try again later", s->n_conns,
+		    l->max_clients);
+		return -EUSERS;
+	}
+	return 0;
+}
+
+/*
+ * Closes the least recently active connection of v, preferably one no
+ * ACK is due on, to make room for one of uid: it is told why, and what
+ * it had sent is read and stored first (conn_read()).  Returns 0, or
+ * -ENOENT if v has none to close.
+ */
+static int
+conn_evict(struct mml_server *s, struct uid_use *v, uid_t uid)
+{
+	struct mml_conn *c, *lru = NULL;
+	char text[200];
+
+	for (c = v->conns; c != NULL; c = c->unext) {
+		if (c->closing)
+			continue;
+		if (lru == NULL || (lru->n_acks > 0 && c->n_acks == 0) ||
+		    ((lru->n_acks > 0) == (c->n_acks > 0) &&
+		    c->last_active < lru->last_active))
+			lru = c;
+	}
+	if (lru == NULL)
+		return -ENOENT;
+	s->st.clients_evicted++;
+	if (warn_ok(s))
+		mml_log(LOG_WARNING, "client table full: closing the least "
+		    "recently active connection of uid %d (pid %d), which holds "
+		    "the most (%u), to let uid %d in", (int)v->uid,
+		    (int)lru->pid, v->n_conns, (int)uid);
+	(void)snprintf(text, sizeof(text), "connection closed to make room "
+	    "for another user: uid %d holds the most connections (%u); too "
+	    "many clients", (int)v->uid, v->n_conns);
+	conn_error(lru, 0, EUSERS, 0, text);
+	lru->closing = 1;
+	(void)conn_read(lru, 0);
+	return 0;
+}
+
+/* Adds the connected socket fd of the peer cred as a client. */
+static int
+conn_add(struct mml_server *s, int fd, const struct ucred *cred)
 {
 	struct mml_conn *c;
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
+	struct uid_use *u;
 
 	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
+	u = uid_get(s, cred->uid);
+	if (c == NULL || u == NULL) {
+		free(c);
+		if (u != NULL)
+			uid_put(s, u);
 		(void)close(fd);
 		return -ENOMEM;
 	}
 	c->srv = s;
 	c->fd = fd;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-		c->pid = cred.pid;
-		c->uid = cred.uid;
-		c->gid = cred.gid;
-	} else {
-		/* Not a Unix socket peer we can identify: say so, never guess. */
-		c->pid = 0;
-		c->uid = (uid_t)-1;
-		c->gid = (gid_t)-1;
-	}
+	c->pid = cred->pid;
+	c->uid = cred->uid;
+	c->gid = cred->gid;
 	read_comm(c);
 	c->last_active = ev_now(s->loop);
 	ev_io_init(&c->io, conn_read_cb, fd, EV_READ);
@@ -229,20 +436,58 @@ mml_server_add_client(struct mml_server *s, int fd)
 		s->conns->prev = c;
 	s->conns = c;
 	s->n_conns++;
+	c->uu = u;
+	c->unext = u->conns;
+	if (u->conns != NULL)
+		u->conns->uprev = c;
+	u->conns = c;
+	u->n_conns++;
+	if (!u->priv)
+		s->n_unpriv++;
 	s->st.clients_accepted++;
 	mml_log(LOG_DEBUG, "client fd %d pid %d uid %d connected", fd,
 	    (int)c->pid, (int)c->uid);
 	return 0;
 }
 
+/* The peer of fd as the kernel says; a peer it cannot name is nobody's. */
+static void
+peer_cred(int fd, struct ucred *ret)
+{
+	socklen_t len = sizeof(*ret);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ret, &len) < 0) {
+		/* Not a Unix socket peer we can identify: say so, never guess. */
+		ret->pid = 0;
+		ret->uid = (uid_t)-1;
+		ret->gid = (gid_t)-1;
+	}
+}
+
+int
+mml_server_add_client(struct mml_server *s, int fd)
+{
+	struct ucred cred;
+	char why[200];
+
+	peer_cred(fd, &cred);
+	if (conn_admit(s, cred.uid, why, sizeof(why)) < 0) {
+		conn_refuse(s, fd, &cred, why);
+		return -EUSERS;
+	}
+	return conn_add(s, fd, &cred);
+}
+
 static struct mml_conn *
 conn_free(struct mml_conn *c)
 {
 	struct mml_server *s;
+	struct uid_use *u;
 
 	if (c == NULL)
 		return NULL;
 	s = c->srv;
+	u = c->uu;
 	mml_log(LOG_DEBUG, "client fd %d pid %d gone", c->fd, (int)c->pid);
 	ev_io_stop(s->loop, &c->io);
 	(void)close(c->fd);
@@ -253,6 +498,17 @@ conn_free(struct mml_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	s->n_conns--;
+	if (c->uprev)
+		c->uprev->unext = c->unext;
+	else
+		u->conns = c->unext;
+	if (c->unext)
+		c->unext->uprev = c->uprev;
+	u->n_conns--;
+	u->n_pending -= c->n_acks;
+	if (!u->priv)
+		s->n_unpriv--;
+	uid_put(s, u);
 	if (c->n_acks)
 		s->n_waiting--;
 	s->n_pending -= c->n_acks;
@@ -327,6 +583,9 @@ queue_ack(struct mml_conn *c, uint32_t id, uint64_t seq)
 
 	if (c->n_acks >= s->opts.limits.max_pending)
 		return -ENOBUFS;
+	if (!c->uu->priv &&
+	    c->uu->n_pending >= s->opts.limits.max_pending_per_uid)
+		return -ENOBUFS;
 	if (c->n_acks == c->cap_acks) {
 		ncap = c->cap_acks ? c->cap_acks * 2 : 4;
 		a = realloc(c->acks, ncap * sizeof(*a));
@@ -342,6 +601,7 @@ queue_ack(struct mml_conn *c, uint32_t id, uint64_t seq)
 	c->acks[c->n_acks].id = id;
 	c->acks[c->n_acks].seq = seq;
 	c->n_acks++;
+	c->uu->n_pending++;
 	s->n_pending++;
 	return 0;
 }
@@ -436,6 +696,7 @@ ack_waiters(struct mml_server *s, uint64_t durable, int error)
 			send_acks(c, due, nd);
 		served += c->n_acks - j;
 		s->n_pending -= c->n_acks - j;
+		c->uu->n_pending -= c->n_acks - j;
 		c->n_acks = j;
 		if (j == 0)
 			s->n_waiting--;
@@ -502,60 +763,143 @@ server_want_sync(struct mml_server *s, int now)
 		s->sync_now = 1;
 }
 
-/* Records a client's own count of entries it had to drop. */
+/* Who sent c's entries, for the rate limiter. */
 static void
-record_client_drops(struct mml_conn *c, uint32_t dropped)
+conn_sender(const struct mml_conn *c, struct mml_rate_sender *ret)
+{
+	ret->pid = c->pid;
+	ret->uid = c->uid;
+	ret->gid = c->gid;
+	ret->comm = c->comm;
+	ret->comm_len = c->comm_len;
+}
+
+/*
+ * Records a client's own count of entries it had to drop, bounded
+ * (MML_WIRE_DROPPED_MAX), just before its entries; or, when its uid had
+ * its notes this second or is over its share or rate window, adds it
+ * to one note at the end of the second (mml_ratelimit_drops()).  Either
+ * way the note counts against the sender, so no flood of frames that
+ * claim drops, refused or not, puts more in the ring than it may.
+ */
+static void
+record_client_drops(struct mml_conn *c, const struct mml_rate_sender *who,
+    uint32_t dropped)
 {
 	struct mml_server *s = c->srv;
-	char msg[160];
-	int n;
+	uint64_t n = dropped > MML_WIRE_DROPPED_MAX ? MML_WIRE_DROPPED_MAX :
+	    dropped;
+	char msg[200];
+	int len;
 
-	s->st.client_drops += dropped;
-	n = snprintf(msg, sizeof(msg), "client pid %d dropped %u entries "
-	    "before this point (its socket was full or mmlogd was "
-	    "unreachable)", (int)c->pid, dropped);
+	s->st.client_drops += n;
+	if (dropped > n)
+		len = snprintf(msg, sizeof(msg), "client pid %d dropped %llu "
+		    "entries before this point (it claimed %u; no more than "
+		    "%u are counted per frame)", (int)c->pid,
+		    (unsigned long long)n, dropped, MML_WIRE_DROPPED_MAX);
+	else
+		len = snprintf(msg, sizeof(msg), "client pid %d dropped %llu "
+		    "entries before this point (its socket was full or mmlogd "
+		    "was unreachable)", (int)c->pid, (unsigned long long)n);
+	if (len < 0 || (size_t)len >= sizeof(msg))
+		len = (int)strlen(msg);
+	if (mml_ratelimit_drops(s->rl, who, n, mml_disk_rec_size(c->comm_len,
+	    6, (size_t)len, 32), s->batch_mono) == 0) {
+		s->st.drops_coalesced++;
+		rate_timer_want(s);
+		return;
+	}
 	if (mml_ring_append_note(s->ring, (uint32_t)c->pid, (uint32_t)c->uid,
-	    (uint32_t)c->gid, c->comm, c->comm_len, msg, (size_t)n,
-	    "MMLOG_DROPPED", dropped) < 0)
+	    (uint32_t)c->gid, c->comm, c->comm_len, msg, (size_t)len,
+	    "MMLOG_DROPPED", n) < 0)
 		s->st.append_errors++;
 }
 
-/* The limiter's report of a window's suppressed entries, into the ring. */
+/* The limiter's report of a count, into the ring. */
 static void
-rate_note(const struct mml_rate_sender *who, const char *msg, size_t msg_len,
-    uint64_t suppressed, void *arg)
+rate_note(const struct mml_rate_sender *who, const char *key,
+    const char *msg, size_t msg_len, uint64_t value, void *arg)
 {
 	struct mml_server *s = arg;
 
 	if (mml_ring_append_note(s->ring, (uint32_t)who->pid, (uint32_t)who->uid,
 	    (uint32_t)who->gid, who->comm, who->comm_len, msg, msg_len,
-	    "MMLOG_SUPPRESSED", suppressed) < 0)
+	    key, value) < 0)
 		s->st.append_errors++;
 }
 
+/*
+ * Sweeps the limiter while it holds anything, so that counts are noted
+ * within RATE_SWEEP_MAX (or half a rate window) of their end, also for a
+ * sender that went quiet; it stops when there is nothing left.
+ */
 static void
 rate_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct mml_server *s = container_of(w, struct mml_server, rate_timer);
 
-	(void)loop;
 	(void)revents;
 	mml_ratelimit_sweep(s->rl, mml_now_usec(CLOCK_MONOTONIC), 0);
+	if (mml_ratelimit_idle(s->rl))
+		ev_timer_stop(loop, &s->rate_timer);
+}
+
+static void
+rate_timer_want(struct mml_server *s)
+{
+	if (!ev_is_active(&s->rate_timer) && !mml_ratelimit_idle(s->rl))
+		ev_timer_again(s->loop, &s->rate_timer);
 }
 
 /* The client's rate-limit window; NULL: the frame goes unlimited. */
 static struct mml_rate_window *
-conn_rate_window(struct mml_conn *c, uint64_t now)
+conn_rate_window(struct mml_conn *c, const struct mml_rate_sender *who,
+    uint64_t now)
 {
 	struct mml_ratelimit *rl = c->srv->rl;
-	struct mml_rate_sender who;
 
-	who.pid = c->pid;
-	who.uid = c->uid;
-	who.gid = c->gid;
-	who.comm = c->comm;
-	who.comm_len = c->comm_len;
-	return mml_ratelimit_window(rl, mml_ratelimit_key(rl, &who), &who, now);
+	return mml_ratelimit_window(rl, mml_ratelimit_key(rl, who), who, now);
+}
+
+/* Why the ring refused an entry, for the ERROR and the log. */
+static const char *
+append_error_text(int r)
+{
+	switch (r) {
+	case -EMSGSIZE:
+		return "entry too large for this ring";
+	case -EOVERFLOW:
+		return "the ring's sequence numbers are exhausted (near 2^63): "
+		    "entries are refused until mmlogctl rotate-id restarts "
+		    "the numbering";
+	default:
+		return "ring could not reserve sequence numbers";
+	}
+}
+
+/*
+ * Entries suppressed (rate limit, share of the ring) are refused, not
+ * acknowledged: the ERROR (EBUSY, E_SUPPRESSED) of an F_SYNC frame
+ * that had any, or of the next SYNC after frames that asked for
+ * nothing had some.
+ */
+static void
+suppressed_error(struct mml_conn *c, uint32_t id, uint64_t n, uint64_t of)
+{
+	char text[200];
+
+	if (of > 0)
+		(void)snprintf(text, sizeof(text), "%llu of the frame's %llu "
+		    "entries suppressed, not stored (rate limit or the uid's "
+		    "share of the ring); see the daemon's MMLOG_SUPPRESSED note",
+		    (unsigned long long)n, (unsigned long long)of);
+	else
+		(void)snprintf(text, sizeof(text), "%llu entries sent before "
+		    "this sync were suppressed, not stored (rate limit or the "
+		    "uid's share of the ring); see the daemon's MMLOG_SUPPRESSED "
+		    "note", (unsigned long long)n);
+	conn_error(c, id, EBUSY, MML_WIRE_E_SUPPRESSED, text);
 }
 
 static void
@@ -564,19 +908,21 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 	struct mml_server *s = c->srv;
 	const struct mml_limits *lim = &s->opts.limits;
 	struct mml_rate_window *rw = NULL;
+	struct mml_rate_sender who;
 	struct mml_rec_hdr h;
 	struct mml_entry e;
-	uint64_t seq = 0, rt, mono;
+	uint64_t seq = 0, rt, mono, n_supp = 0;
 	size_t off = 0;
 	int urgent = 0, r;
 
+	conn_sender(c, &who);
 	/*
 	 * The drop count describes the client, not this frame: record it
 	 * even if the frame is refused below, or the loss would go silent
 	 * (the client forgets the count once the kernel took the packet).
 	 */
 	if (f->dropped)
-		record_client_drops(c, f->dropped);
+		record_client_drops(c, &who, f->dropped);
 	if (f->max_payload > lim->max_entry) {
 		s->st.bad_frames++;
 		c->bad++;
@@ -614,10 +960,17 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 	h.uid = (uint32_t)c->uid;
 	h.gid = (uint32_t)c->gid;
 	if (lim->rate_interval_ms > 0)
-		rw = conn_rate_window(c, mono);
+		rw = conn_rate_window(c, &who, mono);
 	while (mml_wire_entry_next(f, &off, &e) > 0) {
 		if (rw != NULL && !mml_ratelimit_pass(s->rl, rw, mono)) {
 			s->st.rate_suppressed++;
+			n_supp++;
+			continue;
+		}
+		if (!mml_ratelimit_share(s->rl, &who, mml_disk_rec_size(
+		    c->comm_len, e.tag_len, e.msg_len, e.fields_len), mono)) {
+			s->st.share_suppressed++;
+			n_supp++;
 			continue;
 		}
 		h.priority = e.priority;
@@ -629,9 +982,13 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 		    e.fields, &seq);
 		if (r < 0) {
 			s->st.append_errors++;
-			conn_error(c, f->hdr.id, -r, 0, r == -EMSGSIZE ?
-			    "entry too large for this ring" :
-			    "ring could not reserve sequence numbers");
+			if (r == -EOVERFLOW && warn_ok(s))
+				mml_log(LOG_ERR, "ring '%s': %s; refusing "
+				    "entries of pid %d", mml_ring_path(s->ring),
+				    append_error_text(r), (int)c->pid);
+			conn_error(c, f->hdr.id, -r, 0, append_error_text(r));
+			c->suppressed += n_supp;
+			rate_timer_want(s);
 			return;
 		}
 		s->st.entries++;
@@ -640,6 +997,8 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 			urgent = 1;
 	}
 	s->st.bytes += f->hdr.len;
+	if (n_supp > 0)
+		rate_timer_want(s);
 	/*
 	 * Half a ring unsynced: sync now, so that the writer does not lap
 	 * the durable cursor while clients keep writing.
@@ -648,18 +1007,20 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 		urgent = 1;
 	if (f->hdr.flags & MML_FRAME_F_SYNC) {
 		/*
-		 * Every entry suppressed by the rate limit: the frame then
-		 * covers what came before it, as a SYNC does.
+		 * An ACK says every entry is stored and durable: with any
+		 * suppressed, the answer is the refusal instead.
 		 */
-		if (seq == 0)
-			seq = mml_ring_next_seq(s->ring) - 1;
-		if (seq <= mml_ring_durable_seq(s->ring))
+		if (n_supp > 0)
+			suppressed_error(c, f->hdr.id, n_supp, f->n_entries);
+		else if (seq <= mml_ring_durable_seq(s->ring))
 			send_ack(c, f->hdr.id, mml_ring_durable_seq(s->ring));
 		else if (queue_ack(c, f->hdr.id, seq) < 0)
 			conn_error(c, f->hdr.id, ENOBUFS, 0,
-			    "too many unacknowledged sync requests");
+			    "too many unacknowledged sync requests (--max-pending, "
+			    "or --max-pending-per-uid for the uid)");
 		urgent = 1;
-	}
+	} else
+		c->suppressed += n_supp;
 	server_want_sync(s, urgent);
 }
 
@@ -669,13 +1030,20 @@ handle_sync(struct mml_conn *c, const struct mml_frame *f)
 	struct mml_server *s = c->srv;
 	uint64_t target = mml_ring_next_seq(s->ring) - 1;
 
+	/* What this connection sent before is not all stored: say so. */
+	if (c->suppressed > 0) {
+		suppressed_error(c, f->hdr.id, c->suppressed, 0);
+		c->suppressed = 0;
+		return;
+	}
 	if (target <= mml_ring_durable_seq(s->ring)) {
 		send_ack(c, f->hdr.id, mml_ring_durable_seq(s->ring));
 		return;
 	}
 	if (queue_ack(c, f->hdr.id, target) < 0) {
 		conn_error(c, f->hdr.id, ENOBUFS, 0,
-		    "too many unacknowledged sync requests");
+		    "too many unacknowledged sync requests (--max-pending, "
+		    "or --max-pending-per-uid for the uid)");
 		return;
 	}
 	server_want_sync(s, 1);
@@ -703,7 +1071,11 @@ handle_stats(struct mml_conn *c, const struct mml_frame *f)
 	    "lost_seqs_at_start=%llu\nmax_fields=%u\nmax_pending=%u\n"
 	    "idle_timeout_s=%u\nrate_limit_interval_ms=%u\n"
 	    "rate_limit_burst=%u\nrate_limit_by=%s\nrate_suppressed=%llu\n"
-	    "rate_senders=%u\ncontrol_ops=%llu\ncontrol_denied=%llu\n",
+	    "rate_senders=%u\ncontrol_ops=%llu\ncontrol_denied=%llu\n"
+	    "clients_evicted=%llu\nmax_clients_per_uid=%u\n"
+	    "reserved_clients=%u\nmax_pending_per_uid=%u\nuid_share=%u\n"
+	    "uid_share_interval_s=%u\nshare_suppressed=%llu\nshare_uids=%u\n"
+	    "drops_coalesced=%llu\n",
 	    (int)getpid(), s->n_conns,
 	    (unsigned long long)s->st.clients_accepted,
 	    (unsigned long long)s->st.clients_refused,
@@ -732,7 +1104,15 @@ handle_stats(struct mml_conn *c, const struct mml_frame *f)
 	    (unsigned long long)s->st.rate_suppressed,
 	    mml_ratelimit_senders(s->rl),
 	    (unsigned long long)s->st.control_ops,
-	    (unsigned long long)s->st.control_denied);
+	    (unsigned long long)s->st.control_denied,
+	    (unsigned long long)s->st.clients_evicted,
+	    s->opts.limits.max_clients_per_uid,
+	    s->opts.limits.reserved_clients,
+	    s->opts.limits.max_pending_per_uid, s->opts.limits.uid_share,
+	    s->opts.limits.uid_share_interval_s,
+	    (unsigned long long)s->st.share_suppressed,
+	    mml_ratelimit_uids(s->rl),
+	    (unsigned long long)s->st.drops_coalesced);
 	if (n < 0 || (size_t)n >= sizeof(buf) - hl)
 		n = 0;
 	mml_wire_finish(buf, hl + (size_t)n);
@@ -766,12 +1146,40 @@ control_note(struct mml_conn *c, const char *msg, int n, const char *key,
 	server_want_sync(s, 1);
 }
 
+/*
+ * ROTATE_ID past MML_RING_SEQ_RESTART: everything written is made
+ * durable and every waiter answered first (on the loop, as at shutdown:
+ * an operator's rare request), then the numbering restarts at 1 under
+ * the new id.  Returns 0 or -errno.
+ */
+static int
+restart_numbering(struct mml_server *s, const uint8_t id[16],
+    uint64_t *ret_removed)
+{
+	struct mml_sync_job job;
+	int r;
+
+	mml_ring_sync_prepare(s->ring, &job);
+	mml_ring_sync_run(s->ring, &job);
+	mml_ring_sync_done(s->ring, &job);
+	sync_done_cb(NULL, &job, s);
+	if (job.result < 0)
+		return job.result;
+	r = mml_ring_restart(s->ring, id, ret_removed);
+	if (r < 0)
+		return r;
+	/* The server's marks of the old numbering go with it. */
+	s->wait_seq = 0;
+	s->job_seq = 0;
+	return 0;
+}
+
 static void
 handle_control(struct mml_conn *c, const struct mml_frame *f)
 {
 	struct mml_server *s = c->srv;
 	struct mml_ring *ring = s->ring;
-	char text[200], comm[4 * MML_COMM_MAX + 6], hex[33];
+	char text[400], comm[4 * MML_COMM_MAX + 6], hex[33];
 	const char *what;
 	uint64_t removed = 0, last;
 	uint8_t id[16];
@@ -812,17 +1220,38 @@ handle_control(struct mml_conn *c, const struct mml_frame *f)
 			r = -(errno ? errno : EIO);
 			break;
 		}
-		r = mml_ring_rotate_id(ring, id);
+		last = mml_ring_next_seq(ring) - 1;
+		if (last + 1 >= MML_RING_SEQ_RESTART)
+			r = restart_numbering(s, id, &removed);
+		else
+			r = mml_ring_rotate_id(ring, id);
 		if (r < 0)
 			break;
 		for (i = 0; i < 16; i++)
 			(void)snprintf(hex + 2 * i, 3, "%02x", id[i]);
-		n = snprintf(text, sizeof(text), "ring id changed to %s by uid "
-		    "%d pid %d (%.*s); cursors of the old id no longer apply",
-		    hex, (int)c->uid, (int)c->pid, (int)c->comm_len, c->comm);
+		if (last + 1 >= MML_RING_SEQ_RESTART) {
+			n = snprintf(text, sizeof(text), "ring id changed to %s "
+			    "by uid %d pid %d (%.*s); its sequence numbers had "
+			    "reached %llu, near the format's limit of 2^63: "
+			    "numbering restarts at 1, and the %llu entries "
+			    "before are no longer shown; cursors of the old id "
+			    "no longer apply", hex, (int)c->uid, (int)c->pid,
+			    (int)c->comm_len, c->comm, (unsigned long long)last,
+			    (unsigned long long)removed);
+			mml_log(LOG_NOTICE, "ring id changed to %s by uid %d pid "
+			    "%d %s; numbering restarted at 1 after seq %llu (%llu "
+			    "entries no longer shown)", hex, (int)c->uid,
+			    (int)c->pid, comm, (unsigned long long)last,
+			    (unsigned long long)removed);
+		} else {
+			n = snprintf(text, sizeof(text), "ring id changed to %s "
+			    "by uid %d pid %d (%.*s); cursors of the old id no "
+			    "longer apply", hex, (int)c->uid, (int)c->pid,
+			    (int)c->comm_len, c->comm);
+			mml_log(LOG_NOTICE, "ring id changed to %s by uid %d pid "
+			    "%d %s", hex, (int)c->uid, (int)c->pid, comm);
+		}
 		control_note(c, text, n, "MMLOG_CONTROL_UID", (uint64_t)c->uid);
-		mml_log(LOG_NOTICE, "ring id changed to %s by uid %d pid %d %s",
-		    hex, (int)c->uid, (int)c->pid, comm);
 		break;
 	default:
 		memset(&s->st, 0, sizeof(s->st));
@@ -952,11 +1381,18 @@ conn_packet(struct mml_conn *c, const uint8_t *buf, size_t n, int flags)
 	}
 	c->last_active = ev_now(s->loop);
 	if (flags & MSG_CTRUNC) {
-		/* Its descriptors were closed; the frame is refused whole. */
+		/*
+		 * Its descriptors were closed; the frame is refused whole,
+		 * answered with its own id so that the client can tell which.
+		 */
+		uint32_t id = 0;
+
+		if (n >= sizeof(struct mml_frame_hdr))
+			memcpy(&id, buf + offsetof(struct mml_frame_hdr, id), 4);
 		s->st.frames++;
 		s->st.bad_frames++;
 		c->bad++;
-		conn_error(c, 0, EBADMSG, 0, "too many file descriptors "
+		conn_error(c, id, EBADMSG, 0, "too many file descriptors "
 		    "attached (none are accepted), dropping frame");
 	} else if (flags & MSG_TRUNC) {
 		s->st.frames++;
@@ -1055,13 +1491,13 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
  * A refused client may have sent entries before we got to it: they
  * would vanish with the connection.  Count the ones already queued and
  * record the count, so the loss is not silent.  (Later sends fail with
- * EPIPE, and the client library counts those itself.)
+ * EPIPE, and the client library counts those itself.)  The count goes
+ * through the uid's drop notes, as a client's own would.
  */
 static void
-refuse_count_lost(struct mml_server *s, int fd)
+refuse_count_lost(struct mml_server *s, int fd, const struct ucred *cred)
 {
-	struct ucred cred;
-	socklen_t clen = sizeof(cred);
+	struct mml_rate_sender who;
 	struct mml_frame f;
 	uint64_t lost = 0;
 	char msg[160];
@@ -1074,28 +1510,61 @@ refuse_count_lost(struct mml_server *s, int fd)
 			break;
 		if (mml_wire_decode(s->rbuf[0], (size_t)n, 1, &f, NULL) == 0 &&
 		    f.hdr.type == MML_FRAME_ENTRIES)
-			lost += f.n_entries + f.dropped;
+			lost += f.n_entries + (f.dropped > MML_WIRE_DROPPED_MAX ?
+			    MML_WIRE_DROPPED_MAX : f.dropped);
 	}
 	if (lost == 0)
 		return;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0)
-		memset(&cred, 0, sizeof(cred));
 	s->st.client_drops += lost;
+	who.pid = cred->pid;
+	who.uid = cred->uid;
+	who.gid = cred->gid;
+	who.comm = "";
+	who.comm_len = 0;
 	m = snprintf(msg, sizeof(msg), "client pid %d was refused (too many "
-	    "clients, --max-clients); %llu entries it had sent are lost",
-	    (int)cred.pid, (unsigned long long)lost);
-	if (mml_ring_append_note(s->ring, (uint32_t)cred.pid,
-	    (uint32_t)cred.uid, (uint32_t)cred.gid, "", 0, msg, (size_t)m,
+	    "clients); %llu entries it had sent are lost", (int)cred->pid,
+	    (unsigned long long)lost);
+	lost = mml_ratelimit_drops(s->rl, &who, lost,
+	    mml_disk_rec_size(0, 6, (size_t)m, 32), mml_now_usec(CLOCK_MONOTONIC));
+	if (lost == 0) {
+		s->st.drops_coalesced++;
+		rate_timer_want(s);
+		return;
+	}
+	if (mml_ring_append_note(s->ring, (uint32_t)cred->pid,
+	    (uint32_t)cred->uid, (uint32_t)cred->gid, "", 0, msg, (size_t)m,
 	    "MMLOG_DROPPED", lost) < 0)
 		s->st.append_errors++;
+}
+
+/*
+ * Refuses the client at fd: it is told why (ERROR, EUSERS, id 0), what
+ * it had queued is counted, and the connection is closed.  Accepting
+ * goes on: a uid refused for holding too much must not keep the listen
+ * queue full for everyone else, and accept_cb() takes at most 64 per
+ * turn, so the loop still serves the other clients.
+ */
+static void
+conn_refuse(struct mml_server *s, int fd, const struct ucred *cred,
+    const char *why)
+{
+	uint8_t buf[512];
+	size_t n;
+
+	s->st.clients_refused++;
+	n = mml_wire_error(buf, sizeof(buf), 0, EUSERS, 0, why);
+	(void)send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	refuse_count_lost(s, fd, cred);
+	(void)close(fd);
+	if (warn_ok(s))
+		mml_log(LOG_WARNING, "refusing a client of uid %d pid %d: %s",
+		    (int)cred->uid, (int)cred->pid, why);
 }
 
 static void
 accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct mml_server *s = container_of(w, struct mml_server, accept_io);
-	uint8_t buf[256];
-	size_t n;
 	int fd, i;
 
 	(void)revents;
@@ -1113,27 +1582,6 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 				ev_timer_set(&s->accept_retry, 0.1, 0.);
 				ev_timer_start(loop, &s->accept_retry);
 			}
-			return;
-		}
-		if (s->n_conns >= s->opts.limits.max_clients) {
-			s->st.clients_refused++;
-			n = mml_wire_error(buf, sizeof(buf), 0, EUSERS, 0,
-			    "too many clients; try again later");
-			(void)send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
-			refuse_count_lost(s, fd);
-			(void)close(fd);
-			if (warn_ok(s))
-				mml_log(LOG_WARNING, "refusing a client: %u "
-				    "clients connected (--max-clients), pausing "
-				    "accept for 100 ms", s->n_conns);
-			/*
-			 * Someone connecting in a loop must not keep the
-			 * loop busy refusing: pause until a slot frees
-			 * (conn_free()) or 100 ms passed.
-			 */
-			ev_io_stop(loop, &s->accept_io);
-			ev_timer_set(&s->accept_retry, 0.1, 0.);
-			ev_timer_start(loop, &s->accept_retry);
 			return;
 		}
 		(void)mml_server_add_client(s, fd);
@@ -1294,6 +1742,8 @@ limits_apply(struct mml_server *s)
 
 	mml_ratelimit_set(s->rl, l->rate_interval_ms, l->rate_burst,
 	    l->rate_key);
+	mml_ratelimit_set_share(s->rl, mml_ring_capacity(s->ring),
+	    l->uid_share, l->uid_share_interval_s);
 	ev_timer_stop(s->loop, &s->idle_timer);
 	if (l->idle_timeout_s > 0) {
 		t = l->idle_timeout_s / 4. + 0.25;
@@ -1302,14 +1752,15 @@ limits_apply(struct mml_server *s)
 	}
 	/*
 	 * Ended windows are recorded within half an interval of their end,
-	 * also for a sender that went quiet.
+	 * and the per-uid counts within RATE_SWEEP_MAX, also for a sender
+	 * that went quiet; the timer runs while the limiter holds anything.
 	 */
 	ev_timer_stop(s->loop, &s->rate_timer);
-	if (l->rate_interval_ms > 0) {
+	t = RATE_SWEEP_MAX;
+	if (l->rate_interval_ms > 0 && l->rate_interval_ms / 2000. < t)
 		t = l->rate_interval_ms / 2000.;
-		ev_timer_set(&s->rate_timer, t, t);
-		ev_timer_start(s->loop, &s->rate_timer);
-	}
+	ev_timer_set(&s->rate_timer, t, t);
+	rate_timer_want(s);
 	accept_resume(s);
 }
 
@@ -1378,11 +1829,18 @@ mml_server_shutdown(struct mml_server *s)
 
 		unsigned n = 0;
 
-		/* Bounded: a client connecting in a loop must not hold us. */
+		/*
+		 * Bounded: a client connecting in a loop must not hold us.
+		 * Every one is drained, whatever the limits of its uid.
+		 */
 		while (n++ < s->opts.limits.max_clients &&
 		    (fd = accept4(s->listen_fd,
-		    NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0)
-			(void)mml_server_add_client(s, fd);
+		    NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+			struct ucred cred;
+
+			peer_cred(fd, &cred);
+			(void)conn_add(s, fd, &cred);
+		}
 	}
 	{
 		struct mml_conn *c, *next;

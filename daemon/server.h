@@ -29,6 +29,17 @@ struct mml_ring;
 #define MML_DEFAULT_MAX_PENDING	128
 #define MML_MAX_PENDING_MAX	1024
 #define MML_DEFAULT_RATE_BURST	10000
+/*
+ * Per uid (root and mmlogd's own uid are exempt, see
+ * mml_rate_privileged()): connections, sync requests awaiting their
+ * ACK, and the share of the ring (percent of its bytes per interval).
+ * The connections reserved are for root and mmlogd's uid only.
+ */
+#define MML_DEFAULT_MAX_CLIENTS_PER_UID	1024
+#define MML_DEFAULT_RESERVED_CLIENTS	32
+#define MML_DEFAULT_MAX_PENDING_PER_UID	4096
+#define MML_DEFAULT_UID_SHARE		25
+#define MML_DEFAULT_UID_SHARE_S		60
 
 /*
  * What a peer may use, all in one place so that a reload can replace
@@ -38,9 +49,15 @@ struct mml_ring;
 struct mml_limits {
 	size_t max_entry;	/* bytes of tag + message + fields per entry */
 	unsigned max_fields;	/* fields items per entry */
-	unsigned max_clients;	/* connections at once; more are refused */
+	unsigned max_clients;	/* connections at once (see mml_server_add_client()) */
+	unsigned max_clients_per_uid; /* ... of one uid, but root's and ours */
+	unsigned reserved_clients; /* ... of max_clients, for root's and ours */
 	unsigned idle_timeout_s; /* close a client silent this long; 0 never */
 	unsigned max_pending;	/* sync requests awaiting their ACK, per client */
+	unsigned max_pending_per_uid; /* ... of one uid's clients, but ours */
+	unsigned uid_share;	/* percent of the ring per uid per interval;
+				   0: no share limit */
+	unsigned uid_share_interval_s;
 	unsigned rate_interval_ms; /* rate limit window; 0: no rate limit */
 	unsigned rate_burst;	/* entries per sender per window */
 	enum mml_rate_key rate_key;
@@ -58,12 +75,15 @@ struct mml_server_opts {
 struct mml_server_stats {
 	uint64_t clients_accepted;
 	uint64_t clients_refused;
+	uint64_t clients_evicted; /* closed to make room for another uid's */
 	uint64_t frames;
 	uint64_t entries;
 	uint64_t bytes;
 	uint64_t bad_frames;
 	uint64_t client_drops;	/* drops reported by clients */
 	uint64_t rate_suppressed; /* entries dropped by the rate limit */
+	uint64_t share_suppressed; /* ... over their uid's share of the ring */
+	uint64_t drops_coalesced; /* drop reports added to a later note */
 	uint64_t control_ops;	/* CLEAR, ROTATE_ID, RESET_COUNTERS done */
 	uint64_t control_denied; /* ... refused for want of privilege */
 	uint64_t syncs;
@@ -82,7 +102,21 @@ struct mml_server;
  */
 struct mml_server *mml_server_new(struct ev_loop *loop, struct mml_ring *r,
     int listen_fd, const struct mml_server_opts *opts);
-/* Adopts a connected socket as a client (takes ownership of fd). */
+/*
+ * Adopts a connected socket as a client (takes ownership of fd), if its
+ * uid (SO_PEERCRED) may come in: a uid other than root and mmlogd's own
+ * holds at most max_clients_per_uid connections, and those uids
+ * together at most max_clients - reserved_clients (reserved_clients at
+ * most half of max_clients).  When the table (or that part of it) is
+ * full, the least recently active connection, preferably one no ACK is
+ * due on, of the uid that holds the most is closed to make room (it
+ * gets an ERROR, EUSERS, id 0, and what it had sent is stored first),
+ * unless that uid would not hold at least as many as the newcomer's
+ * after the move; an unprivileged newcomer never displaces root's or
+ * mmlogd's connections.  Returns 0, -EUSERS when refused (the peer gets
+ * an ERROR, EUSERS, id 0, saying why; entries it had queued are counted
+ * in the ring), or -ENOMEM.
+ */
 int mml_server_add_client(struct mml_server *s, int fd);
 unsigned mml_server_clients(const struct mml_server *s);
 const struct mml_server_stats *mml_server_get_stats(const struct mml_server *s);
@@ -96,9 +130,10 @@ void mml_server_set_opts(struct mml_server *s,
     const struct mml_server_opts *opts);
 /*
  * Replaces the limits while clients are connected.  Connected clients
- * above a lowered max_clients stay (new ones are refused until the count
- * is below it); rate-limit windows restart, after the entries suppressed
- * so far are recorded.  max_entry must still fit the ring (the caller
+ * above a lowered max_clients (or per-uid limit) stay; new ones are
+ * refused, or make room, as mml_server_add_client() says.  Rate-limit
+ * windows and every uid's share restart, after the entries suppressed so
+ * far are recorded.  max_entry must still fit the ring (the caller
  * checks, as at start).
  */
 void mml_server_set_limits(struct mml_server *s, const struct mml_limits *l);

@@ -65,9 +65,18 @@ _Static_assert(offsetof(struct mml_frame_hdr, flags) == 6, "flags");
 _Static_assert(offsetof(struct mml_frame_hdr, len) == 8, "len");
 _Static_assert(offsetof(struct mml_frame_hdr, id) == 12, "id");
 
+/*
+ * The most drops one ENTRIES frame reports: the daemon counts no more
+ * per frame (a client cannot fill the log's loss counts with any number
+ * it likes), and libmmlogclient sends no more, keeping the rest for its
+ * next frames.
+ */
+#define MML_WIRE_DROPPED_MAX	10000000U
+
 /* ENTRIES body prefix, 8 bytes, followed by one or more entries. */
 struct mml_entries_hdr {
-	uint32_t dropped;	/* entries the client dropped before this one */
+	uint32_t dropped;	/* entries the client dropped before this one,
+				   at most MML_WIRE_DROPPED_MAX counted */
 	uint32_t reserved;	/* 0 */
 };
 _Static_assert(sizeof(struct mml_entries_hdr) == 8, "entries header size");
@@ -140,6 +149,7 @@ enum mml_wire_reason {
 	MML_WIRE_E_ENTRY_SIZE,	/* entry larger than the daemon's --max-entry */
 	MML_WIRE_E_TEXT,	/* ERROR text longer than the body */
 	MML_WIRE_E_FIELD_COUNT,	/* more fields than the daemon's --max-fields */
+	MML_WIRE_E_SUPPRESSED,	/* entries not stored: rate limit or uid share */
 	MML_WIRE_REASON_MAX
 };
 

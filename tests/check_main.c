@@ -29,6 +29,7 @@ Suite *kmsg_suite(void);
 Suite *journal_suite(void);
 Suite *stream_suite(void);
 Suite *ring_suite(void);
+Suite *ratelimit_suite(void);
 Suite *server_suite(void);
 Suite *conf_suite(void);
 Suite *fwd_suite(void);
@@ -47,6 +48,7 @@ static Suite *(*const suites[])(void) = {
 	journal_suite,
 	stream_suite,
 	ring_suite,
+	ratelimit_suite,
 	server_suite,
 	conf_suite,
 	/* client/: mmlog-forward's formatter, libmmlogclient's requests. */

@@ -1172,7 +1172,11 @@ START_TEST(test_rate_limit)
 	o.limits.rate_burst = 5;
 	o.limits.rate_key = MML_RATE_BY_PID;
 	restart_server(&o);
-	/* 3 frames of 4 entries: 4 + 1 pass, 7 are suppressed. */
+	/*
+	 * 3 frames of 4 entries: 4 + 1 pass, 7 are suppressed.  Only the
+	 * first frame is stored whole and acknowledged; the others are
+	 * refused as suppressed (EBUSY), never acknowledged as durable.
+	 */
 	for (i = 0; i < 3; i++) {
 		len = mml_wire_entries_init(fbuf, MML_FRAME_F_SYNC, 10 + i, 0);
 		for (n = 0; n < 4; n++) {
@@ -1181,8 +1185,11 @@ START_TEST(test_rate_limit)
 			    &len, 6, "a", 1, msg, strlen(msg), NULL, 0), 0);
 		}
 		send_all(cfd, fbuf, len);
-		ack = expect_ack(cfd, 10 + i);
-		ck_assert_uint_eq(ack.seq, i == 0 ? 4 : 5);
+		if (i == 0) {
+			ack = expect_ack(cfd, 10 + i);
+			ck_assert_uint_eq(ack.seq, 4);
+		} else
+			expect_error(cfd, 10 + i, EBUSY, MML_WIRE_E_SUPPRESSED);
 	}
 	ck_assert_uint_eq(mml_ring_next_seq(ring), 6);
 	expect_msg(5, "m4");
@@ -1265,7 +1272,10 @@ START_TEST(test_set_limits)
 		len = frame_entry(fbuf, MML_FRAME_F_SYNC, 1, 0, 6, "a", "r", 1,
 		    NULL, 0);
 		send_all(cfd, fbuf, len);
-		ack = expect_ack(cfd, 1);
+		if (i == 0)
+			ack = expect_ack(cfd, 1);
+		else
+			expect_error(cfd, 1, EBUSY, MML_WIRE_E_SUPPRESSED);
 	}
 	ck_assert_uint_eq(mml_ring_next_seq(ring), 2);
 	l.rate_interval_ms = 0;
@@ -1358,6 +1368,59 @@ START_TEST(test_dropped_on_refused_frame)
 	    &item, &item_len, &key_len), 1);
 	ck_assert_uint_eq(item_len, 15);
 	ck_assert_mem_eq(item, "MMLOG_DROPPED=3", 15);
+}
+END_TEST
+
+/*
+ * Issue 16, finding 8: a client may claim 4294967295 drops; the daemon
+ * counts MML_WIRE_DROPPED_MAX of them and says the claim was more.
+ */
+START_TEST(test_dropped_bounded)
+{
+	struct mml_rec d;
+	size_t len;
+
+	len = frame_entry(fbuf, MML_FRAME_F_SYNC, 12, UINT32_MAX, 6, "app",
+	    "x", 1, NULL, 0);
+	send_all(cfd, fbuf, len);
+	(void)expect_ack(cfd, 12);
+	ck_assert_uint_eq(note_value(1, "MMLOG_DROPPED"), MML_WIRE_DROPPED_MAX);
+	ck_assert_uint_eq(mml_server_get_stats(srv)->client_drops,
+	    MML_WIRE_DROPPED_MAX);
+	ring_get(1, &d);
+	ck_assert_msg(memmem(d.msg, d.hdr.msg_len, "it claimed 4294967295",
+	    21) != NULL, "%.*s", (int)d.hdr.msg_len, (const char *)d.msg);
+}
+END_TEST
+
+/*
+ * Issue 16, finding 4: entries of plain frames suppressed by the rate
+ * limit make the connection's next SYNC an ERROR (EBUSY, E_SUPPRESSED),
+ * not an ACK; the SYNC after it, with nothing suppressed since, is an
+ * ACK again.
+ */
+START_TEST(test_suppressed_sync)
+{
+	struct mml_server_opts o = opts;
+	struct mml_ack_body ack;
+	size_t len;
+	int i;
+
+	o.limits.rate_interval_ms = 3600 * 1000;
+	o.limits.rate_burst = 1;
+	restart_server(&o);
+	for (i = 0; i < 3; i++) {
+		len = frame_entry(fbuf, 0, 0, 0, 6, "a", "p", 1, NULL, 0);
+		send_all(cfd, fbuf, len);
+	}
+	len = frame_empty(fbuf, MML_FRAME_SYNC, 20);
+	send_all(cfd, fbuf, len);
+	expect_error(cfd, 20, EBUSY, MML_WIRE_E_SUPPRESSED);
+	ck_assert_uint_eq(mml_ring_next_seq(ring), 2);
+	len = frame_empty(fbuf, MML_FRAME_SYNC, 21);
+	send_all(cfd, fbuf, len);
+	ack = expect_ack(cfd, 21);
+	ck_assert_uint_eq(ack.seq, 1);
 }
 END_TEST
 
@@ -1490,9 +1553,13 @@ fd_pass_one(const struct fd_case *c)
 		ck_assert_int_gt(n, 0);
 		ck_assert_int_eq(mml_wire_decode(rbuf, (size_t)n, 0, &f, NULL),
 		    0);
-		/* Too many descriptors truncate the control data: refused. */
+		/*
+		 * Too many descriptors truncate the control data: refused,
+		 * with the request's own id.
+		 */
 		ck_assert_uint_eq(f.hdr.type, c->n_fds > 16 ?
 		    MML_FRAME_ERROR : MML_FRAME_STATS_REPLY);
+		ck_assert_uint_eq(f.hdr.id, 3);
 		ck_assert_uint_eq(mml_server_clients(srv), 1);
 		break;
 	case FDF_MALFORMED:
@@ -1743,6 +1810,7 @@ server_suite(void)
 	tcase_add_test(tc, test_rate_limit);
 	tcase_add_test(tc, test_rate_window);
 	tcase_add_test(tc, test_set_limits);
+	tcase_add_test(tc, test_suppressed_sync);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dropped");
@@ -1755,6 +1823,7 @@ server_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_dropped_on_refused_frame);
+	tcase_add_test(tc, test_dropped_bounded);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("client_gone");

@@ -1084,7 +1084,8 @@ START_TEST(test_reason_str)
 	ck_assert_int_eq(MML_WIRE_E_ENTRY_SIZE, 15);
 	ck_assert_int_eq(MML_WIRE_E_TEXT, 16);
 	ck_assert_int_eq(MML_WIRE_E_FIELD_COUNT, 17);
-	ck_assert_int_eq(MML_WIRE_REASON_MAX, 18);
+	ck_assert_int_eq(MML_WIRE_E_SUPPRESSED, 18);
+	ck_assert_int_eq(MML_WIRE_REASON_MAX, 19);
 }
 END_TEST
 

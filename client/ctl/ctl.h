@@ -24,7 +24,7 @@ enum mml_ctl_opt {
 	MML_CTL_OPT_UNTIL, MML_CTL_OPT_PID, MML_CTL_OPT_UID, MML_CTL_OPT_GREP,
 	MML_CTL_OPT_AFTER_CURSOR, MML_CTL_OPT_CURSOR_FILE,
 	MML_CTL_OPT_SHOW_CURSOR, MML_CTL_OPT_REVERSE, MML_CTL_OPT_OUTPUT,
-	MML_CTL_OPT_NO_PAGER,
+	MML_CTL_OPT_NO_PAGER, MML_CTL_OPT_TIMEOUT,
 	MML_CTL_OPT__MAX
 };
 
@@ -65,6 +65,7 @@ struct mml_ctl_opts {
 	const char	**tags;
 	size_t		 n_tags;
 	int		 sync;
+	const char	*timeout;	/* write: seconds, as given */
 	const char	**fields;
 	size_t		 n_fields;
 	const char	*lines;

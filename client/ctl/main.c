@@ -4,7 +4,8 @@
  * reads the command line (opts.c) and runs the command named.
  *
  *	mmlogctl [show] [-n N] [-f] [--since T] [--until T] [-p PRIO] ...
- *	mmlogctl write [-p PRIO] [-t TAG] [--sync] [-F KEY=VALUE] [MESSAGE...]
+ *	mmlogctl write [-p PRIO] [-t TAG] [--sync] [--timeout S]
+ *	    [-F KEY=VALUE] [MESSAGE...]
  *	mmlogctl status [-o json]
  *	mmlogctl verify
  *	mmlogctl dump [-n BYTES]
@@ -81,7 +82,9 @@ static const char help_write[] =
     "mmlogctl)\n"
     "  -F, --field K=V    add a structured field (repeatable)\n"
     "      --sync         wait until durable, print the sequence "
-    "number\n";
+    "number\n"
+    "      --timeout S    give up after S seconds waiting for the "
+    "daemon\n";
 static const char help_status[] =
     "mmlogctl status [-o json]: the ring's header and the daemon's "
     "counters\n";
@@ -112,7 +115,8 @@ const struct mml_ctl_cmd mml_ctl_cmds[] = {
 	    BIT(MML_CTL_OPT_REVERSE) | BIT(MML_CTL_OPT_OUTPUT) |
 	    BIT(MML_CTL_OPT_NO_PAGER), 0, help_show },
 	{ "write", mml_ctl_write, BIT(MML_CTL_OPT_PRIO) | BIT(MML_CTL_OPT_TAG) |
-	    BIT(MML_CTL_OPT_SYNC) | BIT(MML_CTL_OPT_FIELD), 1, help_write },
+	    BIT(MML_CTL_OPT_SYNC) | BIT(MML_CTL_OPT_FIELD) |
+	    BIT(MML_CTL_OPT_TIMEOUT), 1, help_write },
 	{ "status", mml_ctl_status, BIT(MML_CTL_OPT_OUTPUT), 0, help_status },
 	{ "verify", mml_ctl_verify, 0, 0, help_verify },
 	{ "dump", mml_ctl_dump, BIT(MML_CTL_OPT_LINES) |

@@ -53,7 +53,7 @@ _mmlogctl()
 		    -t --identifier --pid --uid -g --grep --after-cursor
 		    --cursor-file --show-cursor -r --reverse -o --output
 		    --no-pager" ;;
-	write)	opts="-p --priority -t --tag -F --field --sync" ;;
+	write)	opts="-p --priority -t --tag -F --field --sync --timeout" ;;
 	status)	opts="-o --output" ;;
 	dump)	opts="-n --lines --no-pager" ;;
 	*)	opts= ;;

@@ -39,6 +39,8 @@ static const struct option long_opts[] = {
 	{ "tag",		required_argument, NULL, 't' },
 	{ "identifier",		required_argument, NULL, 't' },
 	{ "sync",		no_argument,	   NULL, 256 + MML_CTL_OPT_SYNC },
+	{ "timeout",		required_argument, NULL,
+	    256 + MML_CTL_OPT_TIMEOUT },
 	{ "field",		required_argument, NULL, 'F' },
 	{ "lines",		required_argument, NULL, 'n' },
 	{ "follow",		no_argument,	   NULL, 'f' },
@@ -191,6 +193,8 @@ set_opt(struct mml_ctl_opts *o, int c)
 		o->socket = optarg;
 	else if (id == MML_CTL_OPT_SYNC)
 		o->sync = 1;
+	else if (id == MML_CTL_OPT_TIMEOUT)
+		o->timeout = optarg;
 	else if (id == MML_CTL_OPT_PID)
 		o->pid = optarg;
 	else if (id == MML_CTL_OPT_UID)
@@ -229,6 +233,7 @@ check_opts(struct mml_ctl_opts *o)
 		[MML_CTL_OPT_REVERSE] = "--reverse",
 		[MML_CTL_OPT_OUTPUT] = "--output",
 		[MML_CTL_OPT_NO_PAGER] = "--no-pager",
+		[MML_CTL_OPT_TIMEOUT] = "--timeout",
 	};
 	const char *env;
 	unsigned bad;

@@ -12,6 +12,7 @@
 
 #include "ctl.h"
 #include "mmlog.h"
+#include "util.h"
 #include "wire.h"
 
 /* The structured fields of -F KEY=VALUE, each key a copy of its own. */
@@ -21,12 +22,31 @@ struct fields {
 	size_t		 n;
 };
 
+static const char *why(int);
 static int	 fields_make(const struct mml_ctl_opts *, struct fields *);
 static void	 fields_free(struct fields *);
 static int	 write_args(struct mmlog_client *, int,
 		    const struct mml_ctl_opts *, const struct fields *);
 static int	 write_lines(struct mmlog_client *, int,
 		    const struct fields *);
+
+/* What the daemon meant by an error, where strerror() says too little. */
+static const char *
+why(int r)
+{
+	switch (r) {
+	case -EBUSY:
+		return " (mmlogd suppressed entries: its rate limit, or your "
+		    "share of the ring; they are not stored)";
+	case -EUSERS:
+		return " (mmlogd refused the connection: too many clients)";
+	case -EOVERFLOW:
+		return " (the ring's sequence numbers are exhausted: see "
+		    "mmlogctl rotate-id)";
+	default:
+		return "";
+	}
+}
 
 /*
  * Checks and copies the fields of the command line.  Returns 0, or the
@@ -104,7 +124,7 @@ write_args(struct mmlog_client *c, int prio, const struct mml_ctl_opts *o,
 	rc = mmlog_writev(c, prio, NULL, joined, n, f->v, f->n, 0);
 	free(joined);
 	if (rc < 0) {
-		mml_ctl_msg("write: %s", strerror(-rc));
+		mml_ctl_msg("write: %s%s", strerror(-rc), why(rc));
 		return -1;
 	}
 	return 0;
@@ -125,7 +145,7 @@ write_lines(struct mmlog_client *c, int prio, const struct fields *f)
 			n--;
 		r = mmlog_writev(c, prio, NULL, line, n, f->v, f->n, 0);
 		if (r < 0) {
-			mml_ctl_msg("write: %s", strerror(-r));
+			mml_ctl_msg("write: %s%s", strerror(-r), why(r));
 			goto out;
 		}
 	}
@@ -145,7 +165,7 @@ mml_ctl_write(const struct mml_ctl_opts *o)
 	struct mmlog_client *c = NULL;
 	struct fields f;
 	const char *tag, *env;
-	uint64_t seq;
+	uint64_t seq, timeout_s = 0;
 	int prio = MMLOG_NOTICE, rc, status = EXIT_FAILURE;
 
 	memset(&f, 0, sizeof(f));
@@ -155,6 +175,10 @@ mml_ctl_write(const struct mml_ctl_opts *o)
 		    o->prio);
 	if (o->n_tags > 1)
 		return mml_ctl_usage_error("write takes one tag");
+	if (o->timeout != NULL &&
+	    mml_parse_range(o->timeout, 1, 86400, &timeout_s) < 0)
+		return mml_ctl_usage_error("invalid timeout '%s' (seconds, 1 "
+		    "to 86400)", o->timeout);
 	env = getenv("USER");
 	tag = o->n_tags == 1 ? o->tags[0] : env != NULL && *env != '\0' &&
 	    strlen(env) <= MML_TAG_MAX ? env : "mmlogctl";
@@ -172,13 +196,20 @@ mml_ctl_write(const struct mml_ctl_opts *o)
 		    " (is mmlogd running? use --socket)" : "");
 		goto out;
 	}
+	/*
+	 * Sends, reconnects and the wait for durability give up after the
+	 * timeout (-ETIMEDOUT); the first connect waits at most the
+	 * library's own bound (mmlog(3)).
+	 */
+	if (timeout_s > 0)
+		(void)mmlog_set_timeout(c, (unsigned)(timeout_s * 1000));
 	if ((o->n_args > 0 ? write_args(c, prio, o, &f) :
 	    write_lines(c, prio, &f)) < 0)
 		goto out;
 	if (o->sync) {
 		rc = mmlog_sync(c, &seq);
 		if (rc < 0) {
-			mml_ctl_msg("sync: %s", strerror(-rc));
+			mml_ctl_msg("sync: %s%s", strerror(-rc), why(rc));
 			goto out;
 		}
 		printf("durable up to seq %" PRIu64 "\n", seq);

@@ -821,7 +821,9 @@ client_send(struct mmlog_client *c, size_t len, uint64_t n_entries,
 	int e, r, tries;
 
 	if (n_entries) {
-		eh.dropped = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+		/* The daemon counts no more per frame: the rest waits. */
+		eh.dropped = d > MML_WIRE_DROPPED_MAX ? MML_WIRE_DROPPED_MAX :
+		    (uint32_t)d;
 		eh.reserved = 0;
 		memcpy(c->buf + sizeof(struct mml_frame_hdr), &eh, sizeof(eh));
 	}

@@ -85,6 +85,9 @@ extern "C" {
 #define MMLOG_LOG_NONBLOCK	0x1000	/* as MMLOG_NONBLOCK */
 #define MMLOG_LOG_BATCH		0x2000	/* as MMLOG_BATCH */
 
+/* The longest a connect waits when the handle has no timeout (ms). */
+#define MMLOG_CONNECT_TIMEOUT_MS	5000
+
 /* mmlog_write*() flags. */
 #define MMLOG_WRITE_SYNC 0x0001	/* return only when the entry is durable */
 
@@ -119,7 +122,12 @@ struct mmlog_stats {
  * $MMLOG_SOCKET or MMLOG_SOCKET_DEFAULT.  tag is the default
  * SYSLOG_IDENTIFIER (NULL: the program's name).  Returns 0 and stores the
  * handle in *ret, or a negative errno (-ENOENT: no socket there,
- * -ECONNREFUSED: no daemon listening, -ENOMEM).
+ * -ECONNREFUSED: no daemon listening, -ETIMEDOUT: its listen queue stayed
+ * full for MMLOG_CONNECT_TIMEOUT_MS, -EAGAIN: the same for a non-blocking
+ * handle, which never waits, -ENOMEM).  Every connect, here and when a
+ * write reconnects, waits at most the handle's timeout, or
+ * MMLOG_CONNECT_TIMEOUT_MS while it has none: anyone can keep the
+ * daemon's listen queue full, and a logging call must not hang.
  */
 int mmlog_open(const char *path, const char *tag, int flags,
     struct mmlog_client **ret);
@@ -137,7 +145,8 @@ struct mmlog_client *mmlog_close(struct mmlog_client *c);
  * --max-entry, reported by a later call), -EAGAIN (non-blocking handle:
  * dropped and counted), -ETIMEDOUT (blocking handle with a timeout:
  * dropped and counted), -EPIPE/-ECONNREFUSED/-ENOENT (no daemon, after
- * one reconnect attempt; dropped and counted).
+ * one reconnect attempt; dropped and counted), -EUSERS (the daemon
+ * refused the connection: too many clients of this uid, or in all).
  *
  * With MMLOG_BATCH the entry is buffered and 0 means just that; a
  * negative value other than -EINVAL/-EMSGSIZE is the error of a flush
@@ -171,9 +180,14 @@ int mmlog_vwritef(struct mmlog_client *c, int priority, const char *tag,
 /*
  * Waits until every entry this handle sent is durable.  Stores the
  * newest durable sequence number in *ret_seq (may be NULL).  Returns 0,
- * -EIO if the daemon cannot make data durable, -ETIMEDOUT, or the error
- * the daemon sent back for an earlier entry of this handle (including a
- * failed mmlog_write_async() entry not yet reported by mmlog_wait()).
+ * -EIO if the daemon cannot make data durable, -ETIMEDOUT, -EBUSY if
+ * entries sent since the last sync were suppressed by the daemon (rate
+ * limit, or the uid's share of the ring: not stored, counted in the
+ * daemon's own entry), or the error the daemon sent back for an earlier
+ * entry of this handle (including a failed mmlog_write_async() entry
+ * not yet reported by mmlog_wait(); -EOVERFLOW: the ring's numbering
+ * is exhausted, nothing is stored).  An entry suppressed is never
+ * reported as durable: -EBUSY is distinct from every other answer.
  */
 int mmlog_sync(struct mmlog_client *c, uint64_t *ret_seq);
 
@@ -194,8 +208,10 @@ int mmlog_sync(struct mmlog_client *c, uint64_t *ret_seq);
  * them failed, else the oldest failure not reported yet (-EIO: the
  * daemon could not make data durable; -EPIPE: the connection was lost
  * before the answer, so the entry may or may not be in the log;
- * -ENOBUFS: more requests out than the daemon's --max-pending, the
- * entry is logged but not acknowledged); a failure is reported once,
+ * -ENOBUFS: more requests out than the daemon's --max-pending (or
+ * --max-pending-per-uid), the entry is logged but not acknowledged;
+ * -EBUSY: the daemon suppressed the entry, it is not in the log); a
+ * failure is reported once,
  * by the first wait (or mmlog_sync()) that covers it; -ETIMEDOUT;
  * -EINVAL for a ticket not handed out.  Stores in *ret_seq (may be NULL)
  * the newest sequence number the daemon has said is durable.

@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "mmlog.h"
 #include "sock.h"
 
 void
@@ -36,12 +37,21 @@ mml_sock_connect(const char *path, int type, unsigned sndtimeo_ms)
 	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (sndtimeo_ms)
-		mml_sock_sndtimeo(fd, sndtimeo_ms);
+	/*
+	 * For a Unix socket, SO_SNDTIMEO is also how long connect() waits
+	 * for room in the listener's queue: never without a bound.
+	 */
+	if (!(type & SOCK_NONBLOCK))
+		mml_sock_sndtimeo(fd, sndtimeo_ms ? sndtimeo_ms :
+		    MMLOG_CONNECT_TIMEOUT_MS);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		e = errno;
 		(void)close(fd);
+		if (e == EAGAIN && !(type & SOCK_NONBLOCK))
+			e = ETIMEDOUT;
 		return -e;
 	}
+	if (!(type & SOCK_NONBLOCK) && sndtimeo_ms == 0)
+		mml_sock_sndtimeo(fd, 0);
 	return fd;
 }

@@ -10,8 +10,11 @@
 /*
  * Connects a new AF_UNIX socket of type (SOCK_SEQPACKET or SOCK_DGRAM,
  * optionally | SOCK_NONBLOCK; SOCK_CLOEXEC is always added) to path.
- * sndtimeo_ms, if not 0, bounds blocking sends, and is set before
- * connect() so that a daemon whose backlog is full cannot hang us.
+ * sndtimeo_ms, if not 0, bounds blocking sends.  A blocking connect()
+ * waits at most sndtimeo_ms, or MMLOG_CONNECT_TIMEOUT_MS (mmlog.h) if
+ * that is 0, for room in a full listen queue (anyone may keep the
+ * daemon's full): -ETIMEDOUT after that; a non-blocking one fails at
+ * once with -EAGAIN.
  * Returns the descriptor, or -errno (-ENAMETOOLONG for a path that does
  * not fit sun_path).
  */

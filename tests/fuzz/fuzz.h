@@ -30,10 +30,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /*
- * A memfd holding buf[0, len) followed by zeros up to file_len bytes
- * (file_len >= len), and a path that opens it ("/proc/self/fd/N"), for
- * code that takes a path.  Returns the fd (the caller closes it), or
- * aborts: a harness that cannot set up is broken, not the code.
+ * A file holding buf[0, len) followed by zeros up to file_len bytes
+ * (file_len >= len), and its path, for code that takes a path.  A
+ * regular file of its own in a private directory of /dev/shm (or
+ * $TMPDIR), not a memfd's "/proc/self/fd/N": that is a symbolic link,
+ * which mmlogd refuses as a ring path; allocated whole, as a ring must
+ * be.  The file stays until the next call or the end of the process.  Returns the fd (the caller closes
+ * it), or aborts: a harness that cannot set up is broken, not the code.
  */
 int fuzz_memfd(const void *buf, size_t len, uint64_t file_len,
     char path[64]);

@@ -3,6 +3,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -10,24 +12,47 @@
 
 #include "fuzz.h"
 
+static char file_dir[48];
+static char file_path[64];
+
+static void
+file_cleanup(void)
+{
+	if (file_path[0] != '\0')
+		(void)unlink(file_path);
+	if (file_dir[0] != '\0')
+		(void)rmdir(file_dir);
+}
+
 int
 fuzz_memfd(const void *buf, size_t len, uint64_t file_len, char path[64])
 {
 	const uint8_t *p = buf;
+	const char *tmp;
 	size_t done;
 	ssize_t n;
 	int fd;
 
-	fd = memfd_create("mmlog-fuzz", MFD_CLOEXEC);
+	if (file_dir[0] == '\0') {
+		tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" :
+		    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
+		(void)snprintf(file_dir, sizeof(file_dir), "%.28s/mmlog-fuzz."
+		    "XXXXXX", tmp);
+		FUZZ_CHECK(mkdtemp(file_dir) != NULL);
+		(void)snprintf(file_path, sizeof(file_path), "%s/f", file_dir);
+		(void)atexit(file_cleanup);
+	}
+	(void)unlink(file_path);
+	fd = open(file_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	FUZZ_CHECK(fd >= 0);
-	/* Allocated, as every ring mmlogd makes is: holes are refused. */
-	FUZZ_CHECK(posix_fallocate(fd, 0,
-	    (off_t)(file_len > len ? file_len : len)) == 0);
+	/* Allocated whole, as mmlogd makes its rings (holes are refused). */
+	FUZZ_CHECK(posix_fallocate(fd, 0, (off_t)(file_len > len ? file_len :
+	    len)) == 0);
 	for (done = 0; done < len; done += (size_t)n) {
 		n = pwrite(fd, p + done, len - done, (off_t)done);
 		FUZZ_CHECK(n > 0);
 	}
-	(void)snprintf(path, 64, "/proc/self/fd/%d", fd);
+	memcpy(path, file_path, sizeof(file_path));
 	return fd;
 }
 

@@ -23,7 +23,7 @@
  *   fdpass N  sends N valid entries "fdpass I", each with three file
  *             descriptors attached (SCM_RIGHTS), then one entry with 64
  *             descriptors, then a SYNC; prints "fdpass error reason=R
- *             errno=E" for each ERROR and "fdpass acked" at the ACK.
+ *             errno=E id=I" for each ERROR and "fdpass acked" at the ACK.
  *   abandon N opens N connections; every even-numbered one sends the
  *             entry "abandon I" (no ACK asked).  With -a, each must answer
  *             a SYNC (a refused one is made again, for up to 10 s).  Prints "opened N", waits
@@ -831,8 +831,8 @@ mode_fdpass(long n)
 	for (;;) {
 		read_reply(fd, &r);
 		if (r.type == MML_FRAME_ERROR)
-			(void)printf("fdpass error reason=%u errno=%d\n",
-			    r.reason, r.error);
+			(void)printf("fdpass error reason=%u errno=%d id=%u\n",
+			    r.reason, r.error, r.id);
 		else if (r.type == MML_FRAME_ACK && r.id == ALIVE_ID) {
 			(void)printf("fdpass acked\n");
 			break;

@@ -12,8 +12,9 @@ before=$(fd_count "$DPID")
 badpeer fdpass 500 >"$T/fd.out" 2>"$T/fd.err" ||
     fail "badpeer fdpass: $(cat "$T/fd.err")"
 # One ERROR (for the 64-descriptor packet; its reason is the daemon's
-# choice), then the ACK of the final SYNC.
-awk 'NR == 1 && /^fdpass error reason=[0-9]+ errno=[1-9][0-9]*$/ { e = 1 }
+# choice; its id the packet's, 0x4000, not 0: issue 16, finding 8), then
+# the ACK of the final SYNC.
+awk 'NR == 1 && /^fdpass error reason=[0-9]+ errno=[1-9][0-9]* id=16384$/ { e = 1 }
     NR == 2 && $0 == "fdpass acked" { a = 1 } END { exit !(e && a && NR == 2) }' \
     "$T/fd.out" || fail "fdpass replies: $(cat "$T/fd.out")"
 alive "$DPID" || fail "mmlogd died"
