@@ -85,7 +85,17 @@ struct mml_server *mml_server_new(struct ev_loop *loop, struct mml_ring *r,
 /* Adopts a connected socket as a client (takes ownership of fd). */
 int mml_server_add_client(struct mml_server *s, int fd);
 unsigned mml_server_clients(const struct mml_server *s);
+/*
+ * The counters of the mmlog protocol (entries, rate_suppressed: its
+ * own); STATS_REPLY adds every transport's (intake.h).
+ */
 const struct mml_server_stats *mml_server_get_stats(const struct mml_server *s);
+/*
+ * The submit path the server's entries go through, for the other
+ * intakes to share (its rate limiter, limits and counters follow the
+ * server's).
+ */
+struct mml_intake *mml_server_intake(struct mml_server *s);
 /* Sets the sync interval (ms, >0). */
 void mml_server_set_sync_interval(struct mml_server *s, unsigned ms);
 /*

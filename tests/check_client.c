@@ -115,7 +115,7 @@ START_TEST(test_answer_ids_across_wrap)
 	for (t = c->tickets; t >= first; t--) {
 		if (!ticket_real(t))
 			continue;
-		mml_wire_ack(buf, (uint32_t)t, t, t + 1);
+		mml_wire_ack(buf, (uint32_t)t, 0, t, t + 1);
 		ck_assert_int_eq(reply_one(c, c->gen, buf, sizeof(buf)), 0);
 		ck_assert(slot_of(c, t)->done);
 		ck_assert_uint_eq(slot_of(c, t)->seq, t);
@@ -138,7 +138,7 @@ START_TEST(test_answer_from_other_connection_ignored)
 
 	t = ticket_new(c, 0, 0, &e);
 	slot_of(c, t)->gen = 2;
-	mml_wire_ack(buf, (uint32_t)t, 7, 8);
+	mml_wire_ack(buf, (uint32_t)t, 0, 7, 8);
 	ck_assert_int_eq(reply_one(c, 1, buf, sizeof(buf)), 0);
 	ck_assert(!slot_of(c, t)->done);
 	/* The end of its own connection fails it; the failure is kept. */
