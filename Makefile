@@ -55,7 +55,9 @@ PROTO_SRC	:= proto/wire.c proto/disk.c proto/crc32c.c proto/util.c
 DAEMON_LIB_SRC	:= daemon/ring.c daemon/ringfile.c daemon/server.c \
 		   daemon/ratelimit.c daemon/log.c daemon/sync.c daemon/conf.c \
 		   daemon/resize.c daemon/entry.c daemon/syslog_parse.c daemon/kmsg.c \
-		   daemon/journal.c daemon/stream.c daemon/intake.c
+		   daemon/journal.c daemon/stream.c daemon/intake.c daemon/listen.c \
+		   daemon/syslog_in.c daemon/journal_in.c daemon/stdout_in.c \
+		   daemon/kmsg_in.c
 DAEMON_SRC	:= daemon/main.c $(DAEMON_LIB_SRC)
 CLIENT_SRC	:= client/lib/client.c client/lib/sock.c
 RINGREAD_SRC	:= client/ringread/read.c client/ringread/format.c \

@@ -680,6 +680,13 @@ handle_stats(struct mml_conn *c, const struct mml_frame *f)
 	size_t hl = sizeof(struct mml_frame_hdr), len;
 	int n;
 
+	struct mml_intake_counts *mc;
+
+	/* This protocol's share of the counters per transport. */
+	mc = mml_intake_counts(s->in, MML_TRANSPORT_MMLOG);
+	mc->bytes = s->st.bytes;
+	mc->errors = s->st.bad_frames;
+	mc->lost = s->st.client_drops;
 	mml_ring_get_state(s->ring, &r);
 	mml_wire_hdr_init(buf, MML_FRAME_STATS_REPLY, 0, f->hdr.id);
 	n = snprintf((char *)buf + hl, sizeof(buf) - hl,
