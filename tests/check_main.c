@@ -29,6 +29,7 @@ Suite *journal_suite(void);
 Suite *stream_suite(void);
 Suite *ring_suite(void);
 Suite *server_suite(void);
+Suite *intake_suite(void);
 Suite *conf_suite(void);
 Suite *fwd_suite(void);
 Suite *client_suite(void);
@@ -46,6 +47,7 @@ static Suite *(*const suites[])(void) = {
 	stream_suite,
 	ring_suite,
 	server_suite,
+	intake_suite,
 	conf_suite,
 	/* client/: mmlog-forward's formatter, libmmlogclient's requests. */
 	fwd_suite,
