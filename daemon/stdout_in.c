@@ -42,6 +42,7 @@ struct stream_conn {
 	uint8_t			*kept;		/* a line not finished yet */
 	size_t			 kept_len;
 	ev_tstamp		 opened;
+	ev_tstamp		 comm_at;	/* who.comm read for entries; 0: not */
 	char			 id[33];	/* _STREAM_ID, hex */
 	uint8_t			 trusted[TRUSTED_CAP];
 	size_t			 trusted_len;	/* 0 until the header is read */
@@ -384,7 +385,7 @@ conn_read(struct stream_conn *c)
 		c->who.pid = cred.pid;
 		c->who.uid = cred.uid;
 		c->who.gid = cred.gid;
-		mml_sender_read_comm(&c->who);
+		c->comm_at = 0;
 	}
 	len = c->kept_len + (size_t)n;
 	if (conn_parse(c, len, &off, n == 0 ? MML_STREAM_EOF :
@@ -428,6 +429,15 @@ conn_parse(struct stream_conn *c, size_t len, size_t *off,
 		}
 		if (c->trusted_len == 0)
 			conn_trusted(c);
+		/*
+		 * The comm of who writes the lines: systemd-cat connects, then
+		 * execs the program whose output it is; a process may rename
+		 * itself.  Read again at most once a second.
+		 */
+		if (c->comm_at == 0 || ev_now(s->loop) - c->comm_at >= 1.) {
+			mml_sender_read_comm(&c->who);
+			c->comm_at = ev_now(s->loop);
+		}
 		(void)mml_intake_submit(s->in, MML_TRANSPORT_STDOUT, &c->who,
 		    &e, c->trusted, c->trusted_len, NULL);
 	}
