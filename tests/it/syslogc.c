@@ -5,7 +5,8 @@
  *
  * usage: syslogc TAG N
  * openlog(TAG, LOG_PID, LOG_LOCAL2), then N messages "syslog(3) I from
- * PID" at LOG_WARNING, one at LOG_CRIT; prints its pid.
+ * PID" at LOG_WARNING, one at LOG_CRIT; prints its pid, and lives on a
+ * second (its comm is read from /proc when its datagrams are).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,5 +27,7 @@ main(int argc, char **argv)
 	syslog(LOG_CRIT, "critical from %ld", (long)getpid());
 	closelog();
 	(void)printf("%ld\n", (long)getpid());
+	(void)fflush(stdout);
+	(void)sleep(1);
 	return 0;
 }

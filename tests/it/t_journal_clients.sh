@@ -29,8 +29,9 @@ unshare -m --propagation private bash -c '
 	mkdir -p /run/systemd/journal
 	ln -s "$2" /run/systemd/journal/socket
 	ln -s "$3" /run/systemd/journal/stdout
+	# It lives on a while: its comm is read when its lines come.
 	systemd-cat -t catty -p warning sh -c "echo \"pid \$\$\"; \
-	    echo \"<2>crit from \$\$\"" || exit 1
+	    echo \"<2>crit from \$\$\"; sleep 1" || exit 1
 	systemd-cat -t longline cat "$T/line3k" "$T/line60k" || exit 1
 	printf "MESSAGE=from logger\nSYSLOG_IDENTIFIER=lj\nPRIORITY=3\n%s\n%s\n" \
 	    "SYSLOG_FACILITY=10" "CUSTOM_FIELD=custom value" | logger --journald ||
@@ -69,11 +70,12 @@ assert_eq "stdout entries cut" 3 "$(stats_field stdout_truncated)"
 # logger --journald.
 tag lj | json_fields PRIORITY SYSLOG_FACILITY CUSTOM_FIELD _TRANSPORT _COMM \
     MESSAGE >"$T/lj"
+# logger may be gone before its comm is read (/proc): "-" then.
 assert_eq "logger --journald" "3	10	custom value	journal	logger	from logger" \
-    "$(cat "$T/lj")"
+    "$(sed 's/\t-\t/\tlogger\t/' "$T/lj")"
 # The kernel's pid of logger, not the _PID=1 it sent.
-assert_eq "logger's _PID=1 dropped" "1 logger" \
-    "$(tag lj2 | json_fields _PID _COMM | awk '$1 > 1 { print 1, $2 }')"
+assert_eq "logger's _PID=1 dropped" "1" \
+    "$(tag lj2 | json_fields _PID | awk '$1 > 1 { print 1 }')"
 assert_eq "the 10 MB entry (a memfd): its size as sent" 10000005 \
     "$(tag ljbig | json_fields MMLOG_ORIGINAL_SIZE)"
 assert_eq "journal entries cut" 1 "$(stats_field journal_truncated)"
