@@ -169,10 +169,11 @@ entry_max(const struct mml_intake *in)
 static void
 own_fields(struct mml_intake *in, struct mml_ent *e)
 {
-	if (e->fields == in->fields)
+	/* Never the case (see the callers): left as it is, refused later. */
+	if (e->fields == in->fields || e->fields_len > sizeof(in->fields))
 		return;
 	if (e->fields_len > 0)
-		memmove(in->fields, e->fields, e->fields_len);
+		memcpy(in->fields, e->fields, e->fields_len);
 	e->fields = in->fields;
 	e->fields_cap = sizeof(in->fields);
 }
