@@ -51,7 +51,7 @@ RELP_LIBS	:= $(shell pkg-config --libs relp 2>/dev/null || echo -lrelp)
 SOVERSION	:= 0
 LIBVERSION	:= 0.1.0
 
-PROTO_SRC	:= proto/wire.c proto/disk.c proto/crc32c.c proto/util.c
+PROTO_SRC	:= proto/wire.c proto/disk.c proto/walk.c proto/crc32c.c proto/util.c
 DAEMON_LIB_SRC	:= daemon/ring.c daemon/ringfile.c daemon/server.c \
 		   daemon/ratelimit.c daemon/log.c daemon/sync.c daemon/conf.c \
 		   daemon/resize.c daemon/entry.c daemon/syslog_parse.c daemon/kmsg.c \
@@ -61,12 +61,15 @@ DAEMON_LIB_SRC	:= daemon/ring.c daemon/ringfile.c daemon/server.c \
 DAEMON_SRC	:= daemon/main.c $(DAEMON_LIB_SRC)
 CLIENT_SRC	:= client/lib/client.c client/lib/sock.c
 RINGREAD_SRC	:= client/ringread/read.c client/ringread/format.c \
-		   client/ringread/notify.c
-CTL_SRC		:= client/ctl/main.c client/ctl/pager.c $(RINGREAD_SRC)
+		   client/ringread/cursor.c client/ringread/follow.c
+CTL_SRC		:= client/ctl/main.c client/ctl/opts.c client/ctl/util.c \
+		   client/ctl/show.c client/ctl/write.c client/ctl/status.c \
+		   client/ctl/verify.c client/ctl/dump.c client/ctl/control.c \
+		   client/ctl/pager.c $(RINGREAD_SRC)
 FWD_SRC		:= client/forward/main.c client/forward/msg.c \
 		   client/forward/out.c $(RINGREAD_SRC)
 
-# Each folder sees only the headers it may use (DESIGN.md, Layout), so
+# Each folder sees only the headers it may use (HACKING.md, The modules), so
 # that a wrong include fails the build: proto/ sees itself; the daemon
 # proto/ and daemon/; the library proto/ and client/lib/; the reader the
 # library's internal socket helper too; mmlogctl and mmlog-forward the
@@ -141,7 +144,7 @@ $(MMLOGFWD): $(call obj,$(FWD_SRC) $(PROTO_SRC)) $(LIBA)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $(call obj,$(FWD_SRC) $(PROTO_SRC)) $(LIBA) \
 	    $(RELP_LIBS) $(SYSTEMD_LIBS) -lpthread
 
-$(CHECKBIN): $(call obj,$(TEST_SRC) $(DAEMON_LIB_SRC) $(PROTO_SRC) client/forward/msg.c client/ringread/format.c client/lib/sock.c)
+$(CHECKBIN): $(call obj,$(TEST_SRC) $(DAEMON_LIB_SRC) $(PROTO_SRC) client/forward/msg.c client/ringread/format.c $(CLIENT_SRC))
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
 
 $(BENCHBIN): $(call obj,$(BENCH_SRC) $(PROTO_SRC)) $(LIBA)
@@ -216,9 +219,8 @@ FUZZ_SRC_server	:= $(DAEMON_LIB_SRC) $(PROTO_SRC)
 FUZZ_SRC_ring	:= $(DAEMON_LIB_SRC) $(PROTO_SRC) client/ringread/read.c
 FUZZ_SRC_journal := daemon/journal.c daemon/entry.c $(PROTO_SRC)
 FUZZ_SRC_stream	:= daemon/stream.c daemon/entry.c $(PROTO_SRC)
-# (fuzz_opts_mmlogd.c includes daemon/conf.c.)
-FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c daemon/log.c $(PROTO_SRC) \
-		   $(RINGREAD_SRC) client/ctl/pager.c $(CLIENT_SRC)
+FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c daemon/conf.c daemon/log.c \
+		   $(PROTO_SRC) $(CTL_SRC) $(CLIENT_SRC)
 FUZZ_SRC_syslog	:= daemon/syslog_parse.c daemon/entry.c $(PROTO_SRC)
 FUZZ_SRC_kmsg	:= daemon/kmsg.c daemon/syslog_parse.c daemon/entry.c $(PROTO_SRC)
 FUZZ_LIBS	:= $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
@@ -237,6 +239,10 @@ $(B)/fuzz-replay/obj/%.o: %.c
 # The reader's pauses for a writer that a static file never has.
 $(FB)/obj/client/ringread/read.o $(B)/fuzz-replay/obj/client/ringread/read.o: \
     FUZZ_DEFS := -Dnanosleep=mml_fuzz_nanosleep
+# fuzz_opts links mmlogctl's command table (client/ctl/main.c), and has
+# a main() of its own (libFuzzer's, or replay.c's).
+$(FB)/obj/client/ctl/main.o $(B)/fuzz-replay/obj/client/ctl/main.o: \
+    FUZZ_DEFS := -Dmain=mml_ctl_main
 
 define FUZZ_template
 $(FB)/fuzz_$(1): $(call fuzzobj,tests/fuzz/fuzz_$(1).c tests/fuzz/fuzz_util.c $(FUZZ_SRC_$(1)))

@@ -613,3 +613,26 @@ mml_conf_is_set(const struct mml_conf *c, const char *key)
 	i = (size_t)(o - opts);
 	return c->cmdline[i] != NULL || c->line[i] != 0;
 }
+
+int
+mml_conf_check(const struct mml_conf *c)
+{
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < N_OPTS; i++) {
+		if (opts[i].type == OPT_STR) {
+			if (memchr(cfield(c, &opts[i]), '\0', opts[i].len) ==
+			    NULL)
+				return -ERANGE;
+			continue;
+		}
+		memcpy(&v, cfield(c, &opts[i]), sizeof(v));
+		if (opts[i].type == OPT_SIZE && v % MML_DISK_ALIGN != 0)
+			return -ERANGE;
+		if (opts[i].type == OPT_UINT && (v < opts[i].min ||
+		    v > opts[i].max))
+			return -ERANGE;
+	}
+	return 0;
+}

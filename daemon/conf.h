@@ -67,6 +67,12 @@ int mml_conf_load(struct mml_conf *c);
 int mml_conf_is_set(const struct mml_conf *c, const char *key);
 /* The smallest ring the daemon can use with c's max-entry. */
 uint64_t mml_conf_min_cap(const struct mml_conf *c);
+/*
+ * Whether every value of c is one the table allows, as mml_conf_load()
+ * leaves them: strings end within their fields, sizes are aligned,
+ * numbers within their ranges.  Returns 0, or -ERANGE.
+ */
+int mml_conf_check(const struct mml_conf *c);
 void mml_conf_usage(FILE *f);
 /* Prints every option as "key = value  # where from". */
 void mml_conf_print(const struct mml_conf *c, FILE *f);

@@ -1,6 +1,8 @@
 /*
  * resize.c: migrating a ring to another capacity, at start, when the
- * configured size differs from the existing ring's.
+ * configured size differs from the existing ring's; and converting a
+ * ring with unkeyed record CRCs (an older mmlogd's) to a keyed one of
+ * the same size, the same way (proto/FORMAT.md, Versioning).
  *
  * The old ring is opened (locked and recovered) as usual.  A new ring of
  * the wanted size is built beside it, under PATH.resize, with the old
@@ -38,6 +40,7 @@
 #include "resize.h"
 #include "ring.h"
 #include "util.h"
+#include "walk.h"
 
 /*
  * A resize runs before READY=1, and copying a ring of gigabytes, then
@@ -52,7 +55,9 @@ struct migration {
 	uint64_t damaged;	/* bytes of the old ring stepped over */
 };
 
-static int peek_capacity(const char *, uint64_t *);
+static int peek_ring(const char *, uint64_t *, int *);
+static int convert(const char *, uint64_t, uint64_t, int, uint64_t,
+    struct mml_ring **);
 static int migrate(struct mml_ring *, struct mml_ring *, struct migration *);
 static int sync_file(const char *, int);
 static void test_crash(const char *);
@@ -98,18 +103,18 @@ progress(const char *what, uint64_t done, uint64_t total, int force)
 }
 
 /*
- * The capacity of the ring at path, if it is one we could open; 0 if
- * there is no such ring (mml_ring_open() then creates it, or refuses it
- * and says why).
+ * The capacity of the ring at path, and whether its CRCs are keyed, if
+ * it is one we could open; 0 if there is no such ring (mml_ring_open()
+ * then creates it, or refuses it and says why).
  */
 static int
-peek_capacity(const char *path, uint64_t *ret_cap)
+peek_ring(const char *path, uint64_t *ret_cap, int *ret_keyed)
 {
 	struct mml_disk_header h;
 	struct stat st;
 	int fd, ok = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -117,6 +122,7 @@ peek_capacity(const char *path, uint64_t *ret_cap)
 	    pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
 	    mml_disk_header_check(&h, (uint64_t)st.st_size, NULL) == 0) {
 		*ret_cap = h.capacity;
+		*ret_keyed = (h.incompat_flags & MML_INCOMPAT_KEYED) != 0;
 		ok = 1;
 	}
 	(void)close(fd);
@@ -125,44 +131,47 @@ peek_capacity(const char *path, uint64_t *ret_cap)
 
 /*
  * Copies every entry of old, oldest first, into nr.  Old's records are
- * followed from its tail to its head as a reader follows them; bytes that
- * do not check (damage) are stepped over, 8 at a time, until a whole
- * record with a number not yet seen turns up, and counted.
+ * followed from its tail to its head as a reader follows them
+ * (mml_walk_next()); where the chain breaks, the walk goes on where a
+ * reader's resync would (mml_walk_resync(), up to the head), and the
+ * bytes stepped over are counted.
  */
 static int
 migrate(struct mml_ring *old, struct mml_ring *nr, struct migration *m)
 {
+	struct mml_walk w;
+	struct mml_walk_pos pos = { mml_ring_tail_off(old),
+	    mml_ring_tail_seq(old) };
+	struct mml_walk_found f;
 	struct mml_rec rec;
 	struct mml_rec_hdr h;
-	uint64_t off = mml_ring_tail_off(old), seq = mml_ring_tail_seq(old);
-	uint64_t steps = 0, s;
+	uint64_t cap = mml_ring_capacity(old), head = mml_ring_head_off(old);
+	uint64_t walked = 0, skip, s;
 	int e;
 
-	mml_ring_skip_to(nr, mml_ring_tail_seq(old));
+	mml_ring_skip_to(nr, pos.seq);
+	mml_walk_init(&w, mml_ring_data(old), cap, mml_ring_next_seq(old),
+	    head, mml_ring_crc_seed(old));
 	/* The records from tail to head are contiguous: head ends the walk. */
-	while ((off != mml_ring_head_off(old) || steps == 0) &&
+	while ((pos.off != head || walked == 0) &&
 	    mml_ring_tail_seq(old) != mml_ring_next_seq(old) &&
-	    steps < 2 * mml_ring_capacity(old)) {
-		e = mml_disk_rec_check(mml_ring_data(old),
-		    mml_ring_capacity(old), off, 0, 1, &rec, NULL);
-		if (e < 0 || rec.hdr.seq < seq ||
-		    rec.hdr.seq >= mml_ring_next_seq(old) ||
-		    (rec.hdr.type == MML_REC_WRAP && rec.hdr.seq != seq)) {
-			off += MML_DISK_ALIGN;
-			if (mml_ring_capacity(old) - off < MML_REC_HDR)
-				off = 0;
-			m->damaged += MML_DISK_ALIGN;
-			steps += MML_DISK_ALIGN;
+	    walked < 2 * cap) {
+		if (mml_walk_next(&w, &pos, &rec) == MML_WALK_BREAK) {
+			if (mml_walk_resync(&w, &pos, &f) == MML_WALK_RS_NONE)
+				break;
+			skip = mml_walk_span(cap, pos.off, f.at.off);
+			if (f.at.off == pos.off)
+				skip = 0;
+			m->damaged += skip * MML_DISK_ALIGN;
+			walked += skip * MML_DISK_ALIGN + MML_DISK_ALIGN;
+			pos = f.at;
 			continue;
 		}
-		steps += rec.size;
+		walked += rec.size;
 		if ((m->copied & 4095) == 0)
-			progress("copying entries", steps,
-			    mml_ring_capacity(old), 0);
-		if (rec.hdr.type == MML_REC_WRAP) {
-			off = 0;
+			progress("copying entries", walked, cap, 0);
+		if (rec.hdr.type == MML_REC_WRAP)
 			continue;
-		}
 		/*
 		 * A jump is either the old ring's own note of one (copied
 		 * along, so readers find it explained) or entries lost to
@@ -182,8 +191,6 @@ migrate(struct mml_ring *old, struct mml_ring *nr, struct migration *m)
 			    mml_ring_path(nr));
 		else
 			m->copied++;
-		seq = rec.hdr.seq + 1;
-		off = mml_disk_next_off(mml_ring_capacity(old), off, rec.size);
 	}
 	/* Numbers are never used twice: continue where the old ring did. */
 	mml_ring_skip_to(nr, mml_ring_next_seq(old));
@@ -209,32 +216,59 @@ int
 mml_resize_open(const char *path, uint64_t size, int size_explicit,
     int allow_discard, uint64_t min_cap, struct mml_ring **ret)
 {
+	uint64_t cap = 0;
+	int keyed = 0;
+
+	if (!peek_ring(path, &cap, &keyed))
+		return mml_ring_open(path, size, size_explicit, min_cap, ret);
+	if (size_explicit && cap != size)
+		return convert(path, cap, size, allow_discard, min_cap, ret);
+	if (!keyed)
+		return convert(path, cap, cap, 1, min_cap, ret);
+	return mml_ring_open(path, size, size_explicit, min_cap, ret);
+}
+
+/*
+ * Migrates the ring at path, of cap bytes, into a new, keyed ring of
+ * size bytes, which then takes its name: a resize (size differs), or the
+ * conversion of an unkeyed ring of an older mmlogd to keyed record CRCs
+ * (FORMAT.md, Versioning), which keeps the size.  A conversion that
+ * cannot be done (a full disk) leaves the old ring in use, unkeyed, and
+ * says so; a resize that cannot be done fails.
+ */
+static int
+convert(const char *path, uint64_t cap, uint64_t size, int allow_discard,
+    uint64_t min_cap, struct mml_ring **ret)
+{
 	struct mml_ring *old = NULL, *nr = NULL;
 	struct mml_sync_job job;
 	struct migration m;
-	uint64_t cap = 0, lost, first, last;
+	uint64_t lost, first, last;
 	char *tmp = NULL, *dir = NULL, msg[256];
-	int e, n;
-
-	if (!size_explicit || !peek_capacity(path, &cap) || cap == size)
-		return mml_ring_open(path, size, size_explicit, min_cap, ret);
+	int e, n, keying = size == cap;
 
 	/* Whatever its size, the old ring is opened as it is. */
-	e = mml_ring_open(path, cap, 0, MML_DISK_CAP_MIN, &old);
+	e = mml_ring_open(path, cap, 0, keying ? min_cap : MML_DISK_CAP_MIN,
+	    &old);
 	if (e < 0)
 		return e;
 	cap = mml_ring_capacity(old);
 	if (asprintf(&tmp, "%s.resize", path) < 0) {
 		tmp = NULL;
 		e = -ENOMEM;
-		goto out;
+		goto out_keep;
 	}
-	mml_log(LOG_NOTICE, "ring '%s' holds %llu bytes, size asks for %llu: "
-	    "migrating its entries into '%s'", path, (unsigned long long)cap,
-	    (unsigned long long)size, tmp);
+	if (keying)
+		mml_log(LOG_NOTICE, "ring '%s' has unkeyed record checksums (an "
+		    "older format): converting it into a keyed ring, '%s'",
+		    path, tmp);
+	else
+		mml_log(LOG_NOTICE, "ring '%s' holds %llu bytes, size asks for "
+		    "%llu: migrating its entries into '%s'", path,
+		    (unsigned long long)cap, (unsigned long long)size, tmp);
 	e = mml_ring_create_like(tmp, size, old);
 	if (e < 0)
-		goto out;
+		goto out_keep;
 	e = mml_ring_open(tmp, size, 1, MML_DISK_CAP_MIN, &nr);
 	if (e < 0)
 		goto out_tmp;
@@ -293,27 +327,52 @@ mml_resize_open(const char *path, uint64_t size, int size_explicit,
 	if (e < 0)
 		goto out;
 	test_crash("renamed");
-	mml_log(LOG_NOTICE, "ring '%s' resized from %llu to %llu bytes: "
-	    "entries %llu..%llu kept, %llu oldest discarded", path,
-	    (unsigned long long)cap, (unsigned long long)size,
-	    (unsigned long long)first, (unsigned long long)last,
-	    (unsigned long long)lost);
+	if (keying) {
+		mml_log(LOG_NOTICE, "ring '%s' converted to keyed record "
+		    "checksums: entries %llu..%llu kept, %llu oldest "
+		    "discarded", path, (unsigned long long)first,
+		    (unsigned long long)last, (unsigned long long)lost);
+		n = snprintf(msg, sizeof(msg), "ring converted to keyed record "
+		    "checksums; %llu oldest entries discarded",
+		    (unsigned long long)lost);
+	} else {
+		mml_log(LOG_NOTICE, "ring '%s' resized from %llu to %llu bytes: "
+		    "entries %llu..%llu kept, %llu oldest discarded", path,
+		    (unsigned long long)cap, (unsigned long long)size,
+		    (unsigned long long)first, (unsigned long long)last,
+		    (unsigned long long)lost);
+		n = snprintf(msg, sizeof(msg), "ring resized from %llu to %llu "
+		    "bytes; %llu oldest entries discarded",
+		    (unsigned long long)cap, (unsigned long long)size,
+		    (unsigned long long)lost);
+	}
 	e = mml_ring_open(path, size, 1, min_cap, ret);
 	if (e < 0)
 		goto out;
 	/* The log itself says so; MMLOG_DISCARDED counts what went. */
-	n = snprintf(msg, sizeof(msg), "ring resized from %llu to %llu "
-	    "bytes; %llu oldest entries discarded", (unsigned long long)cap,
-	    (unsigned long long)size, (unsigned long long)lost);
 	if (mml_ring_append_note(*ret, (uint32_t)getpid(), (uint32_t)getuid(),
 	    (uint32_t)getgid(), "mmlogd", 6, msg, (size_t)n,
 	    "MMLOG_DISCARDED", lost) < 0)
-		mml_log(LOG_WARNING, "ring '%s': cannot record the resize in "
-		    "the ring", path);
+		mml_log(LOG_WARNING, "ring '%s': cannot record the %s in the "
+		    "ring", path, keying ? "conversion" : "resize");
 	goto out;
 out_tmp:
 	nr = mml_ring_close(nr);
 	(void)unlink(tmp);
+out_keep:
+	/*
+	 * An unkeyed ring that cannot be converted (no room for the copy)
+	 * stays in use as it is: readers read both formats.
+	 */
+	if (keying && old != NULL) {
+		mml_log(LOG_WARNING, "ring '%s': cannot convert it to keyed "
+		    "record checksums (%s); it stays unkeyed, and a client "
+		    "could forge records in it after damage: the conversion is "
+		    "tried again at the next start", path, strerror(-e));
+		*ret = old;
+		old = NULL;
+		e = 0;
+	}
 out:
 	old = mml_ring_close(old);
 	free(tmp);

@@ -13,12 +13,9 @@
 #include <stdint.h>
 #include <string.h>
 
-/*
- * White box: client.c's static functions become callable from this
- * file.  Its public mmlog_* functions come along; nothing else in the
- * test binary defines them.
- */
-#include "../client/lib/client.c"
+/* White box: the handle and its bookkeeping, as client.c has them. */
+#include "client_internal.h"
+#include "wire.h"
 
 static struct mmlog_client *
 blank(void)
@@ -39,13 +36,13 @@ START_TEST(test_failure_run_reported_by_part)
 	uint64_t t;
 
 	for (t = 1; t <= 5; t++)
-		failure_note(c, t, EPIPE);
+		mml_client_failure_note(c, t, EPIPE);
 	ck_assert_uint_eq(c->n_fails, 1);
-	ck_assert_int_eq(failure_take(c, 1), -EPIPE);
-	ck_assert_int_eq(failure_take(c, 1), 0);
-	ck_assert_int_eq(failure_take(c, 3), -EPIPE);
-	ck_assert_int_eq(failure_take(c, 5), -EPIPE);
-	ck_assert_int_eq(failure_take(c, 100), 0);
+	ck_assert_int_eq(mml_client_failure_take(c, 1), -EPIPE);
+	ck_assert_int_eq(mml_client_failure_take(c, 1), 0);
+	ck_assert_int_eq(mml_client_failure_take(c, 3), -EPIPE);
+	ck_assert_int_eq(mml_client_failure_take(c, 5), -EPIPE);
+	ck_assert_int_eq(mml_client_failure_take(c, 100), 0);
 	ck_assert_uint_eq(c->n_fails, 0);
 }
 END_TEST
@@ -55,14 +52,14 @@ START_TEST(test_failures_out_of_order)
 {
 	struct mmlog_client *c = blank();
 
-	failure_note(c, 10, ENOBUFS);
-	failure_note(c, 3, EIO);
-	failure_note(c, 4, EIO);
-	failure_note(c, 3, EIO);	/* twice: no second report */
-	ck_assert_int_eq(failure_take(c, 2), 0);
-	ck_assert_int_eq(failure_take(c, 9), -EIO);
-	ck_assert_int_eq(failure_take(c, 9), 0);
-	ck_assert_int_eq(failure_take(c, 10), -ENOBUFS);
+	mml_client_failure_note(c, 10, ENOBUFS);
+	mml_client_failure_note(c, 3, EIO);
+	mml_client_failure_note(c, 4, EIO);
+	mml_client_failure_note(c, 3, EIO);	/* twice: no second report */
+	ck_assert_int_eq(mml_client_failure_take(c, 2), 0);
+	ck_assert_int_eq(mml_client_failure_take(c, 9), -EIO);
+	ck_assert_int_eq(mml_client_failure_take(c, 9), 0);
+	ck_assert_int_eq(mml_client_failure_take(c, 10), -ENOBUFS);
 	ck_assert_uint_eq(c->n_fails, 0);
 }
 END_TEST
@@ -77,10 +74,10 @@ START_TEST(test_failures_overflow_never_lost)
 	uint64_t t;
 
 	for (t = 2; t <= 400; t += 2)
-		failure_note(c, t, EIO);
+		mml_client_failure_note(c, t, EIO);
 	ck_assert_uint_eq(c->n_fails, MML_FAILS);
 	for (t = 1; t <= 400; t++)
-		if (failure_take(c, t) == 0)
+		if (mml_client_failure_take(c, t) == 0)
 			ck_assert_msg(t % 2 == 1, "failed ticket %llu reported "
 			    "as durable", (unsigned long long)t);
 	ck_assert_uint_eq(c->n_fails, 0);
@@ -100,27 +97,28 @@ START_TEST(test_answer_ids_across_wrap)
 	c->tickets = c->answered = c->retired = 0xfffffffaULL;
 	first = 0;
 	for (i = 0; i < 8; i++) {
-		t = ticket_new(c, 0, 0, &e);
+		t = mml_client_ticket_new(c, 0, 0, &e);
 		ck_assert_msg(t != 0, "no ticket: %d", e);
 		ck_assert_msg((uint32_t)t != 0, "ticket %llu has id 0",
 		    (unsigned long long)t);
-		slot_of(c, t)->gen = c->gen;
+		mml_client_slot_of(c, t)->gen = c->gen;
 		if (first == 0)
 			first = t;
 	}
 	/* Window full: a non-blocking request is refused. */
-	ck_assert_uint_eq(ticket_new(c, 0, 0, &e), 0);
+	ck_assert_uint_eq(mml_client_ticket_new(c, 0, 0, &e), 0);
 	ck_assert_int_eq(e, -EAGAIN);
 	/* Answer the newest first, then the rest; seq = ticket. */
 	for (t = c->tickets; t >= first; t--) {
-		if (!ticket_real(t))
+		if (!mml_client_ticket_real(t))
 			continue;
 		mml_wire_ack(buf, (uint32_t)t, 0, t, t + 1);
-		ck_assert_int_eq(reply_one(c, c->gen, buf, sizeof(buf)), 0);
-		ck_assert(slot_of(c, t)->done);
-		ck_assert_uint_eq(slot_of(c, t)->seq, t);
+		ck_assert_int_eq(mml_client_reply_one(c, c->gen, buf,
+		    sizeof(buf)), 0);
+		ck_assert(mml_client_slot_of(c, t)->done);
+		ck_assert_uint_eq(mml_client_slot_of(c, t)->seq, t);
 	}
-	tickets_advance(c);
+	mml_client_tickets_advance(c);
 	ck_assert_uint_eq(c->answered, c->tickets);
 	ck_assert_uint_eq(c->retired, c->tickets);
 	ck_assert_uint_eq(c->durable_seq, c->tickets);
@@ -136,18 +134,19 @@ START_TEST(test_answer_from_other_connection_ignored)
 	uint64_t t;
 	int e;
 
-	t = ticket_new(c, 0, 0, &e);
-	slot_of(c, t)->gen = 2;
+	t = mml_client_ticket_new(c, 0, 0, &e);
+	mml_client_slot_of(c, t)->gen = 2;
 	mml_wire_ack(buf, (uint32_t)t, 0, 7, 8);
-	ck_assert_int_eq(reply_one(c, 1, buf, sizeof(buf)), 0);
-	ck_assert(!slot_of(c, t)->done);
+	ck_assert_int_eq(mml_client_reply_one(c, 1, buf, sizeof(buf)), 0);
+	ck_assert(!mml_client_slot_of(c, t)->done);
 	/* The end of its own connection fails it; the failure is kept. */
-	conn_end(c, 2, EPIPE);
-	ck_assert(slot_of(c, t)->done);
-	ck_assert_int_eq(failure_take(c, t), -EPIPE);
+	mml_client_conn_end(c, 2, EPIPE);
+	ck_assert(mml_client_slot_of(c, t)->done);
+	ck_assert_int_eq(mml_client_failure_take(c, t), -EPIPE);
 	/* Garbage is no answer. */
 	memset(buf, 0xa5, sizeof(buf));
-	ck_assert_int_eq(reply_one(c, 1, buf, sizeof(buf)), -EPROTO);
+	ck_assert_int_eq(mml_client_reply_one(c, 1, buf, sizeof(buf)),
+	    -EPROTO);
 }
 END_TEST
 

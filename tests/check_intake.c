@@ -153,8 +153,8 @@ ring_get(uint64_t seq, struct mml_rec *ret)
 	uint64_t off = h->tail_off, s = h->tail_seq;
 
 	for (; s < h->head_seq; s++) {
-		if (mml_disk_rec_check(mml_ring_data(ring), CAP, off, s, 1, ret,
-		    &why) < 0)
+		if (mml_disk_rec_check(mml_ring_data(ring), CAP, off, s, 1,
+		    mml_ring_crc_seed(ring), ret, &why) < 0)
 			ck_abort_msg("record seq %llu: %s",
 			    (unsigned long long)s, mml_disk_reason_str(why));
 		if (s == seq)

@@ -545,7 +545,7 @@ ring_get(uint64_t seq, struct mml_rec *ret)
 	unsigned steps;
 
 	for (steps = 0; s < h->head_seq && steps < CAP / 64; steps++) {
-		if (mml_disk_rec_check(mml_ring_data(ring), cap, off, s, 1, ret,
+		if (mml_disk_rec_check(mml_ring_data(ring), cap, off, s, 1, mml_ring_crc_seed(ring), ret,
 		    &why) < 0)
 			ck_abort_msg("record at %llu, seq %llu: %s",
 			    (unsigned long long)off, (unsigned long long)s,
@@ -1419,7 +1419,7 @@ END_TEST
  * the packet (client_send(): pending_drops = 0), but handle_entries()
  * checked --max-entry before record_client_drops(), so when the frame
  * carrying the count was refused the count was lost and the loss
- * silent, against DESIGN.md ("Loss is never silent").  The refusal
+ * silent, against the contract (HACKING.md: "Loss is never silent").  The refusal
  * itself must still store none of the frame's entries; the drop record
  * is about the client, not the frame.  (--max-entry no longer refuses
  * a frame, issue 17; --max-fields still does.)

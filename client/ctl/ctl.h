@@ -1,9 +1,164 @@
 /*
- * ctl.h: interfaces private to mmlogctl: its terminal manners (pager.c).
- * What mmlogctl shares with mmlog-forward is in ringread.h.
+ * ctl.h: interfaces private to mmlogctl: the command line (opts.c), the
+ * command table (main.c), what several commands share (util.c), the
+ * commands (one file each) and the terminal's manners (pager.c).  What
+ * mmlogctl shares with mmlog-forward is in ringread.h.
  */
 #ifndef MML_CTL_H
 #define MML_CTL_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ringread.h"
+
+#define MML_CTL_EXIT_USAGE	2
+
+/* Every option, for checking which command may take which. */
+enum mml_ctl_opt {
+	MML_CTL_OPT_FILE, MML_CTL_OPT_SOCKET, MML_CTL_OPT_HELP,
+	MML_CTL_OPT_VERSION,
+	MML_CTL_OPT_PRIO, MML_CTL_OPT_TAG, MML_CTL_OPT_SYNC, MML_CTL_OPT_FIELD,
+	MML_CTL_OPT_LINES, MML_CTL_OPT_FOLLOW, MML_CTL_OPT_SINCE,
+	MML_CTL_OPT_UNTIL, MML_CTL_OPT_PID, MML_CTL_OPT_UID, MML_CTL_OPT_GREP,
+	MML_CTL_OPT_AFTER_CURSOR, MML_CTL_OPT_CURSOR_FILE,
+	MML_CTL_OPT_SHOW_CURSOR, MML_CTL_OPT_REVERSE, MML_CTL_OPT_OUTPUT,
+	MML_CTL_OPT_NO_PAGER,
+	MML_CTL_OPT__MAX
+};
+
+#define MML_CTL_BIT(o)		(1U << (o))
+/* What every command takes. */
+#define MML_CTL_GLOBAL_OPTS	(MML_CTL_BIT(MML_CTL_OPT_FILE) | \
+				    MML_CTL_BIT(MML_CTL_OPT_SOCKET) | \
+				    MML_CTL_BIT(MML_CTL_OPT_HELP) | \
+				    MML_CTL_BIT(MML_CTL_OPT_VERSION))
+
+struct mml_ctl_opts;
+
+/*
+ * A command: its name, the function that runs it (returning the exit
+ * status), the options it takes besides the global ones (MML_CTL_BIT()s),
+ * whether it takes arguments, and its part of the help.
+ */
+struct mml_ctl_cmd {
+	const char	*name;
+	int		(*fn)(const struct mml_ctl_opts *);
+	unsigned	 opts;
+	int		 takes_args;
+	const char	*help;
+};
+
+/* The commands, the first of which runs when none is named (main.c). */
+extern const struct mml_ctl_cmd mml_ctl_cmds[];
+extern const size_t mml_ctl_n_cmds;
+
+/* The command line, as given; checked per command once it is known. */
+struct mml_ctl_opts {
+	const struct mml_ctl_cmd *cmd;
+	int		 cmd_named;	/* the command line named it */
+	unsigned	 seen;		/* MML_CTL_BIT(enum mml_ctl_opt) */
+	const char	*file;
+	const char	*socket;
+	const char	*prio;
+	const char	**tags;
+	size_t		 n_tags;
+	int		 sync;
+	const char	**fields;
+	size_t		 n_fields;
+	const char	*lines;
+	int		 follow;
+	const char	*since;
+	const char	*until;
+	const char	*pid;
+	const char	*uid;
+	const char	*grep;
+	const char	*after_cursor;
+	const char	*cursor_file;
+	int		 show_cursor;
+	int		 reverse;
+	const char	*output;
+	char		**args;
+	size_t		 n_args;
+};
+
+/*
+ * The command line (opts.c).  mml_ctl_parse_args() reads argv into o
+ * (zeroed by the caller): options may come before or after the command,
+ * which is the first other argument (mml_ctl_cmds[0] if none), and the
+ * rest are the command's arguments.  Unless --help or --version was
+ * given, it then checks that the command takes every option given and
+ * sets the ring's and the socket's paths from the environment or the
+ * defaults.  Returns 0, or the exit status to end with after saying why
+ * (MML_CTL_EXIT_USAGE for a usage error).  mml_ctl_opts_free() frees
+ * what it allocated.
+ */
+int	mml_ctl_parse_args(int argc, char **argv, struct mml_ctl_opts *o);
+void	mml_ctl_opts_free(struct mml_ctl_opts *o);
+
+/*
+ * Values of options (opts.c).  mml_ctl_parse_prio() reads "P" (P and
+ * more urgent: 0..P) or "P..Q" (the range, in either order) into
+ * *ret_min <= *ret_max.  mml_ctl_parse_time() reads a --since/--until
+ * time ("YYYY-MM-DD HH:MM:SS", "YYYY-MM-DD", "HH:MM[:SS]", "@EPOCH[.F]",
+ * "now", "today", "yesterday", "tomorrow", "N unit ago", "-N unit",
+ * "+N unit") into CLOCK_REALTIME usec.  Both return 0 or -EINVAL.
+ * mml_ctl_pattern_has_upper() is journalctl's "smart case": 1 if the
+ * pattern has an uppercase letter (-g is then exact), else 0.
+ */
+int	mml_ctl_parse_prio(const char *s, int *ret_min, int *ret_max);
+int	mml_ctl_parse_time(const char *s, uint64_t *ret);
+int	mml_ctl_pattern_has_upper(const char *s);
+
+/*
+ * What several commands share (util.c).  mml_ctl_msg() says one thing
+ * on stderr, prefixed "mmlogctl: ", after flushing stdout.
+ * mml_ctl_usage_error() does so for a usage error and returns
+ * MML_CTL_EXIT_USAGE.
+ */
+void	mml_ctl_msg(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+int	mml_ctl_usage_error(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+
+/* Opens the ring at path, or says why not and returns NULL. */
+struct mml_rd_ring *mml_ctl_open_ring(const char *path);
+
+/*
+ * Sends the daemon at path one request of an empty body (STATS, or a
+ * control operation) and waits for its answer: STATS_REPLY for STATS,
+ * ACK for the others.  Returns 0 with the reply's body in buf (cap
+ * bytes) at *ret_body, *ret_len bytes; or -errno (the daemon's, for an
+ * ERROR) with a reason in why.
+ */
+int	mml_ctl_daemon_request(const char *path, uint8_t type, uint8_t *buf,
+	    size_t cap, const uint8_t **ret_body, size_t *ret_len, char *why,
+	    size_t why_cap);
+
+/* "seq N" or "seq N..M" for n seqs from first, in buf. */
+const char *mml_ctl_seq_range(char *buf, size_t cap, uint64_t first,
+	    uint64_t n);
+
+/*
+ * Flushes stdout and says if writing it failed, but for EPIPE (the
+ * reader went away, which ends the output quietly).  Returns 0 if it
+ * was written or the reader left, -1 after saying why not.
+ */
+int	mml_ctl_out_done(void);
+
+/* Set by SIGINT or SIGTERM while `show -f` follows the ring. */
+extern volatile sig_atomic_t mml_ctl_stop;
+
+/* The commands, each in its file. */
+int	mml_ctl_show(const struct mml_ctl_opts *o);
+int	mml_ctl_write(const struct mml_ctl_opts *o);
+int	mml_ctl_status(const struct mml_ctl_opts *o);
+int	mml_ctl_verify(const struct mml_ctl_opts *o);
+int	mml_ctl_dump(const struct mml_ctl_opts *o);
+int	mml_ctl_clear(const struct mml_ctl_opts *o);
+int	mml_ctl_rotate_id(const struct mml_ctl_opts *o);
+int	mml_ctl_reset_counters(const struct mml_ctl_opts *o);
 
 /*
  * Terminal manners (pager.c).  mml_ctl_color_wanted() says whether

@@ -1,8 +1,7 @@
 /*
  * fwd.h: interfaces private to mmlog-forward, shared by its three
- * modules: the RFC 5424 formatter (fwd_msg.c), the transports to the
- * collector (fwd_out.c) and the program with its loop and cursor
- * (mmlog-forward.c).
+ * modules: the RFC 5424 formatter (msg.c), the transports to the
+ * collector (out.c) and the program with its loop and cursor (main.c).
  */
 #ifndef MML_FWD_H
 #define MML_FWD_H

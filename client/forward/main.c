@@ -4,10 +4,10 @@
  *
  *	mmlog-forward --to relp://HOST:PORT --cursor-file FILE [options]
  *
- * It reads the ring as mmlogctl does (ctl_read.c: a read-only map and
- * its iterator), follows it with the daemon's NOTIFY frames (as
- * `mmlogctl show -f`), sends each entry as an RFC 5424 message
- * (fwd_msg.c) over RELP or TCP (fwd_out.c), and remembers in its
+ * It reads the ring as mmlogctl does (client/ringread/: a read-only map
+ * and its iterator), follows it with the daemon's NOTIFY frames (as
+ * `mmlogctl show -f`, ringread's follow.c), sends each entry as an RFC
+ * 5424 message (msg.c) over RELP or TCP (out.c), and remembers in its
  * cursor file the newest entry the collector is known to have: the
  * file is replaced atomically (temporary file, fsync, rename, fsync of
  * the directory), and only with positions the transport confirmed.
@@ -21,17 +21,13 @@
  * has no reason to load.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,15 +36,13 @@
 
 #include "ringread.h"
 #include "fwd.h"
-#include "sock.h"
+#include "util.h"
 #include "wire.h"
 
 #define EXIT_USAGE		2
 #define FWD_VERSION		"0.1.0"
 #define BACKOFF_MIN_MS		100
 #define POLL_NOTIFY_MS		1000	/* re-walk at least this often */
-#define POLL_NOSOCKET_MS	250	/* without NOTIFY */
-#define RECONNECT_MS		1000	/* retry the daemon's socket */
 
 struct opts {
 	const char	*to;
@@ -59,9 +53,9 @@ struct opts {
 	const char	*hostname;
 	const char	*sd_id;
 	int		 facility;
-	unsigned	 max_backoff_ms;
-	unsigned	 checkpoint_ms;
-	unsigned	 idle_ms;
+	uint64_t	 max_backoff_ms;
+	uint64_t	 checkpoint_ms;
+	uint64_t	 idle_ms;
 	int		 start_head;
 	int		 once;
 	struct mml_fwd_dest dest;
@@ -78,6 +72,7 @@ struct fwd {
 	const struct opts *o;
 	struct mml_rd_ring *ring;
 	struct mml_rd_iter it;
+	struct mml_rd_follow fw;	/* NOTIFY, the daemon's restarts */
 	struct mml_fwd_out *out;
 	struct mml_fwd_msg_ctx ctx;
 	struct mml_fwd_buf msg;
@@ -100,9 +95,6 @@ struct fwd {
 	uint64_t	 backoff_ms;
 	uint64_t	 next_try_ms;
 	int		 failing;	/* the last attempt failed */
-	int		 notify_fd;
-	int		 notify_refused;
-	uint64_t	 next_subscribe_ms;
 	uint64_t	 n_sent;	/* messages sent, resends included */
 	uint64_t	 n_confirmed;	/* entries confirmed, resends included */
 	uint64_t	 n_lost;	/* entries overwritten before sending */
@@ -116,9 +108,9 @@ static void	 logmsg(int, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	 usage(FILE *);
 static int	 parse_args(int, char **, struct opts *);
-static int	 parse_uint(const char *, unsigned, unsigned, unsigned *);
+static int	 set_opt(struct opts *, int, const char *);
+static int	 check_opts(struct opts *);
 static int	 parse_facility(const char *);
-static uint64_t	 now_ms(void);
 static void	 on_signal(int);
 static int	 cursor_read(const char *, uint8_t *, uint64_t *);
 static void	 checkpoint(struct fwd *, int);
@@ -131,13 +123,14 @@ static int	 send_msg(struct fwd *, int);
 static void	 note_gap(struct fwd *, int);
 static void	 place(struct fwd *, uint64_t);
 static int	 wait_ring(struct fwd *, uint64_t);
-static int	 reopen(struct fwd *);
+static void	 reopen(struct fwd *, struct mml_rd_ring *);
+static void	 forward_entry(struct fwd *, const struct mml_rec *);
+static int	 caught_up(struct fwd *, int *);
 static int	 run(struct fwd *);
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t stats_flag;
 static int hurry_flag;			/* second signal: stop waiting */
-static int stop_pipe[2] = { -1, -1 };
 static int verbose;
 
 static void
@@ -200,22 +193,6 @@ usage(FILE *out)
 }
 
 static int
-parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret)
-{
-	unsigned long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -EINVAL;
-	*ret = (unsigned)v;
-	return 0;
-}
-
-static int
 parse_facility(const char *s)
 {
 	static const char *const names[] = { "kern", "user", "mail",
@@ -223,13 +200,13 @@ parse_facility(const char *s)
 	    "authpriv", "ftp", "ntp", "security", "console", "solaris-cron",
 	    "local0", "local1", "local2", "local3", "local4", "local5",
 	    "local6", "local7" };
-	unsigned v;
+	uint64_t v;
 	int i;
 
 	for (i = 0; i < 24; i++)
 		if (strcmp(s, names[i]) == 0)
 			return i;
-	if (parse_uint(s, 0, 23, &v) == 0)
+	if (mml_parse_range(s, 0, 23, &v) == 0)
 		return (int)v;
 	return -EINVAL;
 }
@@ -241,38 +218,39 @@ enum {
 	O_VERSION,
 };
 
+/* In the order of the enum above, which names them in messages. */
+static const struct option long_opts[] = {
+	{ "to", required_argument, NULL, O_TO },
+	{ "file", required_argument, NULL, O_FILE },
+	{ "socket", required_argument, NULL, O_SOCKET },
+	{ "cursor-file", required_argument, NULL, O_CURSOR },
+	{ "stats-file", required_argument, NULL, O_STATS },
+	{ "start", required_argument, NULL, O_START },
+	{ "once", no_argument, NULL, O_ONCE },
+	{ "window", required_argument, NULL, O_WINDOW },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "connect-timeout", required_argument, NULL, O_CTIMEOUT },
+	{ "max-backoff", required_argument, NULL, O_BACKOFF },
+	{ "checkpoint", required_argument, NULL, O_CHECKPOINT },
+	{ "idle", required_argument, NULL, O_IDLE },
+	{ "hostname", required_argument, NULL, O_HOSTNAME },
+	{ "facility", required_argument, NULL, O_FACILITY },
+	{ "sd-id", required_argument, NULL, O_SDID },
+	{ "ca", required_argument, NULL, O_CA },
+	{ "cert", required_argument, NULL, O_CERT },
+	{ "key", required_argument, NULL, O_KEY },
+	{ "tls-auth", required_argument, NULL, O_AUTH },
+	{ "permitted-peer", required_argument, NULL, O_PEER },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = {
-		{ "to", required_argument, NULL, O_TO },
-		{ "file", required_argument, NULL, O_FILE },
-		{ "socket", required_argument, NULL, O_SOCKET },
-		{ "cursor-file", required_argument, NULL, O_CURSOR },
-		{ "stats-file", required_argument, NULL, O_STATS },
-		{ "start", required_argument, NULL, O_START },
-		{ "once", no_argument, NULL, O_ONCE },
-		{ "window", required_argument, NULL, O_WINDOW },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "connect-timeout", required_argument, NULL, O_CTIMEOUT },
-		{ "max-backoff", required_argument, NULL, O_BACKOFF },
-		{ "checkpoint", required_argument, NULL, O_CHECKPOINT },
-		{ "idle", required_argument, NULL, O_IDLE },
-		{ "hostname", required_argument, NULL, O_HOSTNAME },
-		{ "facility", required_argument, NULL, O_FACILITY },
-		{ "sd-id", required_argument, NULL, O_SDID },
-		{ "ca", required_argument, NULL, O_CA },
-		{ "cert", required_argument, NULL, O_CERT },
-		{ "key", required_argument, NULL, O_KEY },
-		{ "tls-auth", required_argument, NULL, O_AUTH },
-		{ "permitted-peer", required_argument, NULL, O_PEER },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct mml_fwd_dest *d = &o->dest;
-	unsigned v;
 	int c;
 
 	d->window = 128;
@@ -282,96 +260,20 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->checkpoint_ms = 1000;
 	o->idle_ms = 100;
 	o->facility = 1;
-	while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
 		switch (c) {
-		case O_TO:
-			o->to = optarg;
-			break;
-		case O_FILE:
-			o->file = optarg;
-			break;
-		case O_SOCKET:
-			o->socket = optarg;
-			break;
-		case O_CURSOR:
-			o->cursor_file = optarg;
-			break;
-		case O_STATS:
-			o->stats_file = optarg;
-			break;
-		case O_START:
-			if (strcmp(optarg, "tail") != 0 &&
-			    strcmp(optarg, "head") != 0)
-				goto bad;
-			o->start_head = strcmp(optarg, "head") == 0;
-			break;
-		case O_ONCE:
-			o->once = 1;
-			break;
-		case O_WINDOW:
-			if (parse_uint(optarg, 2, 65536, &v) < 0)
-				goto bad;
-			d->window = (int)v;
-			break;
-		case O_TIMEOUT:
-			if (parse_uint(optarg, 1, 86400, &d->timeout_s) < 0)
-				goto bad;
-			break;
-		case O_CTIMEOUT:
-			if (parse_uint(optarg, 1, 86400, &d->conn_timeout_s) < 0)
-				goto bad;
-			break;
-		case O_BACKOFF:
-			if (parse_uint(optarg, BACKOFF_MIN_MS, 3600000,
-			    &o->max_backoff_ms) < 0)
-				goto bad;
-			break;
-		case O_CHECKPOINT:
-			if (parse_uint(optarg, 0, 3600000, &o->checkpoint_ms) <
-			    0)
-				goto bad;
-			break;
-		case O_IDLE:
-			if (parse_uint(optarg, 0, 60000, &o->idle_ms) < 0)
-				goto bad;
-			break;
-		case O_HOSTNAME:
-			o->hostname = optarg;
-			break;
-		case O_FACILITY:
-			if ((o->facility = parse_facility(optarg)) < 0)
-				goto bad;
-			break;
-		case O_SDID:
-			o->sd_id = optarg;
-			break;
-		case O_CA:
-			d->ca = optarg;
-			break;
-		case O_CERT:
-			d->cert = optarg;
-			break;
-		case O_KEY:
-			d->key = optarg;
-			break;
-		case O_AUTH:
-			d->auth = optarg;
-			break;
-		case O_PEER:
-			d->peer = optarg;
-			break;
-		case 'v':
-			/* -vv: librelp's own debug output as well. */
-			if (verbose++)
-				d->debug = 1;
-			break;
 		case 'h':
 			usage(stdout);
 			exit(EXIT_SUCCESS);
 		case O_VERSION:
 			printf("mmlog-forward %s\n", FWD_VERSION);
 			exit(EXIT_SUCCESS);
-		default:
+		case '?':
+			goto usage;
+		}
+		if (set_opt(o, c, optarg) < 0) {
+			logmsg(LOG_ERR, "invalid value '%s' for --%s", optarg,
+			    long_opts[c - O_TO].name);
 			goto usage;
 		}
 	}
@@ -379,20 +281,124 @@ parse_args(int argc, char **argv, struct opts *o)
 		logmsg(LOG_ERR, "unexpected argument '%s'", argv[optind]);
 		goto usage;
 	}
+	if (check_opts(o) < 0)
+		goto usage;
+	return 0;
+usage:
+	fprintf(stderr, "Try 'mmlog-forward --help'.\n");
+	return -EINVAL;
+}
+
+/* Notes option c with its argument arg.  Returns 0, or -EINVAL. */
+static int
+set_opt(struct opts *o, int c, const char *arg)
+{
+	struct mml_fwd_dest *d = &o->dest;
+	uint64_t v;
+
+	switch (c) {
+	case O_TO:
+		o->to = arg;
+		break;
+	case O_FILE:
+		o->file = arg;
+		break;
+	case O_SOCKET:
+		o->socket = arg;
+		break;
+	case O_CURSOR:
+		o->cursor_file = arg;
+		break;
+	case O_STATS:
+		o->stats_file = arg;
+		break;
+	case O_START:
+		if (strcmp(arg, "tail") != 0 && strcmp(arg, "head") != 0)
+			return -EINVAL;
+		o->start_head = strcmp(arg, "head") == 0;
+		break;
+	case O_ONCE:
+		o->once = 1;
+		break;
+	case O_WINDOW:
+		if (mml_parse_range(arg, 2, 65536, &v) < 0)
+			return -EINVAL;
+		d->window = (int)v;
+		break;
+	case O_TIMEOUT:
+		if (mml_parse_range(arg, 1, 86400, &v) < 0)
+			return -EINVAL;
+		d->timeout_s = (unsigned)v;
+		break;
+	case O_CTIMEOUT:
+		if (mml_parse_range(arg, 1, 86400, &v) < 0)
+			return -EINVAL;
+		d->conn_timeout_s = (unsigned)v;
+		break;
+	case O_BACKOFF:
+		return mml_parse_range(arg, BACKOFF_MIN_MS, 3600000,
+		    &o->max_backoff_ms);
+	case O_CHECKPOINT:
+		return mml_parse_range(arg, 0, 3600000, &o->checkpoint_ms);
+	case O_IDLE:
+		return mml_parse_range(arg, 0, 60000, &o->idle_ms);
+	case O_HOSTNAME:
+		o->hostname = arg;
+		break;
+	case O_FACILITY:
+		if ((o->facility = parse_facility(arg)) < 0)
+			return -EINVAL;
+		break;
+	case O_SDID:
+		o->sd_id = arg;
+		break;
+	case O_CA:
+		d->ca = arg;
+		break;
+	case O_CERT:
+		d->cert = arg;
+		break;
+	case O_KEY:
+		d->key = arg;
+		break;
+	case O_AUTH:
+		d->auth = arg;
+		break;
+	case O_PEER:
+		d->peer = arg;
+		break;
+	case 'v':
+		/* -vv: librelp's own debug output as well. */
+		if (verbose++)
+			d->debug = 1;
+		break;
+	}
+	return 0;
+}
+
+/*
+ * What the options say together: the destination and its TLS settings,
+ * and the paths' defaults.  Returns 0, or -EINVAL after saying why.
+ */
+static int
+check_opts(struct opts *o)
+{
+	struct mml_fwd_dest *d = &o->dest;
+
 	if (o->to == NULL || o->cursor_file == NULL) {
 		logmsg(LOG_ERR, "--to and --cursor-file are required");
-		goto usage;
+		return -EINVAL;
 	}
 	if (mml_fwd_dest_parse(o->to, d) < 0) {
 		logmsg(LOG_ERR, "invalid destination '%s' (relp://HOST:PORT, "
 		    "relp+tls://HOST:PORT or tcp://HOST:PORT)", o->to);
-		goto usage;
+		return -EINVAL;
 	}
 	if (d->proto != MML_FWD_RELP_TLS && (d->ca != NULL || d->cert !=
 	    NULL || d->key != NULL || d->auth != NULL || d->peer != NULL)) {
 		logmsg(LOG_ERR, "--ca, --cert, --key, --tls-auth and "
 		    "--permitted-peer need a relp+tls:// destination");
-		goto usage;
+		return -EINVAL;
 	}
 	/*
 	 * TLS without saying how to check the collector: check its name,
@@ -413,28 +419,11 @@ parse_args(int argc, char **argv, struct opts *o)
 	if (o->socket == NULL || *o->socket == '\0')
 		o->socket = MML_DEFAULT_SOCKET;
 	return 0;
-bad:
-	logmsg(LOG_ERR, "invalid value '%s' for --%s", optarg,
-	    lo[c - O_TO].name);
-usage:
-	fprintf(stderr, "Try 'mmlog-forward --help'.\n");
-	return -EINVAL;
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void
 on_signal(int sig)
 {
-	int e = errno;
-
 	if (sig == SIGUSR1)
 		stats_flag = 1;
 	else {
@@ -442,13 +431,7 @@ on_signal(int sig)
 			hurry_flag = 1;
 		stop_flag = 1;
 	}
-	/* A full pipe already holds a wake-up (n is only for fortify). */
-	if (stop_pipe[1] >= 0) {
-		ssize_t n = write(stop_pipe[1], "", 1);
-
-		(void)n;
-	}
-	errno = e;
+	mml_rd_follow_wake();
 }
 
 /*
@@ -459,28 +442,14 @@ static int
 cursor_read(const char *path, uint8_t *ret_id, uint64_t *ret_seq)
 {
 	char buf[256];
-	ssize_t n;
-	size_t len;
-	int fd;
+	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0 && errno == ENOENT)
-		return 0;
-	if (fd < 0) {
-		logmsg(LOG_ERR, "cursor file '%s': %s", path, strerror(errno));
+	r = mml_rd_cursor_file_read(path, buf, sizeof(buf));
+	if (r < 0) {
+		logmsg(LOG_ERR, "cursor file '%s': %s", path, strerror(-r));
 		return -1;
 	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	(void)close(fd);
-	if (n < 0) {
-		logmsg(LOG_ERR, "cursor file '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	len = (size_t)n;
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-		len--;
-	buf[len] = '\0';
-	if (len == 0)
+	if (r == 0)
 		return 0;
 	if (mml_rd_cursor_parse(buf, ret_id, ret_seq) < 0) {
 		logmsg(LOG_ERR, "cursor file '%s' holds no cursor (expected "
@@ -544,9 +513,7 @@ stats_write(struct fwd *f, const char *state)
 static void
 checkpoint(struct fwd *f, int force)
 {
-	char cur[MML_RD_CURSOR_MAX + 1];
-	uint64_t now = now_ms();
-	size_t n;
+	uint64_t now = mml_now_usec(CLOCK_MONOTONIC) / 1000;
 	int r;
 
 	/*
@@ -557,11 +524,8 @@ checkpoint(struct fwd *f, int force)
 		goto stats;
 	if (!force && now - f->last_ckpt_ms < f->o->checkpoint_ms)
 		return;
-	mml_rd_cursor_format(cur, f->ring->ring_id, f->conf_seq - 1);
-	n = strlen(cur);
-	cur[n] = '\n';
-	cur[n + 1] = '\0';
-	r = mml_rd_write_atomic(f->o->cursor_file, cur, 0644, 1);
+	r = mml_rd_cursor_file_write(f->o->cursor_file, f->ring->ring_id,
+	    f->conf_seq - 1, 0644);
 	if (r < 0) {
 		logmsg(LOG_ERR, "cursor file '%s': %s; keeping the old one",
 		    f->o->cursor_file, strerror(-r));
@@ -641,7 +605,8 @@ session_failed(struct fwd *f, const char *what)
 	    f->backoff_ms * 2;
 	if (f->backoff_ms > f->o->max_backoff_ms)
 		f->backoff_ms = f->o->max_backoff_ms;
-	f->next_try_ms = now_ms() + f->backoff_ms;
+	f->next_try_ms = mml_now_usec(CLOCK_MONOTONIC) / 1000 +
+	    f->backoff_ms;
 	if (resend > 0)
 		logmsg(f->failing ? LOG_NOTICE : LOG_WARNING, "%s %s: %s; %"
 		    PRIu64 " unconfirmed message%s will be sent again from "
@@ -663,7 +628,7 @@ ensure_session(struct fwd *f)
 {
 	if (mml_fwd_out_connected(f->out))
 		return 0;
-	if (now_ms() < f->next_try_ms) {
+	if (mml_now_usec(CLOCK_MONOTONIC) / 1000 < f->next_try_ms) {
 		/* Not yet: go back and wait. */
 		mml_rd_iter_seek(&f->it, f->conf_off, f->conf_seq);
 		return -1;
@@ -710,8 +675,6 @@ static void
 note_gap(struct fwd *f, int damaged)
 {
 	uint64_t first = f->it.gap_seq, end = first + f->it.gap, n;
-	struct timespec ts;
-	uint64_t now;
 
 	/* Entries below skip_below were forwarded before. */
 	if (first < f->skip_below)
@@ -734,10 +697,8 @@ note_gap(struct fwd *f, int damaged)
 	}
 	if (ensure_session(f) < 0)
 		return;
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 	if (mml_fwd_msg_lost(&f->msg, &f->ctx, first, end - first, damaged,
-	    (uint32_t)getpid(), now) < 0) {
+	    (uint32_t)getpid(), mml_now_usec(CLOCK_REALTIME)) < 0) {
 		logmsg(LOG_ERR, "%s", strerror(ENOMEM));
 		return;
 	}
@@ -778,69 +739,35 @@ place(struct fwd *f, uint64_t want)
 
 /*
  * Waits until the daemon says the ring grew, a signal comes, or
- * timeout_ms pass.  Returns 0, or -1 if poll() failed.
+ * timeout_ms pass (client/ringread/follow.c).  Returns 0, or -1 if
+ * poll() failed.
  */
 static int
 wait_ring(struct fwd *f, uint64_t timeout_ms)
 {
-	uint8_t buf[256];
-	struct pollfd pfd[2];
-	uint64_t now = now_ms();
-	char why[256];
-	int tmo, r;
+	int ev;
 
-	if (f->notify_fd < 0 && !f->notify_refused &&
-	    now >= f->next_subscribe_ms) {
-		f->notify_fd = mml_rd_subscribe(f->o->socket, 1);
-		f->next_subscribe_ms = now + RECONNECT_MS;
-	}
-	tmo = f->notify_fd >= 0 ? POLL_NOTIFY_MS : POLL_NOSOCKET_MS;
-	if (timeout_ms < (uint64_t)tmo)
-		tmo = (int)timeout_ms;
-	pfd[0].fd = stop_pipe[0];
-	pfd[0].events = POLLIN;
-	pfd[1].fd = f->notify_fd;
-	pfd[1].events = POLLIN;
-	pfd[0].revents = pfd[1].revents = 0;
-	if (poll(pfd, 2, tmo) < 0 && errno != EINTR) {
-		logmsg(LOG_ERR, "poll: %s", strerror(errno));
+	ev = mml_rd_follow_wait(&f->fw, timeout_ms < POLL_NOTIFY_MS ?
+	    (int)timeout_ms : POLL_NOTIFY_MS);
+	if (ev < 0) {
+		logmsg(LOG_ERR, "poll: %s", strerror(-ev));
 		return -1;
 	}
-	if (pfd[0].revents != 0)
-		while (read(stop_pipe[0], buf, sizeof(buf)) > 0)
-			;
-	if (f->notify_fd < 0 || pfd[1].revents == 0)
-		return 0;
-	/* Every frame only says "look again". */
-	r = mml_rd_notify_drain(f->notify_fd, why, sizeof(why));
-	if (r == 0)
-		return 0;
-	if (r == -EPERM) {
+	if (ev == MML_RD_FOLLOW_REFUSED)
 		logmsg(LOG_NOTICE, "mmlogd refused to notify us (%s); polling "
-		    "the ring instead", why);
-		f->notify_refused = 1;
-	}
-	(void)close(f->notify_fd);
-	f->notify_fd = -1;
-	f->next_subscribe_ms = now_ms() + RECONNECT_MS;
+		    "the ring instead", f->fw.why);
 	return 0;
 }
 
 /*
  * The file at the path is another one now, or our mapping no longer
  * holds a ring.  Confirms what was sent from the old one, then goes on
- * in the new: from the same place if it is the same ring, else from
- * its tail.  Returns 1 if switched, 0 if not (yet).
+ * in the new one, nr: from the same place if it is the same ring, else
+ * from its tail.
  */
-static int
-reopen(struct fwd *f)
+static void
+reopen(struct fwd *f, struct mml_rd_ring *nr)
 {
-	struct mml_rd_ring *nr;
-	enum mml_disk_reason why;
-	int same;
-
-	if (mml_rd_ring_open(f->ring->path, &nr, &why) < 0)
-		return 0;
 	if (f->pend_n > 0) {
 		if (mml_fwd_out_flush(f->out) < 0)
 			session_failed(f, "lost the session to");
@@ -848,14 +775,9 @@ reopen(struct fwd *f)
 			pend_confirm(f);
 	}
 	checkpoint(f, 1);
-	same = memcmp(nr->ring_id, f->ring->ring_id, 16) == 0;
-	mml_rd_iter_done(&f->it);
-	(void)mml_rd_ring_free(f->ring);
-	f->ring = nr;
-	mml_rd_iter_init(&f->it, nr, MML_RD_COPY);
-	if (same) {
+	if (mml_rd_follow_switch(&f->it, &f->ring, nr)) {
 		place(f, f->conf_seq);
-		return 1;
+		return;
 	}
 	logmsg(LOG_WARNING, "%s: the ring was re-created; forwarding the new "
 	    "one from its oldest entry", nr->path);
@@ -867,13 +789,70 @@ reopen(struct fwd *f)
 	f->skip_below = 0;
 	f->conf_off = f->it.off;
 	f->conf_seq = f->it.seq;
-	return 1;
+}
+
+/* Sends one entry, unless it was forwarded before we started. */
+static void
+forward_entry(struct fwd *f, const struct mml_rec *rec)
+{
+	if (rec->hdr.seq < f->skip_below) {
+		if (f->pend_n == 0) {
+			f->conf_off = f->it.off;
+			f->conf_seq = f->it.seq;
+		}
+		return;
+	}
+	if (ensure_session(f) < 0)
+		return;
+	if (mml_fwd_msg_format(&f->msg, &f->ctx, rec) < 0) {
+		logmsg(LOG_ERR, "%s", strerror(ENOMEM));
+		session_failed(f, "out of memory sending to");
+		return;
+	}
+	(void)send_msg(f, 1);
+	checkpoint(f, 0);
+}
+
+/*
+ * The walk reached the head: confirm what was sent (after a short wait
+ * for more, once, if idle_ms allows), write the cursor, then wait for
+ * the ring to grow.  Returns 0 to go on, 1 to stop (--once), -1 if
+ * waiting failed.
+ */
+static int
+caught_up(struct fwd *f, int *idled)
+{
+	if (f->pend_n > 0) {
+		/* More may come at once (not worth waiting for with
+		 * --once). */
+		if (!*idled && f->o->idle_ms > 0 && !f->o->once) {
+			*idled = 1;
+			return wait_ring(f, f->o->idle_ms);
+		}
+		if (mml_fwd_out_flush(f->out) < 0) {
+			session_failed(f, "lost the session to");
+			return 0;
+		}
+		pend_confirm(f);
+		logmsg(LOG_DEBUG, "confirmed up to seq %" PRIu64,
+		    f->conf_seq - 1);
+	} else if (mml_fwd_out_connected(f->out) &&
+	    mml_fwd_out_flush(f->out) < 0) {
+		session_failed(f, "lost the session to");
+		return 0;
+	}
+	checkpoint(f, 1);
+	if (f->o->once)
+		return 1;
+	*idled = 0;
+	return wait_ring(f, POLL_NOTIFY_MS);
 }
 
 /* The forwarding loop, until a signal or (--once) until caught up. */
 static int
 run(struct fwd *f)
 {
+	struct mml_rd_ring *nr;
 	struct mml_rec rec;
 	uint64_t now;
 	int step, idled = 0, r;
@@ -881,11 +860,11 @@ run(struct fwd *f)
 	while (!stop_flag) {
 		if (stats_flag)
 			checkpoint(f, 1);
-		if (mml_rd_sigbus_hit() || mml_rd_ring_replaced(f->ring)) {
-			if (reopen(f))
-				continue;
+		if (mml_rd_follow_reopen(f->ring, &nr)) {
+			reopen(f, nr);
+			continue;
 		}
-		now = now_ms();
+		now = mml_now_usec(CLOCK_MONOTONIC) / 1000;
 		if (!mml_fwd_out_connected(f->out) && now < f->next_try_ms) {
 			if (wait_ring(f, f->next_try_ms - now) < 0)
 				return -1;
@@ -895,22 +874,7 @@ run(struct fwd *f)
 		switch (step) {
 		case MML_RD_ENTRY:
 			idled = 0;
-			if (rec.hdr.seq < f->skip_below) {
-				if (f->pend_n == 0) {
-					f->conf_off = f->it.off;
-					f->conf_seq = f->it.seq;
-				}
-				break;
-			}
-			if (ensure_session(f) < 0)
-				break;
-			if (mml_fwd_msg_format(&f->msg, &f->ctx, &rec) < 0) {
-				logmsg(LOG_ERR, "%s", strerror(ENOMEM));
-				session_failed(f, "out of memory sending to");
-				break;
-			}
-			(void)send_msg(f, 1);
-			checkpoint(f, 0);
+			forward_entry(f, &rec);
 			break;
 		case MML_RD_LOST:
 		case MML_RD_CORRUPT:
@@ -932,35 +896,8 @@ run(struct fwd *f)
 			}
 			break;
 		case MML_RD_END:
-			if (f->pend_n > 0) {
-				/* Caught up: more may come at once (not
-				 * worth waiting for with --once). */
-				if (!idled && f->o->idle_ms > 0 &&
-				    !f->o->once) {
-					idled = 1;
-					if (wait_ring(f, f->o->idle_ms) < 0)
-						return -1;
-					break;
-				}
-				r = mml_fwd_out_flush(f->out);
-				if (r < 0) {
-					session_failed(f, "lost the session to");
-					break;
-				}
-				pend_confirm(f);
-				logmsg(LOG_DEBUG, "confirmed up to seq %" PRIu64,
-				    f->conf_seq - 1);
-			} else if (mml_fwd_out_connected(f->out) &&
-			    mml_fwd_out_flush(f->out) < 0) {
-				session_failed(f, "lost the session to");
-				break;
-			}
-			checkpoint(f, 1);
-			if (f->o->once)
-				return 0;
-			idled = 0;
-			if (wait_ring(f, POLL_NOTIFY_MS) < 0)
-				return -1;
+			if ((r = caught_up(f, &idled)) != 0)
+				return r < 0 ? -1 : 0;
 			break;
 		default:
 			logmsg(LOG_ERR, "reading the ring: %s",
@@ -995,14 +932,15 @@ main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	memset(&f, 0, sizeof(f));
-	f.notify_fd = -1;
+	f.fw.notify_fd = f.fw.ino = -1;
 	if (parse_args(argc, argv, &o) < 0)
 		return EXIT_USAGE;
 	f.o = &o;
 	(void)signal(SIGPIPE, SIG_IGN);
 	mml_rd_sigbus_install();
-	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-		logmsg(LOG_ERR, "pipe: %s", strerror(errno));
+	r = mml_rd_follow_init(&f.fw, o.socket, o.file, 1, -1);
+	if (r < 0) {
+		logmsg(LOG_ERR, "pipe: %s", strerror(-r));
 		return EXIT_FAILURE;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -1076,7 +1014,6 @@ out:
 	(void)mml_rd_ring_free(f.ring);
 	mml_fwd_buf_free(&f.msg);
 	free(f.pend);
-	if (f.notify_fd >= 0)
-		(void)close(f.notify_fd);
+	mml_rd_follow_done(&f.fw);
 	return rc;
 }

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client_internal.h"
 #include "mmlog.h"
 #include "sock.h"
 #include "util.h"
@@ -38,90 +39,10 @@
 /* Requests a handle keeps unanswered unless mmlog_set_window() says. */
 #define MML_WINDOW_DEFAULT	32U
 
-/*
- * Replies are read this many at a time, each into a slot this big: an
- * ACK is 32 bytes and the daemon's ERROR texts are far below 1 KiB.
- */
-#define MML_RX_BATCH	32
-#define MML_RX_SLOT	2048
-
-/* Runs of failed async requests kept until waits report them. */
-#define MML_FAILS	32
-
-/*
- * A request that the daemon answers (ENTRIES with F_SYNC, SYNC) has a
- * ticket, counting up per handle, and its frame id is the ticket's low
- * 32 bits (tickets whose low word is 0 are skipped: id 0 means "no
- * answer wanted").  At most window tickets are out at once, so an id
- * names one ticket without doubt.  A ticket's slot holds its answer
- * until it is retired, and the connection it went out on: answers
- * count only from that connection, and when it ends, its requests
- * still unanswered fail.
- */
-struct req_slot {
-	uint64_t seq;		/* ACK: the newest entry it covers */
-	int err;		/* ERROR or lost connection: positive errno */
-	uint32_t gen;		/* its connection; 0 while not sent */
-	uint8_t done;		/* answered (or given up with the connection) */
-	uint8_t waited;		/* a blocking call takes the answer itself */
-	uint8_t cut;		/* ACK: an entry it covers was stored cut */
-};
-
-struct mmlog_client {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;	/* answers arrived, or the reader left */
-	int fd;
-	int flags;
-	unsigned timeout_ms;
-	unsigned batch_delay_us;
-	unsigned window;	/* tickets that may be unretired at once */
-	char *path;
-	char tag[MML_TAG_MAX + 1];
-	size_t tag_len;
-	struct mmlog_stats st;
-	int deferred_error;	/* an ERROR reply for a frame not waited on */
-	int refused;		/* the daemon refused this connection (EUSERS) */
-	uint32_t gen;		/* the connection's number, from 1 */
-	size_t batch_len;	/* bytes of the ENTRIES frame in buf; 0: none */
-	uint64_t batch_n;	/* entries in it */
-	uint64_t batch_t0_ns;	/* when its oldest entry was written */
-	/*
-	 * Tickets: handed out up to tickets; answered, every one up to
-	 * answered; retired (slot free, nobody waits on it), up to retired.
-	 */
-	uint64_t tickets, answered, retired;
-	uint64_t durable_seq;	/* newest seq an ACK has reported */
-	/*
-	 * Failures no call has reported yet: runs of tickets lo..hi, in
-	 * order, each with the errno of its first.  When there are too
-	 * many runs, the last two merge, and the successes between them
-	 * count as failed: an error too many, never one too few.
-	 */
-	struct { uint64_t lo, hi; int err; } fails[MML_FAILS];
-	unsigned n_fails;
-	/*
-	 * One thread at a time reads replies, without the lock, so that
-	 * the others can send meanwhile: that is what lets a handle
-	 * shared by many threads have many durable writes in flight.  A
-	 * connection replaced while it is being read is shut down, and
-	 * the reader, when it comes back, reads what is left of it (the
-	 * answers that came before its end still count) and closes it.
-	 */
-	int reading;
-	int reader_fd;
-	int stale_fd;
-	uint32_t stale_gen;
-	struct mmlog_client *reg_prev, *reg_next;	/* the registry */
-	struct req_slot slots[MMLOG_WINDOW_MAX];
-	uint8_t buf[MML_FRAME_MAX];	/* the frame being built or sent */
-	uint8_t rbuf[MML_RX_BATCH][MML_RX_SLOT];	/* replies, the reader's */
-};
-
 static int client_connect(struct mmlog_client *);
 static int client_send(struct mmlog_client *, size_t, uint64_t, uint64_t);
 static int client_flush(struct mmlog_client *);
 static void conn_drop(struct mmlog_client *);
-static void conn_end(struct mmlog_client *, uint32_t, int);
 static int client_new(const char *, const char *, int,
     struct mmlog_client **);
 static void registry_init(void);
@@ -404,42 +325,31 @@ mmlog_get_stats(struct mmlog_client *c, struct mmlog_stats *ret)
 	(void)pthread_mutex_unlock(&c->mu);
 }
 
-static struct req_slot *
-slot_of(struct mmlog_client *c, uint64_t t)
-{
-	return &c->slots[t % MMLOG_WINDOW_MAX];
-}
-
-/* Whether t is a ticket in use (not one whose id would be 0). */
-static int
-ticket_real(uint64_t t)
-{
-	return (uint32_t)t != 0;
-}
-
 /* Moves answered and retired past the tickets that allow it. */
-static void
-tickets_advance(struct mmlog_client *c)
+void
+mml_client_tickets_advance(struct mmlog_client *c)
 {
 	uint64_t t;
 
 	while (c->answered < c->tickets) {
 		t = c->answered + 1;
-		if (ticket_real(t) && !slot_of(c, t)->done)
+		if (mml_client_ticket_real(t) &&
+		    !mml_client_slot_of(c, t)->done)
 			break;
 		c->answered = t;
 	}
 	while (c->retired < c->answered) {
 		t = c->retired + 1;
-		if (ticket_real(t) && slot_of(c, t)->waited)
+		if (mml_client_ticket_real(t) &&
+		    mml_client_slot_of(c, t)->waited)
 			break;
 		c->retired = t;
 	}
 }
 
 /* Keeps a failure for the waits that cover its ticket. */
-static void
-failure_note(struct mmlog_client *c, uint64_t t, int err)
+void
+mml_client_failure_note(struct mmlog_client *c, uint64_t t, int err)
 {
 	unsigned i, n = c->n_fails;
 
@@ -474,8 +384,8 @@ failure_note(struct mmlog_client *c, uint64_t t, int err)
  * not reported yet; every failure up to t counts as reported now, and
  * those after t stay for later waits.
  */
-static int
-failure_take(struct mmlog_client *c, uint64_t t)
+int
+mml_client_failure_take(struct mmlog_client *c, uint64_t t)
 {
 	unsigned i, k;
 	int e;
@@ -500,7 +410,7 @@ failure_take(struct mmlog_client *c, uint64_t t)
 static void
 ticket_answer(struct mmlog_client *c, uint64_t t, int err, uint64_t seq)
 {
-	struct req_slot *sl = slot_of(c, t);
+	struct mml_client_slot *sl = mml_client_slot_of(c, t);
 
 	if (sl->done)
 		return;
@@ -510,7 +420,7 @@ ticket_answer(struct mmlog_client *c, uint64_t t, int err, uint64_t seq)
 	if (err == 0 && seq > c->durable_seq)
 		c->durable_seq = seq;
 	if (err != 0 && !sl->waited)
-		failure_note(c, t, err);
+		mml_client_failure_note(c, t, err);
 }
 
 /* When a wait that starts now must end (CLOCK_MONOTONIC ns; 0: never). */
@@ -548,10 +458,11 @@ static int reply_drain(struct mmlog_client *, int, uint32_t);
  * 0, fails with -EAGAIN.  Returns the ticket, or 0 with *ret_err set.
  * The ticket's frame must go out before the lock is next dropped.
  */
-static uint64_t
-ticket_new(struct mmlog_client *c, int waited, int may_wait, int *ret_err)
+uint64_t
+mml_client_ticket_new(struct mmlog_client *c, int waited, int may_wait,
+    int *ret_err)
 {
-	struct req_slot *sl;
+	struct mml_client_slot *sl;
 	uint64_t deadline = wait_deadline(c);
 	int r;
 
@@ -559,9 +470,9 @@ ticket_new(struct mmlog_client *c, int waited, int may_wait, int *ret_err)
 		/* Answers may be waiting in the socket, unread. */
 		if (!c->reading && c->fd >= 0) {
 			if (reply_drain(c, c->fd, c->gen))
-				conn_end(c, c->gen, c->refused ? c->refused :
-				    EPIPE);
-			tickets_advance(c);
+				mml_client_conn_end(c, c->gen, c->refused ?
+				    c->refused : EPIPE);
+			mml_client_tickets_advance(c);
 			if (c->tickets - c->retired < c->window)
 				break;
 		}
@@ -573,7 +484,7 @@ ticket_new(struct mmlog_client *c, int waited, int may_wait, int *ret_err)
 		 * The oldest is answered but its blocking caller has not
 		 * taken the answer yet: it will, and say so.
 		 */
-		if (slot_of(c, c->retired + 1)->done)
+		if (mml_client_slot_of(c, c->retired + 1)->done)
 			r = cv_wait(c, deadline);
 		else
 			r = reply_wait(c, c->retired + 1, 0, deadline);
@@ -581,12 +492,12 @@ ticket_new(struct mmlog_client *c, int waited, int may_wait, int *ret_err)
 			*ret_err = r;
 			return 0;
 		}
-		tickets_advance(c);
+		mml_client_tickets_advance(c);
 	}
 	do
 		c->tickets++;
-	while (!ticket_real(c->tickets));
-	sl = slot_of(c, c->tickets);
+	while (!mml_client_ticket_real(c->tickets));
+	sl = mml_client_slot_of(c, c->tickets);
 	memset(sl, 0, sizeof(*sl));
 	sl->waited = (uint8_t)waited;
 	return c->tickets;
@@ -596,12 +507,12 @@ ticket_new(struct mmlog_client *c, int waited, int may_wait, int *ret_err)
 static void
 ticket_cancel(struct mmlog_client *c, uint64_t t)
 {
-	struct req_slot *sl = slot_of(c, t);
+	struct mml_client_slot *sl = mml_client_slot_of(c, t);
 
 	sl->done = 1;
 	sl->waited = 0;
 	sl->err = 0;
-	tickets_advance(c);
+	mml_client_tickets_advance(c);
 }
 
 /*
@@ -612,13 +523,13 @@ ticket_cancel(struct mmlog_client *c, uint64_t t)
 static int
 ticket_take(struct mmlog_client *c, uint64_t t, uint64_t *ret_seq)
 {
-	struct req_slot *sl = slot_of(c, t);
+	struct mml_client_slot *sl = mml_client_slot_of(c, t);
 	int err = sl->err, cut = sl->cut;
 
 	if (err == 0 && ret_seq != NULL)
 		*ret_seq = sl->seq;
 	sl->waited = 0;
-	tickets_advance(c);
+	mml_client_tickets_advance(c);
 	(void)pthread_cond_broadcast(&c->cv);
 	return err ? -err : cut ? MMLOG_TRUNCATED : 0;
 }
@@ -631,11 +542,11 @@ ticket_take(struct mmlog_client *c, uint64_t t, uint64_t *ret_seq)
 static int
 ticket_abandon(struct mmlog_client *c, uint64_t t, int r, uint64_t *ret_seq)
 {
-	struct req_slot *sl = slot_of(c, t);
+	struct mml_client_slot *sl = mml_client_slot_of(c, t);
 
 	if (t > c->answered && !sl->done) {
 		sl->waited = 0;
-		tickets_advance(c);
+		mml_client_tickets_advance(c);
 		(void)pthread_cond_broadcast(&c->cv);
 		return r;
 	}
@@ -646,18 +557,18 @@ ticket_abandon(struct mmlog_client *c, uint64_t t, int r, uint64_t *ret_seq)
  * Connection gen is over: its requests still unanswered fail with err.
  * (A ticket not sent yet has no connection, and is not touched.)
  */
-static void
-conn_end(struct mmlog_client *c, uint32_t gen, int err)
+void
+mml_client_conn_end(struct mmlog_client *c, uint32_t gen, int err)
 {
-	struct req_slot *sl;
+	struct mml_client_slot *sl;
 	uint64_t t;
 
 	for (t = c->answered + 1; t <= c->tickets; t++) {
-		sl = slot_of(c, t);
-		if (ticket_real(t) && !sl->done && sl->gen == gen)
+		sl = mml_client_slot_of(c, t);
+		if (mml_client_ticket_real(t) && !sl->done && sl->gen == gen)
 			ticket_answer(c, t, err, 0);
 	}
-	tickets_advance(c);
+	mml_client_tickets_advance(c);
 	(void)pthread_cond_broadcast(&c->cv);
 }
 
@@ -678,7 +589,7 @@ conn_drop(struct mmlog_client *c)
 		c->stale_gen = c->gen;
 	} else {
 		(void)reply_drain(c, c->fd, c->gen);
-		conn_end(c, c->gen, c->refused ? c->refused : EPIPE);
+		mml_client_conn_end(c, c->gen, c->refused ? c->refused : EPIPE);
 		(void)close(c->fd);
 	}
 	c->fd = -1;
@@ -691,14 +602,14 @@ conn_drop(struct mmlog_client *c)
  * (--max-clients), the connection itself.  Returns -EPROTO if the reply
  * is not one: the connection cannot be trusted to answer any more.
  */
-static int
-reply_one(struct mmlog_client *c, uint32_t gen, const uint8_t *buf,
-    size_t n)
+int
+mml_client_reply_one(struct mmlog_client *c, uint32_t gen,
+    const uint8_t *buf, size_t n)
 {
 	struct mml_frame f;
 	struct mml_ack_body ack;
 	struct mml_error_body eb;
-	struct req_slot *sl;
+	struct mml_client_slot *sl;
 	uint64_t base, t, seq = 0;
 	int err;
 
@@ -725,7 +636,7 @@ reply_one(struct mmlog_client *c, uint32_t gen, const uint8_t *buf,
 	t = base + (uint32_t)(f.hdr.id - (uint32_t)base);
 	if (t > c->tickets)
 		return 0;
-	sl = slot_of(c, t);
+	sl = mml_client_slot_of(c, t);
 	if (sl->gen == gen) {
 		if (!sl->done && (f.hdr.flags & MML_FRAME_F_TRUNCATED))
 			sl->cut = 1;
@@ -749,7 +660,7 @@ reply_drain(struct mmlog_client *c, int fd, uint32_t gen)
 	for (;;) {
 		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n > 0) {
-			if (reply_one(c, gen, buf, (size_t)n) < 0)
+			if (mml_client_reply_one(c, gen, buf, (size_t)n) < 0)
 				lost = 1;
 			continue;
 		}
@@ -819,7 +730,7 @@ reply_read(struct mmlog_client *c, uint64_t deadline)
 	/* A datagram of 0 bytes is the end of the connection. */
 	for (i = 0; i < n; i++)
 		if (mm[i].msg_len == 0 ||
-		    reply_one(c, gen, c->rbuf[i], mm[i].msg_len) < 0)
+		    mml_client_reply_one(c, gen, c->rbuf[i], mm[i].msg_len) < 0)
 			lost = 1;
 	if (c->stale_fd == fd) {
 		/*
@@ -828,11 +739,11 @@ reply_read(struct mmlog_client *c, uint64_t deadline)
 		 */
 		if (!lost)
 			(void)reply_drain(c, fd, gen);
-		conn_end(c, gen, c->refused ? c->refused : EPIPE);
+		mml_client_conn_end(c, gen, c->refused ? c->refused : EPIPE);
 		(void)close(fd);
 		c->stale_fd = -1;
 	} else if (lost)
-		conn_end(c, gen, c->refused ? c->refused : EPIPE);
+		mml_client_conn_end(c, gen, c->refused ? c->refused : EPIPE);
 	(void)pthread_cond_broadcast(&c->cv);
 	return n == -2 ? -ETIMEDOUT : 0;
 }
@@ -848,8 +759,8 @@ reply_wait(struct mmlog_client *c, uint64_t t, int prefix, uint64_t deadline)
 	int r;
 
 	for (;;) {
-		tickets_advance(c);
-		if (t <= c->answered || (slot_of(c, t)->done &&
+		mml_client_tickets_advance(c);
+		if (t <= c->answered || (mml_client_slot_of(c, t)->done &&
 		    (!prefix || c->answered + 1 >= t)))
 			return 0;
 		if (c->reading) {
@@ -883,7 +794,7 @@ refusal_reason(struct mmlog_client *c, int e)
 {
 	if (c->fd >= 0 && !c->reading && (e == EPIPE || e == ECONNRESET) &&
 	    reply_drain(c, c->fd, c->gen))
-		conn_end(c, c->gen, c->refused ? c->refused : EPIPE);
+		mml_client_conn_end(c, c->gen, c->refused ? c->refused : EPIPE);
 	if (c->refused == 0)
 		return e;
 	if (c->deferred_error == c->refused)
@@ -933,7 +844,7 @@ client_send(struct mmlog_client *c, size_t len, uint64_t n_entries,
 		n = send(c->fd, c->buf, len, MSG_NOSIGNAL);
 		if (n >= 0) {
 			if (ticket)
-				slot_of(c, ticket)->gen = c->gen;
+				mml_client_slot_of(c, ticket)->gen = c->gen;
 			c->st.sent += n_entries;
 			if (n_entries)
 				c->st.pending_drops -= eh.dropped;
@@ -1034,8 +945,8 @@ entry_ticket(struct mmlog_client *c, int waited, int *ret_err)
 {
 	uint64_t t;
 
-	t = ticket_new(c, waited, waited || !(c->flags & MMLOG_NONBLOCK),
-	    ret_err);
+	t = mml_client_ticket_new(c, waited, waited ||
+	    !(c->flags & MMLOG_NONBLOCK), ret_err);
 	if (t == 0) {
 		c->st.dropped++;
 		c->st.pending_drops++;
@@ -1233,7 +1144,7 @@ mmlog_sync(struct mmlog_client *c, uint64_t *ret_seq)
 		return -EINVAL;
 	(void)pthread_mutex_lock(&c->mu);
 	/* The ticket before the flush: see client_writev(). */
-	t = ticket_new(c, 1, 1, &r);
+	t = mml_client_ticket_new(c, 1, 1, &r);
 	if (t == 0)
 		goto out;
 	r = client_flush(c);
@@ -1259,7 +1170,7 @@ mmlog_sync(struct mmlog_client *c, uint64_t *ret_seq)
 	if (r >= 0) {
 		/* A failure before it outranks a cut entry. */
 		cut = r;
-		r = failure_take(c, t);
+		r = mml_client_failure_take(c, t);
 		if (r == 0 && c->deferred_error) {
 			r = -c->deferred_error;
 			c->deferred_error = 0;
@@ -1302,7 +1213,7 @@ mmlog_wait(struct mmlog_client *c, uint64_t ticket, uint64_t *ret_seq)
 	if (r == 0 && ticket > 0)
 		r = reply_wait(c, ticket, 1, wait_deadline(c));
 	if (r == 0)
-		r = failure_take(c, ticket);
+		r = mml_client_failure_take(c, ticket);
 	if (r == 0 && ret_seq != NULL)
 		*ret_seq = c->durable_seq;
 	(void)pthread_mutex_unlock(&c->mu);

@@ -3,8 +3,9 @@
  *
  * Every byte shown comes from the ring file, which any local process
  * could have filled through the daemon, so nothing reaches a terminal
- * unescaped: text formats escape control bytes, C1 controls and invalid
- * UTF-8 as syslogd does with vis(3), and keep one line per entry; JSON
+ * unescaped: text formats escape control bytes, C1 controls, the
+ * bidirectional controls, the Unicode line separators and invalid UTF-8
+ * as syslogd does with vis(3), and keep one line per entry; JSON
  * escapes what JSON requires (and the controls a terminal acts on), and
  * writes a value that is not UTF-8 as an array of byte values, as
  * journalctl does.  The machine formats use journalctl's field names so
@@ -27,6 +28,7 @@ static int	 key_printable(const uint8_t *, size_t);
 static int	 key_reserved(const uint8_t *, size_t);
 static int	 text_safe(const uint8_t *, size_t);
 static void	 fmt_short(struct mml_rd_fmt *, const struct mml_rec *);
+static void	 put_message(FILE *, const struct mml_rec *, const char *);
 static void	 fmt_json(struct mml_rd_fmt *, const struct mml_rec *);
 static void	 fmt_export(struct mml_rd_fmt *, const struct mml_rec *);
 static void	 fmt_raw(struct mml_rd_fmt *, const struct mml_rec *);
@@ -47,6 +49,30 @@ static const char *const months[12] = {
 };
 
 static const char hexdig[] = "0123456789abcdef";
+
+/*
+ * The letter of a byte's two-character escape, as JSON has them ("\n",
+ * "\\"); text formats use those of \n, \r and \t only.
+ */
+static const char esc_letter[128] = {
+	['"'] = '"', ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't',
+	['\b'] = 'b', ['\f'] = 'f',
+};
+
+/*
+ * Whether a code point of valid UTF-8 is escaped although printable:
+ * C1 controls (terminals act on some, U+009B), the bidirectional
+ * embeddings, overrides and isolates (U+202A-202E, U+2066-2069), which
+ * make a line display in another order than it reads, and the line and
+ * paragraph separators (U+2028, U+2029), which break a line where the
+ * format has none.
+ */
+static int
+cp_escaped(uint32_t cp)
+{
+	return cp < 0xa0 || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029;
+}
 
 /*
  * Writes v in decimal (base 10) or lowercase hex (base 16) so that it
@@ -182,24 +208,12 @@ mml_rd_put_escaped(FILE *out, const uint8_t *p, size_t len)
 			i = run;
 			continue;
 		}
-		switch (p[i]) {
-		case '\n':
-			(void)fputs_unlocked("\\n", out);
-			i++;
-			continue;
-		case '\r':
-			(void)fputs_unlocked("\\r", out);
-			i++;
-			continue;
-		case '\t':
-			(void)fputs_unlocked("\\t", out);
-			i++;
-			continue;
-		default:
-			break;
-		}
 		if (p[i] < 0x80) {
-			put_hex_byte(out, p[i]);
+			if (p[i] == '\n' || p[i] == '\r' || p[i] == '\t') {
+				putc_unlocked('\\', out);
+				putc_unlocked(esc_letter[p[i]], out);
+			} else
+				put_hex_byte(out, p[i]);
 			i++;
 			continue;
 		}
@@ -207,11 +221,9 @@ mml_rd_put_escaped(FILE *out, const uint8_t *p, size_t len)
 		if (n == 0) {
 			put_hex_byte(out, p[i]);
 			i++;
-		} else if (cp < 0xa0) {
-			/* C1 controls: terminals act on some (U+009B). */
-			put_hex_byte(out, p[i]);
-			put_hex_byte(out, p[i + 1]);
-			i += n;
+		} else if (cp_escaped(cp)) {
+			while (n-- > 0)
+				put_hex_byte(out, p[i++]);
 		} else {
 			(void)fwrite_unlocked(p + i, 1, n, out);
 			i += n;
@@ -246,30 +258,10 @@ mml_rd_put_json(FILE *out, const uint8_t *p, size_t len)
 			continue;
 		}
 		n = 1;
-		switch (p[i]) {
-		case '"':
-			(void)fputs_unlocked("\\\"", out);
+		if (p[i] < 0x80 && esc_letter[p[i]] != 0) {
+			putc_unlocked('\\', out);
+			putc_unlocked(esc_letter[p[i]], out);
 			continue;
-		case '\\':
-			(void)fputs_unlocked("\\\\", out);
-			continue;
-		case '\n':
-			(void)fputs_unlocked("\\n", out);
-			continue;
-		case '\r':
-			(void)fputs_unlocked("\\r", out);
-			continue;
-		case '\t':
-			(void)fputs_unlocked("\\t", out);
-			continue;
-		case '\b':
-			(void)fputs_unlocked("\\b", out);
-			continue;
-		case '\f':
-			(void)fputs_unlocked("\\f", out);
-			continue;
-		default:
-			break;
 		}
 		if (p[i] < 0x20 || p[i] == 0x7f) {
 			fprintf(out, "\\u%04x", (unsigned)p[i]);
@@ -280,7 +272,7 @@ mml_rd_put_json(FILE *out, const uint8_t *p, size_t len)
 			continue;
 		}
 		n = mml_rd_utf8_seq(p + i, len - i, &cp);
-		if (cp < 0xa0)
+		if (cp_escaped(cp))
 			fprintf(out, "\\u%04x", (unsigned)cp);
 		else
 			(void)fwrite_unlocked(p + i, 1, n, out);
@@ -304,78 +296,6 @@ mml_rd_hex128(char *buf, const uint8_t id[16])
 		buf[2 * i + 1] = hexdig[id[i] & 15];
 	}
 	buf[32] = '\0';
-}
-
-void
-mml_rd_cursor_format(char *buf, const uint8_t ring_id[16], uint64_t seq)
-{
-	char id[33];
-
-	mml_rd_hex128(id, ring_id);
-	(void)snprintf(buf, MML_RD_CURSOR_MAX, "s=%s;i=%" PRIx64, id, seq);
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int
-mml_rd_cursor_parse(const char *s, uint8_t ret_ring_id[16],
-    uint64_t *ret_seq)
-{
-	const char *p = s, *end, *v;
-	uint8_t id[16];
-	uint64_t seq = 0;
-	size_t len, i;
-	int have_id = 0, have_seq = 0, hi, lo;
-
-	while (*p != '\0') {
-		end = strchr(p, ';');
-		len = end != NULL ? (size_t)(end - p) : strlen(p);
-		if (len >= 2 && p[1] == '=') {
-			v = p + 2;
-			if (p[0] == 's') {
-				if (len - 2 != 32)
-					return -EINVAL;
-				for (i = 0; i < 16; i++) {
-					hi = hexval(v[2 * i]);
-					lo = hexval(v[2 * i + 1]);
-					if (hi < 0 || lo < 0)
-						return -EINVAL;
-					id[i] = (uint8_t)(hi << 4 | lo);
-				}
-				have_id = 1;
-			} else if (p[0] == 'i') {
-				if (len - 2 < 1 || len - 2 > 16)
-					return -EINVAL;
-				seq = 0;
-				for (i = 0; i < len - 2; i++) {
-					hi = hexval(v[i]);
-					if (hi < 0)
-						return -EINVAL;
-					seq = seq << 4 | (uint64_t)hi;
-				}
-				have_seq = 1;
-			}
-		} else if (len > 0)
-			return -EINVAL;
-		p += len;
-		if (*p == ';')
-			p++;
-	}
-	if (!have_id || !have_seq)
-		return -EINVAL;
-	memcpy(ret_ring_id, id, 16);
-	*ret_seq = seq;
-	return 0;
 }
 
 void
@@ -527,12 +447,7 @@ fmt_short(struct mml_rd_fmt *f, const struct mml_rec *rec)
 	char when[64];
 
 	if (f->mode == MML_RD_O_CAT) {
-		if (on != NULL)
-			(void)fputs_unlocked(on, out);
-		mml_rd_put_escaped(out, rec->msg, h->msg_len);
-		if (on != NULL)
-			(void)fputs_unlocked("\033[0m", out);
-		putc_unlocked('\n', out);
+		put_message(out, rec, on);
 		return;
 	}
 	if (f->mode == MML_RD_O_SHORT_ISO) {
@@ -557,9 +472,16 @@ fmt_short(struct mml_rd_fmt *f, const struct mml_rec *rec)
 	else
 		(void)fputs_unlocked("unknown", out);
 	fprintf(out, "[%" PRIu32 "]: ", h->pid);
+	put_message(out, rec, on);
+}
+
+/* The message, escaped, highlighted with on unless NULL; a newline. */
+static void
+put_message(FILE *out, const struct mml_rec *rec, const char *on)
+{
 	if (on != NULL)
 		(void)fputs_unlocked(on, out);
-	mml_rd_put_escaped(out, rec->msg, h->msg_len);
+	mml_rd_put_escaped(out, rec->msg, rec->hdr.msg_len);
 	if (on != NULL)
 		(void)fputs_unlocked("\033[0m", out);
 	putc_unlocked('\n', out);

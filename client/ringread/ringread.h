@@ -1,8 +1,8 @@
 /*
  * ringread.h: the ring reader shared by mmlogctl and mmlog-forward:
  * opening and mapping a ring read-only (read.c), walking and seeking it,
- * cursors and the entry formats (format.c), the daemon's NOTIFY
- * subscription (notify.c).  Never writes the ring; never links the
+ * cursors and the entry formats (format.c, cursor.c), following the ring
+ * as it grows (follow.c).  Never writes the ring; never links the
  * daemon.
  */
 #ifndef MML_RINGREAD_H
@@ -31,6 +31,7 @@ struct mml_rd_ring {
 	size_t		 map_len;	/* MML_DISK_HEADER_SIZE + capacity */
 	const uint8_t	*data;		/* map + MML_DISK_HEADER_SIZE */
 	uint64_t	 capacity;	/* bytes of data region */
+	uint32_t	 crc_seed;	/* mml_disk_crc_seed(): 0 unkeyed (legacy) */
 	uint8_t		 ring_id[16];
 	dev_t		 dev;		/* identity of the file we mapped */
 	ino_t		 ino;
@@ -42,6 +43,9 @@ struct mml_rd_ring {
 	uint64_t	 idx_damaged;	/* slots a seek found not to match */
 	uint64_t	 idx_seeks;	/* seeks the index answered */
 	uint64_t	 idx_partial;	/* seeks it could not: slots not in use */
+	/* Whether a writer holds the ring's lock (mml_rd_ring_writer()). */
+	int		 writer;
+	uint64_t	 writer_ms;	/* when that was asked, CLOCK_MONOTONIC */
 };
 
 /*
@@ -53,6 +57,14 @@ struct mml_rd_ring {
  */
 int	mml_rd_ring_open(const char *path, struct mml_rd_ring **ret,
 	    enum mml_disk_reason *ret_reason);
+
+/*
+ * Whether a writer (mmlogd) holds the ring's lock now, asked at most
+ * every 100 ms: 1 or 0.  Readers pause for a writer caught between two
+ * stores only if there is one, so that a damaged ring that no writer
+ * holds costs no pauses.
+ */
+int	mml_rd_ring_writer(struct mml_rd_ring *r);
 
 /* Unmaps and frees a ring; accepts NULL and returns NULL. */
 struct mml_rd_ring *mml_rd_ring_free(struct mml_rd_ring *r);
@@ -135,6 +147,13 @@ struct mml_rd_iter {
 	uint64_t	 pend_jump;
 	/* Set by MML_RD_END: why the record at off was not taken. */
 	enum mml_disk_reason end_reason;
+	/* Pauses taken for a live writer: bounded (read.c, PAUSES_MAX). */
+	uint32_t	 pauses;
+	/*
+	 * On an unkeyed ring not closed cleanly, entries past the durable
+	 * cursor up to this seq are proven the writer's by their chain.
+	 */
+	uint64_t	 proven_seq;
 	/* A resync that found nothing is not repeated for the same head. */
 	uint64_t	 noresync_off;
 	uint64_t	 noresync_seq;
@@ -270,7 +289,9 @@ void	mml_rd_hex128(char *buf, const uint8_t id[16]);
 /*
  * Writes bytes for a terminal: valid printable UTF-8 as is, \n, \r and
  * \t as those two-character escapes, every other control byte, C1
- * control and byte of invalid UTF-8 as \xHH.
+ * control, bidirectional control (U+202A-202E, U+2066-2069), line or
+ * paragraph separator (U+2028, U+2029) and byte of invalid UTF-8 as
+ * \xHH (JSON: \uXXXX).
  */
 void	mml_rd_put_escaped(FILE *out, const uint8_t *p, size_t len);
 
@@ -330,17 +351,93 @@ int	mml_rd_write_atomic(const char *path, const char *text, mode_t mode,
 	    int durable);
 
 /*
- * Connects to path and asks for NOTIFY frames (SUBSCRIBE, frame id id);
- * the socket is left non-blocking.  Returns it, or -errno.
+ * Cursor files (cursor.c), which both tools keep their place in.
+ * mml_rd_cursor_file_read() reads the text of the file at path into buf
+ * (cap bytes), trailing blanks and newline cut.  Returns 1 if it holds
+ * text, 0 if it does not exist or is empty (no cursor yet), -errno if it
+ * cannot be read.  mml_rd_cursor_file_write() replaces it with the
+ * cursor of seq in ring ring_id and a newline, as mml_rd_write_atomic()
+ * does, durably, a new file getting mode.  Returns 0 or -errno.
  */
-int	mml_rd_subscribe(const char *path, unsigned id);
+int	mml_rd_cursor_file_read(const char *path, char *buf, size_t cap);
+int	mml_rd_cursor_file_write(const char *path, const uint8_t ring_id[16],
+	    uint64_t seq, mode_t mode);
 
 /*
- * Reads every frame waiting on a subscribed socket: each only says "look
- * at the ring again".  Returns 0 while the connection is good, -EPIPE
- * once it is gone, -EPERM if the daemon refused to notify us (its reason
- * in why, cut to why_cap bytes).  The caller closes fd on an error.
+ * Following a ring as it grows (follow.c).  The caller's loop walks the
+ * ring to its end, asks mml_rd_follow_reopen() whether the file must be
+ * read anew, and otherwise waits with mml_rd_follow_wait() for the
+ * daemon's NOTIFY (or a timeout, or a signal) before it walks again.
+ * The follower subscribes to the daemon's socket, polls the ring while
+ * the daemon is away, and reconnects when it is back.
  */
-int	mml_rd_notify_drain(int fd, char *why, size_t why_cap);
+struct mml_rd_follow {
+	const char	*socket;	/* the daemon's socket */
+	const char	*ring_path;	/* the ring's path */
+	unsigned	 sub_id;	/* the SUBSCRIBE frame's id */
+	int		 out_fd;	/* its reader going away ends a wait */
+	int		 notify_fd;	/* subscribed to NOTIFY, or -1 */
+	int		 refused;	/* the daemon refused: polling only */
+	int		 ino;		/* watching the directories, or -1 */
+	int		 watch_tried;
+	int		 quick;		/* quick reconnections left */
+	uint64_t	 next_connect_ms;	/* CLOCK_MONOTONIC */
+	char		 why[256];	/* MML_RD_FOLLOW_REFUSED: the reason */
+};
+
+/* What mml_rd_follow_wait() saw. */
+enum mml_rd_follow_event {
+	MML_RD_FOLLOW_LOOK = 0,	/* look at the ring again */
+	MML_RD_FOLLOW_REFUSED,	/* the daemon refused to notify us (why) */
+	MML_RD_FOLLOW_OUT_GONE,	/* out_fd's reader went away */
+	MML_RD_FOLLOW_OUT_BAD,	/* out_fd is not open */
+};
+
+/*
+ * Prepares a follower of the ring at ring_path through the daemon at
+ * socket (both strings must outlive it), subscribing with frame id id;
+ * out_fd, if not -1, is a descriptor whose reader going away ends the
+ * wait (a pipe to a pager or head(1)).  Makes the process's wake-up
+ * pipe on first use.  Returns 0 or -errno.
+ */
+int	mml_rd_follow_init(struct mml_rd_follow *fw, const char *socket,
+	    const char *ring_path, unsigned id, int out_fd);
+
+/* Closes the follower's descriptors. */
+void	mml_rd_follow_done(struct mml_rd_follow *fw);
+
+/*
+ * Ends the current or next mml_rd_follow_wait() at once; safe in a
+ * signal handler (it writes a byte to the wake-up pipe, errno kept).
+ */
+void	mml_rd_follow_wake(void);
+
+/*
+ * Returns 1 with the ring at r's path opened anew in *ret if r should be
+ * replaced by it: the path names another file now, our map took a
+ * SIGBUS or no longer holds the ring (mml_rd_ring_replaced()).  Returns
+ * 0 if not, or if no new ring can be opened yet (the daemon re-creating
+ * it); the next call tries again.  The caller finishes reading r, whose
+ * map stays valid, then calls mml_rd_follow_switch().
+ */
+int	mml_rd_follow_reopen(struct mml_rd_ring *r, struct mml_rd_ring **ret);
+
+/*
+ * Moves it and *ring (the ring it walks) to nr: frees the old ring and
+ * initialises it on nr in MML_RD_COPY mode, to be placed by the caller.
+ * Returns 1 if nr is the same ring (the same id, remapped), 0 if it is
+ * another one.
+ */
+int	mml_rd_follow_switch(struct mml_rd_iter *it, struct mml_rd_ring **ring,
+	    struct mml_rd_ring *nr);
+
+/*
+ * Waits, at most max_ms, for a reason to look at the ring again: a
+ * NOTIFY, a wake-up, or the time to poll (every second with a
+ * subscription, every 250 ms without).  First subscribes if there is no
+ * subscription and it is time to try again.  Returns an enum
+ * mml_rd_follow_event, or -errno if poll() failed.
+ */
+int	mml_rd_follow_wait(struct mml_rd_follow *fw, int max_ms);
 
 #endif /* MML_RINGREAD_H */

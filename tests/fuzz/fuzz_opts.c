@@ -5,39 +5,40 @@
  * as its command line, and the whole input as its configuration file.
  *
  * Input: arguments separated by NUL bytes (argv[0] is added).  They go
- * through mmlogctl's own parse_args() and check_opts(), then through
- * the checks each command makes of its options before it touches a
- * file or a socket (as cmd_show(), cmd_write() and cmd_dump() do; the
- * commands themselves are not run, so the input cannot name files to
- * write).  Then every argument is given to every value parser.  The
- * parsers are static, so client/ctl/main.c is included whole, its
- * main() renamed.
+ * through mmlogctl's own mml_ctl_parse_args() (client/ctl/opts.c, with
+ * main.c's table of commands), then through the checks each command
+ * makes of its options before it touches a file or a socket (as
+ * mml_ctl_show(), mml_ctl_write() and mml_ctl_dump() do; the commands
+ * themselves are not run, so the input cannot name files to write).
+ * Then every argument is given to every value parser.
  *
  * What must hold: no crash or leak; and what each parser accepts is
  * sound: a priority range is 0 <= min <= max <= 7, "@N" is N seconds
  * exactly, a cursor formats back to one that parses to the same ring
  * and seq, a size is the number times its suffix.
  */
-#define main mmlogctl_main
-#include "../../client/ctl/main.c"
-#undef main
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "ctl.h"
 #include "fuzz.h"
+#include "mmlog.h"
+#include "util.h"
+#include "wire.h"
 
 #define MAX_ARGS	64
 #define MAX_INPUT	4096
 
-int fuzz_mmlogd_parse_size(const char *s, uint64_t *ret);
-int fuzz_mmlogd_parse_uint(const char *s, uint64_t *ret);
 void fuzz_mmlogd_conf(int argc, char **argv, const uint8_t *file,
     size_t file_len);
 
 /* What the commands check before they open anything. */
 static void
-command_checks(const struct opts *o)
+command_checks(const struct mml_ctl_opts *o)
 {
 	uint64_t v, t;
-	uint32_t u;
 	uint8_t id[16];
 	size_t i;
 	int lo, hi;
@@ -45,23 +46,23 @@ command_checks(const struct opts *o)
 	if (o->output != NULL)
 		(void)mml_rd_output_parse(o->output);
 	if (o->lines != NULL)
-		(void)parse_u64(o->lines, &v);
+		(void)mml_parse_range(o->lines, 0, INT64_MAX, &v);
 	if (o->prio != NULL) {
-		(void)parse_prio_range(o->prio, &lo, &hi);
+		(void)mml_ctl_parse_prio(o->prio, &lo, &hi);
 		(void)mmlog_priority_from_string(o->prio);
 	}
 	if (o->pid != NULL)
-		(void)parse_u32(o->pid, &u);
+		(void)mml_parse_range(o->pid, 0, UINT32_MAX, &v);
 	if (o->uid != NULL)
-		(void)parse_u32(o->uid, &u);
+		(void)mml_parse_range(o->uid, 0, UINT32_MAX, &v);
 	if (o->since != NULL)
-		(void)parse_time(o->since, &t);
+		(void)mml_ctl_parse_time(o->since, &t);
 	if (o->until != NULL)
-		(void)parse_time(o->until, &t);
+		(void)mml_ctl_parse_time(o->until, &t);
 	if (o->after_cursor != NULL)
 		(void)mml_rd_cursor_parse(o->after_cursor, id, &v);
 	if (o->grep != NULL)
-		(void)pattern_has_upper(o->grep);
+		(void)mml_ctl_pattern_has_upper(o->grep);
 	for (i = 0; i < o->n_fields; i++) {
 		const char *eq = strchr(o->fields[i], '=');
 
@@ -77,20 +78,20 @@ parse_one(const char *s)
 {
 	char cur[MML_RD_CURSOR_MAX];
 	uint8_t id[16], id2[16];
-	uint64_t v, v2, n;
-	uint32_t u;
+	uint64_t v, v2, n, u;
 	const char *q;
 	int lo, hi, p;
 
-	if (parse_prio_range(s, &lo, &hi) == 0)
+	if (mml_ctl_parse_prio(s, &lo, &hi) == 0)
 		FUZZ_CHECK(lo >= 0 && lo <= hi && hi <= 7);
 	p = mmlog_priority_from_string(s);
 	FUZZ_CHECK(p >= -EINVAL && p <= 7);
-	if (parse_u64(s, &v) == 0)
+	if (mml_parse_u64(s, &v) == 0)
 		FUZZ_CHECK(*s >= '0' && *s <= '9');
-	if (parse_u32(s, &u) == 0)
-		FUZZ_CHECK(parse_u64(s, &v) == 0 && v == u);
-	if (parse_time(s, &v) == 0 && s[0] == '@') {
+	if (mml_parse_range(s, 0, UINT32_MAX, &u) == 0)
+		FUZZ_CHECK(mml_parse_u64(s, &v) == 0 && v == u &&
+		    u <= UINT32_MAX);
+	if (mml_ctl_parse_time(s, &v) == 0 && s[0] == '@') {
 		/* "@N" with digits only is N seconds, exactly. */
 		for (n = 0, q = s + 1; *q >= '0' && *q <= '9'; q++)
 			n = n * 10 + (uint64_t)(*q - '0');
@@ -104,14 +105,15 @@ parse_one(const char *s)
 	}
 	if (mml_rd_output_parse(s) >= 0)
 		FUZZ_CHECK(mml_rd_output_parse(s) <= MML_RD_O_RAW);
-	(void)pattern_has_upper(s);
-	if (fuzz_mmlogd_parse_size(s, &v) == 0) {
+	(void)mml_ctl_pattern_has_upper(s);
+	/* mmlogd's sizes and counts (its options and configuration file). */
+	if (mml_parse_size(s, &v) == 0) {
 		/* The number before any suffix, times the suffix. */
 		n = strtoull(s, NULL, 10);
 		FUZZ_CHECK(v == n || (n != 0 && v % n == 0 && v / n >=
 		    1024));
 	}
-	if (fuzz_mmlogd_parse_uint(s, &v) == 0)
+	if (mml_parse_u64(s, &v) == 0)
 		FUZZ_CHECK(v == strtoull(s, NULL, 10));
 }
 
@@ -120,7 +122,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char buf[MAX_INPUT + 1];
 	char *argv[MAX_ARGS + 2];
-	struct opts o;
+	struct mml_ctl_opts o;
 	size_t i;
 	int argc = 1, rc;
 
@@ -140,17 +142,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&o, 0, sizeof(o));
 	optind = 0;	/* glibc: start over, forget the last scan */
-	rc = parse_args(argc, argv, &o);
-	if (rc == 0 && !(o.seen & (BIT(OPT_HELP) | BIT(OPT_VERSION))))
-		rc = check_opts(&o);
+	/* Checked per command too, unless --help or --version came. */
+	rc = mml_ctl_parse_args(argc, argv, &o);
 	if (rc == 0)
 		command_checks(&o);
-	free(o.tags);
-	free(o.fields);
-	free(o.args);
+	mml_ctl_opts_free(&o);
 	for (i = 1; i < (size_t)argc; i++)
 		parse_one(argv[i]);
-	/* parse_args() may have permuted argv: mmlogd gets it as it is now. */
+	/* mml_ctl_parse_args() may have permuted argv: mmlogd gets it as it is now. */
 	argv[0] = "mmlogd";
 	fuzz_mmlogd_conf(argc, argv, data, size);
 	return 0;

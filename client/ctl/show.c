@@ -1,0 +1,919 @@
+/*
+ * show.c: mmlogctl show, journalctl's habits on the ring: the entries
+ * that match the filters (-p -t --pid --uid -g --since --until), all of
+ * them as the walk finds them, or the newest -n, newest first with -r;
+ * after a cursor; then, with -f, new ones as they come.  Every gap is
+ * said: entries overwritten before we read them (a marker among the
+ * entries), lost to damage or skipped by the writer (on stderr).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "util.h"
+
+#define FOLLOW_LINES		10	/* -f without -n first shows these */
+#define POLL_NOTIFY_MS		1000	/* -f: re-walk at least this often */
+
+/* What `show` selects; all conditions must hold, any -t may match. */
+struct filter {
+	int		 prio_min, prio_max;
+	const char	**tags;
+	size_t		 n_tags;
+	int		 have_pid, have_uid;
+	uint32_t	 pid, uid;
+	int		 have_since, have_until;
+	uint64_t	 since_usec, until_usec;
+	int		 have_grep;
+	regex_t		 re;
+	char		*re_buf;	/* the message, NUL-terminated */
+	size_t		 re_cap;
+};
+
+/* What an item of a window stands for. */
+enum item_kind {
+	ITEM_ENTRY,		/* an entry, at off with seq */
+	ITEM_LOST,		/* seqs [seq, seq + n) overwritten */
+	ITEM_CORRUPT,		/* seqs [seq, seq + n) lost to damage at off */
+	ITEM_JUMP,		/* seqs [seq, seq + n) skipped, at off */
+};
+
+/* One remembered entry, or a marker of a gap before the next. */
+struct item {
+	enum item_kind	 kind;
+	enum mml_disk_reason why;	/* ITEM_CORRUPT */
+	uint64_t	 off;
+	uint64_t	 seq;
+	uint64_t	 n;
+};
+
+/* A window of items: the newest -n entries, or all of them for -r. */
+struct items {
+	struct item	*v;
+	size_t		 start, len, cap;
+	uint64_t	 n_entries;
+};
+
+struct show {
+	const struct mml_ctl_opts *o;
+	struct filter	 flt;
+	struct mml_rd_ring *ring;
+	struct mml_rd_iter it;
+	struct mml_rd_fmt fmt;
+	struct mml_rd_follow fw;	/* -f */
+	enum mml_rd_output mode;
+	/* A cursor to start after: --after-cursor, or --cursor-file's. */
+	int		 have_cursor;
+	uint8_t		 cursor_id[16];
+	uint64_t	 cursor_seq;
+	const char	*cursor_text;
+	char		 cursor_buf[256];	/* --cursor-file's text */
+	uint64_t	 want;		/* first seq wanted (after a cursor) */
+	int64_t		 lines;		/* -n, or -1 for all */
+	int		 seeked_last;	/* placed by mml_rd_iter_seek_last() */
+	int		 idx_warned;	/* said the seek index is damaged */
+	uint64_t	 start_off;	/* ... at this record */
+	uint64_t	 start_seq;
+	uint64_t	 seek_n;	/* ... for this many entries */
+	uint64_t	 lost_first;	/* seqs lost before the walk began */
+	uint64_t	 lost;
+	uint64_t	 pend_lost;	/* lost since the last entry shown */
+	int		 have_last;	/* an entry was shown */
+	uint64_t	 last_seq;	/* the newest shown */
+	uint8_t		 last_ring[16];
+	int		 out_failed;	/* stdout failed; stop */
+	int		 epipe;		/* ... because the reader went away */
+};
+
+static int	 show_args(struct show *);
+static int	 show_cursor_file(struct show *);
+static int	 show_open(struct show *, struct mml_disk_header *);
+static int	 show_follow_start(struct show *);
+static int	 show_done(struct show *);
+static int	 out_ok(struct show *);
+static int	 text_mode(enum mml_rd_output);
+static int	 filter_match(struct filter *, const struct mml_rec *);
+static void	 show_entry(struct show *, const struct mml_rec *);
+static void	 show_lost(struct show *, uint64_t, uint64_t);
+static void	 show_lost_flush(struct show *);
+static void	 show_gap(struct show *, enum item_kind, uint64_t, uint64_t,
+		    uint64_t, enum mml_disk_reason);
+static void	 show_start_at(struct show *, const struct mml_disk_header *);
+static void	 show_start(struct show *, const struct mml_disk_header *);
+static int	 show_widen(struct show *);
+static int	 past_until(const struct show *, const struct mml_rec *);
+static int	 show_stream(struct show *);
+static int	 show_collect(struct show *);
+static int	 items_push(struct items *, const struct item *);
+static void	 items_trim(struct items *, int64_t);
+static int	 show_follow(struct show *);
+static void	 show_switch(struct show *, struct mml_rd_ring *);
+static void	 stop_handler(int);
+
+int
+mml_ctl_show(const struct mml_ctl_opts *o)
+{
+	struct show sh;
+	struct mml_disk_header h;
+	int rc, status = EXIT_FAILURE;
+
+	memset(&sh, 0, sizeof(sh));
+	sh.o = o;
+	sh.lines = -1;
+	sh.flt.prio_max = 7;
+	sh.fw.notify_fd = sh.fw.ino = -1;
+	/* Every argument is checked before the file is opened. */
+	if ((rc = show_args(&sh)) != 0)
+		return rc;
+	if (show_cursor_file(&sh) < 0 || show_open(&sh, &h) < 0)
+		goto out;
+	if (o->follow && show_follow_start(&sh) < 0)
+		goto out;
+	show_start(&sh, &h);
+	if (sh.lines >= 0 || o->reverse)
+		rc = show_collect(&sh);
+	else
+		rc = show_stream(&sh);
+	if (rc == 0 && o->follow && !sh.out_failed)
+		rc = show_follow(&sh);
+	if (rc < 0 || show_done(&sh) < 0)
+		goto out;
+	status = EXIT_SUCCESS;
+out:
+	mml_ctl_pager_close();
+	if (sh.flt.have_grep)
+		regfree(&sh.flt.re);
+	free(sh.flt.re_buf);
+	mml_rd_follow_done(&sh.fw);
+	mml_rd_iter_done(&sh.it);
+	(void)mml_rd_ring_free(sh.ring);
+	return status;
+}
+
+/*
+ * Checks the options and fills the filter from them.  Returns 0, or the
+ * exit status after saying why not.
+ */
+static int
+show_args(struct show *sh)
+{
+	const struct mml_ctl_opts *o = sh->o;
+	uint64_t v;
+	char err[256];
+	int rc, mode = MML_RD_O_SHORT;
+
+	if (o->output != NULL && (mode = mml_rd_output_parse(o->output)) < 0)
+		return mml_ctl_usage_error("unknown output format '%s' (short, "
+		    "short-precise, short-iso, json, json-pretty, export, cat, "
+		    "raw)", o->output);
+	sh->mode = (enum mml_rd_output)mode;
+	if (sh->mode == MML_RD_O_RAW && o->show_cursor)
+		return mml_ctl_usage_error("--show-cursor would put text among "
+		    "the records of -o raw");
+	if (sh->mode == MML_RD_O_RAW && isatty(STDOUT_FILENO)) {
+		mml_ctl_msg("-o raw writes binary records: send them to a file "
+		    "or a pipe, not to a terminal");
+		return EXIT_FAILURE;
+	}
+	/* Its values are the bytes a client sent, controls and all. */
+	if (sh->mode == MML_RD_O_EXPORT && isatty(STDOUT_FILENO)) {
+		mml_ctl_msg("-o export writes values as they are, binary "
+		    "included: send it to a file or a pipe, not to a terminal "
+		    "(-o json escapes them)");
+		return EXIT_FAILURE;
+	}
+	if (o->lines != NULL && strcmp(o->lines, "all") != 0) {
+		if (mml_parse_range(o->lines, 0, INT64_MAX, &v) < 0)
+			return mml_ctl_usage_error("invalid number of lines "
+			    "'%s'", o->lines);
+		sh->lines = (int64_t)v;
+	}
+	if (o->prio != NULL && mml_ctl_parse_prio(o->prio, &sh->flt.prio_min,
+	    &sh->flt.prio_max) < 0)
+		return mml_ctl_usage_error("invalid priority '%s' (emerg, "
+		    "alert, crit, err, warning, notice, info, debug, 0-7, or a "
+		    "range such as err..warning)", o->prio);
+	sh->flt.tags = o->tags;
+	sh->flt.n_tags = o->n_tags;
+	if (o->pid != NULL) {
+		if (mml_parse_range(o->pid, 0, UINT32_MAX, &v) < 0)
+			return mml_ctl_usage_error("invalid pid '%s'", o->pid);
+		sh->flt.pid = (uint32_t)v;
+		sh->flt.have_pid = 1;
+	}
+	if (o->uid != NULL) {
+		if (mml_parse_range(o->uid, 0, UINT32_MAX, &v) < 0)
+			return mml_ctl_usage_error("invalid uid '%s'", o->uid);
+		sh->flt.uid = (uint32_t)v;
+		sh->flt.have_uid = 1;
+	}
+	if (o->since != NULL) {
+		if (mml_ctl_parse_time(o->since, &sh->flt.since_usec) < 0)
+			return mml_ctl_usage_error("invalid time '%s'",
+			    o->since);
+		sh->flt.have_since = 1;
+	}
+	if (o->until != NULL) {
+		if (mml_ctl_parse_time(o->until, &sh->flt.until_usec) < 0)
+			return mml_ctl_usage_error("invalid time '%s'",
+			    o->until);
+		sh->flt.have_until = 1;
+	}
+	if (o->reverse && o->follow)
+		return mml_ctl_usage_error("--reverse and --follow do not go "
+		    "together");
+	if (o->after_cursor != NULL && o->cursor_file != NULL)
+		return mml_ctl_usage_error("--after-cursor and --cursor-file "
+		    "do not go together");
+	if (o->after_cursor != NULL) {
+		if (mml_rd_cursor_parse(o->after_cursor, sh->cursor_id,
+		    &sh->cursor_seq) < 0)
+			return mml_ctl_usage_error("invalid cursor '%s' "
+			    "(expected s=<ring id>;i=<seq>)", o->after_cursor);
+		sh->have_cursor = 1;
+		sh->cursor_text = o->after_cursor;
+	}
+	if (o->grep != NULL) {
+		rc = regcomp(&sh->flt.re, o->grep, REG_EXTENDED | REG_NOSUB |
+		    (mml_ctl_pattern_has_upper(o->grep) ? 0 : REG_ICASE));
+		if (rc != 0) {
+			regerror(rc, &sh->flt.re, err, sizeof(err));
+			return mml_ctl_usage_error("invalid pattern '%s': %s",
+			    o->grep, err);
+		}
+		sh->flt.have_grep = 1;
+	}
+	return 0;
+}
+
+/*
+ * --cursor-file: the cursor it holds, if any, to start after.  Returns
+ * 0, or -1 after saying why it cannot be used.
+ */
+static int
+show_cursor_file(struct show *sh)
+{
+	const char *path = sh->o->cursor_file;
+	int rc;
+
+	if (path != NULL) {
+		rc = mml_rd_cursor_file_read(path, sh->cursor_buf,
+		    sizeof(sh->cursor_buf));
+		if (rc < 0) {
+			mml_ctl_msg("%s: %s", path, strerror(-rc));
+			return -1;
+		}
+		if (rc > 0) {
+			if (mml_rd_cursor_parse(sh->cursor_buf, sh->cursor_id,
+			    &sh->cursor_seq) < 0) {
+				mml_ctl_msg("%s: not a valid cursor", path);
+				return -1;
+			}
+			sh->have_cursor = 1;
+			sh->cursor_text = sh->cursor_buf;
+		}
+	}
+	if (sh->o->follow && sh->lines < 0 && !sh->have_cursor &&
+	    sh->o->since == NULL)
+		sh->lines = FOLLOW_LINES;
+	return 0;
+}
+
+/*
+ * Opens the ring, checks the cursor against it, prepares the output and
+ * the iterator.  Returns 0, or -1 after saying why not.
+ */
+static int
+show_open(struct show *sh, struct mml_disk_header *h)
+{
+	const struct mml_ctl_opts *o = sh->o;
+	char idhex[33];
+	int rc;
+
+	sh->ring = mml_ctl_open_ring(o->file);
+	if (sh->ring == NULL)
+		return -1;
+	mml_rd_ring_header(sh->ring, h);
+	if (sh->have_cursor) {
+		if (memcmp(sh->cursor_id, sh->ring->ring_id, 16) != 0) {
+			mml_rd_hex128(idhex, sh->ring->ring_id);
+			mml_ctl_msg("cursor '%s' is from another ring (this one "
+			    "is s=%s)", sh->cursor_text, idhex);
+			return -1;
+		}
+		sh->want = sh->cursor_seq == UINT64_MAX ? sh->cursor_seq :
+		    sh->cursor_seq + 1;
+	}
+	mml_rd_fmt_init(&sh->fmt, stdout, sh->mode, h);
+	sh->fmt.color = text_mode(sh->mode) &&
+	    mml_ctl_color_wanted(STDOUT_FILENO);
+	if (!o->follow && !(o->seen & MML_CTL_BIT(MML_CTL_OPT_NO_PAGER)) &&
+	    (rc = mml_ctl_pager_open()) < 0)
+		mml_ctl_msg("cannot start a pager (%s); writing to the terminal",
+		    strerror(-rc));
+	mml_rd_iter_init(&sh->it, sh->ring, sh->lines >= 0 || o->reverse ?
+	    MML_RD_CHECK : MML_RD_COPY);
+	return 0;
+}
+
+/*
+ * The end: the output flushed, the newest cursor shown stored in
+ * --cursor-file and printed for --show-cursor.  Returns 0, or -1 after
+ * saying why not.
+ */
+static int
+show_done(struct show *sh)
+{
+	const struct mml_ctl_opts *o = sh->o;
+	char cur[MML_RD_CURSOR_MAX];
+	int r;
+
+	if (fflush(stdout) != 0)
+		(void)out_ok(sh);
+	if (sh->out_failed && !sh->epipe)
+		return -1;
+	if (!sh->have_last)
+		return 0;
+	if (o->cursor_file != NULL) {
+		r = mml_rd_cursor_file_write(o->cursor_file, sh->last_ring,
+		    sh->last_seq, 0600);
+		if (r < 0) {
+			mml_ctl_msg("%s: %s", o->cursor_file, strerror(-r));
+			return -1;
+		}
+	}
+	if (o->show_cursor && !sh->out_failed) {
+		mml_rd_cursor_format(cur, sh->last_ring, sh->last_seq);
+		printf("-- cursor: %s\n", cur);
+	}
+	return 0;
+}
+
+/* Whether stdout still works; a closed pipe ends the output quietly. */
+static int
+out_ok(struct show *sh)
+{
+	if (!ferror(stdout))
+		return 1;
+	if (!sh->out_failed) {
+		sh->out_failed = 1;
+		sh->epipe = errno == EPIPE;
+		if (!sh->epipe)
+			mml_ctl_msg("writing output: %s", strerror(errno));
+	}
+	return 0;
+}
+
+/* The formats a person reads, which are highlighted on a terminal. */
+static int
+text_mode(enum mml_rd_output mode)
+{
+	return mode == MML_RD_O_SHORT || mode == MML_RD_O_SHORT_PRECISE ||
+	    mode == MML_RD_O_SHORT_ISO || mode == MML_RD_O_CAT;
+}
+
+static int
+filter_match(struct filter *f, const struct mml_rec *rec)
+{
+	const struct mml_rec_hdr *h = &rec->hdr;
+	const char *subject;
+	char *nbuf;
+	const uint8_t *name;
+	regmatch_t m;
+	size_t i, len;
+
+	if (h->priority < f->prio_min || h->priority > f->prio_max)
+		return 0;
+	if (f->have_pid && h->pid != f->pid)
+		return 0;
+	if (f->have_uid && h->uid != f->uid)
+		return 0;
+	if (f->have_since && h->realtime_usec < f->since_usec)
+		return 0;
+	if (f->have_until && h->realtime_usec > f->until_usec)
+		return 0;
+	if (f->n_tags > 0) {
+		name = h->tag_len > 0 ? rec->tag : rec->comm;
+		len = h->tag_len > 0 ? h->tag_len : h->comm_len;
+		for (i = 0; i < f->n_tags; i++)
+			if (strlen(f->tags[i]) == len &&
+			    memcmp(f->tags[i], name, len) == 0)
+				break;
+		if (i == f->n_tags)
+			return 0;
+	}
+	if (f->have_grep) {
+		/*
+		 * REG_STARTEND: the message is a byte range, not a string,
+		 * and may hold NUL bytes.  It is still matched in a copy
+		 * that ends in a NUL: some regexec()s (and sanitizers'
+		 * wrappers of it) look for the end of the string anyway, and
+		 * the record in the ring has none.
+		 */
+		if (h->msg_len >= f->re_cap &&
+		    (nbuf = realloc(f->re_buf, (size_t)h->msg_len + 1)) !=
+		    NULL) {
+			f->re_buf = nbuf;
+			f->re_cap = (size_t)h->msg_len + 1;
+		}
+		subject = (const char *)rec->msg;
+		if (h->msg_len < f->re_cap) {
+			memcpy(f->re_buf, rec->msg, h->msg_len);
+			f->re_buf[h->msg_len] = '\0';
+			subject = f->re_buf;
+		}
+		m.rm_so = 0;
+		m.rm_eo = (regoff_t)h->msg_len;
+		if (regexec(&f->re, subject, 1, &m, REG_STARTEND) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+static void
+show_entry(struct show *sh, const struct mml_rec *rec)
+{
+	show_lost_flush(sh);
+	mml_rd_fmt_entry(&sh->fmt, rec);
+	if (!sh->have_last || rec->hdr.seq > sh->last_seq) {
+		sh->have_last = 1;
+		sh->last_seq = rec->hdr.seq;
+		memcpy(sh->last_ring, sh->ring->ring_id, 16);
+	}
+	(void)out_ok(sh);
+}
+
+/*
+ * Notes seqs [first, first + n) lost, as far as they were wanted.  Gaps
+ * with no entry shown between them make one marker, printed before the
+ * next entry shown or when the walk ends.
+ */
+static void
+show_lost(struct show *sh, uint64_t first, uint64_t n)
+{
+	if (first < sh->want) {
+		if (sh->want - first >= n)
+			return;
+		n -= sh->want - first;
+	}
+	sh->pend_lost += n;
+}
+
+static void
+show_lost_flush(struct show *sh)
+{
+	if (sh->pend_lost == 0)
+		return;
+	mml_rd_fmt_lost(&sh->fmt, sh->pend_lost);
+	sh->pend_lost = 0;
+	(void)out_ok(sh);
+}
+
+/*
+ * Reports, on stderr, seqs [first, first + n) lost to damage at off
+ * (ITEM_CORRUPT; n is 0 for a damaged WRAP marker, which held no entry)
+ * or skipped by the writer after an unclean shutdown (ITEM_JUMP), as far
+ * as they were wanted.
+ */
+static void
+show_gap(struct show *sh, enum item_kind kind, uint64_t first, uint64_t n,
+    uint64_t off, enum mml_disk_reason why)
+{
+	if (first < sh->want) {
+		if (n == 0 || sh->want - first >= n)
+			return;
+		n -= sh->want - first;
+	}
+	if (kind == ITEM_JUMP)
+		mml_ctl_msg("%" PRIu64 " entries lost (sequence numbers jump at offset "
+		    "0x%" PRIx64 ", as the daemon noted: an unclean shutdown "
+		    "lost them)", n, off);
+	else if (n == 0)
+		mml_ctl_msg("damaged record at offset 0x%" PRIx64 " (%s) skipped: it "
+		    "held no entry (as a WRAP marker)", off,
+		    mml_disk_reason_str(why));
+	else
+		mml_ctl_msg("%" PRIu64 " entries lost (corrupt record at offset 0x%"
+		    PRIx64 ": %s)", n, off, mml_disk_reason_str(why));
+}
+
+/*
+ * Places the iterator where the walk should begin.  The tail is always
+ * right; a seek (read.c) saves reading the whole ring when only its
+ * end is wanted: after a cursor, after --since, or the newest -n.
+ */
+static void
+show_start_at(struct show *sh, const struct mml_disk_header *h)
+{
+	struct mml_rd_iter *it = &sh->it;
+	uint64_t tail = 0;
+
+	sh->seeked_last = 0;
+	if (sh->want > 0) {
+		mml_rd_iter_tail(it);
+		tail = it->seq;
+		if (sh->want < tail) {
+			/* The cursor's successors were overwritten before
+			 * we came. */
+			sh->lost_first = sh->want;
+			sh->lost = tail - sh->want;
+			if (sh->lines < 0)
+				return;
+		}
+	}
+	if (sh->lines >= 0) {
+		sh->seek_n = (uint64_t)sh->lines;
+		sh->seeked_last = mml_rd_iter_seek_last(it, sh->seek_n);
+		return;
+	}
+	if (sh->want > 0) {
+		if (sh->want >= h->head_seq && h->head_seq >= tail)
+			mml_rd_iter_seek(it, h->head_off, h->head_seq);
+		else
+			(void)mml_rd_iter_seek_key(it, 0, sh->want);
+		return;
+	}
+	if (sh->flt.have_since) {
+		(void)mml_rd_iter_seek_key(it, 1, sh->flt.since_usec);
+		return;
+	}
+	mml_rd_iter_tail(it);
+}
+
+/*
+ * The same, and a word when the ring's seek index was found damaged (the
+ * seek then bisected the data instead: slower, not wrong).  With
+ * MMLOGCTL_DEBUG=seek, says how each seek was answered, for the tests.
+ */
+static void
+show_start(struct show *sh, const struct mml_disk_header *h)
+{
+	struct mml_rd_ring *r = sh->it.ring;
+	uint64_t damaged = r->idx_damaged, seeks = r->idx_seeks;
+	uint64_t partial = r->idx_partial;
+	const char *dbg = getenv("MMLOGCTL_DEBUG");
+
+	show_start_at(sh, h);
+	if (r->idx_damaged > damaged && !sh->idx_warned) {
+		mml_ctl_msg("warning: the ring's seek index is damaged; searched the "
+		    "ring without it (mmlogctl verify tells more)");
+		sh->idx_warned = 1;
+	}
+	if (dbg != NULL && strstr(dbg, "seek") != NULL)
+		mml_ctl_msg("seek: %s at seq %" PRIu64, r->idx_seeks > seeks ?
+		    "index" : r->idx == NULL ? "no index" :
+		    r->idx_damaged > damaged ? "index damaged" :
+		    r->idx_partial > partial ? "index partial" : "no seek",
+		    sh->it.seq);
+}
+
+/*
+ * Whether a walk from the iterator's place, which found fewer than -n
+ * entries, could find more if it began further back: not if it already
+ * began at or before the cursor, or before --since.
+ */
+static int
+show_widen(struct show *sh)
+{
+	struct mml_rec rec;
+
+	if (!sh->seeked_last)
+		return 0;
+	if (sh->want > 0 && sh->start_seq <= sh->want)
+		return 0;
+	if (sh->flt.have_since && mml_disk_rec_check(sh->ring->data,
+	    sh->ring->capacity, sh->start_off, sh->start_seq, 0, sh->ring->crc_seed, &rec,
+	    NULL) == 0 && rec.hdr.realtime_usec < sh->flt.since_usec)
+		return 0;
+	return 1;
+}
+
+/*
+ * Whether the walk can end at this entry: it was written after --until,
+ * and so, on the assumption --since's seek makes too (the clock did not
+ * go back), is every entry after it.  A follower waits for entries
+ * rather than ending, and only filters.
+ */
+static int
+past_until(const struct show *sh, const struct mml_rec *rec)
+{
+	return sh->flt.have_until && !sh->o->follow &&
+	    rec->hdr.realtime_usec > sh->flt.until_usec;
+}
+
+/* Prints every matching entry as the walk finds it. */
+static int
+show_stream(struct show *sh)
+{
+	struct mml_rec rec;
+	int step;
+
+	if (sh->lost > 0) {
+		show_lost(sh, sh->lost_first, sh->lost);
+		sh->lost = 0;
+	}
+	while (!mml_ctl_stop && !sh->out_failed) {
+		step = mml_rd_iter_next(&sh->it, &rec);
+		switch (step) {
+		case MML_RD_END:
+			show_lost_flush(sh);
+			return 0;
+		case MML_RD_ENTRY:
+			if (past_until(sh, &rec)) {
+				show_lost_flush(sh);
+				return 0;
+			}
+			if (rec.hdr.seq >= sh->want &&
+			    filter_match(&sh->flt, &rec))
+				show_entry(sh, &rec);
+			break;
+		case MML_RD_LOST:
+			show_lost(sh, sh->it.gap_seq, sh->it.gap);
+			break;
+		case MML_RD_CORRUPT:
+		case MML_RD_JUMP:
+			show_gap(sh, step == MML_RD_JUMP ? ITEM_JUMP :
+			    ITEM_CORRUPT, sh->it.gap_seq, sh->it.gap,
+			    sh->it.gap_off, sh->it.gap_reason);
+			break;
+		default:
+			mml_ctl_msg("%s", strerror(-step));
+			return -1;
+		}
+	}
+	show_lost_flush(sh);
+	return 0;
+}
+
+static int
+items_push(struct items *w, const struct item *x)
+{
+	struct item *nv;
+	size_t ncap;
+
+	if (w->start + w->len == w->cap) {
+		if (w->start > 0 && w->start >= w->len) {
+			memmove(w->v, w->v + w->start, w->len * sizeof(*w->v));
+			w->start = 0;
+		} else {
+			ncap = w->cap ? w->cap * 2 : 256;
+			nv = reallocarray(w->v, ncap, sizeof(*w->v));
+			if (nv == NULL)
+				return -ENOMEM;
+			w->v = nv;
+			w->cap = ncap;
+		}
+	}
+	w->v[w->start + w->len++] = *x;
+	if (x->kind == ITEM_ENTRY)
+		w->n_entries++;
+	return 0;
+}
+
+/*
+ * Keeps the newest `limit` entries, and the loss markers among them; a
+ * marker before the oldest kept entry matters only while fewer than
+ * `limit` entries are kept, since the lost ones could have been shown.
+ */
+static void
+items_trim(struct items *w, int64_t limit)
+{
+	struct item *x;
+
+	if (limit < 0)
+		return;
+	while (w->len > 0) {
+		x = &w->v[w->start];
+		if (x->kind == ITEM_ENTRY) {
+			if (w->n_entries <= (uint64_t)limit)
+				break;
+			w->n_entries--;
+		} else if (w->n_entries < (uint64_t)limit)
+			break;
+		w->start++;
+		w->len--;
+	}
+}
+
+/*
+ * -n and -r: a walk that checks each record's CRC in place remembers
+ * where the whole entries are, and the gaps between them, then each
+ * wanted entry is copied, checked again and printed; one overwritten in
+ * between is reported as lost.  Damaged entries are found by the walk,
+ * so they never count among the newest -n.
+ */
+static int
+show_collect(struct show *sh)
+{
+	struct items w;
+	struct item x, *y;
+	struct mml_rec rec;
+	size_t i, k;
+	int step, rc = -1;
+
+	memset(&w, 0, sizeof(w));
+again:
+	sh->start_off = sh->it.off;
+	sh->start_seq = sh->it.seq;
+	if (sh->lost > 0) {
+		memset(&x, 0, sizeof(x));
+		x.kind = ITEM_LOST;
+		x.seq = sh->lost_first;
+		x.n = sh->lost;
+		if (items_push(&w, &x) < 0) {
+			mml_ctl_msg("%s", strerror(ENOMEM));
+			goto out;
+		}
+		items_trim(&w, sh->lines);
+	}
+	while (!mml_ctl_stop) {
+		step = mml_rd_iter_next(&sh->it, &rec);
+		if (step == MML_RD_END ||
+		    (step == MML_RD_ENTRY && past_until(sh, &rec)))
+			break;
+		memset(&x, 0, sizeof(x));
+		switch (step) {
+		case MML_RD_ENTRY:
+			if (rec.hdr.seq < sh->want ||
+			    !filter_match(&sh->flt, &rec))
+				continue;
+			x.kind = ITEM_ENTRY;
+			x.off = rec.off;
+			x.seq = rec.hdr.seq;
+			break;
+		case MML_RD_LOST:
+		case MML_RD_CORRUPT:
+		case MML_RD_JUMP:
+			x.kind = step == MML_RD_LOST ? ITEM_LOST :
+			    step == MML_RD_JUMP ? ITEM_JUMP : ITEM_CORRUPT;
+			x.why = sh->it.gap_reason;
+			x.off = sh->it.gap_off;
+			x.seq = sh->it.gap_seq;
+			x.n = sh->it.gap;
+			break;
+		default:
+			mml_ctl_msg("%s", strerror(-step));
+			goto out;
+		}
+		if (items_push(&w, &x) < 0) {
+			mml_ctl_msg("%s", strerror(ENOMEM));
+			goto out;
+		}
+		items_trim(&w, sh->lines);
+	}
+	/*
+	 * Placed near the end for the newest -n, but the selection found
+	 * fewer: start further back, until we start at the tail.
+	 */
+	if (w.n_entries < (uint64_t)sh->lines && !mml_ctl_stop &&
+	    show_widen(sh)) {
+		w.start = w.len = 0;
+		w.n_entries = 0;
+		sh->seek_n = sh->seek_n > UINT64_MAX / 8 ? UINT64_MAX :
+		    sh->seek_n * 8;
+		sh->seeked_last = mml_rd_iter_seek_last(&sh->it, sh->seek_n);
+		goto again;
+	}
+	sh->lost = 0;
+	for (k = 0; k < w.len && !mml_ctl_stop && !sh->out_failed; k++) {
+		i = sh->o->reverse ? w.start + w.len - 1 - k : w.start + k;
+		y = &w.v[i];
+		if (y->kind == ITEM_LOST) {
+			show_lost(sh, y->seq, y->n);
+			continue;
+		}
+		if (y->kind != ITEM_ENTRY) {
+			show_gap(sh, y->kind, y->seq, y->n, y->off, y->why);
+			continue;
+		}
+		step = mml_rd_iter_read_at(&sh->it, y->off, y->seq, &rec);
+		if (step == MML_RD_LOST) {
+			show_lost(sh, y->seq, 1);
+			continue;
+		}
+		if (step == MML_RD_ENTRY) {
+			if (filter_match(&sh->flt, &rec))
+				show_entry(sh, &rec);
+		} else if (step == -EBADMSG) {
+			/* Damaged since the walk checked it. */
+			show_gap(sh, ITEM_CORRUPT, y->seq, 1, y->off,
+			    sh->it.gap_reason);
+		} else {
+			mml_ctl_msg("%s", strerror(-step));
+			goto out;
+		}
+	}
+	show_lost_flush(sh);
+	rc = 0;
+out:
+	free(w.v);
+	return rc;
+}
+
+static void
+stop_handler(int sig)
+{
+	(void)sig;
+	mml_ctl_stop = 1;
+	mml_rd_follow_wake();
+}
+
+/*
+ * -f: the follower, and SIGINT and SIGTERM to end it (which wake its
+ * wait).  Returns 0, or -1 after saying why not.
+ */
+static int
+show_follow_start(struct show *sh)
+{
+	struct sigaction sa;
+	int r;
+
+	r = mml_rd_follow_init(&sh->fw, sh->o->socket, sh->o->file, 2,
+	    STDOUT_FILENO);
+	if (r < 0) {
+		mml_ctl_msg("pipe: %s", strerror(-r));
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = stop_handler;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	return 0;
+}
+
+/*
+ * Follows the ring: after each NOTIFY from the daemon, or every second
+ * anyway, the walk goes on from where it stopped; without the daemon,
+ * every 250 ms (client/ringread/follow.c).  Ends on a signal, or when
+ * the reader of our output goes away.
+ */
+static int
+show_follow(struct show *sh)
+{
+	struct mml_rd_ring *nr;
+	int ev;
+
+	sh->it.mode = MML_RD_COPY;
+	/* -n chose the first entries; from now on every entry counts. */
+	sh->lines = -1;
+	while (!mml_ctl_stop && !sh->out_failed) {
+		if (show_stream(sh) < 0)
+			return -1;
+		if (fflush(stdout) != 0 || !out_ok(sh))
+			break;
+		if (mml_rd_follow_reopen(sh->ring, &nr)) {
+			show_switch(sh, nr);
+			continue;
+		}
+		ev = mml_rd_follow_wait(&sh->fw, POLL_NOTIFY_MS);
+		if (ev < 0) {
+			mml_ctl_msg("poll: %s", strerror(-ev));
+			return -1;
+		}
+		if (ev == MML_RD_FOLLOW_OUT_GONE) {
+			sh->out_failed = 1;
+			sh->epipe = 1;
+		} else if (ev == MML_RD_FOLLOW_OUT_BAD) {
+			mml_ctl_msg("writing output: %s", strerror(EBADF));
+			sh->out_failed = 1;
+		} else if (ev == MML_RD_FOLLOW_REFUSED)
+			mml_ctl_msg("the daemon refused to notify us (%s); "
+			    "polling the ring instead", sh->fw.why);
+	}
+	return 0;
+}
+
+/*
+ * The file at the path is another one now, or our mapping no longer
+ * holds a ring.  Finish the old ring (its mapping stays valid if the
+ * file was replaced), then go on in nr: from the next seq if it is the
+ * same ring, else from its tail.
+ */
+static void
+show_switch(struct show *sh, struct mml_rd_ring *nr)
+{
+	struct mml_disk_header h;
+	uint64_t next;
+
+	(void)show_stream(sh);
+	next = sh->it.seq;
+	mml_rd_ring_header(nr, &h);
+	mml_rd_fmt_init(&sh->fmt, stdout, sh->mode, &h);
+	if (mml_rd_follow_switch(&sh->it, &sh->ring, nr)) {
+		/* The same ring, remapped: go on from the next seq. */
+		sh->want = next;
+		show_start(sh, &h);
+		return;
+	}
+	mml_ctl_msg("%s: the ring was re-created; following the new one",
+	    nr->path);
+	sh->want = 0;
+	mml_rd_iter_tail(&sh->it);
+}
