@@ -55,7 +55,9 @@ PROTO_SRC	:= proto/wire.c proto/disk.c proto/walk.c proto/crc32c.c proto/util.c
 DAEMON_LIB_SRC	:= daemon/ring.c daemon/ringfile.c daemon/server.c \
 		   daemon/ratelimit.c daemon/log.c daemon/sync.c daemon/conf.c \
 		   daemon/resize.c daemon/entry.c daemon/syslog_parse.c daemon/kmsg.c \
-		   daemon/journal.c daemon/stream.c
+		   daemon/journal.c daemon/stream.c daemon/intake.c daemon/listen.c \
+		   daemon/syslog_in.c daemon/journal_in.c daemon/stdout_in.c \
+		   daemon/kmsg_in.c
 DAEMON_SRC	:= daemon/main.c $(DAEMON_LIB_SRC)
 CLIENT_SRC	:= client/lib/client.c client/lib/sock.c
 RINGREAD_SRC	:= client/ringread/read.c client/ringread/format.c \
@@ -301,6 +303,11 @@ BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
 MANPAGES	:= daemon/mmlogd.8 client/ctl/mmlogctl.1 client/lib/mmlog.3 \
 		   client/forward/mmlog-forward.8
 
+# The intakes' socket units (mmlogd(8), THE HOST'S SYSLOG DAEMON).
+INTAKE_UNITS	:= systemd/mmlogd-syslog.socket systemd/mmlogd-devlog.socket \
+		   systemd/mmlogd-journal.socket systemd/mmlogd-stdout.socket \
+		   systemd/mmlogd-kmsg.socket
+
 # What install puts in place, and so exactly what uninstall removes.
 INSTALLED	:= $(SBINDIR)/mmlogd $(BINDIR)/mmlogctl $(BINDIR)/mmlog-forward \
 		   $(LIBDIR)/libmmlogclient.so.$(SOVERSION) \
@@ -311,6 +318,7 @@ INSTALLED	:= $(SBINDIR)/mmlogd $(BINDIR)/mmlogctl $(BINDIR)/mmlog-forward \
 		   $(SYSTEMDUNITDIR)/mmlogd.service \
 		   $(SYSTEMDUNITDIR)/mmlog-forward@.service \
 		   $(SYSTEMDUNITDIR)/mmlogd.socket \
+		   $(patsubst systemd/%,$(SYSTEMDUNITDIR)/%,$(INTAKE_UNITS)) \
 		   $(SYSUSERSDIR)/mmlogd.conf $(TMPFILESDIR)/mmlogd.conf \
 		   $(BASHCOMPDIR)/mmlogctl $(DOCDIR)/mmlogd.conf.example
 
@@ -342,7 +350,8 @@ install: all
 	sed -e 's|@BINDIR@|$(BINDIR)|g' systemd/mmlog-forward@.service.in \
 	    > $(DESTDIR)$(SYSTEMDUNITDIR)/mmlog-forward@.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/mmlog-forward@.service
-	install -m 0644 systemd/mmlogd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 0644 systemd/mmlogd.socket $(INTAKE_UNITS) \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -m 0644 systemd/mmlogd.sysusers $(DESTDIR)$(SYSUSERSDIR)/mmlogd.conf
 	install -m 0644 systemd/mmlogd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/mmlogd.conf
 	install -m 0644 client/ctl/mmlogctl.bash $(DESTDIR)$(BASHCOMPDIR)/mmlogctl

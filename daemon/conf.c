@@ -24,6 +24,7 @@
 #include "disk.h"
 #include "log.h"
 #include "server.h"
+#include "stdout_in.h"
 #include "util.h"
 #include "wire.h"
 
@@ -117,6 +118,16 @@ static const struct opt opts[] = {
 	STR("group", group, 0, "NAME", "",
 	    "the ring's group, who may read it (mode 0640)"),
 	BOOL("verbose", verbose, OPT_LIVE, 'v', "no", "debug diagnostics"),
+	/* Empty by default: no such intake unless systemd passes its socket. */
+	STR("syslog-socket", syslog_socket, 0, "PATH", "",
+	    "syslog datagrams (/dev/log), SOCK_DGRAM"),
+	STR("journal-socket", journal_socket, 0, "PATH", "",
+	    "journald's native protocol, SOCK_DGRAM"),
+	STR("stdout-socket", stdout_socket, 0, "PATH", "",
+	    "stdout streams (systemd-cat), SOCK_STREAM"),
+	BOOL("kmsg", kmsg, 0, 0, "no", "read the kernel log, /dev/kmsg"),
+	UINT("max-streams", max_streams, 1, 1000000, 0, "N",
+	    XSTR(MML_DEFAULT_MAX_STREAMS), "stdout streams at once"),
 };
 #define N_OPTS	(sizeof(opts) / sizeof(opts[0]))
 _Static_assert(N_OPTS <= MML_CONF_MAX, "raise MML_CONF_MAX");

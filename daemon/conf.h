@@ -35,6 +35,12 @@ struct mml_conf {
 	char user[64];
 	char group[64];
 	uint64_t verbose;
+	/* The other intakes; an empty path: none (unless systemd passes one). */
+	char syslog_socket[108];
+	char journal_socket[108];
+	char stdout_socket[108];
+	uint64_t kmsg;
+	uint64_t max_streams;
 
 	/* Where the values came from: the file's line, the command line. */
 	unsigned line[MML_CONF_MAX];

@@ -84,11 +84,18 @@ mml_ent_add_str(struct mml_ent *e, const char *key, const void *val,
 int
 mml_ent_add_u64(struct mml_ent *e, const char *key, uint64_t v)
 {
-	char buf[24];
-	int n;
+	char buf[20];
+	size_t n = sizeof(buf);
 
-	n = snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-	return mml_ent_add(e, key, strlen(key), buf, (size_t)n);
+	/*
+	 * The digits from the last: snprintf() was a tenth of the time a
+	 * syslog datagram took to parse (SYSLOG_FACILITY).
+	 */
+	do {
+		buf[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return mml_ent_add(e, key, strlen(key), buf + n, sizeof(buf) - n);
 }
 
 size_t

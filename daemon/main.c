@@ -26,20 +26,40 @@
 #include <ev.h>
 
 #include "conf.h"
+#include "intake.h"
+#include "journal_in.h"
+#include "kmsg_in.h"
+#include "listen.h"
 #include "log.h"
 #include "macro.h"
 #include "resize.h"
 #include "ring.h"
 #include "ringfile.h"
 #include "server.h"
+#include "stdout_in.h"
+#include "syslog_in.h"
 #include "util.h"
 
 #define MMLOGD_VERSION	"0.1.0"
+
+/* Sockets (and /dev/kmsg) the daemon serves, beside its own protocol's. */
+#define SOCKS_MAX	(MML_LISTEN_MAX + MML_ROLE_MAX)
+
+/* One of them, and the intake that serves it. */
+struct sock {
+	int fd;
+	enum mml_role role;
+	const char *path;	/* what we opened; NULL: systemd's */
+	int bound;		/* path is a socket we bound: unlinked at exit */
+	void *intake;		/* struct mml_syslog, mml_journal_in, ... */
+};
 
 struct daemon_state {
 	struct ev_loop *loop;
 	struct mml_server *srv;
 	struct mml_ring *ring;
+	struct sock socks[SOCKS_MAX];
+	int n_socks;
 	struct mml_conf conf;	/* in effect */
 	struct mml_conf next;	/* being read on SIGHUP */
 	struct mml_server_opts so;	/* from conf, at start */
@@ -132,112 +152,99 @@ drop_privileges(const char *name, uid_t uid, gid_t gid)
 }
 
 /*
- * Binds the socket ourselves: parent directory created, a stale socket
- * (nobody listening) replaced, a live one or a non-socket left alone.
- * Anyone may log, as with /dev/log: mode 0666.
+ * Adds a socket (or /dev/kmsg) of role: systemd's (path NULL), or what
+ * we opened at path (bound: a socket of ours, unlinked at exit).
  */
 static int
-bind_socket(const char *path)
+sock_add(struct daemon_state *d, int fd, enum mml_role role,
+    const char *path, int bound)
 {
-	struct sockaddr_un sa;
-	struct stat st;
-	char *dir = NULL, *p;
-	int fd = -1, probe, r;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		mml_log(LOG_ERR, "socket path '%s' is too long", path);
-		return -ENAMETOOLONG;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path));
-	dir = strdup(path);
-	if (dir == NULL)
-		return -ENOMEM;
-	for (p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			r = mml_log_errno(errno, "create directory '%s'", dir);
-			goto out;
-		}
-		*p = '/';
-	}
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			mml_log(LOG_ERR, "'%s' exists and is not a socket; "
-			    "refusing to replace it", path);
-			r = -EEXIST;
-			goto out;
-		}
-		probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa,
-		    sizeof(sa)) == 0) {
-			(void)close(probe);
-			mml_log(LOG_ERR, "another mmlogd listens on '%s'", path);
-			r = -EADDRINUSE;
-			goto out;
-		}
-		if (probe >= 0)
-			(void)close(probe);
-		(void)unlink(path);
-	}
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		r = mml_log_errno(errno, "socket");
-		goto out;
-	}
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = mml_log_errno(errno, "bind '%s'", path);
-		goto out;
-	}
-	if (chmod(path, 0666) < 0) {
-		r = mml_log_errno(errno, "chmod '%s'", path);
-		goto out;
-	}
-	if (listen(fd, SOMAXCONN) < 0) {
-		r = mml_log_errno(errno, "listen '%s'", path);
-		goto out;
-	}
-	r = fd;
-	fd = -1;
-out:
-	if (fd >= 0)
+	if (d->n_socks >= SOCKS_MAX) {
 		(void)close(fd);
-	free(dir);
-	return r;
+		mml_log(LOG_ERR, "more than %d sockets", SOCKS_MAX);
+		return -EINVAL;
+	}
+	d->socks[d->n_socks].fd = fd;
+	d->socks[d->n_socks].role = role;
+	d->socks[d->n_socks].path = path;
+	d->socks[d->n_socks].bound = bound;
+	d->socks[d->n_socks].intake = NULL;
+	d->n_socks++;
+	return 0;
 }
 
-/* The socket from systemd, if it passed exactly one of the right kind. */
+/*
+ * The sockets: those systemd passed, told apart by their names; for
+ * each role it passed none of, the configured path, bound here.  The
+ * kernel log is opened here too, while we may (CAP_SYSLOG).  Returns 0
+ * or -errno, logged.
+ */
 static int
-activated_socket(int *ret_fd)
+daemon_sockets(struct daemon_state *d)
 {
-	int n, fd;
+	static const struct {
+		enum mml_role role;
+		int type;
+		size_t off;	/* the path in struct mml_conf */
+	} own[] = {
+		{ MML_ROLE_SYSLOG, SOCK_DGRAM,
+		    offsetof(struct mml_conf, syslog_socket) },
+		{ MML_ROLE_JOURNAL, SOCK_DGRAM,
+		    offsetof(struct mml_conf, journal_socket) },
+		{ MML_ROLE_STDOUT, SOCK_STREAM,
+		    offsetof(struct mml_conf, stdout_socket) },
+	};
+	struct mml_listen act[MML_LISTEN_MAX];
+	int have[MML_ROLE_MAX] = { 0 };
+	const char *path;
+	size_t k;
+	int n = 0, i, fd, r;
 
-	n = sd_listen_fds(1);
-	if (n < 0)
-		return mml_log_errno(n, "sd_listen_fds");
-	if (n == 0)
-		return 0;
-	if (n > 1) {
-		mml_log(LOG_ERR, "systemd passed %d sockets, expected one", n);
-		return -EINVAL;
+	r = mml_listen_activated(act, MML_LISTEN_MAX, &n);
+	if (r < 0)
+		return r;
+	for (i = 0; i < n; i++) {
+		if (act[i].role != MML_ROLE_MMLOG)
+			r = sock_add(d, act[i].fd, act[i].role, NULL, 0);
+		else if (d->listen_fd < 0)
+			d->listen_fd = act[i].fd;
+		else {
+			mml_log(LOG_ERR, "systemd passed two sockets named "
+			    "'mmlogd'");
+			r = -EINVAL;
+		}
+		if (r < 0)
+			return r;
+		have[act[i].role] = 1;
 	}
-	fd = SD_LISTEN_FDS_START;
-	if (sd_is_socket_unix(fd, SOCK_SEQPACKET, 1, NULL, 0) <= 0) {
-		mml_log(LOG_ERR, "the socket systemd passed is not a listening "
-		    "SOCK_SEQPACKET Unix socket");
-		return -EINVAL;
+	if (d->listen_fd < 0) {
+		d->listen_fd = mml_listen_bind(d->conf.socket_path,
+		    SOCK_SEQPACKET, 0666);
+		if (d->listen_fd < 0)
+			return d->listen_fd;
+		d->bound = 1;
+		/* Nobody will accept what waits in our listen queue after us. */
+		d->so.drain_backlog = 1;
 	}
-	/* The loop must never block on it. */
-	{
-		int fl = fcntl(fd, F_GETFL);
-
-		if (fl >= 0)
-			(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	for (k = 0; k < sizeof(own) / sizeof(own[0]); k++) {
+		path = (const char *)&d->conf + own[k].off;
+		if (have[own[k].role] || path[0] == '\0')
+			continue;
+		/* Anyone may log, as with /dev/log: mode 0666. */
+		fd = mml_listen_bind(path, own[k].type, 0666);
+		if (fd < 0)
+			return fd;
+		if ((r = sock_add(d, fd, own[k].role, path, 1)) < 0)
+			return r;
 	}
-	*ret_fd = fd;
-	return 1;
+	if (!have[MML_ROLE_KMSG] && d->conf.kmsg) {
+		fd = mml_kmsg_open();
+		if (fd < 0)
+			return fd;
+		if ((r = sock_add(d, fd, MML_ROLE_KMSG, "/dev/kmsg", 0)) < 0)
+			return r;
+	}
+	return 0;
 }
 
 static void
@@ -326,16 +333,16 @@ static void
 status_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon_state *d = container_of(w, struct daemon_state, status);
-	const struct mml_server_stats *st = mml_server_get_stats(d->srv);
+	uint64_t entries = mml_intake_total_entries(mml_server_intake(d->srv));
 	ev_tstamp now = ev_now(loop), dt = now - d->status_at;
-	double rate = dt > 0 ? (st->entries - d->status_entries) / dt : 0;
+	double rate = dt > 0 ? (entries - d->status_entries) / dt : 0;
 
 	(void)revents;
 	(void)sd_notifyf(0, "STATUS=%u clients, %llu entries, %.0f entries/s, "
 	    "durable up to seq %llu", mml_server_clients(d->srv),
-	    (unsigned long long)st->entries, rate,
+	    (unsigned long long)entries, rate,
 	    (unsigned long long)mml_ring_durable_seq(d->ring));
-	d->status_entries = st->entries;
+	d->status_entries = entries;
 	d->status_at = now;
 }
 
@@ -396,17 +403,9 @@ daemon_open(struct daemon_state *d)
 	    (int)c->resize, d->min_cap, &d->ring);
 	if (r < 0)
 		return r;
-	r = activated_socket(&d->listen_fd);
+	r = daemon_sockets(d);
 	if (r < 0)
 		return r;
-	if (r == 0) {
-		d->listen_fd = bind_socket(c->socket_path);
-		if (d->listen_fd < 0)
-			return d->listen_fd;
-		d->bound = 1;
-		/* Nobody will accept what waits in our listen queue after us. */
-		d->so.drain_backlog = 1;
-	}
 	/*
 	 * Ownership only when asked for: under systemd (User=, Group=) the
 	 * ring is created right, and the unit's syscall filter has no chown.
@@ -423,8 +422,112 @@ daemon_open(struct daemon_state *d)
 }
 
 /*
- * The event loop, the server on it, and the daemon's own watchers:
- * signals, the watchdog, the status line.  Returns 0 or -errno, logged.
+ * The kernel log's state file: beside our own socket, in the runtime
+ * directory (/run/mmlogd under systemd, ./var with make run).
+ */
+static void
+kmsg_state_path(const struct daemon_state *d, char *buf, size_t len)
+{
+	const char *p = d->conf.socket_path, *slash = strrchr(p, '/');
+
+	if (slash == NULL)
+		(void)snprintf(buf, len, "%s", MML_KMSG_STATE_NAME);
+	else
+		(void)snprintf(buf, len, "%.*s/%s", (int)(slash - p), p,
+		    MML_KMSG_STATE_NAME);
+}
+
+/* An intake on each socket, all sharing the server's submit path. */
+static int
+intakes_start(struct daemon_state *d)
+{
+	struct mml_intake *in = mml_server_intake(d->srv);
+	char state[PATH_MAX];
+	struct sock *k;
+	int i;
+
+	for (i = 0; i < d->n_socks; i++) {
+		k = &d->socks[i];
+		switch (k->role) {
+		case MML_ROLE_SYSLOG:
+			k->intake = mml_syslog_new(d->loop, in, k->fd);
+			break;
+		case MML_ROLE_JOURNAL:
+			k->intake = mml_journal_in_new(d->loop, in, k->fd);
+			break;
+		case MML_ROLE_STDOUT:
+			k->intake = mml_stdout_new(d->loop, in, k->fd,
+			    (unsigned)d->conf.max_streams);
+			break;
+		case MML_ROLE_KMSG:
+			kmsg_state_path(d, state, sizeof(state));
+			k->intake = mml_kmsg_in_new(d->loop, in, k->fd, state);
+			break;
+		default:
+			break;
+		}
+		if (k->intake == NULL) {
+			mml_log(LOG_ERR, "cannot start the %s intake: out of "
+			    "memory", mml_role_name(k->role));
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/*
+ * At shutdown, before the last sync: what the intakes' peers had
+ * queued is stored (bounded), as our own protocol's is.
+ */
+static void
+intakes_drain(struct daemon_state *d)
+{
+	struct sock *k;
+	int i;
+
+	for (i = 0; i < d->n_socks; i++) {
+		k = &d->socks[i];
+		if (k->intake == NULL)
+			continue;
+		if (k->role == MML_ROLE_SYSLOG)
+			mml_syslog_drain(k->intake);
+		else if (k->role == MML_ROLE_JOURNAL)
+			mml_journal_in_drain(k->intake);
+		else if (k->role == MML_ROLE_STDOUT)
+			mml_stdout_drain(k->intake);
+		else if (k->role == MML_ROLE_KMSG)
+			mml_kmsg_in_drain(k->intake);
+	}
+}
+
+/* Frees the intakes and closes their sockets, unlinking ours. */
+static void
+intakes_close(struct daemon_state *d)
+{
+	struct sock *k;
+	int i;
+
+	for (i = 0; i < d->n_socks; i++) {
+		k = &d->socks[i];
+		if (k->role == MML_ROLE_SYSLOG)
+			k->intake = mml_syslog_free(k->intake);
+		else if (k->role == MML_ROLE_JOURNAL)
+			k->intake = mml_journal_in_free(k->intake);
+		else if (k->role == MML_ROLE_STDOUT)
+			k->intake = mml_stdout_free(k->intake);
+		else if (k->role == MML_ROLE_KMSG)
+			k->intake = mml_kmsg_in_free(k->intake);
+		if (k->bound)
+			(void)unlink(k->path);
+		(void)close(k->fd);
+	}
+	d->n_socks = 0;
+}
+
+/*
+ * The event loop, the server on it, the intakes, and the daemon's own
+ * watchers: signals, the watchdog, the status line.  Returns 0 or
+ * -errno, logged.
  */
 static int
 daemon_loop_init(struct daemon_state *d)
@@ -441,6 +544,8 @@ daemon_loop_init(struct daemon_state *d)
 		mml_log(LOG_ERR, "cannot create the server: out of memory");
 		return -ENOMEM;
 	}
+	if (intakes_start(d) < 0)
+		return -ENOMEM;
 	ev_signal_init(&d->sigterm, stop_cb, SIGTERM);
 	ev_signal_start(d->loop, &d->sigterm);
 	ev_signal_init(&d->sigint, stop_cb, SIGINT);
@@ -468,7 +573,16 @@ daemon_ready(const struct daemon_state *d)
 {
 	struct mml_ring_state rs;
 
+	const struct sock *k;
+	int i;
+
 	mml_ring_get_state(d->ring, &rs);
+	for (i = 0; i < d->n_socks; i++) {
+		k = &d->socks[i];
+		mml_log(LOG_INFO, "%s intake on %s%s%s", mml_role_name(k->role),
+		    k->path != NULL ? "'" : "", k->path != NULL ? k->path :
+		    "a descriptor from systemd", k->path != NULL ? "'" : "");
+	}
 	mml_log(LOG_NOTICE, "mmlogd %s ready: socket '%s'%s, ring '%s', "
 	    "next seq %llu", MMLOGD_VERSION, d->conf.socket_path,
 	    d->bound ? "" : " (from systemd)", d->conf.file_path,
@@ -486,6 +600,7 @@ daemon_ready(const struct daemon_state *d)
 static void
 daemon_close(struct daemon_state *d)
 {
+	intakes_close(d);
 	if (d->srv != NULL)
 		d->srv = mml_server_free(d->srv);
 	if (d->loop != NULL) {
@@ -545,6 +660,7 @@ main(int argc, char **argv)
 	daemon_ready(&d);
 	ev_run(d.loop, 0);
 	(void)sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+	intakes_drain(&d);
 	mml_server_shutdown(d.srv);
 	ret = 0;
 out:

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "intake.h"
 #include "log.h"
 #include "macro.h"
 #include "ratelimit.h"
@@ -61,6 +62,7 @@
 
 struct pending_ack {
 	uint32_t id;
+	uint16_t flags;		/* of the ACK: MML_FRAME_F_TRUNCATED */
 	uint64_t seq;
 };
 
@@ -102,6 +104,11 @@ struct mml_conn {
 	 */
 	uint64_t suppressed;
 	uint64_t frames, entries, bad;
+	/*
+	 * Entries of this connection stored cut to --max-entry since its
+	 * last request for an ACK: the next ACK says so.
+	 */
+	uint64_t cut;
 };
 
 struct mml_server {
@@ -116,6 +123,7 @@ struct mml_server {
 	ev_timer idle_timer;	/* sweeps idle clients */
 	ev_timer rate_timer;	/* records and frees ended rate windows */
 	struct mml_ratelimit *rl;
+	struct mml_intake *in;	/* the submit path, shared with the intakes */
 	ev_prepare prepare;	/* once per loop iteration, before sleeping */
 	ev_timer gather_timer;	/* bounds waiting for a fuller group commit */
 	unsigned gather_target;	/* requests served by the last group commit,
@@ -132,8 +140,6 @@ struct mml_server {
 	int sync_now;		/* a sync is wanted as soon as possible */
 	int sync_error;		/* last sync failed: -errno */
 	uint64_t notified_seq;	/* next_seq in the last NOTIFY */
-	uint64_t batch_rt;	/* clocks when the current batch was read */
-	uint64_t batch_mono;
 	int shutting_down;
 	ev_tstamp warn_window;
 	unsigned warn_count;
@@ -160,6 +166,7 @@ static void conn_send(struct mml_conn *, const void *, size_t);
 static void conn_error(struct mml_conn *, uint32_t, int,
     enum mml_wire_reason, const char *);
 static void server_want_sync(struct mml_server *, int);
+static void server_urgent(void *);
 static void sync_done_cb(struct mml_syncer *, struct mml_sync_job *, void *);
 static unsigned ack_waiters(struct mml_server *, uint64_t, int);
 static void rate_note(const struct mml_rate_sender *, const char *,
@@ -575,7 +582,7 @@ conn_error(struct mml_conn *c, uint32_t id, int error,
 }
 
 static int
-queue_ack(struct mml_conn *c, uint32_t id, uint64_t seq)
+queue_ack(struct mml_conn *c, uint32_t id, uint16_t flags, uint64_t seq)
 {
 	struct mml_server *s = c->srv;
 	struct pending_ack *a;
@@ -599,6 +606,7 @@ queue_ack(struct mml_conn *c, uint32_t id, uint64_t seq)
 	if (seq > s->wait_seq)
 		s->wait_seq = seq;
 	c->acks[c->n_acks].id = id;
+	c->acks[c->n_acks].flags = flags;
 	c->acks[c->n_acks].seq = seq;
 	c->n_acks++;
 	c->uu->n_pending++;
@@ -608,11 +616,11 @@ queue_ack(struct mml_conn *c, uint32_t id, uint64_t seq)
 
 /* seq: the newest entry the request covers, now durable. */
 static void
-send_ack(struct mml_conn *c, uint32_t id, uint64_t seq)
+send_ack(struct mml_conn *c, uint32_t id, uint16_t flags, uint64_t seq)
 {
 	uint8_t buf[MML_ACK_FRAME_SIZE];
 
-	mml_wire_ack(buf, id, seq, mml_ring_next_seq(c->srv->ring));
+	mml_wire_ack(buf, id, flags, seq, mml_ring_next_seq(c->srv->ring));
 	conn_send(c, buf, sizeof(buf));
 	c->srv->st.acks++;
 	mml_log(LOG_DEBUG, "ack id %u seq %llu to pid %d", id,
@@ -638,7 +646,7 @@ send_acks(struct mml_conn *c, const struct pending_ack *a, unsigned n)
 		k = n < ACK_BATCH ? n : ACK_BATCH;
 		memset(mm, 0, k * sizeof(mm[0]));
 		for (i = 0; i < k; i++) {
-			mml_wire_ack(buf[i], a[i].id, a[i].seq,
+			mml_wire_ack(buf[i], a[i].id, a[i].flags, a[i].seq,
 			    mml_ring_next_seq(c->srv->ring));
 			iov[i].iov_base = buf[i];
 			iov[i].iov_len = sizeof(buf[i]);
@@ -763,9 +771,16 @@ server_want_sync(struct mml_server *s, int now)
 		s->sync_now = 1;
 }
 
+/* The submit path asks for a sync at once (CRIT, half a ring unsynced). */
+static void
+server_urgent(void *arg)
+{
+	server_want_sync(arg, 1);
+}
+
 /* Who sent c's entries, for the rate limiter. */
 static void
-conn_sender(const struct mml_conn *c, struct mml_rate_sender *ret)
+conn_rate_sender(const struct mml_conn *c, struct mml_rate_sender *ret)
 {
 	ret->pid = c->pid;
 	ret->uid = c->uid;
@@ -805,7 +820,7 @@ record_client_drops(struct mml_conn *c, const struct mml_rate_sender *who,
 	if (len < 0 || (size_t)len >= sizeof(msg))
 		len = (int)strlen(msg);
 	if (mml_ratelimit_drops(s->rl, who, n, mml_disk_rec_size(c->comm_len,
-	    6, (size_t)len, 32), s->batch_mono) == 0) {
+	    6, (size_t)len, 32), mml_now_usec(CLOCK_MONOTONIC)) == 0) {
 		s->st.drops_coalesced++;
 		rate_timer_want(s);
 		return;
@@ -852,16 +867,6 @@ rate_timer_want(struct mml_server *s)
 		ev_timer_again(s->loop, &s->rate_timer);
 }
 
-/* The client's rate-limit window; NULL: the frame goes unlimited. */
-static struct mml_rate_window *
-conn_rate_window(struct mml_conn *c, const struct mml_rate_sender *who,
-    uint64_t now)
-{
-	struct mml_ratelimit *rl = c->srv->rl;
-
-	return mml_ratelimit_window(rl, mml_ratelimit_key(rl, who), who, now);
-}
-
 /* Why the ring refused an entry, for the ERROR and the log. */
 static const char *
 append_error_text(int r)
@@ -902,18 +907,35 @@ suppressed_error(struct mml_conn *c, uint32_t id, uint64_t n, uint64_t of)
 	conn_error(c, id, EBUSY, MML_WIRE_E_SUPPRESSED, text);
 }
 
+/* Who the client is, as the kernel said at connect time. */
+static void
+conn_sender(const struct mml_conn *c, struct mml_sender *ret)
+{
+	ret->pid = c->pid;
+	ret->uid = c->uid;
+	ret->gid = c->gid;
+	ret->comm_len = c->comm_len;
+	memcpy(ret->comm, c->comm, c->comm_len);
+}
+
+/*
+ * The entries of a frame go through the submit path every transport
+ * shares (intake.c): an entry over --max-entry is stored cut, with
+ * MMLOG_ORIGINAL_SIZE, and the ACK that covers it says so
+ * (MML_FRAME_F_TRUNCATED); the rate limit; the ring; the counters.
+ */
 static void
 handle_entries(struct mml_conn *c, const struct mml_frame *f)
 {
 	struct mml_server *s = c->srv;
 	const struct mml_limits *lim = &s->opts.limits;
-	struct mml_rate_window *rw = NULL;
-	struct mml_rate_sender who;
-	struct mml_rec_hdr h;
+	struct mml_rate_sender rs;
+	struct mml_sender who;
 	struct mml_entry e;
-	uint64_t seq = 0, rt, mono, n_supp = 0;
+	uint64_t seq = 0, eseq, n_supp = 0;
 	size_t off = 0;
-	int urgent = 0, r;
+	uint16_t flags;
+	int r;
 
 	conn_sender(c, &who);
 	/*
@@ -921,18 +943,9 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 	 * even if the frame is refused below, or the loss would go silent
 	 * (the client forgets the count once the kernel took the packet).
 	 */
-	if (f->dropped)
-		record_client_drops(c, &who, f->dropped);
-	if (f->max_payload > lim->max_entry) {
-		s->st.bad_frames++;
-		c->bad++;
-		if (warn_ok(s))
-			mml_log(LOG_WARNING, "client pid %d sent an entry of %zu "
-			    "bytes (--max-entry %zu), dropping frame",
-			    (int)c->pid, f->max_payload, lim->max_entry);
-		conn_error(c, f->hdr.id, EMSGSIZE, MML_WIRE_E_ENTRY_SIZE,
-		    mml_wire_reason_str(MML_WIRE_E_ENTRY_SIZE));
-		return;
+	if (f->dropped) {
+		conn_rate_sender(c, &rs);
+		record_client_drops(c, &rs, f->dropped);
 	}
 	if (f->max_fields > lim->max_fields) {
 		s->st.bad_frames++;
@@ -945,41 +958,13 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 		    mml_wire_reason_str(MML_WIRE_E_FIELD_COUNT));
 		return;
 	}
-	/*
-	 * One timestamp per receive batch: the packets of one recvmmsg()
-	 * call arrived together, and reading the clocks per packet cost a
-	 * measurable share of the daemon's time.
-	 */
-	rt = s->batch_rt;
-	mono = s->batch_mono;
-	memset(&h, 0, sizeof(h));
-	h.comm_len = c->comm_len;
-	h.realtime_usec = rt;
-	h.monotonic_usec = mono;
-	h.pid = (uint32_t)c->pid;
-	h.uid = (uint32_t)c->uid;
-	h.gid = (uint32_t)c->gid;
-	if (lim->rate_interval_ms > 0)
-		rw = conn_rate_window(c, &who, mono);
 	while (mml_wire_entry_next(f, &off, &e) > 0) {
-		if (rw != NULL && !mml_ratelimit_pass(s->rl, rw, mono)) {
+		r = mml_intake_submit_wire(s->in, &who, &e, &eseq);
+		if (r == MML_INTAKE_SUPPRESSED) {
 			s->st.rate_suppressed++;
 			n_supp++;
 			continue;
 		}
-		if (!mml_ratelimit_share(s->rl, &who, mml_disk_rec_size(
-		    c->comm_len, e.tag_len, e.msg_len, e.fields_len), mono)) {
-			s->st.share_suppressed++;
-			n_supp++;
-			continue;
-		}
-		h.priority = e.priority;
-		h.flags = 0;
-		h.tag_len = (uint16_t)e.tag_len;
-		h.msg_len = (uint32_t)e.msg_len;
-		h.fields_len = (uint32_t)e.fields_len;
-		r = mml_ring_append(s->ring, &h, c->comm, e.tag, e.msg,
-		    e.fields, &seq);
 		if (r < 0) {
 			s->st.append_errors++;
 			if (r == -EOVERFLOW && warn_ok(s))
@@ -991,37 +976,44 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 			rate_timer_want(s);
 			return;
 		}
+		if (r == MML_INTAKE_CUT) {
+			c->cut++;
+			mml_log(LOG_DEBUG, "client pid %d: an entry of %zu bytes "
+			    "stored cut to --max-entry %zu", (int)c->pid,
+			    e.tag_len + e.msg_len + e.fields_len,
+			    lim->max_entry);
+		}
+		seq = eseq;
 		s->st.entries++;
 		c->entries++;
-		if (e.priority <= LOG_CRIT)
-			urgent = 1;
 	}
 	s->st.bytes += f->hdr.len;
 	if (n_supp > 0)
 		rate_timer_want(s);
-	/*
-	 * Half a ring unsynced: sync now, so that the writer does not lap
-	 * the durable cursor while clients keep writing.
-	 */
-	if (mml_ring_unsynced(s->ring) >= mml_ring_capacity(s->ring) / 2)
-		urgent = 1;
 	if (f->hdr.flags & MML_FRAME_F_SYNC) {
+		flags = c->cut ? MML_FRAME_F_TRUNCATED : 0;
+		c->cut = 0;
 		/*
 		 * An ACK says every entry is stored and durable: with any
 		 * suppressed, the answer is the refusal instead.
 		 */
 		if (n_supp > 0)
 			suppressed_error(c, f->hdr.id, n_supp, f->n_entries);
-		else if (seq <= mml_ring_durable_seq(s->ring))
-			send_ack(c, f->hdr.id, mml_ring_durable_seq(s->ring));
-		else if (queue_ack(c, f->hdr.id, seq) < 0)
-			conn_error(c, f->hdr.id, ENOBUFS, 0,
-			    "too many unacknowledged sync requests (--max-pending, "
-			    "or --max-pending-per-uid for the uid)");
-		urgent = 1;
+		else {
+			if (seq == 0)
+				seq = mml_ring_next_seq(s->ring) - 1;
+			if (seq <= mml_ring_durable_seq(s->ring))
+				send_ack(c, f->hdr.id, flags,
+				    mml_ring_durable_seq(s->ring));
+			else if (queue_ack(c, f->hdr.id, flags, seq) < 0)
+				conn_error(c, f->hdr.id, ENOBUFS, 0,
+				    "too many unacknowledged sync requests "
+				    "(--max-pending, or --max-pending-per-uid "
+				    "for the uid)");
+		}
+		server_want_sync(s, 1);
 	} else
 		c->suppressed += n_supp;
-	server_want_sync(s, urgent);
 }
 
 static void
@@ -1029,6 +1021,7 @@ handle_sync(struct mml_conn *c, const struct mml_frame *f)
 {
 	struct mml_server *s = c->srv;
 	uint64_t target = mml_ring_next_seq(s->ring) - 1;
+	uint16_t flags = c->cut ? MML_FRAME_F_TRUNCATED : 0;
 
 	/* What this connection sent before is not all stored: say so. */
 	if (c->suppressed > 0) {
@@ -1036,11 +1029,13 @@ handle_sync(struct mml_conn *c, const struct mml_frame *f)
 		c->suppressed = 0;
 		return;
 	}
+	/* The SYNC covers this connection's entries: any cut is reported. */
+	c->cut = 0;
 	if (target <= mml_ring_durable_seq(s->ring)) {
-		send_ack(c, f->hdr.id, mml_ring_durable_seq(s->ring));
+		send_ack(c, f->hdr.id, flags, mml_ring_durable_seq(s->ring));
 		return;
 	}
-	if (queue_ack(c, f->hdr.id, target) < 0) {
+	if (queue_ack(c, f->hdr.id, flags, target) < 0) {
 		conn_error(c, f->hdr.id, ENOBUFS, 0,
 		    "too many unacknowledged sync requests (--max-pending, "
 		    "or --max-pending-per-uid for the uid)");
@@ -1054,10 +1049,17 @@ handle_stats(struct mml_conn *c, const struct mml_frame *f)
 {
 	struct mml_server *s = c->srv;
 	struct mml_ring_state r;
-	uint8_t buf[4096];
-	size_t hl = sizeof(struct mml_frame_hdr);
+	uint8_t buf[8192];
+	size_t hl = sizeof(struct mml_frame_hdr), len;
 	int n;
 
+	struct mml_intake_counts *mc;
+
+	/* This protocol's share of the counters per transport. */
+	mc = mml_intake_counts(s->in, MML_TRANSPORT_MMLOG);
+	mc->bytes = s->st.bytes;
+	mc->errors = s->st.bad_frames;
+	mc->lost = s->st.client_drops;
 	mml_ring_get_state(s->ring, &r);
 	mml_wire_hdr_init(buf, MML_FRAME_STATS_REPLY, 0, f->hdr.id);
 	n = snprintf((char *)buf + hl, sizeof(buf) - hl,
@@ -1080,7 +1082,7 @@ handle_stats(struct mml_conn *c, const struct mml_frame *f)
 	    (unsigned long long)s->st.clients_accepted,
 	    (unsigned long long)s->st.clients_refused,
 	    (unsigned long long)s->st.frames,
-	    (unsigned long long)s->st.entries,
+	    (unsigned long long)mml_intake_total_entries(s->in),
 	    (unsigned long long)s->st.bytes,
 	    (unsigned long long)s->st.bad_frames,
 	    (unsigned long long)s->st.client_drops,
@@ -1101,7 +1103,8 @@ handle_stats(struct mml_conn *c, const struct mml_frame *f)
 	    s->opts.limits.max_pending, s->opts.limits.idle_timeout_s,
 	    s->opts.limits.rate_interval_ms, s->opts.limits.rate_burst,
 	    s->opts.limits.rate_key == MML_RATE_BY_PID ? "pid" : "uid",
-	    (unsigned long long)s->st.rate_suppressed,
+	    (unsigned long long)(mml_intake_total_suppressed(s->in) -
+	    mml_intake_share_suppressed(s->in)),
 	    mml_ratelimit_senders(s->rl),
 	    (unsigned long long)s->st.control_ops,
 	    (unsigned long long)s->st.control_denied,
@@ -1110,13 +1113,16 @@ handle_stats(struct mml_conn *c, const struct mml_frame *f)
 	    s->opts.limits.reserved_clients,
 	    s->opts.limits.max_pending_per_uid, s->opts.limits.uid_share,
 	    s->opts.limits.uid_share_interval_s,
-	    (unsigned long long)s->st.share_suppressed,
+	    (unsigned long long)mml_intake_share_suppressed(s->in),
 	    mml_ratelimit_uids(s->rl),
 	    (unsigned long long)s->st.drops_coalesced);
 	if (n < 0 || (size_t)n >= sizeof(buf) - hl)
 		n = 0;
-	mml_wire_finish(buf, hl + (size_t)n);
-	conn_send(c, buf, hl + (size_t)n);
+	/* Then every transport's: "<transport>_entries=N", ... */
+	len = hl + (size_t)n;
+	mml_intake_stats(s->in, (char *)buf, sizeof(buf), &len);
+	mml_wire_finish(buf, len);
+	conn_send(c, buf, len);
 }
 
 /*
@@ -1255,6 +1261,7 @@ handle_control(struct mml_conn *c, const struct mml_frame *f)
 		break;
 	default:
 		memset(&s->st, 0, sizeof(s->st));
+		mml_intake_reset_counters(s->in);
 		mml_ring_reset_counters(ring);
 		mml_log(LOG_NOTICE, "counters reset by uid %d pid %d %s",
 		    (int)c->uid, (int)c->pid, comm);
@@ -1268,7 +1275,7 @@ handle_control(struct mml_conn *c, const struct mml_frame *f)
 	}
 	s->st.control_ops++;
 	/* Done (and synced); seq is what is durable now, as for SYNC. */
-	send_ack(c, f->hdr.id, mml_ring_durable_seq(ring));
+	send_ack(c, f->hdr.id, 0, mml_ring_durable_seq(ring));
 }
 
 static void
@@ -1458,8 +1465,12 @@ conn_read(struct mml_conn *c, int max_rounds)
 			if (mm[i].msg_hdr.msg_controllen > 0)
 				close_fds(&mm[i].msg_hdr);
 		}
-		s->batch_rt = mml_now_usec(CLOCK_REALTIME);
-		s->batch_mono = mml_now_usec(CLOCK_MONOTONIC);
+		/*
+		 * One timestamp per receive batch: the packets of one
+		 * recvmmsg() call arrived together, and reading the clocks
+		 * per packet cost a measurable share of the daemon's time.
+		 */
+		mml_intake_clock(s->in);
 		for (i = 0, r = 0; i < n && r == 0; i++) {
 			r = conn_packet(c, s->rbuf[i], mm[i].msg_len,
 			    mm[i].msg_hdr.msg_flags);
@@ -1660,6 +1671,12 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 
 	(void)revents;
 	/*
+	 * Any intake may have suppressed entries since: their count is
+	 * written within a second by the limiter's timer, which stops when
+	 * there is nothing to write.
+	 */
+	rate_timer_want(s);
+	/*
 	 * While other jobs are out, a new one starts at once for the
 	 * waiters they do not cover.  When none is, the clients just served
 	 * usually ask again within microseconds: the job waits until as many
@@ -1707,7 +1724,10 @@ mml_server_new(struct ev_loop *loop, struct mml_ring *r, int listen_fd,
 	s->notified_seq = mml_ring_next_seq(r);
 	s->rl = mml_ratelimit_new(rate_note, s);
 	s->syncer = mml_syncer_new(loop, r, sync_done_cb, s);
-	if (s->rl == NULL || s->syncer == NULL) {
+	if (s->rl != NULL)
+		s->in = mml_intake_new(r, s->rl, server_urgent, s);
+	if (s->rl == NULL || s->syncer == NULL || s->in == NULL) {
+		s->in = mml_intake_free(s->in);
 		s->syncer = mml_syncer_free(s->syncer);
 		s->rl = mml_ratelimit_free(s->rl);
 		free(s);
@@ -1744,6 +1764,7 @@ limits_apply(struct mml_server *s)
 	    l->rate_key);
 	mml_ratelimit_set_share(s->rl, mml_ring_capacity(s->ring),
 	    l->uid_share, l->uid_share_interval_s);
+	mml_intake_set_limits(s->in, l);
 	ev_timer_stop(s->loop, &s->idle_timer);
 	if (l->idle_timeout_s > 0) {
 		t = l->idle_timeout_s / 4. + 0.25;
@@ -1782,6 +1803,12 @@ const struct mml_server_stats *
 mml_server_get_stats(const struct mml_server *s)
 {
 	return &s->st;
+}
+
+struct mml_intake *
+mml_server_intake(struct mml_server *s)
+{
+	return s->in;
 }
 
 void
@@ -1877,6 +1904,7 @@ mml_server_free(struct mml_server *s)
 	ev_timer_stop(s->loop, &s->sync_timer);
 	ev_timer_stop(s->loop, &s->idle_timer);
 	ev_timer_stop(s->loop, &s->rate_timer);
+	s->in = mml_intake_free(s->in);
 	s->rl = mml_ratelimit_free(s->rl);
 	ev_prepare_stop(s->loop, &s->prepare);
 	ev_timer_stop(s->loop, &s->gather_timer);

@@ -81,8 +81,7 @@ struct mml_server_stats {
 	uint64_t bytes;
 	uint64_t bad_frames;
 	uint64_t client_drops;	/* drops reported by clients */
-	uint64_t rate_suppressed; /* entries dropped by the rate limit */
-	uint64_t share_suppressed; /* ... over their uid's share of the ring */
+	uint64_t rate_suppressed; /* entries suppressed: rate limit, share */
 	uint64_t drops_coalesced; /* drop reports added to a later note */
 	uint64_t control_ops;	/* CLEAR, ROTATE_ID, RESET_COUNTERS done */
 	uint64_t control_denied; /* ... refused for want of privilege */
@@ -119,7 +118,17 @@ struct mml_server *mml_server_new(struct ev_loop *loop, struct mml_ring *r,
  */
 int mml_server_add_client(struct mml_server *s, int fd);
 unsigned mml_server_clients(const struct mml_server *s);
+/*
+ * The counters of the mmlog protocol (entries, rate_suppressed: its
+ * own); STATS_REPLY adds every transport's (intake.h).
+ */
 const struct mml_server_stats *mml_server_get_stats(const struct mml_server *s);
+/*
+ * The submit path the server's entries go through, for the other
+ * intakes to share (its rate limiter, limits and counters follow the
+ * server's).
+ */
+struct mml_intake *mml_server_intake(struct mml_server *s);
 /* Sets the sync interval (ms, >0). */
 void mml_server_set_sync_interval(struct mml_server *s, unsigned ms);
 /*

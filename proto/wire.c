@@ -283,7 +283,8 @@ mml_wire_decode(const void *buf, size_t len, int from_client,
 		r = -EBADMSG;
 		goto out;
 	}
-	known = f.hdr.type == MML_FRAME_ENTRIES ? MML_FRAME_F_MASK : 0;
+	known = f.hdr.type == MML_FRAME_ENTRIES ? MML_FRAME_F_MASK :
+	    f.hdr.type == MML_FRAME_ACK ? MML_FRAME_F_ACK_MASK : 0;
 	if ((f.hdr.flags & ~known) != 0) {
 		why = MML_WIRE_E_FLAGS;
 		r = -EBADMSG;
@@ -456,11 +457,12 @@ mml_wire_error(void *buf, size_t cap, uint32_t id, int error,
 }
 
 void
-mml_wire_ack(void *buf, uint32_t id, uint64_t seq, uint64_t next_seq)
+mml_wire_ack(void *buf, uint32_t id, uint16_t flags, uint64_t seq,
+    uint64_t next_seq)
 {
 	struct mml_ack_body b;
 
-	mml_wire_hdr_init(buf, MML_FRAME_ACK, 0, id);
+	mml_wire_hdr_init(buf, MML_FRAME_ACK, flags, id);
 	b.seq = seq;
 	b.next_seq = next_seq;
 	memcpy((uint8_t *)buf + sizeof(struct mml_frame_hdr), &b, sizeof(b));

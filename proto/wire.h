@@ -44,9 +44,18 @@ enum mml_frame_type {
 	MML_FRAME_NOTIFY	= 0x84,	/* the ring has new entries */
 };
 
-/* Frame flags. */
+/*
+ * Frame flags, each defined for one type; a bit not defined for the
+ * frame's type is refused (E_FLAGS).
+ */
 #define MML_FRAME_F_SYNC	0x0001U	/* ENTRIES: ACK when they are durable */
-#define MML_FRAME_F_MASK	0x0001U
+#define MML_FRAME_F_MASK	0x0001U	/* the flags of ENTRIES */
+/*
+ * ACK: an entry the request covers was stored cut to the daemon's
+ * --max-entry (with MMLOG_ORIGINAL_SIZE), not whole.
+ */
+#define MML_FRAME_F_TRUNCATED	0x0002U
+#define MML_FRAME_F_ACK_MASK	0x0002U	/* the flags of ACK */
 
 /* Fixed frame header, 16 bytes, at offset 0 of every packet. */
 struct mml_frame_hdr {
@@ -237,13 +246,15 @@ size_t mml_wire_error(void *buf, size_t cap, uint32_t id, int error,
     enum mml_wire_reason reason, const char *text);
 
 /*
- * Encodes an ACK reply (seq durable, next_seq the next to be assigned)
- * into buf, which holds MML_ACK_FRAME_SIZE bytes.
+ * Encodes an ACK reply (seq durable, next_seq the next to be assigned,
+ * flags MML_FRAME_F_TRUNCATED or 0) into buf, which holds
+ * MML_ACK_FRAME_SIZE bytes.
  */
 #define MML_ACK_FRAME_SIZE 32
 _Static_assert(MML_ACK_FRAME_SIZE == sizeof(struct mml_frame_hdr) +
     sizeof(struct mml_ack_body), "ack frame size");
-void mml_wire_ack(void *buf, uint32_t id, uint64_t seq, uint64_t next_seq);
+void mml_wire_ack(void *buf, uint32_t id, uint16_t flags, uint64_t seq,
+    uint64_t next_seq);
 
 /* CRC32C (Castagnoli), as used by iSCSI and ext4; crc starts at 0. */
 uint32_t mml_crc32c(uint32_t crc, const void *buf, size_t len);

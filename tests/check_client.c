@@ -112,7 +112,7 @@ START_TEST(test_answer_ids_across_wrap)
 	for (t = c->tickets; t >= first; t--) {
 		if (!mml_client_ticket_real(t))
 			continue;
-		mml_wire_ack(buf, (uint32_t)t, t, t + 1);
+		mml_wire_ack(buf, (uint32_t)t, 0, t, t + 1);
 		ck_assert_int_eq(mml_client_reply_one(c, c->gen, buf,
 		    sizeof(buf)), 0);
 		ck_assert(mml_client_slot_of(c, t)->done);
@@ -136,7 +136,7 @@ START_TEST(test_answer_from_other_connection_ignored)
 
 	t = mml_client_ticket_new(c, 0, 0, &e);
 	mml_client_slot_of(c, t)->gen = 2;
-	mml_wire_ack(buf, (uint32_t)t, 7, 8);
+	mml_wire_ack(buf, (uint32_t)t, 0, 7, 8);
 	ck_assert_int_eq(mml_client_reply_one(c, 1, buf, sizeof(buf)), 0);
 	ck_assert(!mml_client_slot_of(c, t)->done);
 	/* The end of its own connection fails it; the failure is kept. */

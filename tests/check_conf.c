@@ -78,6 +78,34 @@ START_TEST(test_precedence)
 }
 END_TEST
 
+/* The intakes: unset by default, set by the file or the command line. */
+START_TEST(test_intakes)
+{
+	struct mml_conf c;
+	const char *argv[] = { "mmlogd", "--config", path, "--kmsg",
+	    "--stdout-socket", "/run/x/stdout", NULL };
+	const char *none[] = { "mmlogd", "--config", path, NULL };
+
+	write_file("");
+	ck_assert_int_eq(args(&c, none), MML_CONF_RUN);
+	ck_assert_int_eq(mml_conf_load(&c), 0);
+	ck_assert_str_eq(c.syslog_socket, "");
+	ck_assert_str_eq(c.journal_socket, "");
+	ck_assert_str_eq(c.stdout_socket, "");
+	ck_assert_uint_eq(c.kmsg, 0);
+	ck_assert_uint_eq(c.max_streams, 4096);
+	write_file("syslog-socket = /dev/log\njournal-socket = /run/j\n"
+	    "stdout-socket = /run/s\nmax-streams = 10\n");
+	ck_assert_int_eq(args(&c, argv), MML_CONF_RUN);
+	ck_assert_int_eq(mml_conf_load(&c), 0);
+	ck_assert_str_eq(c.syslog_socket, "/dev/log");
+	ck_assert_str_eq(c.journal_socket, "/run/j");
+	ck_assert_str_eq(c.stdout_socket, "/run/x/stdout");	/* command line */
+	ck_assert_uint_eq(c.kmsg, 1);
+	ck_assert_uint_eq(c.max_streams, 10);
+}
+END_TEST
+
 START_TEST(test_missing)
 {
 	struct mml_conf c;
@@ -110,6 +138,11 @@ START_TEST(test_bad_lines)
 		"max-entry = 0", "max-entry = 65473", "sync-interval = 0",
 		"sync-interval = 10ms", "idle-timeout = 31536001",
 		"verbose = 2", "resize = y", "socket =", "file = a\001b",
+		"syslog-socket =", "journal-socket = a\001b", "kmsg = maybe",
+		"max-streams = 0", "max-streams = 1000001",
+		"stdout-socket = /a/path/that/is/longer/than/a/unix/socket/"
+		    "path/may/be/which/is/one/hundred/and/seven/bytes/so/this/"
+		    "is/too/long.sock",
 	};
 	size_t i;
 
@@ -162,6 +195,7 @@ conf_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_precedence);
 	tcase_add_test(tc, test_missing);
+	tcase_add_test(tc, test_intakes);
 	tcase_set_timeout(tc, 10);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bad_input");

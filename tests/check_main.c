@@ -31,6 +31,7 @@ Suite *stream_suite(void);
 Suite *ring_suite(void);
 Suite *ratelimit_suite(void);
 Suite *server_suite(void);
+Suite *intake_suite(void);
 Suite *conf_suite(void);
 Suite *fwd_suite(void);
 Suite *client_suite(void);
@@ -50,6 +51,7 @@ static Suite *(*const suites[])(void) = {
 	ring_suite,
 	ratelimit_suite,
 	server_suite,
+	intake_suite,
 	conf_suite,
 	/* client/: mmlog-forward's formatter, libmmlogclient's requests. */
 	fwd_suite,

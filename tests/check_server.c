@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../daemon/intake.h"
 #include "../daemon/log.h"
 #include "../daemon/ring.h"
 #include "../daemon/server.h"
@@ -463,20 +464,29 @@ reply_decode(const uint8_t *buf, size_t n, uint8_t type, uint32_t id,
 	ck_assert_uint_eq(f->hdr.id, id);
 }
 
+/* An ACK with these flags (MML_FRAME_F_TRUNCATED or 0). */
 static struct mml_ack_body
-expect_ack(int fd, uint32_t id)
+expect_ack_flags(int fd, uint32_t id, uint16_t flags)
 {
 	struct mml_ack_body ack;
 	struct mml_frame f;
 
 	reply_decode(rbuf, reply_wait(fd, rbuf, sizeof(rbuf)), MML_FRAME_ACK,
 	    id, &f);
+	ck_assert_uint_eq(f.hdr.flags, flags);
 	ck_assert_uint_eq(f.body_len, sizeof(ack));
 	memcpy(&ack, f.body, sizeof(ack));
 	/* An ACK claims durability: the header must already say so. */
 	ck_assert_uint_ge(durable_seq(), ack.seq);
 	ck_assert_uint_gt(ack.next_seq, ack.seq);
 	return ack;
+}
+
+/* An ACK of entries stored whole. */
+static struct mml_ack_body
+expect_ack(int fd, uint32_t id)
+{
+	return expect_ack_flags(fd, id, 0);
 }
 
 static void
@@ -1047,51 +1057,125 @@ START_TEST(test_empty_packet)
 }
 END_TEST
 
-/* --max-entry bounds tag + message + fields of every entry of a frame. */
+/*
+ * The value of field key in the record of seq (its first occurrence),
+ * NUL-terminated into out; 0 if absent.
+ */
+static int
+rec_field(uint64_t seq, const char *key, char *out, size_t cap)
+{
+	const uint8_t *item;
+	struct mml_rec d;
+	size_t off = 0, item_len, key_len;
+
+	ring_get(seq, &d);
+	while (mml_fields_next(d.fields, d.hdr.fields_len, &off, &item,
+	    &item_len, &key_len) > 0) {
+		if (key_len != strlen(key) || memcmp(item, key, key_len) != 0)
+			continue;
+		ck_assert_uint_lt(item_len - key_len - 1, cap);
+		memcpy(out, item + key_len + 1, item_len - key_len - 1);
+		out[item_len - key_len - 1] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * --max-entry bounds tag + message + fields of every entry: a larger
+ * one is stored cut to the limit, with MMLOG_ORIGINAL_SIZE, counted,
+ * and the ACK says so (MML_FRAME_F_TRUNCATED).  Until issue 17 such a
+ * frame was refused whole (E_ENTRY_SIZE) and nothing was stored.
+ */
 START_TEST(test_max_entry)
 {
 	static char msg[MAX_ENTRY + 16];
 	uint8_t fields[128];
 	struct mml_ack_body ack;
-	struct snap sn;
+	struct mml_rec d;
+	char val[64];
 	size_t len, flen = 0;
 
 	memset(msg, 'm', sizeof(msg));
-	/* Exactly the limit: stored. */
+	/* Exactly the limit: stored whole. */
 	len = frame_entry(fbuf, MML_FRAME_F_SYNC, 1, 0, 6, "app", msg,
 	    MAX_ENTRY - 3, NULL, 0);
 	send_all(cfd, fbuf, len);
 	ack = expect_ack(cfd, 1);
 	ck_assert_uint_eq(ack.seq, 1);
+	ck_assert_int_eq(rec_field(1, "MMLOG_ORIGINAL_SIZE", val, sizeof(val)),
+	    0);
 
-	/* One byte more: refused, nothing stored. */
-	snap_take(&sn);
+	/* One byte more: stored cut, marked, and the ACK says so. */
 	len = frame_entry(fbuf, MML_FRAME_F_SYNC, 2, 0, 6, "app", msg,
 	    MAX_ENTRY - 2, NULL, 0);
 	send_all(cfd, fbuf, len);
-	expect_error(cfd, 2, EMSGSIZE, MML_WIRE_E_ENTRY_SIZE);
-	snap_same(&sn);
+	ack = expect_ack_flags(cfd, 2, MML_FRAME_F_TRUNCATED);
+	ck_assert_uint_eq(ack.seq, 2);
+	ring_get(2, &d);
+	ck_assert_uint_le(d.hdr.tag_len + d.hdr.msg_len + d.hdr.fields_len,
+	    MAX_ENTRY);
+	ck_assert_uint_lt(d.hdr.msg_len, MAX_ENTRY - 3);
+	ck_assert_int_eq(rec_field(2, "MMLOG_ORIGINAL_SIZE", val, sizeof(val)),
+	    1);
+	ck_assert_str_eq(val, "4097");
+	/* Our own protocol's entries carry no _TRANSPORT (intake.c). */
+	ck_assert_int_eq(rec_field(2, "_TRANSPORT", val, sizeof(val)), 0);
 
-	/* The fields count too. */
+	/* The fields count too; a plain frame is stored cut as well. */
 	ck_assert_int_eq(mml_fields_append(fields, sizeof(fields), &flen, "K",
 	    1, msg, 91), 0);
 	len = frame_entry(fbuf, 0, 3, 0, 6, "app", msg,
 	    MAX_ENTRY - 3 - flen + 1, fields, flen);
 	send_all(cfd, fbuf, len);
-	expect_error(cfd, 3, EMSGSIZE, MML_WIRE_E_ENTRY_SIZE);
-	snap_same(&sn);
+	RUN_UNTIL(mml_ring_next_seq(ring) == 4);
+	ck_assert_int_eq(rec_field(3, "MMLOG_ORIGINAL_SIZE", val, sizeof(val)),
+	    1);
+	ck_assert_str_eq(val, "4097");
 
-	/* One entry too large in a batch: none of the batch is stored. */
+	/* One entry too large in a batch: the others are stored whole. */
 	len = mml_wire_entries_init(fbuf, MML_FRAME_F_SYNC, 4, 0);
 	ck_assert_int_eq(mml_wire_entry_append(fbuf, sizeof(fbuf), &len, 6,
 	    "a", 1, "small", 5, NULL, 0), 0);
 	ck_assert_int_eq(mml_wire_entry_append(fbuf, sizeof(fbuf), &len, 6,
 	    "a", 1, msg, MAX_ENTRY, NULL, 0), 0);
+	ck_assert_int_eq(mml_wire_entry_append(fbuf, sizeof(fbuf), &len, 6,
+	    "a", 1, "after", 5, NULL, 0), 0);
 	send_all(cfd, fbuf, len);
-	expect_error(cfd, 4, EMSGSIZE, MML_WIRE_E_ENTRY_SIZE);
-	snap_same(&sn);
-	ck_assert_uint_eq(mml_server_get_stats(srv)->bad_frames, 3);
+	/* The earlier plain frame's cut is reported by this ACK too. */
+	ack = expect_ack_flags(cfd, 4, MML_FRAME_F_TRUNCATED);
+	ck_assert_uint_eq(ack.seq, 6);
+	expect_msg(4, "small");
+	expect_msg(6, "after");
+	ck_assert_int_eq(rec_field(5, "MMLOG_ORIGINAL_SIZE", val, sizeof(val)),
+	    1);
+	ck_assert_str_eq(val, "4097");
+
+	/* Reported once: the next SYNC covers only whole entries. */
+	len = frame_empty(fbuf, MML_FRAME_SYNC, 5);
+	send_all(cfd, fbuf, len);
+	(void)expect_ack(cfd, 5);
+	ck_assert_uint_eq(mml_server_get_stats(srv)->bad_frames, 0);
+	ck_assert_uint_eq(mml_intake_counts(mml_server_intake(srv),
+	    MML_TRANSPORT_MMLOG)->truncated, 3);
 	ck_assert_uint_eq(mml_server_clients(srv), 1);
+	expect_quiet(cfd);
+}
+END_TEST
+
+/* A plain entry stored cut, then a SYNC: its ACK says so. */
+START_TEST(test_max_entry_sync)
+{
+	static char msg[MAX_ENTRY + 1];
+	size_t len;
+
+	memset(msg, 'm', sizeof(msg));
+	len = frame_entry(fbuf, 0, 0, 0, 6, "app", msg, sizeof(msg), NULL, 0);
+	send_all(cfd, fbuf, len);
+	len = frame_empty(fbuf, MML_FRAME_SYNC, 9);
+	send_all(cfd, fbuf, len);
+	(void)expect_ack_flags(cfd, 9, MML_FRAME_F_TRUNCATED);
+	ck_assert_uint_eq(mml_ring_next_seq(ring), 2);
 	expect_quiet(cfd);
 }
 END_TEST
@@ -1343,23 +1427,30 @@ END_TEST
 /*
  * Regression: the client library zeroes its drop count once the kernel takes
  * the packet (client_send(): pending_drops = 0), but handle_entries()
- * checks --max-entry before record_client_drops(), so when the frame
- * carrying the count is refused for ENTRY_SIZE the count is lost and
- * the loss is silent, against the contract (HACKING.md: "Loss is never silent").  The
- * refusal itself must still store none of the frame's entries; the drop
- * record is about the client, not the frame.
+ * checked --max-entry before record_client_drops(), so when the frame
+ * carrying the count was refused the count was lost and the loss
+ * silent, against the contract (HACKING.md: "Loss is never silent").  The refusal
+ * itself must still store none of the frame's entries; the drop record
+ * is about the client, not the frame.  (--max-entry no longer refuses
+ * a frame, issue 17; --max-fields still does.)
  */
 START_TEST(test_dropped_on_refused_frame)
 {
-	static char msg[MAX_ENTRY + 1];
+	struct mml_server_opts o = opts;
+	uint8_t fields[64];
 	const uint8_t *item;
 	struct mml_rec d;
-	size_t off = 0, item_len, key_len, len;
+	size_t off = 0, item_len, key_len, len, flen = 0;
+	int i;
 
-	memset(msg, 'm', sizeof(msg));
-	len = frame_entry(fbuf, 0, 11, 3, 6, "app", msg, sizeof(msg), NULL, 0);
+	o.limits.max_fields = 1;
+	restart_server(&o);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(mml_fields_append(fields, sizeof(fields), &flen,
+		    "K", 1, "v", 1), 0);
+	len = frame_entry(fbuf, 0, 11, 3, 6, "app", "x", 1, fields, flen);
 	send_all(cfd, fbuf, len);
-	expect_error(cfd, 11, EMSGSIZE, MML_WIRE_E_ENTRY_SIZE);
+	expect_error(cfd, 11, E2BIG, MML_WIRE_E_FIELD_COUNT);
 	ck_assert_uint_eq(mml_server_get_stats(srv)->client_drops, 3);
 	ck_assert_uint_eq(mml_ring_next_seq(ring), 2);
 	ring_get(1, &d);
@@ -1796,6 +1887,7 @@ server_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_max_entry);
+	tcase_add_test(tc, test_max_entry_sync);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("max_fields");

@@ -6,9 +6,13 @@
 # strace checks the unit's system call filter (t_unit_security).
 # faketime: t_query_filters sets the daemon's clock back; systemd-journal-
 # remote: t_query_export imports `mmlogctl show -o export` into a journal.
+# python3-minimal: Python's SysLogHandler and socket clients in the intake
+# tests (t_syslog_clients, t_intake_activation, t_unit_security); systemd
+# brings systemd-cat and systemd-journald (t_journal_clients,
+# t_journald_forward), bsdutils logger.
 pkgs="gcc make pkg-config libev-dev libsystemd-dev check systemd procps gawk man-db
     groff-base librelp-dev rsyslog rsyslog-relp openssl strace faketime
-    systemd-journal-remote"
+    systemd-journal-remote python3-minimal bsdutils"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -1,11 +1,19 @@
 #!/bin/sh
-# `make run`: mmlogd in the foreground with its socket and ring under
-# ./var/, no root and no systemd needed.
+# `make run`: mmlogd in the foreground with its sockets and ring under
+# ./var/, no root and no systemd needed: its own socket, and one for
+# each other intake (syslog datagrams, journald's native protocol,
+# stdout streams), plus the kernel log when /dev/kmsg can be read.
 B=${1:-build}
 top=$(pwd)
-mkdir -p "$top/var"
-sock="$top/var/mmlogd.sock"
-ring="$top/var/mmlogd.ring"
+var=$top/var
+mkdir -p "$var"
+sock=$var/mmlogd.sock
+ring=$var/mmlogd.ring
+kmsg=
+# Reading the kernel log needs CAP_SYSLOG while dmesg_restrict is 1.
+if (exec 3</dev/kmsg) 2>/dev/null; then
+	kmsg=--kmsg
+fi
 cat <<EOT
 mmlogd runs in the foreground; stop it with Ctrl-C (the ring is kept).
 
@@ -15,7 +23,33 @@ In another terminal:
   echo "from a pipe" | mmlogctl write -t demo -p warning
   mmlogctl show                        # read it back (works with mmlogd stopped too)
   mmlogctl show -f                     # follow live
-  mmlogctl status                      # ring and daemon counters
+  mmlogctl status                      # ring and daemon counters, per transport
 
+Programs that know nothing of mmlogd, pointed at its sockets:
+  logger -u $var/syslog.sock -t demo "hello from logger"
+  logger -u $var/syslog.sock --rfc5424 -t demo -p local3.err "RFC 5424"
+  python3 -c 'import logging, logging.handlers as h
+l = logging.getLogger("pydemo")
+l.addHandler(h.SysLogHandler(address="$var/syslog.sock"))
+l.warning("hello from Python")'
+
+  systemd-cat and logger --journald only know /run/systemd/journal/stdout
+  and /run/systemd/journal/socket: as root, in a mount namespace of their
+  own, those paths can be mmlogd's sockets (nothing else sees them):
+  sudo unshare -m sh -c 'mount -t tmpfs tmpfs /run/systemd &&
+    mkdir /run/systemd/journal &&
+    ln -s $var/journal.sock /run/systemd/journal/socket &&
+    ln -s $var/stdout.sock /run/systemd/journal/stdout &&
+    systemd-cat -t catdemo echo "hello from systemd-cat" &&
+    echo MESSAGE=hello from logger --journald | logger --journald'
+  (mmlogctl run -- CMD is to do the same for mmlogd's stream socket.)
 EOT
-exec "$top/$B/mmlogd" --socket "$sock" --file "$ring" --size 64M
+if [ -n "$kmsg" ]; then
+	echo "  echo '<5>demo: hello kernel log' | sudo tee /dev/kmsg"
+else
+	echo "  (The kernel log is not read: /dev/kmsg needs CAP_SYSLOG here.)"
+fi
+echo
+exec "$top/$B/mmlogd" --socket "$sock" --file "$ring" --size 64M \
+    --syslog-socket "$var/syslog.sock" --journal-socket "$var/journal.sock" \
+    --stdout-socket "$var/stdout.sock" $kmsg

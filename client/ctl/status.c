@@ -48,6 +48,9 @@ static void	 status_line(const char *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	 size_str(char *, size_t, uint64_t);
 static void	 stats_print(const uint8_t *, size_t, int);
+static int	 stats_value(const uint8_t *, size_t, const char *, uint64_t *);
+static int	 transport_key(const uint8_t *, size_t);
+static void	 transports_print(const uint8_t *, size_t);
 static void	 json_rec(const char *, int, uint64_t, uint64_t);
 
 int
@@ -298,6 +301,7 @@ print_text(const struct status *st)
 	if (st->daemon_rc == 0) {
 		(void)putchar('\n');
 		stats_print(st->body, st->body_len, 0);
+		transports_print(st->body, st->body_len);
 	} else {
 		(void)fputs(": not reachable (", stdout);
 		mml_rd_put_escaped(stdout, (const uint8_t *)st->why,
@@ -356,6 +360,11 @@ stats_print(const uint8_t *body, size_t len, int json)
 			continue;
 		}
 		if (!json) {
+			/* Those go into the table per transport. */
+			if (transport_key(p, (size_t)(eq - p))) {
+				p = nl + 1;
+				continue;
+			}
 			(void)fputs("  ", stdout);
 			mml_rd_put_escaped(stdout, p, (size_t)(eq - p));
 			(void)fputs(": ", stdout);
@@ -379,6 +388,97 @@ stats_print(const uint8_t *body, size_t len, int json)
 				    (size_t)(nl - eq - 1));
 		}
 		p = nl + 1;
+	}
+}
+
+/* The daemon's transports and their counters, as STATS_REPLY names them. */
+static const char *const transports[] = {
+	"mmlog", "syslog", "journal", "stdout", "kernel",
+};
+static const char *const transport_counters[] = {
+	"entries", "bytes", "truncated", "suppressed", "errors", "lost",
+	"append_errors",
+};
+
+/* Whether key[0, len) is "<transport>_<counter>". */
+static int
+transport_key(const uint8_t *key, size_t len)
+{
+	size_t i, j, n, m;
+
+	for (i = 0; i < sizeof(transports) / sizeof(transports[0]); i++) {
+		n = strlen(transports[i]);
+		if (len <= n + 1 || memcmp(key, transports[i], n) != 0 ||
+		    key[n] != '_')
+			continue;
+		for (j = 0; j < sizeof(transport_counters) /
+		    sizeof(transport_counters[0]); j++) {
+			m = strlen(transport_counters[j]);
+			if (len == n + 1 + m &&
+			    memcmp(key + n + 1, transport_counters[j], m) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* The number at key in a "key=value\n" body.  Returns 0, or -1. */
+static int
+stats_value(const uint8_t *body, size_t len, const char *key, uint64_t *ret)
+{
+	const uint8_t *p = body, *end = body + len, *nl;
+	size_t k = strlen(key);
+	char num[24];
+
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if ((size_t)(nl - p) <= k || memcmp(p, key, k) != 0 ||
+		    p[k] != '=' || (size_t)(nl - p) - k - 1 >= sizeof(num))
+			continue;
+		memcpy(num, p + k + 1, (size_t)(nl - p) - k - 1);
+		num[(size_t)(nl - p) - k - 1] = '\0';
+		*ret = strtoull(num, NULL, 10);
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * One row per transport the daemon counts: what it stored, cut to
+ * --max-entry, suppressed by the rate limit, refused, and knows lost.
+ */
+static void
+transports_print(const uint8_t *body, size_t len)
+{
+	static const char *const cols[] = { "entries", "truncated",
+	    "suppressed", "errors", "lost" };
+	char key[64];
+	uint64_t v;
+	size_t i, j;
+	int header = 0;
+
+	for (i = 0; i < sizeof(transports) / sizeof(transports[0]); i++) {
+		(void)snprintf(key, sizeof(key), "%s_entries", transports[i]);
+		if (stats_value(body, len, key, &v) < 0)
+			continue;
+		if (!header) {
+			printf("  %-12s", "transport");
+			for (j = 0; j < sizeof(cols) / sizeof(cols[0]); j++)
+				printf(" %12s", cols[j]);
+			(void)putchar('\n');
+			header = 1;
+		}
+		printf("  %-12s", transports[i]);
+		for (j = 0; j < sizeof(cols) / sizeof(cols[0]); j++) {
+			(void)snprintf(key, sizeof(key), "%s_%s",
+			    transports[i], cols[j]);
+			if (stats_value(body, len, key, &v) < 0)
+				v = 0;
+			printf(" %12" PRIu64, v);
+		}
+		(void)putchar('\n');
 	}
 }
 

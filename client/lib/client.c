@@ -515,19 +515,23 @@ ticket_cancel(struct mmlog_client *c, uint64_t t)
 	mml_client_tickets_advance(c);
 }
 
-/* Takes the answer of a ticket waited on; retires it. */
+/*
+ * Takes the answer of a ticket waited on; retires it.  Returns -errno,
+ * MMLOG_TRUNCATED if the ACK said an entry it covers was stored cut,
+ * else 0.
+ */
 static int
 ticket_take(struct mmlog_client *c, uint64_t t, uint64_t *ret_seq)
 {
 	struct mml_client_slot *sl = mml_client_slot_of(c, t);
-	int err = sl->err;
+	int err = sl->err, cut = sl->cut;
 
 	if (err == 0 && ret_seq != NULL)
 		*ret_seq = sl->seq;
 	sl->waited = 0;
 	mml_client_tickets_advance(c);
 	(void)pthread_cond_broadcast(&c->cv);
-	return -err;
+	return err ? -err : cut ? MMLOG_TRUNCATED : 0;
 }
 
 /*
@@ -633,8 +637,11 @@ mml_client_reply_one(struct mmlog_client *c, uint32_t gen,
 	if (t > c->tickets)
 		return 0;
 	sl = mml_client_slot_of(c, t);
-	if (sl->gen == gen)
+	if (sl->gen == gen) {
+		if (!sl->done && (f.hdr.flags & MML_FRAME_F_TRUNCATED))
+			sl->cut = 1;
 		ticket_answer(c, t, err, seq);
+	}
 	return 0;
 }
 
@@ -1133,7 +1140,7 @@ mmlog_sync(struct mmlog_client *c, uint64_t *ret_seq)
 {
 	uint64_t t;
 	size_t len;
-	int r;
+	int r, cut;
 
 	if (c == NULL)
 		return -EINVAL;
@@ -1162,11 +1169,16 @@ mmlog_sync(struct mmlog_client *c, uint64_t *ret_seq)
 	r = reply_wait(c, t, 1, wait_deadline(c));
 	r = r < 0 ? ticket_abandon(c, t, r, ret_seq) :
 	    ticket_take(c, t, ret_seq);
-	if (r == 0)
+	if (r >= 0) {
+		/* A failure before it outranks a cut entry. */
+		cut = r;
 		r = mml_client_failure_take(c, t);
-	if (r == 0 && c->deferred_error) {
-		r = -c->deferred_error;
-		c->deferred_error = 0;
+		if (r == 0 && c->deferred_error) {
+			r = -c->deferred_error;
+			c->deferred_error = 0;
+		}
+		if (r == 0)
+			r = cut;
 	}
 out:
 	(void)pthread_mutex_unlock(&c->mu);

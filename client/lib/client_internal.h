@@ -42,6 +42,7 @@ struct mml_client_slot {
 	uint32_t gen;		/* its connection; 0 while not sent */
 	uint8_t done;		/* answered (or given up with the connection) */
 	uint8_t waited;		/* a blocking call takes the answer itself */
+	uint8_t cut;		/* ACK: an entry it covers was stored cut */
 };
 
 struct mmlog_client {

@@ -92,6 +92,15 @@ extern "C" {
 #define MMLOG_WRITE_SYNC 0x0001	/* return only when the entry is durable */
 
 /*
+ * Returned (positive) by mmlog_write_durable(), mmlog_writev() with
+ * MMLOG_WRITE_SYNC and mmlog_sync() when everything is durable but an
+ * entry they cover was larger than the daemon's --max-entry: it was
+ * stored cut to that size, with the field MMLOG_ORIGINAL_SIZE giving
+ * the size sent.  Not an error: callers that test for < 0 go on.
+ */
+#define MMLOG_TRUNCATED	1
+
+/*
  * The most requests for an answer (durable writes, syncs) a handle keeps
  * out at once; see mmlog_set_window().  The daemon's default
  * --max-pending is as large.
@@ -140,9 +149,11 @@ struct mmlog_client *mmlog_close(struct mmlog_client *c);
 
 /*
  * Sends one entry.  tag NULL means the handle's default tag.  msg need
- * not be NUL-terminated.  Returns 0, or -EINVAL (bad priority, tag or
- * field), -EMSGSIZE (larger than a packet may be, or the daemon's
- * --max-entry, reported by a later call), -EAGAIN (non-blocking handle:
+ * not be NUL-terminated.  An entry larger than the daemon's --max-entry
+ * is stored cut to it (and marked, MMLOG_ORIGINAL_SIZE); a durable write
+ * or a later mmlog_sync() says so with MMLOG_TRUNCATED.  Returns 0, or
+ * -EINVAL (bad priority, tag or field), -EMSGSIZE (larger than a packet
+ * may be), -EAGAIN (non-blocking handle:
  * dropped and counted), -ETIMEDOUT (blocking handle with a timeout:
  * dropped and counted), -EPIPE/-ECONNREFUSED/-ENOENT (no daemon, after
  * one reconnect attempt; dropped and counted), -EUSERS (the daemon
@@ -163,7 +174,9 @@ int mmlog_writev(struct mmlog_client *c, int priority, const char *tag,
 
 /*
  * Sends one entry and waits until it is durable; stores its sequence
- * number in *ret_seq (may be NULL).  Same errors as mmlog_sync(); after
+ * number in *ret_seq (may be NULL).  Returns 0, or MMLOG_TRUNCATED if
+ * the daemon stored it cut to its --max-entry (and durable all the
+ * same).  Same errors as mmlog_sync(); after
  * -ETIMEDOUT or -EPIPE the entry was sent, and may or may not be in the
  * log or durable (a later failure to sync it is reported by
  * mmlog_wait() or mmlog_sync()).
@@ -180,14 +193,17 @@ int mmlog_vwritef(struct mmlog_client *c, int priority, const char *tag,
 /*
  * Waits until every entry this handle sent is durable.  Stores the
  * newest durable sequence number in *ret_seq (may be NULL).  Returns 0,
- * -EIO if the daemon cannot make data durable, -ETIMEDOUT, -EBUSY if
- * entries sent since the last sync were suppressed by the daemon (rate
- * limit, or the uid's share of the ring: not stored, counted in the
- * daemon's own entry), or the error the daemon sent back for an earlier
- * entry of this handle (including a failed mmlog_write_async() entry
- * not yet reported by mmlog_wait(); -EOVERFLOW: the ring's numbering
- * is exhausted, nothing is stored).  An entry suppressed is never
- * reported as durable: -EBUSY is distinct from every other answer.
+ * MMLOG_TRUNCATED if an entry this connection sent since its last sync
+ * or durable write was stored cut to the daemon's --max-entry, -EIO if
+ * the daemon cannot make data durable, -ETIMEDOUT, -EBUSY if entries
+ * sent since the last sync were suppressed by the daemon (rate limit, or
+ * the uid's share of the ring: not stored, counted in the daemon's own
+ * entry), or the error the daemon sent back for an earlier entry of this
+ * handle (including a failed mmlog_write_async() entry not yet reported
+ * by mmlog_wait(); -EOVERFLOW: the ring's numbering is exhausted,
+ * nothing is stored).  An entry suppressed is never reported as
+ * durable: -EBUSY is distinct from every other answer, and wins over
+ * MMLOG_TRUNCATED.
  */
 int mmlog_sync(struct mmlog_client *c, uint64_t *ret_seq);
 

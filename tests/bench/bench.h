@@ -39,7 +39,8 @@
 #define PART_MEMORY	0x040U
 #define PART_PEERS	0x080U
 #define PART_FORWARD	0x100U
-#define PART_DEFAULT	0x17fU	/* peers only when asked */
+#define PART_SYSLOG	0x200U
+#define PART_DEFAULT	0x37fU	/* peers only when asked */
 
 /* How much work each part does: smoke, quick (default) or full. */
 struct bench_cfg {
@@ -48,6 +49,7 @@ struct bench_cfg {
 	char tmp[256];			/* our mkdtemp directory */
 	char ring_path[300];
 	char sock_path[300];
+	char syslog_path[300];		/* the daemon's --syslog-socket */
 	char mmlogd[PATH_MAX + 16];
 	char mmlogctl[PATH_MAX + 16];
 	uint64_t ring_size;		/* --size of every mmlogd we start */
@@ -187,7 +189,8 @@ enum worker_kind {
 	W_DURABLE,	/* mmlog_write_durable() per entry */
 	W_DURABLE_ASYNC,	/* mmlog_write_async(), window entries out */
 	W_RAW,		/* mmlog_write()'s packet on a socketpair */
-	W_DGRAM,	/* a syslog datagram, for rsyslogd's imuxsock */
+	W_DGRAM,	/* a syslog datagram as syslog(3) sends it */
+	W_RAW_DGRAM,	/* the same on a socketpair to a bare receiver */
 };
 
 struct load {
@@ -238,6 +241,13 @@ int load_batch_entries(size_t entry_size);
 size_t load_build_frame(uint8_t *buf, size_t entry_size, int n);
 /* Fills msg[0, len) with printable bytes (no newline). */
 void load_fill_msg(char *msg, size_t len);
+/*
+ * Into buf (cap bytes) the datagram glibc's syslog(3) sends for an
+ * entry of entry_size bytes, tag included, from pid: "<14>Mmm dd
+ * hh:mm:ss bench[PID]: MESSAGE".  Returns its length.
+ */
+size_t load_syslog_datagram(char *buf, size_t cap, size_t entry_size,
+    pid_t pid);
 
 /* ring_view consumed() adapter: the ring's head_seq. */
 uint64_t consumed_ring(void *arg);
@@ -254,6 +264,7 @@ void part_recovery(struct bench_cfg *cfg, struct ring_view *rv,
     pid_t *daemon);
 void part_peers(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon);
 void part_forward(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon);
+void part_syslog(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon);
 
 /* peers.c: rsyslogd, for peers.c and forward.c. */
 /* Lines in a file that another process appends to. */

@@ -50,7 +50,8 @@ struct shared {
 	uint32_t stop;		/* parent or probe: stop sending */
 	uint8_t pad0[60];
 	uint64_t rx;		/* raw receiver: packets received */
-	uint8_t pad1[56];
+	uint32_t rx_quit;	/* W_RAW_DGRAM: the receiver may stop */
+	uint8_t pad1[52];
 	double lat[4];		/* probe: p50, p99, p99.9, max */
 	uint64_t lat_n;
 	struct slot slot[BENCH_CLIENTS_MAX + 1];
@@ -72,6 +73,7 @@ static int send_one(const struct load *, struct mmlog_client *, int,
 static int worker(const struct load *, struct shared *, int, int, int,
     int, int);
 static int raw_receiver(int *, int, struct shared *);
+static int raw_dgram_receiver(int, struct shared *);
 static int cmp_double(const void *, const void *);
 
 void
@@ -81,6 +83,26 @@ load_fill_msg(char *msg, size_t len)
 
 	for (i = 0; i < len; i++)
 		msg[i] = (char)('a' + i % 26);
+}
+
+size_t
+load_syslog_datagram(char *buf, size_t cap, size_t entry_size, pid_t pid)
+{
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+	time_t now = time(NULL);
+	size_t n, msg_len = entry_size - BENCH_TAG_LEN;
+
+	(void)localtime_r(&now, &tm);
+	/* As glibc's vsyslog() writes it, with LOG_PID. */
+	n = (size_t)snprintf(buf, cap, "<14>%s %2d %02d:%02d:%02d %s[%d]: ",
+	    mon[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    BENCH_TAG, (int)pid);
+	if (n + msg_len > cap)
+		msg_len = cap - n;
+	load_fill_msg(buf + n, msg_len);
+	return n + msg_len;
 }
 
 size_t
@@ -364,12 +386,14 @@ worker(const struct load *l, struct shared *sh, int i, int probe,
 		p.frame_len = load_build_frame(p.frame, l->entry_size, 1);
 		break;
 	case W_DGRAM:
-		r = connect_unix(l->path, SOCK_DGRAM, &fd);
-		/* What syslog(3) sends to /dev/log: "<PRI>TAG: MESSAGE". */
-		p.frame_len = (size_t)snprintf((char *)p.frame,
-		    sizeof(p.frame), "<14>%s: ", BENCH_TAG);
-		memcpy(p.frame + p.frame_len, p.msg, p.msg_len);
-		p.frame_len += p.msg_len;
+	case W_RAW_DGRAM:
+		if (l->kind == W_DGRAM)
+			r = connect_unix(l->path, SOCK_DGRAM, &fd);
+		else
+			fd = raw_fd;
+		/* What syslog(3) sends to /dev/log. */
+		p.frame_len = load_syslog_datagram((char *)p.frame,
+		    sizeof(p.frame), l->entry_size, getpid());
 		break;
 	}
 	if (r < 0)
@@ -472,6 +496,46 @@ raw_receiver(int *fds, int n, struct shared *sh)
 	return 0;
 }
 
+/*
+ * The ceiling for syslog datagrams: one SOCK_DGRAM socket that every
+ * client sends to, as to the daemon's, read as the daemon reads it (16
+ * at a time) and only counted.  Stops when the parent says.
+ */
+static int
+raw_dgram_receiver(int fd, struct shared *sh)
+{
+	static uint8_t buf[16][MML_FRAME_MAX];
+	struct mmsghdr mm[16];
+	struct iovec iov[16];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint64_t total = 0;
+	int i, n;
+
+	for (i = 0; i < 16; i++) {
+		iov[i].iov_base = buf[i];
+		iov[i].iov_len = sizeof(buf[i]);
+	}
+	while (!__atomic_load_n(&sh->rx_quit, __ATOMIC_ACQUIRE)) {
+		if (poll(&pfd, 1, 10) <= 0)
+			continue;
+		for (;;) {
+			for (i = 0; i < 16; i++) {
+				memset(&mm[i], 0, sizeof(mm[i]));
+				mm[i].msg_hdr.msg_iov = &iov[i];
+				mm[i].msg_hdr.msg_iovlen = 1;
+			}
+			n = recvmmsg(fd, mm, 16, MSG_DONTWAIT, NULL);
+			if (n <= 0)
+				break;
+			total += (uint64_t)n;
+			__atomic_store_n(&sh->rx, total, __ATOMIC_RELEASE);
+			if (n < 16)
+				break;
+		}
+	}
+	return 0;
+}
+
 static uint64_t
 consumed_rx(void *arg)
 {
@@ -534,6 +598,31 @@ load_run(struct load *l)
 	}
 	(void)fflush(stdout);
 	(void)fflush(stderr);
+	if (l->kind == W_RAW_DGRAM) {
+		/* One socket for all, as the daemon's syslog socket. */
+		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0,
+		    sv[0]) < 0) {
+			set_why(l, "socketpair", errno);
+			goto out;
+		}
+		rx = fork();
+		if (rx < 0) {
+			set_why(l, "fork", errno);
+			goto out;
+		}
+		if (rx == 0) {
+			(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+			(void)close(sv[0][0]);
+			_exit(raw_dgram_receiver(sv[0][1], sh));
+		}
+		(void)close(sv[0][1]);
+		sv[0][1] = -1;
+		for (i = 1; i < nw; i++)
+			sv[i][0] = dup(sv[0][0]);
+		consumed = consumed_rx;
+		carg = sh;
+		cpu_pid = rx;
+	}
 	if (l->kind == W_RAW) {
 		for (i = 0; i < nw; i++) {
 			if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC,
@@ -687,6 +776,7 @@ load_run(struct load *l)
 	if (cpu_pid > 0 && proc_cpu(cpu_pid, &cpu1) == 0)
 		l->cpu_s = cpu1 - cpu0;
 reap:
+	__atomic_store_n(&sh->rx_quit, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < nw; i++) {
 		if (pids[i] <= 0)
 			continue;

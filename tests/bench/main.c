@@ -37,7 +37,7 @@ static const struct {
 	{ "latency", PART_LATENCY }, { "durable", PART_DURABLE },
 	{ "query", PART_QUERY }, { "recovery", PART_RECOVERY },
 	{ "memory", PART_MEMORY }, { "peers", PART_PEERS },
-	{ "forward", PART_FORWARD },
+	{ "forward", PART_FORWARD }, { "syslog", PART_SYSLOG },
 };
 
 static void
@@ -52,7 +52,7 @@ usage(FILE *f)
 	    "  --full        longer runs, a 1 GiB ring, best of 3\n"
 	    "  --peers       also compare with rsyslogd, if installed\n"
 	    "  --only LIST   parts: raw,ingest,latency,durable,query,recovery,"
-	    "memory,peers,forward\n"
+	    "memory,peers,forward,syslog\n"
 	    "  --dir DIR     parent of the temporary directory (default "
 	    "$TMPDIR or /var/tmp)\n"
 	    "  --json FILE   the JSON file (default BUILD/bench.json)\n"
@@ -483,6 +483,8 @@ main(int argc, char **argv)
 	    cfg.tmp);
 	(void)snprintf(cfg.sock_path, sizeof(cfg.sock_path), "%s/mmlogd.sock",
 	    cfg.tmp);
+	(void)snprintf(cfg.syslog_path, sizeof(cfg.syslog_path),
+	    "%s/syslog.sock", cfg.tmp);
 	if (statfs(cfg.tmp, &sf) == 0 &&
 	    (unsigned long)sf.f_type == TMPFS_MAGIC)
 		bench_log("warning: %s is on tmpfs: fdatasync and msync cost "
@@ -530,6 +532,8 @@ main(int argc, char **argv)
 		part_durable(&cfg, &rv, daemon);
 	if (cfg.parts & (PART_RAW | PART_INGEST))
 		part_ingest(&cfg, &rv, daemon);
+	if (cfg.parts & PART_SYSLOG)
+		part_syslog(&cfg, &rv, daemon);
 	if (cfg.parts & PART_LATENCY)
 		part_latency(&cfg, &rv, daemon);
 	if (cfg.parts & PART_MEMORY)

@@ -1,6 +1,8 @@
 /*
  * peers.c: the same unbatched ingest into rsyslogd, for comparison
- * (BENCH=peers).
+ * (BENCH=peers): rsyslogd's imuxsock against mmlogd's own protocol
+ * (peers.mmlogd), and against mmlogd's syslog socket on the very same
+ * datagrams (peers.syslog).
  *
  * rsyslogd runs in the foreground on a private configuration: imuxsock
  * on a socket in our temporary directory with rate limiting off (so it
@@ -121,9 +123,10 @@ part_peers(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 	char *argv[12];
 	const char *moddir = getenv("RSYSLOG_MODDIR");
 	struct line_counter lc;
-	struct load ls, lm;
+	struct load ls, lm, ly;
 	struct figure *f;
-	double rs, rm;
+	double rs, rm, ry;
+	double rs_cpu = NAN, ry_cpu = NAN;
 	pid_t pid = -1;
 	int c, rep, argc = 0, r;
 
@@ -168,9 +171,10 @@ part_peers(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 		return;
 	}
 	for (c = 0; c < cfg->n_clients; c++) {
-		rs = rm = NAN;
+		rs = rm = ry = NAN;
 		memset(&ls, 0, sizeof(ls));
 		memset(&lm, 0, sizeof(lm));
+		memset(&ly, 0, sizeof(ly));
 		for (rep = 0; rep < cfg->reps; rep++) {
 			memset(&ls, 0, sizeof(ls));
 			ls.kind = W_DGRAM;
@@ -182,8 +186,22 @@ part_peers(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 			ls.arg = &lc;
 			ls.cpu_pid = pid;
 			if (load_run(&ls) == 0 && (isnan(rs) ||
-			    ls.sent / ls.elapsed_s > rs))
+			    ls.sent / ls.elapsed_s > rs)) {
 				rs = ls.sent / ls.elapsed_s;
+				rs_cpu = ls.cpu_s / (double)ls.sent * 1e9;
+			}
+
+			/* The same datagrams into mmlogd's syslog socket. */
+			ly = ls;
+			ly.path = cfg->syslog_path;
+			ly.consumed = consumed_ring;
+			ly.arg = rv;
+			ly.cpu_pid = daemon;
+			if (load_run(&ly) == 0 && (isnan(ry) ||
+			    ly.sent / ly.elapsed_s > ry)) {
+				ry = ly.sent / ly.elapsed_s;
+				ry_cpu = ly.cpu_s / (double)ly.sent * 1e9;
+			}
 
 			lm = ls;
 			lm.kind = W_MMLOG;
@@ -196,8 +214,9 @@ part_peers(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 			    lm.sent / lm.elapsed_s > rm))
 				rm = lm.sent / lm.elapsed_s;
 		}
-		bench_log("peers x%-2d  mmlogd %.3gk/s  rsyslogd %.3gk/s",
-		    cfg->clients[c], rm / 1e3, rs / 1e3);
+		bench_log("peers x%-2d  mmlogd %.3gk/s  mmlogd syslog %.3gk/s  "
+		    "rsyslogd %.3gk/s", cfg->clients[c], rm / 1e3, ry / 1e3,
+		    rs / 1e3);
 		(void)snprintf(name, sizeof(name), "peers.mmlogd.128.c%d",
 		    cfg->clients[c]);
 		(void)snprintf(base, sizeof(base), "rsyslogd.128.c%d",
@@ -211,6 +230,17 @@ part_peers(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 		    ls.cpu_s / (double)ls.sent * 1e9);
 		fig_extra(f, "mmlogd_cpu_ns_per_entry",
 		    lm.cpu_s / (double)lm.sent * 1e9);
+
+		(void)snprintf(name, sizeof(name), "peers.syslog.128.c%d",
+		    cfg->clients[c]);
+		f = fig_add(name, ry, "entries/s", base, rs);
+		if (!ly.ok)
+			fig_invalid(f, "%s", ly.why);
+		if (!ls.ok)
+			fig_invalid(f, "rsyslogd: %s", ls.why);
+		fig_extra(f, "rsyslogd_cpu_ns_per_entry", rs_cpu);
+		fig_extra(f, "mmlogd_cpu_ns_per_entry", ry_cpu);
+		fig_target(f, ">= 3 x rsyslogd", fig_ratio(f) >= 3);
 	}
 	(void)kill(pid, SIGTERM);
 	(void)wait_child(pid, 30);

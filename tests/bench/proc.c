@@ -248,6 +248,10 @@ daemon_start(const struct bench_cfg *cfg, const char *const *extra,
 	argv[argc++] = cfg->ring_path;
 	argv[argc++] = "--size";
 	argv[argc++] = size;
+	if (cfg->syslog_path[0] != '\0') {
+		argv[argc++] = "--syslog-socket";
+		argv[argc++] = cfg->syslog_path;
+	}
 	while (extra != NULL && *extra != NULL && argc < 30)
 		argv[argc++] = *extra++;
 	argv[argc] = NULL;

@@ -14,11 +14,14 @@
  * What must hold, whatever the packets:
  *   - every reply decodes as a reply (mml_wire_decode, from_client 0);
  *   - the ring holds exactly the entries of the ENTRIES frames the
- *     decoder accepts within --max-entry, plus one note per frame that
- *     reports drops, and nothing else;
+ *     decoder accepts within --max-fields (those over --max-entry cut,
+ *     since issue 17), plus one note per frame that reports drops, and
+ *     nothing else;
  *   - each refused packet gets one ERROR, each SYNC and each accepted
  *     ENTRIES frame with F_SYNC gets one ACK (at most one if the
  *     connection ended meanwhile), each STATS one reply;
+ *   - an ACK says MML_FRAME_F_TRUNCATED exactly when an entry stored
+ *     since the connection's last request for one was cut;
  *   - a bad magic or version, or an empty packet, ends the connection.
  */
 #include <errno.h>
@@ -39,10 +42,12 @@ struct expect {
 	uint64_t entries, notes;
 	uint64_t counted;	/* entries since the last RESET_COUNTERS */
 	unsigned errors, acks, stats;
+	unsigned cut_acks;	/* ACKs that must say F_TRUNCATED */
+	int cut;		/* a cut entry not reported by an ACK yet */
 };
 
 struct got {
-	unsigned errors, acks, stats, notifies;
+	unsigned errors, acks, stats, notifies, cut_acks;
 };
 
 static uint8_t rbuf[MML_FRAME_MAX + 1];
@@ -63,6 +68,8 @@ read_replies(int fd, struct got *g)
 			break;
 		case MML_FRAME_ACK:
 			g->acks++;
+			if (f.hdr.flags & MML_FRAME_F_TRUNCATED)
+				g->cut_acks++;
 			break;
 		case MML_FRAME_STATS_REPLY:
 			g->stats++;
@@ -94,17 +101,24 @@ expect_packet(const uint8_t *p, size_t len, struct expect *e)
 	case MML_FRAME_ENTRIES:
 		if (f.dropped)
 			e->notes++;
-		if (f.max_payload > MAX_ENTRY) {
+		if (f.max_fields > MML_DEFAULT_MAX_FIELDS) {
 			e->errors++;
 			break;
 		}
 		e->entries += f.n_entries;
 		e->counted += f.n_entries;
-		if (f.hdr.flags & MML_FRAME_F_SYNC)
+		if (f.max_payload > MAX_ENTRY)
+			e->cut = 1;
+		if (f.hdr.flags & MML_FRAME_F_SYNC) {
 			e->acks++;
+			e->cut_acks += e->cut;
+			e->cut = 0;
+		}
 		break;
 	case MML_FRAME_SYNC:
 		e->acks++;
+		e->cut_acks += e->cut;
+		e->cut = 0;
 		break;
 	/* Control operations: the harness runs as root, so they are allowed. */
 	case MML_FRAME_CLEAR:
@@ -204,9 +218,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * client, takes with it the ACKs that were not due yet: whether a
 	 * sync finished before the cut is a matter of thread timing.
 	 */
-	if (alive)
+	if (alive) {
 		FUZZ_CHECK(g.acks == e.acks);
-	else
+		FUZZ_CHECK(g.cut_acks == e.cut_acks);
+	} else
 		FUZZ_CHECK(g.acks <= e.acks);
 	FUZZ_CHECK(g.stats == e.stats);
 	FUZZ_CHECK(mml_server_clients(s) == 0);

@@ -421,26 +421,6 @@ b_empty(struct pkt *p)
 }
 
 static void
-b_oversized_entry(struct pkt *p)
-{
-	char msg[601];
-	size_t off;
-
-	memset(msg, 'B', 600);
-	memcpy(msg, "BAD oversized ", 14);
-	msg[600] = '\0';
-	/* A small good entry first: the whole frame must be refused. */
-	off = put_hdr(p->buf, MML_WIRE_MAGIC, MML_WIRE_VERSION,
-	    MML_FRAME_ENTRIES, 0, 0, p->id);
-	off = put_entries_hdr(p->buf, off, 0, 0);
-	off = put_entry(p->buf, off, 6, 0, "t", 1, "BAD small before big", 20,
-	    NULL, 0, 0, 0);
-	off = put_entry(p->buf, off, 6, 0, "t", 1, msg, 600, NULL, 0, 0, 0);
-	set_len(p->buf, off);
-	p->len = off;
-}
-
-static void
 b_big_packet(struct pkt *p)
 {
 	struct mml_entry_hdr e;
@@ -651,7 +631,6 @@ static const struct bcase cases[] = {
 	{ "entry_len_lies",	1, b_entry_len_lies },
 	{ "entry_len_overflow",	1, b_entry_len_overflow },
 	{ "entry_tail_garbage",	1, b_entry_tail_garbage },
-	{ "oversized_entry",	1, b_oversized_entry },
 	{ "big_packet",		1, b_big_packet },
 	{ "type_unknown",	1, b_type_unknown },
 	{ "type_reply",		1, b_type_reply },

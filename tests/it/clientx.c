@@ -44,6 +44,8 @@
  *                                "write ERR", "async ERR TICKET",
  *                                "durable ERR"
  *                     big:N      a plain write of N bytes, "big ERR"
+ *                     fields:N   a plain write with N fields K=v,
+ *                                "fields ERR"
  *                     wait:T     mmlog_wait(T), "wait ERR"
  *                     sync       mmlog_sync(), "sync ERR"
  *                     bgsync     mmlog_sync() in another thread, which
@@ -181,7 +183,8 @@ errname(int r)
 {
 	const char *s = r < 0 ? strerrorname_np(-r) : NULL;
 
-	return r == 0 ? "0" : s != NULL ? s : "?";
+	return r == 0 ? "0" : r == MMLOG_TRUNCATED ? "TRUNCATED" :
+	    s != NULL ? s : "?";
 }
 
 static void *
@@ -332,6 +335,7 @@ do_step(const char *st, pthread_t *bg, int *have_bg)
 {
 	const char *arg = strchr(st, ':');
 	size_t len = arg != NULL ? (size_t)(arg - st) : strlen(st);
+	struct mmlog_field *fl;
 	uint64_t t = 0;
 	char *big;
 	long v;
@@ -375,6 +379,19 @@ do_step(const char *st, pthread_t *bg, int *have_bg)
 		r = mmlog_write(shared, MMLOG_INFO, NULL, big, (size_t)v);
 		free(big);
 		(void)printf("big %s\n", errname(r));
+	} else if (IS("fields")) {
+		fl = calloc((size_t)v + 1, sizeof(*fl));
+		if (fl == NULL)
+			die("calloc", -ENOMEM);
+		for (r = 0; r < v; r++) {
+			fl[r].key = "K";
+			fl[r].value = "v";
+			fl[r].value_len = 1;
+		}
+		r = mmlog_writev(shared, MMLOG_INFO, NULL, "fields", 6, fl,
+		    (size_t)v, 0);
+		free(fl);
+		(void)printf("fields %s\n", errname(r));
 	} else if (IS("wait")) {
 		r = mmlog_wait(shared, (uint64_t)v, NULL);
 		(void)printf("wait %s\n", errname(r));

@@ -7,7 +7,8 @@
  * usage: loadgen [-s SOCKET] [-t TAG] [-n COUNT] [-p PRIO] [-a] [-z SIZE]
  *                [-N] [-S]
  *   -a       ask for an ACK for every entry (MMLOG_WRITE_SYNC) and print
- *            "SEQ MESSAGE" for each
+ *            "SEQ MESSAGE" for each, "SEQ truncated" for one the daemon
+ *            stored cut to its --max-entry (MMLOG_TRUNCATED)
  *   -z SIZE  pad each message to SIZE bytes
  *   -N       non-blocking handle (MMLOG_NONBLOCK): an entry that would
  *            block is dropped and counted, loadgen waits a millisecond
@@ -72,6 +73,11 @@ main(int argc, char **argv)
 			if (r == 0) {
 				(void)printf("%llu %.*s\n",
 				    (unsigned long long)seq, len, msg);
+				(void)fflush(stdout);
+			} else if (r == MMLOG_TRUNCATED) {
+				/* Stored cut to the daemon's --max-entry. */
+				(void)printf("%llu truncated\n",
+				    (unsigned long long)seq);
 				(void)fflush(stdout);
 			}
 		} else

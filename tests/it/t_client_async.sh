@@ -21,8 +21,10 @@
 #     count: no EPIPE for entries that were acknowledged;
 #   - two different failures (ENOBUFS past --max-pending, EIO of a
 #     failed sync) are each reported, by the first wait covering each;
-#   - a refused plain entry (over --max-entry) does not turn a later lost
-#     connection into its error: still EPIPE;
+#   - a refused plain entry (over --max-fields) does not turn a later
+#     lost connection into its error: still EPIPE;
+#   - a plain entry over --max-entry is stored cut and not refused
+#     (issue 17), and the next sync says so: TRUNCATED;
 #   - a non-blocking handle reads the answers waiting in its socket
 #     before it calls its window full.
 . "$(dirname "$0")/lib.sh"
@@ -201,13 +203,21 @@ finish "$T/s12" "non-blocking window"
 assert_eq "non-blocking async writes that got through" 12 "$(grep -c '^async 0 ' "$T/s12")"
 assert_eq "non-blocking wait" "wait 0" "$(tail -n 1 "$T/s12")"
 
+# 11a. A plain entry over --max-entry is stored cut; the sync says so.
+steps "$T/s11a" open big:4000 sync sync
+finish "$T/s11a" "oversized plain entry"
+assert_eq "oversized plain entry, then two syncs" "big 0
+sync TRUNCATED
+sync 0" "$(cat "$T/s11a")"
+assert_eq "frames refused" "$bad0" "$(stats_field bad_frames)"
+
 # 11. A refused plain entry, then the daemon dies with entries out: EPIPE.
 touch "$STALL"
-steps "$T/s11" open big:4000 async:r1 async:r2 say:sent wait:0
+steps "$T/s11" open fields:300 async:r1 async:r2 say:sent wait:0
 wait_for "$(tmo 10)" said "$T/s11" "^sent$" || fail "refused entry: $(cat "$T/s11")"
 e0=$(stats_field entries)
 wait_for "$(tmo 10)" eval '[ "$(stats_field bad_frames)" -gt "$bad0" ]' ||
-    fail "the 4000-byte entry was not refused"
+    fail "the entry of 300 fields was not refused"
 kill_daemon
 rm -f "$STALL"
 finish "$T/s11" "refused entry, then the daemon died"

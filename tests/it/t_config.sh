@@ -60,10 +60,14 @@ alive "$DPID" || fail "mmlogd exited at start"
 SOCK=$T/conf.sock
 RING=$T/conf.ring
 export MMLOG_SOCKET=$SOCK MMLOG_FILE=$RING
-loadgen -t big -n 1 -z 997 -a >/dev/null 2>"$T/lg.err" ||
+loadgen -t big -n 1 -z 997 -a >"$T/lg.out" 2>"$T/lg.err" ||
     fail "tag+message of 1000 bytes: $(cat "$T/lg.err")"
-loadgen -t big -n 1 -z 998 -a >/dev/null 2>"$T/lg.err" &&
-    fail "tag+message of 1001 bytes taken with max-entry = 1000"
+grep -q truncated "$T/lg.out" && fail "tag+message of 1000 bytes cut with max-entry = 1000"
+# One byte more is stored cut (issue 17; it used to be refused).
+loadgen -t big -n 1 -z 998 -a >"$T/lg.out" 2>"$T/lg.err" ||
+    fail "tag+message of 1001 bytes: $(cat "$T/lg.err")"
+grep -q truncated "$T/lg.out" ||
+    fail "tag+message of 1001 bytes taken whole with max-entry = 1000"
 ctl status >"$T/status" || fail "mmlogctl status"
 st() { awk -v k="$1:" '$1 == k { print $2 }' "$T/status"; }
 assert_eq "sync_interval_ms" 1234 "$(st sync_interval_ms)"

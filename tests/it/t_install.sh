@@ -23,6 +23,11 @@ cat >"$T/want" <<'EOF'
 ./usr/local/lib/libmmlogclient.so.0
 ./usr/local/lib/pkgconfig/mmlogclient.pc
 ./usr/local/lib/systemd/system/mmlog-forward@.service
+./usr/local/lib/systemd/system/mmlogd-devlog.socket
+./usr/local/lib/systemd/system/mmlogd-journal.socket
+./usr/local/lib/systemd/system/mmlogd-kmsg.socket
+./usr/local/lib/systemd/system/mmlogd-stdout.socket
+./usr/local/lib/systemd/system/mmlogd-syslog.socket
 ./usr/local/lib/systemd/system/mmlogd.service
 ./usr/local/lib/systemd/system/mmlogd.socket
 ./usr/local/lib/sysusers.d/mmlogd.conf

@@ -1,0 +1,485 @@
+/*
+ * intake.c: the one submit path of every transport (intake.h).  An
+ * intake parses what its peer sent into a struct mml_ent; from there on
+ * every entry meets the same rules, in this order: cut to --max-entry,
+ * the rate limit, the daemon's own fields, the ring, the counters.
+ *
+ * Loop thread only.  Nothing here trusts the entry: its sizes are
+ * checked against the limits, and the fields the daemon adds (whose
+ * names start with '_') are written here and nowhere else, after every
+ * byte the sender chose.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "intake.h"
+#include "log.h"
+#include "ratelimit.h"
+#include "ring.h"
+#include "server.h"
+#include "util.h"
+#include "wire.h"
+
+/* Peer-triggered warnings allowed per second before they are muted. */
+#define WARN_BURST	10
+/* Senders whose comm is cached, and how long a cached comm is trusted. */
+#define COMM_CACHE	256
+#define COMM_TTL_USEC	1000000
+
+struct comm_slot {
+	pid_t		 pid;
+	uid_t		 uid;
+	gid_t		 gid;
+	uint8_t		 comm_len;
+	char		 comm[MML_COMM_MAX];
+	uint64_t	 read_usec;	/* CLOCK_MONOTONIC; 0: empty */
+};
+
+struct mml_intake {
+	struct mml_ring		*ring;
+	struct mml_ratelimit	*rl;
+	void			(*urgent)(void *);
+	void			*arg;
+	struct mml_limits	 limits;
+	uint64_t		 rt;		/* mml_intake_clock() */
+	uint64_t		 mono;
+	uint64_t		 share_suppressed; /* of all suppressed */
+	struct mml_intake_counts count[MML_TRANSPORT_MAX];
+	uint64_t		 warn_window;	/* CLOCK_MONOTONIC usec */
+	unsigned		 warn_count;
+	uint64_t		 warn_muted;
+	struct comm_slot	 comm[COMM_CACHE];
+	/*
+	 * The fields of an entry whose own buffer cannot take what must be
+	 * written (an mmlog frame, read-only; a small buffer to be cut):
+	 * any entry's fields once cut, and the trusted fields after them.
+	 */
+	uint8_t			 fields[MML_FRAME_MAX + MML_INTAKE_TRUSTED_MAX];
+};
+
+static const char *const transport_names[MML_TRANSPORT_MAX] = {
+	"mmlog", "syslog", "journal", "stdout", "kernel",
+};
+
+static size_t	entry_max(const struct mml_intake *);
+static void	own_fields(struct mml_intake *, struct mml_ent *);
+static int	admit(struct mml_intake *, enum mml_transport,
+		    const struct mml_sender *, const struct mml_ent *);
+static int	trusted_fields(struct mml_intake *, enum mml_transport,
+		    struct mml_ent *, const uint8_t *, size_t);
+
+const char *
+mml_transport_name(enum mml_transport t)
+{
+	return (unsigned)t < MML_TRANSPORT_MAX ? transport_names[t] : "?";
+}
+
+void
+mml_sender_read_comm(struct mml_sender *s)
+{
+	char path[64], buf[64];
+	ssize_t n;
+	int fd;
+
+	s->comm_len = 0;
+	if (s->pid <= 0)
+		return;
+	(void)snprintf(path, sizeof(path), "/proc/%d/comm", (int)s->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf));
+	(void)close(fd);
+	if (n <= 0)
+		return;
+	if (buf[n - 1] == '\n')
+		n--;
+	if (n > MML_COMM_MAX)
+		n = MML_COMM_MAX;
+	memcpy(s->comm, buf, (size_t)n);
+	s->comm_len = (uint8_t)n;
+}
+
+struct mml_intake *
+mml_intake_new(struct mml_ring *r, struct mml_ratelimit *rl,
+    void (*urgent)(void *), void *arg)
+{
+	struct mml_intake *in;
+
+	in = calloc(1, sizeof(*in));
+	if (in == NULL)
+		return NULL;
+	in->ring = r;
+	in->rl = rl;
+	in->urgent = urgent;
+	in->arg = arg;
+	mml_limits_default(&in->limits);
+	mml_intake_clock(in);
+	return in;
+}
+
+struct mml_intake *
+mml_intake_free(struct mml_intake *in)
+{
+	free(in);
+	return NULL;
+}
+
+void
+mml_intake_set_limits(struct mml_intake *in, const struct mml_limits *l)
+{
+	in->limits = *l;
+}
+
+const struct mml_limits *
+mml_intake_limits(const struct mml_intake *in)
+{
+	return &in->limits;
+}
+
+void
+mml_intake_clock(struct mml_intake *in)
+{
+	in->rt = mml_now_usec(CLOCK_REALTIME);
+	in->mono = mml_now_usec(CLOCK_MONOTONIC);
+}
+
+/*
+ * What the sender chose may take --max-entry, and never so much that
+ * the record outgrows a frame with the trusted fields.
+ */
+static size_t
+entry_max(const struct mml_intake *in)
+{
+	if (in->limits.max_entry > MML_FRAME_MAX - MML_INTAKE_TRUSTED_MAX)
+		return MML_FRAME_MAX - MML_INTAKE_TRUSTED_MAX;
+	return in->limits.max_entry;
+}
+
+/*
+ * Makes the intake's buffer hold e's fields, with all its room, so that
+ * they can be cut in place and have the trusted fields appended.  The
+ * fields are at most MML_FRAME_MAX bytes here (mml_intake_submit()).
+ */
+static void
+own_fields(struct mml_intake *in, struct mml_ent *e)
+{
+	/* Never the case (see the callers): left as it is, refused later. */
+	if (e->fields == in->fields || e->fields_len > sizeof(in->fields))
+		return;
+	if (e->fields_len > 0)
+		memcpy(in->fields, e->fields, e->fields_len);
+	e->fields = in->fields;
+	e->fields_cap = sizeof(in->fields);
+}
+
+/*
+ * Whether who may store one more entry now: its rate limit, then its
+ * uid's share of the ring (mml_ratelimit_share(), charged the record's
+ * size), the same for every transport, so that no transport is a way
+ * around them.  The kernel's records have no sender (they would share
+ * uid 0's window) and it limits itself, as journald does.
+ */
+static int
+admit(struct mml_intake *in, enum mml_transport t,
+    const struct mml_sender *who, const struct mml_ent *e)
+{
+	struct mml_rate_sender rs;
+	struct mml_rate_window *w;
+
+	if (t == MML_TRANSPORT_KERNEL)
+		return 1;
+	rs.pid = who->pid;
+	rs.uid = who->uid;
+	rs.gid = who->gid;
+	rs.comm = who->comm;
+	rs.comm_len = who->comm_len;
+	if (in->limits.rate_interval_ms > 0) {
+		w = mml_ratelimit_window(in->rl, mml_ratelimit_key(in->rl, &rs),
+		    &rs, in->mono);
+		/* No memory for a window: unlimited, not silent. */
+		if (w != NULL && !mml_ratelimit_pass(in->rl, w, in->mono))
+			return 0;
+	}
+	if (!mml_ratelimit_share(in->rl, &rs, mml_disk_rec_size(who->comm_len,
+	    e->tag_len, e->msg_len, e->fields_len), in->mono)) {
+		in->share_suppressed++;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The daemon's own fields, after everything the sender chose: the one
+ * place where trusted metadata enters an entry (until it has a place of
+ * its own in the ring, the metadata slots of the next ring format).
+ * _TRANSPORT first, then the intake's trusted block.
+ *
+ * The mmlog protocol's entries get none: an entry without _TRANSPORT
+ * came by it, as every entry written before the other transports did.
+ * Twenty bytes more in each of its records would cost its ingest about
+ * a tenth of the daemon's time per entry, and change the record layout
+ * that the ring's own tests build on; the metadata slots will give it
+ * the field for nothing.
+ *
+ * Returns 0, or -ENOBUFS if they do not fit (they always do within
+ * MML_INTAKE_TRUSTED_MAX).
+ */
+static int
+trusted_fields(struct mml_intake *in, enum mml_transport t,
+    struct mml_ent *e, const uint8_t *trusted, size_t trusted_len)
+{
+	const char *name;
+	size_t need;
+
+	if (t == MML_TRANSPORT_MMLOG && trusted_len == 0)
+		return 0;
+	name = mml_transport_name(t);
+	need = 4 + sizeof("_TRANSPORT=") - 1 + strlen(name) + trusted_len;
+
+	if (e->fields_cap - e->fields_len < need)
+		own_fields(in, e);
+	if (e->fields_cap - e->fields_len < need)
+		return -ENOBUFS;
+	(void)mml_fields_put(e->fields, e->fields_cap, &e->fields_len,
+	    "_TRANSPORT", 10, name, strlen(name));
+	if (trusted_len > 0)
+		memcpy(e->fields + e->fields_len, trusted, trusted_len);
+	e->fields_len += trusted_len;
+	return 0;
+}
+
+int
+mml_intake_submit(struct mml_intake *in, enum mml_transport t,
+    const struct mml_sender *who, struct mml_ent *e,
+    const uint8_t *trusted, size_t trusted_len, uint64_t *ret_seq)
+{
+	struct mml_intake_counts *c = &in->count[t];
+	struct mml_rec_hdr h;
+	uint64_t seq = 0;
+	size_t max;
+	int cut = 0, r;
+
+	if (trusted_len > MML_INTAKE_TRUSTED_MAX - 32)
+		trusted_len = 0;
+	max = entry_max(in);
+	if (e->cut || mml_ent_size(e) > max) {
+		/* Room for the cut's note, whatever the caller's buffer. */
+		if (e->fields_cap < max)
+			own_fields(in, e);
+		cut = mml_ent_fit(e, max);
+	}
+	if (!admit(in, t, who, e)) {
+		c->suppressed++;
+		return MML_INTAKE_SUPPRESSED;
+	}
+	if (trusted_fields(in, t, e, trusted, trusted_len) < 0) {
+		c->append_errors++;
+		return -EMSGSIZE;
+	}
+	memset(&h, 0, sizeof(h));
+	h.priority = (uint8_t)(e->priority & 7);
+	h.comm_len = who->comm_len;
+	h.tag_len = (uint16_t)e->tag_len;
+	h.msg_len = (uint32_t)e->msg_len;
+	h.fields_len = (uint32_t)e->fields_len;
+	h.realtime_usec = in->rt;
+	h.monotonic_usec = in->mono;
+	h.pid = (uint32_t)who->pid;
+	h.uid = (uint32_t)who->uid;
+	h.gid = (uint32_t)who->gid;
+	r = mml_ring_append(in->ring, &h, who->comm, e->tag, e->msg,
+	    e->fields, &seq);
+	if (r < 0) {
+		c->append_errors++;
+		return r;
+	}
+	c->entries++;
+	if (cut)
+		c->truncated++;
+	/*
+	 * CRIT and worse are synced at once (DESIGN.md); so is half a ring
+	 * unsynced, lest the writer lap the durable cursor.
+	 */
+	if (e->priority <= LOG_CRIT || mml_ring_unsynced(in->ring) >=
+	    mml_ring_capacity(in->ring) / 2)
+		in->urgent(in->arg);
+	if (ret_seq != NULL)
+		*ret_seq = seq;
+	return cut ? MML_INTAKE_CUT : MML_INTAKE_STORED;
+}
+
+int
+mml_intake_submit_wire(struct mml_intake *in, const struct mml_sender *who,
+    const struct mml_entry *we, uint64_t *ret_seq)
+{
+	struct mml_ent e;
+
+	mml_ent_init(&e, in->fields, sizeof(in->fields));
+	mml_ent_set_tag(&e, we->tag, we->tag_len);
+	mml_ent_set_msg(&e, we->msg, we->msg_len);
+	e.priority = we->priority;
+	e.fields_len = we->fields_len;
+	e.orig_size += we->fields_len;
+	/*
+	 * The frame is read-only.  An entry to be cut has its fields
+	 * copied to our buffer, where they can be (a frame holds at most
+	 * MML_FRAME_MAX bytes, so they fit); the others are stored from the
+	 * frame as they are, nothing being written to them (no trusted
+	 * field for this transport: trusted_fields()).
+	 */
+	if (mml_ent_size(&e) > entry_max(in)) {
+		if (we->fields_len > 0)
+			memcpy(in->fields, we->fields, we->fields_len);
+	} else {
+		e.fields = (uint8_t *)(uintptr_t)we->fields;
+		e.fields_cap = we->fields_len;
+	}
+	return mml_intake_submit(in, MML_TRANSPORT_MMLOG, who, &e, NULL, 0,
+	    ret_seq);
+}
+
+int
+mml_intake_note(struct mml_intake *in, enum mml_transport t,
+    const struct mml_sender *who, const char *msg, size_t msg_len,
+    const char *key, uint64_t value)
+{
+	static const struct mml_sender nobody;
+	int r;
+
+	if (who == NULL)
+		who = &nobody;
+	r = mml_ring_append_note(in->ring, (uint32_t)who->pid,
+	    (uint32_t)who->uid, (uint32_t)who->gid, who->comm, who->comm_len,
+	    msg, msg_len, key, value);
+	if (r < 0)
+		in->count[t].append_errors++;
+	in->urgent(in->arg);
+	return r;
+}
+
+struct mml_intake_counts *
+mml_intake_counts(struct mml_intake *in, enum mml_transport t)
+{
+	return &in->count[t];
+}
+
+uint64_t
+mml_intake_total_entries(const struct mml_intake *in)
+{
+	uint64_t n = 0;
+	int t;
+
+	for (t = 0; t < MML_TRANSPORT_MAX; t++)
+		n += in->count[t].entries;
+	return n;
+}
+
+uint64_t
+mml_intake_share_suppressed(const struct mml_intake *in)
+{
+	return in->share_suppressed;
+}
+
+uint64_t
+mml_intake_total_suppressed(const struct mml_intake *in)
+{
+	uint64_t n = 0;
+	int t;
+
+	for (t = 0; t < MML_TRANSPORT_MAX; t++)
+		n += in->count[t].suppressed;
+	return n;
+}
+
+void
+mml_intake_reset_counters(struct mml_intake *in)
+{
+	memset(in->count, 0, sizeof(in->count));
+	in->share_suppressed = 0;
+}
+
+void
+mml_intake_stats(const struct mml_intake *in, char *buf, size_t cap,
+    size_t *len)
+{
+	const struct mml_intake_counts *c;
+	const char *name;
+	int t, n;
+
+	for (t = 0; t < MML_TRANSPORT_MAX; t++) {
+		c = &in->count[t];
+		name = transport_names[t];
+		if (*len >= cap)
+			return;
+		n = snprintf(buf + *len, cap - *len, "%s_entries=%llu\n"
+		    "%s_bytes=%llu\n%s_truncated=%llu\n%s_suppressed=%llu\n"
+		    "%s_errors=%llu\n%s_lost=%llu\n%s_append_errors=%llu\n",
+		    name, (unsigned long long)c->entries,
+		    name, (unsigned long long)c->bytes,
+		    name, (unsigned long long)c->truncated,
+		    name, (unsigned long long)c->suppressed,
+		    name, (unsigned long long)c->errors,
+		    name, (unsigned long long)c->lost,
+		    name, (unsigned long long)c->append_errors);
+		if (n < 0 || (size_t)n >= cap - *len) {
+			buf[*len] = '\0';
+			return;
+		}
+		*len += (size_t)n;
+	}
+}
+
+int
+mml_intake_warn_ok(struct mml_intake *in)
+{
+	uint64_t now = mml_now_usec(CLOCK_MONOTONIC);
+
+	if (now - in->warn_window >= 1000000) {
+		if (in->warn_muted)
+			mml_log(LOG_WARNING, "%llu more warnings about what "
+			    "peers sent suppressed",
+			    (unsigned long long)in->warn_muted);
+		in->warn_window = now;
+		in->warn_count = 0;
+		in->warn_muted = 0;
+	}
+	if (in->warn_count++ < WARN_BURST)
+		return 1;
+	in->warn_muted++;
+	return 0;
+}
+
+void
+mml_intake_sender(struct mml_intake *in, pid_t pid, uid_t uid, gid_t gid,
+    struct mml_sender *ret)
+{
+	struct comm_slot *sl;
+
+	ret->pid = pid;
+	ret->uid = uid;
+	ret->gid = gid;
+	ret->comm_len = 0;
+	if (pid <= 0)
+		return;
+	sl = &in->comm[((uint32_t)pid * 2654435761U) >> 24];
+	if (sl->read_usec == 0 || sl->pid != pid || sl->uid != uid ||
+	    sl->gid != gid || in->mono - sl->read_usec >= COMM_TTL_USEC) {
+		mml_sender_read_comm(ret);
+		sl->pid = pid;
+		sl->uid = uid;
+		sl->gid = gid;
+		sl->comm_len = ret->comm_len;
+		memcpy(sl->comm, ret->comm, ret->comm_len);
+		sl->read_usec = in->mono ? in->mono : 1;
+		return;
+	}
+	ret->comm_len = sl->comm_len;
+	memcpy(ret->comm, sl->comm, sl->comm_len);
+}

@@ -1,0 +1,181 @@
+/*
+ * intake.h: the one path by which the entries of every transport reach
+ * the ring (intake.c).  Internal to daemon/.
+ *
+ * Each intake (server.c for the mmlog protocol, syslog.c, journal_in.c,
+ * stdout.c, kmsg_in.c) receives and parses in its own way, then hands
+ * the sender's kernel identity, its transport and one struct mml_ent to
+ * mml_intake_submit(), which applies the same rules to all of them:
+ * --max-entry (an oversized entry is stored cut, with
+ * MMLOG_ORIGINAL_SIZE, and counted), the rate limit, the daemon's own
+ * fields (_TRANSPORT, ...), the ring append, the sync urgency of
+ * priority CRIT and worse, and the counters per transport that STATS
+ * shows.
+ */
+#ifndef MML_INTAKE_H
+#define MML_INTAKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "disk.h"
+#include "entry.h"
+
+struct mml_ring;
+struct mml_ratelimit;
+struct mml_limits;
+struct mml_entry;
+
+/* Where an entry came from: journald's _TRANSPORT, and ours. */
+enum mml_transport {
+	MML_TRANSPORT_MMLOG = 0,	/* our SOCK_SEQPACKET protocol */
+	MML_TRANSPORT_SYSLOG,		/* syslog datagrams (/dev/log) */
+	MML_TRANSPORT_JOURNAL,		/* journald's native protocol */
+	MML_TRANSPORT_STDOUT,		/* stdout streams */
+	MML_TRANSPORT_KERNEL,		/* /dev/kmsg */
+	MML_TRANSPORT_MAX
+};
+
+/* "mmlog", "syslog", "journal", "stdout", "kernel". */
+const char *mml_transport_name(enum mml_transport t);
+
+/*
+ * Who sent an entry, as the kernel said (SO_PEERCRED, SCM_CREDENTIALS);
+ * pid 0 and uid/gid (uid_t)-1 when it could not say.  comm is
+ * /proc/PID/comm, not terminated.
+ */
+struct mml_sender {
+	pid_t	 pid;
+	uid_t	 uid;
+	gid_t	 gid;
+	uint8_t	 comm_len;
+	char	 comm[MML_COMM_MAX];
+};
+
+/* Fills s->comm from /proc/PID/comm (empty if it cannot be read). */
+void	mml_sender_read_comm(struct mml_sender *s);
+
+/* The counters of one transport (STATS_REPLY: "<transport>_<name>"). */
+struct mml_intake_counts {
+	uint64_t entries;	/* stored */
+	uint64_t bytes;		/* bytes received: datagrams, stream bytes */
+	uint64_t truncated;	/* stored cut to --max-entry */
+	uint64_t suppressed;	/* dropped by the rate limit, and recorded */
+	uint64_t errors;	/* input refused: malformed, too many, ... */
+	uint64_t lost;		/* known lost before we saw it (kmsg overrun) */
+	uint64_t append_errors;	/* the ring refused the record */
+};
+
+/* What mml_intake_submit() did with an entry. */
+#define MML_INTAKE_STORED	0	/* stored whole */
+#define MML_INTAKE_CUT		1	/* stored cut to --max-entry */
+#define MML_INTAKE_SUPPRESSED	2	/* rate-limited: counted, not stored */
+
+/*
+ * Room each transport's trusted fields may take in a record beyond
+ * --max-entry (callers' own trusted fields, mml_intake_submit()'s
+ * trusted, included).  A record's tag, message and fields never exceed
+ * MML_FRAME_MAX, whatever --max-entry says: readers rely on it.
+ */
+#define MML_INTAKE_TRUSTED_MAX	512
+
+struct mml_intake;
+
+/*
+ * The submit path for the ring r, rate-limited by rl (both stay the
+ * caller's).  urgent(arg) asks for a sync as soon as possible (priority
+ * CRIT or worse, half the ring unsynced).  NULL only when out of memory.
+ */
+struct mml_intake *mml_intake_new(struct mml_ring *r, struct mml_ratelimit *rl,
+    void (*urgent)(void *), void *arg);
+struct mml_intake *mml_intake_free(struct mml_intake *in);
+
+/* The limits in effect (a copy is kept); the initial ones too. */
+void	mml_intake_set_limits(struct mml_intake *in, const struct mml_limits *l);
+const struct mml_limits *mml_intake_limits(const struct mml_intake *in);
+
+/*
+ * Reads the clocks once for what arrived together (one receive batch):
+ * the entries submitted until the next call carry these times.
+ */
+void	mml_intake_clock(struct mml_intake *in);
+
+/*
+ * Stores e, which sender who sent by transport t:
+ *   - cut to --max-entry (mml_ent_fit(): MMLOG_ORIGINAL_SIZE added) if
+ *     it is larger or was cut while parsing;
+ *   - suppressed if the sender is over its rate limit or its uid over
+ *     its share of the ring (counted; the limiter records the count in
+ *     the ring within a second);
+ *   - given the daemon's own fields: _TRANSPORT, then trusted[0,
+ *     trusted_len), a fields block of trusted fields the intake itself
+ *     vouches for (e.g. _STREAM_ID), or NULL; together at most
+ *     MML_INTAKE_TRUSTED_MAX bytes;
+ *   - appended to the ring, stamped with the last mml_intake_clock();
+ *     a sync is asked for at once for priority CRIT or worse.
+ * e's fields buffer is written to (it is the caller's, writable); when
+ * it has too little room for the cut or the trusted fields they are
+ * copied first into the intake's own buffer, so any buffer works.  tag
+ * and msg are only read.
+ *
+ * Returns MML_INTAKE_STORED, MML_INTAKE_CUT or MML_INTAKE_SUPPRESSED,
+ * with the entry's seq in *ret_seq (may be NULL) when stored; or
+ * -EMSGSIZE / -EIO when the ring refused it (counted).  Every outcome
+ * is counted in the transport's counters.
+ */
+int	mml_intake_submit(struct mml_intake *in, enum mml_transport t,
+	    const struct mml_sender *who, struct mml_ent *e,
+	    const uint8_t *trusted, size_t trusted_len, uint64_t *ret_seq);
+
+/*
+ * The same for one entry of an mmlog ENTRIES frame, which stays
+ * read-only: its fields are copied when something must be added.
+ */
+int	mml_intake_submit_wire(struct mml_intake *in,
+	    const struct mml_sender *who, const struct mml_entry *we,
+	    uint64_t *ret_seq);
+
+/*
+ * A note of the daemon's own (mml_ring_append_note(): tag "mmlogd",
+ * priority warning, one field key=value) about transport t, on behalf
+ * of who (may be NULL: nobody); asks for a sync.  Returns as
+ * mml_ring_append().
+ */
+int	mml_intake_note(struct mml_intake *in, enum mml_transport t,
+	    const struct mml_sender *who, const char *msg, size_t msg_len,
+	    const char *key, uint64_t value);
+
+/* The counters of transport t, which its intake adds to. */
+struct mml_intake_counts *mml_intake_counts(struct mml_intake *in,
+	    enum mml_transport t);
+/* Sums of one counter over every transport. */
+uint64_t mml_intake_total_entries(const struct mml_intake *in);
+uint64_t mml_intake_total_suppressed(const struct mml_intake *in);
+/* Of those, the entries over their uid's share of the ring. */
+uint64_t mml_intake_share_suppressed(const struct mml_intake *in);
+void	mml_intake_reset_counters(struct mml_intake *in);
+/*
+ * Appends the counters as STATS_REPLY lines "<transport>_<counter>=N\n"
+ * to buf[*len, cap); stops, without a partial line, when full.
+ */
+void	mml_intake_stats(const struct mml_intake *in, char *buf, size_t cap,
+	    size_t *len);
+
+/*
+ * Whether a warning a peer caused may be logged now: at most 10 a
+ * second for all the intakes of this file together, and a count of the
+ * rest once a second.  Every such warning says what happens next.
+ */
+int	mml_intake_warn_ok(struct mml_intake *in);
+
+/*
+ * The sender of a datagram whose SCM_CREDENTIALS said pid/uid/gid, with
+ * its comm from a small cache: read from /proc once, again when the
+ * pid comes back with another uid or gid (the pid was reused) or after
+ * a second (the process may have exec'd or renamed itself).
+ */
+void	mml_intake_sender(struct mml_intake *in, pid_t pid, uid_t uid,
+	    gid_t gid, struct mml_sender *ret);
+
+#endif /* MML_INTAKE_H */

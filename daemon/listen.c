@@ -1,0 +1,262 @@
+/*
+ * listen.c: the listening sockets (listen.h).  Runs before READY=1, so
+ * every error here is logged and fatal to the start, and nothing runs
+ * in another thread yet (the umask is the process's).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "listen.h"
+#include "log.h"
+
+static const char *const role_names[MML_ROLE_MAX] = {
+	"mmlogd", "syslog", "journal", "stdout", "kmsg",
+};
+
+static int	role_of(const char *, int, enum mml_role *);
+static int	role_check(int, enum mml_role);
+static int	dir_check(char *);
+static int	stale_check(const char *, const struct sockaddr_un *, int);
+
+const char *
+mml_role_name(enum mml_role r)
+{
+	return (unsigned)r < MML_ROLE_MAX ? role_names[r] : "?";
+}
+
+/*
+ * The role of the descriptor called name; a single unnamed one (systemd
+ * says "unknown", systemd-socket-activate without --fdname) is ours if
+ * it is a SOCK_SEQPACKET socket.
+ */
+static int
+role_of(const char *name, int alone, enum mml_role *ret)
+{
+	int r;
+
+	for (r = 0; r < MML_ROLE_MAX; r++)
+		if (name != NULL && strcmp(name, role_names[r]) == 0) {
+			*ret = (enum mml_role)r;
+			return 0;
+		}
+	/* "mmlog" too: the transport's name. */
+	if (name != NULL && strcmp(name, "mmlog") == 0) {
+		*ret = MML_ROLE_MMLOG;
+		return 0;
+	}
+	if (alone && (name == NULL || strcmp(name, "unknown") == 0)) {
+		*ret = MML_ROLE_MMLOG;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* Whether fd is what a socket of role must be. */
+static int
+role_check(int fd, enum mml_role role)
+{
+	struct stat st;
+
+	switch (role) {
+	case MML_ROLE_MMLOG:
+		return sd_is_socket_unix(fd, SOCK_SEQPACKET, 1, NULL, 0) > 0;
+	case MML_ROLE_SYSLOG:
+	case MML_ROLE_JOURNAL:
+		return sd_is_socket_unix(fd, SOCK_DGRAM, -1, NULL, 0) > 0;
+	case MML_ROLE_STDOUT:
+		return sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) > 0;
+	case MML_ROLE_KMSG:
+		return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode);
+	default:
+		return 0;
+	}
+}
+
+int
+mml_listen_activated(struct mml_listen *ret, int cap, int *ret_n)
+{
+	static const char *const kinds[MML_ROLE_MAX] = {
+		"a listening SOCK_SEQPACKET", "a SOCK_DGRAM", "a SOCK_DGRAM",
+		"a listening SOCK_STREAM", "a character device (/dev/kmsg)",
+	};
+	char **names = NULL;
+	enum mml_role role;
+	int n, i, fd, fl, r = 0;
+
+	n = sd_listen_fds_with_names(1, &names);
+	if (n < 0)
+		return mml_log_errno(n, "sd_listen_fds");
+	if (n > cap) {
+		mml_log(LOG_ERR, "systemd passed %d descriptors, more than the "
+		    "%d mmlogd takes", n, cap);
+		r = -EINVAL;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		fd = SD_LISTEN_FDS_START + i;
+		if (role_of(names != NULL ? names[i] : NULL, n == 1,
+		    &role) < 0) {
+			mml_log(LOG_ERR, "systemd passed descriptor %d named "
+			    "'%s', which mmlogd does not know (FileDescriptor"
+			    "Name= mmlogd, syslog, journal, stdout or kmsg)",
+			    fd, names != NULL ? names[i] : "");
+			r = -EINVAL;
+			goto out;
+		}
+		if (!role_check(fd, role)) {
+			mml_log(LOG_ERR, "the descriptor systemd passed as '%s' "
+			    "is not %s %s", mml_role_name(role), kinds[role],
+			    role == MML_ROLE_KMSG ? "" : "Unix socket");
+			r = -EINVAL;
+			goto out;
+		}
+		/* The loop must never block on it. */
+		fl = fcntl(fd, F_GETFL);
+		if (fl >= 0)
+			(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+		ret[i].fd = fd;
+		ret[i].role = role;
+	}
+	*ret_n = n;
+	r = n;
+out:
+	if (names != NULL) {
+		for (i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+	}
+	return r;
+}
+
+/*
+ * The directory a socket goes into (path, cut at its last '/' by the
+ * caller), created if missing; refused if whoever controls it is not
+ * root or us.
+ */
+static int
+dir_check(char *dir)
+{
+	struct stat st;
+	char *p;
+
+	for (p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return mml_log_errno(errno, "create directory '%s'", dir);
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return mml_log_errno(errno, "create directory '%s'", dir);
+	if (stat(dir, &st) < 0)
+		return mml_log_errno(errno, "directory '%s'", dir);
+	if (!S_ISDIR(st.st_mode)) {
+		mml_log(LOG_ERR, "'%s' is not a directory", dir);
+		return -ENOTDIR;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		mml_log(LOG_ERR, "socket directory '%s' belongs to uid %d, "
+		    "neither root nor us: its owner could replace the socket",
+		    dir, (int)st.st_uid);
+		return -EPERM;
+	}
+	if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+		mml_log(LOG_ERR, "socket directory '%s' is writable by anyone "
+		    "and not sticky: anyone could replace the socket", dir);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/*
+ * A socket file already at sa: replaced if stale (nobody answers), kept
+ * if alive (-EADDRINUSE), and anything else is left alone (-EEXIST).
+ */
+static int
+stale_check(const char *path, const struct sockaddr_un *sa, int type)
+{
+	struct stat st;
+	int probe, live;
+
+	if (lstat(path, &st) < 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		mml_log(LOG_ERR, "'%s' exists and is not a socket; refusing to "
+		    "replace it", path);
+		return -EEXIST;
+	}
+	probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	live = probe >= 0 && connect(probe, (const struct sockaddr *)sa,
+	    sizeof(*sa)) == 0;
+	if (probe >= 0)
+		(void)close(probe);
+	if (live) {
+		mml_log(LOG_ERR, "another process listens on '%s'", path);
+		return -EADDRINUSE;
+	}
+	(void)unlink(path);
+	return 0;
+}
+
+int
+mml_listen_bind(const char *path, int type, mode_t mode)
+{
+	struct sockaddr_un sa;
+	char *dir = NULL, *slash;
+	mode_t old;
+	int fd = -1, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path) || path[0] == '\0') {
+		mml_log(LOG_ERR, "socket path '%s' is empty or too long", path);
+		return -ENAMETOOLONG;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path));
+	dir = strdup(path);
+	if (dir == NULL)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if ((r = dir_check(dir)) < 0)
+			goto out;
+	}
+	if ((r = stale_check(path, &sa, type)) < 0)
+		goto out;
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		r = mml_log_errno(errno, "socket");
+		goto out;
+	}
+	/* The mode from the start: nobody can connect before it holds. */
+	old = umask(~mode & 0777);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	(void)umask(old);
+	if (r < 0) {
+		r = mml_log_errno(errno, "bind '%s'", path);
+		goto out;
+	}
+	if (type != SOCK_DGRAM && listen(fd, SOMAXCONN) < 0) {
+		r = mml_log_errno(errno, "listen '%s'", path);
+		(void)unlink(path);
+		goto out;
+	}
+	r = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	free(dir);
+	return r;
+}

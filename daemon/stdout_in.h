@@ -1,0 +1,49 @@
+/*
+ * stdout_in.h: the stdout stream intake (stdout_in.c): systemd-cat,
+ * services' StandardOutput=journal (PID 1 connects for them), `mmlogctl
+ * run`, on the socket they know as /run/systemd/journal/stdout.
+ * Internal to daemon/.
+ */
+#ifndef MML_STDOUT_IN_H
+#define MML_STDOUT_IN_H
+
+#include <ev.h>
+
+struct mml_intake;
+struct mml_stdout;
+
+/* Streams at once by default (journald's STDOUT_STREAMS_MAX). */
+#define MML_DEFAULT_MAX_STREAMS	4096
+
+/*
+ * Accepts streams on the listening AF_UNIX SOCK_STREAM socket fd (not
+ * owned) on loop, at most max_streams at once (more are refused, counted
+ * and closed at once).  Each stream's identity is its SO_PEERCRED, and
+ * its SCM_CREDENTIALS when another process writes to it (a child that
+ * inherited it): the bytes kept so far are then flushed first as a line
+ * of their own (_LINE_BREAK=pid-change), as journald does.  Each stream
+ * is a struct mml_stream (stream.c, proto/JOURNAL.md): its header, then
+ * one entry per line, submitted through in with _TRANSPORT=stdout, a
+ * _STREAM_ID of its own and, from a privileged peer naming one, its
+ * header's unit as _SYSTEMD_UNIT.  A stream that has not finished its
+ * header within --idle-timeout is closed; a running one never is for
+ * being quiet (a service may be silent for days, and a closed stdout
+ * would fail its next write).  NULL only when out of memory.
+ */
+struct mml_stdout *mml_stdout_new(struct ev_loop *loop, struct mml_intake *in,
+    int fd, unsigned max_streams);
+
+/* Streams connected now. */
+unsigned mml_stdout_streams(const struct mml_stdout *s);
+
+/*
+ * At shutdown: stops accepting, stores what each stream has queued
+ * (bounded) and the partial line it holds (_LINE_BREAK=eof), and closes
+ * every stream.
+ */
+void	mml_stdout_drain(struct mml_stdout *s);
+
+/* Stops, closes every stream and frees; accepts NULL; returns NULL. */
+struct mml_stdout *mml_stdout_free(struct mml_stdout *s);
+
+#endif /* MML_STDOUT_IN_H */
