@@ -30,7 +30,7 @@ mml_ctl_dump(const struct mml_ctl_opts *o)
 	if (r == NULL)
 		return EXIT_FAILURE;
 	if (!(o->seen & MML_CTL_BIT(MML_CTL_OPT_NO_PAGER)) &&
-	    (rc = mml_ctl_pager_open()) < 0)
+	    (rc = mml_ctl_pager_open(0)) < 0)
 		mml_ctl_msg("cannot start a pager (%s); writing to the terminal",
 		    strerror(-rc));
 	mml_rd_ring_header(r, &h);
