@@ -82,9 +82,17 @@ mml_rd_match_add(struct mml_rd_match *m, const char *field, size_t field_len,
 	struct value *nv;
 	size_t i;
 
-	if (!mml_rd_field_name_valid((const uint8_t *)field, field_len) ||
+	/*
+	 * sd_journal_add_match()'s rule: A-Z, 0-9 and _, not "__" first (a
+	 * leading digit is allowed, though no field can have it).
+	 */
+	if (field_len == 0 || field_len > MML_FIELD_KEY_MAX ||
 	    (field_len >= 2 && field[0] == '_' && field[1] == '_'))
 		return -EINVAL;
+	for (i = 0; i < field_len; i++)
+		if (!((field[i] >= 'A' && field[i] <= 'Z') ||
+		    (field[i] >= '0' && field[i] <= '9') || field[i] == '_'))
+			return -EINVAL;
 	for (i = 0; i < m->n_terms; i++) {
 		t = &m->terms[i];
 		if (t->clause == m->clause && t->group == m->group &&
