@@ -6,9 +6,10 @@
 # strace checks the unit's system call filter (t_unit_security).
 # faketime: t_query_filters sets the daemon's clock back; systemd-journal-
 # remote: t_query_export imports `mmlogctl show -o export` into a journal.
+# libpcre2-dev: mmlogctl's -g (PCRE2, as journalctl's).
 pkgs="gcc make pkg-config libev-dev libsystemd-dev check systemd procps gawk man-db
     groff-base librelp-dev rsyslog rsyslog-relp openssl strace faketime
-    systemd-journal-remote"
+    systemd-journal-remote libpcre2-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
