@@ -632,8 +632,16 @@ out_ok(struct show *sh)
 static int
 text_mode(enum mml_rd_output mode)
 {
-	return mode == MML_RD_O_SHORT || mode == MML_RD_O_SHORT_PRECISE ||
-	    mode == MML_RD_O_SHORT_ISO || mode == MML_RD_O_CAT;
+	switch (mode) {
+	case MML_RD_O_JSON:
+	case MML_RD_O_JSON_PRETTY:
+	case MML_RD_O_JSON_SEQ:
+	case MML_RD_O_EXPORT:
+	case MML_RD_O_RAW:
+		return 0;
+	default:
+		return 1;
+	}
 }
 
 static int
