@@ -46,6 +46,7 @@ enum stage {
 };
 
 static size_t	 u64_dec(char *, uint64_t);
+static size_t	 cursor_fmt(char *, const uint8_t *, uint64_t);
 static int	 key_reserved(const uint8_t *, size_t);
 
 /* Writes v in decimal at buf (24 bytes); returns its length. */
@@ -62,6 +63,40 @@ u64_dec(char *buf, uint64_t v)
 	for (i = 0; i < n; i++)
 		buf[i] = tmp[n - 1 - i];
 	return n;
+}
+
+/*
+ * mml_rd_cursor_format()'s text, "s=<ring id>;i=<seq in hex>", without
+ * printf, which costs more than the rest of an entry in a scan; returns
+ * its length.
+ */
+static size_t
+cursor_fmt(char *buf, const uint8_t *ring_id, uint64_t seq)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[16];
+	size_t n = 0, k = 0;
+
+	buf[n++] = 's';
+	buf[n++] = '=';
+	mml_rd_hex128(buf + n, ring_id);
+	n += 32;
+	memcpy(buf + n, ";i=", 3);
+	n += 3;
+	do {
+		tmp[k++] = hex[seq & 15];
+		seq >>= 4;
+	} while (seq != 0);
+	while (k > 0)
+		buf[n++] = tmp[--k];
+	buf[n] = '\0';
+	return n;
+}
+
+int
+mml_rd_fields_unique(const struct mml_rd_fields *fi)
+{
+	return fi->last < STAGE_BLOCK;
 }
 
 int
@@ -124,6 +159,7 @@ mml_rd_fields_next(struct mml_rd_fields *fi, const char **ret_key,
 
 	_Static_assert(STAGE_BLOCK <= MML_RD_FIELDS_FORMATTED, "buffers");
 	while (key == NULL) {
+		fi->last = fi->stage;
 		if (fi->stage < STAGE_BLOCK) {
 			buf = fi->buf[fi->stage];
 			val = (const uint8_t *)buf;
@@ -132,9 +168,8 @@ mml_rd_fields_next(struct mml_rd_fields *fi, const char **ret_key,
 		case STAGE_CURSOR:
 			if (fi->ring == NULL)
 				break;
-			mml_rd_cursor_format(buf, fi->ring->ring_id, h->seq);
 			key = "__CURSOR";
-			val_len = strlen(buf);
+			val_len = cursor_fmt(buf, fi->ring->ring_id, h->seq);
 			break;
 		case STAGE_REALTIME:
 			key = "__REALTIME_TIMESTAMP";

@@ -25,6 +25,7 @@ struct field {
 	size_t		 key_len;
 	const uint8_t	*val;
 	size_t		 val_len;
+	int		 formatted;	/* the iterator's own ASCII */
 };
 
 /* An entry's fields, gathered (fields.c's iterator owns the bytes). */
@@ -32,6 +33,7 @@ struct gathered {
 	struct mml_rd_fields fi;
 	struct field	*v;
 	size_t		 n, cap;
+	size_t		 first_block;	/* the first from the fields block */
 };
 
 static void	 put_hex_byte(FILE *, uint8_t);
@@ -437,9 +439,21 @@ gather(struct gathered *gg, const struct mml_rd_fmt *f,
 	size_t ncap;
 
 	gg->n = 0;
+	gg->first_block = SIZE_MAX;
 	mml_rd_fields_begin(&gg->fi, f->ring, rec, MML_RD_FIELDS_ADDRESS);
 	while (mml_rd_fields_next(&gg->fi, &x.key, &x.key_len, &x.val,
 	    &x.val_len)) {
+		/*
+		 * Only the fields block (and what follows it) may repeat a
+		 * name: the iterator's own fields are each there once.
+		 */
+		x.formatted = 0;
+		if (!mml_rd_fields_unique(&gg->fi)) {
+			if (gg->first_block == SIZE_MAX)
+				gg->first_block = gg->n;
+		} else
+			x.formatted = x.val != rec->msg && x.val != rec->tag &&
+			    x.val != rec->comm;
 		if (gg->n == gg->cap) {
 			ncap = gg->cap ? gg->cap * 2 : 32;
 			nv = reallocarray(gg->v, ncap, sizeof(*nv));
@@ -650,11 +664,23 @@ fmt_json(struct mml_rd_fmt *f, const struct mml_rec *rec)
 	putc_unlocked('{', f->out);
 	for (i = 0; i < g.n; i++) {
 		x = &g.v[i];
-		if (!address(x) && !wanted(f, x))
+		if (f->fields != NULL && !address(x) && !wanted(f, x))
 			continue;
+		if (i < g.first_block) {
+			json_key(f, &first, x->key, x->key_len);
+			/* The iterator's numbers and ids need no escaping. */
+			if (x->formatted) {
+				putc_unlocked('"', f->out);
+				(void)fwrite_unlocked(x->val, 1, x->val_len,
+				    f->out);
+				putc_unlocked('"', f->out);
+			} else
+				mml_rd_put_json(f->out, x->val, x->val_len);
+			continue;
+		}
 		dup = 0;
 		count = 0;
-		for (j = 0; j < g.n && !dup; j++) {
+		for (j = g.first_block; j < g.n && !dup; j++) {
 			y = &g.v[j];
 			if (y->key_len != x->key_len ||
 			    memcmp(y->key, x->key, x->key_len) != 0)

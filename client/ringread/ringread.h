@@ -245,6 +245,7 @@ struct mml_rd_fields {
 	const struct mml_rec *rec;
 	unsigned	 flags;
 	unsigned	 stage;		/* where the next field comes from */
+	unsigned	 last;		/* ... and where the last came from */
 	size_t		 off;		/* in the fields block */
 	/* The values formatted from the record, one buffer per stage. */
 	char		 buf[MML_RD_FIELDS_FORMATTED][MML_RD_CURSOR_MAX];
@@ -256,6 +257,15 @@ void	mml_rd_fields_begin(struct mml_rd_fields *fi,
 /* Returns 1 with the next field, or 0 at the end. */
 int	mml_rd_fields_next(struct mml_rd_fields *fi, const char **ret_key,
 	    size_t *ret_key_len, const uint8_t **ret_val, size_t *ret_val_len);
+/*
+ * Returns 1 if the field the last call yielded is one the iterator
+ * derives from the record (the address, _BOOT_ID through _MMLOG_DAEMON):
+ * no other field of the entry has its name, and its value is ASCII that
+ * needs no escaping in JSON (but MESSAGE, SYSLOG_IDENTIFIER and _COMM,
+ * which are the client's bytes).  0 for the fields block and metadata,
+ * where a name may repeat.
+ */
+int	mml_rd_fields_unique(const struct mml_rd_fields *fi);
 
 /* Returns 1 if k[0, len) is a journald field name (A-Z 0-9 _, 1-64). */
 int	mml_rd_field_name_valid(const uint8_t *k, size_t len);
