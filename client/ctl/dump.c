@@ -24,6 +24,8 @@ mml_ctl_dump(const struct mml_ctl_opts *o)
 	uint64_t bytes = DUMP_BYTES;
 	int rc;
 
+	if (o->lines_bare)
+		return mml_ctl_usage_error("dump -n needs a byte count");
 	if (o->lines != NULL && mml_parse_u64(o->lines, &bytes) < 0)
 		return mml_ctl_usage_error("invalid byte count '%s'", o->lines);
 	r = mml_ctl_open_ring(o->file);
