@@ -87,7 +87,7 @@ static const char help_show[] =
     "cat)\n"
     "      --utc          times in UTC\n"
     "      --no-hostname  no host name in the short formats\n"
-    "  -q, --quiet        no '-- No entries --' or other remarks\n"
+    "  -q, --quiet        no '-- No entries --' when nothing is selected\n"
     "  -e, --pager-end    start the pager at the end (-n 1000 unless -n)\n"
     "      --no-pager     do not pipe the output of a terminal into "
     "a pager\n"
