@@ -328,7 +328,7 @@ enum mml_rd_output {
 	MML_RD_O_SHORT_UNIX,
 	MML_RD_O_WITH_UNIT,
 	MML_RD_O_VERBOSE,
-	MML_RD_O_JSON_SEQ,
+	MML_RD_O_JSON_SEQ,	/* the last */
 };
 
 /* State shared by every entry printed. */

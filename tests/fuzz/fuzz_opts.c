@@ -126,7 +126,7 @@ parse_one(const char *s)
 		FUZZ_CHECK(memcmp(id, id2, 16) == 0 && v == v2);
 	}
 	if (mml_rd_output_parse(s) >= 0)
-		FUZZ_CHECK(mml_rd_output_parse(s) <= MML_RD_O_RAW);
+		FUZZ_CHECK(mml_rd_output_parse(s) <= MML_RD_O_JSON_SEQ);
 	(void)mml_ctl_pattern_has_upper(s);
 	/* mmlogd's sizes and counts (its options and configuration file). */
 	if (mml_parse_size(s, &v) == 0) {
