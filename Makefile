@@ -54,7 +54,7 @@ PCRE2_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8
 SOVERSION	:= 0
 LIBVERSION	:= 0.1.0
 
-PROTO_SRC	:= proto/wire.c proto/disk.c proto/crc32c.c proto/util.c
+PROTO_SRC	:= proto/wire.c proto/disk.c proto/walk.c proto/crc32c.c proto/util.c
 DAEMON_LIB_SRC	:= daemon/ring.c daemon/ringfile.c daemon/server.c \
 		   daemon/ratelimit.c daemon/log.c daemon/sync.c daemon/conf.c \
 		   daemon/resize.c daemon/entry.c daemon/syslog_parse.c daemon/kmsg.c \
@@ -71,7 +71,7 @@ CTL_SRC		:= client/ctl/main.c client/ctl/opts.c client/ctl/util.c \
 FWD_SRC		:= client/forward/main.c client/forward/msg.c \
 		   client/forward/out.c $(RINGREAD_SRC)
 
-# Each folder sees only the headers it may use (DESIGN.md, Layout), so
+# Each folder sees only the headers it may use (HACKING.md, The modules), so
 # that a wrong include fails the build: proto/ sees itself; the daemon
 # proto/ and daemon/; the library proto/ and client/lib/; the reader the
 # library's internal socket helper too; mmlogctl and mmlog-forward the

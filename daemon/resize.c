@@ -38,6 +38,7 @@
 #include "resize.h"
 #include "ring.h"
 #include "util.h"
+#include "walk.h"
 
 /*
  * A resize runs before READY=1, and copying a ring of gigabytes, then
@@ -125,44 +126,47 @@ peek_capacity(const char *path, uint64_t *ret_cap)
 
 /*
  * Copies every entry of old, oldest first, into nr.  Old's records are
- * followed from its tail to its head as a reader follows them; bytes that
- * do not check (damage) are stepped over, 8 at a time, until a whole
- * record with a number not yet seen turns up, and counted.
+ * followed from its tail to its head as a reader follows them
+ * (mml_walk_next()); where the chain breaks, the walk goes on where a
+ * reader's resync would (mml_walk_resync(), up to the head), and the
+ * bytes stepped over are counted.
  */
 static int
 migrate(struct mml_ring *old, struct mml_ring *nr, struct migration *m)
 {
+	struct mml_walk w;
+	struct mml_walk_pos pos = { mml_ring_tail_off(old),
+	    mml_ring_tail_seq(old) };
+	struct mml_walk_found f;
 	struct mml_rec rec;
 	struct mml_rec_hdr h;
-	uint64_t off = mml_ring_tail_off(old), seq = mml_ring_tail_seq(old);
-	uint64_t steps = 0, s;
+	uint64_t cap = mml_ring_capacity(old), head = mml_ring_head_off(old);
+	uint64_t walked = 0, skip, s;
 	int e;
 
-	mml_ring_skip_to(nr, mml_ring_tail_seq(old));
+	mml_ring_skip_to(nr, pos.seq);
+	mml_walk_init(&w, mml_ring_data(old), cap, mml_ring_next_seq(old),
+	    head);
 	/* The records from tail to head are contiguous: head ends the walk. */
-	while ((off != mml_ring_head_off(old) || steps == 0) &&
+	while ((pos.off != head || walked == 0) &&
 	    mml_ring_tail_seq(old) != mml_ring_next_seq(old) &&
-	    steps < 2 * mml_ring_capacity(old)) {
-		e = mml_disk_rec_check(mml_ring_data(old),
-		    mml_ring_capacity(old), off, 0, 1, &rec, NULL);
-		if (e < 0 || rec.hdr.seq < seq ||
-		    rec.hdr.seq >= mml_ring_next_seq(old) ||
-		    (rec.hdr.type == MML_REC_WRAP && rec.hdr.seq != seq)) {
-			off += MML_DISK_ALIGN;
-			if (mml_ring_capacity(old) - off < MML_REC_HDR)
-				off = 0;
-			m->damaged += MML_DISK_ALIGN;
-			steps += MML_DISK_ALIGN;
+	    walked < 2 * cap) {
+		if (mml_walk_next(&w, &pos, &rec) == MML_WALK_BREAK) {
+			if (mml_walk_resync(&w, &pos, &f) == MML_WALK_RS_NONE)
+				break;
+			skip = mml_walk_span(cap, pos.off, f.at.off);
+			if (f.at.off == pos.off)
+				skip = 0;
+			m->damaged += skip * MML_DISK_ALIGN;
+			walked += skip * MML_DISK_ALIGN + MML_DISK_ALIGN;
+			pos = f.at;
 			continue;
 		}
-		steps += rec.size;
+		walked += rec.size;
 		if ((m->copied & 4095) == 0)
-			progress("copying entries", steps,
-			    mml_ring_capacity(old), 0);
-		if (rec.hdr.type == MML_REC_WRAP) {
-			off = 0;
+			progress("copying entries", walked, cap, 0);
+		if (rec.hdr.type == MML_REC_WRAP)
 			continue;
-		}
 		/*
 		 * A jump is either the old ring's own note of one (copied
 		 * along, so readers find it explained) or entries lost to
@@ -182,8 +186,6 @@ migrate(struct mml_ring *old, struct mml_ring *nr, struct migration *m)
 			    mml_ring_path(nr));
 		else
 			m->copied++;
-		seq = rec.hdr.seq + 1;
-		off = mml_disk_next_off(mml_ring_capacity(old), off, rec.size);
 	}
 	/* Numbers are never used twice: continue where the old ring did. */
 	mml_ring_skip_to(nr, mml_ring_next_seq(old));

@@ -26,6 +26,7 @@
 #include "ring_internal.h"
 #include "ringfile.h"
 #include "util.h"
+#include "walk.h"
 #include "wire.h"
 
 /*
@@ -65,9 +66,10 @@ static int ring_repair(struct mml_ring *);
 static void ring_publish(struct mml_ring *);
 static void ring_redirty(struct mml_ring *);
 static void redirty_range(struct mml_ring *, uint64_t, uint64_t);
-static int rec_follows(const struct mml_ring *, const struct mml_rec *,
-    uint64_t);
-static int chain_ok(const struct mml_ring *, const struct mml_rec *, int);
+static uint64_t recover_head(struct mml_ring *);
+static void recover_tail(struct mml_ring *);
+static void recover_tail_search(struct mml_ring *);
+static int recover_commit(struct mml_ring *, uint64_t);
 static void ring_mark_gap(struct mml_ring *);
 static int ring_map(int, const char *, const struct mml_disk_header *,
     struct mml_ring **);
@@ -77,7 +79,6 @@ static int ring_open_recover(struct mml_ring *);
 static void ring_index_check(struct mml_ring *, uint64_t);
 static int rec_at(const struct mml_ring *, uint64_t, uint64_t, int,
     struct mml_rec *);
-static uint64_t chain_walk(const struct mml_ring *, uint64_t *, uint64_t *);
 static void ring_index_note(struct mml_ring *, uint64_t,
     const struct mml_rec_hdr *);
 
@@ -444,162 +445,56 @@ mml_ring_append_note(struct mml_ring *r, uint32_t pid, uint32_t uid,
 }
 
 /*
- * Whether rec is the writer's note of a jump in numbering from expect to
- * its own seq (FORMAT.md, writer's rule 4).
+ * The record at off, if it checks (with its CRC if crc is set) and is
+ * not older than min_seq.
  */
-static int
-is_gap_note(const struct mml_rec *rec, uint64_t expect)
-{
-	static const char key[] = "MMLOG_SEQ_GAP";
-	const uint8_t *item;
-	size_t off = 0, len, klen, i;
-	uint64_t n = 0;
-
-	if (rec->hdr.type != MML_REC_ENTRY ||
-	    !(rec->hdr.flags & MML_REC_F_DAEMON) || rec->hdr.tag_len != 6 ||
-	    memcmp(rec->tag, "mmlogd", 6) != 0)
-		return 0;
-	while (mml_fields_next(rec->fields, rec->hdr.fields_len, &off, &item,
-	    &len, &klen) > 0) {
-		if (klen != sizeof(key) - 1 || memcmp(item, key, klen) != 0)
-			continue;
-		if (len - klen < 2 || len - klen > 20)
-			return 0;
-		for (i = klen + 1; i < len; i++) {
-			if (item[i] < '0' || item[i] > '9')
-				return 0;
-			n = n * 10 + (uint64_t)(item[i] - '0');
-		}
-		return rec->hdr.seq - expect == n;
-	}
-	return 0;
-}
-
-/*
- * Whether a record that checks is the one expected next: the exact seq,
- * or a jump announced by the writer's note.  Anything else, however
- * whole, is not ours to follow: a client may have shaped its message
- * like a record.
- */
-static int
-rec_follows(const struct mml_ring *r, const struct mml_rec *rec,
-    uint64_t expect)
-{
-	if (rec->hdr.seq == expect)
-		return 1;
-	return rec->hdr.seq > expect && rec->hdr.seq < r->hdr->seq_limit &&
-	    is_gap_note(rec, expect);
-}
-
-/*
- * Whether the chain from a record found by scanning (not by following)
- * goes on for longer than any client's message could imitate, or to the
- * head: only then is it the writer's and not a forgery inside a payload.
- * With damaged set (nothing better was found), a chain that breaks is
- * accepted too, as damage; but never one that runs on past the head's
- * numbering: its records cannot be the writer's, whose newest entry is
- * next_seq - 1, and readers following it from the tail would show them
- * in place of the entries appended from the head.
- */
-static int
-chain_ok(const struct mml_ring *r, const struct mml_rec *first, int damaged)
-{
-	struct mml_rec rec = *first;
-	uint64_t off = first->off, seq = first->hdr.seq, bytes = 0;
-
-	for (;;) {
-		bytes += rec.size;
-		if (!damaged && bytes > (uint64_t)MML_FRAME_MAX + 2 * MML_REC_HDR)
-			return 1;
-		if (bytes > r->cap)
-			return damaged;
-		if (rec.hdr.type == MML_REC_WRAP)
-			off = 0;
-		else {
-			off = mml_disk_next_off(r->cap, off, rec.size);
-			seq = rec.hdr.seq + 1;
-		}
-		if (off == r->head_off && seq == r->next_seq)
-			return 1;
-		if (mml_disk_rec_check(r->data, r->cap, off, 0, 1, &rec,
-		    NULL) < 0 || !rec_follows(r, &rec, seq))
-			return damaged;
-		if (rec.hdr.seq >= r->next_seq)
-			return 0;
-	}
-}
-
-/* The record at off, if it checks and is not older than min_seq. */
 static int
 rec_at(const struct mml_ring *r, uint64_t off, uint64_t min_seq, int crc,
     struct mml_rec *rec)
 {
-	if (mml_disk_rec_check(r->data, r->cap, off, 0, crc, rec, NULL) < 0)
+	struct mml_walk w;
+
+	mml_walk_init(&w, r->data, r->cap, UINT64_MAX, MML_WALK_NOWHERE);
+	if (mml_walk_check(&w, off, 0, crc, rec, NULL) < 0)
 		return 0;
 	return rec->hdr.seq >= min_seq;
 }
 
 /*
- * Follows the chain from (*off, *seq) while records check and follow,
- * at most once round; leaves both at the head.  Returns the entries.
+ * Finds the head: from the durable cursor, every following record that
+ * checks (CRC, and the next sequence number or the writer's note of a
+ * jump, mml_walk_follows()) is kept.  After a daemon crash that is
+ * everything it accepted, since the page cache survived; after a power
+ * loss it is what reached the disk whole.  The walk follows records,
+ * never zeros or holes, and stops at the first that does not follow, so
+ * a torn record is never presented.  Returns the entries it found.
  */
 static uint64_t
-chain_walk(const struct mml_ring *r, uint64_t *off, uint64_t *seq)
-{
-	struct mml_rec rec;
-	uint64_t scanned = 0, n = 0;
-
-	while (scanned < r->cap && rec_at(r, *off, *seq, 1, &rec) &&
-	    rec_follows(r, &rec, *seq)) {
-		scanned += rec.size;
-		if (rec.hdr.type == MML_REC_WRAP) {
-			scanned += r->cap - *off - rec.size;
-			*off = 0;
-			continue;
-		}
-		*seq = rec.hdr.seq + 1;
-		n++;
-		*off = mml_disk_next_off(r->cap, *off, rec.size);
-	}
-	return n;
-}
-
-/*
- * Finds the head: from the durable cursor, every following record that
- * checks (CRC, and a sequence number not older than expected) is kept.
- * After a daemon crash that is everything it accepted, since the page
- * cache survived; after a power loss it is what reached the disk whole.
- * The scan follows records, never zeros or holes, and stops at the first
- * that does not check, so a torn record is never presented.
- */
-static int
-ring_recover(struct mml_ring *r)
+recover_head(struct mml_ring *r)
 {
 	struct mml_disk_header *h = r->hdr;
+	struct mml_walk w;
+	struct mml_walk_pos pos, alt;
 	struct mml_rec rec;
-	static const uint8_t zero_id[16];
-	uint64_t off, seq, n;
-	int same_boot, from_tail;
+	uint64_t n, an;
+	int from_tail;
 
-	r->was_dirty = h->state == MML_STATE_DIRTY;
-	/* An unknown boot (no /proc) must count as another: never reuse seqs. */
-	same_boot = memcmp(h->boot_id, r->boot_id, 16) == 0 &&
-	    memcmp(r->boot_id, zero_id, 16) != 0;
-	off = h->durable_off;
-	seq = h->durable_seq + 1;
+	mml_walk_init(&w, r->data, r->cap, h->seq_limit, MML_WALK_NOWHERE);
+	pos.off = h->durable_off;
+	pos.seq = h->durable_seq + 1;
 	/*
 	 * If the writer lapped the durable cursor (more than a ring's worth
 	 * written between two completed syncs), the cursor points into newer
 	 * records and the chain starts at the tail, which the writer moved
 	 * past it.  The tail is trusted only if its record checks.
 	 */
-	if (h->tail_seq > seq && rec_at(r, h->tail_off, h->tail_seq, 1, &rec) &&
-	    rec.hdr.seq == h->tail_seq) {
-		off = h->tail_off;
-		seq = h->tail_seq;
+	if (h->tail_seq > pos.seq && rec_at(r, h->tail_off, h->tail_seq, 1,
+	    &rec) && rec.hdr.seq == h->tail_seq) {
+		pos.off = h->tail_off;
+		pos.seq = h->tail_seq;
 	}
-	from_tail = off == h->tail_off && seq == h->tail_seq;
-	n = chain_walk(r, &off, &seq);
+	from_tail = pos.off == h->tail_off && pos.seq == h->tail_seq;
+	n = mml_walk_follow(&w, &pos);
 	/*
 	 * Nothing follows the cursor, yet a whole record of another seq
 	 * starts where it points.  The offset and the seq are two stores,
@@ -612,27 +507,112 @@ ring_recover(struct mml_ring *r)
 	 * the tail, a full ring with nothing newer than the cursor: the head
 	 * is right.)
 	 */
-	if (!from_tail && n == 0 && off == h->durable_off &&
-	    off != h->tail_off && rec_at(r, off, h->tail_seq, 1, &rec) &&
-	    rec.hdr.seq != seq && rec.hdr.seq < h->seq_limit) {
-		uint64_t aoff = off, aseq = rec.hdr.seq, an;
-
-		an = chain_walk(r, &aoff, &aseq);
-		if (aseq > seq) {
+	if (!from_tail && n == 0 && pos.off == h->durable_off &&
+	    pos.off != h->tail_off && rec_at(r, pos.off, h->tail_seq, 1, &rec) &&
+	    rec.hdr.seq != pos.seq && rec.hdr.seq < h->seq_limit) {
+		alt.off = pos.off;
+		alt.seq = rec.hdr.seq;
+		an = mml_walk_follow(&w, &alt);
+		if (alt.seq > pos.seq) {
 			mml_log(LOG_WARNING, "ring '%s': the durable cursor says "
 			    "seq %llu at offset %llu, where seq %llu is; its "
 			    "chain leads to seq %llu", r->path,
-			    (unsigned long long)seq, (unsigned long long)off,
+			    (unsigned long long)pos.seq,
+			    (unsigned long long)pos.off,
 			    (unsigned long long)rec.hdr.seq,
-			    (unsigned long long)(aseq - 1));
-			off = aoff;
-			seq = aseq;
+			    (unsigned long long)(alt.seq - 1));
+			pos = alt;
 			n = an;
 		}
 	}
-	r->head_off = off;
-	r->next_seq = seq;
+	r->head_off = pos.off;
+	r->next_seq = pos.seq;
 	r->recovered_entries = n;
+	return n;
+}
+
+/* The tail: the header's is trusted only if its record checks. */
+static void
+recover_tail(struct mml_ring *r)
+{
+	struct mml_disk_header *h = r->hdr;
+	struct mml_rec rec;
+
+	r->tail_off = h->tail_off;
+	r->tail_seq = h->tail_seq;
+	if (r->tail_seq >= r->next_seq || (r->tail_off == r->head_off &&
+	    r->tail_seq == r->next_seq)) {
+		r->tail_off = r->head_off;
+		r->tail_seq = r->next_seq;
+	} else if (!rec_at(r, r->tail_off, r->tail_seq, 1, &rec) ||
+	    rec.hdr.seq >= r->next_seq) {
+		mml_log(LOG_WARNING, "ring '%s': tail in header does not "
+		    "check, searching for the oldest record", r->path);
+		recover_tail_search(r);
+	} else
+		r->tail_seq = rec.hdr.seq;
+}
+
+/*
+ * The header's tail was stale (a power loss between the overwrite and
+ * the header update): the oldest surviving record is the first whole
+ * entry after the head whose chain proves it the writer's: longer than
+ * a message could fake, or reaching the head.  Failing that (damage
+ * everywhere), the first whose chain at least does not run on past the
+ * head's numbering: its records cannot be the writer's, whose newest
+ * entry is next_seq - 1, and readers following it from the tail would
+ * show them in place of the entries appended from the head.  If none,
+ * the ring is empty.
+ */
+static void
+recover_tail_search(struct mml_ring *r)
+{
+	struct mml_walk w;
+	struct mml_walk_scan sc;
+	struct mml_walk_pos end;
+	struct mml_rec rec, far;
+	enum mml_walk_proof p;
+	int pass;
+
+	r->tail_off = r->head_off;
+	r->tail_seq = r->next_seq;
+	mml_walk_init(&w, r->data, r->cap, r->next_seq, r->head_off);
+	for (pass = 0; pass < 2; pass++) {
+		mml_walk_scan_init(&sc, &w, mml_walk_skip(r->cap, r->head_off),
+		    1, r->next_seq);
+		while (mml_walk_scan(&w, &sc, &rec)) {
+			if (rec.hdr.type != MML_REC_ENTRY)
+				continue;
+			p = mml_walk_confirm(&w, &rec, pass == 0 ?
+			    MML_WALK_REACH : UINT64_MAX, &end, &far);
+			if (p == MML_WALK_PROVEN || p == MML_WALK_AT_HEAD ||
+			    (pass == 1 && p == MML_WALK_BROKEN)) {
+				r->tail_off = rec.off;
+				r->tail_seq = rec.hdr.seq;
+				return;
+			}
+		}
+	}
+}
+
+/*
+ * Recovers the ring's cursors from its records (recover_head(),
+ * recover_tail()), continues the numbering above every number that may
+ * have been handed out, and makes the result durable.
+ */
+static int
+ring_recover(struct mml_ring *r)
+{
+	struct mml_disk_header *h = r->hdr;
+	static const uint8_t zero_id[16];
+	uint64_t n;
+	int same_boot;
+
+	r->was_dirty = h->state == MML_STATE_DIRTY;
+	/* An unknown boot (no /proc) must count as another: never reuse seqs. */
+	same_boot = memcmp(h->boot_id, r->boot_id, 16) == 0 &&
+	    memcmp(r->boot_id, zero_id, 16) != 0;
+	n = recover_head(r);
 	/*
 	 * A dirty ring from an earlier boot may have lost entries that were
 	 * numbered but never durable: continue above every number that may
@@ -655,55 +635,19 @@ ring_recover(struct mml_ring *r)
 		r->lost_seqs += h->head_seq - r->next_seq;
 		r->next_seq = h->head_seq;
 	}
+	recover_tail(r);
+	return recover_commit(r, n);
+}
 
-	/* The tail: trust the header's only if its record checks. */
-	r->tail_off = h->tail_off;
-	r->tail_seq = h->tail_seq;
-	if (r->tail_seq >= r->next_seq || (r->tail_off == r->head_off &&
-	    r->tail_seq == r->next_seq)) {
-		r->tail_off = r->head_off;
-		r->tail_seq = r->next_seq;
-	} else if (!rec_at(r, r->tail_off, r->tail_seq, 1, &rec) ||
-	    rec.hdr.seq >= r->next_seq) {
-		/*
-		 * The header's tail was stale (a power loss between the
-		 * overwrite and the header update): the oldest surviving
-		 * record is the first whole one after the head.
-		 */
-		uint64_t o = r->head_off, s;
-
-		mml_log(LOG_WARNING, "ring '%s': tail in header does not "
-		    "check, searching for the oldest record", r->path);
-		int pass;
-
-		r->tail_off = r->head_off;
-		r->tail_seq = r->next_seq;
-		/*
-		 * First a record whose chain is longer than a message could
-		 * fake; failing that (damage everywhere), any whole record
-		 * whose chain does not run past the head (chain_ok()).
-		 */
-		for (pass = 0; pass < 2 && r->tail_seq == r->next_seq;
-		    pass++) {
-			o = r->head_off;
-			for (s = 0; s < r->cap; s += MML_DISK_ALIGN) {
-				o += MML_DISK_ALIGN;
-				if (r->cap - o < MML_REC_HDR)
-					o = 0;
-				if (o == r->head_off)
-					break;
-				if (rec_at(r, o, 1, 1, &rec) &&
-				    rec.hdr.type == MML_REC_ENTRY &&
-				    rec.hdr.seq < r->next_seq &&
-				    chain_ok(r, &rec, pass == 1)) {
-					r->tail_off = o;
-					r->tail_seq = rec.hdr.seq;
-					break;
-				}
-			}
-		}
-	} else
-		r->tail_seq = rec.hdr.seq;
+/*
+ * Sets the loop's state from what recovery found, and makes it durable
+ * (records, cursors, a raised seq_limit) before anything is accepted.
+ * n: the entries found past the durable cursor, for the log.
+ */
+static int
+recover_commit(struct mml_ring *r, uint64_t n)
+{
+	struct mml_disk_header *h = r->hdr;
 
 	r->start_seq = r->next_seq;
 	r->start_off = r->head_off;
@@ -763,6 +707,8 @@ static void
 ring_evict_one(struct mml_ring *r)
 {
 	struct mml_disk_header *h = r->hdr;
+	struct mml_walk w;
+	struct mml_walk_pos pos = { r->tail_off, r->tail_seq };
 	struct mml_rec rec;
 	int ok;
 
@@ -798,24 +744,26 @@ ring_evict_one(struct mml_ring *r)
 	 * scattered damage; a forged record inside a message could end the
 	 * steps early, which only moves the tail, never the head.)
 	 */
-	if (ok) {
+	if (ok && rec.hdr.type == MML_REC_WRAP) {
+		/*
+		 * The rest of the region goes with it.  The tail keeps its
+		 * seq: the entry at 0 vouches for its own, a WRAP for none.
+		 */
 		r->tail_damaged = 0;
-		if (rec.hdr.type == MML_REC_WRAP) {
-			r->tail_off = 0;
-		} else {
-			r->tail_seq = rec.hdr.seq + 1;
-			r->tail_off = mml_disk_next_off(r->cap, r->tail_off,
-			    rec.size);
-			h->entries_overwritten++;
-		}
+		r->tail_off = 0;
+	} else if (ok) {
+		r->tail_damaged = 0;
+		mml_walk_init(&w, r->data, r->cap, r->next_seq, r->head_off);
+		mml_walk_advance(&w, &pos, &rec);
+		r->tail_off = pos.off;
+		r->tail_seq = pos.seq;
+		h->entries_overwritten++;
 	} else {
 		/*
 		 * Damaged bytes (bit rot) at the tail: step over them until a
 		 * record checks again; readers report the gap.
 		 */
-		r->tail_off += MML_DISK_ALIGN;
-		if (r->cap - r->tail_off < MML_REC_HDR)
-			r->tail_off = 0;
+		r->tail_off = mml_walk_skip(r->cap, r->tail_off);
 		r->corrupt_skips += MML_DISK_ALIGN;
 		/*
 		 * Until a record checks whole again, CRC included: the steps

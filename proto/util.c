@@ -10,20 +10,40 @@
 
 #include "util.h"
 
-int
-mml_parse_u64(const char *s, uint64_t *ret)
+static int	digits(const char **, uint64_t *);
+
+/*
+ * Reads the decimal digits at *s (at least one) into *ret and moves *s
+ * past them.  Returns 0, -EINVAL without a digit, -ERANGE on overflow.
+ */
+static int
+digits(const char **s, uint64_t *ret)
 {
+	const char *p = *s;
 	uint64_t v = 0;
 	unsigned d;
 
-	if (*s < '0' || *s > '9')
+	if (*p < '0' || *p > '9')
 		return -EINVAL;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		d = (unsigned)(*s - '0');
+	for (; *p >= '0' && *p <= '9'; p++) {
+		d = (unsigned)(*p - '0');
 		if (v > (UINT64_MAX - d) / 10)
 			return -ERANGE;
 		v = v * 10 + d;
 	}
+	*s = p;
+	*ret = v;
+	return 0;
+}
+
+int
+mml_parse_u64(const char *s, uint64_t *ret)
+{
+	uint64_t v;
+	int r;
+
+	if ((r = digits(&s, &v)) < 0)
+		return r;
 	if (*s != '\0')
 		return -EINVAL;
 	*ret = v;
@@ -47,17 +67,12 @@ mml_parse_range(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 int
 mml_parse_size(const char *s, uint64_t *ret)
 {
-	uint64_t v = 0;
-	unsigned d, shift = 0;
+	uint64_t v;
+	unsigned shift = 0;
+	int r;
 
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		d = (unsigned)(*s - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-	}
+	if ((r = digits(&s, &v)) < 0)
+		return r;
 	if (*s != '\0') {
 		switch (*s) {
 		case 'k': case 'K': shift = 10; break;

@@ -1335,7 +1335,7 @@ END_TEST
  * the packet (client_send(): pending_drops = 0), but handle_entries()
  * checks --max-entry before record_client_drops(), so when the frame
  * carrying the count is refused for ENTRY_SIZE the count is lost and
- * the loss is silent, against DESIGN.md ("Loss is never silent").  The
+ * the loss is silent, against the contract (HACKING.md: "Loss is never silent").  The
  * refusal itself must still store none of the frame's entries; the drop
  * record is about the client, not the frame.
  */

@@ -4,7 +4,7 @@
  * The ring file is mapped read-only and shared while mmlogd, the single
  * writer, appends to it, moves its tail and overwrites the oldest
  * records.  Nothing in the file is trusted: the static header is checked
- * once, every record is checked by mml_disk_rec_check() before any of its
+ * once, every record is checked by mml_walk_check() before any of its
  * lengths is used, and the dynamic header fields are re-read atomically
  * and used only as hints that a record must confirm.
  *
@@ -30,20 +30,12 @@
 #include <unistd.h>
 
 #include "ringread.h"
+#include "walk.h"
 
 #define TAIL_TRIES	5	/* reads of a moving tail before we give up */
 #define HEAD_TRIES	3	/* re-looks at a record below the head hint */
 #define SIGBUS_MAPS	8
 #define ANCHOR_TRIES	8	/* chains broken by damage before a seek gives up */
-
-/*
- * The most bytes a record can span: an entry must fit in one frame.  A
- * client controls the bytes of its message, and so can put there
- * something that checks as a record, CRC and all; such a forgery, and
- * any chain of them, lies inside that one payload, never more than this.
- */
-#define FORGE_MAX	(MML_REC_HDR + MML_COMM_MAX + MML_FRAME_MAX + \
-			    MML_DISK_ALIGN)
 
 /* The live part of the ring, from the header's hints. */
 struct span {
@@ -62,7 +54,8 @@ static int	 look(struct mml_rd_iter *, enum mml_rd_mode, uint64_t,
 		    uint64_t, struct mml_rec *, enum mml_disk_reason *);
 static int	 rec_check(const struct mml_rd_ring *, uint64_t, uint64_t, int,
 		    struct mml_rec *, enum mml_disk_reason *);
-static uint64_t	 gap_note(const struct mml_rd_ring *, uint64_t, uint64_t);
+static void	 gap_report(struct mml_rd_iter *, uint64_t,
+		    enum mml_disk_reason);
 static int	 resync(struct mml_rd_iter *, uint64_t, enum mml_disk_reason);
 static int	 span_get(const struct mml_rd_ring *, struct span *);
 static uint64_t	 span_phys(const struct mml_rd_ring *, const struct span *,
@@ -73,6 +66,7 @@ static int	 probe(const struct mml_rd_ring *, const struct span *,
 		    uint64_t, struct mml_rec *);
 static int	 anchor(const struct mml_rd_ring *, const struct span *,
 		    uint64_t, struct mml_rec *);
+static int	 seek_end(struct mml_rd_iter *, const struct mml_rec *);
 
 /*
  * The mappings the SIGBUS handler may repair.  Written only outside the
@@ -434,27 +428,18 @@ mml_rd_iter_seek(struct mml_rd_iter *it, uint64_t off, uint64_t seq)
 }
 
 /*
- * mml_disk_rec_check() on the map, and one more rule: no entry can be
- * larger than a frame could carry, so a longer one is damage (and its
- * length must not make us allocate gigabytes for a copy).
+ * The walker's check of the record at off (mml_walk_check(): no record
+ * is longer than MML_WALK_REACH, so its length cannot make us allocate
+ * gigabytes for a copy either).
  */
 static int
 rec_check(const struct mml_rd_ring *r, uint64_t off, uint64_t seq, int crc,
     struct mml_rec *ret, enum mml_disk_reason *why)
 {
-	struct mml_rec rec;
-	int rc;
+	struct mml_walk w;
 
-	rc = mml_disk_rec_check(r->data, r->capacity, off, seq, crc, &rec, why);
-	if (rc < 0)
-		return rc;
-	if (rec.hdr.len > FORGE_MAX) {
-		if (why != NULL)
-			*why = MML_DISK_E_REC_LEN;
-		return -EBADMSG;
-	}
-	*ret = rec;
-	return 0;
+	mml_walk_init(&w, r->data, r->capacity, UINT64_MAX, MML_WALK_NOWHERE);
+	return mml_walk_check(&w, off, seq, crc, ret, why);
 }
 
 /*
@@ -507,154 +492,62 @@ look(struct mml_rd_iter *it, enum mml_rd_mode mode, uint64_t off,
 	return 0;
 }
 
-/*
- * The size of the jump announced by the record at off, which carries
- * seq: the writer's note (proto/FORMAT.md, Writing, rule 4) is an ENTRY
- * flagged MML_REC_F_DAEMON, tag "mmlogd", with the field MMLOG_SEQ_GAP=N;
- * a WRAP at off, carrying the same seq, leads to it at 0.  Returns N, or
- * 0 if the record is no such note.  Checked with its CRC, like every
- * record a walk takes.
- */
-static uint64_t
-gap_note(const struct mml_rd_ring *r, uint64_t off, uint64_t seq)
+/* Reports a gap of n seqs from the walk's place, for reason why. */
+static void
+gap_report(struct mml_rd_iter *it, uint64_t n, enum mml_disk_reason why)
 {
-	static const char key[] = "MMLOG_SEQ_GAP";
-	struct mml_rec rec;
-	const uint8_t *item;
-	size_t foff = 0, len, klen, i;
-	uint64_t n;
-
-	if (rec_check(r, off, seq, 1, &rec, NULL) < 0)
-		return 0;
-	if (rec.hdr.type == MML_REC_WRAP && (off == 0 ||
-	    rec_check(r, 0, seq, 1, &rec, NULL) < 0))
-		return 0;
-	if (rec.hdr.type != MML_REC_ENTRY ||
-	    !(rec.hdr.flags & MML_REC_F_DAEMON) || rec.hdr.tag_len != 6 ||
-	    memcmp(rec.tag, "mmlogd", 6) != 0)
-		return 0;
-	while (mml_fields_next(rec.fields, rec.hdr.fields_len, &foff, &item,
-	    &len, &klen) > 0) {
-		if (klen != sizeof(key) - 1 || memcmp(item, key, klen) != 0)
-			continue;
-		/* Decimal digits, no sign, no leading zero, no overflow. */
-		if (len - klen < 2 || len - klen > 21 || item[klen + 1] == '0')
-			return 0;
-		for (n = 0, i = klen + 1; i < len; i++) {
-			if (item[i] < '0' || item[i] > '9' ||
-			    n > (UINT64_MAX - (uint64_t)(item[i] - '0')) / 10)
-				return 0;
-			n = n * 10 + (uint64_t)(item[i] - '0');
-		}
-		return n;
-	}
-	return 0;
+	it->gap_seq = it->seq;
+	it->gap_off = it->off;
+	it->gap = n;
+	it->gap_reason = why;
 }
 
 /*
  * The chain broke at it->off although the header's head says newer
- * entries exist: look for the next record that checks, CRC included,
- * and carries a seq between ours and the head, scanning in steps of the
- * record alignment from that offset on, once round the ring at most
- * (proto/FORMAT.md, Reading).
- *
- * What lies between is damage, with one exception: after an unclean
- * shutdown the writer's numbering jumps, and the first record after the
- * jump is its note saying by how much (gap_note()).  A record at the
- * break whose seq is higher by exactly that is a jump (MML_RD_JUMP);
- * anything else is damage (MML_RD_CORRUPT), and when damage ends at
- * such a note, the seqs it announces are still a jump, reported by the
- * next step.  A damaged WRAP costs no seq: the entry it would have led
- * to is found at 0 with the seq we expected, and the loss is 0.
+ * entries exist: mml_walk_resync() says where it goes on (proto/FORMAT.md,
+ * Reading).  What lies between is damage (MML_RD_CORRUPT), unless the
+ * record at the break is the writer's note of a jump in numbering after
+ * an unclean shutdown (MML_RD_JUMP); when damage ends at such a note, the
+ * seqs it announces are still a jump, reported by the next step.  A
+ * damaged WRAP costs no seq: the entry it would have led to is found at
+ * 0 with the seq we expected, and the loss is 0.
  */
 static int
 resync(struct mml_rd_iter *it, uint64_t head, enum mml_disk_reason why)
 {
 	struct mml_rd_ring *r = it->ring;
-	struct mml_rec rec;
-	uint64_t cap = r->capacity, pos, steps, s, jump;
-	uint16_t type;
+	struct mml_walk w;
+	struct mml_walk_pos brk = { it->off, it->seq };
+	struct mml_walk_found f;
+	uint64_t cap = r->capacity, hoff;
 
 	if (it->off == it->noresync_off && it->seq == it->noresync_seq &&
 	    head == it->noresync_head)
 		return MML_RD_END;
-	/*
-	 * Damage in a payload under an intact header (a CRC mismatch): the
-	 * header still says where the next record is.  Going there, rather
-	 * than scanning, also never looks inside that payload, which a
-	 * client wrote and which may hold something that checks as records.
-	 */
-	if (rec_check(r, it->off, it->seq, 0, &rec, NULL) == 0 &&
-	    rec.hdr.type == MML_REC_ENTRY) {
-		pos = mml_disk_next_off(cap, it->off, rec.size);
-		/* The newest entry has no successor to confirm the way. */
-		if (it->seq + 1 == head || (rec_check(r, pos, it->seq + 1, 1,
-		    &rec, NULL) == 0 && (pos != 0 ||
-		    rec.hdr.type == MML_REC_ENTRY))) {
-			it->gap_seq = it->seq;
-			it->gap = 1;
-			it->gap_off = it->off;
-			it->gap_reason = why;
-			it->off = pos;
-			it->seq++;
-			return MML_RD_CORRUPT;
-		}
-	}
-	pos = it->off < cap ? it->off & ~(uint64_t)(MML_DISK_ALIGN - 1) : 0;
-	for (steps = cap / MML_DISK_ALIGN; steps > 0; steps--,
-	    pos += MML_DISK_ALIGN) {
-		if (pos >= cap || cap - pos < MML_REC_HDR)
-			pos = 0;
-		memcpy(&type, r->data + pos + offsetof(struct mml_rec_hdr,
-		    type), sizeof(type));
-		memcpy(&s, r->data + pos + offsetof(struct mml_rec_hdr, seq),
-		    sizeof(s));
-		if (s < it->seq || s >= head)
-			continue;
-		/* Our own seq elsewhere: only after a damaged WRAP, at 0. */
-		if (s == it->seq && (pos != 0 || it->off == 0))
-			continue;
-		if (type != MML_REC_ENTRY && (type != MML_REC_WRAP || pos == 0))
-			continue;
-		if (rec_check(r, pos, s, 1, &rec, NULL) < 0)
-			continue;
-		/*
-		 * A note at the break must account for the whole gap; one
-		 * further on, after damaged bytes that held the rest.
-		 */
-		jump = gap_note(r, pos, s);
-		if (jump > s - it->seq || (pos == it->off &&
-		    jump != s - it->seq))
-			jump = 0;
-		it->gap_seq = it->seq;
-		it->gap_off = it->off;
-		if (pos == it->off && jump == s - it->seq) {
-			it->gap = jump;
-			it->gap_reason = MML_DISK_E_REC_SEQ;
-			it->seq = s;
-			return MML_RD_JUMP;
-		}
-		it->gap = s - jump - it->seq;
-		it->gap_reason = why;
-		it->off = pos;
-		it->seq = s - jump;
-		it->pend_jump = jump;
+	mml_walk_init(&w, r->data, cap, head, MML_WALK_NOWHERE);
+	switch (mml_walk_resync(&w, &brk, &f)) {
+	case MML_WALK_RS_JUMP:
+		gap_report(it, f.jump, MML_DISK_E_REC_SEQ);
+		it->seq = f.at.seq;
+		return MML_RD_JUMP;
+	case MML_WALK_RS_DAMAGE:
+		gap_report(it, f.lost, why);
+		it->off = f.at.off;
+		it->seq = f.at.seq;
+		it->pend_jump = f.jump;
 		return MML_RD_CORRUPT;
+	case MML_WALK_RS_NONE:
+		break;
 	}
 	/*
 	 * Nothing whole up to the head: the newest entries are damaged.
 	 * Say so, and wait at the writer's head for what comes next.
 	 */
 	if (it->seq < head) {
-		uint64_t hoff = load64(r, offsetof(struct mml_disk_header,
-		    head_off));
-
+		hoff = load64(r, offsetof(struct mml_disk_header, head_off));
 		if (hoff % MML_DISK_ALIGN == 0 && hoff < cap &&
 		    cap - hoff >= MML_REC_HDR) {
-			it->gap_seq = it->seq;
-			it->gap_off = it->off;
-			it->gap = head - it->seq;
-			it->gap_reason = why;
+			gap_report(it, head - it->seq, why);
 			it->off = hoff;
 			it->seq = head;
 			return MML_RD_CORRUPT;
@@ -672,15 +565,15 @@ mml_rd_iter_next(struct mml_rd_iter *it, struct mml_rec *ret)
 	struct mml_rd_ring *r = it->ring;
 	struct mml_rec rec;
 	enum mml_disk_reason why = MML_DISK_OK;
+	struct mml_walk w;
+	struct mml_walk_pos pos;
 	uint64_t tail, head;
 	int tries = 0, rc;
 
+	mml_walk_init(&w, r->data, r->capacity, UINT64_MAX, MML_WALK_NOWHERE);
 	if (it->pend_jump > 0) {
 		/* resync() found damage, then the note of a jump. */
-		it->gap_seq = it->seq;
-		it->gap = it->pend_jump;
-		it->gap_off = it->off;
-		it->gap_reason = MML_DISK_E_REC_SEQ;
+		gap_report(it, it->pend_jump, MML_DISK_E_REC_SEQ);
 		it->seq += it->pend_jump;
 		it->pend_jump = 0;
 		return MML_RD_JUMP;
@@ -689,28 +582,29 @@ mml_rd_iter_next(struct mml_rd_iter *it, struct mml_rec *ret)
 		rc = look(it, it->mode, it->off, it->seq, &rec, &why);
 		if (rc == -ENOMEM)
 			return rc;
-		if (rc == 0 && rec.hdr.type == MML_REC_WRAP) {
-			/* A WRAP at 0 would send us round in place. */
-			if (it->off != 0) {
-				it->wraps++;
-				it->records++;
-				it->off = 0;
-				tries = 0;
-				if (!it->report_wraps)
-					continue;
-				*ret = rec;
-				return MML_RD_WRAP;
-			}
+		pos.off = it->off;
+		pos.seq = it->seq;
+		/* A WRAP at 0 would send us round in place. */
+		if (rc == 0 && mml_walk_follows(&w, &pos, &rec) ==
+		    MML_WALK_BREAK) {
 			why = MML_DISK_E_REC_TYPE;
 			rc = -EBADMSG;
 		}
 		if (rc == 0) {
+			mml_walk_advance(&w, &pos, &rec);
+			it->off = pos.off;
+			it->seq = pos.seq;
 			it->records++;
-			it->off = mml_disk_next_off(r->capacity, rec.off,
-			    rec.size);
-			it->seq++;
+			if (rec.hdr.type == MML_REC_ENTRY) {
+				*ret = rec;
+				return MML_RD_ENTRY;
+			}
+			it->wraps++;
+			tries = 0;
+			if (!it->report_wraps)
+				continue;
 			*ret = rec;
-			return MML_RD_ENTRY;
+			return MML_RD_WRAP;
 		}
 		/* Overwritten under us: the tail has moved past it. */
 		tail = mml_rd_ring_tail_seq(r);
@@ -778,11 +672,12 @@ mml_rd_iter_read_at(struct mml_rd_iter *it, uint64_t off, uint64_t seq,
  * whole ring; these find a place near the end, or near a key, by
  * bisection instead.  A probe scans from some offset for a record that
  * checks, but what it finds may be a forgery inside a payload (see
- * FORGE_MAX).  So the place we start from is never a probe's find
+ * MML_WALK_REACH).  So the place we start from is never a probe's find
  * itself: it is the record reached by following the chain from there
- * for more than FORGE_MAX bytes.  A chain that has left the payload it
- * started in is made of records the daemon wrote; a forged chain that
- * cannot leave it breaks, and we fall back to the tail.
+ * for more than MML_WALK_REACH bytes (mml_walk_confirm()).  A chain
+ * that has left the payload it started in is made of records the
+ * daemon wrote; a forged chain that cannot leave it breaks, and we fall
+ * back to the tail.
  */
 static int
 span_get(const struct mml_rd_ring *r, struct span *sp)
@@ -826,70 +721,57 @@ span_logical(const struct mml_rd_ring *r, const struct span *sp,
 }
 
 /*
- * The first entry at or after off, within FORGE_MAX bytes, that checks
- * with its CRC and carries a seq of the live part of the ring.
+ * The first entry at or after off, within MML_WALK_REACH bytes, that
+ * checks with its CRC and carries a seq of the live part of the ring.
  */
 static int
 probe(const struct mml_rd_ring *r, const struct span *sp, uint64_t off,
     struct mml_rec *ret)
 {
-	uint64_t cap = r->capacity, n, s;
-	uint16_t type;
+	struct mml_walk w;
+	struct mml_walk_scan sc;
+	struct mml_rec rec;
 
-	for (n = 0; n < FORGE_MAX && n < cap; n += MML_DISK_ALIGN,
-	    off += MML_DISK_ALIGN) {
-		if (off >= cap || cap - off < MML_REC_HDR)
-			off = 0;
-		memcpy(&type, r->data + off + offsetof(struct mml_rec_hdr,
-		    type), sizeof(type));
-		memcpy(&s, r->data + off + offsetof(struct mml_rec_hdr, seq),
-		    sizeof(s));
-		if (type != MML_REC_ENTRY || s < sp->tail_seq ||
-		    s >= sp->head_seq)
-			continue;
-		if (rec_check(r, off, s, 1, ret, NULL) == 0)
+	mml_walk_init(&w, r->data, r->capacity, sp->head_seq, MML_WALK_NOWHERE);
+	mml_walk_scan_init(&sc, &w, off, sp->tail_seq, sp->head_seq);
+	if (sc.left > MML_WALK_REACH / MML_DISK_ALIGN)
+		sc.left = MML_WALK_REACH / MML_DISK_ALIGN;
+	while (mml_walk_scan(&w, &sc, &rec)) {
+		if (rec.hdr.type == MML_REC_ENTRY) {
+			*ret = rec;
 			return 0;
+		}
 	}
 	return -1;
 }
 
 /*
- * A record the daemon certainly wrote, about FORGE_MAX bytes after the
- * logical position p: see above.  A chain broken by damage proves
- * nothing; the search goes on after the break, a few times.  Returns 0
- * and fills *ret, or -1.
+ * A record the daemon certainly wrote, about MML_WALK_REACH bytes after
+ * the logical position p: the entry mml_walk_confirm() reaches from a
+ * probe's find.  A chain broken by damage proves nothing; the search
+ * goes on after the break, a few times.  Nothing is known of the head
+ * here: only the length of the chain proves.  Returns 0 and fills *ret,
+ * or -1.
  */
 static int
 anchor(const struct mml_rd_ring *r, const struct span *sp, uint64_t p,
     struct mml_rec *ret)
 {
-	struct mml_rec rec;
-	uint64_t off, seq, walked, next;
+	struct mml_walk w;
+	struct mml_walk_pos end;
+	struct mml_rec rec, far;
+	uint64_t next;
 	int tries;
 
+	mml_walk_init(&w, r->data, r->capacity, UINT64_MAX, MML_WALK_NOWHERE);
 	for (tries = 0; tries < ANCHOR_TRIES; tries++) {
 		if (probe(r, sp, span_phys(r, sp, p), &rec) < 0)
 			return -1;
-		off = rec.off;
-		seq = rec.hdr.seq;
-		walked = 0;
-		for (;;) {
-			if (rec_check(r, off, seq, 1, &rec, NULL) < 0 ||
-			    (rec.hdr.type == MML_REC_WRAP && off == 0))
-				break;
-			if (rec.hdr.type == MML_REC_WRAP) {
-				walked += rec.size;
-				off = 0;
-				continue;
-			}
-			if (walked > FORGE_MAX)
-				goto found;
-			walked += rec.size;
-			seq++;
-			off = mml_disk_next_off(r->capacity, off, rec.size);
-		}
-		/* Broken at off: try from just after it, if that is on. */
-		next = span_logical(r, sp, off) + MML_DISK_ALIGN;
+		if (mml_walk_confirm(&w, &rec, MML_WALK_REACH, &end, &far) ==
+		    MML_WALK_PROVEN)
+			goto found;
+		/* Broken at end.off: try from just after it, if that is on. */
+		next = span_logical(r, sp, end.off) + MML_DISK_ALIGN;
 		if (next <= p || next >= sp->used)
 			return -1;
 		p = next;
@@ -900,9 +782,9 @@ found:
 	 * A forged WRAP could lead to real but evicted records at 0; only a
 	 * record the tail has not passed is in the ring.
 	 */
-	if (rec.hdr.seq < mml_rd_ring_tail_seq(r))
+	if (far.hdr.seq < mml_rd_ring_tail_seq(r))
 		return -1;
-	*ret = rec;
+	*ret = far;
 	return 0;
 }
 
@@ -1092,6 +974,21 @@ idx_seek(struct mml_rd_ring *r, const struct span *sp, int by_time,
 	return found;
 }
 
+/*
+ * Ends a seek: places the iterator at rec, a proven record, and returns
+ * 1; or, rec NULL, at the tail, and returns 0.
+ */
+static int
+seek_end(struct mml_rd_iter *it, const struct mml_rec *rec)
+{
+	if (rec == NULL) {
+		mml_rd_iter_tail(it);
+		return 0;
+	}
+	mml_rd_iter_seek(it, rec->off, rec->hdr.seq);
+	return 1;
+}
+
 int
 mml_rd_iter_seek_last(struct mml_rd_iter *it, uint64_t n)
 {
@@ -1105,7 +1002,7 @@ mml_rd_iter_seek_last(struct mml_rd_iter *it, uint64_t n)
 	if (n < sp.head_seq - sp.tail_seq) {
 		switch (idx_seek(r, &sp, 0, sp.head_seq - 1 - n, &rec)) {
 		case 1:
-			goto found;
+			return seek_end(it, &rec);
 		case 0:
 			goto tail;
 		}
@@ -1116,18 +1013,13 @@ mml_rd_iter_seek_last(struct mml_rd_iter *it, uint64_t n)
 	if (n > (sp.used - avg) / avg)
 		goto tail;
 	back = (n + 1) * avg;
-	if (back > sp.used || sp.used - back < FORGE_MAX)
+	if (back > sp.used || sp.used - back < MML_WALK_REACH)
 		goto tail;
-	if (anchor(r, &sp, sp.used - back - FORGE_MAX, &rec) < 0)
+	if (anchor(r, &sp, sp.used - back - MML_WALK_REACH, &rec) < 0)
 		goto tail;
-found:
-	it->off = rec.off;
-	it->seq = rec.hdr.seq;
-	it->pend_jump = 0;
-	return 1;
+	return seek_end(it, &rec);
 tail:
-	mml_rd_iter_tail(it);
-	return 0;
+	return seek_end(it, NULL);
 }
 
 int
@@ -1142,13 +1034,13 @@ mml_rd_iter_seek_key(struct mml_rd_iter *it, int by_time, uint64_t key)
 		goto tail;
 	switch (idx_seek(r, &sp, by_time, key, &rec)) {
 	case 1:
-		goto found;
+		return seek_end(it, &rec);
 	case 0:
 		goto tail;
 	}
 	/* Keys grow along the ring: find where they reach key. */
 	hi = sp.used;
-	while (hi - lo > FORGE_MAX) {
+	while (hi - lo > MML_WALK_REACH) {
 		mid = lo + (hi - lo) / 2;
 		if (probe(r, &sp, span_phys(r, &sp, mid), &rec) < 0) {
 			hi = mid;
@@ -1160,19 +1052,14 @@ mml_rd_iter_seek_key(struct mml_rd_iter *it, int by_time, uint64_t key)
 		else
 			hi = mid;
 	}
-	if (lo < FORGE_MAX || anchor(r, &sp, lo - FORGE_MAX, &rec) < 0)
-		goto tail;
 	/* Every entry before the place must be one the caller skips. */
-	if (!before_key(&rec, by_time, key))
+	if (lo < MML_WALK_REACH ||
+	    anchor(r, &sp, lo - MML_WALK_REACH, &rec) < 0 ||
+	    !before_key(&rec, by_time, key))
 		goto tail;
-found:
-	it->off = rec.off;
-	it->seq = rec.hdr.seq;
-	it->pend_jump = 0;
-	return 1;
+	return seek_end(it, &rec);
 tail:
-	mml_rd_iter_tail(it);
-	return 0;
+	return seek_end(it, NULL);
 }
 
 int

@@ -80,7 +80,7 @@ struct figure {
 	int valid;			/* the run checked its own result */
 	int skipped;			/* not measured, on purpose */
 	char note[200];
-	char target[64];		/* DESIGN.md target, "" if none */
+	char target[64];		/* HACKING.md target, "" if none */
 	int met;
 	struct {
 		const char *key;

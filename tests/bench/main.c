@@ -6,7 +6,7 @@
  *
  * Starts mmlogd from the build directory on a socket and ring in a
  * fresh temporary directory, measures every part beside its baseline,
- * prints one table row per figure and the DESIGN.md targets, and writes
+ * prints one table row per figure and the targets (HACKING.md), and writes
  * every figure to DIR/bench.json.  $BENCH (smoke, quick, full, peers;
  * comma-separated) chooses as the options do.  Exit status: 0, 1 if a
  * run did not check out or something did not work, 2 usage.
@@ -225,7 +225,7 @@ target_line(char *json, size_t cap, const char *text, const struct figure *f,
 	(void)snprintf(json + n, cap - n, "}");
 }
 
-/* The DESIGN.md targets, each beside the figure that answers it. */
+/* The targets (HACKING.md), each beside the figure that answers it. */
 static void
 print_targets(const struct bench_cfg *cfg, char *json, size_t cap)
 {
@@ -235,7 +235,7 @@ print_targets(const struct bench_cfg *cfg, char *json, size_t cap)
 	double r;
 
 	(void)snprintf(json, cap, "[");
-	(void)printf("\nTargets (DESIGN.md), read from this run:\n");
+	(void)printf("\nTargets (HACKING.md), read from this run:\n");
 	for (i = 0; i < fig_count(); i++) {
 		f = fig_at(i);
 		if (strncmp(f->name, "ingest.unbatched.", 17) != 0 ||

@@ -10,7 +10,7 @@
  * and sequence) and make it durable before READY=1.  Both restarts are
  * timed from fork to READY=1 on our notification socket.
  *
- * It also checks contract 1 of DESIGN.md: an accepted entry survives a
+ * It also checks contract 1 of HACKING.md: an accepted entry survives a
  * crash of the daemon, so the restarted ring ends where the killed one
  * did.
  */

@@ -6,7 +6,7 @@
  * (measured in the same run) and their ratio, value / baseline.  For
  * rates a higher ratio is better, for times and costs a lower one.
  * Whether the run checked out (valid), why it was skipped, and the
- * DESIGN.md target it answers to travel with it.
+ * target (HACKING.md) it answers to travel with it.
  */
 #include <errno.h>
 #include <linux/magic.h>

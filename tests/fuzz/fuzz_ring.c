@@ -23,7 +23,10 @@
  *      bound that only an endless walk exceeds), gives entries in
  *      increasing seq order, each of which checks; seeks to the newest n
  *      or to a seq land on a record at or below the key; the file is
- *      not "replaced".
+ *      not "replaced".  The walker under it (proto/walk.c), on its own:
+ *      its steps and resyncs from the tail end, take records that check
+ *      with seqs that only grow, and the chain proof of what a scan
+ *      finds ends on a record that checks.
  *   2. The daemon opens what the reader opens (unless a compatible flag
  *      it would not maintain is set) and refuses what the reader
  *      refuses; once open, its header checks, the chain from its tail
@@ -43,6 +46,7 @@
 
 #include "fuzz.h"
 #include "ringread.h"
+#include "walk.h"
 #include "../../daemon/log.h"
 #include "../../daemon/ring_internal.h"
 
@@ -140,6 +144,72 @@ walk(struct mml_rd_iter *it, uint64_t lo, uint64_t hi, uint64_t *ret_n)
 	return last;
 }
 
+/*
+ * The walker itself, from the header's tail, as the readers use it:
+ * mml_walk_next() and, where the chain breaks below head_seq,
+ * mml_walk_resync() (a few times: each may scan the ring once); then
+ * recovery's mml_walk_follow() and a few scans put to mml_walk_confirm().
+ */
+static void
+walk_direct(const struct mml_rd_ring *r, const struct mml_disk_header *h)
+{
+	struct mml_walk w;
+	struct mml_walk_pos pos = { h->tail_off, h->tail_seq }, was, end;
+	struct mml_walk_found f;
+	struct mml_walk_scan sc;
+	struct mml_rec rec, far, again;
+	enum mml_walk_step k;
+	enum mml_walk_resync rs;
+	uint64_t steps, max_steps, starts, last = 0;
+	int resyncs = 0, i;
+
+	mml_walk_init(&w, r->data, r->capacity, h->head_seq,
+	    MML_WALK_NOWHERE);
+	starts = mml_walk_span(r->capacity, 0, 0);
+	max_steps = 2 * starts + 16;
+	for (steps = 0;; steps++) {
+		FUZZ_CHECK(steps < max_steps);
+		was = pos;
+		k = mml_walk_next(&w, &pos, &rec);
+		if (k != MML_WALK_BREAK) {
+			FUZZ_CHECK(mml_walk_check(&w, rec.off, rec.hdr.seq, 1,
+			    &again, NULL) == 0);
+			FUZZ_CHECK(k == MML_WALK_NEXT ? rec.hdr.seq == was.seq :
+			    rec.hdr.seq > was.seq);
+			if (rec.hdr.type == MML_REC_ENTRY) {
+				FUZZ_CHECK(last == 0 || rec.hdr.seq > last);
+				last = rec.hdr.seq;
+			}
+			continue;
+		}
+		if (pos.seq >= w.seq_end || resyncs++ >= 8)
+			break;
+		rs = mml_walk_resync(&w, &pos, &f);
+		if (rs == MML_WALK_RS_NONE)
+			break;
+		FUZZ_CHECK(f.at.seq == pos.seq + f.lost);
+		FUZZ_CHECK(f.at.seq + f.jump <= w.seq_end);
+		FUZZ_CHECK(rs == MML_WALK_RS_DAMAGE || (f.lost == 0 &&
+		    f.jump > 0 && f.at.off == pos.off));
+		pos = f.at;
+	}
+	pos.off = h->tail_off;
+	pos.seq = h->tail_seq;
+	FUZZ_CHECK(mml_walk_follow(&w, &pos) <= starts);
+	mml_walk_scan_init(&sc, &w, h->tail_off, h->tail_seq, h->head_seq);
+	for (i = 0; i < 4 && mml_walk_scan(&w, &sc, &rec); i++) {
+		FUZZ_CHECK(rec.hdr.seq >= h->tail_seq &&
+		    rec.hdr.seq < h->head_seq);
+		if (mml_walk_confirm(&w, &rec, MML_WALK_REACH, &end, &far) !=
+		    MML_WALK_PROVEN)
+			continue;
+		FUZZ_CHECK(far.hdr.type == MML_REC_ENTRY);
+		FUZZ_CHECK(far.hdr.seq > rec.hdr.seq);
+		FUZZ_CHECK(mml_walk_check(&w, far.off, far.hdr.seq, 1, &again,
+		    NULL) == 0);
+	}
+}
+
 static void
 read_ring(struct mml_rd_ring *r)
 {
@@ -154,6 +224,7 @@ read_ring(struct mml_rd_ring *r)
 
 	mml_rd_ring_header(r, &h);
 	FUZZ_CHECK(mml_rd_ring_replaced(r) == 0);
+	walk_direct(r, &h);
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		mml_rd_iter_init(&it, r, modes[i]);
 		it.report_wraps = i == 1;
@@ -371,9 +442,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		append_entries(r, appends);
 		next = r->next_seq;
 		check_own_entries(r, start_off, first_new);
-		/* Appends may have evicted the first of their own entries. */
-		if (r->tail_seq > first_new)
-			first_new = r->tail_seq;
 		/* Appends may have evicted the first of their own entries. */
 		if (r->tail_seq > first_new)
 			first_new = r->tail_seq;

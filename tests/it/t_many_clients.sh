@@ -1,7 +1,7 @@
 #!/bin/bash
 # Two thousand clients at once: all are accepted, each one's entry is
 # stored, another client is served meanwhile, and the daemon's own memory
-# (outside the map) stays small, as DESIGN.md promises.  Afterwards every
+# (outside the map) stays small, as HACKING.md promises.  Afterwards every
 # connection is closed again.
 . "$(dirname "$0")/lib.sh"
 
