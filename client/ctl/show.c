@@ -175,8 +175,10 @@ mml_ctl_show(const struct mml_ctl_opts *o)
 	sh.flt.prio_max = 7;
 	sh.fw.notify_fd = sh.fw.ino = -1;
 	/* Every argument is checked before the file is opened. */
-	if ((rc = show_args(&sh)) != 0)
-		return rc;
+	if ((rc = show_args(&sh)) != 0) {
+		status = rc;
+		goto out;
+	}
 	if (show_cursor_file(&sh) < 0 || show_open(&sh, &h) < 0)
 		goto out;
 	if (o->follow && show_follow_start(&sh) < 0)
