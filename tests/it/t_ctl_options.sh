@@ -41,7 +41,10 @@ n_abbr=0
 for cmd in show write status dump; do
 	for p in $(prefixes "$old_ctl"); do
 		became "$cmd" "$p" && continue
-		for form in "--$p=x" "--$p"; do
+		# Both forms for show; "--p=x" is enough for the others.
+		forms="--$p=x"
+		[ "$cmd" = show ] && forms="--$p=x --$p"
+		for form in $forms; do
 			"$MMLOGCTL" --file "$RING" "$cmd" $form x </dev/null >"$T/a.out" 2>"$T/a.err"
 			rc=$?
 			[ "$rc" = 2 ] || fail "mmlogctl $cmd $form x: exit $rc, expected 2 ($(head -c 200 "$T/a.err"))"
