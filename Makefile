@@ -47,6 +47,9 @@ EV_CFLAGS	:= $(shell pkg-config --cflags libev 2>/dev/null)
 EV_LIBS		:= $(shell pkg-config --libs libev 2>/dev/null || echo -lev)
 RELP_CFLAGS	:= $(shell pkg-config --cflags relp 2>/dev/null)
 RELP_LIBS	:= $(shell pkg-config --libs relp 2>/dev/null || echo -lrelp)
+# mmlogctl's -g, as journalctl's: PCRE2 (libpcre2-dev).
+PCRE2_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
+PCRE2_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
 
 SOVERSION	:= 0
 LIBVERSION	:= 0.1.0
@@ -61,11 +64,12 @@ DAEMON_LIB_SRC	:= daemon/ring.c daemon/ringfile.c daemon/server.c \
 DAEMON_SRC	:= daemon/main.c $(DAEMON_LIB_SRC)
 CLIENT_SRC	:= client/lib/client.c client/lib/sock.c
 RINGREAD_SRC	:= client/ringread/read.c client/ringread/format.c \
-		   client/ringread/cursor.c client/ringread/follow.c
+		   client/ringread/cursor.c client/ringread/follow.c \
+		   client/ringread/fields.c client/ringread/match.c
 CTL_SRC		:= client/ctl/main.c client/ctl/opts.c client/ctl/util.c \
-		   client/ctl/show.c client/ctl/write.c client/ctl/status.c \
-		   client/ctl/verify.c client/ctl/dump.c client/ctl/control.c \
-		   client/ctl/pager.c $(RINGREAD_SRC)
+		   client/ctl/show.c client/ctl/write.c client/ctl/run.c \
+		   client/ctl/status.c client/ctl/verify.c client/ctl/dump.c \
+		   client/ctl/control.c client/ctl/pager.c $(RINGREAD_SRC)
 FWD_SRC		:= client/forward/main.c client/forward/msg.c \
 		   client/forward/out.c $(RINGREAD_SRC)
 
@@ -78,11 +82,11 @@ INC_proto	:= -Iproto
 INC_daemon	:= -Iproto -Idaemon $(EV_CFLAGS) $(SYSTEMD_CFLAGS)
 INC_lib		:= -Iproto -Iclient/lib
 INC_ringread	:= $(INC_lib) -Iclient/ringread
-INC_ctl		:= $(INC_ringread) -Iclient/ctl
+INC_ctl		:= $(INC_ringread) -Iclient/ctl $(PCRE2_CFLAGS)
 INC_forward	:= $(INC_ringread) -Iclient/forward $(RELP_CFLAGS) $(SYSTEMD_CFLAGS)
 INC_tests	:= -Iproto -Idaemon -Iclient/lib -Iclient/ringread -Iclient/ctl \
 		   -Iclient/forward -Itests/bench -Itests/fuzz $(EV_CFLAGS) \
-		   $(SYSTEMD_CFLAGS) $(CHECK_CFLAGS) $(RELP_CFLAGS)
+		   $(SYSTEMD_CFLAGS) $(CHECK_CFLAGS) $(RELP_CFLAGS) $(PCRE2_CFLAGS)
 # The include flags of a source file, by its folder.
 inc = $(INC_$(if $(filter proto/%,$(1)),proto,$(if $(filter daemon/%,$(1)),daemon,$(if \
 	$(filter client/lib/%,$(1)),lib,$(if $(filter client/ringread/%,$(1)),ringread,$(if \
@@ -138,13 +142,13 @@ $(PCFILE): client/lib/mmlogclient.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(LIBVERSION)|g' $< > $@
 
 $(MMLOGCTL): $(call obj,$(CTL_SRC) $(PROTO_SRC)) $(LIBA)
-	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $(call obj,$(CTL_SRC) $(PROTO_SRC)) $(LIBA) -lpthread
+	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $(call obj,$(CTL_SRC) $(PROTO_SRC)) $(LIBA) $(PCRE2_LIBS) -lpthread
 
 $(MMLOGFWD): $(call obj,$(FWD_SRC) $(PROTO_SRC)) $(LIBA)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $(call obj,$(FWD_SRC) $(PROTO_SRC)) $(LIBA) \
 	    $(RELP_LIBS) $(SYSTEMD_LIBS) -lpthread
 
-$(CHECKBIN): $(call obj,$(TEST_SRC) $(DAEMON_LIB_SRC) $(PROTO_SRC) client/forward/msg.c client/ringread/format.c $(CLIENT_SRC))
+$(CHECKBIN): $(call obj,$(TEST_SRC) $(DAEMON_LIB_SRC) $(PROTO_SRC) client/forward/msg.c client/ringread/format.c client/ringread/fields.c client/ringread/match.c client/ringread/read.c client/ringread/cursor.c $(CLIENT_SRC))
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
 
 $(BENCHBIN): $(call obj,$(BENCH_SRC) $(PROTO_SRC)) $(LIBA)
@@ -223,7 +227,7 @@ FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c daemon/conf.c daemon/log.c \
 		   $(PROTO_SRC) $(CTL_SRC) $(CLIENT_SRC)
 FUZZ_SRC_syslog	:= daemon/syslog_parse.c daemon/entry.c $(PROTO_SRC)
 FUZZ_SRC_kmsg	:= daemon/kmsg.c daemon/syslog_parse.c daemon/entry.c $(PROTO_SRC)
-FUZZ_LIBS	:= $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
+FUZZ_LIBS	:= $(EV_LIBS) $(SYSTEMD_LIBS) $(PCRE2_LIBS) -lpthread
 # Run options: inputs up to 128 KiB (a whole small ring), 10 s each.
 FUZZ_RUN_OPTS	:= -timeout=10 -rss_limit_mb=2048 -max_len=131072 \
 		   -close_fd_mask=3 -print_final_stats=1

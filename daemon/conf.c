@@ -363,7 +363,8 @@ mml_conf_args(struct mml_conf *c, int argc, char **argv)
 		c->config_explicit = 1;
 	} else
 		c->config_path = MML_DEFAULT_CONFIG;
-	while ((ch = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+	while ((ch = mml_getopt_long(argc, argv, shorts, longopts, NULL)) !=
+	    -1) {
 		const struct opt *o = NULL;
 
 		switch (ch) {

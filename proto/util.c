@@ -1,9 +1,12 @@
 /*
  * util.c: number and size parsing shared by mmlogd's options and
- * configuration file, mmlogctl and mmlog-forward (util.h).
+ * configuration file, mmlogctl and mmlog-forward, and their one rule
+ * for long options (util.h).
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -90,4 +93,41 @@ mml_parse_size(const char *s, uint64_t *ret)
 		return -ERANGE;
 	*ret = v << shift;
 	return 0;
+}
+
+int
+mml_getopt_long(int argc, char *const argv[], const char *optstring,
+    const struct option *longopts, int *longindex)
+{
+	const char *given, *name;
+	size_t len;
+	int c, idx = -1, at;
+
+	c = getopt_long(argc, argv, optstring, longopts, &idx);
+	if (c == -1 || idx < 0)
+		goto out;
+	/*
+	 * The element the option came from: the last one getopt took, or
+	 * the one before it if that was the option's separate argument.
+	 */
+	at = optind - 1;
+	if (optarg != NULL && at > 0 && optarg == argv[at])
+		at--;
+	given = argv[at];
+	name = longopts[idx].name;
+	len = strlen(name);
+	if (strncmp(given, "--", 2) == 0 && strncmp(given + 2, name, len) == 0 &&
+	    (given[2 + len] == '\0' || given[2 + len] == '='))
+		goto out;
+	if (opterr)
+		(void)fprintf(stderr, "%s: unrecognized option '%s'\n", argv[0],
+		    given);
+	optind = at + 1;
+	optopt = 0;
+	optarg = NULL;
+	return '?';
+out:
+	if (longindex != NULL)
+		*longindex = idx;
+	return c;
 }

@@ -1,11 +1,13 @@
 /*
  * util.h: the small facts every program of the project needs, written
- * once: reading a number or a size from text, and the clocks.  Pure: no
- * I/O, no allocation, no logging.
+ * once: reading a number or a size from text, the clocks, and the rule
+ * that long options match by their whole name.  Pure: no I/O, no
+ * allocation, no logging (but getopt's own message, as getopt gives it).
  */
 #ifndef MML_UTIL_H
 #define MML_UTIL_H
 
+#include <getopt.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -29,6 +31,19 @@ int mml_parse_range(const char *s, uint64_t min, uint64_t max,
  * "65536", "64M", "1GiB", "4kb".  Returns 0 and *ret; -EINVAL or -ERANGE.
  */
 int mml_parse_size(const char *s, uint64_t *ret);
+
+/*
+ * getopt_long(3), but a long option matches only by its whole name.
+ * glibc takes any unique prefix of a long option for it ("--cur" for
+ * "--cursor-file"), so that a mistyped option, or one a later version
+ * adds, silently becomes another.  Returns what getopt_long() returns;
+ * for an abbreviation, '?' with optopt 0 and argv[optind - 1] the
+ * abbreviated option as given, after saying so on stderr as getopt does
+ * for an unknown one if opterr is set.  Example: with a long option
+ * "lines", "--lines=5" gives its val and "--li=5" gives '?'.
+ */
+int mml_getopt_long(int argc, char *const argv[], const char *optstring,
+    const struct option *longopts, int *longindex);
 
 /* The clock's time in microseconds, and in nanoseconds. */
 static inline uint64_t

@@ -158,11 +158,22 @@ START_TEST(test_bad_args)
 	const char *a2[] = { "mmlogd", "--resize=yes", NULL };
 	const char *a3[] = { "mmlogd", "extra", NULL };
 	const char *a4[] = { "mmlogd", "--check-config", NULL };
+	/* Long options by their whole name only (getopt took prefixes). */
+	const char *a5[] = { "mmlogd", "--check", NULL };
+	const char *a6[] = { "mmlogd", "--si", "1M", NULL };
+	const char *a7[] = { "mmlogd", "--socke=/x", NULL };
+	const char *a8[] = { "mmlogd", "--size=1M", "--socket", "/x", NULL };
 
 	ck_assert_int_eq(args(&c, a1), -EINVAL);
 	ck_assert_int_eq(args(&c, a2), -EINVAL);	/* a flag */
 	ck_assert_int_eq(args(&c, a3), -EINVAL);
 	ck_assert_int_eq(args(&c, a4), MML_CONF_CHECK);
+	opterr = 0;
+	ck_assert_int_eq(args(&c, a5), -EINVAL);
+	ck_assert_int_eq(args(&c, a6), -EINVAL);
+	ck_assert_int_eq(args(&c, a7), -EINVAL);
+	opterr = 1;
+	ck_assert_int_eq(args(&c, a8), MML_CONF_RUN);
 }
 END_TEST
 

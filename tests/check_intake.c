@@ -87,13 +87,12 @@ urgent(void *arg)
 }
 
 static void
-note(const struct mml_rate_sender *who, const char *msg, size_t len,
-    uint64_t n, void *arg)
+note(const struct mml_rate_sender *who, const char *key, const char *msg,
+    size_t len, uint64_t n, void *arg)
 {
 	(void)who;
 	(void)arg;
-	(void)mml_ring_append_note(ring, 0, 0, 0, "", 0, msg, len,
-	    "MMLOG_SUPPRESSED", n);
+	(void)mml_ring_append_note(ring, 0, 0, 0, "", 0, msg, len, key, n);
 }
 
 static int

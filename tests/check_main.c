@@ -35,6 +35,7 @@ Suite *intake_suite(void);
 Suite *conf_suite(void);
 Suite *fwd_suite(void);
 Suite *client_suite(void);
+Suite *fields_suite(void);
 
 /* Every suite, in the order they run. */
 static Suite *(*const suites[])(void) = {
@@ -56,6 +57,8 @@ static Suite *(*const suites[])(void) = {
 	/* client/: mmlog-forward's formatter, libmmlogclient's requests. */
 	fwd_suite,
 	client_suite,
+	/* The reader's fields and matches. */
+	fields_suite,
 };
 
 int

@@ -9,10 +9,11 @@
 # python3-minimal: Python's SysLogHandler and socket clients in the intake
 # tests (t_syslog_clients, t_intake_activation, t_unit_security); systemd
 # brings systemd-cat and systemd-journald (t_journal_clients,
-# t_journald_forward), bsdutils logger.
+# t_journald_forward), bsdutils logger.  libpcre2-dev: mmlogctl's -g
+# (PCRE2, as journalctl's).
 pkgs="gcc make pkg-config libev-dev libsystemd-dev check systemd procps gawk man-db
     groff-base librelp-dev rsyslog rsyslog-relp openssl strace faketime
-    systemd-journal-remote python3-minimal bsdutils"
+    systemd-journal-remote python3-minimal bsdutils libpcre2-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -15,7 +15,12 @@
 
 #define MML_CTL_EXIT_USAGE	2
 
-/* Every option, for checking which command may take which. */
+/*
+ * Every option, for checking which command may take which.  A letter or
+ * a long name may mean one thing to one command and another to another
+ * (-f follows in show and names a file in write, as in journalctl and
+ * logger): each meaning is an option of its own (opts.c's table).
+ */
 enum mml_ctl_opt {
 	MML_CTL_OPT_FILE, MML_CTL_OPT_SOCKET, MML_CTL_OPT_HELP,
 	MML_CTL_OPT_VERSION,
@@ -24,11 +29,23 @@ enum mml_ctl_opt {
 	MML_CTL_OPT_UNTIL, MML_CTL_OPT_PID, MML_CTL_OPT_UID, MML_CTL_OPT_GREP,
 	MML_CTL_OPT_AFTER_CURSOR, MML_CTL_OPT_CURSOR_FILE,
 	MML_CTL_OPT_SHOW_CURSOR, MML_CTL_OPT_REVERSE, MML_CTL_OPT_OUTPUT,
-	MML_CTL_OPT_NO_PAGER, MML_CTL_OPT_TIMEOUT,
+	MML_CTL_OPT_NO_PAGER,
+	/* show, with journalctl's spelling */
+	MML_CTL_OPT_CURSOR, MML_CTL_OPT_UNIT, MML_CTL_OPT_BOOT,
+	MML_CTL_OPT_LIST_BOOTS, MML_CTL_OPT_DMESG, MML_CTL_OPT_VALUES,
+	MML_CTL_OPT_FIELDS, MML_CTL_OPT_OUTPUT_FIELDS, MML_CTL_OPT_PAGER_END,
+	MML_CTL_OPT_QUIET, MML_CTL_OPT_UTC, MML_CTL_OPT_NO_HOSTNAME,
+	MML_CTL_OPT_CATALOG, MML_CTL_OPT_CASE_SENSITIVE,
+	/* write, with logger's */
+	MML_CTL_OPT_LOG_PID, MML_CTL_OPT_ID, MML_CTL_OPT_STDERR,
+	MML_CTL_OPT_SKIP_EMPTY, MML_CTL_OPT_INPUT, MML_CTL_OPT_SD_ID,
+	MML_CTL_OPT_SD_PARAM, MML_CTL_OPT_TIMEOUT,
+	/* run, with systemd-cat's */
+	MML_CTL_OPT_STDOUT_SOCKET, MML_CTL_OPT_LEVEL_PREFIX,
 	MML_CTL_OPT__MAX
 };
 
-#define MML_CTL_BIT(o)		(1U << (o))
+#define MML_CTL_BIT(o)		((uint64_t)1 << (o))
 /* What every command takes. */
 #define MML_CTL_GLOBAL_OPTS	(MML_CTL_BIT(MML_CTL_OPT_FILE) | \
 				    MML_CTL_BIT(MML_CTL_OPT_SOCKET) | \
@@ -45,7 +62,7 @@ struct mml_ctl_opts;
 struct mml_ctl_cmd {
 	const char	*name;
 	int		(*fn)(const struct mml_ctl_opts *);
-	unsigned	 opts;
+	uint64_t	 opts;
 	int		 takes_args;
 	const char	*help;
 };
@@ -54,21 +71,27 @@ struct mml_ctl_cmd {
 extern const struct mml_ctl_cmd mml_ctl_cmds[];
 extern const size_t mml_ctl_n_cmds;
 
+/* write's --sd-id and --sd-param, in the order given. */
+struct mml_ctl_sd {
+	int		 is_param;
+	const char	*arg;
+};
+
 /* The command line, as given; checked per command once it is known. */
 struct mml_ctl_opts {
 	const struct mml_ctl_cmd *cmd;
 	int		 cmd_named;	/* the command line named it */
-	unsigned	 seen;		/* MML_CTL_BIT(enum mml_ctl_opt) */
+	uint64_t	 seen;		/* MML_CTL_BIT(enum mml_ctl_opt) */
 	const char	*file;
 	const char	*socket;
 	const char	*prio;
 	const char	**tags;
 	size_t		 n_tags;
 	int		 sync;
-	const char	*timeout;	/* write: seconds, as given */
-	const char	**fields;
+	const char	**fields;	/* write -F KEY=VALUE */
 	size_t		 n_fields;
-	const char	*lines;
+	const char	*lines;		/* -n N; NULL with lines_bare: 10 */
+	int		 lines_bare;	/* -n without a number */
 	int		 follow;
 	const char	*since;
 	const char	*until;
@@ -80,6 +103,34 @@ struct mml_ctl_opts {
 	int		 show_cursor;
 	int		 reverse;
 	const char	*output;
+	/* show */
+	const char	*cursor;
+	const char	**units;
+	size_t		 n_units;
+	const char	*boot;		/* -b's descriptor; NULL: the current */
+	int		 list_boots;
+	int		 dmesg;
+	const char	*values;	/* -F FIELD */
+	int		 list_fields;	/* -N */
+	const char	**output_fields;
+	size_t		 n_output_fields;
+	int		 pager_end;
+	int		 quiet;
+	int		 utc;
+	int		 no_hostname;
+	int		 case_sensitive;	/* -1: by the pattern's case */
+	/* write */
+	int		 log_pid;	/* -i, or --id without a value */
+	const char	*id;		/* --id=ID */
+	int		 to_stderr;
+	int		 skip_empty;
+	const char	*input;		/* -f FILE */
+	struct mml_ctl_sd *sd;
+	size_t		 n_sd;
+	const char	*timeout;
+	/* run */
+	const char	*stdout_socket;
+	const char	*level_prefix;
 	char		**args;
 	size_t		 n_args;
 };
@@ -87,8 +138,11 @@ struct mml_ctl_opts {
 /*
  * The command line (opts.c).  mml_ctl_parse_args() reads argv into o
  * (zeroed by the caller): options may come before or after the command,
- * which is the first other argument (mml_ctl_cmds[0] if none), and the
- * rest are the command's arguments.  Unless --help or --version was
+ * which is the first other argument (mml_ctl_cmds[0] if none, or if the
+ * first is a match such as FIELD=VALUE or "+"), and the rest are the
+ * command's arguments; for `run`, everything from the first argument
+ * after it on is the program's command line, options included.  A long
+ * option matches only by its whole name.  Unless --help or --version was
  * given, it then checks that the command takes every option given and
  * sets the ring's and the socket's paths from the environment or the
  * defaults.  Returns 0, or the exit status to end with after saying why
@@ -101,15 +155,27 @@ void	mml_ctl_opts_free(struct mml_ctl_opts *o);
 /*
  * Values of options (opts.c).  mml_ctl_parse_prio() reads "P" (P and
  * more urgent: 0..P) or "P..Q" (the range, in either order) into
- * *ret_min <= *ret_max.  mml_ctl_parse_time() reads a --since/--until
- * time ("YYYY-MM-DD HH:MM:SS", "YYYY-MM-DD", "HH:MM[:SS]", "@EPOCH[.F]",
- * "now", "today", "yesterday", "tomorrow", "N unit ago", "-N unit",
- * "+N unit") into CLOCK_REALTIME usec.  Both return 0 or -EINVAL.
+ * *ret_min <= *ret_max.  mml_ctl_parse_syslog_prio() reads logger's
+ * "[FACILITY.]LEVEL" (names, or numbers as syslog.h has them: a level
+ * 0-7, a facility as LOG_LOCAL0 is, 128) into *ret_level and
+ * *ret_facility (0-23; -1 if none was named; kern is taken as user, as
+ * logger does).  mml_ctl_parse_time() reads a --since/--until time as
+ * systemd's parse_timestamp() (systemd.time(7)): "[WEEKDAY ]YYYY-MM-DD
+ * [HH:MM[:SS[.FRAC]]]" (also YY-MM-DD), "HH:MM[:SS[.FRAC]]" today, "now",
+ * "today", "yesterday", "tomorrow", each optionally followed by " UTC"
+ * or the local zone's name; "@SPAN" since the epoch; "+SPAN", "-SPAN",
+ * "SPAN ago", "SPAN left" from now, where SPAN is "3h 5min", "1.5d", a
+ * bare number of seconds...  It writes CLOCK_REALTIME usec.
+ * mml_ctl_parse_bool() reads systemd's booleans (1 yes y true t on, 0 no
+ * n false f off, any case) into 1 or 0.  All return 0 or -EINVAL.
  * mml_ctl_pattern_has_upper() is journalctl's "smart case": 1 if the
- * pattern has an uppercase letter (-g is then exact), else 0.
+ * pattern has an uppercase ASCII letter (-g is then exact), else 0.
  */
 int	mml_ctl_parse_prio(const char *s, int *ret_min, int *ret_max);
+int	mml_ctl_parse_syslog_prio(const char *s, int *ret_level,
+	    int *ret_facility);
 int	mml_ctl_parse_time(const char *s, uint64_t *ret);
+int	mml_ctl_parse_bool(const char *s);
 int	mml_ctl_pattern_has_upper(const char *s);
 
 /*
@@ -160,6 +226,7 @@ int	mml_ctl_dump(const struct mml_ctl_opts *o);
 int	mml_ctl_clear(const struct mml_ctl_opts *o);
 int	mml_ctl_rotate_id(const struct mml_ctl_opts *o);
 int	mml_ctl_reset_counters(const struct mml_ctl_opts *o);
+int	mml_ctl_run(const struct mml_ctl_opts *o);
 
 /*
  * Terminal manners (pager.c).  mml_ctl_color_wanted() says whether
@@ -172,11 +239,12 @@ int	mml_ctl_color_wanted(int fd);
  * Starts a pager on standard output if it is a terminal, as journalctl
  * does: $MMLOG_PAGER, else $PAGER, else less(1) (with LESS=FRSXMK
  * unless $LESS is set), else more(1), else a plain copy.  An empty
- * value or "cat" means no pager.  Returns 1 if a pager now reads our
+ * value or "cat" means no pager.  With end set (-e), less starts at the
+ * end ("+G" added to $LESS, as journalctl does).  Returns 1 if a pager now reads our
  * standard output, 0 if none was started, -errno on failure (nothing
  * changed then).
  */
-int	mml_ctl_pager_open(void);
+int	mml_ctl_pager_open(int end);
 
 /*
  * Flushes and closes standard output, then waits for the pager to exit,

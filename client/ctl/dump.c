@@ -24,13 +24,15 @@ mml_ctl_dump(const struct mml_ctl_opts *o)
 	uint64_t bytes = DUMP_BYTES;
 	int rc;
 
+	if (o->lines_bare)
+		return mml_ctl_usage_error("dump -n needs a byte count");
 	if (o->lines != NULL && mml_parse_u64(o->lines, &bytes) < 0)
 		return mml_ctl_usage_error("invalid byte count '%s'", o->lines);
 	r = mml_ctl_open_ring(o->file);
 	if (r == NULL)
 		return EXIT_FAILURE;
 	if (!(o->seen & MML_CTL_BIT(MML_CTL_OPT_NO_PAGER)) &&
-	    (rc = mml_ctl_pager_open()) < 0)
+	    (rc = mml_ctl_pager_open(0)) < 0)
 		mml_ctl_msg("cannot start a pager (%s); writing to the terminal",
 		    strerror(-rc));
 	mml_rd_ring_header(r, &h);

@@ -4,14 +4,14 @@
  * reads the command line (opts.c) and runs the command named.
  *
  *	mmlogctl [show] [-n N] [-f] [--since T] [--until T] [-p PRIO] ...
- *	mmlogctl write [-p PRIO] [-t TAG] [--sync] [--timeout S]
- *	    [-F KEY=VALUE] [MESSAGE...]
- *	mmlogctl status [-o json]
+ *	mmlogctl write [-p PRIO] [-t TAG] [--sync] [-F KEY=VALUE] [MESSAGE...]
+ *	mmlogctl run [-t TAG] [-p PRIO] -- COMMAND [ARGS...]
+ *	mmlogctl status [-o json|prometheus]
  *	mmlogctl verify
  *	mmlogctl dump [-n BYTES]
  *	mmlogctl clear | rotate-id | reset-counters
  *
- * Each command is a file of its own (show.c, write.c, status.c,
+ * Each command is a file of its own (show.c, write.c, run.c, status.c,
  * verify.c, dump.c, control.c).  Reading commands map the ring file
  * read-only (client/ringread/) and work whether or not the daemon runs;
  * `write` goes through libmmlogclient; `show -f`, `status` and the
@@ -45,49 +45,94 @@ static const char help_global[] =
     "  -h, --help         this help; COMMAND -h for a command's\n"
     "  --version          the version\n";
 static const char help_show[] =
-    "mmlogctl [show] [options]: print entries from the ring\n"
-    "  -n, --lines N      the newest N matching entries ('all': every "
+    "mmlogctl [show] [options] [FIELD=VALUE... [+ FIELD=VALUE...]]: print "
+    "entries\n"
+    "  FIELD=VALUE        entries with that field (the same field again: "
+    "either\n"
+    "                     value; another field: both; '+': either group)\n"
+    "  -n, --lines [N]    the newest N matching entries (10; 'all': every "
     "one)\n"
     "  -f, --follow       keep printing new entries (default -n 10)\n"
     "  -S, --since T      entries at or after T\n"
     "  -U, --until T      entries at or before T\n"
-    "      T: 'YYYY-MM-DD HH:MM:SS', 'YYYY-MM-DD', 'HH:MM:SS', "
-    "'@EPOCH', 'now',\n"
-    "         'today', 'yesterday', 'N{s,min,h,d} ago', '-Nh'\n"
+    "      T: '[Wed ]YYYY-MM-DD HH:MM:SS[.FRAC][ UTC]', 'HH:MM', '@EPOCH', "
+    "'now',\n"
+    "         'today', 'yesterday', '3h 5min ago', '-1d', '+10min'\n"
     "  -p, --priority P   P and more urgent, or a range P..Q\n"
     "  -t, --identifier T entries with tag T (repeatable: any of "
     "them)\n"
+    "  -u, --unit UNIT    entries of a systemd unit (a glob: any that "
+    "matches)\n"
+    "  -k, --dmesg        kernel entries (_TRANSPORT=kernel)\n"
     "      --pid PID      entries from process PID\n"
     "      --uid UID      entries from user UID\n"
-    "  -g, --grep RE      message matches the extended regex RE "
-    "(ignoring case\n"
-    "                     unless RE has an uppercase letter)\n"
+    "  -g, --grep RE      message matches the PCRE2 pattern RE (ignoring "
+    "case\n"
+    "                     unless RE has a capital; with -n, newest first)\n"
+    "      --case-sensitive[=BOOL]  decide -g's case yourself\n"
+    "  -c, --cursor C     entries from cursor C on\n"
     "      --after-cursor C  entries after cursor C\n"
     "      --cursor-file F   start after the cursor in F; store the "
     "last in F\n"
     "      --show-cursor  print the last cursor after the entries\n"
     "  -r, --reverse      newest first\n"
-    "  -o, --output FMT   short, short-precise, short-iso, json, "
-    "json-pretty,\n"
-    "                     export, cat or raw (the records' bytes)\n"
+    "  -F, --field FIELD  each value of FIELD once, instead of entries\n"
+    "  -N, --fields       each field name once, instead of entries\n"
+    "  -o, --output FMT   short, short-precise, short-iso, "
+    "short-iso-precise,\n"
+    "                     short-full, short-monotonic, short-unix, "
+    "with-unit, verbose,\n"
+    "                     json, json-pretty, json-seq, export, cat or raw\n"
+    "      --output-fields=F,G  only these fields (verbose, json, export, "
+    "cat)\n"
+    "      --utc          times in UTC\n"
+    "      --no-hostname  no host name in the short formats\n"
+    "  -q, --quiet        no '-- No entries --' when nothing is selected\n"
+    "  -e, --pager-end    start the pager at the end (-n 1000 unless -n)\n"
     "      --no-pager     do not pipe the output of a terminal into "
-    "a pager\n";
+    "a pager\n"
+    "  -x, --catalog      accepted (there is no message catalog)\n"
+    "  -b, --boot [ID|N], --list-boots  not yet: the ring keeps no boots "
+    "yet\n";
 static const char help_write[] =
     "mmlogctl write [options] [MESSAGE...]: log a message (stdin "
     "lines if none)\n"
-    "  -p, --priority P   emerg alert crit err warning notice info "
-    "debug, or 0-7\n"
-    "                     (default notice)\n"
+    "  -p, --priority P   [facility.]level: emerg alert crit err warning "
+    "notice\n"
+    "                     info debug, or 0-7 (default notice); "
+    "local3.info...\n"
     "  -t, --tag TAG      SYSLOG_IDENTIFIER (default $USER or "
     "mmlogctl)\n"
     "  -F, --field K=V    add a structured field (repeatable)\n"
-    "      --sync         wait until durable, print the sequence "
-    "number\n"
+    "  -f, --file FILE    log the lines of FILE\n"
+    "  -e, --skip-empty   skip empty lines (of stdin or FILE)\n"
+    "  -i, --id[=ID]      the pid is in _PID already; --id=ID stores "
+    "MMLOG_ID=ID\n"
+    "  -s, --stderr       also write each message to stderr, as logger "
+    "does\n"
+    "      --sd-id ID --sd-param NAME=\"VALUE\"  RFC 5424 structured data, "
+    "stored\n"
+    "                     as the field SD_ID_NAME (as the syslog intake "
+    "does)\n"
     "      --timeout S    give up after S seconds waiting for the "
-    "daemon\n";
+    "daemon\n"
+    "      --sync         wait until durable, print the sequence "
+    "number\n";
+static const char help_run[] =
+    "mmlogctl run [options] [--] COMMAND [ARGS...]: run COMMAND with "
+    "its stdout\n"
+    "and stderr connected to mmlogd's stdout stream, as systemd-cat does\n"
+    "  -t, --identifier T SYSLOG_IDENTIFIER of its lines (default none)\n"
+    "  -p, --priority P   [facility.]level of its lines (default info)\n"
+    "      --level-prefix=BOOL  lines may start with <N> (default yes)\n"
+    "      --stdout-socket PATH  (default: $MMLOG_STDOUT_SOCKET, else "
+    "'stdout'\n"
+    "                     beside --socket)\n";
 static const char help_status[] =
-    "mmlogctl status [-o json]: the ring's header and the daemon's "
-    "counters\n";
+    "mmlogctl status [-o json|prometheus]: the ring's header and the "
+    "daemon's\n"
+    "counters (prometheus: the text format node_exporter's textfile "
+    "collector reads)\n";
 static const char help_verify[] =
     "mmlogctl verify: check the header and every record's CRC and "
     "sequence\n";
@@ -113,10 +158,24 @@ const struct mml_ctl_cmd mml_ctl_cmds[] = {
 	    BIT(MML_CTL_OPT_GREP) | BIT(MML_CTL_OPT_AFTER_CURSOR) |
 	    BIT(MML_CTL_OPT_CURSOR_FILE) | BIT(MML_CTL_OPT_SHOW_CURSOR) |
 	    BIT(MML_CTL_OPT_REVERSE) | BIT(MML_CTL_OPT_OUTPUT) |
-	    BIT(MML_CTL_OPT_NO_PAGER), 0, help_show },
+	    BIT(MML_CTL_OPT_NO_PAGER) | BIT(MML_CTL_OPT_CURSOR) |
+	    BIT(MML_CTL_OPT_UNIT) | BIT(MML_CTL_OPT_BOOT) |
+	    BIT(MML_CTL_OPT_LIST_BOOTS) | BIT(MML_CTL_OPT_DMESG) |
+	    BIT(MML_CTL_OPT_VALUES) | BIT(MML_CTL_OPT_FIELDS) |
+	    BIT(MML_CTL_OPT_OUTPUT_FIELDS) | BIT(MML_CTL_OPT_PAGER_END) |
+	    BIT(MML_CTL_OPT_QUIET) | BIT(MML_CTL_OPT_UTC) |
+	    BIT(MML_CTL_OPT_NO_HOSTNAME) | BIT(MML_CTL_OPT_CATALOG) |
+	    BIT(MML_CTL_OPT_CASE_SENSITIVE), 1, help_show },
 	{ "write", mml_ctl_write, BIT(MML_CTL_OPT_PRIO) | BIT(MML_CTL_OPT_TAG) |
 	    BIT(MML_CTL_OPT_SYNC) | BIT(MML_CTL_OPT_FIELD) |
-	    BIT(MML_CTL_OPT_TIMEOUT), 1, help_write },
+	    BIT(MML_CTL_OPT_LOG_PID) | BIT(MML_CTL_OPT_ID) |
+	    BIT(MML_CTL_OPT_STDERR) | BIT(MML_CTL_OPT_SKIP_EMPTY) |
+	    BIT(MML_CTL_OPT_INPUT) | BIT(MML_CTL_OPT_SD_ID) |
+	    BIT(MML_CTL_OPT_SD_PARAM) | BIT(MML_CTL_OPT_TIMEOUT), 1,
+	    help_write },
+	{ "run", mml_ctl_run, BIT(MML_CTL_OPT_PRIO) | BIT(MML_CTL_OPT_TAG) |
+	    BIT(MML_CTL_OPT_STDOUT_SOCKET) | BIT(MML_CTL_OPT_LEVEL_PREFIX), 1,
+	    help_run },
 	{ "status", mml_ctl_status, BIT(MML_CTL_OPT_OUTPUT), 0, help_status },
 	{ "verify", mml_ctl_verify, 0, 0, help_verify },
 	{ "dump", mml_ctl_dump, BIT(MML_CTL_OPT_LINES) |
@@ -137,12 +196,15 @@ usage(FILE *out, const struct mml_ctl_opts *o)
 		return;
 	}
 	(void)fputs("usage: mmlogctl [COMMAND] [options]\n"
-	    "Commands: show (the default), write, status, verify, dump, "
-	    "clear,\nrotate-id, reset-counters.\n\n",
+	    "Commands: show (the default), write, run, status, verify, dump, "
+	    "clear,\nrotate-id, reset-counters.  Long options are spelled "
+	    "out in full.\n\n",
 	    out);
 	(void)fputs(help_show, out);
 	(void)fputc('\n', out);
 	(void)fputs(help_write, out);
+	(void)fputc('\n', out);
+	(void)fputs(help_run, out);
 	(void)fputc('\n', out);
 	(void)fputs(help_status, out);
 	(void)fputs(help_verify, out);

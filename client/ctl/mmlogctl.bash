@@ -6,10 +6,12 @@
 _mmlogctl()
 {
 	local cur prev cmd i opts
-	local commands="show write status verify dump clear rotate-id reset-counters"
+	local commands="show write run status verify dump clear rotate-id reset-counters"
 	local global="--file --socket --help --version"
 	local prios="emerg alert crit err warning notice info debug"
-	local outputs="short short-precise short-iso json json-pretty export cat raw"
+	local outputs="short short-precise short-iso short-iso-precise short-full
+	    short-monotonic short-unix with-unit verbose json json-pretty json-seq
+	    export cat raw"
 
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}
@@ -20,29 +22,40 @@ _mmlogctl()
 		case ${COMP_WORDS[i]} in
 		# Options with an argument: their next word is not a command.
 		--file|--socket|-p|--priority|-t|--tag|--identifier|-F|\
-		--field|-n|--lines|-S|--since|-U|--until|--pid|--uid|-g|\
-		--grep|--after-cursor|--cursor-file|-o|--output)
+		--field|-S|--since|-U|--until|--pid|--uid|-g|\
+		--grep|--after-cursor|--cursor-file|-o|--output|-c|--cursor|\
+		-u|--unit|--sd-id|--sd-param|--timeout|--stdout-socket|\
+		--level-prefix)
 			i=$((i + 1)) ;;
 		-*) ;;
+		*=*|+) ;;
 		*) cmd=${COMP_WORDS[i]}; break ;;
 		esac
 	done
 
 	case $prev in
-	--file|--socket|--cursor-file)
+	--file|--socket|--cursor-file|--stdout-socket)
 		COMPREPLY=($(compgen -f -- "$cur"))
+		return 0 ;;
+	-f)
+		[ "$cmd" = write ] && COMPREPLY=($(compgen -f -- "$cur"))
 		return 0 ;;
 	-p|--priority)
 		COMPREPLY=($(compgen -W "$prios" -- "$cur"))
 		return 0 ;;
+	--level-prefix)
+		COMPREPLY=($(compgen -W "yes no" -- "$cur"))
+		return 0 ;;
 	-o|--output)
 		if [ "$cmd" = status ]; then
-			COMPREPLY=($(compgen -W "json" -- "$cur"))
+			COMPREPLY=($(compgen -W "json prometheus" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$outputs" -- "$cur"))
 		fi
 		return 0 ;;
-	-t|--tag|--identifier|-F|--field|-n|--lines|-S|--since|-U|--until|--pid|--uid|-g|--grep|--after-cursor)
+	-t|--tag|--identifier|-F|--field|-n|--lines|-S|--since|-U|--until|\
+	--pid|--uid|-g|--grep|--after-cursor|-c|--cursor|-u|--unit|--sd-id|\
+	--sd-param|--timeout)
 		# Free text: nothing to offer.
 		return 0 ;;
 	esac
@@ -50,10 +63,16 @@ _mmlogctl()
 	case $cmd in
 	""|show)
 		opts="-n --lines -f --follow -S --since -U --until -p --priority
-		    -t --identifier --pid --uid -g --grep --after-cursor
-		    --cursor-file --show-cursor -r --reverse -o --output
+		    -t --identifier --pid --uid -g --grep --case-sensitive
+		    -c --cursor --after-cursor --cursor-file --show-cursor
+		    -r --reverse -u --unit -k --dmesg -F --field -N --fields
+		    -b --boot --list-boots -o --output --output-fields
+		    -e --pager-end -q --quiet -x --catalog --utc --no-hostname
 		    --no-pager" ;;
-	write)	opts="-p --priority -t --tag -F --field --sync --timeout" ;;
+	write)	opts="-p --priority -t --tag -F --field -f --file -e --skip-empty
+		    -i --id -s --stderr --sd-id --sd-param --timeout --sync" ;;
+	run)	opts="-t --identifier -p --priority --level-prefix
+		    --stdout-socket" ;;
 	status)	opts="-o --output" ;;
 	dump)	opts="-n --lines --no-pager" ;;
 	*)	opts= ;;

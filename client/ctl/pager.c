@@ -21,7 +21,7 @@
 #include "ctl.h"
 
 static void	 pager_copy(int, int);
-static void	 pager_child(const char *, int, int);
+static void	 pager_child(const char *, int, int, int);
 
 static pid_t pager_pid = -1;
 
@@ -70,9 +70,10 @@ pager_copy(int in, int out)
  * or with cmd NULL, less, then more, then a plain copy.
  */
 static void
-pager_child(const char *cmd, int rfd, int tty)
+pager_child(const char *cmd, int rfd, int tty, int end)
 {
-	const char *cs;
+	const char *cs, *less;
+	char buf[256];
 
 	/* Gone with us if we die (a signal): no pager left on the terminal
 	 * after the shell has its prompt back.  Normally we wait for it. */
@@ -87,6 +88,12 @@ pager_child(const char *cmd, int rfd, int tty)
 	 * K: quit on Ctrl-C.  journalctl's defaults.
 	 */
 	(void)setenv("LESS", "FRSXMK", 0);
+	/* -e: less's "+G", the end, as journalctl adds it. */
+	less = getenv("LESS");
+	if (end && less != NULL && strlen(less) + 4 < sizeof(buf)) {
+		(void)snprintf(buf, sizeof(buf), "%s +G", less);
+		(void)setenv("LESS", buf, 1);
+	}
 	cs = nl_langinfo(CODESET);
 	if (cs != NULL && strcmp(cs, "UTF-8") == 0)
 		(void)setenv("LESSCHARSET", "utf-8", 0);
@@ -103,7 +110,7 @@ pager_child(const char *cmd, int rfd, int tty)
 }
 
 int
-mml_ctl_pager_open(void)
+mml_ctl_pager_open(int end)
 {
 	const char *cmd;
 	int p[2] = { -1, -1 }, tty = -1, e;
@@ -125,7 +132,7 @@ mml_ctl_pager_open(void)
 	if (pid < 0)
 		goto fail;
 	if (pid == 0)
-		pager_child(cmd, p[0], tty);
+		pager_child(cmd, p[0], tty, end);
 	(void)close(p[0]);
 	(void)close(tty);
 	if (dup2(p[1], STDOUT_FILENO) < 0) {

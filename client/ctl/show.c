@@ -1,14 +1,27 @@
 /*
  * show.c: mmlogctl show, journalctl's habits on the ring: the entries
- * that match the filters (-p -t --pid --uid -g --since --until), all of
- * them as the walk finds them, or the newest -n, newest first with -r;
- * after a cursor; then, with -f, new ones as they come.  Every gap is
- * said: entries overwritten before we read them (a marker among the
- * entries), lost to damage or skipped by the writer (on stderr).
+ * that match the filters (FIELD=VALUE matches, -u, -k, -p, -t, --pid,
+ * --uid, -g, --since, --until), all of them as the walk finds them, or
+ * the newest -n, newest first with -r; from or after a cursor; then,
+ * with -f, new ones as they come; or, with -F and -N, each value of a
+ * field and each field name once.  Every gap is said: entries
+ * overwritten before we read them (a marker among the entries), lost to
+ * damage or skipped by the writer (on stderr).
+ *
+ * What a query costs: --since, --cursor, --after-cursor, --cursor-file
+ * and -n seek (the ring's seek index, else a bisection of the data, in
+ * O(log n)), then walk forward from there, until --until's time passes.
+ * Every other selection (matches, -u, -k, -p, -t, --pid, --uid, -g) is
+ * a test of each entry the walk meets: with -n they walk from about n
+ * entries before the head, going back further while fewer than n
+ * match; without -n they scan the ring, or what the seek left of it.
+ * -F and -N scan the selection.
  */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
 #include <errno.h>
 #include <inttypes.h>
-#include <regex.h>
+#include <pcre2.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +32,8 @@
 #include "util.h"
 
 #define FOLLOW_LINES		10	/* -f without -n first shows these */
+#define BARE_LINES		10	/* -n without a number */
+#define PAGER_END_LINES		1000	/* -e without -n */
 #define POLL_NOTIFY_MS		1000	/* -f: re-walk at least this often */
 
 /* What `show` selects; all conditions must hold, any -t may match. */
@@ -30,10 +45,22 @@ struct filter {
 	uint32_t	 pid, uid;
 	int		 have_since, have_until;
 	uint64_t	 since_usec, until_usec;
-	int		 have_grep;
-	regex_t		 re;
-	char		*re_buf;	/* the message, NUL-terminated */
-	size_t		 re_cap;
+	struct mml_rd_match *match;	/* FIELD=VALUE, -u, -k */
+	const struct mml_rd_ring *ring;	/* ... whose fields it reads */
+	pcre2_code	*re;		/* -g */
+	pcre2_match_data *md;
+	size_t		 hl_from, hl_to;	/* what -g matched last */
+};
+
+/* -F and -N: the values, or names, seen so far (a hash set). */
+struct uniq {
+	struct uniq_item {
+		uint64_t	 hash;
+		size_t		 len;
+		uint8_t		*bytes;
+	}		*v;
+	size_t		 n, cap;	/* cap: a power of two, or 0 */
+	uint64_t	 shown;
 };
 
 /* What an item of a window stands for. */
@@ -89,6 +116,15 @@ struct show {
 	uint8_t		 last_ring[16];
 	int		 out_failed;	/* stdout failed; stop */
 	int		 epipe;		/* ... because the reader went away */
+	uint64_t	 n_shown;	/* entries shown (or values, -F) */
+	int		 inclusive;	/* --cursor: from the cursor on */
+	int		 reverse;	/* -r, or -g with -n */
+	int64_t		 uniq_limit;	/* -F: values to show, -1 all */
+	char		**ofields;	/* --output-fields, split at commas */
+	size_t		 n_ofields;
+	const char	*values;	/* -F FIELD */
+	int		 list_fields;	/* -N */
+	struct uniq	 uniq;
 };
 
 static int	 show_args(struct show *);
@@ -99,6 +135,15 @@ static int	 show_done(struct show *);
 static int	 out_ok(struct show *);
 static int	 text_mode(enum mml_rd_output);
 static int	 filter_match(struct filter *, const struct mml_rec *);
+static int	 filter_build(struct show *);
+static void	 show_fmt_init(struct show *);
+static int	 show_output_fields(struct show *);
+static int	 unit_typed(const char *);
+static int	 grep_compile(struct show *);
+static void	 show_unique(struct show *, const struct mml_rec *);
+static uint64_t	 uniq_hash(const uint8_t *, size_t);
+static int	 uniq_add(struct uniq *, const uint8_t *, size_t);
+static void	 uniq_free(struct uniq *);
 static void	 show_entry(struct show *, const struct mml_rec *);
 static void	 show_lost(struct show *, uint64_t, uint64_t);
 static void	 show_lost_flush(struct show *);
@@ -121,6 +166,7 @@ mml_ctl_show(const struct mml_ctl_opts *o)
 {
 	struct show sh;
 	struct mml_disk_header h;
+	size_t i;
 	int rc, status = EXIT_FAILURE;
 
 	memset(&sh, 0, sizeof(sh));
@@ -129,27 +175,38 @@ mml_ctl_show(const struct mml_ctl_opts *o)
 	sh.flt.prio_max = 7;
 	sh.fw.notify_fd = sh.fw.ino = -1;
 	/* Every argument is checked before the file is opened. */
-	if ((rc = show_args(&sh)) != 0)
-		return rc;
+	if ((rc = show_args(&sh)) != 0) {
+		status = rc;
+		goto out;
+	}
 	if (show_cursor_file(&sh) < 0 || show_open(&sh, &h) < 0)
 		goto out;
 	if (o->follow && show_follow_start(&sh) < 0)
 		goto out;
 	show_start(&sh, &h);
-	if (sh.lines >= 0 || o->reverse)
+	if (sh.lines >= 0 || sh.reverse)
 		rc = show_collect(&sh);
 	else
 		rc = show_stream(&sh);
 	if (rc == 0 && o->follow && !sh.out_failed)
 		rc = show_follow(&sh);
+	/* journalctl's remark, where a person reads entries. */
+	if (rc == 0 && sh.n_shown == 0 && !o->quiet && !o->follow &&
+	    sh.values == NULL && !sh.list_fields && !sh.out_failed &&
+	    mml_rd_fmt_is_text(&sh.fmt) && sh.mode != MML_RD_O_VERBOSE)
+		(void)fputs("-- No entries --\n", stdout);
 	if (rc < 0 || show_done(&sh) < 0)
 		goto out;
 	status = EXIT_SUCCESS;
 out:
 	mml_ctl_pager_close();
-	if (sh.flt.have_grep)
-		regfree(&sh.flt.re);
-	free(sh.flt.re_buf);
+	pcre2_match_data_free(sh.flt.md);
+	pcre2_code_free(sh.flt.re);
+	sh.flt.match = mml_rd_match_free(sh.flt.match);
+	uniq_free(&sh.uniq);
+	for (i = 0; i < sh.n_ofields; i++)
+		free(sh.ofields[i]);
+	free(sh.ofields);
 	mml_rd_follow_done(&sh.fw);
 	mml_rd_iter_done(&sh.it);
 	(void)mml_rd_ring_free(sh.ring);
@@ -165,18 +222,35 @@ show_args(struct show *sh)
 {
 	const struct mml_ctl_opts *o = sh->o;
 	uint64_t v;
-	char err[256];
 	int rc, mode = MML_RD_O_SHORT;
 
+	if (o->list_boots || (o->boot != NULL ? strcmp(o->boot, "all") != 0 :
+	    (o->seen & MML_CTL_BIT(MML_CTL_OPT_BOOT)) != 0)) {
+		mml_ctl_msg("%s: not yet: the ring does not record boots yet, "
+		    "so no entry can be placed in one", o->list_boots ?
+		    "--list-boots" : "-b");
+		return EXIT_FAILURE;
+	}
 	if (o->output != NULL && (mode = mml_rd_output_parse(o->output)) < 0)
 		return mml_ctl_usage_error("unknown output format '%s' (short, "
-		    "short-precise, short-iso, json, json-pretty, export, cat, "
-		    "raw)", o->output);
+		    "short-precise, short-iso, short-iso-precise, short-full, "
+		    "short-monotonic, short-unix, with-unit, verbose, json, "
+		    "json-pretty, json-seq, export, cat, raw)", o->output);
 	sh->mode = (enum mml_rd_output)mode;
 	if (sh->mode == MML_RD_O_RAW && o->show_cursor)
 		return mml_ctl_usage_error("--show-cursor would put text among "
 		    "the records of -o raw");
-	if (sh->mode == MML_RD_O_RAW && isatty(STDOUT_FILENO)) {
+	if (o->values != NULL && o->list_fields)
+		return mml_ctl_usage_error("-F and -N do not go together");
+	if (o->values != NULL && !mml_rd_field_name_valid((const uint8_t *)
+	    o->values, strlen(o->values)))
+		return mml_ctl_usage_error("invalid field name '%s'", o->values);
+	sh->values = o->values;
+	sh->list_fields = o->list_fields;
+	if ((sh->values != NULL || sh->list_fields) && o->follow)
+		return mml_ctl_usage_error("-F and -N do not go with --follow");
+	if (sh->mode == MML_RD_O_RAW && isatty(STDOUT_FILENO) &&
+	    sh->values == NULL && !sh->list_fields) {
 		mml_ctl_msg("-o raw writes binary records: send them to a file "
 		    "or a pipe, not to a terminal");
 		return EXIT_FAILURE;
@@ -189,11 +263,15 @@ show_args(struct show *sh)
 		return EXIT_FAILURE;
 	}
 	if (o->lines != NULL && strcmp(o->lines, "all") != 0) {
-		if (mml_parse_range(o->lines, 0, INT64_MAX, &v) < 0)
+		if (mml_parse_range(o->lines + (o->lines[0] == '+'), 0,
+		    INT64_MAX, &v) < 0)
 			return mml_ctl_usage_error("invalid number of lines "
 			    "'%s'", o->lines);
 		sh->lines = (int64_t)v;
-	}
+	} else if (o->lines_bare)
+		sh->lines = BARE_LINES;
+	else if (o->pager_end && o->lines == NULL)
+		sh->lines = PAGER_END_LINES;
 	if (o->prio != NULL && mml_ctl_parse_prio(o->prio, &sh->flt.prio_min,
 	    &sh->flt.prio_max) < 0)
 		return mml_ctl_usage_error("invalid priority '%s' (emerg, "
@@ -225,29 +303,140 @@ show_args(struct show *sh)
 			    o->until);
 		sh->flt.have_until = 1;
 	}
+	if (sh->flt.have_since && sh->flt.have_until &&
+	    sh->flt.since_usec > sh->flt.until_usec)
+		return mml_ctl_usage_error("--since must be before --until");
 	if (o->reverse && o->follow)
 		return mml_ctl_usage_error("--reverse and --follow do not go "
 		    "together");
-	if (o->after_cursor != NULL && o->cursor_file != NULL)
-		return mml_ctl_usage_error("--after-cursor and --cursor-file "
-		    "do not go together");
-	if (o->after_cursor != NULL) {
-		if (mml_rd_cursor_parse(o->after_cursor, sh->cursor_id,
+	if ((o->after_cursor != NULL) + (o->cursor_file != NULL) +
+	    (o->cursor != NULL) > 1)
+		return mml_ctl_usage_error("--cursor, --after-cursor and "
+		    "--cursor-file do not go together");
+	if (o->after_cursor != NULL || o->cursor != NULL) {
+		sh->cursor_text = o->cursor != NULL ? o->cursor :
+		    o->after_cursor;
+		if (mml_rd_cursor_parse(sh->cursor_text, sh->cursor_id,
 		    &sh->cursor_seq) < 0)
 			return mml_ctl_usage_error("invalid cursor '%s' "
-			    "(expected s=<ring id>;i=<seq>)", o->after_cursor);
+			    "(expected s=<ring id>;i=<seq>)", sh->cursor_text);
 		sh->have_cursor = 1;
-		sh->cursor_text = o->after_cursor;
+		sh->inclusive = o->cursor != NULL;
 	}
-	if (o->grep != NULL) {
-		rc = regcomp(&sh->flt.re, o->grep, REG_EXTENDED | REG_NOSUB |
-		    (mml_ctl_pattern_has_upper(o->grep) ? 0 : REG_ICASE));
-		if (rc != 0) {
-			regerror(rc, &sh->flt.re, err, sizeof(err));
-			return mml_ctl_usage_error("invalid pattern '%s': %s",
-			    o->grep, err);
+	if ((rc = filter_build(sh)) != 0 || (rc = show_output_fields(sh)) != 0)
+		return rc;
+	if (o->grep != NULL && (rc = grep_compile(sh)) != 0)
+		return rc;
+	/*
+	 * journalctl: "When used with --lines=, --reverse is implied" for
+	 * -g (it walks back from the end for the newest matches).
+	 */
+	if (o->grep != NULL && sh->lines >= 0 && !o->follow &&
+	    sh->values == NULL && !sh->list_fields)
+		sh->reverse = 1;
+	sh->reverse |= o->reverse;
+	/* -F and -N look at every entry selected: -n counts values. */
+	if (sh->values != NULL || sh->list_fields) {
+		sh->uniq_limit = sh->values != NULL ? sh->lines : -1;
+		sh->lines = -1;
+		sh->reverse = 0;
+	}
+	return 0;
+}
+
+/*
+ * The matches: the FIELD=VALUE words ("+" between groups), then -u's
+ * units and -k, each a clause of its own, as journalctl adds them.
+ * Returns 0, or a usage error's exit status.
+ */
+static int
+filter_build(struct show *sh)
+{
+	const struct mml_ctl_opts *o = sh->o;
+	struct mml_rd_match *m;
+	char unit[512];
+	size_t i, n;
+	int r;
+
+	m = sh->flt.match = mml_rd_match_new();
+	if (m == NULL) {
+		mml_ctl_msg("%s", strerror(ENOMEM));
+		return EXIT_FAILURE;
+	}
+	for (i = 0; i < o->n_args; i++) {
+		if (strcmp(o->args[i], "+") == 0 && (i == 0 ||
+		    i + 1 == o->n_args || strcmp(o->args[i - 1], "+") == 0))
+			return mml_ctl_usage_error("\"+\" can only be used "
+			    "between terms");
+		r = mml_rd_match_add_word(m, o->args[i]);
+		if (r == -ENOMEM) {
+			mml_ctl_msg("%s", strerror(ENOMEM));
+			return EXIT_FAILURE;
 		}
-		sh->flt.have_grep = 1;
+		if (r < 0)
+			return mml_ctl_usage_error("invalid match '%s' "
+			    "(FIELD=VALUE, FIELD of A-Z, 0-9 and _, or +)",
+			    o->args[i]);
+	}
+	(void)mml_rd_match_and(m);
+	for (i = 0; i < o->n_units; i++) {
+		/*
+		 * journalctl's unit_name_mangle_with_suffix(), in short: a
+		 * name without a unit type is a service; a glob is taken as
+		 * it is.
+		 */
+		n = strlen(o->units[i]);
+		if (n == 0 || n + 9 > sizeof(unit))
+			return mml_ctl_usage_error("invalid unit '%s'",
+			    o->units[i]);
+		memcpy(unit, o->units[i], n + 1);
+		if (strpbrk(unit, "*?[") == NULL && !unit_typed(unit))
+			memcpy(unit + n, ".service", 9);
+		if (mml_rd_match_add_unit(m, unit) < 0) {
+			mml_ctl_msg("%s", strerror(ENOMEM));
+			return EXIT_FAILURE;
+		}
+	}
+	(void)mml_rd_match_and(m);
+	if (o->dmesg && (mml_rd_match_add(m, "_TRANSPORT", 10, "kernel", 6, 0,
+	    NULL) < 0 || mml_rd_match_and(m) < 0)) {
+		mml_ctl_msg("%s", strerror(ENOMEM));
+		return EXIT_FAILURE;
+	}
+	if (mml_rd_match_empty(m))
+		sh->flt.match = mml_rd_match_free(m);
+	return 0;
+}
+
+/*
+ * -g: a PCRE2 pattern, as journalctl compiles it: no UTF mode (a byte is
+ * a character, so any message can be searched), caseless unless the
+ * pattern has an ASCII capital or --case-sensitive says otherwise.
+ */
+static int
+grep_compile(struct show *sh)
+{
+	const struct mml_ctl_opts *o = sh->o;
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE where;
+	uint32_t flags = 0;
+	int err, cs = o->case_sensitive;
+
+	if (cs < 0)
+		cs = mml_ctl_pattern_has_upper(o->grep);
+	if (!cs)
+		flags |= PCRE2_CASELESS;
+	sh->flt.re = pcre2_compile((PCRE2_SPTR)o->grep, PCRE2_ZERO_TERMINATED,
+	    flags, &err, &where, NULL);
+	if (sh->flt.re == NULL) {
+		(void)pcre2_get_error_message(err, msg, sizeof(msg));
+		return mml_ctl_usage_error("invalid pattern '%s': %s at "
+		    "offset %zu", o->grep, (const char *)msg, (size_t)where);
+	}
+	sh->flt.md = pcre2_match_data_create_from_pattern(sh->flt.re, NULL);
+	if (sh->flt.md == NULL) {
+		mml_ctl_msg("%s", strerror(ENOMEM));
+		return EXIT_FAILURE;
 	}
 	return 0;
 }
@@ -307,18 +496,96 @@ show_open(struct show *sh, struct mml_disk_header *h)
 			    "is s=%s)", sh->cursor_text, idhex);
 			return -1;
 		}
-		sh->want = sh->cursor_seq == UINT64_MAX ? sh->cursor_seq :
-		    sh->cursor_seq + 1;
+		sh->want = sh->cursor_seq == UINT64_MAX || sh->inclusive ?
+		    sh->cursor_seq : sh->cursor_seq + 1;
+		/* Seq 0 is never written: from it on is from the start. */
+		if (sh->want == 0)
+			sh->want = 1;
 	}
-	mml_rd_fmt_init(&sh->fmt, stdout, sh->mode, h);
-	sh->fmt.color = text_mode(sh->mode) &&
-	    mml_ctl_color_wanted(STDOUT_FILENO);
+	sh->flt.ring = sh->ring;
+	show_fmt_init(sh);
 	if (!o->follow && !(o->seen & MML_CTL_BIT(MML_CTL_OPT_NO_PAGER)) &&
-	    (rc = mml_ctl_pager_open()) < 0)
+	    (rc = mml_ctl_pager_open(o->pager_end)) < 0)
 		mml_ctl_msg("cannot start a pager (%s); writing to the terminal",
 		    strerror(-rc));
-	mml_rd_iter_init(&sh->it, sh->ring, sh->lines >= 0 || o->reverse ?
+	mml_rd_iter_init(&sh->it, sh->ring, sh->lines >= 0 || sh->reverse ?
 	    MML_RD_CHECK : MML_RD_COPY);
+	return 0;
+}
+
+/* The format of every entry shown, and the options that shape it. */
+static void
+show_fmt_init(struct show *sh)
+{
+	const struct mml_ctl_opts *o = sh->o;
+
+	mml_rd_fmt_init(&sh->fmt, stdout, sh->mode, sh->ring);
+	sh->fmt.color = text_mode(sh->mode) &&
+	    mml_ctl_color_wanted(STDOUT_FILENO);
+	sh->fmt.utc = o->utc;
+	sh->fmt.no_hostname = o->no_hostname;
+	if (sh->ofields != NULL) {
+		sh->fmt.fields = (const char *const *)sh->ofields;
+		sh->fmt.n_fields = sh->n_ofields;
+	}
+}
+
+/*
+ * --output-fields: the names, split at commas, each a field name.
+ * Returns 0, or a usage error's exit status.
+ */
+static int
+show_output_fields(struct show *sh)
+{
+	const struct mml_ctl_opts *o = sh->o;
+	const char *p, *comma;
+	size_t i, n = 0, len;
+
+	if (o->n_output_fields == 0)
+		return 0;
+	for (i = 0; i < o->n_output_fields; i++)
+		for (p = o->output_fields[i]; p != NULL; n++) {
+			comma = strchr(p, ',');
+			p = comma != NULL ? comma + 1 : NULL;
+		}
+	sh->ofields = calloc(n + 1, sizeof(*sh->ofields));
+	if (sh->ofields == NULL) {
+		mml_ctl_msg("%s", strerror(ENOMEM));
+		return EXIT_FAILURE;
+	}
+	for (i = 0; i < o->n_output_fields; i++)
+		for (p = o->output_fields[i]; p != NULL;) {
+			comma = strchr(p, ',');
+			len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+			if (len > 0 && !mml_rd_field_name_valid((const uint8_t *)p,
+			    len))
+				return mml_ctl_usage_error("invalid field name "
+				    "'%.*s' in --output-fields", (int)len, p);
+			if (len > 0 && (sh->ofields[sh->n_ofields++] =
+			    strndup(p, len)) == NULL) {
+				mml_ctl_msg("%s", strerror(ENOMEM));
+				return EXIT_FAILURE;
+			}
+			p = comma != NULL ? comma + 1 : NULL;
+		}
+	return 0;
+}
+
+/* Whether the unit name ends in a unit type (".service", ".socket"...). */
+static int
+unit_typed(const char *u)
+{
+	static const char *const types[] = {
+		".service", ".socket", ".target", ".device", ".mount",
+		".automount", ".swap", ".timer", ".path", ".slice", ".scope",
+	};
+	size_t i, n = strlen(u), tl;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		tl = strlen(types[i]);
+		if (n > tl && strcmp(u + n - tl, types[i]) == 0)
+			return 1;
+	}
 	return 0;
 }
 
@@ -374,18 +641,24 @@ out_ok(struct show *sh)
 static int
 text_mode(enum mml_rd_output mode)
 {
-	return mode == MML_RD_O_SHORT || mode == MML_RD_O_SHORT_PRECISE ||
-	    mode == MML_RD_O_SHORT_ISO || mode == MML_RD_O_CAT;
+	switch (mode) {
+	case MML_RD_O_JSON:
+	case MML_RD_O_JSON_PRETTY:
+	case MML_RD_O_JSON_SEQ:
+	case MML_RD_O_EXPORT:
+	case MML_RD_O_RAW:
+		return 0;
+	default:
+		return 1;
+	}
 }
 
 static int
 filter_match(struct filter *f, const struct mml_rec *rec)
 {
 	const struct mml_rec_hdr *h = &rec->hdr;
-	const char *subject;
-	char *nbuf;
 	const uint8_t *name;
-	regmatch_t m;
+	PCRE2_SIZE *ov;
 	size_t i, len;
 
 	if (h->priority < f->prio_min || h->priority > f->prio_max)
@@ -408,30 +681,16 @@ filter_match(struct filter *f, const struct mml_rec *rec)
 		if (i == f->n_tags)
 			return 0;
 	}
-	if (f->have_grep) {
-		/*
-		 * REG_STARTEND: the message is a byte range, not a string,
-		 * and may hold NUL bytes.  It is still matched in a copy
-		 * that ends in a NUL: some regexec()s (and sanitizers'
-		 * wrappers of it) look for the end of the string anyway, and
-		 * the record in the ring has none.
-		 */
-		if (h->msg_len >= f->re_cap &&
-		    (nbuf = realloc(f->re_buf, (size_t)h->msg_len + 1)) !=
-		    NULL) {
-			f->re_buf = nbuf;
-			f->re_cap = (size_t)h->msg_len + 1;
-		}
-		subject = (const char *)rec->msg;
-		if (h->msg_len < f->re_cap) {
-			memcpy(f->re_buf, rec->msg, h->msg_len);
-			f->re_buf[h->msg_len] = '\0';
-			subject = f->re_buf;
-		}
-		m.rm_so = 0;
-		m.rm_eo = (regoff_t)h->msg_len;
-		if (regexec(&f->re, subject, 1, &m, REG_STARTEND) != 0)
+	if (f->match != NULL && !mml_rd_match_test(f->match, f->ring, rec))
+		return 0;
+	if (f->re != NULL) {
+		/* The message is a byte range, NUL bytes and all. */
+		if (pcre2_match(f->re, rec->msg, h->msg_len, 0, 0, f->md,
+		    NULL) < 0)
 			return 0;
+		ov = pcre2_get_ovector_pointer(f->md);
+		f->hl_from = ov[0];
+		f->hl_to = ov[1];
 	}
 	return 1;
 }
@@ -439,14 +698,131 @@ filter_match(struct filter *f, const struct mml_rec *rec)
 static void
 show_entry(struct show *sh, const struct mml_rec *rec)
 {
+	if (sh->values != NULL || sh->list_fields) {
+		show_unique(sh, rec);
+		return;
+	}
 	show_lost_flush(sh);
+	sh->fmt.hl_from = sh->flt.hl_from;
+	sh->fmt.hl_to = sh->flt.hl_to;
 	mml_rd_fmt_entry(&sh->fmt, rec);
+	sh->n_shown++;
 	if (!sh->have_last || rec->hdr.seq > sh->last_seq) {
 		sh->have_last = 1;
 		sh->last_seq = rec->hdr.seq;
 		memcpy(sh->last_ring, sh->ring->ring_id, 16);
 	}
 	(void)out_ok(sh);
+}
+
+/*
+ * -F: each value of the field, and -N: each field name, the first time
+ * an entry selected has it, as the walk meets them (journalctl lists
+ * them in the order of its file's hash tables, which says nothing).
+ */
+static void
+show_unique(struct show *sh, const struct mml_rec *rec)
+{
+	struct mml_rd_fields fi;
+	const char *k;
+	const uint8_t *v;
+	size_t kl, vl, nl;
+	int r;
+
+	nl = sh->values != NULL ? strlen(sh->values) : 0;
+	mml_rd_fields_begin(&fi, sh->ring, rec, 0);
+	while (mml_rd_fields_next(&fi, &k, &kl, &v, &vl)) {
+		if (sh->uniq_limit >= 0 &&
+		    sh->uniq.shown >= (uint64_t)sh->uniq_limit)
+			return;
+		if (sh->list_fields) {
+			v = (const uint8_t *)k;
+			vl = kl;
+		} else if (kl != nl || memcmp(k, sh->values, nl) != 0)
+			continue;
+		r = uniq_add(&sh->uniq, v, vl);
+		if (r < 0) {
+			mml_ctl_msg("%s", strerror(-r));
+			sh->out_failed = 1;
+			return;
+		}
+		if (r == 0)
+			continue;
+		mml_rd_put_escaped(stdout, v, vl);
+		(void)putchar('\n');
+		sh->uniq.shown++;
+		sh->n_shown++;
+	}
+	(void)out_ok(sh);
+}
+
+/* FNV-1a, 64 bits. */
+static uint64_t
+uniq_hash(const uint8_t *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/*
+ * Adds p[0, len) to the set.  Returns 1 if it is new, 0 if it was
+ * there, -ENOMEM.
+ */
+static int
+uniq_add(struct uniq *u, const uint8_t *p, size_t len)
+{
+	struct uniq_item *nv, *x;
+	uint64_t h = uniq_hash(p, len);
+	size_t i, ncap;
+
+	if (2 * (u->n + 1) > u->cap) {
+		ncap = u->cap ? u->cap * 2 : 64;
+		nv = calloc(ncap, sizeof(*nv));
+		if (nv == NULL)
+			return -ENOMEM;
+		for (i = 0; i < u->cap; i++) {
+			if (u->v[i].bytes == NULL)
+				continue;
+			x = &nv[u->v[i].hash & (ncap - 1)];
+			while (x->bytes != NULL)
+				x = &nv[(size_t)(x - nv + 1) & (ncap - 1)];
+			*x = u->v[i];
+		}
+		free(u->v);
+		u->v = nv;
+		u->cap = ncap;
+	}
+	for (i = h & (u->cap - 1); u->v[i].bytes != NULL;
+	    i = (i + 1) & (u->cap - 1))
+		if (u->v[i].hash == h && u->v[i].len == len &&
+		    memcmp(u->v[i].bytes, p, len) == 0)
+			return 0;
+	/* One byte more, so that an empty value is not a NULL. */
+	u->v[i].bytes = malloc(len + 1);
+	if (u->v[i].bytes == NULL)
+		return -ENOMEM;
+	memcpy(u->v[i].bytes, p, len);
+	u->v[i].hash = h;
+	u->v[i].len = len;
+	u->n++;
+	return 1;
+}
+
+static void
+uniq_free(struct uniq *u)
+{
+	size_t i;
+
+	for (i = 0; i < u->cap; i++)
+		free(u->v[i].bytes);
+	free(u->v);
+	memset(u, 0, sizeof(*u));
 }
 
 /*
@@ -782,7 +1158,7 @@ again:
 	}
 	sh->lost = 0;
 	for (k = 0; k < w.len && !mml_ctl_stop && !sh->out_failed; k++) {
-		i = sh->o->reverse ? w.start + w.len - 1 - k : w.start + k;
+		i = sh->reverse ? w.start + w.len - 1 - k : w.start + k;
 		y = &w.v[i];
 		if (y->kind == ITEM_LOST) {
 			show_lost(sh, y->seq, y->n);
@@ -905,7 +1281,7 @@ show_switch(struct show *sh, struct mml_rd_ring *nr)
 	(void)show_stream(sh);
 	next = sh->it.seq;
 	mml_rd_ring_header(nr, &h);
-	mml_rd_fmt_init(&sh->fmt, stdout, sh->mode, &h);
+	show_fmt_init(sh);
 	if (mml_rd_follow_switch(&sh->it, &sh->ring, nr)) {
 		/* The same ring, remapped: go on from the next seq. */
 		sh->want = next;

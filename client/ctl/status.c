@@ -52,6 +52,10 @@ static int	 stats_value(const uint8_t *, size_t, const char *, uint64_t *);
 static int	 transport_key(const uint8_t *, size_t);
 static void	 transports_print(const uint8_t *, size_t);
 static void	 json_rec(const char *, int, uint64_t, uint64_t);
+static void	 print_prometheus(const struct status *);
+static void	 prom(const char *, const char *, const char *, double);
+static void	 prom_label_value(const uint8_t *, size_t);
+static int	 prom_stat(const struct status *, const char *, double *);
 
 int
 mml_ctl_status(const struct mml_ctl_opts *o)
@@ -63,8 +67,11 @@ mml_ctl_status(const struct mml_ctl_opts *o)
 	if (o->output != NULL) {
 		if (strcmp(o->output, "json") == 0)
 			json = 1;
+		else if (strcmp(o->output, "prometheus") == 0)
+			json = 2;
 		else if (strcmp(o->output, "short") != 0)
-			return mml_ctl_usage_error("status knows -o json only");
+			return mml_ctl_usage_error("status knows -o json and -o "
+			    "prometheus");
 	}
 	memset(&st, 0, sizeof(st));
 	st.ring = mml_ctl_open_ring(o->file);
@@ -74,7 +81,9 @@ mml_ctl_status(const struct mml_ctl_opts *o)
 	st.socket = o->socket;
 	st.daemon_rc = mml_ctl_daemon_request(o->socket, MML_FRAME_STATS, buf,
 	    sizeof(buf), &st.body, &st.body_len, st.why, sizeof(st.why));
-	if (json)
+	if (json == 2)
+		print_prometheus(&st);
+	else if (json)
 		print_json(&st);
 	else
 		print_text(&st);
@@ -491,4 +500,253 @@ json_rec(const char *name, int have, uint64_t seq, uint64_t usec)
 		    seq, usec);
 	else
 		(void)fputs("null", stdout);
+}
+
+/*
+ * The daemon's counters, known by name: their metric (mmlogd_ and this;
+ * a counter's name ends in _total), type, help, and the factor from the
+ * daemon's unit to the metric's (seconds, not microseconds).  Names are
+ * stable: dashboards and alerts are written against them.
+ */
+static const struct prom_stat {
+	const char	*key;
+	const char	*name;
+	const char	*type;
+	double		 scale;
+	const char	*help;
+} prom_stats[] = {
+	{ "clients", "clients", "gauge", 1, "Clients connected now." },
+	{ "clients_accepted", "clients_accepted_total", "counter", 1,
+	    "Client connections accepted." },
+	{ "clients_refused", "clients_refused_total", "counter", 1,
+	    "Client connections refused (--max-clients)." },
+	{ "frames", "frames_total", "counter", 1, "Frames received." },
+	{ "entries", "entries_total", "counter", 1,
+	    "Entries received over mmlogd's own protocol." },
+	{ "bytes", "bytes_total", "counter", 1, "Frame bytes received." },
+	{ "bad_frames", "bad_frames_total", "counter", 1,
+	    "Frames refused as malformed." },
+	{ "client_drops", "client_drops_total", "counter", 1,
+	    "Entries clients reported they dropped." },
+	{ "syncs", "syncs_total", "counter", 1, "Syncs of the ring." },
+	{ "sync_errors", "sync_errors_total", "counter", 1,
+	    "Syncs that failed." },
+	{ "sync_usec_last", "sync_last_seconds", "gauge", 1e-6,
+	    "Duration of the last sync." },
+	{ "sync_usec_avg", "sync_average_seconds", "gauge", 1e-6,
+	    "Moving average of the sync duration (weight 1/16)." },
+	{ "sync_usec_max", "sync_max_seconds", "gauge", 1e-6,
+	    "Longest sync since the counters were reset." },
+	{ "acks", "acks_total", "counter", 1,
+	    "Acknowledgements of durable entries sent." },
+	{ "append_errors", "append_errors_total", "counter", 1,
+	    "Entries the ring could not take." },
+	{ "next_seq", "next_seq", "gauge", 1,
+	    "The sequence number the next entry gets." },
+	{ "durable_seq", "durable_seq", "gauge", 1,
+	    "The newest sequence number known durable." },
+	{ "sync_interval_ms", "sync_interval_seconds", "gauge", 1e-3,
+	    "--sync-interval." },
+	{ "max_entry", "max_entry_bytes", "gauge", 1, "--max-entry." },
+	{ "max_clients", "max_clients", "gauge", 1, "--max-clients." },
+	{ "corrupt_bytes_skipped", "corrupt_bytes_skipped_total", "counter",
+	    1, "Damaged ring bytes skipped at start." },
+	{ "bus_errors", "bus_errors_total", "counter", 1,
+	    "SIGBUS faults absorbed on the ring's map." },
+	{ "lost_seqs_at_start", "lost_seqs_at_start", "gauge", 1,
+	    "Sequence numbers lost to an unclean shutdown at start." },
+	{ "max_fields", "max_fields", "gauge", 1, "--max-fields." },
+	{ "max_pending", "max_pending", "gauge", 1, "--max-pending." },
+	{ "idle_timeout_s", "idle_timeout_seconds", "gauge", 1,
+	    "--idle-timeout." },
+	{ "rate_limit_interval_ms", "rate_limit_interval_seconds", "gauge",
+	    1e-3, "--rate-limit-interval." },
+	{ "rate_limit_burst", "rate_limit_burst", "gauge", 1,
+	    "--rate-limit-burst." },
+	{ "rate_suppressed", "rate_suppressed_total", "counter", 1,
+	    "Entries suppressed by the rate limit." },
+	{ "rate_senders", "rate_senders", "gauge", 1,
+	    "Senders the rate limit tracks now." },
+	{ "control_ops", "control_ops_total", "counter", 1,
+	    "Control operations done (clear, rotate-id, reset-counters)." },
+	{ "control_denied", "control_denied_total", "counter", 1,
+	    "Control operations refused for want of privilege." },
+};
+
+/* Per transport, "<transport>_<what>" (daemon/intake.c). */
+static const struct prom_stat prom_transport_stats[] = {
+	{ "entries", "transport_entries_total", "counter", 1,
+	    "Entries taken in, by transport." },
+	{ "bytes", "transport_bytes_total", "counter", 1,
+	    "Bytes taken in, by transport." },
+	{ "truncated", "transport_truncated_total", "counter", 1,
+	    "Entries stored cut to --max-entry, by transport." },
+	{ "suppressed", "transport_suppressed_total", "counter", 1,
+	    "Entries suppressed by the rate limit, by transport." },
+	{ "errors", "transport_errors_total", "counter", 1,
+	    "Input refused as malformed, by transport." },
+	{ "lost", "transport_lost_total", "counter", 1,
+	    "Entries known lost before mmlogd could take them, by transport." },
+	{ "append_errors", "transport_append_errors_total", "counter", 1,
+	    "Entries the ring could not take, by transport." },
+};
+
+static const char *const prom_transports[] = {
+	"mmlog", "syslog", "journal", "stdout", "kernel",
+};
+
+/* One sample, with its HELP and TYPE lines before it. */
+static void
+prom(const char *name, const char *type, const char *help, double v)
+{
+	printf("# HELP mmlogd_%s %s\n# TYPE mmlogd_%s %s\nmmlogd_%s %.17g\n",
+	    name, help, name, type, name, v);
+}
+
+/* A label's value, escaped as the text format wants (\\, \", \n). */
+static void
+prom_label_value(const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	(void)putchar('"');
+	for (i = 0; i < len; i++) {
+		if (p[i] == '\\' || p[i] == '"')
+			(void)putchar('\\');
+		if (p[i] == '\n') {
+			(void)fputs("\\n", stdout);
+			continue;
+		}
+		(void)putchar(p[i]);
+	}
+	(void)putchar('"');
+}
+
+/* The value of the daemon's counter key, if it has one that is a number. */
+static int
+prom_stat(const struct status *st, const char *key, double *ret)
+{
+	const uint8_t *p = st->body, *end = st->body + st->body_len, *nl;
+	size_t kl = strlen(key);
+	uint64_t v;
+	char num[32];
+
+	if (st->daemon_rc != 0)
+		return 0;
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if ((size_t)(nl - p) > kl && memcmp(p, key, kl) == 0 &&
+		    p[kl] == '=' && (size_t)(nl - p - kl - 1) < sizeof(num)) {
+			memcpy(num, p + kl + 1, (size_t)(nl - p - kl - 1));
+			num[nl - p - kl - 1] = '\0';
+			if (mml_parse_u64(num, &v) < 0)
+				return 0;
+			*ret = (double)v;
+			return 1;
+		}
+		p = nl + 1;
+	}
+	return 0;
+}
+
+/*
+ * The Prometheus text format (version 0.0.4): the ring's state, from its
+ * header, whether the daemon answers, and its counters, each metric with
+ * its HELP and TYPE lines.  For node_exporter's textfile collector
+ * (mmlogctl(1) shows how).
+ */
+static void
+print_prometheus(const struct status *st)
+{
+	const struct mml_disk_header *h = &st->h;
+	const struct prom_stat *ps;
+	char id[33], key[64];
+	double v;
+	size_t i, t;
+	int first;
+
+	mml_rd_hex128(id, h->ring_id);
+	(void)fputs("# HELP mmlogd_ring_info The ring file: path, id, format "
+	    "version.\n# TYPE mmlogd_ring_info gauge\nmmlogd_ring_info{path=",
+	    stdout);
+	prom_label_value((const uint8_t *)st->ring->path, strlen(st->ring->path));
+	printf(",ring_id=\"%s\",version=\"%" PRIu32 "\"} 1\n", id, h->version);
+	prom("ring_capacity_bytes", "gauge", "Bytes of the ring's data region.",
+	    (double)h->capacity);
+	prom("ring_used_bytes", "gauge", "Bytes the ring's records use.",
+	    (double)st->used);
+	prom("ring_entries", "gauge", "Entries in the ring.",
+	    (double)st->entries);
+	prom("ring_tail_seq", "gauge", "Sequence number of the oldest entry.",
+	    (double)h->tail_seq);
+	prom("ring_head_seq", "gauge", "Sequence number the next entry gets.",
+	    (double)h->head_seq);
+	prom("ring_durable_seq", "gauge", "Newest sequence number durable "
+	    "on disk.", (double)h->durable_seq);
+	prom("ring_durable_timestamp_seconds", "gauge", "When the ring was "
+	    "last synced (Unix time).", (double)h->durable_usec / 1e6);
+	if (st->have_oldest)
+		prom("ring_oldest_entry_timestamp_seconds", "gauge", "Time of "
+		    "the oldest entry (Unix time).",
+		    (double)st->oldest_usec / 1e6);
+	if (st->have_newest)
+		prom("ring_newest_entry_timestamp_seconds", "gauge", "Time of "
+		    "the newest entry (Unix time).",
+		    (double)st->newest_usec / 1e6);
+	prom("ring_entries_per_second", "gauge", "Entries written per second "
+	    "over the last minute.", st->rate_s > 0 ? st->rate : 0);
+	prom("ring_chain_intact", "gauge", "1 if the records lead to the "
+	    "header's head (else run mmlogctl verify).",
+	    st->chain_end == h->head_seq);
+	prom("ring_clean", "gauge", "1 if the ring was closed in order, 0 "
+	    "while a daemon has it open or after a crash.",
+	    h->state == MML_STATE_CLEAN);
+	prom("ring_entries_written_total", "counter", "Entries ever written "
+	    "to the ring.", (double)h->entries_written);
+	prom("ring_entries_overwritten_total", "counter", "Entries evicted "
+	    "by wrapping.", (double)h->entries_overwritten);
+	prom("ring_bytes_written_total", "counter", "Record bytes ever "
+	    "written to the ring.", (double)h->bytes_written);
+	prom("ring_wraps_total", "counter", "Times the ring's head went "
+	    "round.", (double)h->wraps);
+	prom("ring_opens_total", "counter", "Times a daemon opened the ring.",
+	    (double)h->opens);
+	prom("ring_dirty_opens_total", "counter", "Times a daemon found the "
+	    "ring not closed in order.", (double)h->dirty_opens);
+	prom("up", "gauge", "1 if the daemon answered on its socket.",
+	    st->daemon_rc == 0);
+	if (st->daemon_rc != 0)
+		return;
+	for (i = 0; i < sizeof(prom_stats) / sizeof(prom_stats[0]); i++) {
+		ps = &prom_stats[i];
+		if (prom_stat(st, ps->key, &v))
+			prom(ps->name, ps->type, ps->help, v * ps->scale);
+	}
+	if (prom_stat(st, "pid", &v))
+		prom("process_id", "gauge", "The daemon's pid.", v);
+	if (st->body_len > 0)
+		prom("sync_failing", "gauge", "1 while syncs of the ring fail.",
+		    memmem(st->body, st->body_len, "sync_state=failing\n",
+		    19) != NULL);
+	for (i = 0; i < sizeof(prom_transport_stats) /
+	    sizeof(prom_transport_stats[0]); i++) {
+		ps = &prom_transport_stats[i];
+		first = 1;
+		for (t = 0; t < sizeof(prom_transports) /
+		    sizeof(prom_transports[0]); t++) {
+			(void)snprintf(key, sizeof(key), "%s_%s",
+			    prom_transports[t], ps->key);
+			if (!prom_stat(st, key, &v))
+				continue;
+			if (first)
+				printf("# HELP mmlogd_%s %s\n# TYPE mmlogd_%s "
+				    "%s\n", ps->name, ps->help, ps->name,
+				    ps->type);
+			first = 0;
+			printf("mmlogd_%s{transport=\"%s\"} %.17g\n", ps->name,
+			    prom_transports[t], v);
+		}
+	}
 }

@@ -260,7 +260,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->checkpoint_ms = 1000;
 	o->idle_ms = 100;
 	o->facility = 1;
-	while ((c = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
+	while ((c = mml_getopt_long(argc, argv, "vh", long_opts, NULL)) !=
+	    -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);

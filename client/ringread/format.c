@@ -20,28 +20,49 @@
 
 #include "ringread.h"
 
-static char	*u64_str(char *, uint64_t, unsigned);
-static void	 put_u64(FILE *, uint64_t);
-static void	 put_cursor(const struct mml_rd_fmt *, uint64_t);
+/* One field of an entry, gathered before the entry is printed. */
+struct field {
+	const char	*key;
+	size_t		 key_len;
+	const uint8_t	*val;
+	size_t		 val_len;
+	int		 formatted;	/* the iterator's own ASCII */
+};
+
+/* An entry's fields, gathered (fields.c's iterator owns the bytes). */
+struct gathered {
+	struct mml_rd_fields fi;
+	struct field	*v;
+	size_t		 n, cap;
+	size_t		 first_block;	/* the first from the fields block */
+};
+
 static void	 put_hex_byte(FILE *, uint8_t);
-static int	 key_printable(const uint8_t *, size_t);
-static int	 key_reserved(const uint8_t *, size_t);
 static int	 text_safe(const uint8_t *, size_t);
+static int	 printable(const uint8_t *, size_t);
+static int	 gather(struct gathered *, const struct mml_rd_fmt *,
+		    const struct mml_rec *);
+static int	 key_is(const struct field *, const char *);
+static int	 wanted(const struct mml_rd_fmt *, const struct field *);
+static int	 address(const struct field *);
+static struct tm *when_tm(const struct mml_rd_fmt *, time_t, struct tm *);
 static void	 fmt_short(struct mml_rd_fmt *, const struct mml_rec *);
-static void	 put_message(FILE *, const struct mml_rec *, const char *);
+static void	 fmt_cat_fields(struct mml_rd_fmt *, const struct mml_rec *);
+static void	 put_message(struct mml_rd_fmt *, const struct mml_rec *,
+		    const char *);
 static void	 fmt_json(struct mml_rd_fmt *, const struct mml_rec *);
 static void	 fmt_export(struct mml_rd_fmt *, const struct mml_rec *);
+static void	 fmt_verbose(struct mml_rd_fmt *, const struct mml_rec *);
 static void	 fmt_raw(struct mml_rd_fmt *, const struct mml_rec *);
 static const char *prio_color(unsigned);
 static void	 json_key(struct mml_rd_fmt *, int *, const char *,
 		    size_t);
-static void	 json_pair(struct mml_rd_fmt *, int *, const char *,
-		    const uint8_t *, size_t);
-static void	 json_pair_u64(struct mml_rd_fmt *, int *, const char *,
-		    uint64_t);
 static void	 export_pair(FILE *, const char *, size_t, const uint8_t *,
 		    size_t);
-static void	 export_pair_u64(FILE *, const char *, uint64_t);
+static void	 format_bytes(char *, size_t, uint64_t);
+
+/* Each entry's fields are gathered here; mmlogctl prints one at a time. */
+static struct gathered g;
 
 static const char *const months[12] = {
 	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -72,44 +93,6 @@ cp_escaped(uint32_t cp)
 {
 	return cp < 0xa0 || (cp >= 0x202a && cp <= 0x202e) ||
 	    (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029;
-}
-
-/*
- * Writes v in decimal (base 10) or lowercase hex (base 16) so that it
- * ends at end; returns where it starts.  Scans of whole rings print
- * several numbers per entry, and printf's machinery costs more than the
- * rest of an entry.
- */
-static char *
-u64_str(char *end, uint64_t v, unsigned base)
-{
-	char *p = end;
-
-	do {
-		*--p = hexdig[v % base];
-		v /= base;
-	} while (v != 0);
-	return p;
-}
-
-static void
-put_u64(FILE *out, uint64_t v)
-{
-	char buf[24], *p;
-
-	p = u64_str(buf + sizeof(buf), v, 10);
-	(void)fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), out);
-}
-
-/* The entry's cursor, as mml_rd_cursor_format() writes it. */
-static void
-put_cursor(const struct mml_rd_fmt *f, uint64_t seq)
-{
-	char buf[24], *p;
-
-	(void)fputs_unlocked(f->cursor_pre, f->out);
-	p = u64_str(buf + sizeof(buf), seq, 16);
-	(void)fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), f->out);
 }
 
 /*
@@ -351,8 +334,15 @@ mml_rd_output_parse(const char *s)
 		{ "short", MML_RD_O_SHORT },
 		{ "short-precise", MML_RD_O_SHORT_PRECISE },
 		{ "short-iso", MML_RD_O_SHORT_ISO },
+		{ "short-iso-precise", MML_RD_O_SHORT_ISO_PRECISE },
+		{ "short-full", MML_RD_O_SHORT_FULL },
+		{ "short-monotonic", MML_RD_O_SHORT_MONOTONIC },
+		{ "short-unix", MML_RD_O_SHORT_UNIX },
+		{ "with-unit", MML_RD_O_WITH_UNIT },
+		{ "verbose", MML_RD_O_VERBOSE },
 		{ "json", MML_RD_O_JSON },
 		{ "json-pretty", MML_RD_O_JSON_PRETTY },
+		{ "json-seq", MML_RD_O_JSON_SEQ },
 		{ "export", MML_RD_O_EXPORT },
 		{ "cat", MML_RD_O_CAT },
 		{ "raw", MML_RD_O_RAW },
@@ -367,9 +357,10 @@ mml_rd_output_parse(const char *s)
 
 void
 mml_rd_fmt_init(struct mml_rd_fmt *f, FILE *out, enum mml_rd_output mode,
-    const struct mml_disk_header *h)
+    const struct mml_rd_ring *ring)
 {
 	static const uint8_t zero[16];
+	struct mml_disk_header h;
 	char host[256], buf_id[33];
 	FILE *mem;
 	char *buf = NULL;
@@ -378,11 +369,15 @@ mml_rd_fmt_init(struct mml_rd_fmt *f, FILE *out, enum mml_rd_output mode,
 	memset(f, 0, sizeof(*f));
 	f->out = out;
 	f->mode = mode;
-	memcpy(f->ring_id, h->ring_id, sizeof(f->ring_id));
-	memcpy(f->boot_id, h->boot_id, sizeof(f->boot_id));
-	mml_rd_hex128(buf_id, h->ring_id);
+	f->ring = ring;
+	if (ring != NULL) {
+		mml_rd_ring_header(ring, &h);
+		memcpy(f->ring_id, h.ring_id, sizeof(f->ring_id));
+		memcpy(f->boot_id, h.boot_id, sizeof(f->boot_id));
+	}
+	mml_rd_hex128(buf_id, f->ring_id);
 	(void)snprintf(f->cursor_pre, sizeof(f->cursor_pre), "s=%s;i=", buf_id);
-	f->have_boot_id = memcmp(h->boot_id, zero, sizeof(zero)) != 0;
+	f->have_boot_id = memcmp(f->boot_id, zero, sizeof(zero)) != 0;
 	if (gethostname(host, sizeof(host)) < 0)
 		(void)strcpy(host, "localhost");
 	host[sizeof(host) - 1] = '\0';
@@ -398,23 +393,32 @@ mml_rd_fmt_init(struct mml_rd_fmt *f, FILE *out, enum mml_rd_output mode,
 		(void)strcpy(f->host, "localhost");
 }
 
-void
-mml_rd_fmt_lost(struct mml_rd_fmt *f, uint64_t n)
+int
+mml_rd_fmt_is_text(const struct mml_rd_fmt *f)
 {
 	switch (f->mode) {
 	case MML_RD_O_JSON:
 	case MML_RD_O_JSON_PRETTY:
+	case MML_RD_O_JSON_SEQ:
 	case MML_RD_O_EXPORT:
 	case MML_RD_O_RAW:
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+void
+mml_rd_fmt_lost(struct mml_rd_fmt *f, uint64_t n)
+{
+	if (!mml_rd_fmt_is_text(f)) {
 		fflush(f->out);
 		fprintf(stderr, "mmlogctl: -- %" PRIu64 " entries lost "
 		    "(overwritten before they were read) --\n", n);
-		break;
-	default:
-		fprintf(f->out, "-- %" PRIu64 " entries lost (overwritten "
-		    "before they were read) --\n", n);
-		break;
+		return;
 	}
+	fprintf(f->out, "-- %" PRIu64 " entries lost (overwritten "
+	    "before they were read) --\n", n);
 }
 
 /*
@@ -436,88 +440,208 @@ prio_color(unsigned p)
 	return NULL;
 }
 
+/*
+ * Gathers the entry's fields (all of them, address first), so that a
+ * format may look at a field more than once.  Returns 0, or -1 if out
+ * of memory (the entry is then printed with what was gathered).
+ */
+static int
+gather(struct gathered *gg, const struct mml_rd_fmt *f,
+    const struct mml_rec *rec)
+{
+	struct field *nv, x;
+	size_t ncap;
+
+	gg->n = 0;
+	gg->first_block = SIZE_MAX;
+	mml_rd_fields_begin(&gg->fi, f->ring, rec, MML_RD_FIELDS_ADDRESS);
+	while (mml_rd_fields_next(&gg->fi, &x.key, &x.key_len, &x.val,
+	    &x.val_len)) {
+		/*
+		 * Only the fields block (and what follows it) may repeat a
+		 * name: the iterator's own fields are each there once.
+		 */
+		x.formatted = 0;
+		if (!mml_rd_fields_unique(&gg->fi)) {
+			if (gg->first_block == SIZE_MAX)
+				gg->first_block = gg->n;
+		} else
+			x.formatted = x.val != rec->msg && x.val != rec->tag &&
+			    x.val != rec->comm;
+		if (gg->n == gg->cap) {
+			ncap = gg->cap ? gg->cap * 2 : 32;
+			nv = reallocarray(gg->v, ncap, sizeof(*nv));
+			if (nv == NULL)
+				return -1;
+			gg->v = nv;
+			gg->cap = ncap;
+		}
+		gg->v[gg->n++] = x;
+	}
+	return 0;
+}
+
+static int
+key_is(const struct field *x, const char *name)
+{
+	return strlen(name) == x->key_len && memcmp(x->key, name,
+	    x->key_len) == 0;
+}
+
+/* The entry's address, which journalctl prints whatever --output-fields. */
+static int
+address(const struct field *x)
+{
+	return (x->key_len >= 2 && x->key[0] == '_' && x->key[1] == '_') ||
+	    key_is(x, "_BOOT_ID");
+}
+
+/* Whether --output-fields lets field x through. */
+static int
+wanted(const struct mml_rd_fmt *f, const struct field *x)
+{
+	size_t i;
+
+	if (f->fields == NULL)
+		return 1;
+	for (i = 0; i < f->n_fields; i++)
+		if (key_is(x, f->fields[i]))
+			return 1;
+	return 0;
+}
+
+/* Broken-down time of t, local or UTC (--utc). */
+static struct tm *
+when_tm(const struct mml_rd_fmt *f, time_t t, struct tm *tm)
+{
+	return f->utc ? gmtime_r(&t, tm) : localtime_r(&t, tm);
+}
+
 static void
 fmt_short(struct mml_rd_fmt *f, const struct mml_rec *rec)
 {
 	const struct mml_rec_hdr *h = &rec->hdr;
 	FILE *out = f->out;
 	time_t t = (time_t)(h->realtime_usec / 1000000);
+	unsigned us = (unsigned)(h->realtime_usec % 1000000);
 	const char *on = f->color ? prio_color(h->priority) : NULL;
+	const struct field *unit = NULL, *uunit = NULL;
 	struct tm tm;
-	char when[64];
+	char when[80], zone[8];
+	size_t i, n;
 
 	if (f->mode == MML_RD_O_CAT) {
-		put_message(out, rec, on);
+		put_message(f, rec, on);
 		return;
 	}
-	if (f->mode == MML_RD_O_SHORT_ISO) {
-		mml_rd_time_iso(when, sizeof(when), h->realtime_usec);
-	} else if (localtime_r(&t, &tm) == NULL) {
+	if (f->mode == MML_RD_O_SHORT_MONOTONIC) {
+		(void)snprintf(when, sizeof(when), "[%5" PRIu64 ".%06u]",
+		    h->monotonic_usec / 1000000,
+		    (unsigned)(h->monotonic_usec % 1000000));
+	} else if (f->mode == MML_RD_O_SHORT_UNIX) {
+		(void)snprintf(when, sizeof(when), "%10" PRIu64 ".%06u",
+		    h->realtime_usec / 1000000, us);
+	} else if (when_tm(f, t, &tm) == NULL) {
 		(void)snprintf(when, sizeof(when), "@%lld", (long long)t);
+	} else if (f->mode == MML_RD_O_SHORT_ISO ||
+	    f->mode == MML_RD_O_SHORT_ISO_PRECISE) {
+		n = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		if (f->mode == MML_RD_O_SHORT_ISO_PRECISE)
+			n += (size_t)snprintf(when + n, sizeof(when) - n, ".%06u",
+			    us);
+		/* "+0100" as "+01:00", the extended form ISO 8601 prefers. */
+		if (strftime(zone, sizeof(zone), "%z", &tm) == 5)
+			(void)snprintf(when + n, sizeof(when) - n, "%.3s:%.2s",
+			    zone, zone + 3);
+	} else if (f->mode == MML_RD_O_SHORT_FULL ||
+	    f->mode == MML_RD_O_WITH_UNIT) {
+		/* systemd's format_timestamp(), which --since reads back. */
+		n = strftime(when, sizeof(when), "%a %Y-%m-%d %H:%M:%S", &tm);
+		(void)snprintf(when + n, sizeof(when) - n, " %s", f->utc ? "UTC" :
+		    tm.tm_zone);
 	} else if (f->mode == MML_RD_O_SHORT_PRECISE) {
 		(void)snprintf(when, sizeof(when),
 		    "%s %02d %02d:%02d:%02d.%06u", months[tm.tm_mon % 12],
-		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		    (unsigned)(h->realtime_usec % 1000000));
+		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
 	} else {
 		(void)snprintf(when, sizeof(when), "%s %02d %02d:%02d:%02d",
 		    months[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min,
 		    tm.tm_sec);
 	}
-	fprintf(out, "%s %s ", when, f->host);
-	if (h->tag_len > 0)
+	(void)fputs_unlocked(when, out);
+	if (!f->no_hostname) {
+		putc_unlocked(' ', out);
+		(void)fputs_unlocked(f->host, out);
+	}
+	putc_unlocked(' ', out);
+	if (f->mode == MML_RD_O_WITH_UNIT && gather(&g, f, rec) == 0)
+		for (i = 0; i < g.n; i++) {
+			if (unit == NULL && key_is(&g.v[i], "_SYSTEMD_UNIT"))
+				unit = &g.v[i];
+			if (uunit == NULL &&
+			    key_is(&g.v[i], "_SYSTEMD_USER_UNIT"))
+				uunit = &g.v[i];
+		}
+	if (unit != NULL || uunit != NULL) {
+		if (unit != NULL)
+			mml_rd_put_escaped(out, unit->val, unit->val_len);
+		if (unit != NULL && uunit != NULL)
+			putc_unlocked('/', out);
+		if (uunit != NULL)
+			mml_rd_put_escaped(out, uunit->val, uunit->val_len);
+	} else if (h->tag_len > 0)
 		mml_rd_put_escaped(out, rec->tag, h->tag_len);
 	else if (h->comm_len > 0)
 		mml_rd_put_escaped(out, rec->comm, h->comm_len);
 	else
 		(void)fputs_unlocked("unknown", out);
 	fprintf(out, "[%" PRIu32 "]: ", h->pid);
-	put_message(out, rec, on);
+	put_message(f, rec, on);
 }
 
-/* The message, escaped, highlighted with on unless NULL; a newline. */
+/*
+ * -o cat with --output-fields: the value of each field named, in the
+ * entry's order, one per line, as journalctl does.
+ */
 static void
-put_message(FILE *out, const struct mml_rec *rec, const char *on)
+fmt_cat_fields(struct mml_rd_fmt *f, const struct mml_rec *rec)
 {
+	size_t i;
+
+	(void)gather(&g, f, rec);
+	for (i = 0; i < g.n; i++) {
+		if (address(&g.v[i]) || !wanted(f, &g.v[i]))
+			continue;
+		mml_rd_put_escaped(f->out, g.v[i].val, g.v[i].val_len);
+		putc_unlocked('\n', f->out);
+	}
+}
+
+/*
+ * The message, escaped, highlighted with on unless NULL (and the part
+ * -g matched, on a terminal, in bright red as journalctl does); a
+ * newline.
+ */
+static void
+put_message(struct mml_rd_fmt *f, const struct mml_rec *rec, const char *on)
+{
+	FILE *out = f->out;
+	size_t len = rec->hdr.msg_len, from = f->hl_from, to = f->hl_to;
+
 	if (on != NULL)
 		(void)fputs_unlocked(on, out);
-	mml_rd_put_escaped(out, rec->msg, rec->hdr.msg_len);
-	if (on != NULL)
+	if (f->color && from < to && to <= len) {
+		mml_rd_put_escaped(out, rec->msg, from);
+		(void)fputs_unlocked("\033[0;1;31m", out);
+		mml_rd_put_escaped(out, rec->msg + from, to - from);
+		(void)fputs_unlocked(on != NULL ? on : "\033[0m", out);
+		mml_rd_put_escaped(out, rec->msg + to, len - to);
+	} else
+		mml_rd_put_escaped(out, rec->msg, len);
+	if (on != NULL || (f->color && from < to))
 		(void)fputs_unlocked("\033[0m", out);
 	putc_unlocked('\n', out);
-}
-
-/* A field name we can print: journald's alphabet, 1 to 64 bytes. */
-static int
-key_printable(const uint8_t *k, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || len > MML_FIELD_KEY_MAX || (k[0] >= '0' && k[0] <= '9'))
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!((k[i] >= 'A' && k[i] <= 'Z') ||
-		    (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
-			return 0;
-	return 1;
-}
-
-/* Names we write ourselves; a field of the same name is not repeated. */
-static int
-key_reserved(const uint8_t *k, size_t len)
-{
-	static const char *const names[] = {
-		"MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER", "_PID", "_UID",
-		"_GID", "_COMM", "_BOOT_ID", "_MMLOG_DAEMON",
-	};
-	size_t i;
-
-	if (len >= 2 && k[0] == '_' && k[1] == '_')
-		return 1;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i]) == len && memcmp(names[i], k, len) == 0)
-			return 1;
-	return 0;
+	f->hl_from = f->hl_to = 0;
 }
 
 static void
@@ -535,97 +659,66 @@ json_key(struct mml_rd_fmt *f, int *first, const char *key, size_t key_len)
 	(void)fputs_unlocked(pretty ? "\" : " : "\":", f->out);
 }
 
-static void
-json_pair(struct mml_rd_fmt *f, int *first, const char *key,
-    const uint8_t *v, size_t len)
-{
-	json_key(f, first, key, strlen(key));
-	mml_rd_put_json(f->out, v, len);
-}
-
-static void
-json_pair_u64(struct mml_rd_fmt *f, int *first, const char *key, uint64_t v)
-{
-	json_key(f, first, key, strlen(key));
-	putc_unlocked('"', f->out);
-	put_u64(f->out, v);
-	putc_unlocked('"', f->out);
-}
-
+/*
+ * One JSON object: the address, then every field; a name that occurs
+ * more than once becomes one key whose value is an array, as journalctl
+ * writes it, so that every object has unique keys.  -o json-seq puts
+ * an ASCII RS before it (RFC 7464).
+ */
 static void
 fmt_json(struct mml_rd_fmt *f, const struct mml_rec *rec)
 {
-	const struct mml_rec_hdr *h = &rec->hdr;
-	const uint8_t *item, *item2;
-	size_t off, off2, len, len2, klen, klen2, count;
-	char buf[MML_RD_CURSOR_MAX];
-	int first = 1, r, dup;
+	const struct field *x, *y;
+	size_t i, j, count;
+	int first = 1, dup;
 
+	(void)gather(&g, f, rec);
+	if (f->mode == MML_RD_O_JSON_SEQ)
+		putc_unlocked(0x1e, f->out);
 	putc_unlocked('{', f->out);
-	json_key(f, &first, "__CURSOR", 8);
-	putc_unlocked('"', f->out);
-	put_cursor(f, h->seq);
-	putc_unlocked('"', f->out);
-	json_pair_u64(f, &first, "__REALTIME_TIMESTAMP", h->realtime_usec);
-	json_pair_u64(f, &first, "__MONOTONIC_TIMESTAMP", h->monotonic_usec);
-	json_pair_u64(f, &first, "__SEQNUM", h->seq);
-	if (f->have_boot_id) {
-		mml_rd_hex128(buf, f->boot_id);
-		json_pair(f, &first, "_BOOT_ID", (const uint8_t *)buf, 32);
-	}
-	json_pair_u64(f, &first, "PRIORITY", h->priority);
-	if (h->tag_len > 0)
-		json_pair(f, &first, "SYSLOG_IDENTIFIER", rec->tag, h->tag_len);
-	json_pair(f, &first, "MESSAGE", rec->msg, h->msg_len);
-	json_pair_u64(f, &first, "_PID", h->pid);
-	json_pair_u64(f, &first, "_UID", h->uid);
-	json_pair_u64(f, &first, "_GID", h->gid);
-	if (h->comm_len > 0)
-		json_pair(f, &first, "_COMM", rec->comm, h->comm_len);
-	if (h->flags & MML_REC_F_DAEMON)
-		json_pair(f, &first, "_MMLOG_DAEMON", (const uint8_t *)"1", 1);
-	/*
-	 * A name that occurs more than once becomes one key whose value is
-	 * an array, as journalctl writes it, so that every object has
-	 * unique keys.
-	 */
-	off = 0;
-	while ((r = mml_fields_next(rec->fields, h->fields_len, &off, &item,
-	    &len, &klen)) > 0) {
-		if (!key_printable(item, klen) || key_reserved(item, klen))
+	for (i = 0; i < g.n; i++) {
+		x = &g.v[i];
+		if (f->fields != NULL && !address(x) && !wanted(f, x))
 			continue;
+		if (i < g.first_block) {
+			json_key(f, &first, x->key, x->key_len);
+			/* The iterator's numbers and ids need no escaping. */
+			if (x->formatted) {
+				putc_unlocked('"', f->out);
+				(void)fwrite_unlocked(x->val, 1, x->val_len,
+				    f->out);
+				putc_unlocked('"', f->out);
+			} else
+				mml_rd_put_json(f->out, x->val, x->val_len);
+			continue;
+		}
 		dup = 0;
 		count = 0;
-		off2 = 0;
-		while (mml_fields_next(rec->fields, h->fields_len, &off2,
-		    &item2, &len2, &klen2) > 0) {
-			if (klen2 != klen || memcmp(item2, item, klen) != 0)
+		for (j = g.first_block; j < g.n && !dup; j++) {
+			y = &g.v[j];
+			if (y->key_len != x->key_len ||
+			    memcmp(y->key, x->key, x->key_len) != 0)
 				continue;
-			if (item2 < item) {
+			if (j < i)
 				dup = 1;
-				break;
-			}
 			count++;
 		}
 		if (dup)
 			continue;
-		json_key(f, &first, (const char *)item, klen);
+		json_key(f, &first, x->key, x->key_len);
 		if (count == 1) {
-			mml_rd_put_json(f->out, item + klen + 1,
-			    len - klen - 1);
+			mml_rd_put_json(f->out, x->val, x->val_len);
 			continue;
 		}
 		putc_unlocked('[', f->out);
-		off2 = 0;
-		count = 0;
-		while (mml_fields_next(rec->fields, h->fields_len, &off2,
-		    &item2, &len2, &klen2) > 0) {
-			if (klen2 != klen || memcmp(item2, item, klen) != 0)
+		for (count = 0, j = i; j < g.n; j++) {
+			y = &g.v[j];
+			if (y->key_len != x->key_len ||
+			    memcmp(y->key, x->key, x->key_len) != 0)
 				continue;
 			if (count++ > 0)
 				putc_unlocked(',', f->out);
-			mml_rd_put_json(f->out, item2 + klen2 + 1,
-			    len2 - klen2 - 1);
+			mml_rd_put_json(f->out, y->val, y->val_len);
 		}
 		putc_unlocked(']', f->out);
 	}
@@ -666,52 +759,161 @@ export_pair(FILE *out, const char *key, size_t key_len, const uint8_t *v,
 	putc_unlocked('\n', out);
 }
 
-static void
-export_pair_u64(FILE *out, const char *key, uint64_t v)
-{
-	(void)fputs_unlocked(key, out);
-	putc_unlocked('=', out);
-	put_u64(out, v);
-	putc_unlocked('\n', out);
-}
-
+/*
+ * The Journal Export Format: the address and _BOOT_ID first (which
+ * systemd-journal-remote requires of every entry: a zero id if the ring
+ * has none), then every field as often as it occurs.
+ */
 static void
 fmt_export(struct mml_rd_fmt *f, const struct mml_rec *rec)
 {
-	const struct mml_rec_hdr *h = &rec->hdr;
 	FILE *out = f->out;
-	const uint8_t *item;
-	size_t off, len, klen;
-	char buf[MML_RD_CURSOR_MAX];
+	const struct field *x;
+	size_t i;
+	int boot = 0;
 
-	(void)fputs_unlocked("__CURSOR=", out);
-	put_cursor(f, h->seq);
-	putc_unlocked('\n', out);
-	export_pair_u64(out, "__REALTIME_TIMESTAMP", h->realtime_usec);
-	export_pair_u64(out, "__MONOTONIC_TIMESTAMP", h->monotonic_usec);
-	/* systemd-journal-remote requires a boot id with every entry. */
-	mml_rd_hex128(buf, f->boot_id);
-	fprintf(out, "_BOOT_ID=%s\n", buf);
-	export_pair_u64(out, "PRIORITY", h->priority);
-	if (h->tag_len > 0)
-		export_pair(out, "SYSLOG_IDENTIFIER", 17, rec->tag, h->tag_len);
-	export_pair(out, "MESSAGE", 7, rec->msg, h->msg_len);
-	export_pair_u64(out, "_PID", h->pid);
-	export_pair_u64(out, "_UID", h->uid);
-	export_pair_u64(out, "_GID", h->gid);
-	if (h->comm_len > 0)
-		export_pair(out, "_COMM", 5, rec->comm, h->comm_len);
-	if (h->flags & MML_REC_F_DAEMON)
-		(void)fputs_unlocked("_MMLOG_DAEMON=1\n", out);
-	off = 0;
-	while (mml_fields_next(rec->fields, h->fields_len, &off, &item, &len,
-	    &klen) > 0) {
-		if (!key_printable(item, klen) || key_reserved(item, klen))
+	(void)gather(&g, f, rec);
+	for (i = 0; i < g.n; i++) {
+		x = &g.v[i];
+		if (x->key_len < 2 || x->key[0] != '_' || x->key[1] != '_')
 			continue;
-		export_pair(out, (const char *)item, klen, item + klen + 1,
-		    len - klen - 1);
+		export_pair(out, x->key, x->key_len, x->val, x->val_len);
+	}
+	for (i = 0; i < g.n && !boot; i++)
+		if (key_is(&g.v[i], "_BOOT_ID")) {
+			export_pair(out, "_BOOT_ID", 8, g.v[i].val,
+			    g.v[i].val_len);
+			boot = 1;
+		}
+	if (!boot)
+		(void)fputs_unlocked("_BOOT_ID=00000000000000000000000000000000\n",
+		    out);
+	for (i = 0; i < g.n; i++) {
+		x = &g.v[i];
+		if (address(x) || !wanted(f, x))
+			continue;
+		export_pair(out, x->key, x->key_len, x->val, x->val_len);
 	}
 	putc_unlocked('\n', out);
+}
+
+/*
+ * journalctl's test for a field it may print as text in -o verbose:
+ * valid UTF-8 with no control character but tab and newline (no C0
+ * but those two, no DEL, no C1).
+ */
+static int
+printable(const uint8_t *p, size_t len)
+{
+	uint32_t cp;
+	size_t i = 0, n;
+
+	while (i < len) {
+		n = mml_rd_utf8_seq(p + i, len - i, &cp);
+		if (n == 0 || (cp < 0x20 && cp != '\t' && cp != '\n') ||
+		    (cp >= 0x7f && cp <= 0x9f))
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+/*
+ * systemd's FORMAT_BYTES(): "512B", "3.9K", "1.0M" (powers of 1024, one
+ * digit after the point, cut rather than rounded).
+ */
+static void
+format_bytes(char *buf, size_t cap, uint64_t v)
+{
+	static const char suffix[] = "KMGTPE";
+	uint64_t factor = 1024;
+	int i = 0;
+
+	if (v < 1024) {
+		(void)snprintf(buf, cap, "%" PRIu64 "B", v);
+		return;
+	}
+	while (i < 5 && v / 1024 >= factor) {
+		factor *= 1024;
+		i++;
+	}
+	(void)snprintf(buf, cap, "%" PRIu64 ".%" PRIu64 "%c", v / factor,
+	    v / (factor / 1024) * 10 / 1024 % 10, suffix[i]);
+}
+
+/*
+ * -o verbose, as journalctl prints it: the time with microseconds and
+ * zone and the cursor, then every field on its own line, indented; a
+ * value of several lines continues under itself; a value that is not
+ * printable text is shown as its size.
+ */
+static void
+fmt_verbose(struct mml_rd_fmt *f, const struct mml_rec *rec)
+{
+	const struct mml_rec_hdr *h = &rec->hdr;
+	FILE *out = f->out;
+	time_t t = (time_t)(h->realtime_usec / 1000000);
+	const struct field *x, *cursor = NULL;
+	const uint8_t *p, *end, *nl;
+	const char *on, *off;
+	struct tm tm;
+	char when[80], size[32];
+	size_t i, n, k;
+
+	(void)gather(&g, f, rec);
+	for (i = 0; i < g.n; i++)
+		if (key_is(&g.v[i], "__CURSOR"))
+			cursor = &g.v[i];
+	if (when_tm(f, t, &tm) == NULL)
+		(void)snprintf(when, sizeof(when), "@%lld", (long long)t);
+	else {
+		n = strftime(when, sizeof(when), "%a %Y-%m-%d %H:%M:%S", &tm);
+		(void)snprintf(when + n, sizeof(when) - n, ".%06u %s",
+		    (unsigned)(h->realtime_usec % 1000000), f->utc ? "UTC" :
+		    tm.tm_zone);
+	}
+	fprintf(out, "%s%s%s %s[", f->color ? "\033[4m" : "", when,
+	    f->color ? "\033[0m" : "", f->color ? "\033[0;38;5;245m" : "");
+	if (cursor != NULL)
+		(void)fwrite_unlocked(cursor->val, 1, cursor->val_len, out);
+	fprintf(out, "]%s\n", f->color ? "\033[0m" : "");
+	for (i = 0; i < g.n; i++) {
+		x = &g.v[i];
+		if ((x->key_len >= 2 && x->key[0] == '_' && x->key[1] == '_') ||
+		    !wanted(f, x))
+			continue;
+		on = off = "";
+		if (f->color && key_is(x, "MESSAGE")) {
+			on = "\033[0;1;39m";
+			off = "\033[0m";
+		} else if (f->color && x->key[0] == '_') {
+			on = "\033[0;32m";
+			off = "\033[0m";
+		}
+		fprintf(out, "    %s", on);
+		(void)fwrite_unlocked(x->key, 1, x->key_len, out);
+		putc_unlocked('=', out);
+		if (!printable(x->val, x->val_len)) {
+			format_bytes(size, sizeof(size), x->val_len);
+			fprintf(out, "[%s blob data]%s\n", size, off);
+			continue;
+		}
+		if (x->val_len == 0)
+			putc_unlocked('\n', out);
+		p = x->val;
+		end = x->val + x->val_len;
+		for (k = 0; p < end; k++) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			if (nl == NULL)
+				nl = end;
+			if (k > 0)
+				fprintf(out, "%*s", (int)(4 + x->key_len + 1), "");
+			(void)fwrite_unlocked(p, 1, (size_t)(nl - p), out);
+			putc_unlocked('\n', out);
+			p = nl + 1;
+		}
+		(void)fputs_unlocked(off, out);
+	}
 }
 
 /*
@@ -740,11 +942,21 @@ mml_rd_fmt_entry(struct mml_rd_fmt *f, const struct mml_rec *rec)
 		break;
 	case MML_RD_O_JSON:
 	case MML_RD_O_JSON_PRETTY:
+	case MML_RD_O_JSON_SEQ:
 		fmt_json(f, rec);
 		break;
 	case MML_RD_O_EXPORT:
 		fmt_export(f, rec);
 		break;
+	case MML_RD_O_VERBOSE:
+		fmt_verbose(f, rec);
+		break;
+	case MML_RD_O_CAT:
+		if (f->fields != NULL) {
+			fmt_cat_fields(f, rec);
+			break;
+		}
+		/* FALLTHROUGH */
 	default:
 		fmt_short(f, rec);
 		break;

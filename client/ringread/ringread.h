@@ -227,6 +227,110 @@ int	mml_rd_iter_next(struct mml_rd_iter *it, struct mml_rec *ret);
 int	mml_rd_iter_read_at(struct mml_rd_iter *it, uint64_t off,
 	    uint64_t seq, struct mml_rec *ret);
 
+/*
+ * Every field of an entry, one at a time (fields.c): the one way readers
+ * see an entry as journald fields, for matches, -F, -N and the formats
+ * that show every field, so that where a field is kept is known in one
+ * place.  The order: with MML_RD_FIELDS_ADDRESS, first the entry's
+ * address (__CURSOR, __REALTIME_TIMESTAMP, __MONOTONIC_TIMESTAMP,
+ * __SEQNUM), which journalctl does not count among its fields (no match,
+ * -F or -N sees them); then _BOOT_ID, PRIORITY, SYSLOG_IDENTIFIER,
+ * MESSAGE, _PID, _UID, _GID, _COMM, _MMLOG_DAEMON (from the record's
+ * header and strings, when present); then the fields block in its order
+ * (the client's fields and the daemon's own, such as _TRANSPORT,
+ * SYSLOG_FACILITY, SYSLOG_PID), a field repeated as often as it is
+ * there; then the entry's trusted metadata (a hook: nothing yet).
+ *
+ *	struct mml_rd_fields fi;
+ *	const char *k;
+ *	const uint8_t *v;
+ *	size_t kl, vl;
+ *
+ *	mml_rd_fields_begin(&fi, ring, &rec, 0);
+ *	while (mml_rd_fields_next(&fi, &k, &kl, &v, &vl))
+ *		printf("%.*s=%.*s\n", (int)kl, k, (int)vl, v);
+ *
+ * ring may be NULL (no __CURSOR, no _BOOT_ID).  Keys are valid journald
+ * names, not NUL-terminated; values are bytes.  Both point into the
+ * record (which must stay) or into fi, and stay valid until fi is begun
+ * again, so that a caller may gather an entry's fields before it prints
+ * them.
+ */
+#define MML_RD_FIELDS_ADDRESS	0x1U
+#define MML_RD_FIELDS_FORMATTED	14	/* values fi formats itself */
+
+struct mml_rd_fields {
+	const struct mml_rd_ring *ring;
+	const struct mml_rec *rec;
+	unsigned	 flags;
+	unsigned	 stage;		/* where the next field comes from */
+	unsigned	 last;		/* ... and where the last came from */
+	size_t		 off;		/* in the fields block */
+	/* The values formatted from the record, one buffer per stage. */
+	char		 buf[MML_RD_FIELDS_FORMATTED][MML_RD_CURSOR_MAX];
+};
+
+void	mml_rd_fields_begin(struct mml_rd_fields *fi,
+	    const struct mml_rd_ring *ring, const struct mml_rec *rec,
+	    unsigned flags);
+/* Returns 1 with the next field, or 0 at the end. */
+int	mml_rd_fields_next(struct mml_rd_fields *fi, const char **ret_key,
+	    size_t *ret_key_len, const uint8_t **ret_val, size_t *ret_val_len);
+/*
+ * Returns 1 if the field the last call yielded is one the iterator
+ * derives from the record (the address, _BOOT_ID through _MMLOG_DAEMON):
+ * no other field of the entry has its name, and its value is ASCII that
+ * needs no escaping in JSON (but MESSAGE, SYSLOG_IDENTIFIER and _COMM,
+ * which are the client's bytes).  0 for the fields block and metadata,
+ * where a name may repeat.
+ */
+int	mml_rd_fields_unique(const struct mml_rd_fields *fi);
+
+/* Returns 1 if k[0, len) is a journald field name (A-Z 0-9 _, 1-64). */
+int	mml_rd_field_name_valid(const uint8_t *k, size_t len);
+
+/*
+ * journalctl's matches (match.c), as sd_journal keeps them: a
+ * conjunction (AND) of clauses; a clause a disjunction (OR) of groups; a
+ * group a conjunction of terms on different fields; a term the values a
+ * field may have (any of them).  FIELD=VALUE words from the command line
+ * build the first clause ("+" starts a new group); -u, -k and the like
+ * each add a clause.  A value may be a glob (fnmatch(3)), for -u.
+ * Matching walks the entry's fields once (mml_rd_fields_next()).
+ */
+struct mml_rd_match;
+
+/* A new, empty match, which every entry passes; NULL for ENOMEM. */
+struct mml_rd_match *mml_rd_match_new(void);
+struct mml_rd_match *mml_rd_match_free(struct mml_rd_match *m);
+/*
+ * Adds FIELD=VALUE (glob: VALUE is a pattern; suffix: the field's value
+ * must also end with it, for -u's slices) to the current group.  Returns
+ * 0, -EINVAL for a field name journald would not take, -ENOMEM.
+ */
+int	mml_rd_match_add(struct mml_rd_match *m, const char *field,
+	    size_t field_len, const char *value, size_t value_len, int glob,
+	    const char *suffix);
+/* Parses "FIELD=VALUE" and adds it; "+" starts a new group.  As above. */
+int	mml_rd_match_add_word(struct mml_rd_match *m, const char *word);
+/* A new group of the current clause ("+", sd_journal_add_disjunction()). */
+int	mml_rd_match_or(struct mml_rd_match *m);
+/* A new clause (sd_journal_add_conjunction()). */
+int	mml_rd_match_and(struct mml_rd_match *m);
+/*
+ * journalctl -u UNIT: the unit's own entries, systemd's and coredumps'
+ * about it, as its add_matches_for_unit() does, in a clause of their
+ * own (with the others of the same call: call mml_rd_match_and() after
+ * the last unit).  A unit with glob characters matches every unit it
+ * matches.
+ */
+int	mml_rd_match_add_unit(struct mml_rd_match *m, const char *unit);
+/* Whether the match has any term. */
+int	mml_rd_match_empty(const struct mml_rd_match *m);
+/* Returns 1 if the entry matches, else 0. */
+int	mml_rd_match_test(struct mml_rd_match *m,
+	    const struct mml_rd_ring *ring, const struct mml_rec *rec);
+
 /* Output formats of `show`. */
 enum mml_rd_output {
 	MML_RD_O_SHORT,
@@ -237,26 +341,44 @@ enum mml_rd_output {
 	MML_RD_O_EXPORT,
 	MML_RD_O_CAT,
 	MML_RD_O_RAW,
+	MML_RD_O_SHORT_ISO_PRECISE,
+	MML_RD_O_SHORT_FULL,
+	MML_RD_O_SHORT_MONOTONIC,
+	MML_RD_O_SHORT_UNIX,
+	MML_RD_O_WITH_UNIT,
+	MML_RD_O_VERBOSE,
+	MML_RD_O_JSON_SEQ,	/* the last */
 };
 
 /* State shared by every entry printed. */
 struct mml_rd_fmt {
 	FILE		*out;
 	enum mml_rd_output mode;
+	const struct mml_rd_ring *ring;
 	char		 host[256];	/* escaped gethostname() */
 	uint8_t		 ring_id[16];
 	uint8_t		 boot_id[16];
 	int		 have_boot_id;
 	int		 color;		/* highlight by priority (a terminal) */
+	int		 utc;		/* times in UTC (--utc) */
+	int		 no_hostname;	/* --no-hostname */
+	/* --output-fields: only these, NULL for every field. */
+	const char	*const *fields;
+	size_t		 n_fields;
+	/* -g: the part of the next message to highlight, [hl_from, hl_to). */
+	size_t		 hl_from, hl_to;
 	char		 cursor_pre[40];	/* "s=<ring id>;i=" */
 };
 
 /* Returns the format named s, or -EINVAL. */
 int	mml_rd_output_parse(const char *s);
 
-/* Fills f for printing entries of the ring whose header is h. */
+/*
+ * Fills f for printing entries of ring (which must outlive f; NULL for
+ * none: no boot id, a zero ring id), the options cleared.
+ */
 void	mml_rd_fmt_init(struct mml_rd_fmt *f, FILE *out,
-	    enum mml_rd_output mode, const struct mml_disk_header *h);
+	    enum mml_rd_output mode, const struct mml_rd_ring *ring);
 
 /*
  * Prints one checked entry record in f's format.  MML_RD_O_RAW writes
@@ -271,6 +393,9 @@ void	mml_rd_fmt_entry(struct mml_rd_fmt *f, const struct mml_rec *rec);
  * f's stream for text formats, on stderr for machine-readable ones.
  */
 void	mml_rd_fmt_lost(struct mml_rd_fmt *f, uint64_t n);
+
+/* Whether f's format is one a person reads (markers go among entries). */
+int	mml_rd_fmt_is_text(const struct mml_rd_fmt *f);
 
 /* Formats a cursor into buf (MML_RD_CURSOR_MAX bytes). */
 void	mml_rd_cursor_format(char *buf, const uint8_t ring_id[16],

@@ -38,6 +38,7 @@ void fuzz_mmlogd_conf(int argc, char **argv, const uint8_t *file,
 static void
 command_checks(const struct mml_ctl_opts *o)
 {
+	struct mml_rd_match *m;
 	uint64_t v, t;
 	uint8_t id[16];
 	size_t i;
@@ -61,6 +62,22 @@ command_checks(const struct mml_ctl_opts *o)
 		(void)mml_ctl_parse_time(o->until, &t);
 	if (o->after_cursor != NULL)
 		(void)mml_rd_cursor_parse(o->after_cursor, id, &v);
+	if (o->cursor != NULL)
+		(void)mml_rd_cursor_parse(o->cursor, id, &v);
+	if (o->values != NULL)
+		(void)mml_rd_field_name_valid((const uint8_t *)o->values,
+		    strlen(o->values));
+	if (o->level_prefix != NULL)
+		(void)mml_ctl_parse_bool(o->level_prefix);
+	if (o->prio != NULL)
+		(void)mml_ctl_parse_syslog_prio(o->prio, &lo, &hi);
+	/* The matches and units, as show builds them. */
+	m = mml_rd_match_new();
+	for (i = 0; m != NULL && i < o->n_args; i++)
+		(void)mml_rd_match_add_word(m, o->args[i]);
+	for (i = 0; m != NULL && i < o->n_units; i++)
+		(void)mml_rd_match_add_unit(m, o->units[i]);
+	m = mml_rd_match_free(m);
 	if (o->grep != NULL)
 		(void)mml_ctl_pattern_has_upper(o->grep);
 	for (i = 0; i < o->n_fields; i++) {
@@ -84,6 +101,11 @@ parse_one(const char *s)
 
 	if (mml_ctl_parse_prio(s, &lo, &hi) == 0)
 		FUZZ_CHECK(lo >= 0 && lo <= hi && hi <= 7);
+	if (mml_ctl_parse_syslog_prio(s, &lo, &hi) == 0)
+		FUZZ_CHECK(lo >= 0 && lo <= 7 && hi >= -1 && hi <= 23 &&
+		    hi != 0);
+	p = mml_ctl_parse_bool(s);
+	FUZZ_CHECK(p == 0 || p == 1 || p == -EINVAL);
 	p = mmlog_priority_from_string(s);
 	FUZZ_CHECK(p >= -EINVAL && p <= 7);
 	if (mml_parse_u64(s, &v) == 0)
@@ -104,7 +126,7 @@ parse_one(const char *s)
 		FUZZ_CHECK(memcmp(id, id2, 16) == 0 && v == v2);
 	}
 	if (mml_rd_output_parse(s) >= 0)
-		FUZZ_CHECK(mml_rd_output_parse(s) <= MML_RD_O_RAW);
+		FUZZ_CHECK(mml_rd_output_parse(s) <= MML_RD_O_JSON_SEQ);
 	(void)mml_ctl_pattern_has_upper(s);
 	/* mmlogd's sizes and counts (its options and configuration file). */
 	if (mml_parse_size(s, &v) == 0) {

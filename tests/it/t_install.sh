@@ -85,14 +85,17 @@ complete_words() {
 	    _mmlogctl; printf "%s\n" "${COMPREPLY[@]}"' sh \
 	    "$P/share/bash-completion/completions/mmlogctl" "$@" | sort | tr '\n' ' '
 }
-assert_eq "commands" "clear dump reset-counters rotate-id show status verify write " \
+assert_eq "commands" "clear dump reset-counters rotate-id run show status verify write " \
     "$(complete_words mmlogctl '')"
 assert_eq "priorities" "alert crit debug emerg err info notice warning " \
     "$(complete_words mmlogctl show -p '')"
-assert_eq "formats" "cat export json json-pretty raw short short-iso short-precise " \
+assert_eq "formats" "cat export json json-pretty json-seq raw short short-full short-iso short-iso-precise short-monotonic short-precise short-unix verbose with-unit " \
     "$(complete_words mmlogctl --file x show -o '')"
-assert_eq "status formats" "json " "$(complete_words mmlogctl status -o '')"
-for cmd in show write status verify dump; do
+assert_eq "status formats" "json prometheus " "$(complete_words mmlogctl status -o '')"
+assert_eq "write -f: a file" "$(cd / && compgen -f -- /bi | sort | tr '\n' ' ')" \
+    "$(cd / && complete_words mmlogctl write -f /bi)"
+assert_eq "show -f: no argument" " " "$(complete_words mmlogctl show -f '')"
+for cmd in show write run status verify dump; do
 	"$MMLOGCTL" "$cmd" --help 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u >"$T/opts"
 	[ -s "$T/opts" ] || fail "no options in 'mmlogctl $cmd --help'"
 	offered=" $(complete_words mmlogctl "$cmd" --) "

@@ -33,7 +33,10 @@ seq 1 $N | cmp -s - "$T/seen" ||
     fail "$runs runs together did not print seq 1..$N once each: $(seq 1 $N | diff - "$T/seen" | head -n 4)"
 # The last run stored the newest seq; one more prints nothing.
 assert_eq "cursor after the last run" "$(printf 'i=%x' $N)" "$(sed 's/.*;//' "$T/cur")"
-assert_eq "a run with nothing new" "" "$(ctl --file "$RING" show --cursor-file "$T/cur")"
+# ... but journalctl's remark on a terminal's formats (-q: nothing at all).
+assert_eq "a run with nothing new" "-- No entries --" "$(ctl --file "$RING" show --cursor-file "$T/cur")"
+assert_eq "a run with nothing new, -q" "" "$(ctl --file "$RING" show -q --cursor-file "$T/cur")"
+assert_eq "a run with nothing new, -o json" "" "$(ctl --file "$RING" show -o json --cursor-file "$T/cur")"
 ls "$T" | grep -q '^cur\.' && fail "temporary cursor files left: $(ls "$T")"
 note "$runs runs printed seq 1..$N once each"
 # A cursor file that is not a cursor is an error and stays as it was.

@@ -55,7 +55,9 @@ show --cursor-file "$T/cur" -o cat >/dev/null || fail "--cursor-file, first run"
 ctl write -t later one && ctl write -t later two || fail "write later"
 assert_eq "--cursor-file, second run" "$(printf 'one\ntwo')" \
     "$(show --cursor-file "$T/cur" -o cat)"
-assert_eq "--cursor-file, third run" "" "$(show --cursor-file "$T/cur" -o cat)"
+# Nothing new: journalctl's remark (and with -q, nothing).
+assert_eq "--cursor-file, third run" "-- No entries --" "$(show --cursor-file "$T/cur" -o cat)"
+assert_eq "--cursor-file, fourth run, -q" "" "$(show -q --cursor-file "$T/cur" -o cat)"
 
 # JSON: escaping and fields.
 assert_eq "JSON escaping" 'quote \" backslash \\ tab\tend' \
