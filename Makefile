@@ -45,8 +45,13 @@ CHECK_LIBS	:= $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubu
 # -Wstrict-aliasing at -O2).
 EV_CFLAGS	:= $(shell pkg-config --cflags libev 2>/dev/null)
 EV_LIBS		:= $(shell pkg-config --libs libev 2>/dev/null || echo -lev)
-RELP_CFLAGS	:= $(shell pkg-config --cflags relp 2>/dev/null)
-RELP_LIBS	:= $(shell pkg-config --libs relp 2>/dev/null || echo -lrelp)
+# Only mmlog-forward links these: GnuTLS for RELP over TLS, libcurl
+# (Debian: libcurl4-gnutls-dev, on the same GnuTLS) for HTTP(S) to
+# systemd-journal-remote.
+GNUTLS_CFLAGS	:= $(shell pkg-config --cflags gnutls 2>/dev/null)
+GNUTLS_LIBS	:= $(shell pkg-config --libs gnutls 2>/dev/null || echo -lgnutls)
+CURL_CFLAGS	:= $(shell pkg-config --cflags libcurl 2>/dev/null)
+CURL_LIBS	:= $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
 SOVERSION	:= 0
 LIBVERSION	:= 0.1.0
@@ -65,7 +70,7 @@ CTL_SRC		:= client/ctl/main.c client/ctl/opts.c client/ctl/util.c \
 		   client/ctl/verify.c client/ctl/dump.c client/ctl/control.c \
 		   client/ctl/pager.c $(RINGREAD_SRC)
 FWD_SRC		:= client/forward/main.c client/forward/msg.c \
-		   client/forward/out.c $(RINGREAD_SRC)
+		   client/forward/relp.c client/forward/out.c $(RINGREAD_SRC)
 
 # Each folder sees only the headers it may use (HACKING.md, The modules), so
 # that a wrong include fails the build: proto/ sees itself; the daemon
@@ -77,10 +82,11 @@ INC_daemon	:= -Iproto -Idaemon $(EV_CFLAGS) $(SYSTEMD_CFLAGS)
 INC_lib		:= -Iproto -Iclient/lib
 INC_ringread	:= $(INC_lib) -Iclient/ringread
 INC_ctl		:= $(INC_ringread) -Iclient/ctl
-INC_forward	:= $(INC_ringread) -Iclient/forward $(RELP_CFLAGS) $(SYSTEMD_CFLAGS)
+INC_forward	:= $(INC_ringread) -Iclient/forward $(GNUTLS_CFLAGS) $(CURL_CFLAGS) \
+		   $(SYSTEMD_CFLAGS)
 INC_tests	:= -Iproto -Idaemon -Iclient/lib -Iclient/ringread -Iclient/ctl \
 		   -Iclient/forward -Itests/bench -Itests/fuzz $(EV_CFLAGS) \
-		   $(SYSTEMD_CFLAGS) $(CHECK_CFLAGS) $(RELP_CFLAGS)
+		   $(SYSTEMD_CFLAGS) $(CHECK_CFLAGS)
 # The include flags of a source file, by its folder.
 inc = $(INC_$(if $(filter proto/%,$(1)),proto,$(if $(filter daemon/%,$(1)),daemon,$(if \
 	$(filter client/lib/%,$(1)),lib,$(if $(filter client/ringread/%,$(1)),ringread,$(if \
@@ -140,9 +146,9 @@ $(MMLOGCTL): $(call obj,$(CTL_SRC) $(PROTO_SRC)) $(LIBA)
 
 $(MMLOGFWD): $(call obj,$(FWD_SRC) $(PROTO_SRC)) $(LIBA)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $(call obj,$(FWD_SRC) $(PROTO_SRC)) $(LIBA) \
-	    $(RELP_LIBS) $(SYSTEMD_LIBS) -lpthread
+	    $(GNUTLS_LIBS) $(CURL_LIBS) $(SYSTEMD_LIBS) -lpthread
 
-$(CHECKBIN): $(call obj,$(TEST_SRC) $(DAEMON_LIB_SRC) $(PROTO_SRC) client/forward/msg.c client/ringread/format.c $(CLIENT_SRC))
+$(CHECKBIN): $(call obj,$(TEST_SRC) $(DAEMON_LIB_SRC) $(PROTO_SRC) client/forward/msg.c client/forward/relp.c client/ringread/format.c $(CLIENT_SRC))
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
 
 $(BENCHBIN): $(call obj,$(BENCH_SRC) $(PROTO_SRC)) $(LIBA)

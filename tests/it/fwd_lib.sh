@@ -7,9 +7,6 @@
 # data.  Work directory, pid file and output are in the test's $T.
 
 MMLOGFWD=$IT_BUILD/mmlog-forward
-# Under ASan: librelp's own leaks are not ours (see the file).
-LSAN_OPTIONS="suppressions=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lsan-librelp.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export LSAN_OPTIONS
 RSYSLOGD=${RSYSLOGD:-$(command -v rsyslogd || echo /usr/sbin/rsyslogd)}
 RS_N=0			# rsyslogds started so far
 RS_PID=
