@@ -72,6 +72,7 @@ struct opts {
 	uint64_t	 checkpoint_ms;
 	uint64_t	 idle_ms;
 	uint64_t	 max_tries;
+	int		 seq_fields;
 	int		 start_head;
 	int		 once;
 	struct mml_fwd_dest dest;
@@ -157,7 +158,7 @@ static int	 ensure_session(struct fwd *);
 static int	 send_msg(struct fwd *, const uint8_t *, size_t, int,
 		    uint64_t);
 static int	 export_init(struct fwd *);
-static int	 format_entry(struct fwd *, const struct mml_rec *,
+static int	 format_entry(struct fwd *, const struct mml_rec *, int,
 		    const uint8_t **, size_t *);
 static int	 format_notice(struct fwd *, uint64_t, uint64_t,
 		    enum mml_fwd_loss, const uint8_t **, size_t *);
@@ -217,6 +218,7 @@ usage(FILE *out)
 "                        out and filling (default 1024); at least 2\n"
 "  --max-tries N         skip an entry the collector refused N times, alone\n"
 "                        (default 10; 0: never)\n"
+"  --seq-fields          HTTP: _MMLOG_SEQ and _MMLOG_RING in every entry\n"
 "  --timeout S           seconds to wait for an answer (default 30)\n"
 "  --connect-timeout S   seconds to wait for a connection (default 10)\n"
 "  --max-backoff MS      longest wait between retries (default 30000)\n"
@@ -266,7 +268,7 @@ enum {
 	O_TO = 256, O_FILE, O_SOCKET, O_CURSOR, O_STATS, O_START, O_ONCE,
 	O_WINDOW, O_TIMEOUT, O_CTIMEOUT, O_BACKOFF, O_CHECKPOINT, O_IDLE,
 	O_HOSTNAME, O_FACILITY, O_SDID, O_CA, O_CERT, O_KEY, O_AUTH, O_PEER,
-	O_TRIES, O_VERSION,
+	O_TRIES, O_SEQF, O_VERSION,
 };
 
 /* In the order of the enum above, which names them in messages. */
@@ -293,6 +295,7 @@ static const struct option long_opts[] = {
 	{ "tls-auth", required_argument, NULL, O_AUTH },
 	{ "permitted-peer", required_argument, NULL, O_PEER },
 	{ "max-tries", required_argument, NULL, O_TRIES },
+	{ "seq-fields", no_argument, NULL, O_SEQF },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, O_VERSION },
@@ -397,6 +400,9 @@ set_opt(struct opts *o, int c, const char *arg)
 		return mml_parse_range(arg, 0, 60000, &o->idle_ms);
 	case O_TRIES:
 		return mml_parse_range(arg, 0, 1000000, &o->max_tries);
+	case O_SEQF:
+		o->seq_fields = 1;
+		break;
 	case O_HOSTNAME:
 		o->hostname = arg;
 		break;
@@ -461,6 +467,13 @@ check_opts(struct opts *o)
 		logmsg(LOG_ERR, "--tls-auth and --permitted-peer are for a "
 		    "relp+tls:// destination (https:// checks the URL's "
 		    "host against the certificate, always)");
+		return -EINVAL;
+	}
+	if (o->seq_fields && d->proto != MML_FWD_HTTP &&
+	    d->proto != MML_FWD_HTTPS) {
+		logmsg(LOG_ERR, "--seq-fields is for an http:// or https:// "
+		    "destination (RFC 5424 messages always carry seq and "
+		    "ring)");
 		return -EINVAL;
 	}
 	if (d->window == 0)
@@ -828,12 +841,21 @@ export_init(struct fwd *f)
 
 /*
  * The message for an entry: RFC 5424, or for HTTP the Journal Export
- * Format, with its blank line.  The bytes stay valid until the next
- * call.  Returns 0 or -ENOMEM.
+ * Format, with its blank line.  With --seq-fields, an entry of the
+ * ring (not a notice: named) also gets _MMLOG_SEQ and _MMLOG_RING,
+ * which name it as the RFC 5424 message's seq and ring do:
+ * journal-remote keeps no __CURSOR, and these let a reader find the
+ * copies of an entry sent again.  Names beginning with "_" are the
+ * daemon's, so no client's field can pass for them.  Not by default:
+ * a field whose value differs in every entry costs journal-remote a
+ * data object per entry, about 40% more work (measured: 10-12 against
+ * 15-17 us of its CPU per 128-byte entry); the copies can also be told
+ * by their identical __MONOTONIC_TIMESTAMP, _BOOT_ID and content.  The
+ * bytes stay valid until the next call.  Returns 0 or -ENOMEM.
  */
 static int
-format_entry(struct fwd *f, const struct mml_rec *rec, const uint8_t **ret_p,
-    size_t *ret_len)
+format_entry(struct fwd *f, const struct mml_rec *rec, int named,
+    const uint8_t **ret_p, size_t *ret_len)
 {
 	if (!f->export) {
 		if (mml_fwd_msg_format(&f->msg, &f->ctx, rec) < 0)
@@ -848,6 +870,15 @@ format_entry(struct fwd *f, const struct mml_rec *rec, const uint8_t **ret_p,
 	mml_rd_fmt_entry(&f->exp, rec);
 	if (fflush(f->exp_f) != 0 || ferror(f->exp_f) || f->exp_buf == NULL)
 		return -ENOMEM;
+	/* Before the blank line that ends the entry. */
+	if (named && f->o->seq_fields && f->exp_len > 0 && f->exp_buf[f->exp_len - 1] == '\n') {
+		if (fseeko(f->exp_f, (off_t)f->exp_len - 1, SEEK_SET) < 0)
+			return -ENOMEM;
+		(void)fprintf(f->exp_f, "_MMLOG_SEQ=%" PRIu64 "\n"
+		    "_MMLOG_RING=%s\n\n", rec->hdr.seq, f->ctx.ring_hex);
+		if (fflush(f->exp_f) != 0 || ferror(f->exp_f))
+			return -ENOMEM;
+	}
 	*ret_p = (const uint8_t *)f->exp_buf;
 	*ret_len = f->exp_len;
 	return 0;
@@ -873,7 +904,7 @@ format_notice(struct fwd *f, uint64_t first, uint64_t n,
 	    why, mml_now_usec(CLOCK_REALTIME),
 	    mml_now_usec(CLOCK_MONOTONIC)) < 0)
 		return -ENOMEM;
-	return format_entry(f, &rec, ret_p, ret_len);
+	return format_entry(f, &rec, 0, ret_p, ret_len);
 }
 
 /* Tells the collector that n entries from first were not forwarded. */
@@ -1050,7 +1081,7 @@ forward_entry(struct fwd *f, const struct mml_rec *rec)
 	}
 	if (ensure_session(f) < 0)
 		return;
-	if (format_entry(f, rec, &p, &len) < 0) {
+	if (format_entry(f, rec, 1, &p, &len) < 0) {
 		logmsg(LOG_ERR, "%s", strerror(ENOMEM));
 		session_failed(f, "out of memory sending to");
 		return;

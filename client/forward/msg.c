@@ -314,7 +314,7 @@ mml_fwd_msg_lost(struct mml_fwd_buf *b, struct mml_fwd_msg_ctx *c,
 	static const char *const what[] = {
 	    "overwritten in the ring before they were forwarded",
 	    "skipped as damaged in the ring",
-	    "skipped: the collector refused them again and again" };
+	    "skipped, refused by the collector again and again" };
 	char text[512];
 	int len;
 
@@ -349,7 +349,7 @@ mml_fwd_msg_lost_rec(struct mml_rec *ret, uint8_t *buf, size_t cap,
 	static const char *const what[] = {
 	    "overwritten in the ring before they were forwarded",
 	    "skipped as damaged in the ring",
-	    "skipped: the collector refused them again and again" };
+	    "skipped, refused by the collector again and again" };
 	static const char tag[] = "mmlog-forward";
 	char num[24];
 	size_t len = 0, text_len, flen = 0;
