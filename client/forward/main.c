@@ -784,8 +784,9 @@ ensure_session(struct fwd *f)
 	f->pend_n = 0;
 	f->pend_first = 0;
 	if (f->failing)
-		logmsg(LOG_NOTICE, "connected to %s again; sending from seq %"
-		    PRIu64, f->o->to, f->conf_seq);
+		logmsg(LOG_NOTICE, "%s %s again; sending from seq %" PRIu64,
+		    f->export ? "trying" : "connected to", f->o->to,
+		    f->conf_seq);
 	else
 		logmsg(LOG_DEBUG, "session to %s opened at seq %" PRIu64,
 		    f->o->to, f->conf_seq);
