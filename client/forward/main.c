@@ -78,6 +78,12 @@ struct opts {
 	struct mml_fwd_dest dest;
 };
 
+/* Seqs [lo, hi). */
+struct span {
+	uint64_t	 lo;
+	uint64_t	 hi;
+};
+
 /* A message sent but not yet confirmed: the position after it. */
 struct pend {
 	uint64_t	 off;
@@ -111,8 +117,13 @@ struct fwd {
 	size_t		 pend_head;
 	size_t		 pend_n;
 	uint64_t	 pend_first;	/* session index of pend[pend_head] */
-	/* Losses are counted once, even if a retry walks them again. */
-	uint64_t	 lost_upto;
+	/*
+	 * Losses are counted once, even if a retry walks them again: the
+	 * seqs counted, as sorted disjoint spans, those below conf_seq
+	 * pruned (a walk starts at conf_seq, so no gap reaches below).
+	 */
+	struct span	*lost;
+	size_t		 lost_n;
 	uint64_t	 refused_upto;
 	/*
 	 * Below this position, messages go one at a time, each confirmed
@@ -164,6 +175,7 @@ static int	 format_notice(struct fwd *, uint64_t, uint64_t,
 		    enum mml_fwd_loss, const uint8_t **, size_t *);
 static void	 send_notice(struct fwd *, uint64_t, uint64_t,
 		    enum mml_fwd_loss);
+static uint64_t	 lost_add(struct fwd *, uint64_t, uint64_t);
 static void	 note_gap(struct fwd *, int);
 static void	 place(struct fwd *, uint64_t);
 static int	 wait_ring(struct fwd *, uint64_t);
@@ -926,6 +938,58 @@ send_notice(struct fwd *f, uint64_t first, uint64_t n, enum mml_fwd_loss why)
 }
 
 /*
+ * Adds seqs [lo, hi) to those counted as lost.  Returns how many of
+ * them were not counted yet.  A walk may pass entries that a later walk
+ * from the same confirmed position finds overwritten (the collector
+ * failed meanwhile), so gaps come in any order and overlap.
+ */
+static uint64_t
+lost_add(struct fwd *f, uint64_t lo, uint64_t hi)
+{
+	struct span *sp;
+	uint64_t n = hi - lo, a, b;
+	size_t i, o = 0;
+
+	for (i = 0; i < f->lost_n; i++) {
+		a = f->lost[i].lo > lo ? f->lost[i].lo : lo;
+		b = f->lost[i].hi < hi ? f->lost[i].hi : hi;
+		if (a < b)
+			n -= b - a;
+	}
+	/* Keep the spans above conf_seq that do not touch [lo, hi). */
+	for (i = 0; i < f->lost_n; i++) {
+		sp = &f->lost[i];
+		if (sp->hi <= f->conf_seq)
+			continue;
+		if (sp->hi < lo || sp->lo > hi) {
+			f->lost[o++] = *sp;
+			continue;
+		}
+		if (sp->lo < lo)
+			lo = sp->lo;
+		if (sp->hi > hi)
+			hi = sp->hi;
+	}
+	sp = realloc(f->lost, (o + 1) * sizeof(*sp));
+	if (sp == NULL && f->lost == NULL) {
+		f->lost_n = 0;
+		return n;
+	}
+	if (sp == NULL) {
+		/* Forget the older ones: a later count may be too high. */
+		o = 0;
+		sp = f->lost;
+	} else
+		f->lost = sp;
+	for (i = o; i > 0 && sp[i - 1].lo > lo; i--)
+		sp[i] = sp[i - 1];
+	sp[i].lo = lo;
+	sp[i].hi = hi;
+	f->lost_n = o + 1;
+	return n;
+}
+
+/*
  * The iterator skipped entries: overwritten (LOST) or damaged
  * (CORRUPT).  Says so once, counts them, and tells the collector too.
  */
@@ -939,18 +1003,17 @@ note_gap(struct fwd *f, int damaged)
 		first = f->skip_below;
 	if (end <= first)
 		return;
-	if (end > f->lost_upto) {
-		n = end - (first > f->lost_upto ? first : f->lost_upto);
+	n = lost_add(f, first, end);
+	if (n > 0) {
 		if (damaged)
 			f->n_damaged += n;
 		else
 			f->n_lost += n;
-		f->lost_upto = end;
-		logmsg(LOG_WARNING, "%" PRIu64 " entr%s from seq %" PRIu64
-		    " %s; counted (%s=%" PRIu64 ")", n, n == 1 ? "y" : "ies",
-		    end - n, damaged ? "skipped as damaged in the ring" :
-		    "overwritten in the ring before they were forwarded",
-		    damaged ? "damaged" : "lost",
+		logmsg(LOG_WARNING, "%" PRIu64 " entr%s of seqs %" PRIu64 "..%"
+		    PRIu64 " %s; counted (%s=%" PRIu64 ")", n, n == 1 ? "y" :
+		    "ies", first, end - 1, damaged ? "skipped as damaged in "
+		    "the ring" : "overwritten in the ring before they were "
+		    "forwarded", damaged ? "damaged" : "lost",
 		    damaged ? f->n_damaged : f->n_lost);
 	}
 	send_notice(f, first, end - first, damaged ? MML_FWD_LOSS_DAMAGED :
@@ -1037,7 +1100,7 @@ reopen(struct fwd *f, struct mml_rd_ring *nr)
 	    nr->ring_id, f->o->facility);
 	if (f->export)
 		(void)export_init(f);
-	f->lost_upto = 0;
+	f->lost_n = 0;
 	f->refused_upto = 0;
 	f->careful_until = 0;
 	f->poison_tries = 0;
@@ -1312,6 +1375,7 @@ out:
 		(void)fclose(f.exp_f);
 	free(f.exp_buf);
 	free(f.pend);
+	free(f.lost);
 	mml_rd_follow_done(&f.fw);
 	return rc;
 }
