@@ -211,7 +211,7 @@ clean:
 # kept in $(B)/fuzz/corpus/NAME/, and a crash as $(B)/fuzz/crash-*.
 FUZZ_CC		?= clang
 FUZZ_TIME	?= 60
-FUZZ_NAMES	:= wire server ring opts syslog kmsg journal stream
+FUZZ_NAMES	:= wire server ring opts syslog kmsg journal stream relp
 FB		:= $(B)/fuzz
 FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS	:= -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
@@ -227,6 +227,7 @@ FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c daemon/conf.c daemon/log.c \
 		   $(PROTO_SRC) $(CTL_SRC) $(CLIENT_SRC)
 FUZZ_SRC_syslog	:= daemon/syslog_parse.c daemon/entry.c $(PROTO_SRC)
 FUZZ_SRC_kmsg	:= daemon/kmsg.c daemon/syslog_parse.c daemon/entry.c $(PROTO_SRC)
+FUZZ_SRC_relp	:= client/forward/relp.c
 FUZZ_LIBS	:= $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
 # Run options: inputs up to 128 KiB (a whole small ring), 10 s each.
 FUZZ_RUN_OPTS	:= -timeout=10 -rss_limit_mb=2048 -max_len=131072 \
