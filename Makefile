@@ -45,11 +45,16 @@ CHECK_LIBS	:= $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubu
 # -Wstrict-aliasing at -O2).
 EV_CFLAGS	:= $(shell pkg-config --cflags libev 2>/dev/null)
 EV_LIBS		:= $(shell pkg-config --libs libev 2>/dev/null || echo -lev)
-RELP_CFLAGS	:= $(shell pkg-config --cflags relp 2>/dev/null)
-RELP_LIBS	:= $(shell pkg-config --libs relp 2>/dev/null || echo -lrelp)
 # mmlogctl's -g, as journalctl's: PCRE2 (libpcre2-dev).
 PCRE2_CFLAGS	:= $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 PCRE2_LIBS	:= $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
+# Only mmlog-forward links these: GnuTLS for RELP over TLS, libcurl
+# (Debian: libcurl4-gnutls-dev, on the same GnuTLS) for HTTP(S) to
+# systemd-journal-remote.
+GNUTLS_CFLAGS	:= $(shell pkg-config --cflags gnutls 2>/dev/null)
+GNUTLS_LIBS	:= $(shell pkg-config --libs gnutls 2>/dev/null || echo -lgnutls)
+CURL_CFLAGS	:= $(shell pkg-config --cflags libcurl 2>/dev/null)
+CURL_LIBS	:= $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
 SOVERSION	:= 0
 LIBVERSION	:= 0.1.0
@@ -71,7 +76,7 @@ CTL_SRC		:= client/ctl/main.c client/ctl/opts.c client/ctl/util.c \
 		   client/ctl/status.c client/ctl/verify.c client/ctl/dump.c \
 		   client/ctl/control.c client/ctl/pager.c $(RINGREAD_SRC)
 FWD_SRC		:= client/forward/main.c client/forward/msg.c \
-		   client/forward/out.c $(RINGREAD_SRC)
+		   client/forward/relp.c client/forward/out.c $(RINGREAD_SRC)
 
 # Each folder sees only the headers it may use (HACKING.md, The modules), so
 # that a wrong include fails the build: proto/ sees itself; the daemon
@@ -83,10 +88,11 @@ INC_daemon	:= -Iproto -Idaemon $(EV_CFLAGS) $(SYSTEMD_CFLAGS)
 INC_lib		:= -Iproto -Iclient/lib
 INC_ringread	:= $(INC_lib) -Iclient/ringread
 INC_ctl		:= $(INC_ringread) -Iclient/ctl $(PCRE2_CFLAGS)
-INC_forward	:= $(INC_ringread) -Iclient/forward $(RELP_CFLAGS) $(SYSTEMD_CFLAGS)
+INC_forward	:= $(INC_ringread) -Iclient/forward $(GNUTLS_CFLAGS) $(CURL_CFLAGS) \
+		   $(SYSTEMD_CFLAGS)
 INC_tests	:= -Iproto -Idaemon -Iclient/lib -Iclient/ringread -Iclient/ctl \
 		   -Iclient/forward -Itests/bench -Itests/fuzz $(EV_CFLAGS) \
-		   $(SYSTEMD_CFLAGS) $(CHECK_CFLAGS) $(RELP_CFLAGS) $(PCRE2_CFLAGS)
+		   $(SYSTEMD_CFLAGS) $(CHECK_CFLAGS) $(PCRE2_CFLAGS)
 # The include flags of a source file, by its folder.
 inc = $(INC_$(if $(filter proto/%,$(1)),proto,$(if $(filter daemon/%,$(1)),daemon,$(if \
 	$(filter client/lib/%,$(1)),lib,$(if $(filter client/ringread/%,$(1)),ringread,$(if \
@@ -146,9 +152,9 @@ $(MMLOGCTL): $(call obj,$(CTL_SRC) $(PROTO_SRC)) $(LIBA)
 
 $(MMLOGFWD): $(call obj,$(FWD_SRC) $(PROTO_SRC)) $(LIBA)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $(call obj,$(FWD_SRC) $(PROTO_SRC)) $(LIBA) \
-	    $(RELP_LIBS) $(SYSTEMD_LIBS) -lpthread
+	    $(GNUTLS_LIBS) $(CURL_LIBS) $(SYSTEMD_LIBS) -lpthread
 
-$(CHECKBIN): $(call obj,$(TEST_SRC) $(DAEMON_LIB_SRC) $(PROTO_SRC) client/forward/msg.c client/ringread/format.c client/ringread/fields.c client/ringread/match.c client/ringread/read.c client/ringread/cursor.c $(CLIENT_SRC))
+$(CHECKBIN): $(call obj,$(TEST_SRC) $(DAEMON_LIB_SRC) $(PROTO_SRC) client/forward/msg.c client/forward/relp.c client/ringread/format.c client/ringread/fields.c client/ringread/match.c client/ringread/read.c client/ringread/cursor.c $(CLIENT_SRC))
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
 
 $(BENCHBIN): $(call obj,$(BENCH_SRC) $(PROTO_SRC)) $(LIBA)
@@ -211,7 +217,7 @@ clean:
 # kept in $(B)/fuzz/corpus/NAME/, and a crash as $(B)/fuzz/crash-*.
 FUZZ_CC		?= clang
 FUZZ_TIME	?= 60
-FUZZ_NAMES	:= wire server ring opts syslog kmsg journal stream
+FUZZ_NAMES	:= wire server ring opts syslog kmsg journal stream relp
 FB		:= $(B)/fuzz
 FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS	:= -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
@@ -227,6 +233,7 @@ FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c daemon/conf.c daemon/log.c \
 		   $(PROTO_SRC) $(CTL_SRC) $(CLIENT_SRC)
 FUZZ_SRC_syslog	:= daemon/syslog_parse.c daemon/entry.c $(PROTO_SRC)
 FUZZ_SRC_kmsg	:= daemon/kmsg.c daemon/syslog_parse.c daemon/entry.c $(PROTO_SRC)
+FUZZ_SRC_relp	:= client/forward/relp.c
 FUZZ_LIBS	:= $(EV_LIBS) $(SYSTEMD_LIBS) $(PCRE2_LIBS) -lpthread
 # Run options: inputs up to 128 KiB (a whole small ring), 10 s each.
 FUZZ_RUN_OPTS	:= -timeout=10 -rss_limit_mb=2048 -max_len=131072 \

@@ -1,10 +1,12 @@
 /*
  * check_fwd.c: mmlog-forward's RFC 5424 formatter and URL parser
- * (client/forward/msg.c).
+ * (client/forward/msg.c) and its RELP frames (client/forward/relp.c).
  *
  * The escapes of SD-PARAM values, from a table; whole messages compared
- * byte for byte with what RFC 5424 says they must be; a table of
- * destinations, good and bad; names the formatter must refuse.
+ * byte for byte with what RFC 5424 says they must be; the time across
+ * seconds; loss notices, as messages and as journal entries; a table of
+ * destinations, good and bad; names the formatter must refuse; a table
+ * of RELP frames a server may send, whole, cut short and malformed.
  */
 #include <check.h>
 #include <errno.h>
@@ -246,8 +248,35 @@ static const struct url_case url_cases[] = {
 	{ "relp://h h:514", 0, 0, NULL, NULL },
 	{ "relp://u@h:514", 0, 0, NULL, NULL },
 	{ "relp://h/x:514", 0, 0, NULL, NULL },
+	{ "relp://h:514/upload", 0, 0, NULL, NULL },
 	{ "RELP://h:514", 0, 0, NULL, NULL },
 	{ "", 0, 0, NULL, NULL },
+	/* HTTP: journal-remote's port and /upload unless given. */
+	{ "http://logs.example", 1, MML_FWD_HTTP, "logs.example", "19532" },
+	{ "https://logs.example:443", 1, MML_FWD_HTTPS, "logs.example",
+	    "443" },
+	{ "http://[::1]", 1, MML_FWD_HTTP, "::1", "19532" },
+	{ "http://[::1]:8080/in/upload", 1, MML_FWD_HTTP, "::1", "8080" },
+	{ "http://h/", 1, MML_FWD_HTTP, "h", "19532" },
+	{ "http://:80", 0, 0, NULL, NULL },
+	{ "http://h:/upload", 0, 0, NULL, NULL },
+	{ "http://h:0", 0, 0, NULL, NULL },
+	{ "http://u@h", 0, 0, NULL, NULL },
+	{ "http://h/a b", 0, 0, NULL, NULL },
+	{ "http://h/a#b", 0, 0, NULL, NULL },
+	{ "http://a:b:1", 0, 0, NULL, NULL },
+	{ "http://[::1", 0, 0, NULL, NULL },
+	{ "http://", 0, 0, NULL, NULL },
+};
+
+/* The path of each good HTTP case above. */
+static const struct {
+	const char *url;
+	const char *path;
+} http_paths[] = {
+	{ "http://logs.example", "/upload" },
+	{ "http://[::1]:8080/in/upload", "/in/upload" },
+	{ "http://h/", "/" },
 };
 
 START_TEST(test_dest_parse)
@@ -266,6 +295,231 @@ START_TEST(test_dest_parse)
 	ck_assert_int_eq(d.proto, c->proto);
 	ck_assert_str_eq(d.host, c->host);
 	ck_assert_str_eq(d.port, c->port);
+	ck_assert_int_eq(mml_fwd_dest_acked(&d), c->proto != MML_FWD_TCP);
+}
+END_TEST
+
+START_TEST(test_dest_path)
+{
+	struct mml_fwd_dest d;
+	size_t i;
+
+	for (i = 0; i < sizeof(http_paths) / sizeof(http_paths[0]); i++) {
+		ck_assert_int_eq(mml_fwd_dest_parse(http_paths[i].url, &d), 0);
+		ck_assert_str_eq(d.path, http_paths[i].path);
+	}
+}
+END_TEST
+
+/* The time of consecutive messages: the cached second must not stick. */
+START_TEST(test_format_time)
+{
+	static const struct {
+		uint64_t usec;
+		const char *want;
+	} times[] = {
+		{ UINT64_C(1795388133) * 1000000 + 123,
+		    "2026-11-22T22:55:33.000123Z" },
+		{ UINT64_C(1795388133) * 1000000 + 999999,
+		    "2026-11-22T22:55:33.999999Z" },
+		{ UINT64_C(1795388134) * 1000000,
+		    "2026-11-22T22:55:34.000000Z" },
+		{ UINT64_C(1795388133) * 1000000 + 5,
+		    "2026-11-22T22:55:33.000005Z" },
+		{ UINT64_C(951782400) * 1000000 + 7,
+		    "2000-02-29T00:00:00.000007Z" },
+		{ 0, "1970-01-01T00:00:00.000000Z" },
+	};
+	struct mml_fwd_msg_ctx ctx;
+	struct mml_fwd_buf b = { NULL, 0, 0 };
+	struct mml_rec rec;
+	uint8_t buf[512];
+	size_t i;
+
+	ck_assert_int_eq(mml_fwd_msg_ctx_init(&ctx, "h", NULL, ring_id, 1),
+	    0);
+	make_rec(&rec, buf, "c", "t", 1, "m", NULL, 0);
+	for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		rec.hdr.realtime_usec = times[i].usec;
+		ck_assert_int_gt(mml_fwd_msg_format(&b, &ctx, &rec), 0);
+		/* After "<11>1 ". */
+		ck_assert_msg(b.len > 33 && memcmp(b.p + 6, times[i].want,
+		    27) == 0, "case %zu: %.27s", i, (const char *)b.p + 6);
+	}
+	mml_fwd_buf_free(&b);
+}
+END_TEST
+
+/* A notice as a journal entry: the fields a reader looks for. */
+START_TEST(test_lost_rec)
+{
+	static const char want_fields[] =
+	    "\x13\0\0\0" "MMLOG_LOST_FIRST=17"
+	    "\x14\0\0\0" "MMLOG_LOST_COUNT=250"
+	    "\x19\0\0\0" "MMLOG_LOST_REASON=refused"
+	    "\x2b\0\0\0" "MMLOG_RING=0123456789abcdeffedcba9876543210";
+	static const char want_msg[] = "250 entries from seq 17 skipped, "
+	    "refused by the collector again and again";
+	struct mml_fwd_msg_ctx ctx;
+	struct mml_rec rec;
+	uint8_t buf[MML_FWD_LOST_REC_MAX];
+
+	ck_assert_int_eq(mml_fwd_msg_ctx_init(&ctx, "h", NULL, ring_id, 1),
+	    0);
+	ck_assert_int_eq(mml_fwd_msg_lost_rec(&rec, buf, sizeof(buf), &ctx,
+	    17, 250, MML_FWD_LOSS_REFUSED, 5, 6), 0);
+	ck_assert_int_eq(rec.hdr.priority, 4);
+	ck_assert_int_eq(rec.hdr.seq, 17);
+	ck_assert_int_eq(rec.hdr.realtime_usec, 5);
+	ck_assert_int_eq(rec.hdr.monotonic_usec, 6);
+	ck_assert_int_eq(rec.hdr.tag_len, 13);
+	ck_assert(memcmp(rec.tag, "mmlog-forward", 13) == 0);
+	ck_assert_int_eq(rec.hdr.comm_len, 13);
+	ck_assert_int_eq(rec.hdr.msg_len, sizeof(want_msg) - 1);
+	ck_assert(memcmp(rec.msg, want_msg, rec.hdr.msg_len) == 0);
+	ck_assert_int_eq(rec.hdr.fields_len, sizeof(want_fields) - 1);
+	ck_assert(memcmp(rec.fields, want_fields, rec.hdr.fields_len) == 0);
+	/* A small buffer or an unknown reason is refused. */
+	ck_assert_int_eq(mml_fwd_msg_lost_rec(&rec, buf, 100, &ctx, 1, 1,
+	    MML_FWD_LOSS_OVERWRITTEN, 0, 0), -EINVAL);
+	ck_assert_int_eq(mml_fwd_msg_lost_rec(&rec, buf, sizeof(buf), &ctx, 1,
+	    1, (enum mml_fwd_loss)3, 0, 0), -EINVAL);
+}
+END_TEST
+
+/* RELP frames as a server sends them, whole and broken. */
+struct relp_case {
+	const char *in;
+	size_t in_len;
+	int want;		/* bytes taken, 0 (more needed), -EBADMSG */
+	uint32_t txnr;
+	const char *cmd;
+	const char *data;
+	int code;		/* rsp: the status, -1 not an rsp */
+	const char *text;
+};
+
+static const struct relp_case relp_cases[] = {
+	{ S("2 rsp 6 200 OK\n"), 15, 2, "rsp", "200 OK", 200, "OK" },
+	{ S("999999999 rsp 6 200 OK\nmore"), 23, 999999999, "rsp",
+	    "200 OK", 200, "OK" },
+	{ S("3 rsp 15 500 not written\n"), 25, 3, "rsp", "500 not written",
+	    500, "not written" },
+	{ S("1 rsp 37 200 OK\nrelp_version=0\ncommands=syslog\n"), 47, 1,
+	    "rsp", "200 OK\nrelp_version=0\ncommands=syslog", 200, "OK" },
+	{ S("0 serverclose 0\n"), 16, 0, "serverclose", "", -1, NULL },
+	{ S("4 rsp 3 200\n"), 12, 4, "rsp", "200", 200, "" },
+	{ S("5 rsp 0 \n"), 9, 5, "rsp", "", -1, NULL },
+	/* Data may hold any byte, LF and NUL included. */
+	{ S("6 rsp 8 200 a\n\0b\n"), 17, 6, "rsp", "200 a\n\0b", 200,
+	    "a" },
+	/* Cut short anywhere: more is needed. */
+	{ S(""), 0, 0, NULL, NULL, 0, NULL },
+	{ S("2"), 0, 0, NULL, NULL, 0, NULL },
+	{ S("2 "), 0, 0, NULL, NULL, 0, NULL },
+	{ S("2 rs"), 0, 0, NULL, NULL, 0, NULL },
+	{ S("2 rsp "), 0, 0, NULL, NULL, 0, NULL },
+	{ S("2 rsp 6"), 0, 0, NULL, NULL, 0, NULL },
+	{ S("2 rsp 6 200 O"), 0, 0, NULL, NULL, 0, NULL },
+	{ S("2 rsp 6 200 OK"), 0, 0, NULL, NULL, 0, NULL },
+	/* Not RELP. */
+	{ S("x rsp 6 200 OK\n"), -EBADMSG, 0, NULL, NULL, 0, NULL },
+	{ S("2  rsp 6 200 OK\n"), -EBADMSG, 0, NULL, NULL, 0, NULL },
+	{ S("2 rsp1 6 200 OK\n"), -EBADMSG, 0, NULL, NULL, 0, NULL },
+	{ S("2 rsp x\n"), -EBADMSG, 0, NULL, NULL, 0, NULL },
+	{ S("2 rsp 6 200 OKX"), -EBADMSG, 0, NULL, NULL, 0, NULL },
+	{ S("2 rsp 6\n200 OK\n"), -EBADMSG, 0, NULL, NULL, 0, NULL },
+	{ S("1234567890 rsp 6 200 OK\n"), -EBADMSG, 0, NULL, NULL, 0,
+	    NULL },
+	{ S("2 rsp 1234567890 x"), -EBADMSG, 0, NULL, NULL, 0, NULL },
+	{ S("2 rsp 131073 x"), -EBADMSG, 0, NULL, NULL, 0, NULL },
+	{ S("2 abcdefghijklmnopqrstuvwxyzabcdefg 0\n"), -EBADMSG, 0, NULL,
+	    NULL, 0, NULL },
+	{ S(" rsp 6 200 OK\n"), -EBADMSG, 0, NULL, NULL, 0, NULL },
+	{ S("2 rsp 2 OK\n"), 11, 2, "rsp", "OK", -EBADMSG, NULL },
+	{ S("2 rsp 6 2000OK\n"), 15, 2, "rsp", "2000OK", -EBADMSG, NULL },
+};
+
+START_TEST(test_relp_parse)
+{
+	const struct relp_case *c = &relp_cases[_i];
+	struct mml_fwd_relp_frame f;
+	const uint8_t *text;
+	size_t text_len;
+	uint8_t *in;
+	int r, code;
+
+	/* Exactly the input's bytes, so that ASan sees a read past them. */
+	in = malloc(c->in_len + 1);
+	ck_assert_ptr_nonnull(in);
+	memcpy(in, c->in, c->in_len);
+	r = mml_fwd_relp_parse(in, c->in_len, &f);
+	ck_assert_msg(r == c->want, "case %d: %d, not %d", _i, r, c->want);
+	if (r > 0) {
+		ck_assert_int_eq(f.txnr, c->txnr);
+		ck_assert_str_eq(f.cmd, c->cmd);
+		/* Case 6's data holds a NUL: 8 bytes. */
+		ck_assert_int_eq(f.data_len, c->txnr == 6 ? 8 :
+		    strlen(c->data));
+		ck_assert(memcmp(f.data, c->data, f.data_len) == 0);
+		ck_assert(f.data >= in && f.data + f.data_len <= in + r);
+		if (c->code != -1) {
+			code = mml_fwd_relp_rsp_code(&f, &text, &text_len);
+			ck_assert_int_eq(code, c->code);
+			if (code >= 0) {
+				ck_assert_int_eq(text_len, strlen(c->text));
+				ck_assert(memcmp(text, c->text, text_len) == 0);
+			}
+		}
+	}
+	free(in);
+}
+END_TEST
+
+START_TEST(test_relp_hdr)
+{
+	char buf[MML_FWD_RELP_HDR_MAX];
+	size_t n;
+
+	n = mml_fwd_relp_hdr(buf, 2, "syslog", 5);
+	ck_assert_int_eq(n, 11);
+	ck_assert(memcmp(buf, "2 syslog 5 ", n) == 0);
+	n = mml_fwd_relp_hdr(buf, 999999999, "close", 0);
+	ck_assert_int_eq(n, 17);
+	ck_assert(memcmp(buf, "999999999 close 0", n) == 0);
+	ck_assert_int_eq(mml_fwd_relp_txnr_next(1), 2);
+	ck_assert_int_eq(mml_fwd_relp_txnr_next(999999998), 999999999);
+	ck_assert_int_eq(mml_fwd_relp_txnr_next(999999999), 1);
+}
+END_TEST
+
+/* The answer to "open" must offer the "syslog" command. */
+START_TEST(test_relp_offers)
+{
+	static const struct {
+		const char *data;
+		int want;
+	} cases[] = {
+		{ "200 OK\nrelp_version=0\ncommands=syslog", 1 },
+		{ "200 OK\ncommands=syslog\nrelp_version=0\n", 1 },
+		{ "200 OK\ncommands=open,syslog,close", 1 },
+		{ "200 OK\ncommands=syslogx", 0 },
+		{ "200 OK\ncommands=xsyslog,", 0 },
+		{ "200 OK\ncommands=", 0 },
+		{ "200 OK\nrelp_version=0", 0 },
+		{ "200 OK commands=syslog", 0 },
+		{ "", 0 },
+	};
+	struct mml_fwd_relp_frame f;
+	size_t i;
+
+	memset(&f, 0, sizeof(f));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		f.data = (const uint8_t *)cases[i].data;
+		f.data_len = strlen(cases[i].data);
+		ck_assert_msg(mml_fwd_relp_offers_syslog(&f) == cases[i].want,
+		    "case %zu", i);
+	}
 }
 END_TEST
 
@@ -305,6 +559,25 @@ fwd_suite(void)
 	tcase_set_timeout(tc, 10);
 	tcase_add_loop_test(tc, test_dest_parse, 0,
 	    (int)(sizeof(url_cases) / sizeof(url_cases[0])));
+	tcase_add_test(tc, test_dest_path);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("format_time");
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_format_time);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("lost_rec");
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_lost_rec);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("relp_parse");
+	tcase_set_timeout(tc, 10);
+	tcase_add_loop_test(tc, test_relp_parse, 0,
+	    (int)(sizeof(relp_cases) / sizeof(relp_cases[0])));
+	tcase_add_test(tc, test_relp_hdr);
+	tcase_add_test(tc, test_relp_offers);
 	suite_add_tcase(s, tc);
 	return s;
 }

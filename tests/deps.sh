@@ -1,9 +1,11 @@
 #!/bin/sh
 # Installs the Debian packages the build and the tests need, if any is
 # missing.  Used by `make deps`, and so by `make run` and `make test`.
-# librelp-dev builds mmlog-forward; rsyslog and rsyslog-relp (imrelp) are
-# the collector its tests forward to, openssl makes their certificates;
-# strace checks the unit's system call filter (t_unit_security).
+# libgnutls28-dev (RELP over TLS) and libcurl4-gnutls-dev (HTTP(S) to
+# systemd-journal-remote) build mmlog-forward; rsyslog and rsyslog-relp
+# (imrelp) are the collector its tests forward to, openssl makes their
+# certificates; strace checks the unit's system call filter
+# (t_unit_security).
 # faketime: t_query_filters sets the daemon's clock back; systemd-journal-
 # remote: t_query_export imports `mmlogctl show -o export` into a journal.
 # python3-minimal: Python's SysLogHandler and socket clients in the intake
@@ -12,8 +14,9 @@
 # t_journald_forward), bsdutils logger.  libpcre2-dev: mmlogctl's -g
 # (PCRE2, as journalctl's).
 pkgs="gcc make pkg-config libev-dev libsystemd-dev check systemd procps gawk man-db
-    groff-base librelp-dev rsyslog rsyslog-relp openssl strace faketime
-    systemd-journal-remote python3-minimal bsdutils libpcre2-dev"
+    groff-base libgnutls28-dev libcurl4-gnutls-dev rsyslog rsyslog-relp
+    openssl strace faketime systemd-journal-remote python3-minimal bsdutils
+    libpcre2-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

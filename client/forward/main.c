@@ -7,18 +7,29 @@
  * It reads the ring as mmlogctl does (client/ringread/: a read-only map
  * and its iterator), follows it with the daemon's NOTIFY frames (as
  * `mmlogctl show -f`, ringread's follow.c), sends each entry as an RFC
- * 5424 message (msg.c) over RELP or TCP (out.c), and remembers in its
- * cursor file the newest entry the collector is known to have: the
- * file is replaced atomically (temporary file, fsync, rename, fsync of
- * the directory), and only with positions the transport confirmed.
- * After any crash or restart, of the forwarder or of the collector, it
- * starts again from the confirmed position; what it sends twice is at
- * most the unconfirmed window, and each copy carries the same seq.
+ * 5424 message (msg.c) over RELP or TCP, or in the Journal Export
+ * Format (ringread's format.c, as `mmlogctl show -o export`) over HTTP
+ * to systemd-journal-remote (out.c), and remembers in its cursor file
+ * the newest entry the collector is known to have: the file is replaced
+ * atomically (temporary file, fsync, rename, fsync of the directory),
+ * and only with positions the transport confirmed.  After any crash or
+ * restart, of the forwarder or of the collector, it starts again from
+ * the confirmed position; what it sends twice is at most the
+ * unconfirmed window, and each copy carries the same seq.
+ *
+ * An entry the collector refuses again and again (an answer other than
+ * yes, or the session dropped, with that entry alone in flight) is
+ * skipped after --max-tries such refusals: counted, logged and
+ * announced to the collector in its place, so that one bad entry cannot
+ * stop the forwarding for good.  To know which entry a refusal was
+ * for, the forwarder sends the messages that were in flight when a
+ * session failed that way one at a time, each confirmed before the
+ * next ("careful" mode), until it is past them.
  *
  * A separate program rather than `mmlogctl forward`: it is a service
- * with its own unit, user and state, and links librelp (and with it a
- * TLS library), which mmlogctl, a small tool that must work anywhere,
- * has no reason to load.
+ * with its own unit, user and state, and links GnuTLS and libcurl,
+ * which mmlogctl, a small tool that must work anywhere, has no reason
+ * to load.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -43,6 +54,10 @@
 #define FWD_VERSION		"0.1.0"
 #define BACKOFF_MIN_MS		100
 #define POLL_NOTIFY_MS		1000	/* re-walk at least this often */
+#define REOPEN_CHECK_MS		1000	/* look for a new ring this often */
+#define WINDOW_RELP		1024	/* --window's default per transport */
+#define WINDOW_HTTP		1024
+#define MAX_TRIES		10	/* --max-tries' default */
 
 struct opts {
 	const char	*to;
@@ -56,15 +71,24 @@ struct opts {
 	uint64_t	 max_backoff_ms;
 	uint64_t	 checkpoint_ms;
 	uint64_t	 idle_ms;
+	uint64_t	 max_tries;
+	int		 seq_fields;
 	int		 start_head;
 	int		 once;
 	struct mml_fwd_dest dest;
+};
+
+/* Seqs [lo, hi). */
+struct span {
+	uint64_t	 lo;
+	uint64_t	 hi;
 };
 
 /* A message sent but not yet confirmed: the position after it. */
 struct pend {
 	uint64_t	 off;
 	uint64_t	 seq;
+	uint64_t	 first;		/* the entry's seq, a notice's first */
 	int		 entry;		/* an entry, not a loss notice */
 };
 
@@ -76,6 +100,12 @@ struct fwd {
 	struct mml_fwd_out *out;
 	struct mml_fwd_msg_ctx ctx;
 	struct mml_fwd_buf msg;
+	/* HTTP: entries in the Journal Export Format, through a stream. */
+	int		 export;
+	struct mml_rd_fmt exp;
+	FILE		*exp_f;
+	char		*exp_buf;
+	size_t		 exp_len;
 	/* Every entry before (conf_off, conf_seq) is with the collector. */
 	uint64_t	 conf_off;
 	uint64_t	 conf_seq;
@@ -87,8 +117,23 @@ struct fwd {
 	size_t		 pend_head;
 	size_t		 pend_n;
 	uint64_t	 pend_first;	/* session index of pend[pend_head] */
-	/* Losses are counted once, even if a retry walks them again. */
-	uint64_t	 lost_upto;
+	/*
+	 * Losses are counted once, even if a retry walks them again: the
+	 * seqs counted, as sorted disjoint spans, those below conf_seq
+	 * pruned (a walk starts at conf_seq, so no gap reaches below).
+	 */
+	struct span	*lost;
+	size_t		 lost_n;
+	uint64_t	 refused_upto;
+	/*
+	 * Below this position, messages go one at a time, each confirmed
+	 * before the next, to find the one the collector refuses.
+	 */
+	uint64_t	 careful_until;
+	/* The entry refused alone, and how often; skipped at max_tries. */
+	uint64_t	 poison_seq;
+	uint64_t	 poison_tries;
+	uint64_t	 last_reopen_ms;
 	/* The cursor file and the counters. */
 	uint64_t	 saved_seq;	/* newest seq in the cursor file */
 	uint64_t	 last_ckpt_ms;
@@ -99,6 +144,7 @@ struct fwd {
 	uint64_t	 n_confirmed;	/* entries confirmed, resends included */
 	uint64_t	 n_lost;	/* entries overwritten before sending */
 	uint64_t	 n_damaged;	/* entries skipped as damaged */
+	uint64_t	 n_refused;	/* entries skipped, refused max_tries */
 	uint64_t	 n_failures;	/* sessions that failed */
 	uint64_t	 n_sessions;	/* sessions opened */
 	char		 last_stats[1024]; /* what the stats file holds */
@@ -115,11 +161,21 @@ static void	 on_signal(int);
 static int	 cursor_read(const char *, uint8_t *, uint64_t *);
 static void	 checkpoint(struct fwd *, int);
 static void	 stats_write(struct fwd *, const char *);
-static int	 pend_push(struct fwd *, int);
+static int	 pend_push(struct fwd *, int, uint64_t);
 static void	 pend_confirm(struct fwd *);
+static void	 note_refusal(struct fwd *);
 static void	 session_failed(struct fwd *, const char *);
 static int	 ensure_session(struct fwd *);
-static int	 send_msg(struct fwd *, int);
+static int	 send_msg(struct fwd *, const uint8_t *, size_t, int,
+		    uint64_t);
+static int	 export_init(struct fwd *);
+static int	 format_entry(struct fwd *, const struct mml_rec *, int,
+		    const uint8_t **, size_t *);
+static int	 format_notice(struct fwd *, uint64_t, uint64_t,
+		    enum mml_fwd_loss, const uint8_t **, size_t *);
+static void	 send_notice(struct fwd *, uint64_t, uint64_t,
+		    enum mml_fwd_loss);
+static uint64_t	 lost_add(struct fwd *, uint64_t, uint64_t);
 static void	 note_gap(struct fwd *, int);
 static void	 place(struct fwd *, uint64_t);
 static int	 wait_ring(struct fwd *, uint64_t);
@@ -157,8 +213,10 @@ usage(FILE *out)
 "least once: the cursor file moves only past what the collector confirmed.\n"
 "\n"
 "  --to URL              relp://HOST:PORT (acknowledged, the reliable one),\n"
-"                        relp+tls://HOST:PORT, or tcp://HOST:PORT (RFC 6587\n"
-"                        octet counting; no acknowledgement)\n"
+"                        relp+tls://HOST:PORT, tcp://HOST:PORT (RFC 6587\n"
+"                        octet counting; no acknowledgement), or\n"
+"                        http[s]://HOST[:PORT][/PATH]: systemd-journal-remote\n"
+"                        (default port 19532, path /upload)\n"
 "  --cursor-file FILE    the newest entry forwarded (mmlogctl cursor syntax)\n"
 "  --file PATH           the ring (default $MMLOG_FILE, else %s)\n"
 "  --socket PATH         mmlogd's socket, for wake-ups (default $MMLOG_SOCKET,\n"
@@ -167,8 +225,13 @@ usage(FILE *out)
 "  --start tail|head     without a cursor: from the oldest entry (default) or\n"
 "                        only entries written from now on\n"
 "  --once                exit 0 once everything there is was forwarded\n"
-"  --window N            RELP frames in flight (default 128, at least 2)\n"
-"  --timeout S           RELP: seconds to wait for an answer (default 30)\n"
+"  --window N            messages unconfirmed at most: RELP frames in flight\n"
+"                        (default 1024), HTTP entries in the two POSTs\n"
+"                        out and filling (default 1024); at least 2\n"
+"  --max-tries N         skip an entry the collector refused N times, alone\n"
+"                        (default 10; 0: never)\n"
+"  --seq-fields          HTTP: _MMLOG_SEQ and _MMLOG_RING in every entry\n"
+"  --timeout S           seconds to wait for an answer (default 30)\n"
 "  --connect-timeout S   seconds to wait for a connection (default 10)\n"
 "  --max-backoff MS      longest wait between retries (default 30000)\n"
 "  --checkpoint MS       write the cursor at most this often while busy\n"
@@ -179,11 +242,13 @@ usage(FILE *out)
 "  --facility NAME       syslog facility (default user)\n"
 "  --sd-id ID            SD-ID of the entry element (default %s)\n"
 "  --ca FILE --cert FILE --key FILE\n"
-"                        TLS: CA certificate, our certificate and key\n"
-"  --tls-auth MODE       TLS: librelp's auth mode (certvalid, name,\n"
-"                        fingerprint)\n"
-"  --permitted-peer NAME TLS: the collector's name or fingerprint\n"
-"  -v, --verbose         debug messages; twice: librelp's too\n"
+"                        TLS (relp+tls, https): CA certificate, our\n"
+"                        certificate and key\n"
+"  --tls-auth MODE       relp+tls: how to check the collector: name (the\n"
+"                        default), fingerprint, certvalid\n"
+"  --permitted-peer NAME relp+tls: the collector's name (default: the URL's\n"
+"                        host) or fingerprint (SHA1:XX:...)\n"
+"  -v, --verbose         debug messages; twice: libcurl's too\n"
 "  -h, --help            this text\n"
 "  --version             the version\n"
 "\n"
@@ -215,7 +280,7 @@ enum {
 	O_TO = 256, O_FILE, O_SOCKET, O_CURSOR, O_STATS, O_START, O_ONCE,
 	O_WINDOW, O_TIMEOUT, O_CTIMEOUT, O_BACKOFF, O_CHECKPOINT, O_IDLE,
 	O_HOSTNAME, O_FACILITY, O_SDID, O_CA, O_CERT, O_KEY, O_AUTH, O_PEER,
-	O_VERSION,
+	O_TRIES, O_SEQF, O_VERSION,
 };
 
 /* In the order of the enum above, which names them in messages. */
@@ -241,6 +306,8 @@ static const struct option long_opts[] = {
 	{ "key", required_argument, NULL, O_KEY },
 	{ "tls-auth", required_argument, NULL, O_AUTH },
 	{ "permitted-peer", required_argument, NULL, O_PEER },
+	{ "max-tries", required_argument, NULL, O_TRIES },
+	{ "seq-fields", no_argument, NULL, O_SEQF },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, O_VERSION },
@@ -253,13 +320,14 @@ parse_args(int argc, char **argv, struct opts *o)
 	struct mml_fwd_dest *d = &o->dest;
 	int c;
 
-	d->window = 128;
+	d->window = 0;			/* the transport's default */
 	d->timeout_s = 30;
 	d->conn_timeout_s = 10;
 	o->max_backoff_ms = 30000;
 	o->checkpoint_ms = 1000;
 	o->idle_ms = 100;
 	o->facility = 1;
+	o->max_tries = MAX_TRIES;
 	while ((c = mml_getopt_long(argc, argv, "vh", long_opts, NULL)) !=
 	    -1) {
 		switch (c) {
@@ -343,6 +411,11 @@ set_opt(struct opts *o, int c, const char *arg)
 		return mml_parse_range(arg, 0, 3600000, &o->checkpoint_ms);
 	case O_IDLE:
 		return mml_parse_range(arg, 0, 60000, &o->idle_ms);
+	case O_TRIES:
+		return mml_parse_range(arg, 0, 1000000, &o->max_tries);
+	case O_SEQF:
+		o->seq_fields = 1;
+		break;
 	case O_HOSTNAME:
 		o->hostname = arg;
 		break;
@@ -369,7 +442,7 @@ set_opt(struct opts *o, int c, const char *arg)
 		d->peer = arg;
 		break;
 	case 'v':
-		/* -vv: librelp's own debug output as well. */
+		/* -vv: libcurl's own debug output as well. */
 		if (verbose++)
 			d->debug = 1;
 		break;
@@ -392,19 +465,51 @@ check_opts(struct opts *o)
 	}
 	if (mml_fwd_dest_parse(o->to, d) < 0) {
 		logmsg(LOG_ERR, "invalid destination '%s' (relp://HOST:PORT, "
-		    "relp+tls://HOST:PORT or tcp://HOST:PORT)", o->to);
+		    "relp+tls://HOST:PORT, tcp://HOST:PORT or "
+		    "http[s]://HOST[:PORT][/PATH])", o->to);
 		return -EINVAL;
 	}
-	if (d->proto != MML_FWD_RELP_TLS && (d->ca != NULL || d->cert !=
-	    NULL || d->key != NULL || d->auth != NULL || d->peer != NULL)) {
-		logmsg(LOG_ERR, "--ca, --cert, --key, --tls-auth and "
-		    "--permitted-peer need a relp+tls:// destination");
+	if (d->proto != MML_FWD_RELP_TLS && d->proto != MML_FWD_HTTPS &&
+	    (d->ca != NULL || d->cert != NULL || d->key != NULL)) {
+		logmsg(LOG_ERR, "--ca, --cert and --key need a relp+tls:// or "
+		    "https:// destination");
+		return -EINVAL;
+	}
+	if (d->proto != MML_FWD_RELP_TLS && (d->auth != NULL ||
+	    d->peer != NULL)) {
+		logmsg(LOG_ERR, "--tls-auth and --permitted-peer are for a "
+		    "relp+tls:// destination (https:// checks the URL's "
+		    "host against the certificate, always)");
+		return -EINVAL;
+	}
+	if (o->seq_fields && d->proto != MML_FWD_HTTP &&
+	    d->proto != MML_FWD_HTTPS) {
+		logmsg(LOG_ERR, "--seq-fields is for an http:// or https:// "
+		    "destination (RFC 5424 messages always carry seq and "
+		    "ring)");
+		return -EINVAL;
+	}
+	if (d->window == 0)
+		d->window = d->proto == MML_FWD_HTTP ||
+		    d->proto == MML_FWD_HTTPS ? WINDOW_HTTP : WINDOW_RELP;
+	if (d->auth != NULL && strcmp(d->auth, "name") != 0 &&
+	    strcmp(d->auth, "fingerprint") != 0 &&
+	    strcmp(d->auth, "certvalid") != 0) {
+		logmsg(LOG_ERR, "invalid --tls-auth '%s' (name, fingerprint or "
+		    "certvalid)", d->auth);
+		return -EINVAL;
+	}
+	if (d->auth != NULL && strcmp(d->auth, "fingerprint") == 0 &&
+	    d->peer == NULL) {
+		logmsg(LOG_ERR, "--tls-auth fingerprint needs the collector's "
+		    "fingerprint in --permitted-peer (SHA1:...)");
 		return -EINVAL;
 	}
 	/*
 	 * TLS without saying how to check the collector: check its name,
-	 * the URL's host, against its certificate (librelp's "name" mode
-	 * also checks the chain against --ca).  Nothing weaker by default.
+	 * the URL's host, against its certificate (and the chain against
+	 * --ca, as always but with fingerprints).  Nothing weaker by
+	 * default.
 	 */
 	if (d->proto == MML_FWD_RELP_TLS && d->auth == NULL) {
 		d->auth = "name";
@@ -475,27 +580,29 @@ stats_write(struct fwd *f, const char *state)
 	(void)snprintf(text, sizeof(text),
 	    "state=%s\ndestination=%s\ncursor=%s\nconfirmed_seq=%" PRIu64 "\n"
 	    "behind=%" PRIu64 "\nsent=%" PRIu64 "\nconfirmed=%" PRIu64 "\n"
-	    "lost=%" PRIu64 "\ndamaged=%" PRIu64 "\nsessions=%" PRIu64 "\n"
-	    "failures=%" PRIu64 "\n", state, f->o->to,
+	    "lost=%" PRIu64 "\ndamaged=%" PRIu64 "\nrefused=%" PRIu64 "\n"
+	    "sessions=%" PRIu64 "\nfailures=%" PRIu64 "\n", state, f->o->to,
 	    f->conf_seq > 1 ? cur : "", f->conf_seq - 1, behind, f->n_sent,
-	    f->n_confirmed, f->n_lost, f->n_damaged, f->n_sessions,
-	    f->n_failures);
+	    f->n_confirmed, f->n_lost, f->n_damaged, f->n_refused,
+	    f->n_sessions, f->n_failures);
 	if (stats_flag) {
 		stats_flag = 0;
 		logmsg(LOG_INFO, "%s: confirmed up to seq %" PRIu64 ", %"
 		    PRIu64 " behind, sent %" PRIu64 ", confirmed %" PRIu64
-		    ", lost %" PRIu64 ", damaged %" PRIu64 ", sessions %"
-		    PRIu64 ", failures %" PRIu64, state, f->conf_seq - 1,
-		    behind, f->n_sent, f->n_confirmed, f->n_lost, f->n_damaged,
-		    f->n_sessions, f->n_failures);
+		    ", lost %" PRIu64 ", damaged %" PRIu64 ", refused %" PRIu64
+		    ", sessions %" PRIu64 ", failures %" PRIu64, state,
+		    f->conf_seq - 1, behind, f->n_sent, f->n_confirmed,
+		    f->n_lost, f->n_damaged, f->n_refused, f->n_sessions,
+		    f->n_failures);
 	}
 	/* Idle, the forwarder looks every second: pass on only news. */
 	if (strcmp(text, f->last_stats) == 0)
 		return;
 	(void)snprintf(f->last_stats, sizeof(f->last_stats), "%s", text);
 	(void)sd_notifyf(0, "STATUS=%s; confirmed up to seq %" PRIu64 ", %"
-	    PRIu64 " behind; %" PRIu64 " lost, %" PRIu64 " failures", state,
-	    f->conf_seq - 1, behind, f->n_lost, f->n_failures);
+	    PRIu64 " behind; %" PRIu64 " lost, %" PRIu64 " refused, %" PRIu64
+	    " failures", state, f->conf_seq - 1, behind, f->n_lost,
+	    f->n_refused, f->n_failures);
 	if (f->o->stats_file == NULL)
 		return;
 	r = mml_rd_write_atomic(f->o->stats_file, text, 0644, 0);
@@ -540,9 +647,12 @@ stats:
 		    f->failing ? "retrying" : "idle");
 }
 
-/* Remembers the position after a message just sent. */
+/*
+ * Remembers the position after a message just sent: an entry (its seq
+ * first) or a notice (about entries from first).
+ */
 static int
-pend_push(struct fwd *f, int entry)
+pend_push(struct fwd *f, int entry, uint64_t first)
 {
 	struct pend *np;
 	size_t cap, i;
@@ -562,6 +672,7 @@ pend_push(struct fwd *f, int entry)
 	i = (f->pend_head + f->pend_n) % f->pend_cap;
 	f->pend[i].off = f->it.off;
 	f->pend[i].seq = f->it.seq;
+	f->pend[i].first = first;
 	f->pend[i].entry = entry;
 	f->pend_n++;
 	return 0;
@@ -586,6 +697,48 @@ pend_confirm(struct fwd *f)
 		f->backoff_ms = 0;
 		f->failing = 0;
 	}
+	/* Past the refused entry (sent at last, or skipped): forget it. */
+	if (f->poison_tries > 0 && f->conf_seq > f->poison_seq)
+		f->poison_tries = 0;
+}
+
+/*
+ * The session failed after the collector took the connection, with
+ * messages unconfirmed: one of them may be why.  Alone in flight, the
+ * entry gets the blame (a try more); with others, they are sent again
+ * one at a time to find out which.
+ */
+static void
+note_refusal(struct fwd *f)
+{
+	enum mml_fwd_fail why = mml_fwd_out_failure(f->out);
+	const struct pend *p, *last;
+
+	if (f->pend_n == 0 || (why != MML_FWD_FAIL_REFUSED &&
+	    why != MML_FWD_FAIL_DROPPED))
+		return;
+	last = &f->pend[(f->pend_head + f->pend_n - 1) % f->pend_cap];
+	if (last->seq > f->careful_until) {
+		f->careful_until = last->seq;
+		if (f->pend_n > 1)
+			logmsg(LOG_NOTICE, "%s %s: sending the %zu unconfirmed "
+			    "messages one at a time, to find the one refused",
+			    f->o->to, why == MML_FWD_FAIL_REFUSED ? "refused "
+			    "a message" : "dropped the session", f->pend_n);
+	}
+	p = &f->pend[f->pend_head];
+	/* Notices are never skipped: a collector refusing them refuses all. */
+	if (f->pend_n != 1 || !p->entry || f->o->max_tries == 0)
+		return;
+	if (f->poison_tries == 0 || f->poison_seq != p->first) {
+		f->poison_seq = p->first;
+		f->poison_tries = 0;
+	}
+	f->poison_tries++;
+	logmsg(LOG_WARNING, "%s %s seq %" PRIu64 " (%" PRIu64 " of %" PRIu64
+	    " tries before it is skipped)", f->o->to, why ==
+	    MML_FWD_FAIL_REFUSED ? "refused" : "dropped the session at",
+	    p->first, f->poison_tries, f->o->max_tries);
 }
 
 /*
@@ -599,6 +752,8 @@ session_failed(struct fwd *f, const char *what)
 
 	pend_confirm(f);
 	resend = f->pend_n;
+	if (mml_fwd_dest_acked(&f->o->dest))
+		note_refusal(f);
 	mml_fwd_out_abort(f->out);
 	f->pend_n = 0;
 	f->n_failures++;
@@ -642,30 +797,197 @@ ensure_session(struct fwd *f)
 	f->pend_n = 0;
 	f->pend_first = 0;
 	if (f->failing)
-		logmsg(LOG_NOTICE, "connected to %s again; sending from seq %"
-		    PRIu64, f->o->to, f->conf_seq);
+		logmsg(LOG_NOTICE, "%s %s again; sending from seq %" PRIu64,
+		    f->export ? "trying" : "connected to", f->o->to,
+		    f->conf_seq);
 	else
 		logmsg(LOG_DEBUG, "session to %s opened at seq %" PRIu64,
 		    f->o->to, f->conf_seq);
 	return 0;
 }
 
-/* Sends the message in f->msg.  Returns 0, or -1 after a failure. */
+/*
+ * Sends a message, an entry (whose seq is first) or a notice (about
+ * entries from first); in careful mode it is confirmed before the
+ * next.  Returns 0, or -1 after a failure.
+ */
 static int
-send_msg(struct fwd *f, int entry)
+send_msg(struct fwd *f, const uint8_t *p, size_t len, int entry,
+    uint64_t first)
 {
-	if (pend_push(f, entry) < 0) {
+	if (pend_push(f, entry, first) < 0) {
 		logmsg(LOG_ERR, "%s", strerror(ENOMEM));
 		session_failed(f, "out of memory sending to");
 		return -1;
 	}
-	if (mml_fwd_out_send(f->out, f->msg.p, f->msg.len) < 0) {
+	if (mml_fwd_out_send(f->out, p, len) < 0) {
 		session_failed(f, "lost the session to");
 		return -1;
 	}
 	f->n_sent++;
+	if (f->conf_seq < f->careful_until && mml_fwd_out_flush(f->out) < 0) {
+		session_failed(f, "lost the session to");
+		return -1;
+	}
 	pend_confirm(f);
 	return 0;
+}
+
+/*
+ * HTTP: a stream over a memory buffer for the Journal Export Format
+ * writer of client/ringread/format.c, set for the ring in f->ring.
+ * Returns 0 or -ENOMEM.
+ */
+static int
+export_init(struct fwd *f)
+{
+	struct mml_disk_header h;
+
+	if (f->exp_f == NULL) {
+		f->exp_f = open_memstream(&f->exp_buf, &f->exp_len);
+		if (f->exp_f == NULL)
+			return -ENOMEM;
+	}
+	mml_rd_ring_header(f->ring, &h);
+	mml_rd_fmt_init(&f->exp, f->exp_f, MML_RD_O_EXPORT, &h);
+	return 0;
+}
+
+/*
+ * The message for an entry: RFC 5424, or for HTTP the Journal Export
+ * Format, with its blank line.  With --seq-fields, an entry of the
+ * ring (not a notice: named) also gets _MMLOG_SEQ and _MMLOG_RING,
+ * which name it as the RFC 5424 message's seq and ring do:
+ * journal-remote keeps no __CURSOR, and these let a reader find the
+ * copies of an entry sent again.  Names beginning with "_" are the
+ * daemon's, so no client's field can pass for them.  Not by default:
+ * a field whose value differs in every entry costs journal-remote a
+ * data object per entry, about 40% more work (measured: 10-12 against
+ * 15-17 us of its CPU per 128-byte entry); the copies can also be told
+ * by their identical __MONOTONIC_TIMESTAMP, _BOOT_ID and content.  The
+ * bytes stay valid until the next call.  Returns 0 or -ENOMEM.
+ */
+static int
+format_entry(struct fwd *f, const struct mml_rec *rec, int named,
+    const uint8_t **ret_p, size_t *ret_len)
+{
+	if (!f->export) {
+		if (mml_fwd_msg_format(&f->msg, &f->ctx, rec) < 0)
+			return -ENOMEM;
+		*ret_p = f->msg.p;
+		*ret_len = f->msg.len;
+		return 0;
+	}
+	/* The stream's size is its position at the flush. */
+	if (fseeko(f->exp_f, 0, SEEK_SET) < 0)
+		return -ENOMEM;
+	mml_rd_fmt_entry(&f->exp, rec);
+	if (fflush(f->exp_f) != 0 || ferror(f->exp_f) || f->exp_buf == NULL)
+		return -ENOMEM;
+	/* Before the blank line that ends the entry. */
+	if (named && f->o->seq_fields && f->exp_len > 0 && f->exp_buf[f->exp_len - 1] == '\n') {
+		if (fseeko(f->exp_f, (off_t)f->exp_len - 1, SEEK_SET) < 0)
+			return -ENOMEM;
+		(void)fprintf(f->exp_f, "_MMLOG_SEQ=%" PRIu64 "\n"
+		    "_MMLOG_RING=%s\n\n", rec->hdr.seq, f->ctx.ring_hex);
+		if (fflush(f->exp_f) != 0 || ferror(f->exp_f))
+			return -ENOMEM;
+	}
+	*ret_p = (const uint8_t *)f->exp_buf;
+	*ret_len = f->exp_len;
+	return 0;
+}
+
+/* The notice of n entries from first not forwarded, as format_entry(). */
+static int
+format_notice(struct fwd *f, uint64_t first, uint64_t n,
+    enum mml_fwd_loss why, const uint8_t **ret_p, size_t *ret_len)
+{
+	static uint8_t buf[MML_FWD_LOST_REC_MAX];
+	struct mml_rec rec;
+
+	if (!f->export) {
+		if (mml_fwd_msg_lost(&f->msg, &f->ctx, first, n, why,
+		    (uint32_t)getpid(), mml_now_usec(CLOCK_REALTIME)) < 0)
+			return -ENOMEM;
+		*ret_p = f->msg.p;
+		*ret_len = f->msg.len;
+		return 0;
+	}
+	if (mml_fwd_msg_lost_rec(&rec, buf, sizeof(buf), &f->ctx, first, n,
+	    why, mml_now_usec(CLOCK_REALTIME),
+	    mml_now_usec(CLOCK_MONOTONIC)) < 0)
+		return -ENOMEM;
+	return format_entry(f, &rec, 0, ret_p, ret_len);
+}
+
+/* Tells the collector that n entries from first were not forwarded. */
+static void
+send_notice(struct fwd *f, uint64_t first, uint64_t n, enum mml_fwd_loss why)
+{
+	const uint8_t *p;
+	size_t len;
+
+	if (ensure_session(f) < 0)
+		return;
+	if (format_notice(f, first, n, why, &p, &len) < 0) {
+		logmsg(LOG_ERR, "%s", strerror(ENOMEM));
+		session_failed(f, "out of memory sending to");
+		return;
+	}
+	(void)send_msg(f, p, len, 0, first);
+}
+
+/*
+ * Adds seqs [lo, hi) to those counted as lost.  Returns how many of
+ * them were not counted yet.  A walk may pass entries that a later walk
+ * from the same confirmed position finds overwritten (the collector
+ * failed meanwhile), so gaps come in any order and overlap.
+ */
+static uint64_t
+lost_add(struct fwd *f, uint64_t lo, uint64_t hi)
+{
+	struct span *sp;
+	uint64_t n = hi - lo, a, b;
+	size_t i, o = 0;
+
+	for (i = 0; i < f->lost_n; i++) {
+		a = f->lost[i].lo > lo ? f->lost[i].lo : lo;
+		b = f->lost[i].hi < hi ? f->lost[i].hi : hi;
+		if (a < b)
+			n -= b - a;
+	}
+	/* Keep the spans above conf_seq that do not touch [lo, hi). */
+	for (i = 0; i < f->lost_n; i++) {
+		sp = &f->lost[i];
+		if (sp->hi <= f->conf_seq)
+			continue;
+		if (sp->hi < lo || sp->lo > hi) {
+			f->lost[o++] = *sp;
+			continue;
+		}
+		if (sp->lo < lo)
+			lo = sp->lo;
+		if (sp->hi > hi)
+			hi = sp->hi;
+	}
+	sp = realloc(f->lost, (o + 1) * sizeof(*sp));
+	if (sp == NULL && f->lost == NULL) {
+		f->lost_n = 0;
+		return n;
+	}
+	if (sp == NULL) {
+		/* Forget the older ones: a later count may be too high. */
+		o = 0;
+		sp = f->lost;
+	} else
+		f->lost = sp;
+	for (i = o; i > 0 && sp[i - 1].lo > lo; i--)
+		sp[i] = sp[i - 1];
+	sp[i].lo = lo;
+	sp[i].hi = hi;
+	f->lost_n = o + 1;
+	return n;
 }
 
 /*
@@ -682,28 +1004,21 @@ note_gap(struct fwd *f, int damaged)
 		first = f->skip_below;
 	if (end <= first)
 		return;
-	if (end > f->lost_upto) {
-		n = end - (first > f->lost_upto ? first : f->lost_upto);
+	n = lost_add(f, first, end);
+	if (n > 0) {
 		if (damaged)
 			f->n_damaged += n;
 		else
 			f->n_lost += n;
-		f->lost_upto = end;
-		logmsg(LOG_WARNING, "%" PRIu64 " entr%s from seq %" PRIu64
-		    " %s; counted (%s=%" PRIu64 ")", n, n == 1 ? "y" : "ies",
-		    end - n, damaged ? "skipped as damaged in the ring" :
-		    "overwritten in the ring before they were forwarded",
-		    damaged ? "damaged" : "lost",
+		logmsg(LOG_WARNING, "%" PRIu64 " entr%s of seqs %" PRIu64 "..%"
+		    PRIu64 " %s; counted (%s=%" PRIu64 ")", n, n == 1 ? "y" :
+		    "ies", first, end - 1, damaged ? "skipped as damaged in "
+		    "the ring" : "overwritten in the ring before they were "
+		    "forwarded", damaged ? "damaged" : "lost",
 		    damaged ? f->n_damaged : f->n_lost);
 	}
-	if (ensure_session(f) < 0)
-		return;
-	if (mml_fwd_msg_lost(&f->msg, &f->ctx, first, end - first, damaged,
-	    (uint32_t)getpid(), mml_now_usec(CLOCK_REALTIME)) < 0) {
-		logmsg(LOG_ERR, "%s", strerror(ENOMEM));
-		return;
-	}
-	(void)send_msg(f, 0);
+	send_notice(f, first, end - first, damaged ? MML_FWD_LOSS_DAMAGED :
+	    MML_FWD_LOSS_OVERWRITTEN);
 }
 
 /*
@@ -784,7 +1099,12 @@ reopen(struct fwd *f, struct mml_rd_ring *nr)
 	    "one from its oldest entry", nr->path);
 	(void)mml_fwd_msg_ctx_init(&f->ctx, f->o->hostname, f->o->sd_id,
 	    nr->ring_id, f->o->facility);
-	f->lost_upto = 0;
+	if (f->export)
+		(void)export_init(f);
+	f->lost_n = 0;
+	f->refused_upto = 0;
+	f->careful_until = 0;
+	f->poison_tries = 0;
 	f->saved_seq = 0;
 	mml_rd_iter_tail(&f->it);
 	f->skip_below = 0;
@@ -792,10 +1112,17 @@ reopen(struct fwd *f, struct mml_rd_ring *nr)
 	f->conf_seq = f->it.seq;
 }
 
-/* Sends one entry, unless it was forwarded before we started. */
+/*
+ * Sends one entry, unless it was forwarded before we started, or the
+ * collector refused it max_tries times: then a notice goes in its
+ * place.
+ */
 static void
 forward_entry(struct fwd *f, const struct mml_rec *rec)
 {
+	const uint8_t *p;
+	size_t len;
+
 	if (rec->hdr.seq < f->skip_below) {
 		if (f->pend_n == 0) {
 			f->conf_off = f->it.off;
@@ -803,44 +1130,60 @@ forward_entry(struct fwd *f, const struct mml_rec *rec)
 		}
 		return;
 	}
+	if (f->poison_tries > 0 && f->poison_seq == rec->hdr.seq &&
+	    f->poison_tries >= f->o->max_tries) {
+		if (rec->hdr.seq >= f->refused_upto) {
+			f->n_refused++;
+			f->refused_upto = rec->hdr.seq + 1;
+			logmsg(LOG_WARNING, "%s refused seq %" PRIu64 " %" PRIu64
+			    " times; skipping it, and telling the collector "
+			    "(refused=%" PRIu64 ")", f->o->to, rec->hdr.seq,
+			    f->poison_tries, f->n_refused);
+		}
+		send_notice(f, rec->hdr.seq, 1, MML_FWD_LOSS_REFUSED);
+		checkpoint(f, 0);
+		return;
+	}
 	if (ensure_session(f) < 0)
 		return;
-	if (mml_fwd_msg_format(&f->msg, &f->ctx, rec) < 0) {
+	if (format_entry(f, rec, 1, &p, &len) < 0) {
 		logmsg(LOG_ERR, "%s", strerror(ENOMEM));
 		session_failed(f, "out of memory sending to");
 		return;
 	}
-	(void)send_msg(f, 1);
+	(void)send_msg(f, p, len, 1, rec->hdr.seq);
 	checkpoint(f, 0);
 }
 
 /*
- * The walk reached the head: confirm what was sent (after a short wait
- * for more, once, if idle_ms allows), write the cursor, then wait for
- * the ring to grow.  Returns 0 to go on, 1 to stop (--once), -1 if
+ * The walk reached the head: push out what waits and take the answers
+ * that came; after a short wait for more (once, if idle_ms allows),
+ * confirm everything and end the session; write the cursor, then wait
+ * for the ring to grow.  Returns 0 to go on, 1 to stop (--once), -1 if
  * waiting failed.
  */
 static int
 caught_up(struct fwd *f, int *idled)
 {
-	if (f->pend_n > 0) {
+	if (mml_fwd_out_connected(f->out)) {
+		if (mml_fwd_out_poll(f->out) < 0) {
+			session_failed(f, "lost the session to");
+			return 0;
+		}
+		pend_confirm(f);
 		/* More may come at once (not worth waiting for with
 		 * --once). */
 		if (!*idled && f->o->idle_ms > 0 && !f->o->once) {
 			*idled = 1;
 			return wait_ring(f, f->o->idle_ms);
 		}
-		if (mml_fwd_out_flush(f->out) < 0) {
+		if (mml_fwd_out_close(f->out) < 0) {
 			session_failed(f, "lost the session to");
 			return 0;
 		}
 		pend_confirm(f);
 		logmsg(LOG_DEBUG, "confirmed up to seq %" PRIu64,
 		    f->conf_seq - 1);
-	} else if (mml_fwd_out_connected(f->out) &&
-	    mml_fwd_out_flush(f->out) < 0) {
-		session_failed(f, "lost the session to");
-		return 0;
 	}
 	checkpoint(f, 1);
 	if (f->o->once)
@@ -856,16 +1199,26 @@ run(struct fwd *f)
 	struct mml_rd_ring *nr;
 	struct mml_rec rec;
 	uint64_t now;
-	int step, idled = 0, r;
+	int step, idled = 0, r, look = 1;
 
 	while (!stop_flag) {
 		if (stats_flag)
 			checkpoint(f, 1);
-		if (mml_rd_follow_reopen(f->ring, &nr)) {
-			reopen(f, nr);
-			continue;
-		}
 		now = mml_now_usec(CLOCK_MONOTONIC) / 1000;
+		/*
+		 * Whether the ring was replaced costs a stat(2): look at the
+		 * end of each walk, after a SIGBUS, and every second of a
+		 * long walk, not at every entry.
+		 */
+		if (look || mml_rd_sigbus_hit() ||
+		    now - f->last_reopen_ms >= REOPEN_CHECK_MS) {
+			look = 0;
+			f->last_reopen_ms = now;
+			if (mml_rd_follow_reopen(f->ring, &nr)) {
+				reopen(f, nr);
+				continue;
+			}
+		}
 		if (!mml_fwd_out_connected(f->out) && now < f->next_try_ms) {
 			if (wait_ring(f, f->next_try_ms - now) < 0)
 				return -1;
@@ -899,6 +1252,7 @@ run(struct fwd *f)
 		case MML_RD_END:
 			if ((r = caught_up(f, &idled)) != 0)
 				return r < 0 ? -1 : 0;
+			look = 1;
 			break;
 		default:
 			logmsg(LOG_ERR, "reading the ring: %s",
@@ -907,14 +1261,16 @@ run(struct fwd *f)
 		}
 	}
 	/* Stopping: confirm what was sent, if the collector lets us. */
-	if (f->pend_n > 0 && mml_fwd_out_connected(f->out)) {
-		if (mml_fwd_out_flush(f->out) == 0)
+	if (mml_fwd_out_connected(f->out)) {
+		if (mml_fwd_out_close(f->out) == 0)
 			pend_confirm(f);
-		else
+		else if (f->pend_n > 0) {
+			pend_confirm(f);
 			logmsg(LOG_WARNING, "stopping: %" PRIu64 " messages not "
 			    "confirmed by %s (%s); they will be sent again",
 			    (uint64_t)f->pend_n, f->o->to,
 			    mml_fwd_out_error(f->out));
+		}
 	}
 	return 0;
 }
@@ -981,7 +1337,9 @@ main(int argc, char **argv)
 		goto out;
 	}
 	f.out = mml_fwd_out_new(&o.dest, &hurry_flag);
-	if (f.out == NULL) {
+	f.export = o.dest.proto == MML_FWD_HTTP ||
+	    o.dest.proto == MML_FWD_HTTPS;
+	if (f.out == NULL || (f.export && export_init(&f) < 0)) {
 		logmsg(LOG_ERR, "%s", strerror(ENOMEM));
 		goto out;
 	}
@@ -1014,7 +1372,11 @@ out:
 	mml_rd_iter_done(&f.it);
 	(void)mml_rd_ring_free(f.ring);
 	mml_fwd_buf_free(&f.msg);
+	if (f.exp_f != NULL)
+		(void)fclose(f.exp_f);
+	free(f.exp_buf);
 	free(f.pend);
+	free(f.lost);
 	mml_rd_follow_done(&f.fw);
 	return rc;
 }

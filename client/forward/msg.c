@@ -25,7 +25,8 @@
 
 static int	 name_ok(const char *, size_t);
 static size_t	 put_printusascii(uint8_t *, const uint8_t *, size_t, size_t);
-static size_t	 put_time(uint8_t *, uint64_t);
+static size_t	 put_u64(uint8_t *, uint64_t);
+static size_t	 put_time(uint8_t *, struct mml_fwd_msg_ctx *, uint64_t);
 
 int
 mml_fwd_buf_reserve(struct mml_fwd_buf *b, size_t n)
@@ -59,10 +60,20 @@ mml_fwd_buf_free(struct mml_fwd_buf *b)
 size_t
 mml_fwd_sd_escape(uint8_t *out, const uint8_t *p, size_t len)
 {
-	size_t i = 0, o = 0, n;
+	size_t i = 0, o = 0, n, run;
 	uint32_t cp;
 
 	while (i < len) {
+		/* Plain ASCII, the common case, goes in runs. */
+		for (run = i; run < len && p[run] < 0x80 && p[run] != '"' &&
+		    p[run] != '\\' && p[run] != ']'; run++)
+			;
+		if (run > i) {
+			memcpy(out + o, p + i, run - i);
+			o += run - i;
+			i = run;
+			continue;
+		}
 		n = mml_rd_utf8_seq(p + i, len - i, &cp);
 		if (n == 0) {
 			/* U+FFFD REPLACEMENT CHARACTER for each bad byte. */
@@ -72,7 +83,7 @@ mml_fwd_sd_escape(uint8_t *out, const uint8_t *p, size_t len)
 			i++;
 			continue;
 		}
-		if (n == 1 && (p[i] == '"' || p[i] == '\\' || p[i] == ']'))
+		if (n == 1)
 			out[o++] = '\\';
 		memcpy(out + o, p + i, n);
 		o += n;
@@ -117,24 +128,55 @@ put_printusascii(uint8_t *out, const uint8_t *p, size_t len, size_t max)
 	return len;
 }
 
-/* RFC 3339 in UTC with microseconds: 27 bytes. */
+/* A number in decimal; at most 20 bytes. */
 static size_t
-put_time(uint8_t *out, uint64_t usec)
+put_u64(uint8_t *out, uint64_t v)
 {
-	time_t t = (time_t)(usec / 1000000);
-	struct tm tm;
-	char buf[64];
-	int n;
+	uint8_t tmp[20];
+	size_t n = 0, i;
 
-	if (gmtime_r(&t, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
-	n = snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (unsigned)(usec % 1000000));
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		n = 0;
-	memcpy(out, buf, (size_t)n);
-	return (size_t)n;
+	do {
+		tmp[n++] = (uint8_t)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/*
+ * RFC 3339 in UTC with microseconds: 27 bytes.  The part up to the
+ * second is kept in c, as consecutive entries mostly share it.
+ */
+static size_t
+put_time(uint8_t *out, struct mml_fwd_msg_ctx *c, uint64_t usec)
+{
+	uint64_t sec = usec / 1000000;
+	uint32_t frac = (uint32_t)(usec % 1000000);
+	time_t t = (time_t)sec;
+	struct tm tm;
+	int i;
+
+	if (!c->time_ok || c->time_sec != sec) {
+		if (gmtime_r(&t, &tm) == NULL)
+			memset(&tm, 0, sizeof(tm));
+		(void)snprintf(c->time_str, sizeof(c->time_str),
+		    "%04u-%02u-%02uT%02u:%02u:%02u",
+		    (unsigned)(tm.tm_year + 1900) % 10000u,
+		    (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
+		    (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
+		    (unsigned)tm.tm_sec % 100u);
+		c->time_sec = sec;
+		c->time_ok = 1;
+	}
+	memcpy(out, c->time_str, 19);
+	out[19] = '.';
+	for (i = 25; i >= 20; i--) {
+		out[i] = (uint8_t)('0' + frac % 10);
+		frac /= 10;
+	}
+	out[26] = 'Z';
+	return 27;
 }
 
 int
@@ -167,6 +209,8 @@ mml_fwd_msg_ctx_init(struct mml_fwd_msg_ctx *c, const char *host,
 		c->host[n] = '\0';
 	}
 	(void)snprintf(c->sd_id, sizeof(c->sd_id), "%s", sd_id);
+	c->host_len = strlen(c->host);
+	c->sd_id_len = strlen(c->sd_id);
 	for (i = 0; i < 16; i++) {
 		c->ring_hex[2 * i] = hexdig[ring_id[i] >> 4];
 		c->ring_hex[2 * i + 1] = hexdig[ring_id[i] & 15];
@@ -176,21 +220,27 @@ mml_fwd_msg_ctx_init(struct mml_fwd_msg_ctx *c, const char *host,
 	return 0;
 }
 
-/* Appends a C string; the caller reserved room. */
-#define PUT_STR(b, s) do {						\
-	size_t l_ = strlen(s);						\
-	memcpy((b)->p + (b)->len, (s), l_);				\
-	(b)->len += l_;							\
+/* Appends bytes, a C string or a number; the caller reserved room. */
+#define PUT_MEM(b, s, n) do {						\
+	memcpy((b)->p + (b)->len, (s), (n));				\
+	(b)->len += (n);						\
 } while (0)
+#define PUT_LIT(b, s)	PUT_MEM(b, s, sizeof(s) - 1)
+#define PUT_STR(b, s)	PUT_MEM(b, s, strlen(s))
+#define PUT_U64(b, v)	((b)->len += put_u64((b)->p + (b)->len, (v)))
 
+/*
+ * Formatting runs once per entry at the collector's rate, so it writes
+ * bytes directly, without printf(3): that alone took half of the
+ * forwarder's instructions per entry.
+ */
 int
-mml_fwd_msg_format(struct mml_fwd_buf *b, const struct mml_fwd_msg_ctx *c,
+mml_fwd_msg_format(struct mml_fwd_buf *b, struct mml_fwd_msg_ctx *c,
     const struct mml_rec *rec)
 {
 	const struct mml_rec_hdr *h = &rec->hdr;
 	const uint8_t *item;
 	size_t off = 0, item_len, key_len, need;
-	char num[256];
 	int r;
 
 	/*
@@ -202,23 +252,32 @@ mml_fwd_msg_format(struct mml_fwd_buf *b, const struct mml_fwd_msg_ctx *c,
 	b->len = 0;
 	if (mml_fwd_buf_reserve(b, need) < 0)
 		return -ENOMEM;
-	(void)snprintf(num, sizeof(num), "<%d>1 ",
-	    c->facility * 8 + (h->priority & 7));
-	PUT_STR(b, num);
-	b->len += put_time(b->p + b->len, h->realtime_usec);
+	PUT_LIT(b, "<");
+	PUT_U64(b, (uint64_t)c->facility * 8 + (h->priority & 7));
+	PUT_LIT(b, ">1 ");
+	b->len += put_time(b->p + b->len, c, h->realtime_usec);
 	b->p[b->len++] = ' ';
-	PUT_STR(b, c->host);
+	PUT_MEM(b, c->host, c->host_len);
 	b->p[b->len++] = ' ';
 	b->len += put_printusascii(b->p + b->len, rec->tag, h->tag_len,
 	    MML_FWD_APP_MAX);
-	(void)snprintf(num, sizeof(num), " %" PRIu32 " - [", h->pid);
-	PUT_STR(b, num);
-	PUT_STR(b, c->sd_id);
-	(void)snprintf(num, sizeof(num), " seq=\"%" PRIu64 "\" ring=\"%s\" "
-	    "pid=\"%" PRIu32 "\" uid=\"%" PRIu32 "\" gid=\"%" PRIu32 "\"%s "
-	    "comm=\"", h->seq, c->ring_hex, h->pid, h->uid, h->gid,
-	    (h->flags & MML_REC_F_DAEMON) ? " daemon=\"1\"" : "");
-	PUT_STR(b, num);
+	b->p[b->len++] = ' ';
+	PUT_U64(b, h->pid);
+	PUT_LIT(b, " - [");
+	PUT_MEM(b, c->sd_id, c->sd_id_len);
+	PUT_LIT(b, " seq=\"");
+	PUT_U64(b, h->seq);
+	PUT_LIT(b, "\" ring=\"");
+	PUT_MEM(b, c->ring_hex, 32);
+	PUT_LIT(b, "\" pid=\"");
+	PUT_U64(b, h->pid);
+	PUT_LIT(b, "\" uid=\"");
+	PUT_U64(b, h->uid);
+	PUT_LIT(b, "\" gid=\"");
+	PUT_U64(b, h->gid);
+	if (h->flags & MML_REC_F_DAEMON)
+		PUT_LIT(b, "\" daemon=\"1");
+	PUT_LIT(b, "\" comm=\"");
 	b->len += mml_fwd_sd_escape(b->p + b->len, rec->comm, h->comm_len);
 	b->p[b->len++] = '"';
 	while ((r = mml_fields_next(rec->fields, h->fields_len, &off, &item,
@@ -226,13 +285,12 @@ mml_fwd_msg_format(struct mml_fwd_buf *b, const struct mml_fwd_msg_ctx *c,
 		b->p[b->len++] = ' ';
 		if (key_len <= MML_FWD_SD_NAME_MAX) {
 			/* Keys are A-Z, 0-9 and '_': valid SD-NAMEs. */
-			memcpy(b->p + b->len, item, key_len);
-			b->len += key_len;
-			PUT_STR(b, "=\"");
+			PUT_MEM(b, item, key_len);
+			PUT_LIT(b, "=\"");
 			b->len += mml_fwd_sd_escape(b->p + b->len,
 			    item + key_len + 1, item_len - key_len - 1);
 		} else {
-			PUT_STR(b, "field=\"");
+			PUT_LIT(b, "field=\"");
 			b->len += mml_fwd_sd_escape(b->p + b->len, item,
 			    item_len);
 		}
@@ -241,84 +299,195 @@ mml_fwd_msg_format(struct mml_fwd_buf *b, const struct mml_fwd_msg_ctx *c,
 	b->p[b->len++] = ']';
 	if (h->msg_len > 0) {
 		b->p[b->len++] = ' ';
-		memcpy(b->p + b->len, rec->msg, h->msg_len);
-		b->len += h->msg_len;
+		PUT_MEM(b, rec->msg, h->msg_len);
 	}
 	return (int)b->len;
 }
 
 int
-mml_fwd_msg_lost(struct mml_fwd_buf *b, const struct mml_fwd_msg_ctx *c,
-    uint64_t first, uint64_t n, int damaged, uint32_t pid, uint64_t now_usec)
+mml_fwd_msg_lost(struct mml_fwd_buf *b, struct mml_fwd_msg_ctx *c,
+    uint64_t first, uint64_t n, enum mml_fwd_loss why, uint32_t pid,
+    uint64_t now_usec)
 {
+	static const char *const reason[] = { "overwritten", "damaged",
+	    "refused" };
+	static const char *const what[] = {
+	    "overwritten in the ring before they were forwarded",
+	    "skipped as damaged in the ring",
+	    "skipped, refused by the collector again and again" };
 	char text[512];
 	int len;
 
 	b->len = 0;
+	if ((unsigned)why > MML_FWD_LOSS_REFUSED)
+		return -EINVAL;
 	if (mml_fwd_buf_reserve(b, 1024) < 0)
 		return -ENOMEM;
 	/* Priority warning (4). */
-	len = snprintf(text, sizeof(text), "<%d>1 ", c->facility * 8 + 4);
-	memcpy(b->p, text, (size_t)len);
-	b->len = (size_t)len;
-	b->len += put_time(b->p + b->len, now_usec);
+	PUT_LIT(b, "<");
+	PUT_U64(b, (uint64_t)c->facility * 8 + 4);
+	PUT_LIT(b, ">1 ");
+	b->len += put_time(b->p + b->len, c, now_usec);
 	len = snprintf(text, sizeof(text), " %s mmlog-forward %" PRIu32
 	    " - [%s ring=\"%s\" first=\"%" PRIu64 "\" count=\"%" PRIu64 "\" "
 	    "reason=\"%s\"] %" PRIu64 " entr%s from seq %" PRIu64 " %s",
 	    c->host, pid, MML_FWD_SD_LOST_ID, c->ring_hex, first, n,
-	    damaged ? "damaged" : "overwritten", n, n == 1 ? "y" : "ies",
-	    first, damaged ? "skipped as damaged in the ring" :
-	    "overwritten in the ring before they were forwarded");
+	    reason[why], n, n == 1 ? "y" : "ies", first, what[why]);
 	if (len < 0 || (size_t)len >= sizeof(text))
 		return -ENOMEM;
-	memcpy(b->p + b->len, text, (size_t)len);
-	b->len += (size_t)len;
+	PUT_MEM(b, text, (size_t)len);
 	return (int)b->len;
+}
+
+int
+mml_fwd_msg_lost_rec(struct mml_rec *ret, uint8_t *buf, size_t cap,
+    const struct mml_fwd_msg_ctx *c, uint64_t first, uint64_t n,
+    enum mml_fwd_loss why, uint64_t now_usec, uint64_t mono_usec)
+{
+	static const char *const reason[] = { "overwritten", "damaged",
+	    "refused" };
+	static const char *const what[] = {
+	    "overwritten in the ring before they were forwarded",
+	    "skipped as damaged in the ring",
+	    "skipped, refused by the collector again and again" };
+	static const char tag[] = "mmlog-forward";
+	char num[24];
+	size_t len = 0, text_len, flen = 0;
+	uint8_t *text, *fields;
+	int r;
+
+	if ((unsigned)why > MML_FWD_LOSS_REFUSED || cap < MML_FWD_LOST_REC_MAX)
+		return -EINVAL;
+	memset(ret, 0, sizeof(*ret));
+	/* Command and tag share the name; then the message, the fields. */
+	memcpy(buf, tag, sizeof(tag) - 1);
+	len = sizeof(tag) - 1;
+	text = buf + len;
+	r = snprintf((char *)text, 300, "%" PRIu64 " entr%s from seq %"
+	    PRIu64 " %s", n, n == 1 ? "y" : "ies", first, what[why]);
+	if (r < 0 || r >= 300)
+		return -EINVAL;
+	text_len = (size_t)r;
+	fields = text + text_len;
+	cap -= len + text_len;
+	(void)snprintf(num, sizeof(num), "%" PRIu64, first);
+	r = mml_fields_put(fields, cap, &flen, "MMLOG_LOST_FIRST", 16, num,
+	    strlen(num));
+	(void)snprintf(num, sizeof(num), "%" PRIu64, n);
+	if (r == 0)
+		r = mml_fields_put(fields, cap, &flen, "MMLOG_LOST_COUNT", 16,
+		    num, strlen(num));
+	if (r == 0)
+		r = mml_fields_put(fields, cap, &flen, "MMLOG_LOST_REASON", 17,
+		    reason[why], strlen(reason[why]));
+	if (r == 0)
+		r = mml_fields_put(fields, cap, &flen, "MMLOG_RING", 10,
+		    c->ring_hex, 32);
+	if (r < 0)
+		return -EINVAL;
+	ret->hdr.type = MML_REC_ENTRY;
+	ret->hdr.priority = 4;
+	ret->hdr.comm_len = (uint8_t)(sizeof(tag) - 1);
+	ret->hdr.tag_len = (uint16_t)(sizeof(tag) - 1);
+	ret->hdr.msg_len = (uint32_t)text_len;
+	ret->hdr.fields_len = (uint32_t)flen;
+	ret->hdr.seq = first;
+	ret->hdr.realtime_usec = now_usec;
+	ret->hdr.monotonic_usec = mono_usec;
+	ret->hdr.pid = (uint32_t)getpid();
+	ret->hdr.uid = (uint32_t)getuid();
+	ret->hdr.gid = (uint32_t)getgid();
+	ret->comm = buf;
+	ret->tag = buf;
+	ret->msg = text;
+	ret->fields = fields;
+	return 0;
 }
 
 int
 mml_fwd_dest_parse(const char *url, struct mml_fwd_dest *d)
 {
-	const char *p, *end, *colon;
-	size_t hlen, plen, i;
+	static const struct {
+		const char *scheme;
+		enum mml_fwd_proto proto;
+	} schemes[] = {
+		{ "relp://", MML_FWD_RELP },
+		{ "relp+tls://", MML_FWD_RELP_TLS },
+		{ "tcp://", MML_FWD_TCP },
+		{ "http://", MML_FWD_HTTP },
+		{ "https://", MML_FWD_HTTPS },
+	};
+	const char *p = NULL, *end, *colon, *path;
+	size_t hlen, plen, i, n;
+	int http;
 
-	if (strncmp(url, "relp://", 7) == 0) {
-		d->proto = MML_FWD_RELP;
-		p = url + 7;
-	} else if (strncmp(url, "relp+tls://", 11) == 0) {
-		d->proto = MML_FWD_RELP_TLS;
-		p = url + 11;
-	} else if (strncmp(url, "tcp://", 6) == 0) {
-		d->proto = MML_FWD_TCP;
-		p = url + 6;
-	} else
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		n = strlen(schemes[i].scheme);
+		if (strncmp(url, schemes[i].scheme, n) == 0) {
+			d->proto = schemes[i].proto;
+			p = url + n;
+			break;
+		}
+	}
+	if (p == NULL)
 		return -EINVAL;
+	http = d->proto == MML_FWD_HTTP || d->proto == MML_FWD_HTTPS;
+	/* Only HTTP has a path; it goes as it is, printable ASCII. */
+	path = http ? strchr(p, '/') : NULL;
+	if (path == NULL)
+		path = p + strlen(p);
+	if (*path != '\0') {
+		if (strlen(path) >= sizeof(d->path))
+			return -EINVAL;
+		for (i = 0; path[i] != '\0'; i++)
+			if (path[i] <= ' ' || path[i] >= 127 || path[i] == '#')
+				return -EINVAL;
+		memcpy(d->path, path, strlen(path) + 1);
+	} else
+		(void)snprintf(d->path, sizeof(d->path), "%s",
+		    http ? MML_FWD_HTTP_PATH : "");
 	if (*p == '[') {
-		end = strchr(p, ']');
-		if (end == NULL || end[1] != ':')
+		end = memchr(p, ']', (size_t)(path - p));
+		if (end == NULL || (end[1] != ':' && !(http && end + 1 == path)))
 			return -EINVAL;
 		p++;
 		hlen = (size_t)(end - p);
-		colon = end + 1;
+		colon = end[1] == ':' ? end + 1 : NULL;
 	} else {
-		colon = strrchr(p, ':');
-		if (colon == NULL || memchr(p, ':', (size_t)(colon - p)))
+		colon = memchr(p, ':', (size_t)(path - p));
+		if (colon != NULL && memchr(colon + 1, ':',
+		    (size_t)(path - colon - 1)) != NULL)
 			return -EINVAL;
-		hlen = (size_t)(colon - p);
+		hlen = (size_t)((colon != NULL ? colon : path) - p);
 	}
-	plen = strlen(colon + 1);
-	if (hlen == 0 || hlen >= sizeof(d->host) || plen == 0 || plen > 5)
+	if (colon == NULL && !http)
+		return -EINVAL;
+	plen = colon != NULL ? (size_t)(path - colon - 1) : 0;
+	if (hlen == 0 || hlen >= sizeof(d->host) || plen > 5 ||
+	    (colon != NULL && plen == 0))
 		return -EINVAL;
 	for (i = 0; i < plen; i++)
 		if (colon[1 + i] < '0' || colon[1 + i] > '9')
 			return -EINVAL;
-	if (atoi(colon + 1) < 1 || atoi(colon + 1) > 65535)
+	if (colon != NULL && (atoi(colon + 1) < 1 || atoi(colon + 1) > 65535))
 		return -EINVAL;
 	for (i = 0; i < hlen; i++)
-		if (p[i] <= ' ' || p[i] >= 127 || p[i] == '/' || p[i] == '@')
+		if (p[i] <= ' ' || p[i] >= 127 || p[i] == '/' || p[i] == '@' ||
+		    p[i] == '[' || p[i] == ']')
 			return -EINVAL;
 	memcpy(d->host, p, hlen);
 	d->host[hlen] = '\0';
-	memcpy(d->port, colon + 1, plen + 1);
+	if (colon != NULL) {
+		memcpy(d->port, colon + 1, plen);
+		d->port[plen] = '\0';
+	} else
+		(void)snprintf(d->port, sizeof(d->port), "%s",
+		    MML_FWD_HTTP_PORT);
 	return 0;
+}
+
+int
+mml_fwd_dest_acked(const struct mml_fwd_dest *d)
+{
+	return d->proto != MML_FWD_TCP;
 }

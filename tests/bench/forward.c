@@ -1,13 +1,15 @@
 /*
- * forward.c: mmlog-forward's rate to a local rsyslogd over RELP, beside
- * rsyslogd's own intake of the same messages over plain TCP.
+ * forward.c: mmlog-forward's rate to its two kinds of collector, each
+ * beside a baseline of the same run.
  *
- * rsyslogd runs in the foreground on a private configuration: imrelp
- * and imtcp on free ports of 127.0.0.1, both into one ruleset with a
- * Direct queue (so that imrelp acknowledges a message once omfile wrote
- * it, which is what at-least-once needs) and omfile into a file.  We
- * append N fresh entries of 128 bytes to the ring; then, from a cursor
- * just before them:
+ * forward.relp.128: to a local rsyslogd over RELP, beside rsyslogd's
+ * own intake of the same messages over plain TCP.  rsyslogd runs in the
+ * foreground on a private configuration: imrelp and imtcp on free
+ * ports of 127.0.0.1, both into one ruleset with a Direct queue (so that
+ * imrelp acknowledges a message once omfile wrote it, which is what
+ * at-least-once needs) and omfile into a file.  We append N fresh
+ * entries of 128 bytes to the ring; then, from a cursor just before
+ * them:
  *
  *  - forward.relp: `mmlog-forward --once` over RELP, timed from fork to
  *    its exit (every entry acknowledged, cursor written);
@@ -16,11 +18,23 @@
  *    than rsyslogd's intake, timed from fork to the N-th new line in
  *    rsyslogd's file.  The bytes of each message are the same.
  *
- * Both runs check that rsyslogd's file gained exactly N lines.  Without
- * rsyslogd, or without its imrelp module (rsyslog-relp), the part says
- * so and is skipped.
+ * Both runs check that rsyslogd's file gained exactly N lines.  Each
+ * figure also carries the CPU that rsyslogd and the forwarder spent per
+ * entry: what bounds RELP here is rsyslogd's RELP server, which answers
+ * every frame with three system calls of its own.
+ *
+ * forward.journal_remote.128: the same entries to a local
+ * systemd-journal-remote over HTTP (`mmlog-forward --once`, to its
+ * exit), beside systemd-journal-upload sending the same entries from a
+ * journal (built from `mmlogctl show -o export`, as a user would) to a
+ * fresh journal-remote, to its exit.  Each run checks that the journal
+ * gained N entries, and notes journal-remote's CPU per entry.
+ *
+ * Without rsyslogd and its imrelp module (rsyslog-relp), or without
+ * systemd-journal-remote, a part says so and is skipped.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <inttypes.h>
 #include <math.h>
@@ -30,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,6 +53,9 @@
 #include "sock.h"
 
 #define FWD_ENTRY_SIZE	128
+#define JOURNAL_REMOTE	"/lib/systemd/systemd-journal-remote"
+#define JOURNAL_UPLOAD	"/lib/systemd/systemd-journal-upload"
+#define JOURNALCTL	"/usr/bin/journalctl"
 
 static int	 have_imrelp(void);
 static int	 free_port(void);
@@ -48,8 +66,14 @@ static int	 append_entries(struct bench_cfg *, struct ring_view *,
 		    uint64_t, uint64_t *, uint64_t *);
 static int	 write_cursor(const char *, const struct ring_view *, uint64_t);
 static double	 run_one(struct bench_cfg *, const char *, const char *,
-		    struct line_counter *, uint64_t, const char *, char *,
-		    size_t);
+		    struct line_counter *, uint64_t, const char *, double *,
+		    char *, size_t);
+static int	 wait_rusage(pid_t, double, int *, double *);
+static int	 jr_start(struct bench_cfg *, int, const char *, pid_t *);
+static void	 jr_stop(pid_t);
+static int	 jr_entries(struct bench_cfg *, const char *, uint64_t *);
+static void	 part_journal(struct bench_cfg *, struct ring_view *,
+		    const char *, uint64_t, uint64_t);
 
 static int
 have_imrelp(void)
@@ -197,17 +221,52 @@ write_cursor(const char *path, const struct ring_view *rv, uint64_t seq)
 }
 
 /*
+ * Waits up to timeout_s for pid, SIGKILL after.  Returns 1 with its
+ * wait status and the CPU seconds it spent; 0 if it has not exited yet
+ * (timeout_s 0); or -errno.
+ */
+static int
+wait_rusage(pid_t pid, double timeout_s, int *ret_st, double *ret_cpu)
+{
+	double end = bench_now() + timeout_s;
+	struct rusage ru;
+	pid_t r;
+
+	for (;;) {
+		r = wait4(pid, ret_st, WNOHANG, &ru);
+		if (r == pid) {
+			*ret_cpu = (double)ru.ru_utime.tv_sec +
+			    ru.ru_utime.tv_usec / 1e6 +
+			    (double)ru.ru_stime.tv_sec +
+			    ru.ru_stime.tv_usec / 1e6;
+			return 1;
+		}
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (timeout_s == 0)
+			return 0;
+		if (bench_now() > end)
+			break;
+		bench_sleep(0.0005);
+	}
+	(void)kill(pid, SIGKILL);
+	(void)wait_child(pid, 10);
+	return -ETIMEDOUT;
+}
+
+/*
  * One run of mmlog-forward --once to url, from the cursor: the seconds
- * from fork until it exited 0 and rsyslogd's file gained want lines, or
- * NAN with the reason in why.
+ * from fork until it exited 0 and rsyslogd's file (lc, if not NULL)
+ * gained want lines, or NAN with the reason in why; its CPU seconds in
+ * *ret_cpu.
  */
 static double
 run_one(struct bench_cfg *cfg, const char *fwd, const char *url,
-    struct line_counter *lc, uint64_t want, const char *cursor, char *why,
-    size_t why_cap)
+    struct line_counter *lc, uint64_t want, const char *cursor,
+    double *ret_cpu, char *why, size_t why_cap)
 {
 	char *argv[16];
-	uint64_t base = consumed_lines(lc);
+	uint64_t base = lc != NULL ? consumed_lines(lc) : 0;
 	double t0, t = NAN, end;
 	pid_t pid;
 	int argc = 0, st = 0, done = 0;
@@ -232,9 +291,13 @@ run_one(struct bench_cfg *cfg, const char *fwd, const char *url,
 	}
 	end = t0 + 120;
 	while (bench_now() < end) {
-		if (!done && waitpid(pid, &st, WNOHANG) == pid)
+		if (!done && wait_rusage(pid, 0, &st, ret_cpu) == 1)
 			done = 1;
-		if (consumed_lines(lc) - base >= want) {
+		if (lc == NULL && done) {
+			t = bench_now() - t0;
+			break;
+		}
+		if (lc != NULL && consumed_lines(lc) - base >= want) {
 			t = bench_now() - t0;
 			break;
 		}
@@ -243,8 +306,7 @@ run_one(struct bench_cfg *cfg, const char *fwd, const char *url,
 		bench_sleep(0.0005);
 	}
 	if (!done) {
-		st = wait_child(pid, 60);
-		if (st < 0) {
+		if (wait_rusage(pid, 60, &st, ret_cpu) != 1) {
 			(void)snprintf(why, why_cap, "mmlog-forward did not "
 			    "finish");
 			return NAN;
@@ -258,6 +320,8 @@ run_one(struct bench_cfg *cfg, const char *fwd, const char *url,
 	/* For RELP, done means acknowledged: time to its exit. */
 	if (strncmp(url, "relp", 4) == 0 && !isnan(t))
 		t = bench_now() - t0 < t ? t : bench_now() - t0;
+	if (lc == NULL)
+		return t;
 	if (isnan(t) || consumed_lines(lc) - base != want) {
 		(void)snprintf(why, why_cap, "rsyslogd's file gained %" PRIu64
 		    " lines, not %" PRIu64, consumed_lines(lc) - base, want);
@@ -266,17 +330,22 @@ run_one(struct bench_cfg *cfg, const char *fwd, const char *url,
 	return t;
 }
 
-void
-part_forward(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
+/*
+ * The RELP figure: rsyslogd's imrelp against its own imtcp, from the
+ * cursor before first (n entries).
+ */
+static void
+part_relp(struct bench_cfg *cfg, struct ring_view *rv, const char *fwd,
+    uint64_t first, uint64_t n)
 {
-	char bin[400], conf[400], pidf[400], fwd[PATH_MAX + 32];
+	char bin[400], conf[400], pidf[400];
 	char relp_url[64], tcp_url[64], cursor[400], why[200] = "";
-	char *argv[12], *slash;
+	char *argv[12];
 	const char *moddir = getenv("RSYSLOG_MODDIR");
 	struct line_counter lc;
 	struct figure *f;
-	uint64_t first = 0, n = 0, want;
-	double tr, tt, best_r = NAN, best_t = NAN;
+	double tr, tt, best_r = NAN, best_t = NAN, c0, c1, fc;
+	double rs_r = NAN, rs_t = NAN, fw_r = NAN, fw_t = NAN;
 	int relp_port, tcp_port, argc = 0, r, rep, ok = 1;
 	pid_t pid = -1;
 
@@ -290,25 +359,6 @@ part_forward(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 	}
 	f = fig_add("forward.relp.128", NAN, "entries/s", "rsyslogd.tcp.128",
 	    NAN);
-	if (daemon <= 0) {
-		fig_invalid(f, "no mmlogd");
-		return;
-	}
-	(void)snprintf(fwd, sizeof(fwd), "%s", cfg->mmlogd);
-	slash = strrchr(fwd, '/');
-	(void)snprintf(slash + 1, sizeof(fwd) - (size_t)(slash + 1 - fwd),
-	    "mmlog-forward");
-	if (access(fwd, X_OK) < 0) {
-		fig_invalid(f, "%s not built", fwd);
-		return;
-	}
-	want = strcmp(cfg->mode, "smoke") == 0 ? 2000 :
-	    strcmp(cfg->mode, "full") == 0 ? 300000 : 100000;
-	r = append_entries(cfg, rv, want, &first, &n);
-	if (r < 0) {
-		fig_invalid(f, "appending entries: %s", strerror(-r));
-		return;
-	}
 	relp_port = free_port();
 	tcp_port = free_port();
 	while (tcp_port == relp_port && tcp_port > 0)
@@ -365,11 +415,19 @@ part_forward(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 			ok = 0;
 			break;
 		}
-		tr = run_one(cfg, fwd, relp_url, &lc, n, cursor, why,
+		c0 = c1 = NAN;
+		(void)proc_cpu(pid, &c0);
+		tr = run_one(cfg, fwd, relp_url, &lc, n, cursor, &fc, why,
 		    sizeof(why));
+		(void)proc_cpu(pid, &c1);
 		if (isnan(tr)) {
 			ok = 0;
 			break;
+		}
+		if (isnan(best_r) || n / tr > best_r) {
+			best_r = (double)n / tr;
+			rs_r = (c1 - c0) / n * 1e6;
+			fw_r = fc / n * 1e6;
 		}
 		if (write_cursor(cursor, rv, first - 1) < 0) {
 			(void)snprintf(why, sizeof(why), "cannot write the "
@@ -377,16 +435,19 @@ part_forward(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 			ok = 0;
 			break;
 		}
-		tt = run_one(cfg, fwd, tcp_url, &lc, n, cursor, why,
+		(void)proc_cpu(pid, &c0);
+		tt = run_one(cfg, fwd, tcp_url, &lc, n, cursor, &fc, why,
 		    sizeof(why));
+		(void)proc_cpu(pid, &c1);
 		if (isnan(tt)) {
 			ok = 0;
 			break;
 		}
-		if (isnan(best_r) || n / tr > best_r)
-			best_r = (double)n / tr;
-		if (isnan(best_t) || n / tt > best_t)
+		if (isnan(best_t) || n / tt > best_t) {
 			best_t = (double)n / tt;
+			rs_t = (c1 - c0) / n * 1e6;
+			fw_t = fc / n * 1e6;
+		}
 	}
 	f->value = best_r;
 	f->base_value = best_t;
@@ -395,12 +456,260 @@ part_forward(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 		cfg->keep = 1;
 	}
 	fig_extra(f, "entries", (double)n);
-	fig_note(f, "mmlog-forward --once over RELP (window 128) vs the same "
-	    "messages over plain TCP; rsyslogd ruleset queue Direct");
+	fig_extra(f, "collector_cpu_us", rs_r);
+	fig_extra(f, "base_collector_cpu_us", rs_t);
+	fig_extra(f, "forwarder_cpu_us", fw_r);
+	fig_extra(f, "base_forwarder_cpu_us", fw_t);
+	fig_note(f, "mmlog-forward --once over RELP vs the same messages over "
+	    "plain TCP; rsyslogd ruleset queue Direct; CPU us per entry: "
+	    "rsyslogd %.1f vs %.1f, forwarder %.1f vs %.1f", rs_r, rs_t,
+	    fw_r, fw_t);
 	bench_log("forward  relp %.3gk/s  rsyslogd tcp intake %.3gk/s (%"
-	    PRIu64 " entries)", best_r / 1e3, best_t / 1e3, n);
+	    PRIu64 " entries; rsyslogd %.1f vs %.1f us/entry, forwarder %.1f "
+	    "vs %.1f)", best_r / 1e3, best_t / 1e3, n, rs_r, rs_t, fw_r,
+	    fw_t);
 	(void)kill(pid, SIGTERM);
 	(void)wait_child(pid, 30);
 	if (lc.fd >= 0)
 		(void)close(lc.fd);
+}
+
+/*
+ * systemd-journal-remote on a free port of 127.0.0.1, writing a journal
+ * in dir (made anew).  Returns the port, or -errno.
+ */
+static int
+jr_start(struct bench_cfg *cfg, int k, const char *dir, pid_t *ret_pid)
+{
+	char listen[64], out[500], log[64];
+	char *argv[] = { JOURNAL_REMOTE, listen, out, "--split-mode=none",
+	    NULL };
+	double end;
+	int port, r;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	port = free_port();
+	if (port < 0)
+		return -EADDRNOTAVAIL;
+	(void)snprintf(listen, sizeof(listen), "--listen-http=127.0.0.1:%d",
+	    port);
+	(void)snprintf(out, sizeof(out), "--output=%s/x.journal", dir);
+	(void)snprintf(log, sizeof(log), "journal-remote.%d.log", k);
+	if ((r = spawn_bg(cfg, argv, log, ret_pid)) < 0)
+		return r;
+	end = bench_now() + 10;
+	while (!port_up(port) && bench_now() < end &&
+	    waitpid(*ret_pid, NULL, WNOHANG) == 0)
+		bench_sleep(0.01);
+	if (!port_up(port)) {
+		jr_stop(*ret_pid);
+		return -ETIMEDOUT;
+	}
+	return port;
+}
+
+static void
+jr_stop(pid_t pid)
+{
+	(void)kill(pid, SIGTERM);
+	(void)wait_child(pid, 30);
+}
+
+/* The entries in the journals of dir, counted by journalctl. */
+static int
+jr_entries(struct bench_cfg *cfg, const char *dir, uint64_t *ret)
+{
+	char *argv[] = { JOURNALCTL, "-D", (char *)(uintptr_t)dir, "-o",
+	    "cat", "--no-pager", NULL };
+	double t;
+	int st;
+
+	st = run_count_lines(cfg, argv, ret, &t);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+}
+
+/*
+ * The journal-remote figure: mmlog-forward over HTTP against
+ * systemd-journal-upload of the same n entries (from the cursor before
+ * first) from a journal.
+ */
+static void
+part_journal(struct bench_cfg *cfg, struct ring_view *rv, const char *fwd,
+    uint64_t first, uint64_t n)
+{
+	char cursor[400], after[80], src[400], xpath[400], dir[400];
+	char url[64], state[400], why[200] = "", srcopt[420], stateopt[420];
+	char hex[33];
+	char *exp_argv[] = { (char *)cfg->mmlogctl, "--file",
+	    (char *)cfg->ring_path, "show", "-o", "export", "--after-cursor",
+	    after, NULL };
+	char *imp_argv[] = { JOURNAL_REMOTE, "-o", src, xpath, NULL };
+	char *up_argv[] = { JOURNAL_UPLOAD, "--url", url, srcopt, stateopt,
+	    "--follow=no", NULL };
+	struct figure *f;
+	uint64_t got;
+	double t, tf, tu, best_f = NAN, best_u = NAN, c0, c1, fc;
+	double jr_f = NAN, jr_u = NAN, fw_f = NAN;
+	pid_t jr = -1;
+	int fd, st, port, rep, ok = 0, k = 0, i;
+
+	if (access(JOURNAL_REMOTE, X_OK) < 0 ||
+	    access(JOURNAL_UPLOAD, X_OK) < 0 || access(JOURNALCTL, X_OK) < 0) {
+		f = fig_add("forward.journal_remote.128", NAN, "entries/s",
+		    NULL, NAN);
+		fig_skip(f, "systemd-journal-remote not installed "
+		    "(apt-get install systemd-journal-remote)");
+		return;
+	}
+	f = fig_add("forward.journal_remote.128", NAN, "entries/s",
+	    "journal_upload.128", NAN);
+	/* The journal journal-upload sends: the same entries. */
+	for (i = 0; i < 16; i++)
+		(void)snprintf(hex + 2 * i, 3, "%02x", rv->hdr->ring_id[i]);
+	(void)snprintf(after, sizeof(after), "s=%s;i=%" PRIx64, hex,
+	    first - 1);
+	(void)snprintf(xpath, sizeof(xpath), "%s/fwd.export", cfg->tmp);
+	(void)snprintf(src, sizeof(src), "%s/fwd-src.journal", cfg->tmp);
+	(void)snprintf(srcopt, sizeof(srcopt), "--file=%s", src);
+	(void)snprintf(state, sizeof(state), "%s/upload.state", cfg->tmp);
+	/* Its argument is optional: it must be in the same word. */
+	(void)snprintf(stateopt, sizeof(stateopt), "--save-state=%s", state);
+	(void)snprintf(cursor, sizeof(cursor), "%s/fwd-jr.cursor", cfg->tmp);
+	fd = open(xpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fig_invalid(f, "%s: %s", xpath, strerror(errno));
+		return;
+	}
+	st = run_timed(cfg, exp_argv, fd, &t);
+	(void)close(fd);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		st = run_timed(cfg, imp_argv, -1, &t);
+	(void)unlink(xpath);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fig_invalid(f, "building the journal to upload failed");
+		cfg->keep = 1;
+		return;
+	}
+	for (rep = 0; rep < cfg->reps; rep++) {
+		/* mmlog-forward over HTTP. */
+		(void)snprintf(dir, sizeof(dir), "%s/jr.%d", cfg->tmp, ++k);
+		if ((port = jr_start(cfg, k, dir, &jr)) < 0) {
+			(void)snprintf(why, sizeof(why), "systemd-journal-"
+			    "remote did not start: %s", strerror(-port));
+			goto out;
+		}
+		(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+		if (write_cursor(cursor, rv, first - 1) < 0) {
+			(void)snprintf(why, sizeof(why), "cannot write the "
+			    "cursor file");
+			goto out;
+		}
+		c0 = c1 = NAN;
+		(void)proc_cpu(jr, &c0);
+		tf = run_one(cfg, fwd, url, NULL, n, cursor, &fc, why,
+		    sizeof(why));
+		(void)proc_cpu(jr, &c1);
+		jr_stop(jr);
+		jr = -1;
+		if (isnan(tf))
+			goto out;
+		if (jr_entries(cfg, dir, &got) < 0 || got != n) {
+			(void)snprintf(why, sizeof(why), "the journal holds %"
+			    PRIu64 " entries, not %" PRIu64, got, n);
+			goto out;
+		}
+		if (isnan(best_f) || n / tf > best_f) {
+			best_f = (double)n / tf;
+			jr_f = (c1 - c0) / n * 1e6;
+			fw_f = fc / n * 1e6;
+		}
+		/* systemd-journal-upload of the same entries. */
+		(void)snprintf(dir, sizeof(dir), "%s/jr.%d", cfg->tmp, ++k);
+		if ((port = jr_start(cfg, k, dir, &jr)) < 0) {
+			(void)snprintf(why, sizeof(why), "systemd-journal-"
+			    "remote did not start: %s", strerror(-port));
+			goto out;
+		}
+		(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+		(void)unlink(state);
+		(void)proc_cpu(jr, &c0);
+		st = run_timed(cfg, up_argv, -1, &tu);
+		(void)proc_cpu(jr, &c1);
+		jr_stop(jr);
+		jr = -1;
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			(void)snprintf(why, sizeof(why), "systemd-journal-upload "
+			    "failed (status 0x%x)", st);
+			goto out;
+		}
+		if (jr_entries(cfg, dir, &got) < 0 || got != n) {
+			(void)snprintf(why, sizeof(why), "journal-upload: the "
+			    "journal holds %" PRIu64 " entries, not %" PRIu64,
+			    got, n);
+			goto out;
+		}
+		if (isnan(best_u) || n / tu > best_u) {
+			best_u = (double)n / tu;
+			jr_u = (c1 - c0) / n * 1e6;
+		}
+	}
+	ok = 1;
+out:
+	if (jr > 0)
+		jr_stop(jr);
+	f->value = best_f;
+	f->base_value = best_u;
+	if (!ok) {
+		fig_invalid(f, "%s", why);
+		cfg->keep = 1;
+	}
+	fig_extra(f, "entries", (double)n);
+	fig_extra(f, "collector_cpu_us", jr_f);
+	fig_extra(f, "base_collector_cpu_us", jr_u);
+	fig_extra(f, "forwarder_cpu_us", fw_f);
+	fig_note(f, "mmlog-forward --once over HTTP vs systemd-journal-upload "
+	    "of the same entries from a journal; journal-remote CPU us per "
+	    "entry %.1f vs %.1f", jr_f, jr_u);
+	bench_log("forward  journal-remote %.3gk/s  journal-upload %.3gk/s (%"
+	    PRIu64 " entries; journal-remote %.1f vs %.1f us/entry, "
+	    "forwarder %.1f)", best_f / 1e3, best_u / 1e3, n, jr_f, jr_u,
+	    fw_f);
+}
+
+void
+part_forward(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
+{
+	char fwd[PATH_MAX + 32], *slash;
+	struct figure *f;
+	uint64_t first = 0, n = 0, want;
+	int r;
+
+	if (daemon <= 0) {
+		f = fig_add("forward.relp.128", NAN, "entries/s",
+		    "rsyslogd.tcp.128", NAN);
+		fig_invalid(f, "no mmlogd");
+		return;
+	}
+	(void)snprintf(fwd, sizeof(fwd), "%s", cfg->mmlogd);
+	slash = strrchr(fwd, '/');
+	(void)snprintf(slash + 1, sizeof(fwd) - (size_t)(slash + 1 - fwd),
+	    "mmlog-forward");
+	if (access(fwd, X_OK) < 0) {
+		f = fig_add("forward.relp.128", NAN, "entries/s",
+		    "rsyslogd.tcp.128", NAN);
+		fig_invalid(f, "%s not built", fwd);
+		return;
+	}
+	want = strcmp(cfg->mode, "smoke") == 0 ? 2000 :
+	    strcmp(cfg->mode, "full") == 0 ? 300000 : 100000;
+	r = append_entries(cfg, rv, want, &first, &n);
+	if (r < 0) {
+		f = fig_add("forward.relp.128", NAN, "entries/s",
+		    "rsyslogd.tcp.128", NAN);
+		fig_invalid(f, "appending entries: %s", strerror(-r));
+		return;
+	}
+	part_relp(cfg, rv, fwd, first, n);
+	part_journal(cfg, rv, fwd, first, n);
 }

@@ -4,7 +4,7 @@
  *	mkseeds DIR
  *
  * makes DIR/wire, DIR/server, DIR/ring, DIR/opts, DIR/syslog,
- * DIR/kmsg, DIR/journal and DIR/stream, one file per seed.
+ * DIR/kmsg, DIR/journal, DIR/stream and DIR/relp, one file per seed.
  * Seeds are made by the project's own code, so they follow the formats
  * as they are today: frames by the client's encoder (proto/wire.c),
  * rings by the daemon's writer (daemon/ring.c: created, appended to,
@@ -490,6 +490,24 @@ kmsgs(void)
 	    "c;m\n");
 }
 
+/*
+ * What a RELP server sends mmlog-forward: rsyslog 8.2302's imrelp
+ * (librelp 1.11) answering "open" and three frames, then "close", as
+ * captured in tests/it/t_forward_relp's sessions; an error answer; the
+ * hint a server going away sends.
+ */
+static void
+relps(void)
+{
+	SEED("relp", "imrelp-session", "1 rsp 93 200 OK\nrelp_version=0\n"
+	    "relp_software=librelp,1.11.0,http://librelp.adiscon.com\n"
+	    "commands=syslog\n2 rsp 6 200 OK\n3 rsp 6 200 OK\n"
+	    "4 rsp 6 200 OK\n5 rsp 6 200 OK\n");
+	SEED("relp", "refused", "7 rsp 11 500 refused\n");
+	SEED("relp", "serverclose", "9 rsp 6 200 OK\n0 serverclose 0\n");
+	SEED("relp", "wrap", "999999999 rsp 6 200 OK\n1 rsp 6 200 OK\n");
+}
+
 #undef SEED
 
 /* ---- journald's native protocol and stdout streams ---- */
@@ -588,6 +606,7 @@ main(int argc, char **argv)
 	opts();
 	syslogs();
 	kmsgs();
+	relps();
 
 	journal_streams();
 	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_dir);

@@ -5,11 +5,10 @@
 # omfile wrote it (what "acknowledged" must mean for these tests), and
 # omfile with RSYSLOG_SyslogProtocol23Format, which keeps the structured
 # data.  Work directory, pid file and output are in the test's $T.
+# The journal-remote tests run a real systemd-journal-remote instead
+# (jr_start), whose journals journalctl reads back (jr_json).
 
 MMLOGFWD=$IT_BUILD/mmlog-forward
-# Under ASan: librelp's own leaks are not ours (see the file).
-LSAN_OPTIONS="suppressions=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lsan-librelp.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export LSAN_OPTIONS
 RSYSLOGD=${RSYSLOGD:-$(command -v rsyslogd || echo /usr/sbin/rsyslogd)}
 RS_N=0			# rsyslogds started so far
 RS_PID=
@@ -72,12 +71,13 @@ rs_stop() {
 	untrack "$RS_PID"
 }
 
-# fwd_start [OPTIONS...]: mmlog-forward to our rsyslogd in the
-# background, with its cursor in $T/cursor and counters in $T/stats.
+# fwd_start [OPTIONS...]: mmlog-forward to our rsyslogd (or to $FWD_URL)
+# in the background, with its cursor in $T/cursor and counters in
+# $T/stats.
 fwd_start() {
 	FWD_N=$((FWD_N + 1))
 	FWD_ERR=$T/fwd.$FWD_N.err
-	"$MMLOGFWD" --to "$FWD_SCHEME://127.0.0.1:$RS_PORT" --file "$RING" \
+	"$MMLOGFWD" --to "${FWD_URL:-$FWD_SCHEME://127.0.0.1:$RS_PORT}" --file "$RING" \
 	    --socket "$SOCK" --cursor-file "$T/cursor" \
 	    --stats-file "$T/stats" --max-backoff 400 "$@" \
 	    2>>"$FWD_ERR" </dev/null &
@@ -166,3 +166,88 @@ _tls_cert() {	# NAME CN CA
 # The imrelp options for TLS with the certificates of tls_certs.
 RS_TLS_OPTS="tls=\"on\" tls.caCert=\"$T/ca.pem\" tls.myCert=\"$T/srv.pem\"
     tls.myPrivKey=\"$T/srv.key\" tls.authMode=\"certvalid\""
+
+# systemd-journal-remote: jr_need skips the test without it (package
+# systemd-journal-remote, which tests/deps.sh installs).
+JR=${JR:-/lib/systemd/systemd-journal-remote}
+JR_N=0			# journal-remotes started so far
+JR_PID=
+JR_DIR=$T/jr		# every journal it writes: jr.N.journal, rotated ones
+JR_PORT=
+
+jr_need() {
+	if [ ! -x "$JR" ]; then
+		note "SKIP: $JR is absent (package systemd-journal-remote)"
+		exit 0
+	fi
+	command -v journalctl >/dev/null || fail "journalctl is missing"
+	JR_PORT=$("$HELPERS/tcpport" free) || fail "no free TCP port"
+	[ "$JR_PORT" != "$RS_PORT" ] || JR_PORT=$("$HELPERS/tcpport" free)
+}
+
+# jr_start [https]: systemd-journal-remote on 127.0.0.1:$JR_PORT, writing
+# $JR_DIR/jr.N.journal; https with the server certificate of tls_certs,
+# and our client's checked against the CA where journal-remote can
+# (Debian 12's is built without --trust: "Option --trust is not
+# available", and takes any client).
+jr_start() {
+	local listen=--listen-http=127.0.0.1:$JR_PORT tls=
+	JR_N=$((JR_N + 1))
+	mkdir -p "$JR_DIR"
+	if [ "${1:-}" = https ]; then
+		listen=--listen-https=127.0.0.1:$JR_PORT
+		tls="--key=$T/srv.key --cert=$T/srv.pem"
+		"$JR" --trust="$T/ca.pem" --help 2>&1 | grep -q 'not available' ||
+		    tls="$tls --trust=$T/ca.pem"
+	fi
+	# shellcheck disable=SC2086
+	"$JR" "$listen" $tls --output="$JR_DIR/jr.$JR_N.journal" \
+	    --split-mode=none >>"$LOGS/journal-remote.$JR_N.err" 2>&1 </dev/null &
+	JR_PID=$!
+	track "$JR_PID"
+	wait_for "$(tmo 20)" "$HELPERS/tcpport" up "$JR_PORT" ||
+	    fail "systemd-journal-remote did not listen on $JR_PORT (see journal-remote.$JR_N.err)"
+	alive "$JR_PID" || fail "systemd-journal-remote exited at start"
+}
+
+jr_stop() {
+	kill -TERM "$JR_PID" 2>/dev/null
+	wait_exit "$JR_PID" "$(tmo 20)" || fail "systemd-journal-remote did not stop"
+	untrack "$JR_PID"
+}
+
+jr_kill() {
+	kill -KILL "$JR_PID" 2>/dev/null
+	wait "$JR_PID" 2>/dev/null
+	untrack "$JR_PID"
+	return 0
+}
+
+# jr_json: every entry of every journal written so far, as journalctl
+# -o json lines: journal-remote 1's, then 2's...  Each is read on its
+# own: reading several journals at once, journalctl shows an entry that
+# is in two of them (the same times, boot id and content) only once,
+# and the copies an entry sent again has are what some tests count.
+jr_json() {
+	local n
+	for n in $(seq 1 "$JR_N"); do
+		jr_json_of "$n"
+	done
+}
+
+# jr_json_of N: the entries of journal-remote N's journal (its file and
+# those it rotated), in order.
+jr_json_of() {
+	local f files=()
+	for f in "$JR_DIR/jr.$1.journal" "$JR_DIR/jr.$1@"*.journal; do
+		[ -e "$f" ] && files+=(--file "$f")
+	done
+	[ ${#files[@]} -gt 0 ] || return 0
+	journalctl "${files[@]}" -o json --no-pager 2>"$T/journalctl.err" ||
+	    fail "journalctl --file: $(head -n 3 "$T/journalctl.err")"
+}
+
+# jr_count: entries in the journals.
+jr_count() {
+	jr_json | wc -l
+}

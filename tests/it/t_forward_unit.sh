@@ -5,8 +5,10 @@
 #     2.0 ("OK" or better);
 #   - its SystemCallFilter= lets mmlog-forward do its work: real
 #     forwarders, under strace, send a ring's entries to rsyslogd over
-#     RELP, RELP with TLS and plain TCP (--once), and every system call
-#     they made (threads included) must be in the set the unit allows.
+#     RELP, RELP with TLS and plain TCP, and to systemd-journal-remote
+#     over HTTP and HTTPS (libcurl, its resolver thread included)
+#     (--once), and every system call they made (threads included) must
+#     be in the set the unit allows.
 #     Under a sanitizer build the runtime's own calls would not be the
 #     forwarder's: that part is left out there.
 # Needs no running systemd.  Skipped only where systemd-analyze lacks
@@ -53,6 +55,15 @@ forward relp "relp://127.0.0.1:$RS_PORT"
 wait_for "$(tmo 20)" eval '[ "$(out_count)" -ge $((3 * N)) ]' ||
     fail "rsyslog wrote $(out_count) lines, not $((3 * N))"
 rs_stop
+jr_need
+jr_start
+forward http "http://localhost:$JR_PORT"
+jr_stop
+jr_start https
+forward https "https://localhost:$JR_PORT" --ca "$T/ca.pem" \
+    --cert "$T/clt.pem" --key "$T/clt.key"
+assert_eq "entries in the journals" $((2 * N)) "$(jr_count)"
+jr_stop
 stop_daemon
 
 calls_allowed "$UNIT" "$MMLOGFWD" "$T"/trace.*
