@@ -18,6 +18,7 @@
 
 #include "listen.h"
 #include "log.h"
+#include "ringfile.h"
 
 static const char *const role_names[MML_ROLE_MAX] = {
 	"mmlogd", "syslog", "journal", "stdout", "kmsg",
@@ -25,7 +26,6 @@ static const char *const role_names[MML_ROLE_MAX] = {
 
 static int	role_of(const char *, int, enum mml_role *);
 static int	role_check(int, enum mml_role);
-static int	dir_check(char *);
 static int	stale_check(const char *, const struct sockaddr_un *, int);
 
 const char *
@@ -140,45 +140,6 @@ out:
 }
 
 /*
- * The directory a socket goes into (path, cut at its last '/' by the
- * caller), created if missing; refused if whoever controls it is not
- * root or us.
- */
-static int
-dir_check(char *dir)
-{
-	struct stat st;
-	char *p;
-
-	for (p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return mml_log_errno(errno, "create directory '%s'", dir);
-		*p = '/';
-	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return mml_log_errno(errno, "create directory '%s'", dir);
-	if (stat(dir, &st) < 0)
-		return mml_log_errno(errno, "directory '%s'", dir);
-	if (!S_ISDIR(st.st_mode)) {
-		mml_log(LOG_ERR, "'%s' is not a directory", dir);
-		return -ENOTDIR;
-	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		mml_log(LOG_ERR, "socket directory '%s' belongs to uid %d, "
-		    "neither root nor us: its owner could replace the socket",
-		    dir, (int)st.st_uid);
-		return -EPERM;
-	}
-	if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
-		mml_log(LOG_ERR, "socket directory '%s' is writable by anyone "
-		    "and not sticky: anyone could replace the socket", dir);
-		return -EPERM;
-	}
-	return 0;
-}
-
-/*
  * A socket file already at sa: replaced if stale (nobody answers), kept
  * if alive (-EADDRINUSE), and anything else is left alone (-EEXIST).
  */
@@ -212,7 +173,6 @@ int
 mml_listen_bind(const char *path, int type, mode_t mode)
 {
 	struct sockaddr_un sa;
-	char *dir = NULL, *slash;
 	mode_t old;
 	int fd = -1, r;
 
@@ -223,15 +183,8 @@ mml_listen_bind(const char *path, int type, mode_t mode)
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, path, strlen(path));
-	dir = strdup(path);
-	if (dir == NULL)
-		return -ENOMEM;
-	slash = strrchr(dir, '/');
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		if ((r = dir_check(dir)) < 0)
-			goto out;
-	}
+	if ((r = mml_dir_prepare(path, "socket")) < 0)
+		goto out;
 	if ((r = stale_check(path, &sa, type)) < 0)
 		goto out;
 	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -257,6 +210,5 @@ mml_listen_bind(const char *path, int type, mode_t mode)
 out:
 	if (fd >= 0)
 		(void)close(fd);
-	free(dir);
 	return r;
 }

@@ -34,7 +34,6 @@
 /* Besides our own uid, the owner a ring may have: --user's (or -1). */
 static uid_t run_uid = (uid_t)-1;
 
-static int mkdir_parents(const char *);
 static int ring_owner_check(int, const char *);
 static int ring_file_init(int, const char *, uint64_t, const uint8_t[16],
     uint64_t);
@@ -110,10 +109,10 @@ mml_ringfile_open_plain(const char *path, int flags)
 	return fd;
 }
 
-/* Creates the directories above path, as mkdir -p would: 0 or -errno. */
-static int
-mkdir_parents(const char *path)
+int
+mml_dir_prepare(const char *path, const char *what)
 {
+	struct stat st;
 	char *p, *dir;
 	int r = 0;
 
@@ -129,13 +128,42 @@ mkdir_parents(const char *path)
 			continue;
 		*p = '\0';
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			r = -errno;
+			r = mml_log_errno(errno, "create directory '%s'", dir);
 			goto out;
 		}
 		*p = '/';
 	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		r = -errno;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		r = mml_log_errno(errno, "create directory '%s'", dir);
+		goto out;
+	}
+	if (stat(dir, &st) < 0) {
+		r = mml_log_errno(errno, "directory '%s'", dir);
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		mml_log(LOG_ERR, "'%s' is not a directory", dir);
+		r = -ENOTDIR;
+		goto out;
+	}
+	/*
+	 * Whoever may rename or unlink entries of the directory may put
+	 * their own file or socket in our place, between our check and our
+	 * use: only root, us, and the uid we are to run as may own it, and
+	 * a directory anyone may write to must be sticky (as /tmp is).
+	 */
+	if (st.st_uid != 0 && st.st_uid != geteuid() && st.st_uid != run_uid) {
+		mml_log(LOG_ERR, "%s directory '%s' belongs to uid %d, neither "
+		    "root nor mmlogd's: its owner could replace the %s", what,
+		    dir, (int)st.st_uid, what);
+		r = -EPERM;
+		goto out;
+	}
+	if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+		mml_log(LOG_ERR, "%s directory '%s' is writable by anyone and "
+		    "not sticky: anyone could replace the %s", what, dir, what);
+		r = -EPERM;
+	}
 out:
 	free(dir);
 	return r;
@@ -316,9 +344,9 @@ ring_open_locked(const char *path, uint64_t size)
 {
 	int e, fd;
 
-	e = mkdir_parents(path);
+	e = mml_dir_prepare(path, "ring");
 	if (e < 0)
-		return mml_log_errno(e, "create directory for '%s'", path);
+		return e;
 	fd = mml_ringfile_open_plain(path, O_RDWR);
 	if (fd == -ENOENT) {
 		e = ring_create(path, size);

@@ -26,6 +26,15 @@ int mml_ringfile_open_plain(const char *path, int flags);
  * well as the daemon's own uid; (uid_t)-1: none.  Call before opening.
  */
 void mml_ringfile_set_owner(uid_t uid);
+/*
+ * The directory path is in (what: "ring", "socket", for messages),
+ * created with its parents if missing (0755), then refused (-EPERM,
+ * logged) if a user other than root, us or mml_ringfile_set_owner()'s
+ * uid owns it, or anyone may write to it and it is not sticky: such a
+ * user could replace the file between our check and our use.  Returns
+ * 0 or -errno after logging why.
+ */
+int mml_dir_prepare(const char *path, const char *what);
 
 /*
  * Opens and locks the ring file at path, creating it (size bytes of data

@@ -8,7 +8,11 @@
 #   - a ring owned by another user, who could rewrite the log: taken over
 #     (uid and gid) by a daemon running as root, which says so; refused
 #     by a daemon running as another user;
-#   - a ring of mode 0644 (or 0666): made 0640, and logged.
+#   - a ring of mode 0644 (or 0666): made 0640, and logged;
+#   - a ring in a directory anyone may write to (not sticky), or owned by
+#     another user, who could swap the file under us (finding 6): refused,
+#     nothing created there; a sticky world-writable directory (/tmp's
+#     kind) is fine.
 . "$(dirname "$0")/lib.sh"
 
 mkfifo "$T/fifo"
@@ -43,7 +47,26 @@ start_daemon
 assert_eq "mode after start" 640 "$(stat -c %a "$RING")"
 stop_daemon
 
+mkdir -m 0777 "$T/ww"
+run_refused "world-writable directory" --socket "$SOCK" --file "$T/ww/ring" \
+    --size 1M
+grep -q "ring directory '$T/ww' is writable by anyone and not sticky" \
+    "$DERR" || fail "world-writable: $(cat "$DERR")"
+[ -e "$T/ww/ring" ] && fail "a ring was created in a world-writable directory"
+mkdir -m 1777 "$T/sticky"
+start_daemon --file "$T/sticky/ring" --size 1M
+ctl --socket "$SOCK" write -t path "sticky" || fail "write (sticky) failed"
+stop_daemon
+
 [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null || exit 0
+mkdir -m 0755 "$T/theirs"
+chown 65534 "$T/theirs"
+run_refused "directory of another user" --socket "$SOCK" \
+    --file "$T/theirs/ring" --size 1M
+grep -q "ring directory '$T/theirs' belongs to uid 65534" "$DERR" ||
+    fail "other user's directory: $(cat "$DERR")"
+[ -e "$T/theirs/ring" ] && fail "a ring was created in another user's directory"
+
 chown 65534:65534 "$RING"
 start_daemon
 assert_eq "owner after start" "0 0" "$(stat -c '%u %g' "$RING")"
