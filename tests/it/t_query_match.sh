@@ -29,12 +29,17 @@ w() {
 	for f in "$@"; do
 		args+=(-F "$f")
 	done
+	# --sync: the writer lives until its entry is in, so the daemon
+	# finds its comm in /proc (a writer gone before its connection is
+	# accepted has none, as with journald).
 	if [ "$uid" = 0 ]; then
-		ctl write -t "$tag" -p "$prio" "${args[@]}" "$msg" || fail "write $msg"
+		ctl write --sync -t "$tag" -p "$prio" "${args[@]}" "$msg" \
+		    >/dev/null || fail "write $msg"
 	else
 		setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups \
-		    "$MMLOGCTL" --socket "$SOCK" write -t "$tag" -p "$prio" \
-		    "${args[@]}" "$msg" 2>>"$T/ctl.err" || fail "write as nobody $msg"
+		    "$MMLOGCTL" --socket "$SOCK" write --sync -t "$tag" \
+		    -p "$prio" "${args[@]}" "$msg" >/dev/null 2>>"$T/ctl.err" ||
+		    fail "write as nobody $msg"
 	fi
 	n=$((n + 1))
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$tag" "$prio" "$uid" "$*" "$msg" >>"$T/model"
