@@ -28,6 +28,7 @@ Suite *syslog_suite(void);
 Suite *kmsg_suite(void);
 Suite *journal_suite(void);
 Suite *stream_suite(void);
+Suite *meta_suite(void);
 Suite *ring_suite(void);
 Suite *server_suite(void);
 Suite *conf_suite(void);
@@ -46,6 +47,7 @@ static Suite *(*const suites[])(void) = {
 	kmsg_suite,
 	journal_suite,
 	stream_suite,
+	meta_suite,
 	ring_suite,
 	server_suite,
 	conf_suite,
