@@ -18,7 +18,10 @@
 #include <unistd.h>
 
 #include "meta.h"
+#include "tables.h"
 #include "wire.h"
+
+_Static_assert(MML_META_MAX == MML_META_SLOT_ROOM, "a sender's fields fill a slot");
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC	0x63677270

@@ -23,6 +23,7 @@ Suite *crc32c_suite(void);
 Suite *wire_suite(void);
 Suite *disk_suite(void);
 Suite *walk_suite(void);
+Suite *tables_suite(void);
 Suite *entry_suite(void);
 Suite *syslog_suite(void);
 Suite *kmsg_suite(void);
@@ -41,6 +42,7 @@ static Suite *(*const suites[])(void) = {
 	wire_suite,
 	disk_suite,
 	walk_suite,
+	tables_suite,
 	/* daemon/, after the proto/ suites they build on. */
 	entry_suite,
 	syslog_suite,
