@@ -57,7 +57,7 @@ DAEMON_LIB_SRC	:= daemon/ring.c daemon/ringfile.c daemon/server.c \
 		   daemon/ratelimit.c daemon/log.c daemon/sync.c daemon/conf.c \
 		   daemon/resize.c daemon/entry.c daemon/syslog_parse.c daemon/kmsg.c \
 		   daemon/journal.c daemon/stream.c
-DAEMON_LIB_SRC	+= daemon/meta.c
+DAEMON_LIB_SRC	+= daemon/meta.c daemon/metatab.c
 DAEMON_SRC	:= daemon/main.c $(DAEMON_LIB_SRC)
 CLIENT_SRC	:= client/lib/client.c client/lib/sock.c
 RINGREAD_SRC	:= client/ringread/read.c client/ringread/format.c \

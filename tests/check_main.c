@@ -30,6 +30,7 @@ Suite *kmsg_suite(void);
 Suite *journal_suite(void);
 Suite *stream_suite(void);
 Suite *meta_suite(void);
+Suite *metatab_suite(void);
 Suite *ring_suite(void);
 Suite *server_suite(void);
 Suite *conf_suite(void);
@@ -50,6 +51,7 @@ static Suite *(*const suites[])(void) = {
 	journal_suite,
 	stream_suite,
 	meta_suite,
+	metatab_suite,
 	ring_suite,
 	server_suite,
 	conf_suite,
