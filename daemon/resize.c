@@ -1,6 +1,8 @@
 /*
  * resize.c: migrating a ring to another capacity, at start, when the
- * configured size differs from the existing ring's.
+ * configured size differs from the existing ring's; and converting a
+ * ring with unkeyed record CRCs (an older mmlogd's) to a keyed one of
+ * the same size, the same way (proto/FORMAT.md, Versioning).
  *
  * The old ring is opened (locked and recovered) as usual.  A new ring of
  * the wanted size is built beside it, under PATH.resize, with the old
@@ -53,7 +55,9 @@ struct migration {
 	uint64_t damaged;	/* bytes of the old ring stepped over */
 };
 
-static int peek_capacity(const char *, uint64_t *);
+static int peek_ring(const char *, uint64_t *, int *);
+static int convert(const char *, uint64_t, uint64_t, int, uint64_t,
+    struct mml_ring **);
 static int migrate(struct mml_ring *, struct mml_ring *, struct migration *);
 static int sync_file(const char *, int);
 static void test_crash(const char *);
@@ -99,18 +103,18 @@ progress(const char *what, uint64_t done, uint64_t total, int force)
 }
 
 /*
- * The capacity of the ring at path, if it is one we could open; 0 if
- * there is no such ring (mml_ring_open() then creates it, or refuses it
- * and says why).
+ * The capacity of the ring at path, and whether its CRCs are keyed, if
+ * it is one we could open; 0 if there is no such ring (mml_ring_open()
+ * then creates it, or refuses it and says why).
  */
 static int
-peek_capacity(const char *path, uint64_t *ret_cap)
+peek_ring(const char *path, uint64_t *ret_cap, int *ret_keyed)
 {
 	struct mml_disk_header h;
 	struct stat st;
 	int fd, ok = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -118,6 +122,7 @@ peek_capacity(const char *path, uint64_t *ret_cap)
 	    pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
 	    mml_disk_header_check(&h, (uint64_t)st.st_size, NULL) == 0) {
 		*ret_cap = h.capacity;
+		*ret_keyed = (h.incompat_flags & MML_INCOMPAT_KEYED) != 0;
 		ok = 1;
 	}
 	(void)close(fd);
@@ -146,7 +151,7 @@ migrate(struct mml_ring *old, struct mml_ring *nr, struct migration *m)
 
 	mml_ring_skip_to(nr, pos.seq);
 	mml_walk_init(&w, mml_ring_data(old), cap, mml_ring_next_seq(old),
-	    head);
+	    head, mml_ring_crc_seed(old));
 	/* The records from tail to head are contiguous: head ends the walk. */
 	while ((pos.off != head || walked == 0) &&
 	    mml_ring_tail_seq(old) != mml_ring_next_seq(old) &&
@@ -211,32 +216,59 @@ int
 mml_resize_open(const char *path, uint64_t size, int size_explicit,
     int allow_discard, uint64_t min_cap, struct mml_ring **ret)
 {
+	uint64_t cap = 0;
+	int keyed = 0;
+
+	if (!peek_ring(path, &cap, &keyed))
+		return mml_ring_open(path, size, size_explicit, min_cap, ret);
+	if (size_explicit && cap != size)
+		return convert(path, cap, size, allow_discard, min_cap, ret);
+	if (!keyed)
+		return convert(path, cap, cap, 1, min_cap, ret);
+	return mml_ring_open(path, size, size_explicit, min_cap, ret);
+}
+
+/*
+ * Migrates the ring at path, of cap bytes, into a new, keyed ring of
+ * size bytes, which then takes its name: a resize (size differs), or the
+ * conversion of an unkeyed ring of an older mmlogd to keyed record CRCs
+ * (FORMAT.md, Versioning), which keeps the size.  A conversion that
+ * cannot be done (a full disk) leaves the old ring in use, unkeyed, and
+ * says so; a resize that cannot be done fails.
+ */
+static int
+convert(const char *path, uint64_t cap, uint64_t size, int allow_discard,
+    uint64_t min_cap, struct mml_ring **ret)
+{
 	struct mml_ring *old = NULL, *nr = NULL;
 	struct mml_sync_job job;
 	struct migration m;
-	uint64_t cap = 0, lost, first, last;
+	uint64_t lost, first, last;
 	char *tmp = NULL, *dir = NULL, msg[256];
-	int e, n;
-
-	if (!size_explicit || !peek_capacity(path, &cap) || cap == size)
-		return mml_ring_open(path, size, size_explicit, min_cap, ret);
+	int e, n, keying = size == cap;
 
 	/* Whatever its size, the old ring is opened as it is. */
-	e = mml_ring_open(path, cap, 0, MML_DISK_CAP_MIN, &old);
+	e = mml_ring_open(path, cap, 0, keying ? min_cap : MML_DISK_CAP_MIN,
+	    &old);
 	if (e < 0)
 		return e;
 	cap = mml_ring_capacity(old);
 	if (asprintf(&tmp, "%s.resize", path) < 0) {
 		tmp = NULL;
 		e = -ENOMEM;
-		goto out;
+		goto out_keep;
 	}
-	mml_log(LOG_NOTICE, "ring '%s' holds %llu bytes, size asks for %llu: "
-	    "migrating its entries into '%s'", path, (unsigned long long)cap,
-	    (unsigned long long)size, tmp);
+	if (keying)
+		mml_log(LOG_NOTICE, "ring '%s' has unkeyed record checksums (an "
+		    "older format): converting it into a keyed ring, '%s'",
+		    path, tmp);
+	else
+		mml_log(LOG_NOTICE, "ring '%s' holds %llu bytes, size asks for "
+		    "%llu: migrating its entries into '%s'", path,
+		    (unsigned long long)cap, (unsigned long long)size, tmp);
 	e = mml_ring_create_like(tmp, size, old);
 	if (e < 0)
-		goto out;
+		goto out_keep;
 	e = mml_ring_open(tmp, size, 1, MML_DISK_CAP_MIN, &nr);
 	if (e < 0)
 		goto out_tmp;
@@ -295,27 +327,52 @@ mml_resize_open(const char *path, uint64_t size, int size_explicit,
 	if (e < 0)
 		goto out;
 	test_crash("renamed");
-	mml_log(LOG_NOTICE, "ring '%s' resized from %llu to %llu bytes: "
-	    "entries %llu..%llu kept, %llu oldest discarded", path,
-	    (unsigned long long)cap, (unsigned long long)size,
-	    (unsigned long long)first, (unsigned long long)last,
-	    (unsigned long long)lost);
+	if (keying) {
+		mml_log(LOG_NOTICE, "ring '%s' converted to keyed record "
+		    "checksums: entries %llu..%llu kept, %llu oldest "
+		    "discarded", path, (unsigned long long)first,
+		    (unsigned long long)last, (unsigned long long)lost);
+		n = snprintf(msg, sizeof(msg), "ring converted to keyed record "
+		    "checksums; %llu oldest entries discarded",
+		    (unsigned long long)lost);
+	} else {
+		mml_log(LOG_NOTICE, "ring '%s' resized from %llu to %llu bytes: "
+		    "entries %llu..%llu kept, %llu oldest discarded", path,
+		    (unsigned long long)cap, (unsigned long long)size,
+		    (unsigned long long)first, (unsigned long long)last,
+		    (unsigned long long)lost);
+		n = snprintf(msg, sizeof(msg), "ring resized from %llu to %llu "
+		    "bytes; %llu oldest entries discarded",
+		    (unsigned long long)cap, (unsigned long long)size,
+		    (unsigned long long)lost);
+	}
 	e = mml_ring_open(path, size, 1, min_cap, ret);
 	if (e < 0)
 		goto out;
 	/* The log itself says so; MMLOG_DISCARDED counts what went. */
-	n = snprintf(msg, sizeof(msg), "ring resized from %llu to %llu "
-	    "bytes; %llu oldest entries discarded", (unsigned long long)cap,
-	    (unsigned long long)size, (unsigned long long)lost);
 	if (mml_ring_append_note(*ret, (uint32_t)getpid(), (uint32_t)getuid(),
 	    (uint32_t)getgid(), "mmlogd", 6, msg, (size_t)n,
 	    "MMLOG_DISCARDED", lost) < 0)
-		mml_log(LOG_WARNING, "ring '%s': cannot record the resize in "
-		    "the ring", path);
+		mml_log(LOG_WARNING, "ring '%s': cannot record the %s in the "
+		    "ring", path, keying ? "conversion" : "resize");
 	goto out;
 out_tmp:
 	nr = mml_ring_close(nr);
 	(void)unlink(tmp);
+out_keep:
+	/*
+	 * An unkeyed ring that cannot be converted (no room for the copy)
+	 * stays in use as it is: readers read both formats.
+	 */
+	if (keying && old != NULL) {
+		mml_log(LOG_WARNING, "ring '%s': cannot convert it to keyed "
+		    "record checksums (%s); it stays unkeyed, and a client "
+		    "could forge records in it after damage: the conversion is "
+		    "tried again at the next start", path, strerror(-e));
+		*ret = old;
+		old = NULL;
+		e = 0;
+	}
 out:
 	old = mml_ring_close(old);
 	free(tmp);

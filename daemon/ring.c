@@ -222,7 +222,7 @@ ring_index_note(struct mml_ring *r, uint64_t off,
 		return;
 	}
 	map_guard(&jb);
-	mml_idx_slot_make(&slot, hdr->seq, hdr->realtime_usec, off);
+	mml_idx_slot_make(&slot, hdr->seq, hdr->realtime_usec, off, r->crc_seed);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	memcpy(&r->idx[b], &slot, sizeof(slot));
 	map_guard(outer);
@@ -248,7 +248,7 @@ ring_index_check(struct mml_ring *r, uint64_t durable_seq)
 	r->idx_damaged = 0;
 	for (b = 0; b < r->idx_slots; b++) {
 		memcpy(&slot, &r->idx[b], sizeof(slot));
-		st = mml_idx_slot_check(&slot, r->cap, b);
+		st = mml_idx_slot_check(&slot, r->cap, b, r->crc_seed);
 		if (st == 0)
 			continue;
 		if (st == 1 && slot.seq < end) {
@@ -302,6 +302,7 @@ ring_map(int fd, const char *path, const struct mml_disk_header *h,
 	r->hdr = map;
 	r->data = r->map + MML_DISK_HEADER_SIZE;
 	r->cap = h->capacity;
+	r->crc_seed = mml_disk_crc_seed(h);
 	r->idx = (struct mml_idx_slot *)(void *)(r->map +
 	    mml_idx_file_off(h->capacity));
 	r->idx_slots = mml_idx_slots(h->capacity);
@@ -454,7 +455,7 @@ rec_at(const struct mml_ring *r, uint64_t off, uint64_t min_seq, int crc,
 {
 	struct mml_walk w;
 
-	mml_walk_init(&w, r->data, r->cap, UINT64_MAX, MML_WALK_NOWHERE);
+	mml_walk_init(&w, r->data, r->cap, UINT64_MAX, MML_WALK_NOWHERE, r->crc_seed);
 	if (mml_walk_check(&w, off, 0, crc, rec, NULL) < 0)
 		return 0;
 	return rec->hdr.seq >= min_seq;
@@ -479,7 +480,7 @@ recover_head(struct mml_ring *r)
 	uint64_t n, an;
 	int from_tail;
 
-	mml_walk_init(&w, r->data, r->cap, h->seq_limit, MML_WALK_NOWHERE);
+	mml_walk_init(&w, r->data, r->cap, h->seq_limit, MML_WALK_NOWHERE, r->crc_seed);
 	pos.off = h->durable_off;
 	pos.seq = h->durable_seq + 1;
 	/*
@@ -576,7 +577,7 @@ recover_tail_search(struct mml_ring *r)
 
 	r->tail_off = r->head_off;
 	r->tail_seq = r->next_seq;
-	mml_walk_init(&w, r->data, r->cap, r->next_seq, r->head_off);
+	mml_walk_init(&w, r->data, r->cap, r->next_seq, r->head_off, r->crc_seed);
 	for (pass = 0; pass < 2; pass++) {
 		mml_walk_scan_init(&sc, &w, mml_walk_skip(r->cap, r->head_off),
 		    1, r->next_seq);
@@ -753,7 +754,7 @@ ring_evict_one(struct mml_ring *r)
 		r->tail_off = 0;
 	} else if (ok) {
 		r->tail_damaged = 0;
-		mml_walk_init(&w, r->data, r->cap, r->next_seq, r->head_off);
+		mml_walk_init(&w, r->data, r->cap, r->next_seq, r->head_off, r->crc_seed);
 		mml_walk_advance(&w, &pos, &rec);
 		r->tail_off = pos.off;
 		r->tail_seq = pos.seq;
@@ -867,7 +868,7 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 		ring_make_room(r, rest);
 		if (rest >= MML_REC_HDR)
 			mml_disk_wrap_write(r->data + r->head_off, r->next_seq,
-			    hdr->realtime_usec);
+			    hdr->realtime_usec, r->crc_seed);
 		r->unsynced += rest;
 		ring_own(r, rest);
 		r->head_off = 0;
@@ -891,7 +892,7 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	hdr->seq = seq;
 	hdr->reserved = 0;
 	(void)mml_disk_rec_write(r->data + r->head_off, hdr, comm, tag, msg,
-	    fields);
+	    fields, r->crc_seed);
 	ring_index_note(r, r->head_off, hdr);
 	r->next_seq++;
 	r->unsynced += size;
@@ -1289,6 +1290,12 @@ uint64_t
 mml_ring_capacity(const struct mml_ring *r)
 {
 	return r->cap;
+}
+
+uint32_t
+mml_ring_crc_seed(const struct mml_ring *r)
+{
+	return r->crc_seed;
 }
 
 uint64_t

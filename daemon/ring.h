@@ -134,6 +134,8 @@ void mml_ring_take_history(struct mml_ring *r, const struct mml_ring *old,
  */
 const char *mml_ring_path(const struct mml_ring *r);
 uint64_t mml_ring_capacity(const struct mml_ring *r);
+/* The seed of the ring's record CRCs (mml_disk_crc_seed()): 0 unkeyed. */
+uint32_t mml_ring_crc_seed(const struct mml_ring *r);
 uint64_t mml_ring_next_seq(const struct mml_ring *r);
 uint64_t mml_ring_durable_seq(const struct mml_ring *r);
 uint64_t mml_ring_tail_seq(const struct mml_ring *r);

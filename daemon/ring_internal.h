@@ -18,6 +18,7 @@ struct mml_ring {
 	struct mml_disk_header *hdr;
 	uint8_t *data;
 	uint64_t cap;
+	uint32_t crc_seed;	/* mml_disk_crc_seed() of the header */
 	uint8_t boot_id[16];
 	struct mml_idx_slot *idx;	/* the seek index in the map */
 	uint64_t idx_slots;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -101,19 +102,27 @@ out:
 
 /*
  * Makes fd, a new empty file, a ring of cap bytes with the given id and
- * creation time: every block allocated first, so that a full disk can
- * never SIGBUS the map (the index region, allocated with the rest, reads
- * as zeros: empty slots), then the header page.  name is for messages.
+ * creation time, keyed (FORMAT.md, Versioning: a random key of its own,
+ * which no client can read, seeds every record's CRC): every block
+ * allocated first, so that a full disk can never SIGBUS the map (the
+ * index region, allocated with the rest, reads as zeros: empty slots),
+ * then the header page.  name is for messages.
  */
 static int
 ring_file_init(int fd, const char *name, uint64_t cap, const uint8_t id[16],
     uint64_t created_usec)
 {
 	struct mml_disk_header h;
-	uint8_t page[MML_DISK_HEADER_SIZE];
+	uint8_t page[MML_DISK_HEADER_SIZE], key[MML_DISK_KEY_LEN];
 	int e;
 
 	mml_disk_header_init(&h, cap, id, created_usec);
+	/* A key whose seed is 0 would key nothing: draw another. */
+	do {
+		if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
+			return mml_log_errno(errno ? errno : EIO,
+			    "getrandom for the key of ring '%s'", name);
+	} while (mml_disk_header_key(&h, key) < 0);
 	e = posix_fallocate(fd, 0, (off_t)mml_disk_file_size(&h));
 	if (e != 0)
 		return mml_log_errno(e, "allocate %llu bytes for ring '%s'",
@@ -316,6 +325,18 @@ ring_read_header(int fd, const char *path, struct mml_disk_header *ret_h,
 		mml_log(LOG_ERR, "refusing ring '%s': %s; move it aside to "
 		    "start a new ring", path, mml_disk_reason_str(why));
 		return e;
+	}
+	/*
+	 * Every block of a ring we make is allocated: holes mean a file we
+	 * did not make, or one damaged, whose header may claim a terabyte
+	 * over a few pages.  Refused before anything reads (or allocates)
+	 * what it claims.
+	 */
+	if ((uint64_t)st.st_blocks * 512 < MML_DISK_HEADER_SIZE + h.capacity) {
+		mml_log(LOG_ERR, "refusing ring '%s': %s; move it aside to "
+		    "start a new ring", path,
+		    mml_disk_reason_str(MML_DISK_E_SPARSE));
+		return -EBADMSG;
 	}
 	if ((h.compat_flags & ~MML_COMPAT_KNOWN) != 0) {
 		/* Readers may ignore them; a writer would not maintain them. */

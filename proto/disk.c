@@ -27,6 +27,8 @@ static const char *const reason_str[MML_DISK_REASON_MAX] = {
 	[MML_DISK_E_REC_TYPE] = "unknown record type or flags",
 	[MML_DISK_E_REC_CRC] = "record checksum mismatch",
 	[MML_DISK_E_REC_SEQ] = "unexpected sequence number",
+	[MML_DISK_E_KEY] = "ring key checksum mismatch (damaged header)",
+	[MML_DISK_E_SPARSE] = "ring file has holes (not fully allocated)",
 };
 
 const char *
@@ -80,6 +82,16 @@ mml_disk_header_check(const void *buf, uint64_t file_size,
 		r = -EPROTONOSUPPORT;
 		goto out;
 	}
+	/*
+	 * A damaged key would make every record fail its CRC: the header is
+	 * damaged, not the records.  A key whose seed is 0 keys nothing.
+	 */
+	if ((h.incompat_flags & MML_INCOMPAT_KEYED) &&
+	    (mml_crc32c(0, h.crc_key, sizeof(h.crc_key)) != h.key_crc ||
+	    mml_disk_crc_seed(&h) == 0)) {
+		why = MML_DISK_E_KEY;
+		goto out;
+	}
 	if (h.capacity < MML_DISK_CAP_MIN || h.capacity > MML_DISK_CAP_MAX ||
 	    h.capacity % MML_DISK_ALIGN != 0) {
 		why = MML_DISK_E_CAPACITY;
@@ -126,8 +138,29 @@ mml_disk_header_init(struct mml_disk_header *h, uint64_t capacity,
 }
 
 int
+mml_disk_header_key(struct mml_disk_header *h, const uint8_t key[16])
+{
+	if (mml_crc32c(0, key, MML_DISK_KEY_LEN) == 0)
+		return -EINVAL;
+	memcpy(h->crc_key, key, sizeof(h->crc_key));
+	h->key_crc = mml_crc32c(0, h->crc_key, sizeof(h->crc_key));
+	h->incompat_flags |= MML_INCOMPAT_KEYED;
+	h->static_crc = mml_crc32c(0, h,
+	    offsetof(struct mml_disk_header, static_crc));
+	return 0;
+}
+
+uint32_t
+mml_disk_crc_seed(const struct mml_disk_header *h)
+{
+	if (!(h->incompat_flags & MML_INCOMPAT_KEYED))
+		return 0;
+	return mml_crc32c(0, h->crc_key, sizeof(h->crc_key));
+}
+
+int
 mml_disk_rec_check(const uint8_t *data, uint64_t capacity, uint64_t off,
-    uint64_t expect_seq, int verify_crc, struct mml_rec *ret,
+    uint64_t expect_seq, int verify_crc, uint32_t seed, struct mml_rec *ret,
     enum mml_disk_reason *ret_reason)
 {
 	struct mml_rec_hdr h;
@@ -175,7 +208,8 @@ mml_disk_rec_check(const uint8_t *data, uint64_t capacity, uint64_t off,
 	 * concurrent overwrite shows as a mismatch; callers that print the
 	 * payload re-check the header's seq after copying what they print.
 	 */
-	if (verify_crc && mml_crc32c(0, data + off + 4, h.len - 4) != h.crc) {
+	if (verify_crc && mml_crc32c(seed, data + off + 4, h.len - 4) !=
+	    h.crc) {
 		why = MML_DISK_E_REC_CRC;
 		goto out;
 	}
@@ -200,7 +234,8 @@ out:
 
 uint64_t
 mml_disk_rec_write(uint8_t *dst, const struct mml_rec_hdr *hdr,
-    const void *comm, const void *tag, const void *msg, const void *fields)
+    const void *comm, const void *tag, const void *msg, const void *fields,
+    uint32_t seed)
 {
 	struct mml_rec_hdr h = *hdr;
 	uint8_t *p = dst + MML_REC_HDR;
@@ -227,14 +262,15 @@ mml_disk_rec_write(uint8_t *dst, const struct mml_rec_hdr *hdr,
 	/* Zero the padding so the file's bytes are deterministic. */
 	while ((uintptr_t)(p - dst) % MML_DISK_ALIGN)
 		*p++ = 0;
-	crc = mml_crc32c(0, dst + 4, len - 4);
+	crc = mml_crc32c(seed, dst + 4, len - 4);
 	/* Everything above must be visible before the CRC that vouches for it. */
 	__atomic_store_n((uint32_t *)(void *)dst, crc, __ATOMIC_RELEASE);
 	return (uint64_t)(p - dst);
 }
 
 void
-mml_disk_wrap_write(uint8_t *dst, uint64_t next_seq, uint64_t realtime_usec)
+mml_disk_wrap_write(uint8_t *dst, uint64_t next_seq, uint64_t realtime_usec,
+    uint32_t seed)
 {
 	struct mml_rec_hdr h;
 
@@ -242,7 +278,7 @@ mml_disk_wrap_write(uint8_t *dst, uint64_t next_seq, uint64_t realtime_usec)
 	h.type = MML_REC_WRAP;
 	h.seq = next_seq;
 	h.realtime_usec = realtime_usec;
-	(void)mml_disk_rec_write(dst, &h, NULL, NULL, NULL, NULL);
+	(void)mml_disk_rec_write(dst, &h, NULL, NULL, NULL, NULL, seed);
 }
 
 uint64_t
@@ -256,25 +292,25 @@ mml_disk_file_size(const struct mml_disk_header *h)
 
 void
 mml_idx_slot_make(struct mml_idx_slot *slot, uint64_t seq,
-    uint64_t realtime_usec, uint64_t off)
+    uint64_t realtime_usec, uint64_t off, uint32_t seed)
 {
 	slot->seq = seq;
 	slot->realtime_usec = realtime_usec;
 	slot->off = off;
 	slot->reserved = 0;
-	slot->crc = mml_crc32c(0, slot, offsetof(struct mml_idx_slot, crc));
+	slot->crc = mml_crc32c(seed, slot, offsetof(struct mml_idx_slot, crc));
 }
 
 int
 mml_idx_slot_check(const struct mml_idx_slot *slot, uint64_t capacity,
-    uint64_t bucket)
+    uint64_t bucket, uint32_t seed)
 {
 	static const struct mml_idx_slot zero;
 
 	if (memcmp(slot, &zero, sizeof(zero)) == 0)
 		return 0;
 	if (slot->reserved != 0 || slot->seq == 0 ||
-	    mml_crc32c(0, slot, offsetof(struct mml_idx_slot, crc)) !=
+	    mml_crc32c(seed, slot, offsetof(struct mml_idx_slot, crc)) !=
 	    slot->crc || !off_valid(slot->off, capacity) ||
 	    slot->off >> mml_idx_shift(capacity) != bucket)
 		return -1;

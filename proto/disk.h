@@ -39,7 +39,9 @@
 /* Features (FORMAT.md, "Versioning"). */
 #define MML_COMPAT_INDEX	0x1U	/* a seek index follows the data region */
 #define MML_COMPAT_KNOWN	MML_COMPAT_INDEX
-#define MML_INCOMPAT_KNOWN	0U
+#define MML_INCOMPAT_KEYED	0x1U	/* record and slot CRCs keyed (crc_key) */
+#define MML_INCOMPAT_KNOWN	MML_INCOMPAT_KEYED
+#define MML_DISK_KEY_LEN	16
 
 struct mml_disk_header {
 	/* Static part, written once at creation, covered by static_crc. */
@@ -69,7 +71,10 @@ struct mml_disk_header {
 	uint64_t bytes_written;		/* 168: record bytes ever appended */
 	uint64_t opens;			/* 176: times a writer opened the ring */
 	uint64_t dirty_opens;		/* 184: ... and found it dirty */
-	uint8_t  reserved[64];		/* 192: 0 */
+	/* MML_INCOMPAT_KEYED: written once at creation, like the static part. */
+	uint8_t  crc_key[16];		/* 192: random; seeds record CRCs */
+	uint32_t key_crc;		/* 208: CRC32C of crc_key, unkeyed */
+	uint8_t  reserved[44];		/* 212: 0 */
 };
 _Static_assert(sizeof(struct mml_disk_header) == 256, "disk header size");
 _Static_assert(offsetof(struct mml_disk_header, version) == 8, "version");
@@ -88,7 +93,9 @@ _Static_assert(offsetof(struct mml_disk_header, seq_limit) == 112, "slim");
 _Static_assert(offsetof(struct mml_disk_header, boot_id) == 128, "boot");
 _Static_assert(offsetof(struct mml_disk_header, entries_written) == 144, "w");
 _Static_assert(offsetof(struct mml_disk_header, opens) == 176, "opens");
-_Static_assert(offsetof(struct mml_disk_header, reserved) == 192, "res");
+_Static_assert(offsetof(struct mml_disk_header, crc_key) == 192, "key");
+_Static_assert(offsetof(struct mml_disk_header, key_crc) == 208, "key_crc");
+_Static_assert(offsetof(struct mml_disk_header, reserved) == 212, "res");
 
 /* Record types. */
 #define MML_REC_ENTRY		1	/* a log entry */
@@ -168,6 +175,8 @@ enum mml_disk_reason {
 	MML_DISK_E_REC_TYPE,	/* unknown record type or flags */
 	MML_DISK_E_REC_CRC,	/* record CRC mismatch */
 	MML_DISK_E_REC_SEQ,	/* record is not the one expected */
+	MML_DISK_E_KEY,		/* the CRC key's own CRC does not match */
+	MML_DISK_E_SPARSE,	/* the file has holes: not one mmlogd made */
 	MML_DISK_REASON_MAX
 };
 
@@ -183,9 +192,24 @@ const char *mml_disk_reason_str(enum mml_disk_reason reason);
 int mml_disk_header_check(const void *buf, uint64_t file_size,
     enum mml_disk_reason *ret_reason);
 
-/* Fills a fresh header for a ring of the given capacity. */
+/* Fills a fresh header for a ring of the given capacity (unkeyed). */
 void mml_disk_header_init(struct mml_disk_header *h, uint64_t capacity,
     const uint8_t ring_id[16], uint64_t now_usec);
+
+/*
+ * Keys the fresh header h (FORMAT.md, Versioning): sets
+ * MML_INCOMPAT_KEYED, stores key and its CRC, and seals the static part
+ * again.  Returns 0, or -EINVAL if the key's seed would be 0 (the seed
+ * of an unkeyed ring: the caller draws another key).
+ */
+int mml_disk_header_key(struct mml_disk_header *h, const uint8_t key[16]);
+
+/*
+ * The seed of every record and index slot CRC of the ring whose checked
+ * header is h: mml_crc32c(0, crc_key, 16) if it is keyed, else 0.  Never
+ * 0 for a keyed ring that checks.  Computed once per open.
+ */
+uint32_t mml_disk_crc_seed(const struct mml_disk_header *h);
 
 /* Padded size of a record with these payload lengths. */
 static inline uint64_t
@@ -213,27 +237,33 @@ mml_disk_next_off(uint64_t capacity, uint64_t off, uint64_t size)
 
 /*
  * Checks the record at data[off] in a region of capacity bytes: bounds,
- * lengths, type, flags, reserved fields and CRC, and, if expect_seq is
- * non-zero, that its seq equals expect_seq.  The header is copied before
- * it is checked, so a writer changing the bytes underneath cannot make
- * the checks disagree.  Returns 0 and fills *ret, or -EBADMSG with
- * *ret_reason set.  verify_crc == 0 skips the CRC (for quick walks).
+ * lengths, type, flags, reserved fields and CRC (seeded with seed, the
+ * ring's mml_disk_crc_seed()), and, if expect_seq is non-zero, that its
+ * seq equals expect_seq.  The header is copied before it is checked, so
+ * a writer changing the bytes underneath cannot make the checks
+ * disagree.  Returns 0 and fills *ret, or -EBADMSG with *ret_reason set.
+ * verify_crc == 0 skips the CRC (for quick walks).
  */
 int mml_disk_rec_check(const uint8_t *data, uint64_t capacity, uint64_t off,
-    uint64_t expect_seq, int verify_crc, struct mml_rec *ret,
+    uint64_t expect_seq, int verify_crc, uint32_t seed, struct mml_rec *ret,
     enum mml_disk_reason *ret_reason);
 
 /*
  * Writes a record at dst, which must have mml_disk_rec_size() bytes.
- * hdr supplies every field but crc and len; the CRC is stored last,
- * after a release fence.  Returns the padded size.
+ * hdr supplies every field but crc and len; the CRC, seeded with seed
+ * (mml_disk_crc_seed()), is stored last, after a release fence.  Returns
+ * the padded size.
  */
 uint64_t mml_disk_rec_write(uint8_t *dst, const struct mml_rec_hdr *hdr,
-    const void *comm, const void *tag, const void *msg, const void *fields);
+    const void *comm, const void *tag, const void *msg, const void *fields,
+    uint32_t seed);
 
-/* Writes a WRAP record carrying next_seq at dst (>= MML_REC_HDR bytes). */
+/*
+ * Writes a WRAP record carrying next_seq at dst (>= MML_REC_HDR bytes),
+ * its CRC seeded with seed.
+ */
 void mml_disk_wrap_write(uint8_t *dst, uint64_t next_seq,
-    uint64_t realtime_usec);
+    uint64_t realtime_usec, uint32_t seed);
 
 /*
  * The seek index (MML_COMPAT_INDEX): a sparse map of sequence numbers
@@ -302,17 +332,21 @@ mml_idx_size(uint64_t capacity)
  */
 uint64_t mml_disk_file_size(const struct mml_disk_header *h);
 
-/* Fills *slot for a record with this seq and time at data offset off. */
+/*
+ * Fills *slot for a record with this seq and time at data offset off,
+ * its CRC seeded with seed (mml_disk_crc_seed()).
+ */
 void mml_idx_slot_make(struct mml_idx_slot *slot, uint64_t seq,
-    uint64_t realtime_usec, uint64_t off);
+    uint64_t realtime_usec, uint64_t off, uint32_t seed);
 
 /*
- * Checks a copy of slot `bucket` of a ring of capacity bytes: returns 1
- * if it is in use and well formed (CRC, reserved, its offset a record
- * start inside the bucket), 0 if it is empty (all zero), -1 if damaged.
- * Whether the record it names is there is for the caller to check.
+ * Checks a copy of slot `bucket` of a ring of capacity bytes whose CRC
+ * seed is seed: returns 1 if it is in use and well formed (CRC,
+ * reserved, its offset a record start inside the bucket), 0 if it is
+ * empty (all zero), -1 if damaged.  Whether the record it names is there
+ * is for the caller to check.
  */
 int mml_idx_slot_check(const struct mml_idx_slot *slot, uint64_t capacity,
-    uint64_t bucket);
+    uint64_t bucket, uint32_t seed);
 
 #endif /* MML_DISK_H */

@@ -16,12 +16,13 @@ static int resync_adopt(const struct mml_walk *, const struct mml_rec *);
 
 void
 mml_walk_init(struct mml_walk *w, const uint8_t *data, uint64_t cap,
-    uint64_t seq_end, uint64_t head_off)
+    uint64_t seq_end, uint64_t head_off, uint32_t seed)
 {
 	w->data = data;
 	w->cap = cap;
 	w->seq_end = seq_end;
 	w->head_off = head_off;
+	w->seed = seed;
 }
 
 int
@@ -31,8 +32,8 @@ mml_walk_check(const struct mml_walk *w, uint64_t off, uint64_t seq,
 	struct mml_rec rec;
 	int r;
 
-	r = mml_disk_rec_check(w->data, w->cap, off, seq, verify_crc, &rec,
-	    ret_reason);
+	r = mml_disk_rec_check(w->data, w->cap, off, seq, verify_crc, w->seed,
+	    &rec, ret_reason);
 	if (r < 0)
 		return r;
 	if (rec.hdr.len > MML_WALK_REACH) {
@@ -257,23 +258,28 @@ mml_walk_confirm(const struct mml_walk *w, const struct mml_rec *first,
 
 /*
  * The one place that decides whether a record a resync found by
- * scanning may be taken as the writer's.  Today any record that checks,
- * CRC included, is.  Demanding the chain proof here (mml_walk_confirm():
- * proven, or reaching the head) would lose the whole entries between
- * two damaged records less than MML_WALK_REACH apart, which a ring with
- * scattered damage has everywhere (tests/it/t_bitflip.sh fails with it);
- * so a client's record forged inside a payload is still taken when the
- * header of the record holding it is damaged (check_walk.c, "forged
- * record inside a payload").  Once CRCs are keyed per ring no client can
- * forge a record, and this is where the one rule changes for every
- * reader and for resize migration at once.
+ * scanning may be taken as the writer's (FORMAT.md, walk rule 6).  On a
+ * keyed ring, any record that checks, CRC included, is: no client can
+ * make a CRC check without the ring's key (it would have to guess 32
+ * bits), and the seq rules reject the writer's records of older laps.
+ * On an unkeyed (legacy) ring a client can shape a record that checks
+ * inside its message, so it is taken only if its chain proves it
+ * (mml_walk_confirm(): proven, or reaching the head).  That loses the
+ * whole entries between two damaged records less than MML_WALK_REACH
+ * apart, which a legacy ring with scattered damage has; mmlogd converts
+ * a legacy ring to a keyed one when it opens it.
  */
 static int
 resync_adopt(const struct mml_walk *w, const struct mml_rec *rec)
 {
-	(void)w;
-	(void)rec;
-	return 1;
+	struct mml_walk_pos end;
+	struct mml_rec far;
+	enum mml_walk_proof p;
+
+	if (w->seed != 0)
+		return 1;
+	p = mml_walk_confirm(w, rec, MML_WALK_REACH, &end, &far);
+	return p == MML_WALK_PROVEN || p == MML_WALK_AT_HEAD;
 }
 
 enum mml_walk_resync

@@ -56,6 +56,7 @@ struct mml_walk {
 	uint64_t	 cap;		/* its capacity, from a checked header */
 	uint64_t	 seq_end;	/* first seq that is not the writer's */
 	uint64_t	 head_off;	/* the writer's head, or MML_WALK_NOWHERE */
+	uint32_t	 seed;		/* CRC seed: 0 unkeyed (legacy), else keyed */
 };
 
 /* A place in the chain: a record start and the seq expected there. */
@@ -100,13 +101,18 @@ struct mml_walk_scan {
 	uint64_t	 seq_hi;
 };
 
-/* Fills *w; the region must stay mapped while w is used. */
+/*
+ * Fills *w; the region must stay mapped while w is used.  seed is the
+ * ring's mml_disk_crc_seed(): every CRC is checked with it, and it
+ * decides the resync rule (mml_walk_resync()).
+ */
 void mml_walk_init(struct mml_walk *w, const uint8_t *data, uint64_t cap,
-    uint64_t seq_end, uint64_t head_off);
+    uint64_t seq_end, uint64_t head_off, uint32_t seed);
 
 /*
  * mml_disk_rec_check() of the record at off (expecting seq unless 0,
- * with its CRC if verify_crc), and no longer than MML_WALK_REACH.
+ * with its CRC, seeded with w->seed, if verify_crc), and no longer than
+ * MML_WALK_REACH.
  * Returns 0 and fills *ret, or -EBADMSG with *ret_reason set (if not
  * NULL).  Example: mml_walk_check(&w, off, seq, 1, &rec, &why).
  */
@@ -230,7 +236,11 @@ enum mml_walk_proof mml_walk_confirm(const struct mml_walk *w,
  * or the broken one was the last below seq_end), and the payload, which
  * a client wrote, is never looked into.  Otherwise a scan from brk->off
  * for a record numbered from brk->seq up: brk->seq itself only at offset
- * 0 (what a damaged WRAP hid).  A record found at the break that is the
+ * 0 (what a damaged WRAP hid).  On a keyed ring (w->seed not 0) what the
+ * scan finds is the writer's, since no client can make a CRC check; on
+ * an unkeyed ring only if its chain proves it (mml_walk_confirm():
+ * proven, or reaching the head), which loses the entries between two
+ * damaged records closer than MML_WALK_REACH.  A record found at the break that is the
  * writer's note of exactly the jump is MML_WALK_RS_JUMP; anything else is
  * damage (MML_WALK_RS_DAMAGE), and a note found after damage announces
  * the part of the gap it accounts for in ret->jump.  Returns

@@ -170,9 +170,12 @@ static const struct bad_header bad_headers[] = {
 	    .reason = MML_DISK_E_CRC, .err = EBADMSG },
 	{ "static_crc changed", .patch = { { H_STATIC_CRC, 4, 0 } },
 	    .reason = MML_DISK_E_CRC, .err = EBADMSG },
-	{ "unknown incompat flag", .patch = { { H_INCOMPAT, 4, 1 } },
+	{ "unknown incompat flag", .patch = { { H_INCOMPAT, 4, 2 } },
 	    .fix_crc = 1,
 	    .reason = MML_DISK_E_INCOMPAT, .err = EPROTONOSUPPORT },
+	/* Keyed, with a zero key and key_crc 0: the key's CRC is wrong. */
+	{ "keyed, the key's CRC wrong", .patch = { { H_INCOMPAT, 4, 1 } },
+	    .fix_crc = 1, .reason = MML_DISK_E_KEY, .err = EBADMSG },
 	{ "unknown incompat flag bit 31",
 	    .patch = { { H_INCOMPAT, 4, 0x80000000U } }, .fix_crc = 1,
 	    .reason = MML_DISK_E_INCOMPAT, .err = EPROTONOSUPPORT },
@@ -479,6 +482,79 @@ START_TEST(test_bad_header)
 }
 END_TEST
 
+/*
+ * A keyed header (FORMAT.md, Versioning): the flag, the key at 192 and
+ * its CRC at 208, the seed; a damaged key or key CRC is header damage,
+ * and the static CRC covers the flag.
+ */
+START_TEST(test_header_key)
+{
+	static const uint8_t key[16] = "0123456789abcdef";
+	struct mml_disk_header h;
+	uint8_t *buf = (uint8_t *)page;
+	enum mml_disk_reason why = MML_DISK_REASON_MAX;
+	uint32_t seed;
+	uint8_t rec[MML_REC_HDR + 8];
+	struct mml_rec_hdr rh;
+	struct mml_rec out;
+	size_t i;
+
+	memset(buf, 0, MML_DISK_HEADER_SIZE);
+	mml_disk_header_init(&h, CAP, ring_id, NOW_USEC);
+	ck_assert_uint_eq(mml_disk_crc_seed(&h), 0);
+	ck_assert_int_eq(mml_disk_header_key(&h, key), 0);
+	memcpy(buf, &h, sizeof(h));
+	ck_assert_uint_eq(get32(buf + H_INCOMPAT), MML_INCOMPAT_KEYED);
+	ck_assert_mem_eq(buf + 192, key, 16);
+	ck_assert_uint_eq(get32(buf + 208), mml_crc32c(0, key, 16));
+	seed = mml_disk_crc_seed(&h);
+	ck_assert_uint_eq(seed, mml_crc32c(0, key, 16));
+	ck_assert_int_eq(mml_disk_header_check(buf, FILE_SIZE, &why), 0);
+	for (i = 192; i < 212; i++) {
+		buf[i] ^= 0x08;
+		ck_assert_int_eq(mml_disk_header_check(buf, FILE_SIZE, &why),
+		    -EBADMSG);
+		ck_assert_int_eq(why, MML_DISK_E_KEY);
+		buf[i] ^= 0x08;
+	}
+	/* Dropping the flag is caught by the static CRC. */
+	buf[H_INCOMPAT] = 0;
+	ck_assert_int_eq(mml_disk_header_check(buf, FILE_SIZE, &why), -EBADMSG);
+	ck_assert_int_eq(why, MML_DISK_E_CRC);
+
+	/*
+	 * A record's CRC is seeded: CRC32C of the key, then the record's
+	 * bytes [4, len).  One written unkeyed does not check keyed, and
+	 * the other way round.
+	 */
+	memset(&rh, 0, sizeof(rh));
+	rh.type = MML_REC_ENTRY;
+	rh.msg_len = 8;
+	rh.seq = 7;
+	(void)mml_disk_rec_write(rec, &rh, NULL, NULL, "abcdefgh", NULL, seed);
+	ck_assert_uint_eq(get32(rec), mml_crc32c(seed, rec + 4, sizeof(rec) -
+	    4));
+	{
+		uint8_t cat[16 + sizeof(rec) - 4];
+
+		memcpy(cat, key, 16);
+		memcpy(cat + 16, rec + 4, sizeof(rec) - 4);
+		ck_assert_uint_eq(get32(rec), mml_crc32c(0, cat, sizeof(cat)));
+	}
+	ck_assert_int_eq(mml_disk_rec_check(rec, sizeof(rec), 0, 7, 1, seed,
+	    &out, &why), 0);
+	ck_assert_int_eq(mml_disk_rec_check(rec, sizeof(rec), 0, 7, 1, 0,
+	    &out, &why), -EBADMSG);
+	ck_assert_int_eq(why, MML_DISK_E_REC_CRC);
+	(void)mml_disk_rec_write(rec, &rh, NULL, NULL, "abcdefgh", NULL, 0);
+	ck_assert_int_eq(mml_disk_rec_check(rec, sizeof(rec), 0, 7, 1, seed,
+	    &out, &why), -EBADMSG);
+	ck_assert_int_eq(why, MML_DISK_E_REC_CRC);
+	ck_assert_int_eq(mml_disk_rec_check(rec, sizeof(rec), 0, 7, 1, 0,
+	    &out, &why), 0);
+}
+END_TEST
+
 /* Every field of a fresh header, at the offset FORMAT.md gives. */
 START_TEST(test_header_init)
 {
@@ -562,7 +638,7 @@ START_TEST(test_header_file)
 	for (seq = 1; seq <= 10; seq++) {
 		rec_hdr_make(&rh, seq);
 		off += mml_disk_rec_write(map + MML_DISK_HEADER_SIZE + off,
-		    &rh, R_COMM, R_TAG, R_MSG, R_FIELDS);
+		    &rh, R_COMM, R_TAG, R_MSG, R_FIELDS, 0);
 	}
 	ck_assert_int_eq(msync(map, FILE_SIZE, MS_SYNC), 0);
 
@@ -574,13 +650,13 @@ START_TEST(test_header_file)
 	off = 0;
 	for (seq = 1; seq <= 10; seq++) {
 		r = mml_disk_rec_check(ro + MML_DISK_HEADER_SIZE, CAP, off, seq,
-		    1, &rec, &why);
+		    1, 0, &rec, &why);
 		ck_assert_msg(r == 0, "seq %llu: %s", (unsigned long long)seq,
 		    mml_disk_reason_str(why));
 		off = mml_disk_next_off(CAP, off, rec.size);
 	}
 	ck_assert_int_eq(mml_disk_rec_check(ro + MML_DISK_HEADER_SIZE, CAP,
-	    off, seq, 1, &rec, &why), -EBADMSG);
+	    off, seq, 1, 0, &rec, &why), -EBADMSG);
 	ck_assert_int_eq(munmap(ro, (size_t)st.st_size), 0);
 	ck_assert_int_eq(munmap(map, FILE_SIZE), 0);
 
@@ -624,7 +700,7 @@ rec_make(uint8_t *data, uint64_t off, uint64_t seq)
 
 	rec_hdr_make(&h, seq);
 	return mml_disk_rec_write(data + off, &h, R_COMM, R_TAG, R_MSG,
-	    R_FIELDS);
+	    R_FIELDS, 0);
 }
 
 static void
@@ -641,7 +717,7 @@ bad_rec_one(const struct bad_rec *t)
 
 	memset(data, 0, CAP);
 	ck_assert_uint_eq(rec_make(data, ROFF, RSEQ), 96);
-	ck_assert_int_eq(mml_disk_rec_check(data, CAP, ROFF, RSEQ, 1, &ret,
+	ck_assert_int_eq(mml_disk_rec_check(data, CAP, ROFF, RSEQ, 1, 0, &ret,
 	    &why), 0);
 
 	for (i = 0; i < 4 && t->patch[i].width != 0; i++)
@@ -654,17 +730,17 @@ bad_rec_one(const struct bad_rec *t)
 
 	memset(&poison, 0xa5, sizeof(poison));
 	ret = poison;
-	r = mml_disk_rec_check(data, CAP, at, expect, 1, &ret, &why);
+	r = mml_disk_rec_check(data, CAP, at, expect, 1, 0, &ret, &why);
 	ck_assert_msg(r == -EBADMSG, "%s: returned %d", t->name, r);
 	ck_assert_msg(why == t->reason, "%s: reason %d (%s), want %d (%s)",
 	    t->name, (int)why, mml_disk_reason_str(why), (int)t->reason,
 	    mml_disk_reason_str(t->reason));
 	ck_assert_msg(memcmp(&ret, &poison, sizeof(ret)) == 0,
 	    "%s: *ret written on failure", t->name);
-	ck_assert_int_eq(mml_disk_rec_check(data, CAP, at, expect, 1, &ret,
+	ck_assert_int_eq(mml_disk_rec_check(data, CAP, at, expect, 1, 0, &ret,
 	    NULL), -EBADMSG);
 	/* Without the CRC, only a CRC defect goes unnoticed. */
-	r = mml_disk_rec_check(data, CAP, at, expect, 0, &ret, &why);
+	r = mml_disk_rec_check(data, CAP, at, expect, 0, 0, &ret, &why);
 	if (t->reason == MML_DISK_E_REC_CRC)
 		ck_assert_msg(r == 0, "%s: quick check %d", t->name, r);
 	else
@@ -713,7 +789,7 @@ START_TEST(test_rec_write)
 		h.gid = 7;
 		h.reserved = 0;
 		size = mml_disk_rec_write(data + off, &h, comm, "tag0", msg,
-		    R_FIELDS);
+		    R_FIELDS, 0);
 		p = data + off;
 
 		ck_assert_uint_eq(size, mml_disk_rec_size(comm_len, 4,
@@ -747,7 +823,7 @@ START_TEST(test_rec_write)
 			ck_assert_msg(p[k] == 0, "padding byte %zu not 0", k);
 		ck_assert_uint_eq(p[size], 0xaa);
 
-		ck_assert_int_eq(mml_disk_rec_check(data, CAP, off, seq, 1,
+		ck_assert_int_eq(mml_disk_rec_check(data, CAP, off, seq, 1, 0,
 		    &rec, &why), 0);
 		ck_assert_int_eq(why, MML_DISK_OK);
 		ck_assert_uint_eq(rec.off, off);
@@ -759,13 +835,13 @@ START_TEST(test_rec_write)
 		ck_assert_ptr_eq(rec.fields, p + 64 + comm_len + 4 +
 		    sizeof(msg));
 		/* expect_seq 0 skips the sequence check. */
-		ck_assert_int_eq(mml_disk_rec_check(data, CAP, off, 0, 1, &rec,
+		ck_assert_int_eq(mml_disk_rec_check(data, CAP, off, 0, 1, 0, &rec,
 		    &why), 0);
 		/* The padding is not covered by the CRC. */
 		if (size > get32(p + R_LEN)) {
 			p[size - 1] = 0x55;
 			ck_assert_int_eq(mml_disk_rec_check(data, CAP, off, seq,
-			    1, &rec, &why), 0);
+			    1, 0, &rec, &why), 0);
 			p[size - 1] = 0;
 		}
 		off += size;
@@ -776,8 +852,8 @@ START_TEST(test_rec_write)
 	h.type = MML_REC_ENTRY;
 	h.seq = 7;
 	ck_assert_uint_eq(mml_disk_rec_write(data + CAP - 64, &h, NULL, NULL,
-	    NULL, NULL), 64);
-	ck_assert_int_eq(mml_disk_rec_check(data, CAP, CAP - 64, 7, 1, &rec,
+	    NULL, NULL, 0), 64);
+	ck_assert_int_eq(mml_disk_rec_check(data, CAP, CAP - 64, 7, 1, 0, &rec,
 	    &why), 0);
 	ck_assert_uint_eq(rec.size, 64);
 	ck_assert_uint_eq(mml_disk_next_off(CAP, CAP - 64, rec.size), 0);
@@ -791,7 +867,7 @@ START_TEST(test_rec_write)
 		memcpy(copy, data + ROFF, size);
 		memset(data + ROFF, 0, size);
 		ck_assert_int_eq(mml_disk_rec_check((uint8_t *)copy, size, 0,
-		    RSEQ, 1, &rec, &why), 0);
+		    RSEQ, 1, 0, &rec, &why), 0);
 		ck_assert_mem_eq(rec.msg, R_MSG, 11);
 	}
 }
@@ -809,7 +885,7 @@ START_TEST(test_wrap_record)
 	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
 		memset(data, 0xaa, CAP);
 		p = data + at[i];
-		mml_disk_wrap_write(p, 77, NOW_USEC);
+		mml_disk_wrap_write(p, 77, NOW_USEC, 0);
 		ck_assert_uint_eq(get32(p + R_LEN), 64);
 		ck_assert_uint_eq(get16(p + R_TYPE), MML_REC_WRAP);
 		ck_assert_uint_eq(get64(p + R_SEQ), 77);
@@ -823,26 +899,26 @@ START_TEST(test_wrap_record)
 		if (at[i] + 64 < CAP)
 			ck_assert_uint_eq(p[64], 0xaa);
 
-		ck_assert_int_eq(mml_disk_rec_check(data, CAP, at[i], 77, 1,
+		ck_assert_int_eq(mml_disk_rec_check(data, CAP, at[i], 77, 1, 0,
 		    &rec, &why), 0);
 		ck_assert_uint_eq(rec.hdr.type, MML_REC_WRAP);
 		ck_assert_uint_eq(rec.hdr.seq, 77);
 		ck_assert_uint_eq(rec.size, 64);
-		ck_assert_int_eq(mml_disk_rec_check(data, CAP, at[i], 78, 1,
+		ck_assert_int_eq(mml_disk_rec_check(data, CAP, at[i], 78, 1, 0,
 		    &rec, &why), -EBADMSG);
 		ck_assert_int_eq(why, MML_DISK_E_REC_SEQ);
-		ck_assert_int_eq(mml_disk_rec_check(data, CAP, at[i], 76, 1,
+		ck_assert_int_eq(mml_disk_rec_check(data, CAP, at[i], 76, 1, 0,
 		    &rec, &why), -EBADMSG);
 		ck_assert_int_eq(why, MML_DISK_E_REC_SEQ);
 	}
 	/* A WRAP must be exactly its header, CRC or not. */
 	p = data + ROFF;
-	mml_disk_wrap_write(p, 77, NOW_USEC);
+	mml_disk_wrap_write(p, 77, NOW_USEC, 0);
 	len = 72;
 	memcpy(p + R_LEN, &len, 4);
 	crc = mml_crc32c(0, p + 4, len - 4);
 	memcpy(p + R_CRC, &crc, 4);
-	ck_assert_int_eq(mml_disk_rec_check(data, CAP, ROFF, 77, 1, &rec,
+	ck_assert_int_eq(mml_disk_rec_check(data, CAP, ROFF, 77, 1, 0, &rec,
 	    &why), -EBADMSG);
 	ck_assert_int_eq(why, MML_DISK_E_REC_LEN);
 }
@@ -909,38 +985,38 @@ START_TEST(test_torn)
 	h.tag_len = 0;
 	h.fields_len = 0;
 	h.msg_len = sizeof(new_msg);
-	size = mml_disk_rec_write(data + ROFF, &h, NULL, NULL, new_msg, NULL);
+	size = mml_disk_rec_write(data + ROFF, &h, NULL, NULL, new_msg, NULL, 0);
 	memset(data + ROFF, 0, 4);
-	ck_assert_int_eq(mml_disk_rec_check(data, CAP, ROFF, RSEQ, 1, &rec,
+	ck_assert_int_eq(mml_disk_rec_check(data, CAP, ROFF, RSEQ, 1, 0, &rec,
 	    &why), -EBADMSG);
 	ck_assert_int_eq(why, MML_DISK_E_REC_CRC);
 
 	/* Half of the new payload over an older record of the same size. */
 	h.seq = 10;
-	(void)mml_disk_rec_write(data + ROFF, &h, NULL, NULL, old_msg, NULL);
-	ck_assert_int_eq(mml_disk_rec_check(data, CAP, ROFF, 10, 1, &rec,
+	(void)mml_disk_rec_write(data + ROFF, &h, NULL, NULL, old_msg, NULL, 0);
+	ck_assert_int_eq(mml_disk_rec_check(data, CAP, ROFF, 10, 1, 0, &rec,
 	    &why), 0);
 	h.seq = RSEQ;
 	ck_assert_uint_eq(mml_disk_rec_write(scratch, &h, NULL, NULL, new_msg,
-	    NULL), size);
+	    NULL, 0), size);
 	half = 64 + sizeof(new_msg) / 2;
 	memcpy(data + ROFF, scratch, half);
-	ck_assert_int_eq(mml_disk_rec_check(data, CAP, ROFF, RSEQ, 1, &rec,
+	ck_assert_int_eq(mml_disk_rec_check(data, CAP, ROFF, RSEQ, 1, 0, &rec,
 	    &why), -EBADMSG);
 	ck_assert_int_eq(why, MML_DISK_E_REC_CRC);
 	/* The quick walk cannot tell: only the CRC vouches for a payload. */
-	ck_assert_int_eq(mml_disk_rec_check(data, CAP, ROFF, RSEQ, 0, &rec,
+	ck_assert_int_eq(mml_disk_rec_check(data, CAP, ROFF, RSEQ, 0, 0, &rec,
 	    &why), 0);
 	/* The rest arrives: now it checks. */
 	memcpy(data + ROFF + half, scratch + half, size - half);
-	ck_assert_int_eq(mml_disk_rec_check(data, CAP, ROFF, RSEQ, 1, &rec,
+	ck_assert_int_eq(mml_disk_rec_check(data, CAP, ROFF, RSEQ, 1, 0, &rec,
 	    &why), 0);
 
 	/* Only the new header landed, the old payload is still there. */
 	h.seq = 10;
-	(void)mml_disk_rec_write(data + ROFF, &h, NULL, NULL, old_msg, NULL);
+	(void)mml_disk_rec_write(data + ROFF, &h, NULL, NULL, old_msg, NULL, 0);
 	memcpy(data + ROFF, scratch, 64);
-	ck_assert_int_eq(mml_disk_rec_check(data, CAP, ROFF, RSEQ, 1, &rec,
+	ck_assert_int_eq(mml_disk_rec_check(data, CAP, ROFF, RSEQ, 1, 0, &rec,
 	    &why), -EBADMSG);
 	ck_assert_int_eq(why, MML_DISK_E_REC_CRC);
 
@@ -949,12 +1025,12 @@ START_TEST(test_torn)
 	 * the middle of the old payload and must stop there.
 	 */
 	h.seq = 10;
-	(void)mml_disk_rec_write(data + ROFF, &h, NULL, NULL, old_msg, NULL);
+	(void)mml_disk_rec_write(data + ROFF, &h, NULL, NULL, old_msg, NULL, 0);
 	size = rec_make(data, ROFF, RSEQ);
 	next = mml_disk_next_off(CAP, ROFF, size);
-	ck_assert_int_eq(mml_disk_rec_check(data, CAP, ROFF, RSEQ, 1, &rec,
+	ck_assert_int_eq(mml_disk_rec_check(data, CAP, ROFF, RSEQ, 1, 0, &rec,
 	    &why), 0);
-	ck_assert_int_eq(mml_disk_rec_check(data, CAP, next, RSEQ + 1, 1, &rec,
+	ck_assert_int_eq(mml_disk_rec_check(data, CAP, next, RSEQ + 1, 1, 0, &rec,
 	    &why), -EBADMSG);
 }
 END_TEST
@@ -983,7 +1059,7 @@ model_evict(struct model *m, uint64_t lo, uint64_t hi)
 	while (m->tail_seq < m->head_seq && m->tail_off >= lo &&
 	    m->tail_off < hi) {
 		r = mml_disk_rec_check(m->data, m->cap, m->tail_off,
-		    m->tail_seq, 1, &rec, &why);
+		    m->tail_seq, 1, 0, &rec, &why);
 		ck_assert_msg(r == 0, "tail record seq %llu at %llu: %s",
 		    (unsigned long long)m->tail_seq,
 		    (unsigned long long)m->tail_off, mml_disk_reason_str(why));
@@ -1025,7 +1101,7 @@ model_append(struct model *m, size_t msg_len, uint64_t *ret_off)
 		 */
 		model_evict(m, m->head_off, m->cap);
 		mml_disk_wrap_write(m->data + m->head_off, m->head_seq,
-		    NOW_USEC);
+		    NOW_USEC, 0);
 		m->head_off = 0;
 		m->wraps++;
 	}
@@ -1037,7 +1113,7 @@ model_append(struct model *m, size_t msg_len, uint64_t *ret_off)
 	h.seq = m->head_seq;
 	msg_fill(msg, msg_len, m->head_seq);
 	ck_assert_uint_eq(mml_disk_rec_write(m->data + m->head_off, &h, NULL,
-	    NULL, msg, NULL), size);
+	    NULL, msg, NULL, 0), size);
 	*ret_off = m->head_off;
 	if (mml_disk_next_off(m->cap, m->head_off, size) == 0)
 		m->wraps++;
@@ -1060,7 +1136,7 @@ walk(const uint8_t *data, uint64_t cap, uint64_t off, uint64_t seq,
 	uint64_t n = 0, steps;
 
 	for (steps = 0; steps < cap / MML_REC_HDR + 2; steps++) {
-		if (mml_disk_rec_check(data, cap, off, seq, 1, &rec, &why) < 0)
+		if (mml_disk_rec_check(data, cap, off, seq, 1, 0, &rec, &why) < 0)
 			break;
 		if (rec.hdr.type == MML_REC_WRAP) {
 			off = 0;
@@ -1251,25 +1327,25 @@ START_TEST(test_idx_slot)
 	struct mml_idx_slot s, z;
 
 	memset(&z, 0, sizeof(z));
-	ck_assert_int_eq(mml_idx_slot_check(&z, cap, 0), 0);
-	mml_idx_slot_make(&s, 42, 1700000000000000, 3 * 65536 + 64);
+	ck_assert_int_eq(mml_idx_slot_check(&z, cap, 0, 0), 0);
+	mml_idx_slot_make(&s, 42, 1700000000000000, 3 * 65536 + 64, 0);
 	ck_assert_uint_eq(s.reserved, 0);
-	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 3), 1);
-	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 2), -1);	/* other bucket */
-	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 4), -1);
+	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 3, 0), 1);
+	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 2, 0), -1);	/* other bucket */
+	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 4, 0), -1);
 	s.seq++;						/* CRC */
-	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 3), -1);
-	mml_idx_slot_make(&s, 42, 1, 3 * 65536 + 4);		/* unaligned */
-	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 3), -1);
-	mml_idx_slot_make(&s, 42, 1, cap - 8);			/* no room */
-	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 15), -1);
-	mml_idx_slot_make(&s, 0, 1, 0);				/* seq 0 */
-	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 0), -1);
-	mml_idx_slot_make(&s, 42, 1, 0);
+	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 3, 0), -1);
+	mml_idx_slot_make(&s, 42, 1, 3 * 65536 + 4, 0);		/* unaligned */
+	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 3, 0), -1);
+	mml_idx_slot_make(&s, 42, 1, cap - 8, 0);			/* no room */
+	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 15, 0), -1);
+	mml_idx_slot_make(&s, 0, 1, 0, 0);				/* seq 0 */
+	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 0, 0), -1);
+	mml_idx_slot_make(&s, 42, 1, 0, 0);
 	s.reserved = 1;
-	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 0), -1);
-	mml_idx_slot_make(&s, 42, 1, cap);			/* beyond */
-	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 16), -1);
+	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 0, 0), -1);
+	mml_idx_slot_make(&s, 42, 1, cap, 0);			/* beyond */
+	ck_assert_int_eq(mml_idx_slot_check(&s, cap, 16, 0), -1);
 }
 END_TEST
 
@@ -1284,6 +1360,7 @@ disk_suite(void)
 	tc = tcase_create("header_init");
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_header_init);
+	tcase_add_test(tc, test_header_key);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("header_bad");

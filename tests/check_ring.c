@@ -179,7 +179,9 @@ static const struct refuse_case refuse_cases[] = {
 	{ "static CRC mismatch", REF_PATCH, HOFF(created_usec), 8, 12345, 0,
 	    .err = -EBADMSG },
 	{ "unknown incompatible feature", REF_PATCH, HOFF(incompat_flags),
-	    4, 1, 1, .err = -EPROTONOSUPPORT },
+	    4, MML_INCOMPAT_KEYED | 2, 1, .err = -EPROTONOSUPPORT },
+	{ "damaged CRC key", REF_PATCH, HOFF(key_crc), 4, 0, 0,
+	    .err = -EBADMSG },
 	{ "unknown compatible feature (a writer would not keep it)",
 	    REF_PATCH, HOFF(compat_flags), 4, 3, 1, .err = -EPROTONOSUPPORT },
 	{ "capacity larger than the file", REF_PATCH, HOFF(capacity), 8,
@@ -452,9 +454,9 @@ walk_data(const uint8_t *data, uint64_t cap, const struct mml_disk_header *h,
 			seq = w->head_seq;
 			break;
 		}
-		e = mml_disk_rec_check(data, cap, off, seq, 1, &rec, &why);
+		e = mml_disk_rec_check(data, cap, off, seq, 1, mml_disk_crc_seed(h), &rec, &why);
 		if (e < 0 && why == MML_DISK_E_REC_SEQ &&
-		    mml_disk_rec_check(data, cap, off, 0, 1, &rec, NULL) == 0 &&
+		    mml_disk_rec_check(data, cap, off, 0, 1, mml_disk_crc_seed(h), &rec, NULL) == 0 &&
 		    rec.hdr.seq > seq && rec.hdr.seq <= w->head_seq) {
 			w->gap += rec.hdr.seq - seq;
 			seq = rec.hdr.seq;
@@ -1325,7 +1327,7 @@ torn_write(uint8_t *dst, enum torn_kind kind, uint64_t seq)
 		memset(dst, 0, MML_REC_HDR + sizeof(msg));
 		return;
 	}
-	(void)mml_disk_rec_write(dst, &h, NULL, NULL, msg, NULL);
+	(void)mml_disk_rec_write(dst, &h, NULL, NULL, msg, NULL, ring->crc_seed);
 	switch (kind) {
 	case TORN_BAD_CRC:
 		memcpy(&crc, dst, 4);
@@ -1341,7 +1343,7 @@ torn_write(uint8_t *dst, enum torn_kind kind, uint64_t seq)
 	case TORN_LEN:
 		h.len = (uint32_t)(2 * CAP);
 		memcpy(dst + 4, &h.len, 4);
-		crc = mml_crc32c(0, dst + 4, MML_REC_HDR + sizeof(msg) - 4);
+		crc = mml_crc32c(ring->crc_seed, dst + 4, MML_REC_HDR + sizeof(msg) - 4);
 		memcpy(dst, &crc, 4);
 		break;
 	default:
@@ -1478,7 +1480,7 @@ check_index(const struct mml_ring *r, uint64_t *ret_used)
 	ck_assert_ptr_nonnull(want);
 	prev = UINT64_MAX;
 	while (seq < r->next_seq) {
-		ck_assert_int_eq(mml_disk_rec_check(r->data, r->cap, off, seq, 1,
+		ck_assert_int_eq(mml_disk_rec_check(r->data, r->cap, off, seq, 1, r->crc_seed,
 		    &rec, NULL), 0);
 		if (rec.hdr.type == MML_REC_WRAP) {
 			off = 0;
@@ -1500,12 +1502,12 @@ check_index(const struct mml_ring *r, uint64_t *ret_used)
 		memcpy(&slot, &r->idx[b], sizeof(slot));
 		if (want[b] == 0)
 			continue;
-		ck_assert_int_eq(mml_idx_slot_check(&slot, r->cap, b), 1);
+		ck_assert_int_eq(mml_idx_slot_check(&slot, r->cap, b, r->crc_seed), 1);
 		ck_assert_msg(slot.seq == want[b], "slot %llu names seq %llu, "
 		    "want %llu", (unsigned long long)b,
 		    (unsigned long long)slot.seq, (unsigned long long)want[b]);
 		ck_assert_int_eq(mml_disk_rec_check(r->data, r->cap, slot.off,
-		    slot.seq, 1, &rec, NULL), 0);
+		    slot.seq, 1, r->crc_seed, &rec, NULL), 0);
 		ck_assert_uint_eq(rec.hdr.realtime_usec, slot.realtime_usec);
 		used++;
 	}
@@ -1628,14 +1630,14 @@ START_TEST(test_index_damage)
 	for (i = 0; i < 3000; i++)
 		(void)append_varied(ring);
 	s = ring->idx;
-	ck_assert_uint_eq(mml_idx_slot_check(&s[3], ring->cap, 3), 1);
-	ck_assert_uint_eq(mml_idx_slot_check(&s[5], ring->cap, 5), 1);
-	ck_assert_uint_eq(mml_idx_slot_check(&s[7], ring->cap, 7), 1);
+	ck_assert_uint_eq(mml_idx_slot_check(&s[3], ring->cap, 3, ring->crc_seed), 1);
+	ck_assert_uint_eq(mml_idx_slot_check(&s[5], ring->cap, 5, ring->crc_seed), 1);
+	ck_assert_uint_eq(mml_idx_slot_check(&s[7], ring->cap, 7, ring->crc_seed), 1);
 	s[3].realtime_usec ^= 1;			/* CRC no longer matches */
 	mml_idx_slot_make(&s[5], s[5].seq + 1, s[5].realtime_usec,
-	    s[5].off);					/* well formed, wrong seq */
+	    s[5].off, ring->crc_seed);					/* well formed, wrong seq */
 	mml_idx_slot_make(&s[7], s[7].seq, s[7].realtime_usec + 1,
-	    s[7].off);					/* wrong time */
+	    s[7].off, ring->crc_seed);					/* wrong time */
 	ring_crash(&ring);
 	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
 	ck_assert_uint_eq(ring->idx_damaged, 3);

@@ -535,7 +535,7 @@ ring_get(uint64_t seq, struct mml_rec *ret)
 	unsigned steps;
 
 	for (steps = 0; s < h->head_seq && steps < CAP / 64; steps++) {
-		if (mml_disk_rec_check(mml_ring_data(ring), cap, off, s, 1, ret,
+		if (mml_disk_rec_check(mml_ring_data(ring), cap, off, s, 1, mml_ring_crc_seed(ring), ret,
 		    &why) < 0)
 			ck_abort_msg("record at %llu, seq %llu: %s",
 			    (unsigned long long)off, (unsigned long long)s,

@@ -21,6 +21,12 @@
  * Records are 256 bytes (0x100) unless a row says otherwise, so offsets
  * read easily; every message byte is 0xa5, which no record header can
  * start with.
+ *
+ * Each row runs twice: on a keyed ring (the writer's CRCs seeded with
+ * the ring's key, a forged record's with 0, as a client who cannot read
+ * the ring must make it), and on an unkeyed (legacy) one, where a forged
+ * record checks and only the chain proof keeps resync from taking it;
+ * ltrace and lproof say what differs there.
  */
 #include <check.h>
 #include <stdarg.h>
@@ -63,6 +69,9 @@ struct walk_case {
 	const char *trace;
 	const char *follow;
 	const char *proof;
+	/* On an unkeyed ring, if it differs (NULL: the same). */
+	const char *ltrace;
+	const char *lproof;
 };
 
 #define ENT(seq)		{ OP_ENT, (seq), MSG, 0, NULL }
@@ -83,80 +92,86 @@ struct walk_case {
 
 static const struct walk_case walk_cases[] = {
 	{ "empty ring", { HEAD }, 0, 1, 1,
-	  "| 0x0:1", "0@0x0:1", "" },
+	  "| 0x0:1", "0@0x0:1", "", NULL, NULL },
 	{ "clean chain", { ENTS(1, 5), HEAD }, 0, 1, 6,
-	  "1 2 3 4 5 | 0x500:6", "5@0x500:6", "1H" },
+	  "1 2 3 4 5 | 0x500:6", "5@0x500:6", "1H", NULL, NULL },
 	{ "torn record at the head", { ENTS(1, 3), HEAD, ENT(4),
 	  FLIP(3, 100) }, 0, 1, 4,
-	  "1 2 3 | 0x300:4", "3@0x300:4", "1H" },
+	  "1 2 3 | 0x300:4", "3@0x300:4", "1H", NULL, NULL },
 	{ "torn newest entry, its seq published", { ENTS(1, 4),
 	  FLIP(3, 100), HEAD }, 0, 1, 5,
-	  "1 2 3 !1 | 0x400:5", "3@0x300:4", "1B 2B 3B" },
+	  "1 2 3 !1 | 0x400:5", "3@0x300:4", "1B 2B 3B", NULL, NULL },
 	{ "flipped byte in a payload mid-chain", { ENTS(1, 6), HEAD,
 	  FLIP(2, 100) }, 0, 1, 7,
-	  "1 2 !1 4 5 6 | 0x600:7", "2@0x200:3", "1B 2B 4H" },
+	  "1 2 !1 4 5 6 | 0x600:7", "2@0x200:3", "1B 2B 4H", NULL, NULL },
 	{ "flipped byte in a header mid-chain", { ENTS(1, 6), HEAD,
 	  FLIP(2, 8) }, 0, 1, 7,
-	  "1 2 !1 4 5 6 | 0x600:7", "2@0x200:3", "1B 2B 4H" },
+	  "1 2 !1 4 5 6 | 0x600:7", "2@0x200:3", "1B 2B 4H", NULL, NULL },
 	{ "chain through a WRAP", { AT(END2), ENTS(1, 2), WRAP(3),
 	  ENTS(3, 2), HEAD }, END2, 1, 5,
-	  "1 2 W 3 4 | 0x200:5", "4@0x200:5", "1H" },
+	  "1 2 W 3 4 | 0x200:5", "4@0x200:5", "1H", NULL, NULL },
 	{ "damaged WRAP", { AT(END2), ENTS(1, 2), WRAP(3), ENTS(3, 2),
 	  HEAD, FLIP(2, 8) }, END2, 1, 5,
-	  "1 2 !0 3 4 | 0x200:5", "2@0x1ff00:3", "1B 2B 3H" },
+	  "1 2 !0 3 4 | 0x200:5", "2@0x1ff00:3", "1B 2B 3H", NULL, NULL },
 	{ "chain at the implicit wrap", { AT(0x1fe00), ENT(1),
 	  FILL(2, CAP - 56), ENTS(3, 2), HEAD }, 0x1fe00, 1, 5,
-	  "1 2 3 4 | 0x200:5", "4@0x200:5", "1H" },
+	  "1 2 3 4 | 0x200:5", "4@0x200:5", "1H", NULL, NULL },
 	{ "damage at the implicit wrap", { AT(0x1fe00), ENT(1),
 	  FILL(2, CAP - 56), ENTS(3, 2), HEAD, FLIP(1, 8) }, 0x1fe00, 1, 5,
-	  "1 !1 3 4 | 0x200:5", "1@0x1ff00:2", "1B 3H" },
+	  "1 !1 3 4 | 0x200:5", "1@0x1ff00:2", "1B 3H", NULL, NULL },
 	{ "gap note", { ENTS(1, 2), NOTE(100, "97"), ENT(101), HEAD },
 	  0, 1, 102,
-	  "1 2 +97 100 101 | 0x400:102", "4@0x400:102", "1H" },
+	  "1 2 +97 100 101 | 0x400:102", "4@0x400:102", "1H", NULL, NULL },
 	{ "gap note behind a WRAP", { AT(END2), ENTS(1, 2), WRAP(100),
 	  NOTE(100, "97"), ENT(101), HEAD }, END2, 1, 102,
-	  "1 2 +97 W 100 101 | 0x200:102", "4@0x200:102", "1H" },
+	  "1 2 +97 W 100 101 | 0x200:102", "4@0x200:102", "1H", NULL, NULL },
 	{ "gap note with a leading zero", { ENTS(1, 2), NOTE(100, "097"),
 	  ENT(101), HEAD }, 0, 1, 102,
-	  "1 2 !97 100 101 | 0x400:102", "2@0x200:3", "1B 2B 100H" },
+	  "1 2 !97 100 101 | 0x400:102", "2@0x200:3", "1B 2B 100H", NULL, NULL },
 	{ "gap note with a sign", { ENTS(1, 2), NOTE(100, "+97"),
 	  ENT(101), HEAD }, 0, 1, 102,
-	  "1 2 !97 100 101 | 0x400:102", "2@0x200:3", "1B 2B 100H" },
+	  "1 2 !97 100 101 | 0x400:102", "2@0x200:3", "1B 2B 100H", NULL, NULL },
 	{ "gap note of the wrong size", { ENTS(1, 2), NOTE(100, "96"),
 	  ENT(101), HEAD }, 0, 1, 102,
-	  "1 2 !97 100 101 | 0x400:102", "2@0x200:3", "1B 2B 100H" },
+	  "1 2 !97 100 101 | 0x400:102", "2@0x200:3", "1B 2B 100H", NULL, NULL },
 	{ "gap note past the head's numbering", { ENTS(1, 2),
 	  NOTE(100, "97"), ENT(101), HEAD }, 0, 1, 100,
-	  "1 2 ? | 0x200:3", "2@0x200:3", "1B 2B" },
+	  "1 2 ? | 0x200:3", "2@0x200:3", "1B 2B", NULL, NULL },
 	{ "damage, then a gap note", { ENTS(1, 3), NOTE(100, "96"),
 	  ENT(101), HEAD, FLIP(2, 8) }, 0, 1, 102,
-	  "1 2 !1 +96 100 101 | 0x500:102", "2@0x200:3", "1B 2B 100H" },
+	  "1 2 !1 +96 100 101 | 0x500:102", "2@0x200:3", "1B 2B 100H", NULL, NULL },
 	{ "a higher seq without a note", { ENTS(1, 2), ENTS(5, 2), HEAD },
 	  0, 1, 7,
-	  "1 2 !2 5 6 | 0x400:7", "2@0x200:3", "1B 2B 5H" },
+	  "1 2 !2 5 6 | 0x400:7", "2@0x200:3", "1B 2B 5H", NULL, NULL },
 	{ "WRAP with a higher seq, no note at 0", { AT(END2), ENTS(1, 2),
 	  WRAP(100), ENTS(100, 2), HEAD }, END2, 1, 102,
-	  "1 2 !97 W 100 101 | 0x200:102", "2@0x1ff00:3", "1B 2B 100H" },
+	  "1 2 !97 W 100 101 | 0x200:102", "2@0x1ff00:3", "1B 2B 100H", NULL, NULL },
 	{ "WRAP at offset 0", { WRAP(1), AT(0x40), ENTS(1, 2), HEAD },
 	  0, 1, 3,
-	  "!1 2 | 0x240:3", "0@0x0:1", "1H" },
+	  "!1 2 | 0x240:3", "0@0x0:1", "1H", NULL, NULL },
 	{ "forged record inside a payload", { ENTS(1, 2), FORGE(3, 4),
 	  ENTS(4, 2), HEAD, FLIP(2, 8) }, 0, 1, 6,
-	  "1 2 !1 4f ? | 0x2e8:5", "2@0x200:3", "1B 2B 4fB 4H" },
+	  "1 2 !1 4 5 | 0x640:6", "2@0x200:3", "1B 2B 4H", NULL,
+	  "1B 2B 4fB 4H" },
+	{ "damage twice within the reach, head unknown", { ENTS(1, 8),
+	  FLIP(2, 8), FLIP(4, 8) }, 0, 1, 9,
+	  "1 2 !1 4 !1 6 7 8 | 0x800:9", "2@0x200:3", "1B 2B 4B 6B 7B 8B",
+	  "1 2 ? | 0x200:3", NULL },
 	{ "record reaching past the end", { AT(END2), ENTS(1, 3),
 	  ENTS(4, 2), HEAD, LEN(2, 0x200) }, END2, 1, 6,
-	  "1 2 !1 4 5 | 0x200:6", "2@0x1ff00:3", "1B 2B 4H" },
+	  "1 2 !1 4 5 | 0x200:6", "2@0x1ff00:3", "1B 2B 4H", NULL, NULL },
 	{ "record longer than the reach", { ENTS(1, 2), BIG(3, 66000),
 	  ENT(4), HEAD }, 0, 1, 5,
-	  "1 2 !1 4 | 0x10510:5", "2@0x200:3", "1B 2B 4H" },
+	  "1 2 !1 4 | 0x10510:5", "2@0x200:3", "1B 2B 4H", NULL, NULL },
 	{ "records numbered past seq_end", { ENTS(1, 4) }, 0, 1, 3,
-	  "1 2 3 4 | 0x400:5", "4@0x400:5", "1X 2X" },
+	  "1 2 3 4 | 0x400:5", "4@0x400:5", "1X 2X", NULL, NULL },
 	{ "a chain longer than the reach", { BIGS(1, 10, 8000) }, 0, 1, 11,
-	  "1 2 3 4 5 6 7 8 9 10 | 0x13b00:11", "10@0x13b00:11", "1P" },
+	  "1 2 3 4 5 6 7 8 9 10 | 0x13b00:11", "10@0x13b00:11", "1P", NULL, NULL },
 };
 
 static uint8_t data[CAP];
 static uint8_t payload[CAP];
+static uint32_t seed;		/* the row's ring: keyed, or 0 */
 
 static void put(char *, size_t, const char *, ...)
     __attribute__((format(printf, 3, 4)));
@@ -192,7 +207,8 @@ put_entry(uint64_t off, uint64_t seq, uint64_t msg_len, uint16_t flags,
 	h.realtime_usec = seq;
 	h.type = MML_REC_ENTRY;
 	memset(payload, 0xa5, msg_len);
-	return mml_disk_rec_write(data + off, &h, NULL, tag, payload, fields);
+	return mml_disk_rec_write(data + off, &h, NULL, tag, payload, fields,
+	    seed);
 }
 
 /*
@@ -231,14 +247,15 @@ put_forge(uint64_t off, uint64_t seq, uint64_t fake)
 	f.msg_len = sizeof(text) - 1;
 	f.seq = fake;
 	f.realtime_usec = FORGED_USEC;
-	(void)mml_disk_rec_write(msg + 64, &f, "sshd", "sshd", text, NULL);
+	/* The client does not know the key: its CRC is unkeyed. */
+	(void)mml_disk_rec_write(msg + 64, &f, "sshd", "sshd", text, NULL, 0);
 	memset(&h, 0, sizeof(h));
 	h.type = MML_REC_ENTRY;
 	h.priority = 6;
 	h.msg_len = sizeof(msg);
 	h.seq = seq;
 	h.realtime_usec = seq;
-	return mml_disk_rec_write(data + off, &h, NULL, NULL, msg, NULL);
+	return mml_disk_rec_write(data + off, &h, NULL, NULL, msg, NULL, seed);
 }
 
 /* Builds the row's ring in data; returns the head's offset, if marked. */
@@ -272,7 +289,7 @@ build(const struct walk_case *c)
 			break;
 		case OP_WRAP:
 			recs[n++] = off;
-			mml_disk_wrap_write(data + off, o->a, o->a);
+			mml_disk_wrap_write(data + off, o->a, o->a, seed);
 			off = 0;
 			continue;
 		case OP_NOTE:
@@ -381,31 +398,41 @@ proof(const struct mml_walk *w, uint64_t off, char *buf, size_t len)
 }
 
 static void
-walk_one(const struct walk_case *c)
+walk_one(const struct walk_case *c, int keyed)
 {
 	struct mml_walk w;
 	struct mml_walk_pos pos = { c->start_off, c->start_seq };
+	const char *want, *how = keyed ? "keyed" : "unkeyed";
 	char got[512];
 	uint64_t n;
 
-	mml_walk_init(&w, data, CAP, c->seq_end, build(c));
+	seed = keyed ? mml_crc32c(0, "0123456789abcdef", 16) : 0;
+	mml_walk_init(&w, data, CAP, c->seq_end, build(c), seed);
 	trace(&w, pos, got, sizeof(got));
-	ck_assert_msg(strcmp(got, c->trace) == 0, "%s: trace \"%s\", want "
-	    "\"%s\"", c->name, got, c->trace);
+	want = !keyed && c->ltrace != NULL ? c->ltrace : c->trace;
+	ck_assert_msg(strcmp(got, want) == 0, "%s, %s: trace \"%s\", want "
+	    "\"%s\"", c->name, how, got, want);
 	n = mml_walk_follow(&w, &pos);
 	got[0] = '\0';
 	put(got, sizeof(got), "%llu@0x%llx:%llu", (unsigned long long)n,
 	    (unsigned long long)pos.off, (unsigned long long)pos.seq);
-	ck_assert_msg(strcmp(got, c->follow) == 0, "%s: follow \"%s\", want "
-	    "\"%s\"", c->name, got, c->follow);
+	ck_assert_msg(strcmp(got, c->follow) == 0, "%s, %s: follow \"%s\", "
+	    "want \"%s\"", c->name, how, got, c->follow);
 	proof(&w, c->start_off, got, sizeof(got));
-	ck_assert_msg(strcmp(got, c->proof) == 0, "%s: proof \"%s\", want "
-	    "\"%s\"", c->name, got, c->proof);
+	want = !keyed && c->lproof != NULL ? c->lproof : c->proof;
+	ck_assert_msg(strcmp(got, want) == 0, "%s, %s: proof \"%s\", want "
+	    "\"%s\"", c->name, how, got, want);
 }
 
 START_TEST(test_walk)
 {
-	walk_one(&walk_cases[_i]);
+	walk_one(&walk_cases[_i], 1);
+}
+END_TEST
+
+START_TEST(test_walk_legacy)
+{
+	walk_one(&walk_cases[_i], 0);
 }
 END_TEST
 
@@ -457,7 +484,7 @@ note_one(const struct note_case *c)
 	ck_assert_int_eq(mml_fields_append(fields, sizeof(fields), &flen,
 	    "MMLOG_SEQ_GAP", 13, c->digits, strlen(c->digits)), 0);
 	(void)put_entry(0, 100, 16, c->flags, c->tag, fields, flen);
-	mml_walk_init(&w, data, CAP, UINT64_MAX, MML_WALK_NOWHERE);
+	mml_walk_init(&w, data, CAP, UINT64_MAX, MML_WALK_NOWHERE, seed);
 	ck_assert_int_eq(mml_walk_check(&w, 0, 100, 1, &rec, NULL), 0);
 	ck_assert_msg(mml_walk_gap_note(&rec, &n) == c->ok, "\"%s\": %s",
 	    c->digits, c->ok ? "not taken" : "taken");
@@ -488,13 +515,13 @@ START_TEST(test_steps)
 	ck_assert_uint_eq(mml_walk_span(CAP, last, 8), 2);
 	ck_assert_uint_eq(mml_walk_span(CAP, 64, 0), starts - 8);
 	/* A scan starts at a record start, and ends at the head if known. */
-	mml_walk_init(&w, data, CAP, 10, MML_WALK_NOWHERE);
+	mml_walk_init(&w, data, CAP, 10, MML_WALK_NOWHERE, 0);
 	mml_walk_scan_init(&sc, &w, 13, 1, 10);
 	ck_assert_uint_eq(sc.off, 8);
 	ck_assert_uint_eq(sc.left, starts);
 	mml_walk_scan_init(&sc, &w, CAP - 8, 1, 10);
 	ck_assert_uint_eq(sc.off, 0);
-	mml_walk_init(&w, data, CAP, 10, 0x100);
+	mml_walk_init(&w, data, CAP, 10, 0x100, 0);
 	mml_walk_scan_init(&sc, &w, 0x80, 1, 10);
 	ck_assert_uint_eq(sc.left, 0x10);
 }
@@ -510,6 +537,8 @@ walk_suite(void)
 	tc = tcase_create("chains");
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_walk, 0,
+	    sizeof(walk_cases) / sizeof(walk_cases[0]));
+	tcase_add_loop_test(tc, test_walk_legacy, 0,
 	    sizeof(walk_cases) / sizeof(walk_cases[0]));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("gap notes");

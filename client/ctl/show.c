@@ -181,6 +181,13 @@ show_args(struct show *sh)
 		    "or a pipe, not to a terminal");
 		return EXIT_FAILURE;
 	}
+	/* Its values are the bytes a client sent, controls and all. */
+	if (sh->mode == MML_RD_O_EXPORT && isatty(STDOUT_FILENO)) {
+		mml_ctl_msg("-o export writes values as they are, binary "
+		    "included: send it to a file or a pipe, not to a terminal "
+		    "(-o json escapes them)");
+		return EXIT_FAILURE;
+	}
 	if (o->lines != NULL && strcmp(o->lines, "all") != 0) {
 		if (mml_parse_range(o->lines, 0, INT64_MAX, &v) < 0)
 			return mml_ctl_usage_error("invalid number of lines "
@@ -581,7 +588,7 @@ show_widen(struct show *sh)
 	if (sh->want > 0 && sh->start_seq <= sh->want)
 		return 0;
 	if (sh->flt.have_since && mml_disk_rec_check(sh->ring->data,
-	    sh->ring->capacity, sh->start_off, sh->start_seq, 0, &rec,
+	    sh->ring->capacity, sh->start_off, sh->start_seq, 0, sh->ring->crc_seed, &rec,
 	    NULL) == 0 && rec.hdr.realtime_usec < sh->flt.since_usec)
 		return 0;
 	return 1;

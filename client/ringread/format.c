@@ -3,8 +3,9 @@
  *
  * Every byte shown comes from the ring file, which any local process
  * could have filled through the daemon, so nothing reaches a terminal
- * unescaped: text formats escape control bytes, C1 controls and invalid
- * UTF-8 as syslogd does with vis(3), and keep one line per entry; JSON
+ * unescaped: text formats escape control bytes, C1 controls, the
+ * bidirectional controls, the Unicode line separators and invalid UTF-8
+ * as syslogd does with vis(3), and keep one line per entry; JSON
  * escapes what JSON requires (and the controls a terminal acts on), and
  * writes a value that is not UTF-8 as an array of byte values, as
  * journalctl does.  The machine formats use journalctl's field names so
@@ -57,6 +58,21 @@ static const char esc_letter[128] = {
 	['"'] = '"', ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't',
 	['\b'] = 'b', ['\f'] = 'f',
 };
+
+/*
+ * Whether a code point of valid UTF-8 is escaped although printable:
+ * C1 controls (terminals act on some, U+009B), the bidirectional
+ * embeddings, overrides and isolates (U+202A-202E, U+2066-2069), which
+ * make a line display in another order than it reads, and the line and
+ * paragraph separators (U+2028, U+2029), which break a line where the
+ * format has none.
+ */
+static int
+cp_escaped(uint32_t cp)
+{
+	return cp < 0xa0 || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029;
+}
 
 /*
  * Writes v in decimal (base 10) or lowercase hex (base 16) so that it
@@ -205,11 +221,9 @@ mml_rd_put_escaped(FILE *out, const uint8_t *p, size_t len)
 		if (n == 0) {
 			put_hex_byte(out, p[i]);
 			i++;
-		} else if (cp < 0xa0) {
-			/* C1 controls: terminals act on some (U+009B). */
-			put_hex_byte(out, p[i]);
-			put_hex_byte(out, p[i + 1]);
-			i += n;
+		} else if (cp_escaped(cp)) {
+			while (n-- > 0)
+				put_hex_byte(out, p[i++]);
 		} else {
 			(void)fwrite_unlocked(p + i, 1, n, out);
 			i += n;
@@ -258,7 +272,7 @@ mml_rd_put_json(FILE *out, const uint8_t *p, size_t len)
 			continue;
 		}
 		n = mml_rd_utf8_seq(p + i, len - i, &cp);
-		if (cp < 0xa0)
+		if (cp_escaped(cp))
 			fprintf(out, "\\u%04x", (unsigned)cp);
 		else
 			(void)fwrite_unlocked(p + i, 1, n, out);

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +37,8 @@
 #define HEAD_TRIES	3	/* re-looks at a record below the head hint */
 #define SIGBUS_MAPS	8
 #define ANCHOR_TRIES	8	/* chains broken by damage before a seek gives up */
+#define PAUSES_MAX	64	/* pauses of 1 ms an iterator takes, at most */
+#define WRITER_RECHECK_MS 100	/* how long mml_rd_ring_writer() trusts itself */
 
 /* The live part of the ring, from the header's hints. */
 struct span {
@@ -49,6 +52,10 @@ static void	 sigbus_handler(int, siginfo_t *, void *);
 static void	 sigbus_register(uint8_t *, size_t);
 static void	 sigbus_unregister(uint8_t *);
 static void	 pause_ms(long);
+static int	 may_pause(struct mml_rd_iter *);
+static int	 proc_locks_writer(dev_t, ino_t);
+static int	 unproven(struct mml_rd_iter *, const struct mml_rec *);
+static int	 to_head(struct mml_rd_iter *, uint64_t, enum mml_disk_reason);
 static uint64_t	 load64(const struct mml_rd_ring *, size_t);
 static int	 look(struct mml_rd_iter *, enum mml_rd_mode, uint64_t,
 		    uint64_t, struct mml_rec *, enum mml_disk_reason *);
@@ -170,6 +177,75 @@ pause_ms(long ms)
 		;
 }
 
+/*
+ * Whether /proc/locks lists an exclusive flock(2) on the file dev:ino:
+ * 1, 0, or -1 if it cannot be read.  Its lines read "N: FLOCK ADVISORY
+ * WRITE PID MAJ:MIN:INO START END", major and minor in hex; a waiter's
+ * line has "->" after the number.
+ */
+static int
+proc_locks_writer(dev_t dev, ino_t ino)
+{
+	char line[256], type[16], mode[16];
+	unsigned maj, min;
+	unsigned long long i;
+	FILE *f;
+	int found = 0;
+
+	f = fopen("/proc/locks", "re");
+	if (f == NULL)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		if (strstr(line, "->") != NULL)
+			continue;
+		if (sscanf(line, "%*d: %15s %*s %15s %*d %x:%x:%llu", type, mode,
+		    &maj, &min, &i) != 5)
+			continue;
+		found = strcmp(type, "FLOCK") == 0 &&
+		    strcmp(mode, "WRITE") == 0 && maj == major(dev) &&
+		    min == minor(dev) && i == (unsigned long long)ino;
+	}
+	(void)fclose(f);
+	return found;
+}
+
+int
+mml_rd_ring_writer(struct mml_rd_ring *r)
+{
+	struct timespec ts;
+	uint64_t now;
+	int w;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (r->writer_ms != 0 && now - r->writer_ms < WRITER_RECHECK_MS)
+		return r->writer;
+	/*
+	 * Asking /proc takes no lock: a shared lock taken to test, even for
+	 * a moment, could make a starting mmlogd find the ring locked and
+	 * refuse it.  Without /proc a writer is assumed; pauses stay bounded
+	 * (PAUSES_MAX).
+	 */
+	w = proc_locks_writer(r->dev, r->ino);
+	r->writer = w != 0;
+	r->writer_ms = now;
+	return r->writer;
+}
+
+/*
+ * Whether the iterator may pause 1 ms for a writer caught between two
+ * stores: only if one holds the ring, and PAUSES_MAX times at most, so
+ * that no damage makes a command sleep per break.
+ */
+static int
+may_pause(struct mml_rd_iter *it)
+{
+	if (it->pauses >= PAUSES_MAX || !mml_rd_ring_writer(it->ring))
+		return 0;
+	it->pauses++;
+	return 1;
+}
+
 int
 mml_rd_ring_open(const char *path, struct mml_rd_ring **ret,
     enum mml_disk_reason *ret_reason)
@@ -223,6 +299,17 @@ mml_rd_ring_open(const char *path, struct mml_rd_ring **ret,
 	if (rc < 0)
 		goto out;
 	memcpy(&h, page, sizeof(h));
+	/*
+	 * mmlogd creates a ring with every block allocated: a hole means a
+	 * file it did not make, or one damaged.  Refused rather than read: a
+	 * header may claim a terabyte over a file of a few pages, and every
+	 * walk would read zero pages for as long as the claim.
+	 */
+	if ((uint64_t)st.st_blocks * 512 < MML_DISK_HEADER_SIZE + h.capacity) {
+		why = MML_DISK_E_SPARSE;
+		rc = -EBADMSG;
+		goto out;
+	}
 	if (h.capacity > SIZE_MAX - MML_DISK_HEADER_SIZE) {
 		why = MML_DISK_E_CAPACITY;
 		rc = -EFBIG;
@@ -261,6 +348,7 @@ mml_rd_ring_open(const char *path, struct mml_rd_ring **ret,
 	r->map_len = map_len;
 	r->data = r->map + MML_DISK_HEADER_SIZE;
 	r->capacity = h.capacity;
+	r->crc_seed = mml_disk_crc_seed(&h);
 	if (map_len > MML_DISK_HEADER_SIZE + (size_t)h.capacity) {
 		r->idx = (const struct mml_idx_slot *)(const void *)(r->map +
 		    mml_idx_file_off(h.capacity));
@@ -412,7 +500,11 @@ mml_rd_iter_tail(struct mml_rd_iter *it)
 			break;
 		if (seq == mml_rd_ring_head_seq(r) || i + 1 >= TAIL_TRIES)
 			break;
-		pause_ms(1);
+		/* Again at once, then with pauses if a writer moves it. */
+		if (i > 0 && !may_pause(it))
+			break;
+		if (i > 0)
+			pause_ms(1);
 	}
 	it->off = off;
 	it->seq = seq;
@@ -438,7 +530,7 @@ rec_check(const struct mml_rd_ring *r, uint64_t off, uint64_t seq, int crc,
 {
 	struct mml_walk w;
 
-	mml_walk_init(&w, r->data, r->capacity, UINT64_MAX, MML_WALK_NOWHERE);
+	mml_walk_init(&w, r->data, r->capacity, UINT64_MAX, MML_WALK_NOWHERE, r->crc_seed);
 	return mml_walk_check(&w, off, seq, crc, ret, why);
 }
 
@@ -476,7 +568,7 @@ look(struct mml_rd_iter *it, enum mml_rd_mode mode, uint64_t off,
 	}
 	rec_off = live.off;
 	memcpy(it->buf, r->data + rec_off, (size_t)live.size);
-	rc = mml_disk_rec_check(it->buf, live.size, 0, seq, 1, ret, why);
+	rc = mml_disk_rec_check(it->buf, live.size, 0, seq, 1, r->crc_seed, ret, why);
 	if (rc < 0)
 		return rc;
 	ret->off = rec_off;
@@ -524,7 +616,17 @@ resync(struct mml_rd_iter *it, uint64_t head, enum mml_disk_reason why)
 	if (it->off == it->noresync_off && it->seq == it->noresync_seq &&
 	    head == it->noresync_head)
 		return MML_RD_END;
-	mml_walk_init(&w, r->data, cap, head, MML_WALK_NOWHERE);
+	/*
+	 * A ring closed in order has its exact head in the header: a chain
+	 * that reaches it proves itself (what an unkeyed ring's resync asks).
+	 */
+	hoff = load64(r, offsetof(struct mml_disk_header, head_off));
+	if (__atomic_load_n((const uint32_t *)(const void *)(r->map +
+	    offsetof(struct mml_disk_header, state)), __ATOMIC_ACQUIRE) !=
+	    MML_STATE_CLEAN || hoff % MML_DISK_ALIGN != 0 || hoff >= cap ||
+	    cap - hoff < MML_REC_HDR)
+		hoff = MML_WALK_NOWHERE;
+	mml_walk_init(&w, r->data, cap, head, hoff, r->crc_seed);
 	switch (mml_walk_resync(&w, &brk, &f)) {
 	case MML_WALK_RS_JUMP:
 		gap_report(it, f.jump, MML_DISK_E_REC_SEQ);
@@ -543,20 +645,71 @@ resync(struct mml_rd_iter *it, uint64_t head, enum mml_disk_reason why)
 	 * Nothing whole up to the head: the newest entries are damaged.
 	 * Say so, and wait at the writer's head for what comes next.
 	 */
-	if (it->seq < head) {
-		hoff = load64(r, offsetof(struct mml_disk_header, head_off));
-		if (hoff % MML_DISK_ALIGN == 0 && hoff < cap &&
-		    cap - hoff >= MML_REC_HDR) {
-			gap_report(it, head - it->seq, why);
-			it->off = hoff;
-			it->seq = head;
-			return MML_RD_CORRUPT;
-		}
-	}
+	if (to_head(it, head, why))
+		return MML_RD_CORRUPT;
 	it->noresync_off = it->off;
 	it->noresync_seq = it->seq;
 	it->noresync_head = head;
 	return MML_RD_END;
+}
+
+/*
+ * Reports the seqs from the walk's place up to head as lost, for reason
+ * why, and moves the walk to the header's head: returns 1; 0 if the
+ * header's head_off is no record start.
+ */
+static int
+to_head(struct mml_rd_iter *it, uint64_t head, enum mml_disk_reason why)
+{
+	uint64_t cap = it->ring->capacity, hoff;
+
+	if (it->seq >= head)
+		return 0;
+	hoff = load64(it->ring, offsetof(struct mml_disk_header, head_off));
+	if (hoff % MML_DISK_ALIGN != 0 || hoff >= cap ||
+	    cap - hoff < MML_REC_HDR)
+		return 0;
+	gap_report(it, head - it->seq, why);
+	it->off = hoff;
+	it->seq = head;
+	return 1;
+}
+
+/*
+ * Whether the entry rec, which follows the chain, must not be shown as
+ * the writer's.  On an unkeyed ring that was not closed cleanly and that
+ * no writer holds (a crash, or a power loss), what lies past the durable
+ * cursor may be bytes an older lap left where the writer's newest
+ * records never reached the disk, and those may be records a client
+ * shaped inside a message.  They are taken only with the chain proof
+ * (mml_walk_confirm()), as the walker's resync takes what it finds; on a
+ * keyed ring a record that checks is the writer's.
+ */
+static int
+unproven(struct mml_rd_iter *it, const struct mml_rec *rec)
+{
+	struct mml_rd_ring *r = it->ring;
+	const uint32_t *state = (const uint32_t *)(const void *)(r->map +
+	    offsetof(struct mml_disk_header, state));
+	struct mml_walk w;
+	struct mml_walk_pos end;
+	struct mml_rec far;
+
+	if (r->crc_seed != 0 || rec->hdr.type != MML_REC_ENTRY ||
+	    rec->hdr.seq <= it->proven_seq ||
+	    rec->hdr.seq <= load64(r, offsetof(struct mml_disk_header,
+	    durable_seq)) ||
+	    __atomic_load_n(state, __ATOMIC_ACQUIRE) != MML_STATE_DIRTY ||
+	    mml_rd_ring_writer(r))
+		return 0;
+	mml_walk_init(&w, r->data, r->capacity, mml_rd_ring_head_seq(r),
+	    MML_WALK_NOWHERE, 0);
+	if (mml_walk_confirm(&w, rec, MML_WALK_REACH, &end, &far) !=
+	    MML_WALK_PROVEN)
+		return 1;
+	/* Every record on the chain up to far is the writer's too. */
+	it->proven_seq = far.hdr.seq;
+	return 0;
 }
 
 int
@@ -570,7 +723,7 @@ mml_rd_iter_next(struct mml_rd_iter *it, struct mml_rec *ret)
 	uint64_t tail, head;
 	int tries = 0, rc;
 
-	mml_walk_init(&w, r->data, r->capacity, UINT64_MAX, MML_WALK_NOWHERE);
+	mml_walk_init(&w, r->data, r->capacity, UINT64_MAX, MML_WALK_NOWHERE, r->crc_seed);
 	if (it->pend_jump > 0) {
 		/* resync() found damage, then the note of a jump. */
 		gap_report(it, it->pend_jump, MML_DISK_E_REC_SEQ);
@@ -589,6 +742,13 @@ mml_rd_iter_next(struct mml_rd_iter *it, struct mml_rec *ret)
 		    MML_WALK_BREAK) {
 			why = MML_DISK_E_REC_TYPE;
 			rc = -EBADMSG;
+		}
+		if (rc == 0 && unproven(it, &rec)) {
+			head = mml_rd_ring_head_seq(r);
+			if (to_head(it, head, MML_DISK_E_REC_SEQ))
+				return MML_RD_CORRUPT;
+			it->end_reason = MML_DISK_E_REC_SEQ;
+			return MML_RD_END;
 		}
 		if (rc == 0) {
 			mml_walk_advance(&w, &pos, &rec);
@@ -628,12 +788,16 @@ mml_rd_iter_next(struct mml_rd_iter *it, struct mml_rec *ret)
 			return MML_RD_END;
 		}
 		/*
-		 * Below the head the record should be there: give a writer
-		 * caught between writing it and publishing it a moment,
-		 * then treat it as damaged.
+		 * Below the head the record should be there.  The head was
+		 * loaded after the look, with acquire ordering, and the
+		 * writer stores a record's CRC before the head that counts
+		 * it: look once more at once.  Then, only if a writer holds
+		 * the ring, give it a moment (it may be changing the tail's
+		 * pair); then treat the record as damaged.
 		 */
-		if (tries++ < HEAD_TRIES) {
-			pause_ms(1);
+		if (tries == 0 || (tries < HEAD_TRIES && may_pause(it))) {
+			if (tries++ > 0)
+				pause_ms(1);
 			continue;
 		}
 		it->end_reason = why;
@@ -732,7 +896,7 @@ probe(const struct mml_rd_ring *r, const struct span *sp, uint64_t off,
 	struct mml_walk_scan sc;
 	struct mml_rec rec;
 
-	mml_walk_init(&w, r->data, r->capacity, sp->head_seq, MML_WALK_NOWHERE);
+	mml_walk_init(&w, r->data, r->capacity, sp->head_seq, MML_WALK_NOWHERE, r->crc_seed);
 	mml_walk_scan_init(&sc, &w, off, sp->tail_seq, sp->head_seq);
 	if (sc.left > MML_WALK_REACH / MML_DISK_ALIGN)
 		sc.left = MML_WALK_REACH / MML_DISK_ALIGN;
@@ -763,7 +927,7 @@ anchor(const struct mml_rd_ring *r, const struct span *sp, uint64_t p,
 	uint64_t next;
 	int tries;
 
-	mml_walk_init(&w, r->data, r->capacity, UINT64_MAX, MML_WALK_NOWHERE);
+	mml_walk_init(&w, r->data, r->capacity, UINT64_MAX, MML_WALK_NOWHERE, r->crc_seed);
 	for (tries = 0; tries < ANCHOR_TRIES; tries++) {
 		if (probe(r, sp, span_phys(r, sp, p), &rec) < 0)
 			return -1;
@@ -826,7 +990,7 @@ slot_judge(const struct mml_rd_ring *r, uint64_t b,
 {
 	int st;
 
-	st = mml_idx_slot_check(slot, r->capacity, b);
+	st = mml_idx_slot_check(slot, r->capacity, b, r->crc_seed);
 	if (st == 0)
 		return SLOT_EMPTY;
 	if (st < 0)
@@ -868,6 +1032,9 @@ idx_at(struct mml_rd_ring *r, const struct span *sp, uint64_t i,
 	if (b == bt)
 		pos = i == 0 ? POS_FROM_TAIL : POS_BEFORE_TAIL;
 	for (tries = 0; tries < IDX_RETRIES; tries++) {
+		/* Only a writer changes a slot while we look. */
+		if (tries > 0 && !mml_rd_ring_writer(r))
+			break;
 		if (tries > 0)
 			pause_ms(1);
 		memcpy(&slot, &r->idx[b], sizeof(slot));

@@ -31,6 +31,7 @@ struct mml_rd_ring {
 	size_t		 map_len;	/* MML_DISK_HEADER_SIZE + capacity */
 	const uint8_t	*data;		/* map + MML_DISK_HEADER_SIZE */
 	uint64_t	 capacity;	/* bytes of data region */
+	uint32_t	 crc_seed;	/* mml_disk_crc_seed(): 0 unkeyed (legacy) */
 	uint8_t		 ring_id[16];
 	dev_t		 dev;		/* identity of the file we mapped */
 	ino_t		 ino;
@@ -42,6 +43,9 @@ struct mml_rd_ring {
 	uint64_t	 idx_damaged;	/* slots a seek found not to match */
 	uint64_t	 idx_seeks;	/* seeks the index answered */
 	uint64_t	 idx_partial;	/* seeks it could not: slots not in use */
+	/* Whether a writer holds the ring's lock (mml_rd_ring_writer()). */
+	int		 writer;
+	uint64_t	 writer_ms;	/* when that was asked, CLOCK_MONOTONIC */
 };
 
 /*
@@ -53,6 +57,14 @@ struct mml_rd_ring {
  */
 int	mml_rd_ring_open(const char *path, struct mml_rd_ring **ret,
 	    enum mml_disk_reason *ret_reason);
+
+/*
+ * Whether a writer (mmlogd) holds the ring's lock now, asked at most
+ * every 100 ms: 1 or 0.  Readers pause for a writer caught between two
+ * stores only if there is one, so that a damaged ring that no writer
+ * holds costs no pauses.
+ */
+int	mml_rd_ring_writer(struct mml_rd_ring *r);
 
 /* Unmaps and frees a ring; accepts NULL and returns NULL. */
 struct mml_rd_ring *mml_rd_ring_free(struct mml_rd_ring *r);
@@ -135,6 +147,13 @@ struct mml_rd_iter {
 	uint64_t	 pend_jump;
 	/* Set by MML_RD_END: why the record at off was not taken. */
 	enum mml_disk_reason end_reason;
+	/* Pauses taken for a live writer: bounded (read.c, PAUSES_MAX). */
+	uint32_t	 pauses;
+	/*
+	 * On an unkeyed ring not closed cleanly, entries past the durable
+	 * cursor up to this seq are proven the writer's by their chain.
+	 */
+	uint64_t	 proven_seq;
 	/* A resync that found nothing is not repeated for the same head. */
 	uint64_t	 noresync_off;
 	uint64_t	 noresync_seq;
@@ -270,7 +289,9 @@ void	mml_rd_hex128(char *buf, const uint8_t id[16]);
 /*
  * Writes bytes for a terminal: valid printable UTF-8 as is, \n, \r and
  * \t as those two-character escapes, every other control byte, C1
- * control and byte of invalid UTF-8 as \xHH.
+ * control, bidirectional control (U+202A-202E, U+2066-2069), line or
+ * paragraph separator (U+2028, U+2029) and byte of invalid UTF-8 as
+ * \xHH (JSON: \uXXXX).
  */
 void	mml_rd_put_escaped(FILE *out, const uint8_t *p, size_t len);
 

@@ -18,6 +18,14 @@
  * so that the fuzzer can get past the checksums and reach the logic
  * behind them.  Seeds are real rings (mkseeds.c) in this format.
  *
+ * A header with MML_INCOMPAT_KEYED and a key of zeros is keyed by the
+ * harness, as mmlogd creates a ring: the key is a hash of the whole
+ * input, so the fuzzer cannot learn a CRC it computes and put it in a
+ * forged record (that is reading the file, which a client cannot); its
+ * CRC is stored with mode 0x01.  The records mode 0x08 stores CRCs for
+ * are the writer's; anything else in the data region is a client's
+ * bytes (a forgery inside a payload, or damage).
+ *
  * What must hold:
  *   1. The reader: a walk from the tail, in each mode, ends (within a
  *      bound that only an endless walk exceeds), gives entries in
@@ -37,6 +45,9 @@
  *   3. After the daemon closed it, the reader sees every entry the
  *      daemon appended and has not evicted since, in order, the newest
  *      last.
+ *   4. On a ring the harness keyed, no reader (the iterator in CHECK and
+ *      COPY modes, its seeks, the walker's steps and resyncs) ever
+ *      yields a record the writer did not write.
  */
 #include <errno.h>
 #include <syslog.h>
@@ -57,12 +68,28 @@
 static int trace;
 
 static const unsigned appends_by_mode[4] = { 0, 3, 40, 400 };
+
+/* Invariant 4: the harness keyed the ring; the writer's record starts. */
+static int harness_keyed;
+static uint8_t writer_recs[CAP_LIMIT / MML_DISK_ALIGN / 8];
+
+static int
+by_writer(uint64_t off)
+{
+	uint64_t i = off / MML_DISK_ALIGN;
+
+	return i / 8 < sizeof(writer_recs) &&
+	    (writer_recs[i / 8] & (1U << (i % 8))) != 0;
+}
 static const uint64_t cap_by_mode[4] = { 0, 64 * 1024, 128 * 1024,
     256 * 1024 };
 
-/* Stores the CRC of each record found walking the data region. */
+/*
+ * Stores the CRC of each record found walking the data region, seeded
+ * with seed, and marks it the writer's.
+ */
 static void
-fix_records(uint8_t *data, uint64_t cap, uint64_t len)
+fix_records(uint8_t *data, uint64_t cap, uint64_t len, uint32_t seed)
 {
 	struct mml_rec_hdr h;
 	uint64_t off = 0, end = len < cap ? len : cap;
@@ -72,13 +99,35 @@ fix_records(uint8_t *data, uint64_t cap, uint64_t len)
 		memcpy(&h, data + off, sizeof(h));
 		if ((h.type == MML_REC_ENTRY || h.type == MML_REC_WRAP) &&
 		    h.len >= MML_REC_HDR && h.len <= end - off) {
-			crc = mml_crc32c(0, data + off + 4, h.len - 4);
+			crc = mml_crc32c(seed, data + off + 4, h.len - 4);
 			memcpy(data + off, &crc, 4);
+			if (off / MML_DISK_ALIGN / 8 < sizeof(writer_recs))
+				writer_recs[off / MML_DISK_ALIGN / 8] |=
+				    (uint8_t)(1U << (off / MML_DISK_ALIGN % 8));
 			off += (h.len + MML_DISK_ALIGN - 1) &
 			    ~(uint64_t)(MML_DISK_ALIGN - 1);
 		} else
 			off += MML_DISK_ALIGN;
 	}
+}
+
+/*
+ * The key of a ring the harness keys: FNV-1a of the whole input, twice
+ * (64 bits each, other offsets), so that changing any byte, a forged
+ * CRC included, changes the key.
+ */
+static void
+harness_key(const uint8_t *p, size_t len, uint8_t key[16])
+{
+	uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		a = (a ^ p[i]) * 0x100000001b3ULL;
+		b = (b ^ p[i] ^ 0x5a) * 0x100000001b3ULL;
+	}
+	memcpy(key, &a, 8);
+	memcpy(key + 8, &b, 8);
 }
 
 /* How many of [lo, hi) lie in [a, a + n). */
@@ -132,9 +181,13 @@ walk(struct mml_rd_iter *it, uint64_t lo, uint64_t hi, uint64_t *ret_n)
 			continue;
 		FUZZ_CHECK(rec.hdr.type == MML_REC_ENTRY);
 		FUZZ_CHECK(rec.hdr.seq > last);
+		/* Quick walks check no CRC, and are never shown. */
+		FUZZ_CHECK(!harness_keyed || it->mode == MML_RD_QUICK ||
+		    by_writer(rec.off));
 		FUZZ_CHECK(rec.off < it->ring->capacity);
 		FUZZ_CHECK(mml_disk_rec_check(it->ring->data,
-		    it->ring->capacity, rec.off, rec.hdr.seq, 0, &again,
+		    it->ring->capacity, rec.off, rec.hdr.seq, 0, it->ring->crc_seed,
+		    &again,
 		    NULL) == 0);
 		last = rec.hdr.seq;
 		n += overlap(last, 1, lo, hi);
@@ -164,7 +217,7 @@ walk_direct(const struct mml_rd_ring *r, const struct mml_disk_header *h)
 	int resyncs = 0, i;
 
 	mml_walk_init(&w, r->data, r->capacity, h->head_seq,
-	    MML_WALK_NOWHERE);
+	    MML_WALK_NOWHERE, r->crc_seed);
 	starts = mml_walk_span(r->capacity, 0, 0);
 	max_steps = 2 * starts + 16;
 	for (steps = 0;; steps++) {
@@ -176,6 +229,7 @@ walk_direct(const struct mml_rd_ring *r, const struct mml_disk_header *h)
 			    &again, NULL) == 0);
 			FUZZ_CHECK(k == MML_WALK_NEXT ? rec.hdr.seq == was.seq :
 			    rec.hdr.seq > was.seq);
+			FUZZ_CHECK(!harness_keyed || by_writer(rec.off));
 			if (rec.hdr.type == MML_REC_ENTRY) {
 				FUZZ_CHECK(last == 0 || rec.hdr.seq > last);
 				last = rec.hdr.seq;
@@ -191,6 +245,9 @@ walk_direct(const struct mml_rd_ring *r, const struct mml_disk_header *h)
 		FUZZ_CHECK(f.at.seq + f.jump <= w.seq_end);
 		FUZZ_CHECK(rs == MML_WALK_RS_DAMAGE || (f.lost == 0 &&
 		    f.jump > 0 && f.at.off == pos.off));
+		/* Where a resync goes on, a record that checks is the writer's. */
+		FUZZ_CHECK(!harness_keyed || mml_walk_check(&w, f.at.off, 0, 1,
+		    &again, NULL) < 0 || by_writer(f.at.off));
 		pos = f.at;
 	}
 	pos.off = h->tail_off;
@@ -207,6 +264,8 @@ walk_direct(const struct mml_rd_ring *r, const struct mml_disk_header *h)
 		FUZZ_CHECK(far.hdr.seq > rec.hdr.seq);
 		FUZZ_CHECK(mml_walk_check(&w, far.off, far.hdr.seq, 1, &again,
 		    NULL) == 0);
+		FUZZ_CHECK(!harness_keyed || (by_writer(rec.off) &&
+		    by_writer(far.off)));
 	}
 }
 
@@ -243,7 +302,8 @@ read_ring(struct mml_rd_ring *r)
 	if (mml_rd_iter_seek_key(&it, 0, key) == 1) {
 		FUZZ_CHECK(it.seq <= key);
 		FUZZ_CHECK(mml_disk_rec_check(r->data, r->capacity, it.off,
-		    it.seq, 1, &rec, NULL) == 0);
+		    it.seq, 1, r->crc_seed, &rec, NULL) == 0);
+		FUZZ_CHECK(!harness_keyed || by_writer(it.off));
 	}
 	(void)walk(&it, 0, 0, NULL);
 	mml_rd_iter_done(&it);
@@ -267,7 +327,7 @@ has_foreign(const struct mml_ring *r)
 	uint64_t off;
 
 	for (off = 0; off + MML_REC_HDR <= r->cap; off += MML_DISK_ALIGN)
-		if (mml_disk_rec_check(r->data, r->cap, off, 0, 1, &rec,
+		if (mml_disk_rec_check(r->data, r->cap, off, 0, 1, r->crc_seed, &rec,
 		    NULL) == 0 && rec.hdr.seq >= r->next_seq)
 			return 1;
 	return 0;
@@ -287,7 +347,7 @@ check_tail_chain(const struct mml_ring *r)
 	uint64_t off = r->tail_off, seq = r->tail_seq, bytes = 0;
 
 	while (bytes <= r->cap && !(off == r->head_off && seq == r->next_seq)) {
-		if (mml_disk_rec_check(r->data, r->cap, off, 0, 1, &rec,
+		if (mml_disk_rec_check(r->data, r->cap, off, 0, 1, r->crc_seed, &rec,
 		    NULL) < 0 || rec.hdr.seq != seq)
 			return;
 		FUZZ_CHECK(rec.hdr.seq < r->next_seq);
@@ -321,7 +381,7 @@ check_own_entries(const struct mml_ring *r, uint64_t start_off,
 		seq = r->tail_seq;
 	}
 	while (seq < r->next_seq) {
-		FUZZ_CHECK(mml_disk_rec_check(r->data, r->cap, off, 0, 1, &rec,
+		FUZZ_CHECK(mml_disk_rec_check(r->data, r->cap, off, 0, 1, r->crc_seed, &rec,
 		    NULL) == 0);
 		if (rec.hdr.type == MML_REC_WRAP) {
 			FUZZ_CHECK(off != 0);
@@ -390,6 +450,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mml_log_level = trace ? LOG_DEBUG : -1;
 	memset(&h, 0, sizeof(h));
 	memcpy(&h, in, in_len < sizeof(h) ? in_len : sizeof(h));
+	memset(writer_recs, 0, sizeof(writer_recs));
+	harness_keyed = (h.incompat_flags & MML_INCOMPAT_KEYED) &&
+	    memcmp(h.crc_key, writer_recs, sizeof(h.crc_key)) == 0;
+	if (harness_keyed) {
+		harness_key(in, in_len, h.crc_key);
+		if (mode & 0x01)
+			h.key_crc = mml_crc32c(0, h.crc_key, sizeof(h.crc_key));
+	}
 	data_len = in_len > sizeof(h) ? in_len - sizeof(h) : 0;
 	if ((mode >> 4 & 3) != 0)
 		h.capacity = cap_by_mode[mode >> 4 & 3];
@@ -408,7 +476,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data_len > 0)
 		memcpy(file + MML_DISK_HEADER_SIZE, in + sizeof(h), data_len);
 	if (mode & 0x08)
-		fix_records(file + MML_DISK_HEADER_SIZE, cap, data_len);
+		fix_records(file + MML_DISK_HEADER_SIZE, cap, data_len,
+		    mml_disk_crc_seed(&h));
 	fd = fuzz_memfd(file, file_len, file_len, path);
 	free(file);
 
@@ -450,6 +519,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r = mml_ring_close(r);
 
 		/* 3. What the daemon wrote, as a reader sees it. */
+		harness_keyed = 0;	/* the daemon's records are not marked */
 		if (trace)
 			fprintf(stderr, "appended seqs %llu..%llu\n",
 			    (unsigned long long)first_new,

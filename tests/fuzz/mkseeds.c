@@ -239,6 +239,99 @@ put_ring(const char *file, const char *name, uint8_t mode, long flip_at)
 	free(buf);
 }
 
+static void snapshot(const char *, const char *);
+
+/*
+ * The seeds of invariant 4 of fuzz_ring: the ring "forged", whose entry
+ * 3 holds in its message records a client shaped (CRC and all, unkeyed,
+ * numbered 4..6, sshd, pid 1), with that entry's priority damaged (so
+ * that readers resync from it, and mode 0x08 still steps over it whole).
+ * Keyed by the harness (the key zeroed, the flag kept), and unkeyed (the
+ * flag cleared: only the chain proof keeps the forgeries out); and after
+ * a power loss (dirty, another boot, the record after entry 3 zeroed,
+ * the durable cursor at entry 3).
+ */
+static void
+forged(void)
+{
+	struct mml_disk_header h;
+	struct mml_rec_hdr fh;
+	struct mml_ring *r;
+	uint8_t msg[1024], zero[512];
+	char path[4096];
+	uint64_t at = 2, seq, off3, off4;
+	unsigned i;
+	int fd, keyed;
+
+	r = ring_new("forged", MML_DISK_CAP_MIN);
+	append(r, 2, 20);
+	memset(msg, 0, sizeof(msg));
+	for (i = 0; i < 3; i++) {
+		memset(&fh, 0, sizeof(fh));
+		fh.type = MML_REC_ENTRY;
+		fh.priority = 2;
+		fh.comm_len = 4;
+		fh.tag_len = 4;
+		fh.msg_len = 10;
+		fh.seq = 4 + i;
+		fh.pid = 1;
+		at += mml_disk_rec_write(msg + at, &fh, "sshd", "sshd",
+		    "FORGED ...", NULL, 0);
+	}
+	memset(&fh, 0, sizeof(fh));
+	fh.priority = 5;
+	fh.comm_len = 5;
+	fh.tag_len = 1;
+	fh.msg_len = (uint32_t)at;
+	fh.realtime_usec = 1700000000000000ULL;
+	off3 = mml_ring_head_off(r);
+	if (mml_ring_append(r, &fh, "forge", "t", msg, NULL, &seq) < 0)
+		die("append");
+	off4 = mml_ring_head_off(r);
+	append(r, 60, 100);
+	r = mml_ring_close(r);
+	ring_path(path, sizeof(path), "forged");
+	for (keyed = 1; keyed >= 0; keyed--) {
+		snapshot("forged", "forged-copy");
+		ring_path(path, sizeof(path), "forged-copy");
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0 || pread(fd, &h, sizeof(h), 0) != sizeof(h))
+			die(path);
+		memset(h.crc_key, 0, sizeof(h.crc_key));
+		h.key_crc = 0;
+		if (!keyed)
+			h.incompat_flags &= ~MML_INCOMPAT_KEYED;
+		if (pwrite(fd, &h, sizeof(h), 0) != sizeof(h) ||
+		    pwrite(fd, "\x0f", 1, (off_t)(MML_DISK_HEADER_SIZE + off3 +
+		    10)) != 1)
+			die(path);
+		(void)close(fd);
+		put_ring("forged-copy", keyed ? "forged-keyed" :
+		    "forged-unkeyed", 0x09, -1);
+		/* The power loss, from the undamaged ring. */
+		snapshot("forged", "forged-copy");
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0 || pread(fd, &h, sizeof(h), 0) != sizeof(h))
+			die(path);
+		memset(h.crc_key, 0, sizeof(h.crc_key));
+		h.key_crc = 0;
+		if (!keyed)
+			h.incompat_flags &= ~MML_INCOMPAT_KEYED;
+		h.state = MML_STATE_DIRTY;
+		memset(h.boot_id, 0, sizeof(h.boot_id));
+		h.durable_off = off4;
+		h.durable_seq = seq;
+		memset(zero, 0, sizeof(zero));
+		if (pwrite(fd, &h, sizeof(h), 0) != sizeof(h) ||
+		    pwrite(fd, zero, 64, (off_t)(MML_DISK_HEADER_SIZE + off4)) !=
+		    64)
+			die(path);
+		(void)close(fd);
+		put_ring("forged-copy", keyed ? "forged-keyed-powerloss" :
+		    "forged-unkeyed-powerloss", 0x09, -1);
+	}
+}
+
 /* Copies a ring file as it is now (a crash leaves it so). */
 static void
 snapshot(const char *from, const char *to)
@@ -304,6 +397,8 @@ rings(void)
 	append(r, 400, 200);
 	r = mml_ring_close(r);
 	put_ring("seekable", "seekable", 0, -1);
+
+	forged();
 }
 
 /* ---- command lines: NUL-separated arguments, argv[0] left out ---- */

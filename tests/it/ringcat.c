@@ -52,7 +52,7 @@ jump(const uint8_t *data, const struct mml_disk_header *h, uint64_t *off,
 	uint64_t o = *off, n;
 
 	for (n = 0; n < h->capacity; n += MML_DISK_ALIGN) {
-		if (mml_disk_rec_check(data, h->capacity, o, 0, 1, rec,
+		if (mml_disk_rec_check(data, h->capacity, o, 0, 1, mml_disk_crc_seed(h), rec,
 		    NULL) == 0 && rec->hdr.type == MML_REC_ENTRY &&
 		    rec->hdr.seq >= *seq && rec->hdr.seq < h->head_seq) {
 			(void)fprintf(stderr, "ringcat: gap of %" PRIu64
@@ -124,7 +124,7 @@ main(int argc, char **argv)
 	off = h.tail_off;
 	seq = h.tail_seq;
 	while (seq < h.head_seq && walked <= 2 * h.capacity) {
-		if (mml_disk_rec_check(data, h.capacity, off, seq, 1, &rec,
+		if (mml_disk_rec_check(data, h.capacity, off, seq, 1, mml_disk_crc_seed(&h), &rec,
 		    &why) < 0 && jump(data, &h, &off, &seq, &rec) < 0) {
 			(void)fprintf(stderr, "ringcat: seq %" PRIu64 " at %"
 			    PRIu64 ": %s\n", seq, off, mml_disk_reason_str(why));

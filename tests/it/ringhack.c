@@ -27,6 +27,19 @@
  *       XORs the byte at file offset FILEOFF with MASK (1..255).
  *   ringhack poke64 FILE FILEOFF VALUE
  *       stores VALUE as a little-endian u64 at file offset FILEOFF.
+ *   ringhack poke32 FILE FILEOFF VALUE
+ *       the same, a u32.
+ *   ringhack seal FILE
+ *       recomputes the header's static CRC (after a poke of the static
+ *       part, to make a hostile header that checks).
+ *   ringhack unkey FILE
+ *       makes a keyed ring what an older mmlogd wrote: every record
+ *       found by a scan and every index slot that checks with the key
+ *       gets its CRC unkeyed; the flag, the key and its CRC are cleared.
+ *   ringhack gaps FILE N
+ *       fills the data region with N small entries numbered from 1, each
+ *       followed by 8 zero bytes (a break in the chain per entry), and
+ *       sets the header's tail and head around them, state clean.
  * Exit status: 0, 1 on an error, 2 usage.
  */
 #include <errno.h>
@@ -66,7 +79,8 @@ usage(void)
 {
 	(void)fprintf(stderr, "usage: ringhack recs FILE | scan FILE | "
 	    "flip FILE SEED N | "
-	    "xor FILE FILEOFF MASK | poke64 FILE FILEOFF VALUE\n");
+	    "xor FILE FILEOFF MASK | poke64|poke32 FILE FILEOFF VALUE | "
+	    "seal FILE | unkey FILE | gaps FILE N\n");
 	exit(2);
 }
 
@@ -119,7 +133,7 @@ walk(const uint8_t *map, uint64_t size, struct mml_disk_header *h,
 	off = h->tail_off;
 	seq = h->tail_seq;
 	while (seq < h->head_seq && walked <= 2 * h->capacity) {
-		if (mml_disk_rec_check(data, h->capacity, off, seq, 1, &rec,
+		if (mml_disk_rec_check(data, h->capacity, off, seq, 1, mml_disk_crc_seed(h), &rec,
 		    &why) < 0) {
 			(void)fprintf(stderr, "ringhack: chain breaks at seq %"
 			    PRIu64 " offset %" PRIu64 ": %s\n", seq, off,
@@ -189,7 +203,7 @@ cmd_scan(const char *path)
 	memcpy(&h, map, sizeof(h));
 	data = map + MML_DISK_HEADER_SIZE;
 	for (off = 0; h.capacity - off >= MML_REC_HDR; ) {
-		if (mml_disk_rec_check(data, h.capacity, off, 0, 1, &rec,
+		if (mml_disk_rec_check(data, h.capacity, off, 0, 1, mml_disk_crc_seed(&h), &rec,
 		    NULL) < 0) {
 			off += MML_DISK_ALIGN;
 			continue;
@@ -297,6 +311,152 @@ cmd_poke(const char *path, uint64_t off, uint64_t value, int bytes)
 	return 0;
 }
 
+static void
+sync_out(uint8_t *map, uint64_t size)
+{
+	if (msync(map, (size_t)size, MS_SYNC) < 0) {
+		(void)fprintf(stderr, "ringhack: msync: %s\n", strerror(errno));
+		exit(1);
+	}
+}
+
+static void
+seal(uint8_t *map)
+{
+	struct mml_disk_header h;
+
+	memcpy(&h, map, sizeof(h));
+	h.static_crc = mml_crc32c(0, &h,
+	    offsetof(struct mml_disk_header, static_crc));
+	memcpy(map, &h, sizeof(h));
+}
+
+static int
+cmd_seal(const char *path)
+{
+	uint64_t size;
+	uint8_t *map;
+
+	map = map_file(path, 1, &size);
+	seal(map);
+	sync_out(map, size);
+	return 0;
+}
+
+static int
+cmd_unkey(const char *path)
+{
+	enum mml_disk_reason why;
+	struct mml_disk_header h;
+	struct mml_idx_slot slot;
+	struct mml_rec rec;
+	uint8_t *map, *data;
+	uint64_t size, off, b, n = 0, ns = 0;
+	uint32_t seed, crc;
+
+	map = map_file(path, 1, &size);
+	if (mml_disk_header_check(map, size, &why) < 0) {
+		(void)fprintf(stderr, "ringhack: %s\n", mml_disk_reason_str(why));
+		return 1;
+	}
+	memcpy(&h, map, sizeof(h));
+	seed = mml_disk_crc_seed(&h);
+	if (seed == 0) {
+		(void)fprintf(stderr, "ringhack: %s is not keyed\n", path);
+		return 1;
+	}
+	data = map + MML_DISK_HEADER_SIZE;
+	for (off = 0; h.capacity - off >= MML_REC_HDR; ) {
+		if (mml_disk_rec_check(data, h.capacity, off, 0, 1, seed, &rec,
+		    NULL) < 0) {
+			off += MML_DISK_ALIGN;
+			continue;
+		}
+		crc = mml_crc32c(0, data + off + 4, rec.hdr.len - 4);
+		memcpy(data + off, &crc, 4);
+		n++;
+		off += rec.size;
+	}
+	if (h.compat_flags & MML_COMPAT_INDEX &&
+	    size >= mml_disk_file_size(&h)) {
+		for (b = 0; b < mml_idx_slots(h.capacity); b++) {
+			uint8_t *p = map + mml_idx_file_off(h.capacity) +
+			    b * sizeof(slot);
+
+			memcpy(&slot, p, sizeof(slot));
+			if (mml_idx_slot_check(&slot, h.capacity, b, seed) != 1)
+				continue;
+			mml_idx_slot_make(&slot, slot.seq, slot.realtime_usec,
+			    slot.off, 0);
+			memcpy(p, &slot, sizeof(slot));
+			ns++;
+		}
+	}
+	h.incompat_flags &= ~MML_INCOMPAT_KEYED;
+	memset(h.crc_key, 0, sizeof(h.crc_key));
+	h.key_crc = 0;
+	memcpy(map, &h, sizeof(h));
+	seal(map);
+	sync_out(map, size);
+	(void)printf("%" PRIu64 " records, %" PRIu64 " slots unkeyed\n", n,
+	    ns);
+	return 0;
+}
+
+static int
+cmd_gaps(const char *path, uint64_t count)
+{
+	enum mml_disk_reason why;
+	struct mml_disk_header h;
+	struct mml_rec_hdr rh;
+	uint8_t *map, *data;
+	uint64_t size, off = 0, i, rs;
+	uint32_t seed;
+
+	map = map_file(path, 1, &size);
+	if (mml_disk_header_check(map, size, &why) < 0) {
+		(void)fprintf(stderr, "ringhack: %s\n", mml_disk_reason_str(why));
+		return 1;
+	}
+	memcpy(&h, map, sizeof(h));
+	seed = mml_disk_crc_seed(&h);
+	data = map + MML_DISK_HEADER_SIZE;
+	rs = mml_disk_rec_size(0, 3, 13, 0);
+	if (count == 0 || count > (h.capacity - MML_REC_HDR) / (rs + 8)) {
+		(void)fprintf(stderr, "ringhack: %" PRIu64 " entries do not "
+		    "fit\n", count);
+		return 1;
+	}
+	memset(data, 0, (size_t)h.capacity);
+	for (i = 0; i < count; i++) {
+		memset(&rh, 0, sizeof(rh));
+		rh.type = MML_REC_ENTRY;
+		rh.priority = 6;
+		rh.tag_len = 3;
+		rh.msg_len = 13;
+		rh.seq = i + 1;
+		rh.realtime_usec = 1700000000000000ULL + i;
+		(void)mml_disk_rec_write(data + off, &rh, NULL, "gap",
+		    "entry, a gap.", NULL, seed);
+		off += rs + 8;
+	}
+	h.tail_off = 0;
+	h.tail_seq = 1;
+	h.head_off = off;
+	h.head_seq = count + 1;
+	h.durable_off = off;
+	h.durable_seq = count;
+	h.seq_limit = count + 1000;
+	h.state = MML_STATE_CLEAN;
+	memcpy(map, &h, sizeof(h));
+	/* No index: the slots would name the old records. */
+	if (size >= mml_disk_file_size(&h))
+		memset(map + mml_idx_file_off(h.capacity), 0,
+		    (size_t)mml_idx_size(h.capacity));
+	sync_out(map, size);
+	return 0;
+}
+
 static uint64_t
 num(const char *s)
 {
@@ -328,6 +488,14 @@ main(int argc, char **argv)
 	}
 	if (argc == 5 && strcmp(argv[1], "poke64") == 0)
 		return cmd_poke(argv[2], num(argv[3]), num(argv[4]), 8);
+	if (argc == 5 && strcmp(argv[1], "poke32") == 0)
+		return cmd_poke(argv[2], num(argv[3]), num(argv[4]), 4);
+	if (argc == 3 && strcmp(argv[1], "seal") == 0)
+		return cmd_seal(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "unkey") == 0)
+		return cmd_unkey(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "gaps") == 0)
+		return cmd_gaps(argv[2], num(argv[3]));
 	usage();
 	return 2;
 }

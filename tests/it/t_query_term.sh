@@ -115,4 +115,28 @@ grep -q "not to a terminal" "$T/tty.out" || fail "no clear message for -o raw on
 "$MMLOGCTL" --file "$RING" show -o raw --show-cursor >"$T/o" 2>"$T/e"
 assert_eq "-o raw --show-cursor, exit status" 2 "$?"
 [ -s "$T/o" ] && fail "-o raw --show-cursor wrote output"
+# -o export writes a client's bytes as they are: not to a terminal.
+tty TERM=xterm -- show -o export
+assert_eq "-o export on a terminal, exit status" 1 "$?"
+grep -q "not to a terminal" "$T/tty.out" ||
+    fail "no clear message for -o export on a terminal: $(cat -v "$T/tty.out")"
+ctl --file "$RING" show -o export >"$T/export" || fail "show -o export to a file"
+grep -q '^MESSAGE=' "$T/export" || fail "-o export to a file wrote no entry"
+
+# Bidirectional controls and the Unicode line separators are escaped in
+# the text formats (\xHH, as invalid UTF-8 is) and in JSON (\uXXXX):
+# U+202E would show "txt.exe" for "exe.txt", U+2028 break a line.
+start_daemon
+ctl write -t bidi "$(printf 'a\u202eb\u2066c\u2069d\u2028e\u2029f\u202ag \u00e9')" ||
+    fail "write"
+ctl --file "$RING" show -o cat -n 1 >"$T/bidi.txt" || fail "show -o cat"
+assert_eq "bidi, text" 'a\xe2\x80\xaeb\xe2\x81\xa6c\xe2\x81\xa9d\xe2\x80\xa8e\xe2\x80\xa9f\xe2\x80\xaag é' \
+    "$(cat "$T/bidi.txt")"
+ctl --file "$RING" show -o json -n 1 >"$T/bidi.json" || fail "show -o json"
+grep -qF '"MESSAGE":"a\u202eb\u2066c\u2069d\u2028e\u2029f\u202ag é"' \
+    "$T/bidi.json" || fail "bidi, JSON: $(cat "$T/bidi.json")"
+ctl --file "$RING" show -n 1 >"$T/bidi.short" || fail "show"
+grep -q "$(printf '\342\200\256')" "$T/bidi.short" &&
+    fail "bidi, short: U+202E unescaped"
+stop_daemon
 exit 0
