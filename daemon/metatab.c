@@ -264,6 +264,13 @@ mml_metatab_take_dirty(struct mml_metatab *t, uint64_t *ret_off,
 }
 
 void
+mml_metatab_dirty_all(struct mml_metatab *t)
+{
+	mark_dirty(t, 1);
+	mark_dirty(t, (uint16_t)t->n);
+}
+
+void
 mml_metatab_seal(struct mml_metatab *t)
 {
 	struct mml_meta_slot h;

@@ -66,6 +66,9 @@ uint32_t mml_metatab_ref(struct mml_metatab *t, const uint8_t *block,
 void	mml_metatab_take_dirty(struct mml_metatab *t, uint64_t *ret_off,
 	    uint64_t *ret_len);
 
+/* Everything counts as written again (a sync failed: mml_ring_sync_done()). */
+void	mml_metatab_dirty_all(struct mml_metatab *t);
+
 /*
  * Stores each slot's last_seq in it (a clean close, before the final
  * sync), so that the next open knows them.  Marks what it wrote dirty.

@@ -6,34 +6,6 @@
 
 #include "tables.h"
 
-#define PAGE	4096
-
-uint32_t
-mml_meta_slots(uint64_t capacity)
-{
-	uint64_t n = capacity >> 16;
-
-	if (n < MML_META_SLOTS_MIN)
-		return MML_META_SLOTS_MIN;
-	if (n > MML_META_SLOTS_MAX)
-		return MML_META_SLOTS_MAX;
-	return (uint32_t)n;
-}
-
-uint64_t
-mml_meta_file_off(uint64_t capacity)
-{
-	return mml_idx_file_off(capacity) + mml_idx_size(capacity);
-}
-
-uint64_t
-mml_meta_size(uint64_t capacity)
-{
-	uint64_t b = (uint64_t)mml_meta_slots(capacity) * MML_META_SLOT_SIZE;
-
-	return (b + PAGE - 1) / PAGE * PAGE;
-}
-
 /* The CRC of a slot whose header and block are at s, len bytes of block. */
 static uint32_t
 slot_crc(const uint8_t *s, uint32_t len, uint32_t seed)

@@ -24,11 +24,7 @@
 
 #include "disk.h"
 
-/* Metadata slots. */
-#define MML_META_SLOT_SIZE	1024
-#define MML_META_SLOTS_MIN	64
-#define MML_META_SLOTS_MAX	65535	/* numbered 1..65535 in a ref */
-
+/* Metadata slots (the table's geometry is disk.h's: mml_meta_slots()). */
 /*
  * The header of a slot; its fields block follows at byte 32, len bytes,
  * then zeros to the end of the slot.
@@ -75,17 +71,6 @@ mml_meta_ref_gen(uint32_t ref)
 {
 	return (uint16_t)(ref >> 16);
 }
-
-/*
- * The table's geometry, from the capacity alone: one slot per 64 KiB of
- * data region, at least 64 and at most 65535 (mml_meta_slots()); it
- * starts at the page after the seek index (mml_meta_file_off()) and
- * takes the slots rounded up to whole pages (mml_meta_size()).
- * Examples: a 64 MiB ring has 1024 slots (1 MiB), a 64 KiB ring 64.
- */
-uint32_t mml_meta_slots(uint64_t capacity);
-uint64_t mml_meta_file_off(uint64_t capacity);
-uint64_t mml_meta_size(uint64_t capacity);
 
 /*
  * Writes slot number `slot` (1-based), generation gen, at dst (a whole
