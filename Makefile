@@ -224,8 +224,9 @@ FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c daemon/conf.c daemon/log.c \
 FUZZ_SRC_syslog	:= daemon/syslog_parse.c daemon/entry.c $(PROTO_SRC)
 FUZZ_SRC_kmsg	:= daemon/kmsg.c daemon/syslog_parse.c daemon/entry.c $(PROTO_SRC)
 FUZZ_LIBS	:= $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
-# Run options: inputs up to 128 KiB (a whole small ring), 10 s each.
-FUZZ_RUN_OPTS	:= -timeout=10 -rss_limit_mb=2048 -max_len=131072 \
+# Run options: inputs up to 136 KiB (a whole small ring: data, boot table,
+# seek index and metadata table), 10 s each.
+FUZZ_RUN_OPTS	:= -timeout=10 -rss_limit_mb=2048 -max_len=139264 \
 		   -close_fd_mask=3 -print_final_stats=1
 fuzzobj = $(patsubst %.c,$(FB)/obj/%.o,$(1))
 replayobj = $(patsubst %.c,$(B)/fuzz-replay/obj/%.o,$(1))

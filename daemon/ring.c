@@ -739,9 +739,10 @@ recover_commit(struct mml_ring *r, uint64_t n)
 
 /*
  * Where this boot's entry goes in the boot table, and whether it is
- * needed: not if the newest entry is this boot's.  A newest entry whose
- * first entry never came (numbered at or after the next seq) holds no
- * entry of the ring: its place is taken again.
+ * needed: not if the newest entry is this boot's.  Entries whose first
+ * entry never came (numbered at or after the next seq: a daemon that
+ * stopped before it, or damage) name no entry of the ring: they are
+ * cleared, and the new entry goes after the newest that remains.
  */
 static void
 ring_boot_plan(struct mml_ring *r)
@@ -755,15 +756,14 @@ ring_boot_plan(struct mml_ring *r)
 	if (r->boots == NULL || memcmp(r->boot_id, zero_id, 16) == 0)
 		return;
 	n = mml_boots_sorted(r->boots, r->crc_seed, sorted, pos);
+	while (n > 0 && sorted[n - 1].first_seq >= r->next_seq) {
+		memset(&r->boots[pos[n - 1]], 0, sizeof(struct mml_boot));
+		n--;
+	}
 	if (n > 0 && memcmp(sorted[n - 1].boot_id, r->boot_id, 16) == 0)
 		return;
 	r->boot_pending = 1;
-	if (n == 0)
-		r->boot_pos = 0;
-	else if (sorted[n - 1].first_seq >= r->next_seq)
-		r->boot_pos = pos[n - 1];
-	else
-		r->boot_pos = (pos[n - 1] + 1) % MML_BOOT_MAX;
+	r->boot_pos = n == 0 ? 0 : (pos[n - 1] + 1) % MML_BOOT_MAX;
 }
 
 /*
