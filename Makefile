@@ -60,12 +60,14 @@ SOVERSION	:= 0
 LIBVERSION	:= 0.1.0
 
 PROTO_SRC	:= proto/wire.c proto/disk.c proto/walk.c proto/crc32c.c proto/util.c
+PROTO_SRC	+= proto/tables.c
 DAEMON_LIB_SRC	:= daemon/ring.c daemon/ringfile.c daemon/server.c \
 		   daemon/ratelimit.c daemon/log.c daemon/sync.c daemon/conf.c \
 		   daemon/resize.c daemon/entry.c daemon/syslog_parse.c daemon/kmsg.c \
 		   daemon/journal.c daemon/stream.c daemon/intake.c daemon/listen.c \
 		   daemon/syslog_in.c daemon/journal_in.c daemon/stdout_in.c \
 		   daemon/kmsg_in.c
+DAEMON_LIB_SRC	+= daemon/meta.c daemon/metatab.c
 DAEMON_SRC	:= daemon/main.c $(DAEMON_LIB_SRC)
 CLIENT_SRC	:= client/lib/client.c client/lib/sock.c
 RINGREAD_SRC	:= client/ringread/read.c client/ringread/format.c \
@@ -235,8 +237,9 @@ FUZZ_SRC_syslog	:= daemon/syslog_parse.c daemon/entry.c $(PROTO_SRC)
 FUZZ_SRC_kmsg	:= daemon/kmsg.c daemon/syslog_parse.c daemon/entry.c $(PROTO_SRC)
 FUZZ_SRC_relp	:= client/forward/relp.c
 FUZZ_LIBS	:= $(EV_LIBS) $(SYSTEMD_LIBS) $(PCRE2_LIBS) -lpthread
-# Run options: inputs up to 128 KiB (a whole small ring), 10 s each.
-FUZZ_RUN_OPTS	:= -timeout=10 -rss_limit_mb=2048 -max_len=131072 \
+# Run options: inputs up to 136 KiB (a whole small ring: data, boot table,
+# seek index and metadata table), 10 s each.
+FUZZ_RUN_OPTS	:= -timeout=10 -rss_limit_mb=2048 -max_len=139264 \
 		   -close_fd_mask=3 -print_final_stats=1
 fuzzobj = $(patsubst %.c,$(FB)/obj/%.o,$(1))
 replayobj = $(patsubst %.c,$(B)/fuzz-replay/obj/%.o,$(1))

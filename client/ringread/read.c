@@ -256,6 +256,7 @@ mml_rd_ring_open(const char *path, struct mml_rd_ring **ret,
 	uint8_t page[MML_DISK_HEADER_SIZE];
 	struct stat st;
 	void *map = MAP_FAILED;
+	uint64_t idx_end, meta_end;
 	size_t map_len = 0, got;
 	ssize_t n;
 	int fd = -1, rc;
@@ -316,11 +317,16 @@ mml_rd_ring_open(const char *path, struct mml_rd_ring **ret,
 		goto out;
 	}
 	map_len = MML_DISK_HEADER_SIZE + (size_t)h.capacity;
-	/* The index is used only if the file has it whole. */
+	/* The index, then the metadata table, only if the file has it whole. */
+	idx_end = mml_idx_file_off(h.capacity) + mml_idx_size(h.capacity);
+	meta_end = mml_meta_file_off(h.capacity) + mml_meta_size(h.capacity);
 	if ((h.compat_flags & MML_COMPAT_INDEX) &&
-	    (uint64_t)st.st_size >= mml_disk_file_size(&h) &&
-	    mml_disk_file_size(&h) <= SIZE_MAX)
-		map_len = (size_t)mml_disk_file_size(&h);
+	    (uint64_t)st.st_size >= idx_end && idx_end <= SIZE_MAX) {
+		map_len = (size_t)idx_end;
+		if ((h.incompat_flags & MML_INCOMPAT_META) &&
+		    (uint64_t)st.st_size >= meta_end && meta_end <= SIZE_MAX)
+			map_len = (size_t)meta_end;
+	}
 	map = mmap(NULL, map_len, PROT_READ, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		rc = -errno;
@@ -356,6 +362,11 @@ mml_rd_ring_open(const char *path, struct mml_rd_ring **ret,
 		r->idx_shift = mml_idx_shift(h.capacity);
 	} else
 		r->idx_missing = (h.compat_flags & MML_COMPAT_INDEX) != 0;
+	if (map_len == meta_end && (h.incompat_flags & MML_INCOMPAT_META)) {
+		r->meta_table = r->map + mml_meta_file_off(h.capacity);
+		r->meta_slots = mml_meta_slots(h.capacity);
+	}
+	r->has_boots = (h.compat_flags & MML_COMPAT_BOOTS) != 0;
 	memcpy(r->ring_id, h.ring_id, sizeof(r->ring_id));
 	r->dev = st.st_dev;
 	r->ino = st.st_ino;
@@ -388,9 +399,105 @@ mml_rd_ring_free(struct mml_rd_ring *r)
 		sigbus_unregister(r->map);
 		(void)munmap(r->map, r->map_len);
 	}
+	free(r->meta_cache);
 	free(r->path);
 	free(r);
 	return NULL;
+}
+
+/* A slot verified once, kept for the entries that name it after. */
+struct mml_rd_meta_slot {
+	uint16_t	 slot;		/* 0: empty */
+	uint16_t	 gen;
+	uint32_t	 len;
+	uint64_t	 first_seq;
+	uint8_t		 block[MML_META_SLOT_ROOM];
+};
+
+#define META_CACHE	64
+
+int
+mml_rd_meta(struct mml_rd_ring *r, const struct mml_rec *rec,
+    const uint8_t **ret_block, size_t *ret_len)
+{
+	uint8_t copy[MML_META_SLOT_SIZE];
+	struct mml_meta_slot h;
+	struct mml_rd_meta_slot *c;
+	const uint8_t *p;
+	uint16_t i = mml_meta_ref_slot(rec->hdr.meta);
+	uint16_t g = mml_meta_ref_gen(rec->hdr.meta);
+
+	if (!(rec->hdr.flags & MML_REC_F_META))
+		return 0;
+	if (r->meta_table == NULL || i == 0 || i > r->meta_slots)
+		goto stale;
+	if (r->meta_cache == NULL) {
+		r->meta_cache = calloc(META_CACHE, sizeof(*r->meta_cache));
+		if (r->meta_cache == NULL)
+			goto stale;
+	}
+	p = r->meta_table + (size_t)(i - 1) * MML_META_SLOT_SIZE;
+	c = &r->meta_cache[i % META_CACHE];
+	/*
+	 * A slot's generation is written before the entries that name it,
+	 * and changes only once the tail passed them all: the header still
+	 * showing the generation and first seq we verified means the same
+	 * fields (a rewrite under way changes them first).
+	 */
+	memcpy(&h, p, sizeof(h));
+	if (c->slot == i && c->gen == g && h.gen == g &&
+	    h.first_seq == c->first_seq && c->first_seq <= rec->hdr.seq)
+		goto tail;
+	memcpy(copy, p, sizeof(copy));
+	if (mml_rd_sigbus_hit() || mml_meta_slot_check(copy, i,
+	    r->crc_seed) != 1)
+		goto stale;
+	memcpy(&h, copy, sizeof(h));
+	if (h.gen != g || h.first_seq > rec->hdr.seq)
+		goto stale;
+	c->slot = i;
+	c->gen = g;
+	c->len = h.len;
+	c->first_seq = h.first_seq;
+	memcpy(c->block, copy + sizeof(h), h.len);
+tail:
+	/* The entry itself may have gone while we looked. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (mml_rd_ring_tail_seq(r) > rec->hdr.seq)
+		goto stale;
+	*ret_block = c->block;
+	*ret_len = c->len;
+	return 1;
+stale:
+	r->meta_unavailable++;
+	return -ESTALE;
+}
+
+size_t
+mml_rd_boots_load(struct mml_rd_ring *r)
+{
+	struct mml_boot table[MML_BOOT_MAX];
+
+	r->n_boots = 0;
+	if (!r->has_boots)
+		return 0;
+	/* Entries numbered below this head have their boot in the copy. */
+	r->boots_head = mml_rd_ring_head_seq(r);
+	memcpy(table, r->map + MML_BOOT_TABLE_OFF, sizeof(table));
+	if (mml_rd_sigbus_hit())
+		return 0;
+	r->n_boots = mml_boots_sorted(table, r->crc_seed, r->boots, NULL);
+	return r->n_boots;
+}
+
+int
+mml_rd_boot_of(struct mml_rd_ring *r, uint64_t seq)
+{
+	if (!r->has_boots)
+		return -1;
+	if (r->boots_head == 0 || seq >= r->boots_head)
+		(void)mml_rd_boots_load(r);
+	return mml_boots_find(r->boots, r->n_boots, seq);
 }
 
 static uint64_t

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "disk.h"
+#include "tables.h"
 
 
 /* "s=" 32 hex digits ";i=" up to 16 hex digits, NUL. */
@@ -43,6 +44,23 @@ struct mml_rd_ring {
 	uint64_t	 idx_damaged;	/* slots a seek found not to match */
 	uint64_t	 idx_seeks;	/* seeks the index answered */
 	uint64_t	 idx_partial;	/* seeks it could not: slots not in use */
+	/*
+	 * The metadata table (MML_INCOMPAT_META), NULL if the ring has none
+	 * or the file does not hold it whole; slots verified lately.
+	 */
+	const uint8_t	*meta_table;
+	uint32_t	 meta_slots;
+	struct mml_rd_meta_slot *meta_cache;
+	uint64_t	 meta_unavailable;	/* entries whose slot did not hold their fields */
+	/*
+	 * The boot table (MML_COMPAT_BOOTS) as last copied, oldest first,
+	 * and head_seq before the copy: an entry at or past it may be of a
+	 * boot written since (mml_rd_boot_of() copies again).
+	 */
+	int		 has_boots;
+	struct mml_boot	 boots[MML_BOOT_MAX];
+	size_t		 n_boots;
+	uint64_t	 boots_head;
 	/* Whether a writer holds the ring's lock (mml_rd_ring_writer()). */
 	int		 writer;
 	uint64_t	 writer_ms;	/* when that was asked, CLOCK_MONOTONIC */
@@ -79,6 +97,39 @@ void	mml_rd_ring_header(const struct mml_rd_ring *r,
 /* Atomic loads of the dynamic header fields the reader polls. */
 uint64_t mml_rd_ring_tail_seq(const struct mml_rd_ring *r);
 uint64_t mml_rd_ring_head_seq(const struct mml_rd_ring *r);
+
+/*
+ * The trusted metadata of an entry (FORMAT.md, Metadata slots): rec is
+ * a record of r that checked (mml_rd_iter_next() gives such).  The slot
+ * its meta word names is copied and checked (CRC, generation, first
+ * seq), then the tail re-read; a slot verified for an earlier entry is
+ * used again if its header still shows that generation.  Returns 1 with
+ * its fields block in *ret_block, *ret_len (valid until the next call
+ * on r); 0 if the entry names no slot (its metadata, if any, is in its
+ * own fields block); -ESTALE if the slot no longer holds the entry's
+ * fields (the entry was overwritten meanwhile, or a power loss kept the
+ * entry but not its slot), counted in r->meta_unavailable.
+ * Example:
+ *
+ *	if (mml_rd_meta(r, &rec, &b, &len) == 1)
+ *		while (mml_fields_next(b, len, &off, &item, &il, &kl) > 0)
+ *			...
+ */
+int	mml_rd_meta(struct mml_rd_ring *r, const struct mml_rec *rec,
+	    const uint8_t **ret_block, size_t *ret_len);
+
+/*
+ * Copies the boot table again (r->boots, oldest first, r->n_boots).
+ * Returns the number of boots, 0 for a ring without the table.
+ */
+size_t	mml_rd_boots_load(struct mml_rd_ring *r);
+
+/*
+ * The boot of the entry numbered seq: its index in r->boots (copied
+ * again if seq is at or past r->boots_head), or -1 if it is older than
+ * every boot the table names (or the ring has no table).
+ */
+int	mml_rd_boot_of(struct mml_rd_ring *r, uint64_t seq);
 
 /*
  * Returns 1 if the ring should be reopened: its path now names another
