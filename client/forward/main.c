@@ -841,15 +841,12 @@ send_msg(struct fwd *f, const uint8_t *p, size_t len, int entry,
 static int
 export_init(struct fwd *f)
 {
-	struct mml_disk_header h;
-
 	if (f->exp_f == NULL) {
 		f->exp_f = open_memstream(&f->exp_buf, &f->exp_len);
 		if (f->exp_f == NULL)
 			return -ENOMEM;
 	}
-	mml_rd_ring_header(f->ring, &h);
-	mml_rd_fmt_init(&f->exp, f->exp_f, MML_RD_O_EXPORT, &h);
+	mml_rd_fmt_init(&f->exp, f->exp_f, MML_RD_O_EXPORT, f->ring);
 	return 0;
 }
 
