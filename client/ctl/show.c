@@ -46,7 +46,7 @@ struct filter {
 	int		 have_since, have_until;
 	uint64_t	 since_usec, until_usec;
 	struct mml_rd_match *match;	/* FIELD=VALUE, -u, -k */
-	const struct mml_rd_ring *ring;	/* ... whose fields it reads */
+	struct mml_rd_ring *ring;	/* ... whose fields it reads */
 	pcre2_code	*re;		/* -g */
 	pcre2_match_data *md;
 	size_t		 hl_from, hl_to;	/* what -g matched last */

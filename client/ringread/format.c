@@ -357,7 +357,7 @@ mml_rd_output_parse(const char *s)
 
 void
 mml_rd_fmt_init(struct mml_rd_fmt *f, FILE *out, enum mml_rd_output mode,
-    const struct mml_rd_ring *ring)
+    struct mml_rd_ring *ring)
 {
 	static const uint8_t zero[16];
 	struct mml_disk_header h;
@@ -845,7 +845,8 @@ format_bytes(char *buf, size_t cap, uint64_t v)
  * -o verbose, as journalctl prints it: the time with microseconds and
  * zone and the cursor, then every field on its own line, indented; a
  * value of several lines continues under itself; a value that is not
- * printable text is shown as its size.
+ * printable text is shown as its size.  Last, a line of our own if the
+ * entry's trusted metadata is unavailable.
  */
 static void
 fmt_verbose(struct mml_rd_fmt *f, const struct mml_rec *rec)
@@ -914,6 +915,14 @@ fmt_verbose(struct mml_rd_fmt *f, const struct mml_rec *rec)
 		}
 		(void)fputs_unlocked(off, out);
 	}
+	/*
+	 * Its slot was rewritten or lost (FORMAT.md, Metadata slots): the
+	 * fields above are all there is, and a reader should know that
+	 * _SYSTEMD_UNIT, _EXE and the like are missing, not absent.
+	 */
+	if (mml_rd_fields_meta_stale(&g.fi))
+		(void)fputs_unlocked("    (trusted metadata unavailable: the "
+		    "metadata slot this entry names no longer holds it)\n", out);
 }
 
 /*

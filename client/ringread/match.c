@@ -37,6 +37,7 @@ struct mml_rd_match {
 	unsigned	 group;
 	char		*buf;		/* a value, NUL-terminated, for globs */
 	size_t		 buf_cap;
+	uint64_t	 stale;		/* entries tested without metadata */
 };
 
 static int	 value_matches(struct mml_rd_match *, const struct value *,
@@ -236,8 +237,14 @@ value_matches(struct mml_rd_match *m, const struct value *val,
 	return fnmatch(val->s, m->buf, 0) == 0;
 }
 
+uint64_t
+mml_rd_match_stale(const struct mml_rd_match *m)
+{
+	return m->stale;
+}
+
 int
-mml_rd_match_test(struct mml_rd_match *m, const struct mml_rd_ring *ring,
+mml_rd_match_test(struct mml_rd_match *m, struct mml_rd_ring *ring,
     const struct mml_rec *rec)
 {
 	struct mml_rd_fields fi;
@@ -263,6 +270,8 @@ mml_rd_match_test(struct mml_rd_match *m, const struct mml_rd_ring *ring,
 				t->hit = value_matches(m, &t->vals[j], v, vl);
 		}
 	}
+	if (mml_rd_fields_meta_stale(&fi))
+		m->stale++;
 	/*
 	 * Terms are stored clause by clause, group by group: each clause
 	 * needs one group whose terms all hit.
