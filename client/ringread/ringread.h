@@ -132,6 +132,40 @@ size_t	mml_rd_boots_load(struct mml_rd_ring *r);
 int	mml_rd_boot_of(struct mml_rd_ring *r, uint64_t seq);
 
 /*
+ * A boot that still has entries in the ring, as --list-boots shows it
+ * and -b selects it: the entries numbered [first_seq, end_seq).
+ */
+struct mml_rd_boot_span {
+	uint8_t		 boot_id[16];
+	uint64_t	 first_seq;	/* its oldest entry still in the ring */
+	uint64_t	 end_seq;	/* the next boot's first seq; UINT64_MAX
+					   for the newest boot, which goes on */
+	int		 whole;		/* first_seq is the boot's first entry */
+	uint64_t	 first_realtime; /* the boot's first entry's times, */
+	uint64_t	 first_monotonic; /* from the table (even if not whole) */
+};
+
+/*
+ * The boots that have entries in the ring now (none overwritten
+ * entirely, none whose first entry is not written yet), oldest first,
+ * from a fresh copy of the boot table; no record is read.  Returns how
+ * many, 0 for a ring without the table.
+ */
+size_t	mml_rd_boot_spans(struct mml_rd_ring *r,
+	    struct mml_rd_boot_span ret[MML_BOOT_MAX]);
+
+/* What a check of every metadata slot found (mml_rd_meta_report()). */
+struct mml_rd_meta_report {
+	uint32_t	 slots;		/* 0: the ring has no table */
+	uint32_t	 written;	/* holding a sender's fields */
+	uint32_t	 damaged;	/* not checking: their entries show none */
+};
+
+/* Copies and checks every slot of r's metadata table. */
+void	mml_rd_meta_report(struct mml_rd_ring *r,
+	    struct mml_rd_meta_report *ret);
+
+/*
  * Returns 1 if the ring should be reopened: its path now names another
  * file, the header in our mapping no longer checks, or it names another
  * ring; 0 if not.  A missing path counts as not changed, since a daemon
