@@ -77,7 +77,8 @@ RINGREAD_SRC	:= client/ringread/read.c client/ringread/format.c \
 CTL_SRC		:= client/ctl/main.c client/ctl/opts.c client/ctl/util.c \
 		   client/ctl/show.c client/ctl/write.c client/ctl/run.c \
 		   client/ctl/status.c client/ctl/verify.c client/ctl/dump.c \
-		   client/ctl/control.c client/ctl/pager.c $(RINGREAD_SRC)
+		   client/ctl/control.c client/ctl/pager.c client/ctl/boots.c \
+		   $(RINGREAD_SRC)
 FWD_SRC		:= client/forward/main.c client/forward/msg.c \
 		   client/forward/relp.c client/forward/out.c $(RINGREAD_SRC)
 

@@ -302,6 +302,21 @@ mml_rd_time_iso(char *buf, size_t cap, uint64_t usec)
 }
 
 void
+mml_rd_time_full(char *buf, size_t cap, uint64_t usec, int utc)
+{
+	struct tm tm;
+	time_t t = (time_t)(usec / 1000000);
+	size_t n;
+
+	if ((utc ? gmtime_r(&t, &tm) : localtime_r(&t, &tm)) == NULL ||
+	    (n = strftime(buf, cap, "%a %Y-%m-%d %H:%M:%S", &tm)) == 0) {
+		(void)snprintf(buf, cap, "@%lld", (long long)t);
+		return;
+	}
+	(void)snprintf(buf + n, cap - n, " %s", utc ? "UTC" : tm.tm_zone);
+}
+
+void
 mml_rd_hexdump(FILE *out, const char *prefix, const uint8_t *p, size_t len)
 {
 	size_t i, j;
@@ -555,10 +570,7 @@ fmt_short(struct mml_rd_fmt *f, const struct mml_rec *rec)
 			    zone, zone + 3);
 	} else if (f->mode == MML_RD_O_SHORT_FULL ||
 	    f->mode == MML_RD_O_WITH_UNIT) {
-		/* systemd's format_timestamp(), which --since reads back. */
-		n = strftime(when, sizeof(when), "%a %Y-%m-%d %H:%M:%S", &tm);
-		(void)snprintf(when + n, sizeof(when) - n, " %s", f->utc ? "UTC" :
-		    tm.tm_zone);
+		mml_rd_time_full(when, sizeof(when), h->realtime_usec, f->utc);
 	} else if (f->mode == MML_RD_O_SHORT_PRECISE) {
 		(void)snprintf(when, sizeof(when),
 		    "%s %02d %02d:%02d:%02d.%06u", months[tm.tm_mon % 12],

@@ -37,7 +37,7 @@ struct mml_rd_match {
 	unsigned	 group;
 	char		*buf;		/* a value, NUL-terminated, for globs */
 	size_t		 buf_cap;
-	uint64_t	 stale;		/* entries tested without metadata */
+	int		 stale;		/* the last entry had no metadata */
 };
 
 static int	 value_matches(struct mml_rd_match *, const struct value *,
@@ -237,7 +237,7 @@ value_matches(struct mml_rd_match *m, const struct value *val,
 	return fnmatch(val->s, m->buf, 0) == 0;
 }
 
-uint64_t
+int
 mml_rd_match_stale(const struct mml_rd_match *m)
 {
 	return m->stale;
@@ -255,6 +255,7 @@ mml_rd_match_test(struct mml_rd_match *m, struct mml_rd_ring *ring,
 	unsigned c, g;
 	int clause_ok, group_ok;
 
+	m->stale = 0;
 	if (m->n_terms == 0)
 		return 1;
 	for (i = 0; i < m->n_terms; i++)
@@ -270,8 +271,7 @@ mml_rd_match_test(struct mml_rd_match *m, struct mml_rd_ring *ring,
 				t->hit = value_matches(m, &t->vals[j], v, vl);
 		}
 	}
-	if (mml_rd_fields_meta_stale(&fi))
-		m->stale++;
+	m->stale = mml_rd_fields_meta_stale(&fi);
 	/*
 	 * Terms are stored clause by clause, group by group: each clause
 	 * needs one group whose terms all hit.

@@ -441,11 +441,11 @@ int	mml_rd_match_empty(const struct mml_rd_match *m);
 int	mml_rd_match_test(struct mml_rd_match *m,
 	    struct mml_rd_ring *ring, const struct mml_rec *rec);
 /*
- * How many entries mml_rd_match_test() judged without their trusted
- * metadata (mml_rd_fields_meta_stale()): a match on those fields could
- * not see them.
+ * Whether the last mml_rd_match_test() judged its entry without its
+ * trusted metadata (mml_rd_fields_meta_stale()): a term on those fields
+ * could not see them.  1 or 0.
  */
-uint64_t mml_rd_match_stale(const struct mml_rd_match *m);
+int	mml_rd_match_stale(const struct mml_rd_match *m);
 
 /* Output formats of `show`. */
 enum mml_rd_output {
@@ -561,6 +561,13 @@ size_t	mml_rd_utf8_seq(const uint8_t *p, size_t left, uint32_t *ret_cp);
  */
 void	mml_rd_hexdump(FILE *out, const char *prefix, const uint8_t *p,
 	    size_t len);
+
+/*
+ * Formats a CLOCK_REALTIME time in usec as systemd's format_timestamp()
+ * does, which --since reads back: "Tue 2023-11-14 22:13:20 CET", local
+ * or (utc set) UTC.
+ */
+void	mml_rd_time_full(char *buf, size_t cap, uint64_t usec, int utc);
 
 /* Formats a CLOCK_REALTIME time in usec as local ISO 8601 with zone. */
 void	mml_rd_time_iso(char *buf, size_t cap, uint64_t usec);
