@@ -41,6 +41,9 @@ _Static_assert(MML_META_MAX == MML_META_SLOT_ROOM, "a sender's fields fill a slo
 /* Entries a pid may go in, from its hash on. */
 #define CACHE_WAYS		8
 
+/* Hash buckets of a pool. */
+#define POOL_BUCKETS		256
+
 struct cache_ent {
 	pid_t			 pid;		/* 0: unused */
 	uid_t			 uid;
@@ -59,6 +62,18 @@ struct mml_meta_cache {
 	struct mml_meta_cache_stats st;
 	struct mml_meta		 scratch;	/* for pid 0, no memory */
 	struct cache_ent	 ent[];
+};
+
+/* A block held by connections; m first, so that m's address is the entry's. */
+struct pool_ent {
+	struct mml_meta		 m;
+	struct pool_ent		*next;		/* in its bucket */
+	unsigned long		 refs;
+};
+
+struct mml_meta_pool {
+	size_t			 count;
+	struct pool_ent		*bucket[POOL_BUCKETS];
 };
 
 struct field {
@@ -897,4 +912,78 @@ mml_meta_cache_stats(const struct mml_meta_cache *c,
     struct mml_meta_cache_stats *ret)
 {
 	*ret = c->st;
+}
+
+struct mml_meta_pool *
+mml_meta_pool_new(void)
+{
+	return calloc(1, sizeof(struct mml_meta_pool));
+}
+
+struct mml_meta_pool *
+mml_meta_pool_free(struct mml_meta_pool *p)
+{
+	struct pool_ent *e, *next;
+	size_t i;
+
+	if (p == NULL)
+		return NULL;
+	for (i = 0; i < POOL_BUCKETS; i++)
+		for (e = p->bucket[i]; e != NULL; e = next) {
+			next = e->next;
+			free(e);
+		}
+	free(p);
+	return NULL;
+}
+
+const struct mml_meta *
+mml_meta_pool_hold(struct mml_meta_pool *p, const struct mml_meta *m)
+{
+	struct pool_ent **b = &p->bucket[m->hash % POOL_BUCKETS], *e;
+
+	for (e = *b; e != NULL; e = e->next)
+		if (e->m.hash == m->hash && e->m.len == m->len &&
+		    memcmp(e->m.block, m->block, m->len) == 0) {
+			e->refs++;
+			return &e->m;
+		}
+	e = malloc(sizeof(*e));
+	if (e == NULL)
+		return NULL;
+	e->m.hash = m->hash;
+	e->m.len = m->len;
+	memcpy(e->m.block, m->block, m->len);
+	e->refs = 1;
+	e->next = *b;
+	*b = e;
+	p->count++;
+	return &e->m;
+}
+
+void
+mml_meta_pool_drop(struct mml_meta_pool *p, const struct mml_meta *m)
+{
+	struct pool_ent **pp, *e;
+
+	if (m == NULL)
+		return;
+	for (pp = &p->bucket[m->hash % POOL_BUCKETS]; *pp != NULL;
+	    pp = &(*pp)->next) {
+		e = *pp;
+		if (&e->m != m)
+			continue;
+		if (--e->refs == 0) {
+			*pp = e->next;
+			free(e);
+			p->count--;
+		}
+		return;
+	}
+}
+
+size_t
+mml_meta_pool_count(const struct mml_meta_pool *p)
+{
+	return p->count;
 }

@@ -208,4 +208,30 @@ const struct mml_meta *mml_meta_cache_get(struct mml_meta_cache *c,
 void	mml_meta_cache_stats(const struct mml_meta_cache *c,
 	    struct mml_meta_cache_stats *ret);
 
+/*
+ * The metadata connections hold (struct mml_meta_pool): one copy of each
+ * distinct fields block, however many connections hold it (a process
+ * that opens two thousand connections costs one), freed when the last
+ * lets go.  Memory: about MML_META_MAX bytes per distinct block held.
+ */
+struct mml_meta_pool;
+
+/* An empty pool; NULL only when out of memory. */
+struct mml_meta_pool *mml_meta_pool_new(void);
+/* Frees the pool and whatever is still held in it; accepts NULL. */
+struct mml_meta_pool *mml_meta_pool_free(struct mml_meta_pool *p);
+
+/*
+ * A copy of m held once more: the pool's copy of the same fields if it
+ * has one, else a new one.  Valid until as many mml_meta_pool_drop()
+ * calls as holds.  NULL only when out of memory.
+ * Example: c->meta = mml_meta_pool_hold(p, &gathered);
+ */
+const struct mml_meta *mml_meta_pool_hold(struct mml_meta_pool *p,
+	    const struct mml_meta *m);
+/* Lets go of m, a result of mml_meta_pool_hold(); accepts NULL. */
+void	mml_meta_pool_drop(struct mml_meta_pool *p, const struct mml_meta *m);
+/* Distinct blocks held. */
+size_t	mml_meta_pool_count(const struct mml_meta_pool *p);
+
 #endif /* MML_META_H */

@@ -31,6 +31,7 @@
 #include "../daemon/journal_in.h"
 #include "../daemon/kmsg_in.h"
 #include "../daemon/log.h"
+#include "../daemon/meta.h"
 #include "../daemon/ratelimit.h"
 #include "../daemon/ring.h"
 #include "../daemon/server.h"
@@ -163,16 +164,15 @@ ring_get(uint64_t seq, struct mml_rec *ret)
 	ck_abort_msg("no record with seq %llu", (unsigned long long)seq);
 }
 
-/* Field key of the record of seq, NUL-terminated into out; 0 if absent. */
+/* Field key of block[0, block_len), NUL-terminated into out; 0 if absent. */
 static int
-field(uint64_t seq, const char *key, char *out, size_t cap)
+block_field(const uint8_t *block, size_t block_len, const char *key,
+    char *out, size_t cap)
 {
 	const uint8_t *item;
-	struct mml_rec d;
 	size_t off = 0, len, klen;
 
-	ring_get(seq, &d);
-	while (mml_fields_next(d.fields, d.hdr.fields_len, &off, &item, &len,
+	while (mml_fields_next(block, block_len, &off, &item, &len,
 	    &klen) > 0) {
 		if (klen != strlen(key) || memcmp(item, key, klen) != 0)
 			continue;
@@ -182,6 +182,44 @@ field(uint64_t seq, const char *key, char *out, size_t cap)
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * Field key of the record of seq, NUL-terminated into out; 0 if absent:
+ * in its fields block, or in the metadata slot it names.
+ */
+static int
+field(uint64_t seq, const char *key, char *out, size_t cap)
+{
+	static struct mml_meta m;
+	struct mml_rec d;
+
+	ring_get(seq, &d);
+	if (block_field(d.fields, d.hdr.fields_len, key, out, cap))
+		return 1;
+	mml_ring_meta_of(ring, &d, &m);
+	return block_field(m.block, m.len, key, out, cap);
+}
+
+/* How many times key is in the record of seq, block and slot together. */
+static unsigned
+field_count(uint64_t seq, const char *key)
+{
+	static struct mml_meta m;
+	const uint8_t *item;
+	struct mml_rec d;
+	size_t off = 0, len, klen;
+	unsigned n = 0;
+
+	ring_get(seq, &d);
+	while (mml_fields_next(d.fields, d.hdr.fields_len, &off, &item, &len,
+	    &klen) > 0)
+		n += klen == strlen(key) && memcmp(item, key, klen) == 0;
+	mml_ring_meta_of(ring, &d, &m);
+	off = 0;
+	while (mml_fields_next(m.block, m.len, &off, &item, &len, &klen) > 0)
+		n += klen == strlen(key) && memcmp(item, key, klen) == 0;
+	return n;
 }
 
 static void
@@ -253,7 +291,7 @@ START_TEST(test_submit)
 {
 	static char msg[6000];
 	uint8_t fb[256], trusted[64];
-	struct mml_sender who = { 42, 7, 8, 4, "comm" };
+	struct mml_sender who = { 42, 7, 8, 4, "comm", NULL };
 	struct mml_ent e;
 	struct mml_rec d;
 	size_t tl = 0;
@@ -308,7 +346,7 @@ START_TEST(test_submit_small_buffer)
 {
 	static char msg[5000];
 	uint8_t fb[16], copy[16];
-	struct mml_sender who = { 1, 0, 0, 0, "" };
+	struct mml_sender who = { 1, 0, 0, 0, "", NULL };
 	struct mml_ent e;
 
 	memset(msg, 'x', sizeof(msg));
@@ -336,13 +374,14 @@ END_TEST
 
 /*
  * Our own protocol: the frame is never written to, an entry over the
- * limit is cut from a copy, and none gets _TRANSPORT (intake.c).
+ * limit is cut from a copy, and each gets _TRANSPORT=mmlog once, from
+ * its metadata slot (DESIGN.md, Field names).
  */
 START_TEST(test_submit_wire)
 {
 	static uint8_t frame[MML_FRAME_MAX], copy[MML_FRAME_MAX];
 	static char msg[8000];
-	struct mml_sender who = { 5, 0, 0, 0, "" };
+	struct mml_sender who = { 5, 0, 0, 0, "", NULL };
 	struct mml_frame f;
 	struct mml_entry we;
 	size_t len, off = 0;
@@ -360,7 +399,10 @@ START_TEST(test_submit_wire)
 		ck_assert_int_ge(mml_intake_submit_wire(in, &who, &we, NULL), 0);
 	ck_assert_mem_eq(frame, copy, len);
 	expect_field(1, "A", "1");
-	ck_assert_int_eq(field(1, "_TRANSPORT", v, sizeof(v)), 0);
+	expect_field(1, "_TRANSPORT", "mmlog");
+	ck_assert_uint_eq(field_count(1, "_TRANSPORT"), 1);
+	expect_field(2, "_TRANSPORT", "mmlog");
+	ck_assert_int_eq(field(2, "_TRANSPORT", v, sizeof(v)), 1);
 	expect_field(2, "MMLOG_ORIGINAL_SIZE", "8008");
 	ck_assert_uint_eq(counts(MML_TRANSPORT_MMLOG)->truncated, 1);
 }
@@ -370,7 +412,7 @@ END_TEST
 START_TEST(test_submit_rate_limit)
 {
 	uint8_t fb[64];
-	struct mml_sender who = { 9, 1000, 1000, 0, "" };
+	struct mml_sender who = { 9, 1000, 1000, 0, "", NULL };
 	struct mml_ent e;
 	int i, r;
 
