@@ -9,15 +9,17 @@
  * priority, the sender's pid, uid and gid, all of which the daemon set),
  * its strings (comm, tag, message) and its fields block (the client's
  * KEY=VALUE items, and the daemon's own: _TRANSPORT, SYSLOG_FACILITY,
- * SYSLOG_PID, _LINE_BREAK, MMLOG_ORIGINAL_SIZE...).  The ring's header
- * Two places beside the record complete it (proto/FORMAT.md): the
- * metadata slot its header names (mml_rd_meta(): the sender's trusted
- * fields, _TRANSPORT, _EXE, _CMDLINE, _SYSTEMD_UNIT..., kept once for
- * every entry of the same sender), yielded last, by STAGE_META; and the
- * boot table, which says which boot the entry belongs to (_BOOT_ID; its
- * __MONOTONIC_TIMESTAMP is of that boot's clock, as the daemon stamped
- * it).  An entry the daemon could give no slot carries the same fields
- * inline, in its fields block, and is shown the same.
+ * SYSLOG_PID, _LINE_BREAK, MMLOG_ORIGINAL_SIZE...).  Two places beside
+ * the record complete it (proto/FORMAT.md): the metadata slot its header
+ * names (mml_rd_meta(): the sender's trusted fields, _TRANSPORT, _EXE,
+ * _CMDLINE, _SYSTEMD_UNIT..., kept once for every entry of the same
+ * sender), yielded last, by STAGE_META; and the boot table, which says
+ * which boot the entry belongs to (_BOOT_ID; its __MONOTONIC_TIMESTAMP
+ * is of that boot's clock, as the daemon stamped it).  An entry the
+ * daemon could give no slot carries the same fields inline, in its
+ * fields block, and is shown the same.  A caller that looks for some
+ * fields only (a match) skips the sources of the others
+ * (mml_rd_fields_only()).
  *
  * _BOOT_ID is yielded once, from the first of: the boot table; the
  * slot's _BOOT_ID (an entry older than every boot the table still
