@@ -72,11 +72,13 @@ DAEMON_SRC	:= daemon/main.c $(DAEMON_LIB_SRC)
 CLIENT_SRC	:= client/lib/client.c client/lib/sock.c
 RINGREAD_SRC	:= client/ringread/read.c client/ringread/format.c \
 		   client/ringread/cursor.c client/ringread/follow.c \
-		   client/ringread/fields.c client/ringread/match.c
+		   client/ringread/fields.c client/ringread/match.c \
+		   client/ringread/tables.c
 CTL_SRC		:= client/ctl/main.c client/ctl/opts.c client/ctl/util.c \
 		   client/ctl/show.c client/ctl/write.c client/ctl/run.c \
 		   client/ctl/status.c client/ctl/verify.c client/ctl/dump.c \
-		   client/ctl/control.c client/ctl/pager.c $(RINGREAD_SRC)
+		   client/ctl/control.c client/ctl/pager.c client/ctl/boots.c \
+		   $(RINGREAD_SRC)
 FWD_SRC		:= client/forward/main.c client/forward/msg.c \
 		   client/forward/relp.c client/forward/out.c $(RINGREAD_SRC)
 
@@ -156,7 +158,7 @@ $(MMLOGFWD): $(call obj,$(FWD_SRC) $(PROTO_SRC)) $(LIBA)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $(call obj,$(FWD_SRC) $(PROTO_SRC)) $(LIBA) \
 	    $(GNUTLS_LIBS) $(CURL_LIBS) $(SYSTEMD_LIBS) -lpthread
 
-$(CHECKBIN): $(call obj,$(TEST_SRC) $(DAEMON_LIB_SRC) $(PROTO_SRC) client/forward/msg.c client/forward/relp.c client/ringread/format.c client/ringread/fields.c client/ringread/match.c client/ringread/read.c client/ringread/cursor.c $(CLIENT_SRC))
+$(CHECKBIN): $(call obj,$(TEST_SRC) $(DAEMON_LIB_SRC) $(PROTO_SRC) client/forward/msg.c client/forward/relp.c client/ringread/format.c client/ringread/fields.c client/ringread/match.c client/ringread/read.c client/ringread/tables.c client/ringread/cursor.c $(CLIENT_SRC))
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
 
 $(BENCHBIN): $(call obj,$(BENCH_SRC) $(PROTO_SRC)) $(LIBA)
@@ -228,7 +230,8 @@ FUZZ_ENV	:= ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_nu
 # Per harness: its sources besides tests/fuzz/fuzz_NAME.c and fuzz_util.c.
 FUZZ_SRC_wire	:= $(PROTO_SRC)
 FUZZ_SRC_server	:= $(DAEMON_LIB_SRC) $(PROTO_SRC)
-FUZZ_SRC_ring	:= $(DAEMON_LIB_SRC) $(PROTO_SRC) client/ringread/read.c
+FUZZ_SRC_ring	:= $(DAEMON_LIB_SRC) $(PROTO_SRC) client/ringread/read.c \
+		   client/ringread/tables.c
 FUZZ_SRC_journal := daemon/journal.c daemon/entry.c $(PROTO_SRC)
 FUZZ_SRC_stream	:= daemon/stream.c daemon/entry.c $(PROTO_SRC)
 FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c daemon/conf.c daemon/log.c \

@@ -57,7 +57,7 @@ fake_field(struct fake *f, const char *kv)
 
 /* Every field as "K=V\n", in the iterator's order. */
 static char *
-all_fields(const struct mml_rd_ring *ring, const struct mml_rec *rec,
+all_fields(struct mml_rd_ring *ring, const struct mml_rec *rec,
     unsigned flags)
 {
 	static char out[4096];

@@ -37,6 +37,7 @@ struct mml_rd_match {
 	unsigned	 group;
 	char		*buf;		/* a value, NUL-terminated, for globs */
 	size_t		 buf_cap;
+	int		 stale;		/* the last entry had no metadata */
 };
 
 static int	 value_matches(struct mml_rd_match *, const struct value *,
@@ -237,7 +238,13 @@ value_matches(struct mml_rd_match *m, const struct value *val,
 }
 
 int
-mml_rd_match_test(struct mml_rd_match *m, const struct mml_rd_ring *ring,
+mml_rd_match_stale(const struct mml_rd_match *m)
+{
+	return m->stale;
+}
+
+int
+mml_rd_match_test(struct mml_rd_match *m, struct mml_rd_ring *ring,
     const struct mml_rec *rec)
 {
 	struct mml_rd_fields fi;
@@ -248,6 +255,7 @@ mml_rd_match_test(struct mml_rd_match *m, const struct mml_rd_ring *ring,
 	unsigned c, g;
 	int clause_ok, group_ok;
 
+	m->stale = 0;
 	if (m->n_terms == 0)
 		return 1;
 	for (i = 0; i < m->n_terms; i++)
@@ -263,6 +271,7 @@ mml_rd_match_test(struct mml_rd_match *m, const struct mml_rd_ring *ring,
 				t->hit = value_matches(m, &t->vals[j], v, vl);
 		}
 	}
+	m->stale = mml_rd_fields_meta_stale(&fi);
 	/*
 	 * Terms are stored clause by clause, group by group: each clause
 	 * needs one group whose terms all hit.
