@@ -9,7 +9,8 @@
  * a unit in its header.  After sending it stays -w seconds, so that the
  * daemon finds it in /proc.
  *
- * usage: metapeer [-n N] [-w SECONDS] MODE SOCKET MESSAGE [UNIT]
+ * usage: metapeer [-d USEC] [-n N] [-w SECONDS] MODE SOCKET MESSAGE [UNIT]
+ *   -d       a pause between two entries
  *   syslog   N datagrams "<14>1 - - metapeer - - [_SYSTEMD_UNIT@1
  *            u=\"forged.service\"] MESSAGE" (RFC 5424), " I" after
  *            MESSAGE when N > 1
@@ -77,12 +78,13 @@ main(int argc, char **argv)
 {
 	static char buf[8192];
 	const char *mode, *path, *msg, *unit = "";
-	long i, n = 1, wait_s = 0;
+	long i, n = 1, wait_s = 0, delay = 0;
 	char num[24];
 	int ch, fd, len;
 
-	while ((ch = getopt(argc, argv, "n:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:n:w:")) != -1) {
 		switch (ch) {
+		case 'd': delay = atol(optarg); break;
 		case 'n': n = atol(optarg); break;
 		case 'w': wait_s = atol(optarg); break;
 		default: return 2;
@@ -104,6 +106,8 @@ main(int argc, char **argv)
 		for (i = 1; i <= n; i++) {
 			len = snprintf(buf, sizeof(buf), "%s\n", msg);
 			send_all(fd, buf, (size_t)len);
+			if (delay > 0)
+				(void)usleep((useconds_t)delay);
 		}
 	} else if (strcmp(mode, "syslog") == 0 ||
 	    strcmp(mode, "journal") == 0) {
@@ -121,6 +125,8 @@ main(int argc, char **argv)
 				    "SYSLOG_IDENTIFIER=metapeer\n%s", msg, num,
 				    forged);
 			send_all(fd, buf, (size_t)len);
+			if (delay > 0)
+				(void)usleep((useconds_t)delay);
 		}
 	} else
 		return 2;
