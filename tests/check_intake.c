@@ -989,21 +989,17 @@ START_TEST(test_meta_connections)
 	pid_t child;
 	int st;
 
-	a = mml_intake_meta_get(in, MML_TRANSPORT_MMLOG, getpid(), getuid(),
-	    getgid(), NULL);
-	b = mml_intake_meta_get(in, MML_TRANSPORT_MMLOG, getpid(), getuid(),
-	    getgid(), NULL);
+	a = mml_intake_meta_get(in, MML_TRANSPORT_MMLOG, getpid(), NULL);
+	b = mml_intake_meta_get(in, MML_TRANSPORT_MMLOG, getpid(), NULL);
 	ck_assert_ptr_eq(a, b);
 	ck_assert_uint_eq(mml_intake_meta_held(in), 1);
 	self_meta("mmlog", NULL, &want);
 	ck_assert_uint_eq(a->len, want.len);
 	ck_assert_mem_eq(a->block, want.block, want.len);
-	c = mml_intake_meta_get(in, MML_TRANSPORT_STDOUT, getpid(), getuid(),
-	    getgid(), NULL);
+	c = mml_intake_meta_get(in, MML_TRANSPORT_STDOUT, getpid(), NULL);
 	ck_assert_ptr_ne(a, c);
 	ck_assert_uint_eq(mml_intake_meta_held(in), 2);
-	f = mml_intake_meta_get(in, MML_TRANSPORT_STDOUT, getpid(), getuid(),
-	    getgid(), "fb.service");
+	f = mml_intake_meta_get(in, MML_TRANSPORT_STDOUT, getpid(), "fb.service");
 	self_meta("stdout", "fb.service", &want);
 	ck_assert_uint_eq(f->len, want.len);
 	ck_assert_mem_eq(f->block, want.block, want.len);
@@ -1020,7 +1016,7 @@ START_TEST(test_meta_connections)
 	expect_self_meta(1, "mmlog", NULL);
 
 	/* Nobody, and a process that is gone: the host's and _TRANSPORT. */
-	z = mml_intake_meta_get(in, MML_TRANSPORT_MMLOG, 0, 0, 0, NULL);
+	z = mml_intake_meta_get(in, MML_TRANSPORT_MMLOG, 0, NULL);
 	ck_assert_int_eq(block_field(z->block, z->len, "_TRANSPORT", v,
 	    sizeof(v)), 1);
 	ck_assert_str_eq(v, "mmlog");
@@ -1033,7 +1029,7 @@ START_TEST(test_meta_connections)
 	if (child == 0)
 		_exit(0);
 	ck_assert_int_eq(waitpid(child, &st, 0), child);
-	g = mml_intake_meta_get(in, MML_TRANSPORT_MMLOG, child, 0, 0, NULL);
+	g = mml_intake_meta_get(in, MML_TRANSPORT_MMLOG, child, NULL);
 	ck_assert_int_eq(block_field(g->block, g->len, "_EXE", v,
 	    sizeof(v)), 0);
 	ck_assert_int_eq(block_field(g->block, g->len, "_BOOT_ID", v,
