@@ -546,23 +546,20 @@ mml_intake_sender(struct mml_intake *in, enum mml_transport t, pid_t pid,
 
 const struct mml_meta *
 mml_intake_meta_get(struct mml_intake *in, enum mml_transport t, pid_t pid,
-    uid_t uid, gid_t gid, const char *unit_fallback)
+    const char *unit_fallback)
 {
-	struct mml_meta_cache *mc;
-	const struct mml_meta *got, *held;
+	const struct mml_meta *held;
 
 	if (pid <= 0)
 		return &in->bare[t];
-	mc = unit_fallback == NULL ? cache_of(in, t) : NULL;
-	if (mc != NULL) {
-		got = mml_meta_cache_get(mc, pid, uid, gid,
-		    mml_now_usec(CLOCK_MONOTONIC) / 1000);
-	} else {
-		(void)mml_meta_gather(&in->host, pid, transport_names[t],
-		    unit_fallback, &in->scratch, NULL);
-		got = &in->scratch;
-	}
-	held = mml_meta_pool_hold(in->pool, got);
+	/*
+	 * Gathered now, not through the cache: the process that connected
+	 * may have exec'd, or its pid been reused, since the cache last
+	 * looked, and a connection keeps what it gets for its life.
+	 */
+	(void)mml_meta_gather(&in->host, pid, transport_names[t],
+	    unit_fallback, &in->scratch, NULL);
+	held = mml_meta_pool_hold(in->pool, &in->scratch);
 	return held != NULL ? held : &in->bare[t];
 }
 

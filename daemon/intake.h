@@ -200,25 +200,25 @@ void	mml_intake_sender(struct mml_intake *in, enum mml_transport t,
 	    pid_t pid, uid_t uid, gid_t gid, struct mml_sender *ret);
 
 /*
- * The trusted metadata of a connection's peer pid/uid/gid (SO_PEERCRED)
- * for transport t, held for the connection until mml_intake_meta_put():
- * through t's cache (a process that connects again and again is read
- * once a second at most), or, with unit_fallback (the unit a trusted
- * stream header named: mml_meta_gather()), gathered now.  Connections
- * with the same metadata share one copy.  Never NULL: when memory runs
- * out, the host's metadata for t (which mml_intake_meta_put() ignores).
+ * The trusted metadata of a connection's peer pid (SO_PEERCRED) for
+ * transport t, gathered now (never from the datagrams' cache: it is
+ * kept for the connection's life) and held until mml_intake_meta_put();
+ * unit_fallback is the unit a trusted stream header named, or NULL
+ * (mml_meta_gather()).  Connections with the same metadata share one
+ * copy.  Never NULL: when memory runs out, the host's metadata for t
+ * (which mml_intake_meta_put() ignores).
  * Example: c->meta = mml_intake_meta_get(in, MML_TRANSPORT_MMLOG,
- *     cred.pid, cred.uid, cred.gid, NULL);
+ *     cred.pid, NULL);
  */
 const struct mml_meta *mml_intake_meta_get(struct mml_intake *in,
-	    enum mml_transport t, pid_t pid, uid_t uid, gid_t gid,
-	    const char *unit_fallback);
+	    enum mml_transport t, pid_t pid, const char *unit_fallback);
 /* Lets go of a result of mml_intake_meta_get(); accepts NULL. */
 void	mml_intake_meta_put(struct mml_intake *in, const struct mml_meta *m);
 
 /*
- * For tests and measurements: t's cache counters (zeros if it has none
- * yet), and how many distinct metadata connections hold.
+ * For tests and measurements: t's cache counters (zeros if it has none:
+ * the connected transports never do), and how many distinct metadata
+ * connections hold.
  */
 void	mml_intake_meta_stats(const struct mml_intake *in,
 	    enum mml_transport t, struct mml_meta_cache_stats *ret);

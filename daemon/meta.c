@@ -1,12 +1,12 @@
 /*
  * meta.c: the trusted metadata of a sender (meta.h).
  *
- * Three parts, top to bottom: the cgroup path's units, derived as
+ * Four parts, top to bottom: the cgroup path's units, derived as
  * systemd 252's src/basic/cgroup-util.c derives them (the rules are
  * restated here from its behaviour, one function each: a unit name's
  * validity, the slices, the user manager, the session); the /proc
  * readers and the fields block of one sender; the per-pid cache for
- * datagram senders.
+ * datagram senders; the pool of what connections hold.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -22,8 +22,10 @@
  *
  * Gathered into one fields block (PROTOCOL.md's encoding) of at most
  * MML_META_MAX bytes, the size of a metadata slot's room in the ring:
- * once per connection for connected transports, and through a small
- * per-pid cache (struct mml_meta_cache) for datagrams.
+ * once per connection for connected transports (held in a struct
+ * mml_meta_pool, one copy for the connections that share it), and
+ * through a small per-pid cache (struct mml_meta_cache) for datagrams.
+ * intake.c keeps both, for every intake.
  *
  * The cgroup derivation and the /proc parsers are pure and tested by
  * tables (tests/check_meta.c); the rest reads /proc.

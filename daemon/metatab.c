@@ -8,6 +8,7 @@
  * head is always the slot to free first, and finding a free slot is a
  * look at the head.  20 bytes a slot: 1.3 MiB for the largest table.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,7 @@ struct mml_metatab {
 	uint16_t	*buckets;
 	uint16_t	 head, tail;	/* oldest and newest of the list */
 	uint32_t	 dirty_lo, dirty_hi;	/* slots written: [lo, hi] */
+	uint64_t	*recount;	/* newest seq naming each slot, 1..n */
 	struct mml_metatab_stats st;
 	struct slot	 s[];		/* 1..n; s[0] unused */
 };
@@ -44,6 +46,7 @@ static void	 chain_add(struct mml_metatab *, uint16_t, uint32_t);
 static void	 chain_del(struct mml_metatab *, uint16_t);
 static void	 mark_dirty(struct mml_metatab *, uint16_t);
 static int	 by_last_seq(const void *, const void *, void *);
+static int	 list_sort(struct mml_metatab *);
 
 static uint8_t *
 slot_at(const struct mml_metatab *t, uint16_t i)
@@ -131,13 +134,32 @@ by_last_seq(const void *a, const void *b, void *arg)
 	return i < j ? -1 : i > j;
 }
 
+/* Puts every slot in the list, by last_seq.  Returns 0 or -ENOMEM. */
+static int
+list_sort(struct mml_metatab *t)
+{
+	uint16_t *order;
+	uint32_t i;
+
+	order = malloc((size_t)t->n * sizeof(*order));
+	if (order == NULL)
+		return -ENOMEM;
+	for (i = 0; i < t->n; i++)
+		order[i] = (uint16_t)(i + 1);
+	qsort_r(order, t->n, sizeof(*order), by_last_seq, t);
+	t->head = t->tail = 0;
+	for (i = 0; i < t->n; i++)
+		list_append(t, order[i]);
+	free(order);
+	return 0;
+}
+
 struct mml_metatab *
 mml_metatab_open(uint8_t *table, uint32_t n, uint32_t seed, int clean,
     uint64_t start_seq)
 {
 	struct mml_meta_slot h;
 	struct mml_metatab *t;
-	uint16_t *order;
 	uint32_t buckets = 1, i;
 	int st;
 
@@ -146,10 +168,8 @@ mml_metatab_open(uint8_t *table, uint32_t n, uint32_t seed, int clean,
 	while (buckets < n)
 		buckets <<= 1;
 	t = calloc(1, sizeof(*t) + ((size_t)n + 1) * sizeof(t->s[0]));
-	order = malloc((size_t)n * sizeof(*order));
-	if (t == NULL || order == NULL ||
+	if (t == NULL ||
 	    (t->buckets = calloc(buckets, sizeof(uint16_t))) == NULL) {
-		free(order);
 		free(t);
 		return NULL;
 	}
@@ -182,13 +202,63 @@ mml_metatab_open(uint8_t *table, uint32_t n, uint32_t seed, int clean,
 			t->s[i].last_seq = start_seq - 1;
 			t->st.damaged++;
 		}
-		order[i - 1] = (uint16_t)i;
 	}
-	qsort_r(order, n, sizeof(*order), by_last_seq, t);
-	for (i = 0; i < n; i++)
-		list_append(t, order[i]);
-	free(order);
+	if (list_sort(t) < 0) {
+		free(t->buckets);
+		free(t);
+		return NULL;
+	}
 	return t;
+}
+
+int
+mml_metatab_recount_begin(struct mml_metatab *t)
+{
+	free(t->recount);
+	t->recount = calloc((size_t)t->n + 1, sizeof(*t->recount));
+	return t->recount != NULL ? 0 : -ENOMEM;
+}
+
+void
+mml_metatab_recount(struct mml_metatab *t, uint32_t ref, uint64_t seq)
+{
+	uint16_t i = mml_meta_ref_slot(ref);
+
+	/*
+	 * Any generation: an entry naming an older one has lost its
+	 * metadata already, and keeping the slot a while longer is safe.
+	 */
+	if (t->recount == NULL || i == 0 || i > t->n)
+		return;
+	if (seq > t->recount[i])
+		t->recount[i] = seq;
+}
+
+void
+mml_metatab_recount_end(struct mml_metatab *t, int complete)
+{
+	uint64_t *count = t->recount;
+	uint32_t i;
+
+	t->recount = NULL;
+	if (count == NULL)
+		return;
+	if (complete) {
+		/*
+		 * Only ever lower: what the open assumed (every entry before
+		 * it) is the most an entry in the ring can name.
+		 */
+		for (i = 1; i <= t->n; i++)
+			if (count[i] < t->s[i].last_seq)
+				t->s[i].last_seq = count[i];
+		/*
+		 * Without memory to sort, the list stays as it was: a slot
+		 * lowered behind the head is freed later than it could be,
+		 * never sooner.
+		 */
+		(void)list_sort(t);
+	}
+	free(count);
 }
 
 struct mml_metatab *
@@ -196,6 +266,7 @@ mml_metatab_free(struct mml_metatab *t)
 {
 	if (t == NULL)
 		return NULL;
+	free(t->recount);
 	free(t->buckets);
 	free(t);
 	return NULL;

@@ -40,6 +40,20 @@ struct mml_metatab_stats {
  */
 struct mml_metatab *mml_metatab_open(uint8_t *table, uint32_t n,
 	    uint32_t seed, int clean, uint64_t start_seq);
+/*
+ * After a crash, what the entries still in the ring name, found by
+ * walking them (ring.c), instead of every slot counting as named by
+ * every entry before the open: begin, then each entry's meta word and
+ * seq, oldest first, then end with complete 1 if the walk went from the
+ * tail to the head (the count is adopted: a slot no entry names is free
+ * at once), 0 if it broke (the count is dropped).  Without a count a
+ * daemon that crashes more often than its ring goes round would never
+ * free a slot, and its entries would all carry their metadata inline.
+ * begin returns 0, or -ENOMEM (then the others do nothing).
+ */
+int	mml_metatab_recount_begin(struct mml_metatab *t);
+void	mml_metatab_recount(struct mml_metatab *t, uint32_t ref, uint64_t seq);
+void	mml_metatab_recount_end(struct mml_metatab *t, int complete);
 /* Frees the memory (not the table); accepts NULL. */
 struct mml_metatab *mml_metatab_free(struct mml_metatab *t);
 

@@ -75,6 +75,7 @@ static int ring_append(struct mml_ring *, struct mml_rec_hdr *, const void *,
     const void *, const void *, const void *, const struct mml_meta *,
     uint64_t *);
 static int ring_tables_open(struct mml_ring *);
+static void ring_meta_recount(struct mml_ring *);
 static void ring_boot_note(struct mml_ring *, const struct mml_rec_hdr *);
 static uint32_t meta_inline(struct mml_ring *, const struct mml_rec_hdr *,
     const void *, const struct mml_meta *);
@@ -808,6 +809,8 @@ ring_tables_open(struct mml_ring *r)
 		    r->crc_seed, !r->was_dirty, r->next_seq);
 		if (r->metatab == NULL)
 			return -ENOMEM;
+		if (r->was_dirty)
+			ring_meta_recount(r);
 		mml_metatab_stats(r->metatab, &st);
 		if (st.damaged > 0)
 			mml_log(LOG_WARNING, "ring '%s': %u of %u metadata "
@@ -816,6 +819,36 @@ ring_tables_open(struct mml_ring *r)
 	}
 	ring_boot_plan(r);
 	return 0;
+}
+
+/*
+ * After a crash, which slots the entries in the ring still name: every
+ * entry from the tail to the head says (mml_metatab_recount()).  One
+ * walk of the ring, with CRCs, at an open after a crash only; if it
+ * breaks, every slot stays named by every entry before this open.
+ */
+static void
+ring_meta_recount(struct mml_ring *r)
+{
+	struct mml_walk w;
+	struct mml_walk_pos pos;
+	struct mml_rec rec;
+
+	if (mml_metatab_recount_begin(r->metatab) < 0)
+		return;
+	mml_walk_init(&w, r->data, r->cap, r->next_seq, r->head_off,
+	    r->crc_seed);
+	pos.off = r->tail_off;
+	pos.seq = r->tail_seq;
+	while (pos.off != r->head_off || pos.seq < r->next_seq) {
+		if (mml_walk_next(&w, &pos, &rec) == MML_WALK_BREAK)
+			break;
+		if (rec.hdr.type == MML_REC_ENTRY &&
+		    (rec.hdr.flags & MML_REC_F_META))
+			mml_metatab_recount(r->metatab, rec.hdr.meta,
+			    rec.hdr.seq);
+	}
+	mml_metatab_recount_end(r->metatab, pos.off == r->head_off);
 }
 
 /*

@@ -438,7 +438,7 @@ conn_add(struct mml_server *s, int fd, const struct ucred *cred)
 	read_comm(c);
 	/* Gathered once, at connect: what the kernel named is the peer. */
 	c->meta = mml_intake_meta_get(s->in, MML_TRANSPORT_MMLOG, c->pid,
-	    c->uid, c->gid, NULL);
+	    NULL);
 	c->last_active = ev_now(s->loop);
 	ev_io_init(&c->io, conn_read_cb, fd, EV_READ);
 	ev_io_start(s->loop, &c->io);

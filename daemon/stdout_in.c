@@ -481,7 +481,7 @@ conn_meta(struct stream_conn *c)
 
 	mml_intake_meta_put(in, c->who.meta);
 	c->who.meta = mml_intake_meta_get(in, MML_TRANSPORT_STDOUT,
-	    c->who.pid, c->who.uid, c->who.gid, mml_stream_unit(c->st));
+	    c->who.pid, mml_stream_unit(c->st));
 }
 
 /*

@@ -755,6 +755,69 @@ START_TEST(test_cache)
 }
 END_TEST
 
+/* A block of one field "_CMDLINE=cmd K", with its hash. */
+static void
+pool_block(struct mml_meta *m, unsigned k)
+{
+	char v[32];
+	size_t len = 0;
+	int n;
+
+	n = snprintf(v, sizeof(v), "cmd %u", k);
+	ck_assert_int_eq(mml_fields_put(m->block, sizeof(m->block), &len,
+	    "_CMDLINE", 8, v, (size_t)n), 0);
+	m->len = (uint32_t)len;
+	m->hash = mml_crc32c(0, m->block, len);
+}
+
+/*
+ * The pool of held metadata: the same block held twice is one copy,
+ * another is another (also when the hashes collide in a bucket), and a
+ * copy goes when the last holder lets go; the pool frees what is left.
+ */
+START_TEST(test_pool)
+{
+	static struct mml_meta m[600];
+	const struct mml_meta *h[600], *again;
+	struct mml_meta_pool *p;
+	unsigned i;
+
+	p = mml_meta_pool_new();
+	ck_assert_ptr_nonnull(p);
+	for (i = 0; i < 600; i++) {
+		pool_block(&m[i], i);
+		h[i] = mml_meta_pool_hold(p, &m[i]);
+		ck_assert_ptr_nonnull(h[i]);
+		ck_assert_ptr_ne(h[i], &m[i]);
+		ck_assert_uint_eq(h[i]->len, m[i].len);
+		ck_assert_uint_eq(h[i]->hash, m[i].hash);
+		ck_assert_mem_eq(h[i]->block, m[i].block, m[i].len);
+	}
+	ck_assert_uint_eq(mml_meta_pool_count(p), 600);
+	again = mml_meta_pool_hold(p, &m[7]);
+	ck_assert_ptr_eq(again, h[7]);
+	ck_assert_uint_eq(mml_meta_pool_count(p), 600);
+	/* Same hash, other bytes: its own copy. */
+	m[599].hash = m[0].hash;
+	again = mml_meta_pool_hold(p, &m[599]);
+	ck_assert_ptr_ne(again, h[0]);
+	ck_assert_uint_eq(mml_meta_pool_count(p), 601);
+	mml_meta_pool_drop(p, again);
+	ck_assert_uint_eq(mml_meta_pool_count(p), 600);
+	mml_meta_pool_drop(p, h[7]);
+	ck_assert_uint_eq(mml_meta_pool_count(p), 600);
+	mml_meta_pool_drop(p, h[7]);
+	ck_assert_uint_eq(mml_meta_pool_count(p), 599);
+	mml_meta_pool_drop(p, NULL);
+	for (i = 0; i < 300; i++)
+		if (i != 7)
+			mml_meta_pool_drop(p, h[i]);
+	ck_assert_uint_eq(mml_meta_pool_count(p), 300);
+	p = mml_meta_pool_free(p);
+	ck_assert_ptr_null(p);
+}
+END_TEST
+
 /* More senders than entries: replaced, least recently used first. */
 START_TEST(test_cache_evict)
 {
@@ -1035,6 +1098,7 @@ meta_suite(void)
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_cache);
 	tcase_add_test(tc, test_cache_evict);
+	tcase_add_test(tc, test_pool);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("cgroup_real");

@@ -230,6 +230,62 @@ START_TEST(test_dirty_reopen)
 }
 END_TEST
 
+/*
+ * After a crash, a walk of the ring's entries says which slots they
+ * still name: the others are free at once, those named keep their
+ * newest entry; a walk that broke changes nothing.
+ */
+START_TEST(test_recount)
+{
+	struct mml_metatab *t;
+	uint32_t ref[N + 1], r;
+	unsigned k;
+
+	t = mml_metatab_open(table, N, SEED, 1, 1);
+	for (k = 1; k <= N; k++)
+		ref[k] = ref_k(t, k, k, 1);
+	t = mml_metatab_free(t);
+
+	/* A walk that broke: every slot still named up to the open. */
+	t = mml_metatab_open(table, N, SEED, 0, 1000);
+	ck_assert_int_eq(mml_metatab_recount_begin(t), 0);
+	mml_metatab_recount(t, ref[3], 3);
+	mml_metatab_recount_end(t, 0);
+	ck_assert_uint_eq(ref_k(t, 5000, 1000, 999), 0);
+	t = mml_metatab_free(t);
+
+	/*
+	 * The tail at seq 40: entries 40..64 are in the ring, and entry
+	 * 900 names k 3's slot, one of an older generation names k 10's.
+	 */
+	t = mml_metatab_open(table, N, SEED, 0, 1000);
+	ck_assert_int_eq(mml_metatab_recount_begin(t), 0);
+	for (k = 40; k <= N; k++)
+		mml_metatab_recount(t, ref[k], k);
+	mml_metatab_recount(t, ref[3], 900);
+	mml_metatab_recount(t, mml_meta_ref(mml_meta_ref_slot(ref[10]),
+	    (uint16_t)(mml_meta_ref_gen(ref[10]) + 7)), 901);
+	mml_metatab_recount(t, 0, 902);		/* none: ignored */
+	mml_metatab_recount_end(t, 1);
+	/* Slots of k 1..39 but 3 and 10 are free: 37 new senders fit. */
+	for (k = 0; k < 37; k++) {
+		r = ref_k(t, 6000 + k, 1000 + k, 40);
+		ck_assert_uint_ne(r, 0);
+		ck_assert_uint_eq(slot_k(r), 6000 + k);
+	}
+	ck_assert_uint_eq(ref_k(t, 7000, 1100, 40), 0);
+	/* The named ones kept their fields, found by them. */
+	ck_assert_uint_eq(ref_k(t, 3, 1101, 40), ref[3]);
+	ck_assert_uint_eq(ref_k(t, 10, 1102, 40), ref[10]);
+	ck_assert_uint_eq(ref_k(t, 50, 1103, 40), ref[50]);
+	/* The tail past the walked entries: their slots are free again. */
+	r = ref_k(t, 7001, 1104, 1000);
+	ck_assert_uint_ne(r, 0);
+	ck_assert_uint_eq(slot_k(r), 7001);
+	(void)mml_metatab_free(t);
+}
+END_TEST
+
 /* The generation wraps from 65535 to 1, never 0 (a table of one slot). */
 START_TEST(test_gen_wrap)
 {
@@ -289,6 +345,7 @@ metatab_suite(void)
 	tcase_add_test(tc, test_full_reuse);
 	tcase_add_test(tc, test_clean_reopen);
 	tcase_add_test(tc, test_dirty_reopen);
+	tcase_add_test(tc, test_recount);
 	tcase_add_test(tc, test_gen_wrap);
 	tcase_add_test(tc, test_reset);
 	suite_add_tcase(s, tc);

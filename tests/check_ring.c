@@ -1906,6 +1906,36 @@ START_TEST(test_meta_wraps)
 }
 END_TEST
 
+/*
+ * A daemon that crashes more often than its ring goes round, with new
+ * senders each time: the open after each crash finds which slots the
+ * entries still name (ring_meta_recount()), so the slots of senders
+ * whose entries are gone are reused and no entry goes inline; and the
+ * metadata of every entry is still its own.
+ */
+START_TEST(test_meta_crash_loop)
+{
+	struct mml_metatab_stats st;
+	uint64_t inl, round, i;
+
+	ring_open_ok(CAP, 1);
+	/* 64 slots; 8 new senders a round, a ring holds ~4 rounds. */
+	for (round = 0; round < 40; round++) {
+		for (i = 0; i < 240; i++)
+			(void)append_meta_k(ring,
+			    (unsigned)(round * 8 + i % 8));
+		ring_crash(&ring);
+		ring_open_ok(CAP, 1);
+		ck_assert(ring->was_dirty);
+		(void)check_meta_walk(ring, &inl);
+		ck_assert_uint_eq(inl, 0);
+	}
+	mml_metatab_stats(ring->metatab, &st);
+	ck_assert_uint_eq(st.full, 0);
+	ck_assert_uint_gt(ring->hdr->wraps, 5);
+}
+END_TEST
+
 /* The boot table: an entry before the first entry of each boot. */
 START_TEST(test_boots)
 {
@@ -2079,6 +2109,7 @@ ring_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_meta_share);
 	tcase_add_test(tc, test_meta_wraps);
+	tcase_add_test(tc, test_meta_crash_loop);
 	tcase_add_test(tc, test_boots);
 	tcase_add_test(tc, test_boots_round);
 	suite_add_tcase(s, tc);
