@@ -30,12 +30,17 @@ w() {
 	for f in "$@"; do
 		args+=(-F "$f")
 	done
+	# --sync: the writer lives until its entry is stored, so that the
+	# daemon finds its _COMM, _EXE and _CMDLINE (a busy machine may
+	# otherwise see it gone).
 	if [ "$uid" = 0 ]; then
-		ctl write -t "$tag" -p "$prio" "${args[@]}" "$msg" || fail "write $msg"
+		ctl write --sync -t "$tag" -p "$prio" "${args[@]}" "$msg" >/dev/null ||
+		    fail "write $msg"
 	else
 		setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups \
-		    "$MMLOGCTL" --socket "$SOCK" write -t "$tag" -p "$prio" \
-		    "${args[@]}" "$msg" 2>>"$T/ctl.err" || fail "write as nobody $msg"
+		    "$MMLOGCTL" --socket "$SOCK" write --sync -t "$tag" -p "$prio" \
+		    "${args[@]}" "$msg" 2>>"$T/ctl.err" >/dev/null ||
+		    fail "write as nobody $msg"
 	fi
 	n=$((n + 1))
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$tag" "$prio" "$uid" "$*" "$msg" >>"$T/model"
