@@ -60,21 +60,25 @@ SOVERSION	:= 0
 LIBVERSION	:= 0.1.0
 
 PROTO_SRC	:= proto/wire.c proto/disk.c proto/walk.c proto/crc32c.c proto/util.c
+PROTO_SRC	+= proto/tables.c
 DAEMON_LIB_SRC	:= daemon/ring.c daemon/ringfile.c daemon/server.c \
 		   daemon/ratelimit.c daemon/log.c daemon/sync.c daemon/conf.c \
 		   daemon/resize.c daemon/entry.c daemon/syslog_parse.c daemon/kmsg.c \
 		   daemon/journal.c daemon/stream.c daemon/intake.c daemon/listen.c \
 		   daemon/syslog_in.c daemon/journal_in.c daemon/stdout_in.c \
 		   daemon/kmsg_in.c
+DAEMON_LIB_SRC	+= daemon/meta.c daemon/metatab.c
 DAEMON_SRC	:= daemon/main.c $(DAEMON_LIB_SRC)
 CLIENT_SRC	:= client/lib/client.c client/lib/sock.c
 RINGREAD_SRC	:= client/ringread/read.c client/ringread/format.c \
 		   client/ringread/cursor.c client/ringread/follow.c \
-		   client/ringread/fields.c client/ringread/match.c
+		   client/ringread/fields.c client/ringread/match.c \
+		   client/ringread/tables.c
 CTL_SRC		:= client/ctl/main.c client/ctl/opts.c client/ctl/util.c \
 		   client/ctl/show.c client/ctl/write.c client/ctl/run.c \
 		   client/ctl/status.c client/ctl/verify.c client/ctl/dump.c \
-		   client/ctl/control.c client/ctl/pager.c $(RINGREAD_SRC)
+		   client/ctl/control.c client/ctl/pager.c client/ctl/boots.c \
+		   $(RINGREAD_SRC)
 FWD_SRC		:= client/forward/main.c client/forward/msg.c \
 		   client/forward/relp.c client/forward/out.c $(RINGREAD_SRC)
 
@@ -154,7 +158,7 @@ $(MMLOGFWD): $(call obj,$(FWD_SRC) $(PROTO_SRC)) $(LIBA)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $(call obj,$(FWD_SRC) $(PROTO_SRC)) $(LIBA) \
 	    $(GNUTLS_LIBS) $(CURL_LIBS) $(SYSTEMD_LIBS) -lpthread
 
-$(CHECKBIN): $(call obj,$(TEST_SRC) $(DAEMON_LIB_SRC) $(PROTO_SRC) client/forward/msg.c client/forward/relp.c client/ringread/format.c client/ringread/fields.c client/ringread/match.c client/ringread/read.c client/ringread/cursor.c $(CLIENT_SRC))
+$(CHECKBIN): $(call obj,$(TEST_SRC) $(DAEMON_LIB_SRC) $(PROTO_SRC) client/forward/msg.c client/forward/relp.c client/ringread/format.c client/ringread/fields.c client/ringread/match.c client/ringread/read.c client/ringread/tables.c client/ringread/cursor.c $(CLIENT_SRC))
 	$(CC) $(CFLAGS) $(LDFLAGS) $(HARDEN_LDFLAGS) $(PIE_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(EV_LIBS) $(SYSTEMD_LIBS) -lpthread
 
 $(BENCHBIN): $(call obj,$(BENCH_SRC) $(PROTO_SRC)) $(LIBA)
@@ -226,7 +230,8 @@ FUZZ_ENV	:= ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_nu
 # Per harness: its sources besides tests/fuzz/fuzz_NAME.c and fuzz_util.c.
 FUZZ_SRC_wire	:= $(PROTO_SRC)
 FUZZ_SRC_server	:= $(DAEMON_LIB_SRC) $(PROTO_SRC)
-FUZZ_SRC_ring	:= $(DAEMON_LIB_SRC) $(PROTO_SRC) client/ringread/read.c
+FUZZ_SRC_ring	:= $(DAEMON_LIB_SRC) $(PROTO_SRC) client/ringread/read.c \
+		   client/ringread/tables.c
 FUZZ_SRC_journal := daemon/journal.c daemon/entry.c $(PROTO_SRC)
 FUZZ_SRC_stream	:= daemon/stream.c daemon/entry.c $(PROTO_SRC)
 FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c daemon/conf.c daemon/log.c \
@@ -235,8 +240,9 @@ FUZZ_SRC_syslog	:= daemon/syslog_parse.c daemon/entry.c $(PROTO_SRC)
 FUZZ_SRC_kmsg	:= daemon/kmsg.c daemon/syslog_parse.c daemon/entry.c $(PROTO_SRC)
 FUZZ_SRC_relp	:= client/forward/relp.c
 FUZZ_LIBS	:= $(EV_LIBS) $(SYSTEMD_LIBS) $(PCRE2_LIBS) -lpthread
-# Run options: inputs up to 128 KiB (a whole small ring), 10 s each.
-FUZZ_RUN_OPTS	:= -timeout=10 -rss_limit_mb=2048 -max_len=131072 \
+# Run options: inputs up to 136 KiB (a whole small ring: data, boot table,
+# seek index and metadata table), 10 s each.
+FUZZ_RUN_OPTS	:= -timeout=10 -rss_limit_mb=2048 -max_len=139264 \
 		   -close_fd_mask=3 -print_final_stats=1
 fuzzobj = $(patsubst %.c,$(FB)/obj/%.o,$(1))
 replayobj = $(patsubst %.c,$(B)/fuzz-replay/obj/%.o,$(1))

@@ -7,7 +7,13 @@
  * Loop thread only.  Nothing here trusts the entry: its sizes are
  * checked against the limits, and the fields the daemon adds (whose
  * names start with '_') are written here and nowhere else, after every
- * byte the sender chose.
+ * byte the sender chose, or kept in the sender's metadata (meta.h),
+ * which the ring stores once in a slot that the record names.
+ *
+ * The metadata is kept here too, for every intake: the host's facts
+ * (read once), the metadata of each transport with no sender (pid 0),
+ * a per-pid cache for each transport, and the pool of what connections
+ * hold.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +26,7 @@
 
 #include "intake.h"
 #include "log.h"
+#include "meta.h"
 #include "ratelimit.h"
 #include "ring.h"
 #include "server.h"
@@ -55,6 +62,12 @@ struct mml_intake {
 	unsigned		 warn_count;
 	uint64_t		 warn_muted;
 	struct comm_slot	 comm[COMM_CACHE];
+	/* The metadata (intake.h): host, per transport, held. */
+	struct mml_meta_host	 host;
+	struct mml_meta		 bare[MML_TRANSPORT_MAX];
+	struct mml_meta_cache	*cache[MML_TRANSPORT_MAX];
+	struct mml_meta_pool	*pool;
+	struct mml_meta		 scratch;	/* gathered, before the pool */
 	/*
 	 * The fields of an entry whose own buffer cannot take what must be
 	 * written (an mmlog frame, read-only; a small buffer to be cut):
@@ -69,10 +82,14 @@ static const char *const transport_names[MML_TRANSPORT_MAX] = {
 
 static size_t	entry_max(const struct mml_intake *);
 static void	own_fields(struct mml_intake *, struct mml_ent *);
+static void	rate_sender(const struct mml_sender *,
+		    struct mml_rate_sender *);
 static int	admit(struct mml_intake *, enum mml_transport,
-		    const struct mml_sender *, const struct mml_ent *);
-static int	trusted_fields(struct mml_intake *, enum mml_transport,
-		    struct mml_ent *, const uint8_t *, size_t);
+		    const struct mml_sender *, uint64_t);
+static struct mml_meta_cache *cache_of(struct mml_intake *,
+		    enum mml_transport);
+static int	trusted_fields(struct mml_intake *, struct mml_ent *,
+		    const uint8_t *, size_t);
 
 const char *
 mml_transport_name(enum mml_transport t)
@@ -111,22 +128,42 @@ mml_intake_new(struct mml_ring *r, struct mml_ratelimit *rl,
     void (*urgent)(void *), void *arg)
 {
 	struct mml_intake *in;
+	uint8_t boot[16];
+	int t;
 
 	in = calloc(1, sizeof(*in));
 	if (in == NULL)
 		return NULL;
+	in->pool = mml_meta_pool_new();
+	if (in->pool == NULL) {
+		free(in);
+		return NULL;
+	}
 	in->ring = r;
 	in->rl = rl;
 	in->urgent = urgent;
 	in->arg = arg;
 	mml_limits_default(&in->limits);
 	mml_intake_clock(in);
+	/* The ring's notion of the boot, the test's too (ring.h). */
+	mml_boot_id(boot);
+	mml_meta_host_init(&in->host, boot);
+	for (t = 0; t < MML_TRANSPORT_MAX; t++)
+		(void)mml_meta_gather(&in->host, 0, transport_names[t], NULL,
+		    &in->bare[t], NULL);
 	return in;
 }
 
 struct mml_intake *
 mml_intake_free(struct mml_intake *in)
 {
+	int t;
+
+	if (in == NULL)
+		return NULL;
+	for (t = 0; t < MML_TRANSPORT_MAX; t++)
+		in->cache[t] = mml_meta_cache_free(in->cache[t]);
+	in->pool = mml_meta_pool_free(in->pool);
 	free(in);
 	return NULL;
 }
@@ -179,27 +216,34 @@ own_fields(struct mml_intake *in, struct mml_ent *e)
 	e->fields_cap = sizeof(in->fields);
 }
 
+static void
+rate_sender(const struct mml_sender *who, struct mml_rate_sender *ret)
+{
+	ret->pid = who->pid;
+	ret->uid = who->uid;
+	ret->gid = who->gid;
+	ret->comm = who->comm;
+	ret->comm_len = who->comm_len;
+}
+
 /*
- * Whether who may store one more entry now: its rate limit, then its
- * uid's share of the ring (mml_ratelimit_share(), charged the record's
- * size), the same for every transport, so that no transport is a way
- * around them.  The kernel's records have no sender (they would share
- * uid 0's window) and it limits itself, as journald does.
+ * Whether who may store one more entry of `bytes` in the ring now: its
+ * rate limit, then its uid's share of the ring (mml_ratelimit_share(),
+ * charged the record's size), the same for every transport, so that no
+ * transport is a way around them.  The kernel's records have no sender
+ * (they would share uid 0's window) and it limits itself, as journald
+ * does.
  */
 static int
 admit(struct mml_intake *in, enum mml_transport t,
-    const struct mml_sender *who, const struct mml_ent *e)
+    const struct mml_sender *who, uint64_t bytes)
 {
 	struct mml_rate_sender rs;
 	struct mml_rate_window *w;
 
 	if (t == MML_TRANSPORT_KERNEL)
 		return 1;
-	rs.pid = who->pid;
-	rs.uid = who->uid;
-	rs.gid = who->gid;
-	rs.comm = who->comm;
-	rs.comm_len = who->comm_len;
+	rate_sender(who, &rs);
 	if (in->limits.rate_interval_ms > 0) {
 		w = mml_ratelimit_window(in->rl, mml_ratelimit_key(in->rl, &rs),
 		    &rs, in->mono);
@@ -207,8 +251,7 @@ admit(struct mml_intake *in, enum mml_transport t,
 		if (w != NULL && !mml_ratelimit_pass(in->rl, w, in->mono))
 			return 0;
 	}
-	if (!mml_ratelimit_share(in->rl, &rs, mml_disk_rec_size(who->comm_len,
-	    e->tag_len, e->msg_len, e->fields_len), in->mono)) {
+	if (!mml_ratelimit_share(in->rl, &rs, bytes, in->mono)) {
 		in->share_suppressed++;
 		return 0;
 	}
@@ -216,41 +259,23 @@ admit(struct mml_intake *in, enum mml_transport t,
 }
 
 /*
- * The daemon's own fields, after everything the sender chose: the one
- * place where trusted metadata enters an entry (until it has a place of
- * its own in the ring, the metadata slots of the next ring format).
- * _TRANSPORT first, then the intake's trusted block.
- *
- * The mmlog protocol's entries get none: an entry without _TRANSPORT
- * came by it, as every entry written before the other transports did.
- * Twenty bytes more in each of its records would cost its ingest about
- * a tenth of the daemon's time per entry, and change the record layout
- * that the ring's own tests build on; the metadata slots will give it
- * the field for nothing.
- *
- * Returns 0, or -ENOBUFS if they do not fit (they always do within
- * MML_INTAKE_TRUSTED_MAX).
+ * The intake's own trusted fields (a stream's _STREAM_ID), after
+ * everything the sender chose.  The sender's metadata (_TRANSPORT,
+ * _EXE, ...) is not among them: the ring keeps it in a slot the record
+ * names (mml_intake_submit()).  Returns 0, or -ENOBUFS if they do not
+ * fit (they always do within MML_INTAKE_TRUSTED_MAX).
  */
 static int
-trusted_fields(struct mml_intake *in, enum mml_transport t,
-    struct mml_ent *e, const uint8_t *trusted, size_t trusted_len)
+trusted_fields(struct mml_intake *in, struct mml_ent *e,
+    const uint8_t *trusted, size_t trusted_len)
 {
-	const char *name;
-	size_t need;
-
-	if (t == MML_TRANSPORT_MMLOG && trusted_len == 0)
+	if (trusted_len == 0)
 		return 0;
-	name = mml_transport_name(t);
-	need = 4 + sizeof("_TRANSPORT=") - 1 + strlen(name) + trusted_len;
-
-	if (e->fields_cap - e->fields_len < need)
+	if (e->fields_cap - e->fields_len < trusted_len)
 		own_fields(in, e);
-	if (e->fields_cap - e->fields_len < need)
+	if (e->fields_cap - e->fields_len < trusted_len)
 		return -ENOBUFS;
-	(void)mml_fields_put(e->fields, e->fields_cap, &e->fields_len,
-	    "_TRANSPORT", 10, name, strlen(name));
-	if (trusted_len > 0)
-		memcpy(e->fields + e->fields_len, trusted, trusted_len);
+	memcpy(e->fields + e->fields_len, trusted, trusted_len);
 	e->fields_len += trusted_len;
 	return 0;
 }
@@ -261,13 +286,16 @@ mml_intake_submit(struct mml_intake *in, enum mml_transport t,
     const uint8_t *trusted, size_t trusted_len, uint64_t *ret_seq)
 {
 	struct mml_intake_counts *c = &in->count[t];
+	const struct mml_meta *meta;
+	struct mml_rate_sender rs;
 	struct mml_rec_hdr h;
-	uint64_t seq = 0;
+	uint64_t seq = 0, charged, size;
 	size_t max;
 	int cut = 0, r;
 
 	if (trusted_len > MML_INTAKE_TRUSTED_MAX - 32)
 		trusted_len = 0;
+	meta = who->meta != NULL ? who->meta : &in->bare[t];
 	max = entry_max(in);
 	if (e->cut || mml_ent_size(e) > max) {
 		/* Room for the cut's note, whatever the caller's buffer. */
@@ -275,11 +303,14 @@ mml_intake_submit(struct mml_intake *in, enum mml_transport t,
 			own_fields(in, e);
 		cut = mml_ent_fit(e, max);
 	}
-	if (!admit(in, t, who, e)) {
+	/* The record as stored, its metadata in a slot (0 bytes more). */
+	charged = mml_disk_rec_size(who->comm_len, e->tag_len, e->msg_len,
+	    e->fields_len + trusted_len);
+	if (!admit(in, t, who, charged)) {
 		c->suppressed++;
 		return MML_INTAKE_SUPPRESSED;
 	}
-	if (trusted_fields(in, t, e, trusted, trusted_len) < 0) {
+	if (trusted_fields(in, e, trusted, trusted_len) < 0) {
 		c->append_errors++;
 		return -EMSGSIZE;
 	}
@@ -294,11 +325,23 @@ mml_intake_submit(struct mml_intake *in, enum mml_transport t,
 	h.pid = (uint32_t)who->pid;
 	h.uid = (uint32_t)who->uid;
 	h.gid = (uint32_t)who->gid;
-	r = mml_ring_append(in->ring, &h, who->comm, e->tag, e->msg,
-	    e->fields, &seq);
+	r = mml_ring_append_meta(in->ring, &h, who->comm, e->tag, e->msg,
+	    e->fields, meta, &seq);
 	if (r < 0) {
 		c->append_errors++;
 		return r;
+	}
+	/*
+	 * Every slot was still named: the metadata went inline, and the
+	 * record is larger than admitted.  It is stored: the share is
+	 * charged the rest, as a debt if it must be.
+	 */
+	size = mml_disk_rec_size(h.comm_len, h.tag_len, h.msg_len,
+	    h.fields_len);
+	if (size > charged && t != MML_TRANSPORT_KERNEL) {
+		rate_sender(who, &rs);
+		mml_ratelimit_share_charge(in->rl, &rs, size - charged,
+		    in->mono);
 	}
 	c->entries++;
 	if (cut)
@@ -332,7 +375,8 @@ mml_intake_submit_wire(struct mml_intake *in, const struct mml_sender *who,
 	 * copied to our buffer, where they can be (a frame holds at most
 	 * MML_FRAME_MAX bytes, so they fit); the others are stored from the
 	 * frame as they are, nothing being written to them (no trusted
-	 * field for this transport: trusted_fields()).
+	 * field of the intake's own for this transport; the sender's
+	 * metadata goes into a slot, or the ring's own inline buffer).
 	 */
 	if (mml_ent_size(&e) > entry_max(in)) {
 		if (we->fields_len > 0)
@@ -456,18 +500,34 @@ mml_intake_warn_ok(struct mml_intake *in)
 	return 0;
 }
 
-void
-mml_intake_sender(struct mml_intake *in, pid_t pid, uid_t uid, gid_t gid,
-    struct mml_sender *ret)
+/* t's cache, made at its first use; NULL if there is no memory for it. */
+static struct mml_meta_cache *
+cache_of(struct mml_intake *in, enum mml_transport t)
 {
+	if (in->cache[t] == NULL)
+		in->cache[t] = mml_meta_cache_new(&in->host, transport_names[t],
+		    0);
+	return in->cache[t];
+}
+
+void
+mml_intake_sender(struct mml_intake *in, enum mml_transport t, pid_t pid,
+    uid_t uid, gid_t gid, struct mml_sender *ret)
+{
+	struct mml_meta_cache *mc;
 	struct comm_slot *sl;
 
 	ret->pid = pid;
 	ret->uid = uid;
 	ret->gid = gid;
 	ret->comm_len = 0;
+	ret->meta = NULL;
 	if (pid <= 0)
 		return;
+	mc = cache_of(in, t);
+	if (mc != NULL)
+		ret->meta = mml_meta_cache_get(mc, pid, uid, gid,
+		    in->mono / 1000);
 	sl = &in->comm[((uint32_t)pid * 2654435761U) >> 24];
 	if (sl->read_usec == 0 || sl->pid != pid || sl->uid != uid ||
 	    sl->gid != gid || in->mono - sl->read_usec >= COMM_TTL_USEC) {
@@ -482,4 +542,50 @@ mml_intake_sender(struct mml_intake *in, pid_t pid, uid_t uid, gid_t gid,
 	}
 	ret->comm_len = sl->comm_len;
 	memcpy(ret->comm, sl->comm, sl->comm_len);
+}
+
+const struct mml_meta *
+mml_intake_meta_get(struct mml_intake *in, enum mml_transport t, pid_t pid,
+    const char *unit_fallback)
+{
+	const struct mml_meta *held;
+
+	if (pid <= 0)
+		return &in->bare[t];
+	/*
+	 * Gathered now, not through the cache: the process that connected
+	 * may have exec'd, or its pid been reused, since the cache last
+	 * looked, and a connection keeps what it gets for its life.
+	 */
+	(void)mml_meta_gather(&in->host, pid, transport_names[t],
+	    unit_fallback, &in->scratch, NULL);
+	held = mml_meta_pool_hold(in->pool, &in->scratch);
+	return held != NULL ? held : &in->bare[t];
+}
+
+void
+mml_intake_meta_put(struct mml_intake *in, const struct mml_meta *m)
+{
+	int t;
+
+	for (t = 0; t < MML_TRANSPORT_MAX; t++)
+		if (m == &in->bare[t])
+			return;
+	mml_meta_pool_drop(in->pool, m);
+}
+
+void
+mml_intake_meta_stats(const struct mml_intake *in, enum mml_transport t,
+    struct mml_meta_cache_stats *ret)
+{
+	if (in->cache[t] == NULL)
+		memset(ret, 0, sizeof(*ret));
+	else
+		mml_meta_cache_stats(in->cache[t], ret);
+}
+
+size_t
+mml_intake_meta_held(const struct mml_intake *in)
+{
+	return mml_meta_pool_count(in->pool);
 }

@@ -8,9 +8,16 @@
  * mml_intake_submit(), which applies the same rules to all of them:
  * --max-entry (an oversized entry is stored cut, with
  * MMLOG_ORIGINAL_SIZE, and counted), the rate limit, the daemon's own
- * fields (_TRANSPORT, ...), the ring append, the sync urgency of
+ * fields, the sender's trusted metadata (meta.h: _TRANSPORT, _HOSTNAME,
+ * _BOOT_ID, _EXE, _CMDLINE, _SYSTEMD_UNIT...: in a metadata slot of the
+ * ring, which the record names), the ring append, the sync urgency of
  * priority CRIT and worse, and the counters per transport that STATS
  * shows.
+ *
+ * The metadata is the intake's too: gathered once per connection by the
+ * connected transports (mml_intake_meta_get() at accept, held until the
+ * connection ends), through a per-pid cache by the datagram ones
+ * (mml_intake_sender()), and the host's alone for the kernel.
  */
 #ifndef MML_INTAKE_H
 #define MML_INTAKE_H
@@ -26,6 +33,8 @@ struct mml_ring;
 struct mml_ratelimit;
 struct mml_limits;
 struct mml_entry;
+struct mml_meta;
+struct mml_meta_cache_stats;
 
 /* Where an entry came from: journald's _TRANSPORT, and ours. */
 enum mml_transport {
@@ -43,7 +52,9 @@ const char *mml_transport_name(enum mml_transport t);
 /*
  * Who sent an entry, as the kernel said (SO_PEERCRED, SCM_CREDENTIALS);
  * pid 0 and uid/gid (uid_t)-1 when it could not say.  comm is
- * /proc/PID/comm, not terminated.
+ * /proc/PID/comm, not terminated.  meta is its trusted metadata, as the
+ * daemon gathered it (mml_intake_meta_get(), mml_intake_sender()), not
+ * owned; NULL: the host's alone (_TRANSPORT, _HOSTNAME, _BOOT_ID).
  */
 struct mml_sender {
 	pid_t	 pid;
@@ -51,6 +62,7 @@ struct mml_sender {
 	gid_t	 gid;
 	uint8_t	 comm_len;
 	char	 comm[MML_COMM_MAX];
+	const struct mml_meta *meta;
 };
 
 /* Fills s->comm from /proc/PID/comm (empty if it cannot be read). */
@@ -108,12 +120,17 @@ void	mml_intake_clock(struct mml_intake *in);
  *   - suppressed if the sender is over its rate limit or its uid over
  *     its share of the ring (counted; the limiter records the count in
  *     the ring within a second);
- *   - given the daemon's own fields: _TRANSPORT, then trusted[0,
- *     trusted_len), a fields block of trusted fields the intake itself
- *     vouches for (e.g. _STREAM_ID), or NULL; together at most
- *     MML_INTAKE_TRUSTED_MAX bytes;
- *   - appended to the ring, stamped with the last mml_intake_clock();
- *     a sync is asked for at once for priority CRIT or worse.
+ *   - given the daemon's own fields: trusted[0, trusted_len), a fields
+ *     block of trusted fields the intake itself vouches for (e.g.
+ *     _STREAM_ID), or NULL; at most MML_INTAKE_TRUSTED_MAX - 32 bytes
+ *     (more are left out);
+ *   - appended to the ring with who->meta (mml_ring_append_meta(): the
+ *     record names the slot that holds it, or carries it inline when no
+ *     slot is free; NULL: the host's metadata for t), stamped with the
+ *     last mml_intake_clock(); a sync is asked for at once for priority
+ *     CRIT or worse.
+ * The rate limit and the share are charged the record as stored: with
+ * its trusted fields, and the metadata when it went inline.
  * e's fields buffer is written to (it is the caller's, writable); when
  * it has too little room for the cut or the trusted fields they are
  * copied first into the intake's own buffer, so any buffer works.  tag
@@ -170,12 +187,41 @@ void	mml_intake_stats(const struct mml_intake *in, char *buf, size_t cap,
 int	mml_intake_warn_ok(struct mml_intake *in);
 
 /*
- * The sender of a datagram whose SCM_CREDENTIALS said pid/uid/gid, with
- * its comm from a small cache: read from /proc once, again when the
- * pid comes back with another uid or gid (the pid was reused) or after
- * a second (the process may have exec'd or renamed itself).
+ * The sender of a datagram of transport t whose SCM_CREDENTIALS said
+ * pid/uid/gid, with its comm from a small cache: read from /proc once,
+ * again when the pid comes back with another uid or gid (the pid was
+ * reused) or after a second (the process may have exec'd or renamed
+ * itself); and its metadata from t's cache (meta.h,
+ * mml_meta_cache_get(): checked again when the pid's start time, uid or
+ * gid changes, gathered again after MML_META_MAX_AGE_MS), valid until
+ * the next call for t.
  */
-void	mml_intake_sender(struct mml_intake *in, pid_t pid, uid_t uid,
-	    gid_t gid, struct mml_sender *ret);
+void	mml_intake_sender(struct mml_intake *in, enum mml_transport t,
+	    pid_t pid, uid_t uid, gid_t gid, struct mml_sender *ret);
+
+/*
+ * The trusted metadata of a connection's peer pid (SO_PEERCRED) for
+ * transport t, gathered now (never from the datagrams' cache: it is
+ * kept for the connection's life) and held until mml_intake_meta_put();
+ * unit_fallback is the unit a trusted stream header named, or NULL
+ * (mml_meta_gather()).  Connections with the same metadata share one
+ * copy.  Never NULL: when memory runs out, the host's metadata for t
+ * (which mml_intake_meta_put() ignores).
+ * Example: c->meta = mml_intake_meta_get(in, MML_TRANSPORT_MMLOG,
+ *     cred.pid, NULL);
+ */
+const struct mml_meta *mml_intake_meta_get(struct mml_intake *in,
+	    enum mml_transport t, pid_t pid, const char *unit_fallback);
+/* Lets go of a result of mml_intake_meta_get(); accepts NULL. */
+void	mml_intake_meta_put(struct mml_intake *in, const struct mml_meta *m);
+
+/*
+ * For tests and measurements: t's cache counters (zeros if it has none:
+ * the connected transports never do), and how many distinct metadata
+ * connections hold.
+ */
+void	mml_intake_meta_stats(const struct mml_intake *in,
+	    enum mml_transport t, struct mml_meta_cache_stats *ret);
+size_t	mml_intake_meta_held(const struct mml_intake *in);
 
 #endif /* MML_INTAKE_H */

@@ -259,8 +259,8 @@ datagram(struct mml_journal_in *j, size_t len, struct ancillary *anc)
 	int r;
 
 	mml_intake_counts(j->in, MML_TRANSPORT_JOURNAL)->bytes += len;
-	mml_intake_sender(j->in, anc->cred.pid, anc->cred.uid, anc->cred.gid,
-	    &who);
+	mml_intake_sender(j->in, MML_TRANSPORT_JOURNAL, anc->cred.pid,
+	    anc->cred.uid, anc->cred.gid, &who);
 	if (anc->n_fds == 0 && !anc->cut) {
 		if (len > 0)
 			payload(j, &who, j->buf, len);

@@ -509,6 +509,22 @@ mml_ratelimit_share(struct mml_ratelimit *rl,
 	return 0;
 }
 
+void
+mml_ratelimit_share_charge(struct mml_ratelimit *rl,
+    const struct mml_rate_sender *who, uint64_t bytes, uint64_t now_usec)
+{
+	struct rate_account *a;
+
+	if (bytes == 0 || rl->share_bytes == 0 || mml_rate_privileged(who->uid))
+		return;
+	a = account_get(rl, who, now_usec);
+	if (a == NULL)
+		return;
+	account_period(rl, a, now_usec);
+	account_refill(rl, a, now_usec);
+	a->tokens -= (double)bytes;
+}
+
 /* Takes one entry from the sender's rate window, if it has room. */
 static int
 window_take(struct mml_ratelimit *rl, const struct mml_rate_sender *who,

@@ -105,6 +105,15 @@ void mml_ratelimit_set_share(struct mml_ratelimit *rl, uint64_t ring_bytes,
 int mml_ratelimit_share(struct mml_ratelimit *rl,
     const struct mml_rate_sender *who, uint64_t bytes, uint64_t now_usec);
 /*
+ * Charges bytes more to who->uid's share for a record already stored
+ * (one that came out larger than mml_ratelimit_share() was told: its
+ * metadata went inline), as a debt if the share has not that much left;
+ * nothing is suppressed.  Root, mmlogd's own uid, and everyone while no
+ * share is set: nothing.
+ */
+void mml_ratelimit_share_charge(struct mml_ratelimit *rl,
+    const struct mml_rate_sender *who, uint64_t bytes, uint64_t now_usec);
+/*
  * A sender says it dropped `dropped` entries (the ENTRIES dropped
  * field); the count is bounded to MML_WIRE_DROPPED_MAX.  Returns the
  * count to note in place, now, just before the sender's entries; or 0

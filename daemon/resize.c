@@ -37,6 +37,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "log.h"
+#include "meta.h"
 #include "resize.h"
 #include "ring.h"
 #include "ringfile.h"
@@ -147,6 +148,7 @@ migrate(struct mml_ring *old, struct mml_ring *nr, struct migration *m)
 	struct mml_walk_found f;
 	struct mml_rec rec;
 	struct mml_rec_hdr h;
+	struct mml_meta meta;
 	uint64_t cap = mml_ring_capacity(old), head = mml_ring_head_off(old);
 	uint64_t walked = 0, skip, s;
 	int e;
@@ -181,8 +183,10 @@ migrate(struct mml_ring *old, struct mml_ring *nr, struct migration *m)
 		 */
 		mml_ring_skip_to(nr, rec.hdr.seq);
 		h = rec.hdr;
-		e = mml_ring_append(nr, &h, rec.comm, rec.tag, rec.msg,
-		    rec.fields, &s);
+		/* Its trusted fields go along, into a slot of the new ring. */
+		mml_ring_meta_of(old, &rec, &meta);
+		e = mml_ring_append_meta(nr, &h, rec.comm, rec.tag, rec.msg,
+		    rec.fields, &meta, &s);
 		if (e == -EMSGSIZE) {
 			/* Larger than a quarter of the new ring. */
 			m->too_big++;
@@ -276,7 +280,10 @@ convert(const char *path, uint64_t cap, uint64_t size, int allow_discard,
 		goto out_tmp;
 	memset(&m, 0, sizeof(m));
 	progress("copying entries", 0, cap, 1);
+	/* The entries keep their boots; this boot's comes after them. */
+	mml_ring_boots_take(nr, old);
 	e = migrate(old, nr, &m);
+	mml_ring_boots_release(nr);
 	if (e < 0)
 		goto out_tmp;
 	lost = mml_ring_header(nr)->entries_overwritten + m.too_big;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "meta.h"
 #include "ring_internal.h"
 #include "ringfile.h"
 #include "util.h"
@@ -71,7 +72,13 @@ static void ring_make_room(struct mml_ring *, uint64_t);
 static void ring_evict_one(struct mml_ring *);
 static int ring_reserve_seqs(struct mml_ring *);
 static int ring_append(struct mml_ring *, struct mml_rec_hdr *, const void *,
-    const void *, const void *, const void *, uint64_t *);
+    const void *, const void *, const void *, const struct mml_meta *,
+    uint64_t *);
+static int ring_tables_open(struct mml_ring *);
+static void ring_meta_recount(struct mml_ring *);
+static void ring_boot_note(struct mml_ring *, const struct mml_rec_hdr *);
+static uint32_t meta_inline(struct mml_ring *, const struct mml_rec_hdr *,
+    const void *, const struct mml_meta *);
 
 static int ring_repair(struct mml_ring *);
 static void ring_publish(struct mml_ring *);
@@ -174,14 +181,40 @@ ring_bus_error(struct mml_ring *r)
 	return -EIO;
 }
 
+/* The value of a lowercase hex digit, or -1. */
+static int
+hex_val(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
 void
 mml_boot_id(uint8_t id[16])
 {
+	const char *hook;
 	char buf[64];
 	ssize_t n;
 	int fd, i, j;
 
 	memset(id, 0, 16);
+	/* Test hook (mmlogd(8), TESTING): another boot, as a reboot would. */
+	hook = getenv("MMLOGD_TEST_BOOT_ID");
+	if (hook != NULL && strlen(hook) == 32) {
+		for (i = 0; i < 32; i++) {
+			int v = hex_val(hook[i]);
+
+			if (v < 0)
+				break;
+			id[i / 2] = (uint8_t)(id[i / 2] << 4 | v);
+		}
+		if (i == 32)
+			return;
+		memset(id, 0, 16);
+	}
 	fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -319,6 +352,13 @@ ring_map(int fd, const char *path, const struct mml_disk_header *h,
 	r->idx_slots = mml_idx_slots(h->capacity);
 	r->idx_shift = mml_idx_shift(h->capacity);
 	r->idx_bucket = UINT64_MAX;
+	if (h->incompat_flags & MML_INCOMPAT_META) {
+		r->meta_table = r->map + mml_meta_file_off(h->capacity);
+		r->meta_slots = mml_meta_slots(h->capacity);
+	}
+	if (h->compat_flags & MML_COMPAT_BOOTS)
+		r->boots = (struct mml_boot *)(void *)(r->map +
+		    MML_BOOT_TABLE_OFF);
 	mml_boot_id(r->boot_id);
 	/* Test hooks (mmlogd(8), TESTING). */
 	r->test_stall_file = getenv("MMLOGD_TEST_SYNC_STALL_FILE");
@@ -684,6 +724,9 @@ recover_commit(struct mml_ring *r, uint64_t n)
 	r->durable_off = r->head_off;
 	r->seq_limit = h->seq_limit;
 	ring_index_check(r, h->durable_seq);
+	if (ring_tables_open(r) < 0)
+		return mml_log_errno(ENOMEM, "ring '%s': metadata table",
+		    r->path);
 
 	ring_publish(r);
 	memcpy(h->boot_id, r->boot_id, 16);
@@ -717,6 +760,166 @@ recover_commit(struct mml_ring *r, uint64_t n)
 		    r->path, (unsigned long long)(r->next_seq - r->lost_seqs),
 		    (unsigned long long)(r->next_seq - 1));
 	return 0;
+}
+
+/*
+ * Where this boot's entry goes in the boot table, and whether it is
+ * needed: not if the newest entry is this boot's.  Entries whose first
+ * entry never came (numbered at or after the next seq: a daemon that
+ * stopped before it, or damage) name no entry of the ring: they are
+ * cleared, and the new entry goes after the newest that remains.
+ */
+static void
+ring_boot_plan(struct mml_ring *r)
+{
+	static const uint8_t zero_id[16];
+	struct mml_boot sorted[MML_BOOT_MAX];
+	unsigned pos[MML_BOOT_MAX];
+	size_t n;
+
+	r->boot_pending = 0;
+	if (r->boots == NULL || memcmp(r->boot_id, zero_id, 16) == 0)
+		return;
+	n = mml_boots_sorted(r->boots, r->crc_seed, sorted, pos);
+	while (n > 0 && sorted[n - 1].first_seq >= r->next_seq) {
+		memset(&r->boots[pos[n - 1]], 0, sizeof(struct mml_boot));
+		n--;
+	}
+	if (n > 0 && memcmp(sorted[n - 1].boot_id, r->boot_id, 16) == 0)
+		return;
+	r->boot_pending = 1;
+	r->boot_pos = n == 0 ? 0 : (pos[n - 1] + 1) % MML_BOOT_MAX;
+}
+
+/*
+ * At open, after recovery: the keeper of the metadata table, which
+ * reads every slot once, the buffer for entries that carry their
+ * metadata inline, and the plan for this boot's entry.  -ENOMEM.
+ */
+static int
+ring_tables_open(struct mml_ring *r)
+{
+	struct mml_metatab_stats st;
+
+	r->inline_buf = malloc(MML_FRAME_MAX);
+	if (r->inline_buf == NULL)
+		return -ENOMEM;
+	if (r->meta_table != NULL) {
+		r->metatab = mml_metatab_open(r->meta_table, r->meta_slots,
+		    r->crc_seed, !r->was_dirty, r->next_seq);
+		if (r->metatab == NULL)
+			return -ENOMEM;
+		if (r->was_dirty)
+			ring_meta_recount(r);
+		mml_metatab_stats(r->metatab, &st);
+		if (st.damaged > 0)
+			mml_log(LOG_WARNING, "ring '%s': %u of %u metadata "
+			    "slots are damaged; entries naming them show no "
+			    "metadata", r->path, st.damaged, st.slots);
+	}
+	ring_boot_plan(r);
+	return 0;
+}
+
+/*
+ * After a crash, which slots the entries in the ring still name: every
+ * entry from the tail to the head says (mml_metatab_recount()).  One
+ * walk of the ring, with CRCs, at an open after a crash only; if it
+ * breaks, every slot stays named by every entry before this open.
+ */
+static void
+ring_meta_recount(struct mml_ring *r)
+{
+	struct mml_walk w;
+	struct mml_walk_pos pos;
+	struct mml_rec rec;
+
+	if (mml_metatab_recount_begin(r->metatab) < 0)
+		return;
+	mml_walk_init(&w, r->data, r->cap, r->next_seq, r->head_off,
+	    r->crc_seed);
+	pos.off = r->tail_off;
+	pos.seq = r->tail_seq;
+	while (pos.off != r->head_off || pos.seq < r->next_seq) {
+		if (mml_walk_next(&w, &pos, &rec) == MML_WALK_BREAK)
+			break;
+		if (rec.hdr.type == MML_REC_ENTRY &&
+		    (rec.hdr.flags & MML_REC_F_META))
+			mml_metatab_recount(r->metatab, rec.hdr.meta,
+			    rec.hdr.seq);
+	}
+	mml_metatab_recount_end(r->metatab, pos.off == r->head_off);
+}
+
+/*
+ * Writes this boot's entry in the boot table, for the entry hdr about
+ * to be written: CRC zero first, then the rest, then the CRC, so that a
+ * reader copying it meanwhile finds it damaged and reads it again.
+ */
+static void
+ring_boot_note(struct mml_ring *r, const struct mml_rec_hdr *hdr)
+{
+	struct mml_boot b, *dst = &r->boots[r->boot_pos];
+
+	mml_boot_make(&b, r->boot_id, hdr->seq, hdr->realtime_usec,
+	    hdr->monotonic_usec, r->crc_seed);
+	__atomic_store_n(&dst->crc, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memcpy(dst, &b, offsetof(struct mml_boot, crc));
+	dst->reserved = 0;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&dst->crc, b.crc, __ATOMIC_RELAXED);
+	r->boot_pending = 0;
+}
+
+void
+mml_ring_meta_of(const struct mml_ring *r, const struct mml_rec *rec,
+    struct mml_meta *ret)
+{
+	uint8_t copy[MML_META_SLOT_SIZE];
+	struct mml_meta_slot h;
+	uint16_t i = mml_meta_ref_slot(rec->hdr.meta);
+
+	ret->len = 0;
+	ret->hash = mml_crc32c(0, NULL, 0);
+	if (!(rec->hdr.flags & MML_REC_F_META) || r->meta_table == NULL ||
+	    i == 0 || i > r->meta_slots)
+		return;
+	memcpy(copy, r->meta_table + (size_t)(i - 1) * MML_META_SLOT_SIZE,
+	    sizeof(copy));
+	if (mml_meta_slot_check(copy, i, r->crc_seed) != 1)
+		return;
+	memcpy(&h, copy, sizeof(h));
+	if (h.gen != mml_meta_ref_gen(rec->hdr.meta) ||
+	    h.first_seq > rec->hdr.seq)
+		return;
+	memcpy(ret->block, copy + sizeof(h), h.len);
+	ret->len = h.len;
+	ret->hash = mml_crc32c(0, ret->block, h.len);
+}
+
+void
+mml_ring_boots_take(struct mml_ring *r, const struct mml_ring *old)
+{
+	struct mml_boot sorted[MML_BOOT_MAX];
+	size_t n, i;
+
+	r->boot_hold = 1;
+	if (r->boots == NULL || old->boots == NULL)
+		return;
+	n = mml_boots_sorted(old->boots, old->crc_seed, sorted, NULL);
+	memset(r->boots, 0, MML_BOOT_MAX * sizeof(struct mml_boot));
+	for (i = 0; i < n; i++)
+		mml_boot_make(&r->boots[i], sorted[i].boot_id,
+		    sorted[i].first_seq, sorted[i].first_realtime,
+		    sorted[i].first_monotonic, r->crc_seed);
+}
+
+void
+mml_ring_boots_release(struct mml_ring *r)
+{
+	r->boot_hold = 0;
+	ring_boot_plan(r);
 }
 
 /* Counts bytes the head wrote since the open (ring_evict_one()). */
@@ -854,6 +1057,15 @@ mml_ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
     const void *comm, const void *tag, const void *msg, const void *fields,
     uint64_t *ret_seq)
 {
+	return mml_ring_append_meta(r, hdr, comm, tag, msg, fields, NULL,
+	    ret_seq);
+}
+
+int
+mml_ring_append_meta(struct mml_ring *r, struct mml_rec_hdr *hdr,
+    const void *comm, const void *tag, const void *msg, const void *fields,
+    const struct mml_meta *meta, uint64_t *ret_seq)
+{
 	sigjmp_buf jb;
 	int e;
 
@@ -862,20 +1074,49 @@ mml_ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 		return ring_bus_error(r);
 	}
 	map_guard(&jb);
-	e = ring_append(r, hdr, comm, tag, msg, fields, ret_seq);
+	e = ring_append(r, hdr, comm, tag, msg, fields, meta, ret_seq);
 	map_guard(NULL);
 	return e;
+}
+
+/*
+ * The entry's fields and, after them, the metadata's fields, as many as
+ * fit in MML_FRAME_MAX with the tag and the message, into the ring's
+ * inline buffer; returns the new fields length.  The metadata's fields
+ * come in order of importance (meta.h), so what is left out is the
+ * least of it.
+ */
+static uint32_t
+meta_inline(struct mml_ring *r, const struct mml_rec_hdr *hdr,
+    const void *fields, const struct mml_meta *meta)
+{
+	const uint8_t *item;
+	size_t len = hdr->fields_len, off = 0, il, kl, room;
+
+	room = MML_FRAME_MAX - hdr->tag_len - hdr->msg_len;
+	if (len > 0)
+		memcpy(r->inline_buf, fields, len);
+	while (mml_fields_next(meta->block, meta->len, &off, &item, &il,
+	    &kl) > 0)
+		if (4 + il <= room - len) {
+			memcpy(r->inline_buf + len, item - 4, 4 + il);
+			len += 4 + il;
+		}
+	return (uint32_t)len;
 }
 
 static int
 ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
     const void *comm, const void *tag, const void *msg, const void *fields,
-    uint64_t *ret_seq)
+    const struct mml_meta *meta, uint64_t *ret_seq)
 {
 	struct mml_disk_header *h = r->hdr;
 	uint64_t size, seq, guard;
+	uint32_t ref = 0;
 	int e;
 
+	hdr->flags &= (uint16_t)~MML_REC_F_META;
+	hdr->meta = 0;
 	size = mml_disk_rec_size(hdr->comm_len, hdr->tag_len, hdr->msg_len,
 	    hdr->fields_len);
 	if (size > r->cap / 4)
@@ -892,6 +1133,28 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 		e = ring_reserve_seqs(r);
 		if (e < 0)
 			return e;
+	}
+	/*
+	 * The sender's trusted fields: the slot that holds them (written
+	 * now if none does; the tail as published, before this record's
+	 * room is made), or inline when no slot is free.
+	 */
+	if (meta != NULL && meta->len > 0) {
+		if (r->metatab != NULL)
+			ref = mml_metatab_ref(r->metatab, meta->block, meta->len,
+			    meta->hash, r->next_seq, r->tail_seq);
+		if (ref != 0) {
+			hdr->flags |= MML_REC_F_META;
+			hdr->meta = ref;
+		} else if (r->inline_buf != NULL) {
+			hdr->fields_len = meta_inline(r, hdr, fields, meta);
+			fields = r->inline_buf;
+			r->meta_inline++;
+			size = mml_disk_rec_size(hdr->comm_len, hdr->tag_len,
+			    hdr->msg_len, hdr->fields_len);
+			if (size > r->cap / 4)
+				return -EMSGSIZE;
+		}
 	}
 	if (r->cap - r->head_off < size) {
 		/* Does not fit before the end: mark the rest unused, go round. */
@@ -922,7 +1185,9 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	seq = r->next_seq;
 	hdr->type = MML_REC_ENTRY;
 	hdr->seq = seq;
-	hdr->reserved = 0;
+	/* A new boot's entry comes before its first record. */
+	if (r->boot_pending && !r->boot_hold)
+		ring_boot_note(r, hdr);
 	(void)mml_disk_rec_write(r->data + r->head_off, hdr, comm, tag, msg,
 	    fields, r->crc_seed);
 	ring_index_note(r, r->head_off, hdr);
@@ -979,6 +1244,13 @@ mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
 	job->restarts = r->restarts;
 	job->durable_off = r->head_off;
 	job->durable_seq = r->next_seq - 1;
+	/* Slots written since: durable before the records naming them. */
+	if (r->metatab != NULL) {
+		mml_metatab_take_dirty(r->metatab, &job->meta_off,
+		    &job->meta_len);
+		if (job->meta_len > 0)
+			job->meta_off += (uint64_t)(r->meta_table - r->map);
+	}
 	r->synced_off = r->head_off;
 	r->unsynced = 0;
 	r->wrapped = 0;
@@ -1035,7 +1307,15 @@ mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job)
 	}
 	fd = job->fd >= 0 ? job->fd : r->fd;
 	t0 = mml_now_nsec(CLOCK_MONOTONIC);
-	e = fdatasync(fd) < 0 ? errno : 0;
+	/*
+	 * Metadata slots first, in a flush of their own: a record that
+	 * reaches the disk names a slot that is there.  Only for jobs that
+	 * follow new slots (a new sender's first entries).
+	 */
+	e = job->meta_len > 0 && msync(r->map + job->meta_off,
+	    (size_t)job->meta_len, MS_SYNC) < 0 ? errno : 0;
+	if (e == 0)
+		e = fdatasync(fd) < 0 ? errno : 0;
 	/* Rounded up: on tmpfs a sync takes under a microsecond, not none. */
 	job->sync_usec = (mml_now_nsec(CLOCK_MONOTONIC) - t0 + 999) / 1000;
 	if (e != 0) {
@@ -1088,8 +1368,10 @@ ring_redirty(struct mml_ring *r)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 
-	redirty_range(r, MML_DISK_HEADER_SIZE + r->cap,
-	    pg > 0 ? (uint64_t)pg : 4096);
+	/* The index and the metadata slots too: all of the map. */
+	redirty_range(r, r->map_len, pg > 0 ? (uint64_t)pg : 4096);
+	if (r->metatab != NULL)
+		mml_metatab_dirty_all(r->metatab);
 }
 
 static void
@@ -1282,6 +1564,14 @@ mml_ring_close(struct mml_ring *r)
 	if (r->map != NULL && r->recovered) {
 		sigjmp_buf jb;
 
+		/* Each slot's last entry, for the next open to know. */
+		if (r->metatab != NULL) {
+			if (sigsetjmp(jb, 0) == 0) {
+				map_guard(&jb);
+				mml_metatab_seal(r->metatab);
+			}
+			map_guard(NULL);
+		}
 		mml_ring_sync_prepare(r, &job);
 		mml_ring_sync_run(r, &job);
 		if (job.result == 0)
@@ -1305,6 +1595,8 @@ mml_ring_close(struct mml_ring *r)
 	}
 	if (r->fd >= 0)
 		(void)close(r->fd);
+	(void)mml_metatab_free(r->metatab);
+	free(r->inline_buf);
 	free(r->path);
 	free(r);
 	return NULL;

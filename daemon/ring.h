@@ -16,6 +16,8 @@
 #include "disk.h"
 
 struct mml_ring;
+struct mml_meta;
+struct mml_boot;
 
 /* One sync: what to make durable, and what it moves once it is. */
 struct mml_sync_job {
@@ -27,6 +29,8 @@ struct mml_sync_job {
 	uint64_t cursor_seq;	/* durable seq in the header the job writes */
 	uint64_t repairs;	/* the ring's repairs when the job was made */
 	uint64_t restarts;	/* the ring's numbering when the job was made */
+	uint64_t meta_off;	/* file range of metadata slots written: */
+	uint64_t meta_len;	/* synced before the records naming them */
 	int fd;			/* descriptor to sync through; -1: the ring's */
 	int result;		/* 0 or -errno, set by mml_ring_sync_run() */
 	uint64_t sync_usec;	/* how long fdatasync() took */
@@ -64,6 +68,32 @@ int mml_ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
     const void *comm, const void *tag, const void *msg, const void *fields,
     uint64_t *ret_seq);
 /*
+ * mml_ring_append() of an entry whose sender's trusted fields are meta
+ * (daemon/meta.h; NULL: none): the record names the metadata slot that
+ * holds them (MML_REC_F_META), one written now if none does; when every
+ * slot is still named by an entry in the ring, or the ring has no
+ * table, the fields go into the entry's own fields block instead, as
+ * far as they fit (MML_FRAME_MAX for tag, message and fields).
+ */
+int mml_ring_append_meta(struct mml_ring *r, struct mml_rec_hdr *hdr,
+    const void *comm, const void *tag, const void *msg, const void *fields,
+    const struct mml_meta *meta, uint64_t *ret_seq);
+/*
+ * The trusted fields of the entry rec of r (a record of r's data, as
+ * the walk found it) into *ret: its slot's, if it names one that still
+ * holds them (CRC, generation, first seq); else none (len 0).  For
+ * resize.c, which carries them into another ring.
+ */
+void mml_ring_meta_of(const struct mml_ring *r, const struct mml_rec *rec,
+    struct mml_meta *ret);
+/*
+ * The boot table of another ring (resize.c's copy) into r's, and no
+ * boot entry of r's own until mml_ring_boots_release(): the entries
+ * copied meanwhile keep the boots they had.
+ */
+void mml_ring_boots_take(struct mml_ring *r, const struct mml_ring *old);
+void mml_ring_boots_release(struct mml_ring *r);
+/*
  * Appends a note of the daemon's own (flag MML_REC_F_DAEMON, tag
  * "mmlogd", priority warning) carrying one field key=value, on behalf of
  * the process pid/uid/gid/comm it concerns.  Returns as mml_ring_append().
@@ -78,7 +108,11 @@ int mml_ring_append_note(struct mml_ring *r, uint32_t pid, uint32_t uid,
  * as entries lost where the old ring had them damaged.
  */
 void mml_ring_skip_to(struct mml_ring *r, uint64_t seq);
-/* The running kernel's boot id, 16 bytes (zeros if unknown). */
+/*
+ * The running kernel's boot id, 16 bytes (zeros if unknown); a test may
+ * set another with MMLOGD_TEST_BOOT_ID=32 hex digits (mmlogd(8),
+ * TESTING).
+ */
 void mml_boot_id(uint8_t id[16]);
 /*
  * Control operations (loop thread), each synced before it returns:

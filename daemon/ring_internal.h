@@ -8,7 +8,9 @@
 #ifndef MML_RING_INTERNAL_H
 #define MML_RING_INTERNAL_H
 
+#include "metatab.h"
 #include "ring.h"
+#include "tables.h"
 
 struct mml_ring {
 	int fd;
@@ -25,6 +27,17 @@ struct mml_ring {
 	unsigned idx_shift;
 	uint64_t idx_bucket;	/* bucket of the last slot written this lap */
 	uint64_t idx_damaged;	/* slots found damaged at open, cleared */
+	/* The metadata table (MML_INCOMPAT_META) in the map, and its keeper. */
+	uint8_t *meta_table;
+	uint32_t meta_slots;
+	struct mml_metatab *metatab;
+	uint8_t *inline_buf;	/* fields + metadata, when no slot is free */
+	uint64_t meta_inline;	/* entries that carried their metadata inline */
+	/* The boot table (MML_COMPAT_BOOTS): where this boot's entry goes. */
+	struct mml_boot *boots;	/* the table in the header page, or NULL */
+	unsigned boot_pos;
+	int boot_pending;	/* write it before the next entry */
+	int boot_hold;		/* not yet: copying another ring's entries */
 
 	/* Owned by the loop thread. */
 	uint64_t head_off;	/* where the next record goes */

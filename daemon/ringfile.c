@@ -45,6 +45,7 @@ static int ring_size_ok(const char *, const struct mml_disk_header *,
     uint64_t, int, uint64_t);
 static int ring_index_prepare(int, const char *, struct mml_disk_header *,
     uint64_t);
+static int ring_tables_prepare(int, const char *, struct mml_disk_header *);
 
 int
 mml_ringfile_open(const char *path, uint64_t size, int size_explicit,
@@ -68,6 +69,9 @@ mml_ringfile_open(const char *path, uint64_t size, int size_explicit,
 	if (e < 0)
 		goto out;
 	e = ring_index_prepare(fd, path, &h, file_size);
+	if (e < 0)
+		goto out;
+	e = ring_tables_prepare(fd, path, &h);
 	if (e < 0)
 		goto out;
 	*ret_h = h;
@@ -186,6 +190,9 @@ ring_file_init(int fd, const char *name, uint64_t cap, const uint8_t id[16],
 	int e;
 
 	mml_disk_header_init(&h, cap, id, created_usec);
+	/* Metadata slots and boots (sealed with the key below). */
+	h.incompat_flags |= MML_INCOMPAT_META;
+	h.compat_flags |= MML_COMPAT_BOOTS;
 	/* A key whose seed is 0 would key nothing: draw another. */
 	do {
 		if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
@@ -332,6 +339,50 @@ ring_index_prepare(int fd, const char *path, struct mml_disk_header *h,
 		if (e != 0)
 			return mml_log_errno(e, "restore size of '%s'", path);
 	}
+	return 0;
+}
+
+/*
+ * Gives a ring made before them the metadata table and the boot table
+ * (FORMAT.md, Versioning): the table's region after the index, zero =
+ * every slot unused, then the flags in the header's static part; the
+ * boot table's bytes in the header page are zero already.  Nothing is
+ * copied: records without a slot are as valid with the flag as
+ * without.  A crash in between leaves a longer file of the old format.
+ * If the disk has no room, the ring stays as it is, and entries carry
+ * their metadata inline.  Returns 0, or -errno if the header could not
+ * be written (logged).
+ */
+static int
+ring_tables_prepare(int fd, const char *path, struct mml_disk_header *h)
+{
+	struct mml_disk_header n = *h;
+	int e;
+
+	if ((h->incompat_flags & MML_INCOMPAT_META) &&
+	    (h->compat_flags & MML_COMPAT_BOOTS))
+		return 0;
+	n.incompat_flags |= MML_INCOMPAT_META;
+	n.compat_flags |= MML_COMPAT_BOOTS;
+	e = posix_fallocate(fd, 0, (off_t)mml_disk_file_size(&n));
+	if (e != 0) {
+		mml_log(LOG_WARNING, "ring '%s': no room for a metadata table "
+		    "(%s); entries carry their metadata inline", path,
+		    strerror(e));
+		return 0;
+	}
+	n.static_crc = mml_crc32c(0, &n,
+	    offsetof(struct mml_disk_header, static_crc));
+	if (pwrite(fd, &n, offsetof(struct mml_disk_header, state), 0) !=
+	    (ssize_t)offsetof(struct mml_disk_header, state) ||
+	    fdatasync(fd) < 0)
+		return mml_log_errno(errno ? errno : EIO,
+		    "write header of '%s'", path);
+	*h = n;
+	mml_log(LOG_NOTICE, "ring '%s': added a metadata table (%u slots, "
+	    "%llu bytes after the index) and a boot table", path,
+	    mml_meta_slots(h->capacity),
+	    (unsigned long long)mml_meta_size(h->capacity));
 	return 0;
 }
 

@@ -89,6 +89,7 @@ struct mml_conn {
 	gid_t gid;
 	char comm[MML_COMM_MAX];
 	uint8_t comm_len;
+	const struct mml_meta *meta;	/* trusted metadata, held (intake.h) */
 	int subscribed;
 	int closing;		/* close once the current frame is done */
 	ev_tstamp last_active;
@@ -435,6 +436,9 @@ conn_add(struct mml_server *s, int fd, const struct ucred *cred)
 	c->uid = cred->uid;
 	c->gid = cred->gid;
 	read_comm(c);
+	/* Gathered once, at connect: what the kernel named is the peer. */
+	c->meta = mml_intake_meta_get(s->in, MML_TRANSPORT_MMLOG, c->pid,
+	    NULL);
 	c->last_active = ev_now(s->loop);
 	ev_io_init(&c->io, conn_read_cb, fd, EV_READ);
 	ev_io_start(s->loop, &c->io);
@@ -519,6 +523,7 @@ conn_free(struct mml_conn *c)
 	if (c->n_acks)
 		s->n_waiting--;
 	s->n_pending -= c->n_acks;
+	mml_intake_meta_put(s->in, c->meta);
 	free(c->acks);
 	free(c);
 	/* A slot (and a descriptor) is free again. */
@@ -916,6 +921,7 @@ conn_sender(const struct mml_conn *c, struct mml_sender *ret)
 	ret->gid = c->gid;
 	ret->comm_len = c->comm_len;
 	memcpy(ret->comm, c->comm, c->comm_len);
+	ret->meta = c->meta;
 }
 
 /*

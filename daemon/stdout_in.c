@@ -30,15 +30,15 @@
 #define READS_PER_WAKEUP	16
 /* At shutdown, reads per stream at most. */
 #define DRAIN_READS		64
-/* _STREAM_ID=<32 hex digits> and _SYSTEMD_UNIT=<at most 255 bytes>. */
-#define TRUSTED_CAP		(4 + 10 + 1 + 32 + 4 + 13 + 1 + 255)
+/* _STREAM_ID=<32 hex digits>. */
+#define TRUSTED_CAP		(4 + 10 + 1 + 32)
 
 struct stream_conn {
 	struct mml_stdout	*srv;
 	ev_io			 io;
 	int			 fd;
 	struct mml_stream	*st;
-	struct mml_sender	 who;
+	struct mml_sender	 who;		/* who.meta: held, or NULL */
 	uint8_t			*kept;		/* a line not finished yet */
 	size_t			 kept_len;
 	ev_tstamp		 opened;
@@ -77,6 +77,7 @@ static int	conn_read(struct stream_conn *);
 static int	conn_parse(struct stream_conn *, size_t, size_t *,
 		    enum mml_stream_flush);
 static void	conn_trusted(struct stream_conn *);
+static void	conn_meta(struct stream_conn *);
 static int	conn_keep(struct stream_conn *, size_t, size_t);
 static int	creds_of(struct msghdr *, struct ucred *);
 
@@ -288,6 +289,7 @@ conn_free(struct stream_conn *c)
 		c->next->prev = c->prev;
 	s->n_conns--;
 	c->st = mml_stream_free(c->st);
+	mml_intake_meta_put(s->in, c->who.meta);
 	free(c->kept);
 	free(c);
 	return NULL;
@@ -386,6 +388,9 @@ conn_read(struct stream_conn *c)
 		c->who.uid = cred.uid;
 		c->who.gid = cred.gid;
 		c->comm_at = 0;
+		/* Its own metadata, gathered with its first line. */
+		mml_intake_meta_put(s->in, c->who.meta);
+		c->who.meta = NULL;
 	}
 	len = c->kept_len + (size_t)n;
 	if (conn_parse(c, len, &off, n == 0 ? MML_STREAM_EOF :
@@ -411,6 +416,8 @@ conn_parse(struct stream_conn *c, size_t len, size_t *off,
 {
 	struct mml_stdout *s = c->srv;
 	struct mml_ent e;
+	uint8_t comm_len;
+	char comm[MML_COMM_MAX];
 	int r;
 
 	for (;;) {
@@ -432,32 +439,49 @@ conn_parse(struct stream_conn *c, size_t len, size_t *off,
 		/*
 		 * The comm of who writes the lines: systemd-cat connects, then
 		 * execs the program whose output it is; a process may rename
-		 * itself.  Read again at most once a second.
+		 * itself.  Read again at most once a second; a new one (an
+		 * exec, most likely) means a new _EXE and _CMDLINE too.
 		 */
 		if (c->comm_at == 0 || ev_now(s->loop) - c->comm_at >= 1.) {
+			comm_len = c->who.comm_len;
+			memcpy(comm, c->who.comm, comm_len);
 			mml_sender_read_comm(&c->who);
 			c->comm_at = ev_now(s->loop);
+			if (c->who.comm_len != comm_len ||
+			    memcmp(comm, c->who.comm, comm_len) != 0)
+				conn_meta(c);
 		}
+		if (c->who.meta == NULL)
+			conn_meta(c);
 		(void)mml_intake_submit(s->in, MML_TRANSPORT_STDOUT, &c->who,
 		    &e, c->trusted, c->trusted_len, NULL);
 	}
 }
 
-/*
- * The stream's trusted fields, once its header is read: _STREAM_ID, and
- * _SYSTEMD_UNIT when a privileged peer named a unit (mml_stream_unit():
- * how PID 1 names the service whose stdout it connects).
- */
+/* The stream's own trusted field, once its header is read: _STREAM_ID. */
 static void
 conn_trusted(struct stream_conn *c)
 {
-	const char *unit = mml_stream_unit(c->st);
-
 	(void)mml_fields_put(c->trusted, sizeof(c->trusted), &c->trusted_len,
 	    "_STREAM_ID", 10, c->id, 32);
-	if (unit != NULL)
-		(void)mml_fields_put(c->trusted, sizeof(c->trusted),
-		    &c->trusted_len, "_SYSTEMD_UNIT", 13, unit, strlen(unit));
+}
+
+/*
+ * The writer's metadata, (re)gathered once the header is read (its
+ * first line), when another process writes, or when the writer's comm
+ * changed.  The unit a privileged peer named in the header
+ * (mml_stream_unit(): how PID 1 names the service whose stdout it
+ * connects) is _SYSTEMD_UNIT when the writer's cgroup names none, as
+ * journald has it.
+ */
+static void
+conn_meta(struct stream_conn *c)
+{
+	struct mml_intake *in = c->srv->in;
+
+	mml_intake_meta_put(in, c->who.meta);
+	c->who.meta = mml_intake_meta_get(in, MML_TRANSPORT_STDOUT,
+	    c->who.pid, mml_stream_unit(c->st));
 }
 
 /*

@@ -227,7 +227,8 @@ datagram(struct mml_syslog *s, const uint8_t *buf, size_t len,
 		e.cut = 1;
 		e.orig_size += len - have;
 	}
-	mml_intake_sender(s->in, cred.pid, cred.uid, cred.gid, &who);
+	mml_intake_sender(s->in, MML_TRANSPORT_SYSLOG, cred.pid, cred.uid,
+	    cred.gid, &who);
 	(void)mml_intake_submit(s->in, MML_TRANSPORT_SYSLOG, &who, &e, NULL, 0,
 	    NULL);
 }

@@ -194,8 +194,9 @@ mml_disk_rec_check(const uint8_t *data, uint64_t capacity, uint64_t off,
 		why = MML_DISK_E_REC_LEN;
 		goto out;
 	}
-	if ((h.flags & ~MML_REC_F_MASK) != 0 || h.reserved != 0 ||
-	    h.priority > 7) {
+	if ((h.flags & ~MML_REC_F_MASK) != 0 || h.priority > 7 ||
+	    ((h.flags & MML_REC_F_META) ? (h.meta & 0xffff) == 0 ||
+	    (h.meta >> 16) == 0 : h.meta != 0)) {
 		why = MML_DISK_E_REC_TYPE;
 		goto out;
 	}
@@ -284,6 +285,9 @@ mml_disk_wrap_write(uint8_t *dst, uint64_t next_seq, uint64_t realtime_usec,
 uint64_t
 mml_disk_file_size(const struct mml_disk_header *h)
 {
+	if (h->incompat_flags & MML_INCOMPAT_META)
+		return mml_meta_file_off(h->capacity) +
+		    mml_meta_size(h->capacity);
 	if (h->compat_flags & MML_COMPAT_INDEX)
 		return mml_idx_file_off(h->capacity) +
 		    mml_idx_size(h->capacity);

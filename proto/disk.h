@@ -38,9 +38,11 @@
 
 /* Features (FORMAT.md, "Versioning"). */
 #define MML_COMPAT_INDEX	0x1U	/* a seek index follows the data region */
-#define MML_COMPAT_KNOWN	MML_COMPAT_INDEX
+#define MML_COMPAT_BOOTS	0x2U	/* a boot table in the header page */
+#define MML_COMPAT_KNOWN	(MML_COMPAT_INDEX | MML_COMPAT_BOOTS)
 #define MML_INCOMPAT_KEYED	0x1U	/* record and slot CRCs keyed (crc_key) */
-#define MML_INCOMPAT_KNOWN	MML_INCOMPAT_KEYED
+#define MML_INCOMPAT_META	0x2U	/* metadata slots after the index */
+#define MML_INCOMPAT_KNOWN	(MML_INCOMPAT_KEYED | MML_INCOMPAT_META)
 #define MML_DISK_KEY_LEN	16
 
 struct mml_disk_header {
@@ -103,7 +105,8 @@ _Static_assert(offsetof(struct mml_disk_header, reserved) == 212, "res");
 
 /* Record flags. */
 #define MML_REC_F_DAEMON	0x0001U	/* written by mmlogd itself */
-#define MML_REC_F_MASK		0x0001U
+#define MML_REC_F_META		0x0002U	/* meta names a metadata slot */
+#define MML_REC_F_MASK		0x0003U
 
 /*
  * Record header, 64 bytes, 8-aligned in the data region; the payload
@@ -127,7 +130,7 @@ struct mml_rec_hdr {
 	uint32_t pid;		/* 48: sender, from the kernel */
 	uint32_t uid;		/* 52 */
 	uint32_t gid;		/* 56 */
-	uint32_t reserved;	/* 60: 0 */
+	uint32_t meta;		/* 60: MML_REC_F_META: slot | gen << 16; else 0 */
 };
 _Static_assert(sizeof(struct mml_rec_hdr) == 64, "record header size");
 _Static_assert(offsetof(struct mml_rec_hdr, len) == 4, "len");
@@ -142,7 +145,7 @@ _Static_assert(offsetof(struct mml_rec_hdr, seq) == 24, "seq");
 _Static_assert(offsetof(struct mml_rec_hdr, realtime_usec) == 32, "rt");
 _Static_assert(offsetof(struct mml_rec_hdr, monotonic_usec) == 40, "mono");
 _Static_assert(offsetof(struct mml_rec_hdr, pid) == 48, "pid");
-_Static_assert(offsetof(struct mml_rec_hdr, reserved) == 60, "reserved");
+_Static_assert(offsetof(struct mml_rec_hdr, meta) == 60, "meta");
 
 #define MML_REC_HDR		((uint64_t)sizeof(struct mml_rec_hdr))
 #define MML_COMM_MAX		16
@@ -327,8 +330,45 @@ mml_idx_size(uint64_t capacity)
 }
 
 /*
+ * The metadata table (MML_INCOMPAT_META; its slots are tables.h's): one
+ * slot of MML_META_SLOT_SIZE bytes per 64 KiB of data region, at least
+ * MML_META_SLOTS_MIN and at most MML_META_SLOTS_MAX (mml_meta_slots()),
+ * from the first page after the seek index (mml_meta_file_off()), in
+ * whole pages (mml_meta_size()).  Examples: a 64 MiB ring has 1024
+ * slots (1 MiB), a 64 KiB ring 64.
+ */
+#define MML_META_SLOT_SIZE	1024
+#define MML_META_SLOTS_MIN	64
+#define MML_META_SLOTS_MAX	65535	/* numbered 1..65535 in a record */
+
+static inline uint32_t
+mml_meta_slots(uint64_t capacity)
+{
+	uint64_t n = capacity >> 16;
+
+	if (n < MML_META_SLOTS_MIN)
+		return MML_META_SLOTS_MIN;
+	return n > MML_META_SLOTS_MAX ? MML_META_SLOTS_MAX : (uint32_t)n;
+}
+
+static inline uint64_t
+mml_meta_file_off(uint64_t capacity)
+{
+	return mml_idx_file_off(capacity) + mml_idx_size(capacity);
+}
+
+static inline uint64_t
+mml_meta_size(uint64_t capacity)
+{
+	uint64_t n = (uint64_t)mml_meta_slots(capacity) * MML_META_SLOT_SIZE;
+
+	return (n + MML_IDX_PAGE - 1) & ~(uint64_t)(MML_IDX_PAGE - 1);
+}
+
+/*
  * Bytes the file must have for a ring with this header: header, data,
- * and the index if the header says there is one.
+ * the index if the header says there is one, and the metadata table
+ * after it if the header says there is one.
  */
 uint64_t mml_disk_file_size(const struct mml_disk_header *h);
 

@@ -61,7 +61,7 @@
 #define R_PID		48
 #define R_UID		52
 #define R_GID		56
-#define R_RESERVED	60
+#define R_META	60
 
 /* The record the table starts from, written at ROFF with seq RSEQ. */
 #define ROFF		128
@@ -170,7 +170,7 @@ static const struct bad_header bad_headers[] = {
 	    .reason = MML_DISK_E_CRC, .err = EBADMSG },
 	{ "static_crc changed", .patch = { { H_STATIC_CRC, 4, 0 } },
 	    .reason = MML_DISK_E_CRC, .err = EBADMSG },
-	{ "unknown incompat flag", .patch = { { H_INCOMPAT, 4, 2 } },
+	{ "unknown incompat flag", .patch = { { H_INCOMPAT, 4, 4 } },
 	    .fix_crc = 1,
 	    .reason = MML_DISK_E_INCOMPAT, .err = EPROTONOSUPPORT },
 	/* Keyed, with a zero key and key_crc 0: the key's CRC is wrong. */
@@ -258,7 +258,7 @@ static const struct bad_header bad_headers[] = {
 	    .patch = { { H_INCOMPAT, 4, 1 } },
 	    .reason = MML_DISK_E_CRC, .err = EBADMSG },
 	{ "unknown incompat flag and capacity 0",
-	    .patch = { { H_INCOMPAT, 4, 2 }, { H_CAPACITY, 8, 0 } },
+	    .patch = { { H_INCOMPAT, 4, 4 }, { H_CAPACITY, 8, 0 } },
 	    .fix_crc = 1,
 	    .reason = MML_DISK_E_INCOMPAT, .err = EPROTONOSUPPORT },
 	{ "capacity unaligned in a short file",
@@ -335,14 +335,28 @@ static const struct bad_rec bad_recs[] = {
 	    .reason = MML_DISK_E_REC_TYPE },
 	{ "WRAP longer than its header", .patch = { { R_TYPE, 2,
 	    MML_REC_WRAP } }, .reason = MML_DISK_E_REC_LEN },
-	{ "unknown flag 0x0002", .patch = { { R_FLAGS, 2, 0x0002 } },
+	{ "unknown flag 0x0004", .patch = { { R_FLAGS, 2, 0x0004 } },
+	    .reason = MML_DISK_E_REC_TYPE },
+	{ "F_META naming nothing (meta 0)",
+	    .patch = { { R_FLAGS, 2, MML_REC_F_META } },
+	    .reason = MML_DISK_E_REC_TYPE },
+	{ "F_META naming slot 0",
+	    .patch = { { R_FLAGS, 2, MML_REC_F_META },
+		{ R_META, 4, 0x00010000 } },
+	    .reason = MML_DISK_E_REC_TYPE },
+	{ "F_META naming generation 0",
+	    .patch = { { R_FLAGS, 2, MML_REC_F_META }, { R_META, 4, 5 } },
 	    .reason = MML_DISK_E_REC_TYPE },
 	{ "unknown flag 0x8000 with F_DAEMON",
 	    .patch = { { R_FLAGS, 2, 0x8001 } },
 	    .reason = MML_DISK_E_REC_TYPE },
 	{ "priority 8", .patch = { { R_PRIO, 1, 8 } },
 	    .reason = MML_DISK_E_REC_TYPE },
-	{ "reserved not 0", .patch = { { R_RESERVED, 4, 1 } },
+	{ "meta not 0 without F_META", .patch = { { R_META, 4, 1 } },
+	    .reason = MML_DISK_E_REC_TYPE },
+	{ "meta not 0 without F_META, with F_DAEMON",
+	    .patch = { { R_FLAGS, 2, MML_REC_F_DAEMON },
+		{ R_META, 4, 0x00010001 } },
 	    .reason = MML_DISK_E_REC_TYPE },
 	{ "seq one ahead of expected", .expect = RSEQ + 1,
 	    .reason = MML_DISK_E_REC_SEQ },
@@ -787,7 +801,12 @@ START_TEST(test_rec_write)
 		h.pid = 4242;
 		h.uid = 0xfffffffeU;
 		h.gid = 7;
-		h.reserved = 0;
+		h.meta = 0;
+		/* Every third names metadata slot comm_len + 1, generation 7. */
+		if (comm_len % 3 == 0) {
+			h.flags |= MML_REC_F_META;
+			h.meta = (uint32_t)(comm_len + 1) | 7U << 16;
+		}
 		size = mml_disk_rec_write(data + off, &h, comm, "tag0", msg,
 		    R_FIELDS, 0);
 		p = data + off;
@@ -804,7 +823,8 @@ START_TEST(test_rec_write)
 		ck_assert_uint_eq(p[R_PRIO], comm_len % 8);
 		ck_assert_uint_eq(p[R_COMM_LEN], comm_len);
 		ck_assert_uint_eq(get16(p + R_TAG_LEN), 4);
-		ck_assert_uint_eq(get16(p + R_FLAGS), comm_len % 2);
+		ck_assert_uint_eq(get16(p + R_FLAGS), comm_len % 2 |
+		    (comm_len % 3 == 0 ? MML_REC_F_META : 0));
 		ck_assert_uint_eq(get32(p + R_MSG_LEN), sizeof(msg));
 		ck_assert_uint_eq(get32(p + R_FIELDS_LEN), 9);
 		ck_assert_uint_eq(get64(p + R_SEQ), seq);
@@ -813,7 +833,8 @@ START_TEST(test_rec_write)
 		ck_assert_uint_eq(get32(p + R_PID), 4242);
 		ck_assert_uint_eq(get32(p + R_UID), 0xfffffffeU);
 		ck_assert_uint_eq(get32(p + R_GID), 7);
-		ck_assert_uint_eq(get32(p + R_RESERVED), 0);
+		ck_assert_uint_eq(get32(p + R_META), comm_len % 3 == 0 ?
+		    (uint32_t)(comm_len + 1) | 7U << 16 : 0);
 		ck_assert_mem_eq(p + 64, comm, comm_len);
 		ck_assert_mem_eq(p + 64 + comm_len, "tag0", 4);
 		ck_assert_mem_eq(p + 64 + comm_len + 4, msg, sizeof(msg));

@@ -1,6 +1,7 @@
 /*
  * check_intake.c: the shared submit path (daemon/intake.c) and the four
- * intakes around it (syslog_in.c, journal_in.c, stdout_in.c, kmsg_in.c).
+ * intakes around it (syslog_in.c, journal_in.c, stdout_in.c, kmsg_in.c),
+ * with the trusted metadata each entry gets from its sender.
  *
  * Each test runs over a real ring in its own mkdtemp directory, with a
  * private libev loop and an intake whose "sync now" requests are only
@@ -31,6 +32,7 @@
 #include "../daemon/journal_in.h"
 #include "../daemon/kmsg_in.h"
 #include "../daemon/log.h"
+#include "../daemon/meta.h"
 #include "../daemon/ratelimit.h"
 #include "../daemon/ring.h"
 #include "../daemon/server.h"
@@ -163,16 +165,15 @@ ring_get(uint64_t seq, struct mml_rec *ret)
 	ck_abort_msg("no record with seq %llu", (unsigned long long)seq);
 }
 
-/* Field key of the record of seq, NUL-terminated into out; 0 if absent. */
+/* Field key of block[0, block_len), NUL-terminated into out; 0 if absent. */
 static int
-field(uint64_t seq, const char *key, char *out, size_t cap)
+block_field(const uint8_t *block, size_t block_len, const char *key,
+    char *out, size_t cap)
 {
 	const uint8_t *item;
-	struct mml_rec d;
 	size_t off = 0, len, klen;
 
-	ring_get(seq, &d);
-	while (mml_fields_next(d.fields, d.hdr.fields_len, &off, &item, &len,
+	while (mml_fields_next(block, block_len, &off, &item, &len,
 	    &klen) > 0) {
 		if (klen != strlen(key) || memcmp(item, key, klen) != 0)
 			continue;
@@ -182,6 +183,44 @@ field(uint64_t seq, const char *key, char *out, size_t cap)
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * Field key of the record of seq, NUL-terminated into out; 0 if absent:
+ * in its fields block, or in the metadata slot it names.
+ */
+static int
+field(uint64_t seq, const char *key, char *out, size_t cap)
+{
+	static struct mml_meta m;
+	struct mml_rec d;
+
+	ring_get(seq, &d);
+	if (block_field(d.fields, d.hdr.fields_len, key, out, cap))
+		return 1;
+	mml_ring_meta_of(ring, &d, &m);
+	return block_field(m.block, m.len, key, out, cap);
+}
+
+/* How many times key is in the record of seq, block and slot together. */
+static unsigned
+field_count(uint64_t seq, const char *key)
+{
+	static struct mml_meta m;
+	const uint8_t *item;
+	struct mml_rec d;
+	size_t off = 0, len, klen;
+	unsigned n = 0;
+
+	ring_get(seq, &d);
+	while (mml_fields_next(d.fields, d.hdr.fields_len, &off, &item, &len,
+	    &klen) > 0)
+		n += klen == strlen(key) && memcmp(item, key, klen) == 0;
+	mml_ring_meta_of(ring, &d, &m);
+	off = 0;
+	while (mml_fields_next(m.block, m.len, &off, &item, &len, &klen) > 0)
+		n += klen == strlen(key) && memcmp(item, key, klen) == 0;
+	return n;
 }
 
 static void
@@ -220,6 +259,53 @@ stored(void)
 	return mml_ring_next_seq(ring) - 1;
 }
 
+/*
+ * What the daemon gathers about this process for transport t (the
+ * derivation itself is check_meta's): the fields each entry of ours
+ * must carry from its slot.
+ */
+static void
+self_meta(const char *transport, const char *fallback, struct mml_meta *ret)
+{
+	struct mml_meta_host h;
+	uint8_t boot[16];
+
+	mml_boot_id(boot);
+	mml_meta_host_init(&h, boot);
+	ck_assert_int_eq(mml_meta_gather(&h, getpid(), transport, fallback,
+	    ret, NULL), 0);
+}
+
+/*
+ * Each of this process's trusted fields is in the entry of seq once,
+ * with the value gathered for it (and none that it has not).
+ */
+static void
+expect_self_meta(uint64_t seq, const char *transport, const char *fallback)
+{
+	static const char *const keys[] = { "_TRANSPORT", "_HOSTNAME",
+	    "_BOOT_ID", "_MACHINE_ID", "_SYSTEMD_UNIT", "_SYSTEMD_SLICE",
+	    "_EXE", "_SYSTEMD_CGROUP", "_CMDLINE" };
+	static struct mml_meta m;
+	static char want[MML_META_MAX + 1], got[MML_META_MAX + 1];
+	struct mml_rec d;
+	size_t i;
+
+	self_meta(transport, fallback, &m);
+	ring_get(seq, &d);
+	ck_assert(d.hdr.flags & MML_REC_F_META);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!block_field(m.block, m.len, keys[i], want, sizeof(want))) {
+			ck_assert_msg(field_count(seq, keys[i]) == 0,
+			    "seq %llu has %s", (unsigned long long)seq, keys[i]);
+			continue;
+		}
+		ck_assert_uint_eq(field_count(seq, keys[i]), 1);
+		ck_assert_int_eq(field(seq, keys[i], got, sizeof(got)), 1);
+		ck_assert_str_eq(got, want);
+	}
+}
+
 static struct mml_intake_counts *
 counts(enum mml_transport t)
 {
@@ -253,7 +339,7 @@ START_TEST(test_submit)
 {
 	static char msg[6000];
 	uint8_t fb[256], trusted[64];
-	struct mml_sender who = { 42, 7, 8, 4, "comm" };
+	struct mml_sender who = { 42, 7, 8, 4, "comm", NULL };
 	struct mml_ent e;
 	struct mml_rec d;
 	size_t tl = 0;
@@ -308,7 +394,7 @@ START_TEST(test_submit_small_buffer)
 {
 	static char msg[5000];
 	uint8_t fb[16], copy[16];
-	struct mml_sender who = { 1, 0, 0, 0, "" };
+	struct mml_sender who = { 1, 0, 0, 0, "", NULL };
 	struct mml_ent e;
 
 	memset(msg, 'x', sizeof(msg));
@@ -336,13 +422,14 @@ END_TEST
 
 /*
  * Our own protocol: the frame is never written to, an entry over the
- * limit is cut from a copy, and none gets _TRANSPORT (intake.c).
+ * limit is cut from a copy, and each gets _TRANSPORT=mmlog once, from
+ * its metadata slot (DESIGN.md, Field names).
  */
 START_TEST(test_submit_wire)
 {
 	static uint8_t frame[MML_FRAME_MAX], copy[MML_FRAME_MAX];
 	static char msg[8000];
-	struct mml_sender who = { 5, 0, 0, 0, "" };
+	struct mml_sender who = { 5, 0, 0, 0, "", NULL };
 	struct mml_frame f;
 	struct mml_entry we;
 	size_t len, off = 0;
@@ -360,7 +447,10 @@ START_TEST(test_submit_wire)
 		ck_assert_int_ge(mml_intake_submit_wire(in, &who, &we, NULL), 0);
 	ck_assert_mem_eq(frame, copy, len);
 	expect_field(1, "A", "1");
-	ck_assert_int_eq(field(1, "_TRANSPORT", v, sizeof(v)), 0);
+	expect_field(1, "_TRANSPORT", "mmlog");
+	ck_assert_uint_eq(field_count(1, "_TRANSPORT"), 1);
+	expect_field(2, "_TRANSPORT", "mmlog");
+	ck_assert_int_eq(field(2, "_TRANSPORT", v, sizeof(v)), 1);
 	expect_field(2, "MMLOG_ORIGINAL_SIZE", "8008");
 	ck_assert_uint_eq(counts(MML_TRANSPORT_MMLOG)->truncated, 1);
 }
@@ -370,7 +460,7 @@ END_TEST
 START_TEST(test_submit_rate_limit)
 {
 	uint8_t fb[64];
-	struct mml_sender who = { 9, 1000, 1000, 0, "" };
+	struct mml_sender who = { 9, 1000, 1000, 0, "", NULL };
 	struct mml_ent e;
 	int i, r;
 
@@ -683,8 +773,8 @@ START_TEST(test_stdout)
 	expect_field(1, "_TRANSPORT", "stdout");
 	ck_assert_int_eq(field(1, "_STREAM_ID", v, sizeof(v)), 1);
 	ck_assert_uint_eq(strlen(v), 32);
-	/* The unit line was empty: no _SYSTEMD_UNIT. */
-	ck_assert_int_eq(field(1, "_SYSTEMD_UNIT", v, sizeof(v)), 0);
+	/* The unit line was empty: only our cgroup's, if any. */
+	expect_self_meta(1, "stdout", NULL);
 	ring_get(2, &d);
 	ck_assert_uint_eq(d.hdr.priority, 3);
 	expect_msg(2, "an error");
@@ -830,6 +920,212 @@ START_TEST(test_kmsg)
 }
 END_TEST
 
+/* --- Trusted metadata. --- */
+
+/*
+ * Datagrams: each entry names a slot with its sender's metadata, found
+ * once and then in the transport's cache; what the client says about
+ * its own _EXE, _SYSTEMD_UNIT, _TRANSPORT... is not taken.
+ */
+START_TEST(test_meta_datagrams)
+{
+	struct mml_meta_cache_stats st;
+	struct mml_syslog *s;
+	struct mml_journal_in *j;
+	int i, jv[2];
+	char v[64];
+
+	pair(SOCK_DGRAM);
+	s = mml_syslog_new(loop, in, sv[1]);
+	ck_assert_ptr_nonnull(s);
+	for (i = 0; i < 11; i++)
+		send_str(sv[0], "<14>meta: from syslog");
+	RUN_UNTIL(stored() == 11);
+	for (i = 1; i <= 11; i++)
+		expect_self_meta((uint64_t)i, "syslog", NULL);
+	mml_intake_meta_stats(in, MML_TRANSPORT_SYSLOG, &st);
+	ck_assert_uint_eq(st.gathers, 1);
+	ck_assert_uint_eq(st.hits, 10);
+	s = mml_syslog_free(s);
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0,
+	    jv), 0);
+	ck_assert_int_eq(fcntl(jv[1], F_SETFL, O_NONBLOCK), 0);
+	j = mml_journal_in_new(loop, in, jv[1]);
+	ck_assert_ptr_nonnull(j);
+	send_str(jv[0], "MESSAGE=forging\n_SYSTEMD_UNIT=sshd.service\n"
+	    "_EXE=/usr/sbin/sshd\n_TRANSPORT=kernel\n_CMDLINE=sshd\n"
+	    "_HOSTNAME=elsewhere\n_BOOT_ID=00000000000000000000000000000001\n"
+	    "SYSTEMD_UNIT=mine.service\n");
+	RUN_UNTIL(stored() == 12);
+	expect_msg(12, "forging");
+	expect_self_meta(12, "journal", NULL);
+	/* Without the underscore it is an ordinary field, kept. */
+	expect_field(12, "SYSTEMD_UNIT", "mine.service");
+	ck_assert_int_eq(field(12, "_EXE", v, sizeof(v)), 1);
+	ck_assert_str_ne(v, "/usr/sbin/sshd");
+	mml_intake_meta_stats(in, MML_TRANSPORT_JOURNAL, &st);
+	ck_assert_uint_eq(st.gathers, 1);
+	j = mml_journal_in_free(j);
+	(void)close(jv[0]);
+	(void)close(jv[1]);
+}
+END_TEST
+
+/*
+ * Connections: the metadata is gathered once and held; connections of
+ * the same process and transport share one copy; the stream header's
+ * unit counts only where the cgroup names none; pid 0 and a process
+ * that is gone have the host's alone.
+ */
+START_TEST(test_meta_connections)
+{
+	struct mml_sender who = { 0, 0, 0, 0, "", NULL };
+	const struct mml_meta *a, *b, *c, *f, *z, *g;
+	static struct mml_meta want;
+	struct mml_ent e;
+	uint8_t fb[64];
+	char v[300];
+	pid_t child;
+	int st;
+
+	a = mml_intake_meta_get(in, MML_TRANSPORT_MMLOG, getpid(), NULL);
+	b = mml_intake_meta_get(in, MML_TRANSPORT_MMLOG, getpid(), NULL);
+	ck_assert_ptr_eq(a, b);
+	ck_assert_uint_eq(mml_intake_meta_held(in), 1);
+	self_meta("mmlog", NULL, &want);
+	ck_assert_uint_eq(a->len, want.len);
+	ck_assert_mem_eq(a->block, want.block, want.len);
+	c = mml_intake_meta_get(in, MML_TRANSPORT_STDOUT, getpid(), NULL);
+	ck_assert_ptr_ne(a, c);
+	ck_assert_uint_eq(mml_intake_meta_held(in), 2);
+	f = mml_intake_meta_get(in, MML_TRANSPORT_STDOUT, getpid(), "fb.service");
+	self_meta("stdout", "fb.service", &want);
+	ck_assert_uint_eq(f->len, want.len);
+	ck_assert_mem_eq(f->block, want.block, want.len);
+	ck_assert_int_eq(block_field(f->block, f->len, "_SYSTEMD_UNIT", v,
+	    sizeof(v)), 1);
+
+	/* The entry names the slot that holds them. */
+	who.pid = getpid();
+	who.meta = a;
+	mml_ent_init(&e, fb, sizeof(fb));
+	mml_ent_set_msg(&e, "held", 4);
+	ck_assert_int_eq(mml_intake_submit(in, MML_TRANSPORT_MMLOG, &who, &e,
+	    NULL, 0, NULL), MML_INTAKE_STORED);
+	expect_self_meta(1, "mmlog", NULL);
+
+	/* Nobody, and a process that is gone: the host's and _TRANSPORT. */
+	z = mml_intake_meta_get(in, MML_TRANSPORT_MMLOG, 0, NULL);
+	ck_assert_int_eq(block_field(z->block, z->len, "_TRANSPORT", v,
+	    sizeof(v)), 1);
+	ck_assert_str_eq(v, "mmlog");
+	ck_assert_int_eq(block_field(z->block, z->len, "_HOSTNAME", v,
+	    sizeof(v)), 1);
+	ck_assert_int_eq(block_field(z->block, z->len, "_EXE", v,
+	    sizeof(v)), 0);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(child, &st, 0), child);
+	g = mml_intake_meta_get(in, MML_TRANSPORT_MMLOG, child, NULL);
+	ck_assert_int_eq(block_field(g->block, g->len, "_EXE", v,
+	    sizeof(v)), 0);
+	ck_assert_int_eq(block_field(g->block, g->len, "_BOOT_ID", v,
+	    sizeof(v)), 1);
+	ck_assert_uint_eq(strlen(v), 32);
+
+	mml_intake_meta_put(in, a);
+	ck_assert_uint_eq(mml_intake_meta_held(in), 4);
+	mml_intake_meta_put(in, b);
+	mml_intake_meta_put(in, c);
+	mml_intake_meta_put(in, f);
+	mml_intake_meta_put(in, z);	/* the host's: not held */
+	mml_intake_meta_put(in, g);
+	mml_intake_meta_put(in, NULL);
+	ck_assert_uint_eq(mml_intake_meta_held(in), 0);
+}
+END_TEST
+
+/* The kernel's entries: no sender, the host's metadata and kernel. */
+START_TEST(test_meta_kernel)
+{
+	static const struct mml_sender kernel;
+	struct mml_ent e;
+	uint8_t fb[64];
+	char v[64], want[33];
+	uint8_t boot[16];
+	int i;
+
+	mml_ent_init(&e, fb, sizeof(fb));
+	mml_ent_set_msg(&e, "from the kernel", 15);
+	ck_assert_int_eq(mml_intake_submit(in, MML_TRANSPORT_KERNEL, &kernel,
+	    &e, NULL, 0, NULL), MML_INTAKE_STORED);
+	expect_field(1, "_TRANSPORT", "kernel");
+	ck_assert_uint_eq(field_count(1, "_TRANSPORT"), 1);
+	ck_assert_int_eq(gethostname(v, sizeof(v)), 0);
+	expect_field(1, "_HOSTNAME", v);
+	mml_boot_id(boot);
+	for (i = 0; i < 16; i++)
+		(void)snprintf(want + 2 * i, 3, "%02x", boot[i]);
+	expect_field(1, "_BOOT_ID", want);
+	ck_assert_int_eq(field(1, "_EXE", v, sizeof(v)), 0);
+	ck_assert_int_eq(field(1, "_CMDLINE", v, sizeof(v)), 0);
+	ck_assert_int_eq(field(1, "_SYSTEMD_UNIT", v, sizeof(v)), 0);
+}
+END_TEST
+
+/*
+ * More senders in the ring than slots: the newest carry their metadata
+ * inline, and the uid's share is charged the record as stored, so that
+ * they are suppressed as soon as their true size runs out the share.
+ */
+START_TEST(test_meta_inline_share)
+{
+	static struct mml_meta m[200];
+	struct mml_sender who = { 77, 1000, 1000, 0, "", NULL };
+	struct mml_rec d;
+	struct mml_ent e;
+	uint8_t fb[64];
+	char pad[800];
+	size_t len;
+	unsigned i, slot = 0, inl = 0;
+	int r = MML_INTAKE_STORED;
+
+	/* 1% of the ring a minute: 10485 bytes. */
+	mml_ratelimit_set_share(rl, CAP, 1, 60);
+	memset(pad, 'p', sizeof(pad));
+	for (i = 0; i < 200 && r == MML_INTAKE_STORED; i++) {
+		len = 0;
+		(void)snprintf(pad, 16, "%u", i);
+		ck_assert_int_eq(mml_fields_put(m[i].block, sizeof(m[i].block),
+		    &len, "_CMDLINE", 8, pad, sizeof(pad)), 0);
+		m[i].len = (uint32_t)len;
+		m[i].hash = mml_crc32c(0, m[i].block, len);
+		who.meta = &m[i];
+		mml_ent_init(&e, fb, sizeof(fb));
+		mml_ent_set_msg(&e, "x", 1);
+		r = mml_intake_submit(in, MML_TRANSPORT_SYSLOG, &who, &e, NULL,
+		    0, NULL);
+		if (r != MML_INTAKE_STORED)
+			break;
+		ring_get(stored(), &d);
+		if (d.hdr.flags & MML_REC_F_META)
+			slot++;
+		else {
+			inl++;
+			ck_assert_uint_ge(d.hdr.fields_len, m[i].len);
+		}
+	}
+	ck_assert_int_eq(r, MML_INTAKE_SUPPRESSED);
+	/* The 64 slots, then what 10485 bytes less 64 small records hold. */
+	ck_assert_uint_eq(slot, 64);
+	ck_assert_uint_gt(inl, 0);
+	ck_assert_uint_le(inl, 10485 / 800 + 1);
+}
+END_TEST
+
 Suite *
 intake_suite(void)
 {
@@ -865,6 +1161,14 @@ intake_suite(void)
 	tc = tcase_create("kmsg");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_kmsg);
+	tcase_set_timeout(tc, 20);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("meta");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_meta_datagrams);
+	tcase_add_test(tc, test_meta_connections);
+	tcase_add_test(tc, test_meta_kernel);
+	tcase_add_test(tc, test_meta_inline_share);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return s;

@@ -23,11 +23,14 @@ Suite *crc32c_suite(void);
 Suite *wire_suite(void);
 Suite *disk_suite(void);
 Suite *walk_suite(void);
+Suite *tables_suite(void);
 Suite *entry_suite(void);
 Suite *syslog_suite(void);
 Suite *kmsg_suite(void);
 Suite *journal_suite(void);
 Suite *stream_suite(void);
+Suite *meta_suite(void);
+Suite *metatab_suite(void);
 Suite *ring_suite(void);
 Suite *ratelimit_suite(void);
 Suite *server_suite(void);
@@ -43,12 +46,15 @@ static Suite *(*const suites[])(void) = {
 	wire_suite,
 	disk_suite,
 	walk_suite,
+	tables_suite,
 	/* daemon/, after the proto/ suites they build on. */
 	entry_suite,
 	syslog_suite,
 	kmsg_suite,
 	journal_suite,
 	stream_suite,
+	meta_suite,
+	metatab_suite,
 	ring_suite,
 	ratelimit_suite,
 	server_suite,

@@ -30,11 +30,15 @@
 #include <unistd.h>
 
 #include "../daemon/log.h"
+#include "../daemon/meta.h"
+#include "walk.h"
 #include "../daemon/ring_internal.h"
 
 #define CAP		((uint64_t)MML_DISK_CAP_MIN)
 /* Header, data, then the seek index (a page for a small ring). */
-#define FILE_SIZE	(MML_DISK_HEADER_SIZE + CAP + MML_IDX_PAGE)
+/* Header, data, the seek index (a page) and the metadata table. */
+#define FILE_SIZE	(MML_DISK_HEADER_SIZE + CAP + MML_IDX_PAGE + \
+			    MML_META_SLOTS_MIN * MML_META_SLOT_SIZE)
 #define T0		((uint64_t)1700000000000000)	/* realtime of seq 0 */
 #define M0		((uint64_t)5000000000)		/* monotonic of seq 0 */
 #define SENT_MAX	65536	/* entries remembered, by seq modulo */
@@ -179,13 +183,15 @@ static const struct refuse_case refuse_cases[] = {
 	{ "static CRC mismatch", REF_PATCH, HOFF(created_usec), 8, 12345, 0,
 	    .err = -EBADMSG },
 	{ "unknown incompatible feature", REF_PATCH, HOFF(incompat_flags),
-	    4, MML_INCOMPAT_KEYED | 2, 1, .err = -EPROTONOSUPPORT },
+	    4, MML_INCOMPAT_KEYED | MML_INCOMPAT_META | 4, 1,
+	    .err = -EPROTONOSUPPORT },
 	{ "damaged CRC key", REF_PATCH, HOFF(key_crc), 4, 0, 0,
 	    .err = -EBADMSG },
 	{ "unknown compatible feature (a writer would not keep it)",
-	    REF_PATCH, HOFF(compat_flags), 4, 3, 1, .err = -EPROTONOSUPPORT },
+	    REF_PATCH, HOFF(compat_flags), 4, MML_COMPAT_KNOWN | 4, 1,
+	    .err = -EPROTONOSUPPORT },
 	{ "capacity larger than the file", REF_PATCH, HOFF(capacity), 8,
-	    2 * CAP, 1, .err = -ENOSPC },
+	    4 * CAP, 1, .err = -ENOSPC },
 	{ "capacity of 1 TiB", REF_PATCH, HOFF(capacity), 8,
 	    MML_DISK_CAP_MAX, 1, .err = -ENOSPC },
 	{ "capacity below the minimum", REF_PATCH, HOFF(capacity), 8,
@@ -407,7 +413,7 @@ verify_rec(const struct mml_rec *rec)
 	    h->realtime_usec != T0 + h->seq ||
 	    h->monotonic_usec != M0 + 7 * h->seq ||
 	    h->pid != 1000 + h->seq % 30000 || h->uid != h->seq % 7 ||
-	    h->gid != h->seq % 11 || h->reserved != 0)
+	    h->gid != h->seq % 11 || h->meta != 0)
 		ck_abort_msg("seq %llu: header differs from what was appended",
 		    (unsigned long long)h->seq);
 	len[0] = s->comm_len;
@@ -563,6 +569,8 @@ ring_crash(struct mml_ring **rp)
 
 	ck_assert_int_eq(munmap(r->map, r->map_len), 0);
 	ck_assert_int_eq(close(r->fd), 0);
+	(void)mml_metatab_free(r->metatab);
+	free(r->inline_buf);
 	free(r->path);
 	free(r);
 	*rp = NULL;
@@ -676,7 +684,9 @@ START_TEST(test_create)
 	ck_assert(S_ISREG(st.st_mode));
 	ck_assert_uint_eq(st.st_mode & 0777, 0640);
 	ck_assert_uint_eq((uint64_t)st.st_size, FILE_SIZE);
-	ck_assert_uint_eq(FILE_SIZE, mml_idx_file_off(CAP) + mml_idx_size(CAP));
+	ck_assert_uint_eq(FILE_SIZE, mml_meta_file_off(CAP) + mml_meta_size(CAP));
+	ck_assert_uint_eq(mml_meta_file_off(CAP),
+	    mml_idx_file_off(CAP) + mml_idx_size(CAP));
 	/* posix_fallocate: every block is there before the map is used. */
 	ck_assert_uint_ge((uint64_t)st.st_blocks * 512, FILE_SIZE);
 	/* Created under a temporary name: nothing else is left beside it. */
@@ -1318,7 +1328,7 @@ torn_write(uint8_t *dst, enum torn_kind kind, uint64_t seq)
 		h.type = 9;
 		break;
 	case TORN_RESERVED:
-		h.reserved = 1;
+		h.meta = 1;
 		break;
 	default:
 		break;
@@ -1678,7 +1688,10 @@ START_TEST(test_index_upgrade)
 
 	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
 	read_header(&h);
-	ck_assert_uint_eq(h.compat_flags, MML_COMPAT_INDEX);
+	/* The tables of this version come with it (FORMAT.md, Versioning). */
+	ck_assert_uint_eq(h.compat_flags, MML_COMPAT_INDEX | MML_COMPAT_BOOTS);
+	ck_assert_uint_eq(h.incompat_flags,
+	    MML_INCOMPAT_KEYED | MML_INCOMPAT_META);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq((uint64_t)st.st_size, mml_disk_file_size(&h));
 	check_suffix(ring, &w);
@@ -1693,6 +1706,313 @@ START_TEST(test_index_upgrade)
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq((uint64_t)st.st_size, mml_disk_file_size(&h));
 	check_suffix(ring, &w);
+}
+END_TEST
+
+
+/*
+ * Metadata (FORMAT.md, Metadata slots).  A sender's fields here are
+ * "_CMDLINE=cmd K" and "_SYSTEMD_UNIT=uK.service", K chosen by the
+ * test; entries of the same K share a slot.
+ */
+static void
+meta_k(struct mml_meta *m, unsigned k)
+{
+	char v[64];
+	size_t len = 0;
+	int n;
+
+	n = snprintf(v, sizeof(v), "cmd %u", k);
+	ck_assert_int_eq(mml_fields_put(m->block, sizeof(m->block), &len,
+	    "_CMDLINE", 8, v, (size_t)n), 0);
+	n = snprintf(v, sizeof(v), "u%u.service", k);
+	ck_assert_int_eq(mml_fields_put(m->block, sizeof(m->block), &len,
+	    "_SYSTEMD_UNIT", 13, v, (size_t)n), 0);
+	m->len = (uint32_t)len;
+	m->hash = mml_crc32c(0, m->block, len);
+}
+
+/* The record of seq, walking from the tail: 0, or -1 if not found. */
+static int
+rec_check_at(const struct mml_ring *r, uint64_t seq, struct mml_rec *ret)
+{
+	struct mml_walk w;
+	struct mml_walk_pos pos = { r->tail_off, r->tail_seq };
+
+	mml_walk_init(&w, r->data, r->cap, r->next_seq, r->head_off,
+	    r->crc_seed);
+	while (pos.seq < r->next_seq) {
+		if (mml_walk_next(&w, &pos, ret) == MML_WALK_BREAK)
+			return -1;
+		if (ret->hdr.type == MML_REC_ENTRY && ret->hdr.seq == seq)
+			return 0;
+	}
+	return -1;
+}
+
+/* Appends a small entry whose message is "K" and whose metadata is K's. */
+static uint64_t
+append_meta_k(struct mml_ring *r, unsigned k)
+{
+	struct mml_rec_hdr h;
+	struct mml_meta m;
+	char msg[16];
+	uint64_t seq;
+	int n;
+
+	meta_k(&m, k);
+	n = snprintf(msg, sizeof(msg), "%u", k);
+	memset(&h, 0, sizeof(h));
+	h.priority = 6;
+	h.msg_len = (uint32_t)n;
+	h.realtime_usec = T0 + r->next_seq;
+	h.monotonic_usec = M0 + r->next_seq;
+	ck_assert_int_eq(mml_ring_append_meta(r, &h, NULL, NULL, msg, NULL,
+	    &m, &seq), 0);
+	return seq;
+}
+
+/*
+ * Walks the ring from its tail and checks that each entry's metadata,
+ * in a slot or inline, is the one of the K in its message.  Returns the
+ * entries seen; *ret_inline the ones carrying it inline.
+ */
+static uint64_t
+check_meta_walk(const struct mml_ring *r, uint64_t *ret_inline)
+{
+	struct mml_walk w;
+	struct mml_walk_pos pos = { r->tail_off, r->tail_seq };
+	struct mml_rec rec;
+	struct mml_meta got, want;
+	uint64_t n = 0, inl = 0;
+	unsigned k;
+	char msg[16];
+
+	mml_walk_init(&w, r->data, r->cap, r->next_seq, r->head_off,
+	    r->crc_seed);
+	while (pos.seq < r->next_seq) {
+		ck_assert_int_ne(mml_walk_next(&w, &pos, &rec), MML_WALK_BREAK);
+		if (rec.hdr.type != MML_REC_ENTRY)
+			continue;
+		ck_assert_uint_lt(rec.hdr.msg_len, sizeof(msg));
+		memcpy(msg, rec.msg, rec.hdr.msg_len);
+		msg[rec.hdr.msg_len] = '\0';
+		if (sscanf(msg, "%u", &k) != 1)
+			continue;	/* the daemon's own notes */
+		meta_k(&want, k);
+		n++;
+		if (rec.hdr.flags & MML_REC_F_META) {
+			mml_ring_meta_of(r, &rec, &got);
+			ck_assert_msg(got.len == want.len && memcmp(got.block,
+			    want.block, want.len) == 0, "seq %llu: metadata "
+			    "of another", (unsigned long long)rec.hdr.seq);
+		} else {
+			inl++;
+			ck_assert_uint_eq(rec.hdr.fields_len, want.len);
+			ck_assert(memcmp(rec.fields, want.block, want.len) == 0);
+		}
+	}
+	if (ret_inline != NULL)
+		*ret_inline = inl;
+	return n;
+}
+
+START_TEST(test_meta_share)
+{
+	struct mml_metatab_stats st;
+	struct mml_sync_job job;
+	struct mml_rec rec;
+	uint64_t s1, s2, s3;
+
+	ring_open_ok(CAP, 1);
+	ck_assert_ptr_nonnull(ring->metatab);
+	ck_assert_uint_eq(ring->meta_slots, MML_META_SLOTS_MIN);
+	s1 = append_meta_k(ring, 1);
+	s2 = append_meta_k(ring, 2);
+	s3 = append_meta_k(ring, 1);
+	ck_assert_int_eq(rec_check_at(ring, s1, &rec), 0);
+	ck_assert(rec.hdr.flags & MML_REC_F_META);
+	ck_assert_uint_eq(mml_meta_ref_gen(rec.hdr.meta), 1);
+	/* No byte of the entry: the message alone. */
+	ck_assert_uint_eq(rec.hdr.fields_len, 0);
+	{
+		uint32_t m1 = rec.hdr.meta;
+
+		ck_assert_int_eq(rec_check_at(ring, s3, &rec), 0);
+		ck_assert_uint_eq(rec.hdr.meta, m1);
+		ck_assert_int_eq(rec_check_at(ring, s2, &rec), 0);
+		ck_assert_uint_ne(rec.hdr.meta, m1);
+	}
+	mml_metatab_stats(ring->metatab, &st);
+	ck_assert_uint_eq(st.used, 2);
+	ck_assert_uint_eq(check_meta_walk(ring, NULL), 3);
+
+	/* The next sync makes the slots durable first. */
+	mml_ring_sync_prepare(ring, &job);
+	ck_assert_uint_eq(job.meta_off, mml_meta_file_off(CAP));
+	ck_assert_uint_eq(job.meta_len, 4096);
+	mml_ring_sync_run(ring, &job);
+	ck_assert_int_eq(job.result, 0);
+	mml_ring_sync_done(ring, &job);
+	(void)append_meta_k(ring, 2);
+	mml_ring_sync_prepare(ring, &job);
+	ck_assert_uint_eq(job.meta_len, 0);
+	mml_ring_sync_run(ring, &job);
+	mml_ring_sync_done(ring, &job);
+}
+END_TEST
+
+/*
+ * More senders than slots at once: the entries of the newest carry
+ * their metadata inline; once wraps evict the older entries, slots are
+ * reused and every entry still shows its own, lap after lap, also
+ * after a clean close and after a crash.
+ */
+START_TEST(test_meta_wraps)
+{
+	uint64_t n, inl, i, wraps;
+
+	ring_open_ok(CAP, 1);
+	/* 64 slots; 100 senders in turn, a full ring holds ~1000 entries. */
+	for (i = 0; i < 300; i++)
+		(void)append_meta_k(ring, (unsigned)(i % 100));
+	n = check_meta_walk(ring, &inl);
+	ck_assert_uint_eq(n, 300);
+	ck_assert_uint_gt(inl, 0);
+	for (i = 0; i < 20000; i++)
+		(void)append_meta_k(ring, (unsigned)(i * 7 % 100));
+	wraps = ring->hdr->wraps;
+	ck_assert_uint_gt(wraps, 10);
+	n = check_meta_walk(ring, &inl);
+	ck_assert_uint_gt(n, 500);
+
+	/* A clean close, then a crash: still resolved, and reused right. */
+	ring = mml_ring_close(ring);
+	ring_open_ok(CAP, 1);
+	(void)check_meta_walk(ring, NULL);
+	for (i = 0; i < 5000; i++)
+		(void)append_meta_k(ring, (unsigned)(i * 13 % 100));
+	ring_crash(&ring);
+	ring_open_ok(CAP, 1);
+	ck_assert(ring->was_dirty);
+	(void)check_meta_walk(ring, NULL);
+	for (i = 0; i < 5000; i++)
+		(void)append_meta_k(ring, (unsigned)(i * 3 % 100 + 100));
+	(void)check_meta_walk(ring, &inl);
+	ring = mml_ring_close(ring);
+	ring_open_ok(CAP, 1);
+	ck_assert(!ring->was_dirty);
+	(void)check_meta_walk(ring, NULL);
+}
+END_TEST
+
+/*
+ * A daemon that crashes more often than its ring goes round, with new
+ * senders each time: the open after each crash finds which slots the
+ * entries still name (ring_meta_recount()), so the slots of senders
+ * whose entries are gone are reused and no entry goes inline; and the
+ * metadata of every entry is still its own.
+ */
+START_TEST(test_meta_crash_loop)
+{
+	struct mml_metatab_stats st;
+	uint64_t inl, round, i;
+
+	ring_open_ok(CAP, 1);
+	/* 64 slots; 8 new senders a round, a ring holds ~4 rounds. */
+	for (round = 0; round < 40; round++) {
+		for (i = 0; i < 240; i++)
+			(void)append_meta_k(ring,
+			    (unsigned)(round * 8 + i % 8));
+		ring_crash(&ring);
+		ring_open_ok(CAP, 1);
+		ck_assert(ring->was_dirty);
+		(void)check_meta_walk(ring, &inl);
+		ck_assert_uint_eq(inl, 0);
+	}
+	mml_metatab_stats(ring->metatab, &st);
+	ck_assert_uint_eq(st.full, 0);
+	ck_assert_uint_gt(ring->hdr->wraps, 5);
+}
+END_TEST
+
+/* The boot table: an entry before the first entry of each boot. */
+START_TEST(test_boots)
+{
+	struct mml_boot b[MML_BOOT_MAX];
+	uint64_t s1, s2;
+	size_t n;
+
+	(void)unsetenv("MMLOGD_TEST_BOOT_ID");
+	ring_open_ok(CAP, 1);
+	ck_assert_ptr_nonnull(ring->boots);
+	ck_assert(ring->boot_pending);
+	s1 = append_meta_k(ring, 1);
+	ck_assert(!ring->boot_pending);
+	(void)append_meta_k(ring, 2);
+	n = mml_boots_sorted(ring->boots, ring->crc_seed, b, NULL);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(b[0].first_seq, s1);
+	ck_assert(memcmp(b[0].boot_id, ring->boot_id, 16) == 0);
+	ck_assert_uint_eq(b[0].first_realtime, T0 + s1);
+	ck_assert_uint_eq(b[0].first_monotonic, M0 + s1);
+	/* The same boot again: no new entry. */
+	ring = mml_ring_close(ring);
+	ring_open_ok(CAP, 1);
+	ck_assert(!ring->boot_pending);
+	(void)append_meta_k(ring, 3);
+	ring = mml_ring_close(ring);
+
+	/* Another boot (the test hook), a clean close before it. */
+	ck_assert_int_eq(setenv("MMLOGD_TEST_BOOT_ID",
+	    "0123456789abcdef0123456789abcdef", 1), 0);
+	ring_open_ok(CAP, 1);
+	ck_assert_uint_eq(ring->boot_id[0], 0x01);
+	ck_assert_uint_eq(ring->boot_id[15], 0xef);
+	ck_assert(ring->boot_pending);
+	s2 = append_meta_k(ring, 4);
+	n = mml_boots_sorted(ring->boots, ring->crc_seed, b, NULL);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(b[0].first_seq, s1);
+	ck_assert_uint_eq(b[1].first_seq, s2);
+	ck_assert_uint_eq(b[1].boot_id[0], 0x01);
+	ck_assert_int_eq(mml_boots_find(b, n, s2 - 1), 0);
+	ck_assert_int_eq(mml_boots_find(b, n, s2), 1);
+	(void)unsetenv("MMLOGD_TEST_BOOT_ID");
+}
+END_TEST
+
+/* More than 64 boots: the table goes round, the newest 64 are kept. */
+START_TEST(test_boots_round)
+{
+	struct mml_boot b[MML_BOOT_MAX];
+	char id[33];
+	unsigned i;
+	size_t n;
+
+	for (i = 0; i < 70; i++) {
+		(void)snprintf(id, sizeof(id), "%032x", i + 1);
+		ck_assert_int_eq(setenv("MMLOGD_TEST_BOOT_ID", id, 1), 0);
+		ring_open_ok(CAP, 1);
+		(void)append_meta_k(ring, i);
+		/* A boot with no entry leaves no trace. */
+		if (i == 30) {
+			ring = mml_ring_close(ring);
+			(void)snprintf(id, sizeof(id), "%032x", 1000);
+			ck_assert_int_eq(setenv("MMLOGD_TEST_BOOT_ID", id, 1),
+			    0);
+			ring_open_ok(CAP, 1);
+		}
+		ring = mml_ring_close(ring);
+	}
+	ring_open_ok(CAP, 1);
+	n = mml_boots_sorted(ring->boots, ring->crc_seed, b, NULL);
+	ck_assert_uint_eq(n, MML_BOOT_MAX);
+	ck_assert_uint_eq(b[MML_BOOT_MAX - 1].boot_id[15], 70);
+	ck_assert_uint_eq(b[0].boot_id[15], 70 - MML_BOOT_MAX + 1);
+	for (i = 1; i < n; i++)
+		ck_assert_uint_lt(b[i - 1].first_seq, b[i].first_seq);
+	(void)unsetenv("MMLOGD_TEST_BOOT_ID");
 }
 END_TEST
 
@@ -1782,6 +2102,16 @@ ring_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_power_loss);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("meta");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_meta_share);
+	tcase_add_test(tc, test_meta_wraps);
+	tcase_add_test(tc, test_meta_crash_loop);
+	tcase_add_test(tc, test_boots);
+	tcase_add_test(tc, test_boots_round);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("index");

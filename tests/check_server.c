@@ -682,7 +682,8 @@ START_TEST(test_entries)
 	for (i = 0; i < 3; i++) {
 		ring_get(i + 1, &rec[i]);
 		ck_assert_uint_eq(rec[i].hdr.type, MML_REC_ENTRY);
-		ck_assert_uint_eq(rec[i].hdr.flags, 0);
+		/* Not the daemon's; the sender's metadata in a slot. */
+		ck_assert_uint_eq(rec[i].hdr.flags, MML_REC_F_META);
 		ck_assert_uint_eq(rec[i].hdr.pid, (uint32_t)getpid());
 		ck_assert_uint_eq(rec[i].hdr.uid, (uint32_t)getuid());
 		ck_assert_uint_eq(rec[i].hdr.gid, (uint32_t)getgid());
@@ -1411,7 +1412,7 @@ START_TEST(test_dropped)
 	    &item, &item_len, &key_len), 0);
 
 	ring_get(2, &e);
-	ck_assert_uint_eq(e.hdr.flags, 0);
+	ck_assert_uint_eq(e.hdr.flags, MML_REC_F_META);
 	ck_assert_mem_eq(e.msg, "after", 5);
 	ck_assert_uint_eq(mml_server_get_stats(srv)->client_drops, 5);
 

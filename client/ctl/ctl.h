@@ -214,6 +214,19 @@ const char *mml_ctl_seq_range(char *buf, size_t cap, uint64_t first,
  */
 int	mml_ctl_out_done(void);
 
+/*
+ * Boots (boots.c).  mml_ctl_boot_range() finds the boot that -b's
+ * descriptor desc names (NULL: the newest; "ID", "ID±N", "±N", "N", as
+ * journalctl reads them) among those with entries in ring r: returns 1
+ * with its entries' seqs [*ret_lo, *ret_hi) (*ret_hi UINT64_MAX for the
+ * newest boot); with implied set (-k without -b), 0 if the ring has no
+ * such boot or no boot table, meaning every entry; otherwise -1 after
+ * saying why.  mml_ctl_list_boots() is `show --list-boots`.
+ */
+int	mml_ctl_boot_range(struct mml_rd_ring *r, const char *desc,
+	    int implied, uint64_t *ret_lo, uint64_t *ret_hi);
+int	mml_ctl_list_boots(const struct mml_ctl_opts *o);
+
 /* Set by SIGINT or SIGTERM while `show -f` follows the ring. */
 extern volatile sig_atomic_t mml_ctl_stop;
 

@@ -8,12 +8,15 @@
  * overwritten before we read them (a marker among the entries), lost to
  * damage or skipped by the writer (on stderr).
  *
- * What a query costs: --since, --cursor, --after-cursor, --cursor-file
- * and -n seek (the ring's seek index, else a bisection of the data, in
- * O(log n)), then walk forward from there, until --until's time passes.
- * Every other selection (matches, -u, -k, -p, -t, --pid, --uid, -g) is
- * a test of each entry the walk meets: with -n they walk from about n
- * entries before the head, going back further while fewer than n
+ * What a query costs: --since, --cursor, --after-cursor, --cursor-file,
+ * -b and -n seek (the ring's seek index, else a bisection of the data,
+ * in O(log n); -b finds its boot's first and last seqs in the boot
+ * table), then walk forward from there, until --until's time passes or
+ * the boot ends.  Every other selection (matches, -u, -k, -p, -t, --pid,
+ * --uid, -g) is a test of each entry the walk meets, which looks only
+ * where the fields it names can be (a match on SYSLOG_IDENTIFIER reads
+ * no metadata slot): with -n they walk from about n entries before the
+ * head (or the boot's end), going back further while fewer than n
  * match; without -n they scan the ring, or what the seek left of it.
  * -F and -N scan the selection.
  */
@@ -45,8 +48,10 @@ struct filter {
 	uint32_t	 pid, uid;
 	int		 have_since, have_until;
 	uint64_t	 since_usec, until_usec;
+	uint64_t	 seq_lo, seq_hi;	/* -b: the boot's seqs [lo, hi) */
 	struct mml_rd_match *match;	/* FIELD=VALUE, -u, -k */
-	const struct mml_rd_ring *ring;	/* ... whose fields it reads */
+	struct mml_rd_ring *ring;	/* ... whose fields it reads */
+	int		 stale;		/* the entry matched had no metadata */
 	pcre2_code	*re;		/* -g */
 	pcre2_match_data *md;
 	size_t		 hl_from, hl_to;	/* what -g matched last */
@@ -125,6 +130,9 @@ struct show {
 	const char	*values;	/* -F FIELD */
 	int		 list_fields;	/* -N */
 	struct uniq	 uniq;
+	uint64_t	 n_stale;	/* entries walked without metadata */
+	int		 boot;		/* -b, or -k's implied -b */
+	int		 boot_implied;	/* ... by -k alone */
 };
 
 static int	 show_args(struct show *);
@@ -152,6 +160,8 @@ static void	 show_gap(struct show *, enum item_kind, uint64_t, uint64_t,
 static void	 show_start_at(struct show *, const struct mml_disk_header *);
 static void	 show_start(struct show *, const struct mml_disk_header *);
 static int	 show_widen(struct show *);
+static int	 seek_newest(struct show *);
+static void	 show_stale_note(struct show *);
 static int	 past_until(const struct show *, const struct mml_rec *);
 static int	 show_stream(struct show *);
 static int	 show_collect(struct show *);
@@ -169,10 +179,13 @@ mml_ctl_show(const struct mml_ctl_opts *o)
 	size_t i;
 	int rc, status = EXIT_FAILURE;
 
+	if (o->list_boots)
+		return mml_ctl_list_boots(o);
 	memset(&sh, 0, sizeof(sh));
 	sh.o = o;
 	sh.lines = -1;
 	sh.flt.prio_max = 7;
+	sh.flt.seq_hi = UINT64_MAX;
 	sh.fw.notify_fd = sh.fw.ino = -1;
 	/* Every argument is checked before the file is opened. */
 	if ((rc = show_args(&sh)) != 0) {
@@ -195,6 +208,7 @@ mml_ctl_show(const struct mml_ctl_opts *o)
 	    sh.values == NULL && !sh.list_fields && !sh.out_failed &&
 	    mml_rd_fmt_is_text(&sh.fmt) && sh.mode != MML_RD_O_VERBOSE)
 		(void)fputs("-- No entries --\n", stdout);
+	show_stale_note(&sh);
 	if (rc < 0 || show_done(&sh) < 0)
 		goto out;
 	status = EXIT_SUCCESS;
@@ -224,13 +238,14 @@ show_args(struct show *sh)
 	uint64_t v;
 	int rc, mode = MML_RD_O_SHORT;
 
-	if (o->list_boots || (o->boot != NULL ? strcmp(o->boot, "all") != 0 :
-	    (o->seen & MML_CTL_BIT(MML_CTL_OPT_BOOT)) != 0)) {
-		mml_ctl_msg("%s: not yet: the ring does not record boots yet, "
-		    "so no entry can be placed in one", o->list_boots ?
-		    "--list-boots" : "-b");
-		return EXIT_FAILURE;
-	}
+	/*
+	 * -b [ID|±N], "all" for every boot; -k alone means the current
+	 * boot too, as in journalctl.
+	 */
+	if (o->seen & MML_CTL_BIT(MML_CTL_OPT_BOOT))
+		sh->boot = o->boot == NULL || strcmp(o->boot, "all") != 0;
+	else if (o->dmesg)
+		sh->boot = sh->boot_implied = 1;
 	if (o->output != NULL && (mode = mml_rd_output_parse(o->output)) < 0)
 		return mml_ctl_usage_error("unknown output format '%s' (short, "
 		    "short-precise, short-iso, short-iso-precise, short-full, "
@@ -503,6 +518,9 @@ show_open(struct show *sh, struct mml_disk_header *h)
 			sh->want = 1;
 	}
 	sh->flt.ring = sh->ring;
+	if (sh->boot && mml_ctl_boot_range(sh->ring, o->boot, sh->boot_implied,
+	    &sh->flt.seq_lo, &sh->flt.seq_hi) < 0)
+		return -1;
 	show_fmt_init(sh);
 	if (!o->follow && !(o->seen & MML_CTL_BIT(MML_CTL_OPT_NO_PAGER)) &&
 	    (rc = mml_ctl_pager_open(o->pager_end)) < 0)
@@ -661,6 +679,9 @@ filter_match(struct filter *f, const struct mml_rec *rec)
 	PCRE2_SIZE *ov;
 	size_t i, len;
 
+	f->stale = 0;
+	if (h->seq < f->seq_lo || h->seq >= f->seq_hi)
+		return 0;
 	if (h->priority < f->prio_min || h->priority > f->prio_max)
 		return 0;
 	if (f->have_pid && h->pid != f->pid)
@@ -681,8 +702,13 @@ filter_match(struct filter *f, const struct mml_rec *rec)
 		if (i == f->n_tags)
 			return 0;
 	}
-	if (f->match != NULL && !mml_rd_match_test(f->match, f->ring, rec))
-		return 0;
+	if (f->match != NULL) {
+		if (!mml_rd_match_test(f->match, f->ring, rec)) {
+			f->stale = mml_rd_match_stale(f->match);
+			return 0;
+		}
+		f->stale = mml_rd_match_stale(f->match);
+	}
 	if (f->re != NULL) {
 		/* The message is a byte range, NUL bytes and all. */
 		if (pcre2_match(f->re, rec->msg, h->msg_len, 0, 0, f->md,
@@ -905,21 +931,47 @@ show_start_at(struct show *sh, const struct mml_disk_header *h)
 	}
 	if (sh->lines >= 0) {
 		sh->seek_n = (uint64_t)sh->lines;
-		sh->seeked_last = mml_rd_iter_seek_last(it, sh->seek_n);
+		sh->seeked_last = seek_newest(sh);
 		return;
 	}
 	if (sh->want > 0) {
 		if (sh->want >= h->head_seq && h->head_seq >= tail)
 			mml_rd_iter_seek(it, h->head_off, h->head_seq);
 		else
-			(void)mml_rd_iter_seek_key(it, 0, sh->want);
+			(void)mml_rd_iter_seek_key(it, 0, sh->want >
+			    sh->flt.seq_lo ? sh->want : sh->flt.seq_lo);
 		return;
 	}
 	if (sh->flt.have_since) {
 		(void)mml_rd_iter_seek_key(it, 1, sh->flt.since_usec);
+		/* Of the boot's start and --since, the later. */
+		if (it->seq < sh->flt.seq_lo)
+			(void)mml_rd_iter_seek_key(it, 0, sh->flt.seq_lo);
+		return;
+	}
+	if (sh->flt.seq_lo > 0) {
+		(void)mml_rd_iter_seek_key(it, 0, sh->flt.seq_lo);
 		return;
 	}
 	mml_rd_iter_tail(it);
+}
+
+/*
+ * Places the iterator about seek_n entries before the newest wanted:
+ * before the head, or before the end of the boot -b chose (by its seq,
+ * through the seek index), not before the boot's start.  Returns 1 if
+ * it was placed so, 0 if at the tail or the boot's start, where a walk
+ * that finds too few cannot start further back.
+ */
+static int
+seek_newest(struct show *sh)
+{
+	uint64_t lo = sh->flt.seq_lo, hi = sh->flt.seq_hi, key;
+
+	if (hi == UINT64_MAX)
+		return mml_rd_iter_seek_last(&sh->it, sh->seek_n);
+	key = hi - lo > sh->seek_n ? hi - sh->seek_n : lo;
+	return mml_rd_iter_seek_key(&sh->it, 0, key) && key > lo;
 }
 
 /*
@@ -963,6 +1015,8 @@ show_widen(struct show *sh)
 		return 0;
 	if (sh->want > 0 && sh->start_seq <= sh->want)
 		return 0;
+	if (sh->flt.seq_lo > 0 && sh->start_seq <= sh->flt.seq_lo)
+		return 0;
 	if (sh->flt.have_since && mml_disk_rec_check(sh->ring->data,
 	    sh->ring->capacity, sh->start_off, sh->start_seq, 0, sh->ring->crc_seed, &rec,
 	    NULL) == 0 && rec.hdr.realtime_usec < sh->flt.since_usec)
@@ -973,14 +1027,16 @@ show_widen(struct show *sh)
 /*
  * Whether the walk can end at this entry: it was written after --until,
  * and so, on the assumption --since's seek makes too (the clock did not
- * go back), is every entry after it.  A follower waits for entries
- * rather than ending, and only filters.
+ * go back), is every entry after it; or it is of a boot after the one
+ * -b chose.  A follower waits for entries rather than ending, and only
+ * filters.
  */
 static int
 past_until(const struct show *sh, const struct mml_rec *rec)
 {
-	return sh->flt.have_until && !sh->o->follow &&
-	    rec->hdr.realtime_usec > sh->flt.until_usec;
+	return !sh->o->follow && ((sh->flt.have_until &&
+	    rec->hdr.realtime_usec > sh->flt.until_usec) ||
+	    rec->hdr.seq >= sh->flt.seq_hi);
 }
 
 /* Prints every matching entry as the walk finds it. */
@@ -1008,6 +1064,7 @@ show_stream(struct show *sh)
 			if (rec.hdr.seq >= sh->want &&
 			    filter_match(&sh->flt, &rec))
 				show_entry(sh, &rec);
+			sh->n_stale += sh->flt.stale;
 			break;
 		case MML_RD_LOST:
 			show_lost(sh, sh->it.gap_seq, sh->it.gap);
@@ -1090,11 +1147,14 @@ show_collect(struct show *sh)
 	struct items w;
 	struct item x, *y;
 	struct mml_rec rec;
+	uint64_t stale;
 	size_t i, k;
 	int step, rc = -1;
 
 	memset(&w, 0, sizeof(w));
 again:
+	/* Entries judged without metadata, on this walk only. */
+	stale = 0;
 	sh->start_off = sh->it.off;
 	sh->start_seq = sh->it.seq;
 	if (sh->lost > 0) {
@@ -1117,8 +1177,11 @@ again:
 		switch (step) {
 		case MML_RD_ENTRY:
 			if (rec.hdr.seq < sh->want ||
-			    !filter_match(&sh->flt, &rec))
+			    !filter_match(&sh->flt, &rec)) {
+				stale += sh->flt.stale;
 				continue;
+			}
+			stale += sh->flt.stale;
 			x.kind = ITEM_ENTRY;
 			x.off = rec.off;
 			x.seq = rec.hdr.seq;
@@ -1153,10 +1216,11 @@ again:
 		w.n_entries = 0;
 		sh->seek_n = sh->seek_n > UINT64_MAX / 8 ? UINT64_MAX :
 		    sh->seek_n * 8;
-		sh->seeked_last = mml_rd_iter_seek_last(&sh->it, sh->seek_n);
+		sh->seeked_last = seek_newest(sh);
 		goto again;
 	}
 	sh->lost = 0;
+	sh->n_stale += stale;
 	for (k = 0; k < w.len && !mml_ctl_stop && !sh->out_failed; k++) {
 		i = sh->reverse ? w.start + w.len - 1 - k : w.start + k;
 		y = &w.v[i];
@@ -1292,4 +1356,22 @@ show_switch(struct show *sh, struct mml_rd_ring *nr)
 	    nr->path);
 	sh->want = 0;
 	mml_rd_iter_tail(&sh->it);
+}
+
+/*
+ * Entries whose trusted metadata was unavailable when the matches
+ * looked at them (their slot rewritten, or lost to a power loss) could
+ * not match _SYSTEMD_UNIT, _EXE and the like: say how many, as a note.
+ */
+static void
+show_stale_note(struct show *sh)
+{
+	uint64_t n = sh->n_stale;
+
+	if (sh->o->quiet)
+		return;
+	if (n > 0)
+		mml_ctl_msg("note: %" PRIu64 " %s had no trusted metadata to "
+		    "match (the metadata slot it names no longer holds it)",
+		    n, n == 1 ? "entry" : "entries");
 }

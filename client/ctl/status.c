@@ -29,6 +29,10 @@ struct status {
 	uint64_t	 newest_seq;
 	uint64_t	 newest_usec;
 	uint64_t	 chain_end;	/* the seq the records end before */
+	/* The metadata slots, checked each; the boots with entries. */
+	struct mml_rd_meta_report meta;
+	struct mml_rd_boot_span boots[MML_BOOT_MAX];
+	size_t		 n_boots;
 	double		 rate;		/* entries/s over rate_s */
 	double		 rate_s;	/* 0: no rate */
 	const char	*socket;
@@ -43,6 +47,7 @@ static double	 recent_rate(struct mml_rd_ring *,
 		    const struct mml_disk_header *, int, uint64_t, double *);
 static uint64_t	 used_bytes(const struct mml_disk_header *);
 static void	 print_json(const struct status *);
+static void	 print_json_tables(const struct status *);
 static void	 print_text(const struct status *);
 static void	 status_line(const char *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -134,6 +139,8 @@ status_walk(struct status *st)
 	st->used = used_bytes(h);
 	st->entries = h->head_seq >= h->tail_seq ? h->head_seq - h->tail_seq :
 	    0;
+	mml_rd_meta_report(st->ring, &st->meta);
+	st->n_boots = mml_rd_boot_spans(st->ring, st->boots);
 }
 
 /*
@@ -221,9 +228,11 @@ print_json(const struct status *st)
 	printf("\"%s\",\"seq_limit\":%" PRIu64 ",\"entries_written\":%"
 	    PRIu64 ",\"entries_overwritten\":%" PRIu64 ",\"wraps\":%"
 	    PRIu64 ",\"bytes_written\":%" PRIu64 ",\"opens\":%" PRIu64
-	    ",\"dirty_opens\":%" PRIu64 ",\"daemon\":{\"socket\":", boot,
+	    ",\"dirty_opens\":%" PRIu64, boot,
 	    h->seq_limit, h->entries_written, h->entries_overwritten,
 	    h->wraps, h->bytes_written, h->opens, h->dirty_opens);
+	print_json_tables(st);
+	(void)fputs(",\"daemon\":{\"socket\":", stdout);
 	mml_rd_put_json_str(stdout, st->socket);
 	if (st->daemon_rc == 0) {
 		(void)fputs(",\"reachable\":true,\"stats\":{", stdout);
@@ -234,6 +243,32 @@ print_json(const struct status *st)
 		mml_rd_put_json_str(stdout, st->why);
 		(void)fputs("}}\n", stdout);
 	}
+}
+
+/*
+ * The metadata table ("metadata": null without one) and the boots that
+ * have entries, oldest first, as --list-boots numbers them.
+ */
+static void
+print_json_tables(const struct status *st)
+{
+	char id[33];
+	size_t i;
+
+	if (st->meta.slots == 0)
+		(void)fputs(",\"metadata\":null", stdout);
+	else
+		printf(",\"metadata\":{\"slots\":%" PRIu32 ",\"written\":%"
+		    PRIu32 ",\"damaged\":%" PRIu32 "}", st->meta.slots,
+		    st->meta.written, st->meta.damaged);
+	(void)fputs(",\"boots\":[", stdout);
+	for (i = 0; i < st->n_boots; i++) {
+		mml_rd_hex128(id, st->boots[i].boot_id);
+		printf("%s{\"index\":%d,\"boot_id\":\"%s\",\"first_seq\":%"
+		    PRIu64 "}", i > 0 ? "," : "", (int)i - (int)(st->n_boots -
+		    1), id, st->boots[i].first_seq);
+	}
+	(void)putchar(']');
 }
 
 static void
@@ -295,6 +330,20 @@ print_text(const struct status *st)
 	    "dirty (a daemon has it open, or one crashed)");
 	mml_rd_hex128(s1, h->boot_id);
 	status_line("boot id:", "%s (of the last writer)", s1);
+	if (st->ring->has_boots)
+		status_line("boots:", "%zu with entries in the ring "
+		    "(mmlogctl show --list-boots)", st->n_boots);
+	if (st->meta.slots == 0)
+		status_line("metadata:", "no slots (a ring of an older format: "
+		    "entries carry what they have inline)");
+	else
+		status_line("metadata:", "%" PRIu32 " of %" PRIu32 " slots "
+		    "hold senders' fields%s", st->meta.written, st->meta.slots,
+		    st->meta.damaged > 0 ? "" : ", none damaged");
+	if (st->meta.damaged > 0)
+		status_line("", "%" PRIu32 " slots damaged: the entries naming "
+		    "them show no trusted metadata (mmlogctl verify counts "
+		    "them)", st->meta.damaged);
 	status_line("seq limit:", "%" PRIu64, h->seq_limit);
 	size_str(s1, sizeof(s1), h->bytes_written);
 	status_line("written:", "%" PRIu64 " entries, %" PRIu64 " bytes (%s)",
@@ -715,6 +764,17 @@ print_prometheus(const struct status *st)
 	    (double)h->opens);
 	prom("ring_dirty_opens_total", "counter", "Times a daemon found the "
 	    "ring not closed in order.", (double)h->dirty_opens);
+	prom("ring_boots", "gauge", "Boots that have entries in the ring.",
+	    (double)st->n_boots);
+	if (st->meta.slots > 0) {
+		prom("ring_meta_slots", "gauge", "Metadata slots of the ring.",
+		    (double)st->meta.slots);
+		prom("ring_meta_slots_written", "gauge", "Metadata slots "
+		    "holding a sender's fields.", (double)st->meta.written);
+		prom("ring_meta_slots_damaged", "gauge", "Metadata slots that "
+		    "do not check: their entries show no trusted metadata.",
+		    (double)st->meta.damaged);
+	}
 	prom("up", "gauge", "1 if the daemon answered on its socket.",
 	    st->daemon_rc == 0);
 	if (st->daemon_rc != 0)

@@ -3,8 +3,10 @@
  * ring, CRC and sequence, and the seek index: walks the chain from the
  * tail, says what it finds on the way ("problem:" for damage, "note:"
  * for what a live writer or an unclean shutdown explains), checks where
- * the records end against the header, and sums up.  Exit status 1 if
- * there was a problem.
+ * the records end against the header, checks every metadata slot and
+ * counts the entries whose slot no longer holds their fields (a power
+ * loss can leave an entry whose slot did not reach the disk: a note),
+ * and sums up.  Exit status 1 if there was a problem.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@ struct verify {
 	uint64_t	 first, last;	/* their seqs */
 	uint64_t	 overwritten;	/* while we read */
 	uint64_t	 problems;
+	uint64_t	 meta_stale;	/* entries whose slot lost their fields */
 };
 
 static void	 verify_walk(struct verify *);
@@ -75,7 +78,9 @@ verify_walk(struct verify *v)
 {
 	struct mml_rd_iter *it = &v->it;
 	struct mml_rec rec;
+	const uint8_t *meta;
 	const char *bad;
+	size_t meta_len;
 	int step;
 
 	mml_rd_iter_init(it, v->ring, MML_RD_CHECK);
@@ -97,6 +102,9 @@ verify_walk(struct verify *v)
 		if (v->entries++ == 0)
 			v->first = rec.hdr.seq;
 		v->last = rec.hdr.seq;
+		if ((rec.hdr.flags & MML_REC_F_META) &&
+		    mml_rd_meta(v->ring, &rec, &meta, &meta_len) < 0)
+			v->meta_stale++;
 		bad = verify_payload(&rec);
 		if (bad != NULL) {
 			v->problems++;
@@ -196,7 +204,16 @@ verify_summary(struct verify *v, const struct mml_disk_header *h,
     int idx_rc, const struct mml_rd_idx_report *ir)
 {
 	const struct mml_rd_iter *it = &v->it;
+	struct mml_rd_meta_report mr;
 
+	mml_rd_meta_report(v->ring, &mr);
+	if (mr.damaged > 0)
+		printf("note: %" PRIu32 " metadata slots damaged (their entries "
+		    "are shown without their trusted metadata)\n", mr.damaged);
+	if (v->meta_stale > 0)
+		printf("note: %" PRIu64 " entries name a metadata slot that no "
+		    "longer holds their fields (shown without them; a power "
+		    "loss can leave such entries)\n", v->meta_stale);
 	if (v->entries > 0 && v->last >= h->seq_limit) {
 		v->problems++;
 		printf("problem: seq %" PRIu64 " is at or above the header's "
@@ -225,6 +242,10 @@ verify_summary(struct verify *v, const struct mml_disk_header *h,
 		    PRIu64 " damaged; ", ir->slots, ir->used, ir->damaged);
 	else
 		printf("no seek index; ");
+	if (mr.slots > 0)
+		printf("metadata: %" PRIu32 " slots, %" PRIu32 " in use, %"
+		    PRIu64 " entries without theirs; ", mr.slots, mr.written,
+		    v->meta_stale);
 	printf("%" PRIu64 " problem%s\n", v->problems,
 	    v->problems == 1 ? "" : "s");
 }

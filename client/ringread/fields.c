@@ -9,11 +9,31 @@
  * priority, the sender's pid, uid and gid, all of which the daemon set),
  * its strings (comm, tag, message) and its fields block (the client's
  * KEY=VALUE items, and the daemon's own: _TRANSPORT, SYSLOG_FACILITY,
- * SYSLOG_PID, _LINE_BREAK, MMLOG_ORIGINAL_SIZE...).  The ring's header
- * adds the boot id of its last writer.  Trusted metadata the daemon will
- * keep in a table of its own (_EXE, _CMDLINE, _SYSTEMD_UNIT, a boot id
- * per entry) comes from one more stage, STAGE_META, which yields nothing
- * yet: only it changes when that table exists.
+ * SYSLOG_PID, _LINE_BREAK, MMLOG_ORIGINAL_SIZE...).  Two places beside
+ * the record complete it (proto/FORMAT.md): the metadata slot its header
+ * names (mml_rd_meta(): the sender's trusted fields, _TRANSPORT, _EXE,
+ * _CMDLINE, _SYSTEMD_UNIT..., kept once for every entry of the same
+ * sender), yielded last, by STAGE_META; and the boot table, which says
+ * which boot the entry belongs to (_BOOT_ID; its __MONOTONIC_TIMESTAMP
+ * is of that boot's clock, as the daemon stamped it).  An entry the
+ * daemon could give no slot carries the same fields inline, in its
+ * fields block, and is shown the same.  A caller that looks for some
+ * fields only (a match) skips the sources of the others
+ * (mml_rd_fields_only()).
+ *
+ * _BOOT_ID is yielded once, from the first of: the boot table; the
+ * slot's _BOOT_ID (an entry older than every boot the table still
+ * names); an inline _BOOT_ID; and, on a ring without a boot table (an
+ * older format), the ring header's boot id, which is its last writer's.
+ * A slot that no longer holds the entry's fields (rewritten since, or
+ * not made durable before a power loss) yields nothing: the entry is
+ * shown without its trusted metadata, never with another sender's, and
+ * mml_rd_fields_meta_stale() says so.
+ *
+ * A trusted field (a name starting with "_") that the entry already
+ * gave with the same value is not yielded again: an inline copy of the
+ * metadata may repeat the _TRANSPORT the intake stored, as journald
+ * keeps one copy of a field and value in an entry.
  *
  * Names in the fields block that are not journald names, or that would
  * stand for a field we derive ourselves (MESSAGE, _PID, __CURSOR...), are
@@ -47,7 +67,16 @@ enum stage {
 
 static size_t	 u64_dec(char *, uint64_t);
 static size_t	 cursor_fmt(char *, const uint8_t *, uint64_t);
+static const struct derived *derived_find(const uint8_t *, size_t);
 static int	 key_reserved(const uint8_t *, size_t);
+static int	 key_is(const uint8_t *, size_t, const char *);
+static void	 meta_load(struct mml_rd_fields *);
+static int	 block_find(const uint8_t *, size_t, const char *,
+		    const uint8_t **, size_t *);
+static int	 block_has(const uint8_t *, size_t, size_t, const uint8_t *,
+		    size_t);
+static int	 id128_text(const uint8_t *, size_t);
+static size_t	 boot_id(struct mml_rd_fields *, char *);
 
 /* Writes v in decimal at buf (24 bytes); returns its length. */
 static size_t
@@ -113,26 +142,194 @@ mml_rd_field_name_valid(const uint8_t *k, size_t len)
 	return 1;
 }
 
+/* The fields the stages before STAGE_BLOCK yield, and their stages. */
+static const struct derived {
+	const char	*name;
+	size_t		 len;
+	unsigned	 stage;
+} derived[] = {
+#define D(n, st)	{ n, sizeof(n) - 1, st }
+	D("__CURSOR", STAGE_CURSOR),
+	D("__REALTIME_TIMESTAMP", STAGE_REALTIME),
+	D("__MONOTONIC_TIMESTAMP", STAGE_MONOTONIC),
+	D("__SEQNUM", STAGE_SEQNUM),
+	D("_BOOT_ID", STAGE_BOOT_ID),
+	D("PRIORITY", STAGE_PRIORITY),
+	D("SYSLOG_IDENTIFIER", STAGE_IDENTIFIER),
+	D("MESSAGE", STAGE_MESSAGE),
+	D("_PID", STAGE_PID),
+	D("_UID", STAGE_UID),
+	D("_GID", STAGE_GID),
+	D("_COMM", STAGE_COMM),
+	D("_MMLOG_DAEMON", STAGE_DAEMON),
+#undef D
+};
+
+/*
+ * The derived field named k[0, len), or NULL.  Its first byte and
+ * length decide most names at once: this runs for every item of every
+ * entry a match or a format walks.
+ */
+static const struct derived *
+derived_find(const uint8_t *k, size_t len)
+{
+	size_t i;
+
+	if (k[0] != '_' && k[0] != 'M' && k[0] != 'P' && k[0] != 'S')
+		return NULL;
+	for (i = 0; i < sizeof(derived) / sizeof(derived[0]); i++)
+		if (derived[i].len == len && derived[i].name[0] == k[0] &&
+		    memcmp(derived[i].name, k, len) == 0)
+			return &derived[i];
+	return NULL;
+}
+
 /* Names the stages before STAGE_BLOCK yield; the block may not repeat them. */
 static int
 key_reserved(const uint8_t *k, size_t len)
 {
-	static const char *const names[] = {
-		"MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER", "_PID", "_UID",
-		"_GID", "_COMM", "_BOOT_ID", "_MMLOG_DAEMON",
-	};
-	size_t i;
-
 	if (len >= 2 && k[0] == '_' && k[1] == '_')
 		return 1;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i]) == len && memcmp(names[i], k, len) == 0)
+	return derived_find(k, len) != NULL;
+}
+
+unsigned
+mml_rd_fields_sources(const char *k, size_t len)
+{
+	const struct derived *d;
+
+	if (len == 0)
+		return 0;
+	d = derived_find((const uint8_t *)k, len);
+	if (d != NULL)
+		return 1U << d->stage;
+	/* The address is only the derived fields above. */
+	if (len >= 2 && k[0] == '_' && k[1] == '_')
+		return 0;
+	/* The daemon's trusted fields may be in the slot as well. */
+	return 1U << STAGE_BLOCK | (k[0] == '_' ? 1U << STAGE_META : 0);
+}
+
+/* Whether k[0, len) is name. */
+static int
+key_is(const uint8_t *k, size_t len, const char *name)
+{
+	return strlen(name) == len && memcmp(name, k, len) == 0;
+}
+
+/* The entry's metadata slot, looked up once per entry, when first needed. */
+static void
+meta_load(struct mml_rd_fields *fi)
+{
+	const uint8_t *b;
+	size_t len;
+	int r;
+
+	if (fi->meta_state != MML_RD_META_UNKNOWN)
+		return;
+	fi->meta_state = MML_RD_META_NONE;
+	if (fi->ring == NULL || !(fi->rec->hdr.flags & MML_REC_F_META))
+		return;
+	r = mml_rd_meta(fi->ring, fi->rec, &b, &len);
+	if (r == 1) {
+		fi->meta = b;
+		fi->meta_len = len;
+		fi->meta_state = MML_RD_META_SLOT;
+	} else if (r < 0)
+		fi->meta_state = MML_RD_META_STALE;
+}
+
+/*
+ * The value of the first item named name in the fields block b[0, len):
+ * 1 with it in *ret_val, *ret_len; 0 if there is none.
+ */
+static int
+block_find(const uint8_t *b, size_t len, const char *name,
+    const uint8_t **ret_val, size_t *ret_len)
+{
+	const uint8_t *item;
+	size_t off = 0, il, kl;
+
+	while (mml_fields_next(b, len, &off, &item, &il, &kl) > 0)
+		if (key_is(item, kl, name)) {
+			*ret_val = item + kl + 1;
+			*ret_len = il - kl - 1;
+			return 1;
+		}
+	return 0;
+}
+
+/*
+ * Whether the items of the fields block b that start before end hold
+ * one of exactly the bytes x[0, xl) ("KEY=VALUE").
+ */
+static int
+block_has(const uint8_t *b, size_t len, size_t end, const uint8_t *x,
+    size_t xl)
+{
+	const uint8_t *item;
+	size_t off = 0, il, kl;
+
+	while (off < end && mml_fields_next(b, len, &off, &item, &il, &kl) > 0)
+		if (il == xl && memcmp(item, x, xl) == 0)
 			return 1;
 	return 0;
 }
 
+/* Whether v[0, len) is an id128 as journald writes it: 32 hex digits. */
+static int
+id128_text(const uint8_t *v, size_t len)
+{
+	size_t i;
+
+	if (len != 32)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' &&
+		    v[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/*
+ * The entry's _BOOT_ID into buf (33 bytes): the boot table's, the
+ * slot's, an inline one, or (a ring without a boot table) its last
+ * writer's.  Returns its length, 32, or 0 if it has none.
+ */
+static size_t
+boot_id(struct mml_rd_fields *fi, char *buf)
+{
+	static const uint8_t zero[16];
+	const struct mml_rec *rec = fi->rec;
+	const uint8_t *v;
+	size_t vl;
+	int i;
+
+	if (fi->ring == NULL)
+		return 0;
+	i = mml_rd_boot_of(fi->ring, rec->hdr.seq);
+	if (i >= 0) {
+		mml_rd_hex128(buf, fi->ring->boots[i].boot_id);
+		return 32;
+	}
+	meta_load(fi);
+	if ((fi->meta_state == MML_RD_META_SLOT && block_find(fi->meta,
+	    fi->meta_len, "_BOOT_ID", &v, &vl) && id128_text(v, vl)) ||
+	    (block_find(rec->fields, rec->hdr.fields_len, "_BOOT_ID", &v,
+	    &vl) && id128_text(v, vl))) {
+		memcpy(buf, v, 32);
+		return 32;
+	}
+	if (fi->ring->has_boots || memcmp(fi->ring->map +
+	    offsetof(struct mml_disk_header, boot_id), zero, 16) == 0)
+		return 0;
+	mml_rd_hex128(buf, fi->ring->map + offsetof(struct mml_disk_header,
+	    boot_id));
+	return 32;
+}
+
 void
-mml_rd_fields_begin(struct mml_rd_fields *fi, const struct mml_rd_ring *ring,
+mml_rd_fields_begin(struct mml_rd_fields *fi, struct mml_rd_ring *ring,
     const struct mml_rec *rec, unsigned flags)
 {
 	fi->ring = ring;
@@ -141,24 +338,46 @@ mml_rd_fields_begin(struct mml_rd_fields *fi, const struct mml_rd_ring *ring,
 	fi->stage = (flags & MML_RD_FIELDS_ADDRESS) ? STAGE_CURSOR :
 	    STAGE_BOOT_ID;
 	fi->off = 0;
+	fi->want = ~0U;
+	fi->meta_state = MML_RD_META_UNKNOWN;
+	fi->meta = NULL;
+	fi->meta_len = 0;
+	fi->meta_off = 0;
+}
+
+void
+mml_rd_fields_only(struct mml_rd_fields *fi, unsigned sources)
+{
+	fi->want = sources;
+}
+
+int
+mml_rd_fields_meta_stale(const struct mml_rd_fields *fi)
+{
+	return fi->meta_state == MML_RD_META_STALE;
 }
 
 int
 mml_rd_fields_next(struct mml_rd_fields *fi, const char **ret_key,
     size_t *ret_key_len, const uint8_t **ret_val, size_t *ret_val_len)
 {
-	static const uint8_t zero[16];
 	const struct mml_rec *rec = fi->rec;
 	const struct mml_rec_hdr *h = &rec->hdr;
 	const uint8_t *item;
 	const char *key = NULL;
 	const uint8_t *val = NULL;
 	char *buf = fi->buf[0];
-	size_t val_len = 0, len, klen;
-	uint8_t id[16];
+	size_t val_len = 0, len, klen, start;
 
 	_Static_assert(STAGE_BLOCK <= MML_RD_FIELDS_FORMATTED, "buffers");
+	_Static_assert(sizeof(derived) / sizeof(derived[0]) == STAGE_BLOCK,
+	    "a derived field per stage, in the stages' order");
 	while (key == NULL) {
+		/* A stage the caller has no use for yields nothing. */
+		if (fi->stage < STAGE_END && !(fi->want & 1U << fi->stage)) {
+			fi->stage++;
+			continue;
+		}
 		fi->last = fi->stage;
 		if (fi->stage < STAGE_BLOCK) {
 			buf = fi->buf[fi->stage];
@@ -176,6 +395,7 @@ mml_rd_fields_next(struct mml_rd_fields *fi, const char **ret_key,
 			val_len = u64_dec(buf, h->realtime_usec);
 			break;
 		case STAGE_MONOTONIC:
+			/* The clock of the entry's own boot (STAGE_BOOT_ID). */
 			key = "__MONOTONIC_TIMESTAMP";
 			val_len = u64_dec(buf, h->monotonic_usec);
 			break;
@@ -184,19 +404,9 @@ mml_rd_fields_next(struct mml_rd_fields *fi, const char **ret_key,
 			val_len = u64_dec(buf, h->seq);
 			break;
 		case STAGE_BOOT_ID:
-			/*
-			 * The boot of the ring's last writer, until records
-			 * carry their own (STAGE_META will).
-			 */
-			if (fi->ring == NULL)
-				break;
-			memcpy(id, fi->ring->map + offsetof(struct mml_disk_header,
-			    boot_id), sizeof(id));
-			if (memcmp(id, zero, sizeof(id)) == 0)
-				break;
-			mml_rd_hex128(buf, id);
-			key = "_BOOT_ID";
-			val_len = 32;
+			val_len = boot_id(fi, buf);
+			if (val_len > 0)
+				key = "_BOOT_ID";
 			break;
 		case STAGE_PRIORITY:
 			key = "PRIORITY";
@@ -241,13 +451,16 @@ mml_rd_fields_next(struct mml_rd_fields *fi, const char **ret_key,
 			val_len = 1;
 			break;
 		case STAGE_BLOCK:
+			start = fi->off;
 			if (mml_fields_next(rec->fields, h->fields_len, &fi->off,
 			    &item, &len, &klen) <= 0)
 				break;
 			/* Stay in this stage until the block ends. */
 			fi->stage = STAGE_BLOCK;
 			if (!mml_rd_field_name_valid(item, klen) ||
-			    key_reserved(item, klen))
+			    key_reserved(item, klen) || (item[0] == '_' &&
+			    block_has(rec->fields, h->fields_len, start, item,
+			    len)))
 				break;
 			*ret_key = (const char *)item;
 			*ret_key_len = klen;
@@ -256,18 +469,31 @@ mml_rd_fields_next(struct mml_rd_fields *fi, const char **ret_key,
 			return 1;
 		case STAGE_META:
 			/*
-			 * The hook for the ring's metadata table: the fields
-			 * of the metadata record the entry refers to, when
-			 * records refer to one.
+			 * The sender's trusted fields, from the slot the
+			 * entry names, but what the entry itself gave.
 			 */
-			break;
+			meta_load(fi);
+			if (fi->meta_state != MML_RD_META_SLOT ||
+			    mml_fields_next(fi->meta, fi->meta_len,
+			    &fi->meta_off, &item, &len, &klen) <= 0)
+				break;
+			fi->stage = STAGE_META;
+			if (!mml_rd_field_name_valid(item, klen) ||
+			    key_reserved(item, klen) || block_has(rec->fields,
+			    h->fields_len, h->fields_len, item, len))
+				break;
+			*ret_key = (const char *)item;
+			*ret_key_len = klen;
+			*ret_val = item + klen + 1;
+			*ret_val_len = len - klen - 1;
+			return 1;
 		default:
 			fi->stage = STAGE_END;
 			return 0;
 		}
 	}
 	*ret_key = key;
-	*ret_key_len = strlen(key);
+	*ret_key_len = derived[fi->last].len;
 	*ret_val = val;
 	*ret_val_len = val_len;
 	return 1;

@@ -50,6 +50,7 @@ static void	 fmt_short(struct mml_rd_fmt *, const struct mml_rec *);
 static void	 fmt_cat_fields(struct mml_rd_fmt *, const struct mml_rec *);
 static void	 put_message(struct mml_rd_fmt *, const struct mml_rec *,
 		    const char *);
+static void	 put_host(struct mml_rd_fmt *, const struct mml_rec *);
 static void	 fmt_json(struct mml_rd_fmt *, const struct mml_rec *);
 static void	 fmt_export(struct mml_rd_fmt *, const struct mml_rec *);
 static void	 fmt_verbose(struct mml_rd_fmt *, const struct mml_rec *);
@@ -302,6 +303,21 @@ mml_rd_time_iso(char *buf, size_t cap, uint64_t usec)
 }
 
 void
+mml_rd_time_full(char *buf, size_t cap, uint64_t usec, int utc)
+{
+	struct tm tm;
+	time_t t = (time_t)(usec / 1000000);
+	size_t n;
+
+	if ((utc ? gmtime_r(&t, &tm) : localtime_r(&t, &tm)) == NULL ||
+	    (n = strftime(buf, cap, "%a %Y-%m-%d %H:%M:%S", &tm)) == 0) {
+		(void)snprintf(buf, cap, "@%lld", (long long)t);
+		return;
+	}
+	(void)snprintf(buf + n, cap - n, " %s", utc ? "UTC" : tm.tm_zone);
+}
+
+void
 mml_rd_hexdump(FILE *out, const char *prefix, const uint8_t *p, size_t len)
 {
 	size_t i, j;
@@ -357,7 +373,7 @@ mml_rd_output_parse(const char *s)
 
 void
 mml_rd_fmt_init(struct mml_rd_fmt *f, FILE *out, enum mml_rd_output mode,
-    const struct mml_rd_ring *ring)
+    struct mml_rd_ring *ring)
 {
 	static const uint8_t zero[16];
 	struct mml_disk_header h;
@@ -555,10 +571,7 @@ fmt_short(struct mml_rd_fmt *f, const struct mml_rec *rec)
 			    zone, zone + 3);
 	} else if (f->mode == MML_RD_O_SHORT_FULL ||
 	    f->mode == MML_RD_O_WITH_UNIT) {
-		/* systemd's format_timestamp(), which --since reads back. */
-		n = strftime(when, sizeof(when), "%a %Y-%m-%d %H:%M:%S", &tm);
-		(void)snprintf(when + n, sizeof(when) - n, " %s", f->utc ? "UTC" :
-		    tm.tm_zone);
+		mml_rd_time_full(when, sizeof(when), h->realtime_usec, f->utc);
 	} else if (f->mode == MML_RD_O_SHORT_PRECISE) {
 		(void)snprintf(when, sizeof(when),
 		    "%s %02d %02d:%02d:%02d.%06u", months[tm.tm_mon % 12],
@@ -571,7 +584,7 @@ fmt_short(struct mml_rd_fmt *f, const struct mml_rec *rec)
 	(void)fputs_unlocked(when, out);
 	if (!f->no_hostname) {
 		putc_unlocked(' ', out);
-		(void)fputs_unlocked(f->host, out);
+		put_host(f, rec);
 	}
 	putc_unlocked(' ', out);
 	if (f->mode == MML_RD_O_WITH_UNIT && gather(&g, f, rec) == 0)
@@ -597,6 +610,32 @@ fmt_short(struct mml_rd_fmt *f, const struct mml_rec *rec)
 		(void)fputs_unlocked("unknown", out);
 	fprintf(out, "[%" PRIu32 "]: ", h->pid);
 	put_message(f, rec, on);
+}
+
+/*
+ * The host of the short formats, as journalctl's: the entry's _HOSTNAME
+ * (its sender's metadata), else, for entries that have none (older
+ * rings, a slot no longer holding it), this machine's name.
+ */
+static void
+put_host(struct mml_rd_fmt *f, const struct mml_rec *rec)
+{
+	static unsigned sources;
+	struct mml_rd_fields fi;
+	const char *k;
+	const uint8_t *v;
+	size_t kl, vl;
+
+	if (sources == 0)
+		sources = mml_rd_fields_sources("_HOSTNAME", 9);
+	mml_rd_fields_begin(&fi, f->ring, rec, 0);
+	mml_rd_fields_only(&fi, sources);
+	while (mml_rd_fields_next(&fi, &k, &kl, &v, &vl))
+		if (kl == 9 && memcmp(k, "_HOSTNAME", 9) == 0 && vl > 0) {
+			mml_rd_put_escaped(f->out, v, vl);
+			return;
+		}
+	(void)fputs_unlocked(f->host, f->out);
 }
 
 /*
@@ -845,7 +884,8 @@ format_bytes(char *buf, size_t cap, uint64_t v)
  * -o verbose, as journalctl prints it: the time with microseconds and
  * zone and the cursor, then every field on its own line, indented; a
  * value of several lines continues under itself; a value that is not
- * printable text is shown as its size.
+ * printable text is shown as its size.  Last, a line of our own if the
+ * entry's trusted metadata is unavailable.
  */
 static void
 fmt_verbose(struct mml_rd_fmt *f, const struct mml_rec *rec)
@@ -914,6 +954,14 @@ fmt_verbose(struct mml_rd_fmt *f, const struct mml_rec *rec)
 		}
 		(void)fputs_unlocked(off, out);
 	}
+	/*
+	 * Its slot was rewritten or lost (FORMAT.md, Metadata slots): the
+	 * fields above are all there is, and a reader should know that
+	 * _SYSTEMD_UNIT, _EXE and the like are missing, not absent.
+	 */
+	if (mml_rd_fields_meta_stale(&g.fi))
+		(void)fputs_unlocked("    (trusted metadata unavailable: the "
+		    "metadata slot this entry names no longer holds it)\n", out);
 }
 
 /*

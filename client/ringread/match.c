@@ -37,6 +37,8 @@ struct mml_rd_match {
 	unsigned	 group;
 	char		*buf;		/* a value, NUL-terminated, for globs */
 	size_t		 buf_cap;
+	int		 stale;		/* the last entry had no metadata */
+	unsigned	 sources;	/* where the terms' fields can be */
 };
 
 static int	 value_matches(struct mml_rd_match *, const struct value *,
@@ -114,6 +116,7 @@ mml_rd_match_add(struct mml_rd_match *m, const char *field, size_t field_len,
 			return -ENOMEM;
 		t->field_len = field_len;
 		m->n_terms++;
+		m->sources |= mml_rd_fields_sources(field, field_len);
 	}
 	nv = reallocarray(t->vals, t->n_vals + 1, sizeof(*nv));
 	if (nv == NULL)
@@ -237,7 +240,13 @@ value_matches(struct mml_rd_match *m, const struct value *val,
 }
 
 int
-mml_rd_match_test(struct mml_rd_match *m, const struct mml_rd_ring *ring,
+mml_rd_match_stale(const struct mml_rd_match *m)
+{
+	return m->stale;
+}
+
+int
+mml_rd_match_test(struct mml_rd_match *m, struct mml_rd_ring *ring,
     const struct mml_rec *rec)
 {
 	struct mml_rd_fields fi;
@@ -248,11 +257,13 @@ mml_rd_match_test(struct mml_rd_match *m, const struct mml_rd_ring *ring,
 	unsigned c, g;
 	int clause_ok, group_ok;
 
+	m->stale = 0;
 	if (m->n_terms == 0)
 		return 1;
 	for (i = 0; i < m->n_terms; i++)
 		m->terms[i].hit = 0;
 	mml_rd_fields_begin(&fi, ring, rec, 0);
+	mml_rd_fields_only(&fi, m->sources);
 	while (mml_rd_fields_next(&fi, &k, &kl, &v, &vl)) {
 		for (i = 0; i < m->n_terms; i++) {
 			t = &m->terms[i];
@@ -263,6 +274,7 @@ mml_rd_match_test(struct mml_rd_match *m, const struct mml_rd_ring *ring,
 				t->hit = value_matches(m, &t->vals[j], v, vl);
 		}
 	}
+	m->stale = mml_rd_fields_meta_stale(&fi);
 	/*
 	 * Terms are stored clause by clause, group by group: each clause
 	 * needs one group whose terms all hit.

@@ -256,6 +256,7 @@ mml_rd_ring_open(const char *path, struct mml_rd_ring **ret,
 	uint8_t page[MML_DISK_HEADER_SIZE];
 	struct stat st;
 	void *map = MAP_FAILED;
+	uint64_t idx_end, meta_end;
 	size_t map_len = 0, got;
 	ssize_t n;
 	int fd = -1, rc;
@@ -316,11 +317,16 @@ mml_rd_ring_open(const char *path, struct mml_rd_ring **ret,
 		goto out;
 	}
 	map_len = MML_DISK_HEADER_SIZE + (size_t)h.capacity;
-	/* The index is used only if the file has it whole. */
+	/* The index, then the metadata table, only if the file has it whole. */
+	idx_end = mml_idx_file_off(h.capacity) + mml_idx_size(h.capacity);
+	meta_end = mml_meta_file_off(h.capacity) + mml_meta_size(h.capacity);
 	if ((h.compat_flags & MML_COMPAT_INDEX) &&
-	    (uint64_t)st.st_size >= mml_disk_file_size(&h) &&
-	    mml_disk_file_size(&h) <= SIZE_MAX)
-		map_len = (size_t)mml_disk_file_size(&h);
+	    (uint64_t)st.st_size >= idx_end && idx_end <= SIZE_MAX) {
+		map_len = (size_t)idx_end;
+		if ((h.incompat_flags & MML_INCOMPAT_META) &&
+		    (uint64_t)st.st_size >= meta_end && meta_end <= SIZE_MAX)
+			map_len = (size_t)meta_end;
+	}
 	map = mmap(NULL, map_len, PROT_READ, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		rc = -errno;
@@ -356,6 +362,11 @@ mml_rd_ring_open(const char *path, struct mml_rd_ring **ret,
 		r->idx_shift = mml_idx_shift(h.capacity);
 	} else
 		r->idx_missing = (h.compat_flags & MML_COMPAT_INDEX) != 0;
+	if (map_len == meta_end && (h.incompat_flags & MML_INCOMPAT_META)) {
+		r->meta_table = r->map + mml_meta_file_off(h.capacity);
+		r->meta_slots = mml_meta_slots(h.capacity);
+	}
+	r->has_boots = (h.compat_flags & MML_COMPAT_BOOTS) != 0;
 	memcpy(r->ring_id, h.ring_id, sizeof(r->ring_id));
 	r->dev = st.st_dev;
 	r->ino = st.st_ino;
@@ -388,6 +399,7 @@ mml_rd_ring_free(struct mml_rd_ring *r)
 		sigbus_unregister(r->map);
 		(void)munmap(r->map, r->map_len);
 	}
+	free(r->meta_cache);
 	free(r->path);
 	free(r);
 	return NULL;

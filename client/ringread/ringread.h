@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "disk.h"
+#include "tables.h"
 
 
 /* "s=" 32 hex digits ";i=" up to 16 hex digits, NUL. */
@@ -43,6 +44,23 @@ struct mml_rd_ring {
 	uint64_t	 idx_damaged;	/* slots a seek found not to match */
 	uint64_t	 idx_seeks;	/* seeks the index answered */
 	uint64_t	 idx_partial;	/* seeks it could not: slots not in use */
+	/*
+	 * The metadata table (MML_INCOMPAT_META), NULL if the ring has none
+	 * or the file does not hold it whole; slots verified lately.
+	 */
+	const uint8_t	*meta_table;
+	uint32_t	 meta_slots;
+	struct mml_rd_meta_slot *meta_cache;
+	uint64_t	 meta_unavailable;	/* entries whose slot did not hold their fields */
+	/*
+	 * The boot table (MML_COMPAT_BOOTS) as last copied, oldest first,
+	 * and head_seq before the copy: an entry at or past it may be of a
+	 * boot written since (mml_rd_boot_of() copies again).
+	 */
+	int		 has_boots;
+	struct mml_boot	 boots[MML_BOOT_MAX];
+	size_t		 n_boots;
+	uint64_t	 boots_head;
 	/* Whether a writer holds the ring's lock (mml_rd_ring_writer()). */
 	int		 writer;
 	uint64_t	 writer_ms;	/* when that was asked, CLOCK_MONOTONIC */
@@ -79,6 +97,73 @@ void	mml_rd_ring_header(const struct mml_rd_ring *r,
 /* Atomic loads of the dynamic header fields the reader polls. */
 uint64_t mml_rd_ring_tail_seq(const struct mml_rd_ring *r);
 uint64_t mml_rd_ring_head_seq(const struct mml_rd_ring *r);
+
+/*
+ * The trusted metadata of an entry (FORMAT.md, Metadata slots): rec is
+ * a record of r that checked (mml_rd_iter_next() gives such).  The slot
+ * its meta word names is copied and checked (CRC, generation, first
+ * seq), then the tail re-read; a slot verified for an earlier entry is
+ * used again if its header still shows that generation.  Returns 1 with
+ * its fields block in *ret_block, *ret_len (valid until the next call
+ * on r); 0 if the entry names no slot (its metadata, if any, is in its
+ * own fields block); -ESTALE if the slot no longer holds the entry's
+ * fields (the entry was overwritten meanwhile, or a power loss kept the
+ * entry but not its slot), counted in r->meta_unavailable.
+ * Example:
+ *
+ *	if (mml_rd_meta(r, &rec, &b, &len) == 1)
+ *		while (mml_fields_next(b, len, &off, &item, &il, &kl) > 0)
+ *			...
+ */
+int	mml_rd_meta(struct mml_rd_ring *r, const struct mml_rec *rec,
+	    const uint8_t **ret_block, size_t *ret_len);
+
+/*
+ * Copies the boot table again (r->boots, oldest first, r->n_boots).
+ * Returns the number of boots, 0 for a ring without the table.
+ */
+size_t	mml_rd_boots_load(struct mml_rd_ring *r);
+
+/*
+ * The boot of the entry numbered seq: its index in r->boots (copied
+ * again if seq is at or past r->boots_head), or -1 if it is older than
+ * every boot the table names (or the ring has no table).
+ */
+int	mml_rd_boot_of(struct mml_rd_ring *r, uint64_t seq);
+
+/*
+ * A boot that still has entries in the ring, as --list-boots shows it
+ * and -b selects it: the entries numbered [first_seq, end_seq).
+ */
+struct mml_rd_boot_span {
+	uint8_t		 boot_id[16];
+	uint64_t	 first_seq;	/* its oldest entry still in the ring */
+	uint64_t	 end_seq;	/* the next boot's first seq; UINT64_MAX
+					   for the newest boot, which goes on */
+	int		 whole;		/* first_seq is the boot's first entry */
+	uint64_t	 first_realtime; /* the boot's first entry's times, */
+	uint64_t	 first_monotonic; /* from the table (even if not whole) */
+};
+
+/*
+ * The boots that have entries in the ring now (none overwritten
+ * entirely, none whose first entry is not written yet), oldest first,
+ * from a fresh copy of the boot table; no record is read.  Returns how
+ * many, 0 for a ring without the table.
+ */
+size_t	mml_rd_boot_spans(struct mml_rd_ring *r,
+	    struct mml_rd_boot_span ret[MML_BOOT_MAX]);
+
+/* What a check of every metadata slot found (mml_rd_meta_report()). */
+struct mml_rd_meta_report {
+	uint32_t	 slots;		/* 0: the ring has no table */
+	uint32_t	 written;	/* holding a sender's fields */
+	uint32_t	 damaged;	/* not checking: their entries show none */
+};
+
+/* Copies and checks every slot of r's metadata table. */
+void	mml_rd_meta_report(struct mml_rd_ring *r,
+	    struct mml_rd_meta_report *ret);
 
 /*
  * Returns 1 if the ring should be reopened: its path now names another
@@ -234,12 +319,18 @@ int	mml_rd_iter_read_at(struct mml_rd_iter *it, uint64_t off,
  * place.  The order: with MML_RD_FIELDS_ADDRESS, first the entry's
  * address (__CURSOR, __REALTIME_TIMESTAMP, __MONOTONIC_TIMESTAMP,
  * __SEQNUM), which journalctl does not count among its fields (no match,
- * -F or -N sees them); then _BOOT_ID, PRIORITY, SYSLOG_IDENTIFIER,
- * MESSAGE, _PID, _UID, _GID, _COMM, _MMLOG_DAEMON (from the record's
- * header and strings, when present); then the fields block in its order
- * (the client's fields and the daemon's own, such as _TRANSPORT,
- * SYSLOG_FACILITY, SYSLOG_PID), a field repeated as often as it is
- * there; then the entry's trusted metadata (a hook: nothing yet).
+ * -F or -N sees them); then _BOOT_ID (the entry's own boot: the ring's
+ * boot table, else its metadata, else, on a ring of the older format
+ * without the table, the ring's last writer's), PRIORITY,
+ * SYSLOG_IDENTIFIER, MESSAGE, _PID, _UID, _GID, _COMM, _MMLOG_DAEMON
+ * (from the record's header and strings, when present); then the fields
+ * block in its order (the client's fields and the daemon's own, such as
+ * _TRANSPORT, SYSLOG_FACILITY, SYSLOG_PID, and the sender's trusted
+ * metadata when it is stored inline), a field repeated as often as it is
+ * there; then the sender's trusted metadata from the metadata slot the
+ * entry names (mml_rd_meta(): _TRANSPORT, _HOSTNAME, _MACHINE_ID,
+ * _SYSTEMD_UNIT, _EXE, _CMDLINE...).  A trusted field ("_" first) with
+ * the same value as one already yielded is not yielded again.
  *
  *	struct mml_rd_fields fi;
  *	const char *k;
@@ -250,28 +341,42 @@ int	mml_rd_iter_read_at(struct mml_rd_iter *it, uint64_t off,
  *	while (mml_rd_fields_next(&fi, &k, &kl, &v, &vl))
  *		printf("%.*s=%.*s\n", (int)kl, k, (int)vl, v);
  *
- * ring may be NULL (no __CURSOR, no _BOOT_ID).  Keys are valid journald
- * names, not NUL-terminated; values are bytes.  Both point into the
- * record (which must stay) or into fi, and stay valid until fi is begun
- * again, so that a caller may gather an entry's fields before it prints
- * them.
+ * ring may be NULL (no __CURSOR, no _BOOT_ID, no metadata slot).  Keys
+ * are valid journald names, not NUL-terminated; values are bytes.  Both
+ * point into the record (which must stay), into fi, or into the ring's
+ * copy of the entry's metadata slot, and stay valid until fi is begun
+ * again and no other entry's fields of the same ring are walked, so that
+ * a caller may gather an entry's fields before it prints them.
  */
 #define MML_RD_FIELDS_ADDRESS	0x1U
 #define MML_RD_FIELDS_FORMATTED	14	/* values fi formats itself */
 
+/* What the iterator found of the entry's metadata slot. */
+enum mml_rd_meta_state {
+	MML_RD_META_UNKNOWN = 0,	/* not looked up yet */
+	MML_RD_META_NONE,		/* the entry names no slot */
+	MML_RD_META_SLOT,		/* its fields, in meta[0, meta_len) */
+	MML_RD_META_STALE,		/* the slot no longer holds them */
+};
+
 struct mml_rd_fields {
-	const struct mml_rd_ring *ring;
+	struct mml_rd_ring *ring;
 	const struct mml_rec *rec;
 	unsigned	 flags;
 	unsigned	 stage;		/* where the next field comes from */
 	unsigned	 last;		/* ... and where the last came from */
 	size_t		 off;		/* in the fields block */
+	unsigned	 want;		/* mml_rd_fields_only() */
+	enum mml_rd_meta_state meta_state;
+	const uint8_t	*meta;		/* the slot's fields block */
+	size_t		 meta_len;
+	size_t		 meta_off;	/* in it */
 	/* The values formatted from the record, one buffer per stage. */
 	char		 buf[MML_RD_FIELDS_FORMATTED][MML_RD_CURSOR_MAX];
 };
 
 void	mml_rd_fields_begin(struct mml_rd_fields *fi,
-	    const struct mml_rd_ring *ring, const struct mml_rec *rec,
+	    struct mml_rd_ring *ring, const struct mml_rec *rec,
 	    unsigned flags);
 /* Returns 1 with the next field, or 0 at the end. */
 int	mml_rd_fields_next(struct mml_rd_fields *fi, const char **ret_key,
@@ -285,6 +390,24 @@ int	mml_rd_fields_next(struct mml_rd_fields *fi, const char **ret_key,
  * where a name may repeat.
  */
 int	mml_rd_fields_unique(const struct mml_rd_fields *fi);
+/*
+ * Where a field named k[0, len) can come from, as a mask of the
+ * iterator's sources: a derived field from its own; another from the
+ * fields block, and, with "_" first, from the metadata slot too; the
+ * address (a "__" name) from none but its own.  0 for a name no entry
+ * has.  mml_rd_fields_only() then makes fi (just begun) yield only the
+ * fields from the sources in the mask (the union of the masks of the
+ * names a caller looks for), and skip the work of the others: a match
+ * on SYSLOG_IDENTIFIER formats no number and looks up no slot.
+ */
+unsigned mml_rd_fields_sources(const char *k, size_t len);
+void	mml_rd_fields_only(struct mml_rd_fields *fi, unsigned sources);
+/*
+ * After the last field: 1 if the entry names a metadata slot that no
+ * longer holds its fields (mml_rd_meta()'s -ESTALE), so that it was
+ * shown without its trusted metadata; else 0.
+ */
+int	mml_rd_fields_meta_stale(const struct mml_rd_fields *fi);
 
 /* Returns 1 if k[0, len) is a journald field name (A-Z 0-9 _, 1-64). */
 int	mml_rd_field_name_valid(const uint8_t *k, size_t len);
@@ -329,7 +452,13 @@ int	mml_rd_match_add_unit(struct mml_rd_match *m, const char *unit);
 int	mml_rd_match_empty(const struct mml_rd_match *m);
 /* Returns 1 if the entry matches, else 0. */
 int	mml_rd_match_test(struct mml_rd_match *m,
-	    const struct mml_rd_ring *ring, const struct mml_rec *rec);
+	    struct mml_rd_ring *ring, const struct mml_rec *rec);
+/*
+ * Whether the last mml_rd_match_test() judged its entry without its
+ * trusted metadata (mml_rd_fields_meta_stale()): a term on those fields
+ * could not see them.  1 or 0.
+ */
+int	mml_rd_match_stale(const struct mml_rd_match *m);
 
 /* Output formats of `show`. */
 enum mml_rd_output {
@@ -354,7 +483,7 @@ enum mml_rd_output {
 struct mml_rd_fmt {
 	FILE		*out;
 	enum mml_rd_output mode;
-	const struct mml_rd_ring *ring;
+	struct mml_rd_ring *ring;
 	char		 host[256];	/* escaped gethostname() */
 	uint8_t		 ring_id[16];
 	uint8_t		 boot_id[16];
@@ -378,7 +507,7 @@ int	mml_rd_output_parse(const char *s);
  * none: no boot id, a zero ring id), the options cleared.
  */
 void	mml_rd_fmt_init(struct mml_rd_fmt *f, FILE *out,
-	    enum mml_rd_output mode, const struct mml_rd_ring *ring);
+	    enum mml_rd_output mode, struct mml_rd_ring *ring);
 
 /*
  * Prints one checked entry record in f's format.  MML_RD_O_RAW writes
@@ -445,6 +574,13 @@ size_t	mml_rd_utf8_seq(const uint8_t *p, size_t left, uint32_t *ret_cp);
  */
 void	mml_rd_hexdump(FILE *out, const char *prefix, const uint8_t *p,
 	    size_t len);
+
+/*
+ * Formats a CLOCK_REALTIME time in usec as systemd's format_timestamp()
+ * does, which --since reads back: "Tue 2023-11-14 22:13:20 CET", local
+ * or (utc set) UTC.
+ */
+void	mml_rd_time_full(char *buf, size_t cap, uint64_t usec, int utc);
 
 /* Formats a CLOCK_REALTIME time in usec as local ISO 8601 with zone. */
 void	mml_rd_time_iso(char *buf, size_t cap, uint64_t usec);

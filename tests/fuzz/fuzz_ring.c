@@ -18,6 +18,13 @@
  * so that the fuzzer can get past the checksums and reach the logic
  * behind them.  Seeds are real rings (mkseeds.c) in this format.
  *
+ * A header with MML_COMPAT_BOOTS takes its boot table from the input
+ * too: when the input holds more than the capacity's bytes of data, the
+ * next 3072 bytes are the header page's bytes 1024..4096 (the boot
+ * table), and what follows them the rest of the file (the seek index,
+ * then the metadata table), as the data region's overflow is for any
+ * other header.
+ *
  * A header with MML_INCOMPAT_KEYED and a key of zeros is keyed by the
  * harness, as mmlogd creates a ring: the key is a hash of the whole
  * input, so the fuzzer cannot learn a CRC it computes and put it in a
@@ -48,6 +55,14 @@
  *   4. On a ring the harness keyed, no reader (the iterator in CHECK and
  *      COPY modes, its seeks, the walker's steps and resyncs) ever
  *      yields a record the writer did not write.
+ *   5. Metadata and boots: a reader resolves an entry's slot to a well
+ *      formed fields block of a slot's room, or says none or stale; its
+ *      boot is one of the table's, which are sorted.  The daemon opens
+ *      whatever table the file has, and the entries it appends (with 7
+ *      senders' metadata in turn, and every 10th a new sender's, so that
+ *      slots fill up, entries go inline and slots are reused) show,
+ *      after it closed the ring, their own metadata, in a slot or
+ *      inline, and this boot.
  */
 #include <errno.h>
 #include <syslog.h>
@@ -59,15 +74,94 @@
 #include "ringread.h"
 #include "walk.h"
 #include "../../daemon/log.h"
+#include "../../daemon/meta.h"
 #include "../../daemon/ring_internal.h"
 
 #define CAP_LIMIT	((uint64_t)512 * 1024)
+/* The boot table: header page bytes 1024..4096. */
+#define BOOTS_BYTES	((uint64_t)MML_BOOT_MAX * sizeof(struct mml_boot))
 #define MAX_ENTRY	4096
 
 /* FUZZ_TRACE=1 in the environment: every step of every walk on stderr. */
 static int trace;
 
 static const unsigned appends_by_mode[4] = { 0, 3, 40, 400 };
+
+/* The appended entries' metadata: sender k's fields, k in the message. */
+static void
+sender_meta(struct mml_meta *m, unsigned k)
+{
+	char v[48];
+	size_t len = 0;
+	int n;
+
+	n = snprintf(v, sizeof(v), "/usr/bin/fuzz%u", k);
+	(void)mml_fields_put(m->block, sizeof(m->block), &len, "_EXE", 4, v,
+	    (size_t)n);
+	n = snprintf(v, sizeof(v), "f%u.service", k % 11);
+	(void)mml_fields_put(m->block, sizeof(m->block), &len, "_SYSTEMD_UNIT",
+	    13, v, (size_t)n);
+	m->len = (uint32_t)len;
+	m->hash = mml_crc32c(0, m->block, len);
+}
+
+/*
+ * Invariant 5 for one entry a reader showed: its metadata, if it names
+ * a slot, resolves to a well formed block or is stale; its boot, if the
+ * ring has a table, is in it.  With check_k, the entry is one the
+ * daemon appended: its sender's fields must be the ones shown, in the
+ * slot or inline, and its boot this one.
+ */
+static void
+check_entry_meta(struct mml_rd_ring *r, const struct mml_rec *rec,
+    int check_k)
+{
+	static const uint8_t zero_id[16];
+	struct mml_meta want;
+	const uint8_t *b, *item;
+	uint8_t boot[16];
+	size_t len = 0, off = 0, il, kl, j;
+	unsigned k;
+	char msg[24];
+	int m, i;
+
+	m = mml_rd_meta(r, rec, &b, &len);
+	FUZZ_CHECK(m == 0 || m == 1 || m == -ESTALE);
+	FUZZ_CHECK(m == 0 || (rec->hdr.flags & MML_REC_F_META));
+	if (m == 1) {
+		FUZZ_CHECK(len <= MML_META_SLOT_ROOM);
+		while ((i = mml_fields_next(b, len, &off, &item, &il, &kl)) > 0)
+			;
+		FUZZ_CHECK(i == 0);
+	}
+	i = mml_rd_boot_of(r, rec->hdr.seq);
+	FUZZ_CHECK(i >= -1 && i < (int)r->n_boots);
+	for (j = 1; j < r->n_boots; j++)
+		FUZZ_CHECK(r->boots[j - 1].first_seq < r->boots[j].first_seq);
+	if (!check_k || rec->hdr.msg_len < 8 || rec->hdr.msg_len >= sizeof(msg) ||
+	    memcmp(rec->msg, "sender ", 7) != 0 || rec->hdr.tag_len != 4 ||
+	    memcmp(rec->tag, "fuzz", 4) != 0)
+		return;
+	memcpy(msg, rec->msg, rec->hdr.msg_len);
+	msg[rec->hdr.msg_len] = '\0';
+	FUZZ_CHECK(sscanf(msg + 7, "%u", &k) == 1);
+	sender_meta(&want, k);
+	if (rec->hdr.flags & MML_REC_F_META) {
+		FUZZ_CHECK(m == 1 && len == want.len &&
+		    memcmp(b, want.block, len) == 0);
+	} else {
+		FUZZ_CHECK(rec->hdr.fields_len == want.len &&
+		    memcmp(rec->fields, want.block, want.len) == 0);
+	}
+	mml_boot_id(boot);
+	if (r->has_boots && memcmp(boot, zero_id, 16) != 0) {
+		FUZZ_CHECK(i >= 0);
+		FUZZ_CHECK(memcmp(r->boots[i].boot_id, boot, 16) == 0);
+	}
+}
+
+static uint64_t walk_meta(struct mml_rd_iter *, uint64_t, uint64_t,
+    uint64_t *, int);
 
 /* Invariant 4: the harness keyed the ring; the writer's record starts. */
 static int harness_keyed;
@@ -152,6 +246,14 @@ overlap(uint64_t a, uint64_t n, uint64_t lo, uint64_t hi)
 static uint64_t
 walk(struct mml_rd_iter *it, uint64_t lo, uint64_t hi, uint64_t *ret_n)
 {
+	return walk_meta(it, lo, hi, ret_n, 0);
+}
+
+/* walk(), checking metadata and boots too (check_entry_meta()). */
+static uint64_t
+walk_meta(struct mml_rd_iter *it, uint64_t lo, uint64_t hi, uint64_t *ret_n,
+    int check_k)
+{
 	struct mml_rec rec, again;
 	uint64_t steps, max_steps, last = 0, n = 0;
 	int step;
@@ -189,6 +291,9 @@ walk(struct mml_rd_iter *it, uint64_t lo, uint64_t hi, uint64_t *ret_n)
 		    it->ring->capacity, rec.off, rec.hdr.seq, 0, it->ring->crc_seed,
 		    &again,
 		    NULL) == 0);
+		if (it->mode != MML_RD_QUICK)
+			check_entry_meta(it->ring, &rec, check_k &&
+			    rec.hdr.seq >= lo && rec.hdr.seq < hi);
 		last = rec.hdr.seq;
 		n += overlap(last, 1, lo, hi);
 	}
@@ -402,8 +507,10 @@ append_entries(struct mml_ring *r, unsigned n)
 {
 	static uint8_t msg[2048];
 	struct mml_rec_hdr h;
+	struct mml_meta m;
 	uint64_t seq, before;
-	unsigned i;
+	unsigned i, k;
+	int n_msg;
 
 	for (i = 0; i < sizeof(msg); i++)
 		msg[i] = (uint8_t)('a' + i % 26);
@@ -417,8 +524,19 @@ append_entries(struct mml_ring *r, unsigned n)
 		h.monotonic_usec = i;
 		h.pid = 1;
 		before = r->next_seq;
-		FUZZ_CHECK(mml_ring_append(r, &h, "fuzz", "fuzz", msg, NULL,
-		    &seq) == 0);
+		/* Every other entry a sender's, with its metadata. */
+		if (i % 2 == 1) {
+			k = i % 10 == 1 ? 100 + i : i % 7;
+			sender_meta(&m, k);
+			n_msg = snprintf((char *)msg, sizeof(msg), "sender %u",
+			    k);
+			h.msg_len = (uint32_t)n_msg;
+			FUZZ_CHECK(mml_ring_append_meta(r, &h, "fuzz", "fuzz",
+			    msg, NULL, &m, &seq) == 0);
+			memset(msg, 'a', 16);
+		} else
+			FUZZ_CHECK(mml_ring_append(r, &h, "fuzz", "fuzz", msg,
+			    NULL, &seq) == 0);
 		FUZZ_CHECK(seq == before && r->next_seq == before + 1);
 		if (trace)
 			fprintf(stderr, "appended %llu: head %llu tail %llu/%llu\n",
@@ -441,7 +559,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *in = size > 0 ? data + 1 : data;
 	size_t in_len = size > 0 ? size - 1 : 0, data_len;
 	uint64_t cap, file_len, first_new = 0, next = 0, n_new, last;
-	uint64_t start_off = 0;
+	uint64_t start_off = 0, boots_len;
 	unsigned appends = appends_by_mode[mode >> 6];
 	char path[64];
 	int fd, ctl_rc, d_rc, foreign = 0;
@@ -467,14 +585,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		h.static_crc = mml_crc32c(0, &h,
 		    offsetof(struct mml_disk_header, static_crc));
 	cap = h.capacity;
-	file_len = MML_DISK_HEADER_SIZE + data_len;
+	/* A boot table in the input, after the data region's bytes. */
+	boots_len = 0;
+	if ((h.compat_flags & MML_COMPAT_BOOTS) && data_len > cap) {
+		boots_len = data_len - cap;
+		if (boots_len > BOOTS_BYTES)
+			boots_len = BOOTS_BYTES;
+	}
+	file_len = MML_DISK_HEADER_SIZE + data_len - boots_len;
 	if (!(mode & 0x04) && cap <= CAP_LIMIT && data_len < cap)
 		file_len = MML_DISK_HEADER_SIZE + cap;
 	file = calloc(1, file_len);
 	FUZZ_CHECK(file != NULL);
 	memcpy(file, &h, sizeof(h));
-	if (data_len > 0)
+	if (data_len > 0 && boots_len == 0)
 		memcpy(file + MML_DISK_HEADER_SIZE, in + sizeof(h), data_len);
+	else if (data_len > 0) {
+		memcpy(file + MML_DISK_HEADER_SIZE, in + sizeof(h), cap);
+		memcpy(file + MML_BOOT_TABLE_OFF, in + sizeof(h) + cap,
+		    boots_len);
+		memcpy(file + MML_DISK_HEADER_SIZE + cap,
+		    in + sizeof(h) + cap + boots_len,
+		    data_len - cap - boots_len);
+	}
 	if (mode & 0x08)
 		fix_records(file + MML_DISK_HEADER_SIZE, cap, data_len,
 		    mml_disk_crc_seed(&h));
@@ -527,7 +660,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(mml_rd_ring_open(path, &cr, &why) == 0);
 		mml_rd_iter_init(&it, cr, MML_RD_CHECK);
 		mml_rd_iter_tail(&it);
-		last = walk(&it, first_new, next, &n_new);
+		last = walk_meta(&it, first_new, next, &n_new, 1);
 		mml_rd_iter_done(&it);
 		cr = mml_rd_ring_free(cr);
 		if (appends > 0 && !foreign) {

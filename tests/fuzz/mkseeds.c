@@ -10,9 +10,13 @@
  * rings by the daemon's writer (daemon/ring.c: created, appended to,
  * closed, or copied while still open as after a crash, reopened by
  * recovery from another boot so that it notes a jump in numbering,
- * wrapped, and one with a flipped bit).  A ring seed is in fuzz_ring's
- * input format: a mode byte, the 256-byte header, and the data region
- * without its trailing zeros.  Nothing here is random: the same build
+ * wrapped, and one with a flipped bit; metadata slots filled, full,
+ * reused and after a crash; several boots).  A ring seed is in
+ * fuzz_ring's input format: a mode byte, the 256-byte header, and the
+ * data region without its trailing zeros; for a ring of 64 KiB with
+ * boots, the data region whole, the boot table, then the rest of the
+ * file (the seek index and the metadata table) without its trailing
+ * zeros.  Nothing here is random: the same build
  * makes the same seeds.
  */
 #include <errno.h>
@@ -24,7 +28,9 @@
 #include <unistd.h>
 
 #include "../../daemon/log.h"
+#include "../../daemon/meta.h"
 #include "../../daemon/ring.h"
+#include "tables.h"
 
 #define MAX_ENTRY	4096
 
@@ -207,10 +213,11 @@ append(struct mml_ring *r, unsigned n, size_t msg_len)
 static void
 put_ring(const char *file, const char *name, uint8_t mode, long flip_at)
 {
+	struct mml_disk_header h;
 	char path[4096];
-	uint8_t *buf, *in;
+	uint8_t *buf, *in, *p;
 	struct stat st;
-	size_t len, data_len;
+	size_t len, data_len, boots, i;
 	int fd;
 
 	ring_path(path, sizeof(path), file);
@@ -227,19 +234,135 @@ put_ring(const char *file, const char *name, uint8_t mode, long flip_at)
 	data_len = len - MML_DISK_HEADER_SIZE;
 	while (data_len > 0 && buf[MML_DISK_HEADER_SIZE + data_len - 1] == 0)
 		data_len--;
-	in = malloc(1 + sizeof(struct mml_disk_header) + data_len);
+	memcpy(&h, buf, sizeof(h));
+	boots = 0;
+	if ((h.compat_flags & MML_COMPAT_BOOTS) &&
+	    h.capacity == MML_DISK_CAP_MIN)
+		for (i = MML_BOOT_TABLE_OFF; i < MML_DISK_HEADER_SIZE; i++)
+			if (buf[i] != 0)
+				boots = MML_DISK_HEADER_SIZE - MML_BOOT_TABLE_OFF;
+	if (boots > 0 && data_len <= h.capacity)
+		data_len = h.capacity;
+	in = malloc(1 + sizeof(struct mml_disk_header) + data_len + boots);
 	if (in == NULL)
 		die("malloc");
 	in[0] = mode;
 	memcpy(in + 1, buf, sizeof(struct mml_disk_header));
-	memcpy(in + 1 + sizeof(struct mml_disk_header),
-	    buf + MML_DISK_HEADER_SIZE, data_len);
-	put("ring", name, in, 1 + sizeof(struct mml_disk_header) + data_len);
+	p = in + 1 + sizeof(struct mml_disk_header);
+	if (boots == 0)
+		memcpy(p, buf + MML_DISK_HEADER_SIZE, data_len);
+	else {
+		/* fuzz_ring: the boot table after the capacity's bytes. */
+		memcpy(p, buf + MML_DISK_HEADER_SIZE, h.capacity);
+		memcpy(p + h.capacity, buf + MML_BOOT_TABLE_OFF, boots);
+		memcpy(p + h.capacity + boots,
+		    buf + MML_DISK_HEADER_SIZE + h.capacity,
+		    data_len - h.capacity);
+	}
+	put("ring", name, in, 1 + sizeof(struct mml_disk_header) + data_len +
+	    boots);
 	free(in);
 	free(buf);
 }
 
 static void snapshot(const char *, const char *);
+
+/*
+ * Appends n entries of senders from..from+senders-1 in turn, each with
+ * its metadata (an executable, a unit, a command line of some length).
+ */
+static void
+append_meta(struct mml_ring *r, unsigned n, unsigned from, unsigned senders)
+{
+	struct mml_rec_hdr h;
+	struct mml_meta m;
+	char v[128], msg[32];
+	size_t len;
+	uint64_t seq;
+	unsigned i, k;
+	int nv, nm;
+
+	for (i = 0; i < n; i++) {
+		k = from + i % senders;
+		len = 0;
+		(void)mml_fields_put(m.block, sizeof(m.block), &len,
+		    "_TRANSPORT", 10, "syslog", 6);
+		nv = snprintf(v, sizeof(v), "/usr/bin/seed%u", k);
+		(void)mml_fields_put(m.block, sizeof(m.block), &len, "_EXE", 4,
+		    v, (size_t)nv);
+		nv = snprintf(v, sizeof(v), "seed%u.service", k % 5);
+		(void)mml_fields_put(m.block, sizeof(m.block), &len,
+		    "_SYSTEMD_UNIT", 13, v, (size_t)nv);
+		nv = snprintf(v, sizeof(v), "seed%u --option=%0*u", k,
+		    (int)(k % 60), k);
+		(void)mml_fields_put(m.block, sizeof(m.block), &len,
+		    "_CMDLINE", 8, v, (size_t)nv);
+		m.len = (uint32_t)len;
+		m.hash = mml_crc32c(0, m.block, len);
+		nm = snprintf(msg, sizeof(msg), "sender %u", k);
+		memset(&h, 0, sizeof(h));
+		h.priority = 6;
+		h.comm_len = 6;
+		h.tag_len = 4;
+		h.msg_len = (uint32_t)nm;
+		h.realtime_usec = 1700000000000000ULL + (uint64_t)i * 1000;
+		h.monotonic_usec = (uint64_t)i * 1000;
+		h.pid = 200 + k;
+		h.uid = 1000;
+		h.gid = 1000;
+		if (mml_ring_append_meta(r, &h, "seeder", "seed", msg, NULL, &m,
+		    &seq) < 0)
+			die("append");
+	}
+}
+
+/*
+ * Rings with metadata slots (used, all taken so that entries carry
+ * theirs inline, reused over wraps, after a crash) and boots (three,
+ * and more than the table holds).
+ */
+static void
+meta_rings(void)
+{
+	struct mml_ring *r;
+	char id[33];
+	unsigned i;
+
+	r = ring_new("meta", MML_DISK_CAP_MIN);
+	append_meta(r, 120, 0, 30);
+	append(r, 5, 30);
+	r = mml_ring_close(r);
+	put_ring("meta", "meta", 0, -1);
+	put_ring("meta", "meta-append400", 0xc0, -1);
+
+	r = ring_new("meta-full", MML_DISK_CAP_MIN);
+	append_meta(r, 100, 0, 100);
+	r = mml_ring_close(r);
+	put_ring("meta-full", "meta-full", 0, -1);
+	put_ring("meta-full", "meta-full-append40", 0x80, -1);
+
+	r = ring_new("meta-wrapped", MML_DISK_CAP_MIN);
+	append_meta(r, 3000, 0, 90);
+	append_meta(r, 500, 200, 20);
+	snapshot("meta-wrapped", "meta-crashed");
+	r = mml_ring_close(r);
+	put_ring("meta-wrapped", "meta-wrapped", 0, -1);
+	put_ring("meta-crashed", "meta-crashed", 0x40, -1);
+	put_ring("meta-crashed", "meta-crashed-same-boot", 0x03 | 0x80, -1);
+
+	for (i = 0; i < 70; i++) {
+		(void)snprintf(id, sizeof(id), "%032x", 0xb007 + i);
+		if (setenv("MMLOGD_TEST_BOOT_ID", id, 1) < 0)
+			die("setenv");
+		r = ring_new("boots", MML_DISK_CAP_MIN);
+		append_meta(r, 4, i, 3);
+		r = mml_ring_close(r);
+		if (i == 2)
+			put_ring("boots", "boots-3", 0x40, -1);
+	}
+	put_ring("boots", "boots-70", 0x40, -1);
+	(void)unsetenv("MMLOGD_TEST_BOOT_ID");
+}
 
 /*
  * The seeds of invariant 4 of fuzz_ring: the ring "forged", whose entry
@@ -391,6 +514,8 @@ rings(void)
 	r = mml_ring_close(r);
 	put_ring("wrapped", "wrapped", 0, -1);
 	put_ring("wrapped", "wrapped-append40", 0x80, -1);
+
+	meta_rings();
 
 	/* Enough for the seeks to bisect rather than start at the tail. */
 	r = ring_new("seekable", 256 * 1024);

@@ -10,10 +10,11 @@
  *   NAME sendmsg errno=E             the kernel refused to send it
  *
  * Each entry's message is "forge NAME".  Cases: fields named _PID, _UID,
- * _COMM, __REALTIME_TIMESTAMP, SYSLOG_PID, a lower-case _pid, a field
- * PID (no underscore: an ordinary field), a second item hiding "_PID"
- * after a valid one, and SCM_CREDENTIALS claiming pid 1, uid 0 (which
- * the kernel refuses unless we are root, and the daemon never reads).
+ * _COMM, _SYSTEMD_UNIT, _EXE (after a valid one), __REALTIME_TIMESTAMP,
+ * SYSLOG_PID, a lower-case _pid, a field PID (no underscore: an ordinary
+ * field), a second item hiding "_PID" after a valid one, and
+ * SCM_CREDENTIALS claiming pid 1, uid 0 (which the kernel refuses unless
+ * we are root, and the daemon never reads).
  *
  * usage: forgefields SOCKET
  */
@@ -38,6 +39,8 @@ static const struct fcase cases[] = {
 	{ "pid_field", { "_PID=1", NULL }, 0 },
 	{ "uid_field", { "_UID=0", NULL }, 0 },
 	{ "comm_field", { "_COMM=sshd", NULL }, 0 },
+	{ "unit_field", { "_SYSTEMD_UNIT=sshd.service", NULL }, 0 },
+	{ "exe_field", { "GOOD=1", "_EXE=/usr/sbin/sshd" }, 0 },
 	{ "realtime_field", { "__REALTIME_TIMESTAMP=0", NULL }, 0 },
 	{ "syslog_pid", { "SYSLOG_PID=1", NULL }, 0 },
 	{ "lower_pid", { "_pid=1", NULL }, 0 },

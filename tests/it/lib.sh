@@ -314,10 +314,15 @@ stats_is() {
 
 # assert_eq WHAT EXPECTED ACTUAL
 # Bytes of a ring file with a data region of $1 bytes (up to 4 GiB):
-# header page, data, then the seek index padded to pages (FORMAT.md).
+# header page, data, the seek index and the metadata table, each padded
+# to pages (FORMAT.md).
 ring_file_size() {
+	local slots=$(( $1 / 65536 ))
+	[ "$slots" -lt 64 ] && slots=64
+	[ "$slots" -gt 65535 ] && slots=65535
 	echo $(( ($1 + 4096 + 4095) / 4096 * 4096 +
-	    ((($1 + 65535) / 65536 * 32 + 4095) / 4096 * 4096) ))
+	    ((($1 + 65535) / 65536 * 32 + 4095) / 4096 * 4096) +
+	    (slots * 1024 + 4095) / 4096 * 4096 ))
 }
 
 assert_eq() {

@@ -9,7 +9,7 @@
 # path).  Then show's journalctl options: -n without a number, -e,
 # --cursor, -- No entries --, -q, --since after --until, the time
 # formats of systemd.time(7), -g with PCRE2 and its case rules, the
-# output formats, --utc, --no-hostname, -x, -b and --list-boots (not yet).
+# output formats, --utc, --no-hostname, -x, -b and --list-boots.
 . "$(dirname "$0")/lib.sh"
 
 need_ctl
@@ -135,14 +135,21 @@ expect2 show --output-fields=lower
 expect2 show -o nonsense
 expect2 show --cursor 's=1;i=2'
 expect2 show --cursor x --after-cursor y
-# -b and --list-boots: known, but not yet (exit 1, saying so).
-for a in "-b" "-b -1" "-b 0" "--boot" "--boot=-1" "--list-boots"; do
+# -b and --list-boots: one boot here (t_boot tests more): -b, -b 0 and
+# --boot are it; -b -1 is no boot (exit 1, saying so).
+for a in "-b" "-b 0" "--boot" "-b 1" "--boot=+1"; do
+	# shellcheck disable=SC2086
+	assert_eq "show $a: as no -b" "$(ctl --file "$RING" show | wc -l)" \
+	    "$("$MMLOGCTL" --file "$RING" show $a | wc -l)"
+done
+for a in "-b -1" "--boot=-1" "-b 2"; do
 	# shellcheck disable=SC2086
 	"$MMLOGCTL" --file "$RING" show $a >"$T/b.out" 2>"$T/b.err"
 	rc=$?
 	assert_eq "show $a: exit status" 1 "$rc"
-	grep -q "not yet" "$T/b.err" || fail "show $a: $(cat "$T/b.err")"
+	grep -q "no such boot" "$T/b.err" || fail "show $a: $(cat "$T/b.err")"
 done
+assert_eq "--list-boots: one boot" 2 "$(ctl --file "$RING" show --list-boots | wc -l)"
 assert_eq "-b all: as no -b" "$(ctl --file "$RING" show | wc -l)" \
     "$(ctl --file "$RING" show -b all | wc -l)"
 # Accepted: -x, --no-hostname, --utc.

@@ -1,6 +1,7 @@
 #!/bin/bash
 # A client cannot make an entry claim another process: fields with a
-# leading underscore (_PID, _UID, _COMM, __REALTIME_TIMESTAMP, even after
+# leading underscore (_PID, _UID, _COMM, _SYSTEMD_UNIT, _EXE,
+# __REALTIME_TIMESTAMP, even after
 # a valid field) and SYSLOG_PID are refused with E_FIELD and store
 # nothing; credentials attached with SCM_CREDENTIALS are ignored; every
 # entry it did get stored carries its own kernel pid and uid, and no
@@ -14,8 +15,8 @@ start_daemon --size 1M
     fail "forgefields: $(cat "$T/ff.err")"
 pid=$(awk '$1 == "pid" { print $2 }' "$T/ff.out")
 [ -n "$pid" ] || fail "forgefields printed no pid"
-for c in pid_field uid_field comm_field realtime_field syslog_pid lower_pid \
-    second_item; do
+for c in pid_field uid_field comm_field unit_field exe_field realtime_field \
+    syslog_pid lower_pid second_item; do
 	grep -qx "$c error reason=14 errno=74" "$T/ff.out" ||
 	    fail "$c was not refused with E_FIELD (14, EBADMSG): $(grep "^$c " "$T/ff.out")"
 done

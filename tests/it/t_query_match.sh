@@ -3,7 +3,8 @@
 # whose every entry the test wrote and knows: FIELD=VALUE (same field:
 # either; other fields: both; "+" between groups), -u (OBJECT_SYSTEMD_UNIT
 # from uid 0, UNIT only from pid 1; globs), -k, -F, -N exactly, and -o
-# verbose.  Each is compared with journalctl --file on the same entries
+# verbose, the sender's trusted metadata among the fields.  Each is
+# compared with journalctl --file on the same entries
 # exported and imported by systemd-journal-remote: the same entries
 # selected, the same values and names listed, the same fields in verbose.
 . "$(dirname "$0")/lib.sh"
@@ -29,16 +30,16 @@ w() {
 	for f in "$@"; do
 		args+=(-F "$f")
 	done
-	# --sync: the writer lives until its entry is in, so the daemon
-	# finds its comm in /proc (a writer gone before its connection is
-	# accepted has none, as with journald).
+	# --sync: the writer lives until its entry is stored, so that the
+	# daemon finds its _COMM, _EXE and _CMDLINE (a busy machine may
+	# otherwise see it gone).
 	if [ "$uid" = 0 ]; then
-		ctl write --sync -t "$tag" -p "$prio" "${args[@]}" "$msg" \
-		    >/dev/null || fail "write $msg"
+		ctl write --sync -t "$tag" -p "$prio" "${args[@]}" "$msg" >/dev/null ||
+		    fail "write $msg"
 	else
 		setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups \
-		    "$MMLOGCTL" --socket "$SOCK" write --sync -t "$tag" \
-		    -p "$prio" "${args[@]}" "$msg" >/dev/null 2>>"$T/ctl.err" ||
+		    "$MMLOGCTL" --socket "$SOCK" write --sync -t "$tag" -p "$prio" \
+		    "${args[@]}" "$msg" 2>>"$T/ctl.err" >/dev/null ||
 		    fail "write as nobody $msg"
 	fi
 	n=$((n + 1))
@@ -98,17 +99,34 @@ assert_eq "-F in the order met" "web db cron last " "$(show -F SYSLOG_IDENTIFIER
 assert_eq "-F with a match" "1 2 3 " "$(show -F SIZE SYSLOG_IDENTIFIER=web + SYSLOG_IDENTIFIER=db | LC_ALL=C sort | tr '\n' ' ')"
 assert_eq "-F -n 2" "2" "$(show -F SIZE -n 2 | wc -l)"
 assert_eq "-F of a field no entry has" "" "$(show -F NOSUCH)"
+# The sender's trusted metadata (its slot) adds what the daemon found:
+# always _TRANSPORT and _HOSTNAME; _EXE and _CMDLINE when the writer
+# was still there to be looked at (some of ours are); the others
+# (_MACHINE_ID, the units of the cgroup) as the machine has them.
+META_RE='^_(TRANSPORT|HOSTNAME|BOOT_ID|MACHINE_ID|SYSTEMD_[A-Z_]*|EXE|CMDLINE)$'
 want_n="COLOR MESSAGE OBJECT_SYSTEMD_UNIT PRIORITY SIZE SYSLOG_IDENTIFIER UNIT _BOOT_ID _COMM _GID _PID _UID "
-assert_eq "-N" "$want_n" "$(show -N | LC_ALL=C sort | tr '\n' ' ')"
+show -N | LC_ALL=C sort >"$T/names"
+assert_eq "-N" "$want_n" "$( (grep -Ev "$META_RE" "$T/names"; echo _BOOT_ID) | LC_ALL=C sort | tr '\n' ' ')"
+for f in _TRANSPORT _HOSTNAME; do
+	grep -qx "$f" "$T/names" || fail "-N: no $f ($(tr '\n' ' ' <"$T/names"))"
+done
 assert_eq "-N with a match" "MESSAGE PRIORITY SYSLOG_IDENTIFIER _BOOT_ID _COMM _GID _PID _UID " \
-    "$(show -N SYSLOG_IDENTIFIER=last | LC_ALL=C sort | tr '\n' ' ')"
+    "$( (show -N SYSLOG_IDENTIFIER=last | grep -Ev "$META_RE"; echo _BOOT_ID) | LC_ALL=C sort | tr '\n' ' ')"
+assert_eq "-F _TRANSPORT" "mmlog" "$(show -F _TRANSPORT)"
+assert_eq "-F _HOSTNAME" "$(hostname)" "$(show -F _HOSTNAME)"
+check "a match on the metadata" "1 3 " COLOR=red _TRANSPORT=mmlog _HOSTNAME="$(hostname)"
+check "a match on the metadata, no such value" "" _TRANSPORT=syslog
 
 # -o verbose: the cursor line, then every field, indented.
 show -o verbose COLOR=green >"$T/v" || fail "-o verbose"
 head -n 1 "$T/v" | grep -Eq '^[A-Z][a-z]{2} [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}\.[0-9]{6} [A-Z+0-9-]+ \[s=[0-9a-f]{32};i=3\]$' ||
     fail "-o verbose header: $(head -n 1 "$T/v")"
 assert_eq "-o verbose fields" "_BOOT_ID PRIORITY SYSLOG_IDENTIFIER MESSAGE _PID _UID _GID _COMM COLOR COLOR " \
-    "$(tail -n +2 "$T/v" | sed 's/^    \([A-Z_0-9]*\)=.*/\1/' | tr '\n' ' ')"
+    "$(tail -n +2 "$T/v" | sed 's/^    \([A-Z_0-9]*\)=.*/\1/' | head -n 10 | tr '\n' ' ')"
+# ... then the metadata, from the slot.
+tail -n +12 "$T/v" | sed 's/^    \([A-Z_0-9]*\)=.*/\1/' >"$T/vm"
+grep -qx _TRANSPORT "$T/vm" || fail "-o verbose: no metadata ($(cat "$T/v"))"
+[ -z "$(grep -Ev "$META_RE" "$T/vm")" ] || fail "-o verbose: after the metadata: $(cat "$T/vm")"
 grep -qx '    COLOR=green' "$T/v" || fail "-o verbose: no COLOR=green line"
 
 # Malformed matches are usage errors.
