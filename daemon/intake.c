@@ -12,8 +12,8 @@
  *
  * The metadata is kept here too, for every intake: the host's facts
  * (read once), the metadata of each transport with no sender (pid 0),
- * a per-pid cache for each transport, and the pool of what connections
- * hold.
+ * a per-pid cache for each datagram transport, and the pool of what
+ * connections hold.
  */
 #include <errno.h>
 #include <fcntl.h>
