@@ -10,15 +10,15 @@
  * one receive buffer serves everyone).  No uid can crowd out the others
  * either: connections and pending ACKs are counted per uid, and when
  * the table is full the uid that holds the most makes room (see
- * mml_server_add_client()); what each uid may write is the rate
- * limiter's (ratelimit.h).
+ * mml_server_add_client(), uids.c); what each uid may write is the
+ * rate limiter's (ratelimit.h).  STATS and the control operations are
+ * control.c's.  What the three share is server_internal.h.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <syslog.h>
@@ -31,6 +31,7 @@
 #include "ratelimit.h"
 #include "ring.h"
 #include "server.h"
+#include "server_internal.h"
 #include "sync.h"
 #include "util.h"
 #include "wire.h"
@@ -42,8 +43,6 @@
  * again (seconds).  libev's epoll backend sleeps in whole milliseconds.
  */
 #define GATHER_MAX		0.001
-/* Packets per recvmmsg() call. */
-#define RECV_BATCH		8
 /* ACKs per sendmmsg() call. */
 #define ACK_BATCH		32
 /*
@@ -55,135 +54,18 @@
 #define DRAIN_ROUNDS_MAX	16384
 /* Peer-triggered warnings allowed per second before they are muted. */
 #define WARN_BURST		10
-/* Hash chains of the per-uid table. */
-#define UID_HASH		256
 /* The longest a limiter's count waits to be noted (s); see rate_timer. */
 #define RATE_SWEEP_MAX		0.5
 
-struct pending_ack {
-	uint32_t id;
-	uint16_t flags;		/* of the ACK: MML_FRAME_F_TRUNCATED */
-	uint64_t seq;
-};
-
-/*
- * What one uid holds: its connections (linked by uprev/unext) and the
- * ACKs they wait for.  An entry lives as long as the uid has a
- * connection.
- */
-struct uid_use {
-	struct uid_use *next;
-	uid_t uid;
-	int priv;		/* root or mmlogd's uid: mml_rate_privileged() */
-	unsigned n_conns;
-	unsigned n_pending;
-	struct mml_conn *conns;
-};
-
-struct mml_conn {
-	struct mml_server *srv;
-	ev_io io;
-	int fd;
-	pid_t pid;
-	uid_t uid;
-	gid_t gid;
-	char comm[MML_COMM_MAX];
-	uint8_t comm_len;
-	const struct mml_meta *meta;	/* trusted metadata, held (intake.h) */
-	int subscribed;
-	int closing;		/* close once the current frame is done */
-	ev_tstamp last_active;
-	struct mml_conn *prev, *next;
-	struct uid_use *uu;
-	struct mml_conn *uprev, *unext;
-	struct pending_ack *acks;
-	unsigned n_acks, cap_acks;
-	/*
-	 * Entries of frames that asked for no answer, suppressed since
-	 * the last SYNC answered: that SYNC is refused (E_SUPPRESSED), for
-	 * they were sent before it and are not stored.
-	 */
-	uint64_t suppressed;
-	uint64_t frames, entries, bad;
-	/*
-	 * Entries of this connection stored cut to --max-entry since its
-	 * last request for an ACK: the next ACK says so.
-	 */
-	uint64_t cut;
-};
-
-struct mml_server {
-	struct ev_loop *loop;
-	struct mml_ring *ring;
-	struct mml_syncer *syncer;
-	struct mml_server_opts opts;
-	int listen_fd;
-	ev_io accept_io;
-	ev_timer accept_retry;	/* after EMFILE or a refusal, not spinning */
-	ev_timer sync_timer;	/* --sync-interval */
-	ev_timer idle_timer;	/* sweeps idle clients */
-	ev_timer rate_timer;	/* records and frees ended rate windows */
-	struct mml_ratelimit *rl;
-	struct mml_intake *in;	/* the submit path, shared with the intakes */
-	ev_prepare prepare;	/* once per loop iteration, before sleeping */
-	ev_timer gather_timer;	/* bounds waiting for a fuller group commit */
-	unsigned gather_target;	/* requests served by the last group commit,
-				   and those that came meanwhile */
-	uint64_t wait_seq;	/* newest seq a client waits for */
-	uint64_t job_seq;	/* newest seq the last job started covers */
-	int gather_expired;
-	struct mml_conn *conns;
-	unsigned n_conns;
-	unsigned n_unpriv;	/* ... of uids other than root and ours */
-	struct uid_use *uids[UID_HASH];
-	unsigned n_waiting;	/* clients with pending ACKs */
-	unsigned n_pending;	/* pending ACKs, of all clients */
-	int sync_now;		/* a sync is wanted as soon as possible */
-	int sync_error;		/* last sync failed: -errno */
-	uint64_t notified_seq;	/* next_seq in the last NOTIFY */
-	int shutting_down;
-	ev_tstamp warn_window;
-	unsigned warn_count;
-	uint64_t warn_muted;
-	struct mml_server_stats st;
-	/*
-	 * One set of receive buffers serves every client: the loop reads
-	 * one client at a time.  Pages are touched only as packets need
-	 * them, so small entries cost little resident memory.
-	 */
-	struct mmsghdr mmsg[RECV_BATCH];
-	struct iovec iov[RECV_BATCH];
-	union {
-		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(int) * 16)];
-	} cbuf[RECV_BATCH];
-	uint8_t rbuf[RECV_BATCH][MML_FRAME_MAX];
-};
-
 static void conn_read_cb(struct ev_loop *, ev_io *, int);
-static int conn_read(struct mml_conn *, int);
 static struct mml_conn *conn_free(struct mml_conn *);
-static void conn_send(struct mml_conn *, const void *, size_t);
-static void conn_error(struct mml_conn *, uint32_t, int,
-    enum mml_wire_reason, const char *);
-static void server_want_sync(struct mml_server *, int);
 static void server_urgent(void *);
-static void sync_done_cb(struct mml_syncer *, struct mml_sync_job *, void *);
 static unsigned ack_waiters(struct mml_server *, uint64_t, int);
 static void rate_note(const struct mml_rate_sender *, const char *,
     const char *, size_t, uint64_t, void *);
-static void rate_timer_want(struct mml_server *);
 static void limits_apply(struct mml_server *);
 static void accept_resume(struct mml_server *);
-static struct uid_use *uid_find(const struct mml_server *, uid_t);
-static struct uid_use *uid_get(struct mml_server *, uid_t);
-static int conn_admit(struct mml_server *, uid_t, char *, size_t);
-static int conn_evict(struct mml_server *, struct uid_use *, uid_t);
 static int conn_add(struct mml_server *, int, const struct ucred *);
-static void conn_refuse(struct mml_server *, int, const struct ucred *,
-    const char *);
-static void refuse_count_lost(struct mml_server *, int,
-    const struct ucred *);
 
 void
 mml_limits_default(struct mml_limits *l)
@@ -208,8 +90,8 @@ mml_limits_default(struct mml_limits *l)
  * Rate-limited warnings for anything a peer can trigger: a flood of bad
  * frames must not become a flood of log lines.
  */
-static int
-warn_ok(struct mml_server *s)
+int
+mml_srv_warn_ok(struct mml_server *s)
 {
 	ev_tstamp now = ev_now(s->loop);
 
@@ -251,169 +133,6 @@ read_comm(struct mml_conn *c)
 	c->comm_len = (uint8_t)n;
 }
 
-/* The uid's entry in the table, or NULL if it has no connection. */
-static struct uid_use *
-uid_find(const struct mml_server *s, uid_t uid)
-{
-	struct uid_use *u;
-
-	for (u = s->uids[(uint32_t)uid % UID_HASH]; u != NULL; u = u->next)
-		if (u->uid == uid)
-			return u;
-	return NULL;
-}
-
-/* The uid's entry, made if new; NULL only when out of memory. */
-static struct uid_use *
-uid_get(struct mml_server *s, uid_t uid)
-{
-	struct uid_use *u = uid_find(s, uid);
-	unsigned h = (uint32_t)uid % UID_HASH;
-
-	if (u != NULL)
-		return u;
-	u = calloc(1, sizeof(*u));
-	if (u == NULL)
-		return NULL;
-	u->uid = uid;
-	u->priv = mml_rate_privileged(uid);
-	u->next = s->uids[h];
-	s->uids[h] = u;
-	return u;
-}
-
-/* Forgets a uid whose last connection went. */
-static void
-uid_put(struct mml_server *s, struct uid_use *u)
-{
-	struct uid_use **pp;
-
-	if (u->n_conns > 0)
-		return;
-	for (pp = &s->uids[(uint32_t)u->uid % UID_HASH]; *pp != NULL;
-	    pp = &(*pp)->next)
-		if (*pp == u) {
-			*pp = u->next;
-			break;
-		}
-	free(u);
-}
-
-/*
- * Connections uids other than root and ours may hold together: all but
- * the reserve, which is at most half the table.
- */
-static unsigned
-unpriv_cap(const struct mml_limits *l)
-{
-	unsigned reserve = l->reserved_clients < l->max_clients / 2 ?
-	    l->reserved_clients : l->max_clients / 2;
-
-	return l->max_clients - reserve;
-}
-
-/*
- * The uid whose connection makes room for one of uid (which holds mine
- * now): the one that holds the most, if it would still hold at least
- * as many as uid after the move.  An unprivileged uid may only displace
- * another unprivileged one; root or mmlogd's uid displaces an
- * unprivileged uid first.
- */
-static struct uid_use *
-evict_victim(const struct mml_server *s, uid_t uid, int priv, unsigned mine)
-{
-	struct uid_use *u, *best = NULL;
-	unsigned h;
-
-	for (h = 0; h < UID_HASH; h++)
-		for (u = s->uids[h]; u != NULL; u = u->next) {
-			if (u->uid == uid || (u->priv && !priv))
-				continue;
-			if (best == NULL || (best->priv && !u->priv) ||
-			    (best->priv == u->priv &&
-			    u->n_conns > best->n_conns))
-				best = u;
-		}
-	if (best == NULL || best->n_conns < mine + 2)
-		return NULL;
-	return best;
-}
-
-/*
- * Whether a client of uid may come in now (mml_server_add_client()),
- * after making room if the table is full.  Returns 0, or -EUSERS with
- * why the client is refused in why.
- */
-static int
-conn_admit(struct mml_server *s, uid_t uid, char *why, size_t why_len)
-{
-	const struct mml_limits *l = &s->opts.limits;
-	struct uid_use *u = uid_find(s, uid), *v;
-	int priv = mml_rate_privileged(uid);
-	unsigned mine = u != NULL ? u->n_conns : 0;
-
-	if (!priv && mine >= l->max_clients_per_uid) {
-		(void)snprintf(why, why_len, "too many clients: uid %d has %u "
-		    "connections (--max-clients-per-uid)", (int)uid, mine);
-		return -EUSERS;
-	}
-	if (s->n_conns < l->max_clients &&
-	    (priv || s->n_unpriv < unpriv_cap(l)))
-		return 0;
-	v = evict_victim(s, uid, priv, mine);
-	if (v == NULL && s->n_conns < l->max_clients) {
-		(void)snprintf(why, why_len, "too many clients (%u of uids "
-		    "other than root and mmlogd's, --max-clients %u with "
-		    "--reserved-clients %u); try again later", s->n_unpriv,
-		    l->max_clients, l->max_clients - unpriv_cap(l));
-		return -EUSERS;
-	}
-	if (v == NULL || conn_evict(s, v, uid) < 0) {
-		(void)snprintf(why, why_len, "too many clients (%u connected, "
-		    "--max-clients %u); try again later", s->n_conns,
-		    l->max_clients);
-		return -EUSERS;
-	}
-	return 0;
-}
-
-/*
- * Closes the least recently active connection of v, preferably one no
- * ACK is due on, to make room for one of uid: it is told why, and what
- * it had sent is read and stored first (conn_read()).  Returns 0, or
- * -ENOENT if v has none to close.
- */
-static int
-conn_evict(struct mml_server *s, struct uid_use *v, uid_t uid)
-{
-	struct mml_conn *c, *lru = NULL;
-	char text[200];
-
-	for (c = v->conns; c != NULL; c = c->unext) {
-		if (c->closing)
-			continue;
-		if (lru == NULL || (lru->n_acks > 0 && c->n_acks == 0) ||
-		    ((lru->n_acks > 0) == (c->n_acks > 0) &&
-		    c->last_active < lru->last_active))
-			lru = c;
-	}
-	if (lru == NULL)
-		return -ENOENT;
-	s->st.clients_evicted++;
-	if (warn_ok(s))
-		mml_log(LOG_WARNING, "client table full: closing the least "
-		    "recently active connection of uid %d (pid %d), which holds "
-		    "the most (%u), to let uid %d in", (int)v->uid,
-		    (int)lru->pid, v->n_conns, (int)uid);
-	(void)snprintf(text, sizeof(text), "connection closed to make room "
-	    "for another user: uid %d holds the most connections (%u); too "
-	    "many clients", (int)v->uid, v->n_conns);
-	conn_error(lru, 0, EUSERS, 0, text);
-	lru->closing = 1;
-	(void)conn_read(lru, 0);
-	return 0;
-}
-
 /* Adds the connected socket fd of the peer cred as a client. */
 static int
 conn_add(struct mml_server *s, int fd, const struct ucred *cred)
@@ -422,11 +141,11 @@ conn_add(struct mml_server *s, int fd, const struct ucred *cred)
 	struct uid_use *u;
 
 	c = calloc(1, sizeof(*c));
-	u = uid_get(s, cred->uid);
+	u = mml_srv_uid_get(s, cred->uid);
 	if (c == NULL || u == NULL) {
 		free(c);
 		if (u != NULL)
-			uid_put(s, u);
+			mml_srv_uid_put(s, u);
 		(void)close(fd);
 		return -ENOMEM;
 	}
@@ -482,8 +201,8 @@ mml_server_add_client(struct mml_server *s, int fd)
 	char why[200];
 
 	peer_cred(fd, &cred);
-	if (conn_admit(s, cred.uid, why, sizeof(why)) < 0) {
-		conn_refuse(s, fd, &cred, why);
+	if (mml_srv_admit(s, cred.uid, why, sizeof(why)) < 0) {
+		mml_srv_refuse(s, fd, &cred, why);
 		return -EUSERS;
 	}
 	return conn_add(s, fd, &cred);
@@ -519,7 +238,7 @@ conn_free(struct mml_conn *c)
 	u->n_pending -= c->n_acks;
 	if (!u->priv)
 		s->n_unpriv--;
-	uid_put(s, u);
+	mml_srv_uid_put(s, u);
 	if (c->n_acks)
 		s->n_waiting--;
 	s->n_pending -= c->n_acks;
@@ -551,19 +270,19 @@ accept_resume(struct mml_server *s)
  * reading its replies: NOTIFY is simply skipped, an ACK or ERROR it
  * would never see closes the connection (its pending sync then fails
  * with EPIPE on its side rather than hanging).  What it had already
- * sent is still read and stored first (see conn_read()).
+ * sent is still read and stored first (see mml_srv_read()).
  */
 static void
 conn_send_failed(struct mml_conn *c)
 {
-	if (errno == EAGAIN && warn_ok(c->srv))
+	if (errno == EAGAIN && mml_srv_warn_ok(c->srv))
 		mml_log(LOG_WARNING, "client pid %d does not read its replies, "
 		    "closing the connection", (int)c->pid);
 	c->closing = 1;
 }
 
-static void
-conn_send(struct mml_conn *c, const void *buf, size_t len)
+void
+mml_srv_send(struct mml_conn *c, const void *buf, size_t len)
 {
 	ssize_t n;
 
@@ -575,15 +294,15 @@ conn_send(struct mml_conn *c, const void *buf, size_t len)
 	conn_send_failed(c);
 }
 
-static void
-conn_error(struct mml_conn *c, uint32_t id, int error,
+void
+mml_srv_error(struct mml_conn *c, uint32_t id, int error,
     enum mml_wire_reason reason, const char *text)
 {
 	uint8_t buf[512];
 	size_t n;
 
 	n = mml_wire_error(buf, sizeof(buf), id, error, reason, text);
-	conn_send(c, buf, n);
+	mml_srv_send(c, buf, n);
 }
 
 static int
@@ -620,13 +339,13 @@ queue_ack(struct mml_conn *c, uint32_t id, uint16_t flags, uint64_t seq)
 }
 
 /* seq: the newest entry the request covers, now durable. */
-static void
-send_ack(struct mml_conn *c, uint32_t id, uint16_t flags, uint64_t seq)
+void
+mml_srv_ack(struct mml_conn *c, uint32_t id, uint16_t flags, uint64_t seq)
 {
 	uint8_t buf[MML_ACK_FRAME_SIZE];
 
 	mml_wire_ack(buf, id, flags, seq, mml_ring_next_seq(c->srv->ring));
-	conn_send(c, buf, sizeof(buf));
+	mml_srv_send(c, buf, sizeof(buf));
 	c->srv->st.acks++;
 	mml_log(LOG_DEBUG, "ack id %u seq %llu to pid %d", id,
 	    (unsigned long long)seq, (int)c->pid);
@@ -693,7 +412,7 @@ ack_waiters(struct mml_server *s, uint64_t durable, int error)
 		/* Those not due yet move to the front, in their order. */
 		for (i = 0, j = 0, nd = 0; i < c->n_acks; i++) {
 			if (error)
-				conn_error(c, c->acks[i].id, -error, 0,
+				mml_srv_error(c, c->acks[i].id, -error, 0,
 				    "entries could not be made durable (msync "
 				    "failed); see mmlogctl status");
 			else if (c->acks[i].seq <= durable) {
@@ -714,13 +433,13 @@ ack_waiters(struct mml_server *s, uint64_t durable, int error)
 		if (j == 0)
 			s->n_waiting--;
 		if (c->closing)
-			(void)conn_read(c, 0);
+			(void)mml_srv_read(c, 0);
 	}
 	return served;
 }
 
-static void
-sync_done_cb(struct mml_syncer *sy, struct mml_sync_job *job, void *arg)
+void
+mml_srv_sync_done(struct mml_syncer *sy, struct mml_sync_job *job, void *arg)
 {
 	struct mml_server *s = arg;
 	unsigned served;
@@ -769,8 +488,8 @@ uncovered_waiters(const struct mml_server *s)
 	    !s->shutting_down;
 }
 
-static void
-server_want_sync(struct mml_server *s, int now)
+void
+mml_srv_want_sync(struct mml_server *s, int now)
 {
 	if (now)
 		s->sync_now = 1;
@@ -780,7 +499,7 @@ server_want_sync(struct mml_server *s, int now)
 static void
 server_urgent(void *arg)
 {
-	server_want_sync(arg, 1);
+	mml_srv_want_sync(arg, 1);
 }
 
 /* Who sent c's entries, for the rate limiter. */
@@ -827,7 +546,7 @@ record_client_drops(struct mml_conn *c, const struct mml_rate_sender *who,
 	if (mml_ratelimit_drops(s->rl, who, n, mml_disk_rec_size(c->comm_len,
 	    6, (size_t)len, 32), mml_now_usec(CLOCK_MONOTONIC)) == 0) {
 		s->st.drops_coalesced++;
-		rate_timer_want(s);
+		mml_srv_rate_timer_want(s);
 		return;
 	}
 	if (mml_ring_append_note(s->ring, (uint32_t)c->pid, (uint32_t)c->uid,
@@ -865,8 +584,8 @@ rate_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		ev_timer_stop(loop, &s->rate_timer);
 }
 
-static void
-rate_timer_want(struct mml_server *s)
+void
+mml_srv_rate_timer_want(struct mml_server *s)
 {
 	if (!ev_is_active(&s->rate_timer) && !mml_ratelimit_idle(s->rl))
 		ev_timer_again(s->loop, &s->rate_timer);
@@ -909,7 +628,7 @@ suppressed_error(struct mml_conn *c, uint32_t id, uint64_t n, uint64_t of)
 		    "this sync were suppressed, not stored (rate limit or the "
 		    "uid's share of the ring); see the daemon's MMLOG_SUPPRESSED "
 		    "note", (unsigned long long)n);
-	conn_error(c, id, EBUSY, MML_WIRE_E_SUPPRESSED, text);
+	mml_srv_error(c, id, EBUSY, MML_WIRE_E_SUPPRESSED, text);
 }
 
 /* Who the client is, as the kernel said at connect time. */
@@ -956,11 +675,11 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 	if (f->max_fields > lim->max_fields) {
 		s->st.bad_frames++;
 		c->bad++;
-		if (warn_ok(s))
+		if (mml_srv_warn_ok(s))
 			mml_log(LOG_WARNING, "client pid %d sent an entry with "
 			    "%u fields (--max-fields %u), dropping frame",
 			    (int)c->pid, f->max_fields, lim->max_fields);
-		conn_error(c, f->hdr.id, E2BIG, MML_WIRE_E_FIELD_COUNT,
+		mml_srv_error(c, f->hdr.id, E2BIG, MML_WIRE_E_FIELD_COUNT,
 		    mml_wire_reason_str(MML_WIRE_E_FIELD_COUNT));
 		return;
 	}
@@ -973,13 +692,13 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 		}
 		if (r < 0) {
 			s->st.append_errors++;
-			if (r == -EOVERFLOW && warn_ok(s))
+			if (r == -EOVERFLOW && mml_srv_warn_ok(s))
 				mml_log(LOG_ERR, "ring '%s': %s; refusing "
 				    "entries of pid %d", mml_ring_path(s->ring),
 				    append_error_text(r), (int)c->pid);
-			conn_error(c, f->hdr.id, -r, 0, append_error_text(r));
+			mml_srv_error(c, f->hdr.id, -r, 0, append_error_text(r));
 			c->suppressed += n_supp;
-			rate_timer_want(s);
+			mml_srv_rate_timer_want(s);
 			return;
 		}
 		if (r == MML_INTAKE_CUT) {
@@ -995,7 +714,7 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 	}
 	s->st.bytes += f->hdr.len;
 	if (n_supp > 0)
-		rate_timer_want(s);
+		mml_srv_rate_timer_want(s);
 	if (f->hdr.flags & MML_FRAME_F_SYNC) {
 		flags = c->cut ? MML_FRAME_F_TRUNCATED : 0;
 		c->cut = 0;
@@ -1009,15 +728,15 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 			if (seq == 0)
 				seq = mml_ring_next_seq(s->ring) - 1;
 			if (seq <= mml_ring_durable_seq(s->ring))
-				send_ack(c, f->hdr.id, flags,
+				mml_srv_ack(c, f->hdr.id, flags,
 				    mml_ring_durable_seq(s->ring));
 			else if (queue_ack(c, f->hdr.id, flags, seq) < 0)
-				conn_error(c, f->hdr.id, ENOBUFS, 0,
+				mml_srv_error(c, f->hdr.id, ENOBUFS, 0,
 				    "too many unacknowledged sync requests "
 				    "(--max-pending, or --max-pending-per-uid "
 				    "for the uid)");
 		}
-		server_want_sync(s, 1);
+		mml_srv_want_sync(s, 1);
 	} else
 		c->suppressed += n_supp;
 }
@@ -1038,250 +757,16 @@ handle_sync(struct mml_conn *c, const struct mml_frame *f)
 	/* The SYNC covers this connection's entries: any cut is reported. */
 	c->cut = 0;
 	if (target <= mml_ring_durable_seq(s->ring)) {
-		send_ack(c, f->hdr.id, flags, mml_ring_durable_seq(s->ring));
+		mml_srv_ack(c, f->hdr.id, flags, mml_ring_durable_seq(s->ring));
 		return;
 	}
 	if (queue_ack(c, f->hdr.id, flags, target) < 0) {
-		conn_error(c, f->hdr.id, ENOBUFS, 0,
+		mml_srv_error(c, f->hdr.id, ENOBUFS, 0,
 		    "too many unacknowledged sync requests (--max-pending, "
 		    "or --max-pending-per-uid for the uid)");
 		return;
 	}
-	server_want_sync(s, 1);
-}
-
-static void
-handle_stats(struct mml_conn *c, const struct mml_frame *f)
-{
-	struct mml_server *s = c->srv;
-	struct mml_ring_state r;
-	uint8_t buf[8192];
-	size_t hl = sizeof(struct mml_frame_hdr), len;
-	int n;
-
-	struct mml_intake_counts *mc;
-
-	/* This protocol's share of the counters per transport. */
-	mc = mml_intake_counts(s->in, MML_TRANSPORT_MMLOG);
-	mc->bytes = s->st.bytes;
-	mc->errors = s->st.bad_frames;
-	mc->lost = s->st.client_drops;
-	mml_ring_get_state(s->ring, &r);
-	mml_wire_hdr_init(buf, MML_FRAME_STATS_REPLY, 0, f->hdr.id);
-	n = snprintf((char *)buf + hl, sizeof(buf) - hl,
-	    "pid=%d\nclients=%u\nclients_accepted=%llu\nclients_refused=%llu\n"
-	    "frames=%llu\nentries=%llu\nbytes=%llu\nbad_frames=%llu\n"
-	    "client_drops=%llu\nsyncs=%llu\nsync_errors=%llu\n"
-	    "sync_usec_last=%llu\nsync_usec_avg=%llu\nsync_usec_max=%llu\n"
-	    "sync_state=%s\nacks=%llu\nappend_errors=%llu\nnext_seq=%llu\n"
-	    "durable_seq=%llu\nsync_interval_ms=%u\nmax_entry=%zu\n"
-	    "max_clients=%u\ncorrupt_bytes_skipped=%llu\nbus_errors=%llu\n"
-	    "lost_seqs_at_start=%llu\nmax_fields=%u\nmax_pending=%u\n"
-	    "idle_timeout_s=%u\nrate_limit_interval_ms=%u\n"
-	    "rate_limit_burst=%u\nrate_limit_by=%s\nrate_suppressed=%llu\n"
-	    "rate_senders=%u\ncontrol_ops=%llu\ncontrol_denied=%llu\n"
-	    "clients_evicted=%llu\nmax_clients_per_uid=%u\n"
-	    "reserved_clients=%u\nmax_pending_per_uid=%u\nuid_share=%u\n"
-	    "uid_share_interval_s=%u\nshare_suppressed=%llu\nshare_uids=%u\n"
-	    "drops_coalesced=%llu\n",
-	    (int)getpid(), s->n_conns,
-	    (unsigned long long)s->st.clients_accepted,
-	    (unsigned long long)s->st.clients_refused,
-	    (unsigned long long)s->st.frames,
-	    (unsigned long long)mml_intake_total_entries(s->in),
-	    (unsigned long long)s->st.bytes,
-	    (unsigned long long)s->st.bad_frames,
-	    (unsigned long long)s->st.client_drops,
-	    (unsigned long long)s->st.syncs,
-	    (unsigned long long)s->st.sync_errors,
-	    (unsigned long long)s->st.sync_usec_last,
-	    (unsigned long long)s->st.sync_usec_avg,
-	    (unsigned long long)s->st.sync_usec_max,
-	    s->sync_error ? "failing" : "ok",
-	    (unsigned long long)s->st.acks,
-	    (unsigned long long)s->st.append_errors,
-	    (unsigned long long)r.next_seq,
-	    (unsigned long long)r.durable_seq, s->opts.sync_interval_ms,
-	    s->opts.limits.max_entry, s->opts.limits.max_clients,
-	    (unsigned long long)r.corrupt_skips,
-	    (unsigned long long)r.bus_errors,
-	    (unsigned long long)r.lost_seqs, s->opts.limits.max_fields,
-	    s->opts.limits.max_pending, s->opts.limits.idle_timeout_s,
-	    s->opts.limits.rate_interval_ms, s->opts.limits.rate_burst,
-	    s->opts.limits.rate_key == MML_RATE_BY_PID ? "pid" : "uid",
-	    (unsigned long long)(mml_intake_total_suppressed(s->in) -
-	    mml_intake_share_suppressed(s->in)),
-	    mml_ratelimit_senders(s->rl),
-	    (unsigned long long)s->st.control_ops,
-	    (unsigned long long)s->st.control_denied,
-	    (unsigned long long)s->st.clients_evicted,
-	    s->opts.limits.max_clients_per_uid,
-	    s->opts.limits.reserved_clients,
-	    s->opts.limits.max_pending_per_uid, s->opts.limits.uid_share,
-	    s->opts.limits.uid_share_interval_s,
-	    (unsigned long long)mml_intake_share_suppressed(s->in),
-	    mml_ratelimit_uids(s->rl),
-	    (unsigned long long)s->st.drops_coalesced);
-	if (n < 0 || (size_t)n >= sizeof(buf) - hl)
-		n = 0;
-	/* Then every transport's: "<transport>_entries=N", ... */
-	len = hl + (size_t)n;
-	mml_intake_stats(s->in, (char *)buf, sizeof(buf), &len);
-	mml_wire_finish(buf, len);
-	conn_send(c, buf, len);
-}
-
-/*
- * Control operations need uid 0 or the daemon's own uid, as the kernel
- * reported the peer at connect time (SO_PEERCRED); nothing in a frame
- * can claim it.
- */
-static int
-control_allowed(const struct mml_conn *c)
-{
-	return c->uid == 0 || c->uid == geteuid();
-}
-
-/* Writes who did what to the ring, as the daemon's own record. */
-static void
-control_note(struct mml_conn *c, const char *msg, int n, const char *key,
-    uint64_t value)
-{
-	struct mml_server *s = c->srv;
-
-	if (n < 0)
-		return;
-	if (mml_ring_append_note(s->ring, (uint32_t)c->pid, (uint32_t)c->uid,
-	    (uint32_t)c->gid, c->comm, c->comm_len, msg, (size_t)n, key,
-	    value) < 0)
-		s->st.append_errors++;
-	server_want_sync(s, 1);
-}
-
-/*
- * ROTATE_ID past MML_RING_SEQ_RESTART: everything written is made
- * durable and every waiter answered first (on the loop, as at shutdown:
- * an operator's rare request), then the numbering restarts at 1 under
- * the new id.  Returns 0 or -errno.
- */
-static int
-restart_numbering(struct mml_server *s, const uint8_t id[16],
-    uint64_t *ret_removed)
-{
-	struct mml_sync_job job;
-	int r;
-
-	mml_ring_sync_prepare(s->ring, &job);
-	mml_ring_sync_run(s->ring, &job);
-	mml_ring_sync_done(s->ring, &job);
-	sync_done_cb(NULL, &job, s);
-	if (job.result < 0)
-		return job.result;
-	r = mml_ring_restart(s->ring, id, ret_removed);
-	if (r < 0)
-		return r;
-	/* The server's marks of the old numbering go with it. */
-	s->wait_seq = 0;
-	s->job_seq = 0;
-	return 0;
-}
-
-static void
-handle_control(struct mml_conn *c, const struct mml_frame *f)
-{
-	struct mml_server *s = c->srv;
-	struct mml_ring *ring = s->ring;
-	char text[400], comm[4 * MML_COMM_MAX + 6], hex[33];
-	const char *what;
-	uint64_t removed = 0, last;
-	uint8_t id[16];
-	int r = 0, n, i;
-
-	what = f->hdr.type == MML_FRAME_CLEAR ? "clear" :
-	    f->hdr.type == MML_FRAME_ROTATE_ID ? "rotate-id" : "reset-counters";
-	(void)mml_log_escape(comm, c->comm, c->comm_len, MML_COMM_MAX);
-	if (!control_allowed(c)) {
-		s->st.control_denied++;
-		if (warn_ok(s))
-			mml_log(LOG_WARNING, "client pid %d uid %d %s asked for "
-			    "%s: not uid 0 or %d, refused", (int)c->pid,
-			    (int)c->uid, comm, what, (int)geteuid());
-		(void)snprintf(text, sizeof(text), "%s needs uid 0 or mmlogd's "
-		    "uid %d; you are uid %d", what, (int)geteuid(),
-		    (int)c->uid);
-		conn_error(c, f->hdr.id, EPERM, 0, text);
-		return;
-	}
-	switch (f->hdr.type) {
-	case MML_FRAME_CLEAR:
-		last = mml_ring_next_seq(ring) - 1;
-		r = mml_ring_clear(ring, &removed);
-		if (r < 0)
-			break;
-		n = snprintf(text, sizeof(text), "ring cleared by uid %d pid %d "
-		    "(%.*s): %llu entries up to seq %llu removed", (int)c->uid,
-		    (int)c->pid, (int)c->comm_len, c->comm,
-		    (unsigned long long)removed, (unsigned long long)last);
-		control_note(c, text, n, "MMLOG_CLEARED", removed);
-		mml_log(LOG_NOTICE, "ring cleared by uid %d pid %d %s: %llu "
-		    "entries removed", (int)c->uid, (int)c->pid, comm,
-		    (unsigned long long)removed);
-		break;
-	case MML_FRAME_ROTATE_ID:
-		if (getrandom(id, sizeof(id), 0) != (ssize_t)sizeof(id)) {
-			r = -(errno ? errno : EIO);
-			break;
-		}
-		last = mml_ring_next_seq(ring) - 1;
-		if (last + 1 >= MML_RING_SEQ_RESTART)
-			r = restart_numbering(s, id, &removed);
-		else
-			r = mml_ring_rotate_id(ring, id);
-		if (r < 0)
-			break;
-		for (i = 0; i < 16; i++)
-			(void)snprintf(hex + 2 * i, 3, "%02x", id[i]);
-		if (last + 1 >= MML_RING_SEQ_RESTART) {
-			n = snprintf(text, sizeof(text), "ring id changed to %s "
-			    "by uid %d pid %d (%.*s); its sequence numbers had "
-			    "reached %llu, near the format's limit of 2^63: "
-			    "numbering restarts at 1, and the %llu entries "
-			    "before are no longer shown; cursors of the old id "
-			    "no longer apply", hex, (int)c->uid, (int)c->pid,
-			    (int)c->comm_len, c->comm, (unsigned long long)last,
-			    (unsigned long long)removed);
-			mml_log(LOG_NOTICE, "ring id changed to %s by uid %d pid "
-			    "%d %s; numbering restarted at 1 after seq %llu (%llu "
-			    "entries no longer shown)", hex, (int)c->uid,
-			    (int)c->pid, comm, (unsigned long long)last,
-			    (unsigned long long)removed);
-		} else {
-			n = snprintf(text, sizeof(text), "ring id changed to %s "
-			    "by uid %d pid %d (%.*s); cursors of the old id no "
-			    "longer apply", hex, (int)c->uid, (int)c->pid,
-			    (int)c->comm_len, c->comm);
-			mml_log(LOG_NOTICE, "ring id changed to %s by uid %d pid "
-			    "%d %s", hex, (int)c->uid, (int)c->pid, comm);
-		}
-		control_note(c, text, n, "MMLOG_CONTROL_UID", (uint64_t)c->uid);
-		break;
-	default:
-		memset(&s->st, 0, sizeof(s->st));
-		mml_intake_reset_counters(s->in);
-		mml_ring_reset_counters(ring);
-		mml_log(LOG_NOTICE, "counters reset by uid %d pid %d %s",
-		    (int)c->uid, (int)c->pid, comm);
-		break;
-	}
-	if (r < 0) {
-		(void)snprintf(text, sizeof(text), "%s failed: %s", what,
-		    strerror(-r));
-		conn_error(c, f->hdr.id, -r, 0, text);
-		return;
-	}
-	s->st.control_ops++;
-	/* Done (and synced); seq is what is durable now, as for SYNC. */
-	send_ack(c, f->hdr.id, 0, mml_ring_durable_seq(ring));
+	mml_srv_want_sync(s, 1);
 }
 
 static void
@@ -1321,13 +806,13 @@ handle_frame(struct mml_conn *c, const uint8_t *buf, size_t len)
 		c->bad++;
 		if (len >= sizeof(struct mml_frame_hdr))
 			memcpy(&id, buf + offsetof(struct mml_frame_hdr, id), 4);
-		if (warn_ok(s))
+		if (mml_srv_warn_ok(s))
 			mml_log(LOG_WARNING, "client pid %d uid %d: %s (%zu "
 			    "bytes), %s", (int)c->pid, (int)c->uid,
 			    mml_wire_reason_str(why), len, r == -EPROTO ?
 			    "closing the connection" : "dropping frame");
 		(void)snprintf(text, sizeof(text), "%s", mml_wire_reason_str(why));
-		conn_error(c, id, r == -EPROTO ? EPROTO : EBADMSG, why, text);
+		mml_srv_error(c, id, r == -EPROTO ? EPROTO : EBADMSG, why, text);
 		return r == -EPROTO ? -1 : 0;
 	}
 	switch (f.hdr.type) {
@@ -1338,7 +823,7 @@ handle_frame(struct mml_conn *c, const uint8_t *buf, size_t len)
 		handle_sync(c, &f);
 		break;
 	case MML_FRAME_STATS:
-		handle_stats(c, &f);
+		mml_srv_stats(c, &f);
 		break;
 	case MML_FRAME_SUBSCRIBE:
 		c->subscribed = 1;
@@ -1347,7 +832,7 @@ handle_frame(struct mml_conn *c, const uint8_t *buf, size_t len)
 	case MML_FRAME_CLEAR:
 	case MML_FRAME_ROTATE_ID:
 	case MML_FRAME_RESET_COUNTERS:
-		handle_control(c, &f);
+		mml_srv_control(c, &f);
 		break;
 	default:
 		break;
@@ -1405,17 +890,17 @@ conn_packet(struct mml_conn *c, const uint8_t *buf, size_t n, int flags)
 		s->st.frames++;
 		s->st.bad_frames++;
 		c->bad++;
-		conn_error(c, id, EBADMSG, 0, "too many file descriptors "
+		mml_srv_error(c, id, EBADMSG, 0, "too many file descriptors "
 		    "attached (none are accepted), dropping frame");
 	} else if (flags & MSG_TRUNC) {
 		s->st.frames++;
 		s->st.bad_frames++;
 		c->bad++;
-		if (warn_ok(s))
+		if (mml_srv_warn_ok(s))
 			mml_log(LOG_WARNING, "client pid %d sent a frame larger "
 			    "than %d bytes, dropping frame", (int)c->pid,
 			    MML_FRAME_MAX);
-		conn_error(c, 0, EMSGSIZE, MML_WIRE_E_TOOBIG,
+		mml_srv_error(c, 0, EMSGSIZE, MML_WIRE_E_TOOBIG,
 		    mml_wire_reason_str(MML_WIRE_E_TOOBIG));
 	} else if (handle_frame(c, buf, n) < 0) {
 		(void)conn_free(c);
@@ -1433,8 +918,8 @@ conn_packet(struct mml_conn *c, const uint8_t *buf, size_t n, int flags)
  * closed at once: nothing here wants them, and keeping them would let a
  * peer exhaust our table.  Returns -1 once the connection is gone.
  */
-static int
-conn_read(struct mml_conn *c, int max_rounds)
+int
+mml_srv_read(struct mml_conn *c, int max_rounds)
 {
 	struct mml_server *s = c->srv;
 	struct mmsghdr *mm = s->mmsg;
@@ -1501,81 +986,7 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	(void)conn_read(c, FRAMES_PER_WAKEUP / RECV_BATCH);
-}
-
-/*
- * A refused client may have sent entries before we got to it: they
- * would vanish with the connection.  Count the ones already queued and
- * record the count, so the loss is not silent.  (Later sends fail with
- * EPIPE, and the client library counts those itself.)  The count goes
- * through the uid's drop notes, as a client's own would.
- */
-static void
-refuse_count_lost(struct mml_server *s, int fd, const struct ucred *cred)
-{
-	struct mml_rate_sender who;
-	struct mml_frame f;
-	uint64_t lost = 0;
-	char msg[160];
-	ssize_t n;
-	int i, m;
-
-	for (i = 0; i < 256; i++) {
-		n = recv(fd, s->rbuf[0], MML_FRAME_MAX, MSG_DONTWAIT);
-		if (n <= 0)
-			break;
-		if (mml_wire_decode(s->rbuf[0], (size_t)n, 1, &f, NULL) == 0 &&
-		    f.hdr.type == MML_FRAME_ENTRIES)
-			lost += f.n_entries + (f.dropped > MML_WIRE_DROPPED_MAX ?
-			    MML_WIRE_DROPPED_MAX : f.dropped);
-	}
-	if (lost == 0)
-		return;
-	s->st.client_drops += lost;
-	who.pid = cred->pid;
-	who.uid = cred->uid;
-	who.gid = cred->gid;
-	who.comm = "";
-	who.comm_len = 0;
-	m = snprintf(msg, sizeof(msg), "client pid %d was refused (too many "
-	    "clients); %llu entries it had sent are lost", (int)cred->pid,
-	    (unsigned long long)lost);
-	lost = mml_ratelimit_drops(s->rl, &who, lost,
-	    mml_disk_rec_size(0, 6, (size_t)m, 32), mml_now_usec(CLOCK_MONOTONIC));
-	if (lost == 0) {
-		s->st.drops_coalesced++;
-		rate_timer_want(s);
-		return;
-	}
-	if (mml_ring_append_note(s->ring, (uint32_t)cred->pid,
-	    (uint32_t)cred->uid, (uint32_t)cred->gid, "", 0, msg, (size_t)m,
-	    "MMLOG_DROPPED", lost) < 0)
-		s->st.append_errors++;
-}
-
-/*
- * Refuses the client at fd: it is told why (ERROR, EUSERS, id 0), what
- * it had queued is counted, and the connection is closed.  Accepting
- * goes on: a uid refused for holding too much must not keep the listen
- * queue full for everyone else, and accept_cb() takes at most 64 per
- * turn, so the loop still serves the other clients.
- */
-static void
-conn_refuse(struct mml_server *s, int fd, const struct ucred *cred,
-    const char *why)
-{
-	uint8_t buf[512];
-	size_t n;
-
-	s->st.clients_refused++;
-	n = mml_wire_error(buf, sizeof(buf), 0, EUSERS, 0, why);
-	(void)send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
-	refuse_count_lost(s, fd, cred);
-	(void)close(fd);
-	if (warn_ok(s))
-		mml_log(LOG_WARNING, "refusing a client of uid %d pid %d: %s",
-		    (int)cred->uid, (int)cred->pid, why);
+	(void)mml_srv_read(c, FRAMES_PER_WAKEUP / RECV_BATCH);
 }
 
 static void
@@ -1592,7 +1003,7 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
 				/* Out of descriptors: pause rather than spin. */
-				if (warn_ok(s))
+				if (mml_srv_warn_ok(s))
 					mml_log(LOG_WARNING, "accept: %s, pausing "
 					    "for 100 ms", strerror(errno));
 				ev_io_stop(loop, &s->accept_io);
@@ -1681,7 +1092,7 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	 * written within a second by the limiter's timer, which stops when
 	 * there is nothing to write.
 	 */
-	rate_timer_want(s);
+	mml_srv_rate_timer_want(s);
 	/*
 	 * While other jobs are out, a new one starts at once for the
 	 * waiters they do not cover.  When none is, the clients just served
@@ -1729,7 +1140,7 @@ mml_server_new(struct ev_loop *loop, struct mml_ring *r, int listen_fd,
 	s->listen_fd = listen_fd;
 	s->notified_seq = mml_ring_next_seq(r);
 	s->rl = mml_ratelimit_new(rate_note, s);
-	s->syncer = mml_syncer_new(loop, r, sync_done_cb, s);
+	s->syncer = mml_syncer_new(loop, r, mml_srv_sync_done, s);
 	if (s->rl != NULL)
 		s->in = mml_intake_new(r, s->rl, server_urgent, s);
 	if (s->rl == NULL || s->syncer == NULL || s->in == NULL) {
@@ -1787,7 +1198,7 @@ limits_apply(struct mml_server *s)
 	if (l->rate_interval_ms > 0 && l->rate_interval_ms / 2000. < t)
 		t = l->rate_interval_ms / 2000.;
 	ev_timer_set(&s->rate_timer, t, t);
-	rate_timer_want(s);
+	mml_srv_rate_timer_want(s);
 	accept_resume(s);
 }
 
@@ -1881,7 +1292,7 @@ mml_server_shutdown(struct mml_server *s)
 		for (c = s->conns; c != NULL; c = next) {
 			next = c->next;
 			(void)shutdown(c->fd, SHUT_RD);
-			(void)conn_read(c, -1);
+			(void)mml_srv_read(c, -1);
 		}
 	}
 	/* What the rate limit held back is recorded before the last sync. */
@@ -1891,7 +1302,7 @@ mml_server_shutdown(struct mml_server *s)
 	mml_ring_sync_prepare(s->ring, &job);
 	mml_ring_sync_run(s->ring, &job);
 	mml_ring_sync_done(s->ring, &job);
-	sync_done_cb(NULL, &job, s);
+	mml_srv_sync_done(NULL, &job, s);
 	while (s->conns != NULL)
 		(void)conn_free(s->conns);
 }
