@@ -234,6 +234,53 @@ mml_resize_open(const char *path, uint64_t size, int size_explicit,
 	return mml_ring_open(path, size, size_explicit, min_cap, ret);
 }
 
+/* Makes everything written to r, named path, durable: 0 or -errno. */
+static int
+sync_ring(struct mml_ring *r, const char *path)
+{
+	struct mml_sync_job job;
+
+	mml_ring_sync_prepare(r, &job);
+	mml_ring_sync_run(r, &job);
+	mml_ring_sync_done(r, &job);
+	if (job.result < 0)
+		return mml_log_errno(job.result, "sync '%s'", path);
+	return 0;
+}
+
+/*
+ * Logs what convert() did to the ring at path (keying: converted to
+ * keyed checksums, else resized from cap to size bytes), and writes
+ * the same into msg for the ring's own note.  Returns snprintf()'s.
+ */
+static int
+report(const char *path, int keying, uint64_t cap, uint64_t size,
+    uint64_t first, uint64_t last, uint64_t lost, char *msg, size_t msg_len)
+{
+	int n;
+
+	if (keying) {
+		mml_log(LOG_NOTICE, "ring '%s' converted to keyed record "
+		    "checksums: entries %llu..%llu kept, %llu oldest "
+		    "discarded", path, (unsigned long long)first,
+		    (unsigned long long)last, (unsigned long long)lost);
+		n = snprintf(msg, msg_len, "ring converted to keyed record "
+		    "checksums; %llu oldest entries discarded",
+		    (unsigned long long)lost);
+	} else {
+		mml_log(LOG_NOTICE, "ring '%s' resized from %llu to %llu bytes: "
+		    "entries %llu..%llu kept, %llu oldest discarded", path,
+		    (unsigned long long)cap, (unsigned long long)size,
+		    (unsigned long long)first, (unsigned long long)last,
+		    (unsigned long long)lost);
+		n = snprintf(msg, msg_len, "ring resized from %llu to %llu "
+		    "bytes; %llu oldest entries discarded",
+		    (unsigned long long)cap, (unsigned long long)size,
+		    (unsigned long long)lost);
+	}
+	return n;
+}
+
 /*
  * Migrates the ring at path, of cap bytes, into a new, keyed ring of
  * size bytes, which then takes its name: a resize (size differs), or the
@@ -247,7 +294,6 @@ convert(const char *path, uint64_t cap, uint64_t size, int allow_discard,
     uint64_t min_cap, struct mml_ring **ret)
 {
 	struct mml_ring *old = NULL, *nr = NULL;
-	struct mml_sync_job job;
 	struct migration m;
 	uint64_t lost, first, last;
 	char *tmp = NULL, *dir = NULL, msg[256];
@@ -309,13 +355,8 @@ convert(const char *path, uint64_t cap, uint64_t size, int allow_discard,
 
 	/* Durable first: only a whole, synced ring may take the name. */
 	progress("syncing the new ring", 0, 1, 1);
-	mml_ring_sync_prepare(nr, &job);
-	mml_ring_sync_run(nr, &job);
-	mml_ring_sync_done(nr, &job);
-	if (job.result < 0) {
-		e = mml_log_errno(job.result, "sync '%s'", tmp);
+	if ((e = sync_ring(nr, tmp)) < 0)
 		goto out_tmp;
-	}
 	nr = mml_ring_close(nr);
 	e = sync_file(tmp, 0);
 	if (e < 0)
@@ -336,25 +377,8 @@ convert(const char *path, uint64_t cap, uint64_t size, int allow_discard,
 	if (e < 0)
 		goto out;
 	test_crash("renamed");
-	if (keying) {
-		mml_log(LOG_NOTICE, "ring '%s' converted to keyed record "
-		    "checksums: entries %llu..%llu kept, %llu oldest "
-		    "discarded", path, (unsigned long long)first,
-		    (unsigned long long)last, (unsigned long long)lost);
-		n = snprintf(msg, sizeof(msg), "ring converted to keyed record "
-		    "checksums; %llu oldest entries discarded",
-		    (unsigned long long)lost);
-	} else {
-		mml_log(LOG_NOTICE, "ring '%s' resized from %llu to %llu bytes: "
-		    "entries %llu..%llu kept, %llu oldest discarded", path,
-		    (unsigned long long)cap, (unsigned long long)size,
-		    (unsigned long long)first, (unsigned long long)last,
-		    (unsigned long long)lost);
-		n = snprintf(msg, sizeof(msg), "ring resized from %llu to %llu "
-		    "bytes; %llu oldest entries discarded",
-		    (unsigned long long)cap, (unsigned long long)size,
-		    (unsigned long long)lost);
-	}
+	n = report(path, keying, cap, size, first, last, lost, msg,
+	    sizeof(msg));
 	e = mml_ring_open(path, size, 1, min_cap, ret);
 	if (e < 0)
 		goto out;

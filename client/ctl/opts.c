@@ -8,6 +8,7 @@
  * spellings (systemd.time(7)), booleans, and -g's case rule.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,6 +307,48 @@ boot_arg(const char *s)
 }
 
 /*
+ * The options that only store their argument, and those that only
+ * set a flag: where in struct mml_ctl_opts.
+ */
+static const struct {
+	enum mml_ctl_opt id;
+	size_t		 off;
+} str_opts[] = {
+	{ MML_CTL_OPT_FILE, offsetof(struct mml_ctl_opts, file) },
+	{ MML_CTL_OPT_SOCKET, offsetof(struct mml_ctl_opts, socket) },
+	{ MML_CTL_OPT_PRIO, offsetof(struct mml_ctl_opts, prio) },
+	{ MML_CTL_OPT_SINCE, offsetof(struct mml_ctl_opts, since) },
+	{ MML_CTL_OPT_UNTIL, offsetof(struct mml_ctl_opts, until) },
+	{ MML_CTL_OPT_PID, offsetof(struct mml_ctl_opts, pid) },
+	{ MML_CTL_OPT_UID, offsetof(struct mml_ctl_opts, uid) },
+	{ MML_CTL_OPT_GREP, offsetof(struct mml_ctl_opts, grep) },
+	{ MML_CTL_OPT_AFTER_CURSOR, offsetof(struct mml_ctl_opts, after_cursor) },
+	{ MML_CTL_OPT_CURSOR_FILE, offsetof(struct mml_ctl_opts, cursor_file) },
+	{ MML_CTL_OPT_OUTPUT, offsetof(struct mml_ctl_opts, output) },
+	{ MML_CTL_OPT_CURSOR, offsetof(struct mml_ctl_opts, cursor) },
+	{ MML_CTL_OPT_VALUES, offsetof(struct mml_ctl_opts, values) },
+	{ MML_CTL_OPT_INPUT, offsetof(struct mml_ctl_opts, input) },
+	{ MML_CTL_OPT_TIMEOUT, offsetof(struct mml_ctl_opts, timeout) },
+	{ MML_CTL_OPT_STDOUT_SOCKET, offsetof(struct mml_ctl_opts, stdout_socket) },
+	{ MML_CTL_OPT_LEVEL_PREFIX, offsetof(struct mml_ctl_opts, level_prefix) },
+}, flag_opts[] = {
+	{ MML_CTL_OPT_SYNC, offsetof(struct mml_ctl_opts, sync) },
+	{ MML_CTL_OPT_FOLLOW, offsetof(struct mml_ctl_opts, follow) },
+	{ MML_CTL_OPT_SHOW_CURSOR, offsetof(struct mml_ctl_opts, show_cursor) },
+	{ MML_CTL_OPT_REVERSE, offsetof(struct mml_ctl_opts, reverse) },
+	{ MML_CTL_OPT_LIST_BOOTS, offsetof(struct mml_ctl_opts, list_boots) },
+	{ MML_CTL_OPT_DMESG, offsetof(struct mml_ctl_opts, dmesg) },
+	{ MML_CTL_OPT_FIELDS, offsetof(struct mml_ctl_opts, list_fields) },
+	{ MML_CTL_OPT_PAGER_END, offsetof(struct mml_ctl_opts, pager_end) },
+	{ MML_CTL_OPT_QUIET, offsetof(struct mml_ctl_opts, quiet) },
+	{ MML_CTL_OPT_UTC, offsetof(struct mml_ctl_opts, utc) },
+	{ MML_CTL_OPT_NO_HOSTNAME, offsetof(struct mml_ctl_opts, no_hostname) },
+	{ MML_CTL_OPT_LOG_PID, offsetof(struct mml_ctl_opts, log_pid) },
+	{ MML_CTL_OPT_STDERR, offsetof(struct mml_ctl_opts, to_stderr) },
+	{ MML_CTL_OPT_SKIP_EMPTY, offsetof(struct mml_ctl_opts, skip_empty) },
+};
+
+/*
  * Notes option o and its argument (optarg; -n and -b may take the next
  * argument if it is theirs, as journalctl does).  Returns 0, or a usage
  * error's exit status.
@@ -313,27 +356,28 @@ boot_arg(const char *s)
 static int
 set_opt(struct mml_ctl_opts *op, const struct opt *o, int argc, char **argv)
 {
+	size_t i;
+
 	op->seen |= MML_CTL_BIT(o->id);
+	for (i = 0; i < sizeof(str_opts) / sizeof(str_opts[0]); i++)
+		if (str_opts[i].id == o->id) {
+			*(const char **)(void *)((char *)op + str_opts[i].off) =
+			    optarg;
+			return 0;
+		}
+	for (i = 0; i < sizeof(flag_opts) / sizeof(flag_opts[0]); i++)
+		if (flag_opts[i].id == o->id) {
+			*(int *)(void *)((char *)op + flag_opts[i].off) = 1;
+			return 0;
+		}
 	switch (o->id) {
-	case MML_CTL_OPT_FILE:
-		op->file = optarg;
-		break;
-	case MML_CTL_OPT_SOCKET:
-		op->socket = optarg;
-		break;
 	case MML_CTL_OPT_HELP:
 	case MML_CTL_OPT_VERSION:
 	case MML_CTL_OPT_NO_PAGER:
 	case MML_CTL_OPT_CATALOG:
 		break;
-	case MML_CTL_OPT_PRIO:
-		op->prio = optarg;
-		break;
 	case MML_CTL_OPT_TAG:
 		op->tags[op->n_tags++] = optarg;
-		break;
-	case MML_CTL_OPT_SYNC:
-		op->sync = 1;
 		break;
 	case MML_CTL_OPT_FIELD:
 		op->fields[op->n_fields++] = optarg;
@@ -346,42 +390,6 @@ set_opt(struct mml_ctl_opts *op, const struct opt *o, int argc, char **argv)
 		else if (optarg == NULL)
 			op->lines_bare = 1;
 		break;
-	case MML_CTL_OPT_FOLLOW:
-		op->follow = 1;
-		break;
-	case MML_CTL_OPT_SINCE:
-		op->since = optarg;
-		break;
-	case MML_CTL_OPT_UNTIL:
-		op->until = optarg;
-		break;
-	case MML_CTL_OPT_PID:
-		op->pid = optarg;
-		break;
-	case MML_CTL_OPT_UID:
-		op->uid = optarg;
-		break;
-	case MML_CTL_OPT_GREP:
-		op->grep = optarg;
-		break;
-	case MML_CTL_OPT_AFTER_CURSOR:
-		op->after_cursor = optarg;
-		break;
-	case MML_CTL_OPT_CURSOR_FILE:
-		op->cursor_file = optarg;
-		break;
-	case MML_CTL_OPT_SHOW_CURSOR:
-		op->show_cursor = 1;
-		break;
-	case MML_CTL_OPT_REVERSE:
-		op->reverse = 1;
-		break;
-	case MML_CTL_OPT_OUTPUT:
-		op->output = optarg;
-		break;
-	case MML_CTL_OPT_CURSOR:
-		op->cursor = optarg;
-		break;
 	case MML_CTL_OPT_UNIT:
 		op->units[op->n_units++] = optarg;
 		break;
@@ -393,32 +401,8 @@ set_opt(struct mml_ctl_opts *op, const struct opt *o, int argc, char **argv)
 			return mml_ctl_usage_error("invalid boot '%s' (a boot "
 			    "id, an offset such as -1, or all)", op->boot);
 		break;
-	case MML_CTL_OPT_LIST_BOOTS:
-		op->list_boots = 1;
-		break;
-	case MML_CTL_OPT_DMESG:
-		op->dmesg = 1;
-		break;
-	case MML_CTL_OPT_VALUES:
-		op->values = optarg;
-		break;
-	case MML_CTL_OPT_FIELDS:
-		op->list_fields = 1;
-		break;
 	case MML_CTL_OPT_OUTPUT_FIELDS:
 		op->output_fields[op->n_output_fields++] = optarg;
-		break;
-	case MML_CTL_OPT_PAGER_END:
-		op->pager_end = 1;
-		break;
-	case MML_CTL_OPT_QUIET:
-		op->quiet = 1;
-		break;
-	case MML_CTL_OPT_UTC:
-		op->utc = 1;
-		break;
-	case MML_CTL_OPT_NO_HOSTNAME:
-		op->no_hostname = 1;
 		break;
 	case MML_CTL_OPT_CASE_SENSITIVE:
 		op->case_sensitive = optarg == NULL ? 1 :
@@ -427,38 +411,17 @@ set_opt(struct mml_ctl_opts *op, const struct opt *o, int argc, char **argv)
 			return mml_ctl_usage_error("invalid --case-sensitive "
 			    "'%s' (a boolean: yes, no, 1, 0...)", optarg);
 		break;
-	case MML_CTL_OPT_LOG_PID:
-		op->log_pid = 1;
-		break;
 	case MML_CTL_OPT_ID:
 		op->log_pid = 1;
 		if (optarg != NULL)
 			op->id = optarg;
-		break;
-	case MML_CTL_OPT_STDERR:
-		op->to_stderr = 1;
-		break;
-	case MML_CTL_OPT_SKIP_EMPTY:
-		op->skip_empty = 1;
-		break;
-	case MML_CTL_OPT_INPUT:
-		op->input = optarg;
 		break;
 	case MML_CTL_OPT_SD_ID:
 	case MML_CTL_OPT_SD_PARAM:
 		op->sd[op->n_sd].is_param = o->id == MML_CTL_OPT_SD_PARAM;
 		op->sd[op->n_sd++].arg = optarg;
 		break;
-	case MML_CTL_OPT_TIMEOUT:
-		op->timeout = optarg;
-		break;
-	case MML_CTL_OPT_STDOUT_SOCKET:
-		op->stdout_socket = optarg;
-		break;
-	case MML_CTL_OPT_LEVEL_PREFIX:
-		op->level_prefix = optarg;
-		break;
-	case MML_CTL_OPT__MAX:
+	default:		/* the tables above, and __MAX */
 		break;
 	}
 	return 0;

@@ -136,6 +136,7 @@ struct show {
 };
 
 static int	 show_args(struct show *);
+static int	 show_filter_args(struct show *);
 static int	 show_cursor_file(struct show *);
 static int	 show_open(struct show *, struct mml_disk_header *);
 static int	 show_follow_start(struct show *);
@@ -228,6 +229,53 @@ out:
 }
 
 /*
+ * The filter of -p, -t, --pid, --uid, --since and --until.  Returns 0,
+ * or a usage error's exit status.
+ */
+static int
+show_filter_args(struct show *sh)
+{
+	const struct mml_ctl_opts *o = sh->o;
+	uint64_t v;
+
+	if (o->prio != NULL && mml_ctl_parse_prio(o->prio, &sh->flt.prio_min,
+	    &sh->flt.prio_max) < 0)
+		return mml_ctl_usage_error("invalid priority '%s' (emerg, "
+		    "alert, crit, err, warning, notice, info, debug, 0-7, or a "
+		    "range such as err..warning)", o->prio);
+	sh->flt.tags = o->tags;
+	sh->flt.n_tags = o->n_tags;
+	if (o->pid != NULL) {
+		if (mml_parse_range(o->pid, 0, UINT32_MAX, &v) < 0)
+			return mml_ctl_usage_error("invalid pid '%s'", o->pid);
+		sh->flt.pid = (uint32_t)v;
+		sh->flt.have_pid = 1;
+	}
+	if (o->uid != NULL) {
+		if (mml_parse_range(o->uid, 0, UINT32_MAX, &v) < 0)
+			return mml_ctl_usage_error("invalid uid '%s'", o->uid);
+		sh->flt.uid = (uint32_t)v;
+		sh->flt.have_uid = 1;
+	}
+	if (o->since != NULL) {
+		if (mml_ctl_parse_time(o->since, &sh->flt.since_usec) < 0)
+			return mml_ctl_usage_error("invalid time '%s'",
+			    o->since);
+		sh->flt.have_since = 1;
+	}
+	if (o->until != NULL) {
+		if (mml_ctl_parse_time(o->until, &sh->flt.until_usec) < 0)
+			return mml_ctl_usage_error("invalid time '%s'",
+			    o->until);
+		sh->flt.have_until = 1;
+	}
+	if (sh->flt.have_since && sh->flt.have_until &&
+	    sh->flt.since_usec > sh->flt.until_usec)
+		return mml_ctl_usage_error("--since must be before --until");
+	return 0;
+}
+
+/*
  * Checks the options and fills the filter from them.  Returns 0, or the
  * exit status after saying why not.
  */
@@ -287,40 +335,8 @@ show_args(struct show *sh)
 		sh->lines = BARE_LINES;
 	else if (o->pager_end && o->lines == NULL)
 		sh->lines = PAGER_END_LINES;
-	if (o->prio != NULL && mml_ctl_parse_prio(o->prio, &sh->flt.prio_min,
-	    &sh->flt.prio_max) < 0)
-		return mml_ctl_usage_error("invalid priority '%s' (emerg, "
-		    "alert, crit, err, warning, notice, info, debug, 0-7, or a "
-		    "range such as err..warning)", o->prio);
-	sh->flt.tags = o->tags;
-	sh->flt.n_tags = o->n_tags;
-	if (o->pid != NULL) {
-		if (mml_parse_range(o->pid, 0, UINT32_MAX, &v) < 0)
-			return mml_ctl_usage_error("invalid pid '%s'", o->pid);
-		sh->flt.pid = (uint32_t)v;
-		sh->flt.have_pid = 1;
-	}
-	if (o->uid != NULL) {
-		if (mml_parse_range(o->uid, 0, UINT32_MAX, &v) < 0)
-			return mml_ctl_usage_error("invalid uid '%s'", o->uid);
-		sh->flt.uid = (uint32_t)v;
-		sh->flt.have_uid = 1;
-	}
-	if (o->since != NULL) {
-		if (mml_ctl_parse_time(o->since, &sh->flt.since_usec) < 0)
-			return mml_ctl_usage_error("invalid time '%s'",
-			    o->since);
-		sh->flt.have_since = 1;
-	}
-	if (o->until != NULL) {
-		if (mml_ctl_parse_time(o->until, &sh->flt.until_usec) < 0)
-			return mml_ctl_usage_error("invalid time '%s'",
-			    o->until);
-		sh->flt.have_until = 1;
-	}
-	if (sh->flt.have_since && sh->flt.have_until &&
-	    sh->flt.since_usec > sh->flt.until_usec)
-		return mml_ctl_usage_error("--since must be before --until");
+	if ((rc = show_filter_args(sh)) != 0)
+		return rc;
 	if (o->reverse && o->follow)
 		return mml_ctl_usage_error("--reverse and --follow do not go "
 		    "together");

@@ -357,17 +357,59 @@ mml_rd_fields_meta_stale(const struct mml_rd_fields *fi)
 	return fi->meta_state == MML_RD_META_STALE;
 }
 
+/*
+ * The next field of the stage st, STAGE_BLOCK (the entry's own fields
+ * block) or STAGE_META (the sender's trusted fields, from the slot the
+ * entry names, but those the entry itself gave).  Returns 1 with the
+ * field, 0 when the stage has no more, -1 for a field not shown (a
+ * name invalid or reserved, a trusted one given twice): call again.
+ */
+static int
+stored_next(struct mml_rd_fields *fi, int st, const char **ret_key,
+    size_t *ret_key_len, const uint8_t **ret_val, size_t *ret_val_len)
+{
+	const struct mml_rec *rec = fi->rec;
+	const struct mml_rec_hdr *h = &rec->hdr;
+	const uint8_t *item;
+	size_t len, klen, start = fi->off;
+
+	if (st == STAGE_BLOCK) {
+		if (mml_fields_next(rec->fields, h->fields_len, &fi->off,
+		    &item, &len, &klen) <= 0)
+			return 0;
+		if (!mml_rd_field_name_valid(item, klen) ||
+		    key_reserved(item, klen) || (item[0] == '_' &&
+		    block_has(rec->fields, h->fields_len, start, item, len)))
+			return -1;
+	} else {
+		meta_load(fi);
+		if (fi->meta_state != MML_RD_META_SLOT ||
+		    mml_fields_next(fi->meta, fi->meta_len, &fi->meta_off,
+		    &item, &len, &klen) <= 0)
+			return 0;
+		if (!mml_rd_field_name_valid(item, klen) ||
+		    key_reserved(item, klen) || block_has(rec->fields,
+		    h->fields_len, h->fields_len, item, len))
+			return -1;
+	}
+	*ret_key = (const char *)item;
+	*ret_key_len = klen;
+	*ret_val = item + klen + 1;
+	*ret_val_len = len - klen - 1;
+	return 1;
+}
+
 int
 mml_rd_fields_next(struct mml_rd_fields *fi, const char **ret_key,
     size_t *ret_key_len, const uint8_t **ret_val, size_t *ret_val_len)
 {
 	const struct mml_rec *rec = fi->rec;
 	const struct mml_rec_hdr *h = &rec->hdr;
-	const uint8_t *item;
 	const char *key = NULL;
 	const uint8_t *val = NULL;
 	char *buf = fi->buf[0];
-	size_t val_len = 0, len, klen, start;
+	size_t val_len = 0;
+	int r;
 
 	_Static_assert(STAGE_BLOCK <= MML_RD_FIELDS_FORMATTED, "buffers");
 	_Static_assert(sizeof(derived) / sizeof(derived[0]) == STAGE_BLOCK,
@@ -451,42 +493,15 @@ mml_rd_fields_next(struct mml_rd_fields *fi, const char **ret_key,
 			val_len = 1;
 			break;
 		case STAGE_BLOCK:
-			start = fi->off;
-			if (mml_fields_next(rec->fields, h->fields_len, &fi->off,
-			    &item, &len, &klen) <= 0)
-				break;
-			/* Stay in this stage until the block ends. */
-			fi->stage = STAGE_BLOCK;
-			if (!mml_rd_field_name_valid(item, klen) ||
-			    key_reserved(item, klen) || (item[0] == '_' &&
-			    block_has(rec->fields, h->fields_len, start, item,
-			    len)))
-				break;
-			*ret_key = (const char *)item;
-			*ret_key_len = klen;
-			*ret_val = item + klen + 1;
-			*ret_val_len = len - klen - 1;
-			return 1;
 		case STAGE_META:
-			/*
-			 * The sender's trusted fields, from the slot the
-			 * entry names, but what the entry itself gave.
-			 */
-			meta_load(fi);
-			if (fi->meta_state != MML_RD_META_SLOT ||
-			    mml_fields_next(fi->meta, fi->meta_len,
-			    &fi->meta_off, &item, &len, &klen) <= 0)
-				break;
-			fi->stage = STAGE_META;
-			if (!mml_rd_field_name_valid(item, klen) ||
-			    key_reserved(item, klen) || block_has(rec->fields,
-			    h->fields_len, h->fields_len, item, len))
-				break;
-			*ret_key = (const char *)item;
-			*ret_key_len = klen;
-			*ret_val = item + klen + 1;
-			*ret_val_len = len - klen - 1;
-			return 1;
+			r = stored_next(fi, fi->last, ret_key, ret_key_len,
+			    ret_val, ret_val_len);
+			/* Stay in this stage until its fields end. */
+			if (r != 0)
+				fi->stage = fi->last;
+			if (r > 0)
+				return 1;
+			break;
 		default:
 			fi->stage = STAGE_END;
 			return 0;

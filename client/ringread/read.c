@@ -246,6 +246,50 @@ may_pause(struct mml_rd_iter *it)
 	return 1;
 }
 
+/*
+ * Opens path (*ret_fd, -1 if it could not), a regular file, and reads
+ * its header page into page (zeros past what the file has) and its
+ * status into *st; a file that shrank meanwhile is judged by what was
+ * read.  Returns 0 or -errno (-EISDIR, -ENODEV for another type).
+ */
+static int
+header_read(const char *path, int *ret_fd, uint8_t page[MML_DISK_HEADER_SIZE],
+    struct stat *st)
+{
+	size_t got;
+	ssize_t n;
+	int fd;
+
+	/* O_NONBLOCK: opening a FIFO given by mistake must not hang. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	*ret_fd = fd;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) < 0)
+		return -errno;
+	if (S_ISDIR(st->st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st->st_mode))
+		return -ENODEV;
+	memset(page, 0, MML_DISK_HEADER_SIZE);
+	for (got = 0; got < MML_DISK_HEADER_SIZE; got += (size_t)n) {
+		n = pread(fd, page + got, MML_DISK_HEADER_SIZE - got,
+		    (off_t)got);
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+	}
+	/* A file that shrank since fstat() is judged by what we read. */
+	if (got < MML_DISK_HEADER_SIZE && (uint64_t)st->st_size > got)
+		st->st_size = (off_t)got;
+	return 0;
+}
+
 int
 mml_rd_ring_open(const char *path, struct mml_rd_ring **ret,
     enum mml_disk_reason *ret_reason)
@@ -257,45 +301,12 @@ mml_rd_ring_open(const char *path, struct mml_rd_ring **ret,
 	struct stat st;
 	void *map = MAP_FAILED;
 	uint64_t idx_end, meta_end;
-	size_t map_len = 0, got;
-	ssize_t n;
+	size_t map_len = 0;
 	int fd = -1, rc;
 
-	/* O_NONBLOCK: opening a FIFO given by mistake must not hang. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		rc = -errno;
+	rc = header_read(path, &fd, page, &st);
+	if (rc < 0)
 		goto out;
-	}
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		rc = -EISDIR;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = -ENODEV;
-		goto out;
-	}
-	memset(page, 0, sizeof(page));
-	for (got = 0; got < sizeof(page); got += (size_t)n) {
-		n = pread(fd, page + got, sizeof(page) - got, (off_t)got);
-		if (n < 0 && errno == EINTR) {
-			n = 0;
-			continue;
-		}
-		if (n < 0) {
-			rc = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-	}
-	/* A file that shrank since fstat() is judged by what we read. */
-	if (got < sizeof(page) && (uint64_t)st.st_size > got)
-		st.st_size = (off_t)got;
 	rc = mml_disk_header_check(page, (uint64_t)st.st_size, &why);
 	if (rc < 0)
 		goto out;
