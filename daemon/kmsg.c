@@ -36,7 +36,6 @@ struct kmsg_hdr {
 
 static int	 num(const uint8_t *, const uint8_t *, uint64_t, uint64_t *);
 static int	 parse_hdr(const uint8_t *, const uint8_t *, struct kmsg_hdr *);
-static int	 hexval(uint8_t);
 static size_t	 unescape(uint8_t *, size_t);
 static void	 add_line(struct mml_ent *, uint8_t *, size_t);
 
@@ -82,18 +81,6 @@ parse_hdr(const uint8_t *p, const uint8_t *semi, struct kmsg_hdr *h)
 	return num(p, c, UINT64_MAX, &h->usec);
 }
 
-static int
-hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Decodes the kernel's escapes in place and returns the new length.  The
  * kernel writes every byte below 0x20, from 0x7f up, and '\' itself as
@@ -108,8 +95,8 @@ unescape(uint8_t *s, size_t len)
 
 	while (r < len) {
 		if (s[r] == '\\' && len - r >= 4 && s[r + 1] == 'x' &&
-		    (hi = hexval(s[r + 2])) >= 0 && (lo = hexval(s[r + 3])) >= 0 &&
-		    (hi | lo) != 0) {
+		    (hi = mml_hexval(s[r + 2])) >= 0 &&
+		    (lo = mml_hexval(s[r + 3])) >= 0 && (hi | lo) != 0) {
 			s[w++] = (uint8_t)(hi << 4 | lo);
 			r += 4;
 			continue;

@@ -112,25 +112,13 @@ mml_srv_warn_ok(struct mml_server *s)
 static void
 read_comm(struct mml_conn *c)
 {
-	char path[64], buf[64];
-	ssize_t n;
-	int fd;
+	struct mml_sender who;
 
-	c->comm_len = 0;
-	(void)snprintf(path, sizeof(path), "/proc/%d/comm", (int)c->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf));
-	(void)close(fd);
-	if (n <= 0)
-		return;
-	if (buf[n - 1] == '\n')
-		n--;
-	if (n > MML_COMM_MAX)
-		n = MML_COMM_MAX;
-	memcpy(c->comm, buf, (size_t)n);
-	c->comm_len = (uint8_t)n;
+	memset(&who, 0, sizeof(who));
+	who.pid = c->pid;
+	mml_sender_read_comm(&who);
+	memcpy(c->comm, who.comm, who.comm_len);
+	c->comm_len = who.comm_len;
 }
 
 /* Adds the connected socket fd of the peer cred as a client. */

@@ -65,6 +65,18 @@ mml_parse_range(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 }
 
 int
+mml_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
 mml_parse_size(const char *s, uint64_t *ret)
 {
 	uint64_t v;

@@ -32,6 +32,9 @@ int mml_parse_range(const char *s, uint64_t min, uint64_t max,
  */
 int mml_parse_size(const char *s, uint64_t *ret);
 
+/* The value of a hex digit (either case), or -1 if c is none. */
+int mml_hexval(int c);
+
 /*
  * getopt_long(3), but a long option matches only by its whole name.
  * glibc takes any unique prefix of a long option for it ("--cur" for

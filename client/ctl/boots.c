@@ -30,23 +30,10 @@ struct boot_row {
 };
 
 static int	 desc_parse(const char *, int *, uint8_t *, int *);
-static int	 hex_nibble(char);
 static void	 boot_times(struct mml_rd_ring *,
 		    const struct mml_rd_boot_span *, struct boot_row *);
 static void	 print_table(const struct boot_row *, size_t, int, int, int);
 static void	 print_json(const struct boot_row *, size_t, int, int);
-
-static int
-hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /*
  * Reads -b's descriptor (opts.c checked its shape): NULL for the
@@ -65,12 +52,12 @@ desc_parse(const char *s, int *ret_has_id, uint8_t *ret_id, int *ret_offset)
 		return 0;
 	}
 	if (strlen(s) >= 32) {
-		for (i = 0; i < 32 && hex_nibble(s[i]) >= 0; i++)
+		for (i = 0; i < 32 && mml_hexval(s[i]) >= 0; i++)
 			;
 		if (i == 32) {
 			for (i = 0; i < 16; i++)
-				ret_id[i] = (uint8_t)(hex_nibble(s[2 * i]) << 4 |
-				    hex_nibble(s[2 * i + 1]));
+				ret_id[i] = (uint8_t)(mml_hexval(s[2 * i]) << 4 |
+				    mml_hexval(s[2 * i + 1]));
 			has_id = 1;
 			s += 32;
 		}

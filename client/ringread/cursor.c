@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "ringread.h"
+#include "util.h"
 
-static int	 hexval(int);
 
 void
 mml_rd_cursor_format(char *buf, const uint8_t ring_id[16], uint64_t seq)
@@ -21,18 +21,6 @@ mml_rd_cursor_format(char *buf, const uint8_t ring_id[16], uint64_t seq)
 
 	mml_rd_hex128(id, ring_id);
 	(void)snprintf(buf, MML_RD_CURSOR_MAX, "s=%s;i=%" PRIx64, id, seq);
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 int
@@ -54,8 +42,8 @@ mml_rd_cursor_parse(const char *s, uint8_t ret_ring_id[16],
 				if (len - 2 != 32)
 					return -EINVAL;
 				for (i = 0; i < 16; i++) {
-					hi = hexval(v[2 * i]);
-					lo = hexval(v[2 * i + 1]);
+					hi = mml_hexval(v[2 * i]);
+					lo = mml_hexval(v[2 * i + 1]);
 					if (hi < 0 || lo < 0)
 						return -EINVAL;
 					id[i] = (uint8_t)(hi << 4 | lo);
@@ -66,7 +54,7 @@ mml_rd_cursor_parse(const char *s, uint8_t ret_ring_id[16],
 					return -EINVAL;
 				seq = 0;
 				for (i = 0; i < len - 2; i++) {
-					hi = hexval(v[i]);
+					hi = mml_hexval(v[i]);
 					if (hi < 0)
 						return -EINVAL;
 					seq = seq << 4 | (uint64_t)hi;
