@@ -35,8 +35,14 @@
 
 /* Peer-triggered warnings allowed per second before they are muted. */
 #define WARN_BURST	10
-/* Senders whose comm is cached, and how long a cached comm is trusted. */
+/*
+ * Senders whose comm is cached, in sets of COMM_WAYS (a pid may be in
+ * any slot of its set: senders whose pids share a set do not evict each
+ * other, which would read /proc for every datagram), and how long a
+ * cached comm is trusted.
+ */
 #define COMM_CACHE	256
+#define COMM_WAYS	4
 #define COMM_TTL_USEC	1000000
 
 struct comm_slot {
@@ -90,6 +96,7 @@ static struct mml_meta_cache *cache_of(struct mml_intake *,
 		    enum mml_transport);
 static int	trusted_fields(struct mml_intake *, struct mml_ent *,
 		    const uint8_t *, size_t);
+static struct comm_slot *comm_find(struct mml_intake *, pid_t);
 
 const char *
 mml_transport_name(enum mml_transport t)
@@ -510,6 +517,28 @@ cache_of(struct mml_intake *in, enum mml_transport t)
 	return in->cache[t];
 }
 
+/*
+ * The comm slot of pid: its own if it has one, else the one it should
+ * take, an empty one of its set or the one read longest ago.
+ */
+static struct comm_slot *
+comm_find(struct mml_intake *in, pid_t pid)
+{
+	struct comm_slot *set, *victim;
+	unsigned i;
+
+	set = &in->comm[(((uint32_t)pid * 2654435761U) >> 24) %
+	    (COMM_CACHE / COMM_WAYS) * COMM_WAYS];
+	victim = &set[0];
+	for (i = 0; i < COMM_WAYS; i++) {
+		if (set[i].read_usec != 0 && set[i].pid == pid)
+			return &set[i];
+		if (set[i].read_usec < victim->read_usec)
+			victim = &set[i];
+	}
+	return victim;
+}
+
 void
 mml_intake_sender(struct mml_intake *in, enum mml_transport t, pid_t pid,
     uid_t uid, gid_t gid, struct mml_sender *ret)
@@ -528,7 +557,7 @@ mml_intake_sender(struct mml_intake *in, enum mml_transport t, pid_t pid,
 	if (mc != NULL)
 		ret->meta = mml_meta_cache_get(mc, pid, uid, gid,
 		    in->mono / 1000);
-	sl = &in->comm[((uint32_t)pid * 2654435761U) >> 24];
+	sl = comm_find(in, pid);
 	if (sl->read_usec == 0 || sl->pid != pid || sl->uid != uid ||
 	    sl->gid != gid || in->mono - sl->read_usec >= COMM_TTL_USEC) {
 		mml_sender_read_comm(ret);
