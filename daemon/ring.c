@@ -1,12 +1,13 @@
 /*
  * ring.c: the memory-mapped circular log file (proto/FORMAT.md).
  *
- * One writer, the event-loop thread, copies records into the map; the
- * sync thread makes ranges durable and only then moves the durable
- * cursor in the header (the seed's rule: the cursor never runs ahead of
- * what is durable).  Readers map the file read-only and follow the
- * tail, which the writer advances record by record before it overwrites
- * anything.
+ * One writer, the event-loop thread, puts records into the file (by
+ * pwrite() of records gathered over a loop iteration, or by stores into
+ * the map: mml_ring_set_write(), "The write layer" below); the sync
+ * thread makes ranges durable and only then moves the durable cursor in
+ * the header (the seed's rule: the cursor never runs ahead of what is
+ * durable).  Readers map the file read-only and follow the tail, which
+ * the writer advances record by record before it overwrites anything.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +38,21 @@
  * syncs, or the loop has to persist the limit itself (rare, counted).
  */
 #define SEQ_RESERVE	((uint64_t)1 << 24)
+
+/*
+ * MML_RING_WRITE_PWRITE gathers up to this many bytes of records before
+ * it writes them (a quarter of a smaller ring), and holds one record of
+ * any size.  MML_RING_WRITE_PREFAULT makes pages writable this far ahead
+ * at most, and a page at least; in between, about what one sync covered.
+ */
+#define STAGE_BYTES	((size_t)256 << 10)
+#define STAGE_ALLOC	(STAGE_BYTES + MML_FRAME_MAX + 4096)
+#define PF_WIN_MAX	((uint64_t)512 << 10)
+#define PF_WIN_FIRST	((uint64_t)128 << 10)
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23	/* Linux 5.14 */
+#endif
 
 /*
  * The limit a reservation ahead of next writes: never above MML_SEQ_MAX,
@@ -79,6 +95,15 @@ static void ring_boot_note(struct mml_ring *, const struct mml_rec_hdr *);
 static uint32_t meta_inline(struct mml_ring *, const struct mml_rec_hdr *,
     const void *, const struct mml_meta *);
 
+static uint8_t *ring_reserve(struct mml_ring *, uint64_t, uint64_t);
+static void ring_store(struct mml_ring *, uint64_t, const void *, size_t);
+static void ring_prefault(struct mml_ring *, uint64_t, uint64_t);
+static int ring_stage_write(struct mml_ring *);
+static int ring_probe(struct mml_ring *, uint64_t, uint64_t);
+static int ring_store_map(struct mml_ring *, uint64_t, const void *, size_t);
+static void ring_publish_head(struct mml_ring *);
+static uint64_t ring_page(void);
+
 static int ring_repair(struct mml_ring *);
 static void ring_publish(struct mml_ring *);
 static void ring_redirty(struct mml_ring *);
@@ -111,14 +136,312 @@ sigbus_handler(int sig, siginfo_t *si, void *ctx)
 	(void)raise(sig);
 }
 
-/* Writes the loop thread's tail and head into the header. */
+/*
+ * Writes the loop thread's tail, and the head as last published (what
+ * is in the file), into the header.
+ */
 static void
 ring_publish(struct mml_ring *r)
 {
 	r->hdr->tail_off = r->tail_off;
 	r->hdr->tail_seq = r->tail_seq;
-	r->hdr->head_off = r->head_off;
-	r->hdr->head_seq = r->next_seq;
+	r->hdr->head_off = r->pub_off;
+	r->hdr->head_seq = r->pub_seq;
+}
+
+/*
+ * Readers may follow the chain up to the head from now on: everything
+ * before it is in the file (ring_stage_write() returned, or was not
+ * needed).  Under the caller's map guard.
+ */
+static void
+ring_publish_head(struct mml_ring *r)
+{
+	r->pub_off = r->head_off;
+	r->pub_seq = r->next_seq;
+	__atomic_store_n(&r->hdr->head_off, r->head_off, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->hdr->head_seq, r->next_seq, __ATOMIC_RELEASE);
+}
+
+/*
+ * The write layer.  Every byte the writer puts in the data region goes
+ * through ring_reserve(), every other byte outside the header's fields
+ * (seek index slots, boot entries) through ring_store(), so that how
+ * bytes reach the file is decided here and only here
+ * (mml_ring_set_write(); HACKING.md, "Why pwrite"):
+ *
+ * - MML_RING_WRITE_MAP: the caller builds the bytes in the map.  A page
+ *   that a sync (or the kernel's writeback) has cleaned is
+ *   write-protected again, so the first store into it after a sync
+ *   takes a fault, and cleaning a page the loop thread mapped writable
+ *   costs a TLB shootdown on its core.
+ * - MML_RING_WRITE_PREFAULT: the same, but the pages ahead of the head
+ *   are made writable in bulk first (madvise(MADV_POPULATE_WRITE)), as
+ *   seed 001 pre-faults its standby segments: one system call instead of
+ *   a fault per page; the shootdowns stay.
+ * - MML_RING_WRITE_PWRITE: the caller builds the bytes in the stage, a
+ *   buffer of the records since the last write, which pwrite() copies
+ *   into the same page cache: no page of the data region is ever mapped
+ *   writable, so no fault and no shootdown.  One pwrite() per record
+ *   would cost more than the faults (a system call is some microseconds
+ *   on a virtual machine), so with mml_ring_defer() the stage is written
+ *   once per loop iteration; the header's head moves only then.
+ *
+ * The header's own fields (cursors, counters) are stored in place in
+ * every mode: one page, rewritten with every entry, where one fault per
+ * sync costs less than a system call per entry.
+ */
+
+static uint64_t
+ring_page(void)
+{
+	static uint64_t pg;
+	long v;
+
+	if (pg == 0) {
+		v = sysconf(_SC_PAGESIZE);
+		pg = v > 0 ? (uint64_t)v : 4096;
+	}
+	return pg;
+}
+
+/*
+ * Where to build the len bytes that go at data offset off: the map, or
+ * the stage.  Nothing else may be written into the ring until they are
+ * built (a flush in between would write the stage without them).  Under
+ * the caller's map guard.
+ */
+static uint8_t *
+ring_reserve(struct mml_ring *r, uint64_t off, uint64_t len)
+{
+	uint64_t end;
+
+	if (r->wmethod != MML_RING_WRITE_PWRITE) {
+		if (r->wmethod == MML_RING_WRITE_PREFAULT &&
+		    (off < r->pf_from || off + len > r->pf_end))
+			ring_prefault(r, off, len);
+		return r->data + off;
+	}
+	/*
+	 * The stage is one run of the data region; a reservation continues
+	 * it (or rewrites its end: the cleared slot after the last record),
+	 * or the stage goes to the file first.
+	 */
+	if (r->stage_len > 0 && (off < r->stage_off ||
+	    off > r->stage_off + r->stage_len ||
+	    off - r->stage_off + len > r->stage_cap))
+		(void)mml_ring_flush(r);
+	if (r->stage_len == 0)
+		r->stage_off = off;
+	end = off - r->stage_off + len;
+	if (end > r->stage_len)
+		r->stage_len = (size_t)end;
+	return r->stage + (off - r->stage_off);
+}
+
+/*
+ * Stores len bytes at file offset off, outside the data region (the
+ * seek index, the boot table), after every record reserved before: the
+ * stage is written first.  Under the caller's map guard.
+ */
+static void
+ring_store(struct mml_ring *r, uint64_t off, const void *src, size_t len)
+{
+	if (r->stage_len > 0)
+		(void)mml_ring_flush(r);
+	memcpy(r->map + off, src, len);
+}
+
+/*
+ * Makes the pages of [off, off + len) of the data region and pf_win
+ * bytes after them writable in the map.  A kernel without
+ * MADV_POPULATE_WRITE turns the ring to MML_RING_WRITE_MAP; any other
+ * failure (a file cut short) is left to the stores, whose SIGBUS the map
+ * guard takes.
+ */
+static void
+ring_prefault(struct mml_ring *r, uint64_t off, uint64_t len)
+{
+	uint64_t pg = ring_page(), from, end;
+
+	from = (MML_DISK_HEADER_SIZE + off) & ~(pg - 1);
+	end = off + len + r->pf_win;
+	if (end > r->cap)
+		end = r->cap;
+	end = (MML_DISK_HEADER_SIZE + end + pg - 1) & ~(pg - 1);
+	if (end > r->map_len)
+		end = r->map_len;
+	if (madvise(r->map + from, end - from, MADV_POPULATE_WRITE) < 0 &&
+	    errno == EINVAL) {
+		mml_log(LOG_WARNING, "ring '%s': the kernel cannot prefault "
+		    "(MADV_POPULATE_WRITE); writing through the map", r->path);
+		r->wmethod = MML_RING_WRITE_MAP;
+	}
+	r->pf_from = off;
+	r->pf_end = end - MML_DISK_HEADER_SIZE;
+}
+
+/*
+ * Reads a byte of each page of [off, off + len) of the data region
+ * through the map, as a store there would touch it: a file cut short
+ * under us faults here as in the other modes (SIGBUS, counted, the size
+ * given back) instead of growing again under a pwrite() past its end.
+ * Returns 0, or -EIO after a repair.
+ */
+static int
+ring_probe(struct mml_ring *r, uint64_t off, uint64_t len)
+{
+	sigjmp_buf *volatile outer = map_jmp;
+	sigjmp_buf jb;
+	volatile uint64_t p, end, pg = ring_page();
+
+	p = (MML_DISK_HEADER_SIZE + off) & ~(pg - 1);
+	end = MML_DISK_HEADER_SIZE + off + len;
+	if (sigsetjmp(jb, 0) != 0) {
+		map_guard(outer);
+		r->bus_errors++;
+		(void)ring_repair(r);
+		return -EIO;
+	}
+	map_guard(&jb);
+	for (; p < end; p += pg)
+		(void)*(volatile const uint8_t *)(r->map + p);
+	map_guard(outer);
+	return 0;
+}
+
+/*
+ * Stores len bytes of src at data offset off through the map.  Returns
+ * 0, or -EIO after a SIGBUS (counted, the file repaired).
+ */
+static int
+ring_store_map(struct mml_ring *r, uint64_t off, const void *src,
+    size_t len)
+{
+	sigjmp_buf *volatile outer = map_jmp;
+	sigjmp_buf jb;
+
+	if (sigsetjmp(jb, 0) != 0) {
+		map_guard(outer);
+		r->bus_errors++;
+		(void)ring_repair(r);
+		return -EIO;
+	}
+	map_guard(&jb);
+	memcpy(r->data + off, src, len);
+	map_guard(outer);
+	return 0;
+}
+
+/*
+ * Writes the stage into the file.  Should pwrite() fail (an I/O error
+ * the map may not meet: this is a preallocated file), the bytes are
+ * stored through the map instead; only if that faults too are they lost
+ * (logged; the sync that follows fails as well, so nothing is
+ * acknowledged).  Returns 0 or -EIO.
+ */
+static int
+ring_stage_write(struct mml_ring *r)
+{
+	size_t len = r->stage_len, done = 0;
+	uint64_t off = r->stage_off;
+	ssize_t n;
+	int e = 0;
+
+	if (len == 0)
+		return 0;
+	r->stage_len = 0;
+	r->flushes++;
+	/* A file cut short is given back its size (counted) first. */
+	(void)ring_probe(r, off, len);
+	while (done < len) {
+		n = pwrite(r->fd, r->stage + done, len - done,
+		    (off_t)(MML_DISK_HEADER_SIZE + off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? errno : EIO;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (done == len)
+		return 0;
+	r->write_errors++;
+	if (r->write_errors == 1 || r->write_errors % 1000 == 0)
+		mml_log(LOG_ERR, "ring '%s': pwrite: %s (%llu times); storing "
+		    "through the map", r->path, strerror(e),
+		    (unsigned long long)r->write_errors);
+	if (ring_store_map(r, off + done, r->stage + done, len - done) < 0) {
+		mml_log(LOG_ERR, "ring '%s': I/O error (SIGBUS) on the map, "
+		    "%zu bytes of entries lost", r->path, len - done);
+		return -EIO;
+	}
+	return 0;
+}
+
+int
+mml_ring_flush(struct mml_ring *r)
+{
+	sigjmp_buf *volatile outer = map_jmp;
+	sigjmp_buf jb;
+	int e;
+
+	if (r->stage_len == 0 && r->pub_off == r->head_off &&
+	    r->pub_seq == r->next_seq)
+		return 0;
+	e = ring_stage_write(r);
+	if (sigsetjmp(jb, 0) != 0) {
+		/* The header page went: ring_repair() wrote it again. */
+		map_guard(outer);
+		r->bus_errors++;
+		(void)ring_repair(r);
+		return -EIO;
+	}
+	map_guard(&jb);
+	ring_publish_head(r);
+	map_guard(outer);
+	return e;
+}
+
+void
+mml_ring_defer(struct mml_ring *r, int on)
+{
+	if (!on)
+		(void)mml_ring_flush(r);
+	r->defer = on;
+}
+
+int
+mml_ring_set_write(struct mml_ring *r, enum mml_ring_write how)
+{
+	uint64_t pg = ring_page();
+
+	if (how == r->wmethod)
+		return 0;
+	if (how == MML_RING_WRITE_PREFAULT &&
+	    madvise(r->map, (size_t)pg, MADV_POPULATE_WRITE) < 0 &&
+	    errno == EINVAL)
+		return -EINVAL;
+	if (how == MML_RING_WRITE_PWRITE && r->stage == NULL) {
+		r->stage = malloc(STAGE_ALLOC);
+		if (r->stage == NULL)
+			return -ENOMEM;
+		r->stage_cap = r->cap / 4 < STAGE_BYTES ? (size_t)(r->cap / 4) :
+		    STAGE_BYTES;
+	}
+	/* Leaving MML_RING_WRITE_PWRITE: what is staged goes first. */
+	(void)mml_ring_flush(r);
+	r->wmethod = how;
+	r->pf_from = r->pf_end = 0;
+	r->pf_win = PF_WIN_FIRST;
+	return 0;
+}
+
+enum mml_ring_write
+mml_ring_get_write(const struct mml_ring *r)
+{
+	return r->wmethod;
 }
 
 /*
@@ -267,7 +590,8 @@ ring_index_note(struct mml_ring *r, uint64_t off,
 	map_guard(&jb);
 	mml_idx_slot_make(&slot, hdr->seq, hdr->realtime_usec, off, r->crc_seed);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	memcpy(&r->idx[b], &slot, sizeof(slot));
+	ring_store(r, (uint64_t)((uint8_t *)&r->idx[b] - r->map), &slot,
+	    sizeof(slot));
 	map_guard(outer);
 }
 
@@ -444,6 +768,8 @@ mml_ring_open(const char *path, uint64_t size, int size_explicit,
 	}
 	sigbus_install();
 	e = ring_open_recover(r);
+	if (e == 0)
+		e = mml_ring_set_write(r, MML_RING_WRITE_DEFAULT);
 	if (e < 0) {
 		r = mml_ring_close(r);
 		return e;
@@ -727,6 +1053,8 @@ recover_commit(struct mml_ring *r, uint64_t n)
 		return mml_log_errno(ENOMEM, "ring '%s': metadata table",
 		    r->path);
 
+	r->pub_off = r->head_off;
+	r->pub_seq = r->next_seq;
 	ring_publish(r);
 	memcpy(h->boot_id, r->boot_id, 16);
 	h->opens++;
@@ -826,16 +1154,18 @@ ring_tables_open(struct mml_ring *r)
 static void
 ring_boot_note(struct mml_ring *r, const struct mml_rec_hdr *hdr)
 {
-	struct mml_boot b, *dst = &r->boots[r->boot_pos];
+	struct mml_boot b;
+	uint64_t off = (uint64_t)((uint8_t *)&r->boots[r->boot_pos] - r->map);
+	uint32_t zero = 0;
 
 	mml_boot_make(&b, r->boot_id, hdr->seq, hdr->realtime_usec,
 	    hdr->monotonic_usec, r->crc_seed);
-	__atomic_store_n(&dst->crc, 0, __ATOMIC_RELAXED);
+	ring_store(r, off + offsetof(struct mml_boot, crc), &zero, 4);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	memcpy(dst, &b, offsetof(struct mml_boot, crc));
-	dst->reserved = 0;
+	ring_store(r, off, &b, offsetof(struct mml_boot, crc));
+	ring_store(r, off + offsetof(struct mml_boot, reserved), &zero, 4);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(&dst->crc, b.crc, __ATOMIC_RELAXED);
+	ring_store(r, off + offsetof(struct mml_boot, crc), &b.crc, 4);
 	r->boot_pending = 0;
 }
 
@@ -1078,7 +1408,8 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
     const struct mml_meta *meta, uint64_t *ret_seq)
 {
 	struct mml_disk_header *h = r->hdr;
-	uint64_t size, seq, guard;
+	uint64_t size, seq, guard, off;
+	uint8_t *dst;
 	uint32_t ref = 0;
 	int e;
 
@@ -1123,14 +1454,20 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 				return -EMSGSIZE;
 		}
 	}
+	/* A new boot's entry comes before its first record. */
+	if (r->boot_pending && !r->boot_hold) {
+		hdr->seq = r->next_seq;
+		ring_boot_note(r, hdr);
+	}
 	if (r->cap - r->head_off < size) {
 		/* Does not fit before the end: mark the rest unused, go round. */
 		uint64_t rest = r->cap - r->head_off;
 
 		ring_make_room(r, rest);
 		if (rest >= MML_REC_HDR)
-			mml_disk_wrap_write(r->data + r->head_off, r->next_seq,
-			    hdr->realtime_usec, r->crc_seed);
+			mml_disk_wrap_write(ring_reserve(r, r->head_off,
+			    MML_REC_HDR), r->next_seq, hdr->realtime_usec,
+			    r->crc_seed);
 		r->unsynced += rest;
 		ring_own(r, rest);
 		r->head_off = 0;
@@ -1147,30 +1484,37 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	 */
 	guard = r->cap - r->head_off - size >= MML_REC_HDR ? MML_REC_HDR : 0;
 	ring_make_room(r, size + guard);
+	off = r->head_off;
+	dst = ring_reserve(r, off, size + guard);
 	if (guard)
-		memset(r->data + r->head_off + size, 0, guard);
+		memset(dst + size, 0, guard);
 	seq = r->next_seq;
 	hdr->type = MML_REC_ENTRY;
 	hdr->seq = seq;
-	/* A new boot's entry comes before its first record. */
-	if (r->boot_pending && !r->boot_hold)
-		ring_boot_note(r, hdr);
-	(void)mml_disk_rec_write(r->data + r->head_off, hdr, comm, tag, msg,
-	    fields, r->crc_seed);
-	ring_index_note(r, r->head_off, hdr);
+	(void)mml_disk_rec_write(dst, hdr, comm, tag, msg, fields,
+	    r->crc_seed);
 	r->next_seq++;
 	r->unsynced += size;
 	ring_own(r, size);
-	r->head_off = mml_disk_next_off(r->cap, r->head_off, size);
+	r->head_off = mml_disk_next_off(r->cap, off, size);
 	if (r->head_off == 0) {
 		r->wrapped = 1;
-		r->idx_bucket = UINT64_MAX;
 		h->wraps++;
 	}
-	__atomic_store_n(&h->head_off, r->head_off, __ATOMIC_RELAXED);
-	__atomic_store_n(&h->head_seq, r->next_seq, __ATOMIC_RELEASE);
 	h->entries_written++;
 	h->bytes_written += size;
+	/*
+	 * The record is whole: the index may name it (which, with
+	 * MML_RING_WRITE_PWRITE, writes the stage first), and readers may
+	 * see it, now or when the stage is written (mml_ring_defer()).
+	 */
+	ring_index_note(r, off, hdr);
+	if (r->head_off == 0)
+		r->idx_bucket = UINT64_MAX;
+	if (r->wmethod != MML_RING_WRITE_PWRITE)
+		ring_publish_head(r);
+	else if (!r->defer)
+		(void)mml_ring_flush(r);
 	*ret_seq = seq;
 	return 0;
 }
@@ -1195,7 +1539,20 @@ void
 mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
 {
 	sigjmp_buf jb;
+	uint64_t pg = ring_page();
 
+	/* What the job covers must be in the file. */
+	(void)mml_ring_flush(r);
+	/*
+	 * Prefault about what this job covers ahead of the head: pages made
+	 * writable but not yet written are written by the sync like any
+	 * dirty page (the same bytes again), so the window follows the
+	 * amount written between syncs, not more.
+	 */
+	r->pf_win = r->unsynced > PF_WIN_MAX ? PF_WIN_MAX :
+	    (r->unsynced + pg - 1) & ~(pg - 1);
+	if (r->pf_win < pg)
+		r->pf_win = pg;
 	memset(job, 0, sizeof(*job));
 	if (r->unsynced >= r->cap) {
 		add_range(job, 0, r->cap);
@@ -1371,6 +1728,8 @@ mml_ring_sync_done(struct mml_ring *r, struct mml_sync_job *job)
 	 */
 	if (job->result == 0 && job->repairs != r->repairs)
 		job->result = -EIO;
+	/* The sync cleaned (write-protected) what was prefaulted. */
+	r->pf_from = r->pf_end = 0;
 	if (job->result < 0) {
 		/* Nothing in this job is known durable: sync it again next time. */
 		r->unsynced = r->cap;
@@ -1413,6 +1772,9 @@ mml_ring_clear(struct mml_ring *r, uint64_t *ret_removed)
 	sigjmp_buf jb;
 	uint64_t removed = r->next_seq - r->tail_seq;
 
+	/* The head the new tail equals must be the header's. */
+	if (mml_ring_flush(r) < 0)
+		return -EIO;
 	if (sigsetjmp(jb, 0) != 0) {
 		map_guard(NULL);
 		return ring_bus_error(r);
@@ -1472,6 +1834,8 @@ mml_ring_restart(struct mml_ring *r, const uint8_t id[16],
 	sigjmp_buf jb;
 	uint32_t crc;
 
+	if (mml_ring_flush(r) < 0)
+		return -EIO;
 	if (sigsetjmp(jb, 0) != 0) {
 		map_guard(NULL);
 		return ring_bus_error(r);
@@ -1491,6 +1855,8 @@ mml_ring_restart(struct mml_ring *r, const uint8_t id[16],
 	r->tail_seq = 1;
 	r->tail_damaged = 0;
 	r->next_seq = 1;
+	r->pub_off = r->head_off;
+	r->pub_seq = 1;
 	r->durable_seq = 0;
 	r->durable_off = r->head_off;
 	r->cursor_unflushed = 0;
@@ -1563,6 +1929,7 @@ mml_ring_close(struct mml_ring *r)
 	if (r->fd >= 0)
 		(void)close(r->fd);
 	(void)mml_metatab_free(r->metatab);
+	free(r->stage);
 	free(r->inline_buf);
 	free(r->path);
 	free(r);
@@ -1574,9 +1941,11 @@ mml_ring_skip_to(struct mml_ring *r, uint64_t seq)
 {
 	if (seq <= r->next_seq)
 		return;
+	(void)mml_ring_flush(r);
 	if (r->tail_seq == r->next_seq)
 		r->tail_seq = seq;	/* empty: the tail waits there too */
 	r->next_seq = seq;
+	r->pub_seq = seq;
 	ring_publish(r);
 }
 
@@ -1629,8 +1998,9 @@ mml_ring_reset_counters(struct mml_ring *r)
 }
 
 void
-mml_ring_get_state(const struct mml_ring *r, struct mml_ring_state *ret)
+mml_ring_get_state(struct mml_ring *r, struct mml_ring_state *ret)
 {
+	(void)mml_ring_flush(r);
 	ret->next_seq = r->next_seq;
 	ret->durable_seq = r->durable_seq;
 	ret->corrupt_skips = r->corrupt_skips;
@@ -1699,13 +2069,15 @@ mml_ring_cursor_unflushed(const struct mml_ring *r)
 }
 
 const struct mml_disk_header *
-mml_ring_header(const struct mml_ring *r)
+mml_ring_header(struct mml_ring *r)
 {
+	(void)mml_ring_flush(r);
 	return r->hdr;
 }
 
 const uint8_t *
-mml_ring_data(const struct mml_ring *r)
+mml_ring_data(struct mml_ring *r)
 {
+	(void)mml_ring_flush(r);
 	return r->data;
 }
