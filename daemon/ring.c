@@ -1433,6 +1433,13 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 			return e;
 	}
 	/*
+	 * Staged records touch no page of the map: a header page lost to
+	 * truncation must fault here, before anything changes, as a store
+	 * into the map does in the other modes, not in the counters below.
+	 */
+	if (r->wmethod == MML_RING_WRITE_PWRITE)
+		(void)*(volatile const uint64_t *)&h->entries_written;
+	/*
 	 * The sender's trusted fields: the slot that holds them (written
 	 * now if none does; the tail as published, before this record's
 	 * room is made), or inline when no slot is free.
