@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <limits.h>
@@ -98,6 +99,9 @@ static uint32_t meta_inline(struct mml_ring *, const struct mml_rec_hdr *,
 static uint8_t *ring_reserve(struct mml_ring *, uint64_t, uint64_t);
 static void ring_store(struct mml_ring *, uint64_t, const void *, size_t);
 static void ring_prefault(struct mml_ring *, uint64_t, uint64_t);
+static void *ring_pf_thread(void *);
+static int ring_pf_start(struct mml_ring *);
+static void ring_pf_stop(struct mml_ring *);
 static int ring_stage_write(struct mml_ring *);
 static int ring_probe(struct mml_ring *, uint64_t, uint64_t);
 static int ring_store_map(struct mml_ring *, uint64_t, const void *, size_t);
@@ -175,10 +179,13 @@ ring_publish_head(struct mml_ring *r)
  *   write-protected again, so the first store into it after a sync
  *   takes a fault, and cleaning a page the loop thread mapped writable
  *   costs a TLB shootdown on its core.
- * - MML_RING_WRITE_PREFAULT: the same, but the pages ahead of the head
- *   are made writable in bulk first (madvise(MADV_POPULATE_WRITE)), as
- *   seed 001 pre-faults its standby segments: one system call instead of
- *   a fault per page; the shootdowns stay.
+ * - MML_RING_WRITE_PREFAULT: the same, but a thread of its own makes the
+ *   pages ahead of the head writable (madvise(MADV_POPULATE_WRITE)) while
+ *   the loop writes, as seed 001 pre-faults its standby segments; the
+ *   kernel's work per page and the shootdowns stay, on the other core.
+ * - MML_RING_WRITE_POPULATE: the same done by the loop thread itself in
+ *   bulk, half a window ahead: one system call instead of a fault per
+ *   page.
  * - MML_RING_WRITE_PWRITE: the caller builds the bytes in the stage, a
  *   buffer of the records since the last write, which pwrite() copies
  *   into the same page cache: no page of the data region is ever mapped
@@ -217,8 +224,11 @@ ring_reserve(struct mml_ring *r, uint64_t off, uint64_t len)
 	uint64_t end;
 
 	if (r->wmethod != MML_RING_WRITE_PWRITE) {
-		if (r->wmethod == MML_RING_WRITE_PREFAULT &&
-		    (off < r->pf_from || off + len > r->pf_end))
+		/* The thread is asked half a window early. */
+		end = r->wmethod == MML_RING_WRITE_PREFAULT ? off + len +
+		    r->pf_win / 2 : off + len;
+		if (r->wmethod != MML_RING_WRITE_MAP &&
+		    (off < r->pf_from || end > r->pf_end))
 			ring_prefault(r, off, len);
 		return r->data + off;
 	}
@@ -254,8 +264,8 @@ ring_store(struct mml_ring *r, uint64_t off, const void *src, size_t len)
 
 /*
  * Makes the pages of [off, off + len) of the data region and pf_win
- * bytes after them writable in the map.  A kernel without
- * MADV_POPULATE_WRITE turns the ring to MML_RING_WRITE_MAP; any other
+ * bytes after them writable in the map: at once (populate), or by the
+ * prefault thread (prefault), which the loop does not wait for.  A
  * failure (a file cut short) is left to the stores, whose SIGBUS the map
  * guard takes.
  */
@@ -271,14 +281,86 @@ ring_prefault(struct mml_ring *r, uint64_t off, uint64_t len)
 	end = (MML_DISK_HEADER_SIZE + end + pg - 1) & ~(pg - 1);
 	if (end > r->map_len)
 		end = r->map_len;
-	if (madvise(r->map + from, end - from, MADV_POPULATE_WRITE) < 0 &&
-	    errno == EINVAL) {
-		mml_log(LOG_WARNING, "ring '%s': the kernel cannot prefault "
-		    "(MADV_POPULATE_WRITE); writing through the map", r->path);
-		r->wmethod = MML_RING_WRITE_MAP;
+	if (r->wmethod == MML_RING_WRITE_POPULATE)
+		(void)madvise(r->map + from, end - from, MADV_POPULATE_WRITE);
+	else {
+		(void)pthread_mutex_lock(&r->pf_mu);
+		r->pf_req_from = from;
+		r->pf_req_to = end;
+		r->pf_req = 1;
+		(void)pthread_cond_signal(&r->pf_cv);
+		(void)pthread_mutex_unlock(&r->pf_mu);
 	}
 	r->pf_from = off;
 	r->pf_end = end - MML_DISK_HEADER_SIZE;
+}
+
+/*
+ * The prefault thread: makes the range last asked for writable.  It
+ * never touches the map itself (madvise() reports a lost page as an
+ * error, where a load would raise SIGBUS).
+ */
+static void *
+ring_pf_thread(void *arg)
+{
+	struct mml_ring *r = arg;
+	uint64_t from, to;
+
+	(void)pthread_mutex_lock(&r->pf_mu);
+	for (;;) {
+		while (!r->pf_req && !r->pf_quit)
+			(void)pthread_cond_wait(&r->pf_cv, &r->pf_mu);
+		if (r->pf_quit)
+			break;
+		from = r->pf_req_from;
+		to = r->pf_req_to;
+		r->pf_req = 0;
+		(void)pthread_mutex_unlock(&r->pf_mu);
+		(void)madvise(r->map + from, to - from, MADV_POPULATE_WRITE);
+		(void)pthread_mutex_lock(&r->pf_mu);
+	}
+	(void)pthread_mutex_unlock(&r->pf_mu);
+	return NULL;
+}
+
+static int
+ring_pf_start(struct mml_ring *r)
+{
+	sigset_t all, old;
+	int e;
+
+	if (r->pf_started)
+		return 0;
+	(void)pthread_mutex_init(&r->pf_mu, NULL);
+	(void)pthread_cond_init(&r->pf_cv, NULL);
+	r->pf_req = r->pf_quit = 0;
+	/* Signals are the loop thread's. */
+	(void)sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&r->pf_thread, NULL, ring_pf_thread, r);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0) {
+		(void)pthread_cond_destroy(&r->pf_cv);
+		(void)pthread_mutex_destroy(&r->pf_mu);
+		return -e;
+	}
+	r->pf_started = 1;
+	return 0;
+}
+
+static void
+ring_pf_stop(struct mml_ring *r)
+{
+	if (!r->pf_started)
+		return;
+	(void)pthread_mutex_lock(&r->pf_mu);
+	r->pf_quit = 1;
+	(void)pthread_cond_signal(&r->pf_cv);
+	(void)pthread_mutex_unlock(&r->pf_mu);
+	(void)pthread_join(r->pf_thread, NULL);
+	(void)pthread_cond_destroy(&r->pf_cv);
+	(void)pthread_mutex_destroy(&r->pf_mu);
+	r->pf_started = 0;
 }
 
 /*
@@ -417,12 +499,21 @@ mml_ring_set_write(struct mml_ring *r, enum mml_ring_write how)
 {
 	uint64_t pg = ring_page();
 
+	int e;
+
 	if (how == r->wmethod)
 		return 0;
-	if (how == MML_RING_WRITE_PREFAULT &&
+	if ((how == MML_RING_WRITE_PREFAULT ||
+	    how == MML_RING_WRITE_POPULATE) &&
 	    madvise(r->map, (size_t)pg, MADV_POPULATE_WRITE) < 0 &&
 	    errno == EINVAL)
 		return -EINVAL;
+	if (how == MML_RING_WRITE_PREFAULT) {
+		e = ring_pf_start(r);
+		if (e < 0)
+			return e;
+	} else
+		ring_pf_stop(r);
 	if (how == MML_RING_WRITE_PWRITE && r->stage == NULL) {
 		r->stage = malloc(STAGE_ALLOC);
 		if (r->stage == NULL)
@@ -1931,8 +2022,10 @@ mml_ring_close(struct mml_ring *r)
 		if (job.result != 0)
 			(void)mml_log_errno(job.result, "final sync of '%s'",
 			    r->path);
-		(void)munmap(r->map, r->map_len);
 	}
+	ring_pf_stop(r);
+	if (r->map != NULL)
+		(void)munmap(r->map, r->map_len);
 	if (r->fd >= 0)
 		(void)close(r->fd);
 	(void)mml_metatab_free(r->metatab);

@@ -49,13 +49,18 @@ struct mml_ring_state {
  * How the daemon's records reach the ring file (mmlogd(8), --ring-write;
  * HACKING.md, "Why pwrite").  All leave the same bytes in the same page
  * cache; readers map the file read-only whichever it is.  The order is
- * the words of the option ("map|prefault|pwrite").
+ * the words of the option ("map|prefault|populate|pwrite").
  */
 enum mml_ring_write {
 	/* Stores into the shared map: a write fault per page and sync. */
 	MML_RING_WRITE_MAP,
-	/* The same, the pages ahead of the head made writable in bulk. */
+	/*
+	 * The same, the pages ahead of the head made writable by a thread
+	 * of their own, as seed 001 pre-faults its standby segments.
+	 */
 	MML_RING_WRITE_PREFAULT,
+	/* The same, made writable in bulk by the loop thread itself. */
+	MML_RING_WRITE_POPULATE,
 	/*
 	 * Records gathered in memory and pwrite() into the file, once per
 	 * loop iteration when mml_ring_defer() is on, else once per entry;
