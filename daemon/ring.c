@@ -161,6 +161,13 @@ ring_publish(struct mml_ring *r)
 static void
 ring_publish_head(struct mml_ring *r)
 {
+	struct mml_disk_header *h = r->hdr;
+
+	/* The counters count what readers can see, as the head does. */
+	h->entries_written += r->pend_entries;
+	h->bytes_written += r->pend_bytes;
+	h->wraps += r->pend_wraps;
+	r->pend_entries = r->pend_bytes = r->pend_wraps = 0;
 	r->pub_off = r->head_off;
 	r->pub_seq = r->next_seq;
 	__atomic_store_n(&r->hdr->head_off, r->head_off, __ATOMIC_RELAXED);
@@ -1571,7 +1578,7 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 		r->head_off = 0;
 		r->wrapped = 1;
 		r->idx_bucket = UINT64_MAX;
-		h->wraps++;
+		r->pend_wraps++;
 	}
 	/*
 	 * The slot after the new record, where the head will be, is cleared
@@ -1597,10 +1604,10 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	r->head_off = mml_disk_next_off(r->cap, off, size);
 	if (r->head_off == 0) {
 		r->wrapped = 1;
-		h->wraps++;
+		r->pend_wraps++;
 	}
-	h->entries_written++;
-	h->bytes_written += size;
+	r->pend_entries++;
+	r->pend_bytes += size;
 	/*
 	 * The record is whole: the index may name it (which, with
 	 * MML_RING_WRITE_PWRITE, writes the stage first), and readers may

@@ -92,6 +92,7 @@ struct mml_ring {
 	uint64_t stage_off;
 	int defer;		/* hold staged bytes until mml_ring_flush() */
 	uint64_t pub_off, pub_seq;
+	uint64_t pend_entries, pend_bytes, pend_wraps;	/* not yet in the header */
 	uint64_t write_errors;	/* pwrite() failures, the map used instead */
 	uint64_t flushes;	/* pwrite() calls of the stage */
 
