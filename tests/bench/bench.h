@@ -281,6 +281,8 @@ void part_forward(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon);
 void part_syslog(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon);
 /* write.c: the A/B of the daemon's ways of writing its ring. */
 void part_write(struct bench_cfg *cfg);
+/* One line per method of the A/B: its ratios in short. */
+void write_summary(const struct bench_cfg *cfg, FILE *out);
 
 /* peers.c: rsyslogd, for peers.c and forward.c. */
 /* Lines in a file that another process appends to. */

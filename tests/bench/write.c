@@ -213,6 +213,58 @@ add_rows(const char *what, const char *kind, size_t size, int clients,
 }
 
 void
+write_summary(const struct bench_cfg *cfg, FILE *out)
+{
+	char list[64], *tok, *save = NULL, pre[48], cpre[48];
+	const struct figure *f, *g;
+	double worst, cworst, rsum, csum;
+	int i, n, met, cmet, nr;
+
+	(void)snprintf(list, sizeof(list), "%s", cfg->write_methods);
+	for (tok = strtok_r(list, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		(void)snprintf(pre, sizeof(pre), "write.%.15s.unbatched.", tok);
+		(void)snprintf(cpre, sizeof(cpre), "write.%.15s.cpu.unbatched.",
+		    tok);
+		worst = cworst = NAN;
+		rsum = csum = 0;
+		n = met = cmet = nr = 0;
+		for (i = 0; i < fig_count(); i++) {
+			f = fig_at(i);
+			if (strncmp(f->name, pre, strlen(pre)) == 0 &&
+			    !isnan(fig_ratio(f))) {
+				n++;
+				rsum += log(fig_ratio(f));
+				met += fig_ratio(f) >= 0.8;
+				if (isnan(worst) || fig_ratio(f) < worst)
+					worst = fig_ratio(f);
+			}
+			if (strncmp(f->name, cpre, strlen(cpre)) == 0 &&
+			    !isnan(fig_ratio(f))) {
+				nr++;
+				csum += log(fig_ratio(f));
+				cmet += fig_ratio(f) <= 1.2;
+				if (isnan(cworst) || fig_ratio(f) > cworst)
+					cworst = fig_ratio(f);
+			}
+		}
+		if (n == 0)
+			continue;
+		(void)snprintf(pre, sizeof(pre), "write.%.15s.libbatch.128.c1",
+		    tok);
+		g = fig_find(pre);
+		if (out != NULL)
+			(void)fprintf(out, "  --ring-write %-9s unbatched x raw: "
+			    "geomean %.2f, worst %.2f, %d/%d >= 0.8; CPU x raw: "
+			    "geomean %.2f, worst %.2f, %d/%d <= 1.2; "
+			    "MMLOG_BATCH 128 B %.3gM/s\n", tok,
+			    exp(rsum / n), worst, met, n, nr ? exp(csum / nr) :
+			    NAN, cworst, cmet, nr, g != NULL ? g->value / 1e6 :
+			    NAN);
+	}
+}
+
+void
 part_write(struct bench_cfg *cfg)
 {
 	static struct runs raw[8][2], unb[METHODS_MAX][8][2];
