@@ -129,8 +129,7 @@ static const struct opt opts[] = {
 	UINT("max-streams", max_streams, 1, 1000000, 0, "N",
 	    XSTR(MML_DEFAULT_MAX_STREAMS), "stdout streams at once"),
 	/* The words in enum mml_ring_write's order (ring.h). */
-	CHOICE("ring-write", ring_write, 0, "map|prefault|populate|pwrite",
-	    "pwrite",
+	CHOICE("ring-write", ring_write, 0, "map|pwrite", "pwrite",
 	    "how records reach the ring file"),
 };
 #define N_OPTS	(sizeof(opts) / sizeof(opts[0]))

@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <limits.h>
@@ -43,17 +42,10 @@
 /*
  * MML_RING_WRITE_PWRITE gathers up to this many bytes of records before
  * it writes them (a quarter of a smaller ring), and holds one record of
- * any size.  MML_RING_WRITE_PREFAULT makes pages writable this far ahead
- * at most, and a page at least; in between, about what one sync covered.
+ * any size.
  */
 #define STAGE_BYTES	((size_t)256 << 10)
 #define STAGE_ALLOC	(STAGE_BYTES + MML_FRAME_MAX + 4096)
-#define PF_WIN_MAX	((uint64_t)512 << 10)
-#define PF_WIN_FIRST	((uint64_t)128 << 10)
-
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE	23	/* Linux 5.14 */
-#endif
 
 /*
  * The limit a reservation ahead of next writes: never above MML_SEQ_MAX,
@@ -98,10 +90,6 @@ static uint32_t meta_inline(struct mml_ring *, const struct mml_rec_hdr *,
 
 static uint8_t *ring_reserve(struct mml_ring *, uint64_t, uint64_t);
 static void ring_store(struct mml_ring *, uint64_t, const void *, size_t);
-static void ring_prefault(struct mml_ring *, uint64_t, uint64_t);
-static void *ring_pf_thread(void *);
-static int ring_pf_start(struct mml_ring *);
-static void ring_pf_stop(struct mml_ring *);
 static int ring_stage_write(struct mml_ring *);
 static int ring_probe(struct mml_ring *, uint64_t, uint64_t);
 static int ring_store_map(struct mml_ring *, uint64_t, const void *, size_t);
@@ -185,14 +173,11 @@ ring_publish_head(struct mml_ring *r)
  *   that a sync (or the kernel's writeback) has cleaned is
  *   write-protected again, so the first store into it after a sync
  *   takes a fault, and cleaning a page the loop thread mapped writable
- *   costs a TLB shootdown on its core.
- * - MML_RING_WRITE_PREFAULT: the same, but a thread of its own makes the
- *   pages ahead of the head writable (madvise(MADV_POPULATE_WRITE)) while
- *   the loop writes, as seed 001 pre-faults its standby segments; the
- *   kernel's work per page and the shootdowns stay, on the other core.
- * - MML_RING_WRITE_POPULATE: the same done by the loop thread itself in
- *   bulk, half a window ahead: one system call instead of a fault per
- *   page.
+ *   costs a TLB shootdown on its core.  (Making the pages ahead of the
+ *   head writable first, by a thread of its own as seed 001 pre-faults
+ *   its standby segments, or in bulk by the loop, was measured and lost:
+ *   ext4 still does its work per page and folio, and the shootdowns
+ *   stay.  HACKING.md, "Why pwrite".)
  * - MML_RING_WRITE_PWRITE: the caller builds the bytes in the stage, a
  *   buffer of the records since the last write, which pwrite() copies
  *   into the same page cache: no page of the data region is ever mapped
@@ -230,15 +215,8 @@ ring_reserve(struct mml_ring *r, uint64_t off, uint64_t len)
 {
 	uint64_t end;
 
-	if (r->wmethod != MML_RING_WRITE_PWRITE) {
-		/* The thread is asked half a window early. */
-		end = r->wmethod == MML_RING_WRITE_PREFAULT ? off + len +
-		    r->pf_win / 2 : off + len;
-		if (r->wmethod != MML_RING_WRITE_MAP &&
-		    (off < r->pf_from || end > r->pf_end))
-			ring_prefault(r, off, len);
+	if (r->wmethod == MML_RING_WRITE_MAP)
 		return r->data + off;
-	}
 	/*
 	 * The stage is one run of the data region; a reservation continues
 	 * it (or rewrites its end: the cleared slot after the last record),
@@ -270,111 +248,12 @@ ring_store(struct mml_ring *r, uint64_t off, const void *src, size_t len)
 }
 
 /*
- * Makes the pages of [off, off + len) of the data region and pf_win
- * bytes after them writable in the map: at once (populate), or by the
- * prefault thread (prefault), which the loop does not wait for.  A
- * failure (a file cut short) is left to the stores, whose SIGBUS the map
- * guard takes.
- */
-static void
-ring_prefault(struct mml_ring *r, uint64_t off, uint64_t len)
-{
-	uint64_t pg = ring_page(), from, end;
-
-	from = (MML_DISK_HEADER_SIZE + off) & ~(pg - 1);
-	end = off + len + r->pf_win;
-	if (end > r->cap)
-		end = r->cap;
-	end = (MML_DISK_HEADER_SIZE + end + pg - 1) & ~(pg - 1);
-	if (end > r->map_len)
-		end = r->map_len;
-	if (r->wmethod == MML_RING_WRITE_POPULATE)
-		(void)madvise(r->map + from, end - from, MADV_POPULATE_WRITE);
-	else {
-		(void)pthread_mutex_lock(&r->pf_mu);
-		r->pf_req_from = from;
-		r->pf_req_to = end;
-		r->pf_req = 1;
-		(void)pthread_cond_signal(&r->pf_cv);
-		(void)pthread_mutex_unlock(&r->pf_mu);
-	}
-	r->pf_from = off;
-	r->pf_end = end - MML_DISK_HEADER_SIZE;
-}
-
-/*
- * The prefault thread: makes the range last asked for writable.  It
- * never touches the map itself (madvise() reports a lost page as an
- * error, where a load would raise SIGBUS).
- */
-static void *
-ring_pf_thread(void *arg)
-{
-	struct mml_ring *r = arg;
-	uint64_t from, to;
-
-	(void)pthread_mutex_lock(&r->pf_mu);
-	for (;;) {
-		while (!r->pf_req && !r->pf_quit)
-			(void)pthread_cond_wait(&r->pf_cv, &r->pf_mu);
-		if (r->pf_quit)
-			break;
-		from = r->pf_req_from;
-		to = r->pf_req_to;
-		r->pf_req = 0;
-		(void)pthread_mutex_unlock(&r->pf_mu);
-		(void)madvise(r->map + from, to - from, MADV_POPULATE_WRITE);
-		(void)pthread_mutex_lock(&r->pf_mu);
-	}
-	(void)pthread_mutex_unlock(&r->pf_mu);
-	return NULL;
-}
-
-static int
-ring_pf_start(struct mml_ring *r)
-{
-	sigset_t all, old;
-	int e;
-
-	if (r->pf_started)
-		return 0;
-	(void)pthread_mutex_init(&r->pf_mu, NULL);
-	(void)pthread_cond_init(&r->pf_cv, NULL);
-	r->pf_req = r->pf_quit = 0;
-	/* Signals are the loop thread's. */
-	(void)sigfillset(&all);
-	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
-	e = pthread_create(&r->pf_thread, NULL, ring_pf_thread, r);
-	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (e != 0) {
-		(void)pthread_cond_destroy(&r->pf_cv);
-		(void)pthread_mutex_destroy(&r->pf_mu);
-		return -e;
-	}
-	r->pf_started = 1;
-	return 0;
-}
-
-static void
-ring_pf_stop(struct mml_ring *r)
-{
-	if (!r->pf_started)
-		return;
-	(void)pthread_mutex_lock(&r->pf_mu);
-	r->pf_quit = 1;
-	(void)pthread_cond_signal(&r->pf_cv);
-	(void)pthread_mutex_unlock(&r->pf_mu);
-	(void)pthread_join(r->pf_thread, NULL);
-	(void)pthread_cond_destroy(&r->pf_cv);
-	(void)pthread_mutex_destroy(&r->pf_mu);
-	r->pf_started = 0;
-}
-
-/*
  * Reads a byte of each page of [off, off + len) of the data region
  * through the map, as a store there would touch it: a file cut short
- * under us faults here as in the other modes (SIGBUS, counted, the size
- * given back) instead of growing again under a pwrite() past its end.
+ * under us faults here as it does for MML_RING_WRITE_MAP (SIGBUS,
+ * counted, the size given back) instead of growing again under a
+ * pwrite() past its end.  The pages stay mapped read-only, which costs
+ * no fault and no shootdown when a sync cleans them.
  * Returns 0, or -EIO after a repair.
  */
 static int
@@ -504,23 +383,8 @@ mml_ring_defer(struct mml_ring *r, int on)
 int
 mml_ring_set_write(struct mml_ring *r, enum mml_ring_write how)
 {
-	uint64_t pg = ring_page();
-
-	int e;
-
 	if (how == r->wmethod)
 		return 0;
-	if ((how == MML_RING_WRITE_PREFAULT ||
-	    how == MML_RING_WRITE_POPULATE) &&
-	    madvise(r->map, (size_t)pg, MADV_POPULATE_WRITE) < 0 &&
-	    errno == EINVAL)
-		return -EINVAL;
-	if (how == MML_RING_WRITE_PREFAULT) {
-		e = ring_pf_start(r);
-		if (e < 0)
-			return e;
-	} else
-		ring_pf_stop(r);
 	if (how == MML_RING_WRITE_PWRITE && r->stage == NULL) {
 		r->stage = malloc(STAGE_ALLOC);
 		if (r->stage == NULL)
@@ -531,8 +395,6 @@ mml_ring_set_write(struct mml_ring *r, enum mml_ring_write how)
 	/* Leaving MML_RING_WRITE_PWRITE: what is staged goes first. */
 	(void)mml_ring_flush(r);
 	r->wmethod = how;
-	r->pf_from = r->pf_end = 0;
-	r->pf_win = PF_WIN_FIRST;
 	return 0;
 }
 
@@ -1659,20 +1521,9 @@ void
 mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
 {
 	sigjmp_buf jb;
-	uint64_t pg = ring_page();
 
 	/* What the job covers must be in the file. */
 	(void)mml_ring_flush(r);
-	/*
-	 * Prefault about what this job covers ahead of the head: pages made
-	 * writable but not yet written are written by the sync like any
-	 * dirty page (the same bytes again), so the window follows the
-	 * amount written between syncs, not more.
-	 */
-	r->pf_win = r->unsynced > PF_WIN_MAX ? PF_WIN_MAX :
-	    (r->unsynced + pg - 1) & ~(pg - 1);
-	if (r->pf_win < pg)
-		r->pf_win = pg;
 	memset(job, 0, sizeof(*job));
 	if (r->unsynced >= r->cap) {
 		add_range(job, 0, r->cap);
@@ -1848,8 +1699,6 @@ mml_ring_sync_done(struct mml_ring *r, struct mml_sync_job *job)
 	 */
 	if (job->result == 0 && job->repairs != r->repairs)
 		job->result = -EIO;
-	/* The sync cleaned (write-protected) what was prefaulted. */
-	r->pf_from = r->pf_end = 0;
 	if (job->result < 0) {
 		/* Nothing in this job is known durable: sync it again next time. */
 		r->unsynced = r->cap;
@@ -2045,7 +1894,6 @@ mml_ring_close(struct mml_ring *r)
 			(void)mml_log_errno(job.result, "final sync of '%s'",
 			    r->path);
 	}
-	ring_pf_stop(r);
 	if (r->map != NULL)
 		(void)munmap(r->map, r->map_len);
 	if (r->fd >= 0)

@@ -47,20 +47,13 @@ struct mml_ring_state {
 
 /*
  * How the daemon's records reach the ring file (mmlogd(8), --ring-write;
- * HACKING.md, "Why pwrite").  All leave the same bytes in the same page
+ * HACKING.md, "Why pwrite").  Both leave the same bytes in the same page
  * cache; readers map the file read-only whichever it is.  The order is
- * the words of the option ("map|prefault|populate|pwrite").
+ * the words of the option ("map|pwrite").
  */
 enum mml_ring_write {
 	/* Stores into the shared map: a write fault per page and sync. */
 	MML_RING_WRITE_MAP,
-	/*
-	 * The same, the pages ahead of the head made writable by a thread
-	 * of their own, as seed 001 pre-faults its standby segments.
-	 */
-	MML_RING_WRITE_PREFAULT,
-	/* The same, made writable in bulk by the loop thread itself. */
-	MML_RING_WRITE_POPULATE,
 	/*
 	 * Records gathered in memory and pwrite() into the file, once per
 	 * loop iteration when mml_ring_defer() is on, else once per entry;
@@ -167,9 +160,7 @@ int mml_ring_restart(struct mml_ring *r, const uint8_t id[16],
     uint64_t *ret_removed);
 /*
  * Chooses how records reach the file from now on (MML_RING_WRITE_DEFAULT
- * after mml_ring_open()).  Returns 0, or -errno (ENOMEM; EINVAL when the
- * kernel cannot prefault, MADV_POPULATE_WRITE being Linux 5.14's), the
- * method unchanged.
+ * after mml_ring_open()).  Returns 0, or -ENOMEM, the method unchanged.
  */
 int mml_ring_set_write(struct mml_ring *r, enum mml_ring_write how);
 enum mml_ring_write mml_ring_get_write(const struct mml_ring *r);

@@ -8,8 +8,6 @@
 #ifndef MML_RING_INTERNAL_H
 #define MML_RING_INTERNAL_H
 
-#include <pthread.h>
-
 #include "metatab.h"
 #include "ring.h"
 #include "tables.h"
@@ -70,22 +68,11 @@ struct mml_ring {
 
 	/*
 	 * How records reach the file (ring_reserve(), ring_store()).
-	 * MML_RING_WRITE_PREFAULT and _POPULATE: the data pages [pf_from,
-	 * pf_end) were made writable (or asked to be, of the prefault
-	 * thread) since the last sync, pf_win bytes at a time.
 	 * MML_RING_WRITE_PWRITE: stage holds the bytes of the data region
 	 * [stage_off, stage_off + stage_len) not yet in the file; the
 	 * header's head says pub_off and pub_seq until they are.
 	 */
 	enum mml_ring_write wmethod;
-	uint64_t pf_from, pf_end;
-	uint64_t pf_win;
-	pthread_t pf_thread;
-	int pf_started;
-	pthread_mutex_t pf_mu;
-	pthread_cond_t pf_cv;
-	uint64_t pf_req_from, pf_req_to;	/* under pf_mu: file offsets */
-	int pf_req, pf_quit;			/* under pf_mu */
 	uint8_t *stage;
 	size_t stage_cap;
 	size_t stage_len;

@@ -171,8 +171,6 @@ static const struct {
 	int defer;
 } wmethods[] = {
 	{ "map", MML_RING_WRITE_MAP, 0 },
-	{ "prefault", MML_RING_WRITE_PREFAULT, 0 },
-	{ "populate", MML_RING_WRITE_POPULATE, 0 },
 	{ "pwrite", MML_RING_WRITE_PWRITE, 0 },
 	{ "pwrite, deferred", MML_RING_WRITE_PWRITE, 1 },
 };
@@ -610,9 +608,7 @@ ring_crash(struct mml_ring **rp)
 {
 	struct mml_ring *r = *rp;
 
-	/* The prefault thread goes (it writes nothing); the stage is lost. */
-	if (r->wmethod == MML_RING_WRITE_PREFAULT)
-		ck_assert_int_eq(mml_ring_set_write(r, MML_RING_WRITE_MAP), 0);
+	/* (The pwrite stage is lost, as it is when the daemon dies.) */
 	ck_assert_int_eq(munmap(r->map, r->map_len), 0);
 	ck_assert_int_eq(close(r->fd), 0);
 	(void)mml_metatab_free(r->metatab);

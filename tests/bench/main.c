@@ -70,7 +70,7 @@ usage(FILE *f)
 	    "  --write-reps N        write A/B runs per cell, the median "
 	    "counts\n"
 	    "  --write-methods LIST  mmlogd --ring-write values to compare "
-	    "(default map,prefault,populate,pwrite)\n"
+	    "(default map,pwrite)\n"
 	    "$BENCH may hold smoke, quick, full and peers, comma-separated.\n");
 }
 
@@ -100,7 +100,7 @@ set_mode(struct bench_cfg *cfg, const char *mode)
 	cfg->write_clients[1] = 4;
 	cfg->n_write_clients = 2;
 	(void)snprintf(cfg->write_methods, sizeof(cfg->write_methods), "%s",
-	    "map,prefault,populate,pwrite");
+	    "map,pwrite");
 	if (strcmp(mode, "smoke") == 0) {
 		/* Every part runs, each for a moment: does it still work? */
 		cfg->ring_size = (uint64_t)16 << 20;
