@@ -79,6 +79,8 @@ map_guard(sigjmp_buf *jb)
 static int ring_recover(struct mml_ring *);
 static void ring_make_room(struct mml_ring *, uint64_t);
 static void ring_evict_one(struct mml_ring *);
+static inline void ring_tail_prefetch(const struct mml_ring *, uint64_t,
+    uint64_t);
 static int ring_reserve_seqs(struct mml_ring *);
 static int ring_append(struct mml_ring *, struct mml_rec_hdr *, const void *,
     const void *, const void *, const void *, const struct mml_meta *,
@@ -1238,6 +1240,7 @@ ring_evict_one(struct mml_ring *r)
 		r->tail_off = 0;
 	} else if (ok) {
 		r->tail_damaged = 0;
+		ring_tail_prefetch(r, rec.off, rec.size);
 		mml_walk_init(&w, r->data, r->cap, r->next_seq, r->head_off, r->crc_seed);
 		mml_walk_advance(&w, &pos, &rec);
 		r->tail_off = pos.off;
@@ -1264,16 +1267,27 @@ ring_evict_one(struct mml_ring *r)
 
 /*
  * The tail's records were written a lap ago, long out of the caches, and
- * each append reads the header of the next one to evict: ask for the
- * ones after it now (the hardware's own prefetch stops at page ends).
+ * each append reads the header of the next one to evict, which only the
+ * one before it locates.  Records lie one after the other, so as the
+ * tail steps over len bytes at off, the lines TAIL_AHEAD further on are
+ * asked for (at most the first 256 bytes: the next headers of small
+ * records, the next record's of a large one).
  */
-static inline void
-ring_tail_prefetch(const struct mml_ring *r)
-{
-	uint64_t a = r->tail_off + 1024, b = r->tail_off + 4096;
+#define TAIL_AHEAD	4096
 
-	__builtin_prefetch(r->data + (a < r->cap ? a : a - r->cap));
-	__builtin_prefetch(r->data + (b < r->cap ? b : b - r->cap));
+static inline void
+ring_tail_prefetch(const struct mml_ring *r, uint64_t off, uint64_t len)
+{
+	uint64_t a, i;
+
+	if (len > 256)
+		len = 256;
+	for (i = 0; i < len; i += 64) {
+		a = off + TAIL_AHEAD + i;
+		while (a >= r->cap)
+			a -= r->cap;
+		__builtin_prefetch(r->data + a);
+	}
 }
 
 /*
@@ -1290,14 +1304,23 @@ ring_make_room(struct mml_ring *r, uint64_t len)
 	while (r->tail_seq != r->next_seq && r->tail_off >= r->head_off &&
 	    r->tail_off - r->head_off < len) {
 		ring_evict_one(r);
-		ring_tail_prefetch(r);
 		moved = 1;
 	}
 	if (!moved)
 		return;
 	__atomic_store_n(&r->hdr->tail_off, r->tail_off, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->hdr->tail_seq, r->tail_seq, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/*
+	 * Through the map, the stores that overwrite the range follow at
+	 * once.  With pwrite() they come later, from the kernel on this
+	 * thread: ordering stores before stores is enough, which costs
+	 * nothing on x86, where the full fence drains the store buffer at
+	 * every append.
+	 */
+	if (r->wmethod == MML_RING_WRITE_MAP)
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	else
+		__atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
 /*
