@@ -128,6 +128,9 @@ static const struct opt opts[] = {
 	BOOL("kmsg", kmsg, 0, 0, "no", "read the kernel log, /dev/kmsg"),
 	UINT("max-streams", max_streams, 1, 1000000, 0, "N",
 	    XSTR(MML_DEFAULT_MAX_STREAMS), "stdout streams at once"),
+	/* The words in enum mml_ring_write's order (ring.h). */
+	CHOICE("ring-write", ring_write, 0, "map|pwrite", "pwrite",
+	    "how records reach the ring file"),
 };
 #define N_OPTS	(sizeof(opts) / sizeof(opts[0]))
 _Static_assert(N_OPTS <= MML_CONF_MAX, "raise MML_CONF_MAX");

@@ -41,6 +41,7 @@ struct mml_conf {
 	char stdout_socket[108];
 	uint64_t kmsg;
 	uint64_t max_streams;
+	uint64_t ring_write;	/* enum mml_ring_write */
 
 	/* Where the values came from: the file's line, the command line. */
 	unsigned line[MML_CONF_MAX];

@@ -403,6 +403,9 @@ daemon_open(struct daemon_state *d)
 	    (int)c->resize, d->min_cap, &d->ring);
 	if (r < 0)
 		return r;
+	r = mml_ring_set_write(d->ring, (enum mml_ring_write)c->ring_write);
+	if (r < 0)
+		return mml_log_errno(-r, "ring-write");
 	r = daemon_sockets(d);
 	if (r < 0)
 		return r;

@@ -324,6 +324,8 @@ convert(const char *path, uint64_t cap, uint64_t size, int allow_discard,
 	e = mml_ring_open(tmp, size, 1, MML_DISK_CAP_MIN, &nr);
 	if (e < 0)
 		goto out_tmp;
+	/* Written as the loop writes (ring.h): in large runs. */
+	mml_ring_defer(nr, 1);
 	memset(&m, 0, sizeof(m));
 	progress("copying entries", 0, cap, 1);
 	/* The entries keep their boots; this boot's comes after them. */

@@ -1,12 +1,13 @@
 /*
  * ring.c: the memory-mapped circular log file (proto/FORMAT.md).
  *
- * One writer, the event-loop thread, copies records into the map; the
- * sync thread makes ranges durable and only then moves the durable
- * cursor in the header (the seed's rule: the cursor never runs ahead of
- * what is durable).  Readers map the file read-only and follow the
- * tail, which the writer advances record by record before it overwrites
- * anything.
+ * One writer, the event-loop thread, puts records into the file (by
+ * pwrite() of records gathered over a loop iteration, or by stores into
+ * the map: mml_ring_set_write(), "The write layer" below); the sync
+ * thread makes ranges durable and only then moves the durable cursor in
+ * the header (the seed's rule: the cursor never runs ahead of what is
+ * durable).  Readers map the file read-only and follow the tail, which
+ * the writer advances record by record before it overwrites anything.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +38,14 @@
  * syncs, or the loop has to persist the limit itself (rare, counted).
  */
 #define SEQ_RESERVE	((uint64_t)1 << 24)
+
+/*
+ * MML_RING_WRITE_PWRITE gathers up to this many bytes of records before
+ * it writes them (a quarter of a smaller ring), and holds one record of
+ * any size.
+ */
+#define STAGE_BYTES	((size_t)256 << 10)
+#define STAGE_ALLOC	(STAGE_BYTES + MML_FRAME_MAX + 4096)
 
 /*
  * The limit a reservation ahead of next writes: never above MML_SEQ_MAX,
@@ -70,6 +79,8 @@ map_guard(sigjmp_buf *jb)
 static int ring_recover(struct mml_ring *);
 static void ring_make_room(struct mml_ring *, uint64_t);
 static void ring_evict_one(struct mml_ring *);
+static inline void ring_tail_prefetch(const struct mml_ring *, uint64_t,
+    uint64_t);
 static int ring_reserve_seqs(struct mml_ring *);
 static int ring_append(struct mml_ring *, struct mml_rec_hdr *, const void *,
     const void *, const void *, const void *, const struct mml_meta *,
@@ -79,6 +90,14 @@ static void ring_meta_recount(struct mml_ring *);
 static void ring_boot_note(struct mml_ring *, const struct mml_rec_hdr *);
 static uint32_t meta_inline(struct mml_ring *, const struct mml_rec_hdr *,
     const void *, const struct mml_meta *);
+
+static uint8_t *ring_reserve(struct mml_ring *, uint64_t, uint64_t);
+static void ring_store(struct mml_ring *, uint64_t, const void *, size_t);
+static int ring_stage_write(struct mml_ring *);
+static int ring_probe(struct mml_ring *, uint64_t, uint64_t);
+static int ring_store_map(struct mml_ring *, uint64_t, const void *, size_t);
+static void ring_publish_head(struct mml_ring *);
+static uint64_t ring_page(void);
 
 static int ring_repair(struct mml_ring *);
 static void ring_publish(struct mml_ring *);
@@ -112,14 +131,280 @@ sigbus_handler(int sig, siginfo_t *si, void *ctx)
 	(void)raise(sig);
 }
 
-/* Writes the loop thread's tail and head into the header. */
+/*
+ * Writes the loop thread's tail, and the head as last published (what
+ * is in the file), into the header.
+ */
 static void
 ring_publish(struct mml_ring *r)
 {
 	r->hdr->tail_off = r->tail_off;
 	r->hdr->tail_seq = r->tail_seq;
-	r->hdr->head_off = r->head_off;
-	r->hdr->head_seq = r->next_seq;
+	r->hdr->head_off = r->pub_off;
+	r->hdr->head_seq = r->pub_seq;
+}
+
+/*
+ * Readers may follow the chain up to the head from now on: everything
+ * before it is in the file (ring_stage_write() returned, or was not
+ * needed).  Under the caller's map guard.
+ */
+static void
+ring_publish_head(struct mml_ring *r)
+{
+	struct mml_disk_header *h = r->hdr;
+
+	/* The counters count what readers can see, as the head does. */
+	h->entries_written += r->pend_entries;
+	h->bytes_written += r->pend_bytes;
+	h->wraps += r->pend_wraps;
+	r->pend_entries = r->pend_bytes = r->pend_wraps = 0;
+	r->pub_off = r->head_off;
+	r->pub_seq = r->next_seq;
+	__atomic_store_n(&r->hdr->head_off, r->head_off, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->hdr->head_seq, r->next_seq, __ATOMIC_RELEASE);
+}
+
+/*
+ * The write layer.  Every byte the writer puts in the data region goes
+ * through ring_reserve(), every other byte outside the header's fields
+ * (seek index slots, boot entries) through ring_store(), so that how
+ * bytes reach the file is decided here and only here
+ * (mml_ring_set_write(); HACKING.md, "Why pwrite"):
+ *
+ * - MML_RING_WRITE_MAP: the caller builds the bytes in the map.  A page
+ *   that a sync (or the kernel's writeback) has cleaned is
+ *   write-protected again, so the first store into it after a sync
+ *   takes a fault, and cleaning a page the loop thread mapped writable
+ *   costs a TLB shootdown on its core.  (Making the pages ahead of the
+ *   head writable first, by a thread of its own as seed 001 pre-faults
+ *   its standby segments, or in bulk by the loop, was measured and lost:
+ *   ext4 still does its work per page and folio, and the shootdowns
+ *   stay.  HACKING.md, "Why pwrite".)
+ * - MML_RING_WRITE_PWRITE: the caller builds the bytes in the stage, a
+ *   buffer of the records since the last write, which pwrite() copies
+ *   into the same page cache: no page of the data region is ever mapped
+ *   writable, so no fault and no shootdown.  One pwrite() per record
+ *   would cost more than the faults (a system call is some microseconds
+ *   on a virtual machine), so with mml_ring_defer() the stage is written
+ *   once per loop iteration; the header's head moves only then.
+ *
+ * The header's own fields (cursors, counters) are stored in place in
+ * every mode: one page, rewritten with every entry, where one fault per
+ * sync costs less than a system call per entry.
+ */
+
+static uint64_t
+ring_page(void)
+{
+	static uint64_t pg;
+	long v;
+
+	if (pg == 0) {
+		v = sysconf(_SC_PAGESIZE);
+		pg = v > 0 ? (uint64_t)v : 4096;
+	}
+	return pg;
+}
+
+/*
+ * Where to build the len bytes that go at data offset off: the map, or
+ * the stage.  Nothing else may be written into the ring until they are
+ * built (a flush in between would write the stage without them).  Under
+ * the caller's map guard.
+ */
+static uint8_t *
+ring_reserve(struct mml_ring *r, uint64_t off, uint64_t len)
+{
+	uint64_t end;
+
+	if (r->wmethod == MML_RING_WRITE_MAP)
+		return r->data + off;
+	/*
+	 * The stage is one run of the data region; a reservation continues
+	 * it (or rewrites its end: the cleared slot after the last record),
+	 * or the stage goes to the file first.
+	 */
+	if (r->stage_len > 0 && (off < r->stage_off ||
+	    off > r->stage_off + r->stage_len ||
+	    off - r->stage_off + len > r->stage_cap))
+		(void)mml_ring_flush(r);
+	if (r->stage_len == 0)
+		r->stage_off = off;
+	end = off - r->stage_off + len;
+	if (end > r->stage_len)
+		r->stage_len = (size_t)end;
+	return r->stage + (off - r->stage_off);
+}
+
+/*
+ * Stores len bytes at file offset off, outside the data region (the
+ * seek index, the boot table), after every record reserved before: the
+ * stage is written first.  Under the caller's map guard.
+ */
+static void
+ring_store(struct mml_ring *r, uint64_t off, const void *src, size_t len)
+{
+	if (r->stage_len > 0)
+		(void)mml_ring_flush(r);
+	memcpy(r->map + off, src, len);
+}
+
+/*
+ * Reads a byte of each page of [off, off + len) of the data region
+ * through the map, as a store there would touch it: a file cut short
+ * under us faults here as it does for MML_RING_WRITE_MAP (SIGBUS,
+ * counted, the size given back) instead of growing again under a
+ * pwrite() past its end.  The pages stay mapped read-only, which costs
+ * no fault and no shootdown when a sync cleans them.
+ * Returns 0, or -EIO after a repair.
+ */
+static int
+ring_probe(struct mml_ring *r, uint64_t off, uint64_t len)
+{
+	sigjmp_buf *volatile outer = map_jmp;
+	sigjmp_buf jb;
+	volatile uint64_t p, end, pg = ring_page();
+
+	p = (MML_DISK_HEADER_SIZE + off) & ~(pg - 1);
+	end = MML_DISK_HEADER_SIZE + off + len;
+	if (sigsetjmp(jb, 0) != 0) {
+		map_guard(outer);
+		r->bus_errors++;
+		(void)ring_repair(r);
+		return -EIO;
+	}
+	map_guard(&jb);
+	for (; p < end; p += pg)
+		(void)*(volatile const uint8_t *)(r->map + p);
+	map_guard(outer);
+	return 0;
+}
+
+/*
+ * Stores len bytes of src at data offset off through the map.  Returns
+ * 0, or -EIO after a SIGBUS (counted, the file repaired).
+ */
+static int
+ring_store_map(struct mml_ring *r, uint64_t off, const void *src,
+    size_t len)
+{
+	sigjmp_buf *volatile outer = map_jmp;
+	sigjmp_buf jb;
+
+	if (sigsetjmp(jb, 0) != 0) {
+		map_guard(outer);
+		r->bus_errors++;
+		(void)ring_repair(r);
+		return -EIO;
+	}
+	map_guard(&jb);
+	memcpy(r->data + off, src, len);
+	map_guard(outer);
+	return 0;
+}
+
+/*
+ * Writes the stage into the file.  Should pwrite() fail (an I/O error
+ * the map may not meet: this is a preallocated file), the bytes are
+ * stored through the map instead; only if that faults too are they lost
+ * (logged; the sync that follows fails as well, so nothing is
+ * acknowledged).  Returns 0 or -EIO.
+ */
+static int
+ring_stage_write(struct mml_ring *r)
+{
+	size_t len = r->stage_len, done = 0;
+	uint64_t off = r->stage_off;
+	ssize_t n;
+	int e = 0;
+
+	if (len == 0)
+		return 0;
+	r->stage_len = 0;
+	r->flushes++;
+	/* A file cut short is given back its size (counted) first. */
+	(void)ring_probe(r, off, len);
+	while (done < len) {
+		n = pwrite(r->fd, r->stage + done, len - done,
+		    (off_t)(MML_DISK_HEADER_SIZE + off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? errno : EIO;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (done == len)
+		return 0;
+	r->write_errors++;
+	if (r->write_errors == 1 || r->write_errors % 1000 == 0)
+		mml_log(LOG_ERR, "ring '%s': pwrite: %s (%llu times); storing "
+		    "through the map", r->path, strerror(e),
+		    (unsigned long long)r->write_errors);
+	if (ring_store_map(r, off + done, r->stage + done, len - done) < 0) {
+		mml_log(LOG_ERR, "ring '%s': I/O error (SIGBUS) on the map, "
+		    "%zu bytes of entries lost", r->path, len - done);
+		return -EIO;
+	}
+	return 0;
+}
+
+int
+mml_ring_flush(struct mml_ring *r)
+{
+	sigjmp_buf *volatile outer = map_jmp;
+	sigjmp_buf jb;
+	int e;
+
+	if (r->stage_len == 0 && r->pub_off == r->head_off &&
+	    r->pub_seq == r->next_seq)
+		return 0;
+	e = ring_stage_write(r);
+	if (sigsetjmp(jb, 0) != 0) {
+		/* The header page went: ring_repair() wrote it again. */
+		map_guard(outer);
+		r->bus_errors++;
+		(void)ring_repair(r);
+		return -EIO;
+	}
+	map_guard(&jb);
+	ring_publish_head(r);
+	map_guard(outer);
+	return e;
+}
+
+void
+mml_ring_defer(struct mml_ring *r, int on)
+{
+	if (!on)
+		(void)mml_ring_flush(r);
+	r->defer = on;
+}
+
+int
+mml_ring_set_write(struct mml_ring *r, enum mml_ring_write how)
+{
+	if (how == r->wmethod)
+		return 0;
+	if (how == MML_RING_WRITE_PWRITE && r->stage == NULL) {
+		r->stage = malloc(STAGE_ALLOC);
+		if (r->stage == NULL)
+			return -ENOMEM;
+		r->stage_cap = r->cap / 4 < STAGE_BYTES ? (size_t)(r->cap / 4) :
+		    STAGE_BYTES;
+	}
+	/* Leaving MML_RING_WRITE_PWRITE: what is staged goes first. */
+	(void)mml_ring_flush(r);
+	r->wmethod = how;
+	return 0;
+}
+
+enum mml_ring_write
+mml_ring_get_write(const struct mml_ring *r)
+{
+	return r->wmethod;
 }
 
 /*
@@ -268,7 +553,8 @@ ring_index_note(struct mml_ring *r, uint64_t off,
 	map_guard(&jb);
 	mml_idx_slot_make(&slot, hdr->seq, hdr->realtime_usec, off, r->crc_seed);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	memcpy(&r->idx[b], &slot, sizeof(slot));
+	ring_store(r, (uint64_t)((uint8_t *)&r->idx[b] - r->map), &slot,
+	    sizeof(slot));
 	map_guard(outer);
 }
 
@@ -445,6 +731,8 @@ mml_ring_open(const char *path, uint64_t size, int size_explicit,
 	}
 	sigbus_install();
 	e = ring_open_recover(r);
+	if (e == 0)
+		e = mml_ring_set_write(r, MML_RING_WRITE_DEFAULT);
 	if (e < 0) {
 		r = mml_ring_close(r);
 		return e;
@@ -728,6 +1016,8 @@ recover_commit(struct mml_ring *r, uint64_t n)
 		return mml_log_errno(ENOMEM, "ring '%s': metadata table",
 		    r->path);
 
+	r->pub_off = r->head_off;
+	r->pub_seq = r->next_seq;
 	ring_publish(r);
 	memcpy(h->boot_id, r->boot_id, 16);
 	h->opens++;
@@ -859,16 +1149,18 @@ ring_meta_recount(struct mml_ring *r)
 static void
 ring_boot_note(struct mml_ring *r, const struct mml_rec_hdr *hdr)
 {
-	struct mml_boot b, *dst = &r->boots[r->boot_pos];
+	struct mml_boot b;
+	uint64_t off = (uint64_t)((uint8_t *)&r->boots[r->boot_pos] - r->map);
+	uint32_t zero = 0;
 
 	mml_boot_make(&b, r->boot_id, hdr->seq, hdr->realtime_usec,
 	    hdr->monotonic_usec, r->crc_seed);
-	__atomic_store_n(&dst->crc, 0, __ATOMIC_RELAXED);
+	ring_store(r, off + offsetof(struct mml_boot, crc), &zero, 4);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	memcpy(dst, &b, offsetof(struct mml_boot, crc));
-	dst->reserved = 0;
+	ring_store(r, off, &b, offsetof(struct mml_boot, crc));
+	ring_store(r, off + offsetof(struct mml_boot, reserved), &zero, 4);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(&dst->crc, b.crc, __ATOMIC_RELAXED);
+	ring_store(r, off + offsetof(struct mml_boot, crc), &b.crc, 4);
 	r->boot_pending = 0;
 }
 
@@ -981,6 +1273,7 @@ ring_evict_one(struct mml_ring *r)
 		r->tail_off = 0;
 	} else if (ok) {
 		r->tail_damaged = 0;
+		ring_tail_prefetch(r, rec.off, rec.size);
 		mml_walk_init(&w, r->data, r->cap, r->next_seq, r->head_off, r->crc_seed);
 		mml_walk_advance(&w, &pos, &rec);
 		r->tail_off = pos.off;
@@ -1006,6 +1299,31 @@ ring_evict_one(struct mml_ring *r)
 }
 
 /*
+ * The tail's records were written a lap ago, long out of the caches, and
+ * each append reads the header of the next one to evict, which only the
+ * one before it locates.  Records lie one after the other, so as the
+ * tail steps over len bytes at off, the lines TAIL_AHEAD further on are
+ * asked for (at most the first 256 bytes: the next headers of small
+ * records, the next record's of a large one).
+ */
+#define TAIL_AHEAD	4096
+
+static inline void
+ring_tail_prefetch(const struct mml_ring *r, uint64_t off, uint64_t len)
+{
+	uint64_t a, i;
+
+	if (len > 256)
+		len = 256;
+	for (i = 0; i < len; i += 64) {
+		a = off + TAIL_AHEAD + i;
+		while (a >= r->cap)
+			a -= r->cap;
+		__builtin_prefetch(r->data + a);
+	}
+}
+
+/*
  * Moves the tail out of [head_off, head_off + len) before that range is
  * overwritten.  The new tail is published before any byte of the range
  * changes, so a reader that copied an old record and then sees the tail
@@ -1025,7 +1343,17 @@ ring_make_room(struct mml_ring *r, uint64_t len)
 		return;
 	__atomic_store_n(&r->hdr->tail_off, r->tail_off, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->hdr->tail_seq, r->tail_seq, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/*
+	 * Through the map, the stores that overwrite the range follow at
+	 * once.  With pwrite() they come later, from the kernel on this
+	 * thread: ordering stores before stores is enough, which costs
+	 * nothing on x86, where the full fence drains the store buffer at
+	 * every append.
+	 */
+	if (r->wmethod == MML_RING_WRITE_MAP)
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	else
+		__atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
 /*
@@ -1111,7 +1439,8 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
     const struct mml_meta *meta, uint64_t *ret_seq)
 {
 	struct mml_disk_header *h = r->hdr;
-	uint64_t size, seq, guard;
+	uint64_t size, seq, guard, off;
+	uint8_t *dst;
 	uint32_t ref = 0;
 	int e;
 
@@ -1135,6 +1464,13 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 			return e;
 	}
 	/*
+	 * Staged records touch no page of the map: a header page lost to
+	 * truncation must fault here, before anything changes, as a store
+	 * into the map does in the other modes, not in the counters below.
+	 */
+	if (r->wmethod == MML_RING_WRITE_PWRITE)
+		(void)*(volatile const uint64_t *)&h->entries_written;
+	/*
 	 * The sender's trusted fields: the slot that holds them (written
 	 * now if none does; the tail as published, before this record's
 	 * room is made), or inline when no slot is free.
@@ -1156,20 +1492,26 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 				return -EMSGSIZE;
 		}
 	}
+	/* A new boot's entry comes before its first record. */
+	if (r->boot_pending && !r->boot_hold) {
+		hdr->seq = r->next_seq;
+		ring_boot_note(r, hdr);
+	}
 	if (r->cap - r->head_off < size) {
 		/* Does not fit before the end: mark the rest unused, go round. */
 		uint64_t rest = r->cap - r->head_off;
 
 		ring_make_room(r, rest);
 		if (rest >= MML_REC_HDR)
-			mml_disk_wrap_write(r->data + r->head_off, r->next_seq,
-			    hdr->realtime_usec, r->crc_seed);
+			mml_disk_wrap_write(ring_reserve(r, r->head_off,
+			    MML_REC_HDR), r->next_seq, hdr->realtime_usec,
+			    r->crc_seed);
 		r->unsynced += rest;
 		ring_own(r, rest);
 		r->head_off = 0;
 		r->wrapped = 1;
 		r->idx_bucket = UINT64_MAX;
-		h->wraps++;
+		r->pend_wraps++;
 	}
 	/*
 	 * The slot after the new record, where the head will be, is cleared
@@ -1180,30 +1522,37 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	 */
 	guard = r->cap - r->head_off - size >= MML_REC_HDR ? MML_REC_HDR : 0;
 	ring_make_room(r, size + guard);
+	off = r->head_off;
+	dst = ring_reserve(r, off, size + guard);
 	if (guard)
-		memset(r->data + r->head_off + size, 0, guard);
+		memset(dst + size, 0, guard);
 	seq = r->next_seq;
 	hdr->type = MML_REC_ENTRY;
 	hdr->seq = seq;
-	/* A new boot's entry comes before its first record. */
-	if (r->boot_pending && !r->boot_hold)
-		ring_boot_note(r, hdr);
-	(void)mml_disk_rec_write(r->data + r->head_off, hdr, comm, tag, msg,
-	    fields, r->crc_seed);
-	ring_index_note(r, r->head_off, hdr);
+	(void)mml_disk_rec_write(dst, hdr, comm, tag, msg, fields,
+	    r->crc_seed);
 	r->next_seq++;
 	r->unsynced += size;
 	ring_own(r, size);
-	r->head_off = mml_disk_next_off(r->cap, r->head_off, size);
+	r->head_off = mml_disk_next_off(r->cap, off, size);
 	if (r->head_off == 0) {
 		r->wrapped = 1;
-		r->idx_bucket = UINT64_MAX;
-		h->wraps++;
+		r->pend_wraps++;
 	}
-	__atomic_store_n(&h->head_off, r->head_off, __ATOMIC_RELAXED);
-	__atomic_store_n(&h->head_seq, r->next_seq, __ATOMIC_RELEASE);
-	h->entries_written++;
-	h->bytes_written += size;
+	r->pend_entries++;
+	r->pend_bytes += size;
+	/*
+	 * The record is whole: the index may name it (which, with
+	 * MML_RING_WRITE_PWRITE, writes the stage first), and readers may
+	 * see it, now or when the stage is written (mml_ring_defer()).
+	 */
+	ring_index_note(r, off, hdr);
+	if (r->head_off == 0)
+		r->idx_bucket = UINT64_MAX;
+	if (r->wmethod != MML_RING_WRITE_PWRITE)
+		ring_publish_head(r);
+	else if (!r->defer)
+		(void)mml_ring_flush(r);
 	*ret_seq = seq;
 	return 0;
 }
@@ -1229,6 +1578,8 @@ mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
 {
 	sigjmp_buf jb;
 
+	/* What the job covers must be in the file. */
+	(void)mml_ring_flush(r);
 	memset(job, 0, sizeof(*job));
 	if (r->unsynced >= r->cap) {
 		add_range(job, 0, r->cap);
@@ -1446,6 +1797,9 @@ mml_ring_clear(struct mml_ring *r, uint64_t *ret_removed)
 	sigjmp_buf jb;
 	uint64_t removed = r->next_seq - r->tail_seq;
 
+	/* The head the new tail equals must be the header's. */
+	if (mml_ring_flush(r) < 0)
+		return -EIO;
 	if (sigsetjmp(jb, 0) != 0) {
 		map_guard(NULL);
 		return ring_bus_error(r);
@@ -1505,6 +1859,8 @@ mml_ring_restart(struct mml_ring *r, const uint8_t id[16],
 	sigjmp_buf jb;
 	uint32_t crc;
 
+	if (mml_ring_flush(r) < 0)
+		return -EIO;
 	if (sigsetjmp(jb, 0) != 0) {
 		map_guard(NULL);
 		return ring_bus_error(r);
@@ -1524,6 +1880,8 @@ mml_ring_restart(struct mml_ring *r, const uint8_t id[16],
 	r->tail_seq = 1;
 	r->tail_damaged = 0;
 	r->next_seq = 1;
+	r->pub_off = r->head_off;
+	r->pub_seq = 1;
 	r->durable_seq = 0;
 	r->durable_off = r->head_off;
 	r->cursor_unflushed = 0;
@@ -1591,11 +1949,13 @@ mml_ring_close(struct mml_ring *r)
 		if (job.result != 0)
 			(void)mml_log_errno(job.result, "final sync of '%s'",
 			    r->path);
-		(void)munmap(r->map, r->map_len);
 	}
+	if (r->map != NULL)
+		(void)munmap(r->map, r->map_len);
 	if (r->fd >= 0)
 		(void)close(r->fd);
 	(void)mml_metatab_free(r->metatab);
+	free(r->stage);
 	free(r->inline_buf);
 	free(r->path);
 	free(r);
@@ -1607,9 +1967,11 @@ mml_ring_skip_to(struct mml_ring *r, uint64_t seq)
 {
 	if (seq <= r->next_seq)
 		return;
+	(void)mml_ring_flush(r);
 	if (r->tail_seq == r->next_seq)
 		r->tail_seq = seq;	/* empty: the tail waits there too */
 	r->next_seq = seq;
+	r->pub_seq = seq;
 	ring_publish(r);
 }
 
@@ -1662,8 +2024,9 @@ mml_ring_reset_counters(struct mml_ring *r)
 }
 
 void
-mml_ring_get_state(const struct mml_ring *r, struct mml_ring_state *ret)
+mml_ring_get_state(struct mml_ring *r, struct mml_ring_state *ret)
 {
+	(void)mml_ring_flush(r);
 	ret->next_seq = r->next_seq;
 	ret->durable_seq = r->durable_seq;
 	ret->corrupt_skips = r->corrupt_skips;
@@ -1732,13 +2095,15 @@ mml_ring_cursor_unflushed(const struct mml_ring *r)
 }
 
 const struct mml_disk_header *
-mml_ring_header(const struct mml_ring *r)
+mml_ring_header(struct mml_ring *r)
 {
+	(void)mml_ring_flush(r);
 	return r->hdr;
 }
 
 const uint8_t *
-mml_ring_data(const struct mml_ring *r)
+mml_ring_data(struct mml_ring *r)
 {
+	(void)mml_ring_flush(r);
 	return r->data;
 }

@@ -46,6 +46,24 @@ struct mml_ring_state {
 };
 
 /*
+ * How the daemon's records reach the ring file (mmlogd(8), --ring-write;
+ * HACKING.md, "Why pwrite").  Both leave the same bytes in the same page
+ * cache; readers map the file read-only whichever it is.  The order is
+ * the words of the option ("map|pwrite").
+ */
+enum mml_ring_write {
+	/* Stores into the shared map: a write fault per page and sync. */
+	MML_RING_WRITE_MAP,
+	/*
+	 * Records gathered in memory and pwrite() into the file, once per
+	 * loop iteration when mml_ring_defer() is on, else once per entry;
+	 * the map is only read.
+	 */
+	MML_RING_WRITE_PWRITE,
+};
+#define MML_RING_WRITE_DEFAULT	MML_RING_WRITE_PWRITE
+
+/*
  * Opens (creating if absent, with `size` bytes of data region) and locks
  * the ring at path, validates it and recovers the head.  size_explicit
  * says whether the user asked for size; an existing ring of another size
@@ -140,6 +158,31 @@ int mml_ring_rotate_id(struct mml_ring *r, const uint8_t id[16]);
  */
 int mml_ring_restart(struct mml_ring *r, const uint8_t id[16],
     uint64_t *ret_removed);
+/*
+ * Chooses how records reach the file from now on (MML_RING_WRITE_DEFAULT
+ * after mml_ring_open()).  Returns 0, or -ENOMEM, the method unchanged.
+ */
+int mml_ring_set_write(struct mml_ring *r, enum mml_ring_write how);
+enum mml_ring_write mml_ring_get_write(const struct mml_ring *r);
+/*
+ * With on set, records written with MML_RING_WRITE_PWRITE wait in memory
+ * until mml_ring_flush() (or until their buffer is full, or anything
+ * needs them in the file: a sync job, a control operation, STATS), and
+ * readers see them, in the header's head, only then.  The loop thread
+ * must call mml_ring_flush() before it sleeps and after each round of
+ * callbacks: the sync threads' loop hooks do (sync.c), so that an entry
+ * is in the page cache before the loop does anything else, as Redis's
+ * beforeSleep writes its AOF.  Off (the default, and for a ring without a
+ * loop: tests, resize.c) every append reaches the file before it returns.
+ */
+void mml_ring_defer(struct mml_ring *r, int on);
+/*
+ * Writes the records held by mml_ring_defer() into the file and
+ * publishes the head that covers them.  Returns 0, or -EIO if they could
+ * reach the file neither by pwrite() nor through the map (logged).
+ */
+int mml_ring_flush(struct mml_ring *r);
+
 /* Sets the counters STATS reports (corrupt_skips, bus_errors) to zero. */
 void mml_ring_reset_counters(struct mml_ring *r);
 
@@ -199,12 +242,15 @@ uint64_t mml_ring_tail_off(const struct mml_ring *r);
 uint64_t mml_ring_head_off(const struct mml_ring *r);
 uint64_t mml_ring_unsynced(const struct mml_ring *r);
 int mml_ring_cursor_unflushed(const struct mml_ring *r);
-void mml_ring_get_state(const struct mml_ring *r, struct mml_ring_state *ret);
+/* (Flushes first: what STATS counts is in the file.) */
+void mml_ring_get_state(struct mml_ring *r, struct mml_ring_state *ret);
 /*
  * The map as readers see it, read-only: the header (FORMAT.md) and the
- * data region of mml_ring_capacity() bytes, for walking records.
+ * data region of mml_ring_capacity() bytes, for walking records.  Both
+ * flush first (mml_ring_flush()): a reader in this process sees every
+ * entry appended.
  */
-const struct mml_disk_header *mml_ring_header(const struct mml_ring *r);
-const uint8_t *mml_ring_data(const struct mml_ring *r);
+const struct mml_disk_header *mml_ring_header(struct mml_ring *r);
+const uint8_t *mml_ring_data(struct mml_ring *r);
 
 #endif /* MML_RING_H */

@@ -66,6 +66,23 @@ struct mml_ring {
 	uint64_t repairs;	/* times ring_repair() restored the file */
 	uint64_t restarts;	/* times the numbering restarted at 1 */
 
+	/*
+	 * How records reach the file (ring_reserve(), ring_store()).
+	 * MML_RING_WRITE_PWRITE: stage holds the bytes of the data region
+	 * [stage_off, stage_off + stage_len) not yet in the file; the
+	 * header's head says pub_off and pub_seq until they are.
+	 */
+	enum mml_ring_write wmethod;
+	uint8_t *stage;
+	size_t stage_cap;
+	size_t stage_len;
+	uint64_t stage_off;
+	int defer;		/* hold staged bytes until mml_ring_flush() */
+	uint64_t pub_off, pub_seq;
+	uint64_t pend_entries, pend_bytes, pend_wraps;	/* not yet in the header */
+	uint64_t write_errors;	/* pwrite() failures, the map used instead */
+	uint64_t flushes;	/* pwrite() calls of the stage */
+
 	/* Test hooks, from the environment (mmlogd(8), TESTING). */
 	const char *test_stall_file;
 	const char *test_fail_file;

@@ -11,7 +11,10 @@
  * A crash is simulated in-process: the ring is unmapped and its fd closed
  * behind its back, without the final sync and clean state of
  * mml_ring_close(); the page cache keeps every byte, as it does when the
- * daemon dies.  A power loss is simulated by rewriting the header of a
+ * daemon dies (and records still in the pwrite stage are lost, as they
+ * are then).  Tests run with the default way of writing (--ring-write);
+ * the "write" cases repeat the crash cases and a long workload under
+ * every way, and check that all of them leave the same bytes.  A power loss is simulated by rewriting the header of a
  * closed ring as a writer of another boot would have left it.
  */
 #include <check.h>
@@ -125,6 +128,8 @@ static void rm_tree(const char *);
 static uint8_t pat(uint64_t, unsigned, size_t);
 static uint64_t append_lens(struct mml_ring *, size_t, size_t, size_t,
     size_t);
+static int append_try(struct mml_ring *, size_t, size_t, size_t, size_t,
+    uint64_t *);
 static uint64_t append_varied(struct mml_ring *);
 static uint64_t append_size(struct mml_ring *, uint64_t);
 static void verify_rec(const struct mml_rec *);
@@ -145,6 +150,7 @@ static void torn_one(const struct torn_case *);
 static void refuse_one(const struct refuse_case *);
 static void layout_one(const struct layout_case *);
 static void crash_one(const struct crash_case *);
+static void method_apply(struct mml_ring *);
 static void mark(uint8_t *, uint64_t, uint64_t);
 static void assert_covered(const uint8_t *, const struct mml_sync_job *);
 static void append_marked(uint8_t *);
@@ -154,6 +160,21 @@ static char path[400];
 static struct mml_ring *ring;
 static struct sent *sent;
 static uint64_t max_size;	/* largest record appended in this test */
+/* How ring_open_ok() makes the ring write; -1: the default. */
+static int test_wmethod = -1;
+static int test_defer;
+
+/* The ways of writing a "write" loop test runs under, by index. */
+static const struct {
+	const char *name;
+	enum mml_ring_write how;
+	int defer;
+} wmethods[] = {
+	{ "map", MML_RING_WRITE_MAP, 0 },
+	{ "pwrite", MML_RING_WRITE_PWRITE, 0 },
+	{ "pwrite, deferred", MML_RING_WRITE_PWRITE, 1 },
+};
+#define N_WMETHODS	(sizeof(wmethods) / sizeof(wmethods[0]))
 static uint8_t part[4][CAP / 4];
 
 static const struct torn_case torn_cases[] = {
@@ -300,6 +321,8 @@ setup(void)
 	ck_assert_ptr_nonnull(sent);
 	ring = NULL;
 	max_size = 0;
+	test_wmethod = -1;
+	test_defer = 0;
 }
 
 static void
@@ -318,6 +341,24 @@ teardown(void)
 static uint64_t
 append_lens(struct mml_ring *r, size_t comm_len, size_t tag_len,
     size_t msg_len, size_t fields_len)
+{
+	uint64_t seq = r->next_seq, got = 0;
+	int e;
+
+	e = append_try(r, comm_len, tag_len, msg_len, fields_len, &got);
+	if (e != 0 || got != seq || r->next_seq != seq + 1)
+		ck_abort_msg("append seq %llu: %d, got seq %llu",
+		    (unsigned long long)seq, e, (unsigned long long)got);
+	return mml_disk_rec_size(comm_len, tag_len, msg_len, fields_len);
+}
+
+/*
+ * append_lens(), but the ring may refuse: returns what
+ * mml_ring_append() did, the entry remembered only if it was taken.
+ */
+static int
+append_try(struct mml_ring *r, size_t comm_len, size_t tag_len,
+    size_t msg_len, size_t fields_len, uint64_t *ret_seq)
 {
 	struct mml_rec_hdr h;
 	struct sent *s;
@@ -346,9 +387,8 @@ append_lens(struct mml_ring *r, size_t comm_len, size_t tag_len,
 	h.uid = (uint32_t)(seq % 7);
 	h.gid = (uint32_t)(seq % 11);
 	e = mml_ring_append(r, &h, part[0], part[1], part[2], part[3], &got);
-	if (e != 0 || got != seq || r->next_seq != seq + 1)
-		ck_abort_msg("append seq %llu: %d, got seq %llu",
-		    (unsigned long long)seq, e, (unsigned long long)got);
+	if (e != 0)
+		return e;
 	/* The reserved limit on disk always lies above every seq handed out. */
 	if (r->hdr->seq_limit <= seq)
 		ck_abort_msg("seq %llu handed out at limit %llu",
@@ -363,7 +403,8 @@ append_lens(struct mml_ring *r, size_t comm_len, size_t tag_len,
 	if (mml_disk_rec_size(comm_len, tag_len, msg_len, fields_len) > max_size)
 		max_size = mml_disk_rec_size(comm_len, tag_len, msg_len,
 		    fields_len);
-	return mml_disk_rec_size(comm_len, tag_len, msg_len, fields_len);
+	*ret_seq = got;
+	return 0;
 }
 
 /* Sizes vary with the seq, from 64 bytes to VARIED_MAX. */
@@ -567,9 +608,11 @@ ring_crash(struct mml_ring **rp)
 {
 	struct mml_ring *r = *rp;
 
+	/* (The pwrite stage is lost, as it is when the daemon dies.) */
 	ck_assert_int_eq(munmap(r->map, r->map_len), 0);
 	ck_assert_int_eq(close(r->fd), 0);
 	(void)mml_metatab_free(r->metatab);
+	free(r->stage);
 	free(r->inline_buf);
 	free(r->path);
 	free(r);
@@ -597,6 +640,19 @@ ring_open_ok(uint64_t size, int size_explicit)
 	e = mml_ring_open(path, size, size_explicit, CAP, &ring);
 	ck_assert_msg(e == 0, "mml_ring_open: %s", strerror(-e));
 	ck_assert_ptr_nonnull(ring);
+	method_apply(ring);
+}
+
+/* The way of writing the test asked for (test_wmethod, test_defer). */
+static void
+method_apply(struct mml_ring *r)
+{
+	if (test_wmethod >= 0)
+		ck_assert_int_eq(mml_ring_set_write(r,
+		    (enum mml_ring_write)test_wmethod), 0);
+	ck_assert_int_eq(mml_ring_get_write(r), test_wmethod >= 0 ?
+	    (enum mml_ring_write)test_wmethod : MML_RING_WRITE_DEFAULT);
+	mml_ring_defer(r, test_defer);
 }
 
 /* The header as a reader sees it in the file. */
@@ -1261,6 +1317,8 @@ crash_one(const struct crash_case *c)
 	for (i = 0; i < c->unsynced; i++)
 		(void)(c->size ? append_size(ring, c->size) :
 		    append_varied(ring));
+	/* The crash comes after the loop's iteration ended (mml_ring_defer()). */
+	ck_assert_int_eq(mml_ring_flush(ring), 0);
 	ring_crash(&ring);
 
 	read_header(&h);
@@ -2016,6 +2074,241 @@ START_TEST(test_boots_round)
 }
 END_TEST
 
+/* The crash cases under every way of writing. */
+START_TEST(test_write_crash)
+{
+	unsigned m = (unsigned)_i / (sizeof(crash_cases) /
+	    sizeof(crash_cases[0]));
+
+	test_wmethod = (int)wmethods[m].how;
+	test_defer = wmethods[m].defer;
+	crash_one(&crash_cases[(size_t)_i % (sizeof(crash_cases) /
+	    sizeof(crash_cases[0]))]);
+}
+END_TEST
+
+/*
+ * The same appends, syncs and reopens leave the same file, byte for byte
+ * (but the time of the last sync), whichever way the records are
+ * written: the ways differ in how bytes reach the page cache, never in
+ * which bytes.  The rings start as copies of one file, so that their
+ * ids and CRC keys are the same.
+ */
+START_TEST(test_write_same_bytes)
+{
+	char p[N_WMETHODS][420];
+	uint8_t *ref = NULL, *got;
+	size_t ref_len = 0, len, i;
+	struct walk w;
+	unsigned m, k;
+	int fd;
+
+	ring_open_ok(CAP, 1);
+	ring = mml_ring_close(ring);
+	ref = slurp(path, &ref_len);
+	for (m = 0; m < N_WMETHODS; m++) {
+		(void)snprintf(p[m], sizeof(p[m]), "%s/ring.%u", tmpdir, m);
+		fd = open(p[m], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(write(fd, ref, ref_len), (ssize_t)ref_len);
+		(void)close(fd);
+	}
+	free(ref);
+	ref = NULL;
+	for (m = 0; m < N_WMETHODS; m++) {
+		memset(sent, 0, SENT_MAX * sizeof(*sent));
+		ck_assert_int_eq(mml_ring_open(p[m], CAP, 1, CAP, &ring), 0);
+		test_wmethod = (int)wmethods[m].how;
+		test_defer = wmethods[m].defer;
+		method_apply(ring);
+		/* Laps of varied records, the layouts of the end, syncs. */
+		for (k = 0; k < 1500; k++) {
+			if (k % 300 == 299)
+				(void)append_size(ring, CAP / 4);
+			else if (k % 50 == 49)
+				(void)append_size(ring,
+				    CAP - ring->head_off - 56 > MML_REC_HDR &&
+				    CAP - ring->head_off - 56 <= CAP / 4 ?
+				    CAP - ring->head_off - 56 : 4096);
+			else
+				(void)append_varied(ring);
+			if (k % 97 == 0)
+				ring_sync(ring);
+			if (k % 13 == 0)
+				ck_assert_int_eq(mml_ring_flush(ring), 0);
+		}
+		ck_assert_int_eq(mml_ring_flush(ring), 0);
+		check_suffix(ring, &w);
+		ring = mml_ring_close(ring);
+		/* And once more after a reopen. */
+		ck_assert_int_eq(mml_ring_open(p[m], CAP, 1, CAP, &ring), 0);
+		method_apply(ring);
+		for (k = 0; k < 100; k++)
+			(void)append_varied(ring);
+		ring = mml_ring_close(ring);
+		got = slurp(p[m], &len);
+		/* The one field that is a time of day. */
+		memset(got + HOFF(durable_usec), 0, 8);
+		if (ref == NULL) {
+			ref = got;
+			ref_len = len;
+			continue;
+		}
+		ck_assert_uint_eq(len, ref_len);
+		for (i = 0; i < len && got[i] == ref[i]; i++)
+			;
+		ck_assert_msg(i == len, "%s: byte %zu differs from %s's",
+		    wmethods[m].name, i, wmethods[0].name);
+		free(got);
+	}
+	free(ref);
+}
+END_TEST
+
+/*
+ * Deferred pwrite: the records wait in memory, the header's head (all a
+ * reader goes by) stays where the file's records end, until a flush; a
+ * full stage, a sync job, a clear, a reader of this process and a
+ * change of method flush first; a crash loses what waited, and only
+ * that, and never leaves a torn record.
+ */
+START_TEST(test_write_deferred)
+{
+	struct mml_sync_job job;
+	struct mml_disk_header h;
+	struct walk w;
+	uint64_t seq, removed;
+	unsigned i;
+
+	test_wmethod = MML_RING_WRITE_PWRITE;
+	test_defer = 1;
+	ring_open_ok(CAP, 1);
+	/* (The first of a lap is written for the index slot naming it.) */
+	(void)append_lens(ring, 5, 3, 100, 0);
+	ck_assert_int_eq(mml_ring_flush(ring), 0);
+	for (i = 0; i < 10; i++)
+		(void)append_lens(ring, 5, 3, 100, 0);
+	ck_assert_uint_eq(ring->next_seq, 12);
+	read_header(&h);
+	ck_assert_uint_eq(h.head_seq, 2);
+	walk_file(path, &w);
+	ck_assert_uint_eq(w.n, 1);
+	ck_assert_int_eq(mml_ring_flush(ring), 0);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.n, 11);
+	ck_assert_uint_eq(ring->stage_len, 0);
+
+	/* A full stage goes to the file by itself, whole records only. */
+	seq = ring->next_seq;
+	while (ring->flushes < 3)
+		(void)append_lens(ring, 5, 3, 1000, 0);
+	read_header(&h);
+	ck_assert_uint_gt(h.head_seq, seq);
+	ck_assert_uint_lt(h.head_seq, ring->next_seq);
+	walk_file(path, &w);
+	ck_assert_uint_eq(w.last, h.head_seq - 1);
+
+	/* A sync job covers what it flushed, all of it. */
+	(void)append_varied(ring);
+	mml_ring_sync_prepare(ring, &job);
+	ck_assert_uint_eq(job.durable_seq, ring->next_seq - 1);
+	ck_assert_uint_eq(job.durable_off, ring->head_off);
+	ck_assert_uint_eq(ring->hdr->head_seq, ring->next_seq);
+	mml_ring_sync_run(ring, &job);
+	ck_assert_int_eq(job.result, 0);
+	mml_ring_sync_done(ring, &job);
+
+	/* A reader in this process (mml_ring_header()) sees every entry. */
+	(void)append_varied(ring);
+	ck_assert_uint_eq(mml_ring_header(ring)->head_seq, ring->next_seq);
+	/* So does STATS. */
+	(void)append_varied(ring);
+	{
+		struct mml_ring_state st;
+
+		mml_ring_get_state(ring, &st);
+		ck_assert_uint_eq(ring->hdr->head_seq, st.next_seq);
+	}
+	/* A clear empties what the header shows: the staged entries too. */
+	(void)append_varied(ring);
+	ck_assert_int_eq(mml_ring_clear(ring, &removed), 0);
+	read_header(&h);
+	ck_assert_uint_eq(h.tail_seq, h.head_seq);
+	ck_assert_uint_eq(h.head_seq, ring->next_seq);
+	/* Leaving pwrite flushes. */
+	(void)append_varied(ring);
+	ck_assert_int_eq(mml_ring_set_write(ring, MML_RING_WRITE_MAP), 0);
+	ck_assert_uint_eq(ring->hdr->head_seq, ring->next_seq);
+	ck_assert_int_eq(mml_ring_set_write(ring, MML_RING_WRITE_PWRITE), 0);
+
+	/* A crash: what was flushed survives, what waited does not. */
+	for (i = 0; i < 30; i++)
+		(void)append_varied(ring);
+	ck_assert_int_eq(mml_ring_flush(ring), 0);
+	seq = ring->next_seq;
+	for (i = 0; i < 5; i++)
+		(void)append_varied(ring);
+	ck_assert_uint_gt(ring->stage_len, 0);
+	ring_crash(&ring);
+	test_defer = 0;
+	ring_open_ok(CAP, 1);
+	ck_assert_uint_eq(ring->next_seq, seq);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.last, seq - 1);
+}
+END_TEST
+
+/*
+ * The file cut short under the writer, the head's next record reaching
+ * into the lost part: every way of writing notices (a SIGBUS, counted)
+ * and gives the file its size back.  Through the map the entry is
+ * dropped (the store faulted); pwrite() would have grown the file
+ * again, so the lost part is probed through the map first, and then the
+ * entry is written whole.  Nothing live was lost: the ring is whole.
+ */
+START_TEST(test_write_truncated)
+{
+	struct stat st;
+	struct walk w;
+	uint64_t seq, got = 0, pg = 4096;
+	int e;
+
+	test_wmethod = (int)wmethods[_i].how;
+	test_defer = wmethods[_i].defer;
+	ring_open_ok(CAP, 1);
+	while (ring->head_off < 3 * pg + 100)
+		(void)append_lens(ring, 0, 0, 300, 0);
+	ck_assert_int_eq(mml_ring_flush(ring), 0);
+	ring_sync(ring);
+	ck_assert_int_eq(truncate(path, (off_t)(MML_DISK_HEADER_SIZE +
+	    ((ring->head_off + pg - 1) & ~(pg - 1)))), 0);
+	seq = ring->next_seq;
+	e = append_try(ring, 0, 0, 5000, 0, &got);
+	if (test_defer && e == 0)
+		e = mml_ring_flush(ring);
+	ck_assert_uint_ge(ring->bus_errors, 1);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq((uint64_t)st.st_size, ring->map_len);
+	if (wmethods[_i].how == MML_RING_WRITE_PWRITE) {
+		ck_assert_int_eq(e, 0);
+		ck_assert_uint_eq(got, seq);
+	} else {
+		ck_assert_int_eq(e, -EIO);
+		ck_assert_uint_eq(ring->next_seq, seq);
+	}
+	/* Whatever was said, the ring goes on whole. */
+	seq = ring->next_seq;
+	(void)append_lens(ring, 0, 0, 300, 0);
+	ck_assert_int_eq(mml_ring_flush(ring), 0);
+	ring_sync(ring);
+	walk_file(path, &w);
+	ck_assert_uint_eq(w.gap, 0);
+	ck_assert_uint_eq(w.first, 1);
+	ck_assert_uint_eq(w.last, seq);
+	ck_assert_uint_eq(w.head_seq, ring->next_seq);
+}
+END_TEST
+
 Suite *
 ring_suite(void)
 {
@@ -2112,6 +2405,16 @@ ring_suite(void)
 	tcase_add_test(tc, test_meta_crash_loop);
 	tcase_add_test(tc, test_boots);
 	tcase_add_test(tc, test_boots_round);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("write");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_write_crash, 0, (int)(N_WMETHODS *
+	    (sizeof(crash_cases) / sizeof(crash_cases[0]))));
+	tcase_add_test(tc, test_write_same_bytes);
+	tcase_add_test(tc, test_write_deferred);
+	tcase_add_loop_test(tc, test_write_truncated, 0, (int)N_WMETHODS);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("index");

@@ -40,7 +40,8 @@
 #define PART_PEERS	0x080U
 #define PART_FORWARD	0x100U
 #define PART_SYSLOG	0x200U
-#define PART_DEFAULT	0x37fU	/* peers only when asked */
+#define PART_WRITE	0x400U
+#define PART_DEFAULT	0x77fU	/* peers only when asked */
 
 /* How much work each part does: smoke, quick (default) or full. */
 struct bench_cfg {
@@ -61,6 +62,12 @@ struct bench_cfg {
 	int n_clients;
 	int durable_clients[3];
 	int n_durable;
+	size_t write_sizes[8];		/* write A/B entry sizes */
+	int n_write_sizes;
+	int write_clients[2];
+	int n_write_clients;
+	int write_reps;			/* runs per A/B cell; the median counts */
+	char write_methods[64];		/* --ring-write values, comma-separated */
 	unsigned async_window;	/* mmlog_set_window() of durable_async */
 	int lat_samples;		/* calls the latency probe times */
 	double lat_period_s;		/* its pacing */
@@ -152,8 +159,13 @@ int daemon_stop(const struct bench_cfg *cfg, pid_t pid, int sig,
 /* Prints the end of the daemon's stderr log (after a failure). */
 void daemon_log_tail(const struct bench_cfg *cfg);
 
-/* utime + stime of a process (all its threads), in seconds. */
+/*
+ * The CPU time of a process (all its threads), in seconds: the
+ * scheduler's nanoseconds where /proc has them, else utime + stime.
+ */
 int proc_cpu(pid_t pid, double *ret_s);
+/* Minor page faults of a process so far (all its threads). */
+int proc_faults(pid_t pid, uint64_t *ret);
 /*
  * Sum of Rss over the mappings of pid that are not the file (dev, ino);
  * ino 0 counts everything.  Bytes.
@@ -185,6 +197,7 @@ int wait_child(pid_t pid, double timeout_s);
 /* load.c: client processes driving a sink. */
 enum worker_kind {
 	W_MMLOG,	/* mmlog_write(): one entry per packet */
+	W_LIBBATCH,	/* mmlog_write() on a MMLOG_BATCH handle */
 	W_BATCH,	/* ENTRIES frames of many entries, own connection */
 	W_DURABLE,	/* mmlog_write_durable() per entry */
 	W_DURABLE_ASYNC,	/* mmlog_write_async(), window entries out */
@@ -217,6 +230,7 @@ struct load {
 	double elapsed_s;		/* go to everything consumed */
 	double done_s;			/* go to every client finished */
 	double cpu_s;			/* cpu_pid's CPU over elapsed_s */
+	uint64_t faults;		/* cpu_pid's minor faults meanwhile */
 	double lat[4];			/* p50 p99 p99.9 max, seconds */
 	uint64_t lat_n;
 	int ok;
@@ -265,6 +279,10 @@ void part_recovery(struct bench_cfg *cfg, struct ring_view *rv,
 void part_peers(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon);
 void part_forward(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon);
 void part_syslog(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon);
+/* write.c: the A/B of the daemon's ways of writing its ring. */
+void part_write(struct bench_cfg *cfg);
+/* One line per method of the A/B: its ratios in short. */
+void write_summary(const struct bench_cfg *cfg, FILE *out);
 
 /* peers.c: rsyslogd, for peers.c and forward.c. */
 /* Lines in a file that another process appends to. */

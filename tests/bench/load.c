@@ -259,6 +259,7 @@ send_one(const struct load *l, struct mmlog_client *c, int fd,
 
 	switch (l->kind) {
 	case W_MMLOG:
+	case W_LIBBATCH:
 		return mmlog_write(c, MMLOG_INFO, NULL, p->msg, p->msg_len);
 	case W_DURABLE:
 		return mmlog_write_durable(c, MMLOG_INFO, NULL, p->msg,
@@ -369,6 +370,9 @@ worker(const struct load *l, struct shared *sh, int i, int probe,
 	case W_MMLOG:
 	case W_DURABLE:
 		r = mmlog_open(l->path, BENCH_TAG, 0, &c);
+		break;
+	case W_LIBBATCH:
+		r = mmlog_open(l->path, BENCH_TAG, MMLOG_BATCH, &c);
 		break;
 	case W_DURABLE_ASYNC:
 		r = mmlog_open(l->path, BENCH_TAG, 0, &c);
@@ -566,7 +570,7 @@ load_run(struct load *l)
 	int sv[BENCH_CLIENTS_MAX + 1][2], rfds[BENCH_CLIENTS_MAX + 1];
 	int ready[2] = { -1, -1 }, go[2] = { -1, -1 };
 	int nw = l->clients + (l->probe ? 1 : 0), started = 0, i, j, st;
-	uint64_t base = 0, sum;
+	uint64_t base = 0, sum, flt0 = 0, flt1 = 0;
 	double t0, t1, end, cpu0 = 0, cpu1 = 0, nap;
 	pid_t cpu_pid = l->cpu_pid;
 	char byte;
@@ -579,6 +583,7 @@ load_run(struct load *l)
 	l->why[0] = '\0';
 	l->sent = l->got = 0;
 	l->elapsed_s = l->done_s = l->cpu_s = NAN;
+	l->faults = 0;
 	l->lat_n = 0;
 	for (i = 0; i < 4; i++)
 		l->lat[i] = NAN;
@@ -705,8 +710,10 @@ load_run(struct load *l)
 		goto reap;
 	}
 	base = consumed(carg);
-	if (cpu_pid > 0)
+	if (cpu_pid > 0) {
 		(void)proc_cpu(cpu_pid, &cpu0);
+		(void)proc_faults(cpu_pid, &flt0);
+	}
 	t0 = bench_now();
 	(void)close(go[1]);
 	go[1] = -1;
@@ -775,6 +782,8 @@ load_run(struct load *l)
 	l->elapsed_s = t1 - t0;
 	if (cpu_pid > 0 && proc_cpu(cpu_pid, &cpu1) == 0)
 		l->cpu_s = cpu1 - cpu0;
+	if (cpu_pid > 0 && proc_faults(cpu_pid, &flt1) == 0)
+		l->faults = flt1 - flt0;
 reap:
 	__atomic_store_n(&sh->rx_quit, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < nw; i++) {

@@ -22,7 +22,7 @@
 
 #include "bench.h"
 
-#define FIGURES_MAX	256
+#define FIGURES_MAX	512
 
 static struct figure figures[FIGURES_MAX];
 static int n_figures;
