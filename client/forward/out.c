@@ -62,6 +62,8 @@
 #define RELP_WRITE_CHUNK (64 * 1024)	/* RELP: write out at this much */
 #define RELP_READ_MIN	(16 * 1024)	/* room for one read */
 #define RELP_CLOSE_MS	2000		/* waiting for "close" answered */
+#define RELP_PACE_MIN	64		/* answers awaited to pace the waits */
+#define RELP_PACE_MS	1		/* ... and how long each sleeps */
 #define HTTP_PUSH_EVERY	64		/* entries between two pushes */
 
 struct mml_fwd_out {
@@ -610,6 +612,7 @@ relp_wait(struct mml_fwd_out *o, uint64_t max_unacked, int closing)
 	uint64_t limit = (uint64_t)o->d->timeout_s * 1000;
 	uint64_t end = now_ms() + (closing ? RELP_CLOSE_MS : limit), now;
 	struct pollfd pfd;
+	uint64_t ms;
 	int w, n;
 
 	for (;;) {
@@ -645,18 +648,31 @@ relp_wait(struct mml_fwd_out *o, uint64_t max_unacked, int closing)
 		 * librelp's server (Nagle on, TCP_CORK around each answer)
 		 * holds its next answers until the last segment is
 		 * acknowledged: a delayed ACK (40 ms) would stall it.  So
-		 * acknowledge before sleeping (the setting does not last),
-		 * and wake for every segment of answers: reading is what
-		 * makes the kernel acknowledge the next one at once.
-		 * (SO_RCVLOWAT, to wake once for many answers, stalls the
-		 * server the same way.)
+		 * acknowledge before sleeping (the setting does not last).
 		 */
 		(void)setsockopt(o->fd, IPPROTO_TCP, TCP_QUICKACK, &(int){ 1 },
 		    sizeof(int));
 		pfd.fd = o->fd;
-		pfd.events = POLLIN | (o->wbuf.len > 0 ? POLLOUT : 0);
+		pfd.events = o->wbuf.len > 0 ? POLLOUT : 0;
+		/*
+		 * With many answers to come, sleep RELP_PACE_MS and take
+		 * them all at once: the server goes on with the frames it
+		 * has and gathers its answers meanwhile, to send them in one
+		 * segment at our next ACK.  Woken by every segment instead,
+		 * each of a few answers, both sides spent most of their time
+		 * switching to the other and in TCP (measured: 8 answers a
+		 * wake-up, 4.3 us of the forwarder's system time and about 3
+		 * us of rsyslogd's an entry).  A wake-up for each segment is
+		 * kept for the last few, where the wait is the latency.
+		 */
+		if (closing || o->sent - o->confirmed < max_unacked +
+		    RELP_PACE_MIN) {
+			pfd.events |= POLLIN;
+			ms = 1000;
+		} else
+			ms = RELP_PACE_MS;
 		/* A second signal must not wait a whole timeout. */
-		(void)poll(&pfd, 1, end - now > 1000 ? 1000 : (int)(end - now));
+		(void)poll(&pfd, 1, end - now > ms ? (int)ms : (int)(end - now));
 	}
 }
 
