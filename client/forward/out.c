@@ -1160,9 +1160,10 @@ http_flush(struct mml_fwd_out *o)
 int
 mml_fwd_out_send(struct mml_fwd_out *o, const uint8_t *msg, size_t len)
 {
-	char pre[32];
+	char pre[24];
 	uint64_t w = (uint64_t)o->d->window;
-	int n, r;
+	size_t n;
+	int r;
 
 	if (!o->connected) {
 		set_err(o, "not connected");
@@ -1174,16 +1175,17 @@ mml_fwd_out_send(struct mml_fwd_out *o, const uint8_t *msg, size_t len)
 		return http_send(o, msg, len);
 	case MML_FWD_TCP:
 		/* RFC 6587 3.4.1: MSG-LEN SP SYSLOG-MSG. */
-		n = snprintf(pre, sizeof(pre), "%zu ", len);
-		if (mml_fwd_buf_reserve(&o->wbuf, (size_t)n + len) < 0) {
+		n = mml_fwd_put_dec(pre, len);
+		pre[n++] = ' ';
+		if (mml_fwd_buf_reserve(&o->wbuf, n + len) < 0) {
 			set_err(o, "%s", strerror(ENOMEM));
 			o->fail = MML_FWD_FAIL_OTHER;
 			mml_fwd_out_abort(o);
 			return -ENOMEM;
 		}
-		memcpy(o->wbuf.p + o->wbuf.len, pre, (size_t)n);
+		memcpy(o->wbuf.p + o->wbuf.len, pre, n);
 		memcpy(o->wbuf.p + o->wbuf.len + n, msg, len);
-		o->wbuf.len += (size_t)n + len;
+		o->wbuf.len += n + len;
 		o->wbuf_msgs++;
 		o->sent++;
 		if (o->wbuf.len >= TCP_BUF_FLUSH) {
