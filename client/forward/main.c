@@ -171,6 +171,7 @@ static int	 send_msg(struct fwd *, const uint8_t *, size_t, int,
 static int	 export_init(struct fwd *);
 static int	 format_entry(struct fwd *, const struct mml_rec *, int,
 		    const uint8_t **, size_t *);
+static size_t	 export_trim(char *, size_t);
 static int	 format_notice(struct fwd *, uint64_t, uint64_t,
 		    enum mml_fwd_loss, const uint8_t **, size_t *);
 static void	 send_notice(struct fwd *, uint64_t, uint64_t,
@@ -883,6 +884,8 @@ static int
 format_entry(struct fwd *f, const struct mml_rec *rec, int named,
     const uint8_t **ret_p, size_t *ret_len)
 {
+	size_t off;
+
 	if (!f->export) {
 		if (mml_fwd_msg_format(&f->msg, &f->ctx, rec) < 0)
 			return -ENOMEM;
@@ -905,9 +908,58 @@ format_entry(struct fwd *f, const struct mml_rec *rec, int named,
 		if (fflush(f->exp_f) != 0 || ferror(f->exp_f))
 			return -ENOMEM;
 	}
-	*ret_p = (const uint8_t *)f->exp_buf;
-	*ret_len = f->exp_len;
+	off = export_trim(f->exp_buf, f->exp_len);
+	*ret_p = (const uint8_t *)f->exp_buf + off;
+	*ret_len = f->exp_len - off;
 	return 0;
+}
+
+/*
+ * Leaves out of an entry in the Journal Export Format, p[0, len), the
+ * "__" lines journal-remote does not know, and returns where the entry
+ * now starts.  It reads __REALTIME_TIMESTAMP and __MONOTONIC_TIMESTAMP,
+ * ignores __CURSOR (kept: it names the entry to whoever reads the
+ * bodies), and logs a notice for any other: __SEQNUM, which the export
+ * writes as journalctl's does, cost it a log line for every entry
+ * (measured: a writev an entry, 10 against 7 us of its CPU an entry),
+ * and its host's journal as many lines.  These lines come first, and
+ * are text; those kept move down over those left out.
+ */
+static size_t
+export_trim(char *p, size_t len)
+{
+	static const char *const known[] = { "__CURSOR=",
+	    "__REALTIME_TIMESTAMP=", "__MONOTONIC_TIMESTAMP=" };
+	struct {
+		size_t	 off;
+		size_t	 len;
+	} keep[3];
+	const char *nl;
+	size_t i = 0, n, k = 0, j, dst;
+
+	while (len - i > 2 && p[i] == '_' && p[i + 1] == '_') {
+		nl = memchr(p + i, '\n', len - i);
+		if (nl == NULL)
+			break;
+		n = (size_t)(nl - (p + i)) + 1;
+		for (j = 0; j < 3 && k < 3; j++) {
+			if (n > strlen(known[j]) && memcmp(p + i, known[j],
+			    strlen(known[j])) == 0) {
+				keep[k].off = i;
+				keep[k++].len = n;
+				break;
+			}
+		}
+		i += n;
+	}
+	/* Each line moves towards the end: the last one first. */
+	dst = i;
+	while (k > 0) {
+		k--;
+		dst -= keep[k].len;
+		memmove(p + dst, p + keep[k].off, keep[k].len);
+	}
+	return dst;
 }
 
 /* The notice of n entries from first not forwarded, as format_entry(). */
