@@ -64,6 +64,7 @@
 #define RELP_CLOSE_MS	2000		/* waiting for "close" answered */
 #define RELP_PACE_MIN	64		/* answers awaited to pace the waits */
 #define RELP_PACE_MS	1		/* ... and how long each sleeps */
+#define RELP_PACE_IDLE_MS 100		/* no answer for this long: unpaced */
 #define HTTP_PUSH_EVERY	64		/* entries between two pushes */
 
 struct mml_fwd_out {
@@ -655,18 +656,22 @@ relp_wait(struct mml_fwd_out *o, uint64_t max_unacked, int closing)
 		pfd.fd = o->fd;
 		pfd.events = o->wbuf.len > 0 ? POLLOUT : 0;
 		/*
-		 * With many answers to come, sleep RELP_PACE_MS and take
-		 * them all at once: the server goes on with the frames it
-		 * has and gathers its answers meanwhile, to send them in one
-		 * segment at our next ACK.  Woken by every segment instead,
-		 * each of a few answers, both sides spent most of their time
-		 * switching to the other and in TCP (measured: 8 answers a
-		 * wake-up, 4.3 us of the forwarder's system time and about 3
-		 * us of rsyslogd's an entry).  A wake-up for each segment is
-		 * kept for the last few, where the wait is the latency.
+		 * With many answers to come, and the collector answering,
+		 * sleep RELP_PACE_MS and take them all at once: the server
+		 * goes on with the frames it has and gathers its answers
+		 * meanwhile, to send them in one segment at our next ACK.
+		 * Woken by every segment instead, each of a few answers,
+		 * both sides spent most of their time switching to the
+		 * other and in TCP (measured: 11 answers a wake-up; the
+		 * forwarder's CPU 5.5 us an entry against 0.9 paced,
+		 * rsyslogd's 12.3 against 10.5).  A wake-up for each
+		 * segment is kept for the last few answers, where the wait
+		 * is the latency, and once none came for RELP_PACE_IDLE_MS
+		 * (a collector that stopped answering is not polled every
+		 * RELP_PACE_MS; one starved of CPU for a moment still is).
 		 */
-		if (closing || o->sent - o->confirmed < max_unacked +
-		    RELP_PACE_MIN) {
+		if (closing || limit - (end - now) >= RELP_PACE_IDLE_MS ||
+		    o->sent - o->confirmed < max_unacked + RELP_PACE_MIN) {
 			pfd.events |= POLLIN;
 			ms = 1000;
 		} else
