@@ -15,9 +15,14 @@
  * session's frames one after another): each "200" confirms exactly one
  * more message, anything else is a refusal of exactly that message,
  * and the session ends.  Frames are written in batches of up to
- * RELP_WRITE_CHUNK bytes and the answers read as they come, so a
- * message costs a fraction of a system call; at most `window` frames
- * are unanswered.  librelp's client, which this replaces, wrote every
+ * RELP_WRITE_CHUNK bytes and the answers taken in paced wake-ups
+ * (relp_pace_ms()), so a message costs a fraction of a system call
+ * (0.05) and of a wake-up (0.005); at most `window` frames are
+ * unanswered.  What is left is the server's: librelp answers every
+ * frame on its own, with TCP_CORK set, a send() and TCP_CORK cleared,
+ * three system calls (rsyslogd's CPU per entry: 10-12 us over RELP
+ * against 3.5-4.5 over plain TCP, on this project's 2-core VM).
+ * librelp's client, which this replaces, wrote every
  * frame with a send() and tried a recv() before each (two system calls
  * and about 4,900 instructions a frame), told its caller nothing of
  * individual answers (confirmations lagged a whole window behind, and a
