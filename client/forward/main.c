@@ -738,8 +738,7 @@ note_refusal(struct fwd *f)
 	if (f->pend_n == 0 || (why != MML_FWD_FAIL_REFUSED &&
 	    why != MML_FWD_FAIL_DROPPED))
 		return;
-	last = &f->pend[(f->pend_head + f->pend_n - 1) & (f->pend_cap -
-	    1)];
+	last = &f->pend[(f->pend_head + f->pend_n - 1) & (f->pend_cap - 1)];
 	if (last->seq > f->careful_until) {
 		f->careful_until = last->seq;
 		if (f->pend_n > 1)
@@ -783,8 +782,7 @@ session_failed(struct fwd *f, const char *what)
 	    f->backoff_ms * 2;
 	if (f->backoff_ms > f->o->max_backoff_ms)
 		f->backoff_ms = f->o->max_backoff_ms;
-	f->next_try_ms = now_ms() +
-	    f->backoff_ms;
+	f->next_try_ms = now_ms() + f->backoff_ms;
 	if (resend > 0)
 		logmsg(f->failing ? LOG_NOTICE : LOG_WARNING, "%s %s: %s; %"
 		    PRIu64 " unconfirmed message%s will be sent again from "
