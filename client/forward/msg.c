@@ -25,7 +25,6 @@
 
 static int	 name_ok(const char *, size_t);
 static size_t	 put_printusascii(uint8_t *, const uint8_t *, size_t, size_t);
-static size_t	 put_u64(uint8_t *, uint64_t);
 static size_t	 put_time(uint8_t *, struct mml_fwd_msg_ctx *, uint64_t);
 
 int
@@ -128,22 +127,6 @@ put_printusascii(uint8_t *out, const uint8_t *p, size_t len, size_t max)
 	return len;
 }
 
-/* A number in decimal; at most 20 bytes. */
-static size_t
-put_u64(uint8_t *out, uint64_t v)
-{
-	uint8_t tmp[20];
-	size_t n = 0, i;
-
-	do {
-		tmp[n++] = (uint8_t)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	return n;
-}
-
 /*
  * RFC 3339 in UTC with microseconds: 27 bytes.  The part up to the
  * second is kept in c, as consecutive entries mostly share it.
@@ -227,7 +210,7 @@ mml_fwd_msg_ctx_init(struct mml_fwd_msg_ctx *c, const char *host,
 } while (0)
 #define PUT_LIT(b, s)	PUT_MEM(b, s, sizeof(s) - 1)
 #define PUT_STR(b, s)	PUT_MEM(b, s, strlen(s))
-#define PUT_U64(b, v)	((b)->len += put_u64((b)->p + (b)->len, (v)))
+#define PUT_U64(b, v)	((b)->len += mml_fwd_put_dec((b)->p + (b)->len, (v)))
 
 /*
  * Formatting runs once per entry at the collector's rate, so it writes

@@ -20,21 +20,18 @@
 
 #include "fwd.h"
 
-static size_t	 put_dec(char *, uint64_t);
-
-/* A number in decimal, at most 20 digits; returns the digits written. */
-static size_t
-put_dec(char *out, uint64_t v)
+size_t
+mml_fwd_put_dec(void *out, uint64_t v)
 {
-	char tmp[20];
+	uint8_t tmp[20], *o = out;
 	size_t n = 0, i;
 
 	do {
-		tmp[n++] = (char)('0' + v % 10);
+		tmp[n++] = (uint8_t)('0' + v % 10);
 		v /= 10;
 	} while (v > 0);
 	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
+		o[i] = tmp[n - 1 - i];
 	return n;
 }
 
@@ -49,12 +46,12 @@ mml_fwd_relp_hdr(char *out, uint32_t txnr, const char *cmd, size_t len)
 {
 	size_t n, c = strlen(cmd);
 
-	n = put_dec(out, txnr);
+	n = mml_fwd_put_dec(out, txnr);
 	out[n++] = ' ';
 	memcpy(out + n, cmd, c);
 	n += c;
 	out[n++] = ' ';
-	n += put_dec(out + n, len);
+	n += mml_fwd_put_dec(out + n, len);
 	if (len > 0)
 		out[n++] = ' ';
 	return n;

@@ -5,7 +5,8 @@
 # `mmlogctl show -o json` shows it (a message with a newline, one that
 # is not UTF-8, a long one, structured fields), read back by journalctl;
 # the cursor moves to the last entry only once journal-remote answered.
-# --seq-fields adds _MMLOG_SEQ and _MMLOG_RING.  Over https (journal-
+# --seq-fields adds _MMLOG_SEQ and _MMLOG_RING; journal-remote logs no
+# line it does not know.  Over https (journal-
 # remote's --listen-https, checking our certificate against its --trust
 # where it can), a forwarder trusting another CA sends nothing and
 # leaves its cursor alone; with the right CA everything arrives.
@@ -46,6 +47,10 @@ wait_exit "$FWD_PID" "$(tmo 20)" || fail "mmlog-forward ignored SIGTERM"
 untrack "$FWD_PID"
 assert_eq "exit on SIGTERM" 0 "$EXIT_CODE"
 assert_eq "confirmed" "$last" "$(stat_get confirmed)"
+# journal-remote knew every line it was sent: one it does not know
+# ("__SEQNUM") it logs, once an entry.
+grep -q "Unknown dunder" "$LOGS/journal-remote.$JR_N.err" &&
+    fail "journal-remote did not know a line: $(grep -m 1 "Unknown dunder" "$LOGS/journal-remote.$JR_N.err")"
 assert_eq "lost" 0 "$(stat_get lost)"
 assert_eq "failures" 0 "$(stat_get failures)"
 
