@@ -6,14 +6,28 @@
  * that are not journald's or that would repeat a derived field skipped;
  * and each match form (same field: OR; other fields: AND; "+": OR of
  * groups; clauses ANDed; -u's unit matches with globs; -k).
+ *
+ * Then rings the daemon's own writer made (daemon/ring.c's
+ * mml_ring_append_meta(), with the boot id of the test hook), read back
+ * as mmlogctl reads them: each entry's trusted metadata from the slot it
+ * names or inline, the same either way, exactly once; an entry whose
+ * slot no longer holds its fields shown without them, and said so;
+ * _BOOT_ID from the boot table, else from the metadata; the boots a
+ * reader lists and -b selects.
  */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "meta.h"
+#include "ring.h"
 #include "ringread.h"
+#include "tables.h"
 #include "wire.h"
 
 /* A record of our own making: header and strings in memory. */
@@ -316,6 +330,535 @@ START_TEST(match_unit)
 }
 END_TEST
 
+/*
+ * Rings of the daemon's writer.  A sender K's metadata is _TRANSPORT,
+ * _SYSTEMD_UNIT=uK.service, _EXE=/bin/pK and _BOOT_ID (what the daemon
+ * stores in a slot: meta.c), the boot id of the test hook's boot.
+ */
+#define CAP		((uint64_t)MML_DISK_CAP_MIN)
+#define BOOT_A		"0123456789abcdef0123456789abcdef"
+#define BOOT_B		"fedcba9876543210fedcba9876543210"
+
+static char dir[64], path[128];
+static struct mml_ring *wr;
+
+static void
+rd_setup(void)
+{
+	(void)strcpy(dir, "/tmp/check_fields.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	(void)snprintf(path, sizeof(path), "%s/ring", dir);
+	wr = NULL;
+	(void)unsetenv("MMLOGD_TEST_BOOT_ID");
+}
+
+static void
+rd_teardown(void)
+{
+	wr = mml_ring_close(wr);
+	(void)unlink(path);
+	(void)rmdir(dir);
+	(void)unsetenv("MMLOGD_TEST_BOOT_ID");
+}
+
+/* Opens the writer's ring in the boot given (the test hook). */
+static void
+wr_open(const char *boot)
+{
+	ck_assert_int_eq(setenv("MMLOGD_TEST_BOOT_ID", boot, 1), 0);
+	ck_assert_int_eq(mml_ring_open(path, CAP, 1, CAP / 4, &wr), 0);
+}
+
+static void
+wr_close(void)
+{
+	wr = mml_ring_close(wr);
+}
+
+static void
+meta_of(struct mml_meta *m, unsigned k, const char *transport,
+    const char *boot)
+{
+	char v[64];
+	size_t len = 0;
+	int n;
+
+#define PUT(key, val, vl) ck_assert_int_eq(mml_fields_put(m->block,	\
+    sizeof(m->block), &len, key, strlen(key), val, vl), 0)
+	PUT("_TRANSPORT", transport, strlen(transport));
+	PUT("_BOOT_ID", boot, strlen(boot));
+	n = snprintf(v, sizeof(v), "u%u.service", k);
+	PUT("_SYSTEMD_UNIT", v, (size_t)n);
+	n = snprintf(v, sizeof(v), "/bin/p%u", k);
+	PUT("_EXE", v, (size_t)n);
+#undef PUT
+	m->len = (uint32_t)len;
+	m->hash = mml_crc32c(0, m->block, len);
+}
+
+/*
+ * Appends "mN" (N its seq) from sender k, with the fields block
+ * fields[0, flen) of its own; returns the seq.
+ */
+static uint64_t
+wr_append(unsigned k, const char *transport, const char *boot,
+    const void *fields, size_t flen)
+{
+	struct mml_rec_hdr h;
+	struct mml_meta m;
+	char msg[32];
+	uint64_t seq;
+	int n;
+
+	meta_of(&m, k, transport, boot);
+	memset(&h, 0, sizeof(h));
+	h.priority = 6;
+	n = snprintf(msg, sizeof(msg), "m%u", k);
+	h.msg_len = (uint32_t)n;
+	h.fields_len = (uint32_t)flen;
+	h.realtime_usec = 1700000000000000ULL + k;
+	h.monotonic_usec = 7000000ULL + k;
+	h.pid = 10 + k;
+	ck_assert_int_eq(mml_ring_append_meta(wr, &h, NULL, NULL, msg, fields,
+	    &m, &seq), 0);
+	return seq;
+}
+
+/* The reader's ring, and its entries one by one. */
+static struct mml_rd_ring *
+rd_open(void)
+{
+	struct mml_rd_ring *r = NULL;
+	enum mml_disk_reason why;
+
+	ck_assert_int_eq(mml_rd_ring_open(path, &r, &why), 0);
+	return r;
+}
+
+/* The entry numbered seq, copied, into it's buffer. */
+static void
+rd_entry(struct mml_rd_iter *it, struct mml_rd_ring *r, uint64_t seq,
+    struct mml_rec *rec)
+{
+	int step;
+
+	mml_rd_iter_init(it, r, MML_RD_COPY);
+	mml_rd_iter_tail(it);
+	while ((step = mml_rd_iter_next(it, rec)) != MML_RD_END) {
+		ck_assert_int_ge(step, 0);
+		if (step == MML_RD_ENTRY && rec->hdr.seq == seq)
+			return;
+	}
+	ck_abort_msg("no entry %llu", (unsigned long long)seq);
+}
+
+/* How often "KEY=" starts a line of s. */
+static int
+count_key(const char *s, const char *key)
+{
+	size_t kl = strlen(key);
+	int n = 0;
+
+	for (; s != NULL && *s != '\0'; s = strchr(s, '\n'), s += s != NULL) {
+		if (strncmp(s, key, kl) == 0 && s[kl] == '=')
+			n++;
+		if (strchr(s, '\n') == NULL)
+			break;
+	}
+	return n;
+}
+
+/*
+ * A slot for each sender, shared by its entries; the fields the entry
+ * carries, then the slot's, _BOOT_ID from the boot table first and a
+ * _TRANSPORT the entry already has not twice.
+ */
+START_TEST(rd_meta_slot)
+{
+	struct mml_rd_ring *r;
+	struct mml_rd_iter it;
+	struct mml_rec rec;
+	uint8_t fb[128];
+	size_t flen = 0;
+	uint32_t ref1;
+	uint64_t s1, s2, s3;
+
+	ck_assert_int_eq(mml_fields_put(fb, sizeof(fb), &flen, "KEY", 3, "v",
+	    1), 0);
+	ck_assert_int_eq(mml_fields_put(fb, sizeof(fb), &flen, "_TRANSPORT",
+	    10, "syslog", 6), 0);
+	wr_open(BOOT_A);
+	s1 = wr_append(1, "syslog", BOOT_A, NULL, 0);
+	s2 = wr_append(2, "syslog", BOOT_A, fb, flen);
+	s3 = wr_append(1, "syslog", BOOT_A, NULL, 0);
+	wr_close();
+
+	r = rd_open();
+	rd_entry(&it, r, s1, &rec);
+	ck_assert(rec.hdr.flags & MML_REC_F_META);
+	ref1 = rec.hdr.meta;
+	ck_assert_str_eq(all_fields(r, &rec, 0),
+	    "_BOOT_ID=" BOOT_A "\nPRIORITY=6\nMESSAGE=m1\n_PID=11\n_UID=0\n"
+	    "_GID=0\n_TRANSPORT=syslog\n_SYSTEMD_UNIT=u1.service\n"
+	    "_EXE=/bin/p1\n");
+	mml_rd_iter_done(&it);
+	rd_entry(&it, r, s2, &rec);
+	ck_assert_uint_ne(rec.hdr.meta, ref1);
+	ck_assert(strstr(all_fields(r, &rec, 0), "\n_GID=0\nKEY=v\n"
+	    "_TRANSPORT=syslog\n_SYSTEMD_UNIT=u2.service\n_EXE=/bin/p2\n")
+	    != NULL);
+	ck_assert_int_eq(count_key(all_fields(r, &rec, 0), "_TRANSPORT"), 1);
+	ck_assert_int_eq(count_key(all_fields(r, &rec, 0), "_BOOT_ID"), 1);
+	mml_rd_iter_done(&it);
+	rd_entry(&it, r, s3, &rec);
+	ck_assert_uint_eq(rec.hdr.meta, ref1);
+	ck_assert(strstr(all_fields(r, &rec, 0), "_SYSTEMD_UNIT=u1.service\n")
+	    != NULL);
+	ck_assert_uint_eq(r->meta_unavailable, 0);
+	mml_rd_iter_done(&it);
+	(void)mml_rd_ring_free(r);
+}
+END_TEST
+
+/* The matches see the slot's fields: FIELD=VALUE and -u. */
+START_TEST(rd_meta_match)
+{
+	struct mml_rd_ring *r;
+	struct mml_rd_iter it;
+	struct mml_rd_match *m;
+	struct mml_rec rec;
+	uint64_t s1, s2;
+
+	wr_open(BOOT_A);
+	s1 = wr_append(1, "journal", BOOT_A, NULL, 0);
+	s2 = wr_append(2, "stdout", BOOT_A, NULL, 0);
+	wr_close();
+	r = rd_open();
+	m = mml_rd_match_new();
+	ck_assert_int_eq(mml_rd_match_add_unit(m, "u1.service"), 0);
+	ck_assert_int_eq(mml_rd_match_and(m), 0);
+	rd_entry(&it, r, s1, &rec);
+	ck_assert_int_eq(mml_rd_match_test(m, r, &rec), 1);
+	ck_assert_int_eq(mml_rd_match_stale(m), 0);
+	mml_rd_iter_done(&it);
+	rd_entry(&it, r, s2, &rec);
+	ck_assert_int_eq(mml_rd_match_test(m, r, &rec), 0);
+	(void)mml_rd_match_free(m);
+	m = mml_rd_match_new();
+	ck_assert_int_eq(mml_rd_match_add_word(m, "_TRANSPORT=stdout"), 0);
+	ck_assert_int_eq(mml_rd_match_add_word(m, "_EXE=/bin/p2"), 0);
+	ck_assert_int_eq(mml_rd_match_add_word(m, "_BOOT_ID=" BOOT_A), 0);
+	ck_assert_int_eq(mml_rd_match_test(m, r, &rec), 1);
+	mml_rd_iter_done(&it);
+	rd_entry(&it, r, s1, &rec);
+	ck_assert_int_eq(mml_rd_match_test(m, r, &rec), 0);
+	(void)mml_rd_match_free(m);
+	mml_rd_iter_done(&it);
+	(void)mml_rd_ring_free(r);
+}
+END_TEST
+
+/* Rewrites slot n of the file with generation gen (its fields kept). */
+static void
+slot_rewrite(struct mml_rd_ring *r, uint16_t n, uint16_t gen, int break_crc)
+{
+	uint8_t slot[MML_META_SLOT_SIZE];
+	struct mml_meta_slot h;
+	off_t off = (off_t)(mml_meta_file_off(CAP) + (uint64_t)(n - 1) *
+	    MML_META_SLOT_SIZE);
+	int fd;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, slot, sizeof(slot), off), sizeof(slot));
+	memcpy(&h, slot, sizeof(h));
+	if (break_crc)
+		slot[40] ^= 0x01;
+	else
+		mml_meta_slot_write(slot, n, gen, h.first_seq, h.last_seq,
+		    slot + sizeof(h), h.len, r->crc_seed);
+	ck_assert_int_eq(pwrite(fd, slot, sizeof(slot), off), sizeof(slot));
+	ck_assert_int_eq(close(fd), 0);
+}
+
+/* Prints the entry in -o verbose into buf. */
+static void
+verbose_of(struct mml_rd_ring *r, const struct mml_rec *rec, char *buf,
+    size_t cap)
+{
+	struct mml_rd_fmt f;
+	FILE *out = fmemopen(buf, cap, "w");
+
+	ck_assert_ptr_nonnull(out);
+	mml_rd_fmt_init(&f, out, MML_RD_O_VERBOSE, r);
+	mml_rd_fmt_entry(&f, rec);
+	ck_assert_int_eq(fclose(out), 0);
+}
+
+/*
+ * A slot that no longer holds the entry's fields: rewritten (another
+ * generation), or damaged.  The entry is shown without them, never with
+ * another's, the iterator says so, verbose says so, the match cannot
+ * see them, and the ring counts it.
+ */
+START_TEST(rd_meta_stale)
+{
+	struct mml_rd_ring *r;
+	struct mml_rd_iter it;
+	struct mml_rd_fields fi;
+	struct mml_rd_match *m;
+	struct mml_rec rec;
+	const char *k;
+	const uint8_t *v;
+	char buf[4096];
+	size_t kl, vl;
+	uint64_t s1;
+
+	wr_open(BOOT_A);
+	s1 = wr_append(1, "syslog", BOOT_A, NULL, 0);
+	wr_close();
+	r = rd_open();
+	rd_entry(&it, r, s1, &rec);
+	ck_assert(strstr(all_fields(r, &rec, 0), "_SYSTEMD_UNIT") != NULL);
+	verbose_of(r, &rec, buf, sizeof(buf));
+	ck_assert(strstr(buf, "unavailable") == NULL);
+	/* Another generation: the reader's copy no longer counts. */
+	slot_rewrite(r, mml_meta_ref_slot(rec.hdr.meta),
+	    (uint16_t)(mml_meta_ref_gen(rec.hdr.meta) + 1), 0);
+	ck_assert_str_eq(all_fields(r, &rec, 0),
+	    "_BOOT_ID=" BOOT_A "\nPRIORITY=6\nMESSAGE=m1\n_PID=11\n_UID=0\n"
+	    "_GID=0\n");
+	mml_rd_fields_begin(&fi, r, &rec, 0);
+	while (mml_rd_fields_next(&fi, &k, &kl, &v, &vl))
+		;
+	ck_assert_int_eq(mml_rd_fields_meta_stale(&fi), 1);
+	ck_assert_uint_ge(r->meta_unavailable, 2);
+	verbose_of(r, &rec, buf, sizeof(buf));
+	ck_assert(strstr(buf, "    (trusted metadata unavailable") != NULL);
+	ck_assert(strstr(buf, "_SYSTEMD_UNIT") == NULL);
+	m = mml_rd_match_new();
+	ck_assert_int_eq(mml_rd_match_add_word(m, "_SYSTEMD_UNIT=u1.service"),
+	    0);
+	ck_assert_int_eq(mml_rd_match_test(m, r, &rec), 0);
+	ck_assert_int_eq(mml_rd_match_stale(m), 1);
+	mml_rd_iter_done(&it);
+	(void)mml_rd_ring_free(r);
+
+	/* Its generation again, but damaged: a new reader finds it so. */
+	r = rd_open();
+	rd_entry(&it, r, s1, &rec);
+	slot_rewrite(r, mml_meta_ref_slot(rec.hdr.meta),
+	    mml_meta_ref_gen(rec.hdr.meta), 0);
+	ck_assert(strstr(all_fields(r, &rec, 0), "_SYSTEMD_UNIT") != NULL);
+	(void)mml_rd_ring_free(r);
+	mml_rd_iter_done(&it);
+	r = rd_open();
+	rd_entry(&it, r, s1, &rec);
+	slot_rewrite(r, mml_meta_ref_slot(rec.hdr.meta), 0, 1);
+	ck_assert_int_eq(mml_rd_match_test(m, r, &rec), 0);
+	ck_assert_int_eq(mml_rd_match_stale(m), 1);
+	ck_assert_int_eq(count_key(all_fields(r, &rec, 0), "_EXE"), 0);
+	ck_assert_int_eq(count_key(all_fields(r, &rec, 0), "_BOOT_ID"), 1);
+	{
+		struct mml_rd_meta_report mr;
+
+		mml_rd_meta_report(r, &mr);
+		ck_assert_uint_eq(mr.slots, MML_META_SLOTS_MIN);
+		ck_assert_uint_eq(mr.written, 0);
+		ck_assert_uint_eq(mr.damaged, 1);
+	}
+	(void)mml_rd_match_free(m);
+	mml_rd_iter_done(&it);
+	(void)mml_rd_ring_free(r);
+}
+END_TEST
+
+/*
+ * More senders than slots: the newest entries carry their metadata
+ * inline, and every entry shows its own sender's fields, each once,
+ * wherever they are kept, lap after lap.
+ */
+START_TEST(rd_meta_inline)
+{
+	struct mml_rd_ring *r;
+	struct mml_rd_iter it;
+	struct mml_rec rec;
+	char want[64];
+	const char *all;
+	uint64_t n = 0, inl = 0, i;
+	unsigned k;
+	int step;
+
+	wr_open(BOOT_A);
+	for (i = 0; i < 3000; i++)
+		(void)wr_append((unsigned)(i * 7 % 100), "syslog", BOOT_A,
+		    NULL, 0);
+	wr_close();
+	r = rd_open();
+	mml_rd_iter_init(&it, r, MML_RD_COPY);
+	mml_rd_iter_tail(&it);
+	while ((step = mml_rd_iter_next(&it, &rec)) != MML_RD_END) {
+		ck_assert_int_ge(step, 0);
+		if (step != MML_RD_ENTRY)
+			continue;
+		ck_assert_int_eq(sscanf((const char *)rec.msg, "m%u", &k), 1);
+		n++;
+		inl += !(rec.hdr.flags & MML_REC_F_META);
+		all = all_fields(r, &rec, 0);
+		(void)snprintf(want, sizeof(want), "\n_SYSTEMD_UNIT=u%u.service\n",
+		    k);
+		ck_assert_msg(strstr(all, want) != NULL, "seq %llu: %s",
+		    (unsigned long long)rec.hdr.seq, all);
+		ck_assert_int_eq(count_key(all, "_SYSTEMD_UNIT"), 1);
+		ck_assert_int_eq(count_key(all, "_TRANSPORT"), 1);
+		ck_assert_int_eq(count_key(all, "_BOOT_ID"), 1);
+		ck_assert(strncmp(all, "_BOOT_ID=" BOOT_A "\n", 42) == 0);
+	}
+	ck_assert_uint_gt(n, 300);
+	ck_assert_uint_gt(inl, 0);
+	ck_assert_uint_lt(inl, n);
+	ck_assert_uint_eq(r->meta_unavailable, 0);
+	mml_rd_iter_done(&it);
+	(void)mml_rd_ring_free(r);
+}
+END_TEST
+
+/* The _BOOT_ID of each entry, as readers see it. */
+static void
+boot_of_entry(struct mml_rd_ring *r, uint64_t seq, char *ret)
+{
+	struct mml_rd_iter it;
+	struct mml_rec rec;
+	const char *all, *p;
+
+	rd_entry(&it, r, seq, &rec);
+	all = all_fields(r, &rec, 0);
+	ck_assert_int_le(count_key(all, "_BOOT_ID"), 1);
+	p = strstr(all, "_BOOT_ID=");
+	if (p == NULL)
+		ret[0] = '\0';
+	else
+		(void)snprintf(ret, 33, "%s", p + 9);
+	mml_rd_iter_done(&it);
+}
+
+/*
+ * Two boots: each entry has its own boot's id from the table (not the
+ * ring header's, which is the last writer's, nor what its slot says),
+ * and the boots readers list are the table's, with their seqs.
+ */
+START_TEST(rd_boots)
+{
+	struct mml_rd_boot_span sp[MML_BOOT_MAX];
+	struct mml_rd_ring *r;
+	char id[33];
+	uint64_t a1, a2, b1, b2;
+
+	wr_open(BOOT_A);
+	a1 = wr_append(1, "syslog", BOOT_B, NULL, 0);
+	a2 = wr_append(2, "syslog", BOOT_B, NULL, 0);
+	wr_close();
+	wr_open(BOOT_B);
+	b1 = wr_append(1, "syslog", BOOT_A, NULL, 0);
+	b2 = wr_append(3, "syslog", BOOT_A, NULL, 0);
+	wr_close();
+	r = rd_open();
+	boot_of_entry(r, a1, id);
+	ck_assert_str_eq(id, BOOT_A);
+	boot_of_entry(r, a2, id);
+	ck_assert_str_eq(id, BOOT_A);
+	boot_of_entry(r, b1, id);
+	ck_assert_str_eq(id, BOOT_B);
+	boot_of_entry(r, b2, id);
+	ck_assert_str_eq(id, BOOT_B);
+	ck_assert_uint_eq(mml_rd_boot_spans(r, sp), 2);
+	mml_rd_hex128(id, sp[0].boot_id);
+	ck_assert_str_eq(id, BOOT_A);
+	ck_assert_uint_eq(sp[0].first_seq, a1);
+	ck_assert_uint_eq(sp[0].end_seq, b1);
+	ck_assert_int_eq(sp[0].whole, 1);
+	ck_assert_uint_eq(sp[0].first_realtime, 1700000000000001ULL);
+	ck_assert_uint_eq(sp[0].first_monotonic, 7000001ULL);
+	ck_assert_uint_eq(sp[1].first_seq, b1);
+	ck_assert_uint_eq(sp[1].end_seq, UINT64_MAX);
+	ck_assert_int_eq(mml_rd_boot_of(r, a2), 0);
+	ck_assert_int_eq(mml_rd_boot_of(r, b2), 1);
+	(void)mml_rd_ring_free(r);
+}
+END_TEST
+
+/*
+ * A boot whose first entries were overwritten is listed from the tail;
+ * one overwritten entirely is not listed at all.
+ */
+START_TEST(rd_boots_tail)
+{
+	struct mml_rd_boot_span sp[MML_BOOT_MAX];
+	struct mml_rd_ring *r;
+	uint64_t i, b1 = 0, c1;
+
+	wr_open(BOOT_A);
+	(void)wr_append(1, "syslog", BOOT_A, NULL, 0);
+	wr_close();
+	wr_open(BOOT_B);
+	for (i = 0; i < 100; i++) {
+		c1 = wr_append(1, "syslog", BOOT_B, NULL, 0);
+		if (i == 0)
+			b1 = c1;
+	}
+	wr_close();
+	r = rd_open();
+	ck_assert_uint_eq(mml_rd_boot_spans(r, sp), 2);
+	ck_assert_uint_eq(sp[1].first_seq, b1);
+	/* Boot C, until the tail is a few entries into boot B. */
+	wr_open("00000000000000000000000000000003");
+	for (i = 0; i < 2000 && mml_rd_ring_tail_seq(r) < b1 + 10; i++)
+		c1 = wr_append(1, "syslog", "00000000000000000000000000000003",
+		    NULL, 0);
+	wr_close();
+	/* Boot A is gone; B's first entries too. */
+	ck_assert_uint_eq(mml_rd_boot_spans(r, sp), 2);
+	ck_assert_int_eq(sp[0].whole, 0);
+	ck_assert_uint_eq(sp[0].first_seq, mml_rd_ring_tail_seq(r));
+	ck_assert_uint_gt(sp[0].first_seq, b1);
+	ck_assert_uint_eq(sp[0].end_seq, sp[1].first_seq);
+	ck_assert_uint_eq(sp[1].end_seq, UINT64_MAX);
+	ck_assert_uint_le(sp[1].first_seq, c1);
+	(void)mml_rd_ring_free(r);
+}
+END_TEST
+
+/*
+ * More boots than the table holds: the oldest entries, of boots it
+ * forgot, take their _BOOT_ID from their metadata; the others from the
+ * table.
+ */
+START_TEST(rd_boots_forgotten)
+{
+	struct mml_rd_boot_span sp[MML_BOOT_MAX];
+	struct mml_rd_ring *r;
+	char id[33], got[33];
+	uint64_t seqs[MML_BOOT_MAX + 2];
+	unsigned i;
+
+	for (i = 0; i < MML_BOOT_MAX + 2; i++) {
+		(void)snprintf(id, sizeof(id), "%032x", i + 1);
+		wr_open(id);
+		seqs[i] = wr_append(i, "syslog", id, NULL, 0);
+		wr_close();
+	}
+	r = rd_open();
+	ck_assert_uint_eq(mml_rd_boot_spans(r, sp), MML_BOOT_MAX);
+	ck_assert_int_eq(mml_rd_boot_of(r, seqs[0]), -1);
+	for (i = 0; i < MML_BOOT_MAX + 2; i++) {
+		(void)snprintf(id, sizeof(id), "%032x", i + 1);
+		boot_of_entry(r, seqs[i], got);
+		ck_assert_str_eq(got, id);
+	}
+	(void)mml_rd_ring_free(r);
+}
+END_TEST
+
 Suite *
 fields_suite(void)
 {
@@ -335,6 +878,17 @@ fields_suite(void)
 	tcase_add_test(tc, match_invalid);
 	tcase_add_test(tc, match_clauses);
 	tcase_add_test(tc, match_unit);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("daemon_rings");
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, rd_setup, rd_teardown);
+	tcase_add_test(tc, rd_meta_slot);
+	tcase_add_test(tc, rd_meta_match);
+	tcase_add_test(tc, rd_meta_stale);
+	tcase_add_test(tc, rd_meta_inline);
+	tcase_add_test(tc, rd_boots);
+	tcase_add_test(tc, rd_boots_tail);
+	tcase_add_test(tc, rd_boots_forgotten);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -63,7 +63,7 @@ static const char help_show[] =
     "them)\n"
     "  -u, --unit UNIT    entries of a systemd unit (a glob: any that "
     "matches)\n"
-    "  -k, --dmesg        kernel entries (_TRANSPORT=kernel)\n"
+    "  -k, --dmesg        kernel entries (_TRANSPORT=kernel) of the current boot\n"
     "      --pid PID      entries from process PID\n"
     "      --uid UID      entries from user UID\n"
     "  -g, --grep RE      message matches the PCRE2 pattern RE (ignoring "
@@ -92,8 +92,10 @@ static const char help_show[] =
     "      --no-pager     do not pipe the output of a terminal into "
     "a pager\n"
     "  -x, --catalog      accepted (there is no message catalog)\n"
-    "  -b, --boot [ID|N], --list-boots  not yet: the ring keeps no boots "
-    "yet\n";
+    "  -b, --boot [ID][±N]  one boot's entries: 0 (or none) the current, "
+    "-1 the one\n"
+    "                     before, 1 the first; ID, ID±N; all\n"
+    "      --list-boots   the boots the ring has entries of\n";
 static const char help_write[] =
     "mmlogctl write [options] [MESSAGE...]: log a message (stdin "
     "lines if none)\n"

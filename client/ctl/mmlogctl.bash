@@ -1,11 +1,13 @@
 # bash completion for mmlogctl(1): commands, each command's options,
-# priorities, output formats and file names.  Installed as
+# priorities, output formats, file names, and from the ring itself the
+# boots for -b and the units for -u (as journalctl's completion asks
+# journalctl).  Installed as
 # share/bash-completion/completions/mmlogctl; needs nothing from the
 # bash-completion package.
 
 _mmlogctl()
 {
-	local cur prev cmd i opts
+	local cur prev cmd i opts ring=()
 	local commands="show write run status verify dump clear rotate-id reset-counters"
 	local global="--file --socket --help --version"
 	local prios="emerg alert crit err warning notice info debug"
@@ -26,7 +28,13 @@ _mmlogctl()
 		--grep|--after-cursor|--cursor-file|-o|--output|-c|--cursor|\
 		-u|--unit|--sd-id|--sd-param|--timeout|--stdout-socket|\
 		--level-prefix)
+			[ "${COMP_WORDS[i]}" = --file ] &&
+			    ring=(--file "${COMP_WORDS[i + 1]}")
 			i=$((i + 1)) ;;
+		# -b takes the next word only if it names a boot.
+		-b|--boot)
+			[[ ${COMP_WORDS[i + 1]} =~ ^(all|[0-9a-fA-F]{32}([+-][0-9]+)?|[+-]?[0-9]+)$ ]] &&
+			    i=$((i + 1)) ;;
 		-*) ;;
 		*=*|+) ;;
 		*) cmd=${COMP_WORDS[i]}; break ;;
@@ -46,6 +54,16 @@ _mmlogctl()
 	--level-prefix)
 		COMPREPLY=($(compgen -W "yes no" -- "$cur"))
 		return 0 ;;
+	-b|--boot)
+		# Offsets and ids of the boots the ring has, and "all".
+		COMPREPLY=($(compgen -W "all $(mmlogctl "${ring[@]}" show \
+		    --list-boots -q 2>/dev/null | awk '{ print $1; print $2 }')" \
+		    -- "$cur"))
+		return 0 ;;
+	-u|--unit)
+		COMPREPLY=($(compgen -W "$(mmlogctl "${ring[@]}" show \
+		    -F _SYSTEMD_UNIT 2>/dev/null)" -- "$cur"))
+		return 0 ;;
 	-o|--output)
 		if [ "$cmd" = status ]; then
 			COMPREPLY=($(compgen -W "json prometheus" -- "$cur"))
@@ -54,7 +72,7 @@ _mmlogctl()
 		fi
 		return 0 ;;
 	-t|--tag|--identifier|-F|--field|-n|--lines|-S|--since|-U|--until|\
-	--pid|--uid|-g|--grep|--after-cursor|-c|--cursor|-u|--unit|--sd-id|\
+	--pid|--uid|-g|--grep|--after-cursor|-c|--cursor|--sd-id|\
 	--sd-param|--timeout)
 		# Free text: nothing to offer.
 		return 0 ;;

@@ -8,12 +8,15 @@
  * overwritten before we read them (a marker among the entries), lost to
  * damage or skipped by the writer (on stderr).
  *
- * What a query costs: --since, --cursor, --after-cursor, --cursor-file
- * and -n seek (the ring's seek index, else a bisection of the data, in
- * O(log n)), then walk forward from there, until --until's time passes.
- * Every other selection (matches, -u, -k, -p, -t, --pid, --uid, -g) is
- * a test of each entry the walk meets: with -n they walk from about n
- * entries before the head, going back further while fewer than n
+ * What a query costs: --since, --cursor, --after-cursor, --cursor-file,
+ * -b and -n seek (the ring's seek index, else a bisection of the data,
+ * in O(log n); -b finds its boot's first and last seqs in the boot
+ * table), then walk forward from there, until --until's time passes or
+ * the boot ends.  Every other selection (matches, -u, -k, -p, -t, --pid,
+ * --uid, -g) is a test of each entry the walk meets, which looks only
+ * where the fields it names can be (a match on SYSLOG_IDENTIFIER reads
+ * no metadata slot): with -n they walk from about n entries before the
+ * head (or the boot's end), going back further while fewer than n
  * match; without -n they scan the ring, or what the seek left of it.
  * -F and -N scan the selection.
  */

@@ -9,15 +9,17 @@
  * priority, the sender's pid, uid and gid, all of which the daemon set),
  * its strings (comm, tag, message) and its fields block (the client's
  * KEY=VALUE items, and the daemon's own: _TRANSPORT, SYSLOG_FACILITY,
- * SYSLOG_PID, _LINE_BREAK, MMLOG_ORIGINAL_SIZE...).  The ring's header
- * Two places beside the record complete it (proto/FORMAT.md): the
- * metadata slot its header names (mml_rd_meta(): the sender's trusted
- * fields, _TRANSPORT, _EXE, _CMDLINE, _SYSTEMD_UNIT..., kept once for
- * every entry of the same sender), yielded last, by STAGE_META; and the
- * boot table, which says which boot the entry belongs to (_BOOT_ID; its
- * __MONOTONIC_TIMESTAMP is of that boot's clock, as the daemon stamped
- * it).  An entry the daemon could give no slot carries the same fields
- * inline, in its fields block, and is shown the same.
+ * SYSLOG_PID, _LINE_BREAK, MMLOG_ORIGINAL_SIZE...).  Two places beside
+ * the record complete it (proto/FORMAT.md): the metadata slot its header
+ * names (mml_rd_meta(): the sender's trusted fields, _TRANSPORT, _EXE,
+ * _CMDLINE, _SYSTEMD_UNIT..., kept once for every entry of the same
+ * sender), yielded last, by STAGE_META; and the boot table, which says
+ * which boot the entry belongs to (_BOOT_ID; its __MONOTONIC_TIMESTAMP
+ * is of that boot's clock, as the daemon stamped it).  An entry the
+ * daemon could give no slot carries the same fields inline, in its
+ * fields block, and is shown the same.  A caller that looks for some
+ * fields only (a match) skips the sources of the others
+ * (mml_rd_fields_only()).
  *
  * _BOOT_ID is yielded once, from the first of: the boot table; the
  * slot's _BOOT_ID (an entry older than every boot the table still
@@ -65,6 +67,7 @@ enum stage {
 
 static size_t	 u64_dec(char *, uint64_t);
 static size_t	 cursor_fmt(char *, const uint8_t *, uint64_t);
+static const struct derived *derived_find(const uint8_t *, size_t);
 static int	 key_reserved(const uint8_t *, size_t);
 static int	 key_is(const uint8_t *, size_t, const char *);
 static void	 meta_load(struct mml_rd_fields *);
@@ -139,22 +142,72 @@ mml_rd_field_name_valid(const uint8_t *k, size_t len)
 	return 1;
 }
 
+/* The fields the stages before STAGE_BLOCK yield, and their stages. */
+static const struct derived {
+	const char	*name;
+	size_t		 len;
+	unsigned	 stage;
+} derived[] = {
+#define D(n, st)	{ n, sizeof(n) - 1, st }
+	D("__CURSOR", STAGE_CURSOR),
+	D("__REALTIME_TIMESTAMP", STAGE_REALTIME),
+	D("__MONOTONIC_TIMESTAMP", STAGE_MONOTONIC),
+	D("__SEQNUM", STAGE_SEQNUM),
+	D("_BOOT_ID", STAGE_BOOT_ID),
+	D("PRIORITY", STAGE_PRIORITY),
+	D("SYSLOG_IDENTIFIER", STAGE_IDENTIFIER),
+	D("MESSAGE", STAGE_MESSAGE),
+	D("_PID", STAGE_PID),
+	D("_UID", STAGE_UID),
+	D("_GID", STAGE_GID),
+	D("_COMM", STAGE_COMM),
+	D("_MMLOG_DAEMON", STAGE_DAEMON),
+#undef D
+};
+
+/*
+ * The derived field named k[0, len), or NULL.  Its first byte and
+ * length decide most names at once: this runs for every item of every
+ * entry a match or a format walks.
+ */
+static const struct derived *
+derived_find(const uint8_t *k, size_t len)
+{
+	size_t i;
+
+	if (k[0] != '_' && k[0] != 'M' && k[0] != 'P' && k[0] != 'S')
+		return NULL;
+	for (i = 0; i < sizeof(derived) / sizeof(derived[0]); i++)
+		if (derived[i].len == len && derived[i].name[0] == k[0] &&
+		    memcmp(derived[i].name, k, len) == 0)
+			return &derived[i];
+	return NULL;
+}
+
 /* Names the stages before STAGE_BLOCK yield; the block may not repeat them. */
 static int
 key_reserved(const uint8_t *k, size_t len)
 {
-	static const char *const names[] = {
-		"MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER", "_PID", "_UID",
-		"_GID", "_COMM", "_BOOT_ID", "_MMLOG_DAEMON",
-	};
-	size_t i;
-
 	if (len >= 2 && k[0] == '_' && k[1] == '_')
 		return 1;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i]) == len && memcmp(names[i], k, len) == 0)
-			return 1;
-	return 0;
+	return derived_find(k, len) != NULL;
+}
+
+unsigned
+mml_rd_fields_sources(const char *k, size_t len)
+{
+	const struct derived *d;
+
+	if (len == 0)
+		return 0;
+	d = derived_find((const uint8_t *)k, len);
+	if (d != NULL)
+		return 1U << d->stage;
+	/* The address is only the derived fields above. */
+	if (len >= 2 && k[0] == '_' && k[1] == '_')
+		return 0;
+	/* The daemon's trusted fields may be in the slot as well. */
+	return 1U << STAGE_BLOCK | (k[0] == '_' ? 1U << STAGE_META : 0);
 }
 
 /* Whether k[0, len) is name. */
@@ -285,10 +338,17 @@ mml_rd_fields_begin(struct mml_rd_fields *fi, struct mml_rd_ring *ring,
 	fi->stage = (flags & MML_RD_FIELDS_ADDRESS) ? STAGE_CURSOR :
 	    STAGE_BOOT_ID;
 	fi->off = 0;
+	fi->want = ~0U;
 	fi->meta_state = MML_RD_META_UNKNOWN;
 	fi->meta = NULL;
 	fi->meta_len = 0;
 	fi->meta_off = 0;
+}
+
+void
+mml_rd_fields_only(struct mml_rd_fields *fi, unsigned sources)
+{
+	fi->want = sources;
 }
 
 int
@@ -310,7 +370,14 @@ mml_rd_fields_next(struct mml_rd_fields *fi, const char **ret_key,
 	size_t val_len = 0, len, klen, start;
 
 	_Static_assert(STAGE_BLOCK <= MML_RD_FIELDS_FORMATTED, "buffers");
+	_Static_assert(sizeof(derived) / sizeof(derived[0]) == STAGE_BLOCK,
+	    "a derived field per stage, in the stages' order");
 	while (key == NULL) {
+		/* A stage the caller has no use for yields nothing. */
+		if (fi->stage < STAGE_END && !(fi->want & 1U << fi->stage)) {
+			fi->stage++;
+			continue;
+		}
 		fi->last = fi->stage;
 		if (fi->stage < STAGE_BLOCK) {
 			buf = fi->buf[fi->stage];
@@ -426,7 +493,7 @@ mml_rd_fields_next(struct mml_rd_fields *fi, const char **ret_key,
 		}
 	}
 	*ret_key = key;
-	*ret_key_len = strlen(key);
+	*ret_key_len = derived[fi->last].len;
 	*ret_val = val;
 	*ret_val_len = val_len;
 	return 1;

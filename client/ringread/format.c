@@ -50,6 +50,7 @@ static void	 fmt_short(struct mml_rd_fmt *, const struct mml_rec *);
 static void	 fmt_cat_fields(struct mml_rd_fmt *, const struct mml_rec *);
 static void	 put_message(struct mml_rd_fmt *, const struct mml_rec *,
 		    const char *);
+static void	 put_host(struct mml_rd_fmt *, const struct mml_rec *);
 static void	 fmt_json(struct mml_rd_fmt *, const struct mml_rec *);
 static void	 fmt_export(struct mml_rd_fmt *, const struct mml_rec *);
 static void	 fmt_verbose(struct mml_rd_fmt *, const struct mml_rec *);
@@ -583,7 +584,7 @@ fmt_short(struct mml_rd_fmt *f, const struct mml_rec *rec)
 	(void)fputs_unlocked(when, out);
 	if (!f->no_hostname) {
 		putc_unlocked(' ', out);
-		(void)fputs_unlocked(f->host, out);
+		put_host(f, rec);
 	}
 	putc_unlocked(' ', out);
 	if (f->mode == MML_RD_O_WITH_UNIT && gather(&g, f, rec) == 0)
@@ -609,6 +610,32 @@ fmt_short(struct mml_rd_fmt *f, const struct mml_rec *rec)
 		(void)fputs_unlocked("unknown", out);
 	fprintf(out, "[%" PRIu32 "]: ", h->pid);
 	put_message(f, rec, on);
+}
+
+/*
+ * The host of the short formats, as journalctl's: the entry's _HOSTNAME
+ * (its sender's metadata), else, for entries that have none (older
+ * rings, a slot no longer holding it), this machine's name.
+ */
+static void
+put_host(struct mml_rd_fmt *f, const struct mml_rec *rec)
+{
+	static unsigned sources;
+	struct mml_rd_fields fi;
+	const char *k;
+	const uint8_t *v;
+	size_t kl, vl;
+
+	if (sources == 0)
+		sources = mml_rd_fields_sources("_HOSTNAME", 9);
+	mml_rd_fields_begin(&fi, f->ring, rec, 0);
+	mml_rd_fields_only(&fi, sources);
+	while (mml_rd_fields_next(&fi, &k, &kl, &v, &vl))
+		if (kl == 9 && memcmp(k, "_HOSTNAME", 9) == 0 && vl > 0) {
+			mml_rd_put_escaped(f->out, v, vl);
+			return;
+		}
+	(void)fputs_unlocked(f->host, f->out);
 }
 
 /*

@@ -38,6 +38,7 @@ struct mml_rd_match {
 	char		*buf;		/* a value, NUL-terminated, for globs */
 	size_t		 buf_cap;
 	int		 stale;		/* the last entry had no metadata */
+	unsigned	 sources;	/* where the terms' fields can be */
 };
 
 static int	 value_matches(struct mml_rd_match *, const struct value *,
@@ -115,6 +116,7 @@ mml_rd_match_add(struct mml_rd_match *m, const char *field, size_t field_len,
 			return -ENOMEM;
 		t->field_len = field_len;
 		m->n_terms++;
+		m->sources |= mml_rd_fields_sources(field, field_len);
 	}
 	nv = reallocarray(t->vals, t->n_vals + 1, sizeof(*nv));
 	if (nv == NULL)
@@ -261,6 +263,7 @@ mml_rd_match_test(struct mml_rd_match *m, struct mml_rd_ring *ring,
 	for (i = 0; i < m->n_terms; i++)
 		m->terms[i].hit = 0;
 	mml_rd_fields_begin(&fi, ring, rec, 0);
+	mml_rd_fields_only(&fi, m->sources);
 	while (mml_rd_fields_next(&fi, &k, &kl, &v, &vl)) {
 		for (i = 0; i < m->n_terms; i++) {
 			t = &m->terms[i];

@@ -366,6 +366,7 @@ struct mml_rd_fields {
 	unsigned	 stage;		/* where the next field comes from */
 	unsigned	 last;		/* ... and where the last came from */
 	size_t		 off;		/* in the fields block */
+	unsigned	 want;		/* mml_rd_fields_only() */
 	enum mml_rd_meta_state meta_state;
 	const uint8_t	*meta;		/* the slot's fields block */
 	size_t		 meta_len;
@@ -389,6 +390,18 @@ int	mml_rd_fields_next(struct mml_rd_fields *fi, const char **ret_key,
  * where a name may repeat.
  */
 int	mml_rd_fields_unique(const struct mml_rd_fields *fi);
+/*
+ * Where a field named k[0, len) can come from, as a mask of the
+ * iterator's sources: a derived field from its own; another from the
+ * fields block, and, with "_" first, from the metadata slot too; the
+ * address (a "__" name) from none but its own.  0 for a name no entry
+ * has.  mml_rd_fields_only() then makes fi (just begun) yield only the
+ * fields from the sources in the mask (the union of the masks of the
+ * names a caller looks for), and skip the work of the others: a match
+ * on SYSLOG_IDENTIFIER formats no number and looks up no slot.
+ */
+unsigned mml_rd_fields_sources(const char *k, size_t len);
+void	mml_rd_fields_only(struct mml_rd_fields *fi, unsigned sources);
 /*
  * After the last field: 1 if the entry names a metadata slot that no
  * longer holds its fields (mml_rd_meta()'s -ESTALE), so that it was

@@ -2,7 +2,12 @@
  * query.c: filling the ring, and the queries users run on a full one.
  *
  * Queries are timed the way a user meets them: from fork to exit of
- * mmlogctl.  `show -n 100` is read against the cost of starting any
+ * mmlogctl.  The ring is filled from a cgroup named like a unit
+ * (BENCH_UNIT, where the machine lets us make one), so that every entry
+ * has that _SYSTEMD_UNIT in its metadata slot, as a busy service's
+ * entries have: `show -u UNIT -n 100` then costs what a unit's newest
+ * entries cost, and `show FIELD=VALUE` with one entry matching is the
+ * full scan (we have no index of values; journalctl has one).  `show -n 100` is read against the cost of starting any
  * program at all (/bin/true); a full scan against reading the same file
  * with read() into nothing, the memory-speed ceiling (the ring was just
  * written, so it is in the page cache).
@@ -14,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,10 +28,96 @@
 #define QUERY_REPS_MAX	64
 #define JOURNAL_REMOTE	"/lib/systemd/systemd-journal-remote"
 #define JOURNALCTL	"/usr/bin/journalctl"
+#define BENCH_UNIT	"mmlog-bench-fill.service"
+#define MARKER_TAG	"bench-marker"
 
 static void	 part_query_seek(struct bench_cfg *, struct ring_view *, int);
+static int	 unit_enter(void);
+static void	 unit_leave(void);
+static int	 cg_write_pid(const char *);
 
 static uint64_t fill_wraps0;
+/* The fill ran in BENCH_UNIT's cgroup (fill_cg), from old_cg. */
+static int fill_unit;
+static char fill_cg[512], old_cg[512];
+
+/* Moves this process into the cgroup whose directory is dir. */
+static int
+cg_write_pid(const char *dir)
+{
+	char p[600], pid[24];
+	int fd, n;
+	ssize_t w;
+
+	(void)snprintf(p, sizeof(p), "%s/cgroup.procs", dir);
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	w = write(fd, pid, (size_t)n);
+	n = w < 0 ? -errno : 0;
+	(void)close(fd);
+	return n;
+}
+
+/*
+ * Puts this process, and so the fill's clients it forks, in the cgroup
+ * system.slice/BENCH_UNIT of the cgroup2 hierarchy, where mmlogd derives
+ * _SYSTEMD_UNIT=BENCH_UNIT from (PID 1 in the hierarchy's root, as on a
+ * host).  Returns 0, or -errno (not root, no cgroup2, a container).
+ */
+static int
+unit_enter(void)
+{
+	char line[600], mnt[256] = "", self[256] = "", one[256] = "";
+	FILE *f;
+	int r;
+
+	f = fopen("/proc/mounts", "re");
+	if (f == NULL)
+		return -errno;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%*s %255s cgroup2", mnt) == 1 &&
+		    strstr(line, " cgroup2 ") != NULL)
+			break;
+		else
+			mnt[0] = '\0';
+	(void)fclose(f);
+	f = fopen("/proc/self/cgroup", "re");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "0::", 3) == 0)
+			(void)sscanf(line + 3, "%255s", self);
+	if (f != NULL)
+		(void)fclose(f);
+	f = fopen("/proc/1/cgroup", "re");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "0::", 3) == 0)
+			(void)sscanf(line + 3, "%255s", one);
+	if (f != NULL)
+		(void)fclose(f);
+	if (mnt[0] == '\0' || self[0] == '\0' || strcmp(one, "/") != 0)
+		return -ENOENT;
+	(void)snprintf(old_cg, sizeof(old_cg), "%s%s", mnt, self);
+	(void)snprintf(fill_cg, sizeof(fill_cg), "%s/system.slice", mnt);
+	if (mkdir(fill_cg, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	(void)snprintf(fill_cg, sizeof(fill_cg), "%s/system.slice/%s", mnt,
+	    BENCH_UNIT);
+	if (mkdir(fill_cg, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	r = cg_write_pid(fill_cg);
+	if (r < 0)
+		(void)rmdir(fill_cg);
+	return r;
+}
+
+/* Back where it was, and the unit's cgroup removed. */
+static void
+unit_leave(void)
+{
+	(void)cg_write_pid(old_cg);
+	(void)rmdir(fill_cg);
+}
 
 static int
 ring_went_round(void *arg)
@@ -37,6 +129,7 @@ int
 part_fill(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 {
 	struct load l;
+	int r;
 
 	/*
 	 * 128-byte entries, a typical log line, until the head has gone
@@ -54,7 +147,15 @@ part_fill(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 	l.until = ring_went_round;
 	l.cpu_pid = daemon;
 	fill_wraps0 = ring_wraps(rv);
-	if (load_run(&l) < 0) {
+	r = unit_enter();
+	fill_unit = r == 0;
+	if (r < 0)
+		bench_log("the fill runs in no unit (a cgroup of its own: %s); "
+		    "no -u query", strerror(-r));
+	r = load_run(&l);
+	if (fill_unit)
+		unit_leave();
+	if (r < 0) {
 		bench_log("filling the ring failed: %s", l.why);
 		return -EIO;
 	}
@@ -353,8 +454,18 @@ part_query_seek(struct bench_cfg *cfg, struct ring_view *rv, int reps)
 	    NULL };
 	char *tail_argv[] = { "/usr/bin/tail", "-n", "100", tpath, NULL };
 	char *true_argv[] = { "/bin/true", NULL };
-	uint64_t entries = ring_head_seq(rv) - ring_tail_seq(rv), mid,
-	    lines = 0, jlines = 0;
+	char *mark_argv[] = { cfg->mmlogctl, "--socket", cfg->sock_path,
+	    "write", "--sync", "-t", MARKER_TAG, "the one entry of its tag",
+	    NULL };
+	char *un100_argv[] = { cfg->mmlogctl, "--file", cfg->ring_path,
+	    "show", "-u", BENCH_UNIT, "-n", "100", NULL };
+	char *jun100_argv[] = { JOURNALCTL, "--file", jpath, "-u", BENCH_UNIT,
+	    "-n", "100", "--no-pager", NULL };
+	char *match_argv[] = { cfg->mmlogctl, "--file", cfg->ring_path,
+	    "show", "SYSLOG_IDENTIFIER=" MARKER_TAG, NULL };
+	char *jmatch_argv[] = { JOURNALCTL, "--file", jpath,
+	    "SYSLOG_IDENTIFIER=" MARKER_TAG, "--no-pager", NULL };
+	uint64_t entries, mid, lines = 0, jlines = 0;
 	double mib = rv->file_size / 1048576.0, t, tj, tb, export_s = NAN,
 	    import_s = NAN;
 	struct figure *f;
@@ -366,6 +477,13 @@ part_query_seek(struct bench_cfg *cfg, struct ring_view *rv, int reps)
 		fig_skip(f, "mmlogctl not built");
 		return;
 	}
+	/*
+	 * One entry of its own tag, for FIELD=VALUE with one match (the
+	 * newest: our scan reads the whole ring wherever it is).
+	 */
+	if (!exited_ok(run_timed(cfg, mark_argv, -1, &t)))
+		bench_log("query: writing the marker entry failed");
+	entries = ring_head_seq(rv) - ring_tail_seq(rv);
 	/*
 	 * The time of the entry in the middle, by its cursor: the fill is
 	 * bursty, so the middle of the time span may hold no entry.
@@ -467,6 +585,56 @@ part_query_seek(struct bench_cfg *cfg, struct ring_view *rv, int reps)
 	fig_extra(f, "export_s", export_s);
 	bench_log("query: show -n 100 %.2f ms, journalctl -n 100 %.2f ms",
 	    t * 1e3, tj * 1e3);
+
+	/*
+	 * -u UNIT -n 100, every entry the unit's: a seek to the newest, a
+	 * walk testing each entry's metadata; journalctl looks the unit
+	 * up in its index of values.
+	 */
+	f = fig_add("query.vs_journalctl.unit_n100", NAN, "ms", "journalctl",
+	    NAN);
+	if (!fill_unit)
+		fig_skip(f, "the fill ran in no unit's cgroup (needs root and "
+		    "cgroup2)");
+	else {
+		st = run_count_lines(cfg, un100_argv, &lines, &t);
+		if (!exited_ok(st) || lines != 100)
+			fig_invalid(f, "show -u %s -n 100 printed %llu lines",
+			    BENCH_UNIT, (unsigned long long)lines);
+		st = run_count_lines(cfg, jun100_argv, &jlines, &tj);
+		if (!exited_ok(st) || jlines != 100)
+			fig_invalid(f, "journalctl -u -n 100 printed %llu lines",
+			    (unsigned long long)jlines);
+		t = median_run(cfg, un100_argv, reps);
+		tj = median_run(cfg, jun100_argv, reps);
+		f->value = t * 1e3;
+		f->base_value = tj * 1e3;
+		if (t < 0 || tj < 0)
+			fig_invalid(f, "show -u or journalctl -u failed");
+		bench_log("query: show -u UNIT -n 100 %.2f ms, journalctl %.2f "
+		    "ms", t * 1e3, tj * 1e3);
+	}
+
+	/*
+	 * FIELD=VALUE that one entry has: our full scan (every entry's
+	 * fields tested) against journalctl's lookup of the value.
+	 */
+	st = run_count_lines(cfg, match_argv, &lines, &t);
+	st = exited_ok(st) && lines == 1 ? run_count_lines(cfg, jmatch_argv,
+	    &jlines, &tj) : -1;
+	t = median_run(cfg, match_argv, scan_reps);
+	tj = median_run(cfg, jmatch_argv, reps);
+	f = fig_add("query.vs_journalctl.match_one", t * 1e3, "ms",
+	    "journalctl", tj * 1e3);
+	if (!exited_ok(st) || lines != 1 || jlines != 1 || t < 0 || tj < 0)
+		fig_invalid(f, "show %s printed %llu lines, journalctl %llu",
+		    match_argv[4], (unsigned long long)lines,
+		    (unsigned long long)jlines);
+	fig_extra(f, "entries_scanned", (double)entries);
+	fig_extra(f, "entries_per_s", t > 0 ? (double)entries / t : NAN);
+	bench_log("query: show FIELD=VALUE (a scan of %llu entries) %.2f ms, "
+	    "journalctl %.2f ms", (unsigned long long)entries, t * 1e3,
+	    tj * 1e3);
 
 	/* The seek: the same window, and the same number of lines. */
 	st = run_count_lines(cfg, jseek_argv, &jlines, &tj);
