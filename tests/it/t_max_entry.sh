@@ -28,7 +28,7 @@ assert_eq "the cut entry: its size as sent" "513" \
     "$(sed -n 2p "$T/show.json" | json_fields MMLOG_ORIGINAL_SIZE)"
 len=$(sed -n 2p "$T/show.json" | json_fields MESSAGE | tr -d '\n' | wc -c)
 [ "$len" -lt 511 ] && [ "$len" -gt 400 ] || fail "cut message of $len bytes"
-assert_eq "_TRANSPORT of the mmlog protocol, the cut entry too" "mmlog" \
+assert_eq "_TRANSPORT: the mmlog protocol (from its metadata slot)" "mmlog" \
     "$(sed -n 2p "$T/show.json" | json_fields _TRANSPORT)"
 msg=$(head -c 600 /dev/zero | tr '\0' 'm')
 ctl --socket "$SOCK" write -t w --sync "$msg" >/dev/null 2>"$T/w.err" ||
