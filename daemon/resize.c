@@ -234,6 +234,21 @@ mml_resize_open(const char *path, uint64_t size, int size_explicit,
 	return mml_ring_open(path, size, size_explicit, min_cap, ret);
 }
 
+/* Says what convert() is about to do to the ring at path, into tmp. */
+static void
+announce(const char *path, int keying, uint64_t cap, uint64_t size,
+    const char *tmp)
+{
+	if (keying)
+		mml_log(LOG_NOTICE, "ring '%s' has unkeyed record checksums (an "
+		    "older format): converting it into a keyed ring, '%s'",
+		    path, tmp);
+	else
+		mml_log(LOG_NOTICE, "ring '%s' holds %llu bytes, size asks for "
+		    "%llu: migrating its entries into '%s'", path,
+		    (unsigned long long)cap, (unsigned long long)size, tmp);
+}
+
 /* Makes everything written to r, named path, durable: 0 or -errno. */
 static int
 sync_ring(struct mml_ring *r, const char *path)
@@ -310,14 +325,7 @@ convert(const char *path, uint64_t cap, uint64_t size, int allow_discard,
 		e = -ENOMEM;
 		goto out_keep;
 	}
-	if (keying)
-		mml_log(LOG_NOTICE, "ring '%s' has unkeyed record checksums (an "
-		    "older format): converting it into a keyed ring, '%s'",
-		    path, tmp);
-	else
-		mml_log(LOG_NOTICE, "ring '%s' holds %llu bytes, size asks for "
-		    "%llu: migrating its entries into '%s'", path,
-		    (unsigned long long)cap, (unsigned long long)size, tmp);
+	announce(path, keying, cap, size, tmp);
 	e = mml_ring_create_like(tmp, size, old);
 	if (e < 0)
 		goto out_keep;

@@ -32,14 +32,6 @@
 #include "wire.h"
 
 /*
- * How many sequence numbers are reserved on disk ahead of use.  After a
- * power loss the daemon restarts numbering at the reserved limit, so
- * this bounds the gap; it must cover what can be ingested between two
- * syncs, or the loop has to persist the limit itself (rare, counted).
- */
-#define SEQ_RESERVE	((uint64_t)1 << 24)
-
-/*
  * MML_RING_WRITE_PWRITE gathers up to this many bytes of records before
  * it writes them (a quarter of a smaller ring), and holds one record of
  * any size.
@@ -48,44 +40,35 @@
 #define STAGE_ALLOC	(STAGE_BYTES + MML_FRAME_MAX + 4096)
 
 /*
- * The limit a reservation ahead of next writes: never above MML_SEQ_MAX,
- * which no header may pass (a header over it is one no reader accepts).
- */
-static inline uint64_t
-seq_limit_ahead(uint64_t next)
-{
-	return next < MML_SEQ_MAX - SEQ_RESERVE ? next + SEQ_RESERVE :
-	    MML_SEQ_MAX;
-}
-
-/*
  * Set while the loop thread touches the map: a SIGBUS there (the file
  * was truncated under us) jumps back instead of killing the daemon.
- * Always through map_guard(): the handler reads map_jmp between any two
- * instructions, so the compiler must neither drop the store (it is
+ * Always through ring_map_guard(): the handler reads map_jmp between
+ * any two instructions, so the compiler must neither drop the store (it is
  * overwritten a few lines later, and nothing it can see reads it) nor
  * move accesses to the map across it.  It did both at -O2.
  */
 static __thread sigjmp_buf *volatile map_jmp;
 
-static inline void
-map_guard(sigjmp_buf *jb)
+void
+ring_map_guard(sigjmp_buf *jb)
 {
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	map_jmp = jb;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
-static int ring_recover(struct mml_ring *);
+/* The guard in force (to restore after one of one's own), or NULL. */
+sigjmp_buf *
+ring_map_guarded(void)
+{
+	return map_jmp;
+}
+
 static void ring_make_room(struct mml_ring *, uint64_t);
 static void ring_evict_one(struct mml_ring *);
 static inline void ring_tail_prefetch(const struct mml_ring *, uint64_t,
     uint64_t);
 static int ring_reserve_seqs(struct mml_ring *);
-static int ring_append(struct mml_ring *, struct mml_rec_hdr *, const void *,
-    const void *, const void *, const void *, const struct mml_meta *,
-    uint64_t *);
-static int ring_tables_open(struct mml_ring *);
 static void ring_meta_recount(struct mml_ring *);
 static void ring_boot_note(struct mml_ring *, const struct mml_rec_hdr *);
 static uint32_t meta_inline(struct mml_ring *, const struct mml_rec_hdr *,
@@ -99,23 +82,12 @@ static int ring_store_map(struct mml_ring *, uint64_t, const void *, size_t);
 static void ring_publish_head(struct mml_ring *);
 static uint64_t ring_page(void);
 
-static int ring_repair(struct mml_ring *);
-static void ring_publish(struct mml_ring *);
-static void ring_redirty(struct mml_ring *);
-static void redirty_range(struct mml_ring *, uint64_t, uint64_t);
-static uint64_t recover_head(struct mml_ring *);
-static void recover_tail(struct mml_ring *);
-static void recover_tail_search(struct mml_ring *);
-static int recover_commit(struct mml_ring *, uint64_t);
 static void ring_mark_gap(struct mml_ring *);
 static int ring_map(int, const char *, const struct mml_disk_header *,
     struct mml_ring **);
 static void sigbus_install(void);
 static int ring_open_recover(struct mml_ring *);
 
-static void ring_index_check(struct mml_ring *, uint64_t);
-static int rec_at(const struct mml_ring *, uint64_t, uint64_t, int,
-    struct mml_rec *);
 static void ring_index_note(struct mml_ring *, uint64_t,
     const struct mml_rec_hdr *);
 
@@ -135,7 +107,7 @@ sigbus_handler(int sig, siginfo_t *si, void *ctx)
  * Writes the loop thread's tail, and the head as last published (what
  * is in the file), into the header.
  */
-static void
+void
 ring_publish(struct mml_ring *r)
 {
 	r->hdr->tail_off = r->tail_off;
@@ -269,15 +241,15 @@ ring_probe(struct mml_ring *r, uint64_t off, uint64_t len)
 	p = (MML_DISK_HEADER_SIZE + off) & ~(pg - 1);
 	end = MML_DISK_HEADER_SIZE + off + len;
 	if (sigsetjmp(jb, 0) != 0) {
-		map_guard(outer);
+		ring_map_guard(outer);
 		r->bus_errors++;
 		(void)ring_repair(r);
 		return -EIO;
 	}
-	map_guard(&jb);
+	ring_map_guard(&jb);
 	for (; p < end; p += pg)
 		(void)*(volatile const uint8_t *)(r->map + p);
-	map_guard(outer);
+	ring_map_guard(outer);
 	return 0;
 }
 
@@ -293,14 +265,14 @@ ring_store_map(struct mml_ring *r, uint64_t off, const void *src,
 	sigjmp_buf jb;
 
 	if (sigsetjmp(jb, 0) != 0) {
-		map_guard(outer);
+		ring_map_guard(outer);
 		r->bus_errors++;
 		(void)ring_repair(r);
 		return -EIO;
 	}
-	map_guard(&jb);
+	ring_map_guard(&jb);
 	memcpy(r->data + off, src, len);
-	map_guard(outer);
+	ring_map_guard(outer);
 	return 0;
 }
 
@@ -364,14 +336,14 @@ mml_ring_flush(struct mml_ring *r)
 	e = ring_stage_write(r);
 	if (sigsetjmp(jb, 0) != 0) {
 		/* The header page went: ring_repair() wrote it again. */
-		map_guard(outer);
+		ring_map_guard(outer);
 		r->bus_errors++;
 		(void)ring_repair(r);
 		return -EIO;
 	}
-	map_guard(&jb);
+	ring_map_guard(&jb);
 	ring_publish_head(r);
-	map_guard(outer);
+	ring_map_guard(outer);
 	return e;
 }
 
@@ -413,7 +385,7 @@ mml_ring_get_write(const struct mml_ring *r)
  * truncation destroyed is gone; readers and the tail step over it as
  * damage.  Returns 0, or -errno if the size could not be restored.
  */
-static int
+int
 ring_repair(struct mml_ring *r)
 {
 	struct mml_disk_header *h = r->hdr;
@@ -456,7 +428,7 @@ ring_repair(struct mml_ring *r)
 }
 
 /* A SIGBUS on the map: counted, the file repaired; -EIO for the write. */
-static int
+int
 ring_bus_error(struct mml_ring *r)
 {
 	r->bus_errors++;
@@ -546,16 +518,16 @@ ring_index_note(struct mml_ring *r, uint64_t off,
 	 * would be handed out again.  The slot is skipped; the size restored.
 	 */
 	if (sigsetjmp(jb, 0) != 0) {
-		map_guard(outer);
+		ring_map_guard(outer);
 		(void)ring_repair(r);
 		return;
 	}
-	map_guard(&jb);
+	ring_map_guard(&jb);
 	mml_idx_slot_make(&slot, hdr->seq, hdr->realtime_usec, off, r->crc_seed);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	ring_store(r, (uint64_t)((uint8_t *)&r->idx[b] - r->map), &slot,
 	    sizeof(slot));
-	map_guard(outer);
+	ring_map_guard(outer);
 }
 
 /*
@@ -567,7 +539,7 @@ ring_index_note(struct mml_ring *r, uint64_t off,
  * second per GiB at every start, and readers prove every slot they use
  * anyway.  Slots of evicted records are left: readers skip them.
  */
-static void
+void
 ring_index_check(struct mml_ring *r, uint64_t durable_seq)
 {
 	struct mml_idx_slot slot;
@@ -585,7 +557,7 @@ ring_index_check(struct mml_ring *r, uint64_t durable_seq)
 			if (slot.seq < r->tail_seq || !r->was_dirty ||
 			    slot.seq <= durable_seq)
 				continue;
-			if (rec_at(r, slot.off, slot.seq, 1, &rec) &&
+			if (ring_rec_at(r, slot.off, slot.seq, 1, &rec) &&
 			    rec.hdr.type == MML_REC_ENTRY &&
 			    rec.hdr.seq == slot.seq &&
 			    rec.hdr.realtime_usec == slot.realtime_usec)
@@ -655,7 +627,7 @@ ring_map(int fd, const char *path, const struct mml_disk_header *h,
 
 /*
  * From now on a SIGBUS on the map (the file truncated under us) jumps
- * back to the guard set by map_guard() instead of killing the daemon.
+ * back to the guard set by ring_map_guard() instead of killing the daemon.
  */
 static void
 sigbus_install(void)
@@ -685,12 +657,12 @@ ring_open_recover(struct mml_ring *r)
 	int e;
 
 	if (sigsetjmp(jb, 0) != 0) {
-		map_guard(NULL);
+		ring_map_guard(NULL);
 		mml_log(LOG_ERR, "ring '%s' changed size while it was being "
 		    "opened", r->path);
 		return -EIO;
 	}
-	map_guard(&jb);
+	ring_map_guard(&jb);
 	e = ring_recover(r);
 	/*
 	 * A ring numbered within a reservation of MML_SEQ_MAX (only a
@@ -709,7 +681,7 @@ ring_open_recover(struct mml_ring *r)
 		memcpy(&r->static_hdr, r->hdr, sizeof(r->static_hdr));
 		r->recovered = 1;
 	}
-	map_guard(NULL);
+	ring_map_guard(NULL);
 	return e;
 }
 
@@ -798,261 +770,6 @@ mml_ring_append_note(struct mml_ring *r, uint32_t pid, uint32_t uid,
 }
 
 /*
- * The record at off, if it checks (with its CRC if crc is set) and is
- * not older than min_seq.
- */
-static int
-rec_at(const struct mml_ring *r, uint64_t off, uint64_t min_seq, int crc,
-    struct mml_rec *rec)
-{
-	struct mml_walk w;
-
-	mml_walk_init(&w, r->data, r->cap, UINT64_MAX, MML_WALK_NOWHERE, r->crc_seed);
-	if (mml_walk_check(&w, off, 0, crc, rec, NULL) < 0)
-		return 0;
-	return rec->hdr.seq >= min_seq;
-}
-
-/*
- * Finds the head: from the durable cursor, every following record that
- * checks (CRC, and the next sequence number or the writer's note of a
- * jump, mml_walk_follows()) is kept.  After a daemon crash that is
- * everything it accepted, since the page cache survived; after a power
- * loss it is what reached the disk whole.  The walk follows records,
- * never zeros or holes, and stops at the first that does not follow, so
- * a torn record is never presented.  Returns the entries it found.
- */
-static uint64_t
-recover_head(struct mml_ring *r)
-{
-	struct mml_disk_header *h = r->hdr;
-	struct mml_walk w;
-	struct mml_walk_pos pos, alt;
-	struct mml_rec rec;
-	uint64_t n, an;
-	int from_tail;
-
-	mml_walk_init(&w, r->data, r->cap, h->seq_limit, MML_WALK_NOWHERE, r->crc_seed);
-	pos.off = h->durable_off;
-	pos.seq = h->durable_seq + 1;
-	/*
-	 * If the writer lapped the durable cursor (more than a ring's worth
-	 * written between two completed syncs), the cursor points into newer
-	 * records and the chain starts at the tail, which the writer moved
-	 * past it.  The tail is trusted only if its record checks.
-	 */
-	if (h->tail_seq > pos.seq && rec_at(r, h->tail_off, h->tail_seq, 1,
-	    &rec) && rec.hdr.seq == h->tail_seq) {
-		pos.off = h->tail_off;
-		pos.seq = h->tail_seq;
-	}
-	from_tail = pos.off == h->tail_off && pos.seq == h->tail_seq;
-	n = mml_walk_follow(&w, &pos);
-	/*
-	 * Nothing follows the cursor, yet a whole record of another seq
-	 * starts where it points.  The offset and the seq are two stores,
-	 * and the kernel may write the header page between them: a cursor
-	 * with one half from each of two syncs points at a real record
-	 * start with the wrong seq, and stopping there would lose every
-	 * record after it.  So the chain from the record that is there is
-	 * taken if it reaches past the cursor's seq; a stale record (an
-	 * older seq, left by a torn write) leads nowhere and is not.  (At
-	 * the tail, a full ring with nothing newer than the cursor: the head
-	 * is right.)
-	 */
-	if (!from_tail && n == 0 && pos.off == h->durable_off &&
-	    pos.off != h->tail_off && rec_at(r, pos.off, h->tail_seq, 1, &rec) &&
-	    rec.hdr.seq != pos.seq && rec.hdr.seq < h->seq_limit) {
-		alt.off = pos.off;
-		alt.seq = rec.hdr.seq;
-		an = mml_walk_follow(&w, &alt);
-		if (alt.seq > pos.seq) {
-			mml_log(LOG_WARNING, "ring '%s': the durable cursor says "
-			    "seq %llu at offset %llu, where seq %llu is; its "
-			    "chain leads to seq %llu", r->path,
-			    (unsigned long long)pos.seq,
-			    (unsigned long long)pos.off,
-			    (unsigned long long)rec.hdr.seq,
-			    (unsigned long long)(alt.seq - 1));
-			pos = alt;
-			n = an;
-		}
-	}
-	r->head_off = pos.off;
-	r->next_seq = pos.seq;
-	r->recovered_entries = n;
-	return n;
-}
-
-/* The tail: the header's is trusted only if its record checks. */
-static void
-recover_tail(struct mml_ring *r)
-{
-	struct mml_disk_header *h = r->hdr;
-	struct mml_rec rec;
-
-	r->tail_off = h->tail_off;
-	r->tail_seq = h->tail_seq;
-	if (r->tail_seq >= r->next_seq || (r->tail_off == r->head_off &&
-	    r->tail_seq == r->next_seq)) {
-		r->tail_off = r->head_off;
-		r->tail_seq = r->next_seq;
-	} else if (!rec_at(r, r->tail_off, r->tail_seq, 1, &rec) ||
-	    rec.hdr.seq >= r->next_seq) {
-		mml_log(LOG_WARNING, "ring '%s': tail in header does not "
-		    "check, searching for the oldest record", r->path);
-		recover_tail_search(r);
-	} else
-		r->tail_seq = rec.hdr.seq;
-}
-
-/*
- * The header's tail was stale (a power loss between the overwrite and
- * the header update): the oldest surviving record is the first whole
- * entry after the head whose chain proves it the writer's: longer than
- * a message could fake, or reaching the head.  Failing that (damage
- * everywhere), the first whose chain at least does not run on past the
- * head's numbering: its records cannot be the writer's, whose newest
- * entry is next_seq - 1, and readers following it from the tail would
- * show them in place of the entries appended from the head.  If none,
- * the ring is empty.
- */
-static void
-recover_tail_search(struct mml_ring *r)
-{
-	struct mml_walk w;
-	struct mml_walk_scan sc;
-	struct mml_walk_pos end;
-	struct mml_rec rec, far;
-	enum mml_walk_proof p;
-	int pass;
-
-	r->tail_off = r->head_off;
-	r->tail_seq = r->next_seq;
-	mml_walk_init(&w, r->data, r->cap, r->next_seq, r->head_off, r->crc_seed);
-	for (pass = 0; pass < 2; pass++) {
-		mml_walk_scan_init(&sc, &w, mml_walk_skip(r->cap, r->head_off),
-		    1, r->next_seq);
-		while (mml_walk_scan(&w, &sc, &rec)) {
-			if (rec.hdr.type != MML_REC_ENTRY)
-				continue;
-			p = mml_walk_confirm(&w, &rec, pass == 0 ?
-			    MML_WALK_REACH : UINT64_MAX, &end, &far);
-			if (p == MML_WALK_PROVEN || p == MML_WALK_AT_HEAD ||
-			    (pass == 1 && p == MML_WALK_BROKEN)) {
-				r->tail_off = rec.off;
-				r->tail_seq = rec.hdr.seq;
-				return;
-			}
-		}
-	}
-}
-
-/*
- * Recovers the ring's cursors from its records (recover_head(),
- * recover_tail()), continues the numbering above every number that may
- * have been handed out, and makes the result durable.
- */
-static int
-ring_recover(struct mml_ring *r)
-{
-	struct mml_disk_header *h = r->hdr;
-	static const uint8_t zero_id[16];
-	uint64_t n;
-	int same_boot;
-
-	r->was_dirty = h->state == MML_STATE_DIRTY;
-	/* An unknown boot (no /proc) must count as another: never reuse seqs. */
-	same_boot = memcmp(h->boot_id, r->boot_id, 16) == 0 &&
-	    memcmp(r->boot_id, zero_id, 16) != 0;
-	n = recover_head(r);
-	/*
-	 * A dirty ring from an earlier boot may have lost entries that were
-	 * numbered but never durable: continue above every number that may
-	 * have been handed out, so none is ever used twice.
-	 */
-	if (r->was_dirty && !same_boot && h->seq_limit > r->next_seq) {
-		r->lost_seqs = h->seq_limit - r->next_seq;
-		r->next_seq = h->seq_limit;
-	}
-	/*
-	 * The header's live head may be ahead of what the scan found: a
-	 * damaged record or cursor cut the scan short.  Numbers up to it
-	 * were handed out, so continue above them; readers see the gap.
-	 */
-	if (r->next_seq < h->head_seq && h->head_seq < h->seq_limit) {
-		mml_log(LOG_WARNING, "ring '%s': records end at seq %llu but "
-		    "seqs up to %llu were assigned; continuing above them",
-		    r->path, (unsigned long long)r->next_seq,
-		    (unsigned long long)(h->head_seq - 1));
-		r->lost_seqs += h->head_seq - r->next_seq;
-		r->next_seq = h->head_seq;
-	}
-	recover_tail(r);
-	return recover_commit(r, n);
-}
-
-/*
- * Sets the loop's state from what recovery found, and makes it durable
- * (records, cursors, a raised seq_limit) before anything is accepted.
- * n: the entries found past the durable cursor, for the log.
- */
-static int
-recover_commit(struct mml_ring *r, uint64_t n)
-{
-	struct mml_disk_header *h = r->hdr;
-
-	r->start_seq = r->next_seq;
-	r->start_off = r->head_off;
-	r->own_bytes = 0;
-	r->synced_off = r->head_off;
-	r->unsynced = 0;
-	r->wrapped = 0;
-	r->durable_seq = r->next_seq - 1;
-	r->durable_off = r->head_off;
-	r->seq_limit = h->seq_limit;
-	ring_index_check(r, h->durable_seq);
-	if (ring_tables_open(r) < 0)
-		return mml_log_errno(ENOMEM, "ring '%s': metadata table",
-		    r->path);
-
-	r->pub_off = r->head_off;
-	r->pub_seq = r->next_seq;
-	ring_publish(r);
-	memcpy(h->boot_id, r->boot_id, 16);
-	h->opens++;
-	if (r->was_dirty)
-		h->dirty_opens++;
-	/*
-	 * Everything recovered is made durable and the cursor moved to it
-	 * before we accept anything, so the next recovery starts here.
-	 */
-	if (msync(r->map, r->map_len, MS_SYNC) < 0)
-		return mml_log_errno(errno, "msync '%s'", r->path);
-	h->durable_off = r->head_off;
-	h->durable_seq = r->next_seq - 1;
-	h->durable_usec = mml_now_usec(CLOCK_REALTIME);
-	h->state = MML_STATE_DIRTY;
-	if (r->next_seq + SEQ_RESERVE > h->seq_limit)
-		h->seq_limit = r->next_seq + SEQ_RESERVE;
-	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
-		return mml_log_errno(errno, "msync '%s' header", r->path);
-	r->seq_limit = h->seq_limit;
-	mml_log(LOG_INFO, "ring '%s': %s, %llu bytes, entries %llu..%llu, "
-	    "%llu recovered past the durable cursor", r->path,
-	    r->was_dirty ? "was not closed cleanly" : "clean",
-	    (unsigned long long)r->cap, (unsigned long long)r->tail_seq,
-	    (unsigned long long)(r->next_seq - 1 - r->lost_seqs),
-	    (unsigned long long)n);
-	if (r->lost_seqs)
-		mml_log(LOG_WARNING, "ring '%s': unclean shutdown in an earlier "
-		    "boot; sequence numbers %llu..%llu may have been lost",
-		    r->path, (unsigned long long)(r->next_seq - r->lost_seqs),
-		    (unsigned long long)(r->next_seq - 1));
-	return 0;
-}
-
-/*
  * Where this boot's entry goes in the boot table, and whether it is
  * needed: not if the newest entry is this boot's.  Entries whose first
  * entry never came (numbered at or after the next seq: a daemon that
@@ -1086,7 +803,7 @@ ring_boot_plan(struct mml_ring *r)
  * reads every slot once, the buffer for entries that carry their
  * metadata inline, and the plan for this boot's entry.  -ENOMEM.
  */
-static int
+int
 ring_tables_open(struct mml_ring *r)
 {
 	struct mml_metatab_stats st;
@@ -1236,7 +953,7 @@ ring_evict_one(struct mml_ring *r)
 	 * A record newer than anything written is not ours: after damage
 	 * the tail steps through client bytes, which may imitate a record.
 	 */
-	ok = rec_at(r, r->tail_off, r->tail_seq, r->tail_damaged, &rec) &&
+	ok = ring_rec_at(r, r->tail_off, r->tail_seq, r->tail_damaged, &rec) &&
 	    rec.hdr.seq <= r->next_seq;
 	/*
 	 * Our own record at the tail carries exactly tail_seq.  Any other
@@ -1244,7 +961,7 @@ ring_evict_one(struct mml_ring *r)
 	 * believed only if the CRC vouches for it.
 	 */
 	if (ok && rec.hdr.seq != r->tail_seq && !r->tail_damaged)
-		ok = rec_at(r, r->tail_off, r->tail_seq, 1, &rec) &&
+		ok = ring_rec_at(r, r->tail_off, r->tail_seq, 1, &rec) &&
 		    rec.hdr.seq <= r->next_seq;
 	/*
 	 * Entries numbered since this open are ours, one after the other
@@ -1398,12 +1115,12 @@ mml_ring_append_meta(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	int e;
 
 	if (sigsetjmp(jb, 0) != 0) {
-		map_guard(NULL);
+		ring_map_guard(NULL);
 		return ring_bus_error(r);
 	}
-	map_guard(&jb);
+	ring_map_guard(&jb);
 	e = ring_append(r, hdr, comm, tag, msg, fields, meta, ret_seq);
-	map_guard(NULL);
+	ring_map_guard(NULL);
 	return e;
 }
 
@@ -1433,7 +1150,7 @@ meta_inline(struct mml_ring *r, const struct mml_rec_hdr *hdr,
 	return (uint32_t)len;
 }
 
-static int
+int
 ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
     const void *comm, const void *tag, const void *msg, const void *fields,
     const struct mml_meta *meta, uint64_t *ret_seq)
@@ -1557,361 +1274,6 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	return 0;
 }
 
-int
-mml_ring_dirty(const struct mml_ring *r)
-{
-	return r->unsynced != 0;
-}
-
-static void
-add_range(struct mml_sync_job *job, uint64_t off, uint64_t end)
-{
-	if (end <= off)
-		return;
-	job->range[job->n_range].off = off;
-	job->range[job->n_range].len = end - off;
-	job->n_range++;
-}
-
-void
-mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
-{
-	sigjmp_buf jb;
-
-	/* What the job covers must be in the file. */
-	(void)mml_ring_flush(r);
-	memset(job, 0, sizeof(*job));
-	if (r->unsynced >= r->cap) {
-		add_range(job, 0, r->cap);
-	} else if (!r->wrapped) {
-		add_range(job, r->synced_off, r->head_off);
-	} else {
-		add_range(job, r->synced_off, r->cap);
-		add_range(job, 0, r->head_off);
-	}
-	job->fd = -1;
-	job->cursor_seq = r->durable_seq;
-	job->repairs = r->repairs;
-	job->restarts = r->restarts;
-	job->durable_off = r->head_off;
-	job->durable_seq = r->next_seq - 1;
-	/* Slots written since: durable before the records naming them. */
-	if (r->metatab != NULL) {
-		mml_metatab_take_dirty(r->metatab, &job->meta_off,
-		    &job->meta_len);
-		if (job->meta_len > 0)
-			job->meta_off += (uint64_t)(r->meta_table - r->map);
-	}
-	r->synced_off = r->head_off;
-	r->unsynced = 0;
-	r->wrapped = 0;
-	/*
-	 * Reserve sequence numbers ahead: the msync of this job persists
-	 * the new limit, and the loop uses it once the job is done.
-	 */
-	job->seq_limit = seq_limit_ahead(r->next_seq);
-	if (sigsetjmp(jb, 0) == 0) {
-		map_guard(&jb);
-		r->hdr->seq_limit = job->seq_limit;
-	} else
-		job->seq_limit = r->seq_limit;
-	map_guard(NULL);
-}
-
-/*
- * Runs on a sync thread.  One fdatasync() writes the job's data and the
- * header page, which carries this job's sequence limit and the cursor
- * of the jobs done before it: one flush of the disk per job.  (For a
- * shared mapping it is what msync() does: the kernel writes the file's
- * dirty pages, whether dirtied through the map or not.)  Each thread
- * syncs through a descriptor of its own: the kernel reports a write
- * error once per open file, and several jobs may be out at once, so a
- * shared one could tell the error to one job while another, whose data
- * the failed pages held, returned success.  With one file per thread,
- * every job that waited on the failed pages sees the error.
- *
- * Only once a job returned does the loop move the cursor (see
- * mml_ring_sync_done()); the new cursor reaches the disk with a later
- * job or at close.  So the cursor on disk never runs ahead of durable
- * data, and recovery scans forward from it over whole, CRC-checked
- * records.
- */
-void
-mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job)
-{
-	struct stat st;
-	uint64_t t0;
-	int fd, e;
-
-	job->result = 0;
-	/*
-	 * Test hooks (mmlogd(8), TESTING): hold the sync while a file
-	 * exists, or fail it as an I/O error would.
-	 */
-	while (r->test_stall_file != NULL &&
-	    access(r->test_stall_file, F_OK) == 0)
-		(void)usleep(10000);
-	if (r->test_fail_file != NULL && access(r->test_fail_file, F_OK) == 0) {
-		job->result = -EIO;
-		mml_log(LOG_DEBUG, "sync: failing on purpose (test hook)");
-		return;
-	}
-	fd = job->fd >= 0 ? job->fd : r->fd;
-	t0 = mml_now_nsec(CLOCK_MONOTONIC);
-	/*
-	 * Metadata slots first, in a flush of their own: a record that
-	 * reaches the disk names a slot that is there.  Only for jobs that
-	 * follow new slots (a new sender's first entries).
-	 */
-	e = job->meta_len > 0 && msync(r->map + job->meta_off,
-	    (size_t)job->meta_len, MS_SYNC) < 0 ? errno : 0;
-	if (e == 0)
-		e = fdatasync(fd) < 0 ? errno : 0;
-	/* Rounded up: on tmpfs a sync takes under a microsecond, not none. */
-	job->sync_usec = (mml_now_nsec(CLOCK_MONOTONIC) - t0 + 999) / 1000;
-	if (e != 0) {
-		job->result = -e;
-		return;
-	}
-	/*
-	 * A file truncated under us syncs fine, without the pages it lost:
-	 * that is no durability to acknowledge.  The loop repairs the size.
-	 */
-	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size < r->map_len)
-		job->result = -EIO;
-}
-
-/*
- * Moves the header's cursor to a job's durable data.  Only the loop
- * thread writes it, in one place, so the pair (offset, seq) is never
- * mixed from two jobs.
- */
-static void
-ring_cursor_store(struct mml_ring *r, uint64_t off, uint64_t seq)
-{
-	sigjmp_buf jb;
-
-	if (sigsetjmp(jb, 0) != 0) {
-		/* The file was truncated: give it back its size and header. */
-		map_guard(NULL);
-		(void)ring_bus_error(r);
-		return;
-	}
-	map_guard(&jb);
-	__atomic_store_n(&r->hdr->durable_off, off, __ATOMIC_RELAXED);
-	__atomic_store_n(&r->hdr->durable_seq, seq, __ATOMIC_RELAXED);
-	r->hdr->durable_usec = mml_now_usec(CLOCK_REALTIME);
-	map_guard(NULL);
-}
-
-/*
- * After a failed sync the kernel has marked the pages it could not write
- * clean, and reports the error once per open file: a later sync would
- * succeed without writing them, and we would acknowledge data that is
- * not on disk.  The failed pages may be anywhere a sync wrote (it writes
- * the whole file, also what was appended after the job was made, and
- * another thread's job may have been the one to see the error), so
- * every page of the header and the data is touched, and the next sync
- * writes them all again.  Errors are rare; correctness is not.
- */
-static void
-ring_redirty(struct mml_ring *r)
-{
-	long pg = sysconf(_SC_PAGESIZE);
-
-	/* The index and the metadata slots too: all of the map. */
-	redirty_range(r, r->map_len, pg > 0 ? (uint64_t)pg : 4096);
-	if (r->metatab != NULL)
-		mml_metatab_dirty_all(r->metatab);
-}
-
-static void
-redirty_range(struct mml_ring *r, uint64_t end, uint64_t pg)
-{
-	sigjmp_buf *volatile outer = map_jmp;	/* called under a guard too */
-	volatile uint64_t o;
-	sigjmp_buf jb;
-
-	if (sigsetjmp(jb, 0) != 0) {
-		map_guard(outer);
-		return;
-	}
-	map_guard(&jb);
-	for (o = 0; o < end; o += pg) {
-		volatile uint8_t *p = r->map + o;
-
-		*p = *p;
-	}
-	map_guard(outer);
-}
-
-void
-mml_ring_sync_done(struct mml_ring *r, struct mml_sync_job *job)
-{
-	/*
-	 * The file was truncated and restored while the job was out: it may
-	 * have synced the file without the pages lost, and fstat() after the
-	 * repair cannot tell.
-	 */
-	if (job->result == 0 && job->repairs != r->repairs)
-		job->result = -EIO;
-	if (job->result < 0) {
-		/* Nothing in this job is known durable: sync it again next time. */
-		r->unsynced = r->cap;
-		(void)ring_repair(r);
-		ring_redirty(r);
-		return;
-	}
-	/*
-	 * Made before the numbering restarted: its seqs and limit are the
-	 * old numbering's, and the restart made everything durable.
-	 */
-	if (job->restarts != r->restarts)
-		return;
-	/* Jobs may finish out of order: the cursor only moves forward. */
-	if (job->durable_seq > r->durable_seq) {
-		r->durable_seq = job->durable_seq;
-		r->durable_off = job->durable_off;
-		ring_cursor_store(r, r->durable_off, r->durable_seq);
-		mml_log(LOG_DEBUG, "sync: durable up to seq %llu",
-		    (unsigned long long)job->durable_seq);
-	}
-	/* The header this job wrote holds the cursor of its preparation. */
-	r->cursor_unflushed = r->durable_seq != job->cursor_seq;
-	/* The limit written before the job is on disk now. */
-	if (job->seq_limit > r->seq_limit)
-		r->seq_limit = job->seq_limit;
-}
-
-/*
- * Empties the ring for readers: the tail moves to the head, the next
- * entry keeps its sequence number.  The old records stay in the file
- * until the head overwrites them, but no reader or recovery walks them:
- * both start at the tail, and the slot at the head is always cleared
- * (ring_append()).  The header is synced before returning, so a crash
- * cannot bring the entries back.
- */
-int
-mml_ring_clear(struct mml_ring *r, uint64_t *ret_removed)
-{
-	sigjmp_buf jb;
-	uint64_t removed = r->next_seq - r->tail_seq;
-
-	/* The head the new tail equals must be the header's. */
-	if (mml_ring_flush(r) < 0)
-		return -EIO;
-	if (sigsetjmp(jb, 0) != 0) {
-		map_guard(NULL);
-		return ring_bus_error(r);
-	}
-	map_guard(&jb);
-	r->tail_off = r->head_off;
-	r->tail_seq = r->next_seq;
-	r->tail_damaged = 0;
-	/* They left the ring: written = overwritten + present still holds. */
-	r->hdr->entries_overwritten += removed;
-	__atomic_store_n(&r->hdr->tail_off, r->tail_off, __ATOMIC_RELAXED);
-	__atomic_store_n(&r->hdr->tail_seq, r->tail_seq, __ATOMIC_RELEASE);
-	map_guard(NULL);
-	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
-		return mml_log_errno(errno, "msync '%s' header", r->path);
-	*ret_removed = removed;
-	return 0;
-}
-
-/*
- * Gives the ring a new ring_id (cursors of the old one no longer
- * apply) and re-seals the static part with its CRC; synced before
- * returning.  A reader that reads the header at this very moment may
- * see the two disagree and report a bad header once.
- */
-int
-mml_ring_rotate_id(struct mml_ring *r, const uint8_t id[16])
-{
-	struct mml_disk_header *h = r->hdr;
-	sigjmp_buf jb;
-	uint32_t crc;
-
-	if (sigsetjmp(jb, 0) != 0) {
-		map_guard(NULL);
-		return ring_bus_error(r);
-	}
-	map_guard(&jb);
-	/* The CRC of the static part as it is in the file, flags included. */
-	memcpy(h->ring_id, id, 16);
-	crc = mml_crc32c(0, h, offsetof(struct mml_disk_header, static_crc));
-	__atomic_store_n(&h->static_crc, crc, __ATOMIC_RELEASE);
-	memcpy(&r->static_hdr, h, offsetof(struct mml_disk_header, state));
-	map_guard(NULL);
-	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
-		return mml_log_errno(errno, "msync '%s' header", r->path);
-	return 0;
-}
-
-int
-mml_ring_restart(struct mml_ring *r, const uint8_t id[16],
-    uint64_t *ret_removed)
-{
-	struct mml_disk_header *h = r->hdr;
-	uint64_t removed = r->next_seq - r->tail_seq;
-	uint64_t idx_off;
-	long pg;
-	sigjmp_buf jb;
-	uint32_t crc;
-
-	if (mml_ring_flush(r) < 0)
-		return -EIO;
-	if (sigsetjmp(jb, 0) != 0) {
-		map_guard(NULL);
-		return ring_bus_error(r);
-	}
-	map_guard(&jb);
-	/*
-	 * The new id first: a reader that sees the numbering go back sees
-	 * a new ring, not a ring whose numbers repeat.
-	 */
-	memcpy(h->ring_id, id, 16);
-	crc = mml_crc32c(0, h, offsetof(struct mml_disk_header, static_crc));
-	__atomic_store_n(&h->static_crc, crc, __ATOMIC_RELEASE);
-	memcpy(&r->static_hdr, h, offsetof(struct mml_disk_header, state));
-	/* Emptied as by a clear, at the head, and numbered from 1. */
-	r->restarts++;
-	r->tail_off = r->head_off;
-	r->tail_seq = 1;
-	r->tail_damaged = 0;
-	r->next_seq = 1;
-	r->pub_off = r->head_off;
-	r->pub_seq = 1;
-	r->durable_seq = 0;
-	r->durable_off = r->head_off;
-	r->cursor_unflushed = 0;
-	r->start_seq = 1;
-	r->start_off = r->head_off;
-	r->own_bytes = 0;
-	r->lost_seqs = 0;
-	r->seq_limit = 1 + SEQ_RESERVE;
-	r->idx_bucket = UINT64_MAX;
-	h->entries_overwritten += removed;
-	h->seq_limit = r->seq_limit;
-	h->durable_off = r->durable_off;
-	h->durable_seq = 0;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	ring_publish(r);
-	/* Slots naming the old numbers would mislead a reader's search. */
-	memset(r->idx, 0, r->idx_slots * sizeof(*r->idx));
-	map_guard(NULL);
-	/* msync() wants a page boundary; the index starts at a 4 KiB one. */
-	idx_off = mml_idx_file_off(r->cap);
-	pg = sysconf(_SC_PAGESIZE);
-	if (pg > 0)
-		idx_off -= idx_off % (uint64_t)pg;
-	if (msync(r->map + idx_off, r->map_len - idx_off, MS_SYNC) < 0 ||
-	    msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
-		return mml_log_errno(errno, "msync '%s'", r->path);
-	*ret_removed = removed;
-	return 0;
-}
-
 struct mml_ring *
 mml_ring_close(struct mml_ring *r)
 {
@@ -1925,23 +1287,23 @@ mml_ring_close(struct mml_ring *r)
 		/* Each slot's last entry, for the next open to know. */
 		if (r->metatab != NULL) {
 			if (sigsetjmp(jb, 0) == 0) {
-				map_guard(&jb);
+				ring_map_guard(&jb);
 				mml_metatab_seal(r->metatab);
 			}
-			map_guard(NULL);
+			ring_map_guard(NULL);
 		}
 		mml_ring_sync_prepare(r, &job);
 		mml_ring_sync_run(r, &job);
 		if (job.result == 0)
 			ring_cursor_store(r, job.durable_off, job.durable_seq);
 		if (job.result == 0 && sigsetjmp(jb, 0) != 0) {
-			map_guard(NULL);
+			ring_map_guard(NULL);
 			job.result = -EIO;
 		} else if (job.result == 0) {
 			/* Clean only if everything is durable. */
-			map_guard(&jb);
+			ring_map_guard(&jb);
 			r->hdr->state = MML_STATE_CLEAN;
-			map_guard(NULL);
+			ring_map_guard(NULL);
 			if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
 				(void)mml_log_errno(errno, "msync '%s'",
 				    r->path);

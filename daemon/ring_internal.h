@@ -2,11 +2,15 @@
  * ring_internal.h: struct mml_ring, for ring.c and for the white-box
  * tests of the ring (tests/check_ring.c, tests/fuzz/fuzz_ring.c), which
  * read the map, the header and the loop thread's cursors directly and
- * simulate crashes.  No other file of daemon/ includes it: the others
- * see the ring through ring.h alone.
+ * simulate crashes, and the functions the ring's own files share.  No
+ * other file of daemon/ includes it: the others see the ring through
+ * ring.h alone.
  */
 #ifndef MML_RING_INTERNAL_H
 #define MML_RING_INTERNAL_H
+
+#include <setjmp.h>
+#include <stdint.h>
 
 #include "metatab.h"
 #include "ring.h"
@@ -87,5 +91,59 @@ struct mml_ring {
 	const char *test_stall_file;
 	const char *test_fail_file;
 };
+
+
+/*
+ * The functions the files of the ring share (ring.c, recover.c,
+ * ringsync.c, ringctl.c); loop thread only, but for what sync.c runs.
+ */
+/*
+ * How many sequence numbers are reserved on disk ahead of use.  After a
+ * power loss the daemon restarts numbering at the reserved limit, so
+ * this bounds the gap; it must cover what can be ingested between two
+ * syncs, or the loop has to persist the limit itself (rare, counted).
+ */
+#define SEQ_RESERVE	((uint64_t)1 << 24)
+
+/*
+ * The limit a reservation ahead of next writes: never above MML_SEQ_MAX,
+ * which no header may pass (a header over it is one no reader accepts).
+ */
+static inline uint64_t
+seq_limit_ahead(uint64_t next)
+{
+	return next < MML_SEQ_MAX - SEQ_RESERVE ? next + SEQ_RESERVE :
+	    MML_SEQ_MAX;
+}
+
+/* ring.c */
+/*
+ * Sets the jump a SIGBUS in the map takes (NULL: none); and the one in
+ * force.  The caller sigsetjmp()s in its own frame.
+ */
+void	ring_map_guard(sigjmp_buf *jb);
+sigjmp_buf *ring_map_guarded(void);
+int	ring_bus_error(struct mml_ring *r);
+int	ring_repair(struct mml_ring *r);
+void	ring_publish(struct mml_ring *r);
+void	ring_index_check(struct mml_ring *r, uint64_t durable_seq);
+int	ring_tables_open(struct mml_ring *r);
+int	ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
+	    const void *comm, const void *tag, const void *msg,
+	    const void *fields, const struct mml_meta *meta, uint64_t *ret_seq);
+
+/* recover.c: what the open finds of the last run (recovery) */
+int	ring_recover(struct mml_ring *r);
+int	ring_rec_at(const struct mml_ring *r, uint64_t off, uint64_t min_seq,
+	    int crc, struct mml_rec *rec);
+uint64_t	ring_recover_head(struct mml_ring *r);
+void	ring_recover_tail(struct mml_ring *r);
+void	ring_recover_tail_search(struct mml_ring *r);
+int	ring_recover_commit(struct mml_ring *r, uint64_t n);
+
+/* ringsync.c: making the ring durable */
+void	ring_cursor_store(struct mml_ring *r, uint64_t off, uint64_t seq);
+void	ring_redirty(struct mml_ring *r);
+void	ring_redirty_range(struct mml_ring *r, uint64_t end, uint64_t pg);
 
 #endif /* MML_RING_INTERNAL_H */
