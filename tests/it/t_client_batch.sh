@@ -44,6 +44,9 @@ wait_exit $cl "$(tmo 10)"
 
 # Writes every ms for 300 ms with a 20 ms delay: the daemon's receive
 # time minus the write time stays under the delay plus scheduling slack.
+# The slack is generous (100 ms: a shared 2-core machine delayed one by
+# 39 ms): what this catches is a batch held until it fills or the
+# handle closes, hundreds of ms; speed is the bench's to measure.
 timeout -k 2 "$(tmo 30)" "$HELPERS/clientx" -s "$SOCK" batch-stamp 20000 \
     2>"$T/stamp.err" || fail "clientx batch-stamp: $(cat "$T/stamp.err")"
 ctl --file "$RING" show -o json >"$T/show.json" || fail "mmlogctl show"
@@ -54,5 +57,5 @@ json_fields __REALTIME_TIMESTAMP MESSAGE <"$T/show.json" |
 read -r n max <"$T/lag"
 note "$n stamped entries, longest wait ${max} us (delay 20000 us)"
 [ "$n" -gt 100 ] || fail "only $n stamped entries"
-[ "$max" -le $((20000 + 30000 * IT_SLOW)) ] || fail "an entry waited $max us"
+[ "$max" -le $((20000 + 100000 * IT_SLOW)) ] || fail "an entry waited $max us"
 stop_daemon
