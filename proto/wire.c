@@ -32,8 +32,8 @@ static const char *const reason_str[MML_WIRE_REASON_MAX] = {
 	[MML_WIRE_E_ENTRY_SIZE] = "entry larger than the daemon's --max-entry",
 	[MML_WIRE_E_TEXT] = "error text longer than the frame",
 	[MML_WIRE_E_FIELD_COUNT] = "more fields than --max-fields allows",
-	[MML_WIRE_E_SUPPRESSED] = "entries suppressed, not stored (rate "
-	    "limit or the uid's share of the ring)",
+	[MML_WIRE_E_SUPPRESSED] = ("entries suppressed, not stored (rate "
+	    "limit or the uid's share of the ring)"),
 };
 
 const char *
