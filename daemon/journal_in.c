@@ -43,12 +43,16 @@ struct mml_journal_in {
 	ev_io			 io;
 	uint8_t			*buf;
 	size_t			 cap;
+	uint8_t			 fields[MML_FRAME_MAX + 1024];
+	/*
+	 * Last: clang takes CMSG_SPACE() of a struct for a size it folds
+	 * as an extension, which it allows only at a struct's end.
+	 */
 	union {
 		struct cmsghdr	 align;
 		uint8_t		 buf[CMSG_SPACE(sizeof(struct ucred)) +
 				    CMSG_SPACE(sizeof(int) * FDS_MAX)];
 	} cbuf;
-	uint8_t			 fields[MML_FRAME_MAX + 1024];
 };
 
 /* What came with a datagram besides its bytes. */
