@@ -45,9 +45,14 @@ fuzz_memfd(const void *buf, size_t len, uint64_t file_len, char path[64])
 	(void)unlink(file_path);
 	fd = open(file_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	FUZZ_CHECK(fd >= 0);
-	/* Allocated whole, as mmlogd makes its rings (holes are refused). */
-	FUZZ_CHECK(posix_fallocate(fd, 0, (off_t)(file_len > len ? file_len :
-	    len)) == 0);
+	/*
+	 * Allocated whole, as mmlogd makes its rings (holes are refused);
+	 * an empty file has nothing to allocate (and posix_fallocate()
+	 * refuses a length of 0).
+	 */
+	if (file_len > 0 || len > 0)
+		FUZZ_CHECK(posix_fallocate(fd, 0, (off_t)(file_len > len ?
+		    file_len : len)) == 0);
 	for (done = 0; done < len; done += (size_t)n) {
 		n = pwrite(fd, p + done, len - done, (off_t)done);
 		FUZZ_CHECK(n > 0);
