@@ -231,6 +231,17 @@ struct mml_fwd_out;
  */
 struct mml_fwd_out *mml_fwd_out_new(const struct mml_fwd_dest *d, int *stop);
 
+/*
+ * fn(arg) runs whenever a RELP or HTTP session is about to wait for
+ * the collector's answers, and again at least every
+ * period_ms (if > 0) while it waits: the forwarder takes what was
+ * confirmed meanwhile and writes its cursor, so that a wait as long as
+ * a stopped collector's never keeps confirmed entries off the disk.
+ * fn must not send, flush, poll or close on o.
+ */
+void	mml_fwd_out_on_wait(struct mml_fwd_out *o, void (*fn)(void *),
+	    void *arg, int period_ms);
+
 /* Aborts any session and frees; accepts NULL and returns NULL. */
 struct mml_fwd_out *mml_fwd_out_free(struct mml_fwd_out *o);
 

@@ -669,6 +669,19 @@ stats:
 }
 
 /*
+ * The transport waits for answers: take those that came and write the
+ * cursor when it is due, as the loop would between two entries.
+ */
+static void
+on_wait(void *arg)
+{
+	struct fwd *f = arg;
+
+	pend_confirm(f);
+	checkpoint(f, 0);
+}
+
+/*
  * Remembers the position after a message just sent: an entry (its seq
  * first) or a notice (about entries from first).
  */
@@ -1405,6 +1418,9 @@ main(int argc, char **argv)
 		goto out;
 	}
 	f.out = mml_fwd_out_new(&o.dest, &hurry_flag);
+	if (f.out != NULL)
+		mml_fwd_out_on_wait(f.out, on_wait, &f,
+		    (int)o.checkpoint_ms);	/* at most an hour */
 	f.export = o.dest.proto == MML_FWD_HTTP ||
 	    o.dest.proto == MML_FWD_HTTPS;
 	if (f.out == NULL || (f.export && export_init(&f) < 0)) {

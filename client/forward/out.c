@@ -76,6 +76,9 @@
 struct mml_fwd_out {
 	const struct mml_fwd_dest *d;
 	int		*stop;		/* set by a second SIGTERM */
+	void		(*on_wait)(void *);	/* before each wait */
+	void		*on_wait_arg;
+	int		 on_wait_ms;	/* its period while waiting; 0: none */
 	char		 err[512];
 	int		 connected;
 	enum mml_fwd_fail fail;		/* how the last failure happened */
@@ -163,6 +166,28 @@ mml_fwd_out_new(const struct mml_fwd_dest *d, int *stop)
 	o->stop = stop;
 	o->fd = -1;
 	return o;
+}
+
+void
+mml_fwd_out_on_wait(struct mml_fwd_out *o, void (*fn)(void *), void *arg,
+    int period_ms)
+{
+	o->on_wait = fn;
+	o->on_wait_arg = arg;
+	o->on_wait_ms = period_ms;
+}
+
+/*
+ * About to wait for the collector: the caller's hook, and the longest
+ * the wait may last before the hook runs again.
+ */
+static int
+wait_hook(struct mml_fwd_out *o, int ms)
+{
+	if (o->on_wait == NULL)
+		return ms;
+	o->on_wait(o->on_wait_arg);
+	return o->on_wait_ms > 0 && o->on_wait_ms < ms ? o->on_wait_ms : ms;
 }
 
 struct mml_fwd_out *
@@ -722,7 +747,7 @@ relp_wait(struct mml_fwd_out *o, uint64_t max_unacked, int closing)
 		wait_ms = ms > 0 ? ms : 1000;
 		if (wait_ms > end - now)
 			wait_ms = end - now;
-		(void)poll(&pfd, 1, (int)wait_ms);
+		(void)poll(&pfd, 1, wait_hook(o, (int)wait_ms));
 	}
 }
 
@@ -1155,7 +1180,8 @@ http_progress(struct mml_fwd_out *o, int wait)
 			return -EINTR;
 		}
 		/* curl times the transfer out (LOW_SPEED_TIME). */
-		(void)curl_multi_poll(o->multi, NULL, 0, 1000, NULL);
+		(void)curl_multi_poll(o->multi, NULL, 0, wait_hook(o, 1000),
+		    NULL);
 	}
 	return 0;
 }
