@@ -80,6 +80,7 @@ static int ring_stage_write(struct mml_ring *);
 static int ring_probe(struct mml_ring *, uint64_t, uint64_t);
 static int ring_store_map(struct mml_ring *, uint64_t, const void *, size_t);
 static void ring_publish_head(struct mml_ring *);
+static void ring_publish_tail(struct mml_ring *);
 static uint64_t ring_page(void);
 
 static void ring_mark_gap(struct mml_ring *);
@@ -112,6 +113,9 @@ ring_publish(struct mml_ring *r)
 {
 	r->hdr->tail_off = r->tail_off;
 	r->hdr->tail_seq = r->tail_seq;
+	r->hdr->entries_overwritten += r->pend_overwritten;
+	r->pend_overwritten = 0;
+	r->tail_unpub = 0;
 	r->hdr->head_off = r->pub_off;
 	r->hdr->head_seq = r->pub_seq;
 }
@@ -331,9 +335,8 @@ mml_ring_flush(struct mml_ring *r)
 	int e;
 
 	if (r->stage_len == 0 && r->pub_off == r->head_off &&
-	    r->pub_seq == r->next_seq)
+	    r->pub_seq == r->next_seq && !r->tail_unpub)
 		return 0;
-	e = ring_stage_write(r);
 	if (sigsetjmp(jb, 0) != 0) {
 		/* The header page went: ring_repair() wrote it again. */
 		ring_map_guard(outer);
@@ -341,6 +344,10 @@ mml_ring_flush(struct mml_ring *r)
 		(void)ring_repair(r);
 		return -EIO;
 	}
+	ring_map_guard(&jb);
+	ring_publish_tail(r);
+	ring_map_guard(outer);
+	e = ring_stage_write(r);
 	ring_map_guard(&jb);
 	ring_publish_head(r);
 	ring_map_guard(outer);
@@ -995,7 +1002,11 @@ ring_evict_one(struct mml_ring *r)
 		mml_walk_advance(&w, &pos, &rec);
 		r->tail_off = pos.off;
 		r->tail_seq = pos.seq;
-		h->entries_overwritten++;
+		/* With the tail (ring_make_room()): what readers see. */
+		if (r->wmethod == MML_RING_WRITE_PWRITE)
+			r->pend_overwritten++;
+		else
+			h->entries_overwritten++;
 	} else {
 		/*
 		 * Damaged bytes (bit rot) at the tail: step over them until a
@@ -1058,19 +1069,39 @@ ring_make_room(struct mml_ring *r, uint64_t len)
 	}
 	if (!moved)
 		return;
+	/*
+	 * With pwrite() the range is overwritten only when the stage is
+	 * written (mml_ring_flush()): the tail goes into the header then,
+	 * so that a kill before leaves the records of the range in the
+	 * ring, as they still are in the file.
+	 */
+	if (r->wmethod == MML_RING_WRITE_PWRITE) {
+		r->tail_unpub = 1;
+		return;
+	}
+	/* Through the map, the stores that overwrite the range follow. */
 	__atomic_store_n(&r->hdr->tail_off, r->tail_off, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->hdr->tail_seq, r->tail_seq, __ATOMIC_RELAXED);
-	/*
-	 * Through the map, the stores that overwrite the range follow at
-	 * once.  With pwrite() they come later, from the kernel on this
-	 * thread: ordering stores before stores is enough, which costs
-	 * nothing on x86, where the full fence drains the store buffer at
-	 * every append.
-	 */
-	if (r->wmethod == MML_RING_WRITE_MAP)
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	else
-		__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/*
+ * The tail moved by ring_make_room() goes into the header, before the
+ * stage that overwrites what it left is written: the pwrite() comes
+ * from the kernel on this thread, so ordering stores before stores is
+ * enough (free on x86).  Under the caller's map guard.
+ */
+static void
+ring_publish_tail(struct mml_ring *r)
+{
+	if (!r->tail_unpub)
+		return;
+	r->tail_unpub = 0;
+	r->hdr->entries_overwritten += r->pend_overwritten;
+	r->pend_overwritten = 0;
+	__atomic_store_n(&r->hdr->tail_off, r->tail_off, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->hdr->tail_seq, r->tail_seq, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
 /*

@@ -74,7 +74,10 @@ struct mml_ring {
 	 * How records reach the file (ring_reserve(), ring_store()).
 	 * MML_RING_WRITE_PWRITE: stage holds the bytes of the data region
 	 * [stage_off, stage_off + stage_len) not yet in the file; the
-	 * header's head says pub_off and pub_seq until they are.
+	 * header's head says pub_off and pub_seq until they are, and its
+	 * tail stays where it was (tail_unpub) until they are written: the
+	 * records they overwrite are whole until then, and a kill before
+	 * the write must not lose them.
 	 */
 	enum mml_ring_write wmethod;
 	uint8_t *stage;
@@ -83,6 +86,8 @@ struct mml_ring {
 	uint64_t stage_off;
 	int defer;		/* hold staged bytes until mml_ring_flush() */
 	uint64_t pub_off, pub_seq;
+	int tail_unpub;		/* tail_off, tail_seq not yet in the header */
+	uint64_t pend_overwritten;	/* ... nor the entries it passed */
 	uint64_t pend_entries, pend_bytes, pend_wraps;	/* not yet in the header */
 	uint64_t write_errors;	/* pwrite() failures, the map used instead */
 	uint64_t flushes;	/* pwrite() calls of the stage */

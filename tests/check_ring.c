@@ -2177,7 +2177,7 @@ START_TEST(test_write_deferred)
 	struct mml_sync_job job;
 	struct mml_disk_header h;
 	struct walk w;
-	uint64_t seq, removed;
+	uint64_t seq, removed, flushes;
 	unsigned i;
 
 	test_wmethod = MML_RING_WRITE_PWRITE;
@@ -2255,6 +2255,50 @@ START_TEST(test_write_deferred)
 	ck_assert_uint_eq(ring->next_seq, seq);
 	check_suffix(ring, &w);
 	ck_assert_uint_eq(w.last, seq - 1);
+	ring = mml_ring_close(ring);
+
+	/*
+	 * A crash in a full ring: the tail moves past what the staged
+	 * records overwrite only when they are written, so the oldest
+	 * entries they would have replaced are all still there.
+	 */
+	test_defer = 1;
+	ring_open_ok(CAP, 1);
+	while (ring->hdr->wraps < 2)
+		(void)append_varied(ring);
+	ck_assert_int_eq(mml_ring_flush(ring), 0);
+	read_header(&h);
+	flushes = ring->flushes;
+	seq = ring->next_seq;
+	for (i = 0; i < 5; i++)
+		(void)append_lens(ring, 5, 3, 1000, 0);
+	ck_assert_uint_eq(ring->flushes, flushes);
+	ck_assert_uint_gt(ring->tail_seq, h.tail_seq);
+	{
+		struct mml_disk_header now;
+
+		read_header(&now);
+		ck_assert_uint_eq(now.tail_seq, h.tail_seq);
+		ck_assert_uint_eq(now.tail_off, h.tail_off);
+	}
+	ring_crash(&ring);
+	test_defer = 0;
+	ring_open_ok(CAP, 1);
+	ck_assert_uint_eq(ring->next_seq, seq);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.first, h.tail_seq);
+	ck_assert_uint_eq(w.last, seq - 1);
+	/* Written, the stage's records replace them, the tail first. */
+	test_defer = 1;
+	method_apply(ring);
+	for (i = 0; i < 20; i++)
+		(void)append_lens(ring, 5, 3, 1000, 0);
+	ck_assert_int_eq(mml_ring_flush(ring), 0);
+	read_header(&h);
+	ck_assert_uint_eq(h.tail_seq, ring->tail_seq);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.first, ring->tail_seq);
+	ck_assert_uint_eq(w.last, ring->next_seq - 1);
 }
 END_TEST
 
