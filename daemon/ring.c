@@ -186,7 +186,9 @@ ring_page(void)
 /*
  * Where to build the len bytes that go at data offset off: the map, or
  * the stage.  Nothing else may be written into the ring until they are
- * built (a flush in between would write the stage without them).  Under
+ * built (a flush in between would write the stage without them).  NULL
+ * if the stage is full and cannot be written (mml_ring_flush()): the
+ * entry is refused, as a store through the map that faults is.  Under
  * the caller's map guard.
  */
 static uint8_t *
@@ -203,8 +205,9 @@ ring_reserve(struct mml_ring *r, uint64_t off, uint64_t len)
 	 */
 	if (r->stage_len > 0 && (off < r->stage_off ||
 	    off > r->stage_off + r->stage_len ||
-	    off - r->stage_off + len > r->stage_cap))
-		(void)mml_ring_flush(r);
+	    off - r->stage_off + len > r->stage_cap) &&
+	    mml_ring_flush(r) < 0)
+		return NULL;
 	if (r->stage_len == 0)
 		r->stage_off = off;
 	end = off - r->stage_off + len;
@@ -283,9 +286,10 @@ ring_store_map(struct mml_ring *r, uint64_t off, const void *src,
 /*
  * Writes the stage into the file.  Should pwrite() fail (an I/O error
  * the map may not meet: this is a preallocated file), the bytes are
- * stored through the map instead; only if that faults too are they lost
- * (logged; the sync that follows fails as well, so nothing is
- * acknowledged).  Returns 0 or -EIO.
+ * stored through the map instead.  If that faults too, the stage is
+ * kept, to be written by a later flush: until then the head does not
+ * cover it, no sync job does (mml_ring_sync_prepare()) and no more
+ * entries than it holds are taken.  Returns 0 or -EIO.
  */
 static int
 ring_stage_write(struct mml_ring *r)
@@ -320,8 +324,10 @@ ring_stage_write(struct mml_ring *r)
 		    "through the map", r->path, strerror(e),
 		    (unsigned long long)r->write_errors);
 	if (ring_store_map(r, off + done, r->stage + done, len - done) < 0) {
-		mml_log(LOG_ERR, "ring '%s': I/O error (SIGBUS) on the map, "
-		    "%zu bytes of entries lost", r->path, len - done);
+		if (r->write_errors == 1 || r->write_errors % 1000 == 0)
+			mml_log(LOG_ERR, "ring '%s': I/O error (SIGBUS) on the "
+			    "map too; %zu bytes of entries wait", r->path, len);
+		r->stage_len = len;
 		return -EIO;
 	}
 	return 0;
@@ -348,10 +354,12 @@ mml_ring_flush(struct mml_ring *r)
 	ring_publish_tail(r);
 	ring_map_guard(outer);
 	e = ring_stage_write(r);
+	if (e < 0)
+		return e;
 	ring_map_guard(&jb);
 	ring_publish_head(r);
 	ring_map_guard(outer);
-	return e;
+	return 0;
 }
 
 void
@@ -375,7 +383,8 @@ mml_ring_set_write(struct mml_ring *r, enum mml_ring_write how)
 		    STAGE_BYTES;
 	}
 	/* Leaving MML_RING_WRITE_PWRITE: what is staged goes first. */
-	(void)mml_ring_flush(r);
+	if (mml_ring_flush(r) < 0)
+		return -EIO;
 	r->wmethod = how;
 	return 0;
 }
@@ -1250,10 +1259,13 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 		uint64_t rest = r->cap - r->head_off;
 
 		ring_make_room(r, rest);
-		if (rest >= MML_REC_HDR)
-			mml_disk_wrap_write(ring_reserve(r, r->head_off,
-			    MML_REC_HDR), r->next_seq, hdr->realtime_usec,
-			    r->crc_seed);
+		if (rest >= MML_REC_HDR) {
+			dst = ring_reserve(r, r->head_off, MML_REC_HDR);
+			if (dst == NULL)
+				return -EIO;
+			mml_disk_wrap_write(dst, r->next_seq,
+			    hdr->realtime_usec, r->crc_seed);
+		}
 		r->unsynced += rest;
 		ring_own(r, rest);
 		r->head_off = 0;
@@ -1272,6 +1284,8 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	ring_make_room(r, size + guard);
 	off = r->head_off;
 	dst = ring_reserve(r, off, size + guard);
+	if (dst == NULL)
+		return -EIO;
 	if (guard)
 		memset(dst + size, 0, guard);
 	seq = r->next_seq;

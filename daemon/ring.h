@@ -32,6 +32,7 @@ struct mml_sync_job {
 	uint64_t meta_off;	/* file range of metadata slots written: */
 	uint64_t meta_len;	/* synced before the records naming them */
 	int fd;			/* descriptor to sync through; -1: the ring's */
+	int unwritten;		/* records it covers are not in the file: fails */
 	int result;		/* 0 or -errno, set by mml_ring_sync_run() */
 	uint64_t sync_usec;	/* how long fdatasync() took */
 };
@@ -160,7 +161,9 @@ int mml_ring_restart(struct mml_ring *r, const uint8_t id[16],
     uint64_t *ret_removed);
 /*
  * Chooses how records reach the file from now on (MML_RING_WRITE_DEFAULT
- * after mml_ring_open()).  Returns 0, or -ENOMEM, the method unchanged.
+ * after mml_ring_open()).  Returns 0, or -ENOMEM, or -EIO if records
+ * waiting to be written cannot be (mml_ring_flush()), the method
+ * unchanged.
  */
 int mml_ring_set_write(struct mml_ring *r, enum mml_ring_write how);
 enum mml_ring_write mml_ring_get_write(const struct mml_ring *r);
@@ -179,7 +182,9 @@ void mml_ring_defer(struct mml_ring *r, int on);
 /*
  * Writes the records held by mml_ring_defer() into the file and
  * publishes the head that covers them.  Returns 0, or -EIO if they could
- * reach the file neither by pwrite() nor through the map (logged).
+ * reach the file neither by pwrite() nor through the map (logged): they
+ * wait for the next flush, the head does not cover them, a sync job
+ * made meanwhile fails, and appends are refused once no more fit.
  */
 int mml_ring_flush(struct mml_ring *r);
 

@@ -45,10 +45,12 @@ void
 mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
 {
 	sigjmp_buf jb;
+	int e;
 
-	/* What the job covers must be in the file. */
-	(void)mml_ring_flush(r);
+	/* What the job covers must be in the file; else it fails. */
+	e = mml_ring_flush(r);
 	memset(job, 0, sizeof(*job));
+	job->unwritten = e < 0;
 	if (r->unsynced >= r->cap) {
 		add_range(job, 0, r->cap);
 	} else if (!r->wrapped) {
@@ -122,6 +124,11 @@ mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job)
 	if (r->test_fail_file != NULL && access(r->test_fail_file, F_OK) == 0) {
 		job->result = -EIO;
 		mml_log(LOG_DEBUG, "sync: failing on purpose (test hook)");
+		return;
+	}
+	/* Records it covers never reached the file (mml_ring_flush()). */
+	if (job->unwritten) {
+		job->result = -EIO;
 		return;
 	}
 	fd = job->fd >= 0 ? job->fd : r->fd;

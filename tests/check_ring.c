@@ -2303,6 +2303,92 @@ START_TEST(test_write_deferred)
 END_TEST
 
 /*
+ * pwrite() failing: the records are stored through the map instead.
+ * Failing through the map as well (here the file cut short and its size
+ * not given back, the ring's descriptor being read-only): they wait,
+ * unseen by readers and covered by no sync (a job made meanwhile fails),
+ * until a flush can write them; appends are refused once the stage is
+ * full.  Nothing is lost, nothing is acknowledged that is not there.
+ */
+START_TEST(test_write_failing)
+{
+	struct mml_sync_job job;
+	struct mml_disk_header h;
+	struct walk w;
+	uint64_t seq, head, durable, got;
+	int rw, ro, fd, e;
+	unsigned i, refused = 0;
+
+	test_wmethod = MML_RING_WRITE_PWRITE;
+	test_defer = 1;
+	ring_open_ok(CAP, 1);
+	for (i = 0; i < 20; i++)
+		(void)append_varied(ring);
+	ring_sync(ring);
+	rw = ring->fd;
+	ro = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(ro, 0);
+
+	/* pwrite() fails (a read-only descriptor): the map takes them. */
+	ring->fd = ro;
+	for (i = 0; i < 5; i++)
+		(void)append_varied(ring);
+	ck_assert_int_eq(mml_ring_flush(ring), 0);
+	ck_assert_uint_ge(ring->write_errors, 1);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.last, ring->next_seq - 1);
+
+	/*
+	 * Neither way: the file cut short after the head's page (nothing
+	 * live lost), its size not given back.
+	 */
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)(MML_DISK_HEADER_SIZE +
+	    ((ring->head_off + 4095) & ~(uint64_t)4095))), 0);
+	(void)close(fd);
+	read_header(&h);
+	head = h.head_seq;
+	durable = ring->durable_seq;
+	seq = ring->next_seq;
+	for (i = 0; i < 5; i++)
+		(void)append_lens(ring, 0, 0, 2000, 0);
+	ck_assert_int_eq(mml_ring_flush(ring), -EIO);
+	ck_assert_uint_gt(ring->stage_len, 0);
+	ck_assert_uint_eq(ring->hdr->head_seq, head);
+	mml_ring_sync_prepare(ring, &job);
+	ck_assert_int_eq(job.unwritten, 1);
+	mml_ring_sync_run(ring, &job);
+	ck_assert_int_eq(job.result, -EIO);
+	mml_ring_sync_done(ring, &job);
+	ck_assert_uint_eq(ring->durable_seq, durable);
+	/* Taken while they fit, refused after, none lost or renumbered. */
+	for (i = 0; i < 200; i++) {
+		e = append_try(ring, 0, 0, 1000, 0, &got);
+		if (e == 0)
+			continue;
+		ck_assert_int_eq(e, -EIO);
+		refused++;
+	}
+	ck_assert_uint_gt(refused, 0);
+	ck_assert_uint_eq(ring->hdr->head_seq, head);
+	ck_assert_int_eq(mml_ring_set_write(ring, MML_RING_WRITE_MAP), -EIO);
+
+	/* The descriptor back: the size is restored, everything written. */
+	ring->fd = rw;
+	(void)close(ro);
+	ck_assert_int_eq(mml_ring_flush(ring), 0);
+	ring_sync(ring);
+	ck_assert_uint_eq(ring->durable_seq, ring->next_seq - 1);
+	walk_file(path, &w);
+	ck_assert_uint_eq(w.head_seq, ring->next_seq);
+	ck_assert_uint_eq(w.last, ring->next_seq - 1);
+	ck_assert_uint_le(w.first, seq);
+	ck_assert_uint_eq(w.gap, 0);
+}
+END_TEST
+
+/*
  * The file cut short under the writer, the head's next record reaching
  * into the lost part: every way of writing notices (a SIGBUS, counted)
  * and gives the file its size back.  Through the map the entry is
@@ -2458,6 +2544,7 @@ ring_suite(void)
 	    (sizeof(crash_cases) / sizeof(crash_cases[0]))));
 	tcase_add_test(tc, test_write_same_bytes);
 	tcase_add_test(tc, test_write_deferred);
+	tcase_add_test(tc, test_write_failing);
 	tcase_add_loop_test(tc, test_write_truncated, 0, (int)N_WMETHODS);
 	suite_add_tcase(s, tc);
 
