@@ -49,7 +49,7 @@ usage(FILE *f)
 	    "  --build DIR   where mmlogd and mmlogctl are, and bench.json "
 	    "goes (default build)\n"
 	    "  --smoke       a tiny run of every part (seconds; make test)\n"
-	    "  --quick       the default: well under two minutes\n"
+	    "  --quick       the default: a few minutes\n"
 	    "  --full        longer runs, a 1 GiB ring, best of 3\n"
 	    "  --peers       also compare with rsyslogd, if installed\n"
 	    "  --only LIST   parts: raw,ingest,latency,durable,query,recovery,"

@@ -341,9 +341,10 @@ report_json(const char *path, const struct bench_cfg *cfg,
 	    "  \"run_seconds\": ", cfg->mode,
 	    (unsigned long long)cfg->ring_size);
 	json_num(f, cfg->run_s);
-	(void)fprintf(f, ",\n  \"reps\": %d,\n  \"invalid\": %d,\n"
+	(void)fprintf(f, ",\n  \"reps\": %d,\n  \"write_reps\": %d,\n"
+	    "  \"invalid\": %d,\n"
 	    "  \"ratio\": \"value / baseline\",\n  \"figures\": [\n",
-	    cfg->reps, fig_invalid_count());
+	    cfg->reps, cfg->write_reps, fig_invalid_count());
 	for (i = 0; i < n_figures; i++) {
 		fg = &figures[i];
 		s[0] = '\0';
