@@ -17,7 +17,7 @@
  * and the session ends.  Frames are written in batches of up to
  * RELP_WRITE_CHUNK bytes and the answers taken in paced wake-ups
  * (relp_pace_ms()), so a message costs a fraction of a system call
- * (0.05) and of a wake-up (0.005); at most `window` frames are
+ * (0.025) and of a wake-up (0.005); at most `window` frames are
  * unanswered.  What is left is the server's: librelp answers every
  * frame on its own, with TCP_CORK set, a send() and TCP_CORK cleared,
  * three system calls (rsyslogd's CPU per entry: 10-12 us over RELP
