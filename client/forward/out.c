@@ -20,8 +20,8 @@
  * (0.025) and of a wake-up (0.005); at most `window` frames are
  * unanswered.  What is left is the server's: librelp answers every
  * frame on its own, with TCP_CORK set, a send() and TCP_CORK cleared,
- * three system calls (rsyslogd's CPU per entry: 10-12 us over RELP
- * against 3.5-4.5 over plain TCP, on this project's 2-core VM).
+ * three system calls (rsyslogd's CPU per entry: 10-13.5 us over RELP
+ * against 3.5-5.5 over plain TCP, on this project's 2-core VM).
  * librelp's client, which this replaces, wrote every
  * frame with a send() and tried a recv() before each (two system calls
  * and about 4,900 instructions a frame), told its caller nothing of
