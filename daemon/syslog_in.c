@@ -65,7 +65,7 @@ struct mml_syslog *
 mml_syslog_new(struct ev_loop *loop, struct mml_intake *in, int fd)
 {
 	struct mml_syslog *s;
-	int one = 1, size = RCVBUF;
+	int one = 1, size = RCVBUF, i;
 
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
@@ -73,6 +73,13 @@ mml_syslog_new(struct ev_loop *loop, struct mml_intake *in, int fd)
 	s->loop = loop;
 	s->in = in;
 	s->fd = fd;
+	for (i = 0; i < BATCH; i++) {
+		s->iov[i].iov_base = s->dgram[i];
+		s->iov[i].iov_len = DGRAM_MAX;
+		s->mm[i].msg_hdr.msg_iov = &s->iov[i];
+		s->mm[i].msg_hdr.msg_iovlen = 1;
+		s->mm[i].msg_hdr.msg_control = s->cbuf[i].buf;
+	}
 	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
 		mml_log(LOG_WARNING, "syslog socket: SO_PASSCRED: %s; senders "
 		    "will be unknown", strerror(errno));
@@ -124,14 +131,14 @@ syslog_read(struct mml_syslog *s, int rounds)
 	int i, n, round;
 
 	for (round = 0; round < rounds; round++) {
+		/*
+		 * The kernel writes back only the control length and the
+		 * flags (and the lengths, which are read before use); the
+		 * rest was set once (mml_syslog_new()).
+		 */
 		for (i = 0; i < BATCH; i++) {
-			s->iov[i].iov_base = s->dgram[i];
-			s->iov[i].iov_len = DGRAM_MAX;
-			memset(&s->mm[i], 0, sizeof(s->mm[i]));
-			s->mm[i].msg_hdr.msg_iov = &s->iov[i];
-			s->mm[i].msg_hdr.msg_iovlen = 1;
-			s->mm[i].msg_hdr.msg_control = s->cbuf[i].buf;
 			s->mm[i].msg_hdr.msg_controllen = sizeof(s->cbuf[i].buf);
+			s->mm[i].msg_hdr.msg_flags = 0;
 		}
 		n = recvmmsg(s->fd, s->mm, BATCH, MSG_DONTWAIT |
 		    MSG_CMSG_CLOEXEC | MSG_TRUNC, NULL);
