@@ -31,8 +31,6 @@
 #define ROUNDS		4
 /* Datagrams stored at shutdown, at most. */
 #define DRAIN_MAX	65536
-/* What systemd's syslog.socket asks for (ReceiveBuffer=8M). */
-#define RCVBUF		(8 * 1024 * 1024)
 /* A datagram's bytes kept: more is cut (MMLOG_ORIGINAL_SIZE). */
 #define DGRAM_MAX	MML_FRAME_MAX
 /* Descriptors a datagram may bring before its control data is cut. */
@@ -65,7 +63,7 @@ struct mml_syslog *
 mml_syslog_new(struct ev_loop *loop, struct mml_intake *in, int fd)
 {
 	struct mml_syslog *s;
-	int one = 1, size = RCVBUF, i;
+	int i;
 
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
@@ -80,13 +78,7 @@ mml_syslog_new(struct ev_loop *loop, struct mml_intake *in, int fd)
 		s->mm[i].msg_hdr.msg_iovlen = 1;
 		s->mm[i].msg_hdr.msg_control = s->cbuf[i].buf;
 	}
-	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
-		mml_log(LOG_WARNING, "syslog socket: SO_PASSCRED: %s; senders "
-		    "will be unknown", strerror(errno));
-	/* Beyond rmem_max only with CAP_NET_ADMIN; else what we may. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
-	    sizeof(size)) < 0)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	mml_intake_dgram_setup(fd, MML_TRANSPORT_SYSLOG);
 	ev_io_init(&s->io, syslog_read_cb, fd, EV_READ);
 	ev_io_start(loop, &s->io);
 	return s;
