@@ -61,6 +61,11 @@ struct mml_rd_ring {
 	struct mml_boot	 boots[MML_BOOT_MAX];
 	size_t		 n_boots;
 	uint64_t	 boots_head;
+	/*
+	 * Distinct for every ring this process opened, so that what a
+	 * caller keeps about one ring is not taken for another's.
+	 */
+	uint64_t	 serial;
 	/* Whether a writer holds the ring's lock (mml_rd_ring_writer()). */
 	int		 writer;
 	uint64_t	 writer_ms;	/* when that was asked, CLOCK_MONOTONIC */
@@ -117,6 +122,40 @@ uint64_t mml_rd_ring_head_seq(const struct mml_rd_ring *r);
  */
 int	mml_rd_meta(struct mml_rd_ring *r, const struct mml_rec *rec,
 	    const uint8_t **ret_block, size_t *ret_len);
+
+/*
+ * mml_rd_meta() for a caller that keeps what it derived from a slot's
+ * fields, and so needs the fields only when the slot changes (match.c
+ * judges a match once per slot, not once per entry).  rec is a checked
+ * entry that names a slot (MML_REC_F_META); seen is the caller's memory
+ * of that slot (zeroed before first use; one per slot number, of one
+ * ring).  The slot is copied and checked again only when its header in
+ * the file is no longer the one seen->hdr keeps, which mml_rd_meta()
+ * takes to mean the same fields too; then seen is updated, the result
+ * has MML_RD_SEEN_NEW, and if the slot holds fields they are in
+ * *ret_block, *ret_len (valid until the next call on r): the caller
+ * derives again, whatever this entry's answer.  The result has
+ * MML_RD_SEEN_FIELDS if the entry's fields are the slot's, as
+ * mml_rd_meta() would return 1; without it, they are unavailable, and
+ * counted in r->meta_unavailable, as mml_rd_meta()'s -ESTALE.
+ * Example:
+ *
+ *	f = mml_rd_meta_seen(r, &rec, &seen[slot - 1], &b, &len);
+ *	if ((f & MML_RD_SEEN_NEW) && seen[slot - 1].state == 1)
+ *		derive(b, len);
+ *	if (f & MML_RD_SEEN_FIELDS)
+ *		use what was derived;
+ */
+struct mml_rd_meta_seen {
+	struct mml_meta_slot hdr;	/* the header as last checked */
+	int		 state;		/* 0 not yet; 1 it held fields; -1 it
+					   did not (never written, damaged) */
+};
+#define MML_RD_SEEN_FIELDS	0x1
+#define MML_RD_SEEN_NEW		0x2
+int	mml_rd_meta_seen(struct mml_rd_ring *r, const struct mml_rec *rec,
+	    struct mml_rd_meta_seen *seen, const uint8_t **ret_block,
+	    size_t *ret_len);
 
 /*
  * Copies the boot table again (r->boots, oldest first, r->n_boots).
@@ -403,6 +442,13 @@ int	mml_rd_fields_unique(const struct mml_rd_fields *fi);
 unsigned mml_rd_fields_sources(const char *k, size_t len);
 void	mml_rd_fields_only(struct mml_rd_fields *fi, unsigned sources);
 /*
+ * The two stored sources in those masks: the entry's fields block, and
+ * the metadata slot it names (match.c judges what a slot holds once per
+ * slot, the rest per entry).
+ */
+unsigned mml_rd_fields_src_block(void);
+unsigned mml_rd_fields_src_slot(void);
+/*
  * After the last field: 1 if the entry names a metadata slot that no
  * longer holds its fields (mml_rd_meta()'s -ESTALE), so that it was
  * shown without its trusted metadata; else 0.
@@ -450,9 +496,30 @@ int	mml_rd_match_and(struct mml_rd_match *m);
 int	mml_rd_match_add_unit(struct mml_rd_match *m, const char *unit);
 /* Whether the match has any term. */
 int	mml_rd_match_empty(const struct mml_rd_match *m);
-/* Returns 1 if the entry matches, else 0. */
+/*
+ * Returns 1 if the entry matches, else 0.  A match with a term on a
+ * field the metadata slot can hold (a "_" name) is judged once per slot
+ * for the entries that name one, and by their own fields only where the
+ * slot does not decide; the answer is the one a walk of every field
+ * gives (mml_rd_match_per_entry()).
+ */
 int	mml_rd_match_test(struct mml_rd_match *m,
 	    struct mml_rd_ring *ring, const struct mml_rec *rec);
+/*
+ * With on set, every entry is judged by a walk of all its fields, never
+ * per slot: for the tests that compare the two (MMLOGCTL_DEBUG=
+ * match-each in mmlogctl).
+ */
+void	mml_rd_match_per_entry(struct mml_rd_match *m, int on);
+/* How the entries were judged (MMLOGCTL_DEBUG=match in mmlogctl). */
+struct mml_rd_match_stats {
+	uint64_t	 by_slot;	/* by what the match found in their slot */
+	uint64_t	 by_fields;	/* ... and their own fields */
+	uint64_t	 per_entry;	/* by all their fields */
+	uint64_t	 slot_checks;	/* slots copied and checked to do so */
+};
+void	mml_rd_match_stats(const struct mml_rd_match *m,
+	    struct mml_rd_match_stats *ret);
 /*
  * Whether the last mml_rd_match_test() judged its entry without its
  * trusted metadata (mml_rd_fields_meta_stale()): a term on those fields

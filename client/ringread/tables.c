@@ -30,6 +30,72 @@ struct mml_rd_meta_slot {
 
 #define META_CACHE	64
 
+static int	 slot_copy(struct mml_rd_ring *, uint16_t, uint8_t *);
+static int	 slot_names(struct mml_rd_ring *, uint16_t, uint64_t,
+		    const struct mml_rec *);
+static struct mml_rd_meta_slot *slot_keep(struct mml_rd_ring *, uint16_t,
+		    const uint8_t *);
+
+/*
+ * Copies slot i (1 .. r->meta_slots) into copy (MML_META_SLOT_SIZE
+ * bytes) and checks the copy: 1 if it holds fields, 0 if it was never
+ * written, -EBADMSG if it is damaged or could not be read (SIGBUS).
+ */
+static int
+slot_copy(struct mml_rd_ring *r, uint16_t i, uint8_t *copy)
+{
+	int c;
+
+	memcpy(copy, r->meta_table + (size_t)(i - 1) * MML_META_SLOT_SIZE,
+	    MML_META_SLOT_SIZE);
+	if (mml_rd_sigbus_hit())
+		return -EBADMSG;
+	c = mml_meta_slot_check(copy, i, r->crc_seed);
+	return c == 1 ? 1 : c == 0 ? 0 : -EBADMSG;
+}
+
+/*
+ * Whether rec takes its fields from a slot that checked with generation
+ * gen and first seq first_seq: the generation rec names, first named no
+ * later than rec, and rec still in the ring once the slot was read (the
+ * writer rewrites a slot only after the tail passed every entry naming
+ * it).  1 or 0.
+ */
+static int
+slot_names(struct mml_rd_ring *r, uint16_t gen, uint64_t first_seq,
+    const struct mml_rec *rec)
+{
+	if (gen != mml_meta_ref_gen(rec->hdr.meta) || first_seq > rec->hdr.seq)
+		return 0;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return mml_rd_ring_tail_seq(r) <= rec->hdr.seq;
+}
+
+/*
+ * Keeps the checked copy of slot i among the slots verified lately;
+ * returns where, or NULL (no memory).
+ */
+static struct mml_rd_meta_slot *
+slot_keep(struct mml_rd_ring *r, uint16_t i, const uint8_t *copy)
+{
+	struct mml_meta_slot h;
+	struct mml_rd_meta_slot *c;
+
+	if (r->meta_cache == NULL) {
+		r->meta_cache = calloc(META_CACHE, sizeof(*r->meta_cache));
+		if (r->meta_cache == NULL)
+			return NULL;
+	}
+	memcpy(&h, copy, sizeof(h));
+	c = &r->meta_cache[i % META_CACHE];
+	c->slot = i;
+	c->gen = h.gen;
+	c->len = h.len;
+	c->first_seq = h.first_seq;
+	memcpy(c->block, copy + sizeof(h), h.len);
+	return c;
+}
+
 int
 mml_rd_meta(struct mml_rd_ring *r, const struct mml_rec *rec,
     const uint8_t **ret_block, size_t *ret_len)
@@ -37,7 +103,6 @@ mml_rd_meta(struct mml_rd_ring *r, const struct mml_rec *rec,
 	uint8_t copy[MML_META_SLOT_SIZE];
 	struct mml_meta_slot h;
 	struct mml_rd_meta_slot *c;
-	const uint8_t *p;
 	uint16_t i = mml_meta_ref_slot(rec->hdr.meta);
 	uint16_t g = mml_meta_ref_gen(rec->hdr.meta);
 
@@ -45,39 +110,27 @@ mml_rd_meta(struct mml_rd_ring *r, const struct mml_rec *rec,
 		return 0;
 	if (r->meta_table == NULL || i == 0 || i > r->meta_slots)
 		goto stale;
-	if (r->meta_cache == NULL) {
-		r->meta_cache = calloc(META_CACHE, sizeof(*r->meta_cache));
-		if (r->meta_cache == NULL)
-			goto stale;
-	}
-	p = r->meta_table + (size_t)(i - 1) * MML_META_SLOT_SIZE;
-	c = &r->meta_cache[i % META_CACHE];
 	/*
 	 * A slot's generation is written before the entries that name it,
 	 * and changes only once the tail passed them all: the header still
 	 * showing the generation and first seq we verified means the same
 	 * fields (a rewrite under way changes them first).
 	 */
-	memcpy(&h, p, sizeof(h));
-	if (c->slot == i && c->gen == g && h.gen == g &&
+	memcpy(&h, r->meta_table + (size_t)(i - 1) * MML_META_SLOT_SIZE,
+	    sizeof(h));
+	c = r->meta_cache != NULL ? &r->meta_cache[i % META_CACHE] : NULL;
+	if (c != NULL && c->slot == i && c->gen == g && h.gen == g &&
 	    h.first_seq == c->first_seq && c->first_seq <= rec->hdr.seq)
 		goto tail;
-	memcpy(copy, p, sizeof(copy));
-	if (mml_rd_sigbus_hit() || mml_meta_slot_check(copy, i,
-	    r->crc_seed) != 1)
+	if (slot_copy(r, i, copy) != 1)
 		goto stale;
 	memcpy(&h, copy, sizeof(h));
-	if (h.gen != g || h.first_seq > rec->hdr.seq)
+	if (h.gen != g || h.first_seq > rec->hdr.seq ||
+	    (c = slot_keep(r, i, copy)) == NULL)
 		goto stale;
-	c->slot = i;
-	c->gen = g;
-	c->len = h.len;
-	c->first_seq = h.first_seq;
-	memcpy(c->block, copy + sizeof(h), h.len);
 tail:
 	/* The entry itself may have gone while we looked. */
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (mml_rd_ring_tail_seq(r) > rec->hdr.seq)
+	if (!slot_names(r, c->gen, c->first_seq, rec))
 		goto stale;
 	*ret_block = c->block;
 	*ret_len = c->len;
@@ -85,6 +138,42 @@ tail:
 stale:
 	r->meta_unavailable++;
 	return -ESTALE;
+}
+
+int
+mml_rd_meta_seen(struct mml_rd_ring *r, const struct mml_rec *rec,
+    struct mml_rd_meta_seen *seen, const uint8_t **ret_block,
+    size_t *ret_len)
+{
+	uint8_t copy[MML_META_SLOT_SIZE];
+	struct mml_meta_slot h;
+	struct mml_rd_meta_slot *c;
+	uint16_t i = mml_meta_ref_slot(rec->hdr.meta);
+	int f = 0, k;
+
+	if (r->meta_table == NULL || i == 0 || i > r->meta_slots)
+		goto stale;
+	memcpy(&h, r->meta_table + (size_t)(i - 1) * MML_META_SLOT_SIZE,
+	    sizeof(h));
+	if (seen->state == 0 || memcmp(&h, &seen->hdr, sizeof(h)) != 0) {
+		/* New to us, or changed since: what mml_rd_meta() checks. */
+		k = slot_copy(r, i, copy);
+		memcpy(&seen->hdr, copy, sizeof(seen->hdr));
+		seen->state = -1;
+		f = MML_RD_SEEN_NEW;
+		if (k == 1 && (c = slot_keep(r, i, copy)) != NULL) {
+			seen->state = 1;
+			*ret_block = c->block;
+			*ret_len = c->len;
+		}
+	}
+	if (seen->state != 1 || !slot_names(r, seen->hdr.gen,
+	    seen->hdr.first_seq, rec))
+		goto stale;
+	return f | MML_RD_SEEN_FIELDS;
+stale:
+	r->meta_unavailable++;
+	return f;
 }
 
 size_t
