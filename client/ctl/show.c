@@ -468,8 +468,8 @@ show_match_debug(const struct show *sh)
 	mml_rd_match_stats(sh->flt.match, &st);
 	mml_ctl_msg("match: %" PRIu64 " entries judged by their slot, %"
 	    PRIu64 " by their slot and fields, %" PRIu64 " by all their "
-	    "fields; %" PRIu64 " slot checks", st.by_slot, st.by_fields,
-	    st.per_entry, st.slot_checks);
+	    "fields; %" PRIu64 " slot contents judged", st.by_slot,
+	    st.by_fields, st.per_entry, st.slot_versions);
 }
 
 /*

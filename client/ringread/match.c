@@ -8,18 +8,18 @@
  * Most of what a match on trusted metadata asks (_SYSTEMD_UNIT, _EXE,
  * _TRANSPORT...; -u and -k) is in the metadata slot an entry names,
  * which the entries of one sender share: the slot's part is judged once
- * per slot and remembered while the slot stays as it was (its header
- * unchanged: mml_rd_meta_seen()), not once per entry.  For an entry
- * that names a slot, each term is then known to hit (the slot has it),
- * or, if the entry has no fields block, known to miss unless it is on a
- * field derived from the record (PRIORITY, _PID...); the clauses are
- * judged in three values (hit, miss, unknown: Kleene's logic), once per
- * slot for an entry with a fields block and once for one without.  Only
- * an entry the slot alone does not decide has its own fields walked,
- * without the slot's.  The answer, and whether the entry was judged
- * without its metadata (mml_rd_match_stale()), are the same as the walk
- * of every field gives, which still judges the entries that carry their
- * metadata inline or none.
+ * per slot and remembered while the slot stays as it was (the version
+ * of its content: mml_rd_meta_version()), not once per entry.  For an
+ * entry that names a slot, each term is then known to hit (the slot has
+ * it), or, if the entry has no fields block, known to miss unless it is
+ * on a field derived from the record (PRIORITY, _PID...); the clauses
+ * are judged in three values (hit, miss, unknown: Kleene's logic), once
+ * per slot for an entry with a fields block and once for one without.
+ * Only an entry the slot alone does not decide has its own fields
+ * walked, without the slot's.  The answer, and whether the entry was
+ * judged without its metadata (mml_rd_match_stale()), are the same as
+ * the walk of every field gives, which still judges the entries that
+ * carry their metadata inline or none.
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -53,7 +53,7 @@ struct term {
 
 /* What the match found in one metadata slot (per_slot()). */
 struct slot {
-	struct mml_rd_meta_seen seen;	/* the slot, as last checked */
+	uint64_t	 version;	/* of the slot's content; 0 none yet */
 	uint64_t	 hits;		/* the terms its fields hit */
 	uint8_t		 judged[2];	/* the match, for an entry without or
 					   with a fields block of its own */
@@ -74,7 +74,6 @@ struct mml_rd_match {
 	int		 each;		/* never per slot (the tests') */
 	uint64_t	 stored;	/* terms on fields an entry stores */
 	uint8_t		 judged_none[2];	/* with no slot fields */
-	uint64_t	 ring_serial;	/* the ring the slots are of */
 	struct slot	*slots;		/* one per slot number */
 	uint32_t	 n_slots;
 	struct mml_rd_match_stats st;
@@ -439,8 +438,7 @@ slot_derive(struct mml_rd_match *m, struct slot *sl, const uint8_t *b,
 	uint64_t hits = 0;
 	struct term *t;
 
-	while (sl->seen.state == 1 && mml_fields_next(b, len, &off, &item,
-	    &il, &kl) > 0) {
+	while (mml_fields_next(b, len, &off, &item, &il, &kl) > 0) {
 		if (!mml_rd_field_name_valid(item, kl))
 			continue;
 		for (i = 0; i < m->n_terms; i++) {
@@ -461,7 +459,7 @@ slot_derive(struct mml_rd_match *m, struct slot *sl, const uint8_t *b,
  * An entry that names a slot, judged by what the match found in the
  * slot, and by its own fields (without the slot's) only if that does
  * not decide.  Returns 1 or 0; -1 to judge it per entry instead (no
- * memory, a slot number the ring has no slot for).
+ * memory, or a slot number the ring has no slot for).
  */
 static int
 per_slot(struct mml_rd_match *m, struct mml_rd_ring *ring,
@@ -471,34 +469,35 @@ per_slot(struct mml_rd_match *m, struct mml_rd_ring *ring,
 	struct slot *sl;
 	const uint8_t *b = NULL;
 	size_t len = 0, i;
-	uint64_t hits;
+	uint64_t hits = 0, v = 0;
 	uint16_t n = mml_meta_ref_slot(rec->hdr.meta);
-	int f, own = rec->hdr.fields_len > 0, v;
+	int own = rec->hdr.fields_len > 0, j;
 
-	if (m->slots == NULL || m->ring_serial != ring->serial) {
+	/* Versions are never given twice: a ring of as many slots will do. */
+	if (m->n_slots != ring->meta_slots) {
 		free(m->slots);
 		m->n_slots = 0;
 		m->slots = ring->meta_slots > 0 ? calloc(ring->meta_slots,
 		    sizeof(*m->slots)) : NULL;
-		if (m->slots == NULL)
-			return -1;
-		m->n_slots = ring->meta_slots;
-		m->ring_serial = ring->serial;
+		if (m->slots != NULL)
+			m->n_slots = ring->meta_slots;
 	}
 	if (n == 0 || n > m->n_slots)
 		return -1;
 	sl = &m->slots[n - 1];
-	f = mml_rd_meta_seen(ring, rec, &sl->seen, &b, &len);
-	if (f & MML_RD_SEEN_NEW) {
-		m->st.slot_checks++;
+	m->stale = mml_rd_meta_version(ring, rec, sl->version, &v, &b,
+	    &len) != 1;
+	if (!m->stale && v != sl->version) {
+		m->st.slot_versions++;
 		slot_derive(m, sl, b, len);
+		sl->version = v;
 	}
-	m->stale = !(f & MML_RD_SEEN_FIELDS);
-	hits = m->stale ? 0 : sl->hits;
-	v = m->stale ? m->judged_none[own] : sl->judged[own];
-	if (v != UNKNOWN) {
+	if (!m->stale)
+		hits = sl->hits;
+	j = m->stale ? m->judged_none[own] : sl->judged[own];
+	if (j != UNKNOWN) {
 		m->st.by_slot++;
-		return v == HIT;
+		return j == HIT;
 	}
 	/* The entry's own fields decide, with what the slot hit. */
 	m->st.by_fields++;

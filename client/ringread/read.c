@@ -85,8 +85,6 @@ static struct {
 } sigbus_maps[SIGBUS_MAPS];
 static volatile sig_atomic_t sigbus_flag;
 static long page_size = 4096;
-/* The last struct mml_rd_ring's serial. */
-static uint64_t ring_serial;
 
 void
 mml_rd_sigbus_install(void)
@@ -383,7 +381,6 @@ mml_rd_ring_open(const char *path, struct mml_rd_ring **ret,
 	memcpy(r->ring_id, h.ring_id, sizeof(r->ring_id));
 	r->dev = st.st_dev;
 	r->ino = st.st_ino;
-	r->serial = ++ring_serial;
 	map = MAP_FAILED;
 	*ret = r;
 	r = NULL;
@@ -413,6 +410,7 @@ mml_rd_ring_free(struct mml_rd_ring *r)
 		sigbus_unregister(r->map);
 		(void)munmap(r->map, r->map_len);
 	}
+	free(r->meta_seen);
 	free(r->meta_cache);
 	free(r->path);
 	free(r);

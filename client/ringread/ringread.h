@@ -46,10 +46,13 @@ struct mml_rd_ring {
 	uint64_t	 idx_partial;	/* seeks it could not: slots not in use */
 	/*
 	 * The metadata table (MML_INCOMPAT_META), NULL if the ring has none
-	 * or the file does not hold it whole; slots verified lately.
+	 * or the file does not hold it whole; what the reader found in each
+	 * slot it checked (tables.c), and the fields of those verified
+	 * lately.
 	 */
 	const uint8_t	*meta_table;
 	uint32_t	 meta_slots;
+	struct mml_rd_slot_seen *meta_seen;
 	struct mml_rd_meta_slot *meta_cache;
 	uint64_t	 meta_unavailable;	/* entries whose slot did not hold their fields */
 	/*
@@ -61,11 +64,6 @@ struct mml_rd_ring {
 	struct mml_boot	 boots[MML_BOOT_MAX];
 	size_t		 n_boots;
 	uint64_t	 boots_head;
-	/*
-	 * Distinct for every ring this process opened, so that what a
-	 * caller keeps about one ring is not taken for another's.
-	 */
-	uint64_t	 serial;
 	/* Whether a writer holds the ring's lock (mml_rd_ring_writer()). */
 	int		 writer;
 	uint64_t	 writer_ms;	/* when that was asked, CLOCK_MONOTONIC */
@@ -107,8 +105,9 @@ uint64_t mml_rd_ring_head_seq(const struct mml_rd_ring *r);
  * The trusted metadata of an entry (FORMAT.md, Metadata slots): rec is
  * a record of r that checked (mml_rd_iter_next() gives such).  The slot
  * its meta word names is copied and checked (CRC, generation, first
- * seq), then the tail re-read; a slot verified for an earlier entry is
- * used again if its header still shows that generation.  Returns 1 with
+ * seq), then the tail re-read; what a check of a slot found (fields, or
+ * damage) is used again while its header in the file is the same as
+ * then, byte for byte.  Returns 1 with
  * its fields block in *ret_block, *ret_len (valid until the next call
  * on r); 0 if the entry names no slot (its metadata, if any, is in its
  * own fields block); -ESTALE if the slot no longer holds the entry's
@@ -125,36 +124,27 @@ int	mml_rd_meta(struct mml_rd_ring *r, const struct mml_rec *rec,
 
 /*
  * mml_rd_meta() for a caller that keeps what it derived from a slot's
- * fields, and so needs the fields only when the slot changes (match.c
- * judges a match once per slot, not once per entry).  rec is a checked
- * entry that names a slot (MML_REC_F_META); seen is the caller's memory
- * of that slot (zeroed before first use; one per slot number, of one
- * ring).  The slot is copied and checked again only when its header in
- * the file is no longer the one seen->hdr keeps, which mml_rd_meta()
- * takes to mean the same fields too; then seen is updated, the result
- * has MML_RD_SEEN_NEW, and if the slot holds fields they are in
- * *ret_block, *ret_len (valid until the next call on r): the caller
- * derives again, whatever this entry's answer.  The result has
- * MML_RD_SEEN_FIELDS if the entry's fields are the slot's, as
- * mml_rd_meta() would return 1; without it, they are unavailable, and
- * counted in r->meta_unavailable, as mml_rd_meta()'s -ESTALE.
+ * fields, and so needs them only when the slot changes (match.c judges
+ * a match once per slot, not once per entry).  rec is a checked entry
+ * that names a slot (MML_REC_F_META).  A slot's content, as the reader
+ * checked it, has a version: a number never given twice in the process,
+ * whatever the ring, and kept while the slot's header in the file stays
+ * the same (mml_rd_meta() answers from the same knowledge).  Returns 1
+ * if the entry's fields are the slot's, with the version in
+ * *ret_version and, if it is not known (the caller's last, or 0), the
+ * fields in *ret_block, *ret_len (valid until the next call on r);
+ * -ESTALE as mml_rd_meta(), counted as there; -EINVAL if rec names no
+ * slot.
  * Example:
  *
- *	f = mml_rd_meta_seen(r, &rec, &seen[slot - 1], &b, &len);
- *	if ((f & MML_RD_SEEN_NEW) && seen[slot - 1].state == 1)
- *		derive(b, len);
- *	if (f & MML_RD_SEEN_FIELDS)
+ *	if (mml_rd_meta_version(r, &rec, seen, &v, &b, &len) == 1) {
+ *		if (v != seen)
+ *			derive(b, len), seen = v;
  *		use what was derived;
+ *	}
  */
-struct mml_rd_meta_seen {
-	struct mml_meta_slot hdr;	/* the header as last checked */
-	int		 state;		/* 0 not yet; 1 it held fields; -1 it
-					   did not (never written, damaged) */
-};
-#define MML_RD_SEEN_FIELDS	0x1
-#define MML_RD_SEEN_NEW		0x2
-int	mml_rd_meta_seen(struct mml_rd_ring *r, const struct mml_rec *rec,
-	    struct mml_rd_meta_seen *seen, const uint8_t **ret_block,
+int	mml_rd_meta_version(struct mml_rd_ring *r, const struct mml_rec *rec,
+	    uint64_t known, uint64_t *ret_version, const uint8_t **ret_block,
 	    size_t *ret_len);
 
 /*
@@ -516,7 +506,7 @@ struct mml_rd_match_stats {
 	uint64_t	 by_slot;	/* by what the match found in their slot */
 	uint64_t	 by_fields;	/* ... and their own fields */
 	uint64_t	 per_entry;	/* by all their fields */
-	uint64_t	 slot_checks;	/* slots copied and checked to do so */
+	uint64_t	 slot_versions;	/* slots' contents judged to do so */
 };
 void	mml_rd_match_stats(const struct mml_rd_match *m,
 	    struct mml_rd_match_stats *ret);
