@@ -15,10 +15,12 @@
  * the boot ends.  Every other selection (matches, -u, -k, -p, -t, --pid,
  * --uid, -g) is a test of each entry the walk meets, which looks only
  * where the fields it names can be (a match on SYSLOG_IDENTIFIER reads
- * no metadata slot): with -n they walk from about n entries before the
- * head (or the boot's end), going back further while fewer than n
- * match; without -n they scan the ring, or what the seek left of it.
- * -F and -N scan the selection.
+ * no metadata slot; one on the slot's fields, -u and -k included, is
+ * judged once per slot, not per entry: client/ringread/match.c): with
+ * -n they walk from about n entries before the head (or the boot's
+ * end), going back further while fewer than n match; without -n they
+ * scan the ring, or what the seek left of it.  -F and -N scan the
+ * selection.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
