@@ -194,6 +194,18 @@ mml_rd_fields_sources(const char *k, size_t len)
 	return 1U << STAGE_BLOCK | (k[0] == '_' ? 1U << STAGE_META : 0);
 }
 
+unsigned
+mml_rd_fields_src_block(void)
+{
+	return 1U << STAGE_BLOCK;
+}
+
+unsigned
+mml_rd_fields_src_slot(void)
+{
+	return 1U << STAGE_META;
+}
+
 /* Whether k[0, len) is name. */
 static int
 key_is(const uint8_t *k, size_t len, const char *name)
