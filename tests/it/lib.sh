@@ -427,3 +427,43 @@ calls_allowed() {
 	    fail "system calls outside the unit's SystemCallFilter: $(tr '\n' ' ' <"$T/outside")"
 	note "$(wc -l <"$T/used") distinct system calls, all allowed by the unit"
 }
+
+# units_make UNIT...: cgroups named like system services
+# (CG/system.slice/UNIT) for in_unit, removed at exit; skips the test
+# (exit 0) where no cgroup2 hierarchy may be written or PID 1 is not in
+# its root (the daemon takes PID 1's cgroup as the tree's root, so the
+# names would not be the ones the test expects).
+units_make() {
+	local u
+	CG=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	_UNITS=("$@")
+	_SLICE_MADE=
+	if [ -n "$CG" ] && [ ! -d "$CG/system.slice" ]; then
+		_SLICE_MADE=1
+	fi
+	if [ -z "$CG" ] || ! mkdir -p "${_UNITS[@]/#/$CG/system.slice/}" 2>/dev/null; then
+		note "SKIP: no cgroup2 hierarchy we may make cgroups in (run as root)"
+		exit 0
+	fi
+	trap 'rc=$?; _units_rm; (exit $rc); _cleanup' EXIT
+	[ "$(sed -n 's/^0:://p' /proc/1/cgroup)" = / ] || {
+		note "SKIP: PID 1 is not in the cgroup2 root"
+		exit 0
+	}
+}
+
+_units_rm() {
+	local u
+	for u in "${_UNITS[@]}"; do
+		rmdir "$CG/system.slice/$u" 2>/dev/null
+	done
+	[ -n "$_SLICE_MADE" ] && rmdir "$CG/system.slice" 2>/dev/null
+	return 0
+}
+
+# in_unit UNIT CMD...: runs CMD in the unit's cgroup (units_make).
+in_unit() {
+	local cg=$CG/system.slice/$1
+	shift
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+}

@@ -14,32 +14,8 @@
 . "$(dirname "$0")/lib.sh"
 
 need_ctl
-CG=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 U=mmlog-meta-$$.service
-SLICE_MADE=
-if [ -n "$CG" ] && [ ! -d "$CG/system.slice" ]; then
-	SLICE_MADE=1
-fi
-if [ -z "$CG" ] || ! mkdir -p "$CG/system.slice/$U" 2>/dev/null; then
-	note "SKIP: no cgroup2 hierarchy we may make cgroups in (run as root)"
-	exit 0
-fi
-cg_rm() {
-	rmdir "$CG/system.slice/$U" 2>/dev/null
-	[ -n "$SLICE_MADE" ] && rmdir "$CG/system.slice" 2>/dev/null
-	return 0
-}
-trap 'rc=$?; cg_rm; (exit $rc); _cleanup' EXIT
-# The daemon takes PID 1's cgroup as the tree's root: it must be "/" for
-# the names to be what the test expects.
-[ "$(sed -n 's/^0:://p' /proc/1/cgroup)" = / ] || {
-	note "SKIP: PID 1 is not in the cgroup2 root"
-	exit 0
-}
-# in_unit CMD...: runs CMD in the unit's cgroup.
-in_unit() {
-	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG/system.slice/$U" "$@"
-}
+units_make "$U"
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
 
 LOG=$T/log
@@ -50,11 +26,11 @@ start_daemon --size 4M --syslog-socket "$LOG" --journal-socket "$JRN" \
 chmod 755 "$T"
 MP=$HELPERS/metapeer
 # -w 1: each sender lives until its entries are stored.
-in_unit "$MMLOGCTL" write --sync -t metapeer "mmlog in unit" >/dev/null ||
+in_unit "$U" "$MMLOGCTL" write --sync -t metapeer "mmlog in unit" >/dev/null ||
     fail "mmlogctl write in the unit"
-in_unit "$MP" -w 1 syslog "$LOG" "syslog in unit" || fail "syslog in the unit"
-in_unit "$MP" -w 1 journal "$JRN" "journal in unit" || fail "journal in the unit"
-in_unit "$MP" -w 1 stream "$OUT" "stdout in unit" forged.service ||
+in_unit "$U" "$MP" -w 1 syslog "$LOG" "syslog in unit" || fail "syslog in the unit"
+in_unit "$U" "$MP" -w 1 journal "$JRN" "journal in unit" || fail "journal in the unit"
+in_unit "$U" "$MP" -w 1 stream "$OUT" "stdout in unit" forged.service ||
     fail "stdout in the unit"
 "$MP" -w 1 stream "$OUT" "stdout root header" hdr-$$.service ||
     fail "stdout as root, a unit in the header"
@@ -65,7 +41,7 @@ $NOBODY "$MP" -w 1 journal "$JRN" "journal nobody" ||
 # Our protocol: the library refuses, and so does the daemon (raw frames
 # naming _SYSTEMD_UNIT and _EXE: t_forge_fields).
 for f in _SYSTEMD_UNIT=forged.service _EXE=/usr/sbin/forged; do
-	in_unit "$MMLOGCTL" write -F "$f" "forged $f" 2>/dev/null &&
+	in_unit "$U" "$MMLOGCTL" write -F "$f" "forged $f" 2>/dev/null &&
 	    fail "mmlogctl write -F $f succeeded"
 done
 ctl write --sync -t n last >/dev/null || fail "write last"

@@ -16,34 +16,9 @@
 . "$(dirname "$0")/lib.sh"
 
 need_ctl
-CG=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 UA=mmlog-wrapa-$$.service
 UB=mmlog-wrapb-$$.service
-SLICE_MADE=
-if [ -n "$CG" ] && [ ! -d "$CG/system.slice" ]; then
-	SLICE_MADE=1
-fi
-if [ -z "$CG" ] || ! mkdir -p "$CG/system.slice/$UA" "$CG/system.slice/$UB" \
-    2>/dev/null; then
-	note "SKIP: no cgroup2 hierarchy we may make cgroups in (run as root)"
-	exit 0
-fi
-cg_rm() {
-	rmdir "$CG/system.slice/$UA" "$CG/system.slice/$UB" 2>/dev/null
-	[ -n "$SLICE_MADE" ] && rmdir "$CG/system.slice" 2>/dev/null
-	return 0
-}
-trap 'rc=$?; cg_rm; (exit $rc); _cleanup' EXIT
-[ "$(sed -n 's/^0:://p' /proc/1/cgroup)" = / ] || {
-	note "SKIP: PID 1 is not in the cgroup2 root"
-	exit 0
-}
-# in_unit UNIT CMD...: runs CMD in the unit's cgroup.
-in_unit() {
-	local cg=$CG/system.slice/$1
-	shift
-	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
-}
+units_make "$UA" "$UB"
 
 # 8 new senders a round: past 64 slots by the ninth; a lap in 3 rounds.
 ROUNDS=${IT_META_ROUNDS:-20}

@@ -16,38 +16,11 @@
 . "$(dirname "$0")/lib.sh"
 
 need_ctl
-CG=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 U=()
 for k in 0 1 2 3 4; do
 	U[k]=mmlog-it-sm$k-$$.service
 done
-SLICE_MADE=
-if [ -n "$CG" ] && [ ! -d "$CG/system.slice" ]; then
-	SLICE_MADE=1
-fi
-if [ -z "$CG" ] || ! mkdir -p "${U[@]/#/$CG/system.slice/}" 2>/dev/null; then
-	note "SKIP: no cgroup2 hierarchy we may make cgroups in (run as root)"
-	exit 0
-fi
-cg_rm() {
-	local u
-	for u in "${U[@]}"; do
-		rmdir "$CG/system.slice/$u" 2>/dev/null
-	done
-	[ -n "$SLICE_MADE" ] && rmdir "$CG/system.slice" 2>/dev/null
-	return 0
-}
-trap 'rc=$?; cg_rm; (exit $rc); _cleanup' EXIT
-[ "$(sed -n 's/^0:://p' /proc/1/cgroup)" = / ] || {
-	note "SKIP: PID 1 is not in the cgroup2 root"
-	exit 0
-}
-# in_unit UNIT CMD...: runs CMD in the unit's cgroup.
-in_unit() {
-	local cg=$CG/system.slice/$1
-	shift
-	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
-}
+units_make "${U[@]}"
 
 SL=$T/devlog
 start_daemon --size 1M --syslog-socket "$SL"

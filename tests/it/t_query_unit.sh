@@ -13,30 +13,9 @@
 . "$(dirname "$0")/lib.sh"
 
 need_ctl
-CG=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 UA=mmlog-it-a-$$.service
 UB=mmlog-it-b-$$.service
-if [ -z "$CG" ] || ! mkdir -p "$CG/system.slice/$UA" "$CG/system.slice/$UB" 2>/dev/null; then
-	note "SKIP: no cgroup2 hierarchy we may make cgroups in (run as root)"
-	exit 0
-fi
-cg_rm() {
-	rmdir "$CG/system.slice/$UA" "$CG/system.slice/$UB" 2>/dev/null
-	return 0
-}
-trap 'rc=$?; cg_rm; (exit $rc); _cleanup' EXIT
-# in_unit UNIT CMD...: runs CMD in the unit's cgroup.
-in_unit() {
-	local cg=$CG/system.slice/$1
-	shift
-	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
-}
-# The root the daemon takes as the cgroup tree's (PID 1's) must be "/"
-# for the names to be what the test expects.
-[ "$(sed -n 's/^0:://p' /proc/1/cgroup)" = / ] || {
-	note "SKIP: PID 1 is not in the cgroup2 root"
-	exit 0
-}
+units_make "$UA" "$UB"
 
 SL=$T/devlog
 start_daemon --size 4M --syslog-socket "$SL"
