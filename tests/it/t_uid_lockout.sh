@@ -71,8 +71,11 @@ for i in 1 2 3; do
 	    fail "another user was locked out: $(cat "$T/v2.err")"
 done
 # Root through the reserve, without displacing anyone.
+# The first write found the table full and must have closed one of the
+# hog's; a later one may find the slot the last one left, before the hog
+# opens it again (seen: 2 evictions for 3 writes), and needs none.
 ev=$(stats_field clients_evicted)
-[ "$ev" -ge 3 ] || fail "clients_evicted is $ev after three other-user writes"
+[ "$ev" -ge 1 ] || fail "clients_evicted is $ev after three other-user writes"
 ctl --socket "$SOCK" write --sync -t root "root gets in" >/dev/null ||
     fail "root was locked out: $(tail -n 2 "$T/ctl.err")"
 note "table full: $ev of uid 65534's connections closed to make room"
