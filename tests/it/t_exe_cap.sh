@@ -56,20 +56,28 @@ exe_of() {
 	    json_fields _EXE _CMDLINE
 }
 
+# write_as UID MESSAGE: a durable write by UID.
+write_as() {
+	setpriv --reuid="$1" --regid="$1" --clear-groups "$MMLOGCTL" \
+	    --socket "$SOCK" write --sync -t capped "$2" >/dev/null ||
+	    fail "write as uid $1"
+}
+
+# cap_eff: the daemon's effective capabilities.
+cap_eff() {
+	awk '/^CapEff:/ { print $2 }' "/proc/$DPID/status"
+}
+
 run_as_nobody sys_ptrace
-assert_eq "CapEff" 0000000000080000 "$(awk '/^CapEff:/ { print $2 }' /proc/$DPID/status)"
-setpriv --reuid=65532 --regid=65532 --clear-groups "$MMLOGCTL" --socket "$SOCK" \
-    write --sync -t capped "with the capability" >/dev/null ||
-    fail "write as uid 65532"
+assert_eq "CapEff" 0000000000080000 "$(cap_eff)"
+write_as 65532 "with the capability"
 got=$(exe_of "with the capability")
 assert_eq "_EXE with CAP_SYS_PTRACE" "$writer" "$(echo "$got" | cut -f 1)"
 stop_daemon
 
 run_as_nobody ""
-assert_eq "CapEff" 0000000000000000 "$(awk '/^CapEff:/ { print $2 }' /proc/$DPID/status)"
-setpriv --reuid=65532 --regid=65532 --clear-groups "$MMLOGCTL" --socket "$SOCK" \
-    write --sync -t capped "without the capability" >/dev/null ||
-    fail "write as uid 65532"
+assert_eq "CapEff" 0000000000000000 "$(cap_eff)"
+write_as 65532 "without the capability"
 got=$(exe_of "without the capability")
 assert_eq "_EXE without CAP_SYS_PTRACE" "-" "$(echo "$got" | cut -f 1)"
 case $(echo "$got" | cut -f 2) in
@@ -77,7 +85,6 @@ case $(echo "$got" | cut -f 2) in
 *) fail "no _CMDLINE without the capability: '$got'" ;;
 esac
 # The writer's own uid is another matter: its _EXE needs nothing.
-setpriv --reuid=65534 --regid=65534 --clear-groups "$MMLOGCTL" --socket "$SOCK" \
-    write --sync -t same "same uid" >/dev/null || fail "write as nobody"
+write_as 65534 "same uid"
 assert_eq "_EXE of the daemon's own uid" "$writer" "$(exe_of "same uid" | cut -f 1)"
 stop_daemon
