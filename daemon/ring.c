@@ -959,7 +959,6 @@ ring_own(struct mml_ring *r, uint64_t len)
 static void
 ring_evict_one(struct mml_ring *r)
 {
-	struct mml_disk_header *h = r->hdr;
 	struct mml_walk w;
 	struct mml_walk_pos pos = { r->tail_off, r->tail_seq };
 	struct mml_rec rec;
@@ -1011,11 +1010,8 @@ ring_evict_one(struct mml_ring *r)
 		mml_walk_advance(&w, &pos, &rec);
 		r->tail_off = pos.off;
 		r->tail_seq = pos.seq;
-		/* With the tail (ring_make_room()): what readers see. */
-		if (r->wmethod == MML_RING_WRITE_PWRITE)
-			r->pend_overwritten++;
-		else
-			h->entries_overwritten++;
+		/* Counted with the tail (ring_publish_tail()). */
+		r->pend_overwritten++;
 	} else {
 		/*
 		 * Damaged bytes (bit rot) at the tail: step over them until a
@@ -1082,15 +1078,14 @@ ring_make_room(struct mml_ring *r, uint64_t len)
 	 * With pwrite() the range is overwritten only when the stage is
 	 * written (mml_ring_flush()): the tail goes into the header then,
 	 * so that a kill before leaves the records of the range in the
-	 * ring, as they still are in the file.
+	 * ring, as they still are in the file.  Through the map, the
+	 * stores that overwrite the range follow at once: the tail goes
+	 * now, and the full fence drains the store buffer before them.
 	 */
-	if (r->wmethod == MML_RING_WRITE_PWRITE) {
-		r->tail_unpub = 1;
+	r->tail_unpub = 1;
+	if (r->wmethod == MML_RING_WRITE_PWRITE)
 		return;
-	}
-	/* Through the map, the stores that overwrite the range follow. */
-	__atomic_store_n(&r->hdr->tail_off, r->tail_off, __ATOMIC_RELAXED);
-	__atomic_store_n(&r->hdr->tail_seq, r->tail_seq, __ATOMIC_RELAXED);
+	ring_publish_tail(r);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
