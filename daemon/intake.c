@@ -396,6 +396,12 @@ mml_intake_submit_wire(struct mml_intake *in, const struct mml_sender *who,
 	    ret_seq);
 }
 
+void
+mml_intake_same_sender(struct mml_intake *in, int on)
+{
+	mml_ring_meta_hold(in->ring, on);
+}
+
 int
 mml_intake_note(struct mml_intake *in, enum mml_transport t,
     const struct mml_sender *who, const char *msg, size_t msg_len,

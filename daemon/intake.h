@@ -154,6 +154,14 @@ int	mml_intake_submit_wire(struct mml_intake *in,
 	    uint64_t *ret_seq);
 
 /*
+ * With on set, the entries submitted until the next call (with on 0)
+ * are one sender's, whose metadata (who->meta) stays as it is: the
+ * entries of one frame.  The ring then finds the slot of that metadata
+ * once, not for every entry (mml_ring_meta_hold()).
+ */
+void	mml_intake_same_sender(struct mml_intake *in, int on);
+
+/*
  * A note of the daemon's own (mml_ring_append_note(): tag "mmlogd",
  * priority warning, one field key=value) about transport t, on behalf
  * of who (may be NULL: nobody); asks for a sync.  Returns as

@@ -33,10 +33,12 @@ int
 ring_rec_at(const struct mml_ring *r, uint64_t off, uint64_t min_seq, int crc,
     struct mml_rec *rec)
 {
-	struct mml_walk w;
-
-	mml_walk_init(&w, r->data, r->cap, UINT64_MAX, MML_WALK_NOWHERE, r->crc_seed);
-	if (mml_walk_check(&w, off, 0, crc, rec, NULL) < 0)
+	/*
+	 * mml_walk_check() without a walk to set up and the record copied
+	 * once less: the tail calls this for every record it evicts.
+	 */
+	if (mml_disk_rec_check(r->data, r->cap, off, 0, crc, r->crc_seed, rec,
+	    NULL) < 0 || rec->hdr.len > MML_WALK_REACH)
 		return 0;
 	return rec->hdr.seq >= min_seq;
 }

@@ -1039,25 +1039,27 @@ ring_evict_one(struct mml_ring *r)
  * The tail's records were written a lap ago, long out of the caches, and
  * each append reads the header of the next one to evict, which only the
  * one before it locates.  Records lie one after the other, so as the
- * tail steps over len bytes at off, the lines TAIL_AHEAD further on are
- * asked for (at most the first 256 bytes: the next headers of small
- * records, the next record's of a large one).
+ * tail steps over len bytes at off, the lines that start TAIL_AHEAD
+ * further on, within the first 256 bytes (the next headers of small
+ * records, the next record's of a large one), are asked for: each line
+ * once, as the tail passes over it.  (A prefetch never faults: one past
+ * the end of the region is merely wasted.)
  */
 #define TAIL_AHEAD	4096
 
 static inline void
 ring_tail_prefetch(const struct mml_ring *r, uint64_t off, uint64_t len)
 {
-	uint64_t a, i;
+	uint64_t a, end;
 
 	if (len > 256)
 		len = 256;
-	for (i = 0; i < len; i += 64) {
-		a = off + TAIL_AHEAD + i;
-		while (a >= r->cap)
-			a -= r->cap;
+	a = off + TAIL_AHEAD;
+	while (a >= r->cap)
+		a -= r->cap;
+	end = a + len;
+	for (a = (a + 63) & ~(uint64_t)63; a < end; a += 64)
 		__builtin_prefetch(r->data + a);
-	}
 }
 
 /*
@@ -1164,6 +1166,13 @@ mml_ring_append_meta(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	return e;
 }
 
+void
+mml_ring_meta_hold(struct mml_ring *r, int on)
+{
+	r->meta_hold = on;
+	r->memo_meta = NULL;
+}
+
 /*
  * The entry's fields and, after them, the metadata's fields, as many as
  * fit in MML_FRAME_MAX with the tag and the message, into the ring's
@@ -1233,9 +1242,17 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	 * room is made), or inline when no slot is free.
 	 */
 	if (meta != NULL && meta->len > 0) {
-		if (r->metatab != NULL)
-			ref = mml_metatab_ref(r->metatab, meta->block, meta->len,
-			    meta->hash, r->next_seq, r->tail_seq);
+		if (r->metatab != NULL) {
+			if (meta == r->memo_meta)
+				ref = mml_metatab_again(r->metatab, r->memo_ref,
+				    r->next_seq);
+			if (ref == 0)
+				ref = mml_metatab_ref(r->metatab, meta->block,
+				    meta->len, meta->hash, r->next_seq,
+				    r->tail_seq);
+			r->memo_meta = r->meta_hold && ref != 0 ? meta : NULL;
+			r->memo_ref = ref;
+		}
 		if (ref != 0) {
 			hdr->flags |= MML_REC_F_META;
 			hdr->meta = ref;

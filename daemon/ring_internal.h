@@ -37,6 +37,13 @@ struct mml_ring {
 	struct mml_metatab *metatab;
 	uint8_t *inline_buf;	/* fields + metadata, when no slot is free */
 	uint64_t meta_inline;	/* entries that carried their metadata inline */
+	/*
+	 * mml_ring_meta_hold(): the metadata of the last record, while the
+	 * caller holds it unchanged, and the slot that names it.
+	 */
+	int meta_hold;
+	const struct mml_meta *memo_meta;
+	uint32_t memo_ref;
 	/* The boot table (MML_COMPAT_BOOTS): where this boot's entry goes. */
 	struct mml_boot *boots;	/* the table in the header page, or NULL */
 	unsigned boot_pos;

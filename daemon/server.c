@@ -671,6 +671,8 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 		    mml_wire_reason_str(MML_WIRE_E_FIELD_COUNT));
 		return;
 	}
+	/* who and its metadata stay as they are for the whole frame. */
+	mml_intake_same_sender(s->in, 1);
 	while (mml_wire_entry_next(f, &off, &e) > 0) {
 		r = mml_intake_submit_wire(s->in, &who, &e, &eseq);
 		if (r == MML_INTAKE_SUPPRESSED) {
@@ -684,6 +686,7 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 				mml_log(LOG_ERR, "ring '%s': %s; refusing "
 				    "entries of pid %d", mml_ring_path(s->ring),
 				    append_error_text(r), (int)c->pid);
+			mml_intake_same_sender(s->in, 0);
 			mml_srv_error(c, f->hdr.id, -r, 0, append_error_text(r));
 			c->suppressed += n_supp;
 			mml_srv_rate_timer_want(s);
@@ -700,6 +703,7 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 		s->st.entries++;
 		c->entries++;
 	}
+	mml_intake_same_sender(s->in, 0);
 	s->st.bytes += f->hdr.len;
 	if (n_supp > 0)
 		mml_srv_rate_timer_want(s);
