@@ -89,6 +89,7 @@ static int ring_map(int, const char *, const struct mml_disk_header *,
 static void sigbus_install(void);
 static int ring_open_recover(struct mml_ring *);
 
+static void ring_index_store_pending(struct mml_ring *);
 static void ring_index_note(struct mml_ring *, uint64_t,
     const struct mml_rec_hdr *);
 
@@ -341,7 +342,8 @@ mml_ring_flush(struct mml_ring *r)
 	int e;
 
 	if (r->stage_len == 0 && r->pub_off == r->head_off &&
-	    r->pub_seq == r->next_seq && !r->tail_unpub)
+	    r->pub_seq == r->next_seq && !r->tail_unpub &&
+	    r->n_idx_pend == 0)
 		return 0;
 	if (sigsetjmp(jb, 0) != 0) {
 		/* The header page went: ring_repair() wrote it again. */
@@ -359,6 +361,7 @@ mml_ring_flush(struct mml_ring *r)
 	ring_map_guard(&jb);
 	ring_publish_head(r);
 	ring_map_guard(outer);
+	ring_index_store_pending(r);
 	return 0;
 }
 
@@ -514,6 +517,10 @@ mml_boot_id(uint8_t id[16])
  * Records that the entry hdr now at data offset off starts a bucket on
  * this lap.  The record is whole (its CRC stored) before the slot names
  * it; a reader that copies a slot while it changes sees a CRC mismatch.
+ * A staged record (MML_RING_WRITE_PWRITE) is whole in the file only
+ * once the stage is written: its slot waits for that, in idx_pend,
+ * rather than have the stage written for it (a pwrite() per bucket, at
+ * most 64 KiB, where the stage would take 256 KiB at once).
  */
 static void
 ring_index_note(struct mml_ring *r, uint64_t off,
@@ -528,6 +535,17 @@ ring_index_note(struct mml_ring *r, uint64_t off,
 	if (b == r->idx_bucket)
 		return;
 	r->idx_bucket = b;
+	mml_idx_slot_make(&slot, hdr->seq, hdr->realtime_usec, off, r->crc_seed);
+	if (r->stage_len > 0) {
+		if (r->n_idx_pend == sizeof(r->idx_pend) / sizeof(r->idx_pend[0]))
+			(void)mml_ring_flush(r);
+		if (r->stage_len > 0) {
+			r->idx_pend[r->n_idx_pend].b = b;
+			r->idx_pend[r->n_idx_pend].slot = slot;
+			r->n_idx_pend++;
+			return;
+		}
+	}
 	/*
 	 * The entry is whole and visible already: a fault on the index page
 	 * (the file cut to the end of the data) must not fail it, or its seq
@@ -539,10 +557,38 @@ ring_index_note(struct mml_ring *r, uint64_t off,
 		return;
 	}
 	ring_map_guard(&jb);
-	mml_idx_slot_make(&slot, hdr->seq, hdr->realtime_usec, off, r->crc_seed);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	ring_store(r, (uint64_t)((uint8_t *)&r->idx[b] - r->map), &slot,
 	    sizeof(slot));
+	ring_map_guard(outer);
+}
+
+/*
+ * The slots ring_index_note() kept for staged records, once the stage
+ * is in the file (mml_ring_flush()).  A fault on the index page skips
+ * them, as it does one stored at once.
+ */
+static void
+ring_index_store_pending(struct mml_ring *r)
+{
+	sigjmp_buf *volatile outer = map_jmp;
+	sigjmp_buf jb;
+	volatile unsigned i;
+
+	if (r->n_idx_pend == 0)
+		return;
+	if (sigsetjmp(jb, 0) != 0) {
+		ring_map_guard(outer);
+		r->n_idx_pend = 0;
+		(void)ring_repair(r);
+		return;
+	}
+	ring_map_guard(&jb);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	for (i = 0; i < r->n_idx_pend; i++)
+		memcpy(&r->idx[r->idx_pend[i].b], &r->idx_pend[i].slot,
+		    sizeof(r->idx_pend[i].slot));
+	r->n_idx_pend = 0;
 	ring_map_guard(outer);
 }
 

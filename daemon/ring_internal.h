@@ -30,6 +30,15 @@ struct mml_ring {
 	uint64_t idx_slots;
 	unsigned idx_shift;
 	uint64_t idx_bucket;	/* bucket of the last slot written this lap */
+	/*
+	 * MML_RING_WRITE_PWRITE: slots naming staged records, stored once
+	 * the stage is in the file (mml_ring_flush()).
+	 */
+	struct {
+		uint64_t b;
+		struct mml_idx_slot slot;
+	} idx_pend[4];
+	unsigned n_idx_pend;
 	uint64_t idx_damaged;	/* slots found damaged at open, cleared */
 	/* The metadata table (MML_INCOMPAT_META) in the map, and its keeper. */
 	uint8_t *meta_table;
