@@ -26,24 +26,6 @@
 #include "wire.h"
 
 /*
- * The record at off, if it checks (with its CRC if crc is set) and is
- * not older than min_seq.
- */
-int
-ring_rec_at(const struct mml_ring *r, uint64_t off, uint64_t min_seq, int crc,
-    struct mml_rec *rec)
-{
-	/*
-	 * mml_walk_check() without a walk to set up and the record copied
-	 * once less: the tail calls this for every record it evicts.
-	 */
-	if (mml_disk_rec_check(r->data, r->cap, off, 0, crc, r->crc_seed, rec,
-	    NULL) < 0 || rec->hdr.len > MML_WALK_REACH)
-		return 0;
-	return rec->hdr.seq >= min_seq;
-}
-
-/*
  * Finds the head: from the durable cursor, every following record that
  * checks (CRC, and the next sequence number or the writer's note of a
  * jump, mml_walk_follows()) is kept.  After a daemon crash that is

@@ -12,9 +12,11 @@
 #include <setjmp.h>
 #include <stdint.h>
 
+#include "disk.h"
 #include "metatab.h"
 #include "ring.h"
 #include "tables.h"
+#include "walk.h"
 
 struct mml_ring {
 	int fd;
@@ -137,6 +139,22 @@ seq_limit_ahead(uint64_t next)
 	    MML_SEQ_MAX;
 }
 
+/*
+ * The record at off, if it checks (with its CRC if crc is set) and is
+ * not older than min_seq: mml_walk_check() without a walk to set up
+ * and the record copied once less, inline, for the tail calls this for
+ * every record it evicts.
+ */
+static inline int
+ring_rec_at(const struct mml_ring *r, uint64_t off, uint64_t min_seq, int crc,
+    struct mml_rec *rec)
+{
+	if (mml_disk_rec_check(r->data, r->cap, off, 0, crc, r->crc_seed, rec,
+	    NULL) < 0 || rec->hdr.len > MML_WALK_REACH)
+		return 0;
+	return rec->hdr.seq >= min_seq;
+}
+
 /* ring.c */
 /*
  * Sets the jump a SIGBUS in the map takes (NULL: none); and the one in
@@ -155,8 +173,6 @@ int	ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 
 /* recover.c: what the open finds of the last run (recovery) */
 int	ring_recover(struct mml_ring *r);
-int	ring_rec_at(const struct mml_ring *r, uint64_t off, uint64_t min_seq,
-	    int crc, struct mml_rec *rec);
 uint64_t	ring_recover_head(struct mml_ring *r);
 void	ring_recover_tail(struct mml_ring *r);
 void	ring_recover_tail_search(struct mml_ring *r);
