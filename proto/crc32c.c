@@ -150,9 +150,12 @@ shift_init(void)
 	memcpy(shift_long, tmp, sizeof(tmp));
 }
 
-/* Three streams of chunk bytes at a time, while 3 * chunk remain. */
-__attribute__((target("sse4.2")))
-static uint64_t
+/*
+ * Three streams of chunk bytes at a time, while 3 * chunk remain.
+ * Inline, so that each call's constant chunk unrolls its loop.
+ */
+__attribute__((target("sse4.2"), always_inline))
+static inline uint64_t
 crc32c_hw3(uint64_t c, const uint8_t **pp, size_t *lenp, size_t chunk,
     const uint32_t t[4][256])
 {
@@ -185,11 +188,15 @@ static uint32_t
 crc32c_hw(uint32_t crc, const uint8_t *p, size_t len)
 {
 	uint64_t c = crc, w;
+	uint32_t w32;
+	uint16_t w16;
 
 	if (len >= 3 * CHUNK_TINY) {
 		(void)pthread_once(&shift_once, shift_init);
-		c = crc32c_hw3(c, &p, &len, CHUNK_LONG, shift_long);
-		c = crc32c_hw3(c, &p, &len, CHUNK_SHORT, shift_short);
+		if (len >= 3 * CHUNK_SHORT) {
+			c = crc32c_hw3(c, &p, &len, CHUNK_LONG, shift_long);
+			c = crc32c_hw3(c, &p, &len, CHUNK_SHORT, shift_short);
+		}
 		c = crc32c_hw3(c, &p, &len, CHUNK_TINY, shift_tiny);
 	}
 	while (len >= 8) {
@@ -198,8 +205,21 @@ crc32c_hw(uint32_t crc, const uint8_t *p, size_t len)
 		p += 8;
 		len -= 8;
 	}
-	while (len--)
-		c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
+	/* The last 0-7 bytes: a word, a half, a byte, not a loop of bytes. */
+	if (len >= 4) {
+		memcpy(&w32, p, 4);
+		c = __builtin_ia32_crc32si((uint32_t)c, w32);
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		memcpy(&w16, p, 2);
+		c = __builtin_ia32_crc32hi((uint32_t)c, w16);
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		c = __builtin_ia32_crc32qi((uint32_t)c, *p);
 	return (uint32_t)c;
 }
 #endif
