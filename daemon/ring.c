@@ -539,6 +539,13 @@ ring_index_note(struct mml_ring *r, uint64_t off,
 	if (r->stage_len > 0) {
 		if (r->n_idx_pend == sizeof(r->idx_pend) / sizeof(r->idx_pend[0]))
 			(void)mml_ring_flush(r);
+		/*
+		 * Still full (a stage over more buckets than it can start,
+		 * not written for an I/O error): the slot is left out, as one
+		 * whose page faults is; readers search without it.
+		 */
+		if (r->n_idx_pend == sizeof(r->idx_pend) / sizeof(r->idx_pend[0]))
+			return;
 		if (r->stage_len > 0) {
 			r->idx_pend[r->n_idx_pend].b = b;
 			r->idx_pend[r->n_idx_pend].slot = slot;

@@ -34,7 +34,8 @@ struct mml_ring {
 	uint64_t idx_bucket;	/* bucket of the last slot written this lap */
 	/*
 	 * MML_RING_WRITE_PWRITE: slots naming staged records, stored once
-	 * the stage is in the file (mml_ring_flush()).
+	 * the stage is in the file (mml_ring_flush()).  A stage (256 KiB)
+	 * starts at most 4 buckets (64 KiB at least, MML_IDX_SHIFT_MIN).
 	 */
 	struct {
 		uint64_t b;

@@ -1664,6 +1664,55 @@ START_TEST(test_index_deferred)
 END_TEST
 
 /*
+ * The stage cannot be written (pwrite() and the map both fail, as in
+ * test_write_failing) while it fills, over as many buckets as slots can
+ * wait: they wait, none is stored while its record is not in the file,
+ * and once the stage is written every slot names its record.
+ */
+START_TEST(test_index_failing)
+{
+	struct walk w;
+	uint64_t big = 16 * CAP, got;
+	unsigned i, refused = 0;
+	int rw, ro, fd, e;
+
+	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+	ck_assert_int_eq(mml_ring_set_write(ring, MML_RING_WRITE_PWRITE), 0);
+	mml_ring_defer(ring, 1);
+	for (i = 0; i < 20; i++)
+		(void)append_varied(ring);
+	ring_sync(ring);
+	rw = ring->fd;
+	ro = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(ro, 0);
+	ring->fd = ro;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)(MML_DISK_HEADER_SIZE +
+	    ((ring->head_off + 4095) & ~(uint64_t)4095))), 0);
+	(void)close(fd);
+	for (i = 0; i < 400; i++) {
+		e = append_try(ring, 0, 0, 1000, 0, &got);
+		if (e == 0)
+			continue;
+		ck_assert_int_eq(e, -EIO);
+		refused++;
+	}
+	ck_assert_uint_gt(refused, 0);
+	ck_assert_uint_gt(ring->stage_len, 3 << ring->idx_shift);
+	ck_assert_uint_eq(ring->n_idx_pend,
+	    sizeof(ring->idx_pend) / sizeof(ring->idx_pend[0]));
+	ring->fd = rw;
+	(void)close(ro);
+	ck_assert_int_eq(mml_ring_flush(ring), 0);
+	ck_assert_uint_eq(ring->n_idx_pend, 0);
+	check_index(ring, NULL);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.gap, 0);
+}
+END_TEST
+
+/*
  * A cursor whose halves come from two moments (offset of one sync, seq
  * of another) must not cost the entries after it: recovery follows the
  * chain from the tail when the cursor's chain ends short of the
@@ -2602,6 +2651,7 @@ ring_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_index);
 	tcase_add_test(tc, test_index_deferred);
+	tcase_add_test(tc, test_index_failing);
 	tcase_add_test(tc, test_index_damage);
 	tcase_add_test(tc, test_index_upgrade);
 	tcase_add_test(tc, test_mixed_cursor);
