@@ -71,6 +71,8 @@ static inline void ring_tail_prefetch(const struct mml_ring *, uint64_t,
 static int ring_reserve_seqs(struct mml_ring *);
 static void ring_meta_recount(struct mml_ring *);
 static void ring_boot_note(struct mml_ring *, const struct mml_rec_hdr *);
+static void ring_meta_attach(struct mml_ring *, struct mml_rec_hdr *,
+    const void **, const struct mml_meta *);
 static uint32_t meta_inline(struct mml_ring *, const struct mml_rec_hdr *,
     const void *, const struct mml_meta *);
 
@@ -1227,6 +1229,38 @@ mml_ring_meta_hold(struct mml_ring *r, int on)
 }
 
 /*
+ * The sender's trusted fields for the record hdr: the slot that holds
+ * them (written now if none does; the tail as published, before this
+ * record's room is made; the last record's while the caller holds
+ * meta), or inline, in place of *fields, when no slot is free.
+ */
+static void
+ring_meta_attach(struct mml_ring *r, struct mml_rec_hdr *hdr,
+    const void **fields, const struct mml_meta *meta)
+{
+	uint32_t ref = 0;
+
+	if (r->metatab != NULL) {
+		if (meta == r->memo_meta)
+			ref = mml_metatab_again(r->metatab, r->memo_ref,
+			    r->next_seq);
+		if (ref == 0)
+			ref = mml_metatab_ref(r->metatab, meta->block,
+			    meta->len, meta->hash, r->next_seq, r->tail_seq);
+		r->memo_meta = r->meta_hold && ref != 0 ? meta : NULL;
+		r->memo_ref = ref;
+	}
+	if (ref != 0) {
+		hdr->flags |= MML_REC_F_META;
+		hdr->meta = ref;
+	} else if (r->inline_buf != NULL) {
+		hdr->fields_len = meta_inline(r, hdr, *fields, meta);
+		*fields = r->inline_buf;
+		r->meta_inline++;
+	}
+}
+
+/*
  * The entry's fields and, after them, the metadata's fields, as many as
  * fit in MML_FRAME_MAX with the tag and the message, into the ring's
  * inline buffer; returns the new fields length.  The metadata's fields
@@ -1260,7 +1294,6 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	struct mml_disk_header *h = r->hdr;
 	uint64_t size, seq, guard, off;
 	uint8_t *dst;
-	uint32_t ref = 0;
 	int e;
 
 	hdr->flags &= (uint16_t)~MML_REC_F_META;
@@ -1289,35 +1322,12 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	 */
 	if (r->wmethod == MML_RING_WRITE_PWRITE)
 		(void)*(volatile const uint64_t *)&h->entries_written;
-	/*
-	 * The sender's trusted fields: the slot that holds them (written
-	 * now if none does; the tail as published, before this record's
-	 * room is made), or inline when no slot is free.
-	 */
 	if (meta != NULL && meta->len > 0) {
-		if (r->metatab != NULL) {
-			if (meta == r->memo_meta)
-				ref = mml_metatab_again(r->metatab, r->memo_ref,
-				    r->next_seq);
-			if (ref == 0)
-				ref = mml_metatab_ref(r->metatab, meta->block,
-				    meta->len, meta->hash, r->next_seq,
-				    r->tail_seq);
-			r->memo_meta = r->meta_hold && ref != 0 ? meta : NULL;
-			r->memo_ref = ref;
-		}
-		if (ref != 0) {
-			hdr->flags |= MML_REC_F_META;
-			hdr->meta = ref;
-		} else if (r->inline_buf != NULL) {
-			hdr->fields_len = meta_inline(r, hdr, fields, meta);
-			fields = r->inline_buf;
-			r->meta_inline++;
-			size = mml_disk_rec_size(hdr->comm_len, hdr->tag_len,
-			    hdr->msg_len, hdr->fields_len);
-			if (size > r->cap / 4)
-				return -EMSGSIZE;
-		}
+		ring_meta_attach(r, hdr, &fields, meta);
+		size = mml_disk_rec_size(hdr->comm_len, hdr->tag_len,
+		    hdr->msg_len, hdr->fields_len);
+		if (size > r->cap / 4)
+			return -EMSGSIZE;
 	}
 	/* A new boot's entry comes before its first record. */
 	if (r->boot_pending && !r->boot_hold) {
@@ -1374,9 +1384,9 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	r->pend_entries++;
 	r->pend_bytes += size;
 	/*
-	 * The record is whole: the index may name it (which, with
-	 * MML_RING_WRITE_PWRITE, writes the stage first), and readers may
-	 * see it, now or when the stage is written (mml_ring_defer()).
+	 * The record is whole: the index may name it (with
+	 * MML_RING_WRITE_PWRITE, once the stage is written), and readers
+	 * may see it, now or when the stage is written (mml_ring_defer()).
 	 */
 	ring_index_note(r, off, hdr);
 	if (r->head_off == 0)
