@@ -239,7 +239,7 @@ FUZZ_SRC_opts	:= tests/fuzz/fuzz_opts_mmlogd.c daemon/conf.c daemon/log.c \
 		   $(PROTO_SRC) $(CTL_SRC) $(CLIENT_SRC)
 FUZZ_SRC_syslog	:= daemon/syslog_parse.c daemon/entry.c $(PROTO_SRC)
 FUZZ_SRC_kmsg	:= daemon/kmsg.c daemon/syslog_parse.c daemon/entry.c $(PROTO_SRC)
-FUZZ_SRC_relp	:= client/forward/relp.c
+FUZZ_SRC_relp	:= client/forward/relp.c proto/util.c
 FUZZ_LIBS	:= $(EV_LIBS) $(SYSTEMD_LIBS) $(PCRE2_LIBS) -lpthread
 # Run options: inputs up to 136 KiB (a whole small ring: data, boot table,
 # seek index and metadata table), 10 s each.

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "entry.h"
+#include "util.h"
 #include "wire.h"
 
 static void	trim(struct mml_ent *, size_t);
@@ -53,18 +54,12 @@ mml_ent_add_str(struct mml_ent *e, const char *key, const void *val,
 int
 mml_ent_add_u64(struct mml_ent *e, const char *key, uint64_t v)
 {
-	char buf[20];
-	size_t n = sizeof(buf);
+	char buf[MML_DEC_MAX];
+	size_t n;
 
-	/*
-	 * The digits from the last: snprintf() was a tenth of the time a
-	 * syslog datagram took to parse (SYSLOG_FACILITY).
-	 */
-	do {
-		buf[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	return mml_ent_add(e, key, strlen(key), buf + n, sizeof(buf) - n);
+	/* Not snprintf(): it was a tenth of a syslog datagram's parse. */
+	n = mml_put_dec(buf, v);
+	return mml_ent_add(e, key, strlen(key), buf, n);
 }
 
 /*

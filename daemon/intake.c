@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +45,8 @@
 #define COMM_CACHE	256
 #define COMM_WAYS	4
 #define COMM_TTL_USEC	1000000
+/* A datagram socket's receive buffer (systemd's ReceiveBuffer=8M). */
+#define DGRAM_RCVBUF	(8 * 1024 * 1024)
 
 struct comm_slot {
 	pid_t		 pid;
@@ -616,6 +619,20 @@ mml_intake_sender(struct mml_intake *in, enum mml_transport t, pid_t pid,
 	}
 	ret->comm_len = sl->comm_len;
 	memcpy(ret->comm, sl->comm, sl->comm_len);
+}
+
+void
+mml_intake_dgram_setup(int fd, enum mml_transport t)
+{
+	int one = 1, size = DGRAM_RCVBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
+		mml_log(LOG_WARNING, "%s socket: SO_PASSCRED: %s; senders "
+		    "will be unknown", transport_names[t], strerror(errno));
+	/* Beyond rmem_max only with CAP_NET_ADMIN; else what we may. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+	    sizeof(size)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 }
 
 const struct mml_meta *

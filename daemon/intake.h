@@ -214,6 +214,19 @@ void	mml_intake_sender(struct mml_intake *in, enum mml_transport t,
 	    pid_t pid, uid_t uid, gid_t gid, struct mml_sender *ret);
 
 /*
+ * Prepares the datagram socket fd of transport t (syslog, journal) as
+ * every datagram intake wants it: SO_PASSCRED, so that each datagram
+ * carries its sender's pid, uid and gid from the kernel (a warning if
+ * it cannot be set: the senders will be unknown), and a receive buffer
+ * of 8 MiB, as systemd's syslog.socket asks (ReceiveBuffer=8M):
+ * SO_RCVBUFFORCE when privileged, as systemd's socket units do, else
+ * SO_RCVBUF, which the kernel caps at rmem_max.  Never fails: the
+ * socket works either way.
+ * Example: mml_intake_dgram_setup(fd, MML_TRANSPORT_SYSLOG);
+ */
+void	mml_intake_dgram_setup(int fd, enum mml_transport t);
+
+/*
  * The trusted metadata of a connection's peer pid (SO_PEERCRED) for
  * transport t, gathered now (never from the datagrams' cache: it is
  * kept for the connection's life) and held until mml_intake_meta_put();

@@ -30,7 +30,6 @@
 /* Datagrams per wakeup, and at shutdown. */
 #define PER_WAKEUP	64
 #define DRAIN_MAX	65536
-#define RCVBUF		(8 * 1024 * 1024)
 /* The buffer kept between datagrams; a larger one is given back. */
 #define BUF_KEEP	(64 * 1024)
 /* Descriptors read from one datagram; more cut its control data. */
@@ -76,7 +75,6 @@ struct mml_journal_in *
 mml_journal_in_new(struct ev_loop *loop, struct mml_intake *in, int fd)
 {
 	struct mml_journal_in *j;
-	int one = 1, size = RCVBUF;
 
 	j = calloc(1, sizeof(*j));
 	if (j == NULL)
@@ -88,12 +86,7 @@ mml_journal_in_new(struct ev_loop *loop, struct mml_intake *in, int fd)
 		free(j);
 		return NULL;
 	}
-	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
-		mml_log(LOG_WARNING, "journal socket: SO_PASSCRED: %s; senders "
-		    "will be unknown", strerror(errno));
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
-	    sizeof(size)) < 0)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	mml_intake_dgram_setup(fd, MML_TRANSPORT_JOURNAL);
 	ev_io_init(&j->io, journal_read_cb, fd, EV_READ);
 	ev_io_start(loop, &j->io);
 	return j;

@@ -1286,6 +1286,34 @@ meta_inline(struct mml_ring *r, const struct mml_rec_hdr *hdr,
 	return (uint32_t)len;
 }
 
+/*
+ * A record does not fit before the end of the data region: the rest is
+ * marked unused (a WRAP record, if it has room for one) and the head
+ * goes round to 0.  Returns 0, or -EIO if the WRAP could not be staged.
+ */
+static int
+ring_go_round(struct mml_ring *r, uint64_t realtime_usec)
+{
+	uint64_t rest = r->cap - r->head_off;
+	uint8_t *dst;
+
+	ring_make_room(r, rest);
+	if (rest >= MML_REC_HDR) {
+		dst = ring_reserve(r, r->head_off, MML_REC_HDR);
+		if (dst == NULL)
+			return -EIO;
+		mml_disk_wrap_write(dst, r->next_seq, realtime_usec,
+		    r->crc_seed);
+	}
+	r->unsynced += rest;
+	ring_own(r, rest);
+	r->head_off = 0;
+	r->wrapped = 1;
+	r->idx_bucket = UINT64_MAX;
+	r->pend_wraps++;
+	return 0;
+}
+
 int
 ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
     const void *comm, const void *tag, const void *msg, const void *fields,
@@ -1334,25 +1362,9 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 		hdr->seq = r->next_seq;
 		ring_boot_note(r, hdr);
 	}
-	if (r->cap - r->head_off < size) {
-		/* Does not fit before the end: mark the rest unused, go round. */
-		uint64_t rest = r->cap - r->head_off;
-
-		ring_make_room(r, rest);
-		if (rest >= MML_REC_HDR) {
-			dst = ring_reserve(r, r->head_off, MML_REC_HDR);
-			if (dst == NULL)
-				return -EIO;
-			mml_disk_wrap_write(dst, r->next_seq,
-			    hdr->realtime_usec, r->crc_seed);
-		}
-		r->unsynced += rest;
-		ring_own(r, rest);
-		r->head_off = 0;
-		r->wrapped = 1;
-		r->idx_bucket = UINT64_MAX;
-		r->pend_wraps++;
-	}
+	if (r->cap - r->head_off < size && (e = ring_go_round(r,
+	    hdr->realtime_usec)) < 0)
+		return e;
 	/*
 	 * The slot after the new record, where the head will be, is cleared
 	 * first: what an older lap left there may be message bytes a client

@@ -24,6 +24,37 @@
 #include "walk.h"
 #include "wire.h"
 
+static void	ring_reseal(struct mml_ring *, const uint8_t[16]);
+static int	header_sync(struct mml_ring *);
+
+/*
+ * Writes a new ring_id into the header and seals its static part again:
+ * the CRC of the static part as it is in the file, flags included,
+ * stored last with release, so that a reader that sees the new CRC sees
+ * the id it covers.  The loop thread's copy of the static part follows.
+ * Under the caller's map guard; the caller syncs the header.
+ */
+static void
+ring_reseal(struct mml_ring *r, const uint8_t id[16])
+{
+	struct mml_disk_header *h = r->hdr;
+	uint32_t crc;
+
+	memcpy(h->ring_id, id, 16);
+	crc = mml_crc32c(0, h, offsetof(struct mml_disk_header, static_crc));
+	__atomic_store_n(&h->static_crc, crc, __ATOMIC_RELEASE);
+	memcpy(&r->static_hdr, h, offsetof(struct mml_disk_header, state));
+}
+
+/* Makes the header page durable.  Returns 0, or -errno after logging. */
+static int
+header_sync(struct mml_ring *r)
+{
+	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
+		return mml_log_errno(errno, "msync '%s' header", r->path);
+	return 0;
+}
+
 /*
  * Empties the ring for readers: the tail moves to the head, the next
  * entry keeps its sequence number.  The old records stay in the file
@@ -37,6 +68,7 @@ mml_ring_clear(struct mml_ring *r, uint64_t *ret_removed)
 {
 	sigjmp_buf jb;
 	uint64_t removed = r->next_seq - r->tail_seq;
+	int rc;
 
 	/* The head the new tail equals must be the header's. */
 	if (mml_ring_flush(r) < 0)
@@ -54,8 +86,8 @@ mml_ring_clear(struct mml_ring *r, uint64_t *ret_removed)
 	__atomic_store_n(&r->hdr->tail_off, r->tail_off, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->hdr->tail_seq, r->tail_seq, __ATOMIC_RELEASE);
 	ring_map_guard(NULL);
-	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
-		return mml_log_errno(errno, "msync '%s' header", r->path);
+	if ((rc = header_sync(r)) < 0)
+		return rc;
 	*ret_removed = removed;
 	return 0;
 }
@@ -69,24 +101,16 @@ mml_ring_clear(struct mml_ring *r, uint64_t *ret_removed)
 int
 mml_ring_rotate_id(struct mml_ring *r, const uint8_t id[16])
 {
-	struct mml_disk_header *h = r->hdr;
 	sigjmp_buf jb;
-	uint32_t crc;
 
 	if (sigsetjmp(jb, 0) != 0) {
 		ring_map_guard(NULL);
 		return ring_bus_error(r);
 	}
 	ring_map_guard(&jb);
-	/* The CRC of the static part as it is in the file, flags included. */
-	memcpy(h->ring_id, id, 16);
-	crc = mml_crc32c(0, h, offsetof(struct mml_disk_header, static_crc));
-	__atomic_store_n(&h->static_crc, crc, __ATOMIC_RELEASE);
-	memcpy(&r->static_hdr, h, offsetof(struct mml_disk_header, state));
+	ring_reseal(r, id);
 	ring_map_guard(NULL);
-	if (msync(r->map, MML_DISK_HEADER_SIZE, MS_SYNC) < 0)
-		return mml_log_errno(errno, "msync '%s' header", r->path);
-	return 0;
+	return header_sync(r);
 }
 
 int
@@ -98,7 +122,6 @@ mml_ring_restart(struct mml_ring *r, const uint8_t id[16],
 	uint64_t idx_off;
 	long pg;
 	sigjmp_buf jb;
-	uint32_t crc;
 
 	if (mml_ring_flush(r) < 0)
 		return -EIO;
@@ -111,10 +134,7 @@ mml_ring_restart(struct mml_ring *r, const uint8_t id[16],
 	 * The new id first: a reader that sees the numbering go back sees
 	 * a new ring, not a ring whose numbers repeat.
 	 */
-	memcpy(h->ring_id, id, 16);
-	crc = mml_crc32c(0, h, offsetof(struct mml_disk_header, static_crc));
-	__atomic_store_n(&h->static_crc, crc, __ATOMIC_RELEASE);
-	memcpy(&r->static_hdr, h, offsetof(struct mml_disk_header, state));
+	ring_reseal(r, id);
 	/* Emptied as by a clear, at the head, and numbered from 1. */
 	r->restarts++;
 	r->tail_off = r->head_off;

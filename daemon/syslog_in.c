@@ -31,8 +31,6 @@
 #define ROUNDS		4
 /* Datagrams stored at shutdown, at most. */
 #define DRAIN_MAX	65536
-/* What systemd's syslog.socket asks for (ReceiveBuffer=8M). */
-#define RCVBUF		(8 * 1024 * 1024)
 /* A datagram's bytes kept: more is cut (MMLOG_ORIGINAL_SIZE). */
 #define DGRAM_MAX	MML_FRAME_MAX
 /* Descriptors a datagram may bring before its control data is cut. */
@@ -56,7 +54,7 @@ struct mml_syslog {
 };
 
 static void	syslog_read_cb(struct ev_loop *, ev_io *, int);
-static int	syslog_read(struct mml_syslog *, int);
+static int	syslog_read(struct mml_syslog *, int, int);
 static void	datagram(struct mml_syslog *, const uint8_t *, size_t,
 		    struct msghdr *);
 static int	creds_of(struct msghdr *, struct ucred *);
@@ -65,7 +63,7 @@ struct mml_syslog *
 mml_syslog_new(struct ev_loop *loop, struct mml_intake *in, int fd)
 {
 	struct mml_syslog *s;
-	int one = 1, size = RCVBUF;
+	int i;
 
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
@@ -73,13 +71,14 @@ mml_syslog_new(struct ev_loop *loop, struct mml_intake *in, int fd)
 	s->loop = loop;
 	s->in = in;
 	s->fd = fd;
-	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
-		mml_log(LOG_WARNING, "syslog socket: SO_PASSCRED: %s; senders "
-		    "will be unknown", strerror(errno));
-	/* Beyond rmem_max only with CAP_NET_ADMIN; else what we may. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
-	    sizeof(size)) < 0)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	for (i = 0; i < BATCH; i++) {
+		s->iov[i].iov_base = s->dgram[i];
+		s->iov[i].iov_len = DGRAM_MAX;
+		s->mm[i].msg_hdr.msg_iov = &s->iov[i];
+		s->mm[i].msg_hdr.msg_iovlen = 1;
+		s->mm[i].msg_hdr.msg_control = s->cbuf[i].buf;
+	}
+	mml_intake_dgram_setup(fd, MML_TRANSPORT_SYSLOG);
 	ev_io_init(&s->io, syslog_read_cb, fd, EV_READ);
 	ev_io_start(loop, &s->io);
 	return s;
@@ -99,7 +98,7 @@ void
 mml_syslog_drain(struct mml_syslog *s)
 {
 	ev_io_stop(s->loop, &s->io);
-	(void)syslog_read(s, DRAIN_MAX / BATCH);
+	(void)syslog_read(s, DRAIN_MAX / BATCH, 1);
 }
 
 static void
@@ -109,29 +108,30 @@ syslog_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	(void)syslog_read(s, ROUNDS);
+	(void)syslog_read(s, ROUNDS, 0);
 }
 
 /*
- * Up to rounds batches of datagrams, until the socket is empty.
- * Returns 1 if it may hold more, 0 once it is empty.
+ * Up to rounds batches of datagrams, until the socket is empty or, unless
+ * drain, seems to be.  Returns 1 if it may hold more, 0 once it is (or
+ * seems) empty.
  */
 static int
-syslog_read(struct mml_syslog *s, int rounds)
+syslog_read(struct mml_syslog *s, int rounds, int drain)
 {
 	struct mml_intake_counts *c = mml_intake_counts(s->in,
 	    MML_TRANSPORT_SYSLOG);
 	int i, n, round;
 
 	for (round = 0; round < rounds; round++) {
+		/*
+		 * The kernel writes back only the control length and the
+		 * flags (and the lengths, which are read before use); the
+		 * rest was set once (mml_syslog_new()).
+		 */
 		for (i = 0; i < BATCH; i++) {
-			s->iov[i].iov_base = s->dgram[i];
-			s->iov[i].iov_len = DGRAM_MAX;
-			memset(&s->mm[i], 0, sizeof(s->mm[i]));
-			s->mm[i].msg_hdr.msg_iov = &s->iov[i];
-			s->mm[i].msg_hdr.msg_iovlen = 1;
-			s->mm[i].msg_hdr.msg_control = s->cbuf[i].buf;
 			s->mm[i].msg_hdr.msg_controllen = sizeof(s->cbuf[i].buf);
+			s->mm[i].msg_hdr.msg_flags = 0;
 		}
 		n = recvmmsg(s->fd, s->mm, BATCH, MSG_DONTWAIT |
 		    MSG_CMSG_CLOEXEC | MSG_TRUNC, NULL);
@@ -156,8 +156,14 @@ syslog_read(struct mml_syslog *s, int rounds)
 		 * waited for room (net.unix.max_dgram_qlen is 10 without
 		 * systemd) have sent more meanwhile.  Reading on until EAGAIN
 		 * saves a turn of the loop per batch (measured: 15-30% more
-		 * datagrams a second with 4 senders).
+		 * datagrams a second with 4 senders).  A batch of one says
+		 * the senders are slower than we are: the socket is almost
+		 * surely empty, and looking again would cost a system call
+		 * for nothing at every wakeup, one of the four a datagram
+		 * then costs (epoll_wait, recvmmsg, pwrite).
 		 */
+		if (n == 1 && !drain)
+			return 0;
 	}
 	return 1;
 }

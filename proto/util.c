@@ -1,7 +1,7 @@
 /*
  * util.c: number and size parsing shared by mmlogd's options and
- * configuration file, mmlogctl and mmlog-forward, and their one rule
- * for long options (util.h).
+ * configuration file, mmlogctl and mmlog-forward, the one decimal
+ * writer, and their one rule for long options (util.h).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -74,6 +74,21 @@ mml_hexval(int c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+size_t
+mml_put_dec(void *out, uint64_t v)
+{
+	char tmp[MML_DEC_MAX];
+	size_t n = sizeof(tmp);
+
+	/* The digits from the last, then where the caller wants them. */
+	do {
+		tmp[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	memcpy(out, tmp + n, sizeof(tmp) - n);
+	return sizeof(tmp) - n;
 }
 
 int

@@ -8,6 +8,7 @@
 #define MML_UTIL_H
 
 #include <getopt.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -34,6 +35,16 @@ int mml_parse_size(const char *s, uint64_t *ret);
 
 /* The value of a hex digit (either case), or -1 if c is none. */
 int mml_hexval(int c);
+
+/*
+ * Writes v in decimal, without a sign, leading zeros or a terminating
+ * NUL, to out, which has room for MML_DEC_MAX bytes; returns the digits
+ * written (1 to 20).  Without printf: the reader's scan, the syslog
+ * parse and the forwarder write numbers for every entry.  Example:
+ * mml_put_dec(buf, 205) writes "205" and returns 3.
+ */
+#define MML_DEC_MAX	20
+size_t mml_put_dec(void *out, uint64_t v);
 
 /*
  * getopt_long(3), but a long option matches only by its whole name.

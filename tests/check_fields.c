@@ -723,6 +723,233 @@ START_TEST(rd_meta_inline)
 }
 END_TEST
 
+/*
+ * Per slot against per entry: the same match judged once per slot
+ * (mml_rd_match_test()) and by a walk of every field of each entry
+ * (mml_rd_match_per_entry()), each with a reader of its own, must give
+ * every entry the same answer and say the same of its metadata, on a
+ * ring of many senders: more than its 64 slots at times (entries with
+ * their metadata inline), slots reused lap after lap (new generations)
+ * while the same readers and matches go on, entries with fields of
+ * their own (trusted names among them, and -u's UNIT= from pid 1 and
+ * OBJECT_SYSTEMD_UNIT= from uid 0), and slots damaged or rewritten
+ * under the readers.
+ */
+#define SM_SENDERS	80
+#define SM_ROUNDS	9
+#define SM_PER_ROUND	700
+
+/* A query: match words ("+" between groups), then a unit (-u), or NULL. */
+struct sm_query {
+	const char *const *words;
+	const char	*unit;
+};
+
+static const struct sm_query sm_queries[] = {
+	{ W("_SYSTEMD_UNIT=u3.service"), NULL },
+	{ W("_SYSTEMD_UNIT=u3.service", "_SYSTEMD_UNIT=u77.service"), NULL },
+	{ W("_TRANSPORT=syslog"), NULL },
+	{ W("_TRANSPORT=journal", "COLOR=red"), NULL },
+	{ W("_EXE=/bin/p5", "+", "PRIORITY=3"), NULL },
+	{ W("_SYSTEMD_UNIT=nosuch.service"), NULL },
+	{ W("COLOR=red", "+", "_EXE=/bin/p8"), NULL },
+	{ W("_TRANSPORT=syslog", "_PID=13"), NULL },
+	{ W("OBJECT_SYSTEMD_UNIT=u4.service"), NULL },
+	{ W("_BOOT_ID=" BOOT_A, "_SYSTEMD_UNIT=u2.service"), NULL },
+	{ W("MESSAGE=m7", "_SYSTEMD_UNIT=u7.service"), NULL },
+	{ W("_SYSTEMD_UNIT=u1.service", "_EXE=/bin/p1", "SIZE=2"), NULL },
+	{ W("_TRANSPORT=kernel"), NULL },
+	{ NULL, "u4.service" },
+	{ NULL, "u1*" },
+	{ NULL, "nosuch.service" },
+	{ W("_TRANSPORT=stdout"), "u9.service" },
+	{ W("_UID=0", "+", "_SYSTEMD_UNIT=u11.service"), "u1*" },
+};
+#define SM_QUERIES	(sizeof(sm_queries) / sizeof(sm_queries[0]))
+
+static struct mml_rd_match *
+sm_match(const struct sm_query *q, int each)
+{
+	struct mml_rd_match *m = mml_rd_match_new();
+	const char *const *w;
+
+	ck_assert_ptr_nonnull(m);
+	for (w = q->words; w != NULL && *w != NULL; w++)
+		ck_assert_int_eq(mml_rd_match_add_word(m, *w), 0);
+	ck_assert_int_eq(mml_rd_match_and(m), 0);
+	if (q->unit != NULL) {
+		ck_assert_int_eq(mml_rd_match_add_unit(m, q->unit), 0);
+		ck_assert_int_eq(mml_rd_match_and(m), 0);
+	}
+	mml_rd_match_per_entry(m, each);
+	return m;
+}
+
+/*
+ * Entry i of round rd: its sender (20 of them in most rounds, in a
+ * window that moves; all 80 in every third round), pid (1 at times),
+ * uid (0 for odd senders), priority and fields of its own.
+ */
+static void
+sm_append(unsigned rd, unsigned i)
+{
+	static const char *const transports[] = { "syslog", "journal",
+	    "stdout" };
+	struct mml_rec_hdr h;
+	struct mml_meta m;
+	uint8_t fb[256];
+	char msg[32];
+	size_t flen = 0;
+	unsigned k;
+	uint64_t seq;
+	int n;
+
+#define PUT(kv) ck_assert_int_eq(mml_fields_put(fb, sizeof(fb), &flen,	\
+    kv, strcspn(kv, "="), strchr(kv, '=') + 1, strlen(strchr(kv, '=') + 1)), 0)
+	k = rd % 3 == 2 ? i * 7 % SM_SENDERS : (rd * 13 + i % 20) % SM_SENDERS;
+	if (i % 5 == 0)
+		PUT("COLOR=red");
+	if (i % 5 == 1)
+		PUT("OBJECT_SYSTEMD_UNIT=u4.service");
+	if (i % 5 == 2) {
+		PUT("UNIT=u4.service");
+		PUT("SIZE=2");
+	}
+	if (i % 7 == 3)
+		PUT("_TRANSPORT=syslog");
+	if (i % 11 == 4)
+		PUT("_SYSTEMD_UNIT=u3.service");
+#undef PUT
+	meta_of(&m, k, transports[k % 3], BOOT_A);
+	memset(&h, 0, sizeof(h));
+	h.priority = (uint8_t)(i % 8);
+	n = snprintf(msg, sizeof(msg), "m%u", k);
+	h.msg_len = (uint32_t)n;
+	h.fields_len = (uint32_t)flen;
+	h.realtime_usec = 1700000000000000ULL + rd * 100000 + i;
+	h.monotonic_usec = 7000000ULL + rd * 100000 + i;
+	h.pid = i % 17 == 0 ? 1 : 10 + k;
+	h.uid = k % 2 ? 0 : 1000;
+	ck_assert_int_eq(mml_ring_append_meta(wr, &h, NULL, NULL, msg, fb,
+	    &m, &seq), 0);
+}
+
+/* Flips a byte of slot n in the file: at off 0 its CRC, at 40 a field. */
+static void
+sm_slot_flip(uint16_t n, size_t off)
+{
+	uint8_t b;
+	off_t at = (off_t)(mml_meta_file_off(CAP) + (uint64_t)(n - 1) *
+	    MML_META_SLOT_SIZE + off);
+	int fd;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &b, 1, at), 1);
+	b ^= 0x01;
+	ck_assert_int_eq(pwrite(fd, &b, 1, at), 1);
+	ck_assert_int_eq(close(fd), 0);
+}
+
+START_TEST(rd_meta_match_per_slot)
+{
+	struct mml_rd_match *fast[SM_QUERIES], *each[SM_QUERIES];
+	struct mml_rd_match_stats st, all;
+	struct mml_rd_ring *ra = NULL, *rb = NULL;
+	struct mml_rd_iter it;
+	struct mml_rec rec;
+	uint64_t entries = 0, inl = 0, stale = 0, hits[SM_QUERIES];
+	uint16_t head_slot;
+	unsigned rd, i, q;
+	int step, a, b;
+
+	memset(hits, 0, sizeof(hits));
+	memset(&all, 0, sizeof(all));
+	for (q = 0; q < SM_QUERIES; q++) {
+		fast[q] = sm_match(&sm_queries[q], 0);
+		each[q] = sm_match(&sm_queries[q], 1);
+	}
+	wr_open(BOOT_A);
+	for (rd = 0; rd < SM_ROUNDS; rd++) {
+		for (i = 0; i < SM_PER_ROUND; i++)
+			sm_append(rd, i);
+		if (ra == NULL) {
+			ra = rd_open();
+			rb = rd_open();
+		}
+		/*
+		 * The slot the newest entry names: its fields damaged (a
+		 * reader that checked it already keeps what it found), its
+		 * CRC damaged, or rewritten as another generation.
+		 */
+		head_slot = 0;
+		mml_rd_iter_init(&it, ra, MML_RD_COPY);
+		mml_rd_iter_tail(&it);
+		while ((step = mml_rd_iter_next(&it, &rec)) != MML_RD_END)
+			if (step == MML_RD_ENTRY &&
+			    (rec.hdr.flags & MML_REC_F_META))
+				head_slot = mml_meta_ref_slot(rec.hdr.meta);
+		mml_rd_iter_done(&it);
+		if (head_slot != 0 && rd % 3 == 0)
+			sm_slot_flip(head_slot, 40);
+		else if (head_slot != 0 && rd % 3 == 1)
+			sm_slot_flip(head_slot, 0);
+		else if (head_slot != 0)
+			slot_rewrite(ra, head_slot, (uint16_t)(rd + 1000), 0);
+		/* Every entry, every query, both ways. */
+		mml_rd_iter_init(&it, ra, MML_RD_COPY);
+		mml_rd_iter_tail(&it);
+		while ((step = mml_rd_iter_next(&it, &rec)) != MML_RD_END) {
+			ck_assert_int_ge(step, 0);
+			if (step != MML_RD_ENTRY)
+				continue;
+			entries++;
+			inl += !(rec.hdr.flags & MML_REC_F_META);
+			for (q = 0; q < SM_QUERIES; q++) {
+				a = mml_rd_match_test(fast[q], ra, &rec);
+				b = mml_rd_match_test(each[q], rb, &rec);
+				ck_assert_msg(a == b, "round %u seq %llu query %u: "
+				    "per slot %d, per entry %d", rd,
+				    (unsigned long long)rec.hdr.seq, q, a, b);
+				ck_assert_int_eq(mml_rd_match_stale(fast[q]),
+				    mml_rd_match_stale(each[q]));
+				hits[q] += (uint64_t)a;
+				stale += (uint64_t)mml_rd_match_stale(each[q]);
+			}
+		}
+		mml_rd_iter_done(&it);
+	}
+	wr_close();
+	ck_assert_uint_eq(ra->meta_unavailable, rb->meta_unavailable);
+	for (q = 0; q < SM_QUERIES; q++) {
+		mml_rd_match_stats(fast[q], &st);
+		all.by_slot += st.by_slot;
+		all.by_fields += st.by_fields;
+		all.per_entry += st.per_entry;
+		all.slot_versions += st.slot_versions;
+		mml_rd_match_stats(each[q], &st);
+		ck_assert_uint_eq(st.by_slot + st.by_fields, 0);
+		(void)mml_rd_match_free(fast[q]);
+		(void)mml_rd_match_free(each[q]);
+	}
+	/* Not vacuous: each way was taken, and each case met. */
+	ck_assert_uint_gt(entries, 2000);
+	ck_assert_uint_gt(inl, 0);
+	ck_assert_uint_gt(stale, 0);
+	ck_assert_uint_gt(all.by_slot, 10000);
+	ck_assert_uint_gt(all.by_fields, 0);
+	ck_assert_uint_gt(all.per_entry, 0);
+	ck_assert_uint_gt(all.slot_versions, 2 * MML_META_SLOTS_MIN);
+	ck_assert_uint_gt(hits[0], 0);
+	ck_assert_uint_gt(hits[2], 0);
+	ck_assert_uint_gt(hits[13], 0);
+	ck_assert_uint_gt(hits[14], 0);
+	ck_assert_uint_eq(hits[5], 0);
+	(void)mml_rd_ring_free(ra);
+	(void)mml_rd_ring_free(rb);
+}
+END_TEST
+
 /* The _BOOT_ID of each entry, as readers see it. */
 static void
 boot_of_entry(struct mml_rd_ring *r, uint64_t seq, char *ret)
@@ -886,6 +1113,7 @@ fields_suite(void)
 	tcase_add_test(tc, rd_meta_match);
 	tcase_add_test(tc, rd_meta_stale);
 	tcase_add_test(tc, rd_meta_inline);
+	tcase_add_test(tc, rd_meta_match_per_slot);
 	tcase_add_test(tc, rd_boots);
 	tcase_add_test(tc, rd_boots_tail);
 	tcase_add_test(tc, rd_boots_forgotten);

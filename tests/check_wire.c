@@ -589,6 +589,50 @@ START_TEST(test_parse_numbers)
 }
 END_TEST
 
+/*
+ * mml_put_dec(), one row per case: the digits and their count, nothing
+ * written past them, and mml_parse_u64() reads the value back.
+ */
+START_TEST(test_put_dec)
+{
+	static const struct {
+		uint64_t v;
+		const char *want;
+	} t[] = {
+		{ 0, "0" },
+		{ 7, "7" },
+		{ 9, "9" },
+		{ 10, "10" },
+		{ 205, "205" },
+		{ 1000000, "1000000" },
+		{ 999999999, "999999999" },
+		{ UINT32_MAX, "4294967295" },
+		{ (uint64_t)UINT32_MAX + 1, "4294967296" },
+		{ 9999999999999999999u, "9999999999999999999" },
+		{ 10000000000000000000u, "10000000000000000000" },
+		{ UINT64_MAX, "18446744073709551615" },
+	};
+	char buf[MML_DEC_MAX + 4], text[MML_DEC_MAX + 1];
+	size_t i, n, want_len;
+	uint64_t back;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		want_len = strlen(t[i].want);
+		memset(buf, 'x', sizeof(buf));
+		n = mml_put_dec(buf, t[i].v);
+		ck_assert_msg(n == want_len && memcmp(buf, t[i].want, n) == 0,
+		    "%s: wrote '%.*s'", t[i].want, (int)n, buf);
+		ck_assert_msg(buf[n] == 'x', "%s: a byte past the digits",
+		    t[i].want);
+		memcpy(text, buf, n);
+		text[n] = '\0';
+		ck_assert_int_eq(mml_parse_u64(text, &back), 0);
+		ck_assert_msg(back == t[i].v, "%s: read back %llu", t[i].want,
+		    (unsigned long long)back);
+	}
+}
+END_TEST
+
 START_TEST(test_bad_frame)
 {
 	bad_frame_one(&bad_frames[_i]);
@@ -1259,6 +1303,11 @@ wire_suite(void)
 	tc = tcase_create("parse_numbers");
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_parse_numbers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("put_dec");
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_put_dec);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("random_damage");

@@ -15,10 +15,12 @@
  * the boot ends.  Every other selection (matches, -u, -k, -p, -t, --pid,
  * --uid, -g) is a test of each entry the walk meets, which looks only
  * where the fields it names can be (a match on SYSLOG_IDENTIFIER reads
- * no metadata slot): with -n they walk from about n entries before the
- * head (or the boot's end), going back further while fewer than n
- * match; without -n they scan the ring, or what the seek left of it.
- * -F and -N scan the selection.
+ * no metadata slot; one on the slot's fields, -u and -k included, is
+ * judged once per slot, not per entry: client/ringread/match.c): with
+ * -n they walk from about n entries before the head (or the boot's
+ * end), going back further while fewer than n match; without -n they
+ * scan the ring, or what the seek left of it.  -F and -N scan the
+ * selection.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
@@ -163,6 +165,8 @@ static void	 show_start(struct show *, const struct mml_disk_header *);
 static int	 show_widen(struct show *);
 static int	 seek_newest(struct show *);
 static void	 show_stale_note(struct show *);
+static int	 debug_has(const char *);
+static void	 show_match_debug(const struct show *);
 static int	 past_until(const struct show *, const struct mml_rec *);
 static int	 show_stream(struct show *);
 static int	 show_collect(struct show *);
@@ -210,6 +214,7 @@ mml_ctl_show(const struct mml_ctl_opts *o)
 	    mml_rd_fmt_is_text(&sh.fmt) && sh.mode != MML_RD_O_VERBOSE)
 		(void)fputs("-- No entries --\n", stdout);
 	show_stale_note(&sh);
+	show_match_debug(&sh);
 	if (rc < 0 || show_done(&sh) < 0)
 		goto out;
 	status = EXIT_SUCCESS;
@@ -436,7 +441,37 @@ filter_build(struct show *sh)
 	}
 	if (mml_rd_match_empty(m))
 		sh->flt.match = mml_rd_match_free(m);
+	else if (debug_has("match-each"))
+		mml_rd_match_per_entry(m, 1);
 	return 0;
+}
+
+/* Whether MMLOGCTL_DEBUG names what (for the tests). */
+static int
+debug_has(const char *what)
+{
+	const char *dbg = getenv("MMLOGCTL_DEBUG");
+
+	return dbg != NULL && strstr(dbg, what) != NULL;
+}
+
+/*
+ * With MMLOGCTL_DEBUG=match, says how the matches judged the entries:
+ * by what they found in the entries' metadata slots, or by the entries'
+ * own fields (client/ringread/match.c).
+ */
+static void
+show_match_debug(const struct show *sh)
+{
+	struct mml_rd_match_stats st;
+
+	if (sh->flt.match == NULL || !debug_has("match"))
+		return;
+	mml_rd_match_stats(sh->flt.match, &st);
+	mml_ctl_msg("match: %" PRIu64 " entries judged by their slot, %"
+	    PRIu64 " by their slot and fields, %" PRIu64 " by all their "
+	    "fields; %" PRIu64 " slot contents judged", st.by_slot,
+	    st.by_fields, st.per_entry, st.slot_versions);
 }
 
 /*
@@ -1001,7 +1036,6 @@ show_start(struct show *sh, const struct mml_disk_header *h)
 	struct mml_rd_ring *r = sh->it.ring;
 	uint64_t damaged = r->idx_damaged, seeks = r->idx_seeks;
 	uint64_t partial = r->idx_partial;
-	const char *dbg = getenv("MMLOGCTL_DEBUG");
 
 	show_start_at(sh, h);
 	if (r->idx_damaged > damaged && !sh->idx_warned) {
@@ -1009,7 +1043,7 @@ show_start(struct show *sh, const struct mml_disk_header *h)
 		    "ring without it (mmlogctl verify tells more)");
 		sh->idx_warned = 1;
 	}
-	if (dbg != NULL && strstr(dbg, "seek") != NULL)
+	if (debug_has("seek"))
 		mml_ctl_msg("seek: %s at seq %" PRIu64, r->idx_seeks > seeks ?
 		    "index" : r->idx == NULL ? "no index" :
 		    r->idx_damaged > damaged ? "index damaged" :

@@ -135,14 +135,6 @@ struct mml_fwd_relp_frame {
 	size_t		 data_len;
 };
 
-/*
- * Writes v in decimal, without printf (once a message, it counts), to
- * out (room for 20 bytes).  Returns the digits written.  Example:
- * mml_fwd_put_dec(buf, 205) writes "205" and returns 3.  (In relp.c,
- * which builds alone for its fuzzer.)
- */
-size_t	mml_fwd_put_dec(void *out, uint64_t v);
-
 /* The TXNR after txnr: 1..999999999, then 1 again. */
 uint32_t mml_fwd_relp_txnr_next(uint32_t txnr);
 

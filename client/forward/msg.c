@@ -21,6 +21,7 @@
 
 #include "ringread.h"
 #include "fwd.h"
+#include "util.h"
 #include "wire.h"
 
 static int	 name_ok(const char *, size_t);
@@ -210,7 +211,7 @@ mml_fwd_msg_ctx_init(struct mml_fwd_msg_ctx *c, const char *host,
 } while (0)
 #define PUT_LIT(b, s)	PUT_MEM(b, s, sizeof(s) - 1)
 #define PUT_STR(b, s)	PUT_MEM(b, s, strlen(s))
-#define PUT_U64(b, v)	((b)->len += mml_fwd_put_dec((b)->p + (b)->len, (v)))
+#define PUT_U64(b, v)	((b)->len += mml_put_dec((b)->p + (b)->len, (v)))
 
 /*
  * Formatting runs once per entry at the collector's rate, so it writes

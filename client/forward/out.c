@@ -1252,7 +1252,7 @@ mml_fwd_out_send(struct mml_fwd_out *o, const uint8_t *msg, size_t len)
 		return http_send(o, msg, len);
 	case MML_FWD_TCP:
 		/* RFC 6587 3.4.1: MSG-LEN SP SYSLOG-MSG. */
-		n = mml_fwd_put_dec(pre, len);
+		n = mml_put_dec(pre, len);
 		pre[n++] = ' ';
 		if (mml_fwd_buf_reserve(&o->wbuf, n + len) < 0) {
 			set_err(o, "%s", strerror(ENOMEM));

@@ -19,21 +19,7 @@
 #include <string.h>
 
 #include "fwd.h"
-
-size_t
-mml_fwd_put_dec(void *out, uint64_t v)
-{
-	uint8_t tmp[20], *o = out;
-	size_t n = 0, i;
-
-	do {
-		tmp[n++] = (uint8_t)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	for (i = 0; i < n; i++)
-		o[i] = tmp[n - 1 - i];
-	return n;
-}
+#include "util.h"
 
 uint32_t
 mml_fwd_relp_txnr_next(uint32_t txnr)
@@ -46,12 +32,12 @@ mml_fwd_relp_hdr(char *out, uint32_t txnr, const char *cmd, size_t len)
 {
 	size_t n, c = strlen(cmd);
 
-	n = mml_fwd_put_dec(out, txnr);
+	n = mml_put_dec(out, txnr);
 	out[n++] = ' ';
 	memcpy(out + n, cmd, c);
 	n += c;
 	out[n++] = ' ';
-	n += mml_fwd_put_dec(out + n, len);
+	n += mml_put_dec(out + n, len);
 	if (len > 0)
 		out[n++] = ' ';
 	return n;

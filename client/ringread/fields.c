@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "ringread.h"
+#include "util.h"
 
 /* Where the next field comes from, in the order fields are yielded. */
 enum stage {
@@ -65,7 +66,6 @@ enum stage {
 	STAGE_END,
 };
 
-static size_t	 u64_dec(char *, uint64_t);
 static size_t	 cursor_fmt(char *, const uint8_t *, uint64_t);
 static const struct derived *derived_find(const uint8_t *, size_t);
 static int	 key_reserved(const uint8_t *, size_t);
@@ -77,22 +77,6 @@ static int	 block_has(const uint8_t *, size_t, size_t, const uint8_t *,
 		    size_t);
 static int	 id128_text(const uint8_t *, size_t);
 static size_t	 boot_id(struct mml_rd_fields *, char *);
-
-/* Writes v in decimal at buf (24 bytes); returns its length. */
-static size_t
-u64_dec(char *buf, uint64_t v)
-{
-	char tmp[24];
-	size_t n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
-	return n;
-}
 
 /*
  * mml_rd_cursor_format()'s text, "s=<ring id>;i=<seq in hex>", without
@@ -208,6 +192,18 @@ mml_rd_fields_sources(const char *k, size_t len)
 		return 0;
 	/* The daemon's trusted fields may be in the slot as well. */
 	return 1U << STAGE_BLOCK | (k[0] == '_' ? 1U << STAGE_META : 0);
+}
+
+unsigned
+mml_rd_fields_src_block(void)
+{
+	return 1U << STAGE_BLOCK;
+}
+
+unsigned
+mml_rd_fields_src_slot(void)
+{
+	return 1U << STAGE_META;
 }
 
 /* Whether k[0, len) is name. */
@@ -434,16 +430,16 @@ mml_rd_fields_next(struct mml_rd_fields *fi, const char **ret_key,
 			break;
 		case STAGE_REALTIME:
 			key = "__REALTIME_TIMESTAMP";
-			val_len = u64_dec(buf, h->realtime_usec);
+			val_len = mml_put_dec(buf, h->realtime_usec);
 			break;
 		case STAGE_MONOTONIC:
 			/* The clock of the entry's own boot (STAGE_BOOT_ID). */
 			key = "__MONOTONIC_TIMESTAMP";
-			val_len = u64_dec(buf, h->monotonic_usec);
+			val_len = mml_put_dec(buf, h->monotonic_usec);
 			break;
 		case STAGE_SEQNUM:
 			key = "__SEQNUM";
-			val_len = u64_dec(buf, h->seq);
+			val_len = mml_put_dec(buf, h->seq);
 			break;
 		case STAGE_BOOT_ID:
 			val_len = boot_id(fi, buf);
@@ -452,7 +448,7 @@ mml_rd_fields_next(struct mml_rd_fields *fi, const char **ret_key,
 			break;
 		case STAGE_PRIORITY:
 			key = "PRIORITY";
-			val_len = u64_dec(buf, h->priority);
+			val_len = mml_put_dec(buf, h->priority);
 			break;
 		case STAGE_IDENTIFIER:
 			if (h->tag_len == 0)
@@ -468,15 +464,15 @@ mml_rd_fields_next(struct mml_rd_fields *fi, const char **ret_key,
 			break;
 		case STAGE_PID:
 			key = "_PID";
-			val_len = u64_dec(buf, h->pid);
+			val_len = mml_put_dec(buf, h->pid);
 			break;
 		case STAGE_UID:
 			key = "_UID";
-			val_len = u64_dec(buf, h->uid);
+			val_len = mml_put_dec(buf, h->uid);
 			break;
 		case STAGE_GID:
 			key = "_GID";
-			val_len = u64_dec(buf, h->gid);
+			val_len = mml_put_dec(buf, h->gid);
 			break;
 		case STAGE_COMM:
 			if (h->comm_len == 0)

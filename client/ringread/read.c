@@ -410,6 +410,7 @@ mml_rd_ring_free(struct mml_rd_ring *r)
 		sigbus_unregister(r->map);
 		(void)munmap(r->map, r->map_len);
 	}
+	free(r->meta_seen);
 	free(r->meta_cache);
 	free(r->path);
 	free(r);

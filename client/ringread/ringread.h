@@ -46,10 +46,13 @@ struct mml_rd_ring {
 	uint64_t	 idx_partial;	/* seeks it could not: slots not in use */
 	/*
 	 * The metadata table (MML_INCOMPAT_META), NULL if the ring has none
-	 * or the file does not hold it whole; slots verified lately.
+	 * or the file does not hold it whole; what the reader found in each
+	 * slot it checked (tables.c), and the fields of those verified
+	 * lately.
 	 */
 	const uint8_t	*meta_table;
 	uint32_t	 meta_slots;
+	struct mml_rd_slot_seen *meta_seen;
 	struct mml_rd_meta_slot *meta_cache;
 	uint64_t	 meta_unavailable;	/* entries whose slot did not hold their fields */
 	/*
@@ -102,8 +105,9 @@ uint64_t mml_rd_ring_head_seq(const struct mml_rd_ring *r);
  * The trusted metadata of an entry (FORMAT.md, Metadata slots): rec is
  * a record of r that checked (mml_rd_iter_next() gives such).  The slot
  * its meta word names is copied and checked (CRC, generation, first
- * seq), then the tail re-read; a slot verified for an earlier entry is
- * used again if its header still shows that generation.  Returns 1 with
+ * seq), then the tail re-read; what a check of a slot found (fields, or
+ * damage) is used again while its header in the file is the same as
+ * then, byte for byte.  Returns 1 with
  * its fields block in *ret_block, *ret_len (valid until the next call
  * on r); 0 if the entry names no slot (its metadata, if any, is in its
  * own fields block); -ESTALE if the slot no longer holds the entry's
@@ -117,6 +121,31 @@ uint64_t mml_rd_ring_head_seq(const struct mml_rd_ring *r);
  */
 int	mml_rd_meta(struct mml_rd_ring *r, const struct mml_rec *rec,
 	    const uint8_t **ret_block, size_t *ret_len);
+
+/*
+ * mml_rd_meta() for a caller that keeps what it derived from a slot's
+ * fields, and so needs them only when the slot changes (match.c judges
+ * a match once per slot, not once per entry).  rec is a checked entry
+ * that names a slot (MML_REC_F_META).  A slot's content, as the reader
+ * checked it, has a version: a number never given twice in the process,
+ * whatever the ring, and kept while the slot's header in the file stays
+ * the same (mml_rd_meta() answers from the same knowledge).  Returns 1
+ * if the entry's fields are the slot's, with the version in
+ * *ret_version and, if it is not known (the caller's last, or 0), the
+ * fields in *ret_block, *ret_len (valid until the next call on r);
+ * -ESTALE as mml_rd_meta(), counted as there; -EINVAL if rec names no
+ * slot.
+ * Example:
+ *
+ *	if (mml_rd_meta_version(r, &rec, seen, &v, &b, &len) == 1) {
+ *		if (v != seen)
+ *			derive(b, len), seen = v;
+ *		use what was derived;
+ *	}
+ */
+int	mml_rd_meta_version(struct mml_rd_ring *r, const struct mml_rec *rec,
+	    uint64_t known, uint64_t *ret_version, const uint8_t **ret_block,
+	    size_t *ret_len);
 
 /*
  * Copies the boot table again (r->boots, oldest first, r->n_boots).
@@ -403,6 +432,13 @@ int	mml_rd_fields_unique(const struct mml_rd_fields *fi);
 unsigned mml_rd_fields_sources(const char *k, size_t len);
 void	mml_rd_fields_only(struct mml_rd_fields *fi, unsigned sources);
 /*
+ * The two stored sources in those masks: the entry's fields block, and
+ * the metadata slot it names (match.c judges what a slot holds once per
+ * slot, the rest per entry).
+ */
+unsigned mml_rd_fields_src_block(void);
+unsigned mml_rd_fields_src_slot(void);
+/*
  * After the last field: 1 if the entry names a metadata slot that no
  * longer holds its fields (mml_rd_meta()'s -ESTALE), so that it was
  * shown without its trusted metadata; else 0.
@@ -450,9 +486,30 @@ int	mml_rd_match_and(struct mml_rd_match *m);
 int	mml_rd_match_add_unit(struct mml_rd_match *m, const char *unit);
 /* Whether the match has any term. */
 int	mml_rd_match_empty(const struct mml_rd_match *m);
-/* Returns 1 if the entry matches, else 0. */
+/*
+ * Returns 1 if the entry matches, else 0.  A match with a term on a
+ * field the metadata slot can hold (a "_" name) is judged once per slot
+ * for the entries that name one, and by their own fields only where the
+ * slot does not decide; the answer is the one a walk of every field
+ * gives (mml_rd_match_per_entry()).
+ */
 int	mml_rd_match_test(struct mml_rd_match *m,
 	    struct mml_rd_ring *ring, const struct mml_rec *rec);
+/*
+ * With on set, every entry is judged by a walk of all its fields, never
+ * per slot: for the tests that compare the two (MMLOGCTL_DEBUG=
+ * match-each in mmlogctl).
+ */
+void	mml_rd_match_per_entry(struct mml_rd_match *m, int on);
+/* How the entries were judged (MMLOGCTL_DEBUG=match in mmlogctl). */
+struct mml_rd_match_stats {
+	uint64_t	 by_slot;	/* by what the match found in their slot */
+	uint64_t	 by_fields;	/* ... and their own fields */
+	uint64_t	 per_entry;	/* by all their fields */
+	uint64_t	 slot_versions;	/* slots' contents judged to do so */
+};
+void	mml_rd_match_stats(const struct mml_rd_match *m,
+	    struct mml_rd_match_stats *ret);
 /*
  * Whether the last mml_rd_match_test() judged its entry without its
  * trusted metadata (mml_rd_fields_meta_stale()): a term on those fields

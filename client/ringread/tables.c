@@ -11,7 +11,10 @@
  * entry is copied and checked (CRC, its own number, generation) before
  * any of it is used, and the tail is read again after the copy, since
  * the writer reuses a slot only once the tail has passed every entry
- * that named it.
+ * that named it.  What a check of a slot found is kept while the slot's
+ * header stays the same, and given a version, so that a caller may keep
+ * what it derived from the fields as long (mml_rd_meta_version(), for
+ * the matches).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,72 +22,155 @@
 
 #include "ringread.h"
 
-/* A slot verified once, kept for the entries that name it after. */
+/*
+ * What the reader found in a slot: its header as it was checked, and
+ * whether it held fields then.  While the header in the file stays the
+ * same, byte for byte, so do the fields: a writer changes a slot's
+ * header (generation, first seq) before its fields, and its CRC, in the
+ * header too, last; and it rewrites a slot only once the tail passed
+ * every entry that named it.
+ */
+struct mml_rd_slot_seen {
+	struct mml_meta_slot hdr;
+	uint64_t	 version;	/* 0: never checked */
+	int		 ok;		/* it held fields */
+};
+
+/* The fields of a slot verified lately. */
 struct mml_rd_meta_slot {
 	uint16_t	 slot;		/* 0: empty */
-	uint16_t	 gen;
 	uint32_t	 len;
-	uint64_t	 first_seq;
+	uint64_t	 version;	/* its struct mml_rd_slot_seen's */
 	uint8_t		 block[MML_META_SLOT_ROOM];
 };
 
 #define META_CACHE	64
 
+/* The last version a check of a slot was given, in any ring. */
+static uint64_t slot_versions;
+
+static void	 slot_check(struct mml_rd_ring *, uint16_t,
+		    struct mml_rd_slot_seen *, struct mml_rd_meta_slot *);
+static int	 slot_look(struct mml_rd_ring *, const struct mml_rec *,
+		    uint64_t, uint64_t *, const struct mml_rd_meta_slot **);
+
+/*
+ * Copies slot i, checks the copy (mml_meta_slot_check()) and notes what
+ * it found in s: a new version if that differs from what s says; the
+ * fields, if any, into c.
+ */
+static void
+slot_check(struct mml_rd_ring *r, uint16_t i, struct mml_rd_slot_seen *s,
+    struct mml_rd_meta_slot *c)
+{
+	uint8_t copy[MML_META_SLOT_SIZE];
+	struct mml_meta_slot h;
+	int ok;
+
+	memcpy(copy, r->meta_table + (size_t)(i - 1) * MML_META_SLOT_SIZE,
+	    sizeof(copy));
+	ok = !mml_rd_sigbus_hit() && mml_meta_slot_check(copy, i,
+	    r->crc_seed) == 1;
+	memcpy(&h, copy, sizeof(h));
+	if (s->version == 0 || s->ok != ok ||
+	    memcmp(&h, &s->hdr, sizeof(h)) != 0) {
+		s->hdr = h;
+		s->ok = ok;
+		s->version = ++slot_versions;
+	}
+	if (!ok)
+		return;
+	c->slot = i;
+	c->len = h.len;
+	c->version = s->version;
+	memcpy(c->block, copy + sizeof(h), h.len);
+}
+
+/*
+ * The slot the entry rec names, checked again if its header changed
+ * since the last check (or its fields are wanted, not known, and no
+ * longer kept), and whether the entry takes its fields from it: the
+ * slot held fields, of the generation rec names, first named no later
+ * than rec, and rec still in the ring once the slot was read (the
+ * writer rewrites a slot only after the tail passed every entry naming
+ * it).  Returns 1 with the slot's version in *ret_version and, if that
+ * is not known, its fields in **ret_c; -ESTALE if not.
+ */
+static int
+slot_look(struct mml_rd_ring *r, const struct mml_rec *rec, uint64_t known,
+    uint64_t *ret_version, const struct mml_rd_meta_slot **ret_c)
+{
+	struct mml_meta_slot h;
+	struct mml_rd_slot_seen *s;
+	struct mml_rd_meta_slot *c;
+	uint16_t i = mml_meta_ref_slot(rec->hdr.meta);
+
+	if (r->meta_table == NULL || i == 0 || i > r->meta_slots)
+		return -ESTALE;
+	if (r->meta_seen == NULL &&
+	    (r->meta_seen = calloc(r->meta_slots, sizeof(*s))) == NULL)
+		return -ESTALE;
+	if (r->meta_cache == NULL &&
+	    (r->meta_cache = calloc(META_CACHE, sizeof(*c))) == NULL)
+		return -ESTALE;
+	s = &r->meta_seen[i - 1];
+	c = &r->meta_cache[i % META_CACHE];
+	memcpy(&h, r->meta_table + (size_t)(i - 1) * MML_META_SLOT_SIZE,
+	    sizeof(h));
+	if (s->version == 0 || memcmp(&h, &s->hdr, sizeof(h)) != 0 ||
+	    (s->ok && s->version != known && (c->slot != i ||
+	    c->version != s->version)))
+		slot_check(r, i, s, c);
+	if (!s->ok || s->hdr.gen != mml_meta_ref_gen(rec->hdr.meta) ||
+	    s->hdr.first_seq > rec->hdr.seq)
+		return -ESTALE;
+	/* The entry itself may have gone while we looked. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (mml_rd_ring_tail_seq(r) > rec->hdr.seq)
+		return -ESTALE;
+	*ret_version = s->version;
+	*ret_c = c;
+	return 1;
+}
+
 int
 mml_rd_meta(struct mml_rd_ring *r, const struct mml_rec *rec,
     const uint8_t **ret_block, size_t *ret_len)
 {
-	uint8_t copy[MML_META_SLOT_SIZE];
-	struct mml_meta_slot h;
-	struct mml_rd_meta_slot *c;
-	const uint8_t *p;
-	uint16_t i = mml_meta_ref_slot(rec->hdr.meta);
-	uint16_t g = mml_meta_ref_gen(rec->hdr.meta);
+	const struct mml_rd_meta_slot *c;
+	uint64_t v;
 
 	if (!(rec->hdr.flags & MML_REC_F_META))
 		return 0;
-	if (r->meta_table == NULL || i == 0 || i > r->meta_slots)
-		goto stale;
-	if (r->meta_cache == NULL) {
-		r->meta_cache = calloc(META_CACHE, sizeof(*r->meta_cache));
-		if (r->meta_cache == NULL)
-			goto stale;
+	if (slot_look(r, rec, 0, &v, &c) < 0) {
+		r->meta_unavailable++;
+		return -ESTALE;
 	}
-	p = r->meta_table + (size_t)(i - 1) * MML_META_SLOT_SIZE;
-	c = &r->meta_cache[i % META_CACHE];
-	/*
-	 * A slot's generation is written before the entries that name it,
-	 * and changes only once the tail passed them all: the header still
-	 * showing the generation and first seq we verified means the same
-	 * fields (a rewrite under way changes them first).
-	 */
-	memcpy(&h, p, sizeof(h));
-	if (c->slot == i && c->gen == g && h.gen == g &&
-	    h.first_seq == c->first_seq && c->first_seq <= rec->hdr.seq)
-		goto tail;
-	memcpy(copy, p, sizeof(copy));
-	if (mml_rd_sigbus_hit() || mml_meta_slot_check(copy, i,
-	    r->crc_seed) != 1)
-		goto stale;
-	memcpy(&h, copy, sizeof(h));
-	if (h.gen != g || h.first_seq > rec->hdr.seq)
-		goto stale;
-	c->slot = i;
-	c->gen = g;
-	c->len = h.len;
-	c->first_seq = h.first_seq;
-	memcpy(c->block, copy + sizeof(h), h.len);
-tail:
-	/* The entry itself may have gone while we looked. */
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (mml_rd_ring_tail_seq(r) > rec->hdr.seq)
-		goto stale;
 	*ret_block = c->block;
 	*ret_len = c->len;
 	return 1;
-stale:
-	r->meta_unavailable++;
-	return -ESTALE;
+}
+
+int
+mml_rd_meta_version(struct mml_rd_ring *r, const struct mml_rec *rec,
+    uint64_t known, uint64_t *ret_version, const uint8_t **ret_block,
+    size_t *ret_len)
+{
+	const struct mml_rd_meta_slot *c;
+	uint64_t v;
+
+	if (!(rec->hdr.flags & MML_REC_F_META))
+		return -EINVAL;
+	if (slot_look(r, rec, known, &v, &c) < 0) {
+		r->meta_unavailable++;
+		return -ESTALE;
+	}
+	if (v != known) {
+		*ret_block = c->block;
+		*ret_len = c->len;
+	}
+	*ret_version = v;
+	return 1;
 }
 
 size_t

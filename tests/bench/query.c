@@ -30,6 +30,7 @@
 #define JOURNALCTL	"/usr/bin/journalctl"
 #define BENCH_UNIT	"mmlog-bench-fill.service"
 #define MARKER_TAG	"bench-marker"
+#define NO_UNIT		"mmlog-bench-none.service"
 
 static void	 part_query_seek(struct bench_cfg *, struct ring_view *, int);
 static int	 unit_enter(void);
@@ -461,6 +462,14 @@ part_query_seek(struct bench_cfg *cfg, struct ring_view *rv, int reps)
 	    "show", "-u", BENCH_UNIT, "-n", "100", NULL };
 	char *jun100_argv[] = { JOURNALCTL, "--file", jpath, "-u", BENCH_UNIT,
 	    "-n", "100", "--no-pager", NULL };
+	char *unone_argv[] = { cfg->mmlogctl, "--file", cfg->ring_path,
+	    "show", "-u", NO_UNIT, "-n", "100", NULL };
+	char *junone_argv[] = { JOURNALCTL, "--file", jpath, "-u", NO_UNIT,
+	    "-n", "100", "--no-pager", NULL };
+	char *snone_argv[] = { cfg->mmlogctl, "--file", cfg->ring_path,
+	    "show", "_SYSTEMD_UNIT=" NO_UNIT, NULL };
+	char *jsnone_argv[] = { JOURNALCTL, "--file", jpath,
+	    "_SYSTEMD_UNIT=" NO_UNIT, "--no-pager", NULL };
 	char *match_argv[] = { cfg->mmlogctl, "--file", cfg->ring_path,
 	    "show", "SYSLOG_IDENTIFIER=" MARKER_TAG, NULL };
 	char *jmatch_argv[] = { JOURNALCTL, "--file", jpath,
@@ -614,6 +623,43 @@ part_query_seek(struct bench_cfg *cfg, struct ring_view *rv, int reps)
 		bench_log("query: show -u UNIT -n 100 %.2f ms, journalctl %.2f "
 		    "ms", t * 1e3, tj * 1e3);
 	}
+
+	/*
+	 * A unit no entry has, with -n 100 (the walk goes back to the
+	 * tail), and _SYSTEMD_UNIT= of it (a scan): matches on the
+	 * metadata slot, judged once per slot; journalctl finds no value.
+	 */
+	st = run_count_lines(cfg, unone_argv, &lines, &t);
+	st = exited_ok(st) ? run_count_lines(cfg, junone_argv, &jlines,
+	    &tj) : -1;
+	t = median_run(cfg, unone_argv, scan_reps);
+	tj = median_run(cfg, junone_argv, reps);
+	f = fig_add("query.vs_journalctl.unit_none_n100", t * 1e3, "ms",
+	    "journalctl", tj * 1e3);
+	if (!exited_ok(st) || lines != jlines || t < 0 || tj < 0)
+		fig_invalid(f, "show -u %s -n 100 printed %llu lines, "
+		    "journalctl %llu", NO_UNIT, (unsigned long long)lines,
+		    (unsigned long long)jlines);
+	fig_extra(f, "entries_walked", (double)entries);
+	bench_log("query: show -u NONE -n 100 (a walk of %llu entries) %.2f "
+	    "ms, journalctl %.2f ms", (unsigned long long)entries, t * 1e3,
+	    tj * 1e3);
+	st = run_count_lines(cfg, snone_argv, &lines, &t);
+	st = exited_ok(st) ? run_count_lines(cfg, jsnone_argv, &jlines,
+	    &tj) : -1;
+	t = median_run(cfg, snone_argv, scan_reps);
+	tj = median_run(cfg, jsnone_argv, reps);
+	f = fig_add("query.vs_journalctl.slot_none", t * 1e3, "ms",
+	    "journalctl", tj * 1e3);
+	if (!exited_ok(st) || lines != jlines || t < 0 || tj < 0)
+		fig_invalid(f, "show _SYSTEMD_UNIT=%s printed %llu lines, "
+		    "journalctl %llu", NO_UNIT, (unsigned long long)lines,
+		    (unsigned long long)jlines);
+	fig_extra(f, "entries_scanned", (double)entries);
+	fig_extra(f, "entries_per_s", t > 0 ? (double)entries / t : NAN);
+	bench_log("query: show _SYSTEMD_UNIT=NONE (a scan of %llu entries) "
+	    "%.2f ms, journalctl %.2f ms", (unsigned long long)entries,
+	    t * 1e3, tj * 1e3);
 
 	/*
 	 * FIELD=VALUE that one entry has: our full scan (every entry's

@@ -303,7 +303,7 @@ int
 report_json(const char *path, const struct bench_cfg *cfg,
     const char *targets_json)
 {
-	char s[1024], date[64], cpu[256], load[128];
+	char s[1024], date[64], cpu[256], load[128], qlen[32];
 	struct utsname u;
 	struct tm tm;
 	time_t t = time(NULL);
@@ -319,6 +319,9 @@ report_json(const char *path, const struct bench_cfg *cfg,
 	(void)strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	read_line("/proc/cpuinfo", "model name", cpu, sizeof(cpu));
 	read_line("/proc/loadavg", NULL, load, sizeof(load));
+	/* How many datagrams a bound socket queues before senders wait. */
+	read_line("/proc/sys/net/unix/max_dgram_qlen", NULL, qlen,
+	    sizeof(qlen));
 	(void)fprintf(f, "{\n  \"machine\": {\n    \"nproc\": %ld,\n",
 	    sysconf(_SC_NPROCESSORS_ONLN));
 	s[0] = '\0';
@@ -333,6 +336,9 @@ report_json(const char *path, const struct bench_cfg *cfg,
 	s[0] = '\0';
 	json_str(s, sizeof(s), load);
 	(void)fprintf(f, "    \"loadavg_end\": %s,\n", s);
+	s[0] = '\0';
+	json_str(s, sizeof(s), qlen);
+	(void)fprintf(f, "    \"unix_max_dgram_qlen\": %s,\n", s);
 	s[0] = '\0';
 	json_str(s, sizeof(s), cfg->tmp);
 	(void)fprintf(f, "    \"tmpdir\": %s,\n    \"tmpdir_fs\": \"%s\"\n"

@@ -48,9 +48,31 @@ struct path_shared {
 	uint32_t	 stop;
 };
 
+static long	dgram_qlen(void);
 static int	path_receiver(int, struct path_shared *);
 static int	path_sender(const char *, size_t, struct path_shared *);
 static void	path_run(struct bench_cfg *, size_t, int, double *, double *);
+
+/*
+ * net.unix.max_dgram_qlen, or -1: the datagrams a bound socket queues
+ * before its senders wait (10 by default; systemd raises it to 512 at
+ * boot).  Below it the receiver of raw.dgram_path and mmlogd wake one
+ * waiting sender per datagram they take; the figures depend on it.
+ */
+static long
+dgram_qlen(void)
+{
+	long v = -1;
+	FILE *f;
+
+	f = fopen("/proc/sys/net/unix/max_dgram_qlen", "re");
+	if (f == NULL)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	(void)fclose(f);
+	return v;
+}
 
 /* Receives as the daemon does (its batch, SO_PASSCRED) and counts. */
 static int
@@ -262,6 +284,9 @@ part_syslog(struct bench_cfg *cfg, struct ring_view *rv, pid_t daemon)
 
 	if (daemon <= 0)
 		return;
+	bench_log("syslog: net.unix.max_dgram_qlen is %ld: senders to a "
+	    "bound socket wait beyond that many queued datagrams",
+	    dgram_qlen());
 	for (s = 0; s < cfg->n_sizes; s++)
 		for (c = 0; c < cfg->n_clients; c++) {
 			x = &cells[s][c];

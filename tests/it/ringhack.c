@@ -36,6 +36,11 @@
  *       makes a keyed ring what an older mmlogd wrote: every record
  *       found by a scan and every index slot that checks with the key
  *       gets its CRC unkeyed; the flag, the key and its CRC are cleared.
+ *   ringhack slots FILE
+ *       the metadata slots that entries on the chain name, one line
+ *       each, in slot order: "N FILEOFF GEN ENTRIES", its number, the
+ *       file offset of its header, the generation the newest of those
+ *       entries names, and how many entries name it (any generation).
  *   ringhack gaps FILE N
  *       fills the data region with N small entries numbered from 1, each
  *       followed by 8 zero bytes (a break in the chain per entry), and
@@ -53,6 +58,7 @@
 #include <unistd.h>
 
 #include "disk.h"
+#include "tables.h"
 
 struct rec_pos {
 	uint64_t seq, off, len, size;
@@ -80,7 +86,7 @@ usage(void)
 	(void)fprintf(stderr, "usage: ringhack recs FILE | scan FILE | "
 	    "flip FILE SEED N | "
 	    "xor FILE FILEOFF MASK | poke64|poke32 FILE FILEOFF VALUE | "
-	    "seal FILE | unkey FILE | gaps FILE N\n");
+	    "seal FILE | unkey FILE | slots FILE | gaps FILE N\n");
 	exit(2);
 }
 
@@ -181,6 +187,54 @@ cmd_recs(const char *path)
 		(void)printf("%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
 		    " %s\n", v[i].seq, v[i].off, v[i].len, v[i].size,
 		    v[i].type == MML_REC_WRAP ? "wrap" : "entry");
+	free(v);
+	return 0;
+}
+
+static int
+cmd_slots(const char *path)
+{
+	enum mml_disk_reason why;
+	struct mml_disk_header h;
+	struct mml_rec rec;
+	struct rec_pos *v;
+	uint64_t size, *named;
+	uint16_t *gen;
+	uint8_t *map;
+	uint32_t slots, k;
+	size_t i, n;
+
+	map = map_file(path, 0, &size);
+	v = walk(map, size, &h, &n);
+	if (!(h.incompat_flags & MML_INCOMPAT_META)) {
+		(void)fprintf(stderr, "ringhack: %s has no metadata table\n",
+		    path);
+		return 1;
+	}
+	slots = mml_meta_slots(h.capacity);
+	named = calloc(slots + 1, sizeof(*named));
+	gen = calloc(slots + 1, sizeof(*gen));
+	if (named == NULL || gen == NULL)
+		return 1;
+	for (i = 0; i < n; i++) {
+		if (v[i].type != MML_REC_ENTRY ||
+		    mml_disk_rec_check(map + MML_DISK_HEADER_SIZE, h.capacity,
+		    v[i].off, v[i].seq, 1, mml_disk_crc_seed(&h), &rec,
+		    &why) < 0 || !(rec.hdr.flags & MML_REC_F_META))
+			continue;
+		k = mml_meta_ref_slot(rec.hdr.meta);
+		if (k == 0 || k > slots)
+			continue;
+		named[k]++;
+		gen[k] = mml_meta_ref_gen(rec.hdr.meta);
+	}
+	for (k = 1; k <= slots; k++)
+		if (named[k] > 0)
+			(void)printf("%u %" PRIu64 " %u %" PRIu64 "\n", k,
+			    mml_meta_file_off(h.capacity) + (uint64_t)(k - 1) *
+			    MML_META_SLOT_SIZE, gen[k], named[k]);
+	free(named);
+	free(gen);
 	free(v);
 	return 0;
 }
@@ -494,6 +548,8 @@ main(int argc, char **argv)
 		return cmd_seal(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "unkey") == 0)
 		return cmd_unkey(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "slots") == 0)
+		return cmd_slots(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "gaps") == 0)
 		return cmd_gaps(argv[2], num(argv[3]));
 	usage();
