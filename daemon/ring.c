@@ -519,10 +519,9 @@ mml_boot_id(uint8_t id[16])
  * Records that the entry hdr now at data offset off starts a bucket on
  * this lap.  The record is whole (its CRC stored) before the slot names
  * it; a reader that copies a slot while it changes sees a CRC mismatch.
- * A staged record (MML_RING_WRITE_PWRITE) is whole in the file only
- * once the stage is written: its slot waits for that, in idx_pend,
- * rather than have the stage written for it (a pwrite() per bucket, at
- * most 64 KiB, where the stage would take 256 KiB at once).
+ * A staged record (MML_RING_WRITE_PWRITE) is whole in the file once the
+ * stage is written: its slot waits for that in idx_pend, rather than
+ * have the stage written for it (a pwrite() of 64 KiB, not 256).
  */
 static void
 ring_index_note(struct mml_ring *r, uint64_t off,
@@ -541,11 +540,7 @@ ring_index_note(struct mml_ring *r, uint64_t off,
 	if (r->stage_len > 0) {
 		if (r->n_idx_pend == sizeof(r->idx_pend) / sizeof(r->idx_pend[0]))
 			(void)mml_ring_flush(r);
-		/*
-		 * Still full (a stage over more buckets than it can start,
-		 * not written for an I/O error): the slot is left out, as one
-		 * whose page faults is; readers search without it.
-		 */
+		/* Still full (an I/O error): left out, as if it faulted. */
 		if (r->n_idx_pend == sizeof(r->idx_pend) / sizeof(r->idx_pend[0]))
 			return;
 		if (r->stage_len > 0) {
@@ -573,9 +568,8 @@ ring_index_note(struct mml_ring *r, uint64_t off,
 }
 
 /*
- * The slots ring_index_note() kept for staged records, once the stage
- * is in the file (mml_ring_flush()).  A fault on the index page skips
- * them, as it does one stored at once.
+ * The slots ring_index_note() kept, once the stage is in the file
+ * (mml_ring_flush()); a fault on the index page skips them.
  */
 static void
 ring_index_store_pending(struct mml_ring *r)
@@ -1093,12 +1087,9 @@ ring_evict_one(struct mml_ring *r)
 /*
  * The tail's records were written a lap ago, long out of the caches, and
  * each append reads the header of the next one to evict, which only the
- * one before it locates.  Records lie one after the other, so as the
- * tail steps over len bytes at off, the lines that start TAIL_AHEAD
- * further on, within the first 256 bytes (the next headers of small
- * records, the next record's of a large one), are asked for: each line
- * once, as the tail passes over it.  (A prefetch never faults: one past
- * the end of the region is merely wasted.)
+ * one before it locates.  So as the tail steps over len bytes at off,
+ * the lines starting TAIL_AHEAD further on in its first 256 bytes are
+ * asked for, each once (a prefetch past the region never faults).
  */
 #define TAIL_AHEAD	4096
 
@@ -1229,10 +1220,9 @@ mml_ring_meta_hold(struct mml_ring *r, int on)
 }
 
 /*
- * The sender's trusted fields for the record hdr: the slot that holds
- * them (written now if none does; the tail as published, before this
- * record's room is made; the last record's while the caller holds
- * meta), or inline, in place of *fields, when no slot is free.
+ * The sender's trusted fields for hdr: the slot that holds them (the
+ * last record's while meta is held; else found, or written now, the
+ * tail as published), or inline in place of *fields if none is free.
  */
 static void
 ring_meta_attach(struct mml_ring *r, struct mml_rec_hdr *hdr,
