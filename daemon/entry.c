@@ -14,37 +14,6 @@
 
 static void	trim(struct mml_ent *, size_t);
 
-void
-mml_ent_init(struct mml_ent *e, uint8_t *buf, size_t cap)
-{
-	memset(e, 0, sizeof(*e));
-	e->priority = 6;
-	e->fields = buf;
-	e->fields_cap = cap;
-}
-
-void
-mml_ent_set_tag(struct mml_ent *e, const void *tag, size_t len)
-{
-	e->orig_size -= e->tag_len;
-	e->orig_size += len;
-	if (len > MML_TAG_MAX) {
-		len = MML_TAG_MAX;
-		e->cut = 1;
-	}
-	e->tag = tag;
-	e->tag_len = len;
-}
-
-void
-mml_ent_set_msg(struct mml_ent *e, const void *msg, size_t len)
-{
-	e->orig_size -= e->msg_len;
-	e->orig_size += len;
-	e->msg = msg;
-	e->msg_len = len;
-}
-
 int
 mml_ent_add(struct mml_ent *e, const char *key, size_t key_len,
     const void *val, size_t val_len)
@@ -91,12 +60,6 @@ mml_ent_add_u64(struct mml_ent *e, const char *key, uint64_t v)
 	/* Not snprintf(): it was a tenth of a syslog datagram's parse. */
 	n = mml_put_dec(buf, v);
 	return mml_ent_add(e, key, strlen(key), buf, n);
-}
-
-size_t
-mml_ent_size(const struct mml_ent *e)
-{
-	return e->tag_len + e->msg_len + e->fields_len;
 }
 
 /*

@@ -290,8 +290,14 @@ trusted_fields(struct mml_intake *in, struct mml_ent *e,
 	return 0;
 }
 
-int
-mml_intake_submit(struct mml_intake *in, enum mml_transport t,
+/*
+ * mml_intake_submit(), inline in it and in mml_intake_submit_frame(),
+ * where what is the same for a whole frame (the transport, no trusted
+ * fields of the intake's own) is then known once.
+ */
+__attribute__((always_inline))
+static inline int
+submit(struct mml_intake *in, enum mml_transport t,
     const struct mml_sender *who, struct mml_ent *e,
     const uint8_t *trusted, size_t trusted_len, uint64_t *ret_seq)
 {
@@ -369,7 +375,16 @@ mml_intake_submit(struct mml_intake *in, enum mml_transport t,
 }
 
 int
-mml_intake_submit_wire(struct mml_intake *in, const struct mml_sender *who,
+mml_intake_submit(struct mml_intake *in, enum mml_transport t,
+    const struct mml_sender *who, struct mml_ent *e,
+    const uint8_t *trusted, size_t trusted_len, uint64_t *ret_seq)
+{
+	return submit(in, t, who, e, trusted, trusted_len, ret_seq);
+}
+
+/* submit() of one entry of an mmlog frame (mml_intake_submit_frame()). */
+static inline int
+submit_wire(struct mml_intake *in, const struct mml_sender *who,
     const struct mml_entry *we, uint64_t *ret_seq)
 {
 	struct mml_ent e;
@@ -395,8 +410,38 @@ mml_intake_submit_wire(struct mml_intake *in, const struct mml_sender *who,
 		e.fields = (uint8_t *)(uintptr_t)we->fields;
 		e.fields_cap = we->fields_len;
 	}
-	return mml_intake_submit(in, MML_TRANSPORT_MMLOG, who, &e, NULL, 0,
-	    ret_seq);
+	return submit(in, MML_TRANSPORT_MMLOG, who, &e, NULL, 0, ret_seq);
+}
+
+int
+mml_intake_submit_frame(struct mml_intake *in, const struct mml_sender *who,
+    const struct mml_frame *f, struct mml_intake_frame *ret)
+{
+	struct mml_entry we;
+	uint64_t seq = 0;
+	size_t off = 0;
+	int r = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	/* who and its metadata stay as they are for the whole frame. */
+	mml_ring_meta_hold(in->ring, 1);
+	while (mml_wire_entry_next(f, &off, &we) > 0) {
+		r = submit_wire(in, who, &we, &seq);
+		if (r == MML_INTAKE_SUPPRESSED) {
+			ret->suppressed++;
+			continue;
+		}
+		if (r < 0)
+			break;
+		if (r == MML_INTAKE_CUT) {
+			ret->cut++;
+			ret->cut_size = we.tag_len + we.msg_len + we.fields_len;
+		}
+		ret->stored++;
+		ret->last_seq = seq;
+	}
+	mml_ring_meta_hold(in->ring, 0);
+	return r < 0 ? r : 0;
 }
 
 int

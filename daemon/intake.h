@@ -145,13 +145,27 @@ int	mml_intake_submit(struct mml_intake *in, enum mml_transport t,
 	    const struct mml_sender *who, struct mml_ent *e,
 	    const uint8_t *trusted, size_t trusted_len, uint64_t *ret_seq);
 
+/* What mml_intake_submit_frame() did with a frame's entries. */
+struct mml_intake_frame {
+	uint64_t	 stored;	/* entries stored, cut ones included */
+	uint64_t	 cut;		/* of them, stored cut */
+	uint64_t	 suppressed;	/* not stored: rate limit or share */
+	uint64_t	 last_seq;	/* seq of the last stored; 0: none */
+	size_t		 cut_size;	/* the last cut entry's size as sent */
+};
+
 /*
- * The same for one entry of an mmlog ENTRIES frame, which stays
- * read-only: its fields are copied when something must be added.
+ * mml_intake_submit() of each entry of the mmlog ENTRIES frame f (which
+ * stays read-only: an entry's fields are copied when something must be
+ * added), from who, in order, until the ring refuses one.  The frame's
+ * entries are one sender's, so the ring finds the slot of its metadata
+ * once, not for each (mml_ring_meta_hold()).  Fills *ret, and returns
+ * 0, or the refusal's -errno (-EMSGSIZE, -EIO, -EOVERFLOW): the entries
+ * before it are stored, those after it not submitted.
  */
-int	mml_intake_submit_wire(struct mml_intake *in,
-	    const struct mml_sender *who, const struct mml_entry *we,
-	    uint64_t *ret_seq);
+int	mml_intake_submit_frame(struct mml_intake *in,
+	    const struct mml_sender *who, const struct mml_frame *f,
+	    struct mml_intake_frame *ret);
 
 /*
  * A note of the daemon's own (mml_ring_append_note(): tag "mmlogd",

@@ -316,6 +316,25 @@ mml_metatab_ref(struct mml_metatab *t, const uint8_t *block, uint32_t len,
 	return mml_meta_ref(i, s->gen);
 }
 
+uint32_t
+mml_metatab_again(struct mml_metatab *t, uint32_t ref, uint64_t seq)
+{
+	uint16_t i = mml_meta_ref_slot(ref);
+	struct slot *s;
+
+	if (i == 0 || i > t->n)
+		return 0;
+	s = &t->s[i];
+	if (!s->hashed || s->gen != mml_meta_ref_gen(ref))
+		return 0;
+	s->last_seq = seq;
+	if (t->tail != i) {
+		list_unlink(t, i);
+		list_append(t, i);
+	}
+	return ref;
+}
+
 void
 mml_metatab_take_dirty(struct mml_metatab *t, uint64_t *ret_off,
     uint64_t *ret_len)

@@ -73,6 +73,16 @@ uint32_t mml_metatab_ref(struct mml_metatab *t, const uint8_t *block,
 	    uint32_t len, uint32_t hash, uint64_t seq, uint64_t tail_seq);
 
 /*
+ * mml_metatab_ref() for an entry numbered seq whose fields are those
+ * that ref, the word the last call of mml_metatab_ref() returned, names,
+ * with no call of it since: the slot is named again without a lookup.
+ * Returns ref, or 0 if the slot no longer holds them (the caller then
+ * looks them up with mml_metatab_ref()).
+ */
+uint32_t mml_metatab_again(struct mml_metatab *t, uint32_t ref,
+	    uint64_t seq);
+
+/*
  * The bytes of the table written since the last call, as an offset
  * from `table` and a length, both multiples of 4096 (0, 0 if none):
  * what a sync job makes durable before the records that name them.

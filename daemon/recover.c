@@ -26,22 +26,6 @@
 #include "wire.h"
 
 /*
- * The record at off, if it checks (with its CRC if crc is set) and is
- * not older than min_seq.
- */
-int
-ring_rec_at(const struct mml_ring *r, uint64_t off, uint64_t min_seq, int crc,
-    struct mml_rec *rec)
-{
-	struct mml_walk w;
-
-	mml_walk_init(&w, r->data, r->cap, UINT64_MAX, MML_WALK_NOWHERE, r->crc_seed);
-	if (mml_walk_check(&w, off, 0, crc, rec, NULL) < 0)
-		return 0;
-	return rec->hdr.seq >= min_seq;
-}
-
-/*
  * Finds the head: from the durable cursor, every following record that
  * checks (CRC, and the next sequence number or the writer's note of a
  * jump, mml_walk_follows()) is kept.  After a daemon crash that is

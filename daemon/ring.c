@@ -71,6 +71,8 @@ static inline void ring_tail_prefetch(const struct mml_ring *, uint64_t,
 static int ring_reserve_seqs(struct mml_ring *);
 static void ring_meta_recount(struct mml_ring *);
 static void ring_boot_note(struct mml_ring *, const struct mml_rec_hdr *);
+static void ring_meta_attach(struct mml_ring *, struct mml_rec_hdr *,
+    const void **, const struct mml_meta *);
 static uint32_t meta_inline(struct mml_ring *, const struct mml_rec_hdr *,
     const void *, const struct mml_meta *);
 
@@ -89,6 +91,7 @@ static int ring_map(int, const char *, const struct mml_disk_header *,
 static void sigbus_install(void);
 static int ring_open_recover(struct mml_ring *);
 
+static void ring_index_store_pending(struct mml_ring *);
 static void ring_index_note(struct mml_ring *, uint64_t,
     const struct mml_rec_hdr *);
 
@@ -341,7 +344,8 @@ mml_ring_flush(struct mml_ring *r)
 	int e;
 
 	if (r->stage_len == 0 && r->pub_off == r->head_off &&
-	    r->pub_seq == r->next_seq && !r->tail_unpub)
+	    r->pub_seq == r->next_seq && !r->tail_unpub &&
+	    r->n_idx_pend == 0)
 		return 0;
 	if (sigsetjmp(jb, 0) != 0) {
 		/* The header page went: ring_repair() wrote it again. */
@@ -359,6 +363,7 @@ mml_ring_flush(struct mml_ring *r)
 	ring_map_guard(&jb);
 	ring_publish_head(r);
 	ring_map_guard(outer);
+	ring_index_store_pending(r);
 	return 0;
 }
 
@@ -514,6 +519,9 @@ mml_boot_id(uint8_t id[16])
  * Records that the entry hdr now at data offset off starts a bucket on
  * this lap.  The record is whole (its CRC stored) before the slot names
  * it; a reader that copies a slot while it changes sees a CRC mismatch.
+ * A staged record (MML_RING_WRITE_PWRITE) is whole in the file once the
+ * stage is written: its slot waits for that in idx_pend, rather than
+ * have the stage written for it (a pwrite() of 64 KiB, not 256).
  */
 static void
 ring_index_note(struct mml_ring *r, uint64_t off,
@@ -528,6 +536,20 @@ ring_index_note(struct mml_ring *r, uint64_t off,
 	if (b == r->idx_bucket)
 		return;
 	r->idx_bucket = b;
+	mml_idx_slot_make(&slot, hdr->seq, hdr->realtime_usec, off, r->crc_seed);
+	if (r->stage_len > 0) {
+		if (r->n_idx_pend == sizeof(r->idx_pend) / sizeof(r->idx_pend[0]))
+			(void)mml_ring_flush(r);
+		/* Still full (an I/O error): left out, as if it faulted. */
+		if (r->n_idx_pend == sizeof(r->idx_pend) / sizeof(r->idx_pend[0]))
+			return;
+		if (r->stage_len > 0) {
+			r->idx_pend[r->n_idx_pend].b = b;
+			r->idx_pend[r->n_idx_pend].slot = slot;
+			r->n_idx_pend++;
+			return;
+		}
+	}
 	/*
 	 * The entry is whole and visible already: a fault on the index page
 	 * (the file cut to the end of the data) must not fail it, or its seq
@@ -539,10 +561,37 @@ ring_index_note(struct mml_ring *r, uint64_t off,
 		return;
 	}
 	ring_map_guard(&jb);
-	mml_idx_slot_make(&slot, hdr->seq, hdr->realtime_usec, off, r->crc_seed);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	ring_store(r, (uint64_t)((uint8_t *)&r->idx[b] - r->map), &slot,
 	    sizeof(slot));
+	ring_map_guard(outer);
+}
+
+/*
+ * The slots ring_index_note() kept, once the stage is in the file
+ * (mml_ring_flush()); a fault on the index page skips them.
+ */
+static void
+ring_index_store_pending(struct mml_ring *r)
+{
+	sigjmp_buf *volatile outer = map_jmp;
+	sigjmp_buf jb;
+	volatile unsigned i;
+
+	if (r->n_idx_pend == 0)
+		return;
+	if (sigsetjmp(jb, 0) != 0) {
+		ring_map_guard(outer);
+		r->n_idx_pend = 0;
+		(void)ring_repair(r);
+		return;
+	}
+	ring_map_guard(&jb);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	for (i = 0; i < r->n_idx_pend; i++)
+		memcpy(&r->idx[r->idx_pend[i].b], &r->idx_pend[i].slot,
+		    sizeof(r->idx_pend[i].slot));
+	r->n_idx_pend = 0;
 	ring_map_guard(outer);
 }
 
@@ -1034,26 +1083,25 @@ ring_evict_one(struct mml_ring *r)
 /*
  * The tail's records were written a lap ago, long out of the caches, and
  * each append reads the header of the next one to evict, which only the
- * one before it locates.  Records lie one after the other, so as the
- * tail steps over len bytes at off, the lines TAIL_AHEAD further on are
- * asked for (at most the first 256 bytes: the next headers of small
- * records, the next record's of a large one).
+ * one before it locates.  So as the tail steps over len bytes at off,
+ * the lines starting TAIL_AHEAD further on in its first 256 bytes are
+ * asked for, each once (a prefetch past the region never faults).
  */
 #define TAIL_AHEAD	4096
 
 static inline void
 ring_tail_prefetch(const struct mml_ring *r, uint64_t off, uint64_t len)
 {
-	uint64_t a, i;
+	uint64_t a, end;
 
 	if (len > 256)
 		len = 256;
-	for (i = 0; i < len; i += 64) {
-		a = off + TAIL_AHEAD + i;
-		while (a >= r->cap)
-			a -= r->cap;
+	a = off + TAIL_AHEAD;
+	while (a >= r->cap)
+		a -= r->cap;
+	end = a + len;
+	for (a = (a + 63) & ~(uint64_t)63; a < end; a += 64)
 		__builtin_prefetch(r->data + a);
-	}
 }
 
 /*
@@ -1159,6 +1207,44 @@ mml_ring_append_meta(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	return e;
 }
 
+void
+mml_ring_meta_hold(struct mml_ring *r, int on)
+{
+	r->meta_hold = on;
+	r->memo_meta = NULL;
+}
+
+/*
+ * The sender's trusted fields for hdr: the slot that holds them (the
+ * last record's while meta is held; else found, or written now, the
+ * tail as published), or inline in place of *fields if none is free.
+ */
+static void
+ring_meta_attach(struct mml_ring *r, struct mml_rec_hdr *hdr,
+    const void **fields, const struct mml_meta *meta)
+{
+	uint32_t ref = 0;
+
+	if (r->metatab != NULL) {
+		if (meta == r->memo_meta)
+			ref = mml_metatab_again(r->metatab, r->memo_ref,
+			    r->next_seq);
+		if (ref == 0)
+			ref = mml_metatab_ref(r->metatab, meta->block,
+			    meta->len, meta->hash, r->next_seq, r->tail_seq);
+		r->memo_meta = r->meta_hold && ref != 0 ? meta : NULL;
+		r->memo_ref = ref;
+	}
+	if (ref != 0) {
+		hdr->flags |= MML_REC_F_META;
+		hdr->meta = ref;
+	} else if (r->inline_buf != NULL) {
+		hdr->fields_len = meta_inline(r, hdr, *fields, meta);
+		*fields = r->inline_buf;
+		r->meta_inline++;
+	}
+}
+
 /*
  * The entry's fields and, after them, the metadata's fields, as many as
  * fit in MML_FRAME_MAX with the tag and the message, into the ring's
@@ -1221,7 +1307,6 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	struct mml_disk_header *h = r->hdr;
 	uint64_t size, seq, guard, off;
 	uint8_t *dst;
-	uint32_t ref = 0;
 	int e;
 
 	hdr->flags &= (uint16_t)~MML_REC_F_META;
@@ -1250,27 +1335,12 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	 */
 	if (r->wmethod == MML_RING_WRITE_PWRITE)
 		(void)*(volatile const uint64_t *)&h->entries_written;
-	/*
-	 * The sender's trusted fields: the slot that holds them (written
-	 * now if none does; the tail as published, before this record's
-	 * room is made), or inline when no slot is free.
-	 */
 	if (meta != NULL && meta->len > 0) {
-		if (r->metatab != NULL)
-			ref = mml_metatab_ref(r->metatab, meta->block, meta->len,
-			    meta->hash, r->next_seq, r->tail_seq);
-		if (ref != 0) {
-			hdr->flags |= MML_REC_F_META;
-			hdr->meta = ref;
-		} else if (r->inline_buf != NULL) {
-			hdr->fields_len = meta_inline(r, hdr, fields, meta);
-			fields = r->inline_buf;
-			r->meta_inline++;
-			size = mml_disk_rec_size(hdr->comm_len, hdr->tag_len,
-			    hdr->msg_len, hdr->fields_len);
-			if (size > r->cap / 4)
-				return -EMSGSIZE;
-		}
+		ring_meta_attach(r, hdr, &fields, meta);
+		size = mml_disk_rec_size(hdr->comm_len, hdr->tag_len,
+		    hdr->msg_len, hdr->fields_len);
+		if (size > r->cap / 4)
+			return -EMSGSIZE;
 	}
 	/* A new boot's entry comes before its first record. */
 	if (r->boot_pending && !r->boot_hold) {
@@ -1311,9 +1381,9 @@ ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	r->pend_entries++;
 	r->pend_bytes += size;
 	/*
-	 * The record is whole: the index may name it (which, with
-	 * MML_RING_WRITE_PWRITE, writes the stage first), and readers may
-	 * see it, now or when the stage is written (mml_ring_defer()).
+	 * The record is whole: the index may name it (with
+	 * MML_RING_WRITE_PWRITE, once the stage is written), and readers
+	 * may see it, now or when the stage is written (mml_ring_defer()).
 	 */
 	ring_index_note(r, off, hdr);
 	if (r->head_off == 0)

@@ -98,6 +98,14 @@ int mml_ring_append_meta(struct mml_ring *r, struct mml_rec_hdr *hdr,
     const void *comm, const void *tag, const void *msg, const void *fields,
     const struct mml_meta *meta, uint64_t *ret_seq);
 /*
+ * With on set, the caller promises that no metadata block it passes to
+ * mml_ring_append_meta() changes until it calls this again with on 0
+ * (the entries of one client's frame): a record whose metadata is at
+ * the same address as the record's before it names the same slot
+ * without a lookup.
+ */
+void mml_ring_meta_hold(struct mml_ring *r, int on);
+/*
  * The trusted fields of the entry rec of r (a record of r's data, as
  * the walk found it) into *ret: its slot's, if it names one that still
  * holds them (CRC, generation, first seq); else none (len 0).  For

@@ -12,9 +12,11 @@
 #include <setjmp.h>
 #include <stdint.h>
 
+#include "disk.h"
 #include "metatab.h"
 #include "ring.h"
 #include "tables.h"
+#include "walk.h"
 
 struct mml_ring {
 	int fd;
@@ -30,6 +32,16 @@ struct mml_ring {
 	uint64_t idx_slots;
 	unsigned idx_shift;
 	uint64_t idx_bucket;	/* bucket of the last slot written this lap */
+	/*
+	 * MML_RING_WRITE_PWRITE: slots naming staged records, stored once
+	 * the stage is in the file (mml_ring_flush()).  A stage (256 KiB)
+	 * starts at most 4 buckets (64 KiB at least, MML_IDX_SHIFT_MIN).
+	 */
+	struct {
+		uint64_t b;
+		struct mml_idx_slot slot;
+	} idx_pend[4];
+	unsigned n_idx_pend;
 	uint64_t idx_damaged;	/* slots found damaged at open, cleared */
 	/* The metadata table (MML_INCOMPAT_META) in the map, and its keeper. */
 	uint8_t *meta_table;
@@ -37,6 +49,13 @@ struct mml_ring {
 	struct mml_metatab *metatab;
 	uint8_t *inline_buf;	/* fields + metadata, when no slot is free */
 	uint64_t meta_inline;	/* entries that carried their metadata inline */
+	/*
+	 * mml_ring_meta_hold(): the metadata of the last record, while the
+	 * caller holds it unchanged, and the slot that names it.
+	 */
+	int meta_hold;
+	const struct mml_meta *memo_meta;
+	uint32_t memo_ref;
 	/* The boot table (MML_COMPAT_BOOTS): where this boot's entry goes. */
 	struct mml_boot *boots;	/* the table in the header page, or NULL */
 	unsigned boot_pos;
@@ -121,6 +140,22 @@ seq_limit_ahead(uint64_t next)
 	    MML_SEQ_MAX;
 }
 
+/*
+ * The record at off, if it checks (with its CRC if crc is set) and is
+ * not older than min_seq: mml_walk_check() without a walk to set up
+ * and the record copied once less, inline, for the tail calls this for
+ * every record it evicts.
+ */
+static inline int
+ring_rec_at(const struct mml_ring *r, uint64_t off, uint64_t min_seq, int crc,
+    struct mml_rec *rec)
+{
+	if (mml_disk_rec_check(r->data, r->cap, off, 0, crc, r->crc_seed, rec,
+	    NULL) < 0 || rec->hdr.len > MML_WALK_REACH)
+		return 0;
+	return rec->hdr.seq >= min_seq;
+}
+
 /* ring.c */
 /*
  * Sets the jump a SIGBUS in the map takes (NULL: none); and the one in
@@ -139,8 +174,6 @@ int	ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 
 /* recover.c: what the open finds of the last run (recovery) */
 int	ring_recover(struct mml_ring *r);
-int	ring_rec_at(const struct mml_ring *r, uint64_t off, uint64_t min_seq,
-	    int crc, struct mml_rec *rec);
 uint64_t	ring_recover_head(struct mml_ring *r);
 void	ring_recover_tail(struct mml_ring *r);
 void	ring_recover_tail_search(struct mml_ring *r);

@@ -643,10 +643,9 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 	struct mml_server *s = c->srv;
 	const struct mml_limits *lim = &s->opts.limits;
 	struct mml_rate_sender rs;
+	struct mml_intake_frame fr;
 	struct mml_sender who;
-	struct mml_entry e;
-	uint64_t seq = 0, eseq, n_supp = 0;
-	size_t off = 0;
+	uint64_t seq, n_supp;
 	uint16_t flags;
 	int r;
 
@@ -671,34 +670,28 @@ handle_entries(struct mml_conn *c, const struct mml_frame *f)
 		    mml_wire_reason_str(MML_WIRE_E_FIELD_COUNT));
 		return;
 	}
-	while (mml_wire_entry_next(f, &off, &e) > 0) {
-		r = mml_intake_submit_wire(s->in, &who, &e, &eseq);
-		if (r == MML_INTAKE_SUPPRESSED) {
-			s->st.rate_suppressed++;
-			n_supp++;
-			continue;
-		}
-		if (r < 0) {
-			s->st.append_errors++;
-			if (r == -EOVERFLOW && mml_srv_warn_ok(s))
-				mml_log(LOG_ERR, "ring '%s': %s; refusing "
-				    "entries of pid %d", mml_ring_path(s->ring),
-				    append_error_text(r), (int)c->pid);
-			mml_srv_error(c, f->hdr.id, -r, 0, append_error_text(r));
-			c->suppressed += n_supp;
-			mml_srv_rate_timer_want(s);
-			return;
-		}
-		if (r == MML_INTAKE_CUT) {
-			c->cut++;
-			mml_log(LOG_DEBUG, "client pid %d: an entry of %zu bytes "
-			    "stored cut to --max-entry %zu", (int)c->pid,
-			    e.tag_len + e.msg_len + e.fields_len,
-			    lim->max_entry);
-		}
-		seq = eseq;
-		s->st.entries++;
-		c->entries++;
+	r = mml_intake_submit_frame(s->in, &who, f, &fr);
+	n_supp = fr.suppressed;
+	s->st.rate_suppressed += fr.suppressed;
+	s->st.entries += fr.stored;
+	c->entries += fr.stored;
+	seq = fr.last_seq;
+	if (fr.cut > 0) {
+		c->cut += fr.cut;
+		mml_log(LOG_DEBUG, "client pid %d: %llu entries stored cut to "
+		    "--max-entry %zu (the last of %zu bytes)", (int)c->pid,
+		    (unsigned long long)fr.cut, lim->max_entry, fr.cut_size);
+	}
+	if (r < 0) {
+		s->st.append_errors++;
+		if (r == -EOVERFLOW && mml_srv_warn_ok(s))
+			mml_log(LOG_ERR, "ring '%s': %s; refusing entries of pid "
+			    "%d", mml_ring_path(s->ring), append_error_text(r),
+			    (int)c->pid);
+		mml_srv_error(c, f->hdr.id, -r, 0, append_error_text(r));
+		c->suppressed += n_supp;
+		mml_srv_rate_timer_want(s);
+		return;
 	}
 	s->st.bytes += f->hdr.len;
 	if (n_supp > 0)

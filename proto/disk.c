@@ -238,35 +238,38 @@ mml_disk_rec_write(uint8_t *dst, const struct mml_rec_hdr *hdr,
     const void *comm, const void *tag, const void *msg, const void *fields,
     uint32_t seed)
 {
-	struct mml_rec_hdr h = *hdr;
 	uint8_t *p = dst + MML_REC_HDR;
-	uint32_t crc;
-	uint64_t len;
+	uint32_t crc = 0, len32;
+	uint64_t len, size;
 
-	len = MML_REC_HDR + h.comm_len + h.tag_len + (uint64_t)h.msg_len +
-	    h.fields_len;
-	h.len = (uint32_t)len;
-	h.crc = 0;
-	memcpy(dst, &h, sizeof(h));
-	if (h.comm_len)
-		memcpy(p, comm, h.comm_len);
-	p += h.comm_len;
-	if (h.tag_len)
-		memcpy(p, tag, h.tag_len);
-	p += h.tag_len;
-	if (h.msg_len)
-		memcpy(p, msg, h.msg_len);
-	p += h.msg_len;
-	if (h.fields_len)
-		memcpy(p, fields, h.fields_len);
-	p += h.fields_len;
-	/* Zero the padding so the file's bytes are deterministic. */
-	while ((uintptr_t)(p - dst) % MML_DISK_ALIGN)
-		*p++ = 0;
+	len = MML_REC_HDR + hdr->comm_len + hdr->tag_len +
+	    (uint64_t)hdr->msg_len + hdr->fields_len;
+	size = (len + MML_DISK_ALIGN - 1) & ~(uint64_t)(MML_DISK_ALIGN - 1);
+	/*
+	 * Zero the padding so the file's bytes are deterministic: the last
+	 * word first (the record is at least a header long), the record's
+	 * bytes over it.
+	 */
+	memset(dst + size - MML_DISK_ALIGN, 0, MML_DISK_ALIGN);
+	memcpy(dst, hdr, sizeof(*hdr));
+	len32 = (uint32_t)len;
+	memcpy(dst + offsetof(struct mml_rec_hdr, len), &len32, 4);
+	memcpy(dst, &crc, 4);
+	if (hdr->comm_len)
+		memcpy(p, comm, hdr->comm_len);
+	p += hdr->comm_len;
+	if (hdr->tag_len)
+		memcpy(p, tag, hdr->tag_len);
+	p += hdr->tag_len;
+	if (hdr->msg_len)
+		memcpy(p, msg, hdr->msg_len);
+	p += hdr->msg_len;
+	if (hdr->fields_len)
+		memcpy(p, fields, hdr->fields_len);
 	crc = mml_crc32c(seed, dst + 4, len - 4);
 	/* Everything above must be visible before the CRC that vouches for it. */
 	__atomic_store_n((uint32_t *)(void *)dst, crc, __ATOMIC_RELEASE);
-	return (uint64_t)(p - dst);
+	return size;
 }
 
 void

@@ -14,17 +14,6 @@
 static uint64_t jump_of(const struct mml_walk *, const struct mml_rec *);
 static int resync_adopt(const struct mml_walk *, const struct mml_rec *);
 
-void
-mml_walk_init(struct mml_walk *w, const uint8_t *data, uint64_t cap,
-    uint64_t seq_end, uint64_t head_off, uint32_t seed)
-{
-	w->data = data;
-	w->cap = cap;
-	w->seq_end = seq_end;
-	w->head_off = head_off;
-	w->seed = seed;
-}
-
 int
 mml_walk_check(const struct mml_walk *w, uint64_t off, uint64_t seq,
     int verify_crc, struct mml_rec *ret, enum mml_disk_reason *ret_reason)
@@ -112,19 +101,6 @@ mml_walk_follows(const struct mml_walk *w, const struct mml_walk_pos *pos,
 	if (s > pos->seq && s < w->seq_end && jump_of(w, rec) == s - pos->seq)
 		return MML_WALK_JUMP;
 	return MML_WALK_BREAK;
-}
-
-void
-mml_walk_advance(const struct mml_walk *w, struct mml_walk_pos *pos,
-    const struct mml_rec *rec)
-{
-	if (rec->hdr.type == MML_REC_WRAP) {
-		pos->off = 0;
-		pos->seq = rec->hdr.seq;
-		return;
-	}
-	pos->off = mml_disk_next_off(w->cap, rec->off, rec->size);
-	pos->seq = rec->hdr.seq + 1;
 }
 
 enum mml_walk_step

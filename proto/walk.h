@@ -106,8 +106,16 @@ struct mml_walk_scan {
  * ring's mml_disk_crc_seed(): every CRC is checked with it, and it
  * decides the resync rule (mml_walk_resync()).
  */
-void mml_walk_init(struct mml_walk *w, const uint8_t *data, uint64_t cap,
-    uint64_t seq_end, uint64_t head_off, uint32_t seed);
+static inline void
+mml_walk_init(struct mml_walk *w, const uint8_t *data, uint64_t cap,
+    uint64_t seq_end, uint64_t head_off, uint32_t seed)
+{
+	w->data = data;
+	w->cap = cap;
+	w->seq_end = seq_end;
+	w->head_off = head_off;
+	w->seed = seed;
+}
 
 /*
  * mml_disk_rec_check() of the record at off (expecting seq unless 0,
@@ -142,10 +150,21 @@ enum mml_walk_step mml_walk_follows(const struct mml_walk *w,
 /*
  * Moves *pos past rec, which follows it: after a WRAP to offset 0 with
  * the WRAP's seq, after an entry to mml_disk_next_off() with the next
- * seq.
+ * seq.  (Inline, as mml_walk_init(): the writer's tail takes this step
+ * for every record it evicts.)
  */
-void mml_walk_advance(const struct mml_walk *w, struct mml_walk_pos *pos,
-    const struct mml_rec *rec);
+static inline void
+mml_walk_advance(const struct mml_walk *w, struct mml_walk_pos *pos,
+    const struct mml_rec *rec)
+{
+	if (rec->hdr.type == MML_REC_WRAP) {
+		pos->off = 0;
+		pos->seq = rec->hdr.seq;
+		return;
+	}
+	pos->off = mml_disk_next_off(w->cap, rec->off, rec->size);
+	pos->seq = rec->hdr.seq + 1;
+}
 
 /*
  * One step on a map that holds still (the writer's, or a check's):

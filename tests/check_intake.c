@@ -430,9 +430,9 @@ START_TEST(test_submit_wire)
 	static uint8_t frame[MML_FRAME_MAX], copy[MML_FRAME_MAX];
 	static char msg[8000];
 	struct mml_sender who = { 5, 0, 0, 0, "", NULL };
+	struct mml_intake_frame fr;
 	struct mml_frame f;
-	struct mml_entry we;
-	size_t len, off = 0;
+	size_t len;
 	char v[32];
 
 	memset(msg, 'w', sizeof(msg));
@@ -443,9 +443,13 @@ START_TEST(test_submit_wire)
 	    "t", 1, msg, sizeof(msg), "\x03\0\0\0B=2", 7), 0);
 	ck_assert_int_eq(mml_wire_decode(frame, len, 1, &f, NULL), 0);
 	memcpy(copy, frame, len);
-	while (mml_wire_entry_next(&f, &off, &we) > 0)
-		ck_assert_int_ge(mml_intake_submit_wire(in, &who, &we, NULL), 0);
+	ck_assert_int_eq(mml_intake_submit_frame(in, &who, &f, &fr), 0);
 	ck_assert_mem_eq(frame, copy, len);
+	ck_assert_uint_eq(fr.stored, 2);
+	ck_assert_uint_eq(fr.cut, 1);
+	ck_assert_uint_eq(fr.cut_size, 1 + sizeof(msg) + 7);
+	ck_assert_uint_eq(fr.suppressed, 0);
+	ck_assert_uint_eq(fr.last_seq, 2);
 	expect_field(1, "A", "1");
 	expect_field(1, "_TRANSPORT", "mmlog");
 	ck_assert_uint_eq(field_count(1, "_TRANSPORT"), 1);

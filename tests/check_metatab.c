@@ -106,6 +106,43 @@ START_TEST(test_share)
 END_TEST
 
 /*
+ * Naming a slot again by its word (the next entry of the same frame)
+ * keeps it live as a lookup does, and fails once the slot holds other
+ * fields, or none.
+ */
+START_TEST(test_again)
+{
+	struct mml_metatab *t;
+	uint32_t a, r;
+	unsigned k;
+
+	t = mml_metatab_open(table, N, SEED, 1, 1);
+	a = ref_k(t, 1, 1, 1);
+	for (k = 2; k <= N; k++)
+		ck_assert_uint_ne(ref_k(t, k, k, 1), 0);
+	/* k 1's slot is the oldest; named again at 100, it stays. */
+	ck_assert_uint_eq(mml_metatab_again(t, a, 100), a);
+	r = ref_k(t, 5000, 101, 3);
+	ck_assert_uint_ne(r, 0);
+	ck_assert_uint_ne(mml_meta_ref_slot(r), mml_meta_ref_slot(a));
+	ck_assert_uint_eq(ref_k(t, 1, 102, 3), a);
+	/* Its slot reused for other fields: the old word names nothing. */
+	for (k = 0; k < N; k++)
+		(void)ref_k(t, 6000 + k, 200 + k, 200);
+	ck_assert_uint_eq(mml_metatab_again(t, a, 300), 0);
+	ck_assert_uint_eq(mml_metatab_again(t, 0, 300), 0);
+	ck_assert_uint_eq(mml_metatab_again(t, mml_meta_ref(N + 1, 1), 300),
+	    0);
+	/* A slot of live fields, then the table reset: none. */
+	r = ref_k(t, 6000, 400, 200);
+	ck_assert_uint_eq(mml_metatab_again(t, r, 401), r);
+	mml_metatab_reset(t);
+	ck_assert_uint_eq(mml_metatab_again(t, r, 402), 0);
+	(void)mml_metatab_free(t);
+}
+END_TEST
+
+/*
  * Every slot named by a live entry: the next new fields go inline (0).
  * Once the tail passes the oldest slot's entries it is reused, with the
  * next generation.
@@ -342,6 +379,7 @@ metatab_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_share);
+	tcase_add_test(tc, test_again);
 	tcase_add_test(tc, test_full_reuse);
 	tcase_add_test(tc, test_clean_reopen);
 	tcase_add_test(tc, test_dirty_reopen);

@@ -1345,6 +1345,12 @@ crash_one(const struct crash_case *c)
 	ck_assert_uint_eq(ring->hdr->durable_seq, total);
 	ck_assert_uint_eq(ring->hdr->durable_off, ring->head_off);
 	(void)append_varied(ring);
+	/*
+	 * Deferred, the entry is in the file once the loop's iteration
+	 * ends (it used to get there with the stage written for its seek
+	 * index slot, which now waits for the stage instead).
+	 */
+	ck_assert_int_eq(mml_ring_flush(ring), 0);
 	check_suffix(ring, &w);
 	ck_assert_uint_eq(w.last, total + 1);
 	ring = mml_ring_close(ring);
@@ -1611,6 +1617,98 @@ START_TEST(test_index)
 	ck_assert_uint_eq(ring->idx_damaged, 0);
 	check_index(ring, NULL);
 	check_suffix(ring, &w);
+}
+END_TEST
+
+/*
+ * Deferred pwrite(): the slot of a bucket's first record waits for the
+ * stage that holds the record, so no slot in the file names a record
+ * that is not; after each flush every slot checks, as after a crash.
+ */
+START_TEST(test_index_deferred)
+{
+	struct mml_idx_slot slot;
+	struct walk w;
+	uint64_t used, b, big = 16 * CAP;
+	unsigned i, named = 0;
+
+	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+	ck_assert_int_eq(mml_ring_set_write(ring, MML_RING_WRITE_PWRITE), 0);
+	mml_ring_defer(ring, 1);
+	for (i = 0; i < 6000; i++) {
+		b = ring->idx_bucket;
+		(void)append_varied(ring);
+		if (ring->idx_bucket != b && ring->idx_bucket != UINT64_MAX) {
+			ck_assert_uint_gt(ring->stage_len, 0);
+			ck_assert_uint_gt(ring->n_idx_pend, 0);
+			memcpy(&slot, &ring->idx[ring->idx_bucket], sizeof(slot));
+			ck_assert_uint_ne(slot.seq, ring->next_seq - 1);
+			named++;
+		}
+		if (i % 7 == 0) {
+			ck_assert_int_eq(mml_ring_flush(ring), 0);
+			ck_assert_uint_eq(ring->n_idx_pend, 0);
+			check_index(ring, NULL);
+		}
+	}
+	ck_assert_uint_ge(named, 14);
+	ck_assert_int_eq(mml_ring_flush(ring), 0);
+	check_index(ring, &used);
+	ck_assert_uint_ge(used, 14);
+	ring_crash(&ring);
+	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+	ck_assert_uint_eq(ring->idx_damaged, 0);
+	check_index(ring, NULL);
+	check_suffix(ring, &w);
+}
+END_TEST
+
+/*
+ * The stage cannot be written (pwrite() and the map both fail, as in
+ * test_write_failing) while it fills, over as many buckets as slots can
+ * wait: they wait, none is stored while its record is not in the file,
+ * and once the stage is written every slot names its record.
+ */
+START_TEST(test_index_failing)
+{
+	struct walk w;
+	uint64_t big = 16 * CAP, got;
+	unsigned i, refused = 0;
+	int rw, ro, fd, e;
+
+	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+	ck_assert_int_eq(mml_ring_set_write(ring, MML_RING_WRITE_PWRITE), 0);
+	mml_ring_defer(ring, 1);
+	for (i = 0; i < 20; i++)
+		(void)append_varied(ring);
+	ring_sync(ring);
+	rw = ring->fd;
+	ro = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(ro, 0);
+	ring->fd = ro;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)(MML_DISK_HEADER_SIZE +
+	    ((ring->head_off + 4095) & ~(uint64_t)4095))), 0);
+	(void)close(fd);
+	for (i = 0; i < 400; i++) {
+		e = append_try(ring, 0, 0, 1000, 0, &got);
+		if (e == 0)
+			continue;
+		ck_assert_int_eq(e, -EIO);
+		refused++;
+	}
+	ck_assert_uint_gt(refused, 0);
+	ck_assert_uint_gt(ring->stage_len, 3 << ring->idx_shift);
+	ck_assert_uint_eq(ring->n_idx_pend,
+	    sizeof(ring->idx_pend) / sizeof(ring->idx_pend[0]));
+	ring->fd = rw;
+	(void)close(ro);
+	ck_assert_int_eq(mml_ring_flush(ring), 0);
+	ck_assert_uint_eq(ring->n_idx_pend, 0);
+	check_index(ring, NULL);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.gap, 0);
 }
 END_TEST
 
@@ -2552,6 +2650,8 @@ ring_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_index);
+	tcase_add_test(tc, test_index_deferred);
+	tcase_add_test(tc, test_index_failing);
 	tcase_add_test(tc, test_index_damage);
 	tcase_add_test(tc, test_index_upgrade);
 	tcase_add_test(tc, test_mixed_cursor);

@@ -52,6 +52,7 @@ struct mmlog_client {
 	int flags;
 	unsigned timeout_ms;
 	unsigned batch_delay_us;
+	uint64_t coarse_slack_ns;	/* batch_due(): two coarse clock ticks */
 	unsigned window;	/* tickets that may be unretired at once */
 	char *path;
 	char tag[MML_TAG_MAX + 1];
@@ -63,6 +64,7 @@ struct mmlog_client {
 	size_t batch_len;	/* bytes of the ENTRIES frame in buf; 0: none */
 	uint64_t batch_n;	/* entries in it */
 	uint64_t batch_t0_ns;	/* when its oldest entry was written */
+	uint64_t batch_t0_coarse;	/* the same, CLOCK_MONOTONIC_COARSE */
 	/*
 	 * Tickets: handed out up to tickets; answered, every one up to
 	 * answered; retired (slot free, nobody waits on it), up to retired.
