@@ -441,9 +441,10 @@ has_foreign(const struct mml_ring *r)
 /*
  * Recovery's tail leads to its head: following the chain from the tail
  * (each record the next seq, a WRAP to 0), within a ring's worth of
- * bytes, never meets a record numbered next_seq or above, which would
- * be another chain's that readers from the tail would show in place of
- * what the daemon appends.  (A chain broken by damage is allowed.)
+ * bytes, never meets a record numbered next_seq or above (but the WRAP
+ * before a head at 0), which would be another chain's that readers from
+ * the tail would show in place of what the daemon appends.  (A chain
+ * broken by damage is allowed.)
  */
 static void
 check_tail_chain(const struct mml_ring *r)
@@ -455,14 +456,21 @@ check_tail_chain(const struct mml_ring *r)
 		if (mml_disk_rec_check(r->data, r->cap, off, 0, 1, r->crc_seed, &rec,
 		    NULL) < 0 || rec.hdr.seq != seq)
 			return;
-		FUZZ_CHECK(rec.hdr.seq < r->next_seq);
 		bytes += rec.size;
 		if (rec.hdr.type == MML_REC_WRAP) {
 			if (off == 0)
 				return;
+			/*
+			 * A WRAP carries the seq of the entry at 0 after it:
+			 * next_seq itself when the daemon stopped between the
+			 * two, with the head at 0.
+			 */
+			FUZZ_CHECK(rec.hdr.seq < r->next_seq ||
+			    (rec.hdr.seq == r->next_seq && r->head_off == 0));
 			off = 0;
 			continue;
 		}
+		FUZZ_CHECK(rec.hdr.seq < r->next_seq);
 		off = mml_disk_next_off(r->cap, off, rec.size);
 		seq++;
 	}
