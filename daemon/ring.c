@@ -420,6 +420,11 @@ ring_repair(struct mml_ring *r)
 	    r->path, (long long)st.st_size);
 	/* Jobs out now may have synced a file without the lost pages. */
 	r->repairs++;
+	/*
+	 * The metadata slots may have gone too: the next entry looks its
+	 * slot up (which reads it), rather than name the last one again.
+	 */
+	r->memo_meta = NULL;
 	e = posix_fallocate(r->fd, 0, (off_t)r->map_len);
 	if (e != 0)
 		return mml_log_errno(e, "restore size of '%s'", r->path);
