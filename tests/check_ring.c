@@ -2115,6 +2115,34 @@ START_TEST(test_meta_hold_repair)
 END_TEST
 
 /*
+ * A numbering restart (rotate-id near the format's limit) empties the
+ * ring and numbers from 1 again: a sender whose fields a slot held
+ * before must not have its new entries name that slot, whose first
+ * entry is numbered far above them (readers refuse it: the entries would
+ * show no trusted fields).
+ */
+START_TEST(test_meta_restart)
+{
+	uint64_t removed, inl;
+	uint8_t id[16];
+	unsigned i;
+
+	ring_open_ok(CAP, 1);
+	mml_ring_skip_to(ring, MML_RING_SEQ_RESTART + 100);
+	for (i = 0; i < 10; i++)
+		(void)append_meta_k(ring, i);
+	ring_sync(ring);
+	memset(id, 0x6b, sizeof(id));
+	ck_assert_int_eq(mml_ring_restart(ring, id, &removed), 0);
+	ck_assert_uint_eq(removed, 10);
+	for (i = 0; i < 10; i++)
+		(void)append_meta_k(ring, i);
+	ck_assert_uint_eq(check_meta_walk(ring, &inl), 10);
+	ck_assert_uint_eq(inl, 0);
+}
+END_TEST
+
+/*
  * A daemon that crashes more often than its ring goes round, with new
  * senders each time: the open after each crash finds which slots the
  * entries still name (ring_meta_recount()), so the slots of senders
@@ -2683,6 +2711,7 @@ ring_suite(void)
 	tcase_add_test(tc, test_meta_share);
 	tcase_add_test(tc, test_meta_wraps);
 	tcase_add_loop_test(tc, test_meta_hold_repair, 0, (int)N_WMETHODS);
+	tcase_add_test(tc, test_meta_restart);
 	tcase_add_test(tc, test_meta_crash_loop);
 	tcase_add_test(tc, test_boots);
 	tcase_add_test(tc, test_boots_round);
