@@ -2143,6 +2143,51 @@ START_TEST(test_meta_restart)
 END_TEST
 
 /*
+ * Deferred pwrite(): the tail moves in memory as records are made, and
+ * into the header only when the stage is written.  Until then readers
+ * still see the entries it passed (and a crash keeps them): their slot
+ * must not be reused for another sender's fields, or they show none.
+ * Sender 0 names one slot, with one entry; senders 1-63 fill the other
+ * 63 and keep them named; once the tail in memory, not yet in the
+ * header, has passed sender 0's entry, a new sender comes.
+ */
+START_TEST(test_meta_tail_unpublished)
+{
+	struct mml_meta got, want;
+	struct mml_rec rec;
+	uint64_t off0, seq0;
+	unsigned i, k;
+
+	test_wmethod = MML_RING_WRITE_PWRITE;
+	test_defer = 1;
+	ring_open_ok(CAP, 1);
+	ck_assert_uint_eq(ring->meta_slots, 64);
+	for (k = 1; k < 64; k++)
+		(void)append_meta_k(ring, k);
+	off0 = ring->head_off;
+	seq0 = append_meta_k(ring, 0);
+	for (i = 0; i < 20000; i++) {
+		if (ring->tail_seq > seq0 && ring->hdr->tail_seq <= seq0)
+			break;
+		(void)append_meta_k(ring, 1 + i % 63);
+	}
+	ck_assert_uint_lt(i, 20000);
+	(void)append_meta_k(ring, 100);
+	/* What readers see, as they see it: the header's tail, the file. */
+	ck_assert_uint_le(ring->hdr->tail_seq, seq0);
+	ck_assert(ring_rec_at(ring, off0, seq0, 1, &rec));
+	ck_assert_uint_eq(rec.hdr.seq, seq0);
+	meta_k(&want, 0);
+	mml_ring_meta_of(ring, &rec, &got);
+	ck_assert_msg(got.len == want.len && memcmp(got.block, want.block,
+	    want.len) == 0, "seq %llu, still in the ring for readers, lost "
+	    "its metadata", (unsigned long long)seq0);
+	ck_assert_int_eq(mml_ring_flush(ring), 0);
+	(void)check_meta_walk(ring, NULL);
+}
+END_TEST
+
+/*
  * A daemon that crashes more often than its ring goes round, with new
  * senders each time: the open after each crash finds which slots the
  * entries still name (ring_meta_recount()), so the slots of senders
@@ -2712,6 +2757,7 @@ ring_suite(void)
 	tcase_add_test(tc, test_meta_wraps);
 	tcase_add_loop_test(tc, test_meta_hold_repair, 0, (int)N_WMETHODS);
 	tcase_add_test(tc, test_meta_restart);
+	tcase_add_test(tc, test_meta_tail_unpublished);
 	tcase_add_test(tc, test_meta_crash_loop);
 	tcase_add_test(tc, test_boots);
 	tcase_add_test(tc, test_boots_round);
