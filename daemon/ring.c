@@ -420,6 +420,8 @@ ring_repair(struct mml_ring *r)
 	    r->path, (long long)st.st_size);
 	/* Jobs out now may have synced a file without the lost pages. */
 	r->repairs++;
+	/* Metadata slots too: the next entry looks its own up, reading it. */
+	r->memo_meta = NULL;
 	e = posix_fallocate(r->fd, 0, (off_t)r->map_len);
 	if (e != 0)
 		return mml_log_errno(e, "restore size of '%s'", r->path);
@@ -1216,8 +1218,10 @@ mml_ring_meta_hold(struct mml_ring *r, int on)
 
 /*
  * The sender's trusted fields for hdr: the slot that holds them (the
- * last record's while meta is held; else found, or written now, the
- * tail as published), or inline in place of *fields if none is free.
+ * last record's while meta is held; else found, or written now), or
+ * inline in place of *fields if none is free.  A slot is free once the
+ * header's tail, which readers and a crash go by, passed its entries:
+ * with pwrite() the loop's may be ahead until the stage is written.
  */
 static void
 ring_meta_attach(struct mml_ring *r, struct mml_rec_hdr *hdr,
@@ -1231,7 +1235,8 @@ ring_meta_attach(struct mml_ring *r, struct mml_rec_hdr *hdr,
 			    r->next_seq);
 		if (ref == 0)
 			ref = mml_metatab_ref(r->metatab, meta->block,
-			    meta->len, meta->hash, r->next_seq, r->tail_seq);
+			    meta->len, meta->hash, r->next_seq,
+			    r->hdr->tail_seq);
 		r->memo_meta = r->meta_hold && ref != 0 ? meta : NULL;
 		r->memo_ref = ref;
 	}

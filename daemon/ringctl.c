@@ -160,6 +160,13 @@ mml_ring_restart(struct mml_ring *r, const uint8_t id[16],
 	ring_publish(r);
 	/* Slots naming the old numbers would mislead a reader's search. */
 	memset(r->idx, 0, r->idx_slots * sizeof(*r->idx));
+	/*
+	 * A metadata slot first named under them would be refused for each
+	 * new entry naming it (its first seq is above theirs): none stays.
+	 */
+	if (r->metatab != NULL)
+		mml_metatab_reset(r->metatab);
+	r->memo_meta = NULL;
 	ring_map_guard(NULL);
 	/* msync() wants a page boundary; the index starts at a 4 KiB one. */
 	idx_off = mml_idx_file_off(r->cap);

@@ -193,9 +193,11 @@ hw_path(uint32_t crc, const void *buf, size_t len)
 #endif
 
 /*
- * Every length from 0 to 300 at every alignment modulo 16 (the hardware
- * path's three streams of 64 bytes start at 192), then long random
- * lengths, each continuing from a random earlier CRC.
+ * Every length from 0 to 800 at every alignment modulo 16 (the hardware
+ * path's three streams of 64 bytes start at 192 and take up to three
+ * rounds, with every tail after them, before those of 256 bytes start
+ * at 768), then long random lengths, each continuing from a random
+ * earlier CRC.
  */
 static void
 paths_agree_one(uint32_t (*fn)(uint32_t, const void *, size_t),
@@ -210,7 +212,7 @@ paths_agree_one(uint32_t (*fn)(uint32_t, const void *, size_t),
 
 	rnd_fill(&s, buf, sizeof(words));
 	for (align = 0; align < 16; align++) {
-		for (len = 0; len <= 300; len++) {
+		for (len = 0; len <= 800; len++) {
 			seed = (uint32_t)rnd(&s);
 			got = fn(seed, buf + align, len);
 			want = crc_ref(seed, buf + align, len);

@@ -1906,17 +1906,18 @@ rec_check_at(const struct mml_ring *r, uint64_t seq, struct mml_rec *ret)
 	return -1;
 }
 
-/* Appends a small entry whose message is "K" and whose metadata is K's. */
+/*
+ * Appends a small entry whose message is "K" and whose metadata is
+ * *m, which the caller keeps (K's, from meta_k()).
+ */
 static uint64_t
-append_meta_k(struct mml_ring *r, unsigned k)
+append_meta_m(struct mml_ring *r, unsigned k, const struct mml_meta *m)
 {
 	struct mml_rec_hdr h;
-	struct mml_meta m;
 	char msg[16];
 	uint64_t seq;
 	int n;
 
-	meta_k(&m, k);
 	n = snprintf(msg, sizeof(msg), "%u", k);
 	memset(&h, 0, sizeof(h));
 	h.priority = 6;
@@ -1924,8 +1925,18 @@ append_meta_k(struct mml_ring *r, unsigned k)
 	h.realtime_usec = T0 + r->next_seq;
 	h.monotonic_usec = M0 + r->next_seq;
 	ck_assert_int_eq(mml_ring_append_meta(r, &h, NULL, NULL, msg, NULL,
-	    &m, &seq), 0);
+	    m, &seq), 0);
 	return seq;
+}
+
+/* The same with K's metadata. */
+static uint64_t
+append_meta_k(struct mml_ring *r, unsigned k)
+{
+	struct mml_meta m;
+
+	meta_k(&m, k);
+	return append_meta_m(r, k, &m);
 }
 
 /*
@@ -2058,6 +2069,120 @@ START_TEST(test_meta_wraps)
 	ring = mml_ring_close(ring);
 	ring_open_ok(CAP, 1);
 	ck_assert(!ring->was_dirty);
+	(void)check_meta_walk(ring, NULL);
+}
+END_TEST
+
+/*
+ * A frame's entries name their sender's slot without a lookup
+ * (mml_ring_meta_hold()).  The file cut short of its index and
+ * metadata table under the writer, while such a frame goes on: the
+ * entry that faults on the index page is stored and the size given
+ * back, but the table's bytes are gone (zeros).  The entries after the
+ * repair must not name the lost slot, as a lookup (which reads the
+ * slot) would not: they show their sender's fields.  Under each way
+ * of writing (the repair comes with the index slot, stored at once or
+ * when the stage is written).
+ */
+START_TEST(test_meta_hold_repair)
+{
+	struct mml_meta m, got;
+	struct mml_rec rec;
+	uint64_t seq;
+	unsigned i;
+
+	test_wmethod = (int)wmethods[_i].how;
+	test_defer = wmethods[_i].defer;
+	ring_open_ok(CAP, 1);
+	meta_k(&m, 7);
+	mml_ring_meta_hold(ring, 1);
+	(void)append_meta_m(ring, 7, &m);
+	ck_assert_int_eq(truncate(path, (off_t)mml_idx_file_off(CAP)), 0);
+	/* The next lap's first record faults on the index page. */
+	for (i = 0; i < 5000 && ring->repairs == 0; i++)
+		(void)append_meta_m(ring, 7, &m);
+	ck_assert_uint_eq(ring->repairs, 1);
+	seq = append_meta_m(ring, 7, &m);
+	mml_ring_meta_hold(ring, 0);
+	ck_assert_int_eq(mml_ring_flush(ring), 0);
+	ck_assert_int_eq(rec_check_at(ring, seq, &rec), 0);
+	ck_assert(rec.hdr.flags & MML_REC_F_META);
+	mml_ring_meta_of(ring, &rec, &got);
+	ck_assert_msg(got.len == m.len && memcmp(got.block, m.block,
+	    m.len) == 0, "seq %llu after the repair: its metadata is lost "
+	    "(%u bytes)", (unsigned long long)seq, got.len);
+}
+END_TEST
+
+/*
+ * A numbering restart (rotate-id near the format's limit) empties the
+ * ring and numbers from 1 again: a sender whose fields a slot held
+ * before must not have its new entries name that slot, whose first
+ * entry is numbered far above them (readers refuse it: the entries would
+ * show no trusted fields).
+ */
+START_TEST(test_meta_restart)
+{
+	uint64_t removed, inl;
+	uint8_t id[16];
+	unsigned i;
+
+	ring_open_ok(CAP, 1);
+	mml_ring_skip_to(ring, MML_RING_SEQ_RESTART + 100);
+	for (i = 0; i < 10; i++)
+		(void)append_meta_k(ring, i);
+	ring_sync(ring);
+	memset(id, 0x6b, sizeof(id));
+	ck_assert_int_eq(mml_ring_restart(ring, id, &removed), 0);
+	ck_assert_uint_eq(removed, 10);
+	for (i = 0; i < 10; i++)
+		(void)append_meta_k(ring, i);
+	ck_assert_uint_eq(check_meta_walk(ring, &inl), 10);
+	ck_assert_uint_eq(inl, 0);
+}
+END_TEST
+
+/*
+ * Deferred pwrite(): the tail moves in memory as records are made, and
+ * into the header only when the stage is written.  Until then readers
+ * still see the entries it passed (and a crash keeps them): their slot
+ * must not be reused for another sender's fields, or they show none.
+ * Sender 0 names one slot, with one entry; senders 1-63 fill the other
+ * 63 and keep them named; once the tail in memory, not yet in the
+ * header, has passed sender 0's entry, a new sender comes.
+ */
+START_TEST(test_meta_tail_unpublished)
+{
+	struct mml_meta got, want;
+	struct mml_rec rec;
+	uint64_t off0, seq0;
+	unsigned i, k;
+
+	test_wmethod = MML_RING_WRITE_PWRITE;
+	test_defer = 1;
+	ring_open_ok(CAP, 1);
+	ck_assert_uint_eq(ring->meta_slots, 64);
+	for (k = 1; k < 64; k++)
+		(void)append_meta_k(ring, k);
+	off0 = ring->head_off;
+	seq0 = append_meta_k(ring, 0);
+	for (i = 0; i < 20000; i++) {
+		if (ring->tail_seq > seq0 && ring->hdr->tail_seq <= seq0)
+			break;
+		(void)append_meta_k(ring, 1 + i % 63);
+	}
+	ck_assert_uint_lt(i, 20000);
+	(void)append_meta_k(ring, 100);
+	/* What readers see, as they see it: the header's tail, the file. */
+	ck_assert_uint_le(ring->hdr->tail_seq, seq0);
+	ck_assert(ring_rec_at(ring, off0, seq0, 1, &rec));
+	ck_assert_uint_eq(rec.hdr.seq, seq0);
+	meta_k(&want, 0);
+	mml_ring_meta_of(ring, &rec, &got);
+	ck_assert_msg(got.len == want.len && memcmp(got.block, want.block,
+	    want.len) == 0, "seq %llu, still in the ring for readers, lost "
+	    "its metadata", (unsigned long long)seq0);
+	ck_assert_int_eq(mml_ring_flush(ring), 0);
 	(void)check_meta_walk(ring, NULL);
 }
 END_TEST
@@ -2630,6 +2755,9 @@ ring_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_meta_share);
 	tcase_add_test(tc, test_meta_wraps);
+	tcase_add_loop_test(tc, test_meta_hold_repair, 0, (int)N_WMETHODS);
+	tcase_add_test(tc, test_meta_restart);
+	tcase_add_test(tc, test_meta_tail_unpublished);
 	tcase_add_test(tc, test_meta_crash_loop);
 	tcase_add_test(tc, test_boots);
 	tcase_add_test(tc, test_boots_round);
