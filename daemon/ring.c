@@ -591,8 +591,8 @@ ring_index_store_pending(struct mml_ring *r)
 	ring_map_guard(&jb);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	for (i = 0; i < r->n_idx_pend; i++)
-		memcpy(&r->idx[r->idx_pend[i].b], &r->idx_pend[i].slot,
-		    sizeof(r->idx_pend[i].slot));
+		ring_store(r, (uint64_t)((uint8_t *)&r->idx[r->idx_pend[i].b] -
+		    r->map), &r->idx_pend[i].slot, sizeof(r->idx_pend[i].slot));
 	r->n_idx_pend = 0;
 	ring_map_guard(outer);
 }

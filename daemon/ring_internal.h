@@ -35,7 +35,9 @@ struct mml_ring {
 	/*
 	 * MML_RING_WRITE_PWRITE: slots naming staged records, stored once
 	 * the stage is in the file (mml_ring_flush()).  A stage (256 KiB)
-	 * starts at most 4 buckets (64 KiB at least, MML_IDX_SHIFT_MIN).
+	 * crosses at most 4 bucket boundaries (64 KiB at least,
+	 * MML_IDX_SHIFT_MIN); should its first record start a bucket too,
+	 * the fifth slot has the stage written first (ring_index_note()).
 	 */
 	struct {
 		uint64_t b;
