@@ -61,7 +61,7 @@ LIBVERSION	:= 0.1.0
 
 PROTO_SRC	:= proto/wire.c proto/disk.c proto/walk.c proto/crc32c.c proto/util.c
 PROTO_SRC	+= proto/tables.c
-DAEMON_LIB_SRC	:= daemon/ring.c daemon/ringfile.c daemon/server.c daemon/control.c daemon/uids.c daemon/recover.c daemon/ringsync.c daemon/ringctl.c \
+DAEMON_LIB_SRC	:= daemon/ring.c daemon/ringfile.c daemon/server.c daemon/control.c daemon/uids.c daemon/recover.c daemon/ringsync.c daemon/ringctl.c daemon/ringmeta.c \
 		   daemon/ratelimit.c daemon/log.c daemon/sync.c daemon/conf.c \
 		   daemon/resize.c daemon/entry.c daemon/syslog_parse.c daemon/kmsg.c \
 		   daemon/journal.c daemon/stream.c daemon/intake.c daemon/listen.c \

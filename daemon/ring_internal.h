@@ -169,10 +169,17 @@ int	ring_bus_error(struct mml_ring *r);
 int	ring_repair(struct mml_ring *r);
 void	ring_publish(struct mml_ring *r);
 void	ring_index_check(struct mml_ring *r, uint64_t durable_seq);
-int	ring_tables_open(struct mml_ring *r);
+void	ring_store(struct mml_ring *r, uint64_t off, const void *src,
+	    size_t len);
 int	ring_append(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	    const void *comm, const void *tag, const void *msg,
 	    const void *fields, const struct mml_meta *meta, uint64_t *ret_seq);
+
+/* ringmeta.c: the boot table and the metadata slots */
+int	ring_tables_open(struct mml_ring *r);
+void	ring_boot_note(struct mml_ring *r, const struct mml_rec_hdr *hdr);
+void	ring_meta_attach(struct mml_ring *r, struct mml_rec_hdr *hdr,
+	    const void **fields, const struct mml_meta *meta);
 
 /* recover.c: what the open finds of the last run (recovery) */
 int	ring_recover(struct mml_ring *r);
