@@ -21,7 +21,8 @@ UB=mmlog-wrapb-$$.service
 units_make "$UA" "$UB"
 
 # 8 new senders a round: past 64 slots by the ninth; a lap in 3 rounds.
-ROUNDS=${IT_META_ROUNDS:-20}
+# Under a sanitizer, 12: past the slots by the ninth, four laps.
+ROUNDS=${IT_META_ROUNDS:-$((IT_SLOW > 1 ? 12 : 20))}
 LOG=$T/log
 boot=$(tr -d '-' </proc/sys/kernel/random/boot_id)
 host=$(hostname)
