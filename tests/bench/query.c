@@ -364,6 +364,32 @@ median_run(const struct bench_cfg *cfg, char *const argv[], int reps)
 }
 
 /*
+ * The figure name: the median of reps runs of argv, in ms, against
+ * jreps of journalctl's jargv; invalid unless both print the same
+ * number of lines (what names our command in the reason).
+ */
+static struct figure *
+vs_journalctl_same(const struct bench_cfg *cfg, const char *name,
+    char *const argv[], int reps, char *const jargv[], int jreps,
+    const char *what)
+{
+	struct figure *f;
+	uint64_t lines = 0, jlines = 0;
+	double t, tj;
+	int st;
+
+	st = run_count_lines(cfg, argv, &lines, &t);
+	st = exited_ok(st) ? run_count_lines(cfg, jargv, &jlines, &tj) : -1;
+	t = median_run(cfg, argv, reps);
+	tj = median_run(cfg, jargv, jreps);
+	f = fig_add(name, t * 1e3, "ms", "journalctl", tj * 1e3);
+	if (!exited_ok(st) || lines != jlines || t < 0 || tj < 0)
+		fig_invalid(f, "%s printed %llu lines, journalctl %llu", what,
+		    (unsigned long long)lines, (unsigned long long)jlines);
+	return f;
+}
+
+/*
  * Builds a journal of the ring's entries, the way a user would:
  * `mmlogctl show -o export` into systemd-journal-remote, which, as
  * journald does, starts a new file every 128 MiB or so.  Returns 0 with
@@ -629,37 +655,22 @@ part_query_seek(struct bench_cfg *cfg, struct ring_view *rv, int reps)
 	 * tail), and _SYSTEMD_UNIT= of it (a scan): matches on the
 	 * metadata slot, judged once per slot; journalctl finds no value.
 	 */
-	st = run_count_lines(cfg, unone_argv, &lines, &t);
-	st = exited_ok(st) ? run_count_lines(cfg, junone_argv, &jlines,
-	    &tj) : -1;
-	t = median_run(cfg, unone_argv, scan_reps);
-	tj = median_run(cfg, junone_argv, reps);
-	f = fig_add("query.vs_journalctl.unit_none_n100", t * 1e3, "ms",
-	    "journalctl", tj * 1e3);
-	if (!exited_ok(st) || lines != jlines || t < 0 || tj < 0)
-		fig_invalid(f, "show -u %s -n 100 printed %llu lines, "
-		    "journalctl %llu", NO_UNIT, (unsigned long long)lines,
-		    (unsigned long long)jlines);
+	f = vs_journalctl_same(cfg, "query.vs_journalctl.unit_none_n100",
+	    unone_argv, scan_reps, junone_argv, reps, "show -u " NO_UNIT
+	    " -n 100");
 	fig_extra(f, "entries_walked", (double)entries);
 	bench_log("query: show -u NONE -n 100 (a walk of %llu entries) %.2f "
-	    "ms, journalctl %.2f ms", (unsigned long long)entries, t * 1e3,
-	    tj * 1e3);
-	st = run_count_lines(cfg, snone_argv, &lines, &t);
-	st = exited_ok(st) ? run_count_lines(cfg, jsnone_argv, &jlines,
-	    &tj) : -1;
-	t = median_run(cfg, snone_argv, scan_reps);
-	tj = median_run(cfg, jsnone_argv, reps);
-	f = fig_add("query.vs_journalctl.slot_none", t * 1e3, "ms",
-	    "journalctl", tj * 1e3);
-	if (!exited_ok(st) || lines != jlines || t < 0 || tj < 0)
-		fig_invalid(f, "show _SYSTEMD_UNIT=%s printed %llu lines, "
-		    "journalctl %llu", NO_UNIT, (unsigned long long)lines,
-		    (unsigned long long)jlines);
+	    "ms, journalctl %.2f ms", (unsigned long long)entries, f->value,
+	    f->base_value);
+	f = vs_journalctl_same(cfg, "query.vs_journalctl.slot_none",
+	    snone_argv, scan_reps, jsnone_argv, reps,
+	    "show _SYSTEMD_UNIT=" NO_UNIT);
 	fig_extra(f, "entries_scanned", (double)entries);
-	fig_extra(f, "entries_per_s", t > 0 ? (double)entries / t : NAN);
+	fig_extra(f, "entries_per_s", f->value > 0 ?
+	    (double)entries / (f->value / 1e3) : NAN);
 	bench_log("query: show _SYSTEMD_UNIT=NONE (a scan of %llu entries) "
 	    "%.2f ms, journalctl %.2f ms", (unsigned long long)entries,
-	    t * 1e3, tj * 1e3);
+	    f->value, f->base_value);
 
 	/*
 	 * FIELD=VALUE that one entry has: our full scan (every entry's
