@@ -327,6 +327,16 @@ mml_metatab_again(struct mml_metatab *t, uint32_t ref, uint64_t seq)
 	s = &t->s[i];
 	if (!s->hashed || s->gen != mml_meta_ref_gen(ref))
 		return 0;
+	/*
+	 * The file must still hold the slot, as the lookup's read of it
+	 * makes sure: a file cut short under the writer faults here (the
+	 * caller repairs it), and the zeros a repair leaves have
+	 * generation 0, which no slot is given.  One load of a line the
+	 * slot's last use left in the cache.
+	 */
+	if (*(volatile const uint16_t *)(slot_at(t, i) +
+	    offsetof(struct mml_meta_slot, gen)) != s->gen)
+		return 0;
 	s->last_seq = seq;
 	if (t->tail != i) {
 		list_unlink(t, i);

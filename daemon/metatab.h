@@ -76,8 +76,10 @@ uint32_t mml_metatab_ref(struct mml_metatab *t, const uint8_t *block,
  * mml_metatab_ref() for an entry numbered seq whose fields are those
  * that ref, the word the last call of mml_metatab_ref() returned, names,
  * with no call of it since: the slot is named again without a lookup.
- * Returns ref, or 0 if the slot no longer holds them (the caller then
- * looks them up with mml_metatab_ref()).
+ * Returns ref, or 0 if the slot no longer holds them, in the table or in
+ * the file (the caller then looks them up with mml_metatab_ref()).
+ * Reads the slot through the map: a file cut short faults, as a lookup
+ * does.
  */
 uint32_t mml_metatab_again(struct mml_metatab *t, uint32_t ref,
 	    uint64_t seq);

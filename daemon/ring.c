@@ -972,11 +972,24 @@ mml_ring_append_meta(struct mml_ring *r, struct mml_rec_hdr *hdr,
     const struct mml_meta *meta, uint64_t *ret_seq)
 {
 	sigjmp_buf jb;
+	volatile int again = 1;
 	int e;
 
 	if (sigsetjmp(jb, 0) != 0) {
 		ring_map_guard(NULL);
-		return ring_bus_error(r);
+		if (!r->meta_busy || !again)
+			return ring_bus_error(r);
+		/*
+		 * The metadata table's pages went (the file cut short under
+		 * us; they are its last): nothing of the entry is written
+		 * yet, so once the size is back it goes in, its fields
+		 * found again in the table the repair left (zeros), not lost.
+		 */
+		r->meta_busy = 0;
+		again = 0;
+		r->bus_errors++;
+		if (ring_repair(r) < 0)
+			return -EIO;
 	}
 	ring_map_guard(&jb);
 	e = ring_append(r, hdr, comm, tag, msg, fields, meta, ret_seq);

@@ -56,6 +56,7 @@ struct mml_ring {
 	 * caller holds it unchanged, and the slot that names it.
 	 */
 	int meta_hold;
+	int meta_busy;		/* in the table: a fault there is no loss */
 	const struct mml_meta *memo_meta;
 	uint32_t memo_ref;
 	/* The boot table (MML_COMPAT_BOOTS): where this boot's entry goes. */

@@ -259,6 +259,7 @@ ring_meta_attach(struct mml_ring *r, struct mml_rec_hdr *hdr,
 	uint32_t ref = 0;
 
 	if (r->metatab != NULL) {
+		r->meta_busy = 1;
 		if (meta == r->memo_meta)
 			ref = mml_metatab_again(r->metatab, r->memo_ref,
 			    r->next_seq);
@@ -268,6 +269,7 @@ ring_meta_attach(struct mml_ring *r, struct mml_rec_hdr *hdr,
 			    r->hdr->tail_seq);
 		r->memo_meta = r->meta_hold && ref != 0 ? meta : NULL;
 		r->memo_ref = ref;
+		r->meta_busy = 0;
 	}
 	if (ref != 0) {
 		hdr->flags |= MML_REC_F_META;

@@ -2115,6 +2115,45 @@ START_TEST(test_meta_hold_repair)
 END_TEST
 
 /*
+ * The file cut short of its metadata table only (its last pages) while
+ * a frame's entries name their sender's slot without a lookup: the
+ * header, the data and the index are whole, so nothing else faults.
+ * The next entry must notice, as a lookup (which reads the slot) does:
+ * the size is given back, and the entry is kept, with its fields in a
+ * slot the file holds, not in the one it lost.  Under each way of
+ * writing, and for a lookup too (a fault there dropped the entry).
+ */
+START_TEST(test_meta_hold_cut_table)
+{
+	struct mml_meta m, got;
+	struct mml_rec rec;
+	uint64_t seq;
+
+	test_wmethod = (int)wmethods[_i / 2].how;
+	test_defer = wmethods[_i / 2].defer;
+	ring_open_ok(CAP, 1);
+	meta_k(&m, 7);
+	mml_ring_meta_hold(ring, _i % 2);
+	(void)append_meta_m(ring, 7, &m);
+	(void)append_meta_m(ring, 7, &m);
+	ck_assert_int_eq(truncate(path, (off_t)mml_meta_file_off(CAP)), 0);
+	seq = append_meta_m(ring, 7, &m);
+	ck_assert_uint_eq(ring->repairs, 1);
+	ck_assert_uint_eq(ring->bus_errors, 1);
+	(void)append_meta_m(ring, 7, &m);
+	mml_ring_meta_hold(ring, 0);
+	ck_assert_int_eq(mml_ring_flush(ring), 0);
+	ck_assert_int_eq(rec_check_at(ring, seq, &rec), 0);
+	ck_assert(rec.hdr.flags & MML_REC_F_META);
+	mml_ring_meta_of(ring, &rec, &got);
+	ck_assert_msg(got.len == m.len && memcmp(got.block, m.block,
+	    m.len) == 0, "seq %llu after the cut: its metadata is lost "
+	    "(%u bytes)", (unsigned long long)seq, got.len);
+	ck_assert_uint_eq(ring->repairs, 1);
+}
+END_TEST
+
+/*
  * A numbering restart (rotate-id near the format's limit) empties the
  * ring and numbers from 1 again: a sender whose fields a slot held
  * before must not have its new entries name that slot, whose first
@@ -2756,6 +2795,8 @@ ring_suite(void)
 	tcase_add_test(tc, test_meta_share);
 	tcase_add_test(tc, test_meta_wraps);
 	tcase_add_loop_test(tc, test_meta_hold_repair, 0, (int)N_WMETHODS);
+	tcase_add_loop_test(tc, test_meta_hold_cut_table, 0,
+	    2 * (int)N_WMETHODS);
 	tcase_add_test(tc, test_meta_restart);
 	tcase_add_test(tc, test_meta_tail_unpublished);
 	tcase_add_test(tc, test_meta_crash_loop);
