@@ -321,10 +321,10 @@ BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
 MANPAGES	:= daemon/mmlogd.8 client/ctl/mmlogctl.1 client/lib/mmlog.3 \
 		   client/forward/mmlog-forward.8
 
-# The intakes' socket units (mmlogd(8), THE HOST'S SYSLOG DAEMON).
+# The intakes' socket units (mmlogd(8), SYSTEMD and THE HOST'S SYSLOG DAEMON).
 INTAKE_UNITS	:= systemd/mmlogd-syslog.socket systemd/mmlogd-devlog.socket \
 		   systemd/mmlogd-journal.socket systemd/mmlogd-stdout.socket \
-		   systemd/mmlogd-kmsg.socket
+		   systemd/mmlogd-kmsg.socket systemd/mmlogd-stream.socket
 
 # What install puts in place, and so exactly what uninstall removes.
 INSTALLED	:= $(SBINDIR)/mmlogd $(BINDIR)/mmlogctl $(BINDIR)/mmlog-forward \

@@ -2,7 +2,9 @@
 # `make run`: mmlogd in the foreground with its sockets and ring under
 # ./var/, no root and no systemd needed: its own socket, and one for
 # each other intake (syslog datagrams, journald's native protocol,
-# stdout streams), plus the kernel log when /dev/kmsg can be read.
+# stdout streams), plus the kernel log when /dev/kmsg can be read.  The
+# stream socket is "stdout" beside mmlogd.sock, as /run/mmlogd/stdout is
+# installed (mmlogd-stream.socket), so `mmlogctl run` finds it by itself.
 B=${1:-build}
 top=$(pwd)
 var=$top/var
@@ -24,6 +26,7 @@ In another terminal:
   mmlogctl show                        # read it back (works with mmlogd stopped too)
   mmlogctl show -f                     # follow live
   mmlogctl status                      # ring and daemon counters, per transport
+  mmlogctl run -t demo -- sh -c 'echo out; echo err >&2'   # a program's stdout and stderr
 
 Programs that know nothing of mmlogd, pointed at its sockets:
   logger -u $var/syslog.sock -t demo "hello from logger"
@@ -39,10 +42,9 @@ l.warning("hello from Python")'
   sudo unshare -m sh -c 'mount -t tmpfs tmpfs /run/systemd &&
     mkdir /run/systemd/journal &&
     ln -s $var/journal.sock /run/systemd/journal/socket &&
-    ln -s $var/stdout.sock /run/systemd/journal/stdout &&
+    ln -s $var/stdout /run/systemd/journal/stdout &&
     systemd-cat -t catdemo echo "hello from systemd-cat" &&
     echo MESSAGE=hello from logger --journald | logger --journald'
-  (mmlogctl run -- CMD is to do the same for mmlogd's stream socket.)
 EOT
 if [ -n "$kmsg" ]; then
 	echo "  echo '<5>demo: hello kernel log' | sudo tee /dev/kmsg"
@@ -52,4 +54,4 @@ fi
 echo
 exec "$top/$B/mmlogd" --socket "$sock" --file "$ring" --size 64M \
     --syslog-socket "$var/syslog.sock" --journal-socket "$var/journal.sock" \
-    --stdout-socket "$var/stdout.sock" $kmsg
+    --stdout-socket "$var/stdout" $kmsg

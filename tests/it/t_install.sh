@@ -27,6 +27,7 @@ cat >"$T/want" <<'EOF'
 ./usr/local/lib/systemd/system/mmlogd-journal.socket
 ./usr/local/lib/systemd/system/mmlogd-kmsg.socket
 ./usr/local/lib/systemd/system/mmlogd-stdout.socket
+./usr/local/lib/systemd/system/mmlogd-stream.socket
 ./usr/local/lib/systemd/system/mmlogd-syslog.socket
 ./usr/local/lib/systemd/system/mmlogd.service
 ./usr/local/lib/systemd/system/mmlogd.socket

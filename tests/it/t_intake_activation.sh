@@ -2,7 +2,10 @@
 # Sockets handed over by systemd are told apart by FileDescriptorName=
 # (activate.c stands in for the socket units): mmlogd, syslog, journal,
 # stdout and kmsg, each served without a path configured, none unlinked
-# by the daemon; a role systemd passes replaces the configured path; an
+# by the daemon; two of a role (mmlogd-stdout.socket and the plain
+# install's mmlogd-stream.socket, whose /run/mmlogd/stdout is where
+# `mmlogctl run` goes by default, beside the daemon's socket) each
+# served; a role systemd passes replaces the configured path; an
 # unknown name or a descriptor of the wrong kind is refused at start.
 # The sockets mmlogd binds itself are mode 0666 from the start whatever
 # the umask, and only in a directory root or mmlogd controls.
@@ -15,7 +18,7 @@ ACT=$HELPERS/activate
 DAEMON_N=1
 DERR=$LOGS/mmlogd.1.err
 "$ACT" mmlogd:seqpacket:"$SOCK" syslog:dgram:"$T/sl" journal:dgram:"$T/js" \
-    stdout:stream:"$T/ss" kmsg:kmsg -- \
+    stdout:stream:"$T/ss" stdout:stream:"$(dirname "$SOCK")/stdout" kmsg:kmsg -- \
     "$MMLOGD" --socket "$T/unused.sock" --file "$RING" --size 4M \
     --syslog-socket "$T/configured.sock" 2>"$DERR" </dev/null &
 DPID=$!
@@ -42,15 +45,19 @@ EOP
 ID="act$$x$RANDOM"
 printf '<5>act-kmsg: %s\n' "$ID" >/dev/kmsg
 loadgen -t act-mmlog -n 1 -a >/dev/null 2>"$T/lg.err" || fail "loadgen: $(cat "$T/lg.err")"
+[ "$(grep -c "stdout intake on a descriptor from systemd" "$DERR")" = 2 ] ||
+    fail "not two stdout intakes: $(cat "$DERR")"
+"$MMLOGCTL" --socket "$SOCK" run -t act-run -- sh -c 'echo via mmlogctl run' \
+    2>"$T/run.err" || fail "mmlogctl run to the default stream socket: $(cat "$T/run.err")"
 got() {
 	ctl --file "$RING" show -o json >"$T/all.json" &&
-	    for t in act-syslog act-journal act-stdout act-kmsg act-mmlog; do
+	    for t in act-syslog act-journal act-stdout act-kmsg act-mmlog act-run; do
 		grep -q "\"SYSLOG_IDENTIFIER\":\"$t\"" "$T/all.json" || return 1
 	    done
 }
 wait_for "$(tmo 10)" got || fail "not every intake stored: $(json_fields SYSLOG_IDENTIFIER <"$T/all.json" | sort | uniq -c)"
 stop_daemon
-for f in "$SOCK" "$T/sl" "$T/js" "$T/ss"; do
+for f in "$SOCK" "$T/sl" "$T/js" "$T/ss" "$(dirname "$SOCK")/stdout"; do
 	[ -S "$f" ] || fail "$f was unlinked: systemd's, not the daemon's"
 done
 

@@ -2,7 +2,7 @@
 # systemd/mmlogd.service.in, made as `make install` makes it:
 #   - systemd-analyze verify accepts it with mmlogd.socket and the
 #     intakes' socket units (mmlogd-syslog, -devlog, -journal, -stdout,
-#     -kmsg.socket);
+#     -kmsg.socket, and -stream.socket, mmlogctl run's);
 #   - systemd-analyze security --offline=yes rates its exposure at most
 #     2.0 ("OK" or better);
 #   - its SystemCallFilter= lets mmlogd do its work: a real mmlogd runs
@@ -26,7 +26,7 @@ sed -e "s|@SBINDIR@|$IT_BUILD|g" "$REPO/systemd/mmlogd.service.in" \
 cp "$REPO/systemd/mmlogd.socket" "$REPO"/systemd/mmlogd-*.socket "$T/units/"
 unit_rate "$T/units" mmlogd.service mmlogd.socket mmlogd-syslog.socket \
     mmlogd-devlog.socket mmlogd-journal.socket mmlogd-stdout.socket \
-    mmlogd-kmsg.socket
+    mmlogd-kmsg.socket mmlogd-stream.socket
 
 grep -q __asan_init "$MMLOGD" && { note "sanitizer build: no syscall check"; exit 0; }
 command -v strace >/dev/null || fail "strace is not installed (tests/deps.sh)"
