@@ -285,6 +285,14 @@ mml_journal_fd_check(int fd, size_t max, const uint8_t **ret_data,
 	seals = fcntl(fd, F_GET_SEALS);
 	if (seals < 0 || (seals & SEALS_REQUIRED) != SEALS_REQUIRED)
 		return -EPERM;
+	/*
+	 * The size again, now that it can no longer change: the sender
+	 * holds the file too, and may have cut it between the first
+	 * fstat() and the seals; a mapping of the earlier size would
+	 * reach past its end, and the first read there is a SIGBUS.
+	 */
+	if (fstat(fd, &st) < 0)
+		return -errno;
 	if (st.st_size <= 0)
 		return -ENODATA;
 	if ((uint64_t)st.st_size > max)

@@ -283,7 +283,11 @@ datagram(struct mml_journal_in *j, size_t len, struct ancillary *anc)
 	mml_journal_fd_release(data, dlen);
 }
 
-/* Every entry of one payload. */
+/*
+ * Every entry of one payload.  What journald would ignore of it (bytes
+ * that do not parse as fields, or a payload without a valid field) is
+ * not stored either, but counted as an error, once per payload.
+ */
 static void
 payload(struct mml_journal_in *j, const struct mml_sender *who,
     const uint8_t *data, size_t len)
@@ -291,7 +295,8 @@ payload(struct mml_journal_in *j, const struct mml_sender *who,
 	const struct mml_limits *lim = mml_intake_limits(j->in);
 	struct mml_journal_info info;
 	struct mml_ent e;
-	size_t off = 0;
+	size_t off = 0, ignored = 0;
+	unsigned n = 0;
 	int r;
 
 	for (;;) {
@@ -307,9 +312,19 @@ payload(struct mml_journal_in *j, const struct mml_sender *who,
 			mml_log(LOG_DEBUG, "journal socket: pid %d: %u trusted "
 			    "and %u invalid field names dropped",
 			    (int)who->pid, info.protected, info.invalid);
+		ignored += info.ignored;
 		if (r <= 0)
 			break;
 		(void)mml_intake_submit(j->in, MML_TRANSPORT_JOURNAL, who, &e,
 		    NULL, 0, NULL);
+		n++;
+	}
+	if (r == 0 && (ignored > 0 || n == 0)) {
+		mml_intake_counts(j->in, MML_TRANSPORT_JOURNAL)->errors++;
+		if (mml_intake_warn_ok(j->in))
+			mml_log(LOG_WARNING, "journal socket: pid %d sent a "
+			    "payload of %zu bytes of which %zu do not parse as "
+			    "entries (%u stored), ignoring those", (int)who->pid,
+			    len, n == 0 ? len : ignored, n);
 	}
 }

@@ -21,6 +21,7 @@
 #include "intake.h"
 #include "log.h"
 #include "macro.h"
+#include "ratelimit.h"
 #include "server.h"
 #include "stdout_in.h"
 #include "stream.h"
@@ -39,6 +40,8 @@ struct stream_conn {
 	int			 fd;
 	struct mml_stream	*st;
 	struct mml_sender	 who;		/* who.meta: held, or NULL */
+	uid_t			 peer_uid;	/* SO_PEERCRED's, for the limits */
+	int			 unpriv;	/* counted in n_unpriv */
 	uint8_t			*kept;		/* a line not finished yet */
 	size_t			 kept_len;
 	ev_tstamp		 opened;
@@ -60,6 +63,7 @@ struct mml_stdout {
 	size_t			 line_max;
 	struct stream_conn	*conns;
 	unsigned		 n_conns;
+	unsigned		 n_unpriv;	/* of uids other than root, ours */
 	uint8_t			*rbuf;		/* mml_stream_buf_size() bytes */
 	size_t			 rbuf_len;
 	/* An entry's own fields: SYSLOG_FACILITY, _LINE_BREAK. */
@@ -70,7 +74,8 @@ static void	accept_cb(struct ev_loop *, ev_io *, int);
 static void	accept_retry_cb(struct ev_loop *, ev_timer *, int);
 static void	accept_pause(struct mml_stdout *);
 static void	sweep_cb(struct ev_loop *, ev_timer *, int);
-static void	conn_new(struct mml_stdout *, int);
+static const char *admit(const struct mml_stdout *, uid_t, int);
+static void	conn_new(struct mml_stdout *, int, const struct ucred *);
 static struct stream_conn *conn_free(struct stream_conn *);
 static void	conn_read_cb(struct ev_loop *, ev_io *, int);
 static int	conn_read(struct stream_conn *);
@@ -190,7 +195,10 @@ static void
 accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct mml_stdout *s = container_of(w, struct mml_stdout, accept_io);
-	int fd, i;
+	struct ucred cred;
+	socklen_t len;
+	const char *why;
+	int fd, i, priv;
 
 	(void)loop;
 	(void)revents;
@@ -219,16 +227,65 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			accept_pause(s);
 			return;
 		}
-		conn_new(s, fd);
+		len = sizeof(cred);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+			cred.pid = 0;
+			cred.uid = (uid_t)-1;
+			cred.gid = (gid_t)-1;
+		}
+		priv = mml_rate_privileged(cred.uid);
+		if ((why = admit(s, cred.uid, priv)) != NULL) {
+			/*
+			 * No pause here: the streams of others queued behind
+			 * this uid's are accepted in their turn.
+			 */
+			mml_intake_counts(s->in, MML_TRANSPORT_STDOUT)->errors++;
+			if (mml_intake_warn_ok(s->in))
+				mml_log(LOG_WARNING, "stdout socket: uid %d (pid "
+				    "%d) has %s, refusing its stream", (int)cred.uid,
+				    (int)cred.pid, why);
+			(void)close(fd);
+			continue;
+		}
+		conn_new(s, fd, &cred);
 	}
 }
 
+/*
+ * Whether a stream of uid (priv: root's or mmlogd's, which PID 1's
+ * streams for services are) may come in, as the server admits its
+ * clients (uids.c): any other uid holds at most --max-clients-per-uid
+ * streams, and those uids together all but a reserve of the table
+ * (--reserved-clients, at most half of it), so that no user can take
+ * the slots of the services' output.  NULL if it may, else why not.
+ */
+static const char *
+admit(const struct mml_stdout *s, uid_t uid, int priv)
+{
+	const struct mml_limits *l = mml_intake_limits(s->in);
+	const struct stream_conn *c;
+	unsigned reserve, mine = 0;
+
+	if (priv)
+		return NULL;
+	reserve = l->reserved_clients < s->max_streams / 2 ?
+	    l->reserved_clients : s->max_streams / 2;
+	if (s->n_unpriv >= s->max_streams - reserve)
+		return "no stream left of those open to uids other than root "
+		    "and mmlogd's (--max-streams less --reserved-clients)";
+	for (c = s->conns; c != NULL; c = c->next)
+		if (c->unpriv && c->peer_uid == uid &&
+		    ++mine >= l->max_clients_per_uid)
+			return "as many streams as it may "
+			    "(--max-clients-per-uid)";
+	return NULL;
+}
+
+/* A stream on fd (taken) from the peer cred (SO_PEERCRED). */
 static void
-conn_new(struct mml_stdout *s, int fd)
+conn_new(struct mml_stdout *s, int fd, const struct ucred *cred)
 {
 	struct stream_conn *c;
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
 	uint8_t id[16];
 	int i;
 
@@ -239,17 +296,13 @@ conn_new(struct mml_stdout *s, int fd)
 	}
 	c->srv = s;
 	c->fd = fd;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-		cred.pid = 0;
-		cred.uid = (uid_t)-1;
-		cred.gid = (gid_t)-1;
-	}
-	c->who.pid = cred.pid;
-	c->who.uid = cred.uid;
-	c->who.gid = cred.gid;
+	c->who.pid = cred->pid;
+	c->who.uid = cred->uid;
+	c->who.gid = cred->gid;
+	c->peer_uid = cred->uid;
 	mml_sender_read_comm(&c->who);
 	/* Only from root is the header's unit name believed. */
-	c->st = mml_stream_new(s->line_max, cred.uid == 0);
+	c->st = mml_stream_new(s->line_max, cred->uid == 0);
 	if (c->st == NULL) {
 		(void)close(fd);
 		free(c);
@@ -267,6 +320,8 @@ conn_new(struct mml_stdout *s, int fd)
 		s->conns->prev = c;
 	s->conns = c;
 	s->n_conns++;
+	c->unpriv = !mml_rate_privileged(cred->uid);
+	s->n_unpriv += c->unpriv ? 1 : 0;
 	mml_log(LOG_DEBUG, "stdout stream fd %d pid %d connected", fd,
 	    (int)c->who.pid);
 }
@@ -288,6 +343,7 @@ conn_free(struct stream_conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	s->n_conns--;
+	s->n_unpriv -= c->unpriv ? 1 : 0;
 	c->st = mml_stream_free(c->st);
 	mml_intake_meta_put(s->in, c->who.meta);
 	free(c->kept);

@@ -695,6 +695,41 @@ START_TEST(test_journal)
 }
 END_TEST
 
+/*
+ * Payloads journald would store nothing of, or only a part of: each
+ * refused part counted as an error, never dropped without a trace; a
+ * well-formed payload after them is stored and counts nothing.
+ */
+START_TEST(test_journal_unparsed)
+{
+	static const char *const bad[] = {
+		"MESSAGE=no newline",		/* nothing but trailing noise */
+		"_PID=1\n",			/* no valid field */
+		"\nMESSAGE=after an empty line\n",	/* an empty entry first */
+		"MESSAGE=kept\ntrailing",	/* an entry, then noise */
+		"MESSAGE=kept too\nFOO\n\x01",	/* a binary field cut short */
+	};
+	struct mml_journal_in *j;
+	size_t i;
+
+	pair(SOCK_DGRAM);
+	j = mml_journal_in_new(loop, in, sv[1]);
+	ck_assert_ptr_nonnull(j);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		send_str(sv[0], bad[i]);
+	RUN_UNTIL(counts(MML_TRANSPORT_JOURNAL)->errors == 5);
+	ck_assert_uint_eq(stored(), 2);
+	expect_msg(1, "kept");
+	expect_msg(2, "kept too");
+	send_str(sv[0], "MESSAGE=whole\n\nMESSAGE=two\n\n");
+	RUN_UNTIL(stored() == 4);
+	expect_msg(4, "two");
+	ck_assert_uint_eq(counts(MML_TRANSPORT_JOURNAL)->errors, 5);
+	ck_assert_uint_eq(counts(MML_TRANSPORT_JOURNAL)->entries, 4);
+	j = mml_journal_in_free(j);
+}
+END_TEST
+
 /* A large datagram is read whole: its fields after the message too. */
 START_TEST(test_journal_large)
 {
@@ -1154,6 +1189,7 @@ intake_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_journal);
 	tcase_add_test(tc, test_journal_large);
+	tcase_add_test(tc, test_journal_unparsed);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("stdout");

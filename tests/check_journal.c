@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "entry.h"
@@ -530,6 +531,56 @@ START_TEST(test_fd_refused)
 }
 END_TEST
 
+/*
+ * fstat() for the whole test binary, as the C library's, except once
+ * for shrink_fd: right after its size is read, the file is cut to
+ * shrink_len bytes and sealed, as a sender racing the daemon's checks
+ * would do (the fd it passed is a copy of its own).
+ */
+static int shrink_fd = -1;
+static off_t shrink_len;
+
+int
+fstat(int fd, struct stat *st)
+{
+	int r;
+
+	r = fstatat(fd, "", st, AT_EMPTY_PATH);
+	if (r == 0 && fd == shrink_fd) {
+		shrink_fd = -1;
+		if (ftruncate(fd, shrink_len) < 0 ||
+		    fcntl(fd, F_ADD_SEALS, ALL_SEALS) < 0)
+			abort();
+	}
+	return r;
+}
+
+/*
+ * A memfd cut and sealed while it is checked: the size taken is the
+ * sealed file's, never an earlier one that would map pages past its
+ * end (a SIGBUS on the first read of them, which ends the daemon).
+ */
+START_TEST(test_fd_shrunk_while_checked)
+{
+	static uint8_t buf[3 * 4096];
+	const uint8_t *data = NULL;
+	size_t len = 0;
+	int fd;
+
+	memset(buf, 'x', sizeof(buf));
+	memcpy(buf, "MESSAGE=m\n", 10);
+	fd = memfd_with(buf, sizeof(buf), 0);
+	shrink_fd = fd;
+	shrink_len = 10;
+	ck_assert_int_eq(mml_journal_fd_check(fd, 1 << 20, &data, &len), 0);
+	ck_assert_int_eq(shrink_fd, -1);
+	ck_assert_uint_eq(len, 10);
+	ck_assert_mem_eq(data, "MESSAGE=m\n", 10);
+	mml_journal_fd_release(data, len);
+	(void)close(fd);
+}
+END_TEST
+
 /* An empty sealed memfd: nothing to parse, and said so. */
 START_TEST(test_fd_empty)
 {
@@ -612,6 +663,7 @@ journal_suite(void)
 	tcase_add_test(tc, test_fd_refused);
 	tcase_add_test(tc, test_fd_empty);
 	tcase_add_test(tc, test_fd_not_memfd);
+	tcase_add_test(tc, test_fd_shrunk_while_checked);
 	suite_add_tcase(s, tc);
 	return s;
 }

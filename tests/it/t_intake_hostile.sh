@@ -7,7 +7,8 @@
 # serving, counts what it refused, stays small, and the ring holds
 # exactly the entries each socket's rules make of what was sent: every
 # syslog datagram is an entry (journald's rule, however malformed), a
-# journal payload that never ends a field is none, the largest
+# journal payload that never ends a field is none (and each is counted
+# as an error), the largest
 # datagrams and the endless line are stored cut with their size.
 . "$(dirname "$0")/lib.sh"
 
@@ -61,6 +62,7 @@ alive "$DPID" || fail "mmlogd died"
 wait_for "$(tmo 20)" stats_is syslog_entries 4511 ||
     fail "syslog entries: $(stats_field syslog_entries) of 4511"
 assert_eq "journal entries" 1 "$(stats_field journal_entries)"
+assert_eq "journal payloads refused" 2000 "$(stats_field journal_errors)"
 assert_eq "journal datagrams cut" 1 "$(stats_field journal_truncated)"
 ctl --file "$RING" show -o json >"$T/all.json" || fail "show -o json"
 # The largest datagram is cut, and so may be a random one (a tag of
