@@ -86,10 +86,12 @@ static const struct opt opts[] = {
 	    XSTR(MML_DEFAULT_MAX_CLIENTS), "concurrent clients"),
 	UINT("max-clients-per-uid", max_clients_per_uid, 1, 1000000, OPT_LIVE,
 	    "N", XSTR(MML_DEFAULT_MAX_CLIENTS_PER_UID),
-	    "concurrent clients of one uid (not root's or mmlogd's)"),
+	    "concurrent clients (and stdout streams) of one uid, not root's "
+	    "or mmlogd's"),
 	UINT("reserved-clients", reserved_clients, 0, 1000000, OPT_LIVE, "N",
 	    XSTR(MML_DEFAULT_RESERVED_CLIENTS),
-	    "of max-clients, kept for root and mmlogd's uid"),
+	    "of max-clients (and max-streams), kept for root and mmlogd's "
+	    "uid"),
 	UINT("idle-timeout", idle_timeout_s, 0, 86400 * 365, OPT_LIVE, "S",
 	    XSTR(MML_DEFAULT_IDLE_S), "close clients idle this long, 0 never"),
 	UINT("max-fields", max_fields, 0, 65535, OPT_LIVE, "N",

@@ -20,8 +20,9 @@ struct mml_stdout;
  * owned) on loop, at most max_streams at once (more are refused, counted
  * and closed at once); a uid other than root's and mmlogd's holds at
  * most the limits' max_clients_per_uid of them, and those uids together
- * all but reserved_clients (at most half), as the server's clients.  Each stream's identity is its SO_PEERCRED, and
- * its SCM_CREDENTIALS when another process writes to it (a child that
+ * all but reserved_clients (at most half), as the server's clients.
+ * Each stream's identity is its SO_PEERCRED, and its SCM_CREDENTIALS
+ * when another process writes to it (a child that
  * inherited it): the bytes kept so far are then flushed first as a line
  * of their own (_LINE_BREAK=pid-change), as journald does.  Each stream
  * is a struct mml_stream (stream.c, proto/JOURNAL.md): its header, then
