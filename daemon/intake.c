@@ -454,9 +454,10 @@ mml_intake_note(struct mml_intake *in, enum mml_transport t,
 
 	if (who == NULL)
 		who = &nobody;
-	r = mml_ring_append_note(in->ring, (uint32_t)who->pid,
-	    (uint32_t)who->uid, (uint32_t)who->gid, who->comm, who->comm_len,
-	    msg, msg_len, key, value);
+	/* The batch's time, as the entries around it have. */
+	r = mml_ring_append_note_at(in->ring, in->rt, in->mono,
+	    (uint32_t)who->pid, (uint32_t)who->uid, (uint32_t)who->gid,
+	    who->comm, who->comm_len, msg, msg_len, key, value);
 	if (r < 0)
 		in->count[t].append_errors++;
 	in->urgent(in->arg);

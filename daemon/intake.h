@@ -170,8 +170,9 @@ int	mml_intake_submit_frame(struct mml_intake *in,
 /*
  * A note of the daemon's own (mml_ring_append_note(): tag "mmlogd",
  * priority warning, one field key=value) about transport t, on behalf
- * of who (may be NULL: nobody); asks for a sync.  Returns as
- * mml_ring_append().
+ * of who (may be NULL: nobody), stamped with the time of the batch
+ * (mml_intake_clock()) like the entries around it; asks for a sync.
+ * Returns as mml_ring_append().
  */
 int	mml_intake_note(struct mml_intake *in, enum mml_transport t,
 	    const struct mml_sender *who, const char *msg, size_t msg_len,

@@ -7,7 +7,8 @@
  * the map per record, no system call, and it survives the daemon (the
  * page cache keeps it), so that after a restart, a crash included, the
  * records already stored are skipped.  It holds the boot id too: another
- * boot's number means nothing.
+ * boot's number means nothing, and a state of no boot or another one
+ * means the first start in this boot, which expects record 0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -126,6 +127,16 @@ mml_kmsg_in_new(struct ev_loop *loop, struct mml_intake *in, int fd,
 			memset(k->state, 0, sizeof(*k->state));
 			memcpy(k->state->boot_id, boot, 16);
 			memcpy(k->state->magic, STATE_MAGIC, 8);
+			/*
+			 * The first start in this boot: the kernel numbers
+			 * from 0, so records it no longer holds (overwritten
+			 * before we came) are a loss to note, as journald's
+			 * "Missed N kernel messages" at its first start.
+			 * Without a state file nothing can be said: a daemon
+			 * before us may have stored them.
+			 */
+			k->next = 0;
+			k->have_next = 1;
 		}
 	}
 	ev_io_init(&k->io, kmsg_read_cb, fd, EV_READ);

@@ -747,6 +747,17 @@ mml_ring_append_note(struct mml_ring *r, uint32_t pid, uint32_t uid,
     uint32_t gid, const char *comm, size_t comm_len, const char *msg,
     size_t msg_len, const char *key, uint64_t value)
 {
+	return mml_ring_append_note_at(r, mml_now_usec(CLOCK_REALTIME),
+	    mml_now_usec(CLOCK_MONOTONIC), pid, uid, gid, comm, comm_len, msg,
+	    msg_len, key, value);
+}
+
+int
+mml_ring_append_note_at(struct mml_ring *r, uint64_t rt, uint64_t mono,
+    uint32_t pid, uint32_t uid, uint32_t gid, const char *comm,
+    size_t comm_len, const char *msg, size_t msg_len, const char *key,
+    uint64_t value)
+{
 	struct mml_rec_hdr h;
 	char num[24];
 	uint8_t fields[4 + MML_FIELD_KEY_MAX + 1 + sizeof(num)];
@@ -765,8 +776,8 @@ mml_ring_append_note(struct mml_ring *r, uint32_t pid, uint32_t uid,
 	h.tag_len = 6;
 	h.msg_len = (uint32_t)msg_len;
 	h.fields_len = (uint32_t)flen;
-	h.realtime_usec = mml_now_usec(CLOCK_REALTIME);
-	h.monotonic_usec = mml_now_usec(CLOCK_MONOTONIC);
+	h.realtime_usec = rt;
+	h.monotonic_usec = mono;
 	h.pid = pid;
 	h.uid = uid;
 	h.gid = gid;

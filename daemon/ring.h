@@ -129,6 +129,15 @@ int mml_ring_append_note(struct mml_ring *r, uint32_t pid, uint32_t uid,
     uint32_t gid, const char *comm, size_t comm_len, const char *msg,
     size_t msg_len, const char *key, uint64_t value);
 /*
+ * The same, stamped rt/mono (CLOCK_REALTIME/CLOCK_MONOTONIC µs) instead
+ * of now: the time of the entries it comes among, so that monotonic
+ * times never go back from the note to them.
+ */
+int mml_ring_append_note_at(struct mml_ring *r, uint64_t rt, uint64_t mono,
+    uint32_t pid, uint32_t uid, uint32_t gid, const char *comm,
+    size_t comm_len, const char *msg, size_t msg_len, const char *key,
+    uint64_t value);
+/*
  * Numbering continues at seq, if that is above the next one: for a
  * migration into a new ring, which keeps the numbers of the entries it
  * copies (resize.c).  Readers see the jump as the start of the ring, or

@@ -907,7 +907,9 @@ kmsg_send(int fd, uint64_t seq, const char *msg)
 
 /*
  * Records stored once across a restart (the state file), a jump in the
- * numbers recorded as a loss, a record that does not parse counted.
+ * numbers recorded as a loss, a record that does not parse counted.  The
+ * kernel numbers from 0 each boot: at the first start in a boot, records
+ * it no longer holds are a loss too.
  */
 START_TEST(test_kmsg)
 {
@@ -920,7 +922,7 @@ START_TEST(test_kmsg)
 	pair(SOCK_DGRAM);
 	k = mml_kmsg_in_new(loop, in, sv[1], state);
 	ck_assert_ptr_nonnull(k);
-	for (i = 1; i <= 3; i++)
+	for (i = 0; i < 3; i++)
 		kmsg_send(sv[0], i, "before");
 	send_str(sv[0], "garbage without a header\n");
 	RUN_UNTIL(stored() == 3 &&
@@ -929,18 +931,18 @@ START_TEST(test_kmsg)
 	ck_assert_uint_eq(d.hdr.pid, 0);
 	expect_tag(1, "kernel");
 	expect_field(1, "_TRANSPORT", "kernel");
-	expect_field(1, "_SOURCE_MONOTONIC_TIMESTAMP", "1000");
+	expect_field(2, "_SOURCE_MONOTONIC_TIMESTAMP", "1000");
 	k = mml_kmsg_in_free(k);
 
 	/* A restart: the kernel gives everything again, and more. */
 	k = mml_kmsg_in_new(loop, in, sv[1], state);
 	ck_assert_ptr_nonnull(k);
-	for (i = 1; i <= 4; i++)
-		kmsg_send(sv[0], i, i < 4 ? "again" : "new");
-	kmsg_send(sv[0], 7, "after a gap");
+	for (i = 0; i <= 3; i++)
+		kmsg_send(sv[0], i, i < 3 ? "again" : "new");
+	kmsg_send(sv[0], 6, "after a gap");
 	RUN_UNTIL(stored() == 6);
 	expect_msg(4, "new");
-	/* Records 5 and 6 are gone: a note, then the next record. */
+	/* Records 4 and 5 are gone: a note, then the next record. */
 	ring_get(5, &d);
 	ck_assert_uint_eq(d.hdr.flags, MML_REC_F_DAEMON);
 	ck_assert_int_eq(field(5, "MMLOG_KMSG_MISSED", v, sizeof(v)), 1);
@@ -955,6 +957,21 @@ START_TEST(test_kmsg)
 	ck_assert_ptr_nonnull(k);
 	kmsg_send(sv[0], 1, "no state");
 	RUN_UNTIL(stored() == 7);
+	k = mml_kmsg_in_free(k);
+
+	/*
+	 * The first start in this boot (a new state file): the kernel's
+	 * oldest record is 10, so 0..9 were overwritten before we came.
+	 */
+	(void)snprintf(state, sizeof(state), "%s/kmsg2.seqnum", tmpdir);
+	k = mml_kmsg_in_new(loop, in, sv[1], state);
+	ck_assert_ptr_nonnull(k);
+	kmsg_send(sv[0], 10, "oldest left");
+	RUN_UNTIL(stored() == 9);
+	ck_assert_int_eq(field(8, "MMLOG_KMSG_MISSED", v, sizeof(v)), 1);
+	ck_assert_str_eq(v, "10");
+	expect_msg(9, "oldest left");
+	ck_assert_uint_eq(counts(MML_TRANSPORT_KERNEL)->lost, 12);
 	k = mml_kmsg_in_free(k);
 }
 END_TEST
