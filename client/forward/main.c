@@ -142,6 +142,7 @@ struct fwd {
 	uint64_t	 last_reopen_ms;
 	/* The cursor file and the counters. */
 	uint64_t	 saved_seq;	/* newest seq in the cursor file */
+	int		 cursor_stale;	/* the file names a replaced ring */
 	uint64_t	 last_ckpt_ms;
 	uint64_t	 backoff_ms;
 	uint64_t	 next_try_ms;
@@ -642,25 +643,31 @@ stats_write(struct fwd *f, const char *state)
 static void
 checkpoint(struct fwd *f, int force)
 {
-	uint64_t now = now_ms();
+	uint64_t now = now_ms(), seq = f->conf_seq > 0 ? f->conf_seq - 1 : 0;
 	int r;
 
 	/*
 	 * Placed by a cursor, the walk may start a little before it and
-	 * skip what was forwarded: never write the cursor back.
+	 * skip what was forwarded: never write the cursor back.  But a
+	 * file that names a ring replaced since must name the new one
+	 * at once, even before anything of it is confirmed (seq 0 if it
+	 * starts at 1): a forwarder started again refuses another ring's
+	 * cursor.
 	 */
-	if (f->conf_seq - 1 <= f->saved_seq || f->conf_seq <= 1)
+	if (!f->cursor_stale && (f->conf_seq - 1 <= f->saved_seq ||
+	    f->conf_seq <= 1))
 		goto stats;
 	if (!force && now - f->last_ckpt_ms < f->o->checkpoint_ms)
 		return;
 	r = mml_rd_cursor_file_write(f->o->cursor_file, f->ring->ring_id,
-	    f->conf_seq - 1, 0644);
+	    seq, 0644);
 	if (r < 0) {
 		logmsg(LOG_ERR, "cursor file '%s': %s; keeping the old one",
 		    f->o->cursor_file, strerror(-r));
 		return;
 	}
-	f->saved_seq = f->conf_seq - 1;
+	f->saved_seq = seq;
+	f->cursor_stale = 0;
 	f->last_ckpt_ms = now;
 stats:
 	if (force || stats_flag || now - f->last_ckpt_ms >= f->o->checkpoint_ms)
@@ -1187,10 +1194,12 @@ reopen(struct fwd *f, struct mml_rd_ring *nr)
 	f->careful_until = 0;
 	f->poison_tries = 0;
 	f->saved_seq = 0;
+	f->cursor_stale = 1;
 	mml_rd_iter_tail(&f->it);
 	f->skip_below = 0;
 	f->conf_off = f->it.off;
 	f->conf_seq = f->it.seq;
+	checkpoint(f, 1);
 }
 
 /*
