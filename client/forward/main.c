@@ -144,6 +144,7 @@ struct fwd {
 	uint64_t	 saved_seq;	/* newest seq in the cursor file */
 	int		 cursor_stale;	/* the file names a replaced ring */
 	uint64_t	 last_ckpt_ms;
+	uint64_t	 last_stats_ms;
 	uint64_t	 backoff_ms;
 	uint64_t	 next_try_ms;
 	int		 failing;	/* the last attempt failed */
@@ -670,9 +671,16 @@ checkpoint(struct fwd *f, int force)
 	f->cursor_stale = 0;
 	f->last_ckpt_ms = now;
 stats:
-	if (force || stats_flag || now - f->last_ckpt_ms >= f->o->checkpoint_ms)
+	/*
+	 * On a clock of their own: a cursor that cannot move (nothing
+	 * confirmed) must not make every entry sent a rewrite.
+	 */
+	if (force || stats_flag ||
+	    now - f->last_stats_ms >= f->o->checkpoint_ms) {
+		f->last_stats_ms = now;
 		stats_write(f, mml_fwd_out_connected(f->out) ? "sending" :
 		    f->failing ? "retrying" : "idle");
+	}
 }
 
 /*
