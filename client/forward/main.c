@@ -145,6 +145,8 @@ struct fwd {
 	int		 cursor_stale;	/* the file names a replaced ring */
 	uint64_t	 last_ckpt_ms;
 	uint64_t	 last_stats_ms;
+	int		 ckpt_err;	/* the last cursor write's -errno */
+	int		 stats_err;	/* the last stats write's -errno */
 	uint64_t	 backoff_ms;
 	uint64_t	 next_try_ms;
 	int		 failing;	/* the last attempt failed */
@@ -630,10 +632,14 @@ stats_write(struct fwd *f, const char *state)
 		return;
 	r = mml_rd_write_atomic(f->o->stats_file, text, 0644, 0);
 	if (r < 0) {
-		logmsg(LOG_WARNING, "stats file '%s': %s", f->o->stats_file,
-		    strerror(-r));
+		/* Said once, not at every try. */
+		if (r != f->stats_err)
+			logmsg(LOG_WARNING, "stats file '%s': %s; trying again "
+			    "at each checkpoint", f->o->stats_file,
+			    strerror(-r));
 		f->last_stats[0] = '\0';	/* try again next time */
 	}
+	f->stats_err = r < 0 ? r : 0;
 }
 
 /*
@@ -662,14 +668,25 @@ checkpoint(struct fwd *f, int force)
 		return;
 	r = mml_rd_cursor_file_write(f->o->cursor_file, f->ring->ring_id,
 	    seq, 0644);
+	/*
+	 * A failure (a full or read-only file system) is said once and
+	 * tried again at the next checkpoint, not at the next entry.
+	 */
+	f->last_ckpt_ms = now;
 	if (r < 0) {
-		logmsg(LOG_ERR, "cursor file '%s': %s; keeping the old one",
-		    f->o->cursor_file, strerror(-r));
-		return;
+		if (r != f->ckpt_err)
+			logmsg(LOG_ERR, "cursor file '%s': %s; keeping the old "
+			    "one, trying again at each checkpoint",
+			    f->o->cursor_file, strerror(-r));
+		f->ckpt_err = r;
+		goto stats;
 	}
+	if (f->ckpt_err != 0)
+		logmsg(LOG_NOTICE, "cursor file '%s' written again",
+		    f->o->cursor_file);
+	f->ckpt_err = 0;
 	f->saved_seq = seq;
 	f->cursor_stale = 0;
-	f->last_ckpt_ms = now;
 stats:
 	/*
 	 * On a clock of their own: a cursor that cannot move (nothing
