@@ -39,7 +39,9 @@ for scheme in http relp tcp; do
 	# and one stats file: well under 300 writes.
 	[ $((w1 - w0)) -lt 300 ] ||
 	    fail "$scheme: $((w1 - w0)) writes in 3 s with the collector down"
-	assert_eq "$scheme: state" retrying "$(stat_get state)"
+	# Between two attempts; an attempt itself lasts milliseconds.
+	wait_for "$(tmo 5)" eval '[ "$(stat_get state)" = retrying ]' ||
+	    fail "$scheme: state $(stat_get state), not retrying"
 	assert_eq "$scheme: confirmed" 0 "$(stat_get confirmed)"
 	[ ! -e "$T/cursor" ] || [ "$(cursor_seq)" = 0 ] ||
 	    fail "$scheme: the cursor moved: $(cat "$T/cursor")"
