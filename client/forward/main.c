@@ -142,7 +142,11 @@ struct fwd {
 	uint64_t	 last_reopen_ms;
 	/* The cursor file and the counters. */
 	uint64_t	 saved_seq;	/* newest seq in the cursor file */
+	int		 cursor_stale;	/* the file names a replaced ring */
 	uint64_t	 last_ckpt_ms;
+	uint64_t	 last_stats_ms;
+	int		 ckpt_err;	/* the last cursor write's -errno */
+	int		 stats_err;	/* the last stats write's -errno */
 	uint64_t	 backoff_ms;
 	uint64_t	 next_try_ms;
 	int		 failing;	/* the last attempt failed */
@@ -628,10 +632,14 @@ stats_write(struct fwd *f, const char *state)
 		return;
 	r = mml_rd_write_atomic(f->o->stats_file, text, 0644, 0);
 	if (r < 0) {
-		logmsg(LOG_WARNING, "stats file '%s': %s", f->o->stats_file,
-		    strerror(-r));
+		/* Said once, not at every try. */
+		if (r != f->stats_err)
+			logmsg(LOG_WARNING, "stats file '%s': %s; trying again "
+			    "at each checkpoint", f->o->stats_file,
+			    strerror(-r));
 		f->last_stats[0] = '\0';	/* try again next time */
 	}
+	f->stats_err = r < 0 ? r : 0;
 }
 
 /*
@@ -642,30 +650,54 @@ stats_write(struct fwd *f, const char *state)
 static void
 checkpoint(struct fwd *f, int force)
 {
-	uint64_t now = now_ms();
+	uint64_t now = now_ms(), seq = f->conf_seq > 0 ? f->conf_seq - 1 : 0;
 	int r;
 
 	/*
 	 * Placed by a cursor, the walk may start a little before it and
-	 * skip what was forwarded: never write the cursor back.
+	 * skip what was forwarded: never write the cursor back.  But a
+	 * file that names a ring replaced since must name the new one
+	 * at once, even before anything of it is confirmed (seq 0 if it
+	 * starts at 1): a forwarder started again refuses another ring's
+	 * cursor.
 	 */
-	if (f->conf_seq - 1 <= f->saved_seq || f->conf_seq <= 1)
+	if (!f->cursor_stale && (f->conf_seq - 1 <= f->saved_seq ||
+	    f->conf_seq <= 1))
 		goto stats;
 	if (!force && now - f->last_ckpt_ms < f->o->checkpoint_ms)
 		return;
 	r = mml_rd_cursor_file_write(f->o->cursor_file, f->ring->ring_id,
-	    f->conf_seq - 1, 0644);
-	if (r < 0) {
-		logmsg(LOG_ERR, "cursor file '%s': %s; keeping the old one",
-		    f->o->cursor_file, strerror(-r));
-		return;
-	}
-	f->saved_seq = f->conf_seq - 1;
+	    seq, 0644);
+	/*
+	 * A failure (a full or read-only file system) is said once and
+	 * tried again at the next checkpoint, not at the next entry.
+	 */
 	f->last_ckpt_ms = now;
+	if (r < 0) {
+		if (r != f->ckpt_err)
+			logmsg(LOG_ERR, "cursor file '%s': %s; keeping the old "
+			    "one, trying again at each checkpoint",
+			    f->o->cursor_file, strerror(-r));
+		f->ckpt_err = r;
+		goto stats;
+	}
+	if (f->ckpt_err != 0)
+		logmsg(LOG_NOTICE, "cursor file '%s' written again",
+		    f->o->cursor_file);
+	f->ckpt_err = 0;
+	f->saved_seq = seq;
+	f->cursor_stale = 0;
 stats:
-	if (force || stats_flag || now - f->last_ckpt_ms >= f->o->checkpoint_ms)
+	/*
+	 * On a clock of their own: a cursor that cannot move (nothing
+	 * confirmed) must not make every entry sent a rewrite.
+	 */
+	if (force || stats_flag ||
+	    now - f->last_stats_ms >= f->o->checkpoint_ms) {
+		f->last_stats_ms = now;
 		stats_write(f, mml_fwd_out_connected(f->out) ? "sending" :
 		    f->failing ? "retrying" : "idle");
+	}
 }
 
 /*
@@ -1187,10 +1219,12 @@ reopen(struct fwd *f, struct mml_rd_ring *nr)
 	f->careful_until = 0;
 	f->poison_tries = 0;
 	f->saved_seq = 0;
+	f->cursor_stale = 1;
 	mml_rd_iter_tail(&f->it);
 	f->skip_below = 0;
 	f->conf_off = f->it.off;
 	f->conf_seq = f->it.seq;
+	checkpoint(f, 1);
 }
 
 /*
