@@ -1294,6 +1294,86 @@ mml_rd_index_check(struct mml_rd_ring *r, struct mml_rd_idx_report *rep,
 }
 
 /*
+ * An open file in the directory of path, for its next contents: an
+ * unnamed one (O_TMPFILE) where the file system has them, so that a
+ * writer killed before its rename leaves nothing behind (a forwarder
+ * in a crash loop would otherwise leave a file per crash), else one
+ * named path.XXXXXX.  Returns the descriptor and the directory's name
+ * in *ret_dir (to free), or -errno.
+ */
+static int
+tmp_open(const char *path, char **ret_dir)
+{
+	char *dirc;
+	int fd;
+
+	/* dirname() may return a string of its own ("."). */
+	dirc = strdup(path);
+	if (dirc == NULL)
+		return -ENOMEM;
+	*ret_dir = strdup(dirname(dirc));
+	free(dirc);
+	if (*ret_dir == NULL)
+		return -ENOMEM;
+	fd = open(*ret_dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Gives the unnamed file fd a name beside path (*ret_tmp, to free), to
+ * be renamed over it; the window a kill leaves a file in is now these
+ * two system calls.  Returns 0 or -errno.
+ */
+static int
+tmp_link(int fd, const char *path, char **ret_tmp)
+{
+	static unsigned serial;
+	char proc[64];
+	int i, r;
+
+	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	for (i = 0; i < 100; i++) {
+		if (asprintf(ret_tmp, "%s.%d.%u", path, (int)getpid(),
+		    serial++) < 0) {
+			*ret_tmp = NULL;
+			return -ENOMEM;
+		}
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, *ret_tmp,
+		    AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		r = -errno;
+		free(*ret_tmp);
+		*ret_tmp = NULL;
+		if (r != -EEXIST)
+			return r;
+	}
+	return -EEXIST;
+}
+
+/*
+ * Writes len bytes of text into the new file fd, with mode, and syncs
+ * it if durable is set.  Returns 0 or -errno.
+ */
+static int
+tmp_fill(int fd, const char *text, size_t len, mode_t mode, int durable)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = write(fd, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		done += (size_t)n;
+	}
+	if ((durable && fsync(fd) < 0) || fchmod(fd, mode) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
  * Replaces path with text: a temporary file beside it (given mode),
  * then rename.
  * With durable set, the file is fsync'ed before the rename and the
@@ -1305,63 +1385,63 @@ mml_rd_write_atomic(const char *path, const char *text, mode_t mode,
     int durable)
 {
 	char *tmp = NULL, *dirc = NULL;
-	size_t len = strlen(text), done = 0;
-	ssize_t n;
-	int fd = -1, dfd = -1, r = 0;
+	size_t len = strlen(text);
+	int fd, dfd, r;
 
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-		tmp = NULL;
+	fd = tmp_open(path, &dirc);
+	if (dirc == NULL)
 		return -ENOMEM;
+	if (fd >= 0) {
+		r = tmp_fill(fd, text, len, mode, durable);
+		if (r == 0)
+			r = tmp_link(fd, path, &tmp);
+		(void)close(fd);
+		fd = -1;
+		if (r < 0 && r != -ENOENT && r != -EPERM && r != -EXDEV)
+			goto out;
 	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		free(tmp);
-		return r;
-	}
-	while (done < len) {
-		n = write(fd, text + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
+	/*
+	 * No O_TMPFILE here (EOPNOTSUPP, or EISDIR on old kernels), or no
+	 * /proc to name it by: a named temporary file.
+	 */
+	if (tmp == NULL) {
+		if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
+			tmp = NULL;
+			r = -ENOMEM;
 			goto out;
 		}
-		done += (size_t)n;
+		fd = mkostemp(tmp, O_CLOEXEC);
+		if (fd < 0) {
+			r = -errno;
+			free(tmp);
+			tmp = NULL;
+			goto out;
+		}
+		r = tmp_fill(fd, text, len, mode, durable);
+		if (close(fd) < 0 && r == 0)
+			r = -errno;
+		if (r < 0)
+			goto out;
 	}
-	if ((durable && fsync(fd) < 0) || fchmod(fd, mode) < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		r = -errno;
-		goto out;
-	}
-	fd = -1;
 	if (rename(tmp, path) < 0) {
 		r = -errno;
 		goto out;
 	}
 	free(tmp);
 	tmp = NULL;
+	r = 0;
 	if (durable) {
-		dirc = strdup(path);
-		if (dirc == NULL)
-			return -ENOMEM;
-		dfd = open(dirname(dirc), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		dfd = open(dirc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0 || fsync(dfd) < 0)
 			r = -errno;
 		if (dfd >= 0)
 			(void)close(dfd);
-		free(dirc);
 	}
 out:
-	if (fd >= 0)
-		(void)close(fd);
 	if (tmp != NULL) {
 		(void)unlink(tmp);
 		free(tmp);
 	}
+	free(dirc);
 	return r;
 }
