@@ -110,6 +110,7 @@ struct show {
 	char		 cursor_buf[256];	/* --cursor-file's text */
 	uint64_t	 want;		/* first seq wanted (after a cursor) */
 	int64_t		 lines;		/* -n, or -1 for all */
+	int		 first_n;	/* ... the first -n after a cursor */
 	int		 seeked_last;	/* placed by mml_rd_iter_seek_last() */
 	int		 idx_warned;	/* said the seek index is damaged */
 	uint64_t	 start_off;	/* ... at this record */
@@ -202,7 +203,7 @@ mml_ctl_show(const struct mml_ctl_opts *o)
 	if (o->follow && show_follow_start(&sh) < 0)
 		goto out;
 	show_start(&sh, &h);
-	if (sh.lines >= 0 || sh.reverse)
+	if ((sh.lines >= 0 && !sh.first_n) || sh.reverse)
 		rc = show_collect(&sh);
 	else
 		rc = show_stream(&sh);
@@ -537,6 +538,12 @@ show_cursor_file(struct show *sh)
 	if (sh->o->follow && sh->lines < 0 && !sh->have_cursor &&
 	    sh->o->since == NULL)
 		sh->lines = FOLLOW_LINES;
+	/*
+	 * After a cursor, -n counts from the cursor on, as in journalctl:
+	 * the first N entries after it, so that runs of --cursor-file -n N
+	 * take every entry in turn.  (-r still shows the newest.)
+	 */
+	sh->first_n = sh->have_cursor && sh->lines >= 0 && !sh->reverse;
 	return 0;
 }
 
@@ -577,8 +584,8 @@ show_open(struct show *sh, struct mml_disk_header *h)
 	    (rc = mml_ctl_pager_open(o->pager_end)) < 0)
 		mml_ctl_msg("cannot start a pager (%s); writing to the terminal",
 		    strerror(-rc));
-	mml_rd_iter_init(&sh->it, sh->ring, sh->lines >= 0 || sh->reverse ?
-	    MML_RD_CHECK : MML_RD_COPY);
+	mml_rd_iter_init(&sh->it, sh->ring, (sh->lines >= 0 && !sh->first_n) ||
+	    sh->reverse ? MML_RD_CHECK : MML_RD_COPY);
 	return 0;
 }
 
@@ -976,11 +983,11 @@ show_start_at(struct show *sh, const struct mml_disk_header *h)
 			 * we came. */
 			sh->lost_first = sh->want;
 			sh->lost = tail - sh->want;
-			if (sh->lines < 0)
+			if (sh->lines < 0 || sh->first_n)
 				return;
 		}
 	}
-	if (sh->lines >= 0) {
+	if (sh->lines >= 0 && !sh->first_n) {
 		sh->seek_n = (uint64_t)sh->lines;
 		sh->seeked_last = seek_newest(sh);
 		return;
@@ -1089,7 +1096,10 @@ past_until(const struct show *sh, const struct mml_rec *rec)
 	    rec->hdr.seq >= sh->flt.seq_hi);
 }
 
-/* Prints every matching entry as the walk finds it. */
+/*
+ * Prints every matching entry as the walk finds it, or the first -n
+ * after a cursor.
+ */
 static int
 show_stream(struct show *sh)
 {
@@ -1100,7 +1110,8 @@ show_stream(struct show *sh)
 		show_lost(sh, sh->lost_first, sh->lost);
 		sh->lost = 0;
 	}
-	while (!mml_ctl_stop && !sh->out_failed) {
+	while (!mml_ctl_stop && !sh->out_failed && (sh->lines < 0 ||
+	    sh->n_shown < (uint64_t)sh->lines)) {
 		step = mml_rd_iter_next(&sh->it, &rec);
 		switch (step) {
 		case MML_RD_END:

@@ -39,6 +39,31 @@ assert_eq "a run with nothing new, -q" "" "$(ctl --file "$RING" show -q --cursor
 assert_eq "a run with nothing new, -o json" "" "$(ctl --file "$RING" show -o json --cursor-file "$T/cur")"
 ls "$T" | grep -q '^cur\.' && fail "temporary cursor files left: $(ls "$T")"
 note "$runs runs printed seq 1..$N once each"
+# After a cursor, -n counts from it, as in journalctl: runs of
+# --cursor-file -n take the entries in turn (they took the newest -n,
+# and skipped the rest); --cursor and --after-cursor -n the first ones.
+ring_id=$(sed 's/^s=\([0-9a-f]*\);.*/\1/' "$T/cur")
+printf 's=%s;i=%x\n' "$ring_id" 100 >"$T/cur_n"
+: >"$T/seen_n"
+runs=0
+while :; do
+	ctl --file "$RING" show -n 1000 --cursor-file "$T/cur_n" -o json \
+	    >"$T/run.json" || fail "-n run $runs: $(tail -n 3 "$T/ctl.err")"
+	[ -s "$T/run.json" ] || break
+	json_fields __SEQNUM <"$T/run.json" >>"$T/seen_n"
+	runs=$((runs + 1))
+	[ $runs -le 10 ] || fail "-n 1000 --cursor-file: more than 10 runs"
+done
+seq 101 $N | cmp -s - "$T/seen_n" ||
+    fail "$runs runs of -n 1000 --cursor-file did not print seq 101..$N once each: $(seq 101 $N | diff - "$T/seen_n" | head -n 4)"
+assert_eq "--after-cursor -n 3" "$(seq 101 103)" "$(ctl --file "$RING" show \
+    -n 3 --after-cursor "s=$ring_id;i=64" -o json | json_fields __SEQNUM)"
+assert_eq "--cursor -n 2" "$(seq 100 101)" "$(ctl --file "$RING" show \
+    -n 2 --cursor "s=$ring_id;i=64" -o json | json_fields __SEQNUM)"
+# -r still shows the newest after the cursor, newest first.
+assert_eq "--after-cursor -r -n 2" "$(seq $N -1 $((N - 1)))" "$(ctl --file \
+    "$RING" show -r -n 2 --after-cursor "s=$ring_id;i=64" -o json |
+    json_fields __SEQNUM)"
 # A cursor file that is not a cursor is an error and stays as it was.
 echo garbage >"$T/bad"
 "$MMLOGCTL" --file "$RING" show --cursor-file "$T/bad" >"$T/o" 2>"$T/e"
