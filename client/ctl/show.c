@@ -1002,8 +1002,13 @@ show_start_at(struct show *sh, const struct mml_disk_header *h)
 	}
 	if (sh->flt.have_since) {
 		(void)mml_rd_iter_seek_key(it, 1, sh->flt.since_usec);
-		/* Of the boot's start and --since, the later. */
-		if (it->seq < sh->flt.seq_lo)
+		/*
+		 * Of the boot's start and --since, the later.  A seek past
+		 * the boot's end means --since is after all of it, or the
+		 * clock went back in a later boot, whose older times misled
+		 * the bisection: the boot is walked from its start then.
+		 */
+		if (it->seq < sh->flt.seq_lo || it->seq >= sh->flt.seq_hi)
 			(void)mml_rd_iter_seek_key(it, 0, sh->flt.seq_lo);
 		return;
 	}
