@@ -110,7 +110,8 @@ struct show {
 	char		 cursor_buf[256];	/* --cursor-file's text */
 	uint64_t	 want;		/* first seq wanted (after a cursor) */
 	int64_t		 lines;		/* -n, or -1 for all */
-	int		 first_n;	/* ... the first -n after a cursor */
+	int		 oldest;	/* -n +N: counted from the oldest */
+	int		 first_n;	/* the first -n: +N, or after a cursor */
 	int		 seeked_last;	/* placed by mml_rd_iter_seek_last() */
 	int		 idx_warned;	/* said the seek index is damaged */
 	uint64_t	 start_off;	/* ... at this record */
@@ -337,6 +338,7 @@ show_args(struct show *sh)
 			return mml_ctl_usage_error("invalid number of lines "
 			    "'%s'", o->lines);
 		sh->lines = (int64_t)v;
+		sh->oldest = o->lines[0] == '+';
 	} else if (o->lines_bare)
 		sh->lines = BARE_LINES;
 	else if (o->pager_end && o->lines == NULL)
@@ -368,7 +370,7 @@ show_args(struct show *sh)
 	 * journalctl: "When used with --lines=, --reverse is implied" for
 	 * -g (it walks back from the end for the newest matches).
 	 */
-	if (o->grep != NULL && sh->lines >= 0 && !o->follow &&
+	if (o->grep != NULL && sh->lines >= 0 && !sh->oldest && !o->follow &&
 	    sh->values == NULL && !sh->list_fields)
 		sh->reverse = 1;
 	sh->reverse |= o->reverse;
@@ -539,11 +541,13 @@ show_cursor_file(struct show *sh)
 	    sh->o->since == NULL)
 		sh->lines = FOLLOW_LINES;
 	/*
-	 * After a cursor, -n counts from the cursor on, as in journalctl:
-	 * the first N entries after it, so that runs of --cursor-file -n N
-	 * take every entry in turn.  (-r still shows the newest.)
+	 * -n +N, and -n after a cursor, count from the start on, as in
+	 * journalctl: the first N entries (after the cursor), so that runs
+	 * of --cursor-file -n N take every entry in turn.  (-r still shows
+	 * the newest.)
 	 */
-	sh->first_n = sh->have_cursor && sh->lines >= 0 && !sh->reverse;
+	sh->first_n = (sh->have_cursor || sh->oldest) && sh->lines >= 0 &&
+	    !sh->reverse;
 	return 0;
 }
 

@@ -172,6 +172,14 @@ check "-n 2 -t db" '$1 == 27 || $1 == 28' -n 2 -t db
 check "-n 4 -p err --until yesterday" 'g == "A" && p <= 3' -n 4 -p err --until yesterday
 check "-n 0" 0 -n 0
 check "-n 1000 (more than there are)" 1 -n 1000
+# -n +N: the oldest N, as journalctl counts a "+" (it took the newest);
+# -g then implies no -r.
+check "-n +3" '$1 <= 3' -n +3
+check "-n +2 -t db" '$1 == 3 || $1 == 4' -n +2 -t db
+check "-n +2 -g warning" '$1 == 2 || $1 == 10' -n +2 -g warning
+check "-n +2 --since yesterday" '$1 == 9 || $1 == 10' -n +2 --since yesterday
+assert_eq "-r -n +2 (the newest, as journalctl)" "32 31 " \
+    "$(show -r -n +2 -o json | json_fields __SEQNUM | tr '\n' ' ')"
 assert_eq "-r" "$(seq 32 -1 1 | tr '\n' ' ')" \
     "$(show -r -o json | json_fields __SEQNUM | tr '\n' ' ')"
 assert_eq "-r -n 3 -t web" "26 25 18 " \
