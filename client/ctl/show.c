@@ -1411,12 +1411,19 @@ show_switch(struct show *sh, struct mml_rd_ring *nr)
 {
 	struct mml_disk_header h;
 	uint64_t next;
+	int same;
 
 	(void)show_stream(sh);
 	next = sh->it.seq;
 	mml_rd_ring_header(nr, &h);
+	same = mml_rd_follow_switch(&sh->it, &sh->ring, nr);
+	/*
+	 * The old ring is freed: the format and the matches read the new
+	 * one (its fields, metadata slots, ring id and boot id) from now on.
+	 */
 	show_fmt_init(sh);
-	if (mml_rd_follow_switch(&sh->it, &sh->ring, nr)) {
+	sh->flt.ring = sh->ring;
+	if (same) {
 		/* The same ring, remapped: go on from the next seq. */
 		sh->want = next;
 		show_start(sh, &h);

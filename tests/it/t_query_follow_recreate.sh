@@ -1,0 +1,52 @@
+#!/bin/bash
+# mmlogctl show -f -o json with a match, while the ring is resized (a
+# restart with a larger --size) and then re-created (removed, and a new
+# one made by the next daemon): the follower goes on in the new mapping,
+# then in the new ring, printing each entry with the cursor of the ring
+# it is in and matching it by its metadata slot.  (The format and the
+# matches kept reading the freed ring: the follower died of SIGSEGV at
+# the first entry after the switch.)
+. "$(dirname "$0")/lib.sh"
+
+need_ctl
+start_daemon --size 1M
+"$MMLOGCTL" --file "$RING" --socket "$SOCK" show -f -o json _COMM=mmlogctl \
+    >"$T/f.json" 2>"$T/f.err" </dev/null &
+f=$!
+track $f
+has() { grep -q "\"MESSAGE\":\"$1\"" "$T/f.json"; }
+subscribed() { [ "$(stats_field clients)" -ge 1 ]; }
+wait_for "$(tmo 10)" subscribed || fail "the follower did not connect"
+ctl write -t f "before" || fail "write"
+loadgen -t other -n 5 >/dev/null 2>"$T/lg.err" || fail "loadgen"
+wait_for "$(tmo 10)" has before || fail "the follower did not print 'before'"
+id1=$(ctl --file "$RING" show -n 1 -o json | json_fields __CURSOR | sed 's/;.*//')
+
+stop_daemon
+start_daemon --size 2M
+ctl write -t f "after resize" || fail "write"
+wait_for "$(tmo 10)" has "after resize" ||
+    fail "the follower did not print an entry after a resize: $(cat "$T/f.err")"
+
+stop_daemon
+rm -f "$RING"
+start_daemon --size 1M
+ctl write -t f "after re-create" || fail "write"
+loadgen -t other -n 5 >/dev/null 2>"$T/lg.err" || fail "loadgen"
+ctl write -t f "last" || fail "write"
+wait_for "$(tmo 10)" has last ||
+    fail "the follower did not print an entry of the new ring: $(cat "$T/f.err")"
+alive $f || fail "the follower exited: $(cat "$T/f.err")"
+kill -TERM $f
+wait_exit $f "$(tmo 5)" || fail "the follower did not stop on SIGTERM"
+assert_eq "follower exit status" 0 "$EXIT_CODE"
+untrack $f
+grep -q 're-created' "$T/f.err" || fail "the follower did not say the ring was re-created: $(cat "$T/f.err")"
+id2=$(ctl --file "$RING" show -n 1 -o json | json_fields __CURSOR | sed 's/;.*//')
+[ "$id1" != "$id2" ] || fail "the re-created ring has the old ring's id"
+json_fields MESSAGE __CURSOR <"$T/f.json" | sed 's/;i=.*//' >"$T/f.tsv"
+printf 'before\t%s\nafter resize\t%s\nafter re-create\t%s\nlast\t%s\n' \
+    "$id1" "$id1" "$id2" "$id2" >"$T/want.tsv"
+cmp -s "$T/f.tsv" "$T/want.tsv" ||
+    fail "the follower printed: $(diff "$T/want.tsv" "$T/f.tsv" | head -n 6)"
+stop_daemon
