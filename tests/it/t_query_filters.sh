@@ -40,7 +40,9 @@ c_today=0
 [ "$tC" -ge "$today" ] && c_today=1
 
 # The table: seq group prio tag uid pid message.  Seqs are given by the
-# order of writing on a fresh ring.
+# order of writing on a fresh ring: each write waits for its entry
+# (--sync), as entries of two connections one after the other may be
+# stored in either order.
 : >"$T/model"
 seq_n=0
 add() {
@@ -50,13 +52,13 @@ add() {
 
 write_group() {
 	local g=$1 lg
-	ctl write -p err -t web "$g err one" || fail "write $g"
+	ctl write --sync -p err -t web "$g err one" >/dev/null || fail "write $g"
 	add "$g" 3 web 0 - "$g err one"
-	ctl write -p warning -t web "$g Warning Two" || fail "write $g"
+	ctl write --sync -p warning -t web "$g Warning Two" >/dev/null || fail "write $g"
 	add "$g" 4 web 0 - "$g Warning Two"
-	ctl write -p 6 -t db "$g info three" || fail "write $g"
+	ctl write --sync -p 6 -t db "$g info three" >/dev/null || fail "write $g"
 	add "$g" 6 db 0 - "$g info three"
-	ctl write -p debug -t db "$g debug four" || fail "write $g"
+	ctl write --sync -p debug -t db "$g debug four" >/dev/null || fail "write $g"
 	add "$g" 7 db 0 - "$g debug four"
 	"$HELPERS/loadgen" -s "$SOCK" -t batch -n 3 -p 5 >/dev/null 2>"$T/lg.err" &
 	lg=$!
