@@ -11,7 +11,12 @@
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 /* White box: the handle and its bookkeeping, as client.c has them. */
 #include "client_internal.h"
@@ -150,6 +155,108 @@ START_TEST(test_answer_from_other_connection_ignored)
 }
 END_TEST
 
+/*
+ * A listening SEQPACKET socket in a new directory, as the daemon's;
+ * its path in path (of size len).
+ */
+static int
+listener(char *path, size_t len)
+{
+	struct sockaddr_un sa;
+	char dir[] = "/tmp/check_client.XXXXXX";
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	(void)snprintf(path, len, "%s/s", dir);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	(void)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 4), 0);
+	return fd;
+}
+
+static void
+listener_done(int fd, const char *path)
+{
+	char dir[108];
+
+	(void)close(fd);
+	(void)unlink(path);
+	(void)snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = '\0';
+	(void)rmdir(dir);
+}
+
+/* Receives one ENTRIES frame on fd; returns its first entry's length. */
+static size_t
+recv_entry_len(int fd, size_t *ret_frame_len)
+{
+	static uint8_t buf[MML_FRAME_MAX + 1];
+	struct mml_entry_hdr eh;
+	size_t off = sizeof(struct mml_frame_hdr) +
+	    sizeof(struct mml_entries_hdr);
+	ssize_t n;
+
+	n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
+	ck_assert_int_gt(n, (ssize_t)(off + sizeof(eh)));
+	ck_assert_int_le(n, MML_FRAME_MAX);
+	memcpy(&eh, buf + off, sizeof(eh));
+	*ret_frame_len = (size_t)n;
+	return eh.len;
+}
+
+/*
+ * mmlog_writef() and mmlog_syslog() cut a message longer than a packet
+ * may be (mmlog.h) rather than failing with -EMSGSIZE: the tag, the
+ * headers and the facility field take their share of the packet.
+ */
+START_TEST(test_writef_cuts_long_message)
+{
+	struct mmlog_client *c = NULL;
+	char path[108], *big;
+	size_t n, flen, big_len = 3 * MML_FRAME_MAX;
+	int lfd, sfd;
+
+	big = malloc(big_len + 1);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', big_len);
+	big[big_len] = '\0';
+	lfd = listener(path, sizeof(path));
+	ck_assert_int_eq(mmlog_open(path, "a-long-enough-tag", 0, &c), 0);
+	sfd = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(sfd, 0);
+	ck_assert_int_eq(mmlog_writef(c, MMLOG_INFO, NULL, "%s", big), 0);
+	n = recv_entry_len(sfd, &flen);
+	ck_assert_uint_eq(flen, MML_FRAME_MAX);
+	ck_assert_uint_gt(n, MML_FRAME_MAX - 512);
+	/* Not a sliver over the limit either. */
+	big[MML_FRAME_MAX - 40] = '\0';
+	ck_assert_int_eq(mmlog_writef(c, MMLOG_INFO, "t", "%s", big), 0);
+	(void)recv_entry_len(sfd, &flen);
+	ck_assert_uint_eq(flen, MML_FRAME_MAX);
+	big[MML_FRAME_MAX - 40] = 'x';
+	c = mmlog_close(c);
+	(void)close(sfd);
+
+	/* The syslog-like calls, with a facility field besides. */
+	ck_assert_int_eq(setenv("MMLOG_SOCKET", path, 1), 0);
+	ck_assert_int_eq(mmlog_openlog("ident", MMLOG_LOG_NDELAY, 3 << 3), 0);
+	sfd = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(sfd, 0);
+	ck_assert_int_eq(mmlog_syslog(MMLOG_ERR | (4 << 3), "%s", big), 0);
+	(void)recv_entry_len(sfd, &flen);
+	ck_assert_uint_eq(flen, MML_FRAME_MAX);
+	mmlog_closelog();
+	(void)unsetenv("MMLOG_SOCKET");
+	(void)close(sfd);
+	listener_done(lfd, path);
+	free(big);
+}
+END_TEST
+
 Suite *
 client_suite(void)
 {
@@ -161,6 +268,10 @@ client_suite(void)
 	tcase_add_test(tc, test_failures_overflow_never_lost);
 	tcase_add_test(tc, test_answer_ids_across_wrap);
 	tcase_add_test(tc, test_answer_from_other_connection_ignored);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("socket");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_writef_cuts_long_message);
 	suite_add_tcase(s, tc);
 	return s;
 }

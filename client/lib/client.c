@@ -974,6 +974,11 @@ batch_add(struct mmlog_client *c, int priority, const char *tag, size_t tl,
 
 /* An entry that asks for an answer but does not wait (mmlog_write_async). */
 #define WRITE_ASYNC	0x10000
+/*
+ * A formatted message (mmlog_writef, mmlog_syslog): cut to what the
+ * packet has room for after the tag and fields, not refused.
+ */
+#define WRITE_CUT	0x20000
 
 /*
  * A ticket for a frame about to be built (handle locked; this may wait,
@@ -1003,12 +1008,14 @@ client_writev(struct mmlog_client *c, int priority, const char *tag,
 	uint8_t fbuf[MML_FRAME_MAX / 2];
 	size_t len, flen = 0, tl, i;
 	uint64_t t = 0;
-	int r, sync = (flags & MMLOG_WRITE_SYNC) != 0;
+	int r, sync = (flags & MMLOG_WRITE_SYNC) != 0, cut;
 
 	if (c == NULL || priority < 0 || priority > 7 ||
-	    (flags & ~(MMLOG_WRITE_SYNC | WRITE_ASYNC)) != 0 ||
+	    (flags & ~(MMLOG_WRITE_SYNC | WRITE_ASYNC | WRITE_CUT)) != 0 ||
 	    (msg == NULL && msg_len))
 		return -EINVAL;
+	cut = (flags & WRITE_CUT) != 0;
+	flags &= ~WRITE_CUT;
 	tl = tag != NULL ? strlen(tag) : 0;
 	if (tl > MML_TAG_MAX)
 		return -EINVAL;
@@ -1026,9 +1033,12 @@ client_writev(struct mmlog_client *c, int priority, const char *tag,
 		tag = c->tag;
 		tl = c->tag_len;
 	}
-	if (sizeof(struct mml_frame_hdr) + sizeof(struct mml_entries_hdr) +
-	    sizeof(struct mml_entry_hdr) + tl + msg_len + flen > MML_FRAME_MAX)
+	len = sizeof(struct mml_frame_hdr) + sizeof(struct mml_entries_hdr) +
+	    sizeof(struct mml_entry_hdr) + tl + flen;
+	if (len > MML_FRAME_MAX || (msg_len > MML_FRAME_MAX - len && !cut))
 		return -EMSGSIZE;
+	if (msg_len > MML_FRAME_MAX - len)
+		msg_len = MML_FRAME_MAX - len;
 	(void)pthread_mutex_lock(&c->mu);
 	if ((c->flags & MMLOG_BATCH) && flags == 0) {
 		r = batch_add(c, priority, tag, tl, msg, msg_len, fbuf, flen);
@@ -1120,7 +1130,10 @@ format_msg(char *small, size_t small_len, char **ret_big,
 		*ret_msg = small;
 		return n;
 	}
-	/* Longer than the packet may be: cut there, the daemon would refuse it. */
+	/*
+	 * Longer than the packet may be: cut there (client_writev() cuts
+	 * it further, to the room the tag and fields leave).
+	 */
 	if (n > MML_FRAME_MAX)
 		n = MML_FRAME_MAX;
 	big = malloc((size_t)n + 1);
@@ -1143,7 +1156,8 @@ mmlog_vwritef(struct mmlog_client *c, int priority, const char *tag,
 	n = format_msg(small, sizeof(small), &big, &m, fmt, ap);
 	if (n < 0)
 		return n;
-	r = mmlog_write(c, priority, tag, m, (size_t)n);
+	r = client_writev(c, priority, tag, m, (size_t)n, NULL, 0, WRITE_CUT,
+	    NULL);
 	free(big);
 	return r;
 }
@@ -1371,10 +1385,10 @@ mmlog_vsyslog(int priority, const char *fmt, va_list ap)
 		f.value_len = (size_t)snprintf(fac, sizeof(fac), "%d",
 		    facility >> 3);
 		r = client_writev(syslog_client, priority & 7, NULL, m,
-		    (size_t)n, &f, 1, 0, NULL);
+		    (size_t)n, &f, 1, WRITE_CUT, NULL);
 	} else
 		r = client_writev(syslog_client, priority & 7, NULL, m,
-		    (size_t)n, NULL, 0, 0, NULL);
+		    (size_t)n, NULL, 0, WRITE_CUT, NULL);
 out:
 	(void)pthread_rwlock_unlock(&syslog_lock);
 	free(big);
