@@ -10,12 +10,14 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* White box: the handle and its bookkeeping, as client.c has them. */
@@ -257,6 +259,48 @@ START_TEST(test_writef_cuts_long_message)
 }
 END_TEST
 
+/*
+ * LOG_PERROR prints on stderr; a stderr that is a pipe nobody reads
+ * must not kill the application with SIGPIPE (mmlog(3): no function
+ * raises it), and a SIGPIPE of the application's own stays pending.
+ */
+START_TEST(test_perror_no_sigpipe)
+{
+	pid_t pid;
+	int p[2], st;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		sigset_t set;
+
+		(void)signal(SIGPIPE, SIG_DFL);
+		if (pipe(p) < 0 || dup2(p[1], STDERR_FILENO) < 0)
+			_exit(10);
+		(void)close(p[0]);
+		(void)close(p[1]);
+		(void)setenv("MMLOG_SOCKET", "/nonexistent/mmlogd.sock", 1);
+		if (mmlog_openlog("ident", MMLOG_LOG_PERROR, 0) < 0)
+			_exit(11);
+		if (mmlog_syslog(MMLOG_ERR, "to a closed pipe") != -ENOENT)
+			_exit(12);
+		/* One the application raised itself is left to it. */
+		sigemptyset(&set);
+		sigaddset(&set, SIGPIPE);
+		(void)pthread_sigmask(SIG_BLOCK, &set, NULL);
+		(void)raise(SIGPIPE);
+		(void)mmlog_syslog(MMLOG_ERR, "again");
+		if (sigpending(&set) < 0 || !sigismember(&set, SIGPIPE))
+			_exit(13);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st), "killed by signal %d",
+	    WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+}
+END_TEST
+
 Suite *
 client_suite(void)
 {
@@ -272,6 +316,7 @@ client_suite(void)
 	tc = tcase_create("socket");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_writef_cuts_long_message);
+	tcase_add_test(tc, test_perror_no_sigpipe);
 	suite_add_tcase(s, tc);
 	return s;
 }

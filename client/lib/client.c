@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@ static void atfork_parent(void);
 static void atfork_child(void);
 static void atexit_flush(void);
 static void cond_init(pthread_cond_t *);
+static void perror_print(const char *, size_t, const char *, size_t);
 
 static pthread_once_t registry_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -1352,6 +1354,32 @@ mmlog_closelog(void)
 	(void)mmlog_close(old);
 }
 
+/*
+ * LOG_PERROR's copy on stderr, which may be a pipe nobody reads any
+ * more: SIGPIPE is blocked in this thread meanwhile, and one the write
+ * raised is taken back, so the application is never killed by it (one
+ * already pending, the application's own, stays).
+ */
+static void
+perror_print(const char *tag, size_t tag_len, const char *msg, size_t msg_len)
+{
+	static const struct timespec zero = { 0, 0 };
+	sigset_t pipe_set, old, pending;
+	int was_pending;
+
+	(void)sigemptyset(&pipe_set);
+	(void)sigaddset(&pipe_set, SIGPIPE);
+	(void)pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	was_pending = sigpending(&pending) == 0 &&
+	    sigismember(&pending, SIGPIPE);
+	(void)fprintf(stderr, "%.*s: %.*s\n", (int)tag_len, tag, (int)msg_len,
+	    msg);
+	if (!was_pending && sigpending(&pending) == 0 &&
+	    sigismember(&pending, SIGPIPE))
+		(void)sigtimedwait(&pipe_set, NULL, &zero);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 PUBLIC int
 mmlog_vsyslog(int priority, const char *fmt, va_list ap)
 {
@@ -1376,8 +1404,8 @@ mmlog_vsyslog(int priority, const char *fmt, va_list ap)
 		goto out;
 	}
 	if (syslog_option & MMLOG_LOG_PERROR)
-		(void)fprintf(stderr, "%.*s: %.*s\n", (int)syslog_client->tag_len,
-		    syslog_client->tag, n, m);
+		perror_print(syslog_client->tag, syslog_client->tag_len, m,
+		    (size_t)n);
 	facility = (priority & ~7) ? (priority & ~7) : syslog_facility;
 	if (facility != 0) {
 		f.key = "SYSLOG_FACILITY";
