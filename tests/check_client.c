@@ -260,6 +260,56 @@ START_TEST(test_writef_cuts_long_message)
 END_TEST
 
 /*
+ * A non-blocking handle that dropped entries (the daemon's socket full)
+ * and then closes: no later entry carries the count, so mmlog_close()
+ * sends it, with one entry of its own, once there is room; the loss is
+ * never silent.
+ */
+START_TEST(test_close_reports_drops)
+{
+	static uint8_t buf[MML_FRAME_MAX];
+	struct mmlog_client *c = NULL;
+	struct mmlog_stats st;
+	struct mml_entries_hdr eh;
+	struct mml_frame f;
+	char path[108];
+	ssize_t n;
+	int lfd, sfd, r, i;
+
+	lfd = listener(path, sizeof(path));
+	ck_assert_int_eq(mmlog_open(path, "nb", MMLOG_NONBLOCK, &c), 0);
+	sfd = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(sfd, 0);
+	for (i = 0; i < 1000000; i++) {
+		r = mmlog_write(c, MMLOG_INFO, NULL, "x", 1);
+		if (r < 0)
+			break;
+	}
+	ck_assert_int_eq(r, -EAGAIN);
+	(void)mmlog_write(c, MMLOG_INFO, NULL, "y", 1);
+	mmlog_get_stats(c, &st);
+	ck_assert_uint_eq(st.pending_drops, 2);
+	/* The daemon catches up: none of what it read carried a count. */
+	while ((n = recv(sfd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		memcpy(&eh, buf + sizeof(struct mml_frame_hdr), sizeof(eh));
+		ck_assert_uint_eq(eh.dropped, 0);
+	}
+	c = mmlog_close(c);
+	n = recv(sfd, buf, sizeof(buf), 0);
+	ck_assert_int_gt(n, 0);
+	/* A frame the daemon takes: every check of its decoder passes. */
+	ck_assert_int_eq(mml_wire_decode(buf, (size_t)n, 1, &f, NULL), 0);
+	ck_assert_uint_eq(f.hdr.type, MML_FRAME_ENTRIES);
+	ck_assert_uint_eq(f.n_entries, 1);
+	ck_assert_uint_eq(f.dropped, 2);
+	/* Then the end of the connection, nothing more. */
+	ck_assert_int_eq(recv(sfd, buf, sizeof(buf), 0), 0);
+	(void)close(sfd);
+	listener_done(lfd, path);
+}
+END_TEST
+
+/*
  * LOG_PERROR prints on stderr; a stderr that is a pipe nobody reads
  * must not kill the application with SIGPIPE (mmlog(3): no function
  * raises it), and a SIGPIPE of the application's own stays pending.
@@ -317,6 +367,7 @@ client_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_writef_cuts_long_message);
 	tcase_add_test(tc, test_perror_no_sigpipe);
+	tcase_add_test(tc, test_close_reports_drops);
 	suite_add_tcase(s, tc);
 	return s;
 }

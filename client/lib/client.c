@@ -43,6 +43,7 @@
 static int client_connect(struct mmlog_client *);
 static int client_send(struct mmlog_client *, size_t, uint64_t, uint64_t);
 static int client_flush(struct mmlog_client *);
+static int client_final(struct mmlog_client *);
 static uint64_t coarse_slack(void);
 static int batch_due(const struct mmlog_client *);
 static void conn_drop(struct mmlog_client *);
@@ -198,7 +199,7 @@ atexit_flush(void)
 	(void)pthread_mutex_lock(&registry_mu);
 	for (c = registry; c != NULL; c = c->reg_next) {
 		(void)pthread_mutex_lock(&c->mu);
-		(void)client_flush(c);
+		(void)client_final(c);
 		(void)pthread_mutex_unlock(&c->mu);
 	}
 	(void)pthread_mutex_unlock(&registry_mu);
@@ -285,7 +286,7 @@ mmlog_close(struct mmlog_client *c)
 		return NULL;
 	registry_del(c);
 	(void)pthread_mutex_lock(&c->mu);
-	(void)client_flush(c);
+	(void)client_final(c);
 	(void)pthread_mutex_unlock(&c->mu);
 	if (c->fd >= 0)
 		(void)close(c->fd);
@@ -883,6 +884,37 @@ dropped:
 	c->st.dropped += n_entries;
 	c->st.pending_drops += n_entries;
 	return -e;
+}
+
+/*
+ * The last word of a handle that goes away (mmlog_close, exit): its
+ * batch, then the drops not yet reported, which no later entry of the
+ * application will carry.  The protocol has no frame for a count alone
+ * (an ENTRIES frame needs an entry), so one entry of the library's says
+ * the handle closes, and its frame carries the count for the daemon to
+ * record (MMLOG_DROPPED).  Tried once: a non-blocking handle still does
+ * not wait.  Handle locked.
+ */
+static int
+client_final(struct mmlog_client *c)
+{
+	char msg[96];
+	size_t len;
+	int r, n;
+
+	r = client_flush(c);
+	if (r < 0 || c->st.pending_drops == 0)
+		return r;
+	n = snprintf(msg, sizeof(msg), "closing, %llu entries dropped since "
+	    "the last that got through", (unsigned long long)c->st.pending_drops);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		n = (int)strlen(msg);
+	len = mml_wire_entries_init(c->buf, 0, 0, 0);
+	r = mml_wire_entry_append(c->buf, sizeof(c->buf), &len, MMLOG_NOTICE,
+	    c->tag, c->tag_len, msg, (size_t)n, NULL, 0);
+	if (r < 0)
+		return r;
+	return client_send(c, len, 1, 0);
 }
 
 /* Sends the batch, if any; with the handle locked. */

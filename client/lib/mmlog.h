@@ -142,8 +142,11 @@ int mmlog_open(const char *path, const char *tag, int flags,
     struct mmlog_client **ret);
 
 /*
- * Flushes (MMLOG_BATCH), closes the handle and frees it; accepts NULL.  Returns NULL so that
- * callers can write c = mmlog_close(c).
+ * Flushes (MMLOG_BATCH), closes the handle and frees it; accepts NULL.
+ * Drops not yet reported go out first, with an entry of the library's
+ * ("closing, N entries dropped ...") whose frame carries the count;
+ * exit() does the same for every handle still open.  Returns NULL so
+ * that callers can write c = mmlog_close(c).
  */
 struct mmlog_client *mmlog_close(struct mmlog_client *c);
 
