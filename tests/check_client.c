@@ -310,6 +310,51 @@ START_TEST(test_close_reports_drops)
 END_TEST
 
 /*
+ * A batch the kernel refuses as too large for the socket (its send
+ * buffer smaller than a packet may be; net.core.wmem_default can be
+ * set so): the entries are lost, so they are counted as dropped and the
+ * count rides in the next frame, like any other loss.
+ */
+START_TEST(test_batch_emsgsize_counted)
+{
+	static uint8_t buf[MML_FRAME_MAX];
+	struct mmlog_client *c = NULL;
+	struct mmlog_stats st;
+	struct mml_frame f;
+	char path[108], msg[1000];
+	int lfd, sfd, i, sz = 4096;
+	ssize_t n;
+
+	lfd = listener(path, sizeof(path));
+	ck_assert_int_eq(mmlog_open(path, "bt", MMLOG_BATCH, &c), 0);
+	sfd = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(sfd, 0);
+	/* White box: the handle's socket, with a small send buffer. */
+	ck_assert_int_eq(setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sz,
+	    sizeof(sz)), 0);
+	ck_assert_int_eq(mmlog_set_batch_delay(c, 1000000000U), 0);
+	memset(msg, 'm', sizeof(msg));
+	for (i = 0; i < 20; i++)
+		ck_assert_int_eq(mmlog_write(c, MMLOG_INFO, NULL, msg,
+		    sizeof(msg)), 0);
+	ck_assert_int_eq(mmlog_flush(c), -EMSGSIZE);
+	mmlog_get_stats(c, &st);
+	ck_assert_uint_eq(st.dropped, 20);
+	ck_assert_uint_eq(st.pending_drops, 20);
+	ck_assert_int_eq(mmlog_write(c, MMLOG_INFO, NULL, "after", 5), 0);
+	ck_assert_int_eq(mmlog_flush(c), 0);
+	n = recv(sfd, buf, sizeof(buf), 0);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(mml_wire_decode(buf, (size_t)n, 1, &f, NULL), 0);
+	ck_assert_uint_eq(f.n_entries, 1);
+	ck_assert_uint_eq(f.dropped, 20);
+	c = mmlog_close(c);
+	(void)close(sfd);
+	listener_done(lfd, path);
+}
+END_TEST
+
+/*
  * LOG_PERROR prints on stderr; a stderr that is a pipe nobody reads
  * must not kill the application with SIGPIPE (mmlog(3): no function
  * raises it), and a SIGPIPE of the application's own stays pending.
@@ -368,6 +413,7 @@ client_suite(void)
 	tcase_add_test(tc, test_writef_cuts_long_message);
 	tcase_add_test(tc, test_perror_no_sigpipe);
 	tcase_add_test(tc, test_close_reports_drops);
+	tcase_add_test(tc, test_batch_emsgsize_counted);
 	suite_add_tcase(s, tc);
 	return s;
 }

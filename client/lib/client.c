@@ -863,8 +863,11 @@ client_send(struct mmlog_client *c, size_t len, uint64_t n_entries,
 			tries--;
 			continue;
 		}
-		if (e == EMSGSIZE)
-			return -EMSGSIZE;
+		/*
+		 * EMSGSIZE: the frame fits the protocol (checked before) but
+		 * not the socket's send buffer (a small wmem_default): lost,
+		 * so dropped and counted like any other entry not sent.
+		 */
 		if (!reconnectable(e))
 			break;
 		if (tries == 1) {
