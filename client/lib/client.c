@@ -896,7 +896,9 @@ dropped:
  * (an ENTRIES frame needs an entry), so one entry of the library's says
  * the handle closes, and its frame carries the count for the daemon to
  * record (MMLOG_DROPPED).  Tried once: a non-blocking handle still does
- * not wait.  Handle locked.
+ * not wait; and not at all on a connection the daemon refused
+ * (--max-clients): another connection would only be refused again, and
+ * counted as such.  Handle locked.
  */
 static int
 client_final(struct mmlog_client *c)
@@ -906,7 +908,7 @@ client_final(struct mmlog_client *c)
 	int r, n;
 
 	r = client_flush(c);
-	if (r < 0 || c->st.pending_drops == 0)
+	if (r < 0 || c->st.pending_drops == 0 || c->refused)
 		return r;
 	n = snprintf(msg, sizeof(msg), "closing, %llu entries dropped since "
 	    "the last that got through", (unsigned long long)c->st.pending_drops);
