@@ -853,6 +853,7 @@ client_send(struct mmlog_client *c, size_t len, uint64_t n_entries,
 		if (n >= 0) {
 			if (ticket)
 				mml_client_slot_of(c, ticket)->gen = c->gen;
+			c->hung_up = 0;
 			c->st.sent += n_entries;
 			if (n_entries)
 				c->st.pending_drops -= eh.dropped;
@@ -872,6 +873,7 @@ client_send(struct mmlog_client *c, size_t len, uint64_t n_entries,
 			break;
 		if (tries == 1) {
 			e = refusal_reason(c, e);
+			c->hung_up = 1;
 			break;
 		}
 		r = client_connect(c);
@@ -896,8 +898,9 @@ dropped:
  * (an ENTRIES frame needs an entry), so one entry of the library's says
  * the handle closes, and its frame carries the count for the daemon to
  * record (MMLOG_DROPPED).  Tried once: a non-blocking handle still does
- * not wait; and not at all on a connection the daemon refused
- * (--max-clients): another connection would only be refused again, and
+ * not wait; and not at all after the daemon refused the connection
+ * (--max-clients) or closed a new one at once (a refusal whose reason
+ * was not read): another connection would only be refused again, and
  * counted as such.  Handle locked.
  */
 static int
@@ -908,7 +911,7 @@ client_final(struct mmlog_client *c)
 	int r, n;
 
 	r = client_flush(c);
-	if (r < 0 || c->st.pending_drops == 0 || c->refused)
+	if (r < 0 || c->st.pending_drops == 0 || c->refused || c->hung_up)
 		return r;
 	n = snprintf(msg, sizeof(msg), "closing, %llu entries dropped since "
 	    "the last that got through", (unsigned long long)c->st.pending_drops);
