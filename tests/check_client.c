@@ -10,8 +10,15 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* White box: the handle and its bookkeeping, as client.c has them. */
 #include "client_internal.h"
@@ -150,6 +157,245 @@ START_TEST(test_answer_from_other_connection_ignored)
 }
 END_TEST
 
+/*
+ * A listening SEQPACKET socket in a new directory, as the daemon's;
+ * its path in path (of size len).
+ */
+static int
+listener(char *path, size_t len)
+{
+	struct sockaddr_un sa;
+	char dir[] = "/tmp/check_client.XXXXXX";
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	(void)snprintf(path, len, "%s/s", dir);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	(void)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 4), 0);
+	return fd;
+}
+
+static void
+listener_done(int fd, const char *path)
+{
+	char dir[108];
+
+	(void)close(fd);
+	(void)unlink(path);
+	(void)snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = '\0';
+	(void)rmdir(dir);
+}
+
+/* Receives one ENTRIES frame on fd; returns its first entry's length. */
+static size_t
+recv_entry_len(int fd, size_t *ret_frame_len)
+{
+	static uint8_t buf[MML_FRAME_MAX + 1];
+	struct mml_entry_hdr eh;
+	size_t off = sizeof(struct mml_frame_hdr) +
+	    sizeof(struct mml_entries_hdr);
+	ssize_t n;
+
+	n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
+	ck_assert_int_gt(n, (ssize_t)(off + sizeof(eh)));
+	ck_assert_int_le(n, MML_FRAME_MAX);
+	memcpy(&eh, buf + off, sizeof(eh));
+	*ret_frame_len = (size_t)n;
+	return eh.len;
+}
+
+/*
+ * mmlog_writef() and mmlog_syslog() cut a message longer than a packet
+ * may be (mmlog.h) rather than failing with -EMSGSIZE: the tag, the
+ * headers and the facility field take their share of the packet.
+ */
+START_TEST(test_writef_cuts_long_message)
+{
+	struct mmlog_client *c = NULL;
+	char path[108], *big;
+	size_t n, flen, big_len = 3 * MML_FRAME_MAX;
+	int lfd, sfd;
+
+	big = malloc(big_len + 1);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', big_len);
+	big[big_len] = '\0';
+	lfd = listener(path, sizeof(path));
+	ck_assert_int_eq(mmlog_open(path, "a-long-enough-tag", 0, &c), 0);
+	sfd = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(sfd, 0);
+	ck_assert_int_eq(mmlog_writef(c, MMLOG_INFO, NULL, "%s", big), 0);
+	n = recv_entry_len(sfd, &flen);
+	ck_assert_uint_eq(flen, MML_FRAME_MAX);
+	ck_assert_uint_gt(n, MML_FRAME_MAX - 512);
+	/* Not a sliver over the limit either. */
+	big[MML_FRAME_MAX - 40] = '\0';
+	ck_assert_int_eq(mmlog_writef(c, MMLOG_INFO, "t", "%s", big), 0);
+	(void)recv_entry_len(sfd, &flen);
+	ck_assert_uint_eq(flen, MML_FRAME_MAX);
+	big[MML_FRAME_MAX - 40] = 'x';
+	c = mmlog_close(c);
+	(void)close(sfd);
+
+	/* The syslog-like calls, with a facility field besides. */
+	ck_assert_int_eq(setenv("MMLOG_SOCKET", path, 1), 0);
+	ck_assert_int_eq(mmlog_openlog("ident", MMLOG_LOG_NDELAY, 3 << 3), 0);
+	sfd = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(sfd, 0);
+	ck_assert_int_eq(mmlog_syslog(MMLOG_ERR | (4 << 3), "%s", big), 0);
+	(void)recv_entry_len(sfd, &flen);
+	ck_assert_uint_eq(flen, MML_FRAME_MAX);
+	mmlog_closelog();
+	(void)unsetenv("MMLOG_SOCKET");
+	(void)close(sfd);
+	listener_done(lfd, path);
+	free(big);
+}
+END_TEST
+
+/*
+ * A non-blocking handle that dropped entries (the daemon's socket full)
+ * and then closes: no later entry carries the count, so mmlog_close()
+ * sends it, with one entry of its own, once there is room; the loss is
+ * never silent.
+ */
+START_TEST(test_close_reports_drops)
+{
+	static uint8_t buf[MML_FRAME_MAX];
+	struct mmlog_client *c = NULL;
+	struct mmlog_stats st;
+	struct mml_entries_hdr eh;
+	struct mml_frame f;
+	char path[108];
+	ssize_t n;
+	int lfd, sfd, r, i;
+
+	lfd = listener(path, sizeof(path));
+	ck_assert_int_eq(mmlog_open(path, "nb", MMLOG_NONBLOCK, &c), 0);
+	sfd = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(sfd, 0);
+	for (i = 0; i < 1000000; i++) {
+		r = mmlog_write(c, MMLOG_INFO, NULL, "x", 1);
+		if (r < 0)
+			break;
+	}
+	ck_assert_int_eq(r, -EAGAIN);
+	(void)mmlog_write(c, MMLOG_INFO, NULL, "y", 1);
+	mmlog_get_stats(c, &st);
+	ck_assert_uint_eq(st.pending_drops, 2);
+	/* The daemon catches up: none of what it read carried a count. */
+	while ((n = recv(sfd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		memcpy(&eh, buf + sizeof(struct mml_frame_hdr), sizeof(eh));
+		ck_assert_uint_eq(eh.dropped, 0);
+	}
+	c = mmlog_close(c);
+	n = recv(sfd, buf, sizeof(buf), 0);
+	ck_assert_int_gt(n, 0);
+	/* A frame the daemon takes: every check of its decoder passes. */
+	ck_assert_int_eq(mml_wire_decode(buf, (size_t)n, 1, &f, NULL), 0);
+	ck_assert_uint_eq(f.hdr.type, MML_FRAME_ENTRIES);
+	ck_assert_uint_eq(f.n_entries, 1);
+	ck_assert_uint_eq(f.dropped, 2);
+	/* Then the end of the connection, nothing more. */
+	ck_assert_int_eq(recv(sfd, buf, sizeof(buf), 0), 0);
+	(void)close(sfd);
+	listener_done(lfd, path);
+}
+END_TEST
+
+/*
+ * A batch the kernel refuses as too large for the socket (its send
+ * buffer smaller than a packet may be; net.core.wmem_default can be
+ * set so): the entries are lost, so they are counted as dropped and the
+ * count rides in the next frame, like any other loss.
+ */
+START_TEST(test_batch_emsgsize_counted)
+{
+	static uint8_t buf[MML_FRAME_MAX];
+	struct mmlog_client *c = NULL;
+	struct mmlog_stats st;
+	struct mml_frame f;
+	char path[108], msg[1000];
+	int lfd, sfd, i, sz = 4096;
+	ssize_t n;
+
+	lfd = listener(path, sizeof(path));
+	ck_assert_int_eq(mmlog_open(path, "bt", MMLOG_BATCH, &c), 0);
+	sfd = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(sfd, 0);
+	/* White box: the handle's socket, with a small send buffer. */
+	ck_assert_int_eq(setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sz,
+	    sizeof(sz)), 0);
+	ck_assert_int_eq(mmlog_set_batch_delay(c, 1000000000U), 0);
+	memset(msg, 'm', sizeof(msg));
+	for (i = 0; i < 20; i++)
+		ck_assert_int_eq(mmlog_write(c, MMLOG_INFO, NULL, msg,
+		    sizeof(msg)), 0);
+	ck_assert_int_eq(mmlog_flush(c), -EMSGSIZE);
+	mmlog_get_stats(c, &st);
+	ck_assert_uint_eq(st.dropped, 20);
+	ck_assert_uint_eq(st.pending_drops, 20);
+	ck_assert_int_eq(mmlog_write(c, MMLOG_INFO, NULL, "after", 5), 0);
+	ck_assert_int_eq(mmlog_flush(c), 0);
+	n = recv(sfd, buf, sizeof(buf), 0);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(mml_wire_decode(buf, (size_t)n, 1, &f, NULL), 0);
+	ck_assert_uint_eq(f.n_entries, 1);
+	ck_assert_uint_eq(f.dropped, 20);
+	c = mmlog_close(c);
+	(void)close(sfd);
+	listener_done(lfd, path);
+}
+END_TEST
+
+/*
+ * LOG_PERROR prints on stderr; a stderr that is a pipe nobody reads
+ * must not kill the application with SIGPIPE (mmlog(3): no function
+ * raises it), and a SIGPIPE of the application's own stays pending.
+ */
+START_TEST(test_perror_no_sigpipe)
+{
+	pid_t pid;
+	int p[2], st;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		sigset_t set;
+
+		(void)signal(SIGPIPE, SIG_DFL);
+		if (pipe(p) < 0 || dup2(p[1], STDERR_FILENO) < 0)
+			_exit(10);
+		(void)close(p[0]);
+		(void)close(p[1]);
+		(void)setenv("MMLOG_SOCKET", "/nonexistent/mmlogd.sock", 1);
+		if (mmlog_openlog("ident", MMLOG_LOG_PERROR, 0) < 0)
+			_exit(11);
+		if (mmlog_syslog(MMLOG_ERR, "to a closed pipe") != -ENOENT)
+			_exit(12);
+		/* One the application raised itself is left to it. */
+		sigemptyset(&set);
+		sigaddset(&set, SIGPIPE);
+		(void)pthread_sigmask(SIG_BLOCK, &set, NULL);
+		(void)raise(SIGPIPE);
+		(void)mmlog_syslog(MMLOG_ERR, "again");
+		if (sigpending(&set) < 0 || !sigismember(&set, SIGPIPE))
+			_exit(13);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st), "killed by signal %d",
+	    WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+}
+END_TEST
+
 Suite *
 client_suite(void)
 {
@@ -161,6 +407,13 @@ client_suite(void)
 	tcase_add_test(tc, test_failures_overflow_never_lost);
 	tcase_add_test(tc, test_answer_ids_across_wrap);
 	tcase_add_test(tc, test_answer_from_other_connection_ignored);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("socket");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_writef_cuts_long_message);
+	tcase_add_test(tc, test_perror_no_sigpipe);
+	tcase_add_test(tc, test_close_reports_drops);
+	tcase_add_test(tc, test_batch_emsgsize_counted);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@
 static int client_connect(struct mmlog_client *);
 static int client_send(struct mmlog_client *, size_t, uint64_t, uint64_t);
 static int client_flush(struct mmlog_client *);
+static int client_final(struct mmlog_client *);
 static uint64_t coarse_slack(void);
 static int batch_due(const struct mmlog_client *);
 static void conn_drop(struct mmlog_client *);
@@ -55,6 +57,7 @@ static void atfork_parent(void);
 static void atfork_child(void);
 static void atexit_flush(void);
 static void cond_init(pthread_cond_t *);
+static void perror_print(const char *, size_t, const char *, size_t);
 
 static pthread_once_t registry_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -196,7 +199,7 @@ atexit_flush(void)
 	(void)pthread_mutex_lock(&registry_mu);
 	for (c = registry; c != NULL; c = c->reg_next) {
 		(void)pthread_mutex_lock(&c->mu);
-		(void)client_flush(c);
+		(void)client_final(c);
 		(void)pthread_mutex_unlock(&c->mu);
 	}
 	(void)pthread_mutex_unlock(&registry_mu);
@@ -283,7 +286,7 @@ mmlog_close(struct mmlog_client *c)
 		return NULL;
 	registry_del(c);
 	(void)pthread_mutex_lock(&c->mu);
-	(void)client_flush(c);
+	(void)client_final(c);
 	(void)pthread_mutex_unlock(&c->mu);
 	if (c->fd >= 0)
 		(void)close(c->fd);
@@ -850,6 +853,7 @@ client_send(struct mmlog_client *c, size_t len, uint64_t n_entries,
 		if (n >= 0) {
 			if (ticket)
 				mml_client_slot_of(c, ticket)->gen = c->gen;
+			c->hung_up = 0;
 			c->st.sent += n_entries;
 			if (n_entries)
 				c->st.pending_drops -= eh.dropped;
@@ -860,12 +864,16 @@ client_send(struct mmlog_client *c, size_t len, uint64_t n_entries,
 			tries--;
 			continue;
 		}
-		if (e == EMSGSIZE)
-			return -EMSGSIZE;
+		/*
+		 * EMSGSIZE: the frame fits the protocol (checked before) but
+		 * not the socket's send buffer (a small wmem_default): lost,
+		 * so dropped and counted like any other entry not sent.
+		 */
 		if (!reconnectable(e))
 			break;
 		if (tries == 1) {
 			e = refusal_reason(c, e);
+			c->hung_up = 1;
 			break;
 		}
 		r = client_connect(c);
@@ -881,6 +889,40 @@ dropped:
 	c->st.dropped += n_entries;
 	c->st.pending_drops += n_entries;
 	return -e;
+}
+
+/*
+ * The last word of a handle that goes away (mmlog_close, exit): its
+ * batch, then the drops not yet reported, which no later entry of the
+ * application will carry.  The protocol has no frame for a count alone
+ * (an ENTRIES frame needs an entry), so one entry of the library's says
+ * the handle closes, and its frame carries the count for the daemon to
+ * record (MMLOG_DROPPED).  Tried once: a non-blocking handle still does
+ * not wait; and not at all after the daemon refused the connection
+ * (--max-clients) or closed a new one at once (a refusal whose reason
+ * was not read): another connection would only be refused again, and
+ * counted as such.  Handle locked.
+ */
+static int
+client_final(struct mmlog_client *c)
+{
+	char msg[96];
+	size_t len;
+	int r, n;
+
+	r = client_flush(c);
+	if (r < 0 || c->st.pending_drops == 0 || c->refused || c->hung_up)
+		return r;
+	n = snprintf(msg, sizeof(msg), "closing, %llu entries dropped since "
+	    "the last that got through", (unsigned long long)c->st.pending_drops);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		n = (int)strlen(msg);
+	len = mml_wire_entries_init(c->buf, 0, 0, 0);
+	r = mml_wire_entry_append(c->buf, sizeof(c->buf), &len, MMLOG_NOTICE,
+	    c->tag, c->tag_len, msg, (size_t)n, NULL, 0);
+	if (r < 0)
+		return r;
+	return client_send(c, len, 1, 0);
 }
 
 /* Sends the batch, if any; with the handle locked. */
@@ -974,6 +1016,11 @@ batch_add(struct mmlog_client *c, int priority, const char *tag, size_t tl,
 
 /* An entry that asks for an answer but does not wait (mmlog_write_async). */
 #define WRITE_ASYNC	0x10000
+/*
+ * A formatted message (mmlog_writef, mmlog_syslog): cut to what the
+ * packet has room for after the tag and fields, not refused.
+ */
+#define WRITE_CUT	0x20000
 
 /*
  * A ticket for a frame about to be built (handle locked; this may wait,
@@ -1003,12 +1050,14 @@ client_writev(struct mmlog_client *c, int priority, const char *tag,
 	uint8_t fbuf[MML_FRAME_MAX / 2];
 	size_t len, flen = 0, tl, i;
 	uint64_t t = 0;
-	int r, sync = (flags & MMLOG_WRITE_SYNC) != 0;
+	int r, sync = (flags & MMLOG_WRITE_SYNC) != 0, cut;
 
 	if (c == NULL || priority < 0 || priority > 7 ||
-	    (flags & ~(MMLOG_WRITE_SYNC | WRITE_ASYNC)) != 0 ||
+	    (flags & ~(MMLOG_WRITE_SYNC | WRITE_ASYNC | WRITE_CUT)) != 0 ||
 	    (msg == NULL && msg_len))
 		return -EINVAL;
+	cut = (flags & WRITE_CUT) != 0;
+	flags &= ~WRITE_CUT;
 	tl = tag != NULL ? strlen(tag) : 0;
 	if (tl > MML_TAG_MAX)
 		return -EINVAL;
@@ -1026,9 +1075,12 @@ client_writev(struct mmlog_client *c, int priority, const char *tag,
 		tag = c->tag;
 		tl = c->tag_len;
 	}
-	if (sizeof(struct mml_frame_hdr) + sizeof(struct mml_entries_hdr) +
-	    sizeof(struct mml_entry_hdr) + tl + msg_len + flen > MML_FRAME_MAX)
+	len = sizeof(struct mml_frame_hdr) + sizeof(struct mml_entries_hdr) +
+	    sizeof(struct mml_entry_hdr) + tl + flen;
+	if (len > MML_FRAME_MAX || (msg_len > MML_FRAME_MAX - len && !cut))
 		return -EMSGSIZE;
+	if (msg_len > MML_FRAME_MAX - len)
+		msg_len = MML_FRAME_MAX - len;
 	(void)pthread_mutex_lock(&c->mu);
 	if ((c->flags & MMLOG_BATCH) && flags == 0) {
 		r = batch_add(c, priority, tag, tl, msg, msg_len, fbuf, flen);
@@ -1120,7 +1172,10 @@ format_msg(char *small, size_t small_len, char **ret_big,
 		*ret_msg = small;
 		return n;
 	}
-	/* Longer than the packet may be: cut there, the daemon would refuse it. */
+	/*
+	 * Longer than the packet may be: cut there (client_writev() cuts
+	 * it further, to the room the tag and fields leave).
+	 */
 	if (n > MML_FRAME_MAX)
 		n = MML_FRAME_MAX;
 	big = malloc((size_t)n + 1);
@@ -1143,7 +1198,8 @@ mmlog_vwritef(struct mmlog_client *c, int priority, const char *tag,
 	n = format_msg(small, sizeof(small), &big, &m, fmt, ap);
 	if (n < 0)
 		return n;
-	r = mmlog_write(c, priority, tag, m, (size_t)n);
+	r = client_writev(c, priority, tag, m, (size_t)n, NULL, 0, WRITE_CUT,
+	    NULL);
 	free(big);
 	return r;
 }
@@ -1338,6 +1394,32 @@ mmlog_closelog(void)
 	(void)mmlog_close(old);
 }
 
+/*
+ * LOG_PERROR's copy on stderr, which may be a pipe nobody reads any
+ * more: SIGPIPE is blocked in this thread meanwhile, and one the write
+ * raised is taken back, so the application is never killed by it (one
+ * already pending, the application's own, stays).
+ */
+static void
+perror_print(const char *tag, size_t tag_len, const char *msg, size_t msg_len)
+{
+	static const struct timespec zero = { 0, 0 };
+	sigset_t pipe_set, old, pending;
+	int was_pending;
+
+	(void)sigemptyset(&pipe_set);
+	(void)sigaddset(&pipe_set, SIGPIPE);
+	(void)pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	was_pending = sigpending(&pending) == 0 &&
+	    sigismember(&pending, SIGPIPE);
+	(void)fprintf(stderr, "%.*s: %.*s\n", (int)tag_len, tag, (int)msg_len,
+	    msg);
+	if (!was_pending && sigpending(&pending) == 0 &&
+	    sigismember(&pending, SIGPIPE))
+		(void)sigtimedwait(&pipe_set, NULL, &zero);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 PUBLIC int
 mmlog_vsyslog(int priority, const char *fmt, va_list ap)
 {
@@ -1362,8 +1444,8 @@ mmlog_vsyslog(int priority, const char *fmt, va_list ap)
 		goto out;
 	}
 	if (syslog_option & MMLOG_LOG_PERROR)
-		(void)fprintf(stderr, "%.*s: %.*s\n", (int)syslog_client->tag_len,
-		    syslog_client->tag, n, m);
+		perror_print(syslog_client->tag, syslog_client->tag_len, m,
+		    (size_t)n);
 	facility = (priority & ~7) ? (priority & ~7) : syslog_facility;
 	if (facility != 0) {
 		f.key = "SYSLOG_FACILITY";
@@ -1371,10 +1453,10 @@ mmlog_vsyslog(int priority, const char *fmt, va_list ap)
 		f.value_len = (size_t)snprintf(fac, sizeof(fac), "%d",
 		    facility >> 3);
 		r = client_writev(syslog_client, priority & 7, NULL, m,
-		    (size_t)n, &f, 1, 0, NULL);
+		    (size_t)n, &f, 1, WRITE_CUT, NULL);
 	} else
 		r = client_writev(syslog_client, priority & 7, NULL, m,
-		    (size_t)n, NULL, 0, 0, NULL);
+		    (size_t)n, NULL, 0, WRITE_CUT, NULL);
 out:
 	(void)pthread_rwlock_unlock(&syslog_lock);
 	free(big);

@@ -60,6 +60,7 @@ struct mmlog_client {
 	struct mmlog_stats st;
 	int deferred_error;	/* an ERROR reply for a frame not waited on */
 	int refused;		/* the daemon refused this connection (EUSERS) */
+	int hung_up;		/* the last send found two connections closed */
 	uint32_t gen;		/* the connection's number, from 1 */
 	size_t batch_len;	/* bytes of the ENTRIES frame in buf; 0: none */
 	uint64_t batch_n;	/* entries in it */

@@ -142,8 +142,11 @@ int mmlog_open(const char *path, const char *tag, int flags,
     struct mmlog_client **ret);
 
 /*
- * Flushes (MMLOG_BATCH), closes the handle and frees it; accepts NULL.  Returns NULL so that
- * callers can write c = mmlog_close(c).
+ * Flushes (MMLOG_BATCH), closes the handle and frees it; accepts NULL.
+ * Drops not yet reported go out first, with an entry of the library's
+ * ("closing, N entries dropped ...") whose frame carries the count;
+ * exit() does the same for every handle still open.  Returns NULL so
+ * that callers can write c = mmlog_close(c).
  */
 struct mmlog_client *mmlog_close(struct mmlog_client *c);
 
@@ -153,7 +156,8 @@ struct mmlog_client *mmlog_close(struct mmlog_client *c);
  * is stored cut to it (and marked, MMLOG_ORIGINAL_SIZE); a durable write
  * or a later mmlog_sync() says so with MMLOG_TRUNCATED.  Returns 0, or
  * -EINVAL (bad priority, tag or field), -EMSGSIZE (larger than a packet
- * may be), -EAGAIN (non-blocking handle:
+ * may be; or larger than the socket's send buffer, a system setting:
+ * then dropped and counted), -EAGAIN (non-blocking handle:
  * dropped and counted), -ETIMEDOUT (blocking handle with a timeout:
  * dropped and counted), -EPIPE/-ECONNREFUSED/-ENOENT (no daemon, after
  * one reconnect attempt; dropped and counted), -EUSERS (the daemon
