@@ -396,6 +396,22 @@ START_TEST(test_perror_no_sigpipe)
 }
 END_TEST
 
+/*
+ * A handle that mmlog_open() could not make (NULL) has counted nothing:
+ * its counters are all 0, and no crash (mmlog.h).
+ */
+START_TEST(test_stats_of_no_handle)
+{
+	struct mmlog_stats st;
+
+	memset(&st, 0xa5, sizeof(st));
+	mmlog_get_stats(NULL, &st);
+	ck_assert_uint_eq(st.sent, 0);
+	ck_assert_uint_eq(st.dropped, 0);
+	mmlog_get_stats(NULL, NULL);
+}
+END_TEST
+
 Suite *
 client_suite(void)
 {
@@ -407,6 +423,7 @@ client_suite(void)
 	tcase_add_test(tc, test_failures_overflow_never_lost);
 	tcase_add_test(tc, test_answer_ids_across_wrap);
 	tcase_add_test(tc, test_answer_from_other_connection_ignored);
+	tcase_add_test(tc, test_stats_of_no_handle);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("socket");
 	tcase_set_timeout(tc, 30);

@@ -326,6 +326,13 @@ mmlog_set_batch_delay(struct mmlog_client *c, unsigned delay_us)
 PUBLIC void
 mmlog_get_stats(struct mmlog_client *c, struct mmlog_stats *ret)
 {
+	/* No handle (mmlog_open() failed): nothing was counted. */
+	if (ret == NULL)
+		return;
+	if (c == NULL) {
+		memset(ret, 0, sizeof(*ret));
+		return;
+	}
 	(void)pthread_mutex_lock(&c->mu);
 	*ret = c->st;
 	(void)pthread_mutex_unlock(&c->mu);

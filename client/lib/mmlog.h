@@ -256,7 +256,7 @@ int mmlog_set_window(struct mmlog_client *c, unsigned n);
  */
 int mmlog_flush(struct mmlog_client *c);
 
-/* Copies the handle's counters. */
+/* Copies the handle's counters; all 0 for a NULL handle. */
 void mmlog_get_stats(struct mmlog_client *c, struct mmlog_stats *ret);
 
 /*
