@@ -204,7 +204,11 @@ refuse_count_lost(struct mml_server *s, int fd, const struct ucred *cred)
 	ssize_t n;
 	int i, m;
 
-	for (i = 0; i < 256; i++) {
+	/*
+	 * Bounded by the client's send buffer (no more can come: SHUT_RD),
+	 * a few hundred small frames at most; 1024 reads is the cap.
+	 */
+	for (i = 0; i < 1024; i++) {
 		n = recv(fd, s->rbuf[0], MML_FRAME_MAX, MSG_DONTWAIT);
 		if (n <= 0)
 			break;
@@ -254,6 +258,13 @@ mml_srv_refuse(struct mml_server *s, int fd, const struct ucred *cred,
 	s->st.clients_refused++;
 	n = mml_wire_error(buf, sizeof(buf), 0, EUSERS, 0, why);
 	(void)send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	/*
+	 * Nothing more may come in (the client's sends fail with EPIPE),
+	 * so what is queued is all read below: a Unix socket closed with
+	 * unread data gives its peer ECONNRESET, which its next read
+	 * returns before our ERROR, and the client would never learn why.
+	 */
+	(void)shutdown(fd, SHUT_RD);
 	refuse_count_lost(s, fd, cred);
 	(void)close(fd);
 	if (mml_srv_warn_ok(s))

@@ -679,6 +679,15 @@ reply_drain(struct mmlog_client *c, int fd, uint32_t gen)
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
+		/*
+		 * The daemon closed with our frames unread: the error comes
+		 * first, once, and what it sent before (an ERROR saying
+		 * why) is still there to read.
+		 */
+		if (n < 0 && errno == ECONNRESET && !lost) {
+			lost = 1;
+			continue;
+		}
 		if (n == 0 || errno != EAGAIN)
 			lost = 1;
 		break;
@@ -723,7 +732,7 @@ reply_read(struct mmlog_client *c, uint64_t deadline)
 		/* No deadline: one call that blocks, not poll() then recv(). */
 		n = recvmmsg(fd, mm, MML_RX_BATCH, MSG_WAITFORONE, NULL);
 		if (n < 0 && errno != EINTR)
-			lost = 1;
+			lost = errno == ECONNRESET ? 2 : 1;
 	} else {
 		pfd.fd = fd;
 		pfd.events = POLLIN;
@@ -731,7 +740,7 @@ reply_read(struct mmlog_client *c, uint64_t deadline)
 		if (n > 0) {
 			n = recvmmsg(fd, mm, MML_RX_BATCH, MSG_DONTWAIT, NULL);
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
-				lost = 1;
+				lost = errno == ECONNRESET ? 2 : 1;
 		} else if (n == 0)
 			n = -2;
 		else if (errno != EINTR)
@@ -745,6 +754,13 @@ reply_read(struct mmlog_client *c, uint64_t deadline)
 		if (mm[i].msg_len == 0 ||
 		    mml_client_reply_one(c, gen, c->rbuf[i], mm[i].msg_len) < 0)
 			lost = 1;
+	/*
+	 * ECONNRESET (the daemon closed with our frames unread) comes
+	 * before the replies it sent: those are read now, an ERROR saying
+	 * why among them.
+	 */
+	if (lost == 2 && c->stale_fd != fd)
+		(void)reply_drain(c, fd, gen);
 	if (c->stale_fd == fd) {
 		/*
 		 * Replaced while we read, and shut down: the rest of its
