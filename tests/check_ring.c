@@ -2074,6 +2074,25 @@ START_TEST(test_meta_wraps)
 END_TEST
 
 /*
+ * Once the stage is written, the entry seq is in the ring and names a
+ * metadata slot that holds m (when: where the test is, for the message).
+ */
+static void
+expect_slot_meta(uint64_t seq, const struct mml_meta *m, const char *when)
+{
+	struct mml_meta got;
+	struct mml_rec rec;
+
+	ck_assert_int_eq(mml_ring_flush(ring), 0);
+	ck_assert_int_eq(rec_check_at(ring, seq, &rec), 0);
+	ck_assert(rec.hdr.flags & MML_REC_F_META);
+	mml_ring_meta_of(ring, &rec, &got);
+	ck_assert_msg(got.len == m->len && memcmp(got.block, m->block,
+	    m->len) == 0, "seq %llu %s: its metadata is lost (%u bytes)",
+	    (unsigned long long)seq, when, got.len);
+}
+
+/*
  * A frame's entries name their sender's slot without a lookup
  * (mml_ring_meta_hold()).  The file cut short of its index and
  * metadata table under the writer, while such a frame goes on: the
@@ -2086,8 +2105,7 @@ END_TEST
  */
 START_TEST(test_meta_hold_repair)
 {
-	struct mml_meta m, got;
-	struct mml_rec rec;
+	struct mml_meta m;
 	uint64_t seq;
 	unsigned i;
 
@@ -2104,13 +2122,7 @@ START_TEST(test_meta_hold_repair)
 	ck_assert_uint_eq(ring->repairs, 1);
 	seq = append_meta_m(ring, 7, &m);
 	mml_ring_meta_hold(ring, 0);
-	ck_assert_int_eq(mml_ring_flush(ring), 0);
-	ck_assert_int_eq(rec_check_at(ring, seq, &rec), 0);
-	ck_assert(rec.hdr.flags & MML_REC_F_META);
-	mml_ring_meta_of(ring, &rec, &got);
-	ck_assert_msg(got.len == m.len && memcmp(got.block, m.block,
-	    m.len) == 0, "seq %llu after the repair: its metadata is lost "
-	    "(%u bytes)", (unsigned long long)seq, got.len);
+	expect_slot_meta(seq, &m, "after the repair");
 }
 END_TEST
 
@@ -2125,8 +2137,7 @@ END_TEST
  */
 START_TEST(test_meta_hold_cut_table)
 {
-	struct mml_meta m, got;
-	struct mml_rec rec;
+	struct mml_meta m;
 	uint64_t seq;
 
 	test_wmethod = (int)wmethods[_i / 2].how;
@@ -2142,13 +2153,7 @@ START_TEST(test_meta_hold_cut_table)
 	ck_assert_uint_eq(ring->bus_errors, 1);
 	(void)append_meta_m(ring, 7, &m);
 	mml_ring_meta_hold(ring, 0);
-	ck_assert_int_eq(mml_ring_flush(ring), 0);
-	ck_assert_int_eq(rec_check_at(ring, seq, &rec), 0);
-	ck_assert(rec.hdr.flags & MML_REC_F_META);
-	mml_ring_meta_of(ring, &rec, &got);
-	ck_assert_msg(got.len == m.len && memcmp(got.block, m.block,
-	    m.len) == 0, "seq %llu after the cut: its metadata is lost "
-	    "(%u bytes)", (unsigned long long)seq, got.len);
+	expect_slot_meta(seq, &m, "after the cut");
 	ck_assert_uint_eq(ring->repairs, 1);
 }
 END_TEST

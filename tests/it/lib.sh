@@ -234,6 +234,49 @@ need_ctl() {
 	have_ctl || fail "mmlogctl is not built ($MMLOGCTL)"
 }
 
+# Tests that act as other uids: skipped (exit 0) without root and
+# setpriv.
+need_setpriv() {
+	if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+		note "SKIP: needs root and setpriv"
+		exit 0
+	fi
+}
+
+# as UID CMD...: CMD as uid and gid UID, without supplementary groups.
+as() {
+	local u=$1
+	shift
+	setpriv --reuid="$u" --regid="$u" --clear-groups "$@"
+}
+
+# follow_json [MATCH...]: `mmlogctl show -f -o json` into $T/f.json (its
+# stderr $T/f.err), tracked, pid in $FPID; returns once it runs (it has
+# mapped the ring and subscribed: its socket shows in the daemon's
+# counters), so an entry written next is one it must print.
+follow_json() {
+	"$MMLOGCTL" --file "$RING" --socket "$SOCK" show -f -o json "$@" \
+	    >"$T/f.json" 2>"$T/f.err" </dev/null &
+	FPID=$!
+	track $FPID
+	wait_for "$(tmo 10)" eval '[ "$(stats_field clients)" -ge 1 ]' ||
+	    fail "the follower did not connect"
+}
+# has TEXT: the follower printed an entry with the message TEXT.
+has() { grep -q "\"MESSAGE\":\"$1\"" "$T/f.json"; }
+
+# Sets FAKETIME_LIB to libfaketime, or fails (tests/deps.sh installs it).
+need_faketime() {
+	local f
+	FAKETIME_LIB=
+	for f in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 \
+	    /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1; do
+		[ -f "$f" ] && { FAKETIME_LIB=$f; break; }
+	done
+	[ -n "$FAKETIME_LIB" ] ||
+	    fail "libfaketime is not installed (package faketime; tests/deps.sh installs it)"
+}
+
 # JSON lines to tab-separated values of the named fields, in order; a
 # missing field prints as "-".  Values are unquoted, escapes kept.
 json_fields() {

@@ -13,10 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 
 need_ctl
-if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
-	note "SKIP: needs root and setpriv"
-	exit 0
-fi
+need_setpriv
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 grep -qx 'AmbientCapabilities=CAP_SYS_PTRACE' "$REPO/systemd/mmlogd.service.in" ||
     fail "mmlogd.service does not give CAP_SYS_PTRACE"

@@ -13,10 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 
 need_ctl
-if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
-	note "SKIP: needs root and setpriv"
-	exit 0
-fi
+need_setpriv
 nobody=$(id -u nobody 2>/dev/null) || fail "no user nobody"
 nogroup=$(id -g nobody)
 grp=65533

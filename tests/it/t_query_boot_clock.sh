@@ -8,13 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 need_ctl
-FAKETIME_LIB=
-for f in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 \
-    /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1; do
-	[ -f "$f" ] && { FAKETIME_LIB=$f; break; }
-done
-[ -n "$FAKETIME_LIB" ] ||
-    fail "libfaketime is not installed (package faketime; tests/deps.sh installs it)"
+need_faketime
 A=0123456789abcdef0123456789abcdef
 B=fedcba9876543210fedcba9876543210
 N=20000

@@ -11,13 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 
 need_ctl
-FAKETIME_LIB=
-for f in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 \
-    /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1; do
-	[ -f "$f" ] && { FAKETIME_LIB=$f; break; }
-done
-[ -n "$FAKETIME_LIB" ] ||
-    fail "libfaketime is not installed (package faketime; tests/deps.sh installs it)"
+need_faketime
 command -v setpriv >/dev/null || fail "setpriv (util-linux) is missing"
 # A user other than ours writes some entries; the socket is 0666, but
 # its directory must be reachable.

@@ -10,15 +10,9 @@
 
 need_ctl
 start_daemon --size 1M
-"$MMLOGCTL" --file "$RING" --socket "$SOCK" show -f -o json \
-    >"$T/f.json" 2>"$T/f.err" </dev/null &
-f=$!
-track $f
-has() { grep -q "\"MESSAGE\":\"$1\"" "$T/f.json"; }
-# The follower is running (it has mapped the ring and subscribed) before
-# the first entry is written: its socket shows in the daemon's counters.
-subscribed() { [ "$(stats_field clients)" -ge 1 ]; }
-wait_for "$(tmo 10)" subscribed || fail "the follower did not connect"
+# The follower is running before the first entry is written.
+follow_json
+f=$FPID
 ctl write -t f "first after start" || fail "write"
 wait_for "$(tmo 10)" has "first after start" ||
     fail "the follower did not print an entry written after it started"

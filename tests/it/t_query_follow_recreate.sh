@@ -11,13 +11,8 @@
 
 need_ctl
 start_daemon --size 1M
-"$MMLOGCTL" --file "$RING" --socket "$SOCK" show -f -o json _COMM=mmlogctl \
-    >"$T/f.json" 2>"$T/f.err" </dev/null &
-f=$!
-track $f
-has() { grep -q "\"MESSAGE\":\"$1\"" "$T/f.json"; }
-subscribed() { [ "$(stats_field clients)" -ge 1 ]; }
-wait_for "$(tmo 10)" subscribed || fail "the follower did not connect"
+follow_json _COMM=mmlogctl
+f=$FPID
 ctl write --sync -t f "before" >/dev/null || fail "write"
 loadgen -t other -n 5 >/dev/null 2>"$T/lg.err" || fail "loadgen"
 wait_for "$(tmo 10)" has before || fail "the follower did not print 'before'"

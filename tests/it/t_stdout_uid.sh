@@ -8,17 +8,9 @@
 . "$(dirname "$0")/lib.sh"
 
 need_ctl
-if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
-	note "SKIP: needs root and setpriv"
-	exit 0
-fi
+need_setpriv
 chmod 0755 "$T"		# the socket must be reachable for other uids
 SS=$T/stdout.sock
-as() {
-	local u=$1
-	shift
-	setpriv --reuid="$u" --regid="$u" --clear-groups "$@"
-}
 peer() {
 	timeout -k 2 "$(tmo 60)" "$HELPERS/intakepeer" "$@"
 }

@@ -18,16 +18,8 @@
 . "$(dirname "$0")/lib.sh"
 
 need_ctl
-if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
-	note "SKIP: needs root and setpriv"
-	exit 0
-fi
+need_setpriv
 chmod 0755 "$T"		# the socket must be reachable for other uids
-as() {
-	local u=$1
-	shift
-	setpriv --reuid="$u" --regid="$u" --clear-groups "$@"
-}
 HOG=$HELPERS/hog
 # Ends a hog started in the background with `as` (its pid is the
 # subshell's; the hog is the subshell's child) before its -w is over: the

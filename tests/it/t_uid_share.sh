@@ -15,16 +15,8 @@
 . "$(dirname "$0")/lib.sh"
 
 need_ctl
-if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
-	note "SKIP: needs root and setpriv"
-	exit 0
-fi
+need_setpriv
 chmod 0755 "$T"
-as() {
-	local u=$1
-	shift
-	setpriv --reuid="$u" --regid="$u" --clear-groups "$@"
-}
 HOG=$HELPERS/hog
 
 # 1. Drop claims.
