@@ -19,6 +19,7 @@
 #include "listen.h"
 #include "log.h"
 #include "ringfile.h"
+#include "stdout_in.h"
 
 static const char *const role_names[MML_ROLE_MAX] = {
 	"mmlogd", "syslog", "journal", "stdout", "kmsg",
@@ -82,29 +83,62 @@ role_check(int fd, enum mml_role role)
 	}
 }
 
+/* Whether name is that of a stream from the service manager's store. */
+static int
+is_stored(const char *name)
+{
+	return name != NULL && strncmp(name, MML_STDOUT_STORED_PREFIX,
+	    sizeof(MML_STDOUT_STORED_PREFIX) - 1) == 0;
+}
+
 int
-mml_listen_activated(struct mml_listen *ret, int cap, int *ret_n)
+mml_listen_activated(struct mml_listen *ret, int cap, int *ret_n,
+    struct mml_listen_stored **ret_stored, int *ret_nstored)
 {
 	static const char *const kinds[MML_ROLE_MAX] = {
 		"a listening SOCK_SEQPACKET", "a SOCK_DGRAM", "a SOCK_DGRAM",
 		"a listening SOCK_STREAM", "a character device (/dev/kmsg)",
 	};
+	struct mml_listen_stored *stored = NULL;
 	char **names = NULL;
 	enum mml_role role;
-	int n, i, fd, fl, r = 0;
+	int n, i, k = 0, ns = 0, nsock, fd, fl, r = 0;
 
+	*ret_stored = NULL;
+	*ret_nstored = 0;
 	n = sd_listen_fds_with_names(1, &names);
 	if (n < 0)
 		return mml_log_errno(n, "sd_listen_fds");
-	if (n > cap) {
-		mml_log(LOG_ERR, "systemd passed %d descriptors, more than the "
-		    "%d mmlogd takes", n, cap);
+	for (i = 0; i < n; i++)
+		if (names != NULL && is_stored(names[i]))
+			ns++;
+	nsock = n - ns;
+	if (nsock > cap) {
+		mml_log(LOG_ERR, "systemd passed %d sockets, more than the "
+		    "%d mmlogd takes", nsock, cap);
 		r = -EINVAL;
 		goto out;
 	}
+	if (ns > 0 && (stored = calloc((size_t)ns, sizeof(*stored))) == NULL) {
+		r = mml_log_errno(ENOMEM, "the streams systemd kept");
+		goto out;
+	}
+	ns = 0;
 	for (i = 0; i < n; i++) {
 		fd = SD_LISTEN_FDS_START + i;
-		if (role_of(names != NULL ? names[i] : NULL, n == 1,
+		/* The loop must never block on it. */
+		fl = fcntl(fd, F_GETFL);
+		if (fl >= 0)
+			(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+		if (names != NULL && is_stored(names[i])) {
+			stored[ns].fd = fd;
+			(void)snprintf(stored[ns].name, sizeof(stored[ns].name),
+			    "%s", names[i]);
+			ns++;
+			continue;
+		}
+		if (role_of(names != NULL ? names[i] : NULL, nsock == 1,
 		    &role) < 0) {
 			mml_log(LOG_ERR, "systemd passed descriptor %d named "
 			    "'%s', which mmlogd does not know (FileDescriptor"
@@ -120,17 +154,17 @@ mml_listen_activated(struct mml_listen *ret, int cap, int *ret_n)
 			r = -EINVAL;
 			goto out;
 		}
-		/* The loop must never block on it. */
-		fl = fcntl(fd, F_GETFL);
-		if (fl >= 0)
-			(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-		ret[i].fd = fd;
-		ret[i].role = role;
+		ret[k].fd = fd;
+		ret[k].role = role;
+		k++;
 	}
-	*ret_n = n;
-	r = n;
+	*ret_n = k;
+	*ret_stored = stored;
+	*ret_nstored = ns;
+	stored = NULL;
+	r = k;
 out:
+	free(stored);
 	if (names != NULL) {
 		for (i = 0; i < n; i++)
 			free(names[i]);

@@ -29,6 +29,12 @@ struct mml_listen {
 	enum mml_role	 role;
 };
 
+/* A stream kept in systemd's store (FDNAME=stream-INO), passed back. */
+struct mml_listen_stored {
+	int		 fd;
+	char		 name[32];
+};
+
 /*
  * The descriptors systemd passed (sd_listen_fds_with_names()), into
  * ret[0, *ret_n): each by its name, checked to be of its role's kind (a
@@ -38,8 +44,12 @@ struct mml_listen {
  * names were used.  Returns the number found (0: not activated), or
  * -EINVAL after logging which descriptor is wrong (a descriptor of
  * unknown name or kind is an error: the units and the daemon disagree).
+ * The stdout streams systemd kept for us (stdout_in.h) are not sockets
+ * to listen on: they go, non-blocking and close-on-exec too, into
+ * *ret_stored[0, *ret_nstored) (to free; NULL if none).
  */
-int	mml_listen_activated(struct mml_listen *ret, int cap, int *ret_n);
+int	mml_listen_activated(struct mml_listen *ret, int cap, int *ret_n,
+	    struct mml_listen_stored **ret_stored, int *ret_nstored);
 
 /*
  * Binds a Unix socket of type (SOCK_SEQPACKET, SOCK_STREAM: listening;

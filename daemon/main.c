@@ -69,6 +69,9 @@ struct daemon_state {
 	gid_t ring_gid;		/* the ring's group; (gid_t)-1: unchanged */
 	int listen_fd;
 	int bound;		/* we bound listen_fd (not systemd) */
+	/* stdout streams systemd kept for us, until an intake takes them */
+	struct mml_listen_stored *stored;
+	int n_stored;
 	ev_signal sigterm, sigint, sighup;
 	ev_timer watchdog;
 	ev_timer status;
@@ -200,7 +203,8 @@ daemon_sockets(struct daemon_state *d)
 	size_t k;
 	int n = 0, i, fd, r;
 
-	r = mml_listen_activated(act, MML_LISTEN_MAX, &n);
+	r = mml_listen_activated(act, MML_LISTEN_MAX, &n, &d->stored,
+	    &d->n_stored);
 	if (r < 0)
 		return r;
 	for (i = 0; i < n; i++) {
@@ -425,19 +429,67 @@ daemon_open(struct daemon_state *d)
 }
 
 /*
- * The kernel log's state file: beside our own socket, in the runtime
- * directory (/run/mmlogd under systemd, ./var with make run).
+ * name in the directory of our own socket, the runtime directory
+ * (/run/mmlogd under systemd, ./var with make run), into buf: the
+ * kernel log's state file, the stored streams' directory.
  */
-static void
-kmsg_state_path(const struct daemon_state *d, char *buf, size_t len)
+static const char *
+beside_socket(const struct daemon_state *d, const char *name, char *buf,
+    size_t len)
 {
 	const char *p = d->conf.socket_path, *slash = strrchr(p, '/');
 
 	if (slash == NULL)
-		(void)snprintf(buf, len, "%s", MML_KMSG_STATE_NAME);
+		(void)snprintf(buf, len, "%s", name);
 	else
-		(void)snprintf(buf, len, "%.*s/%s", (int)(slash - p), p,
-		    MML_KMSG_STATE_NAME);
+		(void)snprintf(buf, len, "%.*s/%s", (int)(slash - p), p, name);
+	return buf;
+}
+
+/*
+ * Where the state of the stdout streams handed to systemd's store lives
+ * (/run/mmlogd/streams).  Only under a service manager ($NOTIFY_SOCKET),
+ * which alone keeps them; NULL otherwise.
+ */
+static const char *
+stream_store_dir(const struct daemon_state *d, char *buf, size_t len)
+{
+	if (getenv("NOTIFY_SOCKET") == NULL)
+		return NULL;
+	return beside_socket(d, "streams", buf, len);
+}
+
+/*
+ * The stdout streams systemd passed back go on in the first stdout
+ * intake; with none (the configuration changed), each is closed and
+ * taken out of systemd's store, so its writer sees its end.
+ */
+static void
+streams_restore(struct daemon_state *d)
+{
+	struct mml_stdout *so = NULL;
+	int i, n = 0;
+
+	for (i = 0; i < d->n_socks && so == NULL; i++)
+		if (d->socks[i].role == MML_ROLE_STDOUT)
+			so = d->socks[i].intake;
+	for (i = 0; i < d->n_stored; i++) {
+		if (so == NULL) {
+			mml_log(LOG_WARNING, "stdout stream '%s' from systemd: no "
+			    "stdout intake runs; closing it", d->stored[i].name);
+			mml_stdout_forget(d->stored[i].fd, d->stored[i].name);
+		} else if (mml_stdout_restore(so, d->stored[i].fd,
+		    d->stored[i].name) == 0)
+			n++;
+	}
+	if (so != NULL)
+		mml_stdout_restore_end(so);
+	if (d->n_stored > 0)
+		mml_log(LOG_NOTICE, "%d of %d stdout streams kept by systemd "
+		    "taken back", n, d->n_stored);
+	free(d->stored);
+	d->stored = NULL;
+	d->n_stored = 0;
 }
 
 /* An intake on each socket, all sharing the server's submit path. */
@@ -445,7 +497,7 @@ static int
 intakes_start(struct daemon_state *d)
 {
 	struct mml_intake *in = mml_server_intake(d->srv);
-	char state[PATH_MAX];
+	char state[PATH_MAX], store[PATH_MAX];
 	struct sock *k;
 	int i;
 
@@ -460,11 +512,13 @@ intakes_start(struct daemon_state *d)
 			break;
 		case MML_ROLE_STDOUT:
 			k->intake = mml_stdout_new(d->loop, in, k->fd,
-			    (unsigned)d->conf.max_streams);
+			    (unsigned)d->conf.max_streams,
+			    stream_store_dir(d, store, sizeof(store)));
 			break;
 		case MML_ROLE_KMSG:
-			kmsg_state_path(d, state, sizeof(state));
-			k->intake = mml_kmsg_in_new(d->loop, in, k->fd, state);
+			k->intake = mml_kmsg_in_new(d->loop, in, k->fd,
+			    beside_socket(d, MML_KMSG_STATE_NAME, state,
+			    sizeof(state)));
 			break;
 		default:
 			break;
@@ -475,6 +529,7 @@ intakes_start(struct daemon_state *d)
 			return -ENOMEM;
 		}
 	}
+	streams_restore(d);
 	return 0;
 }
 

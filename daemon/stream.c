@@ -13,6 +13,7 @@
  * Nothing here does I/O; the only allocation is the stream itself.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -139,6 +140,30 @@ unsigned
 mml_stream_forward(const struct mml_stream *s)
 {
 	return s->forward;
+}
+
+size_t
+mml_stream_header(const struct mml_stream *s, uint8_t *buf, size_t cap)
+{
+	size_t unit_len = s->has_unit ? strlen(s->unit) : 0;
+	size_t n = s->ident_len + unit_len;
+	char tail[32];
+	int k;
+
+	if (s->state != ST_RUNNING)
+		return 0;
+	k = snprintf(tail, sizeof(tail), "%d\n%d\n%d\n%d\n%d\n", s->priority,
+	    s->level_prefix, (s->forward & MML_STREAM_FWD_SYSLOG) != 0,
+	    (s->forward & MML_STREAM_FWD_KMSG) != 0,
+	    (s->forward & MML_STREAM_FWD_CONSOLE) != 0);
+	if (k < 0 || n + 2 + (size_t)k > cap)
+		return 0;
+	memcpy(buf, s->ident, s->ident_len);
+	buf[s->ident_len] = '\n';
+	memcpy(buf + s->ident_len + 1, s->unit, unit_len);
+	buf[n + 1] = '\n';
+	memcpy(buf + n + 2, tail, (size_t)k);
+	return n + 2 + (size_t)k;
 }
 
 int

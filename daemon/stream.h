@@ -164,6 +164,21 @@ const char *mml_stream_strerror(enum mml_stream_error err);
  */
 const char *mml_stream_unit(const struct mml_stream *s);
 
+/*
+ * The header of a running stream as the seven lines that bring a new
+ * stream of the same peer to the same state when fed to
+ * mml_stream_next(): its identifier, its unit as kept (an empty line
+ * if none), its priority, level prefix and forward flags as numbers.
+ * This is what the daemon keeps of a stream it hands to the service
+ * manager's file descriptor store, to go on with it after a restart.
+ * Writes at most cap bytes (MML_STREAM_HEADER_SAVE_MAX always do) and
+ * returns their length, or 0 if s is not running or cap is too small.
+ */
+#define MML_STREAM_HEADER_SAVE_MAX \
+	(2 * MML_STREAM_HEADER_LINE_MAX + 16)
+size_t	mml_stream_header(const struct mml_stream *s, uint8_t *buf,
+	    size_t cap);
+
 /* The header's forward flags, parsed but not acted on by mmlogd. */
 #define MML_STREAM_FWD_SYSLOG	0x1
 #define MML_STREAM_FWD_KMSG	0x2

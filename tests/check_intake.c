@@ -799,7 +799,7 @@ START_TEST(test_stdout)
 
 	lfd = stream_listen();
 	sv[1] = lfd;
-	s = mml_stdout_new(loop, in, lfd, 16);
+	s = mml_stdout_new(loop, in, lfd, 16, NULL);
 	ck_assert_ptr_nonnull(s);
 	c = stream_connect();
 	send_str(c, "catty\n\n4\n1\n0\n0\n0\nhello\n<3>an error\npartial");
@@ -859,7 +859,7 @@ START_TEST(test_stdout_limits)
 	mml_intake_set_limits(in, &lim);
 	lfd = stream_listen();
 	sv[1] = lfd;
-	s = mml_stdout_new(loop, in, lfd, 3);
+	s = mml_stdout_new(loop, in, lfd, 3, NULL);
 	ck_assert_ptr_nonnull(s);
 	a = stream_connect();
 	send_str(a, "never ends");

@@ -504,6 +504,49 @@ START_TEST(test_pid_change)
 }
 END_TEST
 
+/*
+ * What the daemon keeps of a stream for after a restart: for every row
+ * whose header completes, its saved header (mml_stream_header()) in
+ * place of the header sent must give the same entries, unit and flags.
+ */
+START_TEST(test_header_saved)
+{
+	uint8_t fb[256], saved[MML_STREAM_HEADER_SAVE_MAX], *in2;
+	struct out a, b;
+	struct mml_stream *s;
+	struct mml_ent e;
+	size_t hend = 0, off = 0, n, len = rows[_i].len;
+	int lines = 0;
+
+	while (hend < len && lines < 7)
+		if (rows[_i].in[hend++] == '\n')
+			lines++;
+	s = mml_stream_new(rows[_i].line_max, rows[_i].privileged);
+	mml_ent_init(&e, fb, sizeof(fb));
+	if (lines < 7 || mml_stream_next(s, rows[_i].in, hend, &off,
+	    MML_STREAM_MORE, &e) != 0 || !mml_stream_running(s)) {
+		ck_assert_uint_eq(mml_stream_header(s, saved, sizeof(saved)), 0);
+		s = mml_stream_free(s);
+		return;
+	}
+	n = mml_stream_header(s, saved, sizeof(saved));
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_eq(mml_stream_header(s, saved, n - 1), 0);
+	s = mml_stream_free(s);
+	in2 = malloc(n + len - hend + 1);
+	ck_assert_ptr_nonnull(in2);
+	memcpy(in2, saved, n);
+	memcpy(in2 + n, rows[_i].in + hend, len - hend);
+	feed(&a, rows[_i].in, len, rows[_i].line_max, rows[_i].privileged,
+	    rows[_i].eof, len > 0 ? len : 1);
+	feed(&b, in2, n + len - hend, rows[_i].line_max, rows[_i].privileged,
+	    rows[_i].eof, n + len - hend);
+	ck_assert_msg(strcmp(a.s, b.s) == 0, "%s:\n saved %s\n sent  %s",
+	    rows[_i].name, b.s, a.s);
+	free(in2);
+}
+END_TEST
+
 START_TEST(test_buf_size)
 {
 	struct mml_stream *s;
@@ -531,6 +574,8 @@ stream_suite(void)
 	tc = tcase_create("rows");
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_rows, 0, sizeof(rows) / sizeof(rows[0]));
+	tcase_add_loop_test(tc, test_header_saved, 0,
+	    sizeof(rows) / sizeof(rows[0]));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("state");
