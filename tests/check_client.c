@@ -10,11 +10,13 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -400,6 +402,69 @@ END_TEST
  * A handle that mmlog_open() could not make (NULL) has counted nothing:
  * its counters are all 0, and no crash (mmlog.h).
  */
+struct locked_write {
+	struct mmlog_client	*c;
+	int			 r;
+};
+
+static void *
+locked_write(void *arg)
+{
+	struct locked_write *w = arg;
+
+	w->r = mmlog_write(w->c, MMLOG_INFO, NULL, "late", 4);
+	return NULL;
+}
+
+/*
+ * A thread that finds the handle's lock held (its holder waiting for a
+ * daemon that does not read) waits for it no longer than the handle's
+ * timeout: the entry is dropped and counted, and the count rides in the
+ * next frame.  Before, it waited for the holder however long that took.
+ */
+START_TEST(test_lock_wait_bounded)
+{
+	static uint8_t buf[MML_FRAME_MAX];
+	struct mmlog_client *c = NULL;
+	struct locked_write w;
+	struct mmlog_stats st;
+	struct timespec ts;
+	struct mml_frame f;
+	pthread_t th;
+	char path[108];
+	ssize_t n;
+	int lfd, sfd;
+
+	lfd = listener(path, sizeof(path));
+	ck_assert_int_eq(mmlog_open(path, "lk", 0, &c), 0);
+	sfd = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(sfd, 0);
+	ck_assert_int_eq(mmlog_set_timeout(c, 50), 0);
+	/* The holder: this thread, for as long as it likes. */
+	ck_assert_int_eq(pthread_mutex_lock(&c->mu), 0);
+	w.c = c;
+	w.r = 1;
+	ck_assert_int_eq(pthread_create(&th, NULL, locked_write, &w), 0);
+	ck_assert_int_eq(clock_gettime(CLOCK_REALTIME, &ts), 0);
+	ts.tv_sec += 20;
+	/* A generous bound: only "never returns" fails it. */
+	ck_assert_int_eq(pthread_timedjoin_np(th, NULL, &ts), 0);
+	ck_assert_int_eq(w.r, -ETIMEDOUT);
+	ck_assert_int_eq(pthread_mutex_unlock(&c->mu), 0);
+	mmlog_get_stats(c, &st);
+	ck_assert_uint_eq(st.dropped, 1);
+	ck_assert_uint_eq(st.pending_drops, 1);
+	ck_assert_int_eq(mmlog_write(c, MMLOG_INFO, NULL, "next", 4), 0);
+	n = recv(sfd, buf, sizeof(buf), 0);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(mml_wire_decode(buf, (size_t)n, 1, &f, NULL), 0);
+	ck_assert_uint_eq(f.dropped, 1);
+	c = mmlog_close(c);
+	(void)close(sfd);
+	listener_done(lfd, path);
+}
+END_TEST
+
 START_TEST(test_stats_of_no_handle)
 {
 	struct mmlog_stats st;
@@ -431,6 +496,7 @@ client_suite(void)
 	tcase_add_test(tc, test_perror_no_sigpipe);
 	tcase_add_test(tc, test_close_reports_drops);
 	tcase_add_test(tc, test_batch_emsgsize_counted);
+	tcase_add_test(tc, test_lock_wait_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }

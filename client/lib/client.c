@@ -47,6 +47,8 @@ static int client_final(struct mmlog_client *);
 static uint64_t coarse_slack(void);
 static int batch_due(const struct mmlog_client *);
 static void conn_drop(struct mmlog_client *);
+static void lock_drops_take(struct mmlog_client *);
+static int client_lock(struct mmlog_client *);
 static int client_new(const char *, const char *, int,
     struct mmlog_client **);
 static void registry_init(void);
@@ -305,7 +307,8 @@ mmlog_set_timeout(struct mmlog_client *c, unsigned timeout_ms)
 	if (c == NULL)
 		return -EINVAL;
 	(void)pthread_mutex_lock(&c->mu);
-	c->timeout_ms = timeout_ms;
+	/* Read without the lock by client_lock(). */
+	__atomic_store_n(&c->timeout_ms, timeout_ms, __ATOMIC_RELAXED);
 	if (c->fd >= 0)
 		mml_sock_sndtimeo(c->fd, timeout_ms);
 	(void)pthread_mutex_unlock(&c->mu);
@@ -334,6 +337,7 @@ mmlog_get_stats(struct mmlog_client *c, struct mmlog_stats *ret)
 		return;
 	}
 	(void)pthread_mutex_lock(&c->mu);
+	lock_drops_take(c);
 	*ret = c->st;
 	(void)pthread_mutex_unlock(&c->mu);
 }
@@ -440,10 +444,50 @@ ticket_answer(struct mmlog_client *c, uint64_t t, int err, uint64_t seq)
 static uint64_t
 wait_deadline(const struct mmlog_client *c)
 {
-	if (c->timeout_ms == 0)
+	unsigned ms = __atomic_load_n(&c->timeout_ms, __ATOMIC_RELAXED);
+
+	if (ms == 0)
 		return 0;
-	return mml_now_nsec(CLOCK_MONOTONIC) +
-	    (uint64_t)c->timeout_ms * 1000000U;
+	return mml_now_nsec(CLOCK_MONOTONIC) + (uint64_t)ms * 1000000U;
+}
+
+/* The drops of threads that gave up on the lock, into the counters. */
+static void
+lock_drops_take(struct mmlog_client *c)
+{
+	uint64_t n = __atomic_exchange_n(&c->lock_drops, 0, __ATOMIC_RELAXED);
+
+	c->st.dropped += n;
+	c->st.pending_drops += n;
+}
+
+/*
+ * Takes c's lock for a call that may wait.  A blocking handle with a
+ * timeout waits for it at most that long: the thread holding it may be
+ * waiting that long itself (a send to a daemon that does not read), and
+ * threads queued behind one another must not wait a timeout each.
+ * Returns 0, or -ETIMEDOUT without the lock.
+ */
+static int
+client_lock(struct mmlog_client *c)
+{
+	struct timespec ts;
+	uint64_t deadline;
+
+	if (pthread_mutex_trylock(&c->mu) != 0) {
+		deadline = (c->flags & MMLOG_NONBLOCK) ? 0 : wait_deadline(c);
+		if (deadline == 0)
+			(void)pthread_mutex_lock(&c->mu);
+		else {
+			ts.tv_sec = (time_t)(deadline / 1000000000U);
+			ts.tv_nsec = (long)(deadline % 1000000000U);
+			if (pthread_mutex_clocklock(&c->mu, CLOCK_MONOTONIC,
+			    &ts) != 0)
+				return -ETIMEDOUT;
+		}
+	}
+	lock_drops_take(c);
+	return 0;
 }
 
 /* Sleeps (handle locked) until another thread has news, or deadline. */
@@ -933,6 +977,7 @@ client_final(struct mmlog_client *c)
 	size_t len;
 	int r, n;
 
+	lock_drops_take(c);
 	r = client_flush(c);
 	if (r < 0 || c->st.pending_drops == 0 || c->refused || c->hung_up)
 		return r;
@@ -1104,7 +1149,11 @@ client_writev(struct mmlog_client *c, int priority, const char *tag,
 		return -EMSGSIZE;
 	if (msg_len > MML_FRAME_MAX - len)
 		msg_len = MML_FRAME_MAX - len;
-	(void)pthread_mutex_lock(&c->mu);
+	if (client_lock(c) < 0) {
+		/* Dropped, and counted by whoever takes the lock next. */
+		__atomic_add_fetch(&c->lock_drops, 1, __ATOMIC_RELAXED);
+		return -ETIMEDOUT;
+	}
 	if ((c->flags & MMLOG_BATCH) && flags == 0) {
 		r = batch_add(c, priority, tag, tl, msg, msg_len, fbuf, flen);
 		goto out;
@@ -1247,7 +1296,8 @@ mmlog_flush(struct mmlog_client *c)
 
 	if (c == NULL)
 		return -EINVAL;
-	(void)pthread_mutex_lock(&c->mu);
+	if ((r = client_lock(c)) < 0)
+		return r;
 	r = client_flush(c);
 	(void)pthread_mutex_unlock(&c->mu);
 	return r;
@@ -1262,7 +1312,8 @@ mmlog_sync(struct mmlog_client *c, uint64_t *ret_seq)
 
 	if (c == NULL)
 		return -EINVAL;
-	(void)pthread_mutex_lock(&c->mu);
+	if ((r = client_lock(c)) < 0)
+		return r;
 	/* The ticket before the flush: see client_writev(). */
 	t = mml_client_ticket_new(c, 1, 1, &r);
 	if (t == 0)

@@ -58,6 +58,12 @@ struct mmlog_client {
 	char tag[MML_TAG_MAX + 1];
 	size_t tag_len;
 	struct mmlog_stats st;
+	/*
+	 * Entries dropped by threads that gave up waiting for mu (its
+	 * holder was itself waiting for the daemon): atomic, added to st
+	 * by the next thread that takes mu (client_lock()).
+	 */
+	uint64_t lock_drops;
 	int deferred_error;	/* an ERROR reply for a frame not waited on */
 	int refused;		/* the daemon refused this connection (EUSERS) */
 	int hung_up;		/* the last send found two connections closed */

@@ -261,7 +261,9 @@ void mmlog_get_stats(struct mmlog_client *c, struct mmlog_stats *ret);
 
 /*
  * Sets how long a blocking call may wait, in ms (0: forever); an entry
- * that waited that long is dropped and counted (-ETIMEDOUT).
+ * that waited that long is dropped and counted (-ETIMEDOUT).  The wait
+ * for another thread using the handle counts too: threads queued behind
+ * a write that waits do not wait a timeout each.
  */
 int mmlog_set_timeout(struct mmlog_client *c, unsigned timeout_ms);
 
