@@ -566,13 +566,27 @@ show_open(struct show *sh, struct mml_disk_header *h)
 	if (sh->ring == NULL)
 		return -1;
 	mml_rd_ring_header(sh->ring, h);
-	if (sh->have_cursor) {
-		if (memcmp(sh->cursor_id, sh->ring->ring_id, 16) != 0) {
-			mml_rd_hex128(idhex, sh->ring->ring_id);
+	if (sh->have_cursor &&
+	    memcmp(sh->cursor_id, sh->ring->ring_id, 16) != 0) {
+		mml_rd_hex128(idhex, sh->ring->ring_id);
+		if (o->cursor_file == NULL) {
 			mml_ctl_msg("cursor '%s' is from another ring (this one "
 			    "is s=%s)", sh->cursor_text, idhex);
 			return -1;
 		}
+		/*
+		 * The ring was re-created or renumbered since the last run
+		 * (rotate-id): all of it is new to whoever keeps the file,
+		 * which must not be stuck on a cursor no ring will have
+		 * again.  Everything is shown, at least once, as
+		 * mmlog-forward does.
+		 */
+		mml_ctl_msg("%s: cursor '%s' is from another ring (this one is "
+		    "s=%s, re-created or renumbered since?); starting from its "
+		    "oldest entry", o->cursor_file, sh->cursor_text, idhex);
+		sh->cursor_seq = 0;
+	}
+	if (sh->have_cursor) {
 		sh->want = sh->cursor_seq == UINT64_MAX || sh->inclusive ?
 		    sh->cursor_seq : sh->cursor_seq + 1;
 		/* Seq 0 is never written: from it on is from the start. */

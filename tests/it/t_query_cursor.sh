@@ -70,4 +70,26 @@ echo garbage >"$T/bad"
 assert_eq "exit status on a bad cursor file" 1 "$?"
 grep -q "$T/bad" "$T/e" || fail "no message naming the bad cursor file: $(cat "$T/e")"
 assert_eq "bad cursor file unchanged" garbage "$(cat "$T/bad")"
+
+# The ring renumbered under a new id (rotate-id empties it): a cursor
+# file of the old ring goes on from the oldest entry of the new one, with
+# a word of it, rather than failing every run from then on; an explicit
+# --after-cursor of the old ring is still refused.
+ctl --file "$RING" show --cursor-file "$T/rot" -n 1 >/dev/null ||
+    fail "first run: $(tail -n 3 "$T/ctl.err")"
+old=$(cat "$T/rot")
+ctl --socket "$SOCK" rotate-id >/dev/null || fail "rotate-id: $(tail -n 3 "$T/ctl.err")"
+loadgen -t rot -n 3 -a >/dev/null 2>"$T/lg.err" || fail "loadgen: $(cat "$T/lg.err")"
+"$MMLOGCTL" --file "$RING" show --cursor-file "$T/rot" -o json >"$T/o" 2>"$T/e"
+assert_eq "exit status with a cursor file of a replaced ring" 0 "$?"
+grep -q "is from another ring" "$T/e" || fail "no word of the replaced ring: $(cat "$T/e")"
+assert_eq "entries of the new ring shown" 3 "$(json_fields SYSLOG_IDENTIFIER <"$T/o" |
+    grep -c '^rot$')"
+[ "$(cat "$T/rot")" != "$old" ] || fail "the cursor file still names the old ring"
+"$MMLOGCTL" --file "$RING" show --cursor-file "$T/rot" -o json >"$T/o" 2>"$T/e"
+assert_eq "exit status of the next run" 0 "$?"
+assert_eq "entries the next run shows" "" "$(cat "$T/o")"
+[ -s "$T/e" ] && fail "the next run still complains: $(cat "$T/e")"
+"$MMLOGCTL" --file "$RING" show --after-cursor "$old" >"$T/o" 2>"$T/e"
+assert_eq "exit status of --after-cursor of the old ring" 1 "$?"
 stop_daemon
