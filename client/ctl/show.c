@@ -1446,6 +1446,18 @@ show_switch(struct show *sh, struct mml_rd_ring *nr)
 	mml_ctl_msg("%s: the ring was re-created; following the new one",
 	    nr->path);
 	sh->want = 0;
+	/*
+	 * -b's boot, found again by its place in the new ring's boot table:
+	 * the old ring's seqs mean nothing there.  A boot the new ring does
+	 * not have yet lets everything through, as -k alone does: a new
+	 * ring only gets entries of the boot running now.
+	 */
+	if (sh->boot) {
+		sh->flt.seq_lo = 0;
+		sh->flt.seq_hi = UINT64_MAX;
+		(void)mml_ctl_boot_range(sh->ring, sh->o->boot, 1,
+		    &sh->flt.seq_lo, &sh->flt.seq_hi);
+	}
 	mml_rd_iter_tail(&sh->it);
 }
 
