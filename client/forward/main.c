@@ -36,6 +36,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,7 @@ static void	 on_signal(int);
 static int	 cursor_read(const char *, uint8_t *, uint64_t *);
 static void	 checkpoint(struct fwd *, int);
 static void	 stats_write(struct fwd *, const char *);
+static void	 stats_load(struct fwd *);
 static int	 pend_push(struct fwd *, int, uint64_t);
 static void	 pend_confirm(struct fwd *);
 static void	 note_refusal(struct fwd *);
@@ -588,6 +590,55 @@ cursor_read(const char *path, uint8_t *ret_id, uint64_t *ret_seq)
 		return -1;
 	}
 	return 1;
+}
+
+/*
+ * The counters of the last run, from --stats-file when it names the same
+ * destination: they count since the first start, so that a restart does
+ * not make entries lost or refused look forgotten.  A file that cannot
+ * be read, or holds anything else, starts them from 0.
+ */
+static void
+stats_load(struct fwd *f)
+{
+	static const struct {
+		const char	*key;
+		size_t		 off;
+	} keys[] = {
+		{ "sent", offsetof(struct fwd, n_sent) },
+		{ "confirmed", offsetof(struct fwd, n_confirmed) },
+		{ "lost", offsetof(struct fwd, n_lost) },
+		{ "damaged", offsetof(struct fwd, n_damaged) },
+		{ "refused", offsetof(struct fwd, n_refused) },
+		{ "sessions", offsetof(struct fwd, n_sessions) },
+		{ "failures", offsetof(struct fwd, n_failures) },
+	};
+	uint64_t vals[sizeof(keys) / sizeof(keys[0])] = { 0 };
+	char text[1024], *line, *next, *eq;
+	size_t i;
+	int same = 0;
+
+	if (f->o->stats_file == NULL ||
+	    mml_rd_cursor_file_read(f->o->stats_file, text, sizeof(text)) <= 0)
+		return;
+	for (line = text; line != NULL; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		if ((eq = strchr(line, '=')) == NULL)
+			continue;
+		*eq++ = '\0';
+		if (strcmp(line, "destination") == 0)
+			same = strcmp(eq, f->o->to) == 0;
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (strcmp(line, keys[i].key) == 0 &&
+			    mml_parse_u64(eq, &vals[i]) < 0)
+				return;
+	}
+	if (!same)
+		return;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		memcpy((char *)f + keys[i].off, &vals[i], sizeof(vals[i]));
 }
 
 static void
@@ -1475,6 +1526,7 @@ main(int argc, char **argv)
 		f.conf_off = f.it.off;
 		f.conf_seq = f.it.seq;
 	}
+	stats_load(&f);
 	logmsg(LOG_INFO, "forwarding %s to %s from seq %" PRIu64, o.file,
 	    o.to, f.conf_seq);
 	(void)sd_notify(0, "READY=1");

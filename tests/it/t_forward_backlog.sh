@@ -3,7 +3,8 @@
 # ring, too small to wait, overwrites entries it never sent.  When
 # rsyslogd comes up the forwarder catches up: it counts the overwritten
 # entries (its log, its stats, and a notice to the collector saying
-# which) and forwards every entry still in the ring, in order.
+# which) and forwards every entry still in the ring, in order.  The
+# counts survive a restart of the forwarder.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fwd_lib.sh"
 
@@ -38,5 +39,27 @@ ring_seq_msg >"$T/want"
 assert_eq "first entry in the ring" "$tail" "$(head -n 1 "$T/want" | cut -f 1)"
 out_lines | awk -F '\t' '$2 != "-"' | cut -f 2,3 >"$T/got"
 cmp -s "$T/want" "$T/got" || fail "rsyslog's file is not the ring's entries"
+
+# The counters count since the first start: a restart keeps them (it
+# reset them to 0, as if the loss had never been), unless the stats
+# file is another destination's.
+sessions=$(stat_get sessions)
+fwd_start
+ctl write -t fwdtest after-restart || fail "write failed"
+wait_for "$(tmo 20)" eval '[ "$(cursor_seq)" = 3001 ]' ||
+    fail "the restarted forwarder did not confirm 3001 (at $(cursor_seq))"
+kill -TERM "$FWD_PID"
+wait_exit "$FWD_PID" "$(tmo 20)" || fail "mmlog-forward ignored SIGTERM"
+untrack "$FWD_PID"
+assert_eq "lost in the stats after a restart" "$((tail - 1))" "$(stat_get lost)"
+[ "$(stat_get sessions)" -gt "$sessions" ] ||
+    fail "sessions did not go on from $sessions: $(stat_get sessions)"
+sed -i 's/^destination=.*/destination=relp:\/\/elsewhere:1/' "$T/stats"
+fwd_start
+wait_for "$(tmo 20)" eval '[ "$(stat_get lost)" = 0 ]' ||
+    fail "another destination's counters were taken: lost=$(stat_get lost)"
+kill -TERM "$FWD_PID"
+wait_exit "$FWD_PID" "$(tmo 20)" || fail "mmlog-forward ignored SIGTERM"
+untrack "$FWD_PID"
 rs_stop
 stop_daemon
