@@ -83,7 +83,9 @@ int
 mml_ctl_boot_range(struct mml_rd_ring *r, const char *desc, int implied,
     uint64_t *ret_lo, uint64_t *ret_hi)
 {
-	struct mml_rd_boot_span spans[MML_BOOT_MAX];
+	static const uint8_t zero[16];
+	struct mml_rd_boot_span spans[MML_BOOT_MAX + 1];
+	struct mml_disk_header h;
 	uint8_t id[16];
 	size_t n;
 	long i;
@@ -102,6 +104,25 @@ mml_ctl_boot_range(struct mml_rd_ring *r, const char *desc, int implied,
 		return -1;
 	}
 	n = mml_rd_boot_spans(r, spans);
+	/*
+	 * The writer's boot (the header's, written when mmlogd opened the
+	 * ring) with no entry yet, just after a reboot: counted from, it is
+	 * boot 0, the current one, whose entries are still to come, and -1
+	 * is the last one with entries, as journalctl has them; its id
+	 * names it too.  (Only --list-boots, which lists boots with
+	 * entries, leaves it out.)
+	 */
+	mml_rd_ring_header(r, &h);
+	if (memcmp(h.boot_id, zero, 16) != 0 &&
+	    (n == 0 || memcmp(spans[n - 1].boot_id, h.boot_id, 16) != 0)) {
+		if (n > 0 && spans[n - 1].end_seq > h.head_seq)
+			spans[n - 1].end_seq = h.head_seq;
+		memset(&spans[n], 0, sizeof(spans[n]));
+		memcpy(spans[n].boot_id, h.boot_id, 16);
+		spans[n].first_seq = h.head_seq;
+		spans[n].end_seq = UINT64_MAX;
+		n++;
+	}
 	if (has_id) {
 		/* The newest boot of that id (a boot id does not repeat). */
 		for (i = (long)n - 1; i >= 0; i--)

@@ -45,7 +45,14 @@ ctl write --sync -t bt "a last" >/dev/null || fail "write"
 [ "$HAVE_KMSG" = 1 ] && { wait_for "$(tmo 10)" eval '[ -n "$(show -t mmbt -g "$ID ka" -q)" ]' ||
     fail "the kernel record of boot A did not arrive"; }
 stop_daemon
-# Boot B.
+# Boot B, before its first entry (no kernel log, which would give it
+# one at once): it is boot 0 already, with nothing in it yet, and boot
+# A is -1 (-b showed boot A's entries as the current boot's).
+start_daemon_env "MMLOGD_TEST_BOOT_ID=$B" --size 8M
+assert_eq "-b before boot B's first entry" "" "$(msgs -b)"
+assert_eq "-b $B before its first entry" "" "$(msgs -b "$B")"
+assert_eq "-b -1 -n 1 before boot B's first entry" "a last " "$(msgs -b -1 -n 1)"
+stop_daemon
 start_daemon_env "MMLOGD_TEST_BOOT_ID=$B" --size 8M $kopt
 ctl write -t bt "b first" || fail "write"
 kwrite kb
