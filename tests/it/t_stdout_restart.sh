@@ -140,16 +140,21 @@ ctl --file "$RING" show -o json SYSLOG_IDENTIFIER=many |
 # Each of the 40 ids has the same number before and after.
 assert_eq "distinct (stream id, number) pairs" 40 "$(cat "$T/n")"
 
-# --- A stored stream whose state file is gone is closed and let go.
-python3 - "$SS" "$T/lost.ctl" <<'EOP' &
+# stream_peer NAME BYTES [end]: a stream connected to mmlogd that sends
+# BYTES (Python escapes), then waits for $T/NAME.go; with "end", it then
+# waits for its end (EOF or an error: the reader gone) and exits 0 if it
+# came within 10 s.  Its pid in $PEER; returns once BYTES are sent.
+stream_peer() {
+	python3 - "$SS" "$T/$1" "$2" "${3:-}" <<'EOP' &
 import os, socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
-s.sendall(b"lost\n\n6\n0\n0\n0\n0\nfirst\n")
-open(sys.argv[2] + ".1", "w").close()
-while not os.path.exists(sys.argv[2] + ".2"):
+s.sendall(sys.argv[3].encode().decode("unicode_escape").encode("latin-1"))
+open(sys.argv[2] + ".sent", "w").close()
+while not os.path.exists(sys.argv[2] + ".go"):
     time.sleep(0.05)
-# Its end: the reader gone, EOF, then EPIPE on a write.
+if sys.argv[4] != "end":
+    sys.exit(0)
 s.settimeout(10)
 try:
     end = s.recv(1) == b""
@@ -157,11 +162,15 @@ except OSError:
     end = True
 sys.exit(0 if end else 3)
 EOP
-LOST=$!
-track "$LOST"
-wait_for "$(tmo 10)" test -e "$T/lost.ctl.1" || fail "the lost stream did not connect"
+	PEER=$!
+	track "$PEER"
+	wait_for "$(tmo 10)" test -e "$T/$1.sent" || fail "stream $1 did not connect"
+}
+
+# --- A stored stream whose state file is gone is closed and let go.
+stream_peer lost 'lost\n\n6\n0\n0\n0\n0\nfirst\n' end
+LOST=$PEER
 wait_for "$(tmo 10)" eval '[ "$(count_tag lost)" = 1 ]' || fail "no line of the lost stream"
-N=$(grep -c "^store stream-" "$M/log")
 wait_for "$(tmo 10)" eval '[ "$(ls "$STORE" | wc -l)" = 1 ]' ||
     fail "not one state file: $(ls "$STORE")"
 rm -f "$STORE"/stream-*
@@ -170,24 +179,14 @@ grep -q "its state file is missing; closing it" "$DERR" ||
     fail "no word of the missing state: $(cat "$DERR")"
 wait_for "$(tmo 10)" eval 'grep -Eq "^(remove|hup) stream-" <(sed -n "/^start 5/,\$p" "$M/log")' ||
     fail "the stream stayed in the store: $(cat "$M/log")"
-: >"$T/lost.ctl.2"
+: >"$T/lost.go"
 wait_exit "$LOST" "$(tmo 15)" || fail "the lost stream's writer saw no end"
 assert_eq "the lost stream's writer saw its end" 0 "$EXIT_CODE"
 untrack "$LOST"
 
 # --- Stopped for good with half a line kept.
-python3 - "$SS" "$T/half.ctl" <<'EOP' &
-import os, socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.connect(sys.argv[1])
-s.sendall(b"half\n\n6\n0\n0\n0\n0\nwhole\nhalf a li")
-open(sys.argv[2] + ".1", "w").close()
-while not os.path.exists(sys.argv[2] + ".2"):
-    time.sleep(0.05)
-EOP
-HALF=$!
-track "$HALF"
-wait_for "$(tmo 10)" test -e "$T/half.ctl.1" || fail "the half stream did not connect"
+stream_peer half 'half\n\n6\n0\n0\n0\n0\nwhole\nhalf a li'
+HALF=$PEER
 wait_for "$(tmo 10)" eval '[ "$(count_tag half)" = 1 ]' || fail "no whole line"
 sleep 0.3
 kill -TERM "$MPID"
@@ -195,7 +194,7 @@ wait_exit "$MPID" "$(tmo 20)" || fail "the manager did not stop"
 untrack "$MPID"
 mgr_has stop || fail "the manager did not stop in order: $(cat "$M/log")"
 grep -q "^kept 9$" "$STORE"/stream-* || fail "the half line is not kept: $(cat "$STORE"/stream-*)"
-: >"$T/half.ctl.2"
+: >"$T/half.go"
 wait_exit "$HALF" "$(tmo 10)" || fail "the half stream did not end"
 untrack "$HALF"
 assert_eq "entries tagged half while stopped" 1 "$(count_tag half)"
