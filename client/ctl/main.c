@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,7 +242,7 @@ main(int argc, char **argv)
 	std_fds();
 	(void)setlocale(LC_CTYPE, "");
 	/* A closed pipe is an EPIPE write error, which ends us quietly. */
-	(void)signal(SIGPIPE, SIG_IGN);
+	mml_ctl_sigpipe_ignore();
 	mml_rd_sigbus_install();
 	memset(&o, 0, sizeof(o));
 	rc = mml_ctl_parse_args(argc, argv, &o);
