@@ -90,3 +90,22 @@ expect_fail 2 "unknown output mode" --file "$RING" show -o nonsense
 expect_fail 2 "show -n -1" --file "$RING" show -n -1
 expect_fail 2 "show -n not a number" --file "$RING" show -n many
 expect_fail 2 "bad priority" --file "$RING" show -p nosuchprio
+
+# The message names the option as given.  A long option given "=VALUE"
+# that takes none was "unknown option '-' " and the like (getopt's optopt
+# is then the option's val, 256 + its row, printed as a letter).
+expect_msg() {
+	local want=$1
+	shift
+	expect_fail 2 "$*" "$@"
+	grep -qF -- "$want" "$T/e.err" || fail "$*: '$(head -n 1 "$T/e.err")', expected '$want'"
+}
+expect_msg "option '--sync' takes no argument" --file "$RING" write --sync=1 x
+expect_msg "option '--reverse' takes no argument" --file "$RING" show --reverse=yes
+expect_msg "option '--no-pager' takes no argument" --file "$RING" dump --no-pager=1
+expect_msg "unknown option '--syn'" --file "$RING" write --syn=1 x
+expect_msg "unknown option '--ta'" --file "$RING" write --ta
+expect_msg "option '--tag' needs an argument" --file "$RING" write --tag
+expect_msg "option '-t' needs an argument" --file "$RING" write -t
+expect_msg "unknown option '-z'" --file "$RING" write -z
+expect_msg "unknown option '--nosuch'" --file "$RING" show --nosuch=3
