@@ -132,8 +132,10 @@ static const char help_run[] =
 static const char help_status[] =
     "mmlogctl status [-o json|prometheus]: the ring's header and the "
     "daemon's\n"
-    "counters (prometheus: the text format node_exporter's textfile "
-    "collector reads)\n";
+    "counters\n"
+    "  -o, --output FMT   json, or prometheus (the text format "
+    "node_exporter's\n"
+    "                     textfile collector reads); text if none\n";
 static const char help_verify[] =
     "mmlogctl verify: check the header and every record's CRC and "
     "sequence\n";
