@@ -189,6 +189,17 @@ void	mml_ctl_msg(const char *fmt, ...)
 int	mml_ctl_usage_error(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
 
+/*
+ * mml_ctl_sigpipe_ignore() ignores SIGPIPE (a closed pipe is then an
+ * EPIPE write error, which ends us quietly), keeping what it did before;
+ * mml_ctl_sigpipe_restore() puts that back, for the program `run`
+ * executes: an ignored signal stays ignored across execve(), and a
+ * program that expects SIGPIPE (`yes | head`) would instead see write
+ * errors.
+ */
+void	mml_ctl_sigpipe_ignore(void);
+void	mml_ctl_sigpipe_restore(void);
+
 /* Opens the ring at path, or says why not and returns NULL. */
 struct mml_rd_ring *mml_ctl_open_ring(const char *path);
 

@@ -37,9 +37,10 @@ mml_ctl_dump(const struct mml_ctl_opts *o)
 		    strerror(-rc));
 	mml_rd_ring_header(r, &h);
 	dump_header(&h);
-	(void)dump_records(r, bytes);
+	rc = dump_records(r, bytes) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 	(void)mml_rd_ring_free(r);
-	rc = mml_ctl_out_done() < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	if (mml_ctl_out_done() < 0)
+		rc = EXIT_FAILURE;
 	mml_ctl_pager_close();
 	return rc;
 }

@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,8 +132,10 @@ static const char help_run[] =
 static const char help_status[] =
     "mmlogctl status [-o json|prometheus]: the ring's header and the "
     "daemon's\n"
-    "counters (prometheus: the text format node_exporter's textfile "
-    "collector reads)\n";
+    "counters\n"
+    "  -o, --output FMT   json, or prometheus (the text format "
+    "node_exporter's\n"
+    "                     textfile collector reads); text if none\n";
 static const char help_verify[] =
     "mmlogctl verify: check the header and every record's CRC and "
     "sequence\n";
@@ -243,7 +244,7 @@ main(int argc, char **argv)
 	std_fds();
 	(void)setlocale(LC_CTYPE, "");
 	/* A closed pipe is an EPIPE write error, which ends us quietly. */
-	(void)signal(SIGPIPE, SIG_IGN);
+	mml_ctl_sigpipe_ignore();
 	mml_rd_sigbus_install();
 	memset(&o, 0, sizeof(o));
 	rc = mml_ctl_parse_args(argc, argv, &o);

@@ -27,10 +27,14 @@ _mmlogctl()
 		--field|-S|--since|-U|--until|--pid|--uid|-g|\
 		--grep|--after-cursor|--cursor-file|-o|--output|-c|--cursor|\
 		-u|--unit|--sd-id|--sd-param|--timeout|--stdout-socket|\
-		--level-prefix)
+		--level-prefix|--output-fields)
 			[ "${COMP_WORDS[i]}" = --file ] &&
 			    ring=(--file "${COMP_WORDS[i + 1]}")
 			i=$((i + 1)) ;;
+		# -n takes the next word only if it is a number.
+		-n|--lines)
+			[[ ${COMP_WORDS[i + 1]} =~ ^(all|[+]?[0-9]+)$ ]] &&
+			    i=$((i + 1)) ;;
 		# -b takes the next word only if it names a boot.
 		-b|--boot)
 			[[ ${COMP_WORDS[i + 1]} =~ ^(all|[0-9a-fA-F]{32}([+-][0-9]+)?|[+-]?[0-9]+)$ ]] &&
@@ -71,9 +75,9 @@ _mmlogctl()
 			COMPREPLY=($(compgen -W "$outputs" -- "$cur"))
 		fi
 		return 0 ;;
-	-t|--tag|--identifier|-F|--field|-n|--lines|-S|--since|-U|--until|\
+	-t|--tag|--identifier|-F|--field|-S|--since|-U|--until|\
 	--pid|--uid|-g|--grep|--after-cursor|-c|--cursor|--sd-id|\
-	--sd-param|--timeout)
+	--sd-param|--timeout|--output-fields)
 		# Free text: nothing to offer.
 		return 0 ;;
 	esac

@@ -93,6 +93,7 @@ struct parser {
 static void	 parser_build(struct parser *, const struct mml_ctl_cmd *);
 static const struct mml_ctl_cmd *find_cmd(const char *);
 static int	 is_match(const char *);
+static int	 opt_error(int, const char *);
 static int	 set_opt(struct mml_ctl_opts *, const struct opt *, int,
 		    char **);
 static const char *opt_name(enum mml_ctl_opt, char *, size_t);
@@ -170,6 +171,34 @@ is_match(const char *s)
 }
 
 /*
+ * getopt's complaint c ('?' or ':') about the element given, said as a
+ * usage error.  optopt is the letter of a short option; for a long one,
+ * its val (256 + its row) if getopt matched it, only by a prefix perhaps
+ * (an option given "=VALUE" that takes none, or one that needs an
+ * argument given last), else 0.
+ */
+static int
+opt_error(int c, const char *given)
+{
+	const char *name;
+	size_t len;
+
+	if (optopt > 0 && optopt < 256)
+		return mml_ctl_usage_error(c == ':' ? "option '-%c' needs an "
+		    "argument" : "unknown option '-%c'", optopt);
+	len = strcspn(given, "=");
+	if (optopt >= 256 && optopt - 256 < (int)N_OPTS) {
+		name = opts[optopt - 256].name;
+		if (name != NULL && len == strlen(name) + 2 &&
+		    strncmp(given + 2, name, len - 2) == 0)
+			return mml_ctl_usage_error(c == ':' ? "option '--%s' "
+			    "needs an argument" : "option '--%s' takes no "
+			    "argument", name);
+	}
+	return mml_ctl_usage_error("unknown option '%.*s'", (int)len, given);
+}
+
+/*
  * Options may come before or after the command: getopt's "-" mode hands
  * us every other argument in order, the first of which names the
  * command.  Until it is named, show's options are read (it is the
@@ -219,17 +248,8 @@ mml_ctl_parse_args(int argc, char **argv, struct mml_ctl_opts *o)
 					o->args[o->n_args++] = argv[optind++];
 			continue;
 		case '?':
-			if (optopt != 0)
-				return mml_ctl_usage_error("unknown option "
-				    "'-%c'", optopt);
-			return mml_ctl_usage_error("unknown option '%s'",
-			    argv[optind - 1]);
 		case ':':
-			if (optopt > 0 && optopt < 256)
-				return mml_ctl_usage_error("option '-%c' needs "
-				    "an argument", optopt);
-			return mml_ctl_usage_error("option '%s' needs an "
-			    "argument", argv[optind - 1]);
+			return opt_error(c, argv[optind - 1]);
 		}
 		rc = c >= 256 ? c - 256 : c > 0 ? p.row[c] : -1;
 		if (rc < 0 || rc >= (int)N_OPTS)

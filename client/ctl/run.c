@@ -146,8 +146,11 @@ mml_ctl_run(const struct mml_ctl_opts *o)
 		return EXIT_FAILURE;
 	}
 	(void)close(fd);
+	/* The program gets SIGPIPE as our parent left it, not ignored. */
+	mml_ctl_sigpipe_restore();
 	execvp(o->args[0], o->args);
 	e = errno;
+	mml_ctl_sigpipe_ignore();
 	if (err_fd >= 0)
 		(void)dup2(err_fd, STDERR_FILENO);
 	mml_ctl_msg("%s: %s", o->args[0], strerror(e));

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +22,10 @@
 #define REPLY_TIMEOUT_MS	2000	/* wait for the daemon's answer */
 
 volatile sig_atomic_t mml_ctl_stop;
+
+/* What SIGPIPE did when we started, for the program `run` executes. */
+static struct sigaction sigpipe_orig;
+static int sigpipe_saved;
 
 void
 mml_ctl_msg(const char *fmt, ...)
@@ -47,6 +52,25 @@ mml_ctl_usage_error(const char *fmt, ...)
 	    stderr);
 	va_end(ap);
 	return MML_CTL_EXIT_USAGE;
+}
+
+void
+mml_ctl_sigpipe_ignore(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	(void)sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGPIPE, &sa, &sigpipe_orig) == 0)
+		sigpipe_saved = 1;
+}
+
+void
+mml_ctl_sigpipe_restore(void)
+{
+	if (sigpipe_saved)
+		(void)sigaction(SIGPIPE, &sigpipe_orig, NULL);
 }
 
 struct mml_rd_ring *

@@ -30,6 +30,7 @@ struct verify {
 static void	 verify_walk(struct verify *);
 static void	 verify_gap(struct verify *, int);
 static void	 verify_end(struct verify *, const struct mml_disk_header *);
+static void	 verify_seqs(struct verify *, const struct mml_disk_header *);
 static void	 verify_summary(struct verify *,
 		    const struct mml_disk_header *, int,
 		    const struct mml_rd_idx_report *);
@@ -57,6 +58,7 @@ mml_ctl_verify(const struct mml_ctl_opts *o)
 	    "clean" : "dirty", h.tail_seq, h.head_seq, h.durable_seq);
 	verify_walk(&v);
 	mml_rd_ring_header(v.ring, &h2);
+	verify_seqs(&v, &h2);
 	verify_end(&v, &h2);
 	idx_rc = mml_rd_index_check(v.ring, &ir, verify_idx_bad, &v.problems);
 	if (idx_rc < 0) {
@@ -157,6 +159,32 @@ verify_gap(struct verify *v, int step)
 		    mml_ctl_seq_range(sr, sizeof(sr), it->gap_seq, it->gap),
 		    it->off, it->seq);
 	}
+}
+
+/*
+ * The header's numbering: tail seq <= head seq <= seq limit, however
+ * the writer left it, clean or dirty (it raises the limit before it
+ * assigns a seq, and the tail never passes the head).  A header that
+ * says otherwise sends the walk nowhere ("no entries, 0 problems" for a
+ * tail past the head), so it is a problem of its own; a writer moving
+ * the fields between two loads is ruled out by a second look.
+ */
+static void
+verify_seqs(struct verify *v, const struct mml_disk_header *h)
+{
+	struct mml_disk_header again;
+
+	if (h->tail_seq <= h->head_seq && h->head_seq <= h->seq_limit)
+		return;
+	mml_rd_ring_header(v->ring, &again);
+	if (again.tail_seq <= again.head_seq &&
+	    again.head_seq <= again.seq_limit)
+		return;
+	v->problems++;
+	printf("problem: the header's sequence numbers contradict each "
+	    "other: tail seq %" PRIu64 ", head seq %" PRIu64 ", seq limit %"
+	    PRIu64 " (tail <= head <= limit)\n", again.tail_seq,
+	    again.head_seq, again.seq_limit);
 }
 
 /* Where the records end, against the header h read after the walk. */

@@ -43,6 +43,8 @@ struct wr {
 	int		 level;
 	int		 facility;	/* -1: none named */
 	struct fields	 f;
+	size_t		 msg_max;	/* the longest message a frame holds */
+	uint64_t	 line;		/* of stdin or -f FILE; 0: arguments */
 };
 
 static const char *why(int);
@@ -50,6 +52,7 @@ static int	 fields_make(struct wr *);
 static int	 field_add(struct fields *, char *, char *, size_t);
 static int	 sd_fields(struct wr *);
 static void	 fields_free(struct fields *);
+static size_t	 msg_room(const struct wr *);
 static int	 write_one(struct wr *, const char *, size_t);
 static int	 write_args(struct wr *);
 static int	 write_lines(struct wr *, FILE *, const char *);
@@ -243,6 +246,27 @@ fields_free(struct fields *f)
 }
 
 /*
+ * The longest message that fits in one ENTRIES frame with this run's
+ * tag and fields, as libmmlogclient builds it; SIZE_MAX if the tag and
+ * fields alone do not fit (the library then says so for each entry).
+ */
+static size_t
+msg_room(const struct wr *w)
+{
+	static uint8_t fbuf[MML_FRAME_MAX];
+	size_t flen = 0, over, i;
+
+	for (i = 0; i < w->f.n; i++)
+		if (mml_fields_append(fbuf, sizeof(fbuf), &flen, w->f.v[i].key,
+		    strlen(w->f.v[i].key), w->f.v[i].value,
+		    w->f.v[i].value_len) < 0)
+			return SIZE_MAX;
+	over = sizeof(struct mml_frame_hdr) + sizeof(struct mml_entries_hdr) +
+	    sizeof(struct mml_entry_hdr) + strlen(w->tag) + flen;
+	return over < MML_FRAME_MAX ? MML_FRAME_MAX - over : SIZE_MAX;
+}
+
+/*
  * Logs one message; with -s, also writes it to stderr as logger does
  * (its local syslog line: "<PRI>Mmm dd hh:mm:ss TAG[PID]: MESSAGE").
  * Returns 0 or -1.
@@ -255,6 +279,22 @@ write_one(struct wr *w, const char *msg, size_t len)
 	char when[32];
 	int rc;
 
+	/*
+	 * A message larger than a packet may be is cut to what fits, as
+	 * logger(1) cuts a line at its --size, rather than failing and
+	 * losing every line after it; the daemon cuts it further to its
+	 * --max-entry (MMLOG_ORIGINAL_SIZE).
+	 */
+	if (len > w->msg_max) {
+		if (w->line > 0)
+			mml_ctl_msg("warning: line %" PRIu64 ": %zu bytes, cut "
+			    "to %zu (the most one entry carries)", w->line, len,
+			    w->msg_max);
+		else
+			mml_ctl_msg("warning: message of %zu bytes cut to %zu "
+			    "(the most one entry carries)", len, w->msg_max);
+		len = w->msg_max;
+	}
 	rc = mmlog_writev(w->c, w->level, NULL, msg, len, w->f.v, w->f.n, 0);
 	if (rc < 0) {
 		mml_ctl_msg("write: %s%s", strerror(-rc), why(rc));
@@ -316,6 +356,7 @@ write_lines(struct wr *w, FILE *in, const char *name)
 	int rc = -1;
 
 	while ((got = getline(&line, &cap, in)) >= 0) {
+		w->line++;
 		n = (size_t)got;
 		if (n > 0 && line[n - 1] == '\n')
 			n--;
@@ -372,6 +413,7 @@ mml_ctl_write(const struct mml_ctl_opts *o)
 		status = rc;
 		goto out;
 	}
+	w.msg_max = msg_room(&w);
 	if (o->input != NULL && strcmp(o->input, "-") != 0 &&
 	    (in = fopen(o->input, "re")) == NULL) {
 		mml_ctl_msg("%s: %s", o->input, strerror(errno));

@@ -68,3 +68,24 @@ grep -q "/nonexistent/program" "$T/e.err" || fail "not found: no message on our 
 recv_wait
 "$MMLOGCTL" --stdout-socket "$T/stdout" run -p bogus true 2>"$T/e.err"
 assert_eq "bad priority: exit status" 2 "$?"
+
+# The program gets SIGPIPE as our parent left it: mmlogctl ignores it for
+# itself, but an ignored signal stays ignored across execve(), and a
+# program expecting it (yes | head) would see EPIPE errors instead.  (The
+# program is grep: mawk ignores SIGPIPE itself.)
+recv_start "$T/stdout"
+"$MMLOGCTL" --stdout-socket "$T/stdout" run grep '^SigIgn:' \
+    /proc/self/status 2>"$T/run.err"
+recv_wait
+ign=$(tail -n 1 "$T/out" | sed 's/^SigIgn:[[:space:]]*//')
+[ -n "$ign" ] || fail "no SigIgn line from the program: $(cat "$T/out")"
+[ $((0x$ign & 0x1000)) = 0 ] ||
+    fail "the program runs with SIGPIPE ignored (SigIgn $ign)"
+# ... and one ignored by our parent stays ignored.
+recv_start "$T/stdout"
+bash -c 'trap "" PIPE; exec "$@"' sh "$MMLOGCTL" --stdout-socket "$T/stdout" \
+    run grep '^SigIgn:' /proc/self/status 2>"$T/run.err"
+recv_wait
+ign=$(tail -n 1 "$T/out" | sed 's/^SigIgn:[[:space:]]*//')
+[ $((0x$ign & 0x1000)) != 0 ] ||
+    fail "SIGPIPE ignored by the parent is not ignored in the program (SigIgn $ign)"

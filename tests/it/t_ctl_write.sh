@@ -62,6 +62,26 @@ assert_eq "--sd-id/--sd-param" "$(printf 'hungry\trun \\"fast\\" ] \\\\ now\ten\
 ctl write -t tmo --timeout 5 "with a timeout" || fail "write --timeout"
 assert_eq "--timeout" "with a timeout" "$(last tmo | json_fields MESSAGE)"
 
+# A line larger than a packet may be is cut to what one entry carries
+# (the daemon cuts it further to --max-entry), with a warning, and the
+# lines after it are logged: logger(1) cuts at its --size.  (It failed
+# with "Message too long" and logged nothing more.)
+{ head -c 100000 /dev/zero | tr '\0' L; printf '\nafter the long line\n'; } |
+    "$MMLOGCTL" write -t long 2>"$T/long.err"
+assert_eq "a line too long for a packet: exit status" 0 "$?"
+grep -q "line 1: 100000 bytes, cut to" "$T/long.err" ||
+    fail "no warning of the cut line: $(cat "$T/long.err")"
+assert_eq "the line after it" "after the long line" "$(last long | json_fields MESSAGE)"
+last long 2 | head -n 1 | json_fields MESSAGE | grep -Eq '^L{1000,}$' ||
+    fail "the long line was not logged, cut"
+"$MMLOGCTL" write -t longarg "$(head -c 70000 /dev/zero | tr '\0' A)" \
+    2>"$T/long.err"
+assert_eq "a message too long for a packet: exit status" 0 "$?"
+grep -q "message of 70000 bytes cut to" "$T/long.err" ||
+    fail "no warning of the cut message: $(cat "$T/long.err")"
+last longarg | json_fields MESSAGE | grep -Eq '^A{1000,}$' ||
+    fail "the long message was not logged, cut"
+
 expect2() {
 	"$MMLOGCTL" write "$@" </dev/null >"$T/u.out" 2>"$T/u.err"
 	rc=$?
