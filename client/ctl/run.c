@@ -91,6 +91,17 @@ mml_ctl_run(const struct mml_ctl_opts *o)
 	if (o->n_args == 0)
 		return mml_ctl_usage_error("run needs a command: mmlogctl run "
 		    "[-t TAG] [-p PRIO] [--] COMMAND [ARGS...]");
+	/*
+	 * Without -t, the command's name: the daemon could only take it
+	 * from /proc, where a program that ends at once is gone before its
+	 * first line is read.
+	 */
+	if (o->n_tags == 0) {
+		tag = strrchr(o->args[0], '/');
+		tag = tag != NULL ? tag + 1 : o->args[0];
+		if (strlen(tag) >= HEADER_LINE_MAX || strchr(tag, '\n') != NULL)
+			tag = "";
+	}
 	if (o->prio != NULL &&
 	    mml_ctl_parse_syslog_prio(o->prio, &level, &fac) < 0)
 		return mml_ctl_usage_error("invalid priority '%s' "

@@ -36,15 +36,22 @@ pid=$(cat "$T/pid")
 assert_eq "the bytes sent" "$(printf 'backup\n\n4\n1\n0\n0\n0\nout %s\nerr line\n<3>an error\n' "$pid")" \
     "$(cat "$T/out")"
 
-# Facility and level; no tag; --level-prefix=no; the program's status.
+# Facility and level; no tag (the command's name); --level-prefix=no;
+# the program's status.
 recv_start "$T/stdout"
 MMLOG_STDOUT_SOCKET=$T/stdout "$MMLOGCTL" run -p local0.info --level-prefix=no \
     sh -c 'echo hi; exit 3' 2>"$T/run.err"
 rc=$?
 recv_wait
 assert_eq "run's exit status (the program's, 3)" 3 "$rc"
-assert_eq "header: no identifier, local0.info = 134, no prefix" \
-    "$(printf '\n\n134\n0\n0\n0\n0\nhi\n')" "$(cat "$T/out")"
+assert_eq "header: the command's name, local0.info = 134, no prefix" \
+    "$(printf 'sh\n\n134\n0\n0\n0\n0\nhi\n')" "$(cat "$T/out")"
+# Its name without its path.
+recv_start "$T/stdout"
+MMLOG_STDOUT_SOCKET=$T/stdout "$MMLOGCTL" run /bin/echo hi 2>"$T/run.err"
+recv_wait
+assert_eq "header: /bin/echo's name" \
+    "$(printf 'echo\n\n6\n1\n0\n0\n0\nhi\n')" "$(cat "$T/out")"
 
 # The default: "stdout" beside the daemon's socket; options of the
 # program are its own.
