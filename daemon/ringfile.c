@@ -65,6 +65,14 @@ mml_ringfile_open(const char *path, uint64_t size, int size_explicit,
 	e = ring_read_header(fd, path, &h, &file_size);
 	if (e < 0)
 		goto out;
+	/*
+	 * Only a file found to be a ring is taken over or narrowed: a wrong
+	 * --file (another user's notes) is refused as it is.  Nothing has
+	 * been written to it yet.
+	 */
+	e = ring_owner_check(fd, path);
+	if (e < 0)
+		goto out;
 	e = ring_size_ok(path, &h, size, size_explicit, min_cap);
 	if (e < 0)
 		goto out;
@@ -423,11 +431,6 @@ ring_open_locked(const char *path, uint64_t size)
 		    path);
 		(void)close(fd);
 		return -e;
-	}
-	e = ring_owner_check(fd, path);
-	if (e < 0) {
-		(void)close(fd);
-		return e;
 	}
 	return fd;
 }
