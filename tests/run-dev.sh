@@ -48,6 +48,11 @@ l.warning("hello from Python")'
 EOT
 if [ -n "$kmsg" ]; then
 	echo "  echo '<5>demo: hello kernel log' | sudo tee /dev/kmsg"
+	echo
+	echo "  The kernel log is read: 'mmlogctl show' starts with all that dmesg"
+	echo "  holds ('show -n 20': the newest; '-k': the kernel's alone).  On the"
+	echo "  first start in a boot mmlogd also notes the records the kernel had"
+	echo "  already overwritten (MMLOG_KMSG_MISSED), as journald does."
 else
 	echo "  (The kernel log is not read: /dev/kmsg needs CAP_SYSLOG here.)"
 fi
