@@ -12,6 +12,9 @@ mkdir -p "$var"
 sock=$var/mmlogd.sock
 ring=$var/mmlogd.ring
 kmsg=
+# What the root-only examples start with: nothing for root.
+sudo=sudo
+[ "$(id -u)" = 0 ] && sudo=
 # Reading the kernel log needs CAP_SYSLOG while dmesg_restrict is 1.
 if (exec 3</dev/kmsg) 2>/dev/null; then
 	kmsg=--kmsg
@@ -39,7 +42,7 @@ l.warning("hello from Python")'
   systemd-cat and logger --journald only know /run/systemd/journal/stdout
   and /run/systemd/journal/socket: as root, in a mount namespace of their
   own, those paths can be mmlogd's sockets (nothing else sees them):
-  sudo unshare -m sh -c 'mount -t tmpfs tmpfs /run/systemd &&
+  ${sudo:+$sudo }unshare -m sh -c 'mount -t tmpfs tmpfs /run/systemd &&
     mkdir /run/systemd/journal &&
     ln -s $var/journal.sock /run/systemd/journal/socket &&
     ln -s $var/stdout /run/systemd/journal/stdout &&
@@ -47,7 +50,12 @@ l.warning("hello from Python")'
     echo MESSAGE=hello from logger --journald | logger --journald'
 EOT
 if [ -n "$kmsg" ]; then
-	echo "  echo '<5>demo: hello kernel log' | sudo tee /dev/kmsg"
+	echo "  echo '<5>demo: hello kernel log' | ${sudo:+$sudo }tee /dev/kmsg"
+	echo
+	echo "  The kernel log is read: 'mmlogctl show' starts with all that dmesg"
+	echo "  holds ('show -n 20': the newest; '-k': the kernel's alone).  On the"
+	echo "  first start in a boot mmlogd also notes the records the kernel had"
+	echo "  already overwritten (MMLOG_KMSG_MISSED), as journald does."
 else
 	echo "  (The kernel log is not read: /dev/kmsg needs CAP_SYSLOG here.)"
 fi
