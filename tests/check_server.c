@@ -1775,6 +1775,40 @@ START_TEST(test_idle)
 END_TEST
 
 /*
+ * A packet that arrives as the idle timeout fires is taken, not lost
+ * with the connection: libev runs the idle timer before the read
+ * watcher of the same iteration, so a client silent past the timeout
+ * that sends just then found its entry discarded unread (and its
+ * connection closed) before the fix.  The entry is stored and answered,
+ * and the client, active again, keeps its connection.
+ */
+START_TEST(test_idle_race)
+{
+	struct mml_server_opts o = opts;
+	struct mml_ack_body ack;
+	uint64_t before;
+	size_t len;
+
+	o.limits.idle_timeout_s = 1;
+	restart_server(&o);
+	pump(5);
+	/* Past the timeout and the timer's period, the loop not running. */
+	(void)usleep(1700 * 1000);
+	before = mml_ring_next_seq(ring);
+	len = frame_entry(fbuf, MML_FRAME_F_SYNC, 31, 0, 6, "app", "late", 4,
+	    NULL, 0);
+	send_all(cfd, fbuf, len);
+	/* One iteration: the timer and the packet are due together. */
+	ev_run(loop, EVRUN_NOWAIT);
+	ck_assert_uint_eq(mml_ring_next_seq(ring), before + 1);
+	expect_msg(before, "late");
+	ck_assert_uint_eq(mml_server_clients(srv), 1);
+	ack = expect_ack(cfd, 31);
+	ck_assert_uint_eq(ack.seq, before);
+}
+END_TEST
+
+/*
  * Shutdown drains what clients queued, makes it durable, acknowledges
  * the waiters and closes every client; free releases the rest.
  */
@@ -1948,6 +1982,7 @@ server_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_idle);
+	tcase_add_test(tc, test_idle_race);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("shutdown");
