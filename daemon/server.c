@@ -400,8 +400,11 @@ ack_waiters(struct mml_server *s, uint64_t durable, int error)
 		for (i = 0, j = 0, nd = 0; i < c->n_acks; i++) {
 			if (error)
 				mml_srv_error(c, c->acks[i].id, -error, 0,
-				    "entries could not be made durable (msync "
-				    "failed); see mmlogctl status");
+				    error == -ESTALE ? "entries could not be "
+				    "made durable (the ring file was removed "
+				    "or replaced under mmlogd)" : "entries "
+				    "could not be made durable (msync failed); "
+				    "see mmlogctl status");
 			else if (c->acks[i].seq <= durable) {
 				due[nd++] = c->acks[i];
 				if (nd == ACK_BATCH) {
@@ -440,7 +443,13 @@ mml_srv_sync_done(struct mml_syncer *sy, struct mml_sync_job *job, void *arg)
 		s->st.sync_usec_max = job->sync_usec;
 	if (job->result < 0) {
 		s->st.sync_errors++;
-		if (s->sync_error == 0)
+		if (s->sync_error == 0 && job->result == -ESTALE)
+			mml_log(LOG_ERR, "ring '%s' was removed or replaced "
+			    "under mmlogd: entries go on into the file it has "
+			    "open, which nobody will read, and none is "
+			    "acknowledged as durable; restart mmlogd to open "
+			    "the ring at that path", mml_ring_path(s->ring));
+		else if (s->sync_error == 0)
 			(void)mml_log_errno(job->result, "msync of ring '%s' "
 			    "failed; durability is not acknowledged until a "
 			    "sync succeeds", mml_ring_path(s->ring));
