@@ -112,11 +112,17 @@ ring_recover_tail(struct mml_ring *r)
 
 	r->tail_off = h->tail_off;
 	r->tail_seq = h->tail_seq;
-	if (r->tail_seq >= r->next_seq || (r->tail_off == r->head_off &&
-	    r->tail_seq == r->next_seq)) {
+	/*
+	 * Empty: the tail at the head's seq.  One past it is no state a
+	 * writer leaves (recovery has already moved the head up to the
+	 * header's): it is damage, and the oldest record is searched for
+	 * rather than every entry dropped.
+	 */
+	if (r->tail_seq == r->next_seq) {
 		r->tail_off = r->head_off;
 		r->tail_seq = r->next_seq;
-	} else if (!ring_rec_at(r, r->tail_off, r->tail_seq, 1, &rec) ||
+	} else if (r->tail_seq > r->next_seq ||
+	    !ring_rec_at(r, r->tail_off, r->tail_seq, 1, &rec) ||
 	    rec.hdr.seq >= r->next_seq) {
 		mml_log(LOG_WARNING, "ring '%s': tail in header does not "
 		    "check, searching for the oldest record", r->path);
