@@ -940,7 +940,13 @@ mml_srv_read(struct mml_conn *c, int max_rounds)
 		n = recvmmsg(c->fd, mm, RECV_BATCH,
 		    MSG_DONTWAIT | MSG_CMSG_CLOEXEC, NULL);
 		if (n < 0) {
-			if (errno == EINTR)
+			/*
+			 * ECONNRESET: the client closed with replies of ours
+			 * unread.  The kernel says so once, before the packets
+			 * it sent that are still queued here: they are read
+			 * next (then the end of the connection), not lost.
+			 */
+			if (errno == EINTR || errno == ECONNRESET)
 				continue;
 			if (errno == EAGAIN)
 				break;
