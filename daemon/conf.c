@@ -13,12 +13,15 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "disk.h"
@@ -428,6 +431,70 @@ trim(char *s)
 }
 
 /*
+ * A configuration file is small: a line longer than this is refused, and
+ * reading stops after CONF_FILE_MAX bytes, so that a wrong path (a
+ * device, /dev/zero) cannot make the daemon read without end.
+ */
+#define CONF_LINE_MAX	8192
+#define CONF_FILE_MAX	(1024 * 1024)
+
+/*
+ * The next line of f into buf (NUL-terminated, without its newline);
+ * total counts the bytes read so far.  Returns 1, 0 at the end of the file, -E2BIG
+ * for a line longer than CONF_LINE_MAX (the rest of it is skipped),
+ * -EFBIG past CONF_FILE_MAX bytes, -EILSEQ for a NUL byte in the line.
+ */
+static int
+conf_line(FILE *f, char *buf, size_t *total)
+{
+	size_t n = 0;
+	int ch, r = 1;
+
+	while ((ch = getc(f)) != EOF) {
+		if (++*total > CONF_FILE_MAX)
+			return -EFBIG;
+		if (ch == '\n')
+			break;
+		if (ch == '\0')
+			r = -EILSEQ;
+		else if (n < CONF_LINE_MAX)
+			buf[n++] = (char)ch;
+		else if (r == 1)
+			r = -E2BIG;
+	}
+	if (ch == EOF && n == 0 && r == 1)
+		return 0;
+	buf[n] = '\0';
+	return r;
+}
+
+/*
+ * Opens the configuration file: a regular file, or a character device
+ * (/dev/null, for none); never waiting on a FIFO nobody writes to.
+ */
+static FILE *
+conf_open(const char *path)
+{
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || (!S_ISREG(st.st_mode) &&
+	    !S_ISCHR(st.st_mode))) {
+		(void)close(fd);
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (f == NULL)
+		(void)close(fd);
+	return f;
+}
+
+/*
  * Reads the file into c.  Every error names the file and the line; all
  * of them are reported, then -EINVAL.  A missing default file is no
  * error (the defaults apply); a missing file the user named is.
@@ -437,26 +504,49 @@ conf_read(struct mml_conf *c)
 {
 	FILE *f;
 	char *line = NULL, *key, *value, *eq, why[160];
-	size_t cap = 0;
-	ssize_t n;
+	size_t total = 0;
 	unsigned lineno = 0;
-	int bad = 0;
+	int bad = 0, r;
 
-	f = fopen(c->config_path, "re");
+	f = conf_open(c->config_path);
 	if (f == NULL) {
 		if (errno == ENOENT && !c->config_explicit)
 			return 0;
+		if (errno == EINVAL) {
+			mml_log(LOG_ERR, "configuration '%s': not a regular "
+			    "file", c->config_path);
+			return -EINVAL;
+		}
 		return mml_log_errno(errno, "configuration '%s'",
 		    c->config_path);
 	}
-	while ((n = getline(&line, &cap, f)) >= 0) {
+	line = malloc(CONF_LINE_MAX + 1);
+	if (line == NULL) {
+		(void)fclose(f);
+		return mml_log_errno(ENOMEM, "configuration '%s'",
+		    c->config_path);
+	}
+	while ((r = conf_line(f, line, &total)) != 0) {
 		const struct opt *o;
 		size_t i;
 
 		lineno++;
-		if (memchr(line, '\0', (size_t)n) != NULL) {
+		if (r == -EFBIG) {
+			mml_log(LOG_ERR, "%s:%u: the file is larger than %d "
+			    "bytes; not read further", c->config_path, lineno,
+			    CONF_FILE_MAX);
+			bad = 1;
+			break;
+		}
+		if (r == -EILSEQ) {
 			mml_log(LOG_ERR, "%s:%u: NUL byte in the line",
 			    c->config_path, lineno);
+			bad = 1;
+			continue;
+		}
+		if (r == -E2BIG) {
+			mml_log(LOG_ERR, "%s:%u: line longer than %d bytes",
+			    c->config_path, lineno, CONF_LINE_MAX);
 			bad = 1;
 			continue;
 		}

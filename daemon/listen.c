@@ -181,7 +181,7 @@ static int
 stale_check(const char *path, const struct sockaddr_un *sa, int type)
 {
 	struct stat st;
-	int probe, live;
+	int probe, err;
 
 	if (lstat(path, &st) < 0)
 		return 0;
@@ -191,13 +191,31 @@ stale_check(const char *path, const struct sockaddr_un *sa, int type)
 		return -EEXIST;
 	}
 	probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-	live = probe >= 0 && connect(probe, (const struct sockaddr *)sa,
-	    sizeof(*sa)) == 0;
-	if (probe >= 0)
-		(void)close(probe);
-	if (live) {
+	if (probe < 0)
+		return mml_log_errno(errno, "socket");
+	/*
+	 * Stale means nobody is bound to it: ECONNREFUSED and nothing
+	 * else.  A socket of another type (EPROTOTYPE: another service's,
+	 * or one of ours named twice) is alive, as is one we may not
+	 * reach (EACCES); either is left alone.
+	 */
+	err = connect(probe, (const struct sockaddr *)sa, sizeof(*sa)) == 0 ?
+	    0 : errno;
+	(void)close(probe);
+	if (err == 0) {
 		mml_log(LOG_ERR, "another process listens on '%s'", path);
 		return -EADDRINUSE;
+	}
+	if (err == EPROTOTYPE) {
+		mml_log(LOG_ERR, "'%s' is a socket of another type in use (by "
+		    "another service, or named for two of mmlogd's sockets); "
+		    "refusing to replace it", path);
+		return -EADDRINUSE;
+	}
+	if (err != ECONNREFUSED) {
+		mml_log(LOG_ERR, "'%s' is a socket that cannot be probed (%s); "
+		    "refusing to replace it", path, strerror(err));
+		return -EEXIST;
 	}
 	(void)unlink(path);
 	return 0;

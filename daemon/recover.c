@@ -67,10 +67,16 @@ ring_recover_head(struct mml_ring *r)
 	 * with one half from each of two syncs points at a real record
 	 * start with the wrong seq, and stopping there would lose every
 	 * record after it.  So the chain from the record that is there is
-	 * taken if it reaches past the cursor's seq; a stale record (an
-	 * older seq, left by a torn write) leads nowhere and is not.  (At
-	 * the tail, a full ring with nothing newer than the cursor: the head
-	 * is right.)
+	 * taken if it reaches past the cursor's seq, or to exactly the
+	 * cursor's seq somewhere else: with nothing written after the last
+	 * sync, the offset of an older sync with the seq of the last leads
+	 * from the record there to the real head, at the cursor's seq, and
+	 * stopping at the offset would overwrite the durable records
+	 * between.  A stale record (an older seq, left by a torn write)
+	 * leads nowhere, or round the ring back to the offset itself, and
+	 * is not taken: seqs never repeat, so no other chain can end at
+	 * the cursor's seq.  (At the tail, a full ring with nothing newer
+	 * than the cursor: the head is right.)
 	 */
 	if (!from_tail && n == 0 && pos.off == h->durable_off &&
 	    pos.off != h->tail_off && ring_rec_at(r, pos.off, h->tail_seq, 1, &rec) &&
@@ -78,7 +84,8 @@ ring_recover_head(struct mml_ring *r)
 		alt.off = pos.off;
 		alt.seq = rec.hdr.seq;
 		an = mml_walk_follow(&w, &alt);
-		if (alt.seq > pos.seq) {
+		if (alt.seq > pos.seq || (alt.seq == pos.seq &&
+		    alt.off != pos.off && an > 0)) {
 			mml_log(LOG_WARNING, "ring '%s': the durable cursor says "
 			    "seq %llu at offset %llu, where seq %llu is; its "
 			    "chain leads to seq %llu", r->path,
@@ -105,11 +112,17 @@ ring_recover_tail(struct mml_ring *r)
 
 	r->tail_off = h->tail_off;
 	r->tail_seq = h->tail_seq;
-	if (r->tail_seq >= r->next_seq || (r->tail_off == r->head_off &&
-	    r->tail_seq == r->next_seq)) {
+	/*
+	 * Empty: the tail at the head's seq.  One past it is no state a
+	 * writer leaves (recovery has already moved the head up to the
+	 * header's): it is damage, and the oldest record is searched for
+	 * rather than every entry dropped.
+	 */
+	if (r->tail_seq == r->next_seq) {
 		r->tail_off = r->head_off;
 		r->tail_seq = r->next_seq;
-	} else if (!ring_rec_at(r, r->tail_off, r->tail_seq, 1, &rec) ||
+	} else if (r->tail_seq > r->next_seq ||
+	    !ring_rec_at(r, r->tail_off, r->tail_seq, 1, &rec) ||
 	    rec.hdr.seq >= r->next_seq) {
 		mml_log(LOG_WARNING, "ring '%s': tail in header does not "
 		    "check, searching for the oldest record", r->path);

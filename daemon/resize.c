@@ -264,36 +264,39 @@ sync_ring(struct mml_ring *r, const char *path)
 }
 
 /*
- * Logs what convert() did to the ring at path (keying: converted to
- * keyed checksums, else resized from cap to size bytes), and writes
- * the same into msg for the ring's own note.  Returns snprintf()'s.
+ * What convert() did to the ring at path (keying: converted to keyed
+ * checksums, else resized from cap to size bytes), for the ring's own
+ * note, into msg.  Returns snprintf()'s.
  */
 static int
-report(const char *path, int keying, uint64_t cap, uint64_t size,
-    uint64_t first, uint64_t last, uint64_t lost, char *msg, size_t msg_len)
+report_note(int keying, uint64_t cap, uint64_t size, uint64_t lost,
+    char *msg, size_t msg_len)
 {
-	int n;
+	if (keying)
+		return snprintf(msg, msg_len, "ring converted to keyed record "
+		    "checksums; %llu oldest entries discarded",
+		    (unsigned long long)lost);
+	return snprintf(msg, msg_len, "ring resized from %llu to %llu bytes; "
+	    "%llu oldest entries discarded", (unsigned long long)cap,
+	    (unsigned long long)size, (unsigned long long)lost);
+}
 
-	if (keying) {
+/* Logs what convert() did, once the new ring has the name. */
+static void
+report(const char *path, int keying, uint64_t cap, uint64_t size,
+    uint64_t first, uint64_t last, uint64_t lost)
+{
+	if (keying)
 		mml_log(LOG_NOTICE, "ring '%s' converted to keyed record "
 		    "checksums: entries %llu..%llu kept, %llu oldest "
 		    "discarded", path, (unsigned long long)first,
 		    (unsigned long long)last, (unsigned long long)lost);
-		n = snprintf(msg, msg_len, "ring converted to keyed record "
-		    "checksums; %llu oldest entries discarded",
-		    (unsigned long long)lost);
-	} else {
+	else
 		mml_log(LOG_NOTICE, "ring '%s' resized from %llu to %llu bytes: "
 		    "entries %llu..%llu kept, %llu oldest discarded", path,
 		    (unsigned long long)cap, (unsigned long long)size,
 		    (unsigned long long)first, (unsigned long long)last,
 		    (unsigned long long)lost);
-		n = snprintf(msg, msg_len, "ring resized from %llu to %llu "
-		    "bytes; %llu oldest entries discarded",
-		    (unsigned long long)cap, (unsigned long long)size,
-		    (unsigned long long)lost);
-	}
-	return n;
 }
 
 /*
@@ -362,6 +365,18 @@ convert(const char *path, uint64_t cap, uint64_t size, int allow_discard,
 	mml_ring_take_history(nr, old, lost);
 	first = mml_ring_tail_seq(nr);
 	last = mml_ring_next_seq(nr) - 1;
+	/*
+	 * The log itself says so, MMLOG_DISCARDED counting what went: in
+	 * the new ring, synced with it, so that the ring that takes the
+	 * name always carries the note, whatever crash or power loss comes
+	 * after the rename.
+	 */
+	n = report_note(keying, cap, size, lost, msg, sizeof(msg));
+	if (mml_ring_append_note(nr, (uint32_t)getpid(), (uint32_t)getuid(),
+	    (uint32_t)getgid(), "mmlogd", 6, msg, (size_t)n,
+	    "MMLOG_DISCARDED", lost) < 0)
+		mml_log(LOG_WARNING, "ring '%s': cannot record the %s in the "
+		    "ring", path, keying ? "conversion" : "resize");
 
 	/* Durable first: only a whole, synced ring may take the name. */
 	progress("syncing the new ring", 0, 1, 1);
@@ -387,17 +402,8 @@ convert(const char *path, uint64_t cap, uint64_t size, int allow_discard,
 	if (e < 0)
 		goto out;
 	test_crash("renamed");
-	n = report(path, keying, cap, size, first, last, lost, msg,
-	    sizeof(msg));
+	report(path, keying, cap, size, first, last, lost);
 	e = mml_ring_open(path, size, 1, min_cap, ret);
-	if (e < 0)
-		goto out;
-	/* The log itself says so; MMLOG_DISCARDED counts what went. */
-	if (mml_ring_append_note(*ret, (uint32_t)getpid(), (uint32_t)getuid(),
-	    (uint32_t)getgid(), "mmlogd", 6, msg, (size_t)n,
-	    "MMLOG_DISCARDED", lost) < 0)
-		mml_log(LOG_WARNING, "ring '%s': cannot record the %s in the "
-		    "ring", path, keying ? "conversion" : "resize");
 	goto out;
 out_tmp:
 	nr = mml_ring_close(nr);

@@ -89,6 +89,27 @@ mml_ring_sync_prepare(struct mml_ring *r, struct mml_sync_job *job)
 }
 
 /*
+ * Whether the file at the ring's path is no longer the one open as fd:
+ * removed (rm), or replaced (mv over it, a restored copy).  What is
+ * written to fd then goes where neither a reader nor the next start
+ * looks, and is lost when the daemon closes it.  A path that cannot be
+ * looked at (EACCES) proves nothing and counts as the ring's.
+ */
+static int
+ring_file_gone(const struct mml_ring *r, int fd)
+{
+	struct stat fst, pst;
+
+	if (fstat(fd, &fst) < 0)
+		return 0;
+	if (fst.st_nlink == 0)
+		return 1;
+	if (stat(r->path, &pst) < 0)
+		return errno == ENOENT || errno == ENOTDIR;
+	return pst.st_dev != fst.st_dev || pst.st_ino != fst.st_ino;
+}
+
+/*
  * Runs on a sync thread.  One fdatasync() writes the job's data and the
  * header page, which carries this job's sequence limit and the cursor
  * of the jobs done before it: one flush of the disk per job.  (For a
@@ -132,6 +153,15 @@ mml_ring_sync_run(struct mml_ring *r, struct mml_sync_job *job)
 		return;
 	}
 	fd = job->fd >= 0 ? job->fd : r->fd;
+	/*
+	 * A ring removed or replaced under us: its data is durable in a
+	 * file nobody will read again, which is no durability to
+	 * acknowledge (-ESTALE, which the server reports as such).
+	 */
+	if (ring_file_gone(r, fd)) {
+		job->result = -ESTALE;
+		return;
+	}
 	t0 = mml_now_nsec(CLOCK_MONOTONIC);
 	/*
 	 * Metadata slots first, in a flush of their own: a record that

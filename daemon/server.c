@@ -46,11 +46,10 @@
 /* ACKs per sendmmsg() call. */
 #define ACK_BATCH		32
 /*
- * Bounds on draining one connection: a closing one gets about what its
- * socket can have queued (a peer may keep sending meanwhile); at
- * shutdown, after SHUT_RD, the queue is all there is.
+ * The bound on draining one connection, in recvmmsg() calls.  A closing
+ * one, and every one at shutdown, is shut for reading first: the queue
+ * is all there is, at most what the client's send buffer held.
  */
-#define DRAIN_ROUNDS_CLOSING	64
 #define DRAIN_ROUNDS_MAX	16384
 /* Peer-triggered warnings allowed per second before they are muted. */
 #define WARN_BURST		10
@@ -401,8 +400,11 @@ ack_waiters(struct mml_server *s, uint64_t durable, int error)
 		for (i = 0, j = 0, nd = 0; i < c->n_acks; i++) {
 			if (error)
 				mml_srv_error(c, c->acks[i].id, -error, 0,
-				    "entries could not be made durable (msync "
-				    "failed); see mmlogctl status");
+				    error == -ESTALE ? "entries could not be "
+				    "made durable (the ring file was removed "
+				    "or replaced under mmlogd)" : "entries "
+				    "could not be made durable (msync failed); "
+				    "see mmlogctl status");
 			else if (c->acks[i].seq <= durable) {
 				due[nd++] = c->acks[i];
 				if (nd == ACK_BATCH) {
@@ -441,7 +443,13 @@ mml_srv_sync_done(struct mml_syncer *sy, struct mml_sync_job *job, void *arg)
 		s->st.sync_usec_max = job->sync_usec;
 	if (job->result < 0) {
 		s->st.sync_errors++;
-		if (s->sync_error == 0)
+		if (s->sync_error == 0 && job->result == -ESTALE)
+			mml_log(LOG_ERR, "ring '%s' was removed or replaced "
+			    "under mmlogd: entries go on into the file it has "
+			    "open, which nobody will read, and none is "
+			    "acknowledged as durable; restart mmlogd to open "
+			    "the ring at that path", mml_ring_path(s->ring));
+		else if (s->sync_error == 0)
 			(void)mml_log_errno(job->result, "msync of ring '%s' "
 			    "failed; durability is not acknowledged until a "
 			    "sync succeeds", mml_ring_path(s->ring));
@@ -909,9 +917,17 @@ mml_srv_read(struct mml_conn *c, int max_rounds)
 	for (round = 0; round < DRAIN_ROUNDS_MAX; round++) {
 		if (max_rounds >= 0 && round >= max_rounds && !c->closing)
 			return 0;
-		if (c->closing && !s->shutting_down &&
-		    round >= DRAIN_ROUNDS_CLOSING)
-			break;
+		/*
+		 * A connection we close is shut for reading first, so that
+		 * what is queued is all there is: a packet that came after
+		 * the drain would be discarded with the socket, unrecorded,
+		 * while the client was told it was sent.  Later sends fail
+		 * with EPIPE, which the client library counts as dropped.
+		 */
+		if (c->closing && !c->rd_shut) {
+			(void)shutdown(c->fd, SHUT_RD);
+			c->rd_shut = 1;
+		}
 		for (i = 0; i < RECV_BATCH; i++) {
 			s->iov[i].iov_base = s->rbuf[i];
 			s->iov[i].iov_len = MML_FRAME_MAX;
@@ -924,7 +940,13 @@ mml_srv_read(struct mml_conn *c, int max_rounds)
 		n = recvmmsg(c->fd, mm, RECV_BATCH,
 		    MSG_DONTWAIT | MSG_CMSG_CLOEXEC, NULL);
 		if (n < 0) {
-			if (errno == EINTR)
+			/*
+			 * ECONNRESET: the client closed with replies of ours
+			 * unread.  The kernel says so once, before the packets
+			 * it sent that are still queued here: they are read
+			 * next (then the end of the connection), not lost.
+			 */
+			if (errno == EINTR || errno == ECONNRESET)
 				continue;
 			if (errno == EAGAIN)
 				break;
@@ -1036,12 +1058,24 @@ idle_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		 */
 		if (c->n_acks)
 			continue;
-		if (now - c->last_active >= (c->subscribed ? 6. : 1.) *
-		    s->opts.limits.idle_timeout_s) {
-			mml_log(LOG_DEBUG, "client pid %d idle, closing",
-			    (int)c->pid);
-			(void)conn_free(c);
-		}
+		if (now - c->last_active < (c->subscribed ? 6. : 1.) *
+		    s->opts.limits.idle_timeout_s)
+			continue;
+		/*
+		 * libev runs this timer before the read watchers of the
+		 * same iteration: a packet may be queued that the loop has
+		 * not read yet.  Take it first; the client is then active.
+		 */
+		if (mml_srv_read(c, FRAMES_PER_WAKEUP / RECV_BATCH) < 0 ||
+		    c->last_active == now || c->n_acks)
+			continue;
+		mml_log(LOG_DEBUG, "client pid %d idle, closing", (int)c->pid);
+		/*
+		 * Closing drains after SHUT_RD (mml_srv_read()): a packet
+		 * sent since is stored, and later sends fail with EPIPE.
+		 */
+		c->closing = 1;
+		(void)mml_srv_read(c, 0);
 	}
 }
 

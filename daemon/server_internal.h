@@ -60,6 +60,7 @@ struct mml_conn {
 	const struct mml_meta *meta;	/* trusted metadata, held (intake.h) */
 	int subscribed;
 	int closing;		/* close once the current frame is done */
+	int rd_shut;		/* shutdown(SHUT_RD) done: the queue is all */
 	ev_tstamp last_active;
 	struct mml_conn *prev, *next;
 	struct uid_use *uu;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../daemon/conf.h"
@@ -117,6 +118,43 @@ START_TEST(test_missing)
 }
 END_TEST
 
+/*
+ * A configuration path that is no file of settings: a FIFO nobody
+ * writes to is refused at once (the open waited for a writer forever
+ * before, and a SIGHUP would have stalled the daemon), /dev/zero after
+ * a bounded read, a line longer than 8 KiB is an error of its own line;
+ * /dev/null is an empty file.
+ */
+START_TEST(test_not_a_file)
+{
+	struct mml_conf c;
+	char fifo[80], text[9100];
+	const char *argv[] = { "mmlogd", "--config", fifo, NULL };
+
+	(void)snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(args(&c, argv), MML_CONF_RUN);
+	ck_assert_int_eq(mml_conf_load(&c), -EINVAL);
+	(void)unlink(fifo);
+
+	(void)snprintf(fifo, sizeof(fifo), "/dev/zero");
+	ck_assert_int_eq(args(&c, argv), MML_CONF_RUN);
+	ck_assert_int_eq(mml_conf_load(&c), -EINVAL);
+
+	(void)snprintf(fifo, sizeof(fifo), "/dev/null");
+	ck_assert_int_eq(args(&c, argv), MML_CONF_RUN);
+	ck_assert_int_eq(mml_conf_load(&c), 0);
+
+	memset(text, 'x', sizeof(text));
+	memcpy(text, "# ", 2);
+	text[sizeof(text) - 1] = '\0';
+	write_file(text);
+	(void)snprintf(fifo, sizeof(fifo), "%s", path);
+	ck_assert_int_eq(args(&c, argv), MML_CONF_RUN);
+	ck_assert_int_eq(mml_conf_load(&c), -EINVAL);
+}
+END_TEST
+
 static void
 conf_bad_one(const char *line)
 {
@@ -213,6 +251,7 @@ conf_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_bad_lines);
 	tcase_add_test(tc, test_bad_args);
+	tcase_add_test(tc, test_not_a_file);
 	tcase_set_timeout(tc, 10);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("reload");

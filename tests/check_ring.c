@@ -1784,6 +1784,80 @@ START_TEST(test_mixed_cursor_old_off)
 }
 END_TEST
 
+/*
+ * The same mix when nothing was written after the last sync: the chain
+ * from the record at the old offset ends exactly at the cursor's seq,
+ * at another offset, the real head.  Recovery took the old offset for
+ * the head before, and the next appends overwrote seqs 151..200, which
+ * were durable (and acknowledged).
+ */
+START_TEST(test_mixed_cursor_old_off_at_head)
+{
+	struct mml_disk_header h;
+	struct walk w;
+	uint64_t off150, head, big = 16 * CAP;
+	unsigned i;
+
+	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+	for (i = 0; i < 150; i++)
+		(void)append_varied(ring);
+	ring_sync(ring);
+	off150 = ring->head_off;
+	for (i = 0; i < 50; i++)
+		(void)append_varied(ring);
+	ring_sync(ring);
+	head = ring->head_off;
+	ring_crash(&ring);
+	read_header(&h);
+	ck_assert_uint_eq(h.durable_seq, 200);
+	h.durable_off = off150;
+	write_header(&h);
+	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+	ck_assert_uint_eq(ring->next_seq, 201);
+	ck_assert_uint_eq(ring->head_off, head);
+	(void)append_varied(ring);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.first, 1);
+	ck_assert_uint_eq(w.last, 201);
+}
+END_TEST
+
+/*
+ * A header whose tail seq is past the head (damage in a field no CRC
+ * covers) is searched for the oldest record, as a tail that does not
+ * check is; it was taken for an empty ring before, and every entry was
+ * dropped without a word.  Clean and dirty alike.
+ */
+START_TEST(test_tail_past_head)
+{
+	struct mml_disk_header h;
+	struct walk w;
+	uint64_t last, big = 16 * CAP;
+	unsigned i, crash;
+
+	for (crash = 0; crash < 2; crash++) {
+		ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+		for (i = 0; i < 100; i++)
+			(void)append_varied(ring);
+		last = ring->next_seq - 1;
+		if (crash)
+			ring_crash(&ring);
+		else
+			ring = mml_ring_close(ring);
+		read_header(&h);
+		h.tail_seq = h.head_seq + 100000;
+		write_header(&h);
+		ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
+		ck_assert_uint_eq(ring->next_seq, last + 1);
+		check_suffix(ring, &w);
+		ck_assert_uint_eq(w.first, 1);
+		ck_assert_uint_eq(w.last, last);
+		ring = mml_ring_close(ring);
+		ck_assert_int_eq(unlink(path), 0);
+	}
+}
+END_TEST
+
 /* Damaged slots, and slots naming records that are not there, are cleared. */
 START_TEST(test_index_damage)
 {
@@ -2830,6 +2904,8 @@ ring_suite(void)
 	tcase_add_test(tc, test_index_upgrade);
 	tcase_add_test(tc, test_mixed_cursor);
 	tcase_add_test(tc, test_mixed_cursor_old_off);
+	tcase_add_test(tc, test_mixed_cursor_old_off_at_head);
+	tcase_add_test(tc, test_tail_past_head);
 	suite_add_tcase(s, tc);
 
 	return s;

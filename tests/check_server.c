@@ -1775,6 +1775,70 @@ START_TEST(test_idle)
 END_TEST
 
 /*
+ * A client that closes with replies of ours unread (an ACK, a STATS
+ * reply, a refusal) makes the kernel report ECONNRESET on our end before
+ * the packets it sent and we have not read yet: they are read and
+ * stored all the same.  Before, the first recvmmsg()'s ECONNRESET closed
+ * the connection and they were lost without a record.
+ */
+START_TEST(test_gone_with_replies_unread)
+{
+	uint64_t before;
+	size_t len;
+	int c2;
+
+	c2 = client_new();
+	/* A reply waits in the client's queue, unread. */
+	send_all(c2, fbuf, frame_empty(fbuf, MML_FRAME_STATS, 1));
+	RUN_UNTIL(mml_server_get_stats(srv)->frames >= 1);
+	before = mml_ring_next_seq(ring);
+	len = frame_entry(fbuf, 0, 2, 0, 6, "app", "one", 3, NULL, 0);
+	send_all(c2, fbuf, len);
+	len = frame_entry(fbuf, 0, 3, 0, 6, "app", "two", 3, NULL, 0);
+	send_all(c2, fbuf, len);
+	client_close(c2);
+	RUN_UNTIL(mml_server_clients(srv) == 1);
+	ck_assert_uint_eq(mml_ring_next_seq(ring), before + 2);
+	expect_msg(before, "one");
+	expect_msg(before + 1, "two");
+}
+END_TEST
+
+/*
+ * A packet that arrives as the idle timeout fires is taken, not lost
+ * with the connection: libev runs the idle timer before the read
+ * watcher of the same iteration, so a client silent past the timeout
+ * that sends just then found its entry discarded unread (and its
+ * connection closed) before the fix.  The entry is stored and answered,
+ * and the client, active again, keeps its connection.
+ */
+START_TEST(test_idle_race)
+{
+	struct mml_server_opts o = opts;
+	struct mml_ack_body ack;
+	uint64_t before;
+	size_t len;
+
+	o.limits.idle_timeout_s = 1;
+	restart_server(&o);
+	pump(5);
+	/* Past the timeout and the timer's period, the loop not running. */
+	(void)usleep(1700 * 1000);
+	before = mml_ring_next_seq(ring);
+	len = frame_entry(fbuf, MML_FRAME_F_SYNC, 31, 0, 6, "app", "late", 4,
+	    NULL, 0);
+	send_all(cfd, fbuf, len);
+	/* One iteration: the timer and the packet are due together. */
+	ev_run(loop, EVRUN_NOWAIT);
+	ck_assert_uint_eq(mml_ring_next_seq(ring), before + 1);
+	expect_msg(before, "late");
+	ck_assert_uint_eq(mml_server_clients(srv), 1);
+	ack = expect_ack(cfd, 31);
+	ck_assert_uint_eq(ack.seq, before);
+}
+END_TEST
+
+/*
  * Shutdown drains what clients queued, makes it durable, acknowledges
  * the waiters and closes every client; free releases the rest.
  */
@@ -1923,6 +1987,7 @@ server_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_client_gone);
+	tcase_add_test(tc, test_gone_with_replies_unread);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fd_pass");
@@ -1948,6 +2013,7 @@ server_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_idle);
+	tcase_add_test(tc, test_idle_race);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("shutdown");

@@ -135,9 +135,34 @@ MMLOGD_TEST_RESIZE_EXIT=renamed "$MMLOGD" --socket "$SOCK" --file "$RING" \
     --size 768K 2>"$DERR" </dev/null
 assert_eq "exit at the 'renamed' hook" 3 "$?"
 assert_eq "capacity after a crash after the rename" 786432 "$(header_field capacity)"
-snapshot | cmp -s - "$T/pre" || fail "entries differ after a crash after the rename"
+# The entries, then the note of the resize, which the new ring carried
+# before it took the name (a crash here left none before).
+snapshot >"$T/crashed"
+head -n "$(wc -l <"$T/pre")" "$T/crashed" | cmp -s - "$T/pre" ||
+    fail "entries differ after a crash after the rename"
+assert_eq "entries after a crash after the rename" \
+    "$(( $(wc -l <"$T/pre") + 1 ))" "$(wc -l <"$T/crashed")"
+tail -n 1 "$T/crashed" | awk -F '\t' '$6 == "mmlogd" && $8 == 0 &&
+    $7 ~ /resized from 524288 to 786432 bytes/ { ok = 1 } END { exit !ok }' ||
+    fail "no note of the resize after a crash after the rename: $(tail -n 1 "$T/crashed")"
 start_daemon
 loadgen -t d -n 1 -a >"$T/acked" 2>"$T/lg.err" || fail "loadgen after the crash"
 stop_daemon
 assert_eq "numbering after the crash" \
-    "$(( $(tail -n 1 "$T/pre" | cut -f 1) + 1 )) d 1" "$(cat "$T/acked")"
+    "$(( $(tail -n 1 "$T/pre" | cut -f 1) + 2 )) d 1" "$(cat "$T/acked")"
+
+# A shrink that discards entries, then a crash just after the rename:
+# the discarded entries are counted in the log all the same.
+start_daemon
+loadgen -t e -n 6000 -z 150 2>"$T/lg.err" || fail "loadgen failed"
+stop_daemon
+DAEMON_N=$((DAEMON_N + 1))
+DERR=$LOGS/mmlogd.$DAEMON_N.err
+MMLOGD_TEST_RESIZE_EXIT=renamed "$MMLOGD" --socket "$SOCK" --file "$RING" \
+    --size 256K --resize 2>"$DERR" </dev/null
+assert_eq "exit at the 'renamed' hook, shrinking" 3 "$?"
+assert_eq "capacity after a crash after shrinking" 262144 "$(header_field capacity)"
+n=$(snapshot | tail -n 1 | awk -F '\t' '$6 == "mmlogd" &&
+    $7 ~ /^ring resized from 786432 to 262144 bytes/ { print $8 }')
+[ -n "$n" ] && [ "$n" -gt 0 ] ||
+    fail "no MMLOG_DISCARDED note after a crash after shrinking: $(snapshot | tail -n 1)"
