@@ -210,6 +210,12 @@ refuse_count_lost(struct mml_server *s, int fd, const struct ucred *cred)
 	 */
 	for (i = 0; i < 1024; i++) {
 		n = recv(fd, s->rbuf[0], MML_FRAME_MAX, MSG_DONTWAIT);
+		/*
+		 * ECONNRESET: the client left with our ERROR unread; the
+		 * kernel says so once, before the frames still queued.
+		 */
+		if (n < 0 && (errno == ECONNRESET || errno == EINTR))
+			continue;
 		if (n <= 0)
 			break;
 		if (mml_wire_decode(s->rbuf[0], (size_t)n, 1, &f, NULL) == 0 &&

@@ -33,6 +33,7 @@
 #include "../daemon/log.h"
 #include "../daemon/ring.h"
 #include "../daemon/server.h"
+#include "../daemon/server_internal.h"
 #include "util.h"
 
 #define CAP		((uint64_t)256 * 1024)
@@ -1805,6 +1806,38 @@ START_TEST(test_gone_with_replies_unread)
 END_TEST
 
 /*
+ * A client refused (too many clients) that sent entries and left before
+ * the daemon looked: what it sent is counted as lost and noted in the
+ * ring, one note.  (Had it left just after the daemon's ERROR reached
+ * it, unread, the first read would say ECONNRESET before the frames;
+ * that order cannot be arranged from one thread, so this test covers
+ * the count, not that window.)
+ */
+START_TEST(test_refused_gone_counted)
+{
+	struct ucred cred = { .pid = getpid(), .uid = getuid(),
+	    .gid = getgid() };
+	uint64_t before, drops;
+	size_t len;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+	    sv), 0);
+	len = frame_entry(fbuf, 0, 0, 0, 6, "app", "one", 3, NULL, 0);
+	send_all(sv[0], fbuf, len);
+	send_all(sv[0], fbuf, len);
+	/* Something of the daemon's the client never reads, then it goes. */
+	ck_assert_int_eq(send(sv[1], "x", 1, 0), 1);
+	(void)close(sv[0]);
+	before = mml_ring_next_seq(ring);
+	drops = mml_server_get_stats(srv)->client_drops;
+	mml_srv_refuse(srv, sv[1], &cred, "test");
+	ck_assert_uint_eq(mml_server_get_stats(srv)->client_drops, drops + 2);
+	ck_assert_uint_eq(mml_ring_next_seq(ring), before + 1);
+}
+END_TEST
+
+/*
  * A packet that arrives as the idle timeout fires is taken, not lost
  * with the connection: libev runs the idle timer before the read
  * watcher of the same iteration, so a client silent past the timeout
@@ -1988,6 +2021,7 @@ server_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_client_gone);
 	tcase_add_test(tc, test_gone_with_replies_unread);
+	tcase_add_test(tc, test_refused_gone_counted);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fd_pass");
