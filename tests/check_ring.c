@@ -1747,55 +1747,16 @@ START_TEST(test_mixed_cursor)
 }
 END_TEST
 
-/* The other mix: the offset of an older sync with the seq of the last. */
-START_TEST(test_mixed_cursor_old_off)
-{
-	struct mml_disk_header h;
-	struct walk w;
-	uint64_t last, off150, big = 16 * CAP;
-	unsigned i;
-
-	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
-	for (i = 0; i < 150; i++)
-		(void)append_varied(ring);
-	ring_sync(ring);
-	off150 = ring->head_off;
-	for (i = 0; i < 50; i++)
-		(void)append_varied(ring);
-	ring_sync(ring);
-	for (i = 0; i < 50; i++)
-		(void)append_varied(ring);
-	last = ring->next_seq - 1;
-	ring_crash(&ring);
-	read_header(&h);
-	ck_assert_uint_eq(h.durable_seq, 200);
-	h.durable_off = off150;
-	write_header(&h);
-	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
-	ck_assert_uint_eq(ring->next_seq, last + 1);
-	check_suffix(ring, &w);
-	ck_assert_uint_eq(w.last, last);
-	ck_assert_uint_eq(w.first, 1);
-	/* Appends go after the newest record, not over seq 151. */
-	(void)append_varied(ring);
-	check_suffix(ring, &w);
-	ck_assert_uint_eq(w.first, 1);
-	ck_assert_uint_eq(w.last, last + 1);
-}
-END_TEST
-
 /*
- * The same mix when nothing was written after the last sync: the chain
- * from the record at the old offset ends exactly at the cursor's seq,
- * at another offset, the real head.  Recovery took the old offset for
- * the head before, and the next appends overwrote seqs 151..200, which
- * were durable (and acknowledged).
+ * The other mix: the offset of an older sync (after 150 entries) with
+ * the seq of the last (200), and after entries more written since.
+ * Returns the head offset of the last sync; the ring is open again.
  */
-START_TEST(test_mixed_cursor_old_off_at_head)
+static uint64_t
+mixed_cursor_old_off(uint64_t big, unsigned after)
 {
 	struct mml_disk_header h;
-	struct walk w;
-	uint64_t off150, head, big = 16 * CAP;
+	uint64_t off150, head;
 	unsigned i;
 
 	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
@@ -1807,18 +1768,42 @@ START_TEST(test_mixed_cursor_old_off_at_head)
 		(void)append_varied(ring);
 	ring_sync(ring);
 	head = ring->head_off;
+	for (i = 0; i < after; i++)
+		(void)append_varied(ring);
 	ring_crash(&ring);
 	read_header(&h);
 	ck_assert_uint_eq(h.durable_seq, 200);
 	h.durable_off = off150;
 	write_header(&h);
 	ck_assert_int_eq(mml_ring_open(path, big, 1, CAP, &ring), 0);
-	ck_assert_uint_eq(ring->next_seq, 201);
-	ck_assert_uint_eq(ring->head_off, head);
+	return head;
+}
+
+/*
+ * Run 0: 50 entries written after the last sync.  Run 1: none; then the
+ * chain from the record at the old offset ends exactly at the cursor's
+ * seq, at another offset, the real head.  Recovery took the old offset
+ * for the head there, and the next appends overwrote seqs 151..200,
+ * which were durable (and acknowledged).  Either way the head is after
+ * the newest record and appends go there, not over seq 151.
+ */
+START_TEST(test_mixed_cursor_old_off)
+{
+	struct walk w;
+	unsigned after = _i == 0 ? 50 : 0;
+	uint64_t head, last = 200 + after;
+
+	head = mixed_cursor_old_off(16 * CAP, after);
+	ck_assert_uint_eq(ring->next_seq, last + 1);
+	if (after == 0)
+		ck_assert_uint_eq(ring->head_off, head);
+	check_suffix(ring, &w);
+	ck_assert_uint_eq(w.first, 1);
+	ck_assert_uint_eq(w.last, last);
 	(void)append_varied(ring);
 	check_suffix(ring, &w);
 	ck_assert_uint_eq(w.first, 1);
-	ck_assert_uint_eq(w.last, 201);
+	ck_assert_uint_eq(w.last, last + 1);
 }
 END_TEST
 
@@ -2903,8 +2888,7 @@ ring_suite(void)
 	tcase_add_test(tc, test_index_damage);
 	tcase_add_test(tc, test_index_upgrade);
 	tcase_add_test(tc, test_mixed_cursor);
-	tcase_add_test(tc, test_mixed_cursor_old_off);
-	tcase_add_test(tc, test_mixed_cursor_old_off_at_head);
+	tcase_add_loop_test(tc, test_mixed_cursor_old_off, 0, 2);
 	tcase_add_test(tc, test_tail_past_head);
 	suite_add_tcase(s, tc);
 
