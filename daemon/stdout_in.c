@@ -852,15 +852,15 @@ state_parse(uint8_t *buf, size_t len, struct stream_conn *c,
 {
 	uint8_t fb[64];
 	struct mml_ent e;
-	char id[33], *nl;
+	char id[33];
 	int pid, used = 0;
 	unsigned uid, gid;
 	size_t kept, off;
 
-	nl = memchr(buf, '\0', len < STATE_HEAD_MAX ? len : STATE_HEAD_MAX);
-	if (nl != NULL)
-		return -1;
-	/* Four lines, then the header: sscanf() sees no further. */
+	/*
+	 * Four lines, then the header: sscanf() sees no further, and must
+	 * consume all four (a NUL in them ends it short: refused).
+	 */
 	for (off = 0; off < len && used < 4; off++)
 		if (buf[off] == '\n' && ++used == 4)
 			break;

@@ -213,6 +213,30 @@ recv_entry_len(int fd, size_t *ret_frame_len)
 }
 
 /*
+ * c counted n entries dropped, not yet reported: the next entry's frame,
+ * received on sfd, carries the count.
+ */
+static void
+drops_reported(struct mmlog_client *c, int sfd, uint64_t n)
+{
+	static uint8_t buf[MML_FRAME_MAX];
+	struct mmlog_stats st;
+	struct mml_frame f;
+	ssize_t len;
+
+	mmlog_get_stats(c, &st);
+	ck_assert_uint_eq(st.dropped, n);
+	ck_assert_uint_eq(st.pending_drops, n);
+	ck_assert_int_eq(mmlog_write(c, MMLOG_INFO, NULL, "next", 4), 0);
+	ck_assert_int_eq(mmlog_flush(c), 0);
+	len = recv(sfd, buf, sizeof(buf), 0);
+	ck_assert_int_gt(len, 0);
+	ck_assert_int_eq(mml_wire_decode(buf, (size_t)len, 1, &f, NULL), 0);
+	ck_assert_uint_eq(f.n_entries, 1);
+	ck_assert_uint_eq(f.dropped, n);
+}
+
+/*
  * mmlog_writef() and mmlog_syslog() cut a message longer than a packet
  * may be (mmlog.h) rather than failing with -EMSGSIZE: the tag, the
  * headers and the facility field take their share of the packet.
@@ -319,13 +343,9 @@ END_TEST
  */
 START_TEST(test_batch_emsgsize_counted)
 {
-	static uint8_t buf[MML_FRAME_MAX];
 	struct mmlog_client *c = NULL;
-	struct mmlog_stats st;
-	struct mml_frame f;
 	char path[108], msg[1000];
 	int lfd, sfd, i, sz = 4096;
-	ssize_t n;
 
 	lfd = listener(path, sizeof(path));
 	ck_assert_int_eq(mmlog_open(path, "bt", MMLOG_BATCH, &c), 0);
@@ -340,16 +360,7 @@ START_TEST(test_batch_emsgsize_counted)
 		ck_assert_int_eq(mmlog_write(c, MMLOG_INFO, NULL, msg,
 		    sizeof(msg)), 0);
 	ck_assert_int_eq(mmlog_flush(c), -EMSGSIZE);
-	mmlog_get_stats(c, &st);
-	ck_assert_uint_eq(st.dropped, 20);
-	ck_assert_uint_eq(st.pending_drops, 20);
-	ck_assert_int_eq(mmlog_write(c, MMLOG_INFO, NULL, "after", 5), 0);
-	ck_assert_int_eq(mmlog_flush(c), 0);
-	n = recv(sfd, buf, sizeof(buf), 0);
-	ck_assert_int_gt(n, 0);
-	ck_assert_int_eq(mml_wire_decode(buf, (size_t)n, 1, &f, NULL), 0);
-	ck_assert_uint_eq(f.n_entries, 1);
-	ck_assert_uint_eq(f.dropped, 20);
+	drops_reported(c, sfd, 20);
 	c = mmlog_close(c);
 	(void)close(sfd);
 	listener_done(lfd, path);
@@ -424,15 +435,11 @@ locked_write(void *arg)
  */
 START_TEST(test_lock_wait_bounded)
 {
-	static uint8_t buf[MML_FRAME_MAX];
 	struct mmlog_client *c = NULL;
 	struct locked_write w;
-	struct mmlog_stats st;
 	struct timespec ts;
-	struct mml_frame f;
 	pthread_t th;
 	char path[108];
-	ssize_t n;
 	int lfd, sfd;
 
 	lfd = listener(path, sizeof(path));
@@ -451,14 +458,7 @@ START_TEST(test_lock_wait_bounded)
 	ck_assert_int_eq(pthread_timedjoin_np(th, NULL, &ts), 0);
 	ck_assert_int_eq(w.r, -ETIMEDOUT);
 	ck_assert_int_eq(pthread_mutex_unlock(&c->mu), 0);
-	mmlog_get_stats(c, &st);
-	ck_assert_uint_eq(st.dropped, 1);
-	ck_assert_uint_eq(st.pending_drops, 1);
-	ck_assert_int_eq(mmlog_write(c, MMLOG_INFO, NULL, "next", 4), 0);
-	n = recv(sfd, buf, sizeof(buf), 0);
-	ck_assert_int_gt(n, 0);
-	ck_assert_int_eq(mml_wire_decode(buf, (size_t)n, 1, &f, NULL), 0);
-	ck_assert_uint_eq(f.dropped, 1);
+	drops_reported(c, sfd, 1);
 	c = mmlog_close(c);
 	(void)close(sfd);
 	listener_done(lfd, path);
